@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The hexagon's walls, enforced: CI fails when
+//  - packages/core imports anything but `effect` (and @noble/hashes) or a node: builtin,
+//  - a package under packages/ imports an app, or an adapter imports another adapter,
+//  - a package.json declares a dependency that breaks the same rules.
+// Usage: check-boundaries.mjs [--root <dir>]
+import { readdirSync, readFileSync, statSync, existsSync } from "node:fs"
+import { join, relative } from "node:path"
+
+const argRoot = process.argv.indexOf("--root")
+const root = argRoot > 0 ? process.argv[argRoot + 1] : process.cwd()
+const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
+const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
+
+function files(dir) {
+  if (!existsSync(dir)) return []
+  const out = []
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === "dist") continue
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) out.push(...files(p))
+    else if (/\.(ts|tsx|mts|cts|js|mjs)$/.test(name)) out.push(p)
+  }
+  return out
+}
+function importsOf(file) {
+  const text = readFileSync(file, "utf8")
+  const out = []
+  for (const m of text.matchAll(IMPORT_RE)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4])
+  return out
+}
+const violations = []
+const pkgDir = join(root, "packages")
+const packages = existsSync(pkgDir) ? readdirSync(pkgDir).filter((d) => existsSync(join(pkgDir, d, "package.json"))) : []
+const adapterNames = new Set(
+  packages
+    .filter((d) => d.startsWith("adapter-"))
+    .map((d) => JSON.parse(readFileSync(join(pkgDir, d, "package.json"), "utf8")).name),
+)
+
+for (const d of packages) {
+  const dir = join(pkgDir, d)
+  const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
+  const deps = Object.keys(manifest.dependencies ?? {})
+  if (d === "core") {
+    for (const dep of deps) if (!CORE_ALLOWED.test(dep)) violations.push(`packages/core/package.json depends on ${dep}`)
+    for (const f of files(join(dir, "src"))) {
+      for (const spec of importsOf(f)) {
+        if (spec.startsWith(".") || CORE_ALLOWED.test(spec)) continue
+        violations.push(`${relative(root, f)} imports "${spec}" (core may import only effect)`)
+      }
+    }
+    continue
+  }
+  const isAdapter = d.startsWith("adapter-")
+  for (const dep of deps) {
+    if (isAdapter && adapterNames.has(dep) && dep !== manifest.name)
+      violations.push(`packages/${d}/package.json depends on adapter ${dep}`)
+  }
+  for (const f of files(join(dir, "src"))) {
+    for (const spec of importsOf(f)) {
+      if (/^@inzi\/(server|worker|cli)(\/|$)/.test(spec) || spec.includes("/apps/"))
+        violations.push(`${relative(root, f)} imports app "${spec}"`)
+      if (isAdapter) {
+        const name = spec.split("/").slice(0, 2).join("/")
+        if (adapterNames.has(name) && name !== manifest.name)
+          violations.push(`${relative(root, f)} imports another adapter "${spec}"`)
+        if (/\.\.\/\.\.\/adapter-/.test(spec) || /packages\/adapter-/.test(spec))
+          violations.push(`${relative(root, f)} reaches into another adapter "${spec}"`)
+      }
+    }
+  }
+}
+
+if (violations.length > 0) {
+  console.error(`boundary check FAILED (${violations.length}):`)
+  for (const v of violations) console.error(`  - ${v}`)
+  process.exit(1)
+}
+console.log(`boundary check passed: core imports only effect; ${adapterNames.size} adapters import no other adapter`)
