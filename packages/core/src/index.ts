@@ -1,1 +1,3 @@
-export {}
+export * from "./chain-events.js"
+export * from "./domain.js"
+export * from "./ports/index.js"

@@ -1,0 +1,94 @@
+import type { PaymentKey } from "./domain.js"
+
+/**
+ * What chain watchers produce. A watcher never changes a checkout: it turns raw chain data into these
+ * normalized events and the core state machine decides.
+ */
+
+/** Where a transfer went: a per-checkout address (EVM, Tron) or the merchant's wallet plus a memo (TON). */
+export type TransferTarget =
+  | { readonly kind: "address"; readonly address: string }
+  | { readonly kind: "memo"; readonly wallet: string; readonly memo: string }
+
+export interface PaymentObserved extends PaymentKey {
+  readonly _tag: "PaymentObserved"
+  readonly target: TransferTarget
+  readonly token: string
+  readonly tokenContract: string
+  readonly decimals: number
+  readonly amount: bigint
+  readonly sender: string | null
+  readonly blockNumber: bigint | null
+  readonly blockHash: string | null
+  /** Confirmations already reached when observed (≥ required ⇒ the payment is confirmed at once). */
+  readonly confirmations: number
+  readonly observedAt: Date
+}
+
+export interface PaymentConfirmed extends PaymentKey {
+  readonly _tag: "PaymentConfirmed"
+  readonly confirmations: number
+  readonly confirmedAt: Date
+}
+
+/** Progress without finality (confirmations x/N for the hosted page). */
+export interface PaymentConfirmationsUpdated extends PaymentKey {
+  readonly _tag: "PaymentConfirmationsUpdated"
+  readonly confirmations: number
+}
+
+export interface PaymentReverted extends PaymentKey {
+  readonly _tag: "PaymentReverted"
+  readonly reason: string
+}
+
+/** Money that arrived but matched no checkout (e.g. a TON transfer with a missing or unknown comment). */
+export interface UnmatchedTransfer extends PaymentKey {
+  readonly _tag: "UnmatchedTransfer"
+  readonly wallet: string
+  readonly memo: string | null
+  readonly token: string
+  readonly tokenContract: string
+  readonly decimals: number
+  readonly amount: bigint
+  readonly sender: string | null
+  readonly observedAt: Date
+  readonly reason: string
+}
+
+export type ChainEvent =
+  | PaymentObserved
+  | PaymentConfirmed
+  | PaymentConfirmationsUpdated
+  | PaymentReverted
+  | UnmatchedTransfer
+
+/** A payment the watcher must keep checking until it is confirmed or reverted. */
+export interface PendingPayment extends PaymentKey {
+  readonly blockNumber: bigint | null
+  readonly blockHash: string | null
+  readonly confirmations: number
+}
+
+/** The watched deposit targets of one network, queried in O(1) per transfer. */
+export interface WatchSet {
+  /** Normalized address (EVM lower-case hex, Tron base58, TON raw `0:hex`). */
+  readonly hasAddress: (address: string) => boolean
+  /** TON: merchant wallet (raw form) and memo; true when a checkout owns that memo for that wallet. */
+  readonly hasMemo: (wallet: string, memo: string) => boolean
+  /** TON: the merchant wallets to scan (raw form). */
+  readonly wallets: ReadonlyArray<string>
+}
+
+export interface ScanResult {
+  readonly events: ReadonlyArray<ChainEvent>
+  /** Opaque, adapter-defined; persisted in the same transaction as the events. */
+  readonly cursor: string
+  /** Chain head seen during this scan (for lag metrics). */
+  readonly head: bigint
+  /** Height (or logical time) the cursor now stands at. */
+  readonly scannedTo: bigint
+  /** True when the scanner is caught up with the head (the worker may sleep a poll interval). */
+  readonly caughtUp: boolean
+}
+

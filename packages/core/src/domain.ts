@@ -1,0 +1,148 @@
+/**
+ * The domain vocabulary shared by every package. Plain data: no I/O, no classes.
+ * Money is never a JS number: USD amounts are cents (`bigint`), token amounts base units (`bigint`).
+ */
+
+/** Live checkouts are paid on mainnets, test checkouts on test networks (as in Stripe). */
+export type Mode = "live" | "test"
+export const MODES: ReadonlyArray<Mode> = ["live", "test"]
+
+export type CheckoutStatus = "pending" | "processing" | "completed" | "expired" | "underpaid"
+export const CHECKOUT_STATUSES: ReadonlyArray<CheckoutStatus> = [
+  "pending",
+  "processing",
+  "completed",
+  "expired",
+  "underpaid",
+]
+
+/** `detected`: seen, waiting for confirmations; `late`: seen after expiry/completion, never counts. */
+export type PaymentStatus = "detected" | "confirmed" | "late" | "reverted"
+
+export type ChainFamily = "evm" | "tron" | "ton"
+
+/** A network id as used in the API (`ton`, `tron`, `ethereum`, `base`, `sepolia`, `devnet` …). */
+export type NetworkId = string
+
+export type WebhookEventType =
+  | "checkout.processing"
+  | "checkout.completed"
+  | "checkout.underpaid"
+  | "checkout.expired"
+  | "checkout.late_payment"
+
+/** A token accepted on a network. `contract` is the ERC-20/TRC-20 contract or the jetton master. */
+export interface TokenConfig {
+  readonly symbol: string
+  readonly contract: string
+  readonly decimals: number
+}
+
+/** A network described by data: adding an EVM chain is a config entry, not code. */
+export interface NetworkConfig {
+  readonly id: NetworkId
+  readonly family: ChainFamily
+  readonly mode: Mode
+  readonly name: string
+  /** EVM chain id (EIP-155), used in EIP-681 URIs. */
+  readonly chainId?: number | undefined
+  readonly rpcUrls: ReadonlyArray<string>
+  /** Header name → value sent with every request (API keys of TronGrid/toncenter …). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly tokens: ReadonlyArray<TokenConfig>
+  /** Blocks (or seconds-equivalent) after which a payment counts as confirmed. */
+  readonly confirmations: number
+  readonly pollIntervalMs: number
+  /** Block tag trusted as final where the chain has one (`finalized`, `safe`). */
+  readonly finalityTag?: "finalized" | "safe" | "latest" | undefined
+  /** First block to scan when no cursor exists yet (default: the current head). */
+  readonly startBlock?: string | undefined
+  /** Largest block range per request; the scanner adapts below it. */
+  readonly maxBlockRange?: number | undefined
+}
+
+/** Where a payer sends money for one checkout on one chain family. */
+export interface DepositTargets {
+  readonly derivationIndex: bigint
+  readonly evmAddress: string | null
+  readonly tronAddress: string | null
+  /** Unique per merchant, never reused. Attributes TON payments to the merchant's own wallet. */
+  readonly tonComment: string
+}
+
+/** Identity of one on-chain transfer: a payment is unique on (network, txHash, logIndex). */
+export interface PaymentKey {
+  readonly network: NetworkId
+  readonly txHash: string
+  /** EVM log index, Tron event index within the transaction, TON message index (0 for the in-message). */
+  readonly logIndex: number
+}
+
+export interface Payment extends PaymentKey {
+  readonly token: string
+  readonly tokenContract: string
+  readonly decimals: number
+  /** Token base units. */
+  readonly amount: bigint
+  readonly sender: string | null
+  readonly recipient: string
+  readonly blockNumber: bigint | null
+  readonly blockHash: string | null
+  readonly status: PaymentStatus
+  readonly confirmations: number
+  readonly detectedAt: Date
+  readonly confirmedAt: Date | null
+}
+
+export interface Merchant {
+  readonly id: string
+  readonly name: string
+  readonly webhookUrl: string | null
+  readonly webhookSecret: string
+  readonly evmXpub: string | null
+  readonly tronXpub: string | null
+  readonly tonWallet: string | null
+  /** Enabled network ids per mode. */
+  readonly networks: Readonly<Record<Mode, ReadonlyArray<NetworkId>>>
+  readonly createdAt: Date
+}
+
+export interface ApiKeyRecord {
+  readonly id: string
+  readonly merchantId: string
+  readonly mode: Mode
+  /** Visible prefix (`sk_live_ab12…`), safe to show and log. */
+  readonly prefix: string
+  readonly createdAt: Date
+  readonly revokedAt: Date | null
+}
+
+export interface Checkout {
+  readonly id: string
+  readonly merchantId: string
+  readonly mode: Mode
+  readonly status: CheckoutStatus
+  readonly amountCents: bigint
+  readonly currency: "USD"
+  readonly description: string | null
+  /** The metadata object exactly as the merchant sent it (compact JSON text, key order kept), or null. */
+  readonly metadataJson: string | null
+  readonly customerEmail: string | null
+  readonly redirectUrl: string | null
+  readonly webhookUrl: string | null
+  readonly targets: DepositTargets
+  /** Networks enabled for this checkout when it was created. */
+  readonly networks: ReadonlyArray<NetworkId>
+  readonly payments: ReadonlyArray<Payment>
+  readonly expiresAt: Date
+  readonly createdAt: Date
+  readonly updatedAt: Date
+}
+
+/** The part of a checkout the state machine reasons about. */
+export interface CheckoutState {
+  readonly status: CheckoutStatus
+  readonly amountCents: bigint
+  readonly expiresAt: Date
+  readonly payments: ReadonlyArray<Payment>
+}

@@ -1,0 +1,45 @@
+import { Context, type Effect } from "effect"
+import type { ApiKeyRecord, Merchant, Mode, NetworkId } from "../domain.js"
+import type { MerchantNotFound, StoreError } from "./errors.js"
+
+export interface NewMerchant {
+  readonly id: string
+  readonly name: string
+  readonly webhookUrl: string | null
+  readonly webhookSecret: string
+  readonly evmXpub: string | null
+  readonly tronXpub: string | null
+  readonly tonWallet: string | null
+  readonly networks: Readonly<Record<Mode, ReadonlyArray<NetworkId>>>
+}
+
+export interface NewApiKey {
+  readonly id: string
+  readonly merchantId: string
+  readonly mode: Mode
+  readonly prefix: string
+  /** SHA-256 hex of the full key (`hashApiKey`); the key itself is never stored. */
+  readonly hash: string
+}
+
+/** Merchants and their API keys. */
+export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
+  MerchantStore,
+  {
+    readonly createMerchant: (m: NewMerchant) => Effect.Effect<Merchant, StoreError>
+    readonly updateMerchant: (
+      id: string,
+      patch: Partial<Omit<NewMerchant, "id">>,
+    ) => Effect.Effect<Merchant, StoreError | MerchantNotFound>
+    readonly getMerchant: (id: string) => Effect.Effect<Merchant, StoreError | MerchantNotFound>
+    readonly listMerchants: () => Effect.Effect<ReadonlyArray<Merchant>, StoreError>
+    readonly createApiKey: (k: NewApiKey) => Effect.Effect<ApiKeyRecord, StoreError | MerchantNotFound>
+    /** The active (not revoked) key with this hash, with its merchant; `null` when none. */
+    readonly findActiveKeyByHash: (
+      hash: string,
+    ) => Effect.Effect<{ readonly key: ApiKeyRecord; readonly merchant: Merchant } | null, StoreError>
+    /** Revoke by key id or by visible prefix; returns the revoked record, `null` when unknown. */
+    readonly revokeApiKey: (idOrPrefix: string, at: Date) => Effect.Effect<ApiKeyRecord | null, StoreError>
+    readonly listApiKeys: (merchantId: string) => Effect.Effect<ReadonlyArray<ApiKeyRecord>, StoreError>
+  }
+>() {}

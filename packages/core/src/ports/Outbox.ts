@@ -1,0 +1,81 @@
+import { Context, type Effect } from "effect"
+import type { Mode, WebhookEventType } from "../domain.js"
+import type { StoreError } from "./errors.js"
+
+export type DeliveryStatus = "pending" | "delivering" | "delivered" | "failed" | "skipped"
+
+/** A webhook event ready to send, claimed by one dispatcher under a lease. */
+export interface ClaimedDelivery {
+  readonly eventId: string
+  readonly type: WebhookEventType
+  readonly checkoutId: string
+  readonly merchantId: string
+  readonly mode: Mode
+  readonly url: string
+  /** The merchant's `whsec_…` secret. */
+  readonly secret: string
+  /** The exact JSON body stored with the event (signed as is). */
+  readonly body: string
+  /** Attempts made before this one. */
+  readonly attempts: number
+  readonly createdAt: Date
+}
+
+export interface DeliveryAttempt {
+  readonly eventId: string
+  readonly at: Date
+  readonly statusCode: number | null
+  readonly latencyMs: number
+  readonly error: string | null
+  readonly ok: boolean
+}
+
+export interface OutboxEventRecord {
+  readonly eventId: string
+  readonly type: WebhookEventType
+  readonly checkoutId: string
+  readonly merchantId: string
+  readonly url: string | null
+  readonly status: DeliveryStatus
+  readonly attempts: number
+  readonly nextAttemptAt: Date | null
+  readonly lastError: string | null
+  readonly createdAt: Date
+}
+
+/**
+ * The transactional outbox: events are written by `CheckoutStore` with the status change that caused them;
+ * dispatchers claim due ones with `FOR UPDATE SKIP LOCKED` and a lease (a dead dispatcher's claim is taken over
+ * when its lease expires).
+ */
+export class Outbox extends Context.Tag("@inzi/core/Outbox")<
+  Outbox,
+  {
+    readonly claimDue: (input: {
+      readonly worker: string
+      readonly now: Date
+      readonly limit: number
+      readonly leaseMs: number
+    }) => Effect.Effect<ReadonlyArray<ClaimedDelivery>, StoreError>
+    /** Records the attempt; on failure schedules `nextAttemptAt`, or marks `failed` when it is null. */
+    readonly recordAttempt: (input: {
+      readonly attempt: DeliveryAttempt
+      readonly worker: string
+      readonly nextAttemptAt: Date | null
+    }) => Effect.Effect<void, StoreError>
+    /** Give back a claim without counting an attempt (graceful shutdown). */
+    readonly release: (eventId: string, worker: string) => Effect.Effect<void, StoreError>
+    readonly listEvents: (q: {
+      readonly status?: DeliveryStatus | undefined
+      readonly checkoutId?: string | undefined
+      readonly limit: number
+    }) => Effect.Effect<ReadonlyArray<OutboxEventRecord>, StoreError>
+    readonly listAttempts: (eventId: string) => Effect.Effect<ReadonlyArray<DeliveryAttempt>, StoreError>
+    /** Operator re-send: a failed (or delivered) event becomes due now. False when unknown. */
+    readonly resend: (eventId: string, now: Date) => Effect.Effect<boolean, StoreError>
+    readonly stats: (now: Date) => Effect.Effect<
+      { readonly pending: number; readonly failed: number; readonly oldestPendingAgeSeconds: number },
+      StoreError
+    >
+  }
+>() {}
