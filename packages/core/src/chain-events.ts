@@ -91,4 +91,3 @@ export interface ScanResult {
   /** True when the scanner is caught up with the head (the worker may sleep a poll interval). */
   readonly caughtUp: boolean
 }
-

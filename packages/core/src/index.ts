@@ -1,3 +1,6 @@
 export * from "./chain-events.js"
 export * from "./domain.js"
 export * from "./ports/index.js"
+export * from "./machine.js"
+export * from "./money.js"
+export * from "./tolerance.js"

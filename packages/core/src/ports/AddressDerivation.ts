@@ -17,7 +17,11 @@ export interface AddressDeriver {
 export class AddressDerivation extends Context.Tag("@inzi/core/AddressDerivation")<
   AddressDerivation,
   {
-    readonly derive: (family: ChainFamily, xpub: string, index: bigint) => Effect.Effect<string, DerivationError>
+    readonly derive: (
+      family: ChainFamily,
+      xpub: string,
+      index: bigint,
+    ) => Effect.Effect<string, DerivationError>
     readonly validateXpub: (family: ChainFamily, xpub: string) => Effect.Effect<void, DerivationError>
   }
 >() {}

@@ -109,7 +109,10 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
       readonly now: Date
     }) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
     /** By the public page token (the 24 characters after `chk_live_`/`chk_test_`). */
-    readonly getCheckoutByToken: (token: string, now: Date) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
+    readonly getCheckoutByToken: (
+      token: string,
+      now: Date,
+    ) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
     readonly listCheckouts: (q: ListCheckoutsQuery) => Effect.Effect<ListCheckoutsResult, StoreError>
 
     /** Targets of checkouts that may still receive money (including recently expired/completed: late payments). */
@@ -138,7 +141,9 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
     /** Moves overdue `pending` checkouts to `expired` with their `checkout.expired` event. */
     readonly sweepExpired: (now: Date, limit: number) => Effect.Effect<number, StoreError>
 
-    readonly listUnmatched: (network?: NetworkId) => Effect.Effect<ReadonlyArray<UnmatchedPaymentRecord>, StoreError>
+    readonly listUnmatched: (
+      network?: NetworkId,
+    ) => Effect.Effect<ReadonlyArray<UnmatchedPaymentRecord>, StoreError>
     /** Operator assigns unmatched money to a checkout: it is then applied like an observed payment. */
     readonly assignUnmatched: (
       unmatchedId: string,

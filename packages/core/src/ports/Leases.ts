@@ -9,7 +9,12 @@ export class Leases extends Context.Tag("@inzi/core/Leases")<
   Leases,
   {
     /** Take or renew the lease; true when `holder` holds it until `now + ttlMs`. */
-    readonly acquire: (name: string, holder: string, now: Date, ttlMs: number) => Effect.Effect<boolean, StoreError>
+    readonly acquire: (
+      name: string,
+      holder: string,
+      now: Date,
+      ttlMs: number,
+    ) => Effect.Effect<boolean, StoreError>
     readonly release: (name: string, holder: string) => Effect.Effect<void, StoreError>
   }
 >() {}

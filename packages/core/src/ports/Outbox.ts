@@ -73,7 +73,9 @@ export class Outbox extends Context.Tag("@inzi/core/Outbox")<
     readonly listAttempts: (eventId: string) => Effect.Effect<ReadonlyArray<DeliveryAttempt>, StoreError>
     /** Operator re-send: a failed (or delivered) event becomes due now. False when unknown. */
     readonly resend: (eventId: string, now: Date) => Effect.Effect<boolean, StoreError>
-    readonly stats: (now: Date) => Effect.Effect<
+    readonly stats: (
+      now: Date,
+    ) => Effect.Effect<
       { readonly pending: number; readonly failed: number; readonly oldestPendingAgeSeconds: number },
       StoreError
     >

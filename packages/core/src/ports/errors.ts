@@ -32,8 +32,11 @@ export class DerivationError extends Schema.TaggedError<DerivationError>()("Deri
 }) {}
 
 /** A webhook delivery attempt failed at the transport level (DNS, refused address, timeout, TLS…). */
-export class WebhookTransportError extends Schema.TaggedError<WebhookTransportError>()("WebhookTransportError", {
-  message: Schema.String,
-  /** True when the URL was refused by policy (private/loopback/metadata address in live mode). */
-  refused: Schema.Boolean,
-}) {}
+export class WebhookTransportError extends Schema.TaggedError<WebhookTransportError>()(
+  "WebhookTransportError",
+  {
+    message: Schema.String,
+    /** True when the URL was refused by policy (private/loopback/metadata address in live mode). */
+    refused: Schema.Boolean,
+  },
+) {}
