@@ -78,6 +78,8 @@ export interface OpenTargets {
   readonly addresses: ReadonlyArray<string>
   /** TON: (merchant wallet, comment) pairs. */
   readonly memos: ReadonlyArray<{ readonly wallet: string; readonly memo: string }>
+  /** TON: every merchant wallet of the mode (raw `0:hex`), scanned even without open checkouts (unmatched money). */
+  readonly wallets?: ReadonlyArray<string> | undefined
 }
 
 export interface ApplyResult {
