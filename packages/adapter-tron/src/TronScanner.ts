@@ -1,0 +1,278 @@
+import { ChainError } from "@inzi/core"
+import type {
+  ChainEvent,
+  ChainScanner,
+  ChainScannerFactory,
+  NetworkConfig,
+  PaymentObserved,
+  PendingPayment,
+  ScanResult,
+  TokenConfig,
+  WatchSet,
+} from "@inzi/core"
+import { Effect } from "effect"
+import { normalizeTronAddress, tronAddressToHex } from "./address.js"
+import { decodeCursor, encodeCursor } from "./cursor.js"
+import { makeTronHttp } from "./http.js"
+import type { TronHttpOptions } from "./http.js"
+import { infoBlockNumber, isEmptyInfo, transferAt, transfersOfInfo } from "./transactionInfo.js"
+import type { TronTransfer } from "./transactionInfo.js"
+
+/** Options of {@link makeTronScanner}; everything else comes from the `NetworkConfig`. */
+export type TronScannerOptions = TronHttpOptions
+
+/** Default `maxBlockRange`: blocks fetched per `scan` call when catching up (one request per block). */
+export const DEFAULT_MAX_BLOCK_RANGE = 20
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/**
+ * A `ChainScanner` for TRC-20 tokens on Tron, built on java-tron's HTTP API (TronGrid or any full node):
+ * one `wallet/getblock` for the head, then one `wallet/gettransactioninfobyblocknum` per block. The number of
+ * requests depends on the number of blocks, never on how many deposit addresses are watched.
+ *
+ * Confirmation: with `finalityTag: "finalized"` a payment is confirmed once its block is solidified
+ * (`walletsolidity/*`); otherwise once `head − block ≥ network.confirmations`.
+ *
+ * @example
+ * const scanner = yield* makeTronScanner(withTronGridApiKey(TRON_MAINNET, key))
+ * const { events, cursor } = yield* scanner.scan({ cursor: saved, watch, now: new Date() })
+ */
+export const makeTronScanner = (
+  network: NetworkConfig,
+  options?: TronScannerOptions,
+): Effect.Effect<ChainScanner, ChainError> =>
+  Effect.suspend(() => {
+    const configError = (message: string) =>
+      Effect.fail(
+        new ChainError({
+          network: network.id,
+          message: `invalid Tron network config: ${message}`,
+          retryable: false,
+        }),
+      )
+    if (network.family !== "tron") return configError(`family is ${network.family}`)
+    if (network.rpcUrls.length === 0) return configError("no rpcUrls")
+    if (network.tokens.length === 0) return configError("no tokens")
+    const tokens = new Map<string, TokenConfig>()
+    for (const token of network.tokens) {
+      const contract = normalizeTronAddress(token.contract)
+      if (contract === null) return configError(`token ${token.symbol}: bad contract ${token.contract}`)
+      tokens.set(contract, { ...token, contract })
+    }
+    if (network.startBlock !== undefined && !/^\d+$/.test(network.startBlock)) {
+      return configError(`startBlock ${network.startBlock}`)
+    }
+    const contracts: ReadonlySet<string> = new Set(tokens.keys())
+    const required = network.confirmations
+    const solidified = network.finalityTag === "finalized"
+    const maxRange = BigInt(Math.max(1, network.maxBlockRange ?? DEFAULT_MAX_BLOCK_RANGE))
+    const http = makeTronHttp({
+      network: network.id,
+      urls: network.rpcUrls,
+      headers: network.headers,
+      options,
+    })
+    const chainError = (message: string, retryable = true) =>
+      new ChainError({ network: network.id, message, retryable })
+
+    const blockNumberOf = (path: string) =>
+      Effect.flatMap(http.post(path, { detail: false }), (block) => {
+        const header = isRecord(block) ? block.block_header : undefined
+        const raw = isRecord(header) ? header.raw_data : undefined
+        const number = isRecord(raw) ? raw.number : undefined
+        return typeof number === "number" && Number.isSafeInteger(number) && number >= 0
+          ? Effect.succeed(BigInt(number))
+          : Effect.fail(chainError(`${path}: unexpected block shape`))
+      })
+    const head = blockNumberOf("wallet/getblock")
+    const solidHead = blockNumberOf("walletsolidity/getblock")
+
+    const infosOfBlock = (num: bigint) =>
+      Effect.flatMap(http.post("wallet/gettransactioninfobyblocknum", { num: Number(num) }), (infos) =>
+        Array.isArray(infos)
+          ? Effect.succeed(infos as ReadonlyArray<unknown>)
+          : isEmptyInfo(infos) // an empty block
+            ? Effect.succeed([])
+            : Effect.fail(chainError(`gettransactioninfobyblocknum ${num}: unexpected response shape`)),
+      )
+
+    const infoById = (api: "wallet" | "walletsolidity", txHash: string) =>
+      Effect.flatMap(http.post(`${api}/gettransactioninfobyid`, { value: txHash }), (info) =>
+        isRecord(info)
+          ? Effect.succeed(info)
+          : Effect.fail(chainError(`${api}/gettransactioninfobyid: not an object`)),
+      )
+
+    /** Confirmations to report for a block, given the head and (in solidified mode) the solid head. */
+    const confirmationsOf = (block: bigint, headNum: bigint, solid: bigint | null): number => {
+      const depth = headNum > block ? Number(headNum - block) : 0
+      if (!solidified) return depth
+      return solid !== null && block <= solid
+        ? Math.max(depth, required)
+        : Math.min(depth, Math.max(0, required - 1))
+    }
+
+    const verify = () =>
+      Effect.gen(function* () {
+        yield* head
+        for (const token of tokens.values()) {
+          const answer = yield* http.post("wallet/triggerconstantcontract", {
+            owner_address: "410000000000000000000000000000000000000000",
+            contract_address: tronAddressToHex(token.contract),
+            function_selector: "decimals()",
+            parameter: "",
+          })
+          const words = isRecord(answer) ? answer.constant_result : undefined
+          const word = Array.isArray(words) ? words[0] : undefined
+          if (typeof word !== "string" || !/^[0-9a-fA-F]{64}$/.test(word)) {
+            return yield* Effect.fail(
+              chainError(
+                `token ${token.symbol}: ${token.contract} did not answer decimals(); is it a TRC-20 contract?`,
+                false,
+              ),
+            )
+          }
+          const decimals = BigInt(`0x${word}`)
+          if (decimals !== BigInt(token.decimals)) {
+            return yield* Effect.fail(
+              chainError(
+                `token ${token.symbol}: contract has ${decimals} decimals, config says ${token.decimals}`,
+                false,
+              ),
+            )
+          }
+        }
+      })
+
+    const scan = (input: { readonly cursor: string | null; readonly watch: WatchSet; readonly now: Date }) =>
+      Effect.gen(function* () {
+        let start: bigint | null = null
+        if (input.cursor !== null) {
+          const decoded = decodeCursor(input.cursor)
+          if (decoded === null) return yield* Effect.fail(chainError("unreadable Tron cursor", false))
+          start = decoded.next
+        }
+        const headNum = yield* head
+        if (start === null) start = network.startBlock !== undefined ? BigInt(network.startBlock) : headNum
+        if (start > headNum) {
+          return {
+            events: [],
+            cursor: encodeCursor({ next: start }),
+            head: headNum,
+            scannedTo: start - 1n,
+            caughtUp: true,
+          } satisfies ScanResult
+        }
+        const last = headNum < start + maxRange - 1n ? headNum : start + maxRange - 1n
+        const found: Array<{ readonly transfer: TronTransfer; readonly token: TokenConfig }> = []
+        let scannedTo = start - 1n
+        for (let num = start; num <= last; num++) {
+          const infos = yield* Effect.either(infosOfBlock(num))
+          if (infos._tag === "Left") {
+            // Keep the blocks already scanned: report them and let the next scan retry this one.
+            if (scannedTo < start) return yield* Effect.fail(infos.left)
+            break
+          }
+          for (const info of infos.right) {
+            for (const transfer of transfersOfInfo(info, contracts)) {
+              if (input.watch.hasAddress(transfer.to))
+                found.push({ transfer, token: tokens.get(transfer.contract)! })
+            }
+          }
+          scannedTo = num
+        }
+        // The solid head only matters when something was found (confirmations at observation time).
+        const solid =
+          solidified && found.length > 0 ? yield* Effect.orElseSucceed(solidHead, () => null) : null
+        const events: Array<ChainEvent> = found.map(
+          ({ transfer, token }): PaymentObserved => ({
+            _tag: "PaymentObserved",
+            network: network.id,
+            txHash: transfer.txHash,
+            logIndex: transfer.logIndex,
+            target: { kind: "address", address: transfer.to },
+            token: token.symbol,
+            tokenContract: token.contract,
+            decimals: token.decimals,
+            amount: transfer.amount,
+            sender: transfer.from,
+            blockNumber: transfer.blockNumber,
+            blockHash: null,
+            confirmations: confirmationsOf(transfer.blockNumber, headNum, solid),
+            observedAt: input.now,
+          }),
+        )
+        return {
+          events,
+          cursor: encodeCursor({ next: scannedTo + 1n }),
+          head: headNum,
+          scannedTo,
+          caughtUp: scannedTo >= headNum,
+        } satisfies ScanResult
+      })
+
+    /** One pending payment, against the current head (and solid head in solidified mode). */
+    const recheckOne = (p: PendingPayment, headNum: bigint, solid: bigint | null, now: Date) =>
+      Effect.gen(function* () {
+        const key = { network: p.network, txHash: p.txHash, logIndex: p.logIndex }
+        const reverted = (reason: string): ChainEvent => ({ _tag: "PaymentReverted", ...key, reason })
+        const updated = (confirmations: number): ChainEvent => ({
+          _tag: "PaymentConfirmationsUpdated",
+          ...key,
+          confirmations,
+        })
+        const confirmed = (confirmations: number): ChainEvent => ({
+          _tag: "PaymentConfirmed",
+          ...key,
+          confirmations,
+          confirmedAt: now,
+        })
+        if (solid !== null && p.blockNumber !== null && p.blockNumber <= solid) {
+          const final = yield* infoById("walletsolidity", p.txHash)
+          if (!isEmptyInfo(final)) {
+            const block = infoBlockNumber(final)
+            return transferAt(final, p.logIndex, contracts) !== null && block !== null
+              ? confirmed(confirmationsOf(block, headNum, solid))
+              : reverted("the solidified transaction failed or carries no such token transfer")
+          }
+        }
+        const info = yield* infoById("wallet", p.txHash)
+        const block = infoBlockNumber(info)
+        if (block !== null && transferAt(info, p.logIndex, contracts) !== null) {
+          const confirmations = confirmationsOf(block, headNum, solid)
+          if (!solidified && confirmations >= required) return confirmed(confirmations)
+          // Solidified mode: only the solidity node's answer above confirms.
+          return updated(Math.min(confirmations, Math.max(0, required - 1)))
+        }
+        // Gone (or failed) on the current chain. Final only once that height can no longer change.
+        const settled =
+          p.blockNumber !== null &&
+          (solid !== null ? p.blockNumber <= solid : headNum - p.blockNumber >= BigInt(required))
+        if (settled) {
+          return reverted(
+            isEmptyInfo(info)
+              ? "transaction no longer on chain before solidification"
+              : "transaction failed or carries no such token transfer",
+          )
+        }
+        return updated(0)
+      })
+
+    const recheck = (pending: ReadonlyArray<PendingPayment>, now: Date) =>
+      Effect.gen(function* () {
+        const own = pending.filter((p) => p.network === network.id)
+        if (own.length === 0) return []
+        const headNum = yield* head
+        const solid = solidified ? yield* solidHead : null
+        const events: Array<ChainEvent> = []
+        for (const p of own) events.push(yield* recheckOne(p, headNum, solid, now))
+        return events
+      })
+
+    const scanner: ChainScanner = { network, verify, scan, recheck, stats: http.stats }
+    return Effect.succeed(scanner)
+  })
+
+/** The `ChainScannerFactory` of the Tron adapter (default HTTP options). */
+export const tronScannerFactory: ChainScannerFactory = (network) => makeTronScanner(network)
