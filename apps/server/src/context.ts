@@ -1,0 +1,22 @@
+import type { NetworkConfig } from "@inzi/core"
+import type { InziEnv, Logger } from "@inzi/platform"
+import { Context } from "effect"
+import type { makeHttpMetrics, Registry } from "./metrics.js"
+import type { RateLimiter } from "./http/rate-limit.js"
+
+/** Everything the HTTP layer needs besides the ports: configuration, networks, logs, metrics. */
+export interface ServerContextShape {
+  readonly env: InziEnv
+  /** Operator-configured networks (both modes), with their tokens. */
+  readonly networks: ReadonlyArray<NetworkConfig>
+  readonly logger: Logger
+  readonly registry: Registry
+  readonly http: ReturnType<typeof makeHttpMetrics>
+  readonly rateLimiter: RateLimiter
+  /** True once migrations are applied and the database answered (for /readyz). */
+  readonly ready: () => Promise<boolean>
+  /** Cluster-wide gauges read at scrape time (checkouts by status, outbox, watchers). */
+  readonly clusterMetrics: () => Promise<ReadonlyArray<{ name: string; help: string; samples: ReadonlyArray<[Record<string, string>, number]> }>>
+}
+
+export class ServerContext extends Context.Tag("@inzi/server/ServerContext")<ServerContext, ServerContextShape>() {}

@@ -1,0 +1,49 @@
+import type { IncomingMessage } from "node:http"
+import { Effect } from "effect"
+
+export const MAX_BODY_BYTES = 16 * 1024
+
+export type BodyResult =
+  | { readonly _tag: "Ok"; readonly text: string }
+  | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "Aborted" }
+
+/**
+ * Reads a request body as UTF-8 straight from the Node stream, stopping at `limit` bytes (→ 413) without
+ * buffering the rest. Cheaper than the platform's generic body reader, which was the largest single cost
+ * per request in STACK.md's measurements.
+ */
+export const readBody = (req: IncomingMessage, limit = MAX_BODY_BYTES): Effect.Effect<BodyResult> =>
+  Effect.async<BodyResult>((resume) => {
+    const declared = Number(req.headers["content-length"] ?? "0")
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume()
+      resume(Effect.succeed({ _tag: "TooLarge" }))
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let done = false
+    const finish = (r: BodyResult) => {
+      if (done) return
+      done = true
+      req.off("data", onData)
+      req.off("end", onEnd)
+      req.off("error", onError)
+      resume(Effect.succeed(r))
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.resume()
+        finish({ _tag: "TooLarge" })
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => finish({ _tag: "Ok", text: Buffer.concat(chunks, size).toString("utf8") })
+    const onError = () => finish({ _tag: "Aborted" })
+    req.on("data", onData)
+    req.on("end", onEnd)
+    req.on("error", onError)
+  })

@@ -1,0 +1,97 @@
+/**
+ * A small Prometheus text-format registry (counters, gauges, histograms with labels). Process-local metrics
+ * (HTTP) live here; cluster-wide ones (checkouts by status, scanner lag, webhook backlog) are read from the
+ * database at scrape time so that several workers and servers report one truth.
+ */
+type Labels = Readonly<Record<string, string>>
+
+const labelKey = (labels: Labels): string =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .join(",")
+
+interface Family {
+  readonly name: string
+  readonly help: string
+  readonly type: "counter" | "gauge" | "histogram"
+  render(): string[]
+}
+
+export class Registry {
+  private readonly families: Family[] = []
+
+  counter(name: string, help: string) {
+    const values = new Map<string, number>()
+    this.families.push({
+      name,
+      help,
+      type: "counter",
+      render: () => [...values].map(([k, v]) => `${name}${k ? `{${k}}` : ""} ${v}`),
+    })
+    return {
+      inc: (labels: Labels = {}, by = 1) => {
+        const k = labelKey(labels)
+        values.set(k, (values.get(k) ?? 0) + by)
+      },
+    }
+  }
+
+  histogram(name: string, help: string, buckets: ReadonlyArray<number>) {
+    const series = new Map<string, { counts: number[]; sum: number; count: number }>()
+    this.families.push({
+      name,
+      help,
+      type: "histogram",
+      render: () => {
+        const out: string[] = []
+        for (const [k, s] of series) {
+          const sep = k ? `${k},` : ""
+          buckets.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${s.counts[i]}`))
+          out.push(`${name}_bucket{${sep}le="+Inf"} ${s.count}`)
+          out.push(`${name}_sum${k ? `{${k}}` : ""} ${s.sum}`)
+          out.push(`${name}_count${k ? `{${k}}` : ""} ${s.count}`)
+        }
+        return out
+      },
+    })
+    return {
+      observe: (labels: Labels, value: number) => {
+        const k = labelKey(labels)
+        let s = series.get(k)
+        if (s === undefined) {
+          s = { counts: buckets.map(() => 0), sum: 0, count: 0 }
+          series.set(k, s)
+        }
+        for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) s.counts[i]!++
+        s.sum += value
+        s.count++
+      },
+    }
+  }
+
+  /** Renders registered families plus `extra` gauge samples computed at scrape time. */
+  render(extra: ReadonlyArray<{ name: string; help: string; samples: ReadonlyArray<[Labels, number]> }> = []): string {
+    const lines: string[] = []
+    for (const f of this.families) {
+      lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.render())
+    }
+    for (const g of extra) {
+      lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`)
+      for (const [labels, v] of g.samples) {
+        const k = labelKey(labels)
+        lines.push(`${g.name}${k ? `{${k}}` : ""} ${v}`)
+      }
+    }
+    return `${lines.join("\n")}\n`
+  }
+}
+
+export const makeHttpMetrics = (registry: Registry) => ({
+  requests: registry.counter("inzi_http_requests_total", "HTTP requests by route, method and status."),
+  duration: registry.histogram(
+    "inzi_http_request_duration_seconds",
+    "HTTP request latency by route.",
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  ),
+})

@@ -1,0 +1,187 @@
+import { createHash } from "node:crypto"
+import { HttpRouter, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import {
+  type Checkout,
+  CheckoutStore,
+  checkoutNetworks,
+  createCheckout,
+  extractRawMetadata,
+  type Merchant,
+  renderCheckoutJson,
+  validateCreateCheckout,
+  validateListQuery,
+} from "@inzi/core"
+import { Effect } from "effect"
+import { ServerContext } from "../context.js"
+import { authenticate, type Principal } from "../http/auth.js"
+import { readBody } from "../http/body.js"
+import { errorResponse, internalError, jsonText, notFound } from "../http/errors.js"
+
+/** Render context of a checkout: the networks it was created with, as configured now. */
+export const renderCheckout = (checkout: Checkout, merchant: Merchant, now: Date) =>
+  Effect.map(ServerContext, (ctx) =>
+    renderCheckoutJson(checkout, {
+      publicUrl: ctx.env.publicUrl,
+      now,
+      networks: ctx.networks.filter((n) => checkout.networks.includes(n.id)),
+      tonWallet: merchant.tonWallet,
+    }),
+  )
+
+const invalid = (code: string, message: string, param?: string) =>
+  errorResponse({ type: "invalid_request_error", code, message, param })
+
+/** Auth + per-key rate limit, shared by every /api/v1 route. */
+const principal = Effect.gen(function* () {
+  const req = yield* HttpServerRequest.HttpServerRequest
+  const ctx = yield* ServerContext
+  const p = yield* authenticate(req)
+  const wait = ctx.rateLimiter.take(p.keyId, Date.now())
+  if (wait > 0)
+    return yield* Effect.fail(
+      errorResponse(
+        { type: "rate_limit_error", code: "rate_limited", message: "Too many requests with this API key" },
+        { headers: { "retry-after": String(wait) } },
+      ),
+    )
+  return p
+})
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex")
+
+/** Turns any failure into an API error response; unexpected ones become a 500 without details. */
+export const respond = <R>(
+  eff: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, R>,
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | ServerContext> =>
+  eff.pipe(
+    Effect.catchAll((e) =>
+      isResponse(e)
+        ? Effect.succeed(e)
+        : Effect.flatMap(ServerContext, (ctx) => {
+            ctx.logger.error("request failed", { error: describe(e) })
+            return Effect.succeed(internalError())
+          }),
+    ),
+    Effect.catchAllDefect((d) =>
+      Effect.flatMap(ServerContext, (ctx) => {
+        ctx.logger.error("request crashed", { error: describe(d) })
+        return Effect.succeed(internalError())
+      }),
+    ),
+  )
+
+const isResponse = (e: unknown): e is HttpServerResponse.HttpServerResponse =>
+  typeof e === "object" && e !== null && "status" in e && "body" in e && "headers" in e
+
+const describe = (e: unknown): string =>
+  e instanceof Error ? `${e.name}: ${e.message}` : typeof e === "object" && e !== null && "_tag" in e ? String((e as { _tag: string })._tag) : String(e)
+
+export const createCheckoutRoute = respond(
+  Effect.gen(function* () {
+    const req = yield* HttpServerRequest.HttpServerRequest
+    const ctx = yield* ServerContext
+    const p: Principal = yield* principal
+    const body = yield* readBody(NodeHttpServerRequest.toIncomingMessage(req))
+    if (body._tag === "TooLarge")
+      return errorResponse(
+        { type: "invalid_request_error", code: "body_too_large", message: "Request body is larger than 16 KiB" },
+        { status: 413 },
+      )
+    if (body._tag === "Aborted") return invalid("invalid_json", "The request body could not be read")
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(body.text)
+    } catch {
+      return invalid("invalid_json", "The request body is not valid JSON")
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      return invalid("invalid_json", "The request body must be a JSON object")
+    const validated = validateCreateCheckout(parsed, {
+      mode: p.mode,
+      minCents: ctx.env.minAmountCents,
+      maxCents: ctx.env.maxAmountCents,
+    })
+    if (validated._tag === "Left") {
+      const e = validated.left
+      return invalid(e.code, e.message, e.param)
+    }
+    const command = { ...validated.right, metadataJson: validated.right.metadataJson === null ? null : extractRawMetadata(body.text) }
+    const idemKey = req.headers["idempotency-key"]
+    if (idemKey !== undefined && (idemKey.length === 0 || idemKey.length > 255))
+      return invalid("idempotency_key_invalid", "Idempotency-Key must be 1 to 255 characters", "Idempotency-Key")
+    const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks)
+    if (networks.length === 0)
+      return invalid(
+        "no_networks",
+        `No payment network is enabled for this merchant in ${p.mode} mode; ask the operator to configure one`,
+      )
+    const now = new Date()
+    const render = (c: Checkout) => ({ status: 201, body: renderCheckoutJsonSync(c, p.merchant, now, ctx) })
+    const result = yield* createCheckout({
+      merchant: p.merchant,
+      mode: p.mode,
+      command,
+      networks,
+      idempotency:
+        idemKey === undefined
+          ? null
+          : { key: idemKey, requestHash: sha256(`POST /checkouts\n${body.text}`), render },
+      now,
+    }).pipe(
+      Effect.catchTag("IdempotencyConflict", () =>
+        Effect.fail(
+          errorResponse({
+            type: "idempotency_error",
+            code: "idempotency_key_reused",
+            message: "This Idempotency-Key was already used with a different request",
+          }),
+        ),
+      ),
+    )
+    if (result._tag === "Replayed")
+      return jsonText(result.response.body, result.response.status, { "idempotent-replayed": "true" })
+    const text = result.response?.body ?? render(result.checkout).body
+    ctx.logger.info("checkout created", { checkout_id: result.checkout.id, merchant_id: p.merchant.id, mode: p.mode })
+    return jsonText(text, 201)
+  }),
+)
+
+const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx: ServerContext["Type"]) =>
+  renderCheckoutJson(c, {
+    publicUrl: ctx.env.publicUrl,
+    now,
+    networks: ctx.networks.filter((n) => c.networks.includes(n.id)),
+    tonWallet: merchant.tonWallet,
+  })
+
+export const getCheckoutRoute = respond(
+  Effect.gen(function* () {
+    const ctx = yield* ServerContext
+    const params = yield* HttpRouter.params
+    const p = yield* principal
+    const store = yield* CheckoutStore
+    const now = new Date()
+    const id = params.id ?? ""
+    const checkout = yield* store
+      .getCheckout({ id, merchantId: p.merchant.id, mode: p.mode, now })
+      .pipe(Effect.catchTag("CheckoutNotFound", () => Effect.fail(notFound("checkout"))))
+    return jsonText(renderCheckoutJsonSync(checkout, p.merchant, now, ctx))
+  }),
+)
+
+export const listCheckoutsRoute = respond(
+  Effect.gen(function* () {
+    const req = yield* HttpServerRequest.HttpServerRequest
+    const ctx = yield* ServerContext
+    const p = yield* principal
+    const store = yield* CheckoutStore
+    const url = new URL(req.url, "http://x")
+    const q = validateListQuery(Object.fromEntries(url.searchParams))
+    if (q._tag === "Left") return invalid(q.left.code, q.left.message, q.left.param)
+    const now = new Date()
+    const r = yield* store.listCheckouts({ merchantId: p.merchant.id, mode: p.mode, now, ...q.right })
+    const data = r.data.map((c) => renderCheckoutJsonSync(c, p.merchant, now, ctx)).join(",")
+    return jsonText(`{"data":[${data}],"total":${r.total},"limit":${q.right.limit},"offset":${q.right.offset}}`)
+  }),
+)

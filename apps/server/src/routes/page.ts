@@ -1,0 +1,110 @@
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  type ApiCheckout,
+  type Checkout,
+  CheckoutStore,
+  type Merchant,
+  MerchantStore,
+  type NetworkConfig,
+  toApiCheckout,
+} from "@inzi/core"
+import { Effect } from "effect"
+import { ServerContext } from "../context.js"
+import { jsonText } from "../http/errors.js"
+import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/headers.js"
+import { pickLocale } from "../page/i18n.js"
+import { renderCheckoutPage, renderNotFoundPage } from "../page/render.js"
+import type { PageStatusJson, PageView } from "../page/view.js"
+import { respond } from "./checkouts.js"
+
+const TOKEN_RE = /^[a-z0-9]{24}$/
+
+const standardOf = (n: NetworkConfig): string =>
+  n.family === "tron" ? "TRC-20" : n.family === "ton" ? "jetton" : n.id.startsWith("bsc") ? "BEP-20" : "ERC-20"
+
+/** Maps the API checkout object to what the page renders (no money arithmetic here: core computed it). */
+export const toPageView = (
+  api: ApiCheckout,
+  checkout: Checkout,
+  merchant: Merchant,
+  networks: ReadonlyArray<NetworkConfig>,
+  token: string,
+): PageView => {
+  const byId = new Map(networks.map((n) => [n.id, n]))
+  const current = checkout.payments.filter((p) => p.status === "detected").at(-1)
+  const required = current ? (byId.get(current.network)?.confirmations ?? 0) : undefined
+  return {
+    merchantName: merchant.name,
+    description: checkout.description,
+    amount: api.amount,
+    status: api.status,
+    amountPaid: api.amount_paid,
+    expiresAt: api.expires_at,
+    redirectUrl: checkout.redirectUrl,
+    statusUrl: `/p/${token}/status`,
+    confirmations: current?.confirmations ?? 0,
+    confirmationsRequired: required,
+    options: api.payment_options.map((o) => {
+      const n = byId.get(o.network)
+      return {
+        network: o.network,
+        networkLabel: `${n?.name ?? o.network} (${n ? standardOf(n) : "token"})`,
+        token: o.crypto_currency,
+        amountCrypto: o.amount_crypto,
+        amountDue: o.amount_crypto,
+        address: o.address,
+        memo: o.memo,
+        uri: o.uri,
+        confirmationsRequired: n?.confirmations ?? 0,
+      }
+    }),
+  }
+}
+
+const load = (token: string) =>
+  Effect.gen(function* () {
+    const ctx = yield* ServerContext
+    const store = yield* CheckoutStore
+    const merchants = yield* MerchantStore
+    const now = new Date()
+    if (!TOKEN_RE.test(token)) return null
+    const checkout = yield* store.getCheckoutByToken(token, now).pipe(Effect.catchTag("CheckoutNotFound", () => Effect.succeed(null)))
+    if (checkout === null) return null
+    const merchant = yield* merchants.getMerchant(checkout.merchantId)
+    const networks = ctx.networks.filter((n) => checkout.networks.includes(n.id))
+    const api = toApiCheckout(checkout, { publicUrl: ctx.env.publicUrl, now, networks, tonWallet: merchant.tonWallet })
+    return { checkout, merchant, networks, api, view: toPageView(api, checkout, merchant, networks, token) }
+  })
+
+export const pageRoute = respond(
+  Effect.gen(function* () {
+    const req = yield* HttpServerRequest.HttpServerRequest
+    const ctx = yield* ServerContext
+    const { token = "" } = yield* HttpRouter.params
+    const locale = pickLocale(req.headers["accept-language"])
+    const nonce = generateNonce()
+    const found = yield* load(token)
+    const headers = { ...pageSecurityHeaders(nonce) }
+    if (found === null)
+      return HttpServerResponse.text(renderNotFoundPage(locale), { status: 404, contentType: PAGE_CONTENT_TYPE, headers })
+    const html = renderCheckoutPage(found.view, { locale, nonce, publicUrl: ctx.env.publicUrl })
+    return HttpServerResponse.text(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
+  }),
+)
+
+/** Public status JSON for the page: never metadata, customer_email or webhook_url. */
+export const pageStatusRoute = respond(
+  Effect.gen(function* () {
+    const { token = "" } = yield* HttpRouter.params
+    const found = yield* load(token)
+    if (found === null) return jsonText('{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}', 404)
+    const body: PageStatusJson = {
+      status: found.view.status,
+      amount_paid: found.view.amountPaid,
+      confirmations: found.view.confirmations,
+      confirmations_required: found.view.confirmationsRequired ?? 0,
+      expires_at: found.view.expiresAt,
+    }
+    return jsonText(JSON.stringify(body))
+  }),
+)

@@ -1,0 +1,59 @@
+import { createServer } from "node:http"
+import { HttpLayerRouter, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { ServerContext } from "./context.js"
+import { notFound } from "./http/errors.js"
+import { createCheckoutRoute, getCheckoutRoute, listCheckoutsRoute } from "./routes/checkouts.js"
+import { healthz, metrics, openapi, readyz } from "./routes/ops.js"
+import { pageRoute, pageStatusRoute } from "./routes/page.js"
+
+const API_ROUTES = [
+  ["POST", "/checkouts", "checkouts.create", createCheckoutRoute],
+  ["GET", "/checkouts/:id", "checkouts.retrieve", getCheckoutRoute],
+  ["GET", "/checkouts", "checkouts.list", listCheckoutsRoute],
+] as const
+
+/** Every route of the server; `/v1` answers exactly like `/api/v1`. */
+export const Routes = HttpLayerRouter.use((router) =>
+  Effect.gen(function* () {
+    for (const [method, path, name, handler] of API_ROUTES) {
+      yield* router.add(method, `/api/v1${path}`, instrument(name, handler))
+      yield* router.add(method, `/v1${path}`, instrument(name, handler))
+    }
+    yield* router.add("GET", "/healthz", instrument("healthz", healthz))
+    yield* router.add("GET", "/readyz", instrument("readyz", readyz))
+    yield* router.add("GET", "/metrics", metrics)
+    yield* router.add("GET", "/openapi.json", instrument("openapi", openapi))
+    yield* router.add("GET", "/p/:token", instrument("page", pageRoute))
+    yield* router.add("GET", "/p/:token/status", instrument("page.status", pageStatusRoute))
+    yield* router.add("*", "*", instrument("not_found", Effect.succeed(notFound())))
+  }),
+)
+
+/** Records the route's latency and status; adds `x-request-id` and logs failures with it. */
+const instrument = <E, R>(
+  route: string,
+  handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | ServerContext | HttpServerRequest.HttpServerRequest> =>
+  Effect.gen(function* () {
+    const ctx = yield* ServerContext
+    const req = yield* HttpServerRequest.HttpServerRequest
+    const start = performance.now()
+    const res = yield* handler
+    const seconds = (performance.now() - start) / 1000
+    ctx.http.requests.inc({ route, method: req.method, status: String(res.status) })
+    ctx.http.duration.observe({ route }, seconds)
+    if (res.status >= 500) ctx.logger.error("request error", { route, method: req.method, status: res.status })
+    else ctx.logger.debug("request", { route, method: req.method, status: res.status, ms: Math.round(seconds * 1000) })
+    return res
+  })
+
+/**
+ * The HTTP server on `host:port` (port 0 = ephemeral). The caller provides the ports (stores, derivation,
+ * ids) and the ServerContext; build the database before this layer so no request waits on it (STACK.md).
+ */
+export const HttpServerLive = (opts: { readonly host: string; readonly port: number }) =>
+  HttpLayerRouter.serve(Routes, { disableLogger: true, disableListenLog: true }).pipe(
+    Layer.provide(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { host: opts.host, port: opts.port })),
+  )

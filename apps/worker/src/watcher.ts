@@ -1,0 +1,115 @@
+import {
+  type ChainScanner,
+  CheckoutStore,
+  Leases,
+  makeWatchSet,
+  type NetworkConfig,
+  type ScanResult,
+} from "@inzi/core"
+import { Clock, Duration, Effect, Schedule } from "effect"
+
+export interface WatcherOptions {
+  readonly holder: string
+  /** How far back checkouts still receive money (late payments are recorded too). */
+  readonly lookbackMs: number
+  readonly leaseMs: number
+  /** Called after every cycle (metrics, `inzi status`). */
+  readonly onCycle?: (r: WatcherCycle) => Effect.Effect<void>
+}
+
+export interface WatcherCycle {
+  readonly network: NetworkConfig
+  readonly held: boolean
+  readonly scan: ScanResult | null
+  readonly applied: number
+  readonly emitted: number
+  readonly pending: number
+  readonly error: string | null
+}
+
+const familyOf = (n: NetworkConfig) => n.family
+
+/**
+ * One cycle of a network's watcher: if this worker holds the network's lease, scan the next block range
+ * against the open deposit targets, apply the events and the new cursor in one transaction, then re-check
+ * payments waiting for confirmations. Returns whether the scanner is caught up.
+ */
+export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
+  Effect.gen(function* () {
+    const store = yield* CheckoutStore
+    const leases = yield* Leases
+    const network = scanner.network
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const held = yield* leases.acquire(`watcher:${network.id}`, opts.holder, now, opts.leaseMs)
+    if (!held) {
+      return { network, held, scan: null, applied: 0, emitted: 0, pending: 0, error: null } satisfies WatcherCycle
+    }
+    const targets = yield* store.openTargets({
+      family: familyOf(network),
+      mode: network.mode,
+      network: network.id,
+      since: new Date(now.getTime() - opts.lookbackMs),
+    })
+    const cursor = yield* store.getCursor(network.id)
+    const scan = yield* scanner.scan({ cursor, watch: makeWatchSet(targets), now })
+    const first = yield* store.applyChainEvents({
+      network: network.id,
+      mode: network.mode,
+      requiredConfirmations: network.confirmations,
+      events: scan.events,
+      cursor: scan.cursor,
+      now,
+    })
+    const pending = yield* store.pendingPayments(network.id)
+    let applied = first.applied
+    let emitted = first.emitted
+    if (pending.length > 0) {
+      const events = yield* scanner.recheck(pending, now)
+      if (events.length > 0) {
+        const second = yield* store.applyChainEvents({
+          network: network.id,
+          mode: network.mode,
+          requiredConfirmations: network.confirmations,
+          events,
+          cursor: null,
+          now,
+        })
+        applied += second.applied
+        emitted += second.emitted
+      }
+    }
+    return { network, held, scan, applied, emitted, pending: pending.length, error: null } satisfies WatcherCycle
+  })
+
+/**
+ * Runs a network's watcher forever: a cycle, then sleep the poll interval when caught up (immediately again
+ * when behind). Errors are reported and retried with backoff; nothing is lost because the cursor moves only
+ * in the transaction that stores the events.
+ */
+export const runWatcher = (scanner: ChainScanner, opts: WatcherOptions) => {
+  const poll = Duration.millis(scanner.network.pollIntervalMs)
+  const cycle = watcherCycle(scanner, opts).pipe(
+    Effect.catchAll((e) =>
+      Effect.succeed({
+        network: scanner.network,
+        held: true,
+        scan: null,
+        applied: 0,
+        emitted: 0,
+        pending: 0,
+        error: "message" in e ? String(e.message) : String(e),
+      } satisfies WatcherCycle),
+    ),
+    Effect.tap((r) => (opts.onCycle ? opts.onCycle(r) : Effect.void)),
+  )
+  let failures = 0
+  return cycle.pipe(
+    Effect.flatMap((r) => {
+      failures = r.error ? failures + 1 : 0
+      if (r.error) return Effect.sleep(Duration.millis(Math.min(30_000, 500 * 2 ** Math.min(failures, 6))))
+      if (r.scan !== null && !r.scan.caughtUp) return Effect.void
+      return Effect.sleep(poll)
+    }),
+    Effect.repeat(Schedule.forever),
+  )
+}

@@ -1,0 +1,68 @@
+import { parseUsd } from "@inzi/core"
+
+/** Every environment variable the reference apps read (documented in the README's configuration table). */
+export interface InziEnv {
+  readonly databaseUrl: string | null
+  readonly dataDir: string
+  readonly host: string
+  readonly port: number
+  readonly publicUrl: string
+  readonly minAmountCents: bigint
+  readonly maxAmountCents: bigint
+  readonly logLevel: "debug" | "info" | "warn" | "error"
+  readonly networksFile: string | null
+  /** Requests per second per API key (0 disables), with a burst of twice that. */
+  readonly rateLimitPerSecond: number
+  /** Allow webhook URLs resolving to private/loopback addresses in live mode (development only). */
+  readonly allowPrivateWebhooks: boolean
+  readonly workerId: string
+}
+
+export class EnvError extends Error {
+  override readonly name = "EnvError"
+}
+
+const int = (env: NodeJS.ProcessEnv, name: string, dflt: number, min: number, max: number): number => {
+  const raw = env[name]
+  if (raw === undefined || raw === "") return dflt
+  if (!/^[0-9]+$/.test(raw)) throw new EnvError(`${name} must be an integer, got "${raw}"`)
+  const n = Number(raw)
+  if (n < min || n > max) throw new EnvError(`${name} must be between ${min} and ${max}, got ${n}`)
+  return n
+}
+
+const usd = (env: NodeJS.ProcessEnv, name: string, dflt: string): bigint => {
+  const raw = env[name] ?? dflt
+  const r = parseUsd(raw)
+  if (!r.ok) throw new EnvError(`${name} must be a USD amount like "1.00", got "${raw}"`)
+  return r.cents
+}
+
+/** Reads and validates the environment; throws `EnvError` with a readable message on bad input. */
+export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
+  const port = int(env, "PORT", 3000, 0, 65535)
+  const host = env.HOST ?? "127.0.0.1"
+  const publicUrl = (env.PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`).replace(/\/+$/, "")
+  if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new EnvError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`)
+  const minAmountCents = usd(env, "INZI_MIN_AMOUNT", "1.00")
+  const maxAmountCents = usd(env, "INZI_MAX_AMOUNT", "1000000.00")
+  if (minAmountCents <= 0n || minAmountCents > maxAmountCents)
+    throw new EnvError("INZI_MIN_AMOUNT must be positive and not above INZI_MAX_AMOUNT")
+  const level = (env.LOG_LEVEL ?? "info").toLowerCase()
+  if (!["debug", "info", "warn", "error"].includes(level))
+    throw new EnvError(`LOG_LEVEL must be debug, info, warn or error, got "${level}"`)
+  return {
+    databaseUrl: env.DATABASE_URL && env.DATABASE_URL !== "" ? env.DATABASE_URL : null,
+    dataDir: env.INZI_DATA_DIR ?? "./.inzi",
+    host,
+    port,
+    publicUrl,
+    minAmountCents,
+    maxAmountCents,
+    logLevel: level as InziEnv["logLevel"],
+    networksFile: env.INZI_NETWORKS && env.INZI_NETWORKS !== "" ? env.INZI_NETWORKS : null,
+    rateLimitPerSecond: int(env, "INZI_RATE_LIMIT", 50, 0, 1_000_000),
+    allowPrivateWebhooks: env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",
+    workerId: env.INZI_WORKER_ID ?? `worker-${process.pid}`,
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Structured JSON logs, one object per line on stdout. Fields that could carry secrets are redacted by name,
+ * and strings that look like API keys, webhook secrets or extended keys are masked wherever they appear.
+ */
+export type Level = "debug" | "info" | "warn" | "error"
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+const SECRET_FIELD = /(secret|password|authorization|api[_-]?key|mnemonic|xprv|private)/i
+const SECRET_TEXT = /\b(sk_(?:live|test)_[A-Za-z0-9]{4})[A-Za-z0-9]+|\b(whsec_)[A-Za-z0-9]+|\b([xt]pub[1-9A-HJ-NP-Za-km-z]{6})[1-9A-HJ-NP-Za-km-z]{60,}/g
+
+export const redactText = (s: string): string =>
+  s.replace(SECRET_TEXT, (_m, key: string | undefined, wh: string | undefined, xpub: string | undefined) =>
+    key ? `${key}…` : wh ? `${wh}…` : `${xpub}…`,
+  )
+
+const redact = (v: unknown, depth = 0): unknown => {
+  if (typeof v === "string") return redactText(v)
+  if (typeof v === "bigint") return v.toString()
+  if (v instanceof Error) return { name: v.name, message: redactText(v.message) }
+  if (v === null || typeof v !== "object" || depth > 4) return v
+  if (Array.isArray(v)) return v.map((x) => redact(x, depth + 1))
+  const out: Record<string, unknown> = {}
+  for (const [k, x] of Object.entries(v)) out[k] = SECRET_FIELD.test(k) ? "[redacted]" : redact(x, depth + 1)
+  return out
+}
+
+export interface Logger {
+  readonly debug: (msg: string, fields?: Record<string, unknown>) => void
+  readonly info: (msg: string, fields?: Record<string, unknown>) => void
+  readonly warn: (msg: string, fields?: Record<string, unknown>) => void
+  readonly error: (msg: string, fields?: Record<string, unknown>) => void
+  readonly child: (fields: Record<string, unknown>) => Logger
+}
+
+export const makeLogger = (
+  level: Level = "info",
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+): Logger => {
+  const at =
+    (lv: Level) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (ORDER[lv] < ORDER[level]) return
+      write(JSON.stringify({ time: new Date().toISOString(), level: lv, msg: redactText(msg), ...(redact({ ...base, ...fields }) as object) }))
+    }
+  return {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    child: (fields) => makeLogger(level, { ...base, ...fields }, write),
+  }
+}

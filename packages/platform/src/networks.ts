@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs"
+import { type ChainScanner, type ChainError, decodeNetworkConfig, type NetworkConfig } from "@inzi/core"
+import { EVM_PRESETS, makeEvmScanner } from "@inzi/adapter-evm"
+import { makeTonScanner, TON_PRESETS } from "@inzi/adapter-ton"
+import { makeTronScanner, TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
+import type { Effect } from "effect"
+
+/** Every preset network the adapters ship (operators enable them in the network config file). */
+export const PRESETS: ReadonlyArray<NetworkConfig> = [...EVM_PRESETS, TRON_MAINNET, TRON_NILE, ...TON_PRESETS]
+
+export class NetworkConfigError extends Error {
+  override readonly name = "NetworkConfigError"
+}
+
+/**
+ * Reads the operator's network config file: `{ "networks": [ … ] }` where each entry is either a full network
+ * (see docs) or `{ "preset": "<id>", …overrides }` (e.g. real RPC URLs and API key headers for a preset).
+ */
+export const loadNetworks = (file: string | null, extra: ReadonlyArray<NetworkConfig> = []): ReadonlyArray<NetworkConfig> => {
+  if (file === null) return extra
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"))
+  } catch (e) {
+    throw new NetworkConfigError(`cannot read network config ${file}: ${(e as Error).message}`)
+  }
+  const list = Array.isArray(raw) ? raw : (raw as { networks?: unknown })?.networks
+  if (!Array.isArray(list)) throw new NetworkConfigError(`${file}: expected { "networks": [ … ] }`)
+  const merged = list.map((entry: unknown, i) => {
+    if (typeof entry === "object" && entry !== null && "preset" in entry) {
+      const { preset, ...overrides } = entry as { preset: unknown } & Record<string, unknown>
+      const base = PRESETS.find((p) => p.id === preset)
+      if (base === undefined) throw new NetworkConfigError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
+      return { ...base, ...overrides }
+    }
+    return entry
+  })
+  const decoded = decodeNetworkConfig([...merged, ...extra])
+  if (decoded._tag === "Left") throw new NetworkConfigError(`${file}: ${decoded.left}`)
+  return decoded.right
+}
+
+/** The chain adapter's scanner for a network, by family. */
+export const scannerFor = (network: NetworkConfig): Effect.Effect<ChainScanner, ChainError> =>
+  network.family === "evm" ? makeEvmScanner(network) : network.family === "tron" ? makeTronScanner(network) : makeTonScanner(network)
