@@ -1,0 +1,210 @@
+import type {
+  ApiCheckout,
+  ApiCheckoutList,
+  ApiPayment,
+  ApiPaymentEntry,
+  ApiPaymentOption,
+  ApiPublicStatus,
+  ApiWebhookEvent,
+} from "./api.js"
+import { formatTimestamp } from "./api.js"
+import type { Checkout, NetworkConfig, Payment, WebhookEventType } from "./domain.js"
+import { amountDueUnits, amountPaidCents, currentStatus } from "./machine.js"
+import { centsToUnits, formatCents, formatUnits } from "./money.js"
+import { evmTransferUri, tonTransferUri, tronTransferUri } from "./uri.js"
+
+/**
+ * Domain → API objects. `toApiCheckout` builds the checkout object of API.md; `renderCheckoutJson` renders
+ * it as JSON text with the metadata spliced in exactly as the merchant sent it (key order byte-for-byte).
+ */
+
+export interface PresentContext {
+  /** Base URL of the server (`https://pay.example.com`); `checkout_url` is `<publicUrl>/p/<token>`. */
+  readonly publicUrl: string
+  /** The status read is always current: an overdue `pending` checkout reads `expired`. */
+  readonly now: Date
+  /** Enabled networks of the checkout's mode, with their tokens (order = order of `payment_options`). */
+  readonly networks: ReadonlyArray<NetworkConfig>
+  /** The merchant's TON wallet (user-friendly form), the address of TON payment options; null: no TON option. */
+  readonly tonWallet: string | null
+}
+
+/** The 24 random characters of a checkout id: the hosted page token. */
+const tokenOf = (id: string): string => id.slice(id.lastIndexOf("_") + 1)
+
+/** The latest counted payment (detected or confirmed), by detection time; null when none. */
+export const latestCountedPayment = (payments: ReadonlyArray<Payment>): Payment | null => {
+  let best: Payment | null = null
+  for (const p of payments) {
+    if (p.status !== "detected" && p.status !== "confirmed") continue
+    if (best === null || p.detectedAt.getTime() >= best.detectedAt.getTime()) best = p
+  }
+  return best
+}
+
+const toApiPayment = (p: Payment): ApiPayment => ({
+  amount_crypto: formatUnits(p.amount, p.decimals),
+  crypto_currency: p.token,
+  network: p.network,
+  tx_hash: p.txHash,
+  sender_address: p.sender,
+  confirmed_at: p.confirmedAt === null ? null : formatTimestamp(p.confirmedAt),
+})
+
+const toApiPaymentEntry = (p: Payment): ApiPaymentEntry => ({
+  amount_crypto: formatUnits(p.amount, p.decimals),
+  crypto_currency: p.token,
+  network: p.network,
+  tx_hash: p.txHash,
+  sender_address: p.sender,
+  status: p.status,
+  confirmations: p.confirmations,
+  detected_at: formatTimestamp(p.detectedAt),
+  confirmed_at: p.confirmedAt === null ? null : formatTimestamp(p.confirmedAt),
+})
+
+/**
+ * What a payer needs on each enabled network/token of the checkout. Networks not enabled for the checkout
+ * (not in `checkout.networks`) or without a deposit address (merchant has no xpub/wallet for that family)
+ * are left out. The amount is the full amount, or what is still due once the checkout is `underpaid`.
+ */
+export const paymentOptions = (
+  checkout: Checkout,
+  ctx: Pick<PresentContext, "networks" | "tonWallet" | "now">,
+): ReadonlyArray<ApiPaymentOption> => {
+  const status = currentStatus(checkout, ctx.now)
+  const out: Array<ApiPaymentOption> = []
+  for (const net of ctx.networks) {
+    if (!checkout.networks.includes(net.id) || net.mode !== checkout.mode) continue
+    for (const token of net.tokens) {
+      const units =
+        status === "underpaid"
+          ? amountDueUnits(checkout, token.decimals)
+          : centsToUnits(checkout.amountCents, token.decimals)
+      const amount_crypto = formatUnits(units, token.decimals)
+      const base = { network: net.id, crypto_currency: token.symbol, amount_crypto }
+      if (net.family === "evm") {
+        const to = checkout.targets.evmAddress
+        if (to === null || net.chainId === undefined) continue
+        const uri = evmTransferUri({ token: token.contract, chainId: net.chainId, to, units })
+        out.push({ ...base, address: to, memo: null, uri })
+      } else if (net.family === "tron") {
+        const to = checkout.targets.tronAddress
+        if (to === null) continue
+        out.push({ ...base, address: to, memo: null, uri: tronTransferUri({ to }) })
+      } else {
+        const wallet = ctx.tonWallet
+        if (wallet === null) continue
+        const comment = checkout.targets.tonComment
+        const uri = tonTransferUri({ wallet, jettonMaster: token.contract, units, comment })
+        out.push({ ...base, address: wallet, memo: comment, uri })
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * The API checkout object. `metadata` is `JSON.parse(metadataJson)` here (integer-like keys may be reordered
+ * by JS); send `renderCheckoutJson` on the wire to keep the merchant's key order.
+ */
+export const toApiCheckout = (checkout: Checkout, ctx: PresentContext): ApiCheckout => {
+  const status = currentStatus(checkout, ctx.now)
+  const latest = latestCountedPayment(checkout.payments)
+  return {
+    id: checkout.id,
+    status,
+    amount: formatCents(checkout.amountCents),
+    currency: "USD",
+    description: checkout.description,
+    metadata: JSON.parse(checkout.metadataJson ?? "{}") as Record<string, unknown>,
+    customer_email: checkout.customerEmail,
+    redirect_url: checkout.redirectUrl,
+    checkout_url: `${ctx.publicUrl.replace(/\/+$/, "")}/p/${tokenOf(checkout.id)}`,
+    payment: status === "pending" || status === "expired" || latest === null ? null : toApiPayment(latest),
+    amount_paid: formatCents(amountPaidCents(checkout.payments)),
+    payments: checkout.payments.map(toApiPaymentEntry),
+    payment_options: paymentOptions(checkout, ctx),
+    expires_at: formatTimestamp(checkout.expiresAt),
+    created_at: formatTimestamp(checkout.createdAt),
+  }
+}
+
+/** JSON text of an API checkout object with the metadata text spliced in verbatim (`{}` when null). */
+export const renderApiCheckoutJson = (obj: ApiCheckout, metadataJson: string | null): string =>
+  `{${Object.entries(obj)
+    .map(([k, v]) => `${JSON.stringify(k)}:${k === "metadata" ? (metadataJson ?? "{}") : JSON.stringify(v)}`)
+    .join(",")}}`
+
+/**
+ * The checkout object as JSON text, metadata byte-for-byte as sent.
+ * @example res.end(renderCheckoutJson(checkout, { publicUrl, now, networks, tonWallet }))
+ */
+export const renderCheckoutJson = (checkout: Checkout, ctx: PresentContext): string =>
+  renderApiCheckoutJson(toApiCheckout(checkout, ctx), checkout.metadataJson)
+
+/** `GET /api/v1/checkouts` response as JSON text (each checkout's metadata verbatim). */
+export const renderCheckoutListJson = (
+  list: {
+    readonly data: ReadonlyArray<Checkout>
+    readonly total: number
+    readonly limit: number
+    readonly offset: number
+  },
+  ctx: PresentContext,
+): string =>
+  `{"data":[${list.data.map((c) => renderCheckoutJson(c, ctx)).join(",")}],"total":${list.total},"limit":${list.limit},"offset":${list.offset}}`
+
+/** The list response as an object (metadata through JSON.parse; prefer `renderCheckoutListJson` on the wire). */
+export const toApiCheckoutList = (
+  list: {
+    readonly data: ReadonlyArray<Checkout>
+    readonly total: number
+    readonly limit: number
+    readonly offset: number
+  },
+  ctx: PresentContext,
+): ApiCheckoutList => ({
+  data: list.data.map((c) => toApiCheckout(c, ctx)),
+  total: list.total,
+  limit: list.limit,
+  offset: list.offset,
+})
+
+export interface WebhookEventBodyInput {
+  readonly id: string
+  readonly type: WebhookEventType
+  readonly createdAt: Date
+  readonly livemode: boolean
+  /** The checkout object as JSON text (`renderCheckoutJson`), embedded untouched. */
+  readonly checkoutJson: string
+}
+
+/**
+ * The webhook event body (the exact bytes that are stored, signed and sent).
+ * @example webhookEventBody({ id: "evt_…", type: "checkout.completed", createdAt: now, livemode: true, checkoutJson })
+ */
+export const webhookEventBody = (e: WebhookEventBodyInput): string =>
+  `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"created_at":"${formatTimestamp(e.createdAt)}","livemode":${e.livemode},"data":{"object":${e.checkoutJson}}}`
+
+/** The event as an object (for tests and typed consumers). */
+export const parseWebhookEventBody = (body: string): ApiWebhookEvent => JSON.parse(body) as ApiWebhookEvent
+
+/**
+ * `GET /p/{token}/status`: the public status (never metadata, customer_email or webhook_url).
+ * `required_confirmations` comes from the latest counted payment's network config (null when none).
+ */
+export const toPublicStatus = (
+  checkout: Checkout,
+  ctx: Pick<PresentContext, "now" | "networks">,
+): ApiPublicStatus => {
+  const latest = latestCountedPayment(checkout.payments)
+  const net = latest === null ? undefined : ctx.networks.find((n) => n.id === latest.network)
+  return {
+    status: currentStatus(checkout, ctx.now),
+    amount_paid: formatCents(amountPaidCents(checkout.payments)),
+    confirmations: latest?.confirmations ?? null,
+    required_confirmations: net?.confirmations ?? null,
+    expires_at: formatTimestamp(checkout.expiresAt),
+  }
+}
