@@ -1,0 +1,251 @@
+/**
+ * `WebhookTransport` over node:http / node:https.
+ *
+ * - One POST, no redirects followed (a 3xx is just a non-2xx answer), any 2xx is success.
+ * - `timeoutMs` bounds the whole exchange (DNS, connect, TLS, request, response headers). If the headers came
+ *   in time, the status stands even when the body is still trickling: the body is read, discarded and capped.
+ * - SSRF: with `blockPrivateAddresses`, a literal IP host is checked before connecting, a hostname is resolved
+ *   by our own `lookup` inside the connect call (so the addresses checked are the addresses connected to:
+ *   DNS rebinding between a check and the connect is not possible), and the socket's remote address is
+ *   checked again once connected (covers reused keep-alive sockets).
+ * - Nothing is logged here; errors carry the host and the reason, never the body or headers.
+ */
+import * as dns from "node:dns"
+import * as http from "node:http"
+import * as https from "node:https"
+import { isIP, type LookupFunction, type Socket } from "node:net"
+import { performance } from "node:perf_hooks"
+import {
+  type WebhookRequest,
+  type WebhookResponse,
+  WebhookTransport,
+  WebhookTransportError,
+} from "@inzi/core"
+import { Effect, Layer } from "effect"
+import { blockedAddressReason } from "./address-policy.js"
+
+/** One resolved address, as `dns.lookup(…, { all: true })` gives them. */
+export interface ResolvedAddress {
+  readonly address: string
+  readonly family: number
+}
+
+/** Resolves a hostname to all its addresses (family 0 = any). */
+export type ResolveHost = (hostname: string, family: 0 | 4 | 6) => Promise<ReadonlyArray<ResolvedAddress>>
+
+export interface NodeWebhookTransportOptions {
+  /** Hostname resolver; default `dns.lookup` with `all: true`. Tests inject one to simulate DNS rebinding. */
+  readonly resolve?: ResolveHost
+  /** Response body bytes read at most (then the connection is dropped; the status stands). Default 64 KiB. */
+  readonly maxResponseBytes?: number
+  /** Reuse connections between deliveries. Default true. */
+  readonly keepAlive?: boolean
+}
+
+const systemResolve: ResolveHost = (hostname, family) =>
+  dns.promises.lookup(hostname, { all: true, family, order: "verbatim" })
+
+/** Raised inside the connect path when policy refuses an address; turned into `refused: true`. */
+class RefusedAddress extends Error {}
+
+/** Raised when `timeoutMs` elapses before the response headers. */
+class DeliveryTimeout extends Error {}
+
+const describeError = (e: unknown): string => {
+  if (e instanceof RefusedAddress || e instanceof DeliveryTimeout) return e.message
+  if (e instanceof Error) {
+    const code = (e as NodeJS.ErrnoException).code
+    return code !== undefined && !e.message.includes(code) ? `${code}: ${e.message}` : e.message
+  }
+  return String(e)
+}
+
+/** A `net` lookup that resolves with `resolve` and refuses the host if ANY of its addresses is blocked. */
+const guardedLookup =
+  (resolve: ResolveHost): LookupFunction =>
+  (hostname, options, callback) => {
+    const family = options.family === 4 || options.family === 6 ? options.family : 0
+    resolve(hostname, family).then(
+      (addresses) => {
+        if (addresses.length === 0) {
+          const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`)
+          err.code = "ENOTFOUND"
+          return callback(err, "", 0)
+        }
+        for (const a of addresses) {
+          const reason = blockedAddressReason(a.address)
+          if (reason !== null) {
+            return callback(
+              new RefusedAddress(`refused: ${hostname} resolves to ${a.address} (${reason})`),
+              "",
+              0,
+            )
+          }
+        }
+        if (options.all === true)
+          return callback(
+            null,
+            addresses.map((a) => ({ ...a })),
+          )
+        const first = addresses[0]!
+        return callback(null, first.address, first.family)
+      },
+      (err: NodeJS.ErrnoException) => callback(err, "", 0),
+    )
+  }
+
+/** A `net` lookup through `resolve` without any policy (private addresses allowed). */
+const plainLookup =
+  (resolve: ResolveHost): LookupFunction =>
+  (hostname, options, callback) => {
+    const family = options.family === 4 || options.family === 6 ? options.family : 0
+    resolve(hostname, family).then(
+      (addresses) => {
+        if (addresses.length === 0) {
+          const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`)
+          err.code = "ENOTFOUND"
+          return callback(err, "", 0)
+        }
+        if (options.all === true)
+          return callback(
+            null,
+            addresses.map((a) => ({ ...a })),
+          )
+        const first = addresses[0]!
+        return callback(null, first.address, first.family)
+      },
+      (err: NodeJS.ErrnoException) => callback(err, "", 0),
+    )
+  }
+
+/**
+ * Builds the transport; its keep-alive agents are destroyed when the scope closes.
+ *
+ * @example
+ * const transport = yield* makeNodeWebhookTransport({ maxResponseBytes: 16_384 })
+ */
+export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = {}) =>
+  Effect.gen(function* () {
+    const resolve = options.resolve ?? systemResolve
+    const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024
+    const keepAlive = options.keepAlive ?? true
+    const httpAgent = new http.Agent({ keepAlive, maxSockets: 64, maxFreeSockets: 16 })
+    const httpsAgent = new https.Agent({ keepAlive, maxSockets: 64, maxFreeSockets: 16 })
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        httpAgent.destroy()
+        httpsAgent.destroy()
+      }),
+    )
+    const strict = guardedLookup(resolve)
+    const permissive = plainLookup(resolve)
+
+    const send = (req: WebhookRequest): Effect.Effect<WebhookResponse, WebhookTransportError> =>
+      Effect.async<WebhookResponse, WebhookTransportError>((resume) => {
+        const started = performance.now()
+        const elapsed = () => Math.round(performance.now() - started)
+        const fail = (message: string, refused: boolean) =>
+          resume(Effect.fail(new WebhookTransportError({ message, refused })))
+
+        let url: URL
+        try {
+          url = new URL(req.url)
+        } catch {
+          fail("invalid webhook URL", false)
+          return
+        }
+        if (url.protocol !== "http:" && url.protocol !== "https:") {
+          fail(`refused: scheme ${url.protocol} is not http(s)`, true)
+          return
+        }
+        const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname
+        if (req.blockPrivateAddresses && isIP(host) !== 0) {
+          // `net.connect` skips `lookup` for literal IPs, so they are judged here.
+          const reason = blockedAddressReason(host)
+          if (reason !== null) {
+            fail(`refused: ${host} (${reason})`, true)
+            return
+          }
+        }
+
+        const body = Buffer.from(req.body, "utf8")
+        const isHttps = url.protocol === "https:"
+        const requestOptions: http.RequestOptions = {
+          method: "POST",
+          headers: { ...req.headers, "Content-Length": String(body.length) },
+          agent: isHttps ? httpsAgent : httpAgent,
+          lookup: req.blockPrivateAddresses ? strict : permissive,
+        }
+        let done = false
+        let gotResponse = false
+        let statusCode = 0
+        const succeed = () => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resume(Effect.succeed({ statusCode, latencyMs: elapsed() }))
+        }
+        const cr = isHttps ? https.request(url, requestOptions) : http.request(url, requestOptions)
+        const timer = setTimeout(
+          () => cr.destroy(new DeliveryTimeout(`timed out after ${req.timeoutMs} ms`)),
+          req.timeoutMs,
+        )
+
+        cr.on("socket", (socket: Socket) => {
+          if (!req.blockPrivateAddresses) return
+          const check = () => {
+            const remote = socket.remoteAddress
+            if (remote === undefined) return
+            const reason = blockedAddressReason(remote)
+            if (reason !== null) cr.destroy(new RefusedAddress(`refused: connected to ${remote} (${reason})`))
+          }
+          if (socket.connecting) socket.once("connect", check)
+          else check()
+        })
+
+        cr.on("response", (res) => {
+          gotResponse = true
+          statusCode = res.statusCode ?? 0
+          let bytes = 0
+          res.on("data", (chunk: Buffer) => {
+            bytes += chunk.length
+            if (bytes > maxResponseBytes) {
+              succeed()
+              cr.destroy() // stop reading; the connection is not reused
+            }
+          })
+          res.on("end", succeed)
+          res.on("error", succeed)
+          res.on("close", succeed)
+        })
+
+        cr.on("error", (e) => {
+          if (gotResponse) return succeed() // the status line came in time; a body error does not change it
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          const refused = e instanceof RefusedAddress
+          resume(Effect.fail(new WebhookTransportError({ message: describeError(e), refused })))
+        })
+
+        cr.end(body)
+
+        return Effect.sync(() => {
+          done = true
+          clearTimeout(timer)
+          cr.destroy()
+        })
+      })
+
+    return WebhookTransport.of({ send })
+  })
+
+/** Layers providing `WebhookTransport` over node:http(s). */
+export const NodeWebhookTransport = {
+  /** With options (a custom resolver, response cap, keep-alive). */
+  layer: (options: NodeWebhookTransportOptions = {}): Layer.Layer<WebhookTransport> =>
+    Layer.scoped(WebhookTransport, makeNodeWebhookTransport(options)),
+}
+
+/** The default transport (system resolver, 64 KiB response cap, keep-alive). */
+export const NodeWebhookTransportLive: Layer.Layer<WebhookTransport> = NodeWebhookTransport.layer()
