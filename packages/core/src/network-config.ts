@@ -1,0 +1,147 @@
+import { Either, ParseResult, Schema } from "effect"
+import type { NetworkConfig } from "./domain.js"
+
+/**
+ * The operator's network configuration file: a JSON array of networks (see `NetworkConfig` in domain.ts).
+ * Adding an EVM chain is an entry here, not code.
+ *
+ * @example
+ * [{ "id": "base", "family": "evm", "mode": "live", "name": "Base", "chainId": 8453,
+ *    "rpcUrls": ["https://mainnet.base.org"], "confirmations": 12, "pollIntervalMs": 4000,
+ *    "tokens": [{ "symbol": "USDC", "contract": "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", "decimals": 6 }] }]
+ */
+
+const isHttpUrl = (s: string): boolean => {
+  if (!/^https?:\/\//i.test(s)) return false
+  try {
+    return new URL(s).hostname !== ""
+  } catch {
+    return false
+  }
+}
+
+export const TokenConfigSchema = Schema.Struct({
+  symbol: Schema.String.pipe(
+    Schema.pattern(/^[A-Za-z0-9.]{1,16}$/, {
+      message: () => "must be 1-16 letters, digits or dots (e.g. USDT)",
+    }),
+  ),
+  contract: Schema.String.pipe(Schema.nonEmptyString({ message: () => "must be a contract address" })),
+  decimals: Schema.Number.pipe(
+    Schema.int({ message: () => "must be an integer" }),
+    Schema.between(0, 36, { message: () => "must be between 0 and 36" }),
+  ),
+}).annotations({ identifier: "TokenConfig" })
+
+const NonNegInt = Schema.Number.pipe(
+  Schema.int({ message: () => "must be an integer" }),
+  Schema.nonNegative({ message: () => "must be ≥ 0" }),
+)
+
+export const NetworkConfigSchema = Schema.Struct({
+  id: Schema.String.pipe(
+    Schema.pattern(/^[a-z0-9]+(-[a-z0-9]+)*$/, {
+      message: () => "must match [a-z0-9-]+ (e.g. base-sepolia)",
+    }),
+    Schema.maxLength(64, { message: () => "must be at most 64 characters" }),
+  ),
+  family: Schema.Literal("evm", "tron", "ton").annotations({
+    message: () => 'must be "evm", "tron" or "ton"',
+  }),
+  mode: Schema.Literal("live", "test").annotations({ message: () => 'must be "live" or "test"' }),
+  name: Schema.optionalWith(Schema.String.pipe(Schema.nonEmptyString()), { exact: true }),
+  chainId: Schema.optionalWith(
+    Schema.Number.pipe(
+      Schema.int({ message: () => "must be an integer" }),
+      Schema.positive({ message: () => "must be > 0" }),
+    ),
+    { exact: true },
+  ),
+  rpcUrls: Schema.Array(
+    Schema.String.pipe(Schema.filter(isHttpUrl, { message: () => "must be an http(s) URL" })),
+  ).pipe(Schema.minItems(1, { message: () => "must list at least one RPC URL" })),
+  headers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), {
+    exact: true,
+  }),
+  tokens: Schema.Array(TokenConfigSchema).pipe(
+    Schema.minItems(1, { message: () => "must list at least one token" }),
+  ),
+  confirmations: NonNegInt,
+  pollIntervalMs: Schema.Number.pipe(
+    Schema.int({ message: () => "must be an integer" }),
+    Schema.greaterThanOrEqualTo(100, { message: () => "must be ≥ 100" }),
+  ),
+  finalityTag: Schema.optionalWith(Schema.Literal("finalized", "safe", "latest"), { exact: true }),
+  startBlock: Schema.optionalWith(
+    Schema.String.pipe(Schema.pattern(/^[0-9]+$/, { message: () => "must be a block number (digits)" })),
+    { exact: true },
+  ),
+  maxBlockRange: Schema.optionalWith(
+    Schema.Number.pipe(
+      Schema.int({ message: () => "must be an integer" }),
+      Schema.positive({ message: () => "must be > 0" }),
+    ),
+    { exact: true },
+  ),
+}).annotations({ identifier: "NetworkConfig" })
+
+export const NetworkConfigFileSchema = Schema.Array(NetworkConfigSchema)
+
+/** A network config file that does not decode; `issues` are one readable line each. */
+export class NetworkConfigError extends Schema.TaggedError<NetworkConfigError>()("NetworkConfigError", {
+  message: Schema.String,
+  issues: Schema.Array(Schema.String),
+}) {}
+
+const pathText = (path: ReadonlyArray<PropertyKey>): string =>
+  path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("") || "(root)"
+
+/** Rules across fields and entries that a per-field Schema cannot express. */
+const crossChecks = (nets: ReadonlyArray<typeof NetworkConfigSchema.Type>): Array<string> => {
+  const issues: Array<string> = []
+  const seen = new Set<string>()
+  nets.forEach((n, i) => {
+    if (seen.has(n.id)) issues.push(`[${i}].id: duplicate network id "${n.id}"`)
+    seen.add(n.id)
+    if (n.family === "evm" && n.chainId === undefined)
+      issues.push(`[${i}].chainId: required for evm networks (used in EIP-681 payment URIs)`)
+    const symbols = new Set<string>()
+    n.tokens.forEach((t, j) => {
+      if (symbols.has(t.symbol))
+        issues.push(`[${i}].tokens[${j}].symbol: duplicate token "${t.symbol}" on ${n.id}`)
+      symbols.add(t.symbol)
+    })
+  })
+  return issues
+}
+
+/**
+ * Decodes the network config (JSON text or an already parsed value) into `NetworkConfig`s; `name` defaults
+ * to the id. Errors list every problem with its path, e.g. `[1].rpcUrls[0]: must be an http(s) URL`.
+ * @example decodeNetworkConfig(readFileSync("networks.json", "utf8"))
+ */
+export const decodeNetworkConfig = (
+  json: unknown,
+): Either.Either<ReadonlyArray<NetworkConfig>, NetworkConfigError> => {
+  let value = json
+  if (typeof json === "string") {
+    try {
+      value = JSON.parse(json)
+    } catch (e) {
+      const message = `network config is not valid JSON: ${(e as Error).message}`
+      return Either.left(new NetworkConfigError({ message, issues: [message] }))
+    }
+  }
+  const decoded = Schema.decodeUnknownEither(NetworkConfigFileSchema, {
+    errors: "all",
+    onExcessProperty: "error",
+  })(value)
+  const issues = Either.isLeft(decoded)
+    ? ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => `${pathText(i.path)}: ${i.message}`)
+    : crossChecks(decoded.right)
+  if (issues.length > 0 || Either.isLeft(decoded))
+    return Either.left(
+      new NetworkConfigError({ message: `invalid network config:\n  ${issues.join("\n  ")}`, issues }),
+    )
+  return Either.right(decoded.right.map((n) => ({ ...n, name: n.name ?? n.id })))
+}
