@@ -1,0 +1,191 @@
+/**
+ * The page's only script (inline, allowed by the CSP nonce). Progressive enhancement: the server has
+ * already rendered everything; this adds copy buttons, the countdown and live status by polling the
+ * same-origin status URL. It reads its data from the `#inzi-data` JSON block and writes only through
+ * `textContent`, attributes it owns and `hidden`, never `innerHTML`.
+ *
+ * Kept as plain ES2017 text (no build step, no template literals inside).
+ */
+export const CLIENT_SCRIPT = String.raw`(function () {
+  "use strict";
+  var dataEl = document.getElementById("inzi-data");
+  if (!dataEl) return;
+  var d = JSON.parse(dataEl.textContent || "{}");
+  var m = d.messages;
+  var $ = function (id) { return document.getElementById(id); };
+  var fmt = function (t, v) {
+    return t.replace(/\{(\w+)\}/g, function (w, k) { return Object.prototype.hasOwnProperty.call(v, k) ? String(v[k]) : w; });
+  };
+  var cents = function (s) {
+    var p = String(s).split(".");
+    return parseInt(p[0], 10) * 100 + parseInt(((p[1] || "") + "00").slice(0, 2), 10);
+  };
+  var usd = function (c) { c = Math.max(0, c); var r = c % 100; return Math.floor(c / 100) + "." + (r < 10 ? "0" : "") + r; };
+  var skew = d.serverNow - Date.now();
+  var expiresAt = Date.parse(d.expiresAt);
+  var state = { status: d.status, amount_paid: d.amountPaid, amount_due: d.amountDue,
+    confirmations: d.confirmations, confirmations_required: d.confirmationsRequired };
+  var pollTimer = null, tickTimer = null, redirecting = false, stopped = false;
+
+  var announce = function (text) {
+    var a = $("announce");
+    if (!a) return;
+    a.textContent = "";
+    setTimeout(function () { a.textContent = text; }, 30);
+  };
+
+  /* ---------- network selection (CSS does it too; this covers browsers without :has) ---------- */
+  var radios = document.querySelectorAll("input[name=option]");
+  var syncPanels = function () {
+    for (var i = 0; i < radios.length; i++) {
+      var panel = $("panel-" + radios[i].value);
+      if (panel) panel.hidden = !radios[i].checked;
+    }
+  };
+  for (var i = 0; i < radios.length; i++) radios[i].addEventListener("change", syncPanels);
+  syncPanels();
+
+  /* ---------- copy buttons ---------- */
+  var copyText = function (text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    return new Promise(function (resolve, reject) {
+      var ta = document.createElement("textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.className = "vh";
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      document.body.removeChild(ta);
+      ok ? resolve() : reject(new Error("copy failed"));
+    });
+  };
+  var buttons = document.querySelectorAll("button[data-copy]");
+  for (var b = 0; b < buttons.length; b++) {
+    (function (btn) {
+      btn.hidden = false;
+      btn.addEventListener("click", function () {
+        var src = $(btn.getAttribute("data-copy"));
+        if (!src) return;
+        copyText(src.textContent || "").then(function () {
+          btn.textContent = m.copied;
+          btn.setAttribute("data-done", "");
+          announce(m.copied + ": " + (btn.getAttribute("aria-label") || ""));
+          setTimeout(function () { btn.textContent = m.copy; btn.removeAttribute("data-done"); }, 2000);
+        }, function () { announce(m.copyFailed); });
+      });
+    })(buttons[b]);
+  }
+
+  /* ---------- status ---------- */
+  var due = function (s) {
+    return s.amount_due != null ? cents(s.amount_due) : cents(d.amount) - cents(s.amount_paid);
+  };
+  var isExpired = function () { return Date.now() + skew >= expiresAt; };
+  var render = function (s) {
+    var status = s.status;
+    /* Past expires_at a pending checkout is shown as expired at once; polling goes on until the server
+       agrees (a payment seen just in time still counts and turns it to processing). */
+    if (status === "pending" && isExpired()) status = "expired";
+    var lateUnderpaid = status === "underpaid" && isExpired();
+    var box = $("status");
+    box.setAttribute("data-status", status);
+    var text = "", extra = "";
+    if (status === "pending") text = m.statusPending;
+    else if (status === "processing") text = fmt(m.statusProcessing, { x: s.confirmations, n: s.confirmations_required });
+    else if (status === "completed") text = m.statusCompleted;
+    else if (status === "expired") text = m.statusExpired;
+    else if (status === "underpaid" && lateUnderpaid) text = fmt(m.expiredUnderpaid, { paid: s.amount_paid, amount: d.amount, merchant: d.merchant });
+    else if (status === "underpaid") {
+      text = fmt(m.statusUnderpaid, { paid: s.amount_paid, amount: d.amount });
+      extra = fmt(m.stillDue, { due: usd(due(s)) });
+    }
+    if ($("status-text").textContent !== text) $("status-text").textContent = text;
+    var ex = $("status-extra");
+    if (ex.textContent !== extra) ex.textContent = extra;
+    ex.hidden = extra === "";
+    var conf = $("conf");
+    conf.hidden = status !== "processing";
+    conf.max = Math.max(1, s.confirmations_required || 1);
+    conf.value = Math.min(s.confirmations || 0, conf.max);
+    var pay = $("pay");
+    var payable = (status === "pending" || status === "underpaid") && !isExpired();
+    if (pay) {
+      if (status === "expired" || lateUnderpaid) pay.parentNode.removeChild(pay);
+      else pay.hidden = !payable;
+    }
+    if (status === "completed") startRedirect();
+    if (s.status === "expired" || status === "completed" || lateUnderpaid) stop();
+  };
+
+  var startRedirect = function () {
+    if (redirecting || !d.redirectUrl || !/^https?:/i.test(d.redirectUrl)) return;
+    redirecting = true;
+    var p = $("redirect");
+    var left = Math.ceil(d.redirectDelayMs / 1000);
+    var show = function () { $("redirect-text").textContent = fmt(m.redirecting, { merchant: d.merchant, s: left }); };
+    show();
+    p.hidden = false;
+    var t = setInterval(function () { left = Math.max(0, left - 1); show(); }, 1000);
+    setTimeout(function () { clearInterval(t); window.location.assign(d.redirectUrl); }, d.redirectDelayMs);
+  };
+
+  var stop = function () {
+    stopped = true;
+    if (pollTimer) clearTimeout(pollTimer);
+  };
+
+  /* The QR codes and token amounts are rendered by the server: when what is due changes, reload once. */
+  var needsReload = function (s) {
+    if (s.amount_paid === d.amountPaid) return false;
+    if (!((s.status === "underpaid" || s.status === "pending") && !isExpired())) return false;
+    var key = "inzi-reload:" + d.statusUrl + ":" + s.status + ":" + s.amount_paid;
+    try {
+      if (sessionStorage.getItem(key)) return false;
+      sessionStorage.setItem(key, "1");
+    } catch (e) { return false; }
+    return true;
+  };
+
+  var poll = function () {
+    if (stopped) return;
+    fetch(d.statusUrl, { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } })
+      .then(function (r) {
+        if (r.status === 404) { stop(); return null; }
+        return r.ok ? r.json() : null;
+      })
+      .then(function (s) {
+        if (s && typeof s.status === "string") {
+          if (typeof s.expires_at === "string" && !isNaN(Date.parse(s.expires_at))) expiresAt = Date.parse(s.expires_at);
+          if (needsReload(s)) { stop(); window.location.reload(); return; }
+          state = s;
+          render(s);
+        }
+      })
+      .catch(function () {})
+      .then(function () { if (!stopped) pollTimer = setTimeout(poll, d.pollMs); });
+  };
+
+  /* ---------- countdown ---------- */
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  var tick = function () {
+    var left = Math.max(0, Math.floor((expiresAt - (Date.now() + skew)) / 1000));
+    var el = $("countdown");
+    if (el) {
+      var h = Math.floor(left / 3600), mi = Math.floor((left % 3600) / 60), se = left % 60;
+      el.textContent = left === 0 ? m.expiredShort : (h > 0 ? h + ":" + pad(mi) : mi) + ":" + pad(se);
+    }
+    if (left === 0) {
+      clearInterval(tickTimer);
+      render(state);
+    }
+  };
+
+  render(state);
+  if (d.status !== "completed" && d.status !== "expired") {
+    tickTimer = setInterval(tick, 1000);
+    tick();
+  }
+  if (!stopped) pollTimer = setTimeout(poll, d.pollMs);
+})();`

@@ -1,0 +1,255 @@
+/**
+ * Every string of the hosted page, one object per language. Placeholders are `{name}`; the server and
+ * the page's script fill them with {@link format}. A locale missing a key does not compile.
+ */
+
+export type Locale = "en" | "es" | "ru" | "zh"
+
+export const LOCALES: ReadonlyArray<Locale> = ["en", "es", "ru", "zh"]
+export const DEFAULT_LOCALE: Locale = "en"
+
+export interface Messages {
+  readonly htmlTitle: string
+  readonly payTo: string
+  readonly amountLabel: string
+  readonly timeLeft: string
+  readonly payBefore: string
+  readonly expiredShort: string
+  readonly statusHeading: string
+  readonly statusPending: string
+  readonly statusProcessing: string
+  readonly confirmations: string
+  readonly statusCompleted: string
+  readonly redirecting: string
+  readonly goNow: string
+  readonly statusUnderpaid: string
+  readonly stillDue: string
+  readonly statusExpired: string
+  readonly expiredUnderpaid: string
+  readonly chooseNetwork: string
+  readonly sendExactly: string
+  readonly depositAddress: string
+  readonly comment: string
+  readonly commentRequired: string
+  readonly copy: string
+  readonly copyAmount: string
+  readonly copyAddress: string
+  readonly copyComment: string
+  readonly copied: string
+  readonly copyFailed: string
+  readonly qrLabel: string
+  readonly scanHint: string
+  readonly networkHint: string
+  readonly noScript: string
+  readonly notFoundTitle: string
+  readonly notFoundBody: string
+  readonly poweredBy: string
+}
+
+const en: Messages = {
+  htmlTitle: "Pay {merchant}",
+  payTo: "Payment to",
+  amountLabel: "Amount",
+  timeLeft: "Time left",
+  payBefore: "Pay before {time} UTC",
+  expiredShort: "Expired",
+  statusHeading: "Payment status",
+  statusPending: "Waiting for your payment…",
+  statusProcessing: "Payment detected. Waiting for confirmations: {x}/{n}",
+  confirmations: "Confirmations",
+  statusCompleted: "Paid. Thank you!",
+  redirecting: "Returning to {merchant} in {s} s…",
+  goNow: "Go now",
+  statusUnderpaid: "Partly paid: {paid} USD of {amount} USD received.",
+  stillDue: "Still due: {due} USD. Send the rest to the same address.",
+  statusExpired: "This checkout has expired. Do not send any payment to it.",
+  expiredUnderpaid:
+    "This checkout expired before it was fully paid ({paid} USD of {amount} USD received). Please contact {merchant}.",
+  chooseNetwork: "Network and token",
+  sendExactly: "Send exactly",
+  depositAddress: "To this address",
+  comment: "Comment (memo)",
+  commentRequired:
+    "The comment is required. Put it in your wallet's comment field, or the payment cannot be matched to this order and may be lost.",
+  copy: "Copy",
+  copyAmount: "Copy amount",
+  copyAddress: "Copy address",
+  copyComment: "Copy comment",
+  copied: "Copied",
+  copyFailed: "Could not copy. Select the text and copy it by hand.",
+  qrLabel: "QR code of the payment link for {option}",
+  scanHint: "Scan with your wallet app.",
+  networkHint:
+    "Send {token} on {network} only. Funds sent on another network or in another token may be lost.",
+  noScript: "Reload this page to see the latest payment status.",
+  notFoundTitle: "Payment page not found",
+  notFoundBody: "This payment link is invalid or no longer exists. Ask the merchant for a new one.",
+  poweredBy: "Non-custodial payment page powered by Inzi",
+}
+
+const es: Messages = {
+  htmlTitle: "Pagar a {merchant}",
+  payTo: "Pago a",
+  amountLabel: "Importe",
+  timeLeft: "Tiempo restante",
+  payBefore: "Pague antes de las {time} UTC",
+  expiredShort: "Vencido",
+  statusHeading: "Estado del pago",
+  statusPending: "Esperando su pago…",
+  statusProcessing: "Pago detectado. Esperando confirmaciones: {x}/{n}",
+  confirmations: "Confirmaciones",
+  statusCompleted: "Pagado. ¡Gracias!",
+  redirecting: "Volviendo a {merchant} en {s} s…",
+  goNow: "Ir ahora",
+  statusUnderpaid: "Pago parcial: recibidos {paid} USD de {amount} USD.",
+  stillDue: "Falta por pagar: {due} USD. Envíe el resto a la misma dirección.",
+  statusExpired: "Este pago ha vencido. No envíe ningún pago.",
+  expiredUnderpaid:
+    "Este pago venció antes de completarse (recibidos {paid} USD de {amount} USD). Contacte con {merchant}.",
+  chooseNetwork: "Red y token",
+  sendExactly: "Envíe exactamente",
+  depositAddress: "A esta dirección",
+  comment: "Comentario (memo)",
+  commentRequired:
+    "El comentario es obligatorio. Escríbalo en el campo de comentario de su billetera; sin él, el pago no se puede asociar a este pedido y puede perderse.",
+  copy: "Copiar",
+  copyAmount: "Copiar importe",
+  copyAddress: "Copiar dirección",
+  copyComment: "Copiar comentario",
+  copied: "Copiado",
+  copyFailed: "No se pudo copiar. Seleccione el texto y cópielo a mano.",
+  qrLabel: "Código QR del enlace de pago para {option}",
+  scanHint: "Escanéelo con la aplicación de su billetera.",
+  networkHint:
+    "Envíe {token} solo en {network}. Los fondos enviados en otra red o en otro token pueden perderse.",
+  noScript: "Recargue esta página para ver el estado actual del pago.",
+  notFoundTitle: "Página de pago no encontrada",
+  notFoundBody: "Este enlace de pago no es válido o ya no existe. Pida uno nuevo al comercio.",
+  poweredBy: "Página de pago sin custodia, con tecnología de Inzi",
+}
+
+const ru: Messages = {
+  htmlTitle: "Оплата: {merchant}",
+  payTo: "Получатель",
+  amountLabel: "Сумма",
+  timeLeft: "Осталось времени",
+  payBefore: "Оплатите до {time} UTC",
+  expiredShort: "Истекло",
+  statusHeading: "Статус платежа",
+  statusPending: "Ожидаем ваш платёж…",
+  statusProcessing: "Платёж обнаружен. Ожидаем подтверждения: {x}/{n}",
+  confirmations: "Подтверждения",
+  statusCompleted: "Оплачено. Спасибо!",
+  redirecting: "Возвращаем вас в {merchant} через {s} с…",
+  goNow: "Перейти сейчас",
+  statusUnderpaid: "Оплачено частично: получено {paid} USD из {amount} USD.",
+  stillDue: "Осталось доплатить: {due} USD. Отправьте остаток на тот же адрес.",
+  statusExpired: "Срок оплаты истёк. Не отправляйте платёж.",
+  expiredUnderpaid:
+    "Срок оплаты истёк до полной оплаты (получено {paid} USD из {amount} USD). Свяжитесь с {merchant}.",
+  chooseNetwork: "Сеть и токен",
+  sendExactly: "Отправьте ровно",
+  depositAddress: "На этот адрес",
+  comment: "Комментарий (memo)",
+  commentRequired:
+    "Комментарий обязателен. Укажите его в поле комментария в кошельке, иначе платёж не удастся связать с этим заказом и он может быть потерян.",
+  copy: "Копировать",
+  copyAmount: "Копировать сумму",
+  copyAddress: "Копировать адрес",
+  copyComment: "Копировать комментарий",
+  copied: "Скопировано",
+  copyFailed: "Не удалось скопировать. Выделите текст и скопируйте его вручную.",
+  qrLabel: "QR-код ссылки на оплату через {option}",
+  scanHint: "Отсканируйте в приложении кошелька.",
+  networkHint:
+    "Отправляйте {token} только в сети {network}. Средства, отправленные в другой сети или другим токеном, могут быть потеряны.",
+  noScript: "Обновите страницу, чтобы увидеть текущий статус платежа.",
+  notFoundTitle: "Страница оплаты не найдена",
+  notFoundBody: "Ссылка на оплату недействительна или больше не существует. Запросите новую у продавца.",
+  poweredBy: "Некастодиальная страница оплаты на Inzi",
+}
+
+const zh: Messages = {
+  htmlTitle: "向 {merchant} 付款",
+  payTo: "收款方",
+  amountLabel: "金额",
+  timeLeft: "剩余时间",
+  payBefore: "请在 UTC {time} 前付款",
+  expiredShort: "已过期",
+  statusHeading: "付款状态",
+  statusPending: "正在等待您的付款…",
+  statusProcessing: "已检测到付款，正在等待确认：{x}/{n}",
+  confirmations: "确认数",
+  statusCompleted: "已付款，谢谢！",
+  redirecting: "{s} 秒后返回 {merchant}…",
+  goNow: "立即前往",
+  statusUnderpaid: "部分付款：已收到 {paid} USD，共 {amount} USD。",
+  stillDue: "仍需支付：{due} USD。请将余额发送到同一地址。",
+  statusExpired: "此付款已过期。请勿再发送任何付款。",
+  expiredUnderpaid: "此付款在付清前已过期（已收到 {paid} USD，共 {amount} USD）。请联系 {merchant}。",
+  chooseNetwork: "网络和代币",
+  sendExactly: "请准确发送",
+  depositAddress: "到此地址",
+  comment: "备注（memo）",
+  commentRequired: "备注为必填项。请在钱包的备注栏中填写，否则付款无法与此订单匹配，可能会丢失。",
+  copy: "复制",
+  copyAmount: "复制金额",
+  copyAddress: "复制地址",
+  copyComment: "复制备注",
+  copied: "已复制",
+  copyFailed: "复制失败。请选中文本并手动复制。",
+  qrLabel: "{option} 付款链接的二维码",
+  scanHint: "请用钱包应用扫描。",
+  networkHint: "仅可通过 {network} 发送 {token}。通过其他网络或以其他代币发送的资金可能会丢失。",
+  noScript: "请刷新此页面以查看最新的付款状态。",
+  notFoundTitle: "未找到付款页面",
+  notFoundBody: "此付款链接无效或已不存在。请向商家索取新的链接。",
+  poweredBy: "由 Inzi 提供的非托管付款页面",
+}
+
+export const MESSAGES: Readonly<Record<Locale, Messages>> = { en, es, ru, zh }
+
+/** The strings of one locale. */
+export const messagesFor = (locale: Locale): Messages => MESSAGES[locale]
+
+/**
+ * Fill `{name}` placeholders. Values are inserted as-is: escape the result when it goes into HTML.
+ *
+ * @example
+ * format("Pay {merchant}", { merchant: "Acme" }) // "Pay Acme"
+ */
+export const format = (template: string, values: Readonly<Record<string, string | number>>): string =>
+  template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+    Object.hasOwn(values, key) ? String(values[key]) : whole,
+  )
+
+/**
+ * Choose the page language from an `Accept-Language` header: the supported language with the highest
+ * q-value (by primary subtag, so `es-MX` → `es`, `zh-Hant-TW` → `zh`), ties in header order; `*` or
+ * nothing usable → English.
+ *
+ * @example
+ * pickLocale("ru-RU,ru;q=0.9,en;q=0.8") // "ru"
+ */
+export const pickLocale = (acceptLanguage: string | null | undefined): Locale => {
+  if (!acceptLanguage) return DEFAULT_LOCALE
+  let best: Locale | undefined
+  let bestQ = 0
+  for (const part of acceptLanguage.slice(0, 1000).split(",")) {
+    const [rawTag = "", ...params] = part.trim().split(";")
+    const tag = rawTag.trim().toLowerCase()
+    let q = 1
+    for (const param of params) {
+      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param)
+      if (m) q = Number(m[1])
+    }
+    if (!(q > 0) || q > 1) continue
+    const primary = tag === "*" ? DEFAULT_LOCALE : tag.split("-")[0]
+    const locale = LOCALES.find((l) => l === primary)
+    if (locale !== undefined && q > bestQ) {
+      best = locale
+      bestQ = q
+    }
+  }
+  return best ?? DEFAULT_LOCALE
+}

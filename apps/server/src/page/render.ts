@@ -1,0 +1,279 @@
+import { CLIENT_SCRIPT } from "./client.js"
+import { escapeHtml as h, isHttpUrl, jsonForScript } from "./escape.js"
+import { isValidNonce } from "./headers.js"
+import { format, type Locale, type Messages, messagesFor } from "./i18n.js"
+import { qrSvg } from "./qr.js"
+import { PAGE_CSS } from "./styles.js"
+import type { PageOption, PageStatus, PageView } from "./view.js"
+
+export interface RenderCheckoutPageOptions {
+  readonly locale: Locale
+  /** The CSP nonce sent in this response's `Content-Security-Policy` (see `pageSecurityHeaders`). */
+  readonly nonce: string
+  /** The operator's public base URL (`PUBLIC_URL`); its host is shown in the footer. */
+  readonly publicUrl: string
+  /** Index of the option selected when the page opens (default 0). */
+  readonly selectedOption?: number | undefined
+  /** Render time (default: now); the script corrects the customer's clock skew against it. */
+  readonly now?: Date | undefined
+  /** Status polling interval in ms (default 2500). */
+  readonly pollIntervalMs?: number | undefined
+  /** Delay before redirecting a paid customer to `redirect_url`, in ms (default 3000). */
+  readonly redirectDelayMs?: number | undefined
+}
+
+const DEFAULT_POLL_MS = 2500
+const DEFAULT_REDIRECT_MS = 3000
+
+/** `"25.00"` → 2500n. Lenient: anything unparsable counts as 0. */
+const toCents = (usd: string): bigint => {
+  const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(usd.trim())
+  return m ? BigInt(m[1]!) * 100n + BigInt((m[2] ?? "").padEnd(2, "0")) : 0n
+}
+const fromCents = (c: bigint): string => {
+  const v = c < 0n ? 0n : c
+  return `${v / 100n}.${(v % 100n).toString().padStart(2, "0")}`
+}
+
+/** USD still due, 2 decimals. */
+export const amountDueUsd = (view: PageView): string =>
+  view.amountDue ?? fromCents(toCents(view.amount) - toCents(view.amountPaid))
+
+const countdownText = (ms: number, m: Messages): string => {
+  const left = Math.max(0, Math.floor(ms / 1000))
+  if (left === 0) return m.expiredShort
+  const hours = Math.floor(left / 3600)
+  const minutes = Math.floor((left % 3600) / 60)
+  const seconds = left % 60
+  const p = (n: number) => n.toString().padStart(2, "0")
+  return hours > 0 ? `${hours}:${p(minutes)}:${p(seconds)}` : `${minutes}:${p(seconds)}`
+}
+
+const utcDeadline = (expires: Date, now: Date): string => {
+  const iso = expires.toISOString()
+  const hhmm = iso.slice(11, 16)
+  return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? hhmm : `${iso.slice(0, 10)} ${hhmm}`
+}
+
+const optionTitle = (o: PageOption): string => `${o.token} · ${o.networkLabel}`
+
+interface StatusText {
+  readonly text: string
+  readonly extra: string
+  /** Whether payment instructions are offered at all (rendered). */
+  readonly offerPayment: boolean
+  /** Whether they are visible now. */
+  readonly showPayment: boolean
+}
+
+const statusText = (view: PageView, m: Messages, expired: boolean, required: number): StatusText => {
+  const status: PageStatus = view.status === "pending" && expired ? "expired" : view.status
+  switch (status) {
+    case "pending":
+      return { text: m.statusPending, extra: "", offerPayment: true, showPayment: true }
+    case "processing":
+      return {
+        text: format(m.statusProcessing, { x: view.confirmations, n: required }),
+        extra: "",
+        offerPayment: true,
+        showPayment: false,
+      }
+    case "completed":
+      return { text: m.statusCompleted, extra: "", offerPayment: false, showPayment: false }
+    case "expired":
+      return { text: m.statusExpired, extra: "", offerPayment: false, showPayment: false }
+    case "underpaid":
+      return expired
+        ? {
+            text: format(m.expiredUnderpaid, {
+              paid: view.amountPaid,
+              amount: view.amount,
+              merchant: view.merchantName,
+            }),
+            extra: "",
+            offerPayment: false,
+            showPayment: false,
+          }
+        : {
+            text: format(m.statusUnderpaid, { paid: view.amountPaid, amount: view.amount }),
+            extra: format(m.stillDue, { due: amountDueUsd(view) }),
+            offerPayment: true,
+            showPayment: true,
+          }
+  }
+}
+
+const copyButton = (target: string, label: string, m: Messages): string =>
+  `<button type="button" class="copy" data-copy="${h(target)}" aria-label="${h(label)}" hidden>${h(m.copy)}</button>`
+
+const renderPanel = (o: PageOption, i: number, m: Messages): string => {
+  const title = optionTitle(o)
+  const memo =
+    o.memo === null
+      ? ""
+      : `<div class="field"><p class="label" id="memo-l-${i}">${h(m.comment)}</p>` +
+        `<div class="value"><code id="memo-${i}" aria-labelledby="memo-l-${i}">${h(o.memo)}</code>` +
+        `${copyButton(`memo-${i}`, m.copyComment, m)}</div>` +
+        `<p class="warn" role="note"><strong>${h(m.commentRequired)}</strong></p></div>`
+  return (
+    `<div class="panel" id="panel-${i}" role="group" aria-label="${h(title)}" data-network="${h(o.network)}">` +
+    `<div class="field"><p class="label" id="amount-l-${i}">${h(m.sendExactly)}</p>` +
+    `<div class="value"><code class="big" aria-labelledby="amount-l-${i}"><span id="amount-${i}">${h(o.amountDue)}</span>` +
+    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m)}</div></div>` +
+    `<div class="field"><p class="label" id="address-l-${i}">${h(m.depositAddress)}</p>` +
+    `<div class="value"><code id="address-${i}" aria-labelledby="address-l-${i}">${h(o.address)}</code>` +
+    `${copyButton(`address-${i}`, m.copyAddress, m)}</div></div>` +
+    memo +
+    `<div class="qr-box">${qrSvg(o.uri, format(m.qrLabel, { option: title }))}` +
+    `<p class="label">${h(m.scanHint)}</p></div>` +
+    `<p class="hint">${h(format(m.networkHint, { token: o.token, network: o.networkLabel }))}</p>` +
+    `</div>`
+  )
+}
+
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).host
+  } catch {
+    return ""
+  }
+}
+
+const documentShell = (args: {
+  readonly locale: Locale
+  readonly title: string
+  readonly head?: string
+  readonly body: string
+}): string =>
+  `<!doctype html>\n<html lang="${h(args.locale)}" dir="ltr"><head><meta charset="utf-8">` +
+  `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+  `<meta name="color-scheme" content="light dark"><meta name="referrer" content="no-referrer">` +
+  `<meta name="robots" content="noindex, nofollow"><title>${h(args.title)}</title>` +
+  `<link rel="icon" href="data:,"><style>${PAGE_CSS}</style>${args.head ?? ""}</head>` +
+  `<body>${args.body}</body></html>\n`
+
+/**
+ * The hosted checkout page as a complete HTML document. Pure: the same input gives the same output.
+ * Send it with `pageSecurityHeaders(opts.nonce)`.
+ *
+ * @example
+ * const nonce = generateNonce()
+ * const html = renderCheckoutPage(view, { locale: pickLocale(req.headers["accept-language"]), nonce, publicUrl })
+ */
+export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptions): string => {
+  if (!isValidNonce(opts.nonce)) throw new Error("CSP nonce must be at least 16 base64 characters")
+  const m = messagesFor(opts.locale)
+  const now = opts.now ?? new Date()
+  const expires = new Date(view.expiresAt)
+  const msLeft = expires.getTime() - now.getTime()
+  const expired = !(msLeft > 0)
+  const options = view.options
+  const selected =
+    opts.selectedOption !== undefined && opts.selectedOption >= 0 && opts.selectedOption < options.length
+      ? opts.selectedOption
+      : 0
+  const required = view.confirmationsRequired ?? options[selected]?.confirmationsRequired ?? 1
+  const st = statusText(view, m, expired, required)
+  const shownStatus = view.status === "pending" && expired ? "expired" : view.status
+  const redirectUrl = view.redirectUrl !== null && isHttpUrl(view.redirectUrl) ? view.redirectUrl : null
+  const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS
+  const redirectDelayMs = opts.redirectDelayMs ?? DEFAULT_REDIRECT_MS
+  const live =
+    view.status !== "completed" && view.status !== "expired" && !(view.status === "underpaid" && expired)
+
+  const data = {
+    merchant: view.merchantName,
+    amount: view.amount,
+    amountPaid: view.amountPaid,
+    amountDue: view.amountDue ?? null,
+    status: view.status,
+    expiresAt: expires.toISOString(),
+    serverNow: now.getTime(),
+    confirmations: view.confirmations,
+    confirmationsRequired: required,
+    statusUrl: view.statusUrl,
+    redirectUrl,
+    pollMs,
+    redirectDelayMs,
+    messages: m,
+  }
+
+  const summary =
+    `<section class="card summary" aria-labelledby="merchant">` +
+    `<p class="label">${h(m.payTo)}</p><h1 id="merchant">${h(view.merchantName)}</h1>` +
+    (view.description ? `<p class="desc" id="description">${h(view.description)}</p>` : "") +
+    `<p class="amount" aria-label="${h(m.amountLabel)}: ${h(view.amount)} USD">${h(view.amount)} <small>USD</small></p>` +
+    (live
+      ? `<div class="timer"><span class="label" id="countdown-l">${h(m.timeLeft)}</span>` +
+        `<time class="countdown" id="countdown" datetime="${h(expires.toISOString())}" aria-labelledby="countdown-l">` +
+        `${h(countdownText(msLeft, m))}</time>` +
+        `<span class="label">${h(format(m.payBefore, { time: utcDeadline(expires, now) }))}</span></div>`
+      : "") +
+    `</section>`
+
+  const confMax = Math.max(1, required)
+  const status =
+    `<section class="card status" aria-labelledby="status-h"><h2 id="status-h">${h(m.statusHeading)}</h2>` +
+    `<div id="status" role="status" aria-live="polite" aria-atomic="true" data-status="${h(shownStatus)}">` +
+    `<p class="status-text" id="status-text">${h(st.text)}</p>` +
+    `<p class="status-extra" id="status-extra"${st.extra === "" ? " hidden" : ""}>${h(st.extra)}</p>` +
+    `<progress id="conf" max="${confMax}" value="${Math.min(view.confirmations, confMax)}" aria-label="${h(m.confirmations)}"` +
+    `${shownStatus === "processing" ? "" : " hidden"}></progress>` +
+    (redirectUrl !== null
+      ? `<p class="redirect" id="redirect" hidden><span id="redirect-text"></span> ` +
+        `<a id="go-now" href="${h(redirectUrl)}">${h(m.goNow)}</a></p>`
+      : "") +
+    `</div>` +
+    (live ? `<noscript><p class="label">${h(m.noScript)}</p></noscript>` : "") +
+    `</section>`
+
+  const pay = st.offerPayment
+    ? `<section class="card pay" id="pay" aria-labelledby="pay-h"${st.showPayment ? "" : " hidden"}>` +
+      `<fieldset class="tabs"><legend id="pay-h">${h(m.chooseNetwork)}</legend>` +
+      options
+        .map(
+          (o, i) =>
+            `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}"` +
+            `${i === selected ? " checked" : ""}><span>${h(optionTitle(o))}</span></label>`,
+        )
+        .join("") +
+      `</fieldset>` +
+      options.map((o, i) => renderPanel(o, i, m)).join("") +
+      `</section>`
+    : ""
+
+  // Without JavaScript: refresh while confirmations are counted, and still return a paid customer.
+  const noscriptHead =
+    view.status === "completed" && redirectUrl !== null
+      ? `<noscript><meta http-equiv="refresh" content="${Math.ceil(redirectDelayMs / 1000)};url=${h(redirectUrl)}"></noscript>`
+      : view.status === "processing"
+        ? `<noscript><meta http-equiv="refresh" content="15"></noscript>`
+        : ""
+
+  const host = hostOf(opts.publicUrl)
+  const body =
+    `<main>${summary}${status}${pay}` +
+    `<footer>${h(m.poweredBy)}${host ? ` · ${h(host)}` : ""}</footer></main>` +
+    `<p class="vh" id="announce" aria-live="polite"></p>` +
+    `<script type="application/json" id="inzi-data">${jsonForScript(data)}</script>` +
+    `<script nonce="${h(opts.nonce)}">${CLIENT_SCRIPT}</script>`
+
+  return documentShell({
+    locale: opts.locale,
+    title: format(m.htmlTitle, { merchant: view.merchantName }),
+    head: noscriptHead,
+    body,
+  })
+}
+
+/** The page for an unknown (or malformed) token; send it with status 404 and `pageSecurityHeaders`. */
+export const renderNotFoundPage = (locale: Locale): string => {
+  const m = messagesFor(locale)
+  return documentShell({
+    locale,
+    title: m.notFoundTitle,
+    body:
+      `<main><section class="card" aria-labelledby="nf-h"><h1 id="nf-h">${h(m.notFoundTitle)}</h1>` +
+      `<p class="desc">${h(m.notFoundBody)}</p></section></main>`,
+  })
+}

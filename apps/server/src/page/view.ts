@@ -1,0 +1,64 @@
+/**
+ * The data the hosted checkout page renders. Plain, already-formatted strings: the server maps its
+ * checkout (and the merchant) to this shape; the page does no money arithmetic on the server side.
+ */
+
+/** Checkout statuses as in API.md. */
+export type PageStatus = "pending" | "processing" | "completed" | "expired" | "underpaid"
+
+/** One network/token the customer may pay with (one entry of the checkout's `payment_options`). */
+export interface PageOption {
+  /** Network id, e.g. `"tron"`, `"ton"`, `"base"`. */
+  readonly network: string
+  /** Human name of the network with its token standard, e.g. `"Tron (TRC-20)"`. */
+  readonly networkLabel: string
+  /** Token symbol, e.g. `"USDT"`. */
+  readonly token: string
+  /** Full amount in token units, decimal string, e.g. `"25.000000"`. */
+  readonly amountCrypto: string
+  /** What is still to be sent in token units (equals `amountCrypto` until a checkout is underpaid). */
+  readonly amountDue: string
+  /** Deposit address. */
+  readonly address: string
+  /** Comment the transfer must carry (TON), or `null` where the network needs none. */
+  readonly memo: string | null
+  /** Wallet deep link encoded in the QR code (EIP-681, `ton://transfer/…`, or the bare Tron address). */
+  readonly uri: string
+  /** Confirmations required on this network before a payment counts. */
+  readonly confirmationsRequired: number
+}
+
+export interface PageView {
+  readonly merchantName: string
+  readonly description: string | null
+  /** USD amount with 2 decimals, e.g. `"25.00"`. */
+  readonly amount: string
+  readonly status: PageStatus
+  /** USD paid so far with 2 decimals, e.g. `"10.00"`. */
+  readonly amountPaid: string
+  /** USD still due with 2 decimals; computed from `amount - amountPaid` (floored at 0) when omitted. */
+  readonly amountDue?: string | undefined
+  /** ISO 8601 UTC timestamp. */
+  readonly expiresAt: string
+  /** Absolute http(s) URL the customer returns to once paid, or `null`. */
+  readonly redirectUrl: string | null
+  /** Same-origin URL of the public status JSON, e.g. `"/p/k3j9…/status"`. */
+  readonly statusUrl: string
+  readonly options: ReadonlyArray<PageOption>
+  /** Confirmations of the payment being confirmed (status `processing`), else 0. */
+  readonly confirmations: number
+  /** Confirmations required for that payment (falls back to the selected option's requirement). */
+  readonly confirmationsRequired?: number | undefined
+}
+
+/**
+ * Shape of `GET <statusUrl>` as the page's script reads it. `amount_due` (USD) is optional.
+ */
+export interface PageStatusJson {
+  readonly status: PageStatus
+  readonly amount_paid: string
+  readonly amount_due?: string
+  readonly confirmations: number
+  readonly confirmations_required: number
+  readonly expires_at: string
+}

@@ -1,0 +1,215 @@
+import { mkdirSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { fileURLToPath } from "node:url"
+import { type Browser, chromium, type Page } from "playwright-core"
+import {
+  generateNonce,
+  PAGE_CONTENT_TYPE,
+  type PageStatusJson,
+  type PageView,
+  pageSecurityHeaders,
+  pickLocale,
+  renderCheckoutPage,
+  renderNotFoundPage,
+} from "../../src/page/index.js"
+
+export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url))
+mkdirSync(ARTIFACTS, { recursive: true })
+
+export const launchBrowser = (): Promise<Browser> =>
+  chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  })
+
+export const TOKEN = "k3j9x2m1q8w7e5r4t6y0u2i9"
+
+export const TON_URI =
+  "ton://transfer/EQBBeqhWkY2SifNIJRG7_umFqR6kjTp6oSIdyVXNATixuXOJ?jetton=EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs&amount=25000000&text=K7P2M9QX"
+export const BASE_URI =
+  "ethereum:0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913@8453/transfer?address=0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed&uint256=25000000"
+
+/** A checkout with three options, as the server would map it. */
+export const sampleView = (overrides: Partial<PageView> = {}): PageView => ({
+  merchantName: "Acme Coffee Roasters",
+  description: "Order #12345 — 2 × Ethiopia Yirgacheffe, 250 g",
+  amount: "25.00",
+  status: "pending",
+  amountPaid: "0.00",
+  expiresAt: new Date(Date.now() + 30 * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+  redirectUrl: null,
+  statusUrl: `/p/${TOKEN}/status`,
+  confirmations: 0,
+  options: [
+    {
+      network: "ton",
+      networkLabel: "TON",
+      token: "USDT",
+      amountCrypto: "25.000000",
+      amountDue: "25.000000",
+      address: "EQBBeqhWkY2SifNIJRG7_umFqR6kjTp6oSIdyVXNATixuXOJ",
+      memo: "K7P2M9QX",
+      uri: TON_URI,
+      confirmationsRequired: 1,
+    },
+    {
+      network: "tron",
+      networkLabel: "Tron (TRC-20)",
+      token: "USDT",
+      amountCrypto: "25.000000",
+      amountDue: "25.000000",
+      address: "TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18",
+      memo: null,
+      uri: "TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18",
+      confirmationsRequired: 19,
+    },
+    {
+      network: "base",
+      networkLabel: "Base",
+      token: "USDC",
+      amountCrypto: "25.000000",
+      amountDue: "25.000000",
+      address: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+      memo: null,
+      uri: BASE_URI,
+      confirmationsRequired: 12,
+    },
+  ],
+  ...overrides,
+})
+
+export interface PageServer {
+  readonly origin: string
+  readonly pageUrl: string
+  /** The view the page route renders (mutable: tests script it). */
+  view: PageView
+  /** The JSON the status route returns; defaults to what the view says. */
+  status: PageStatusJson | null
+  /** Paths requested so far, in order. */
+  readonly requests: Array<string>
+  close(): Promise<void>
+}
+
+export const statusOf = (view: PageView): PageStatusJson => ({
+  status: view.status,
+  amount_paid: view.amountPaid,
+  confirmations: view.confirmations,
+  confirmations_required: view.confirmationsRequired ?? view.options[0]?.confirmationsRequired ?? 1,
+  expires_at: view.expiresAt,
+})
+
+/**
+ * A tiny node:http server: `/p/<TOKEN>` renders the page with a fresh nonce and the real security
+ * headers, `/p/<TOKEN>/status` serves the scripted status, `/thanks` is the merchant's redirect target,
+ * anything else under `/p/` is the 404 page, and `/csp-probe` is a page with an inline script lacking
+ * the nonce (to prove the CSP blocks it).
+ */
+export const startPageServer = async (
+  view: PageView,
+  render: { pollIntervalMs?: number; redirectDelayMs?: number } = {},
+): Promise<PageServer> => {
+  const requests: Array<string> = []
+  let origin = ""
+  const state: PageServer = {
+    origin: "",
+    pageUrl: "",
+    view,
+    status: null,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname
+    requests.push(path)
+    const locale = pickLocale(req.headers["accept-language"])
+    if (path === `/p/${TOKEN}`) {
+      const nonce = generateNonce()
+      const html = renderCheckoutPage(state.view, {
+        locale,
+        nonce,
+        publicUrl: origin,
+        pollIntervalMs: render.pollIntervalMs ?? 150,
+        redirectDelayMs: render.redirectDelayMs ?? 800,
+      })
+      res.writeHead(200, { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE })
+      res.end(html)
+    } else if (path === `/p/${TOKEN}/status`) {
+      res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" })
+      res.end(JSON.stringify(state.status ?? statusOf(state.view)))
+    } else if (path === "/thanks") {
+      res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
+      res.end("<!doctype html><title>Thanks</title><h1>Thanks from the merchant</h1>")
+    } else if (path === "/csp-probe") {
+      const nonce = generateNonce()
+      res.writeHead(200, { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE })
+      res.end(
+        `<!doctype html><title>probe</title><script>window.__ran = true</script>` +
+          `<script nonce="${nonce}">window.__nonced = true</script><div style="color:red">x</div>`,
+      )
+    } else if (path === "/favicon.ico") {
+      res.writeHead(404).end()
+    } else {
+      const nonce = generateNonce()
+      res.writeHead(404, { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE })
+      res.end(renderNotFoundPage(locale))
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  origin = `http://127.0.0.1:${port}`
+  Object.assign(state, { origin, pageUrl: `${origin}/p/${TOKEN}` })
+  return state
+}
+
+declare global {
+  interface Window {
+    __csp: Array<string>
+    __ran?: boolean
+    __nonced?: boolean
+  }
+}
+
+/**
+ * Count CSP violations: a `securitypolicyviolation` listener installed before any page script (CDP
+ * init scripts are not subject to the page's CSP), plus Chromium's console reports, plus any dialog.
+ */
+export const watchPage = async (page: Page) => {
+  const consoleViolations: Array<string> = []
+  const dialogs: Array<string> = []
+  const pageErrors: Array<string> = []
+  const foreignRequests: Array<string> = []
+  await page.addInitScript(() => {
+    window.__csp = []
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`)
+    })
+  })
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) consoleViolations.push(msg.text())
+  })
+  page.on("dialog", (d) => {
+    dialogs.push(d.message())
+    void d.dismiss()
+  })
+  page.on("pageerror", (e) => pageErrors.push(String(e)))
+  page.on("request", (r) => {
+    if (!r.url().startsWith("http://127.0.0.1:")) foreignRequests.push(r.url())
+  })
+  return {
+    consoleViolations,
+    dialogs,
+    pageErrors,
+    foreignRequests,
+    domViolations: () => page.evaluate(() => window.__csp ?? []),
+  }
+}
