@@ -1,1 +1,14 @@
-export {}
+export {
+  type CheckoutStoreOptions,
+  makeCheckoutStore,
+  minimalEventBody,
+  type RenderEventBody,
+  type WebhookEventHeader,
+} from "./CheckoutStorePg.js"
+export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
+export { makeLeases } from "./LeasesPg.js"
+export { makeMerchantStore } from "./MerchantStorePg.js"
+export { MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
+export { makeOutbox } from "./OutboxPg.js"
+export { makeStores, PgDatabase, PgStore, type PgStoreConfig, PgStoreLive, type PgStores } from "./PgStore.js"
+export type { DB } from "./schema.js"

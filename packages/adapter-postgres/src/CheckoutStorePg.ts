@@ -1,0 +1,761 @@
+import {
+  type ApplyResult,
+  type ChainEvent,
+  type Checkout,
+  type CheckoutNotFound as CheckoutNotFoundT,
+  CheckoutNotFound,
+  type CheckoutState,
+  type CheckoutStatus,
+  type CheckoutStore,
+  type CreateCheckoutResult,
+  currentStatus,
+  IdempotencyConflict,
+  type MachineEvent,
+  type Mode,
+  type PaymentObserved,
+  StoreError,
+  transition,
+  type UnmatchedPaymentRecord,
+  type UnmatchedTransfer,
+  type WebhookEventType,
+} from "@inzi/core"
+import { type Context, Either } from "effect"
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
+import { Fail, run } from "./errors.js"
+import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
+import { networksOfCheckout, paymentFromRow, paymentToRow, toBigInt, toDate } from "./rows.js"
+import type { CheckoutsTable, DB, DepositTargetsTable, UnmatchedPaymentsTable } from "./schema.js"
+
+/** The envelope of a webhook event, handed to `renderEventBody` with the checkout as it is after the change. */
+export interface WebhookEventHeader {
+  readonly id: string
+  readonly type: WebhookEventType
+  readonly createdAt: Date
+  readonly livemode: boolean
+}
+
+/** Renders the exact JSON body stored with an outbox event (signed and sent as is by the dispatcher). */
+export type RenderEventBody = (event: WebhookEventHeader, checkout: Checkout) => string
+
+export interface CheckoutStoreOptions {
+  /**
+   * The webhook body builder. The application provides it (it knows the public URL and the network config
+   * needed to render the checkout object); the default is a minimal body for embedding and tests.
+   */
+  readonly renderEventBody?: RenderEventBody | undefined
+  readonly newEventId?: (() => string) | undefined
+  readonly newUnmatchedId?: (() => string) | undefined
+  /**
+   * A fresh TON comment, used when the caller's `targets.tonComment` is already taken by this merchant:
+   * the store retries inside the same transaction (up to `maxCommentAttempts`), so a collision never reaches
+   * the caller. The created checkout carries the comment actually stored.
+   */
+  readonly newTonComment?: (() => string) | undefined
+  readonly maxCommentAttempts?: number | undefined
+}
+
+/** The minimal webhook body used when no renderer is injected (API.md envelope, a reduced checkout object). */
+export const minimalEventBody: RenderEventBody = (event, checkout) =>
+  JSON.stringify({
+    id: event.id,
+    type: event.type,
+    created_at: event.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    livemode: event.livemode,
+    data: { object: { id: checkout.id, status: checkout.status, metadata: "__METADATA__" } },
+  }).replace('"__METADATA__"', checkout.metadataJson ?? "null")
+
+type Db = Kysely<DB> | Transaction<DB>
+
+type CheckoutRow = Selectable<CheckoutsTable> &
+  Pick<Selectable<DepositTargetsTable>, "derivation_index" | "evm_address" | "tron_address" | "ton_comment">
+
+const selectCheckouts = (db: Db) =>
+  db
+    .selectFrom("checkouts as c")
+    .innerJoin("deposit_targets as t", "t.checkout_id", "c.id")
+    .selectAll("c")
+    .select(["t.derivation_index", "t.evm_address", "t.tron_address", "t.ton_comment"])
+
+const loadPayments = async (db: Db, ids: ReadonlyArray<string>) => {
+  const byCheckout = new Map<string, Array<ReturnType<typeof paymentFromRow>>>()
+  if (ids.length === 0) return byCheckout
+  const rows = await db
+    .selectFrom("payments")
+    .selectAll()
+    .where("checkout_id", "in", ids)
+    .orderBy("detected_at")
+    .orderBy("tx_hash")
+    .orderBy("log_index")
+    .execute()
+  for (const r of rows) {
+    const list = byCheckout.get(r.checkout_id) ?? []
+    list.push(paymentFromRow(r))
+    byCheckout.set(r.checkout_id, list)
+  }
+  return byCheckout
+}
+
+const toCheckout = (
+  r: CheckoutRow,
+  payments: ReadonlyArray<ReturnType<typeof paymentFromRow>>,
+  now: Date | null,
+): Checkout => {
+  const stored = r.status as CheckoutStatus
+  const expiresAt = toDate(r.expires_at)
+  return {
+    id: r.id,
+    merchantId: r.merchant_id,
+    mode: r.mode as Mode,
+    status: now === null ? stored : currentStatus({ status: stored, expiresAt }, now),
+    amountCents: toBigInt(r.amount_cents),
+    currency: "USD",
+    description: r.description,
+    metadataJson: r.metadata,
+    customerEmail: r.customer_email,
+    redirectUrl: r.redirect_url,
+    webhookUrl: r.webhook_url,
+    targets: {
+      derivationIndex: toBigInt(r.derivation_index),
+      evmAddress: r.evm_address,
+      tronAddress: r.tron_address,
+      tonComment: r.ton_comment,
+    },
+    networks: networksOfCheckout(r.networks),
+    payments,
+    expiresAt,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+  }
+}
+
+const withPayments = async (db: Db, rows: ReadonlyArray<CheckoutRow>, now: Date | null) => {
+  const payments = await loadPayments(
+    db,
+    rows.map((r) => r.id),
+  )
+  return rows.map((r) => toCheckout(r, payments.get(r.id) ?? [], now))
+}
+
+const unmatchedFromRow = (r: Selectable<UnmatchedPaymentsTable>): UnmatchedPaymentRecord => ({
+  id: r.id,
+  network: r.network,
+  txHash: r.tx_hash,
+  logIndex: Number(r.log_index),
+  wallet: r.wallet,
+  memo: r.memo,
+  token: r.token,
+  amount: toBigInt(r.amount),
+  decimals: Number(r.decimals),
+  sender: r.sender,
+  reason: r.reason,
+  observedAt: toDate(r.observed_at),
+  assignedCheckoutId: r.assigned_checkout_id,
+})
+
+/** `CheckoutStore` over kysely. Status rules live in core's `transition`; this only loads, locks and writes. */
+export const makeCheckoutStore = (
+  db: Kysely<DB>,
+  options: CheckoutStoreOptions = {},
+): Context.Tag.Service<typeof CheckoutStore> => {
+  const render = options.renderEventBody ?? minimalEventBody
+  const newEventId = options.newEventId ?? defaultEventId
+  const newUnmatchedId = options.newUnmatchedId ?? defaultUnmatchedId
+  const newTonComment = options.newTonComment ?? defaultTonComment
+  const maxCommentAttempts = options.maxCommentAttempts ?? 8
+
+  /** Loads a checkout under `FOR UPDATE`, runs the state machine, writes payment, status and events. */
+  const applyMachine = async (
+    trx: Transaction<DB>,
+    checkoutId: string,
+    event: MachineEvent,
+    now: Date,
+    requiredConfirmations: number,
+  ): Promise<{ applied: boolean; emitted: number }> => {
+    await trx.selectFrom("checkouts").select("id").where("id", "=", checkoutId).forUpdate().execute()
+    const row = await selectCheckouts(trx).where("c.id", "=", checkoutId).executeTakeFirst()
+    if (row === undefined) return { applied: false, emitted: 0 }
+    const [before] = await withPayments(trx, [row], null)
+    if (before === undefined) return { applied: false, emitted: 0 }
+    const state: CheckoutState = {
+      status: before.status,
+      amountCents: before.amountCents,
+      expiresAt: before.expiresAt,
+      payments: before.payments,
+    }
+    const result = transition(state, event, now, { requiredConfirmations })
+    if (Either.isLeft(result) || !result.right.changed) return { applied: false, emitted: 0 }
+    const { state: next, emit, payment } = result.right
+    if (payment !== null) {
+      const values = paymentToRow(checkoutId, payment, now)
+      await trx
+        .insertInto("payments")
+        .values(values)
+        .onConflict((oc) =>
+          oc.columns(["network", "tx_hash", "log_index"]).doUpdateSet({
+            token: values.token,
+            token_contract: values.token_contract,
+            decimals: values.decimals,
+            amount: values.amount,
+            sender: values.sender,
+            recipient: values.recipient,
+            block_number: values.block_number,
+            block_hash: values.block_hash,
+            status: values.status,
+            confirmations: values.confirmations,
+            detected_at: values.detected_at,
+            confirmed_at: values.confirmed_at,
+            updated_at: now,
+          }),
+        )
+        .execute()
+    }
+    if (next.status !== before.status) {
+      await trx
+        .updateTable("checkouts")
+        .set({ status: next.status, updated_at: now })
+        .where("id", "=", checkoutId)
+        .execute()
+    }
+    if (emit.length > 0) {
+      const after: Checkout = { ...before, status: next.status, payments: next.payments, updatedAt: now }
+      const merchant = await trx
+        .selectFrom("merchants")
+        .select("webhook_url")
+        .where("id", "=", before.merchantId)
+        .executeTakeFirstOrThrow()
+      const url = before.webhookUrl ?? merchant.webhook_url
+      for (const type of emit) {
+        const header: WebhookEventHeader = {
+          id: newEventId(),
+          type,
+          createdAt: now,
+          livemode: before.mode === "live",
+        }
+        await trx
+          .insertInto("outbox_events")
+          .values({
+            id: header.id,
+            type,
+            checkout_id: checkoutId,
+            merchant_id: before.merchantId,
+            mode: before.mode,
+            url,
+            body: render(header, after),
+            status: url === null ? "skipped" : "pending",
+            attempts: 0,
+            next_attempt_at: url === null ? null : now,
+            lease_owner: null,
+            lease_expires_at: null,
+            last_error: null,
+            created_at: now,
+            delivered_at: null,
+          })
+          .execute()
+      }
+    }
+    return { applied: true, emitted: emit.length }
+  }
+
+  const recordUnmatched = async (
+    trx: Transaction<DB>,
+    u: Omit<UnmatchedTransfer, "_tag">,
+  ): Promise<boolean> => {
+    const inserted = await trx
+      .insertInto("unmatched_payments")
+      .values({
+        id: newUnmatchedId(),
+        network: u.network,
+        tx_hash: u.txHash,
+        log_index: u.logIndex,
+        wallet: u.wallet,
+        memo: u.memo,
+        token: u.token,
+        token_contract: u.tokenContract,
+        decimals: u.decimals,
+        amount: u.amount.toString(),
+        sender: u.sender,
+        reason: u.reason,
+        observed_at: u.observedAt,
+        assigned_checkout_id: null,
+        assigned_at: null,
+      })
+      .onConflict((oc) => oc.columns(["network", "tx_hash", "log_index"]).doNothing())
+      .returning("id")
+      .executeTakeFirst()
+    return inserted !== undefined
+  }
+
+  /** The checkout a transfer is addressed to, in this mode; `null` when none. */
+  const findTarget = async (trx: Transaction<DB>, e: PaymentObserved, mode: Mode): Promise<string | null> => {
+    const target = e.target
+    if (target.kind === "address") {
+      const row = await trx
+        .selectFrom("deposit_targets as t")
+        .innerJoin("checkouts as c", "c.id", "t.checkout_id")
+        .select("t.checkout_id")
+        .where("c.mode", "=", mode)
+        .where((eb) =>
+          eb.or([
+            eb(sql`lower(t.evm_address)`, "=", target.address.toLowerCase()),
+            eb("t.tron_address", "=", target.address),
+          ]),
+        )
+        .executeTakeFirst()
+      return row?.checkout_id ?? null
+    }
+    const row = await trx
+      .selectFrom("deposit_targets as t")
+      .innerJoin("checkouts as c", "c.id", "t.checkout_id")
+      .innerJoin("merchants as m", "m.id", "t.merchant_id")
+      .select("t.checkout_id")
+      .where("c.mode", "=", mode)
+      .where("m.ton_wallet", "=", target.wallet)
+      .where(sql`upper(t.ton_comment)`, "=", target.memo.trim().toUpperCase())
+      .executeTakeFirst()
+    return row?.checkout_id ?? null
+  }
+
+  const applyEvent = async (
+    trx: Transaction<DB>,
+    e: ChainEvent,
+    mode: Mode,
+    now: Date,
+    requiredConfirmations: number,
+  ): Promise<{ applied: boolean; emitted: number }> => {
+    switch (e._tag) {
+      case "UnmatchedTransfer":
+        return { applied: await recordUnmatched(trx, e), emitted: 0 }
+      case "PaymentObserved": {
+        const checkoutId = await findTarget(trx, e, mode)
+        if (checkoutId === null) {
+          // Money to a target no checkout owns is kept for the operator, never dropped.
+          const applied = await recordUnmatched(trx, {
+            network: e.network,
+            txHash: e.txHash,
+            logIndex: e.logIndex,
+            wallet: e.target.kind === "address" ? e.target.address : e.target.wallet,
+            memo: e.target.kind === "memo" ? e.target.memo : null,
+            token: e.token,
+            tokenContract: e.tokenContract,
+            decimals: e.decimals,
+            amount: e.amount,
+            sender: e.sender,
+            observedAt: e.observedAt,
+            reason: "no checkout owns this deposit target",
+          })
+          return { applied, emitted: 0 }
+        }
+        return applyMachine(trx, checkoutId, e, now, requiredConfirmations)
+      }
+      case "PaymentConfirmed":
+      case "PaymentConfirmationsUpdated":
+      case "PaymentReverted": {
+        const row = await trx
+          .selectFrom("payments")
+          .select("checkout_id")
+          .where("network", "=", e.network)
+          .where("tx_hash", "=", e.txHash)
+          .where("log_index", "=", e.logIndex)
+          .executeTakeFirst()
+        if (row === undefined) return { applied: false, emitted: 0 }
+        return applyMachine(trx, row.checkout_id, e, now, requiredConfirmations)
+      }
+    }
+  }
+
+  const insertTargets = async (
+    trx: Transaction<DB>,
+    checkoutId: string,
+    merchantId: string,
+    t: Checkout["targets"],
+  ): Promise<string> => {
+    let comment = t.tonComment
+    for (let attempt = 0; attempt < maxCommentAttempts; attempt++) {
+      // DO NOTHING on any unique conflict keeps the transaction usable; a taken comment is simply redrawn.
+      const row = await trx
+        .insertInto("deposit_targets")
+        .values({
+          checkout_id: checkoutId,
+          merchant_id: merchantId,
+          derivation_index: t.derivationIndex.toString(),
+          evm_address: t.evmAddress,
+          tron_address: t.tronAddress,
+          ton_comment: comment,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .returning("ton_comment")
+        .executeTakeFirst()
+      if (row !== undefined) return row.ton_comment
+      comment = newTonComment()
+    }
+    throw new Fail(
+      new StoreError({
+        message: "deposit targets collide with an existing checkout (derivation index or address reused?)",
+      }),
+    )
+  }
+
+  return {
+    allocateDerivationIndex: (merchantId) =>
+      run("allocateDerivationIndex", async () => {
+        const r = await sql<{ index: unknown }>`
+          SELECT nextval(index_sequence::regclass) AS index FROM merchants WHERE id = ${merchantId}`.execute(
+          db,
+        )
+        const row = r.rows[0]
+        if (row === undefined) throw new Error("unknown merchant")
+        return toBigInt(row.index)
+      }),
+
+    createCheckout: (input, idem) =>
+      run<CreateCheckoutResult, IdempotencyConflict>("createCheckout", () =>
+        db.transaction().execute(async (trx): Promise<CreateCheckoutResult> => {
+          if (idem !== null) {
+            const cutoff = new Date(input.createdAt.getTime() - 24 * 3600_000)
+            // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
+            // conflict; a record older than 24 h is taken over.
+            const claimed = await trx
+              .insertInto("idempotency_keys")
+              .values({
+                merchant_id: input.merchantId,
+                mode: input.mode,
+                key: idem.key,
+                request_hash: idem.requestHash,
+                response_status: null,
+                response_body: null,
+                checkout_id: null,
+                created_at: input.createdAt,
+              })
+              .onConflict((oc) =>
+                oc
+                  .columns(["merchant_id", "mode", "key"])
+                  .doUpdateSet({
+                    request_hash: idem.requestHash,
+                    response_status: null,
+                    response_body: null,
+                    checkout_id: null,
+                    created_at: input.createdAt,
+                  })
+                  .where("idempotency_keys.created_at", "<=", cutoff),
+              )
+              .returning("key")
+              .executeTakeFirst()
+            if (claimed === undefined) {
+              const prior = await trx
+                .selectFrom("idempotency_keys")
+                .selectAll()
+                .where("merchant_id", "=", input.merchantId)
+                .where("mode", "=", input.mode)
+                .where("key", "=", idem.key)
+                .executeTakeFirstOrThrow()
+              if (prior.request_hash !== idem.requestHash)
+                throw new Fail(new IdempotencyConflict({ key: idem.key }))
+              if (prior.response_status === null || prior.response_body === null)
+                throw new Error("idempotency record without a response")
+              return {
+                _tag: "Replayed",
+                response: { status: Number(prior.response_status), body: prior.response_body },
+              }
+            }
+          }
+          await trx
+            .insertInto("checkouts")
+            .values({
+              id: input.id,
+              merchant_id: input.merchantId,
+              mode: input.mode,
+              status: "pending",
+              amount_cents: input.amountCents.toString(),
+              currency: "USD",
+              description: input.description,
+              metadata: input.metadataJson,
+              customer_email: input.customerEmail,
+              redirect_url: input.redirectUrl,
+              webhook_url: input.webhookUrl,
+              networks: JSON.stringify(input.networks),
+              expires_at: input.expiresAt,
+              created_at: input.createdAt,
+              updated_at: input.createdAt,
+            })
+            .execute()
+          const tonComment = await insertTargets(trx, input.id, input.merchantId, input.targets)
+          const checkout: Checkout = {
+            id: input.id,
+            merchantId: input.merchantId,
+            mode: input.mode,
+            status: "pending",
+            amountCents: input.amountCents,
+            currency: "USD",
+            description: input.description,
+            metadataJson: input.metadataJson,
+            customerEmail: input.customerEmail,
+            redirectUrl: input.redirectUrl,
+            webhookUrl: input.webhookUrl,
+            targets: { ...input.targets, tonComment },
+            networks: [...input.networks],
+            payments: [],
+            expiresAt: input.expiresAt,
+            createdAt: input.createdAt,
+            updatedAt: input.createdAt,
+          }
+          if (idem === null) return { _tag: "Created", checkout, response: null }
+          const response = idem.render(checkout)
+          await trx
+            .updateTable("idempotency_keys")
+            .set({ response_status: response.status, response_body: response.body, checkout_id: checkout.id })
+            .where("merchant_id", "=", input.merchantId)
+            .where("mode", "=", input.mode)
+            .where("key", "=", idem.key)
+            .execute()
+          return { _tag: "Created", checkout, response }
+        }),
+      ),
+
+    getCheckout: (q) =>
+      run<Checkout, CheckoutNotFoundT>("getCheckout", async () => {
+        const row = await selectCheckouts(db)
+          .where("c.id", "=", q.id)
+          .where("c.merchant_id", "=", q.merchantId)
+          .where("c.mode", "=", q.mode)
+          .executeTakeFirst()
+        if (row === undefined) throw new Fail(new CheckoutNotFound({ id: q.id }))
+        const [c] = await withPayments(db, [row], q.now)
+        return c!
+      }),
+
+    getCheckoutByToken: (token, now) =>
+      run<Checkout, CheckoutNotFoundT>("getCheckoutByToken", async () => {
+        const row = await selectCheckouts(db)
+          .where("c.id", "in", [`chk_live_${token}`, `chk_test_${token}`])
+          .executeTakeFirst()
+        if (row === undefined) throw new Fail(new CheckoutNotFound({ id: token }))
+        const [c] = await withPayments(db, [row], now)
+        return c!
+      }),
+
+    listCheckouts: (q) =>
+      run("listCheckouts", async () => {
+        let base = db
+          .selectFrom("checkouts as c")
+          .where("c.merchant_id", "=", q.merchantId)
+          .where("c.mode", "=", q.mode)
+        // The status filter reads statuses as a client does: an overdue pending checkout is expired.
+        if (q.status === "expired") {
+          base = base.where((eb) =>
+            eb.or([
+              eb("c.status", "=", "expired"),
+              eb.and([eb("c.status", "=", "pending"), eb("c.expires_at", "<=", q.now)]),
+            ]),
+          )
+        } else if (q.status === "pending") {
+          base = base.where("c.status", "=", "pending").where("c.expires_at", ">", q.now)
+        } else if (q.status !== undefined) {
+          base = base.where("c.status", "=", q.status)
+        }
+        if (q.createdAfter !== undefined) base = base.where("c.created_at", ">", q.createdAfter)
+        if (q.createdBefore !== undefined) base = base.where("c.created_at", "<", q.createdBefore)
+        const ids = await base
+          .select("c.id")
+          .orderBy("c.created_at", "desc")
+          .orderBy("c.id", "desc")
+          .limit(q.limit)
+          .offset(q.offset)
+          .execute()
+        const count = await base
+          .select((eb) => eb.fn.countAll<string | number | bigint>().as("n"))
+          .executeTakeFirst()
+        const total = Number(count?.n ?? 0)
+        if (ids.length === 0) return { data: [], total }
+        const rows = await selectCheckouts(db)
+          .where(
+            "c.id",
+            "in",
+            ids.map((r) => r.id),
+          )
+          .orderBy("c.created_at", "desc")
+          .orderBy("c.id", "desc")
+          .execute()
+        return { data: await withPayments(db, rows, q.now), total }
+      }),
+
+    openTargets: (q) =>
+      run("openTargets", async () => {
+        const open = (db: Db) =>
+          db
+            .selectFrom("checkouts as c")
+            .innerJoin("deposit_targets as t", "t.checkout_id", "c.id")
+            .where("c.mode", "=", q.mode)
+            .where(sql<boolean>`c.networks @> jsonb_build_array(${q.network}::text)`)
+            .where((eb) =>
+              eb.or([eb("c.expires_at", ">", q.since), eb("c.status", "in", ["pending", "processing"])]),
+            )
+        if (q.family === "evm") {
+          const rows = await open(db)
+            .select(sql<string>`lower(t.evm_address)`.as("address"))
+            .where("t.evm_address", "is not", null)
+            .execute()
+          return { addresses: rows.map((r) => r.address), memos: [] }
+        }
+        if (q.family === "tron") {
+          const rows = await open(db)
+            .select(sql<string>`t.tron_address`.as("address"))
+            .where("t.tron_address", "is not", null)
+            .execute()
+          return { addresses: rows.map((r) => r.address), memos: [] }
+        }
+        const rows = await open(db)
+          .innerJoin("merchants as m", "m.id", "c.merchant_id")
+          .select(["m.ton_wallet", "t.ton_comment"])
+          .where("m.ton_wallet", "is not", null)
+          .execute()
+        const wallets = await db
+          .selectFrom("merchants")
+          .select("ton_wallet")
+          .where("ton_wallet", "is not", null)
+          .where(sql<boolean>`networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text)`)
+          .execute()
+        return {
+          addresses: [],
+          memos: rows.map((r) => ({ wallet: r.ton_wallet!, memo: r.ton_comment })),
+          wallets: [...new Set(wallets.map((w) => w.ton_wallet!))],
+        }
+      }),
+
+    pendingPayments: (network) =>
+      run("pendingPayments", async () => {
+        const rows = await db
+          .selectFrom("payments")
+          .select(["network", "tx_hash", "log_index", "block_number", "block_hash", "confirmations"])
+          .where("network", "=", network)
+          .where((eb) =>
+            eb.or([
+              eb("status", "=", "detected"),
+              eb.and([eb("status", "=", "late"), eb("confirmed_at", "is", null)]),
+            ]),
+          )
+          .orderBy("detected_at")
+          .execute()
+        return rows.map((r) => ({
+          network: r.network,
+          txHash: r.tx_hash,
+          logIndex: Number(r.log_index),
+          blockNumber: r.block_number === null ? null : toBigInt(r.block_number),
+          blockHash: r.block_hash,
+          confirmations: Number(r.confirmations),
+        }))
+      }),
+
+    getCursor: (network) =>
+      run("getCursor", async () => {
+        const row = await db
+          .selectFrom("chain_cursors")
+          .select("cursor")
+          .where("network", "=", network)
+          .executeTakeFirst()
+        return row?.cursor ?? null
+      }),
+
+    applyChainEvents: (input) =>
+      run("applyChainEvents", () =>
+        db.transaction().execute(async (trx): Promise<ApplyResult> => {
+          let applied = 0
+          let emitted = 0
+          for (const e of input.events) {
+            const r = await applyEvent(trx, e, input.mode, input.now, input.requiredConfirmations)
+            if (r.applied) applied++
+            emitted += r.emitted
+          }
+          if (input.cursor !== null) {
+            await trx
+              .insertInto("chain_cursors")
+              .values({ network: input.network, cursor: input.cursor, updated_at: input.now })
+              .onConflict((oc) =>
+                oc.column("network").doUpdateSet({ cursor: input.cursor!, updated_at: input.now }),
+              )
+              .execute()
+          }
+          return { applied, emitted }
+        }),
+      ),
+
+    sweepExpired: (now, limit) =>
+      run("sweepExpired", () =>
+        db.transaction().execute(async (trx) => {
+          // SKIP LOCKED: several sweepers split the work; a checkout busy in a chain transaction waits a round.
+          const due = await trx
+            .selectFrom("checkouts")
+            .select("id")
+            .where("status", "=", "pending")
+            .where("expires_at", "<=", now)
+            .orderBy("expires_at")
+            .limit(limit)
+            .forUpdate()
+            .skipLocked()
+            .execute()
+          let swept = 0
+          for (const { id } of due) {
+            const r = await applyMachine(trx, id, { _tag: "ExpiryTick" }, now, 1)
+            if (r.applied) swept++
+          }
+          return swept
+        }),
+      ),
+
+    listUnmatched: (network) =>
+      run("listUnmatched", async () => {
+        let q = db.selectFrom("unmatched_payments").selectAll()
+        if (network !== undefined) q = q.where("network", "=", network)
+        const rows = await q.orderBy("observed_at").orderBy("id").execute()
+        return rows.map(unmatchedFromRow)
+      }),
+
+    assignUnmatched: (unmatchedId, checkoutId, now) =>
+      run<ApplyResult, CheckoutNotFoundT>("assignUnmatched", () =>
+        db.transaction().execute(async (trx): Promise<ApplyResult> => {
+          const u = await trx
+            .selectFrom("unmatched_payments")
+            .selectAll()
+            .where("id", "=", unmatchedId)
+            .forUpdate()
+            .executeTakeFirst()
+          if (u === undefined)
+            throw new Fail(new StoreError({ message: `unknown unmatched payment ${unmatchedId}` }))
+          const exists = await trx
+            .selectFrom("checkouts")
+            .select("id")
+            .where("id", "=", checkoutId)
+            .executeTakeFirst()
+          if (exists === undefined) throw new Fail(new CheckoutNotFound({ id: checkoutId }))
+          if (u.assigned_checkout_id !== null) return { applied: 0, emitted: 0 }
+          // Unmatched money is recorded once final, so it is applied as an observed, confirmed payment,
+          // judged late or not by when it was first seen.
+          const event: PaymentObserved = {
+            _tag: "PaymentObserved",
+            network: u.network,
+            txHash: u.tx_hash,
+            logIndex: Number(u.log_index),
+            target:
+              u.memo === null
+                ? { kind: "address", address: u.wallet }
+                : { kind: "memo", wallet: u.wallet, memo: u.memo },
+            token: u.token,
+            tokenContract: u.token_contract,
+            decimals: Number(u.decimals),
+            amount: toBigInt(u.amount),
+            sender: u.sender,
+            blockNumber: null,
+            blockHash: null,
+            confirmations: 1,
+            observedAt: toDate(u.observed_at),
+          }
+          const r = await applyMachine(trx, checkoutId, event, now, 1)
+          await trx
+            .updateTable("unmatched_payments")
+            .set({ assigned_checkout_id: checkoutId, assigned_at: now })
+            .where("id", "=", unmatchedId)
+            .execute()
+          return { applied: r.applied ? 1 : 0, emitted: r.emitted }
+        }),
+      ),
+  }
+}

@@ -1,0 +1,120 @@
+import { CheckoutStore, Leases, MerchantStore, Outbox, StoreError } from "@inzi/core"
+import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import type { Kysely } from "kysely"
+import { sql } from "kysely"
+import { type CheckoutStoreOptions, makeCheckoutStore } from "./CheckoutStorePg.js"
+import { type Database, type DatabaseConfig, makeDatabase } from "./database.js"
+import { describe } from "./errors.js"
+import { makeLeases } from "./LeasesPg.js"
+import { makeMerchantStore } from "./MerchantStorePg.js"
+import { migrate, migrationsApplied } from "./migrations.js"
+import { makeOutbox } from "./OutboxPg.js"
+import type { DB } from "./schema.js"
+
+export interface PgStoreConfig extends DatabaseConfig, CheckoutStoreOptions {
+  /** Run pending migrations when the layer is built (default true; `inzi dev` relies on it). */
+  readonly migrate?: boolean | undefined
+}
+
+/** All four storage ports over one kysely instance. */
+export interface PgStores {
+  readonly merchants: Context.Tag.Service<typeof MerchantStore>
+  readonly checkouts: Context.Tag.Service<typeof CheckoutStore>
+  readonly outbox: Context.Tag.Service<typeof Outbox>
+  readonly leases: Context.Tag.Service<typeof Leases>
+}
+
+/**
+ * Builds the port implementations over an open database (no layer needed: for embedding and tests).
+ * @example
+ * const database = await makeDatabase({ dataDir: "./.inzi" })
+ * await migrate(database.db)
+ * const { checkouts } = makeStores(database.db, { renderEventBody })
+ */
+export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => ({
+  merchants: makeMerchantStore(db),
+  checkouts: makeCheckoutStore(db, options),
+  outbox: makeOutbox(db),
+  leases: makeLeases(db),
+})
+
+/** The open database behind the stores: readiness checks, the CLI's `migrate`, tests. */
+export class PgDatabase extends Context.Tag("@inzi/adapter-postgres/PgDatabase")<
+  PgDatabase,
+  {
+    readonly database: Database
+    /** Reachable and fully migrated (for `/readyz`). */
+    readonly ready: Effect.Effect<boolean>
+  }
+>() {}
+
+const open = (config: PgStoreConfig) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const database = await makeDatabase(config)
+        try {
+          if (config.migrate !== false) await migrate(database.db)
+        } catch (e) {
+          await database.close()
+          throw e
+        }
+        return database
+      },
+      catch: (e) => new StoreError({ message: describe("opening the database", e) }),
+    }),
+    (database) => Effect.promise(() => database.close()),
+  )
+
+const ready = (db: Kysely<DB>): Effect.Effect<boolean> =>
+  Effect.tryPromise(async () => {
+    await sql`SELECT 1`.execute(db)
+    return migrationsApplied(db)
+  }).pipe(Effect.orElseSucceed(() => false))
+
+/**
+ * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases` (and `PgDatabase`).
+ * The database is opened (and migrated) when the layer builds and closed with its scope.
+ */
+export const PgStore = {
+  layer: (
+    config: PgStoreConfig,
+  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | PgDatabase, StoreError> =>
+    Layer.scopedContext(
+      Effect.gen(function* () {
+        const database = yield* open(config)
+        const s = makeStores(database.db, config)
+        return Context.empty().pipe(
+          Context.add(MerchantStore, s.merchants),
+          Context.add(CheckoutStore, s.checkouts),
+          Context.add(Outbox, s.outbox),
+          Context.add(Leases, s.leases),
+          Context.add(PgDatabase, { database, ready: ready(database.db) }),
+        )
+      }),
+    ),
+
+  /**
+   * Reads `DATABASE_URL` (real Postgres when set), `INZI_DATA_DIR` (PGlite folder, default `./.inzi`) and
+   * `INZI_DB_SCHEMA` (optional schema); `options` adds what the environment cannot say (the event renderer).
+   */
+  layerConfig: (
+    options: Omit<PgStoreConfig, "databaseUrl" | "dataDir" | "schema"> = {},
+  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | PgDatabase, StoreError> =>
+    Layer.unwrapEffect(
+      Effect.gen(function* () {
+        const url = yield* Config.option(Config.redacted("DATABASE_URL"))
+        const dataDir = yield* Config.withDefault(Config.string("INZI_DATA_DIR"), "./.inzi")
+        const schema = yield* Config.option(Config.string("INZI_DB_SCHEMA"))
+        return PgStore.layer({
+          ...options,
+          databaseUrl: Option.match(url, { onNone: () => undefined, onSome: (r) => Redacted.value(r) }),
+          dataDir,
+          schema: Option.getOrUndefined(schema),
+        })
+      }).pipe(Effect.mapError((e) => new StoreError({ message: `database configuration: ${e.message}` }))),
+    ),
+}
+
+/** The default: configuration from the environment, minimal webhook bodies (apps inject their renderer). */
+export const PgStoreLive = PgStore.layerConfig()

@@ -1,0 +1,52 @@
+import { StoreError } from "@inzi/core"
+import { Effect } from "effect"
+
+/**
+ * A typed port error raised from inside a transaction body (plain async code); `run` turns it back into the
+ * Effect failure. Anything else thrown is a driver or bug error and becomes a `StoreError`.
+ */
+export class Fail<E> {
+  constructor(readonly error: E) {}
+}
+
+interface PgLikeError {
+  readonly code?: unknown
+  readonly message?: unknown
+  readonly constraint?: unknown
+}
+
+/** SQLSTATE of a driver error (pg and PGlite both set `code`). */
+export const sqlState = (e: unknown): string | undefined => {
+  const code = (e as PgLikeError | null)?.code
+  return typeof code === "string" ? code : undefined
+}
+
+export const constraintOf = (e: unknown): string | undefined => {
+  const c = (e as PgLikeError | null)?.constraint
+  return typeof c === "string" ? c : undefined
+}
+
+/**
+ * The message of a driver error, without parameters or row details (a `detail` may hold secrets or personal
+ * data, so it is never copied).
+ */
+export const describe = (operation: string, e: unknown): string => {
+  const state = sqlState(e)
+  const message = (e as PgLikeError | null)?.message
+  const text = typeof message === "string" ? message.split("\n")[0] : "unknown error"
+  return `${operation} failed${state !== undefined ? ` (${state})` : ""}: ${text}`
+}
+
+/**
+ * Runs async store code as an Effect: a `Fail` becomes its typed error, anything else a `StoreError`.
+ * No driver error escapes the adapter.
+ */
+export const run = <A, E = never>(
+  operation: string,
+  body: () => Promise<A>,
+): Effect.Effect<A, E | StoreError> =>
+  Effect.tryPromise({
+    try: body,
+    catch: (e): E | StoreError =>
+      e instanceof Fail ? (e.error as E) : new StoreError({ message: describe(operation, e) }),
+  })

@@ -1,0 +1,209 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely"
+
+/**
+ * Forward-only migrations, kept in code (no files to ship or find at run time). Never edit a released
+ * migration: add a new one. Each statement runs on its own (PGlite takes one statement per query).
+ */
+const statements = (...sqls: ReadonlyArray<string>): Migration => ({
+  up: async (db) => {
+    for (const s of sqls) await sql.raw(s).execute(db)
+  },
+})
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001_initial": statements(
+    `CREATE TABLE merchants (
+      id text PRIMARY KEY,
+      seq_no bigserial NOT NULL UNIQUE,
+      name text NOT NULL,
+      webhook_url text,
+      webhook_secret text NOT NULL,
+      evm_xpub text,
+      tron_xpub text,
+      ton_wallet text,
+      networks jsonb NOT NULL DEFAULT '{"live":[],"test":[]}',
+      index_sequence text,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL
+    )`,
+    `CREATE TABLE api_keys (
+      id text PRIMARY KEY,
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      mode text NOT NULL CHECK (mode IN ('live', 'test')),
+      prefix text NOT NULL UNIQUE,
+      hash text NOT NULL UNIQUE,
+      created_at timestamptz NOT NULL,
+      revoked_at timestamptz
+    )`,
+    `CREATE INDEX api_keys_merchant ON api_keys (merchant_id, created_at)`,
+    `CREATE TABLE checkouts (
+      id text PRIMARY KEY,
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      mode text NOT NULL CHECK (mode IN ('live', 'test')),
+      status text NOT NULL CHECK (status IN ('pending', 'processing', 'completed', 'expired', 'underpaid')),
+      amount_cents bigint NOT NULL CHECK (amount_cents > 0),
+      currency text NOT NULL DEFAULT 'USD',
+      description text,
+      metadata text,
+      customer_email text,
+      redirect_url text,
+      webhook_url text,
+      networks jsonb NOT NULL,
+      expires_at timestamptz NOT NULL,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL
+    )`,
+    `CREATE INDEX checkouts_list ON checkouts (merchant_id, mode, created_at DESC, id DESC)`,
+    `CREATE INDEX checkouts_list_status ON checkouts (merchant_id, mode, status, created_at DESC, id DESC)`,
+    `CREATE INDEX checkouts_due ON checkouts (expires_at) WHERE status = 'pending'`,
+    `CREATE INDEX checkouts_open ON checkouts (mode, expires_at)`,
+    `CREATE TABLE deposit_targets (
+      checkout_id text PRIMARY KEY REFERENCES checkouts(id),
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      derivation_index bigint NOT NULL CHECK (derivation_index >= 0),
+      evm_address text,
+      tron_address text UNIQUE,
+      ton_comment text NOT NULL,
+      UNIQUE (merchant_id, derivation_index),
+      UNIQUE (merchant_id, ton_comment)
+    )`,
+    `CREATE UNIQUE INDEX deposit_targets_evm ON deposit_targets (lower(evm_address))`,
+    `CREATE INDEX deposit_targets_comment ON deposit_targets (upper(ton_comment))`,
+    `CREATE TABLE payments (
+      network text NOT NULL,
+      tx_hash text NOT NULL,
+      log_index integer NOT NULL,
+      checkout_id text NOT NULL REFERENCES checkouts(id),
+      token text NOT NULL,
+      token_contract text NOT NULL,
+      decimals integer NOT NULL,
+      amount numeric(78, 0) NOT NULL,
+      sender text,
+      recipient text NOT NULL,
+      block_number numeric(78, 0),
+      block_hash text,
+      status text NOT NULL CHECK (status IN ('detected', 'confirmed', 'late', 'reverted')),
+      confirmations integer NOT NULL,
+      detected_at timestamptz NOT NULL,
+      confirmed_at timestamptz,
+      updated_at timestamptz NOT NULL,
+      PRIMARY KEY (network, tx_hash, log_index)
+    )`,
+    `CREATE INDEX payments_checkout ON payments (checkout_id, detected_at)`,
+    `CREATE INDEX payments_pending ON payments (network) WHERE status = 'detected' OR (status = 'late' AND confirmed_at IS NULL)`,
+    `CREATE TABLE outbox_events (
+      id text PRIMARY KEY,
+      type text NOT NULL,
+      checkout_id text NOT NULL REFERENCES checkouts(id),
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      mode text NOT NULL,
+      url text,
+      body text NOT NULL,
+      status text NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed', 'skipped')),
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at timestamptz,
+      lease_owner text,
+      lease_expires_at timestamptz,
+      last_error text,
+      created_at timestamptz NOT NULL,
+      delivered_at timestamptz
+    )`,
+    `CREATE INDEX outbox_due ON outbox_events (next_attempt_at) WHERE status = 'pending'`,
+    `CREATE INDEX outbox_leased ON outbox_events (lease_expires_at) WHERE status = 'delivering'`,
+    `CREATE INDEX outbox_checkout ON outbox_events (checkout_id, created_at)`,
+    `CREATE INDEX outbox_status ON outbox_events (status, created_at DESC)`,
+    `CREATE TABLE webhook_attempts (
+      id bigserial PRIMARY KEY,
+      event_id text NOT NULL REFERENCES outbox_events(id),
+      at timestamptz NOT NULL,
+      status_code integer,
+      latency_ms integer NOT NULL,
+      error text,
+      ok boolean NOT NULL,
+      worker text NOT NULL
+    )`,
+    `CREATE INDEX webhook_attempts_event ON webhook_attempts (event_id, at)`,
+    `CREATE TABLE idempotency_keys (
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      mode text NOT NULL,
+      key text NOT NULL,
+      request_hash text NOT NULL,
+      response_status integer,
+      response_body text,
+      checkout_id text,
+      created_at timestamptz NOT NULL,
+      PRIMARY KEY (merchant_id, mode, key)
+    )`,
+    `CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)`,
+    `CREATE TABLE chain_cursors (
+      network text PRIMARY KEY,
+      cursor text NOT NULL,
+      updated_at timestamptz NOT NULL
+    )`,
+    `CREATE TABLE leases (
+      name text PRIMARY KEY,
+      holder text NOT NULL,
+      expires_at timestamptz NOT NULL
+    )`,
+    `CREATE TABLE unmatched_payments (
+      id text PRIMARY KEY,
+      network text NOT NULL,
+      tx_hash text NOT NULL,
+      log_index integer NOT NULL,
+      wallet text NOT NULL,
+      memo text,
+      token text NOT NULL,
+      token_contract text NOT NULL,
+      decimals integer NOT NULL,
+      amount numeric(78, 0) NOT NULL,
+      sender text,
+      reason text NOT NULL,
+      observed_at timestamptz NOT NULL,
+      assigned_checkout_id text REFERENCES checkouts(id),
+      assigned_at timestamptz,
+      UNIQUE (network, tx_hash, log_index)
+    )`,
+    `CREATE TABLE watcher_status (
+      network text PRIMARY KEY,
+      head numeric(78, 0),
+      scanned_to numeric(78, 0),
+      last_error text,
+      updated_at timestamptz NOT NULL
+    )`,
+  ),
+}
+
+const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }
+
+export interface MigrateResult {
+  /** Names of the migrations applied by this call (empty when already up to date). */
+  readonly applied: ReadonlyArray<string>
+}
+
+/**
+ * Applies every pending migration (forward only). Safe to run from several processes at once: kysely takes
+ * a lock row while migrating.
+ * @example
+ * const { db, close } = await makeDatabase({ databaseUrl: process.env.DATABASE_URL })
+ * await migrate(db)
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any database type
+export const migrate = async (db: Kysely<any>): Promise<MigrateResult> => {
+  const migrator = new Migrator({ db, provider })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName
+    throw new Error(
+      `migration ${failed ?? "?"} failed: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+  return { applied: (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName) }
+}
+
+/** True when every known migration has been applied (for `/readyz`). */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any database type
+export const migrationsApplied = async (db: Kysely<any>): Promise<boolean> => {
+  const migrator = new Migrator({ db, provider })
+  const all = await migrator.getMigrations()
+  return all.every((m) => m.executedAt !== undefined)
+}

@@ -1,0 +1,89 @@
+import type { ApiKeyRecord, Merchant, Mode, Payment, PaymentStatus } from "@inzi/core"
+import type { Selectable } from "kysely"
+import type { ApiKeysTable, MerchantsTable, PaymentsTable } from "./schema.js"
+
+/** int8/numeric come back as string (pg), number or bigint (PGlite). */
+export const toBigInt = (v: unknown): bigint => {
+  if (typeof v === "bigint") return v
+  if (typeof v === "number") return BigInt(v)
+  if (typeof v === "string") return BigInt(v)
+  throw new Error(`not an integer: ${typeof v}`)
+}
+
+export const toBigIntOrNull = (v: unknown): bigint | null =>
+  v === null || v === undefined ? null : toBigInt(v)
+
+/** jsonb comes back parsed from both drivers; be lenient with text. */
+export const fromJson = (v: unknown): unknown => (typeof v === "string" ? JSON.parse(v) : v)
+
+export const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)))
+export const toDateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : toDate(v))
+
+const stringArray = (v: unknown): ReadonlyArray<string> =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []
+
+export const networksOfMerchant = (v: unknown): Record<Mode, ReadonlyArray<string>> => {
+  const o = (fromJson(v) ?? {}) as Record<string, unknown>
+  return { live: stringArray(o.live), test: stringArray(o.test) }
+}
+
+export const networksOfCheckout = (v: unknown): ReadonlyArray<string> => stringArray(fromJson(v))
+
+export const merchantFromRow = (r: Selectable<MerchantsTable>): Merchant => ({
+  id: r.id,
+  name: r.name,
+  webhookUrl: r.webhook_url,
+  webhookSecret: r.webhook_secret,
+  evmXpub: r.evm_xpub,
+  tronXpub: r.tron_xpub,
+  tonWallet: r.ton_wallet,
+  networks: networksOfMerchant(r.networks),
+  createdAt: toDate(r.created_at),
+})
+
+export const apiKeyFromRow = (r: Selectable<ApiKeysTable>): ApiKeyRecord => ({
+  id: r.id,
+  merchantId: r.merchant_id,
+  mode: r.mode as Mode,
+  prefix: r.prefix,
+  createdAt: toDate(r.created_at),
+  revokedAt: toDateOrNull(r.revoked_at),
+})
+
+export const paymentFromRow = (r: Selectable<PaymentsTable>): Payment => ({
+  network: r.network,
+  txHash: r.tx_hash,
+  logIndex: Number(r.log_index),
+  token: r.token,
+  tokenContract: r.token_contract,
+  decimals: Number(r.decimals),
+  amount: toBigInt(r.amount),
+  sender: r.sender,
+  recipient: r.recipient,
+  blockNumber: toBigIntOrNull(r.block_number),
+  blockHash: r.block_hash,
+  status: r.status as PaymentStatus,
+  confirmations: Number(r.confirmations),
+  detectedAt: toDate(r.detected_at),
+  confirmedAt: toDateOrNull(r.confirmed_at),
+})
+
+export const paymentToRow = (checkoutId: string, p: Payment, now: Date) => ({
+  network: p.network,
+  tx_hash: p.txHash,
+  log_index: p.logIndex,
+  checkout_id: checkoutId,
+  token: p.token,
+  token_contract: p.tokenContract,
+  decimals: p.decimals,
+  amount: p.amount.toString(),
+  sender: p.sender,
+  recipient: p.recipient,
+  block_number: p.blockNumber === null ? null : p.blockNumber.toString(),
+  block_hash: p.blockHash,
+  status: p.status,
+  confirmations: p.confirmations,
+  detected_at: p.detectedAt,
+  confirmed_at: p.confirmedAt,
+  updated_at: now,
+})

@@ -1,0 +1,178 @@
+import type { ColumnType, Generated } from "kysely"
+
+/**
+ * The database as kysely sees it. Numeric columns come back from the drivers as strings (pg) or
+ * numbers/bigints (PGlite); `rows.ts` turns them into `bigint` at the boundary.
+ */
+type Timestamp = ColumnType<Date, Date, Date>
+type Int8 = ColumnType<string | number | bigint, string | bigint, string | bigint>
+type Json = ColumnType<unknown, string, string>
+
+export interface MerchantsTable {
+  id: string
+  seq_no: Generated<Int8>
+  name: string
+  webhook_url: string | null
+  webhook_secret: string
+  evm_xpub: string | null
+  tron_xpub: string | null
+  ton_wallet: string | null
+  /** `{ "live": [...], "test": [...] }` */
+  networks: Json
+  /** Name of the merchant's derivation-index sequence (created with the merchant). */
+  index_sequence: string | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ApiKeysTable {
+  id: string
+  merchant_id: string
+  mode: string
+  prefix: string
+  hash: string
+  created_at: Timestamp
+  revoked_at: Timestamp | null
+}
+
+export interface CheckoutsTable {
+  id: string
+  merchant_id: string
+  mode: string
+  status: string
+  amount_cents: Int8
+  currency: string
+  description: string | null
+  /** Exact bytes as sent (TEXT, not jsonb: jsonb would reorder keys). */
+  metadata: string | null
+  customer_email: string | null
+  redirect_url: string | null
+  webhook_url: string | null
+  /** JSON array of network ids. */
+  networks: Json
+  expires_at: Timestamp
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface DepositTargetsTable {
+  checkout_id: string
+  merchant_id: string
+  derivation_index: Int8
+  evm_address: string | null
+  tron_address: string | null
+  ton_comment: string
+}
+
+export interface PaymentsTable {
+  network: string
+  tx_hash: string
+  log_index: number
+  checkout_id: string
+  token: string
+  token_contract: string
+  decimals: number
+  amount: ColumnType<string, string, string>
+  sender: string | null
+  recipient: string
+  block_number: ColumnType<string | null, string | null, string | null>
+  block_hash: string | null
+  status: string
+  confirmations: number
+  detected_at: Timestamp
+  confirmed_at: Timestamp | null
+  updated_at: Timestamp
+}
+
+export interface OutboxEventsTable {
+  id: string
+  type: string
+  checkout_id: string
+  merchant_id: string
+  mode: string
+  url: string | null
+  body: string
+  status: string
+  attempts: number
+  next_attempt_at: Timestamp | null
+  lease_owner: string | null
+  lease_expires_at: Timestamp | null
+  last_error: string | null
+  created_at: Timestamp
+  delivered_at: Timestamp | null
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<Int8>
+  event_id: string
+  at: Timestamp
+  status_code: number | null
+  latency_ms: number
+  error: string | null
+  ok: boolean
+  worker: string
+}
+
+export interface IdempotencyKeysTable {
+  merchant_id: string
+  mode: string
+  key: string
+  request_hash: string
+  response_status: number | null
+  response_body: string | null
+  checkout_id: string | null
+  created_at: Timestamp
+}
+
+export interface ChainCursorsTable {
+  network: string
+  cursor: string
+  updated_at: Timestamp
+}
+
+export interface LeasesTable {
+  name: string
+  holder: string
+  expires_at: Timestamp
+}
+
+export interface UnmatchedPaymentsTable {
+  id: string
+  network: string
+  tx_hash: string
+  log_index: number
+  wallet: string
+  memo: string | null
+  token: string
+  token_contract: string
+  decimals: number
+  amount: ColumnType<string, string, string>
+  sender: string | null
+  reason: string
+  observed_at: Timestamp
+  assigned_checkout_id: string | null
+  assigned_at: Timestamp | null
+}
+
+export interface WatcherStatusTable {
+  network: string
+  head: ColumnType<string | null, string | null, string | null>
+  scanned_to: ColumnType<string | null, string | null, string | null>
+  last_error: string | null
+  updated_at: Timestamp
+}
+
+export interface DB {
+  merchants: MerchantsTable
+  api_keys: ApiKeysTable
+  checkouts: CheckoutsTable
+  deposit_targets: DepositTargetsTable
+  payments: PaymentsTable
+  outbox_events: OutboxEventsTable
+  webhook_attempts: WebhookAttemptsTable
+  idempotency_keys: IdempotencyKeysTable
+  chain_cursors: ChainCursorsTable
+  leases: LeasesTable
+  unmatched_payments: UnmatchedPaymentsTable
+  watcher_status: WatcherStatusTable
+}

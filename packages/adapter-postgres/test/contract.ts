@@ -1,0 +1,1087 @@
+import type {
+  ChainEvent,
+  Checkout,
+  IdempotencyInput,
+  Mode,
+  NewCheckout,
+  PaymentObserved,
+  UnmatchedTransfer,
+} from "@inzi/core"
+import { Effect, Either } from "effect"
+import { type Kysely, sql } from "kysely"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import {
+  type CheckoutStoreOptions,
+  type DB,
+  makeStores,
+  migrate,
+  migrationsApplied,
+  type PgStores,
+} from "../src/index.js"
+
+/** What a backend gives the contract suite: an open, migrated database and how to close it. */
+export interface ContractBackend {
+  readonly db: Kysely<DB>
+  /** Real concurrency (a pg pool); PGlite serializes everything, so heavy concurrency runs smaller there. */
+  readonly concurrent: boolean
+  readonly close: () => Promise<void>
+}
+
+const TABLES = [
+  "webhook_attempts",
+  "outbox_events",
+  "payments",
+  "unmatched_payments",
+  "idempotency_keys",
+  "deposit_targets",
+  "checkouts",
+  "api_keys",
+  "merchants",
+  "chain_cursors",
+  "leases",
+  "watcher_status",
+]
+
+export const runP = <A, E>(e: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(e)
+export const fail = async <A, E>(e: Effect.Effect<A, E>): Promise<E> => {
+  const r = await Effect.runPromise(Effect.either(e))
+  if (Either.isRight(r)) throw new Error("expected a failure")
+  return r.left
+}
+
+const T0 = new Date("2026-04-04T12:00:00.000Z")
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000)
+
+/** The renderer the tests inject: proves the store stores exactly what the app renders. */
+const renderEventBody: CheckoutStoreOptions["renderEventBody"] = (event, checkout) =>
+  `{"id":"${event.id}","type":"${event.type}","livemode":${event.livemode},"status":"${checkout.status}","paid":${checkout.payments.length},"metadata":${checkout.metadataJson ?? "null"}}`
+
+let seq = 0
+const uid = (p: string) => `${p}_${process.pid}_${++seq}`
+const token24 = () => {
+  const s = `${Date.now().toString(36)}${(++seq).toString(36)}${Math.random().toString(36).slice(2)}`
+  return s
+    .padEnd(24, "x")
+    .slice(-24)
+    .replace(/[^a-z0-9]/g, "z")
+}
+
+/**
+ * The storage contract: every port method against one backend. Registered once per backend (PGlite, real
+ * Postgres); each test starts from empty tables.
+ */
+export const storeContract = (name: string, open: () => Promise<ContractBackend>) =>
+  describe(name, () => {
+    let backend: ContractBackend
+    let s: PgStores
+    let db: Kysely<DB>
+
+    beforeAll(async () => {
+      backend = await open()
+      db = backend.db
+      s = makeStores(db, { renderEventBody })
+    })
+    afterAll(async () => {
+      await backend?.close()
+    })
+    beforeEach(async () => {
+      await sql.raw(`TRUNCATE ${TABLES.join(", ")} CASCADE`).execute(db)
+    })
+
+    const merchant = async (over: Partial<{ webhookUrl: string | null; tonWallet: string | null }> = {}) =>
+      runP(
+        s.merchants.createMerchant({
+          id: uid("mer"),
+          name: "Acme",
+          webhookUrl: over.webhookUrl === undefined ? "https://acme.test/hook" : over.webhookUrl,
+          webhookSecret: "whsec_test",
+          evmXpub: "xpub-evm",
+          tronXpub: "xpub-tron",
+          tonWallet: over.tonWallet === undefined ? `0:${"ab".repeat(32)}` : over.tonWallet,
+          networks: { live: ["ton", "base"], test: ["devnet", "ton-testnet", "tron-nile"] },
+        }),
+      )
+
+    const newCheckout = async (
+      merchantId: string,
+      over: Partial<NewCheckout> = {},
+      stores: PgStores = s,
+      idem: IdempotencyInput | null = null,
+    ) => {
+      const mode: Mode = over.mode ?? "test"
+      const index = await runP(stores.checkouts.allocateDerivationIndex(merchantId))
+      const input: NewCheckout = {
+        id: `chk_${mode}_${token24()}`,
+        merchantId,
+        mode,
+        amountCents: 2500n,
+        description: "Order #1",
+        metadataJson: null,
+        customerEmail: null,
+        redirectUrl: null,
+        webhookUrl: null,
+        networks: ["devnet", "ton-testnet", "tron-nile"],
+        targets: {
+          derivationIndex: index,
+          evmAddress: `0xAbC${merchantId.replace(/[^0-9a-f]/g, "").padStart(8, "0")}${index.toString(16).padStart(29, "0")}`,
+          tronAddress: `T${merchantId}${index}`,
+          tonComment: `C${index.toString().padStart(7, "0")}`,
+        },
+        expiresAt: at(1800),
+        createdAt: T0,
+        ...over,
+      }
+      return runP(stores.checkouts.createCheckout(input, idem))
+    }
+    const created = async (merchantId: string, over: Partial<NewCheckout> = {}) => {
+      const r = await newCheckout(merchantId, over)
+      if (r._tag !== "Created") throw new Error("expected Created")
+      return r.checkout
+    }
+
+    const observed = (c: Checkout, over: Partial<PaymentObserved> = {}): PaymentObserved => ({
+      _tag: "PaymentObserved",
+      network: "devnet",
+      txHash: `0x${token24()}`,
+      logIndex: 0,
+      target: { kind: "address", address: c.targets.evmAddress!.toLowerCase() },
+      token: "USDT",
+      tokenContract: "0xusdt",
+      decimals: 6,
+      amount: 25_000_000n,
+      sender: "0xpayer",
+      blockNumber: 100n,
+      blockHash: "0xblock",
+      confirmations: 1,
+      observedAt: at(60),
+      ...over,
+    })
+
+    const apply = (
+      events: ReadonlyArray<ChainEvent>,
+      now = at(61),
+      cursor: string | null = null,
+      mode: Mode = "test",
+    ) =>
+      runP(
+        s.checkouts.applyChainEvents({
+          network: "devnet",
+          mode,
+          requiredConfirmations: 3,
+          events,
+          cursor,
+          now,
+        }),
+      )
+
+    const get = (c: Checkout, now = at(120)) =>
+      runP(s.checkouts.getCheckout({ id: c.id, merchantId: c.merchantId, mode: c.mode, now }))
+
+    describe("migrations", () => {
+      it("are applied and a second run is a no-op", async () => {
+        expect(await migrationsApplied(db)).toBe(true)
+        expect((await migrate(db)).applied).toEqual([])
+      })
+    })
+
+    describe("MerchantStore", () => {
+      it("creates, reads, updates and lists merchants", async () => {
+        const m = await merchant()
+        expect(m.networks).toEqual({ live: ["ton", "base"], test: ["devnet", "ton-testnet", "tron-nile"] })
+        expect(await runP(s.merchants.getMerchant(m.id))).toEqual(m)
+        const u = await runP(
+          s.merchants.updateMerchant(m.id, {
+            name: "Acme 2",
+            webhookUrl: null,
+            networks: { live: [], test: ["devnet"] },
+          }),
+        )
+        expect(u).toMatchObject({
+          name: "Acme 2",
+          webhookUrl: null,
+          webhookSecret: "whsec_test",
+          evmXpub: "xpub-evm",
+        })
+        expect(u.networks).toEqual({ live: [], test: ["devnet"] })
+        const m2 = await merchant()
+        expect((await runP(s.merchants.listMerchants())).map((x) => x.id)).toEqual([m.id, m2.id])
+      })
+
+      it("reports unknown merchants as MerchantNotFound", async () => {
+        expect(await fail(s.merchants.getMerchant("mer_nope"))).toMatchObject({
+          _tag: "MerchantNotFound",
+          id: "mer_nope",
+        })
+        expect(await fail(s.merchants.updateMerchant("mer_nope", { name: "x" }))).toMatchObject({
+          _tag: "MerchantNotFound",
+        })
+        expect(
+          await fail(
+            s.merchants.createApiKey({
+              id: "key_x",
+              merchantId: "mer_nope",
+              mode: "test",
+              prefix: "sk_test_x",
+              hash: "h",
+            }),
+          ),
+        ).toMatchObject({ _tag: "MerchantNotFound", id: "mer_nope" })
+      })
+
+      it("a duplicate merchant id is a StoreError, not a driver error", async () => {
+        const m = await merchant()
+        const e = await fail(
+          s.merchants.createMerchant({
+            ...m,
+            webhookSecret: "whsec_other",
+            networks: { live: [], test: [] },
+          }),
+        )
+        expect(e).toMatchObject({ _tag: "StoreError" })
+        expect(String((e as { message: string }).message)).not.toContain("whsec_other")
+      })
+
+      it("stores API keys by hash, finds active ones, revokes by id or prefix", async () => {
+        const m = await merchant()
+        const k1 = await runP(
+          s.merchants.createApiKey({
+            id: "key_1",
+            merchantId: m.id,
+            mode: "test",
+            prefix: "sk_test_ab12",
+            hash: "h1",
+          }),
+        )
+        await runP(
+          s.merchants.createApiKey({
+            id: "key_2",
+            merchantId: m.id,
+            mode: "live",
+            prefix: "sk_live_cd34",
+            hash: "h2",
+          }),
+        )
+        expect(k1).toMatchObject({
+          id: "key_1",
+          merchantId: m.id,
+          mode: "test",
+          prefix: "sk_test_ab12",
+          revokedAt: null,
+        })
+        const found = await runP(s.merchants.findActiveKeyByHash("h1"))
+        expect(found?.key.id).toBe("key_1")
+        expect(found?.merchant.id).toBe(m.id)
+        expect(await runP(s.merchants.findActiveKeyByHash("nope"))).toBeNull()
+
+        const revoked = await runP(s.merchants.revokeApiKey("sk_test_ab12", at(5)))
+        expect(revoked?.revokedAt?.toISOString()).toBe(at(5).toISOString())
+        expect(await runP(s.merchants.findActiveKeyByHash("h1"))).toBeNull()
+        // Revoking again keeps the first revocation time.
+        expect((await runP(s.merchants.revokeApiKey("key_1", at(9))))?.revokedAt?.toISOString()).toBe(
+          at(5).toISOString(),
+        )
+        expect(await runP(s.merchants.revokeApiKey("key_unknown", at(9)))).toBeNull()
+        expect((await runP(s.merchants.revokeApiKey("key_2", at(7))))?.id).toBe("key_2")
+        const keys = await runP(s.merchants.listApiKeys(m.id))
+        expect(keys.map((k) => [k.id, k.revokedAt !== null])).toEqual([
+          ["key_1", true],
+          ["key_2", true],
+        ])
+      })
+    })
+
+    describe("CheckoutStore: creation and reads", () => {
+      it("allocates derivation indices per merchant from 0, never twice", async () => {
+        const a = await merchant()
+        const b = await merchant()
+        const ia = [
+          await runP(s.checkouts.allocateDerivationIndex(a.id)),
+          await runP(s.checkouts.allocateDerivationIndex(a.id)),
+          await runP(s.checkouts.allocateDerivationIndex(a.id)),
+        ]
+        expect(ia).toEqual([0n, 1n, 2n])
+        expect(await runP(s.checkouts.allocateDerivationIndex(b.id))).toBe(0n)
+        expect(await fail(s.checkouts.allocateDerivationIndex("mer_nope"))).toMatchObject({
+          _tag: "StoreError",
+        })
+      })
+
+      it("creates a checkout and reads it back exactly (metadata bytes, amounts, targets)", async () => {
+        const m = await merchant()
+        const metadata = '{"z":1,"a":{"é":"ü","n":[1,2.50,null]},"big":12345678901234567890}'
+        const c = await created(m.id, {
+          amountCents: 100_000_000n,
+          metadataJson: metadata,
+          customerEmail: "a@b.test",
+          redirectUrl: "https://acme.test/ok",
+          webhookUrl: "https://acme.test/override",
+        })
+        const back = await get(c)
+        expect(back).toEqual({ ...c, status: "pending" })
+        expect(back.metadataJson).toBe(metadata)
+        expect(back.amountCents).toBe(100_000_000n)
+        expect(back.targets.derivationIndex).toBe(0n)
+        expect(back.networks).toEqual(["devnet", "ton-testnet", "tron-nile"])
+        expect(await runP(s.checkouts.getCheckoutByToken(c.id.slice("chk_test_".length), at(10)))).toEqual(
+          back,
+        )
+      })
+
+      it("scopes reads to merchant and mode", async () => {
+        const m = await merchant()
+        const other = await merchant()
+        const c = await created(m.id)
+        const q = { id: c.id, merchantId: other.id, mode: "test" as const, now: at(1) }
+        expect(await fail(s.checkouts.getCheckout(q))).toMatchObject({ _tag: "CheckoutNotFound", id: c.id })
+        expect(await fail(s.checkouts.getCheckout({ ...q, merchantId: m.id, mode: "live" }))).toMatchObject({
+          _tag: "CheckoutNotFound",
+        })
+        expect(await fail(s.checkouts.getCheckoutByToken("x".repeat(24), at(1)))).toMatchObject({
+          _tag: "CheckoutNotFound",
+        })
+      })
+
+      it("reads an overdue pending checkout as expired", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        expect((await get(c, at(1799))).status).toBe("pending")
+        expect((await get(c, at(1800))).status).toBe("expired")
+        expect((await runP(s.checkouts.getCheckoutByToken(c.id.slice(9), at(1800)))).status).toBe("expired")
+      })
+
+      it("redraws a TON comment already used by the merchant, inside the transaction", async () => {
+        const m = await merchant()
+        const drawn = ["TAKEN001", "FRESH002"]
+        const stores = makeStores(db, { renderEventBody, newTonComment: () => drawn.shift()! })
+        const first = await newCheckout(
+          m.id,
+          { targets: { ...(await target(m.id, 0)), tonComment: "TAKEN001" } },
+          stores,
+        )
+        const second = await newCheckout(
+          m.id,
+          { targets: { ...(await target(m.id, 1)), tonComment: "TAKEN001" } },
+          stores,
+        )
+        if (first._tag !== "Created" || second._tag !== "Created") throw new Error("expected Created")
+        expect(first.checkout.targets.tonComment).toBe("TAKEN001")
+        // "TAKEN001" drawn again collides too; the next draw wins.
+        expect(second.checkout.targets.tonComment).toBe("FRESH002")
+        expect((await get(second.checkout)).targets.tonComment).toBe("FRESH002")
+        // Another merchant may use the same comment.
+        const other = await merchant()
+        const third = await newCheckout(other.id, {
+          targets: { ...(await target(other.id, 0)), tonComment: "TAKEN001" },
+        })
+        expect(third._tag === "Created" && third.checkout.targets.tonComment).toBe("TAKEN001")
+      })
+
+      it("refuses a reused derivation index or address with a StoreError and writes nothing", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        const e = await fail(
+          s.checkouts.createCheckout(
+            {
+              id: `chk_test_${token24()}`,
+              merchantId: m.id,
+              mode: "test",
+              amountCents: 100n,
+              description: null,
+              metadataJson: null,
+              customerEmail: null,
+              redirectUrl: null,
+              webhookUrl: null,
+              networks: ["devnet"],
+              targets: { ...c.targets, tonComment: "OTHER001" },
+              expiresAt: at(1800),
+              createdAt: at(1),
+            },
+            null,
+          ),
+        )
+        expect(e).toMatchObject({ _tag: "StoreError" })
+        expect((await runP(s.checkouts.listCheckouts(listQ(m.id)))).total).toBe(1)
+      })
+
+      const target = async (merchantId: string, i: number) => ({
+        derivationIndex: await runP(s.checkouts.allocateDerivationIndex(merchantId)),
+        evmAddress: `0x${merchantId.replace(/[^0-9a-f]/g, "")}e${i}`,
+        tronAddress: `T${merchantId}t${i}`,
+        tonComment: "unused",
+      })
+
+      const listQ = (merchantId: string, over: Record<string, unknown> = {}) => ({
+        merchantId,
+        mode: "test" as const,
+        limit: 100,
+        offset: 0,
+        now: at(10),
+        ...over,
+      })
+
+      it("replays an idempotent create and refuses the key with another request", async () => {
+        const m = await merchant()
+        const idem = (hash: string): IdempotencyInput => ({
+          key: "idem-1",
+          requestHash: hash,
+          render: (c) => ({ status: 201, body: JSON.stringify({ id: c.id, status: c.status }) }),
+        })
+        const first = await newCheckout(m.id, {}, s, idem("h1"))
+        if (first._tag !== "Created") throw new Error("expected Created")
+        expect(first.response).toEqual({
+          status: 201,
+          body: JSON.stringify({ id: first.checkout.id, status: "pending" }),
+        })
+        const again = await newCheckout(m.id, { createdAt: at(60) }, s, idem("h1"))
+        expect(again).toEqual({ _tag: "Replayed", response: first.response })
+        expect(
+          await fail(s.checkouts.createCheckout({ ...(await inputOf(m.id)), createdAt: at(61) }, idem("h2"))),
+        ).toMatchObject({
+          _tag: "IdempotencyConflict",
+          key: "idem-1",
+        })
+        // Same key, other mode: another world.
+        expect((await newCheckout(m.id, { mode: "live" }, s, idem("h2")))._tag).toBe("Created")
+        // After 24 hours the key is free again.
+        expect((await newCheckout(m.id, { createdAt: at(24 * 3600 + 1) }, s, idem("h2")))._tag).toBe(
+          "Created",
+        )
+        expect((await runP(s.checkouts.listCheckouts(listQ(m.id, { now: at(1) })))).total).toBe(2)
+      })
+
+      const inputOf = async (merchantId: string): Promise<NewCheckout> => {
+        const t = await target(
+          merchantId,
+          Number(await runP(s.checkouts.allocateDerivationIndex(merchantId))),
+        )
+        return {
+          id: `chk_test_${token24()}`,
+          merchantId,
+          mode: "test",
+          amountCents: 100n,
+          description: null,
+          metadataJson: null,
+          customerEmail: null,
+          redirectUrl: null,
+          webhookUrl: null,
+          networks: ["devnet"],
+          targets: { ...t, tonComment: `K${t.derivationIndex}` },
+          expiresAt: at(1800),
+          createdAt: T0,
+        }
+      }
+
+      it("lists newest first with status, exclusive date bounds, limit/offset and total", async () => {
+        const m = await merchant()
+        const other = await merchant()
+        await created(other.id)
+        await created(m.id, { mode: "live" })
+        const c1 = await created(m.id, { createdAt: at(1), expiresAt: at(5) }) // overdue at now=10 → expired
+        const c2 = await created(m.id, { createdAt: at(2) })
+        const c3 = await created(m.id, { createdAt: at(3) })
+        const c3b = await created(m.id, { createdAt: at(3) }) // same time: id breaks the tie
+        const c4 = await created(m.id, { createdAt: at(4) })
+        await apply([observed(c2)], at(61))
+        const ids = (r: { data: ReadonlyArray<Checkout> }) => r.data.map((c) => c.id)
+        const tie = [c3, c3b]
+          .map((c) => c.id)
+          .sort()
+          .reverse()
+        const all = await runP(s.checkouts.listCheckouts(listQ(m.id)))
+        expect(all.total).toBe(5)
+        expect(ids(all)).toEqual([c4.id, ...tie, c2.id, c1.id])
+        expect(all.data.find((c) => c.id === c1.id)?.status).toBe("expired")
+        expect(all.data.find((c) => c.id === c2.id)?.payments).toHaveLength(1)
+
+        const page = await runP(s.checkouts.listCheckouts(listQ(m.id, { limit: 2, offset: 1 })))
+        expect(ids(page)).toEqual(tie)
+        expect(page.total).toBe(5)
+        const beyond = await runP(s.checkouts.listCheckouts(listQ(m.id, { offset: 10 })))
+        expect(beyond).toEqual({ data: [], total: 5 })
+
+        const bounded = await runP(
+          s.checkouts.listCheckouts(listQ(m.id, { createdAfter: at(1), createdBefore: at(4) })),
+        )
+        expect(ids(bounded)).toEqual([...tie, c2.id])
+        expect(bounded.total).toBe(3)
+
+        const expired = await runP(s.checkouts.listCheckouts(listQ(m.id, { status: "expired" })))
+        expect(ids(expired)).toEqual([c1.id])
+        const pending = await runP(s.checkouts.listCheckouts(listQ(m.id, { status: "pending" })))
+        expect(ids(pending)).toEqual([c4.id, ...tie])
+        const processing = await runP(s.checkouts.listCheckouts(listQ(m.id, { status: "processing" })))
+        expect(ids(processing)).toEqual([c2.id])
+        expect(processing.total).toBe(1)
+        const none = await runP(s.checkouts.listCheckouts(listQ(m.id, { status: "completed" })))
+        expect(none).toEqual({ data: [], total: 0 })
+      })
+    })
+
+    describe("CheckoutStore: watchers", () => {
+      it("lists open targets per family, network, mode, and recent-expiry window", async () => {
+        const m = await merchant()
+        const open = await created(m.id)
+        const old = await created(m.id, { createdAt: at(-7200), expiresAt: at(-3600) })
+        await runP(s.checkouts.sweepExpired(at(0), 10))
+        const notDevnet = await created(m.id, { networks: ["ton-testnet"] })
+        const live = await created(m.id, { mode: "live", networks: ["devnet"] })
+        const q = { mode: "test" as const, network: "devnet", since: at(-60) }
+        const evm = await runP(s.checkouts.openTargets({ ...q, family: "evm" }))
+        expect(evm.addresses).toEqual([open.targets.evmAddress!.toLowerCase()])
+        expect(evm.memos).toEqual([])
+        // A wider window includes the recently expired one (late payments are still recorded).
+        const wide = await runP(s.checkouts.openTargets({ ...q, since: at(-7200), family: "evm" }))
+        expect([...wide.addresses].sort()).toEqual(
+          [open, old].map((c) => c.targets.evmAddress!.toLowerCase()).sort(),
+        )
+        const tron = await runP(s.checkouts.openTargets({ ...q, family: "tron" }))
+        expect(tron.addresses).toEqual([open.targets.tronAddress])
+        const ton = await runP(s.checkouts.openTargets({ ...q, network: "ton-testnet", family: "ton" }))
+        expect(ton.addresses).toEqual([])
+        expect([...ton.memos].map((x) => x.memo).sort()).toEqual(
+          [open, notDevnet].map((c) => c.targets.tonComment).sort(),
+        )
+        expect(ton.memos.every((x) => x.wallet === m.tonWallet)).toBe(true)
+        expect(ton.wallets).toEqual([m.tonWallet])
+        const liveTon = await runP(
+          s.checkouts.openTargets({ ...q, mode: "live", network: "ton", family: "ton" }),
+        )
+        expect(liveTon.memos).toEqual([])
+        expect(liveTon.wallets).toEqual([m.tonWallet])
+        expect(live.mode).toBe("live")
+      })
+
+      it("applies an observed then confirmed payment: processing, completed, events in the outbox, cursor", async () => {
+        const m = await merchant()
+        const c = await created(m.id, { metadataJson: '{"order":"42"}' })
+        const obs = observed(c)
+        expect(await apply([obs], at(61), "cursor-1")).toEqual({ applied: 1, emitted: 1 })
+        expect(await runP(s.checkouts.getCursor("devnet"))).toBe("cursor-1")
+        const p1 = await get(c)
+        expect(p1.status).toBe("processing")
+        expect(p1.payments).toEqual([
+          expect.objectContaining({
+            txHash: obs.txHash,
+            amount: 25_000_000n,
+            status: "detected",
+            blockNumber: 100n,
+          }),
+        ])
+        expect(await runP(s.checkouts.pendingPayments("devnet"))).toEqual([
+          {
+            network: "devnet",
+            txHash: obs.txHash,
+            logIndex: 0,
+            blockNumber: 100n,
+            blockHash: "0xblock",
+            confirmations: 1,
+          },
+        ])
+        // Recording the same payment again is a no-op.
+        expect(await apply([obs], at(62), "cursor-2")).toEqual({ applied: 0, emitted: 0 })
+        expect(await runP(s.checkouts.getCursor("devnet"))).toBe("cursor-2")
+        expect((await get(c)).payments).toHaveLength(1)
+
+        const key = { network: "devnet", txHash: obs.txHash, logIndex: 0 }
+        expect(await apply([{ _tag: "PaymentConfirmationsUpdated", ...key, confirmations: 2 }])).toEqual({
+          applied: 1,
+          emitted: 0,
+        })
+        expect((await get(c)).payments[0]?.confirmations).toBe(2)
+        expect(
+          await apply([{ _tag: "PaymentConfirmed", ...key, confirmations: 3, confirmedAt: at(90) }], at(91)),
+        ).toEqual({
+          applied: 1,
+          emitted: 1,
+        })
+        const done = await get(c)
+        expect(done.status).toBe("completed")
+        expect(done.payments[0]).toMatchObject({ status: "confirmed", confirmations: 3 })
+        expect(done.payments[0]?.confirmedAt?.toISOString()).toBe(at(90).toISOString())
+        expect(await runP(s.checkouts.pendingPayments("devnet"))).toEqual([])
+
+        const events = await runP(s.outbox.listEvents({ checkoutId: c.id, limit: 10 }))
+        expect(events.map((e) => [e.type, e.status, e.url])).toEqual([
+          ["checkout.completed", "pending", "https://acme.test/hook"],
+          ["checkout.processing", "pending", "https://acme.test/hook"],
+        ])
+        const claimed = await runP(
+          s.outbox.claimDue({ worker: "w1", now: at(100), limit: 10, leaseMs: 30_000 }),
+        )
+        expect(claimed.map((d) => JSON.parse(d.body))).toEqual([
+          {
+            id: claimed[0]?.eventId,
+            type: "checkout.processing",
+            livemode: false,
+            status: "processing",
+            paid: 1,
+            metadata: { order: "42" },
+          },
+          {
+            id: claimed[1]?.eventId,
+            type: "checkout.completed",
+            livemode: false,
+            status: "completed",
+            paid: 1,
+            metadata: { order: "42" },
+          },
+        ])
+        // Events for an unknown payment are ignored (the watcher may know more than the store).
+        expect(
+          await apply([
+            {
+              _tag: "PaymentConfirmed",
+              network: "devnet",
+              txHash: "0xunknown",
+              logIndex: 0,
+              confirmations: 3,
+              confirmedAt: at(1),
+            },
+          ]),
+        ).toEqual({ applied: 0, emitted: 0 })
+      })
+
+      it("rolls back the whole batch, cursor included, when one write fails", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        const bad = observed(c, { txHash: "0xbad", logIndex: 2 ** 40 }) // out of int4 range
+        const e = await fail(
+          s.checkouts.applyChainEvents({
+            network: "devnet",
+            mode: "test",
+            requiredConfirmations: 3,
+            events: [observed(c), bad],
+            cursor: "never",
+            now: at(61),
+          }),
+        )
+        expect(e).toMatchObject({ _tag: "StoreError" })
+        expect(await runP(s.checkouts.getCursor("devnet"))).toBeNull()
+        expect((await get(c)).payments).toEqual([])
+        expect(await runP(s.outbox.listEvents({ limit: 10 }))).toEqual([])
+      })
+
+      it("underpaid, top-up, reorg revert, and late payment follow the core machine", async () => {
+        const m = await merchant({ webhookUrl: null })
+        const c = await created(m.id, { webhookUrl: "https://acme.test/per-checkout" })
+        const small = observed(c, { amount: 10_000_000n, confirmations: 3 })
+        expect(await apply([small])).toEqual({ applied: 1, emitted: 1 })
+        expect((await get(c)).status).toBe("underpaid")
+        const topUp = observed(c, { amount: 15_000_000n, confirmations: 3, logIndex: 1, observedAt: at(70) })
+        await apply([topUp], at(71))
+        expect((await get(c)).status).toBe("completed")
+        // A completed checkout stays completed after a revert, but the payment stops counting.
+        await apply([
+          { _tag: "PaymentReverted", network: "devnet", txHash: topUp.txHash, logIndex: 1, reason: "reorg" },
+        ])
+        const after = await get(c)
+        expect(after.status).toBe("completed")
+        expect(after.payments.find((p) => p.logIndex === 1)?.status).toBe("reverted")
+        // Late: seen after expiry.
+        const late = observed(c, { logIndex: 5, observedAt: at(4000) })
+        expect(await apply([late], at(4001))).toEqual({ applied: 1, emitted: 1 })
+        expect((await get(c, at(4002))).payments.find((p) => p.logIndex === 5)?.status).toBe("late")
+        expect(await runP(s.checkouts.pendingPayments("devnet"))).toHaveLength(1) // late, awaiting confirmation
+        const types = (await runP(s.outbox.listEvents({ checkoutId: c.id, limit: 10 }))).map((e) => [
+          e.type,
+          e.url,
+        ])
+        expect(types).toEqual([
+          ["checkout.late_payment", "https://acme.test/per-checkout"],
+          ["checkout.completed", "https://acme.test/per-checkout"],
+          ["checkout.underpaid", "https://acme.test/per-checkout"],
+        ])
+      })
+
+      it("records money to an unknown target as unmatched, and the operator assigns it", async () => {
+        const m = await merchant({ webhookUrl: null })
+        const c = await created(m.id)
+        const unknownMemo = observed(c, {
+          network: "ton-testnet",
+          target: { kind: "memo", wallet: m.tonWallet!, memo: "NOSUCH01" },
+          observedAt: at(30),
+        })
+        const noMemo: UnmatchedTransfer = {
+          _tag: "UnmatchedTransfer",
+          network: "ton-testnet",
+          txHash: "tx-nomemo",
+          logIndex: 0,
+          wallet: m.tonWallet!,
+          memo: null,
+          token: "USDT",
+          tokenContract: "EQjetton",
+          decimals: 6,
+          amount: 7_000_000n,
+          sender: "UQpayer",
+          observedAt: at(40),
+          reason: "missing comment",
+        }
+        expect(await apply([unknownMemo, noMemo, noMemo], at(41))).toEqual({ applied: 2, emitted: 0 })
+        const list = await runP(s.checkouts.listUnmatched("ton-testnet"))
+        expect(list.map((u) => [u.txHash, u.memo, u.amount, u.assignedCheckoutId])).toEqual([
+          [unknownMemo.txHash, "NOSUCH01", 25_000_000n, null],
+          ["tx-nomemo", null, 7_000_000n, null],
+        ])
+        expect(await runP(s.checkouts.listUnmatched("devnet"))).toEqual([])
+        expect(await runP(s.checkouts.listUnmatched())).toHaveLength(2)
+
+        expect(await fail(s.checkouts.assignUnmatched(list[0]!.id, "chk_test_nope", at(50)))).toMatchObject({
+          _tag: "CheckoutNotFound",
+        })
+        expect(await fail(s.checkouts.assignUnmatched("unm_nope", c.id, at(50)))).toMatchObject({
+          _tag: "StoreError",
+        })
+        expect(await runP(s.checkouts.assignUnmatched(list[0]!.id, c.id, at(50)))).toEqual({
+          applied: 1,
+          emitted: 1,
+        })
+        const paid = await get(c)
+        expect(paid.status).toBe("completed")
+        expect(paid.payments[0]).toMatchObject({
+          txHash: unknownMemo.txHash,
+          status: "confirmed",
+          recipient: m.tonWallet,
+        })
+        // Assigning twice is a no-op.
+        expect(await runP(s.checkouts.assignUnmatched(list[0]!.id, c.id, at(51)))).toEqual({
+          applied: 0,
+          emitted: 0,
+        })
+        expect((await runP(s.checkouts.listUnmatched()))[0]?.assignedCheckoutId).toBe(c.id)
+        // No webhook URL anywhere: the event is kept, marked skipped, never claimed.
+        expect(
+          (await runP(s.outbox.listEvents({ checkoutId: c.id, limit: 5 }))).map((e) => e.status),
+        ).toEqual(["skipped"])
+        expect(await runP(s.outbox.claimDue({ worker: "w", now: at(100), limit: 5, leaseMs: 1000 }))).toEqual(
+          [],
+        )
+      })
+
+      it("matches a TON memo case-insensitively against the merchant wallet", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        const e = observed(c, {
+          network: "ton-testnet",
+          target: { kind: "memo", wallet: m.tonWallet!, memo: ` ${c.targets.tonComment.toLowerCase()} ` },
+        })
+        expect(await apply([e])).toEqual({ applied: 1, emitted: 1 })
+        expect((await get(c)).status).toBe("processing")
+        // A payment in the other mode never matches this checkout.
+        const wrongMode = observed(c, { txHash: "0xlive" })
+        expect(await apply([wrongMode], at(61), null, "live")).toEqual({ applied: 1, emitted: 0 })
+        expect((await runP(s.checkouts.listUnmatched())).map((u) => u.txHash)).toEqual(["0xlive"])
+      })
+
+      it("sweeps overdue pending checkouts to expired with their event", async () => {
+        const m = await merchant()
+        const due1 = await created(m.id, { expiresAt: at(10) })
+        const due2 = await created(m.id, { expiresAt: at(20) })
+        const later = await created(m.id, { expiresAt: at(1000) })
+        const paying = await created(m.id, { expiresAt: at(10) })
+        await apply([observed(paying, { observedAt: at(5) })], at(6))
+        expect(await runP(s.checkouts.sweepExpired(at(30), 1))).toBe(1)
+        expect(await runP(s.checkouts.sweepExpired(at(30), 10))).toBe(1)
+        expect(await runP(s.checkouts.sweepExpired(at(30), 10))).toBe(0)
+        for (const c of [due1, due2]) {
+          const back = await runP(
+            s.checkouts.getCheckout({ id: c.id, merchantId: m.id, mode: "test", now: at(0) }),
+          )
+          expect(back.status).toBe("expired") // stored, not only read as expired
+        }
+        expect((await get(later, at(0))).status).toBe("pending")
+        expect((await get(paying, at(30))).status).toBe("processing")
+        const expiredEvents = await runP(s.outbox.listEvents({ status: "pending", limit: 10 }))
+        expect(
+          expiredEvents
+            .filter((e) => e.type === "checkout.expired")
+            .map((e) => e.checkoutId)
+            .sort(),
+        ).toEqual([due1.id, due2.id].sort())
+      })
+    })
+
+    describe("Outbox", () => {
+      const withEvents = async (n: number) => {
+        const m = await merchant()
+        const cs: Checkout[] = []
+        for (let i = 0; i < n; i++) cs.push(await created(m.id, { expiresAt: at(10 + i) }))
+        await runP(s.checkouts.sweepExpired(at(100), 100))
+        return { m, cs }
+      }
+
+      it("claims due events under a lease; no double claim; an expired lease is taken over", async () => {
+        const { m } = await withEvents(3)
+        const a = await runP(s.outbox.claimDue({ worker: "A", now: at(100), limit: 2, leaseMs: 10_000 }))
+        expect(a).toHaveLength(2)
+        expect(a[0]).toMatchObject({
+          type: "checkout.expired",
+          url: "https://acme.test/hook",
+          secret: "whsec_test",
+          attempts: 0,
+          merchantId: m.id,
+          mode: "test",
+        })
+        const b = await runP(s.outbox.claimDue({ worker: "B", now: at(101), limit: 10, leaseMs: 10_000 }))
+        expect(b).toHaveLength(1)
+        expect(a.map((d) => d.eventId)).not.toContain(b[0]?.eventId)
+        expect(
+          await runP(s.outbox.claimDue({ worker: "B", now: at(105), limit: 10, leaseMs: 10_000 })),
+        ).toEqual([])
+        // A's lease ran out: B takes both over.
+        const taken = await runP(s.outbox.claimDue({ worker: "B", now: at(110), limit: 10, leaseMs: 10_000 }))
+        expect(taken.map((d) => d.eventId).sort()).toEqual(a.map((d) => d.eventId).sort())
+        // A's late failure report no longer counts (B holds the lease); a success would.
+        await runP(
+          s.outbox.recordAttempt({
+            attempt: {
+              eventId: a[0]!.eventId,
+              at: at(112),
+              statusCode: 500,
+              latencyMs: 12,
+              error: "HTTP 500",
+              ok: false,
+            },
+            worker: "A",
+            nextAttemptAt: at(200),
+          }),
+        )
+        const ev = (await runP(s.outbox.listEvents({ status: "delivering", limit: 10 }))).map(
+          (e) => e.eventId,
+        )
+        expect(ev).toContain(a[0]!.eventId)
+        expect(await runP(s.outbox.listAttempts(a[0]!.eventId))).toHaveLength(1)
+      })
+
+      it("records attempts: retry scheduled, delivered, failed; stats; resend; release", async () => {
+        const { cs } = await withEvents(3)
+        const claimed = await runP(
+          s.outbox.claimDue({ worker: "W", now: at(100), limit: 10, leaseMs: 60_000 }),
+        )
+        expect(claimed).toHaveLength(3)
+        const [d1, d2, d3] = claimed
+        await runP(
+          s.outbox.recordAttempt({
+            attempt: {
+              eventId: d1!.eventId,
+              at: at(101),
+              statusCode: 503,
+              latencyMs: 40.6,
+              error: null,
+              ok: false,
+            },
+            worker: "W",
+            nextAttemptAt: at(160),
+          }),
+        )
+        await runP(
+          s.outbox.recordAttempt({
+            attempt: {
+              eventId: d2!.eventId,
+              at: at(102),
+              statusCode: 200,
+              latencyMs: 15,
+              error: null,
+              ok: true,
+            },
+            worker: "W",
+            nextAttemptAt: null,
+          }),
+        )
+        await runP(
+          s.outbox.recordAttempt({
+            attempt: {
+              eventId: d3!.eventId,
+              at: at(103),
+              statusCode: null,
+              latencyMs: 10_000,
+              error: "timeout",
+              ok: false,
+            },
+            worker: "W",
+            nextAttemptAt: null,
+          }),
+        )
+        const byId = new Map((await runP(s.outbox.listEvents({ limit: 10 }))).map((e) => [e.eventId, e]))
+        expect(byId.get(d1!.eventId)).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 503" })
+        expect(byId.get(d1!.eventId)?.nextAttemptAt?.toISOString()).toBe(at(160).toISOString())
+        expect(byId.get(d2!.eventId)).toMatchObject({
+          status: "delivered",
+          attempts: 1,
+          lastError: null,
+          nextAttemptAt: null,
+        })
+        expect(byId.get(d3!.eventId)).toMatchObject({ status: "failed", attempts: 1, lastError: "timeout" })
+        expect(await runP(s.outbox.listAttempts(d1!.eventId))).toEqual([
+          { eventId: d1!.eventId, at: at(101), statusCode: 503, latencyMs: 41, error: null, ok: false },
+        ])
+        expect(
+          (await runP(s.outbox.listEvents({ status: "failed", limit: 10 }))).map((e) => e.eventId),
+        ).toEqual([d3!.eventId])
+        expect(
+          (await runP(s.outbox.listEvents({ checkoutId: cs[0]!.id, limit: 10 }))).every(
+            (e) => e.checkoutId === cs[0]!.id,
+          ),
+        ).toBe(true)
+
+        expect(await runP(s.outbox.stats(at(150)))).toEqual({
+          pending: 1,
+          failed: 1,
+          oldestPendingAgeSeconds: 50,
+        })
+        // Not due before its retry time; due after, with the attempt count.
+        expect(
+          await runP(s.outbox.claimDue({ worker: "W", now: at(159), limit: 10, leaseMs: 1000 })),
+        ).toEqual([])
+        const retry = await runP(s.outbox.claimDue({ worker: "W", now: at(160), limit: 10, leaseMs: 1000 }))
+        expect(retry.map((d) => [d.eventId, d.attempts])).toEqual([[d1!.eventId, 1]])
+        // Graceful shutdown gives the claim back at once, without counting an attempt.
+        await runP(s.outbox.release(d1!.eventId, "someone-else"))
+        expect(
+          await runP(s.outbox.claimDue({ worker: "V", now: at(160), limit: 10, leaseMs: 1000 })),
+        ).toEqual([])
+        await runP(s.outbox.release(d1!.eventId, "W"))
+        expect(
+          (await runP(s.outbox.claimDue({ worker: "V", now: at(160), limit: 10, leaseMs: 1000 })))[0]
+            ?.attempts,
+        ).toBe(1)
+
+        expect(await runP(s.outbox.resend(d3!.eventId, at(300)))).toBe(true)
+        expect(await runP(s.outbox.resend("evt_unknown", at(300)))).toBe(false)
+        const again = await runP(s.outbox.claimDue({ worker: "W", now: at(300), limit: 10, leaseMs: 1000 }))
+        expect(again.map((d) => d.eventId)).toContain(d3!.eventId)
+        expect(await runP(s.outbox.stats(at(300)))).toMatchObject({ failed: 0 })
+      })
+    })
+
+    describe("Leases", () => {
+      it("takes, refuses, renews, expires and releases", async () => {
+        expect(await runP(s.leases.acquire("watcher:devnet", "A", at(0), 10_000))).toBe(true)
+        expect(await runP(s.leases.acquire("watcher:devnet", "B", at(5), 10_000))).toBe(false)
+        expect(await runP(s.leases.acquire("watcher:devnet", "A", at(8), 10_000))).toBe(true) // renewed to 18
+        expect(await runP(s.leases.acquire("watcher:devnet", "B", at(15), 10_000))).toBe(false)
+        expect(await runP(s.leases.acquire("watcher:devnet", "B", at(18), 10_000))).toBe(true) // expired
+        expect(await runP(s.leases.acquire("watcher:other", "A", at(18), 10_000))).toBe(true)
+        await runP(s.leases.release("watcher:devnet", "A")) // not the holder: no effect
+        expect(await runP(s.leases.acquire("watcher:devnet", "A", at(19), 10_000))).toBe(false)
+        await runP(s.leases.release("watcher:devnet", "B"))
+        expect(await runP(s.leases.acquire("watcher:devnet", "A", at(19), 10_000))).toBe(true)
+      })
+    })
+
+    describe("under concurrency", () => {
+      it("200 concurrent creates: distinct derivation indices, no duplicate TON comment", async () => {
+        const m = await merchant()
+        const n = backend.concurrent ? 200 : 60
+        // Every create starts from a colliding comment; the store must redraw.
+        const stores = makeStores(db, { renderEventBody })
+        const results = await Promise.all(
+          Array.from({ length: n }, async (_, i) => {
+            const index = await runP(stores.checkouts.allocateDerivationIndex(m.id))
+            const r = await runP(
+              stores.checkouts.createCheckout(
+                {
+                  id: `chk_test_${token24()}`,
+                  merchantId: m.id,
+                  mode: "test",
+                  amountCents: 100n + BigInt(i),
+                  description: null,
+                  metadataJson: null,
+                  customerEmail: null,
+                  redirectUrl: null,
+                  webhookUrl: null,
+                  networks: ["devnet"],
+                  targets: {
+                    derivationIndex: index,
+                    evmAddress: `0xc${index}`,
+                    tronAddress: `Tc${index}`,
+                    tonComment: i % 2 === 0 ? "SAMECMNT" : `U${i}`,
+                  },
+                  expiresAt: at(1800),
+                  createdAt: at(i),
+                },
+                null,
+              ),
+            )
+            if (r._tag !== "Created") throw new Error("expected Created")
+            return r.checkout
+          }),
+        )
+        const indices = new Set(results.map((c) => c.targets.derivationIndex))
+        const comments = new Set(results.map((c) => c.targets.tonComment))
+        expect(indices.size).toBe(n)
+        expect(comments.size).toBe(n)
+        expect([...indices].every((i) => i >= 0n && i < BigInt(n))).toBe(true) // no gaps without failures
+        const stored = await runP(
+          s.checkouts.listCheckouts({ merchantId: m.id, mode: "test", limit: 100, offset: 0, now: at(0) }),
+        )
+        expect(stored.total).toBe(n)
+      })
+
+      it("two concurrent creates with one idempotency key create one checkout", async () => {
+        const m = await merchant()
+        for (let round = 0; round < 5; round++) {
+          const idem: IdempotencyInput = {
+            key: `race-${round}`,
+            requestHash: "same",
+            render: (c) => ({ status: 201, body: `{"id":"${c.id}"}` }),
+          }
+          const rs = await Promise.all([newCheckout(m.id, {}, s, idem), newCheckout(m.id, {}, s, idem)])
+          const createdOnes = rs.filter((r) => r._tag === "Created")
+          expect(createdOnes).toHaveLength(1)
+          const replay = rs.find((r) => r._tag === "Replayed")
+          expect(replay?._tag === "Replayed" && replay.response).toEqual(
+            createdOnes[0]?._tag === "Created" && createdOnes[0].response,
+          )
+        }
+        expect(
+          (
+            await runP(
+              s.checkouts.listCheckouts({
+                merchantId: m.id,
+                mode: "test",
+                limit: 100,
+                offset: 0,
+                now: at(0),
+              }),
+            )
+          ).total,
+        ).toBe(5)
+      })
+
+      it("concurrent dispatchers never claim the same event", async () => {
+        const m = await merchant()
+        for (let i = 0; i < 40; i++) await created(m.id, { expiresAt: at(1) })
+        expect(await runP(s.checkouts.sweepExpired(at(10), 100))).toBe(40)
+        const workers = Array.from({ length: 6 }, (_, w) => `w${w}`)
+        const claims = await Promise.all(
+          workers.flatMap((w) =>
+            [0, 1, 2].map(() =>
+              runP(s.outbox.claimDue({ worker: w, now: at(20), limit: 5, leaseMs: 60_000 })),
+            ),
+          ),
+        )
+        const ids = claims.flat().map((d) => d.eventId)
+        expect(new Set(ids).size).toBe(ids.length)
+        expect(ids.length).toBe(40)
+      })
+
+      it("the same chain events applied by two watchers at once count once", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        const e = observed(c, { confirmations: 3 })
+        const rs = await Promise.all([apply([e]), apply([e]), apply([e])])
+        expect(rs.reduce((a, r) => a + r.applied, 0)).toBe(1)
+        expect(rs.reduce((a, r) => a + r.emitted, 0)).toBe(1)
+        const back = await get(c)
+        expect(back.status).toBe("completed")
+        expect(back.payments).toHaveLength(1)
+      })
+
+      it("concurrent lease takers: exactly one holder", async () => {
+        const rs = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => runP(s.leases.acquire("watcher:race", `h${i}`, at(0), 5000))),
+        )
+        expect(rs.filter(Boolean)).toHaveLength(1)
+      })
+    })
+  })

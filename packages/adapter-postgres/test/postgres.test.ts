@@ -1,0 +1,71 @@
+import { Effect, Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { dropSchema, makeDatabase, makeStores, migrate } from "../src/index.js"
+import { storeContract } from "./contract.js"
+
+const url = process.env.TEST_DATABASE_URL
+const required = process.env.INZI_REQUIRE_PG === "1"
+
+/** A schema per run (and per file), dropped afterwards: concurrent runs against one server never collide. */
+const schemaName = (tag: string) => `inzi_${tag}_${process.pid}_${Date.now().toString(36)}`
+
+if (url === undefined || url === "") {
+  if (required) {
+    describe("storage contract on PostgreSQL", () => {
+      it("needs TEST_DATABASE_URL (INZI_REQUIRE_PG=1)", () => {
+        throw new Error(
+          "INZI_REQUIRE_PG=1 but TEST_DATABASE_URL is not set: the Postgres contract cannot run",
+        )
+      })
+    })
+  } else {
+    console.warn(
+      "\n\n*** WARNING: TEST_DATABASE_URL is not set: the storage contract is NOT running against real PostgreSQL " +
+        "(only PGlite). Set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test to run it. ***\n\n",
+    )
+    describe.skip("storage contract on PostgreSQL (TEST_DATABASE_URL unset)", () => {
+      it("skipped", () => {})
+    })
+  }
+} else {
+  storeContract("storage contract on PostgreSQL", async () => {
+    const schema = schemaName("contract")
+    const database = await makeDatabase({ databaseUrl: url, schema, maxConnections: 20 })
+    await migrate(database.db)
+    return {
+      db: database.db,
+      concurrent: true,
+      close: async () => {
+        await dropSchema(database.db, schema)
+        await database.close()
+      },
+    }
+  })
+
+  describe("PostgreSQL specifics", () => {
+    it("two processes migrating one schema at once both succeed, once", async () => {
+      const schema = schemaName("migrate")
+      const a = await makeDatabase({ databaseUrl: url, schema })
+      const b = await makeDatabase({ databaseUrl: url, schema })
+      try {
+        const [ra, rb] = await Promise.all([migrate(a.db), migrate(b.db)])
+        expect([...ra.applied, ...rb.applied]).toEqual(["0001_initial"])
+      } finally {
+        await dropSchema(a.db, schema)
+        await a.close()
+        await b.close()
+      }
+    })
+
+    it("an unreachable server is a StoreError, never a driver error", async () => {
+      const bad = await makeDatabase({ databaseUrl: "postgres://postgres@127.0.0.1:1/none" })
+      try {
+        const r = await Effect.runPromise(Effect.either(makeStores(bad.db).merchants.listMerchants()))
+        expect(Either.isLeft(r) && r.left._tag).toBe("StoreError")
+        expect(Either.isLeft(r) && r.left.message).toMatch(/^listMerchants failed/)
+      } finally {
+        await bad.close()
+      }
+    })
+  })
+}
