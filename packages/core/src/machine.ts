@@ -134,7 +134,9 @@ const onObserved = (
   const existing = state.payments.find((p) => sameKey(p, e))
   if (existing !== undefined && existing.status !== "reverted") return unchanged(state, existing)
   const seenAt = e.observedAt
-  const late = state.status === "completed" || seenAt.getTime() >= state.expiresAt.getTime()
+  // "First seen": a payment reorganised away and mined again keeps the time it was first seen.
+  const firstSeen = existing?.detectedAt ?? seenAt
+  const late = state.status === "completed" || firstSeen.getTime() >= state.expiresAt.getTime()
   const final = e.confirmations >= opts.requiredConfirmations
   const payment: Payment = {
     network: e.network,
@@ -150,7 +152,7 @@ const onObserved = (
     blockHash: e.blockHash,
     status: late ? "late" : final ? "confirmed" : "detected",
     confirmations: e.confirmations,
-    detectedAt: existing?.detectedAt ?? seenAt,
+    detectedAt: firstSeen,
     confirmedAt: final ? now : null,
   }
   const payments = existing === undefined ? [...state.payments, payment] : replace(state.payments, payment)

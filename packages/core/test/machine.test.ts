@@ -1,0 +1,426 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either } from "effect"
+import fc from "fast-check"
+import type { CheckoutState, CheckoutStatus, Payment } from "../src/domain.js"
+import {
+  acceptedNormalized,
+  amountDueUnits,
+  amountPaidCents,
+  currentStatus,
+  deriveStatus,
+  type MachineEvent,
+  transition,
+} from "../src/machine.js"
+import { normalizeUnits } from "../src/money.js"
+import { at, confirmed, EXPIRES, OPTS, observed, reverted, run, state, step } from "./helpers.js"
+
+const USDT = (dollars: number) => BigInt(Math.round(dollars * 100)) * 10_000n // 6 decimals
+
+describe("state machine: status rules (API.md Statuses)", () => {
+  it("pending → processing on a payment seen, → completed once confirmed", () => {
+    const a = step(state(), observed("t1", USDT(25)), at(1))
+    expect(a.state.status).toBe("processing")
+    expect(a.emit).toEqual(["checkout.processing"])
+    expect(a.payment?.status).toBe("detected")
+    const b = step(a.state, confirmed("t1"), at(2))
+    expect(b.state.status).toBe("completed")
+    expect(b.emit).toEqual(["checkout.completed"])
+    expect(b.payment?.confirmedAt).toEqual(at(2))
+  })
+
+  it("a payment already final when observed completes at once", () => {
+    const r = step(state(), observed("t1", USDT(25), { confirmations: 5 }), at(1))
+    expect(r.state.status).toBe("completed")
+    expect(r.emit).toEqual(["checkout.completed"])
+  })
+
+  it("within tolerance completes (25.00 − 0.25), below it is underpaid", () => {
+    const ok = run(state(), [
+      [observed("t1", 24_750_000n), at(1)],
+      [confirmed("t1"), at(2)],
+    ])
+    expect(ok.state.status).toBe("completed")
+    const short = run(state(), [
+      [observed("t1", 24_749_999n), at(1)],
+      [confirmed("t1"), at(2)],
+    ])
+    expect(short.state.status).toBe("underpaid")
+    expect(short.emitted).toEqual(["checkout.processing", "checkout.underpaid"])
+  })
+
+  it("overpayment completes and shows in amount_paid", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(30)), at(1)],
+      [confirmed("t1"), at(2)],
+    ])
+    expect(r.state.status).toBe("completed")
+    expect(amountPaidCents(r.state.payments)).toBe(3000n)
+  })
+
+  it("underpaid before expiry: a top-up (same address) moves it to processing then completed", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(10)), at(1)],
+      [confirmed("t1"), at(2)],
+      [observed("t2", USDT(15)), at(5)],
+      [confirmed("t2"), at(6)],
+    ])
+    expect(r.state.status).toBe("completed")
+    expect(r.emitted).toEqual([
+      "checkout.processing",
+      "checkout.underpaid",
+      "checkout.processing",
+      "checkout.completed",
+    ])
+  })
+
+  it("underpaid: payment options ask for what is still due (full amount, not the tolerance)", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(10)), at(1)],
+      [confirmed("t1"), at(2)],
+    ])
+    expect(amountDueUnits(r.state, 6)).toBe(USDT(15))
+    expect(amountDueUnits(r.state, 18)).toBe(15n * 10n ** 18n)
+    expect(amountDueUnits(state(), 6)).toBe(USDT(25))
+  })
+
+  it("after expiry an underpaid checkout stays underpaid and later money is late", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(10)), at(1)],
+      [confirmed("t1"), at(2)],
+      [{ _tag: "ExpiryTick" }, at(31)],
+      [observed("t2", USDT(15), { observedAt: at(32) }), at(32)],
+    ])
+    expect(r.state.status).toBe("underpaid")
+    expect(r.state.payments.find((p) => p.txHash === "t2")?.status).toBe("late")
+    expect(r.emitted.at(-1)).toBe("checkout.late_payment")
+  })
+
+  it("nothing paid before expires_at → expired (sweeper), and currentStatus reads it before the sweep", () => {
+    expect(currentStatus(state(), at(29))).toBe("pending")
+    expect(currentStatus(state(), EXPIRES)).toBe("expired")
+    const r = step(state(), { _tag: "ExpiryTick" }, at(30))
+    expect(r.state.status).toBe("expired")
+    expect(r.emit).toEqual(["checkout.expired"])
+    const early = step(state(), { _tag: "ExpiryTick" }, at(29))
+    expect(early.changed).toBe(false)
+  })
+
+  it("a payment first seen before expires_at counts even if reported and confirmed after it", () => {
+    const expired = step(state(), { _tag: "ExpiryTick" }, at(31)).state
+    const r = run(expired, [
+      [observed("t1", USDT(25), { observedAt: at(29) }), at(35)],
+      [confirmed("t1", { confirmedAt: at(40) }), at(40)],
+    ])
+    expect(r.state.status).toBe("completed")
+    expect(r.emitted).toEqual(["checkout.processing", "checkout.completed"])
+  })
+
+  it("processing at expiry: the payment still counts when it confirms", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(25)), at(29)],
+      [{ _tag: "ExpiryTick" }, at(31)],
+      [confirmed("t1"), at(45)],
+    ])
+    expect(r.state.status).toBe("completed")
+  })
+
+  it("late payments (after completion) are recorded, emit late_payment, never change the status", () => {
+    const done = run(state(), [
+      [observed("t1", USDT(25)), at(1)],
+      [confirmed("t1"), at(2)],
+    ]).state
+    const r = step(done, observed("t2", USDT(5), { observedAt: at(3) }), at(3))
+    expect(r.state.status).toBe("completed")
+    expect(r.payment?.status).toBe("late")
+    expect(r.emit).toEqual(["checkout.late_payment"])
+    expect(amountPaidCents(r.state.payments)).toBe(2500n)
+    const c = step(r.state, confirmed("t2"), at(4))
+    expect(c.state.status).toBe("completed")
+    expect(c.emit).toEqual([])
+    expect(c.payment?.status).toBe("late")
+    expect(step(c.state, reverted("t2"), at(5)).state.status).toBe("completed")
+  })
+
+  it("a late payment on an expired checkout does not revive it", () => {
+    const expired = step(state(), { _tag: "ExpiryTick" }, at(31)).state
+    const r = step(expired, observed("t1", USDT(25), { observedAt: at(31), confirmations: 3 }), at(31))
+    expect(r.state.status).toBe("expired")
+    expect(r.payment?.status).toBe("late")
+  })
+
+  it("reverted payments stop counting and roll the status back", () => {
+    const processing = step(state(), observed("t1", USDT(25)), at(1)).state
+    const back = step(processing, reverted("t1"), at(2))
+    expect(back.state.status).toBe("pending")
+    expect(back.payment?.status).toBe("reverted")
+    expect(amountPaidCents(back.state.payments)).toBe(0n)
+
+    const afterExpiry = step(processing, reverted("t1"), at(31))
+    expect(afterExpiry.state.status).toBe("expired")
+    expect(afterExpiry.emit).toEqual(["checkout.expired"])
+
+    const underpaidThenTopUp = run(state(), [
+      [observed("t1", USDT(10)), at(1)],
+      [confirmed("t1"), at(2)],
+      [observed("t2", USDT(15)), at(3)],
+      [reverted("t2"), at(4)],
+    ])
+    expect(underpaidThenTopUp.state.status).toBe("underpaid")
+  })
+
+  it("a completed checkout stays completed (terminal) even if a counted payment is later reorganised away", () => {
+    const done = run(state(), [
+      [observed("t1", USDT(25)), at(1)],
+      [confirmed("t1"), at(2)],
+    ]).state
+    const r = step(done, reverted("t1"), at(3))
+    expect(r.state.status).toBe("completed")
+    expect(r.emit).toEqual([])
+    expect(step(r.state, { _tag: "ExpiryTick" }, at(40)).changed).toBe(false)
+  })
+
+  it("a reverted payment that reappears (reorg undone) counts again", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(25)), at(1)],
+      [reverted("t1"), at(2)],
+      [observed("t1", USDT(25), { observedAt: at(3) }), at(3)],
+      [confirmed("t1"), at(4)],
+    ])
+    expect(r.state.status).toBe("completed")
+    expect(r.state.payments).toHaveLength(1)
+    expect(r.state.payments[0]?.detectedAt).toEqual(at(1))
+  })
+
+  it("a payment first seen before expiry that reappears after it (reorg undone) still counts", () => {
+    // First seen at 12:29 (before expiry), reorganised away, mined again and re-observed at 12:35.
+    const r = run(state(), [
+      [observed("t1", USDT(25), { observedAt: at(29) }), at(29)],
+      [reverted("t1"), at(31)],
+      [observed("t1", USDT(25), { observedAt: at(35) }), at(35)],
+    ])
+    expect(r.state.payments[0]?.status).toBe("detected")
+    expect(r.state.status).toBe("processing")
+  })
+
+  it("payments in tokens of different decimals add up exactly (6 + 18)", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(10)), at(1)],
+      [confirmed("t1"), at(2)],
+      [observed("t2", 15n * 10n ** 18n, { network: "bsc", decimals: 18 }), at(3)],
+      [confirmed("t2", { network: "bsc" }), at(4)],
+    ])
+    expect(r.state.status).toBe("completed")
+    expect(amountPaidCents(r.state.payments)).toBe(2500n)
+  })
+
+  it("confirmation progress updates the count without changing the status; unknown payments are refused", () => {
+    const p = step(state(), observed("t1", USDT(25)), at(1)).state
+    const r = step(
+      p,
+      { _tag: "PaymentConfirmationsUpdated", network: "ton", txHash: "t1", logIndex: 0, confirmations: 3 },
+      at(2),
+    )
+    expect(r.changed).toBe(true)
+    expect(r.payment?.confirmations).toBe(3)
+    expect(r.emit).toEqual([])
+    for (const e of [
+      confirmed("nope"),
+      reverted("nope"),
+      {
+        _tag: "PaymentConfirmationsUpdated" as const,
+        network: "ton",
+        txHash: "nope",
+        logIndex: 0,
+        confirmations: 1,
+      },
+    ]) {
+      const refused = transition(p, e, at(2), OPTS)
+      expect(Either.isLeft(refused) && refused.left.reason).toBe("unknown_payment")
+    }
+  })
+
+  it("the same tx hash with another log index is another payment", () => {
+    const r = run(state(), [
+      [observed("t1", USDT(10)), at(1)],
+      [observed("t1", USDT(15), { logIndex: 1 }), at(1)],
+    ])
+    expect(r.state.payments).toHaveLength(2)
+  })
+})
+
+// ------------------------------------------------------------------------------------------------ properties
+
+type Op =
+  | { kind: "observe"; tx: number; units: bigint; decimals: 6 | 18; lag: number; confs: number }
+  | { kind: "confirm"; tx: number }
+  | { kind: "progress"; tx: number; confs: number }
+  | { kind: "revert"; tx: number }
+  | { kind: "tick" }
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant("observe" as const),
+    tx: fc.nat(4),
+    units: fc.bigInt({ min: 1n, max: 3000n }), // cents-ish, scaled below
+    decimals: fc.constantFrom(6 as const, 18 as const),
+    lag: fc.nat(8),
+    confs: fc.nat(2),
+  }),
+  fc.record({ kind: fc.constant("confirm" as const), tx: fc.nat(4) }),
+  fc.record({ kind: fc.constant("progress" as const), tx: fc.nat(4), confs: fc.nat(3) }),
+  fc.record({ kind: fc.constant("revert" as const), tx: fc.nat(4) }),
+  fc.record({ kind: fc.constant("tick" as const) }),
+)
+
+const scenarioArb = fc.record({
+  amountCents: fc.bigInt({ min: 100n, max: 5000n }),
+  steps: fc.array(fc.tuple(opArb, fc.nat(6)), { minLength: 1, maxLength: 25 }),
+})
+
+const toEvent = (op: Op, now: Date): MachineEvent => {
+  const key = { network: "ton", txHash: `t${op.kind === "tick" ? 0 : op.tx}`, logIndex: 0 }
+  switch (op.kind) {
+    case "observe":
+      return {
+        ...observed(key.txHash, op.units * 10n ** BigInt(op.decimals - 2), {
+          decimals: op.decimals,
+          confirmations: op.confs,
+        }),
+        observedAt: new Date(now.getTime() - op.lag * 60_000),
+      }
+    case "confirm":
+      return { _tag: "PaymentConfirmed", ...key, confirmations: 2, confirmedAt: now }
+    case "progress":
+      return { _tag: "PaymentConfirmationsUpdated", ...key, confirmations: op.confs }
+    case "revert":
+      return { _tag: "PaymentReverted", ...key, reason: "reorg" }
+    case "tick":
+      return { _tag: "ExpiryTick" }
+  }
+}
+
+const confirmedCounted = (payments: ReadonlyArray<Payment>): bigint =>
+  payments.reduce((a, p) => (p.status === "confirmed" ? a + normalizeUnits(p.amount, p.decimals) : a), 0n)
+
+const EVENT_STATUS: Record<string, CheckoutStatus> = {
+  "checkout.processing": "processing",
+  "checkout.completed": "completed",
+  "checkout.underpaid": "underpaid",
+  "checkout.expired": "expired",
+}
+
+/** Runs a scenario, calling `check` after every accepted event. */
+const simulate = (
+  sc: { amountCents: bigint; steps: ReadonlyArray<readonly [Op, number]> },
+  check: (before: CheckoutState, e: MachineEvent, now: Date, r: ReturnType<typeof step>) => void,
+) => {
+  let s = state(sc.amountCents)
+  let now = at(0)
+  for (const [op, dt] of sc.steps) {
+    now = new Date(now.getTime() + dt * 60_000)
+    const e = toEvent(op, now)
+    const r = transition(s, e, now, { requiredConfirmations: 2 })
+    if (Either.isLeft(r)) continue
+    check(s, e, now, r.right)
+    s = r.right.state
+  }
+  return s
+}
+
+describe("state machine: properties over random event sequences", () => {
+  const runs = { numRuns: 400 }
+
+  it("completed ⇔ confirmed counted sum ≥ accepted amount at completion", () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        simulate(sc, (before, _e, _now, r) => {
+          const sum = confirmedCounted(r.state.payments)
+          const accepted = acceptedNormalized(sc.amountCents)
+          if (before.status !== "completed") {
+            expect(r.state.status === "completed").toBe(sum >= accepted)
+          }
+        })
+      }),
+      runs,
+    )
+  })
+
+  it("completed is terminal", () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        simulate(sc, (before, _e, _now, r) => {
+          if (before.status === "completed") expect(r.state.status).toBe("completed")
+        })
+      }),
+      runs,
+    )
+  })
+
+  it("an event is emitted only for a real transition, once, and matches the new status", () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        simulate(sc, (before, _e, _now, r) => {
+          expect(r.emit.length).toBeLessThanOrEqual(1)
+          const statusEvents = r.emit.filter((t) => t !== "checkout.late_payment")
+          // Every status change has its event, except back to pending (a reverted payment): no such webhook.
+          if (r.state.status !== before.status && r.state.status !== "pending")
+            expect(statusEvents).toHaveLength(1)
+          for (const t of statusEvents) {
+            expect(EVENT_STATUS[t]).toBe(r.state.status)
+            expect(before.status).not.toBe(r.state.status)
+          }
+          if (!r.changed) expect(r.emit).toEqual([])
+        })
+      }),
+      runs,
+    )
+  })
+
+  it("replaying any accepted event is a no-op", () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        simulate(sc, (_before, e, now, r) => {
+          const again = transition(r.state, e, now, { requiredConfirmations: 2 })
+          expect(Either.isRight(again)).toBe(true)
+          if (Either.isRight(again)) {
+            expect(again.right.changed).toBe(false)
+            expect(again.right.emit).toEqual([])
+            expect(again.right.state).toEqual(r.state)
+          }
+        })
+      }),
+      runs,
+    )
+  })
+
+  it("late payments never change the status; payments first seen before expiry are never late unless completed", () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        simulate(sc, (before, e, _now, r) => {
+          if (e._tag !== "PaymentObserved" || !r.changed) return
+          const firstSeen = before.payments.find((p) => p.txHash === e.txHash)?.detectedAt ?? e.observedAt
+          if (r.payment?.status === "late") {
+            expect(r.state.status).toBe(before.status)
+            expect(r.emit).toEqual(["checkout.late_payment"])
+          }
+          if (firstSeen < EXPIRES && before.status !== "completed") expect(r.payment?.status).not.toBe("late")
+          if (firstSeen >= EXPIRES) expect(r.payment?.status).toBe("late")
+        })
+      }),
+      runs,
+    )
+  })
+
+  it("the status always matches the payments (except sticky completed), so reverted payments roll it back", () => {
+    fc.assert(
+      fc.property(scenarioArb, (sc) => {
+        simulate(sc, (_before, _e, now, r) => {
+          if (r.state.status !== "completed")
+            expect(currentStatus(r.state, now)).toBe(deriveStatus(r.state, now))
+          expect(amountPaidCents(r.state.payments) >= 0n).toBe(true)
+        })
+      }),
+      runs,
+    )
+  })
+})
