@@ -1,0 +1,363 @@
+import {
+  type ChainEvent,
+  ChainError,
+  type ChainScanner,
+  type ChainScannerFactory,
+  type NetworkConfig,
+  type PaymentConfirmed,
+  type TokenConfig,
+  type WatchSet,
+} from "@inzi/core"
+import { Address } from "@ton/core"
+import { Effect, Either } from "effect"
+import { type AccountCursor, decodeCursor, emptyCursor, encodeCursor } from "./cursor.js"
+import type { ForwardPayload } from "./jetton.js"
+import { cellOfStackEntry, makeJettonWalletResolver } from "./jetton-wallet.js"
+import { normalizeMemo } from "./memo.js"
+import { makeToncenterClient, type ToncenterClientOptions } from "./toncenter.js"
+import {
+  creditOf,
+  decodeToncenterTransaction,
+  MalformedTransaction,
+  notificationOf,
+  type TonTransaction,
+} from "./transaction.js"
+
+export interface TonScannerOptions extends ToncenterClientOptions {
+  /** Transactions per `getTransactions` page (default 50, at least 2). */
+  readonly pageSize?: number | undefined
+  /** Pages per account per scan; a longer catch-up continues in the next scan (default 20). */
+  readonly maxPagesPerAccount?: number | undefined
+  /**
+   * How far back a wallet seen for the first time (no cursor entry) is scanned, in seconds (default 86 400).
+   * `network.startBlock`, when set, is read as a unix time in seconds and wins.
+   */
+  readonly newAccountLookbackSeconds?: number | undefined
+  /**
+   * Also scan each merchant's jetton wallet, for transfers sent with `forward_ton_amount` 0 (no notification
+   * reaches the merchant wallet then). Default true.
+   */
+  readonly scanJettonWallets?: boolean | undefined
+}
+
+/** A `ChainScanner` for TON, plus the genuine jetton wallet lookup (for the CLI and diagnostics). */
+export interface TonScanner extends ChainScanner {
+  readonly jettonWalletOf: (master: string, owner: string) => Effect.Effect<string, ChainError>
+}
+
+interface Token {
+  readonly config: TokenConfig
+  readonly master: Address
+}
+
+interface AccountScan {
+  /** Oldest first. */
+  readonly txs: ReadonlyArray<TonTransaction>
+  readonly state: AccountCursor
+  readonly caughtUp: boolean
+  readonly head: bigint
+}
+
+const reasonOf = (p: ForwardPayload, memo: string | null): string => {
+  switch (p.kind) {
+    case "none":
+      return "missing comment"
+    case "encrypted":
+      return "encrypted comment"
+    case "binary":
+      return "forward payload is not a text comment"
+    case "text":
+      return memo === "" ? "empty comment" : "unknown comment"
+  }
+}
+
+/**
+ * Builds the TON scanner of one network: USDT (or any configured jetton) paid to the merchants' own
+ * wallets, attributed by comment. See the package README for paging, finality and the genuine-wallet rule.
+ *
+ * @example
+ * const scanner = yield* makeTonScanner({ ...tonMainnet, headers: { "X-API-Key": key } })
+ * const { events, cursor } = yield* scanner.scan({ cursor: saved, watch, now: new Date() })
+ */
+export const makeTonScanner = (
+  network: NetworkConfig,
+  options: TonScannerOptions = {},
+): Effect.Effect<TonScanner, ChainError> =>
+  Effect.gen(function* () {
+    const configError = (message: string) =>
+      new ChainError({ network: network.id, message, retryable: false })
+    if (network.family !== "ton")
+      return yield* Effect.fail(configError(`network family is ${network.family}`))
+    if (network.rpcUrls.length === 0) return yield* Effect.fail(configError("no toncenter URL configured"))
+    const tokens: Array<Token> = []
+    for (const t of network.tokens) {
+      try {
+        tokens.push({ config: t, master: Address.parse(t.contract) })
+      } catch {
+        return yield* Effect.fail(configError(`token ${t.symbol}: ${t.contract} is not a TON address`))
+      }
+    }
+    const pageSize = Math.max(2, options.pageSize ?? 50)
+    const maxPages = Math.max(1, options.maxPagesPerAccount ?? 20)
+    const lookback = options.newAccountLookbackSeconds ?? 86_400
+    const scanJettonWallets = options.scanJettonWallets ?? true
+    const client = makeToncenterClient(network, options)
+    const resolver = makeJettonWalletResolver(client, network.id)
+
+    const startUtime = (now: Date): number =>
+      network.startBlock !== undefined
+        ? Number(network.startBlock)
+        : Math.floor(now.getTime() / 1000) - lookback
+
+    const decodeTx = (json: Parameters<typeof decodeToncenterTransaction>[0]) =>
+      Effect.try({
+        try: () => decodeToncenterTransaction(json),
+        catch: (e) =>
+          new ChainError({
+            network: network.id,
+            message:
+              e instanceof MalformedTransaction ? e.message : `cannot decode transaction: ${String(e)}`,
+            retryable: true,
+          }),
+      })
+
+    /**
+     * New transactions of one account since its cursor. toncenter v2 pages newest first from (lt, hash)
+     * inclusive down to `to_lt` exclusive; the pages are walked down to the cursor and returned oldest first.
+     */
+    const scanAccount = (account: string, prev: AccountCursor | undefined, now: Date) =>
+      Effect.gen(function* () {
+        const state: AccountCursor = prev ?? { lt: "0", hash: "", since: startUtime(now) }
+        const toLt = BigInt(state.lt)
+        const since = toLt === 0n ? state.since : undefined
+        let head = state.backfill ? { lt: state.backfill.headLt, hash: state.backfill.headHash } : undefined
+        let start = state.backfill ? { lt: state.backfill.nextLt, hash: state.backfill.nextHash } : undefined
+        const collected: Array<TonTransaction> = []
+        let reachedEnd = false
+        for (let pages = 0; pages < maxPages && !reachedEnd; pages++) {
+          const page = yield* client.getTransactions({
+            address: account,
+            limit: pageSize,
+            lt: start === undefined ? undefined : BigInt(start.lt),
+            hashBase64: start?.hash,
+            toLt,
+          })
+          if (head === undefined && page[0] !== undefined) {
+            head = { lt: page[0].transaction_id.lt, hash: page[0].transaction_id.hash }
+          }
+          const fresh = start !== undefined && page[0]?.transaction_id.lt === start.lt ? page.slice(1) : page
+          for (const json of fresh) {
+            const tx = yield* decodeTx(json)
+            if (tx.lt <= toLt || (since !== undefined && tx.utime < since)) {
+              reachedEnd = true
+              break
+            }
+            collected.push(tx)
+          }
+          const last = page[page.length - 1]
+          if (page.length < pageSize || last === undefined) reachedEnd = true
+          else start = { lt: last.transaction_id.lt, hash: last.transaction_id.hash }
+        }
+        const headLt = head === undefined ? toLt : BigInt(head.lt)
+        let next: AccountCursor
+        if (!reachedEnd && head !== undefined && start !== undefined) {
+          next = {
+            ...state,
+            backfill: { headLt: head.lt, headHash: head.hash, nextLt: start.lt, nextHash: start.hash },
+          }
+        } else if (head !== undefined) {
+          next = { lt: head.lt, hash: head.hash }
+        } else {
+          next = {
+            lt: state.lt,
+            hash: state.hash,
+            ...(state.since === undefined ? {} : { since: state.since }),
+          }
+        }
+        return {
+          txs: collected.reverse(),
+          state: next,
+          caughtUp: reachedEnd,
+          head: headLt,
+        } satisfies AccountScan
+      })
+
+    /** One jetton arrival, matched to a checkout by memo or reported as unmatched. Never dropped. */
+    const eventOf = (input: {
+      readonly tx: TonTransaction
+      readonly wallet: string
+      readonly token: TokenConfig
+      readonly amount: bigint
+      readonly sender: Address | null
+      readonly payload: ForwardPayload
+      readonly watch: WatchSet
+    }): ChainEvent => {
+      const { tx, wallet, token, amount, payload } = input
+      const text = payload.kind === "text" ? payload.text : null
+      const memo = text === null ? null : normalizeMemo(text)
+      const common = {
+        network: network.id,
+        txHash: tx.hash,
+        logIndex: 0,
+        token: token.symbol,
+        tokenContract: token.contract,
+        decimals: token.decimals,
+        amount,
+        sender: input.sender?.toRawString() ?? null,
+        observedAt: new Date(tx.utime * 1000),
+      }
+      if (memo !== null && memo !== "" && input.watch.hasMemo(wallet, memo)) {
+        return {
+          _tag: "PaymentObserved",
+          ...common,
+          target: { kind: "memo", wallet, memo },
+          blockNumber: null,
+          blockHash: null,
+          confirmations: network.confirmations,
+        }
+      }
+      return { _tag: "UnmatchedTransfer", ...common, wallet, memo: text, reason: reasonOf(payload, memo) }
+    }
+
+    const scan: ChainScanner["scan"] = ({ cursor, watch, now }) =>
+      Effect.gen(function* () {
+        let parsed = emptyCursor
+        if (cursor !== null) {
+          const d = decodeCursor(cursor)
+          if (Either.isLeft(d))
+            return yield* Effect.fail(configError(`invalid TON cursor: ${d.left.message}`))
+          parsed = d.right
+        }
+        const accounts: Record<string, AccountCursor> = { ...parsed.accounts }
+        const events: Array<ChainEvent> = []
+        let caughtUp = true
+        let head = 0n
+        let scannedTo: bigint | null = null
+        const record = (key: string, r: AccountScan) => {
+          accounts[key] = r.state
+          caughtUp &&= r.caughtUp
+          if (r.head > head) head = r.head
+          const at = BigInt(r.state.lt)
+          if (scannedTo === null || at < scannedTo) scannedTo = at
+        }
+        for (const wallet of new Set(watch.wallets)) {
+          let owner: Address
+          try {
+            owner = Address.parse(wallet)
+          } catch {
+            yield* Effect.logWarning(`TON scanner (${network.id}): skipping unreadable wallet ${wallet}`)
+            continue
+          }
+          const ownerKey = owner.toRawString()
+          const genuine = yield* Effect.forEach(tokens, (token) =>
+            resolver
+              .resolve(token.master, owner)
+              .pipe(Effect.map((jettonWallet) => ({ token, jettonWallet }))),
+          )
+          const o = yield* scanAccount(ownerKey, accounts[ownerKey], now)
+          record(ownerKey, o)
+          for (const tx of o.txs) {
+            const n = notificationOf(tx)
+            if (n === null) continue
+            const g = genuine.find((j) => j.jettonWallet.equals(n.jettonWallet))
+            if (g === undefined) {
+              // A fake jetton (or any other contract) imitating a notification: never a payment, not even an
+              // unmatched one an operator could assign by mistake.
+              yield* Effect.logDebug(
+                `TON scanner: ignored notification from ${n.jettonWallet.toRawString()} in tx ${tx.hash}`,
+              )
+              continue
+            }
+            if (n.notification.amount === 0n) continue
+            events.push(
+              eventOf({
+                tx,
+                wallet,
+                token: g.token.config,
+                amount: n.notification.amount,
+                sender: n.notification.sender,
+                payload: n.notification.forwardPayload,
+                watch,
+              }),
+            )
+          }
+          if (!scanJettonWallets) continue
+          for (const g of genuine) {
+            const key = g.jettonWallet.toRawString()
+            const r = yield* scanAccount(key, accounts[key], now)
+            record(key, r)
+            for (const tx of r.txs) {
+              const credit = creditOf(tx)
+              // forward_ton_amount > 0: the same transfer reaches the owner as a notification, counted there.
+              if (credit === null || credit.amount === 0n || credit.forwardTonAmount > 0n) continue
+              events.push(
+                eventOf({
+                  tx,
+                  wallet,
+                  token: g.token.config,
+                  amount: credit.amount,
+                  sender: credit.from,
+                  payload: credit.forwardPayload,
+                  watch,
+                }),
+              )
+            }
+          }
+        }
+        return {
+          events,
+          cursor: encodeCursor({ v: 1, accounts }),
+          head,
+          scannedTo: scannedTo ?? head,
+          caughtUp,
+        }
+      })
+
+    const verify: ChainScanner["verify"] = () =>
+      Effect.forEach(
+        tokens,
+        (t) =>
+          client
+            .runGetMethod(t.master.toRawString(), "get_jetton_data", [])
+            .pipe(
+              Effect.flatMap((r) =>
+                r.exitCode === 0 && r.stack.length >= 5 && cellOfStackEntry(r.stack[4]) !== null
+                  ? Effect.void
+                  : Effect.fail(
+                      configError(
+                        `${t.config.symbol} master ${t.config.contract} is not a jetton master on ${network.id} (get_jetton_data exit ${r.exitCode})`,
+                      ),
+                    ),
+              ),
+            ),
+        { discard: true },
+      )
+
+    const recheck: ChainScanner["recheck"] = (pending, now) =>
+      Effect.succeed(
+        pending.map(
+          (p): PaymentConfirmed => ({
+            _tag: "PaymentConfirmed",
+            network: p.network,
+            txHash: p.txHash,
+            logIndex: p.logIndex,
+            confirmations: network.confirmations,
+            confirmedAt: now,
+          }),
+        ),
+      )
+
+    const jettonWalletOf: TonScanner["jettonWalletOf"] = (master, owner) =>
+      Effect.try({
+        try: () => ({ m: Address.parse(master), o: Address.parse(owner) }),
+        catch: () => configError(`not a TON address: ${master} / ${owner}`),
+      }).pipe(
+        Effect.flatMap(({ m, o }) => resolver.resolve(m, o)),
+        Effect.map((a) => a.toRawString()),
+      )
+
+    return { network, verify, scan, recheck, stats: client.stats, jettonWalletOf }
+  })
+
+/** `makeTonScanner` with default options, as core's `ChainScannerFactory`. */
+export const tonScannerFactory: ChainScannerFactory = (network) => makeTonScanner(network)
