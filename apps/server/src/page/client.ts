@@ -170,7 +170,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   /* ---------- countdown ---------- */
   var pad = function (n) { return (n < 10 ? "0" : "") + n; };
   var tick = function () {
-    var left = Math.max(0, Math.floor((expiresAt - (Date.now() + skew)) / 1000));
+    var left = Math.max(0, Math.ceil((expiresAt - (Date.now() + skew)) / 1000));
     var el = $("countdown");
     if (el) {
       var h = Math.floor(left / 3600), mi = Math.floor((left % 3600) / 60), se = left % 60;

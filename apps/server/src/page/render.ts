@@ -40,7 +40,7 @@ export const amountDueUsd = (view: PageView): string =>
   view.amountDue ?? fromCents(toCents(view.amount) - toCents(view.amountPaid))
 
 const countdownText = (ms: number, m: Messages): string => {
-  const left = Math.max(0, Math.floor(ms / 1000))
+  const left = Math.max(0, Math.ceil(ms / 1000))
   if (left === 0) return m.expiredShort
   const hours = Math.floor(left / 3600)
   const minutes = Math.floor((left % 3600) / 60)

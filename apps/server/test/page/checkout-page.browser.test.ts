@@ -1,11 +1,10 @@
 import { join } from "node:path"
-import jsQR from "jsqr"
 import type { Browser, BrowserContext, Page } from "playwright-core"
-import { PNG } from "pngjs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
   ARTIFACTS,
   BASE_URI,
+  decodeQr,
   launchBrowser,
   type PageServer,
   sampleView,
@@ -35,11 +34,6 @@ const open = async (
   const watch = await watchPage(page)
   await page.goto(server.pageUrl)
   return { context, page, watch }
-}
-
-const decodeQr = async (page: Page, selector: string): Promise<string | null> => {
-  const png = PNG.sync.read(await page.locator(selector).screenshot())
-  return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? null
 }
 
 describe("hosted checkout page in Chromium", () => {

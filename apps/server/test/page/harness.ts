@@ -2,7 +2,9 @@ import { mkdirSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
+import jsQR from "jsqr"
 import { type Browser, chromium, type Page } from "playwright-core"
+import { PNG } from "pngjs"
 import {
   generateNonce,
   PAGE_CONTENT_TYPE,
@@ -212,4 +214,10 @@ export const watchPage = async (page: Page) => {
     foreignRequests,
     domViolations: () => page.evaluate(() => window.__csp ?? []),
   }
+}
+
+/** Screenshot an element (the QR code's SVG as the browser rasterises it) and decode it with jsQR. */
+export const decodeQr = async (page: Page, selector: string): Promise<string | null> => {
+  const png = PNG.sync.read(await page.locator(selector).screenshot())
+  return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? null
 }

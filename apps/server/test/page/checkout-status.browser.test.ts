@@ -1,0 +1,182 @@
+import type { Browser, Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { PageView } from "../../src/page/index.js"
+import {
+  decodeQr,
+  launchBrowser,
+  type PageServer,
+  sampleView,
+  startPageServer,
+  statusOf,
+  watchPage,
+} from "./harness.js"
+
+let browser: Browser
+const servers: Array<PageServer> = []
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await Promise.all(servers.map((s) => s.close()))
+})
+
+/** A fresh server (its own scripted state) and a page on it. */
+const openCheckout = async (view: PageView) => {
+  const server = await startPageServer(view)
+  servers.push(server)
+  const context = await browser.newContext({ locale: "en-US" })
+  context.setDefaultTimeout(8_000)
+  const page = await context.newPage()
+  const watch = await watchPage(page)
+  await page.goto(server.pageUrl)
+  return { server, context, page, watch }
+}
+
+/** Set what both the page route and the status route report. */
+const script = (server: PageServer, patch: Partial<PageView>) => {
+  server.view = { ...server.view, ...patch }
+  server.status = statusOf(server.view)
+}
+
+const statusText = (page: Page) => page.locator("#status-text").textContent()
+
+describe("live status in Chromium", () => {
+  it("pending → processing x/N → completed → redirect to redirect_url", async () => {
+    const { server, context, page, watch } = await openCheckout(sampleView())
+    try {
+      const redirectUrl = `${server.origin}/thanks`
+      script(server, { redirectUrl }) // the origin is known only now: render again with it
+      await page.reload()
+      expect(await statusText(page)).toBe("Waiting for your payment…")
+      expect(await page.locator("#pay").isVisible()).toBe(true)
+      expect(await page.locator("#conf").isVisible()).toBe(false)
+
+      script(server, { status: "processing", confirmations: 3, confirmationsRequired: 19 })
+      await expect.poll(() => statusText(page)).toBe("Payment detected. Waiting for confirmations: 3/19")
+      expect(await page.locator("#conf").isVisible()).toBe(true)
+      expect(await page.locator("#conf").evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([
+        3, 19,
+      ])
+      expect(await page.locator("#pay").isVisible()).toBe(false) // nothing more to pay meanwhile
+      expect(await page.getByRole("status").getAttribute("aria-live")).toBe("polite")
+
+      script(server, { confirmations: 17 })
+      await expect.poll(() => statusText(page)).toBe("Payment detected. Waiting for confirmations: 17/19")
+
+      script(server, { status: "completed", amountPaid: "25.00", confirmations: 19 })
+      await expect.poll(() => statusText(page)).toBe("Paid. Thank you!")
+      expect(await page.locator("#redirect").isVisible()).toBe(true)
+      expect(await page.locator("#redirect-text").textContent()).toMatch(
+        /^Returning to Acme Coffee Roasters in \d s…$/,
+      )
+      expect(await page.getByRole("link", { name: "Go now" }).getAttribute("href")).toBe(redirectUrl)
+      await page.waitForURL(redirectUrl)
+      expect(await page.locator("h1").textContent()).toBe("Thanks from the merchant")
+      expect(watch.pageErrors).toEqual([])
+      expect(watch.consoleViolations).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("a paid checkout without redirect_url stays on the page and stops polling", async () => {
+    const { server, context, page } = await openCheckout(sampleView())
+    try {
+      script(server, { status: "completed", amountPaid: "25.00" })
+      await expect.poll(() => statusText(page)).toBe("Paid. Thank you!")
+      expect(await page.locator("#redirect").count()).toBe(0)
+      expect(await page.locator("#pay").isVisible()).toBe(false)
+      const polls = server.requests.filter((p) => p.endsWith("/status")).length
+      await page.waitForTimeout(600) // four polling intervals
+      expect(server.requests.filter((p) => p.endsWith("/status")).length).toBe(polls)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("underpaid: shows what is still due, to the same address, with amounts and QR re-rendered", async () => {
+    const { server, context, page } = await openCheckout(sampleView())
+    try {
+      const before = await page.locator("#address-1").textContent()
+      const options = server.view.options.map((o) => ({
+        ...o,
+        amountDue: "15.000000",
+        uri:
+          o.network === "tron"
+            ? o.uri
+            : o.uri
+                .replace("amount=25000000", "amount=15000000")
+                .replace("uint256=25000000", "uint256=15000000"),
+      }))
+      script(server, { status: "underpaid", amountPaid: "10.00", options })
+      await expect.poll(() => statusText(page)).toBe("Partly paid: 10.00 USD of 25.00 USD received.")
+      expect(await page.locator("#status-extra").textContent()).toBe(
+        "Still due: 15.00 USD. Send the rest to the same address.",
+      )
+      // the page reloaded once to get the server's new amounts (and QR codes)
+      expect(await page.locator("#amount-0").textContent()).toBe("15.000000")
+      expect(await decodeQr(page, "#panel-0 svg.qr")).toBe(options[0]!.uri)
+      expect(options[0]!.uri).toContain("amount=15000000")
+      expect(await page.locator("#pay").isVisible()).toBe(true)
+      expect(await page.locator("#address-1").textContent()).toBe(before)
+      expect(server.requests.filter((p) => p === server.pageUrl.replace(server.origin, "")).length).toBe(2)
+
+      // a top-up is seen, then confirmed
+      script(server, { status: "processing", confirmations: 0, confirmationsRequired: 1 })
+      await expect.poll(() => statusText(page)).toBe("Payment detected. Waiting for confirmations: 0/1")
+      script(server, { status: "completed", amountPaid: "25.00" })
+      await expect.poll(() => statusText(page)).toBe("Paid. Thank you!")
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("expired (from the status endpoint): says so and removes the payment instructions", async () => {
+    const { server, context, page } = await openCheckout(sampleView())
+    try {
+      expect(await page.locator("#pay").count()).toBe(1)
+      script(server, { status: "expired" })
+      await expect
+        .poll(() => statusText(page))
+        .toBe("This checkout has expired. Do not send any payment to it.")
+      expect(await page.locator("#pay").count()).toBe(0)
+      expect(await page.locator("code, svg.qr, button").count()).toBe(0)
+      // a reload renders no instructions either
+      await page.reload()
+      expect(await statusText(page)).toBe("This checkout has expired. Do not send any payment to it.")
+      expect(await page.locator("#pay, svg.qr, #countdown").count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("expired by the countdown: the page stops offering payment at expires_at on its own", async () => {
+    const expiresAt = new Date(Date.now() + 2_500).toISOString()
+    const { context, page } = await openCheckout(sampleView({ expiresAt }))
+    try {
+      expect(await page.locator("#countdown").textContent()).toMatch(/^0:0[0-3]$/)
+      expect(await page.locator("#pay").isVisible()).toBe(true)
+      await expect.poll(() => page.locator("#countdown").textContent(), { timeout: 6_000 }).toBe("Expired")
+      expect(await statusText(page)).toBe("This checkout has expired. Do not send any payment to it.")
+      expect(await page.locator("#pay").count()).toBe(0)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("a payment reverted by a reorg brings the instructions back", async () => {
+    const { server, context, page } = await openCheckout(sampleView())
+    try {
+      script(server, { status: "processing", confirmations: 1, confirmationsRequired: 12 })
+      await expect.poll(() => statusText(page)).toBe("Payment detected. Waiting for confirmations: 1/12")
+      expect(await page.locator("#pay").isVisible()).toBe(false)
+      script(server, { status: "pending", confirmations: 0 })
+      await expect.poll(() => statusText(page)).toBe("Waiting for your payment…")
+      expect(await page.locator("#pay").isVisible()).toBe(true)
+    } finally {
+      await context.close()
+    }
+  })
+})
