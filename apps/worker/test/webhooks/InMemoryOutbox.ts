@@ -1,0 +1,202 @@
+/**
+ * An in-memory `Outbox` for the dispatcher tests, honouring the port's claim semantics: a claim takes due
+ * events (pending and `nextAttemptAt <= now`, or delivering with an expired lease) oldest-due first, and
+ * holds them for `leaseMs`; an attempt or release only changes the event while the caller still holds it.
+ * (The Postgres adapter implements the same port with `FOR UPDATE SKIP LOCKED`.)
+ */
+import {
+  type ClaimedDelivery,
+  type DeliveryAttempt,
+  type DeliveryStatus,
+  type Mode,
+  Outbox,
+  type OutboxEventRecord,
+  type WebhookEventType,
+} from "@inzi/core"
+import { Effect, Layer } from "effect"
+
+export interface StoredEvent {
+  eventId: string
+  type: WebhookEventType
+  checkoutId: string
+  merchantId: string
+  mode: Mode
+  url: string | null
+  secret: string
+  body: string
+  status: DeliveryStatus
+  attempts: number
+  nextAttemptAt: Date | null
+  lastError: string | null
+  createdAt: Date
+  lockedBy: string | null
+  leaseUntil: Date | null
+}
+
+export interface NewEvent {
+  readonly url: string
+  readonly mode?: Mode
+  readonly secret?: string
+  readonly type?: WebhookEventType
+  readonly createdAt: Date
+}
+
+export const TEST_SECRET = "whsec_test_0123456789abcdef"
+
+export const makeInMemoryOutbox = () => {
+  const events = new Map<string, StoredEvent>()
+  const attempts = new Map<string, DeliveryAttempt[]>()
+  let seq = 0
+  const stats = { claimCalls: 0 }
+
+  const add = (e: NewEvent): StoredEvent => {
+    seq++
+    const eventId = `evt_${String(seq).padStart(6, "0")}`
+    const type = e.type ?? "checkout.completed"
+    const body = JSON.stringify({
+      id: eventId,
+      type,
+      created_at: e.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      livemode: (e.mode ?? "live") === "live",
+      data: { object: { id: `chk_${seq}`, metadata: { "2": "order", b: 1 } } },
+    })
+    const ev: StoredEvent = {
+      eventId,
+      type,
+      checkoutId: `chk_${seq}`,
+      merchantId: "mer_1",
+      mode: e.mode ?? "live",
+      url: e.url,
+      secret: e.secret ?? TEST_SECRET,
+      body,
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: e.createdAt,
+      lastError: null,
+      createdAt: e.createdAt,
+      lockedBy: null,
+      leaseUntil: null,
+    }
+    events.set(eventId, ev)
+    attempts.set(eventId, [])
+    return ev
+  }
+
+  const isDue = (e: StoredEvent, now: Date) =>
+    e.url !== null &&
+    ((e.status === "pending" && e.nextAttemptAt !== null && e.nextAttemptAt.getTime() <= now.getTime()) ||
+      (e.status === "delivering" && e.leaseUntil !== null && e.leaseUntil.getTime() <= now.getTime()))
+
+  const record = (e: StoredEvent): OutboxEventRecord => ({
+    eventId: e.eventId,
+    type: e.type,
+    checkoutId: e.checkoutId,
+    merchantId: e.merchantId,
+    url: e.url,
+    status: e.status,
+    attempts: e.attempts,
+    nextAttemptAt: e.nextAttemptAt,
+    lastError: e.lastError,
+    createdAt: e.createdAt,
+  })
+
+  const service = Outbox.of({
+    claimDue: ({ worker, now, limit, leaseMs }) =>
+      Effect.sync(() => {
+        stats.claimCalls++
+        const due = [...events.values()]
+          .filter((e) => isDue(e, now))
+          .sort(
+            (a, b) =>
+              a.nextAttemptAt!.getTime() - b.nextAttemptAt!.getTime() ||
+              a.createdAt.getTime() - b.createdAt.getTime() ||
+              a.eventId.localeCompare(b.eventId),
+          )
+          .slice(0, limit)
+        return due.map((e): ClaimedDelivery => {
+          e.status = "delivering"
+          e.lockedBy = worker
+          e.leaseUntil = new Date(now.getTime() + leaseMs)
+          return {
+            eventId: e.eventId,
+            type: e.type,
+            checkoutId: e.checkoutId,
+            merchantId: e.merchantId,
+            mode: e.mode,
+            url: e.url!,
+            secret: e.secret,
+            body: e.body,
+            attempts: e.attempts,
+            createdAt: e.createdAt,
+          }
+        })
+      }),
+    recordAttempt: ({ attempt, worker, nextAttemptAt }) =>
+      Effect.sync(() => {
+        const e = events.get(attempt.eventId)
+        if (e === undefined) return
+        attempts.get(e.eventId)!.push(attempt)
+        // An attempt by a dispatcher that lost its claim is logged but does not move the event.
+        if (e.status !== "delivering" || e.lockedBy !== worker) return
+        e.attempts++
+        e.lastError = attempt.error
+        e.lockedBy = null
+        e.leaseUntil = null
+        if (attempt.ok) {
+          e.status = "delivered"
+          e.nextAttemptAt = null
+        } else if (nextAttemptAt === null) {
+          e.status = "failed"
+          e.nextAttemptAt = null
+        } else {
+          e.status = "pending"
+          e.nextAttemptAt = nextAttemptAt
+        }
+      }),
+    release: (eventId, worker) =>
+      Effect.sync(() => {
+        const e = events.get(eventId)
+        if (e === undefined || e.status !== "delivering" || e.lockedBy !== worker) return
+        e.status = "pending"
+        e.lockedBy = null
+        e.leaseUntil = null
+      }),
+    listEvents: ({ status, checkoutId, limit }) =>
+      Effect.sync(() =>
+        [...events.values()]
+          .filter(
+            (e) =>
+              (status === undefined || e.status === status) &&
+              (checkoutId === undefined || e.checkoutId === checkoutId),
+          )
+          .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.eventId.localeCompare(a.eventId))
+          .slice(0, limit)
+          .map(record),
+      ),
+    listAttempts: (eventId) => Effect.sync(() => [...(attempts.get(eventId) ?? [])]),
+    resend: (eventId, now) =>
+      Effect.sync(() => {
+        const e = events.get(eventId)
+        if (e === undefined) return false
+        if (e.status === "failed" || e.status === "delivered") {
+          e.status = "pending"
+          e.nextAttemptAt = now
+        }
+        return true
+      }),
+    stats: (now) =>
+      Effect.sync(() => {
+        const open = [...events.values()].filter((e) => e.status === "pending" || e.status === "delivering")
+        const oldest = open.reduce((m, e) => Math.min(m, e.createdAt.getTime()), now.getTime())
+        return {
+          pending: open.length,
+          failed: [...events.values()].filter((e) => e.status === "failed").length,
+          oldestPendingAgeSeconds: Math.floor((now.getTime() - oldest) / 1000),
+        }
+      }),
+  })
+
+  return { service, layer: Layer.succeed(Outbox, service), add, events, attempts, stats }
+}
+
+export type InMemoryOutbox = ReturnType<typeof makeInMemoryOutbox>

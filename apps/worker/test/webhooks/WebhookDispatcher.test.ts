@@ -1,0 +1,429 @@
+import { afterEach, describe, expect, it } from "@effect/vitest"
+import { nominalRetryDelayMs, Outbox, verifyWebhookSignature, WEBHOOK_MAX_ATTEMPTS } from "@inzi/core"
+import { Clock, Effect, Fiber, Layer, TestClock } from "effect"
+import { NodeWebhookTransport, type ResolveHost } from "../../src/webhooks/NodeWebhookTransport.js"
+import {
+  runDispatcherOnce,
+  dispatcherLoop,
+  USER_AGENT,
+  type WebhookDispatcherOptions,
+} from "../../src/webhooks/WebhookDispatcher.js"
+import { makeInMemoryOutbox, TEST_SECRET } from "./InMemoryOutbox.js"
+import { type Receiver, startReceiver } from "./receiver.js"
+
+const T0 = Date.parse("2026-11-24T08:00:00Z")
+const DAY = 24 * 3600_000
+
+const receivers: Receiver[] = []
+const receiver = (respond?: Receiver["respond"], options?: Parameters<typeof startReceiver>[1]) =>
+  Effect.promise(async () => {
+    const r = await startReceiver(respond, options)
+    receivers.push(r)
+    return r
+  })
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()))
+})
+
+const setup = (resolve?: ResolveHost) => {
+  const outbox = makeInMemoryOutbox()
+  const layer = Layer.merge(
+    outbox.layer,
+    NodeWebhookTransport.layer(resolve === undefined ? {} : { resolve }),
+  )
+  return { outbox, layer }
+}
+
+const base: WebhookDispatcherOptions = { worker: "w1", privateAddresses: "allow" }
+
+const nowDate = Clock.currentTimeMillis.pipe(Effect.map((ms) => new Date(ms)))
+
+/** Runs one dispatcher cycle each time an event is due, moving the test clock to it, until none is pending. */
+const runUntilSettled = (
+  outbox: ReturnType<typeof makeInMemoryOutbox>,
+  eventId: string,
+  options: WebhookDispatcherOptions,
+  maxCycles = 50,
+) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < maxCycles; i++) {
+      const e = outbox.events.get(eventId)!
+      if (e.status !== "pending") return
+      const now = yield* Clock.currentTimeMillis
+      if (e.nextAttemptAt!.getTime() > now) yield* TestClock.setTime(e.nextAttemptAt!.getTime())
+      yield* runDispatcherOnce(options)
+    }
+    throw new Error("did not settle")
+  })
+
+describe("WebhookDispatcher", () => {
+  it.effect("delivers signed events with the documented headers and records each attempt", () => {
+    const { outbox, layer } = setup()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const rx = yield* receiver()
+      const evs = [1, 2, 3].map((i) =>
+        outbox.add({ url: `${rx.origin}/hooks/${i}`, createdAt: new Date(T0 - i) }),
+      )
+      const summary = yield* runDispatcherOnce(base)
+      expect(summary).toMatchObject({ claimed: 3, delivered: 3, retrying: 0, failed: 0, deferred: 0 })
+      expect(rx.requests).toHaveLength(3)
+      for (const ev of evs) {
+        const got = rx.requests.find((r) => r.headers["inzi-event-id"] === ev.eventId)!
+        expect(got.path).toBe(new URL(ev.url!).pathname)
+        expect(got.body).toBe(ev.body) // the stored bytes, not a re-serialization
+        expect(got.headers["content-type"]).toBe("application/json")
+        expect(got.headers["user-agent"]).toBe(USER_AGENT)
+        const header = got.headers["inzi-signature"] as string
+        expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
+        expect(
+          verifyWebhookSignature({ payload: got.body, header, secret: TEST_SECRET, now: T0 / 1000 }),
+        ).toEqual({
+          ok: true,
+          timestamp: T0 / 1000,
+        })
+        expect(
+          verifyWebhookSignature({ payload: got.body, header, secret: "whsec_other", now: T0 / 1000 }).ok,
+        ).toBe(false)
+        expect(outbox.events.get(ev.eventId)!.status).toBe("delivered")
+        const attempts = outbox.attempts.get(ev.eventId)!
+        expect(attempts).toHaveLength(1)
+        expect(attempts[0]).toMatchObject({ statusCode: 200, ok: true, error: null, at: new Date(T0) })
+        expect(attempts[0]!.latencyMs).toBeGreaterThanOrEqual(0)
+      }
+      // Nothing left: a second cycle claims nothing and sends nothing.
+      expect(yield* runDispatcherOnce(base)).toMatchObject({ claimed: 0 })
+      expect(rx.requests).toHaveLength(3)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("retries while the receiver is down and delivers once it is back", () => {
+    const { outbox, layer } = setup()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const first = yield* receiver()
+      const port = first.port
+      yield* Effect.promise(() => first.close()) // the receiver is down; its port refuses connections
+      const ev = outbox.add({ url: `http://127.0.0.1:${port}/hook`, createdAt: new Date(T0) })
+
+      expect(yield* runDispatcherOnce(base)).toMatchObject({ claimed: 1, retrying: 1 })
+      let stored = outbox.events.get(ev.eventId)!
+      expect(stored.status).toBe("pending")
+      expect(stored.attempts).toBe(1)
+      expect(stored.lastError).toContain("ECONNREFUSED")
+      const delay1 = stored.nextAttemptAt!.getTime() - T0
+      expect(delay1).toBeGreaterThanOrEqual(0.8 * nominalRetryDelayMs(1))
+      expect(delay1).toBeLessThanOrEqual(1.2 * nominalRetryDelayMs(1))
+
+      // Not due yet: nothing is claimed.
+      yield* TestClock.adjust(delay1 - 1)
+      expect(yield* runDispatcherOnce(base)).toMatchObject({ claimed: 0 })
+
+      yield* TestClock.setTime(stored.nextAttemptAt!.getTime())
+      expect(yield* runDispatcherOnce(base)).toMatchObject({ retrying: 1 })
+      stored = outbox.events.get(ev.eventId)!
+      expect(stored.attempts).toBe(2)
+
+      // The receiver comes back on the same port.
+      const back = yield* receiver(() => 200, { port })
+      yield* TestClock.setTime(stored.nextAttemptAt!.getTime())
+      const sentAt = yield* Clock.currentTimeMillis
+      expect(yield* runDispatcherOnce(base)).toMatchObject({ delivered: 1 })
+      expect(outbox.events.get(ev.eventId)!.status).toBe("delivered")
+      const attempts = outbox.attempts.get(ev.eventId)!
+      expect(attempts.map((a) => [a.statusCode, a.ok])).toEqual([
+        [null, false],
+        [null, false],
+        [200, true],
+      ])
+      expect(attempts[0]!.error).toContain("ECONNREFUSED")
+      // Signed at send time: the receiver's clock (the test clock) accepts it, the first attempt's time is old.
+      const header = back.requests[0]!.headers["inzi-signature"] as string
+      expect(header.startsWith(`t=${Math.floor(sentAt / 1000)},`)).toBe(true)
+      expect(
+        verifyWebhookSignature({
+          payload: back.requests[0]!.body,
+          header,
+          secret: TEST_SECRET,
+          now: sentAt / 1000,
+        }).ok,
+      ).toBe(true)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a receiver that always answers 500 gets the whole schedule, then the event is failed", () => {
+    const { outbox, layer } = setup()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const rx = yield* receiver(() => 500)
+      const ev = outbox.add({ url: `${rx.origin}/hook`, createdAt: new Date(T0) })
+      yield* runUntilSettled(outbox, ev.eventId, base)
+
+      const stored = outbox.events.get(ev.eventId)!
+      expect(stored.status).toBe("failed")
+      expect(stored.nextAttemptAt).toBeNull()
+      expect(stored.attempts).toBe(WEBHOOK_MAX_ATTEMPTS)
+      expect(stored.lastError).toBe("HTTP 500")
+      expect(rx.requests).toHaveLength(WEBHOOK_MAX_ATTEMPTS)
+      const attempts = outbox.attempts.get(ev.eventId)!
+      expect(attempts).toHaveLength(WEBHOOK_MAX_ATTEMPTS)
+      expect(attempts.every((a) => a.statusCode === 500 && !a.ok)).toBe(true)
+      // Exponential backoff with jitter within the published bounds, spanning at least 3 days.
+      for (let i = 1; i < attempts.length; i++) {
+        const gap = attempts[i]!.at.getTime() - attempts[i - 1]!.at.getTime()
+        expect(gap).toBeGreaterThanOrEqual(Math.floor(0.8 * nominalRetryDelayMs(i)))
+        expect(gap).toBeLessThanOrEqual(Math.ceil(1.2 * nominalRetryDelayMs(i)))
+      }
+      const span = attempts.at(-1)!.at.getTime() - attempts[0]!.at.getTime()
+      expect(span).toBeGreaterThanOrEqual(3 * DAY)
+      // Each request was signed with its own send time.
+      const ts = rx.requests.map((r) => (r.headers["inzi-signature"] as string).split(",")[0])
+      expect(new Set(ts).size).toBe(WEBHOOK_MAX_ATTEMPTS)
+      // Listed for the operator, and a re-send makes it due again.
+      const failed = yield* Effect.flatMap(Outbox, (o) => o.listEvents({ status: "failed", limit: 10 }))
+      expect(failed.map((e) => e.eventId)).toEqual([ev.eventId])
+      rx.respond = () => 204
+      expect(
+        yield* Effect.flatMap(Outbox, (o) => Effect.flatMap(nowDate, (n) => o.resend(ev.eventId, n))),
+      ).toBe(true)
+      expect(yield* runDispatcherOnce(base)).toMatchObject({ delivered: 1 })
+      expect(outbox.events.get(ev.eventId)!.status).toBe("delivered")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a receiver that never answers times out after timeoutMs and is retried later", () => {
+    const { outbox, layer } = setup()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const rx = yield* receiver(() => "hang")
+      const ev = outbox.add({ url: `${rx.origin}/slow`, createdAt: new Date(T0) })
+      const t0 = Date.now()
+      expect(yield* runDispatcherOnce({ ...base, timeoutMs: 250 })).toMatchObject({ retrying: 1 })
+      expect(Date.now() - t0).toBeLessThan(3_000)
+      const [a] = outbox.attempts.get(ev.eventId)!
+      expect(a).toMatchObject({ statusCode: null, ok: false, error: "timed out after 250 ms" })
+      expect(a!.latencyMs).toBeGreaterThanOrEqual(240)
+      expect(rx.requests).toHaveLength(1)
+      expect(outbox.events.get(ev.eventId)!.status).toBe("pending")
+    }).pipe(Effect.provide(layer))
+  })
+
+  describe("SSRF policy", () => {
+    it.effect(
+      "live-mode deliveries to loopback/private/metadata addresses are refused; test mode and the operator setting allow loopback",
+      () => {
+        const rebind: ResolveHost = async (hostname) => {
+          if (hostname === "rebind.test") return [{ address: "127.0.0.1", family: 4 }]
+          throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" })
+        }
+        const { outbox, layer } = setup(rebind)
+        return Effect.gen(function* () {
+          yield* TestClock.setTime(T0)
+          const rx = yield* receiver()
+          const rx6 = yield* receiver(() => 200, { host: "::1" })
+          const refusedUrls = [
+            `${rx.origin}/a`,
+            `http://rebind.test:${rx.port}/b`,
+            `http://[::1]:${rx6.port}/c`,
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.1.2.3/d",
+          ]
+          const live = refusedUrls.map((url) => outbox.add({ url, mode: "live", createdAt: new Date(T0) }))
+          expect(yield* runDispatcherOnce({ worker: "w1" })).toMatchObject({ claimed: 5, retrying: 5 })
+          for (const ev of live) {
+            const [a] = outbox.attempts.get(ev.eventId)!
+            expect(a!.error, ev.url!).toMatch(/^refused: /)
+            expect(a!.statusCode).toBeNull()
+          }
+          expect(outbox.attempts.get(live[1]!.eventId)![0]!.error).toBe(
+            "refused: rebind.test resolves to 127.0.0.1 (loopback)",
+          )
+          expect(rx.requests.length + rx6.requests.length).toBe(0)
+
+          // Test mode under the default policy ("block-live") reaches a local receiver…
+          const testMode = outbox.add({
+            url: `http://rebind.test:${rx.port}/t`,
+            mode: "test",
+            createdAt: new Date(T0),
+          })
+          expect(yield* runDispatcherOnce({ worker: "w1" })).toMatchObject({ claimed: 1, delivered: 1 })
+          expect(outbox.events.get(testMode.eventId)!.status).toBe("delivered")
+          // …"block-all" refuses it…
+          const strict = outbox.add({ url: `${rx.origin}/s`, mode: "test", createdAt: new Date(T0) })
+          expect(yield* runDispatcherOnce({ worker: "w1", privateAddresses: "block-all" })).toMatchObject({
+            retrying: 1,
+          })
+          expect(outbox.attempts.get(strict.eventId)![0]!.error).toBe("refused: 127.0.0.1 (loopback)")
+          // …and the operator setting lets live-mode loopback through (development).
+          const allowed = [
+            `${rx.origin}/a`,
+            `http://rebind.test:${rx.port}/b`,
+            `http://[::1]:${rx6.port}/c`,
+          ].map((url) => outbox.add({ url, mode: "live", createdAt: new Date(T0) }))
+          expect(yield* runDispatcherOnce({ worker: "w1", privateAddresses: "allow" })).toMatchObject({
+            delivered: 3,
+          })
+          for (const ev of allowed) expect(outbox.events.get(ev.eventId)!.status).toBe("delivered")
+          expect(rx.requests.map((r) => r.path).sort()).toEqual(["/a", "/b", "/t"])
+          expect(rx6.requests.map((r) => r.path)).toEqual(["/c"])
+        }).pipe(Effect.provide(layer))
+      },
+    )
+  })
+
+  describe("per-destination limits", () => {
+    it.effect("a slow receiver does not block deliveries to a fast one", () => {
+      const { outbox, layer } = setup()
+      return Effect.gen(function* () {
+        yield* TestClock.setTime(T0)
+        const slow = yield* receiver(() => "hang")
+        const fast = yield* receiver(() => 200)
+        // The slow destination's events are older, so they are claimed (and queued) first.
+        const slowEvs = Array.from({ length: 8 }, (_, i) =>
+          outbox.add({ url: `${slow.origin}/s${i}`, createdAt: new Date(T0 - 1000 + i) }),
+        )
+        const fastEvs = Array.from({ length: 12 }, (_, i) =>
+          outbox.add({ url: `${fast.origin}/f${i}`, createdAt: new Date(T0 - 500 + i) }),
+        )
+        const options = {
+          ...base,
+          maxInFlight: 4,
+          maxPerOrigin: 2,
+          maxQueuedPerOrigin: 20,
+          maxHeld: 32,
+          timeoutMs: 20_000,
+        }
+        const fiber = yield* Effect.fork(runDispatcherOnce(options))
+        // Every fast delivery completes while the slow receiver still holds its requests.
+        yield* Effect.promise(() => fast.waitFor(12))
+        yield* Effect.promise(() =>
+          (async () => {
+            for (
+              let i = 0;
+              i < 200 && fastEvs.some((e) => outbox.events.get(e.eventId)!.status !== "delivered");
+              i++
+            )
+              await new Promise((r) => setTimeout(r, 10))
+          })(),
+        )
+        for (const e of fastEvs) expect(outbox.events.get(e.eventId)!.status).toBe("delivered")
+        expect(slow.requests.length).toBe(2)
+        expect(slow.maxInFlight).toBe(2)
+        expect(fast.maxInFlight).toBeLessThanOrEqual(2)
+        for (const e of slowEvs) expect(outbox.events.get(e.eventId)!.status).toBe("delivering")
+        // Once the slow receiver answers, its queue drains, still two at a time.
+        slow.releaseHanging(200)
+        const summary = yield* Fiber.join(fiber)
+        expect(summary).toMatchObject({ claimed: 20, delivered: 20, deferred: 0 })
+        expect(slow.maxInFlight).toBe(2)
+        for (const e of slowEvs) expect(outbox.events.get(e.eventId)!.status).toBe("delivered")
+      }).pipe(Effect.provide(layer))
+    })
+
+    it.effect(
+      "the loop reaches other destinations past a slow backlog, and stopping releases what it has not started",
+      () => {
+        const { outbox, layer } = setup()
+        return Effect.gen(function* () {
+          yield* TestClock.setTime(T0)
+          const slow = yield* receiver(() => "hang")
+          const fast = yield* receiver(() => 200)
+          const slowEvs = Array.from({ length: 12 }, (_, i) =>
+            outbox.add({ url: `${slow.origin}/s${i}`, createdAt: new Date(T0 - 1000 + i) }),
+          )
+          const fastEvs = Array.from({ length: 3 }, (_, i) =>
+            outbox.add({ url: `${fast.origin}/f${i}`, createdAt: new Date(T0 - 500 + i) }),
+          )
+          const options: WebhookDispatcherOptions = {
+            ...base,
+            batchSize: 4,
+            maxInFlight: 8,
+            maxPerOrigin: 2,
+            maxQueuedPerOrigin: 1,
+            timeoutMs: 20_000,
+            leaseMs: 60_000,
+          }
+          const loop = yield* Effect.fork(dispatcherLoop(options))
+          yield* Effect.promise(() => fast.waitFor(3))
+          yield* Effect.promise(() =>
+            (async () => {
+              for (
+                let i = 0;
+                i < 200 && fastEvs.some((e) => outbox.events.get(e.eventId)!.status !== "delivered");
+                i++
+              )
+                await new Promise((r) => setTimeout(r, 10))
+            })(),
+          )
+          for (const e of fastEvs) expect(outbox.events.get(e.eventId)!.status).toBe("delivered")
+          expect(slow.requests).toHaveLength(2) // two running, one queued, nine left to their lease
+          // Claims stopped at the first short batch (3 of 4): 12 slow in 4s, then the fast ones.
+          expect(outbox.stats.claimCalls).toBe(4)
+
+          // Graceful stop: the queued claim is released at once, the two in flight finish and are recorded.
+          const stopping = yield* Effect.fork(Fiber.interrupt(loop))
+          yield* Effect.promise(() =>
+            (async () => {
+              for (
+                let i = 0;
+                i < 200 && !slowEvs.some((e) => outbox.events.get(e.eventId)!.status === "pending");
+                i++
+              )
+                await new Promise((r) => setTimeout(r, 5))
+            })(),
+          )
+          slow.releaseHanging(200)
+          yield* Fiber.join(stopping)
+          const byStatus = (s: string) => slowEvs.filter((e) => outbox.events.get(e.eventId)!.status === s)
+          expect(byStatus("delivered").map((e) => e.eventId)).toEqual([
+            slowEvs[0]!.eventId,
+            slowEvs[1]!.eventId,
+          ])
+          expect(byStatus("pending").map((e) => e.eventId)).toEqual([slowEvs[2]!.eventId])
+          expect(outbox.events.get(slowEvs[2]!.eventId)!.attempts).toBe(0)
+          expect(byStatus("delivering")).toHaveLength(9)
+          expect(slow.requests).toHaveLength(2)
+
+          // The deferred ones are due again when their lease ends; another worker takes them all.
+          yield* TestClock.adjust(60_000)
+          const other = yield* runDispatcherOnce({
+            ...options,
+            worker: "w2",
+            batchSize: 50,
+            maxQueuedPerOrigin: 50,
+          })
+          expect(other).toMatchObject({ claimed: 10, delivered: 10 })
+          for (const e of slowEvs) expect(outbox.events.get(e.eventId)!.status).toBe("delivered")
+          expect(slow.requests).toHaveLength(12)
+        }).pipe(Effect.provide(layer))
+      },
+    )
+  })
+})
+
+describe("InMemoryOutbox (the test double honours claim/lease semantics)", () => {
+  it.effect("claims are exclusive until the lease ends; a stale holder cannot move the event", () =>
+    Effect.gen(function* () {
+      const ob = makeInMemoryOutbox()
+      const e = ob.add({ url: "http://example.test/", createdAt: new Date(T0) })
+      const now = new Date(T0)
+      const a = yield* ob.service.claimDue({ worker: "a", now, limit: 10, leaseMs: 1000 })
+      const b = yield* ob.service.claimDue({ worker: "b", now, limit: 10, leaseMs: 1000 })
+      expect(a.map((d) => d.eventId)).toEqual([e.eventId])
+      expect(b).toEqual([])
+      const later = new Date(T0 + 1000)
+      const b2 = yield* ob.service.claimDue({ worker: "b", now: later, limit: 10, leaseMs: 1000 })
+      expect(b2.map((d) => d.eventId)).toEqual([e.eventId])
+      yield* ob.service.recordAttempt({
+        attempt: { eventId: e.eventId, at: later, statusCode: 200, latencyMs: 1, error: null, ok: true },
+        worker: "a",
+        nextAttemptAt: null,
+      })
+      expect(ob.events.get(e.eventId)!.status).toBe("delivering")
+      yield* ob.service.release(e.eventId, "a")
+      expect(ob.events.get(e.eventId)!.lockedBy).toBe("b")
+      yield* ob.service.release(e.eventId, "b")
+      expect(ob.events.get(e.eventId)!.status).toBe("pending")
+    }),
+  )
+})
