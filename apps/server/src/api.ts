@@ -1,5 +1,11 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { ApiCheckout, ApiCheckoutList, ApiErrorBody, CreateCheckoutRequest, ListCheckoutsQuery } from "@inzi/core"
+import {
+  ApiCheckout,
+  ApiCheckoutList,
+  ApiErrorBody,
+  CreateCheckoutRequest,
+  ListCheckoutsQuery,
+} from "@inzi/core"
 import { Schema } from "effect"
 
 /**

@@ -16,7 +16,12 @@ export interface ServerContextShape {
   /** True once migrations are applied and the database answered (for /readyz). */
   readonly ready: () => Promise<boolean>
   /** Cluster-wide gauges read at scrape time (checkouts by status, outbox, watchers). */
-  readonly clusterMetrics: () => Promise<ReadonlyArray<{ name: string; help: string; samples: ReadonlyArray<[Record<string, string>, number]> }>>
+  readonly clusterMetrics: () => Promise<
+    ReadonlyArray<{ name: string; help: string; samples: ReadonlyArray<[Record<string, string>, number]> }>
+  >
 }
 
-export class ServerContext extends Context.Tag("@inzi/server/ServerContext")<ServerContext, ServerContextShape>() {}
+export class ServerContext extends Context.Tag("@inzi/server/ServerContext")<
+  ServerContext,
+  ServerContextShape
+>() {}

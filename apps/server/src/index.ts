@@ -1,1 +1,2 @@
-export {}
+export { openApiJson, InziApi } from "./api.js"
+export { ServerLayer, type ServerOptions, startServer } from "./app.js"

@@ -8,7 +8,9 @@ type Labels = Readonly<Record<string, string>>
 const labelKey = (labels: Labels): string =>
   Object.keys(labels)
     .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+    .map(
+      (k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
+    )
     .join(",")
 
 interface Family {
@@ -47,7 +49,8 @@ export class Registry {
         const out: string[] = []
         for (const [k, s] of series) {
           const sep = k ? `${k},` : ""
-          buckets.forEach((b, i) => out.push(`${name}_bucket{${sep}le="${b}"} ${s.counts[i]}`))
+          for (let i = 0; i < buckets.length; i++)
+            out.push(`${name}_bucket{${sep}le="${buckets[i]}"} ${s.counts[i]}`)
           out.push(`${name}_bucket{${sep}le="+Inf"} ${s.count}`)
           out.push(`${name}_sum${k ? `{${k}}` : ""} ${s.sum}`)
           out.push(`${name}_count${k ? `{${k}}` : ""} ${s.count}`)
@@ -71,7 +74,9 @@ export class Registry {
   }
 
   /** Renders registered families plus `extra` gauge samples computed at scrape time. */
-  render(extra: ReadonlyArray<{ name: string; help: string; samples: ReadonlyArray<[Labels, number]> }> = []): string {
+  render(
+    extra: ReadonlyArray<{ name: string; help: string; samples: ReadonlyArray<[Labels, number]> }> = [],
+  ): string {
     const lines: string[] = []
     for (const f of this.families) {
       lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.render())

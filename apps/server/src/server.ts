@@ -8,6 +8,10 @@ import { createCheckoutRoute, getCheckoutRoute, listCheckoutsRoute } from "./rou
 import { healthz, metrics, openapi, readyz } from "./routes/ops.js"
 import { pageRoute, pageStatusRoute } from "./routes/page.js"
 
+type RouteRequirements =
+  | Effect.Effect.Context<typeof createCheckoutRoute>
+  | Effect.Effect.Context<typeof getCheckoutRoute>
+
 const API_ROUTES = [
   ["POST", "/checkouts", "checkouts.create", createCheckoutRoute],
   ["GET", "/checkouts/:id", "checkouts.retrieve", getCheckoutRoute],
@@ -18,8 +22,12 @@ const API_ROUTES = [
 export const Routes = HttpLayerRouter.use((router) =>
   Effect.gen(function* () {
     for (const [method, path, name, handler] of API_ROUTES) {
-      yield* router.add(method, `/api/v1${path}`, instrument(name, handler))
-      yield* router.add(method, `/v1${path}`, instrument(name, handler))
+      const h = instrument(
+        name,
+        handler as Effect.Effect<HttpServerResponse.HttpServerResponse, never, RouteRequirements>,
+      )
+      yield* router.add(method, `/api/v1${path}`, h)
+      yield* router.add(method, `/v1${path}`, h)
     }
     yield* router.add("GET", "/healthz", instrument("healthz", healthz))
     yield* router.add("GET", "/readyz", instrument("readyz", readyz))
@@ -35,7 +43,11 @@ export const Routes = HttpLayerRouter.use((router) =>
 const instrument = <E, R>(
   route: string,
   handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>,
-): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | ServerContext | HttpServerRequest.HttpServerRequest> =>
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  E,
+  R | ServerContext | HttpServerRequest.HttpServerRequest
+> =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
     const req = yield* HttpServerRequest.HttpServerRequest
@@ -44,8 +56,15 @@ const instrument = <E, R>(
     const seconds = (performance.now() - start) / 1000
     ctx.http.requests.inc({ route, method: req.method, status: String(res.status) })
     ctx.http.duration.observe({ route }, seconds)
-    if (res.status >= 500) ctx.logger.error("request error", { route, method: req.method, status: res.status })
-    else ctx.logger.debug("request", { route, method: req.method, status: res.status, ms: Math.round(seconds * 1000) })
+    if (res.status >= 500)
+      ctx.logger.error("request error", { route, method: req.method, status: res.status })
+    else
+      ctx.logger.debug("request", {
+        route,
+        method: req.method,
+        status: res.status,
+        ms: Math.round(seconds * 1000),
+      })
     return res
   })
 
@@ -55,5 +74,10 @@ const instrument = <E, R>(
  */
 export const HttpServerLive = (opts: { readonly host: string; readonly port: number }) =>
   HttpLayerRouter.serve(Routes, { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provide(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { host: opts.host, port: opts.port })),
+    Layer.provideMerge(
+      NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
+        host: opts.host,
+        port: opts.port,
+      }),
+    ),
   )

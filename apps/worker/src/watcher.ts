@@ -42,7 +42,15 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     const now = new Date(yield* Clock.currentTimeMillis)
     const held = yield* leases.acquire(`watcher:${network.id}`, opts.holder, now, opts.leaseMs)
     if (!held) {
-      return { network, held, scan: null, applied: 0, emitted: 0, pending: 0, error: null } satisfies WatcherCycle
+      return {
+        network,
+        held,
+        scan: null,
+        applied: 0,
+        emitted: 0,
+        pending: 0,
+        error: null,
+      } satisfies WatcherCycle
     }
     const targets = yield* store.openTargets({
       family: familyOf(network),
@@ -78,7 +86,15 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
         emitted += second.emitted
       }
     }
-    return { network, held, scan, applied, emitted, pending: pending.length, error: null } satisfies WatcherCycle
+    return {
+      network,
+      held,
+      scan,
+      applied,
+      emitted,
+      pending: pending.length,
+      error: null,
+    } satisfies WatcherCycle
   })
 
 /**

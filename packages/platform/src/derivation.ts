@@ -7,7 +7,9 @@ const DERIVERS: ReadonlyArray<AddressDeriver> = [EvmAddressDeriver, TronAddressD
 
 const pick = (family: ChainFamily) => {
   const d = DERIVERS.find((x) => x.family === family)
-  return d ? Effect.succeed(d) : Effect.fail(new DerivationError({ family, message: `no address derivation for ${family}` }))
+  return d
+    ? Effect.succeed(d)
+    : Effect.fail(new DerivationError({ family, message: `no address derivation for ${family}` }))
 }
 
 /** Address derivation for every family the reference apps support (EVM and Tron; TON uses the merchant wallet). */

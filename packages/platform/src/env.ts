@@ -42,8 +42,12 @@ const usd = (env: NodeJS.ProcessEnv, name: string, dflt: string): bigint => {
 export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
   const port = int(env, "PORT", 3000, 0, 65535)
   const host = env.HOST ?? "127.0.0.1"
-  const publicUrl = (env.PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`).replace(/\/+$/, "")
-  if (!/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new EnvError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`)
+  const publicUrl = (env.PUBLIC_URL ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`).replace(
+    /\/+$/,
+    "",
+  )
+  if (!/^https?:\/\/[^\s/]+/.test(publicUrl))
+    throw new EnvError(`PUBLIC_URL must be an http(s) URL, got "${publicUrl}"`)
   const minAmountCents = usd(env, "INZI_MIN_AMOUNT", "1.00")
   const maxAmountCents = usd(env, "INZI_MAX_AMOUNT", "1000000.00")
   if (minAmountCents <= 0n || minAmountCents > maxAmountCents)
@@ -62,7 +66,8 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     logLevel: level as InziEnv["logLevel"],
     networksFile: env.INZI_NETWORKS && env.INZI_NETWORKS !== "" ? env.INZI_NETWORKS : null,
     rateLimitPerSecond: int(env, "INZI_RATE_LIMIT", 50, 0, 1_000_000),
-    allowPrivateWebhooks: env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",
+    allowPrivateWebhooks:
+      env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",
     workerId: env.INZI_WORKER_ID ?? `worker-${process.pid}`,
   }
 }

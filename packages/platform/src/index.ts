@@ -1,1 +1,6 @@
-export {}
+export * from "./derivation.js"
+export * from "./env.js"
+export * from "./log.js"
+export * from "./networks.js"
+export * from "./runtime.js"
+export * from "./observability.js"

@@ -5,7 +5,8 @@
 export type Level = "debug" | "info" | "warn" | "error"
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 const SECRET_FIELD = /(secret|password|authorization|api[_-]?key|mnemonic|xprv|private)/i
-const SECRET_TEXT = /\b(sk_(?:live|test)_[A-Za-z0-9]{4})[A-Za-z0-9]+|\b(whsec_)[A-Za-z0-9]+|\b([xt]pub[1-9A-HJ-NP-Za-km-z]{6})[1-9A-HJ-NP-Za-km-z]{60,}/g
+const SECRET_TEXT =
+  /\b(sk_(?:live|test)_[A-Za-z0-9]{4})[A-Za-z0-9]+|\b(whsec_)[A-Za-z0-9]+|\b([xt]pub[1-9A-HJ-NP-Za-km-z]{6})[1-9A-HJ-NP-Za-km-z]{60,}/g
 
 export const redactText = (s: string): string =>
   s.replace(SECRET_TEXT, (_m, key: string | undefined, wh: string | undefined, xpub: string | undefined) =>
@@ -40,7 +41,14 @@ export const makeLogger = (
     (lv: Level) =>
     (msg: string, fields: Record<string, unknown> = {}) => {
       if (ORDER[lv] < ORDER[level]) return
-      write(JSON.stringify({ time: new Date().toISOString(), level: lv, msg: redactText(msg), ...(redact({ ...base, ...fields }) as object) }))
+      write(
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level: lv,
+          msg: redactText(msg),
+          ...(redact({ ...base, ...fields }) as object),
+        }),
+      )
     }
   return {
     debug: at("debug"),

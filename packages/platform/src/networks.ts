@@ -1,12 +1,17 @@
 import { readFileSync } from "node:fs"
 import { type ChainScanner, type ChainError, decodeNetworkConfig, type NetworkConfig } from "@inzi/core"
 import { EVM_PRESETS, makeEvmScanner } from "@inzi/adapter-evm"
-import { makeTonScanner, TON_PRESETS } from "@inzi/adapter-ton"
+import { makeTonScanner, tonMainnet } from "@inzi/adapter-ton"
 import { makeTronScanner, TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
 import type { Effect } from "effect"
 
 /** Every preset network the adapters ship (operators enable them in the network config file). */
-export const PRESETS: ReadonlyArray<NetworkConfig> = [...EVM_PRESETS, TRON_MAINNET, TRON_NILE, ...TON_PRESETS]
+export const PRESETS: ReadonlyArray<NetworkConfig> = [
+  ...(Object.values(EVM_PRESETS) as ReadonlyArray<NetworkConfig>),
+  TRON_MAINNET,
+  TRON_NILE,
+  tonMainnet,
+]
 
 export class NetworkConfigError extends Error {
   override readonly name = "NetworkConfigError"
@@ -16,7 +21,10 @@ export class NetworkConfigError extends Error {
  * Reads the operator's network config file: `{ "networks": [ … ] }` where each entry is either a full network
  * (see docs) or `{ "preset": "<id>", …overrides }` (e.g. real RPC URLs and API key headers for a preset).
  */
-export const loadNetworks = (file: string | null, extra: ReadonlyArray<NetworkConfig> = []): ReadonlyArray<NetworkConfig> => {
+export const loadNetworks = (
+  file: string | null,
+  extra: ReadonlyArray<NetworkConfig> = [],
+): ReadonlyArray<NetworkConfig> => {
   if (file === null) return extra
   let raw: unknown
   try {
@@ -30,7 +38,8 @@ export const loadNetworks = (file: string | null, extra: ReadonlyArray<NetworkCo
     if (typeof entry === "object" && entry !== null && "preset" in entry) {
       const { preset, ...overrides } = entry as { preset: unknown } & Record<string, unknown>
       const base = PRESETS.find((p) => p.id === preset)
-      if (base === undefined) throw new NetworkConfigError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
+      if (base === undefined)
+        throw new NetworkConfigError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
       return { ...base, ...overrides }
     }
     return entry
@@ -42,4 +51,8 @@ export const loadNetworks = (file: string | null, extra: ReadonlyArray<NetworkCo
 
 /** The chain adapter's scanner for a network, by family. */
 export const scannerFor = (network: NetworkConfig): Effect.Effect<ChainScanner, ChainError> =>
-  network.family === "evm" ? makeEvmScanner(network) : network.family === "tron" ? makeTronScanner(network) : makeTonScanner(network)
+  network.family === "evm"
+    ? makeEvmScanner(network)
+    : network.family === "tron"
+      ? makeTronScanner(network)
+      : makeTonScanner(network)

@@ -24,11 +24,15 @@ export const authenticate = (req: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function* () {
     const header = req.headers.authorization
     if (header === undefined || header === "")
-      return yield* Effect.fail(unauthorized("No API key provided. Use the header Authorization: Bearer <key>"))
+      return yield* Effect.fail(
+        unauthorized("No API key provided. Use the header Authorization: Bearer <key>"),
+      )
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
     const key = m?.[1]
     if (key === undefined || parseApiKey(key) === null)
-      return yield* Effect.fail(unauthorized("Invalid API key format: expected Bearer sk_live_… or sk_test_…"))
+      return yield* Effect.fail(
+        unauthorized("Invalid API key format: expected Bearer sk_live_… or sk_test_…"),
+      )
     const store = yield* MerchantStore
     const found = yield* store.findActiveKeyByHash(hashApiKey(key))
     if (found === null) return yield* Effect.fail(unauthorized("Invalid API key provided"))

@@ -27,7 +27,12 @@ export const errorResponse = (
 ): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.text(
     JSON.stringify({
-      error: { type: e.type, code: e.code, message: e.message, ...(e.param !== undefined ? { param: e.param } : {}) },
+      error: {
+        type: e.type,
+        code: e.code,
+        message: e.message,
+        ...(e.param !== undefined ? { param: e.param } : {}),
+      },
     }),
     {
       status: opts.status ?? ERROR_STATUS[e.type],
@@ -41,7 +46,11 @@ export const jsonText = (
   status = 200,
   headers: Record<string, string> = {},
 ): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(body, { status, contentType: "application/json", headers: { ...JSON_HEADERS, ...headers } })
+  HttpServerResponse.text(body, {
+    status,
+    contentType: "application/json",
+    headers: { ...JSON_HEADERS, ...headers },
+  })
 
 export const notFound = (what = "route") =>
   errorResponse({

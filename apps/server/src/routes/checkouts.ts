@@ -75,7 +75,11 @@ const isResponse = (e: unknown): e is HttpServerResponse.HttpServerResponse =>
   typeof e === "object" && e !== null && "status" in e && "body" in e && "headers" in e
 
 const describe = (e: unknown): string =>
-  e instanceof Error ? `${e.name}: ${e.message}` : typeof e === "object" && e !== null && "_tag" in e ? String((e as { _tag: string })._tag) : String(e)
+  e instanceof Error
+    ? `${e.name}: ${e.message}`
+    : typeof e === "object" && e !== null && "_tag" in e
+      ? String((e as { _tag: string })._tag)
+      : String(e)
 
 export const createCheckoutRoute = respond(
   Effect.gen(function* () {
@@ -85,7 +89,11 @@ export const createCheckoutRoute = respond(
     const body = yield* readBody(NodeHttpServerRequest.toIncomingMessage(req))
     if (body._tag === "TooLarge")
       return errorResponse(
-        { type: "invalid_request_error", code: "body_too_large", message: "Request body is larger than 16 KiB" },
+        {
+          type: "invalid_request_error",
+          code: "body_too_large",
+          message: "Request body is larger than 16 KiB",
+        },
         { status: 413 },
       )
     if (body._tag === "Aborted") return invalid("invalid_json", "The request body could not be read")
@@ -104,12 +112,19 @@ export const createCheckoutRoute = respond(
     })
     if (validated._tag === "Left") {
       const e = validated.left
-      return invalid(e.code, e.message, e.param)
+      return invalid(e.code, e.message, e.param ?? undefined)
     }
-    const command = { ...validated.right, metadataJson: validated.right.metadataJson === null ? null : extractRawMetadata(body.text) }
+    const command = {
+      ...validated.right,
+      metadataJson: validated.right.metadataJson === null ? null : extractRawMetadata(body.text),
+    }
     const idemKey = req.headers["idempotency-key"]
     if (idemKey !== undefined && (idemKey.length === 0 || idemKey.length > 255))
-      return invalid("idempotency_key_invalid", "Idempotency-Key must be 1 to 255 characters", "Idempotency-Key")
+      return invalid(
+        "idempotency_key_invalid",
+        "Idempotency-Key must be 1 to 255 characters",
+        "Idempotency-Key",
+      )
     const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks)
     if (networks.length === 0)
       return invalid(
@@ -142,7 +157,11 @@ export const createCheckoutRoute = respond(
     if (result._tag === "Replayed")
       return jsonText(result.response.body, result.response.status, { "idempotent-replayed": "true" })
     const text = result.response?.body ?? render(result.checkout).body
-    ctx.logger.info("checkout created", { checkout_id: result.checkout.id, merchant_id: p.merchant.id, mode: p.mode })
+    ctx.logger.info("checkout created", {
+      checkout_id: result.checkout.id,
+      merchant_id: p.merchant.id,
+      mode: p.mode,
+    })
     return jsonText(text, 201)
   }),
 )
@@ -178,10 +197,21 @@ export const listCheckoutsRoute = respond(
     const store = yield* CheckoutStore
     const url = new URL(req.url, "http://x")
     const q = validateListQuery(Object.fromEntries(url.searchParams))
-    if (q._tag === "Left") return invalid(q.left.code, q.left.message, q.left.param)
+    if (q._tag === "Left") return invalid(q.left.code, q.left.message, q.left.param ?? undefined)
     const now = new Date()
-    const r = yield* store.listCheckouts({ merchantId: p.merchant.id, mode: p.mode, now, ...q.right })
+    const r = yield* store.listCheckouts({
+      merchantId: p.merchant.id,
+      mode: p.mode,
+      now,
+      status: q.right.status ?? undefined,
+      createdAfter: q.right.createdAfter ?? undefined,
+      createdBefore: q.right.createdBefore ?? undefined,
+      limit: q.right.limit,
+      offset: q.right.offset,
+    })
     const data = r.data.map((c) => renderCheckoutJsonSync(c, p.merchant, now, ctx)).join(",")
-    return jsonText(`{"data":[${data}],"total":${r.total},"limit":${q.right.limit},"offset":${q.right.offset}}`)
+    return jsonText(
+      `{"data":[${data}],"total":${r.total},"limit":${q.right.limit},"offset":${q.right.offset}}`,
+    )
   }),
 )

@@ -25,4 +25,6 @@ export const metrics = Effect.gen(function* () {
   })
 })
 
-export const openapi = Effect.sync(() => jsonText(openApiJson(), 200, { "cache-control": "public, max-age=60" }))
+export const openapi = Effect.sync(() =>
+  jsonText(openApiJson(), 200, { "cache-control": "public, max-age=60" }),
+)

@@ -20,7 +20,13 @@ import { respond } from "./checkouts.js"
 const TOKEN_RE = /^[a-z0-9]{24}$/
 
 const standardOf = (n: NetworkConfig): string =>
-  n.family === "tron" ? "TRC-20" : n.family === "ton" ? "jetton" : n.id.startsWith("bsc") ? "BEP-20" : "ERC-20"
+  n.family === "tron"
+    ? "TRC-20"
+    : n.family === "ton"
+      ? "jetton"
+      : n.id.startsWith("bsc")
+        ? "BEP-20"
+        : "ERC-20"
 
 /** Maps the API checkout object to what the page renders (no money arithmetic here: core computed it). */
 export const toPageView = (
@@ -68,11 +74,18 @@ const load = (token: string) =>
     const merchants = yield* MerchantStore
     const now = new Date()
     if (!TOKEN_RE.test(token)) return null
-    const checkout = yield* store.getCheckoutByToken(token, now).pipe(Effect.catchTag("CheckoutNotFound", () => Effect.succeed(null)))
+    const checkout = yield* store
+      .getCheckoutByToken(token, now)
+      .pipe(Effect.catchTag("CheckoutNotFound", () => Effect.succeed(null)))
     if (checkout === null) return null
     const merchant = yield* merchants.getMerchant(checkout.merchantId)
     const networks = ctx.networks.filter((n) => checkout.networks.includes(n.id))
-    const api = toApiCheckout(checkout, { publicUrl: ctx.env.publicUrl, now, networks, tonWallet: merchant.tonWallet })
+    const api = toApiCheckout(checkout, {
+      publicUrl: ctx.env.publicUrl,
+      now,
+      networks,
+      tonWallet: merchant.tonWallet,
+    })
     return { checkout, merchant, networks, api, view: toPageView(api, checkout, merchant, networks, token) }
   })
 
@@ -86,7 +99,11 @@ export const pageRoute = respond(
     const found = yield* load(token)
     const headers = { ...pageSecurityHeaders(nonce) }
     if (found === null)
-      return HttpServerResponse.text(renderNotFoundPage(locale), { status: 404, contentType: PAGE_CONTENT_TYPE, headers })
+      return HttpServerResponse.text(renderNotFoundPage(locale), {
+        status: 404,
+        contentType: PAGE_CONTENT_TYPE,
+        headers,
+      })
     const html = renderCheckoutPage(found.view, { locale, nonce, publicUrl: ctx.env.publicUrl })
     return HttpServerResponse.text(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
   }),
@@ -97,7 +114,11 @@ export const pageStatusRoute = respond(
   Effect.gen(function* () {
     const { token = "" } = yield* HttpRouter.params
     const found = yield* load(token)
-    if (found === null) return jsonText('{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}', 404)
+    if (found === null)
+      return jsonText(
+        '{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}',
+        404,
+      )
     const body: PageStatusJson = {
       status: found.view.status,
       amount_paid: found.view.amountPaid,

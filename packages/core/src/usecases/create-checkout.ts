@@ -30,7 +30,11 @@ export const checkoutNetworks = (
     (n) =>
       n.mode === mode &&
       (enabled.length === 0 || enabled.includes(n.id)) &&
-      (n.family === "evm" ? merchant.evmXpub !== null : n.family === "tron" ? merchant.tronXpub !== null : merchant.tonWallet !== null),
+      (n.family === "evm"
+        ? merchant.evmXpub !== null
+        : n.family === "tron"
+          ? merchant.tronXpub !== null
+          : merchant.tonWallet !== null),
   )
 }
 
@@ -54,9 +58,13 @@ export const createCheckout = (input: {
     const families = new Set(networks.map((n) => n.family))
     const index = yield* store.allocateDerivationIndex(merchant.id)
     const evmAddress =
-      families.has("evm") && merchant.evmXpub ? yield* derivation.derive("evm", merchant.evmXpub, index) : null
+      families.has("evm") && merchant.evmXpub
+        ? yield* derivation.derive("evm", merchant.evmXpub, index)
+        : null
     const tronAddress =
-      families.has("tron") && merchant.tronXpub ? yield* derivation.derive("tron", merchant.tronXpub, index) : null
+      families.has("tron") && merchant.tronXpub
+        ? yield* derivation.derive("tron", merchant.tronXpub, index)
+        : null
     const id = yield* newCheckoutId(mode)
     const tonComment = yield* newTonComment
     const networkIds: ReadonlyArray<NetworkId> = networks.map((n) => n.id)

@@ -1,0 +1,302 @@
+import {
+  AddressDerivation,
+  CheckoutStore,
+  formatCents,
+  formatTimestamp,
+  hashApiKey,
+  MerchantStore,
+  type Mode,
+  newApiKey,
+  newApiKeyId,
+  newMerchantId,
+  newWebhookSecret,
+  Outbox,
+} from "@inzi/core"
+import { openRuntime, readEnv, type RuntimeServices } from "@inzi/platform"
+import { Effect } from "effect"
+import { type Args, required, str, UsageError } from "./args.js"
+
+export interface Command {
+  readonly booleans?: ReadonlySet<string>
+  readonly run: (args: Args) => Promise<number | undefined>
+}
+
+const out = (args: Args, json: unknown, text: string) => {
+  process.stdout.write(
+    args.flags.json
+      ? `${JSON.stringify(json, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`
+      : `${text}\n`,
+  )
+}
+
+const mode = (s: string | undefined): Mode => {
+  if (s === "live" || s === "test") return s
+  throw new UsageError(`--mode must be live or test`)
+}
+
+const list = (s: string | undefined): ReadonlyArray<string> =>
+  s === undefined
+    ? []
+    : s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)
+
+/** Runs an Effect against the configured database (embedded PGlite or DATABASE_URL). */
+const withRuntime = async <A, E>(eff: Effect.Effect<A, E, RuntimeServices>): Promise<A> => {
+  const rt = await openRuntime(readEnv(), { migrate: true })
+  try {
+    return await rt.run(eff)
+  } finally {
+    await rt.close()
+  }
+}
+
+const JSON_FLAG = new Set(["json"])
+
+export const commands: Record<string, Command> = {
+  migrate: {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const rt = await openRuntime(readEnv(), { migrate: false })
+      try {
+        const r = await rt.migrate()
+        out(args, r, r.applied.length ? `applied: ${r.applied.join(", ")}` : "database is up to date")
+      } finally {
+        await rt.close()
+      }
+      return 0
+    },
+  },
+
+  "merchant create": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const name = required(args, "name")
+      const evmXpub = str(args, "evm-xpub") ?? null
+      const tronXpub = str(args, "tron-xpub") ?? null
+      const r = await withRuntime(
+        Effect.gen(function* () {
+          const derivation = yield* AddressDerivation
+          if (evmXpub) yield* derivation.validateXpub("evm", evmXpub)
+          if (tronXpub) yield* derivation.validateXpub("tron", tronXpub)
+          const store = yield* MerchantStore
+          return yield* store.createMerchant({
+            id: yield* newMerchantId,
+            name,
+            webhookUrl: str(args, "webhook-url") ?? null,
+            webhookSecret: yield* newWebhookSecret,
+            evmXpub,
+            tronXpub,
+            tonWallet: str(args, "ton-wallet") ?? null,
+            networks: { live: list(str(args, "live-networks")), test: list(str(args, "test-networks")) },
+          })
+        }),
+      )
+      out(
+        args,
+        { id: r.id, name: r.name, webhook_secret: r.webhookSecret },
+        `merchant ${r.id} (${r.name})\nwebhook secret (shown once here; keep it safe): ${r.webhookSecret}`,
+      )
+      return 0
+    },
+  },
+
+  "merchant list": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const ms = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.listMerchants()))
+      const rows = ms.map((m) => ({
+        id: m.id,
+        name: m.name,
+        webhook_url: m.webhookUrl,
+        evm: m.evmXpub !== null,
+        tron: m.tronXpub !== null,
+        ton_wallet: m.tonWallet,
+        networks: m.networks,
+        created_at: formatTimestamp(m.createdAt),
+      }))
+      out(
+        args,
+        rows,
+        rows
+          .map((r) => `${r.id}\t${r.name}\tevm:${r.evm} tron:${r.tron} ton:${r.ton_wallet ?? "-"}`)
+          .join("\n") || "no merchants",
+      )
+      return 0
+    },
+  },
+
+  "key create": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const merchantId = required(args, "merchant")
+      const m = mode(str(args, "mode"))
+      const r = await withRuntime(
+        Effect.gen(function* () {
+          const store = yield* MerchantStore
+          const material = yield* newApiKey(m)
+          const rec = yield* store.createApiKey({
+            id: yield* newApiKeyId,
+            merchantId,
+            mode: m,
+            prefix: material.prefix,
+            hash: hashApiKey(material.key),
+          })
+          return { rec, key: material.key }
+        }),
+      )
+      out(
+        args,
+        { id: r.rec.id, merchant: merchantId, mode: m, prefix: r.rec.prefix, key: r.key },
+        `${r.key}\n(this ${m} key is shown once; Inzi stores only its hash — id ${r.rec.id}, prefix ${r.rec.prefix})`,
+      )
+      return 0
+    },
+  },
+
+  "key revoke": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const which = args.positionals[0]
+      if (!which) throw new UsageError("key revoke needs a key id or visible prefix")
+      const r = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.revokeApiKey(which, new Date())))
+      if (r === null) {
+        out(args, { revoked: false }, `no key matches "${which}"`)
+        return 1
+      }
+      out(args, { revoked: true, id: r.id, prefix: r.prefix }, `revoked ${r.id} (${r.prefix}…)`)
+      return 0
+    },
+  },
+
+  "key list": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const merchantId = required(args, "merchant")
+      const keys = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.listApiKeys(merchantId)))
+      out(
+        args,
+        keys,
+        keys
+          .map((k) => `${k.id}\t${k.prefix}…\t${k.mode}\t${k.revokedAt ? "revoked" : "active"}`)
+          .join("\n") || "no keys",
+      )
+      return 0
+    },
+  },
+
+  "webhooks list": {
+    booleans: new Set(["json", "failed"]),
+    run: async (args) => {
+      const events = await withRuntime(
+        Effect.flatMap(Outbox, (o) =>
+          o.listEvents({
+            status: args.flags.failed ? "failed" : undefined,
+            checkoutId: str(args, "checkout"),
+            limit: 200,
+          }),
+        ),
+      )
+      out(
+        args,
+        events,
+        events
+          .map(
+            (e) =>
+              `${e.eventId}\t${e.type}\t${e.status}\tattempts=${e.attempts}\t${e.checkoutId}\t${e.lastError ?? ""}`,
+          )
+          .join("\n") || "no events",
+      )
+      return 0
+    },
+  },
+
+  "webhooks resend": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const id = args.positionals[0]
+      if (!id) throw new UsageError("webhooks resend needs an event id")
+      const ok = await withRuntime(Effect.flatMap(Outbox, (o) => o.resend(id, new Date())))
+      out(args, { resent: ok }, ok ? `${id} queued for delivery` : `no event ${id}`)
+      return ok ? 0 : 1
+    },
+  },
+
+  "unmatched list": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const rows = await withRuntime(
+        Effect.flatMap(CheckoutStore, (s) => s.listUnmatched(str(args, "network"))),
+      )
+      out(
+        args,
+        rows,
+        rows
+          .map(
+            (u) =>
+              `${u.id}\t${u.network}\t${u.token}\t${u.amount}\tmemo=${u.memo ?? "-"}\t${u.reason}\t${u.assignedCheckoutId ?? ""}`,
+          )
+          .join("\n") || "no unmatched payments",
+      )
+      return 0
+    },
+  },
+
+  "unmatched assign": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const [id, checkoutId] = args.positionals
+      if (!id || !checkoutId) throw new UsageError("unmatched assign needs <unmatched id> <checkout id>")
+      const r = await withRuntime(
+        Effect.flatMap(CheckoutStore, (s) => s.assignUnmatched(id, checkoutId, new Date())),
+      )
+      out(args, r, `assigned ${id} to ${checkoutId} (${r.emitted} webhook event(s))`)
+      return 0
+    },
+  },
+
+  export: {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const from = new Date(required(args, "from"))
+      const to = new Date(required(args, "to"))
+      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+        throw new UsageError("--from/--to must be ISO 8601 timestamps")
+      const rt = await openRuntime(readEnv(), { migrate: true })
+      try {
+        const rows = await rt.exportCheckouts({
+          from,
+          to,
+          status: str(args, "status"),
+          merchantId: str(args, "merchant"),
+          mode: str(args, "mode"),
+        })
+        const esc = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+        process.stdout.write(
+          "id,merchant_id,mode,status,amount_usd,amount_paid_usd,created_at,expires_at,payments\n",
+        )
+        for (const r of rows) {
+          process.stdout.write(
+            [
+              r.id,
+              r.merchantId,
+              r.mode,
+              r.status,
+              formatCents(r.amountCents),
+              formatCents(r.paidCents),
+              formatTimestamp(r.createdAt),
+              formatTimestamp(r.expiresAt),
+              r.payments,
+            ]
+              .map((v) => esc(String(v)))
+              .join(",") + "\n",
+          )
+        }
+      } finally {
+        await rt.close()
+      }
+      return 0
+    },
+  },
+}

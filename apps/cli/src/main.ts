@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * `inzi`: the operator CLI. One binary, subcommands, `--json` for scripts. Configuration comes from the
+ * environment (see the README's table). Secrets are printed once, to stdout, and never logged.
+ */
+import { type Args, parseArgs, UsageError } from "./args.js"
+import { commands } from "./commands.js"
+
+const HELP = `inzi — self-hosted stablecoin payments
+
+usage: inzi <command> [options]
+
+  dev                                  server + worker + embedded database + local EVM devnet (demo data)
+  serve                                HTTP server only           work      worker only
+  migrate                              apply database migrations
+  merchant create --name N [--webhook-url U] [--evm-xpub X] [--tron-xpub X] [--ton-wallet W]
+                  [--live-networks a,b] [--test-networks c,d]
+  merchant list
+  key create --merchant ID --mode live|test      (prints the key once)
+  key revoke <key id | visible prefix>           key list --merchant ID
+  webhooks list [--failed] [--checkout ID]       webhooks resend <event id>
+  unmatched list [--network N]                   unmatched assign <unmatched id> <checkout id>
+  status                               per network: cursor vs head, lag, last error; outbox backlog
+  export --from ISO --to ISO [--status S] [--merchant ID] [--mode live|test]   CSV to stdout
+  pay <checkout id> [--network devnet] [--token USDT] [--amount 25.00] [--rpc-url U]   (devnet)
+
+  --json   machine-readable output
+`
+
+const main = async (argv: ReadonlyArray<string>) => {
+  const [cmd, sub, ...rest] = argv
+  if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
+    process.stdout.write(HELP)
+    return 0
+  }
+  const key = commands[`${cmd} ${sub ?? ""}`.trim()] ? `${cmd} ${sub}` : cmd
+  const command = commands[key]
+  if (command === undefined) throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(" ")}"`)
+  const args: Args = parseArgs(
+    key === cmd ? [sub, ...rest].filter((x): x is string => x !== undefined) : rest,
+    command.booleans,
+  )
+  return command.run(args)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (typeof code === "number" && code !== 0) process.exitCode = code
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`inzi: ${e.message}\n(run "inzi help" for usage)\n`)
+      process.exitCode = 2
+    } else {
+      process.stderr.write(`inzi: ${e instanceof Error ? e.message : String(e)}\n`)
+      process.exitCode = 1
+    }
+  },
+)

@@ -1,0 +1,85 @@
+import { createServer as createNetServer } from "node:net"
+import { HttpServer } from "@effect/platform"
+import type { NetworkConfig } from "@inzi/core"
+import { PgDatabase } from "@inzi/adapter-postgres"
+import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { ServerContext } from "./context.js"
+import { makeRateLimiter } from "./http/rate-limit.js"
+import { makeHttpMetrics, Registry } from "./metrics.js"
+import { HttpServerLive } from "./server.js"
+
+export interface ServerOptions {
+  readonly env: InziEnv
+  readonly networks: ReadonlyArray<NetworkConfig>
+  readonly logger?: Logger | undefined
+}
+
+const contextLayer = (opts: ServerOptions) =>
+  Layer.effect(
+    ServerContext,
+    Effect.gen(function* () {
+      const pg = yield* PgDatabase
+      const registry = new Registry()
+      const rate = opts.env.rateLimitPerSecond
+      return {
+        env: opts.env,
+        networks: opts.networks,
+        logger: opts.logger ?? makeLogger(opts.env.logLevel, { service: "server" }),
+        registry,
+        http: makeHttpMetrics(registry),
+        rateLimiter: makeRateLimiter(rate, rate * 2),
+        ready: () => Effect.runPromise(pg.ready),
+        clusterMetrics: () => clusterGauges(pg.database),
+      }
+    }),
+  )
+
+/**
+ * The whole server as a layer: database first (so no request waits on PGlite's start), then the context,
+ * then the HTTP listener.
+ */
+export const ServerLayer = (opts: ServerOptions) => {
+  const base = appLayer(opts.env, opts.networks)
+  const ctx = contextLayer(opts).pipe(Layer.provideMerge(base))
+  return HttpServerLive({ host: opts.env.host, port: opts.env.port }).pipe(Layer.provideMerge(ctx))
+}
+
+/** A free TCP port on `host` (asked from the OS). */
+export const freePort = (host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createNetServer()
+    s.once("error", reject)
+    s.listen(0, host, () => {
+      const a = s.address()
+      s.close(() => (typeof a === "object" && a !== null ? resolve(a.port) : reject(new Error("no port"))))
+    })
+  })
+
+/**
+ * Starts the server and resolves once it listens; for tests, `dev` and benchmarks. With port 0 a free port
+ * is chosen first, so that `PUBLIC_URL` (when not set explicitly) names the real port in `checkout_url`.
+ */
+export const startServer = async (opts: ServerOptions & { readonly explicitPublicUrl?: boolean }) => {
+  let env = opts.env
+  if (env.port === 0) {
+    const port = await freePort(env.host)
+    env = {
+      ...env,
+      port,
+      publicUrl: opts.explicitPublicUrl
+        ? env.publicUrl
+        : `http://${env.host === "0.0.0.0" ? "127.0.0.1" : env.host}:${port}`,
+    }
+  }
+  const rt = ManagedRuntime.make(ServerLayer({ ...opts, env }))
+  const address = await rt.runPromise(Effect.map(HttpServer.HttpServer, (s) => s.address))
+  if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
+  const host = address.hostname === "::" || address.hostname === "0.0.0.0" ? "127.0.0.1" : address.hostname
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    runtime: rt,
+    close: () => rt.dispose(),
+  }
+}

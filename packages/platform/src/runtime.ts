@@ -1,0 +1,147 @@
+import {
+  type Checkout,
+  CheckoutStore,
+  Ids,
+  MerchantStore,
+  type Mode,
+  type NetworkConfig,
+  renderCheckoutJson,
+  webhookEventBody,
+  amountPaidCents,
+} from "@inzi/core"
+import { migrate, PgDatabase, PgStore, type RenderEventBody } from "@inzi/adapter-postgres"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { AddressDerivationLive } from "./derivation.js"
+import type { InziEnv } from "./env.js"
+
+/**
+ * The webhook body renderer handed to the store: the API checkout object of the moment of the change,
+ * rendered exactly like the API does (same publicUrl, same networks), inside the event envelope.
+ */
+export const makeEventRenderer =
+  (
+    publicUrl: string,
+    networks: ReadonlyArray<NetworkConfig>,
+    tonWalletOf: (merchantId: string) => string | null,
+  ): RenderEventBody =>
+  (event, checkout) =>
+    webhookEventBody({
+      id: event.id,
+      type: event.type,
+      createdAt: event.createdAt,
+      livemode: event.livemode,
+      checkoutJson: renderCheckoutJson(checkout, {
+        publicUrl,
+        now: event.createdAt,
+        networks: networks.filter((n) => checkout.networks.includes(n.id)),
+        tonWallet: tonWalletOf(checkout.merchantId),
+      }),
+    })
+
+/** The storage + derivation + ids layer of the reference apps, from the environment. */
+export const appLayer = (
+  env: InziEnv,
+  networks: ReadonlyArray<NetworkConfig>,
+  opts: { readonly migrate?: boolean } = {},
+) => {
+  const tonWallets = new Map<string, string | null>()
+  const store = PgStore.layer({
+    databaseUrl: env.databaseUrl ?? undefined,
+    dataDir: env.dataDir,
+    schema: process.env.INZI_DB_SCHEMA,
+    migrate: opts.migrate ?? true,
+    renderEventBody: makeEventRenderer(env.publicUrl, networks, (id) => tonWallets.get(id) ?? null),
+  })
+  // Keep the merchants' TON wallets at hand for the synchronous renderer (refreshed on every store open and
+  // by `refreshMerchants`).
+  const warm = Layer.effectDiscard(
+    Effect.flatMap(MerchantStore, (s) => s.listMerchants()).pipe(
+      Effect.tap((ms) =>
+        Effect.sync(() => {
+          for (const m of ms) tonWallets.set(m.id, m.tonWallet)
+        }),
+      ),
+      Effect.orElse(() => Effect.void),
+    ),
+  )
+  return Layer.mergeAll(AddressDerivationLive, Ids.Live, warm.pipe(Layer.provideMerge(store)))
+}
+
+export interface ExportRow {
+  readonly id: string
+  readonly merchantId: string
+  readonly mode: Mode
+  readonly status: string
+  readonly amountCents: bigint
+  readonly paidCents: bigint
+  readonly createdAt: Date
+  readonly expiresAt: Date
+  readonly payments: string
+}
+
+export type RuntimeServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
+
+/** A ready runtime over the configured database, for the CLI and scripts. */
+export const openRuntime = async (
+  env: InziEnv,
+  opts: { readonly migrate?: boolean; readonly networks?: ReadonlyArray<NetworkConfig> } = {},
+) => {
+  const rt = ManagedRuntime.make(appLayer(env, opts.networks ?? [], { migrate: opts.migrate }))
+  await rt.runPromise(Effect.void)
+  return {
+    run: <A, E>(eff: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof appLayer>>>) =>
+      rt.runPromise(eff),
+    migrate: () =>
+      rt.runPromise(Effect.flatMap(PgDatabase, (d) => Effect.promise(() => migrate(d.database.db)))),
+    exportCheckouts: (q: {
+      from: Date
+      to: Date
+      status?: string | undefined
+      merchantId?: string | undefined
+      mode?: string | undefined
+    }) =>
+      rt.runPromise(
+        Effect.gen(function* () {
+          const merchants = yield* MerchantStore
+          const store = yield* CheckoutStore
+          const all = q.merchantId
+            ? [yield* merchants.getMerchant(q.merchantId)]
+            : yield* merchants.listMerchants()
+          const modes: Mode[] = q.mode === "live" || q.mode === "test" ? [q.mode] : ["live", "test"]
+          const rows: ExportRow[] = []
+          const now = new Date()
+          for (const m of all)
+            for (const mode of modes)
+              for (let offset = 0; ; offset += 100) {
+                const page = yield* store.listCheckouts({
+                  merchantId: m.id,
+                  mode,
+                  status: q.status as Checkout["status"] | undefined,
+                  createdAfter: new Date(q.from.getTime() - 1),
+                  createdBefore: q.to,
+                  limit: 100,
+                  offset,
+                  now,
+                })
+                for (const c of page.data)
+                  rows.push({
+                    id: c.id,
+                    merchantId: c.merchantId,
+                    mode: c.mode,
+                    status: c.status,
+                    amountCents: c.amountCents,
+                    paidCents: amountPaidCents(c.payments),
+                    createdAt: c.createdAt,
+                    expiresAt: c.expiresAt,
+                    payments: c.payments
+                      .map((p) => `${p.network}:${p.txHash}:${p.logIndex}:${p.status}`)
+                      .join(" "),
+                  })
+                if (page.data.length < 100) break
+              }
+          return rows
+        }),
+      ),
+    close: () => rt.dispose(),
+  }
+}
