@@ -6,6 +6,8 @@
 export interface EvmCursor {
   /** Next block to scan. */
   readonly next: bigint
+  /** First block of the oldest checkpoint's range: where to rescan from when no checkpoint is canonical. */
+  readonly base: bigint
   /** Recently scanned checkpoints, oldest first: [block number, block hash (lower-case)]. */
   readonly recent: ReadonlyArray<readonly [bigint, string]>
 }
@@ -17,6 +19,7 @@ export const encodeCursor = (cursor: EvmCursor): string =>
   JSON.stringify({
     v: 1,
     next: cursor.next.toString(),
+    base: cursor.base.toString(),
     recent: cursor.recent.slice(-CURSOR_CHECKPOINTS).map(([n, h]) => [n.toString(), h]),
   })
 
@@ -40,5 +43,6 @@ export const decodeCursor = (text: string): EvmCursor | null => {
       return null
     recent.push([BigInt(n), h])
   }
-  return { next: BigInt(o.next), recent }
+  const next = BigInt(o.next)
+  return { next, base: o.base === undefined ? next : BigInt(o.base as string), recent }
 }

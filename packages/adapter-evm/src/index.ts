@@ -24,6 +24,7 @@ export {
   type EvmScanner,
   type EvmScannerOptions,
   type EvmScannerStats,
+  evmScannerFactory,
   makeEvmScanner,
   matchTransfers,
 } from "./scanner.js"

@@ -16,6 +16,8 @@ export interface EvmRpcOptions {
   readonly baseDelayMs?: number | undefined
   /** Cap of one back-off wait, also of an honoured `Retry-After` (default 30 s). */
   readonly maxDelayMs?: number | undefined
+  /** Largest `Retry-After` honoured; longer waits are cut to this (default 60 s). */
+  readonly maxRetryAfterMs?: number | undefined
   /** Timeout of one HTTP request (default 15 s). */
   readonly timeoutMs?: number | undefined
   /** Largest number of calls in one JSON-RPC batch (default 50). `1` disables batching. */
@@ -145,6 +147,7 @@ export const makeEvmRpc = (input: {
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 6)
   const baseDelayMs = opts.baseDelayMs ?? 250
   const maxDelayMs = opts.maxDelayMs ?? 30_000
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000
   const timeoutMs = opts.timeoutMs ?? 15_000
   const maxBatchSize = Math.max(1, opts.maxBatchSize ?? 50)
   const doFetch = opts.fetch ?? globalThis.fetch
@@ -298,9 +301,9 @@ export const makeEvmRpc = (input: {
     })
 
   const delayFor = (failures: number, f: AttemptFailure): number => {
+    if (f.retryAfterMs !== null) return Math.min(maxRetryAfterMs, f.retryAfterMs)
     const exp = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, failures - 1))
-    const jittered = exp / 2 + Math.random() * (exp / 2)
-    return Math.min(maxDelayMs, Math.max(f.retryAfterMs ?? 0, jittered))
+    return exp / 2 + Math.random() * (exp / 2)
   }
 
   /** Sends one HTTP request's worth of calls with retries, rotation and back-off. */

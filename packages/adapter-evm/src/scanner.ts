@@ -2,6 +2,7 @@ import {
   type ChainEvent,
   ChainError,
   type ChainScanner,
+  type ChainScannerFactory,
   type NetworkConfig,
   type PaymentObserved,
   type PendingPayment,
@@ -175,18 +176,17 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
     })
 
   /** After a reorg: the newest checkpoint still canonical, or a conservative rewind when none is. */
-  const rewind = (recent: ReadonlyArray<readonly [bigint, string]>) =>
+  const rewind = (recent: ReadonlyArray<readonly [bigint, string]>, base: bigint) =>
     Effect.gen(function* () {
       const outs = yield* rpc.batch(recent.map(([n]) => getBlock(n)))
       for (let i = recent.length - 1; i >= 0; i--) {
         const o = outs[i]!
         if (o.ok && blockHashOf(o.result) === recent[i]![1]) {
-          return { next: recent[i]![0] + 1n, recent: recent.slice(0, i + 1) }
+          return { next: recent[i]![0] + 1n, base, recent: recent.slice(0, i + 1) }
         }
       }
-      const oldest = recent[0]![0]
-      const back = oldest - BigInt(maxRange)
-      return { next: back < 0n ? 0n : back, recent: [] as ReadonlyArray<readonly [bigint, string]> }
+      // Deeper than every checkpoint: rescan from the start of the oldest range we remember.
+      return { next: base, base, recent: [] as ReadonlyArray<readonly [bigint, string]> }
     })
 
   const scan: ChainScanner["scan"] = ({ cursor, watch, now }) =>
@@ -206,19 +206,22 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
       if (head === null) return yield* Effect.fail(fail("eth_blockNumber: no head"))
 
       let next: bigint
+      let base: bigint
       let recent: Array<readonly [bigint, string]>
       if (state === null) {
         next = network.startBlock !== undefined ? BigInt(network.startBlock) : head
+        base = next
         recent = []
       } else {
         next = state.next
+        base = state.base
         recent = [...state.recent]
         if (last !== undefined) {
           const tip = first[1]!
           const canonical = tip.ok ? blockHashOf(tip.result) : null
           if (canonical !== last[1]) {
             reorgs++
-            const r = yield* rewind(recent)
+            const r = yield* rewind(recent, base)
             yield* Effect.logWarning(
               `${network.id}: reorg at or below block ${last[0]}, rescanning from ${r.next}`,
             )
@@ -252,8 +255,9 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
           return yield* Effect.fail(error)
         }
         events.push(...matchTransfers({ network, logs: result.right.logs, watch, head, now }))
+        if (recent.length === 0) base = next
         recent.push([to, result.right.hash])
-        if (recent.length > CURSOR_CHECKPOINTS) recent = recent.slice(-CURSOR_CHECKPOINTS)
+        while (recent.length > CURSOR_CHECKPOINTS) base = recent.shift()![0] + 1n
         next = to + 1n
         ranges++
         successes++
@@ -264,7 +268,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
       }
       const out: ScanResult = {
         events,
-        cursor: encodeCursor({ next, recent }),
+        cursor: encodeCursor({ next, base, recent }),
         head,
         scannedTo: next - 1n,
         caughtUp: next > head,
@@ -421,3 +425,6 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
     stats: () => ({ ...rpc.stats(), rangeReductions, blockRange: range, reorgs }),
   }
 }
+
+/** `makeEvmScanner` with default options, as core's `ChainScannerFactory` (what the worker wires per family). */
+export const evmScannerFactory: ChainScannerFactory = (network) => makeEvmScanner(network)
