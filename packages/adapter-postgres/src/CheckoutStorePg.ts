@@ -11,6 +11,7 @@ import {
   currentStatus,
   IdempotencyConflict,
   type MachineEvent,
+  type Merchant,
   type Mode,
   type PaymentObserved,
   StoreError,
@@ -23,7 +24,14 @@ import { type Context, Either } from "effect"
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
 import { Fail, run } from "./errors.js"
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
-import { networksOfCheckout, paymentFromRow, paymentToRow, toBigInt, toDate } from "./rows.js"
+import {
+  merchantFromRow,
+  networksOfCheckout,
+  paymentFromRow,
+  paymentToRow,
+  toBigInt,
+  toDate,
+} from "./rows.js"
 import type { CheckoutsTable, DB, DepositTargetsTable, UnmatchedPaymentsTable } from "./schema.js"
 
 /** The envelope of a webhook event, handed to `renderEventBody` with the checkout as it is after the change. */
@@ -34,8 +42,12 @@ export interface WebhookEventHeader {
   readonly livemode: boolean
 }
 
-/** Renders the exact JSON body stored with an outbox event (signed and sent as is by the dispatcher). */
-export type RenderEventBody = (event: WebhookEventHeader, checkout: Checkout) => string
+/**
+ * Renders the exact JSON body stored with an outbox event (signed and sent as is by the dispatcher).
+ * Runs inside the transaction of the status change; gets the checkout as it is after the change and its
+ * merchant (for the TON wallet of the payment options).
+ */
+export type RenderEventBody = (event: WebhookEventHeader, checkout: Checkout, merchant: Merchant) => string
 
 export interface CheckoutStoreOptions {
   /**
@@ -65,6 +77,9 @@ export const minimalEventBody: RenderEventBody = (event, checkout) =>
   }).replace('"__METADATA__"', checkout.metadataJson ?? "null")
 
 type Db = Kysely<DB> | Transaction<DB>
+
+/** How long an Idempotency-Key is remembered (API.md: 24 hours). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 
 type CheckoutRow = Selectable<CheckoutsTable> &
   Pick<Selectable<DepositTargetsTable>, "derivation_index" | "evm_address" | "tron_address" | "ton_comment">
@@ -218,12 +233,13 @@ export const makeCheckoutStore = (
     }
     if (emit.length > 0) {
       const after: Checkout = { ...before, status: next.status, payments: next.payments, updatedAt: now }
-      const merchant = await trx
+      const merchantRow = await trx
         .selectFrom("merchants")
-        .select("webhook_url")
+        .selectAll()
         .where("id", "=", before.merchantId)
         .executeTakeFirstOrThrow()
-      const url = before.webhookUrl ?? merchant.webhook_url
+      const merchant = merchantFromRow(merchantRow)
+      const url = before.webhookUrl ?? merchant.webhookUrl
       for (const type of emit) {
         const header: WebhookEventHeader = {
           id: newEventId(),
@@ -240,7 +256,7 @@ export const makeCheckoutStore = (
             merchant_id: before.merchantId,
             mode: before.mode,
             url,
-            body: render(header, after),
+            body: render(header, after, merchant),
             status: url === null ? "skipped" : "pending",
             attempts: 0,
             next_attempt_at: url === null ? null : now,
@@ -411,7 +427,7 @@ export const makeCheckoutStore = (
       run<CreateCheckoutResult, IdempotencyConflict>("createCheckout", () =>
         db.transaction().execute(async (trx): Promise<CreateCheckoutResult> => {
           if (idem !== null) {
-            const cutoff = new Date(input.createdAt.getTime() - 24 * 3600_000)
+            const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
             // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
             // conflict; a record older than 24 h is taken over.
             const claimed = await trx
@@ -697,6 +713,11 @@ export const makeCheckoutStore = (
             const r = await applyMachine(trx, id, { _tag: "ExpiryTick" }, now, 1)
             if (r.applied) swept++
           }
+          // Idempotency records live 24 h; the sweeper keeps the table bounded (a batch per round).
+          await sql`
+            DELETE FROM idempotency_keys WHERE ctid IN (
+              SELECT ctid FROM idempotency_keys WHERE created_at <= ${new Date(now.getTime() - IDEMPOTENCY_TTL_MS)}
+              LIMIT ${Math.max(limit, 100)})`.execute(trx)
           return swept
         }),
       ),

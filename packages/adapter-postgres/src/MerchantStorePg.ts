@@ -99,19 +99,32 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
 
   findActiveKeyByHash: (hash) =>
     run("findActiveKeyByHash", async () => {
-      const key = await db
-        .selectFrom("api_keys")
-        .selectAll()
-        .where("hash", "=", hash)
-        .where("revoked_at", "is", null)
+      // One round trip on the hot path (every API request).
+      const row = await db
+        .selectFrom("api_keys as k")
+        .innerJoin("merchants as m", "m.id", "k.merchant_id")
+        .selectAll("m")
+        .select([
+          "k.id as key_id",
+          "k.mode as key_mode",
+          "k.prefix as key_prefix",
+          "k.created_at as key_created_at",
+          "k.revoked_at as key_revoked_at",
+        ])
+        .where("k.hash", "=", hash)
+        .where("k.revoked_at", "is", null)
         .executeTakeFirst()
-      if (key === undefined) return null
-      const merchant = await db
-        .selectFrom("merchants")
-        .selectAll()
-        .where("id", "=", key.merchant_id)
-        .executeTakeFirstOrThrow()
-      return { key: apiKeyFromRow(key), merchant: merchantFromRow(merchant) }
+      if (row === undefined) return null
+      const key = apiKeyFromRow({
+        id: row.key_id,
+        merchant_id: row.id,
+        mode: row.key_mode,
+        prefix: row.key_prefix,
+        hash,
+        created_at: row.key_created_at,
+        revoked_at: row.key_revoked_at,
+      })
+      return { key, merchant: merchantFromRow(row) }
     }),
 
   revokeApiKey: (idOrPrefix, at) =>

@@ -4,14 +4,9 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
  * Forward-only migrations, kept in code (no files to ship or find at run time). Never edit a released
  * migration: add a new one. Each statement runs on its own (PGlite takes one statement per query).
  */
-const statements = (...sqls: ReadonlyArray<string>): Migration => ({
-  up: async (db) => {
-    for (const s of sqls) await sql.raw(s).execute(db)
-  },
-})
-
-export const MIGRATIONS: Readonly<Record<string, Migration>> = {
-  "0001_initial": statements(
+/** The SQL of every migration, by name (applied in name order). */
+export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "0001_initial": [
     `CREATE TABLE merchants (
       id text PRIMARY KEY,
       seq_no bigserial NOT NULL UNIQUE,
@@ -170,8 +165,19 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
       last_error text,
       updated_at timestamptz NOT NULL
     )`,
-  ),
+  ],
 }
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(
+  Object.entries(MIGRATION_SQL).map(([name, sqls]): [string, Migration] => [
+    name,
+    {
+      up: async (db) => {
+        for (const s of sqls) await sql.raw(s).execute(db)
+      },
+    },
+  ]),
+)
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }
 

@@ -1,11 +1,8 @@
-import { PGlite } from "@electric-sql/pglite"
-import { makeDatabase, migrate } from "../src/index.js"
+import { makeTestDatabase } from "../src/testing.js"
 import { storeContract } from "./contract.js"
 
-// One in-memory PGlite for the whole file, migrated once.
+// One in-memory PGlite for the whole file, loaded from the cached migrated snapshot.
 storeContract("storage contract on PGlite", async () => {
-  const pglite = await PGlite.create({ dataDir: "memory://" })
-  const database = await makeDatabase({ pglite, schema: "contract" })
-  await migrate(database.db)
+  const database = await makeTestDatabase()
   return { db: database.db, concurrent: false, close: database.close }
 })
