@@ -1,8 +1,31 @@
-export * from "./config.js"
-export * from "./cursor.js"
-export * from "./jetton.js"
-export * from "./jetton-wallet.js"
-export * from "./memo.js"
-export * from "./scanner.js"
-export * from "./toncenter.js"
-export * from "./transaction.js"
+export { type TonTestnetParameters, tonMainnet, tonTestnet, USDT_MAINNET_MASTER } from "./config.js"
+export {
+  type ForwardPayload,
+  type InternalTransfer,
+  OP_ENCRYPTED_COMMENT,
+  OP_INTERNAL_TRANSFER,
+  OP_TEXT_COMMENT,
+  OP_TRANSFER_NOTIFICATION,
+  parseInternalTransfer,
+  parseTransferNotification,
+  readForwardPayload,
+  type TransferNotification,
+} from "./jetton.js"
+export { normalizeMemo } from "./memo.js"
+export { makeTonScanner, type TonScanner, type TonScannerOptions, tonScannerFactory } from "./scanner.js"
+export {
+  type GetTransactionsParameters,
+  makeToncenterClient,
+  type RunGetMethodResult,
+  type ToncenterClient,
+  type ToncenterClientOptions,
+  type ToncenterStackEntry,
+} from "./toncenter.js"
+export {
+  creditOf,
+  decodeToncenterTransaction,
+  MalformedTransaction,
+  notificationOf,
+  type TonTransaction,
+  ToncenterTransaction,
+} from "./transaction.js"

@@ -97,6 +97,11 @@ export const makeTonScanner = (
         return yield* Effect.fail(configError(`token ${t.symbol}: ${t.contract} is not a TON address`))
       }
     }
+    if (network.startBlock !== undefined && !/^\d+$/.test(network.startBlock)) {
+      return yield* Effect.fail(
+        configError(`startBlock must be a unix time in seconds, got ${network.startBlock}`),
+      )
+    }
     const pageSize = Math.max(2, options.pageSize ?? 50)
     const maxPages = Math.max(1, options.maxPagesPerAccount ?? 20)
     const lookback = options.newAccountLookbackSeconds ?? 86_400

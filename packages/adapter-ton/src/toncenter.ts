@@ -14,6 +14,11 @@ export interface ToncenterClientOptions {
   readonly baseDelayMs?: number | undefined
   /** Backoff ceiling (default 10 s). */
   readonly maxDelayMs?: number | undefined
+  /**
+   * Minimum spacing between requests, to stay under toncenter's per-key rate (about 1 request/s without a
+   * key, 10/s with a free one). Default 0: rely on 429 handling alone.
+   */
+  readonly minIntervalMs?: number | undefined
   /** Largest `Retry-After` honoured; a longer one fails the call instead of stalling the scan (default 60 s). */
   readonly maxRetryAfterMs?: number | undefined
 }
@@ -93,7 +98,9 @@ export const makeToncenterClient = (
   const baseDelayMs = options.baseDelayMs ?? 300
   const maxDelayMs = options.maxDelayMs ?? 10_000
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000
+  const minIntervalMs = options.minIntervalMs ?? 0
   const urls = network.rpcUrls.map(baseUrlOf)
+  let nextSlot = 0
   let current = 0
   let rpcCalls = 0
   let rpcErrors = 0
@@ -154,6 +161,12 @@ export const makeToncenterClient = (
   const call = (path: string, init: { method: "GET" | "POST"; query?: URLSearchParams; body?: unknown }) =>
     Effect.gen(function* () {
       for (let attempt = 1; ; attempt++) {
+        if (minIntervalMs > 0) {
+          const t = Date.now()
+          const wait = nextSlot - t
+          nextSlot = Math.max(t, nextSlot) + minIntervalMs
+          if (wait > 0) yield* Effect.sleep(wait)
+        }
         rpcCalls++
         const r = yield* once(path, init)
         if (r._tag === "ok") return r.result

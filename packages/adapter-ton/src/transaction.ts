@@ -1,4 +1,4 @@
-import { type Address, Cell, loadTransaction } from "@ton/core"
+import { Address, Cell, loadTransaction } from "@ton/core"
 import { Schema } from "effect"
 import {
   type InternalTransfer,
@@ -13,6 +13,16 @@ export const ToncenterTransaction = Schema.Struct({
   /** The whole transaction as a base64 BOC: the source of truth (its cell hash is the transaction hash). */
   data: Schema.String,
   transaction_id: Schema.Struct({ lt: Schema.String, hash: Schema.String }),
+  /** Only read when the `data` BOC cannot be decoded (a TL-B construct newer than @ton/core). */
+  in_msg: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        source: Schema.String,
+        value: Schema.String,
+        msg_data: Schema.optional(Schema.Struct({ body: Schema.optional(Schema.String) })),
+      }),
+    ),
+  ),
 })
 export type ToncenterTransaction = typeof ToncenterTransaction.Type
 
@@ -28,6 +38,11 @@ export interface TonTransaction {
   readonly aborted: boolean
   /** Compute phase ran and succeeded, and the action phase (if any) succeeded. */
   readonly succeeded: boolean
+  /**
+   * `boc`: decoded from `data`. `json`: `data` hashed right but did not decode, so the in-message comes from
+   * toncenter's JSON and the phases are unknown (`aborted` and `succeeded` are false).
+   */
+  readonly decodedFrom: "boc" | "json"
   /** The internal in-message, if the transaction was caused by one. */
   readonly inMessage: {
     readonly source: Address
@@ -59,7 +74,12 @@ export const decodeToncenterTransaction = (json: ToncenterTransaction): TonTrans
       `transaction ${json.transaction_id.lt}: data hash ${hashBase64} ≠ transaction_id`,
     )
   }
-  const tx = loadTransaction(cell.beginParse())
+  let tx: ReturnType<typeof loadTransaction>
+  try {
+    tx = loadTransaction(cell.beginParse())
+  } catch {
+    return fromJson(json, hash)
+  }
   if (tx.lt.toString() !== json.transaction_id.lt) {
     throw new MalformedTransaction(`transaction ${json.transaction_id.lt}: data lt is ${tx.lt}`)
   }
@@ -76,7 +96,43 @@ export const decodeToncenterTransaction = (json: ToncenterTransaction): TonTrans
     m !== undefined && m !== null && m.info.type === "internal"
       ? { source: m.info.src, bounced: m.info.bounced, value: m.info.value.coins, body: m.body }
       : null
-  return { lt: tx.lt, hash: hash.toString("hex"), hashBase64, utime: tx.now, aborted, succeeded, inMessage }
+  return {
+    lt: tx.lt,
+    hash: hash.toString("hex"),
+    hashBase64,
+    utime: tx.now,
+    aborted,
+    succeeded,
+    decodedFrom: "boc",
+    inMessage,
+  }
+}
+
+const fromJson = (json: ToncenterTransaction, hash: Buffer): TonTransaction => {
+  let inMessage: TonTransaction["inMessage"] = null
+  const m = json.in_msg
+  if (m && m.source !== "" && m.msg_data?.body !== undefined) {
+    try {
+      inMessage = {
+        source: Address.parse(m.source),
+        bounced: false,
+        value: BigInt(m.value),
+        body: Cell.fromBase64(m.msg_data.body),
+      }
+    } catch {
+      inMessage = null
+    }
+  }
+  return {
+    lt: BigInt(json.transaction_id.lt),
+    hash: hash.toString("hex"),
+    hashBase64: hash.toString("base64"),
+    utime: json.utime,
+    aborted: false,
+    succeeded: false,
+    decodedFrom: "json",
+    inMessage,
+  }
 }
 
 /**

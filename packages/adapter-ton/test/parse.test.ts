@@ -3,6 +3,7 @@ import { Address, beginCell, Cell } from "@ton/core"
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import {
+  creditOf,
   decodeToncenterTransaction,
   normalizeMemo,
   notificationOf,
@@ -123,5 +124,22 @@ describe("normalizeMemo", () => {
   it("trims and upper-cases, nothing else", () => {
     expect(normalizeMemo("  k7p2m9qx\n")).toBe("K7P2M9QX")
     expect(normalizeMemo("K7P2 M9QX")).toBe("K7P2 M9QX")
+  })
+})
+
+describe("a data BOC newer than @ton/core", () => {
+  it("falls back to toncenter's in_msg JSON for notifications, and never reports a credit from it", () => {
+    // A cell that is not a Transaction, whose hash toncenter nevertheless reports as the transaction's.
+    const data = beginCell().storeUint(0xffff, 16).endCell()
+    const json = {
+      ...fixture,
+      data: data.toBoc().toString("base64"),
+      transaction_id: { ...fixture.transaction_id, hash: data.hash().toString("base64") },
+    }
+    const tx = decodeToncenterTransaction(Schema.decodeUnknownSync(ToncenterTransaction)(json))
+    expect(tx.decodedFrom).toBe("json")
+    expect(tx.succeeded).toBe(false)
+    expect(notificationOf(tx)?.notification.amount).toBe(10000000000n)
+    expect(creditOf(tx)).toBeNull()
   })
 })

@@ -307,6 +307,18 @@ describe("paging, restarts and a rate-limited toncenter", () => {
       }),
   )
 
+  it.scopedLive("minIntervalMs paces requests under toncenter's per-key rate", () =>
+    Effect.gen(function* () {
+      const w = yield* world
+      const scanner = yield* makeTonScanner(networkOf(w), { ...fast, minIntervalMs: 150 })
+      const t0 = Date.now()
+      yield* scanner.scan({ cursor: null, watch: watchOf({ [raw(w.merchant.address)]: [] }), now: now() })
+      // get_wallet_address, the merchant wallet, its jetton wallet: three requests, two gaps.
+      expect(scanner.stats().rpcCalls).toBe(3)
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(290)
+    }),
+  )
+
   it.scopedLive("several URLs: a failing toncenter is skipped", () =>
     Effect.gen(function* () {
       const w = yield* world
