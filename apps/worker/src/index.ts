@@ -1,1 +1,5 @@
-export {}
+export { startWorker, type WorkerOptions, WorkerLayer, workerProgram } from "./app.js"
+export { runSweeper, sweepOnce } from "./sweeper.js"
+export { runWatcher, type WatcherCycle, watcherCycle } from "./watcher.js"
+export * from "./webhooks/NodeWebhookTransport.js"
+export * from "./webhooks/WebhookDispatcher.js"
