@@ -185,7 +185,14 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
           clearTimeout(timer)
           resume(Effect.succeed({ statusCode, latencyMs: elapsed() }))
         }
-        const cr = isHttps ? https.request(url, requestOptions) : http.request(url, requestOptions)
+        let cr: http.ClientRequest
+        try {
+          cr = isHttps ? https.request(url, requestOptions) : http.request(url, requestOptions)
+        } catch (e) {
+          // e.g. a header value with a control character: nothing was sent
+          fail(describeError(e), false)
+          return
+        }
         const timer = setTimeout(
           () => cr.destroy(new DeliveryTimeout(`timed out after ${req.timeoutMs} ms`)),
           req.timeoutMs,

@@ -165,6 +165,17 @@ describe("NodeWebhookTransport", () => {
     }),
   )
 
+  it.live("a header Node refuses to send is a transport error, not a crash", () =>
+    Effect.gen(function* () {
+      const before = rx.requests.length
+      const r = yield* send(
+        request(`${rx.origin}/`, { headers: { "Inzi-Event-Id": "evt\r\nX-Injected: 1" } }),
+      )
+      expect(errorOf(r).refused).toBe(false)
+      expect(rx.requests.length).toBe(before)
+    }),
+  )
+
   describe("SSRF protection", () => {
     const refusedCases = (port: number) => [
       `http://127.0.0.1:${port}/`,

@@ -320,6 +320,37 @@ describe("WebhookDispatcher", () => {
       }).pipe(Effect.provide(layer))
     })
 
+    it.effect("a queued delivery whose lease ran low is left to its lease instead of being sent", () => {
+      const { outbox, layer } = setup()
+      return Effect.gen(function* () {
+        yield* TestClock.setTime(T0)
+        const slow = yield* receiver(() => "hang")
+        const evs = Array.from({ length: 4 }, (_, i) =>
+          outbox.add({ url: `${slow.origin}/s${i}`, createdAt: new Date(T0 - 10 + i) }),
+        )
+        // lease 60 s, timeout 20 s, margin 5 s: a claim older than 35 s may no longer start a send.
+        const options = { ...base, maxPerOrigin: 1, timeoutMs: 20_000, leaseMs: 60_000 }
+        const fiber = yield* Effect.fork(runDispatcherOnce(options))
+        yield* Effect.promise(() => slow.waitFor(1))
+        yield* TestClock.adjust(36_000)
+        slow.releaseHanging(200)
+        expect(yield* Fiber.join(fiber)).toMatchObject({ claimed: 4, delivered: 1, deferred: 3 })
+        expect(slow.requests).toHaveLength(1)
+        expect(evs.map((e) => outbox.events.get(e.eventId)!.status)).toEqual([
+          "delivered",
+          "delivering",
+          "delivering",
+          "delivering",
+        ])
+        // Due again once the lease is over.
+        yield* TestClock.adjust(24_000)
+        expect(yield* runDispatcherOnce({ ...options, maxPerOrigin: 4 })).toMatchObject({
+          claimed: 3,
+          delivered: 3,
+        })
+      }).pipe(Effect.provide(layer))
+    })
+
     it.effect(
       "the loop reaches other destinations past a slow backlog, and stopping releases what it has not started",
       () => {
