@@ -133,6 +133,9 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
   let successes = 0
   let rangeReductions = 0
   let reorgs = 0
+  // Lowest height of a payment `recheck` found reorganised away: the next scan rescans from there, so a
+  // transaction mined again with the same (txHash, logIndex) is observed again after its PaymentReverted.
+  let rescanFrom: bigint | null = null
 
   const fail = (message: string, retryable = true) =>
     new ChainError({ network: network.id, message, retryable })
@@ -231,6 +234,16 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
         }
       }
 
+      if (rescanFrom !== null) {
+        const from = rescanFrom
+        rescanFrom = null
+        if (from < next) {
+          next = from
+          recent = recent.filter(([n]) => n < from)
+          if (recent.length === 0) base = from
+        }
+      }
+
       const events: Array<ChainEvent> = []
       let ranges = 0
       while (next <= head && ranges < maxRangesPerScan) {
@@ -309,6 +322,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
         }
         const now_ = canonical.get(p.blockNumber) ?? null
         if (now_ !== p.blockHash.toLowerCase()) {
+          rescanFrom = rescanFrom === null || p.blockNumber < rescanFrom ? p.blockNumber : rescanFrom
           events.push({
             _tag: "PaymentReverted",
             ...key,
@@ -347,6 +361,9 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
           const key = { network: p.network, txHash: p.txHash, logIndex: p.logIndex }
           const verdict = checkReceipt(receipts.get(p.txHash.toLowerCase()), p)
           if (verdict !== null) {
+            if (p.blockNumber !== null) {
+              rescanFrom = rescanFrom === null || p.blockNumber < rescanFrom ? p.blockNumber : rescanFrom
+            }
             events.push({ _tag: "PaymentReverted", ...key, reason: verdict })
             continue
           }
