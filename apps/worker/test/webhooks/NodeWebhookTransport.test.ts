@@ -270,6 +270,30 @@ describe("NodeWebhookTransport", () => {
       }),
     )
 
+    it.live(
+      "a kept-alive connection opened while allowed is not reused once blocking (remote address check)",
+      () =>
+        Effect.gen(function* () {
+          const d = fakeDns({ "reuse.test": ["127.0.0.1"] })
+          const before = rx.requests.length
+          const url = `http://reuse.test:${rx.port}/k`
+          const [allowed, blocked] = yield* Effect.gen(function* () {
+            const t = yield* WebhookTransport
+            const a = yield* Effect.either(t.send(request(url, { blockPrivateAddresses: false })))
+            const b = yield* Effect.either(t.send(request(url, { blockPrivateAddresses: true })))
+            return [a, b] as const
+          }).pipe(Effect.provide(NodeWebhookTransport.layer({ resolve: d.resolve })), Effect.scoped)
+          expect(Either.getOrThrow(allowed).statusCode).toBe(200)
+          // The pooled socket skipped the lookup; the connected-address check still refused it.
+          expect(d.calls["reuse.test"]).toBe(1)
+          expect(errorOf(blocked)).toMatchObject({
+            refused: true,
+            message: "refused: connected to 127.0.0.1 (loopback)",
+          })
+          expect(rx.requests.length).toBe(before + 1)
+        }),
+    )
+
     it.live("unknown hostnames fail as DNS errors, not refusals", () =>
       Effect.gen(function* () {
         const d = fakeDns({})

@@ -432,6 +432,34 @@ describe("WebhookDispatcher", () => {
   })
 })
 
+describe("several dispatchers on one outbox", () => {
+  it.effect("two dispatchers running at once send every event exactly once", () => {
+    const { outbox, layer } = setup()
+    return Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const rx = yield* receiver(() => 200)
+      const evs = Array.from({ length: 40 }, (_, i) =>
+        outbox.add({ url: `${rx.origin}/e${i}`, createdAt: new Date(T0 - 100 + i) }),
+      )
+      const options = { ...base, batchSize: 7, maxPerOrigin: 3 }
+      const cycles = (worker: string) =>
+        Effect.forEach([1, 2, 3, 4, 5], () => runDispatcherOnce({ ...options, worker })).pipe(
+          Effect.map((ss) => ss.reduce((n, s) => n + s.delivered, 0)),
+        )
+      const [a, b] = yield* Effect.all([cycles("a"), cycles("b")], { concurrency: 2 })
+      // Both took part, and together they delivered each event once.
+      expect(a).toBeGreaterThan(0)
+      expect(b).toBeGreaterThan(0)
+      expect(a + b).toBe(40)
+      const ids = rx.requests.map((r) => r.headers["inzi-event-id"])
+      expect(ids).toHaveLength(40)
+      expect(new Set(ids).size).toBe(40)
+      for (const e of evs) expect(outbox.attempts.get(e.eventId)).toHaveLength(1)
+      expect(rx.maxInFlight).toBeLessThanOrEqual(6)
+    }).pipe(Effect.provide(layer))
+  })
+})
+
 describe("InMemoryOutbox (the test double honours claim/lease semantics)", () => {
   it.effect("claims are exclusive until the lease ends; a stale holder cannot move the event", () =>
     Effect.gen(function* () {

@@ -17,7 +17,7 @@ describe("the retry schedule published in src/webhooks/README.md", () => {
   const readme = readFileSync(new URL("../../src/webhooks/README.md", import.meta.url), "utf8")
   const rows = readme
     .split("\n")
-    .filter((l) => /^\| \d+ \|/.test(l))
+    .filter((l) => /^\|\s*\d+\s*\|/.test(l))
     .map((l) =>
       l
         .split("|")
