@@ -12,3 +12,4 @@ export { MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./mi
 export { makeOutbox } from "./OutboxPg.js"
 export { makeStores, PgDatabase, PgStore, type PgStoreConfig, PgStoreLive, type PgStores } from "./PgStore.js"
 export type { DB } from "./schema.js"
+export { listWatcherStatus, recordWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"

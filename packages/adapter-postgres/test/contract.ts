@@ -13,6 +13,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import {
   type CheckoutStoreOptions,
   type DB,
+  listWatcherStatus,
+  recordWatcherStatus,
   makeStores,
   migrate,
   migrationsApplied,
@@ -53,8 +55,8 @@ const T0 = new Date("2026-04-04T12:00:00.000Z")
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000)
 
 /** The renderer the tests inject: proves the store stores exactly what the app renders. */
-const renderEventBody: CheckoutStoreOptions["renderEventBody"] = (event, checkout) =>
-  `{"id":"${event.id}","type":"${event.type}","livemode":${event.livemode},"status":"${checkout.status}","paid":${checkout.payments.length},"metadata":${checkout.metadataJson ?? "null"}}`
+const renderEventBody: CheckoutStoreOptions["renderEventBody"] = (event, checkout, merchant) =>
+  `{"id":"${event.id}","type":"${event.type}","livemode":${event.livemode},"status":"${checkout.status}","paid":${checkout.payments.length},"wallet":${JSON.stringify(merchant.tonWallet)},"metadata":${checkout.metadataJson ?? "null"}}`
 
 let seq = 0
 const uid = (p: string) => `${p}_${process.pid}_${++seq}`
@@ -615,6 +617,7 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
             livemode: false,
             status: "processing",
             paid: 1,
+            wallet: m.tonWallet,
             metadata: { order: "42" },
           },
           {
@@ -623,6 +626,7 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
             livemode: false,
             status: "completed",
             paid: 1,
+            wallet: m.tonWallet,
             metadata: { order: "42" },
           },
         ])
@@ -800,6 +804,23 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
       })
     })
 
+    describe("idempotency records", () => {
+      it("are forgotten by the sweep after 24 hours", async () => {
+        const m = await merchant()
+        const idem: IdempotencyInput = {
+          key: "old",
+          requestHash: "h",
+          render: () => ({ status: 201, body: "{}" }),
+        }
+        await newCheckout(m.id, {}, s, idem)
+        const keys = () => db.selectFrom("idempotency_keys").select("key").execute()
+        await runP(s.checkouts.sweepExpired(at(24 * 3600 - 1), 10))
+        expect(await keys()).toEqual([{ key: "old" }])
+        await runP(s.checkouts.sweepExpired(at(24 * 3600), 10))
+        expect(await keys()).toEqual([])
+      })
+    })
+
     describe("Outbox", () => {
       const withEvents = async (n: number) => {
         const m = await merchant()
@@ -950,6 +971,58 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         const again = await runP(s.outbox.claimDue({ worker: "W", now: at(300), limit: 10, leaseMs: 1000 }))
         expect(again.map((d) => d.eventId)).toContain(d3!.eventId)
         expect(await runP(s.outbox.stats(at(300)))).toMatchObject({ failed: 0 })
+      })
+    })
+
+    describe("watcher status", () => {
+      it("upserts per network, keeps the last heights on an error-only report", async () => {
+        expect(await runP(listWatcherStatus(db))).toEqual([])
+        await runP(
+          recordWatcherStatus(db, {
+            network: "devnet",
+            head: 120n,
+            scannedTo: 100n,
+            lastError: null,
+            at: at(1),
+          }),
+        )
+        await runP(
+          recordWatcherStatus(db, {
+            network: "base",
+            head: 2n ** 70n,
+            scannedTo: 5n,
+            lastError: null,
+            at: at(1),
+          }),
+        )
+        await runP(
+          recordWatcherStatus(db, {
+            network: "devnet",
+            head: null,
+            scannedTo: null,
+            lastError: "rpc down",
+            at: at(2),
+          }),
+        )
+        expect(await runP(listWatcherStatus(db))).toEqual([
+          { network: "base", head: 2n ** 70n, scannedTo: 5n, lastError: null, updatedAt: at(1) },
+          { network: "devnet", head: 120n, scannedTo: 100n, lastError: "rpc down", updatedAt: at(2) },
+        ])
+        await runP(
+          recordWatcherStatus(db, {
+            network: "devnet",
+            head: 130n,
+            scannedTo: 130n,
+            lastError: null,
+            at: at(3),
+          }),
+        )
+        expect((await runP(listWatcherStatus(db)))[1]).toMatchObject({
+          head: 130n,
+          scannedTo: 130n,
+          lastError: null,
+        })
+        expect(await runP(s.checkouts.getCursor("nowhere"))).toBeNull()
       })
     })
 
