@@ -240,8 +240,8 @@ export const pickLocale = (acceptLanguage: string | null | undefined): Locale =>
     const tag = rawTag.trim().toLowerCase()
     let q = 1
     for (const param of params) {
-      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/i.exec(param)
-      if (m) q = Number(m[1])
+      const m = /^\s*q\s*=(.*)$/i.exec(param)
+      if (m) q = /^\s*(0(\.\d{0,3})?|1(\.0{0,3})?)\s*$/.test(m[1]!) ? Number(m[1]) : Number.NaN
     }
     if (!(q > 0) || q > 1) continue
     const primary = tag === "*" ? DEFAULT_LOCALE : tag.split("-")[0]

@@ -179,7 +179,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
   const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS
   const redirectDelayMs = opts.redirectDelayMs ?? DEFAULT_REDIRECT_MS
   const live =
-    view.status !== "completed" && view.status !== "expired" && !(view.status === "underpaid" && expired)
+    shownStatus !== "completed" && shownStatus !== "expired" && !(view.status === "underpaid" && expired)
 
   const data = {
     merchant: view.merchantName,

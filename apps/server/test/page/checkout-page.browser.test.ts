@@ -89,7 +89,7 @@ describe("hosted checkout page in Chromium", () => {
     const { context, page } = await open()
     try {
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.origin })
-      const clipboard = () => page.evaluate(() => navigator.clipboard.readText())
+      const clipboard = () => page.evaluate<string>("navigator.clipboard.readText()")
       await page.locator("#panel-0 button[data-copy=memo-0]").click()
       expect(await clipboard()).toBe("K7P2M9QX")
       await expect.poll(() => page.locator("#announce").textContent()).toContain("Copied")
@@ -130,7 +130,7 @@ describe("hosted checkout page in Chromium", () => {
         expect(await page.locator("a").count()).toBe(0)
         await page.waitForTimeout(300)
         expect(page.url()).toBe(server.pageUrl)
-        expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined()
+        expect(await page.evaluate("window.__xss")).toBeUndefined()
         expect(watch.dialogs).toEqual([])
         expect(watch.pageErrors).toEqual([])
         expect(await watch.domViolations()).toEqual([])
@@ -151,8 +151,8 @@ describe("hosted checkout page in Chromium", () => {
     try {
       const response = await page.goto(`${server.origin}/csp-probe`)
       expect(response?.headers()["content-security-policy"]).toContain("script-src 'nonce-")
-      expect(await page.evaluate(() => window.__ran)).toBeUndefined()
-      expect(await page.evaluate(() => window.__nonced)).toBe(true)
+      expect(await page.evaluate("window.__ran")).toBeUndefined()
+      expect(await page.evaluate("window.__nonced")).toBe(true)
       await expect.poll(() => watch.domViolations()).toHaveLength(2) // the script and the style attribute
       expect((await watch.domViolations()).sort()).toEqual([
         expect.stringMatching(/^script-src-elem inline$/),
@@ -205,23 +205,19 @@ describe("hosted checkout page in Chromium", () => {
     try {
       await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.origin })
       await page.keyboard.press("Tab")
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe("opt-0")
+      expect(await page.evaluate("document.activeElement?.id")).toBe("opt-0")
       await page.keyboard.press("ArrowRight")
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe("opt-1")
+      expect(await page.evaluate("document.activeElement?.id")).toBe("opt-1")
       expect(await page.locator("#panel-1").isVisible()).toBe(true)
       expect(await page.locator("#panel-0").isVisible()).toBe(false)
       const radio = page.getByRole("radio", { name: "USDT · Tron (TRC-20)" })
       expect(await radio.isChecked()).toBe(true)
       await page.keyboard.press("Tab")
-      expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
-        "Copy amount",
-      )
+      expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe("Copy amount")
       await page.keyboard.press("Tab")
-      expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
-        "Copy address",
-      )
+      expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe("Copy address")
       await page.keyboard.press("Enter")
-      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(
+      expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(
         "TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18",
       )
       // the things a screen reader needs
@@ -290,11 +286,11 @@ describe("hosted checkout page in Chromium", () => {
       const { context, page } = await open(options)
       try {
         const width = options?.viewport?.width ?? 0
-        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width)
+        expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(width)
         const qr = await page.locator("#panel-0 svg.qr").boundingBox()
         expect(qr!.width).toBeGreaterThanOrEqual(180)
         expect(qr!.x + qr!.width).toBeLessThanOrEqual(width)
-        backgrounds.push(await page.evaluate(() => getComputedStyle(document.body).backgroundColor))
+        backgrounds.push(await page.evaluate<string>("getComputedStyle(document.body).backgroundColor"))
         await page.screenshot({ path: join(ARTIFACTS, file), fullPage: true })
       } finally {
         await context.close()

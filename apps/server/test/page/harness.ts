@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
-import jsQR from "jsqr"
+import jsQRModule from "jsqr"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { PNG } from "pngjs"
 import {
@@ -15,6 +15,9 @@ import {
   renderCheckoutPage,
   renderNotFoundPage,
 } from "../../src/page/index.js"
+import { TOKEN } from "./fixtures.js"
+
+export { BASE_URI, sampleView, TOKEN, TON_URI } from "./fixtures.js"
 
 export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url))
 mkdirSync(ARTIFACTS, { recursive: true })
@@ -33,62 +36,6 @@ export const launchBrowser = (): Promise<Browser> =>
       "--disable-sync",
     ],
   })
-
-export const TOKEN = "k3j9x2m1q8w7e5r4t6y0u2i9"
-
-export const TON_URI =
-  "ton://transfer/EQBBeqhWkY2SifNIJRG7_umFqR6kjTp6oSIdyVXNATixuXOJ?jetton=EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs&amount=25000000&text=K7P2M9QX"
-export const BASE_URI =
-  "ethereum:0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913@8453/transfer?address=0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed&uint256=25000000"
-
-/** A checkout with three options, as the server would map it. */
-export const sampleView = (overrides: Partial<PageView> = {}): PageView => ({
-  merchantName: "Acme Coffee Roasters",
-  description: "Order #12345 — 2 × Ethiopia Yirgacheffe, 250 g",
-  amount: "25.00",
-  status: "pending",
-  amountPaid: "0.00",
-  expiresAt: new Date(Date.now() + 30 * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
-  redirectUrl: null,
-  statusUrl: `/p/${TOKEN}/status`,
-  confirmations: 0,
-  options: [
-    {
-      network: "ton",
-      networkLabel: "TON",
-      token: "USDT",
-      amountCrypto: "25.000000",
-      amountDue: "25.000000",
-      address: "EQBBeqhWkY2SifNIJRG7_umFqR6kjTp6oSIdyVXNATixuXOJ",
-      memo: "K7P2M9QX",
-      uri: TON_URI,
-      confirmationsRequired: 1,
-    },
-    {
-      network: "tron",
-      networkLabel: "Tron (TRC-20)",
-      token: "USDT",
-      amountCrypto: "25.000000",
-      amountDue: "25.000000",
-      address: "TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18",
-      memo: null,
-      uri: "TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18",
-      confirmationsRequired: 19,
-    },
-    {
-      network: "base",
-      networkLabel: "Base",
-      token: "USDC",
-      amountCrypto: "25.000000",
-      amountDue: "25.000000",
-      address: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-      memo: null,
-      uri: BASE_URI,
-      confirmationsRequired: 12,
-    },
-  ],
-  ...overrides,
-})
 
 export interface PageServer {
   readonly origin: string
@@ -173,14 +120,6 @@ export const startPageServer = async (
   return state
 }
 
-declare global {
-  interface Window {
-    __csp: Array<string>
-    __ran?: boolean
-    __nonced?: boolean
-  }
-}
-
 /**
  * Count CSP violations: a `securitypolicyviolation` listener installed before any page script (CDP
  * init scripts are not subject to the page's CSP), plus Chromium's console reports, plus any dialog.
@@ -190,11 +129,10 @@ export const watchPage = async (page: Page) => {
   const dialogs: Array<string> = []
   const pageErrors: Array<string> = []
   const foreignRequests: Array<string> = []
-  await page.addInitScript(() => {
-    window.__csp = []
-    document.addEventListener("securitypolicyviolation", (e) => {
-      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`)
-    })
+  await page.addInitScript({
+    content:
+      "window.__csp = []; document.addEventListener('securitypolicyviolation', " +
+      "(e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI))",
   })
   page.on("console", (msg) => {
     if (/Content Security Policy/i.test(msg.text())) consoleViolations.push(msg.text())
@@ -212,9 +150,13 @@ export const watchPage = async (page: Page) => {
     dialogs,
     pageErrors,
     foreignRequests,
-    domViolations: () => page.evaluate(() => window.__csp ?? []),
+    domViolations: () => page.evaluate<Array<string>>("window.__csp ?? []"),
   }
 }
+
+// jsqr is CommonJS with an ES-style `default` in its types: take whichever the loader gives.
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ??
+  jsQRModule) as typeof jsQRModule.default
 
 /** Screenshot an element (the QR code's SVG as the browser rasterises it) and decode it with jsQR. */
 export const decodeQr = async (page: Page, selector: string): Promise<string | null> => {

@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest"
+import * as page from "../../src/page/index.js"
+import {
+  amountDueUsd,
+  type PageView,
+  qrSvg,
+  renderCheckoutPage,
+  renderNotFoundPage,
+} from "../../src/page/index.js"
+import { sampleView } from "./fixtures.js"
+
+const NOW = new Date("2026-04-04T12:00:00Z")
+const render = (
+  overrides: Partial<PageView> = {},
+  opts: Partial<Parameters<typeof renderCheckoutPage>[1]> = {},
+) =>
+  renderCheckoutPage(sampleView({ expiresAt: "2026-04-04T12:30:00Z", ...overrides }), {
+    locale: "en",
+    nonce: "AAAAAAAAAAAAAAAAAAAAAA==",
+    publicUrl: "https://pay.example.com",
+    now: NOW,
+    ...opts,
+  })
+const count = (html: string, needle: string | RegExp) =>
+  typeof needle === "string" ? html.split(needle).length - 1 : (html.match(needle) ?? []).length
+const dataOf = (html: string) =>
+  JSON.parse(/<script type="application\/json" id="inzi-data">([^<]*)<\/script>/.exec(html)![1]!)
+
+describe("renderCheckoutPage", () => {
+  it("renders merchant, description, amount, countdown and every option with its own QR code", () => {
+    const html = render()
+    expect(html.startsWith('<!doctype html>\n<html lang="en"')).toBe(true)
+    expect(html).toContain("<title>Pay Acme Coffee Roasters</title>")
+    expect(html).toContain('<h1 id="merchant">Acme Coffee Roasters</h1>')
+    expect(html).toContain("Order #12345 — 2 × Ethiopia Yirgacheffe, 250 g")
+    expect(html).toContain(">25.00 <small>USD</small>")
+    expect(html).toContain('datetime="2026-04-04T12:30:00.000Z" aria-labelledby="countdown-l">30:00</time>')
+    expect(html).toContain("Pay before 12:30 UTC")
+    expect(count(html, /<svg class="qr"/g)).toBe(3)
+    expect(count(html, 'type="radio" name="option"')).toBe(3)
+    expect(html).toContain('id="opt-0" value="0" checked>')
+    expect(count(html, " checked>")).toBe(1)
+    for (const label of ["USDT · TON", "USDT · Tron (TRC-20)", "USDC · Base"])
+      expect(html).toContain(`<span>${label}</span>`)
+    expect(html).toContain("Send USDT on Tron (TRC-20) only.")
+    expect(html).toContain("Send USDC on Base only.")
+    // no URL anywhere but the SVG namespace (an identifier, never fetched)
+    expect(html.replaceAll('xmlns="http://www.w3.org/2000/svg"', "")).not.toMatch(/https?:/)
+    expect(html).not.toMatch(/\s(src|srcset)=/)
+  })
+
+  it("asks for the TON comment, with its own copy button and warning, only where there is one", () => {
+    const html = render()
+    const panels = html.slice(0, html.indexOf("</section><footer>")).split('<div class="panel"').slice(1)
+    expect(panels).toHaveLength(3)
+    expect(panels[0]).toContain('<code id="memo-0" aria-labelledby="memo-l-0">K7P2M9QX</code>')
+    expect(panels[0]).toContain('data-copy="memo-0" aria-label="Copy comment"')
+    expect(panels[0]).toContain("The comment is required.")
+    for (const p of panels.slice(1)) {
+      expect(p).not.toContain("memo")
+      expect(p).not.toContain("The comment is required.")
+    }
+    // copy buttons are hidden until the script shows them (useless without JavaScript)
+    expect(count(html, /<button [^>]*hidden>/g)).toBe(count(html, "<button "))
+    expect(count(html, "<button ")).toBe(7)
+  })
+
+  it("selects another option when asked (e.g. from a query parameter)", () => {
+    const html = render({}, { selectedOption: 2 })
+    expect(html).toContain('id="opt-2" value="2" checked>')
+    expect(count(html, " checked>")).toBe(1)
+    expect(render({}, { selectedOption: 9 })).toContain('id="opt-0" value="0" checked>')
+  })
+
+  it("processing: confirmations x/N, instructions hidden (not removed: a reorg can bring them back)", () => {
+    const html = render({ status: "processing", confirmations: 4, confirmationsRequired: 19 })
+    expect(html).toContain("Payment detected. Waiting for confirmations: 4/19")
+    expect(html).toMatch(/<progress id="conf" max="19" value="4" aria-label="Confirmations"><\/progress>/)
+    expect(html).toContain('<section class="card pay" id="pay" aria-labelledby="pay-h" hidden>')
+    expect(html).toContain('<noscript><meta http-equiv="refresh" content="15"></noscript>')
+    // N falls back to the selected option's requirement
+    expect(render({ status: "processing", confirmations: 1 }, { selectedOption: 1 })).toContain(
+      "confirmations: 1/19",
+    )
+  })
+
+  it("underpaid: what is still due, in USD and in token units, same addresses", () => {
+    const view = sampleView()
+    const options = view.options.map((o) => ({ ...o, amountDue: "15.000000" }))
+    const html = render({ status: "underpaid", amountPaid: "10.00", options })
+    expect(html).toContain("Partly paid: 10.00 USD of 25.00 USD received.")
+    expect(html).toContain("Still due: 15.00 USD. Send the rest to the same address.")
+    expect(html).toContain('<span id="amount-0">15.000000</span>')
+    expect(html).toContain(view.options[1]!.address)
+    expect(html).not.toMatch(/id="pay"[^>]*hidden/)
+    expect(amountDueUsd(sampleView({ amount: "25.00", amountPaid: "24.99" }))).toBe("0.01")
+    expect(amountDueUsd(sampleView({ amount: "25.00", amountPaid: "30.00" }))).toBe("0.00")
+    expect(amountDueUsd(sampleView({ amountDue: "7.50" }))).toBe("7.50")
+  })
+
+  it("underpaid after expires_at: says so and offers nothing to pay", () => {
+    const html = render({ status: "underpaid", amountPaid: "10.00", expiresAt: "2026-04-04T11:59:00Z" })
+    expect(html).toContain(
+      "expired before it was fully paid (10.00 USD of 25.00 USD received). Please contact Acme",
+    )
+    expect(html).not.toContain('id="pay"')
+    expect(html).not.toContain("<svg")
+  })
+
+  it("expired (by status or by clock): no instructions, no QR, no countdown", () => {
+    for (const html of [render({ status: "expired" }), render({ expiresAt: "2026-04-04T11:00:00Z" })]) {
+      expect(html).toContain("This checkout has expired. Do not send any payment to it.")
+      expect(html).toContain('data-status="expired"')
+      for (const gone of ['id="pay"', "<svg", "<code", 'id="countdown"', "EQBBeqhW", "TJtEySo"])
+        expect(html).not.toContain(gone)
+    }
+  })
+
+  it("completed: paid message, redirect link, a no-JS redirect, nothing more to pay", () => {
+    const html = render({
+      status: "completed",
+      amountPaid: "25.00",
+      redirectUrl: "https://shop.example/thanks?o=1&x=2",
+    })
+    expect(html).toContain(">Paid. Thank you!</p>")
+    expect(html).toContain('<a id="go-now" href="https://shop.example/thanks?o=1&amp;x=2">Go now</a>')
+    expect(html).toContain(
+      '<noscript><meta http-equiv="refresh" content="3;url=https://shop.example/thanks?o=1&amp;x=2"></noscript>',
+    )
+    expect(html).not.toContain('id="pay"')
+    expect(dataOf(html)).toMatchObject({
+      redirectUrl: "https://shop.example/thanks?o=1&x=2",
+      redirectDelayMs: 3000,
+    })
+  })
+
+  it("hands the script its data (status URL, timings, this locale's strings) in the JSON block", () => {
+    const data = dataOf(render({}, { locale: "ru", pollIntervalMs: 2000 }))
+    expect(data).toMatchObject({
+      statusUrl: "/p/k3j9x2m1q8w7e5r4t6y0u2i9/status",
+      status: "pending",
+      amount: "25.00",
+      amountPaid: "0.00",
+      expiresAt: "2026-04-04T12:30:00.000Z",
+      serverNow: NOW.getTime(),
+      pollMs: 2000,
+      confirmationsRequired: 1,
+    })
+    expect(data.messages.statusPending).toBe("Ожидаем ваш платёж…")
+  })
+
+  it("is deterministic and localised", () => {
+    expect(render()).toBe(render())
+    const es = render({}, { locale: "es" })
+    expect(es).toContain('<html lang="es"')
+    expect(es).toContain("Envíe USDT solo en Tron (TRC-20).")
+    expect(render({}, { locale: "zh" })).toContain("备注为必填项")
+  })
+})
+
+describe("qrSvg", () => {
+  it("is a self-contained SVG with a quiet zone and no style attribute, one path of dark modules", () => {
+    const svg = qrSvg("TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18", `label "with" <quotes>`)
+    expect(svg).toMatch(/^<svg class="qr" xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 (\d+) \1"/)
+    const size = Number(/viewBox="0 0 (\d+)/.exec(svg)![1])
+    expect((size - 8 - 17) % 4).toBe(0) // QR sizes are 17 + 4·version, plus 4 modules of border each side
+    expect(svg).toContain('aria-label="label &quot;with&quot; &lt;quotes&gt;"')
+    expect(svg).not.toContain("style")
+    expect(count(svg, "<path")).toBe(1)
+    expect(qrSvg("a", "x")).not.toBe(qrSvg("b", "x"))
+  })
+})
+
+describe("renderNotFoundPage", () => {
+  it("is a localised page with no script and no data", () => {
+    const html = renderNotFoundPage("es")
+    expect(html).toContain('<html lang="es"')
+    expect(html).toContain('<h1 id="nf-h">Página de pago no encontrada</h1>')
+    expect(html).not.toContain("<script")
+  })
+})
+
+describe("public surface of the page module", () => {
+  it("exports exactly these names", () => {
+    expect(Object.keys(page).sort()).toMatchInlineSnapshot(`
+      [
+        "DEFAULT_LOCALE",
+        "LOCALES",
+        "MESSAGES",
+        "PAGE_CONTENT_TYPE",
+        "PAGE_STYLE_HASH",
+        "amountDueUsd",
+        "escapeHtml",
+        "format",
+        "generateNonce",
+        "isHttpUrl",
+        "jsonForScript",
+        "messagesFor",
+        "pageSecurityHeaders",
+        "pickLocale",
+        "qrSvg",
+        "renderCheckoutPage",
+        "renderNotFoundPage",
+      ]
+    `)
+  })
+})
