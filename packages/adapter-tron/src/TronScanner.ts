@@ -19,7 +19,16 @@ import { infoBlockNumber, isEmptyInfo, transferAt, transfersOfInfo } from "./tra
 import type { TronTransfer } from "./transactionInfo.js"
 
 /** Options of {@link makeTronScanner}; everything else comes from the `NetworkConfig`. */
-export type TronScannerOptions = TronHttpOptions
+export interface TronScannerOptions extends TronHttpOptions {
+  /**
+   * `"head"` (default): scan up to the head and see payments within one poll (≈ 3 s); a payment in a block that
+   * a fork later drops is reverted by `recheck`. `"solidified"`: scan only solidified blocks
+   * (`walletsolidity/*`): no fork can touch what was seen, at the price of ≈ 57 s more latency.
+   */
+  readonly scanFrom?: "head" | "solidified" | undefined
+  /** Block requests in flight at once while catching up (default 1; keep it low on TronGrid's free tier). */
+  readonly blockConcurrency?: number | undefined
+}
 
 /** Default `maxBlockRange`: blocks fetched per `scan` call when catching up (one request per block). */
 export const DEFAULT_MAX_BLOCK_RANGE = 20
@@ -87,14 +96,20 @@ export const makeTronScanner = (
       })
     const head = blockNumberOf("wallet/getblock")
     const solidHead = blockNumberOf("walletsolidity/getblock")
+    const scanSolidified = options?.scanFrom === "solidified"
+    const blockConcurrency = Math.max(1, options?.blockConcurrency ?? 1)
 
     const infosOfBlock = (num: bigint) =>
-      Effect.flatMap(http.post("wallet/gettransactioninfobyblocknum", { num: Number(num) }), (infos) =>
-        Array.isArray(infos)
-          ? Effect.succeed(infos as ReadonlyArray<unknown>)
-          : isEmptyInfo(infos) // an empty block
-            ? Effect.succeed([])
-            : Effect.fail(chainError(`gettransactioninfobyblocknum ${num}: unexpected response shape`)),
+      Effect.flatMap(
+        http.post(`${scanSolidified ? "walletsolidity" : "wallet"}/gettransactioninfobyblocknum`, {
+          num: Number(num),
+        }),
+        (infos) =>
+          Array.isArray(infos)
+            ? Effect.succeed(infos as ReadonlyArray<unknown>)
+            : isEmptyInfo(infos) // an empty block
+              ? Effect.succeed([])
+              : Effect.fail(chainError(`gettransactioninfobyblocknum ${num}: unexpected response shape`)),
       )
 
     const infoById = (api: "wallet" | "walletsolidity", txHash: string) =>
@@ -153,7 +168,7 @@ export const makeTronScanner = (
           if (decoded === null) return yield* Effect.fail(chainError("unreadable Tron cursor", false))
           start = decoded.next
         }
-        const headNum = yield* head
+        const headNum = yield* scanSolidified ? solidHead : head
         if (start === null) start = network.startBlock !== undefined ? BigInt(network.startBlock) : headNum
         if (start > headNum) {
           return {
@@ -165,13 +180,17 @@ export const makeTronScanner = (
           } satisfies ScanResult
         }
         const last = headNum < start + maxRange - 1n ? headNum : start + maxRange - 1n
+        const range: Array<bigint> = []
+        for (let num = start; num <= last; num++) range.push(num)
+        const blocks = yield* Effect.forEach(range, (num) => Effect.either(infosOfBlock(num)), {
+          concurrency: blockConcurrency,
+        })
         const found: Array<{ readonly transfer: TronTransfer; readonly token: TokenConfig }> = []
         let scannedTo = start - 1n
-        for (let num = start; num <= last; num++) {
-          const infos = yield* Effect.either(infosOfBlock(num))
+        for (const [i, infos] of blocks.entries()) {
           if (infos._tag === "Left") {
             // Keep the blocks already scanned: report them and let the next scan retry this one.
-            if (scannedTo < start) return yield* Effect.fail(infos.left)
+            if (i === 0) return yield* Effect.fail(infos.left)
             break
           }
           for (const info of infos.right) {
@@ -180,11 +199,14 @@ export const makeTronScanner = (
                 found.push({ transfer, token: tokens.get(transfer.contract)! })
             }
           }
-          scannedTo = num
+          scannedTo = range[i]!
         }
         // The solid head only matters when something was found (confirmations at observation time).
-        const solid =
-          solidified && found.length > 0 ? yield* Effect.orElseSucceed(solidHead, () => null) : null
+        const solid = scanSolidified
+          ? headNum
+          : solidified && found.length > 0
+            ? yield* Effect.orElseSucceed(solidHead, () => null)
+            : null
         const events: Array<ChainEvent> = found.map(
           ({ transfer, token }): PaymentObserved => ({
             _tag: "PaymentObserved",
@@ -199,7 +221,9 @@ export const makeTronScanner = (
             sender: transfer.from,
             blockNumber: transfer.blockNumber,
             blockHash: null,
-            confirmations: confirmationsOf(transfer.blockNumber, headNum, solid),
+            confirmations: scanSolidified
+              ? Math.max(required, Number(headNum - transfer.blockNumber))
+              : confirmationsOf(transfer.blockNumber, headNum, solid),
             observedAt: input.now,
           }),
         )
@@ -228,6 +252,13 @@ export const makeTronScanner = (
           confirmations,
           confirmedAt: now,
         })
+        // Until its height can be final, the depth follows from the head alone: no per-payment request.
+        // (A fork that drops the transaction is caught below, once that height is final.)
+        if (p.blockNumber !== null) {
+          const heightIsFinal =
+            solid !== null ? p.blockNumber <= solid : headNum - p.blockNumber >= BigInt(required)
+          if (!heightIsFinal) return updated(confirmationsOf(p.blockNumber, headNum, solid))
+        }
         if (solid !== null && p.blockNumber !== null && p.blockNumber <= solid) {
           const final = yield* infoById("walletsolidity", p.txHash)
           if (!isEmptyInfo(final)) {

@@ -83,8 +83,17 @@ describe("TronScanner.recheck (solidified finality)", () => {
         const later = new Date(NOW.getTime() + 60_000)
         expect(yield* scanner.recheck(pending, later)).toEqual([
           { _tag: "PaymentConfirmed", ...kept, confirmations: 25, confirmedAt: later },
-          // gone, but its height is not solid yet: wait
-          { _tag: "PaymentConfirmationsUpdated", ...dropped, confirmations: 0 },
+          // heights not solid yet: progress from the head alone (capped below final); decided once solid
+          { _tag: "PaymentConfirmationsUpdated", ...dropped, confirmations: 18 },
+          { _tag: "PaymentConfirmationsUpdated", ...moved, confirmations: 18 },
+        ])
+        // Per-payment requests only for the one whose height became final.
+        expect(node.count("walletsolidity/gettransactioninfobyid")).toBe(1)
+        expect(node.count("wallet/gettransactioninfobyid")).toBe(0)
+
+        chain.solid = 105
+        expect(yield* scanner.recheck(pending.slice(2), later)).toEqual([
+          // its old height (102) is final, but it now sits at 110, not solid yet: depth from 110, keep waiting
           { _tag: "PaymentConfirmationsUpdated", ...moved, confirmations: 15 },
         ])
 
@@ -177,8 +186,9 @@ describe("TronScanner.recheck (head − N)", () => {
       chain.remove(fakeTxId("gone"))
       expect(yield* scanner.recheck(pending, NOW)).toEqual([
         { _tag: "PaymentConfirmationsUpdated", ...recorded, confirmations: 18 },
-        { _tag: "PaymentConfirmationsUpdated", ...gone, confirmations: 0 },
+        { _tag: "PaymentConfirmationsUpdated", ...gone, confirmations: 17 },
       ])
+      expect(node.count("wallet/gettransactioninfobyid")).toBe(0)
       chain.head = 69316563 + 19
       expect(yield* scanner.recheck(pending, NOW)).toEqual([
         { _tag: "PaymentConfirmed", ...recorded, confirmations: 20, confirmedAt: NOW },

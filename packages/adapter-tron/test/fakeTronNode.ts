@@ -127,9 +127,10 @@ export const fakeTronNode = (
             case "walletsolidity/getblock":
             case "walletsolidity/getnowblock":
               return json(block(chain.solid))
-            case "wallet/gettransactioninfobyblocknum": {
+            case "wallet/gettransactioninfobyblocknum":
+            case "walletsolidity/gettransactioninfobyblocknum": {
               const num = Number(body.num)
-              if (num > chain.head) return json({})
+              if (num > (path.startsWith("wallet/") ? chain.head : chain.solid)) return json({})
               const infos = chain.blocks.get(num) ?? []
               return json(infos.length === 0 ? {} : infos)
             }

@@ -364,6 +364,72 @@ describe("TronScanner.scan", () => {
   )
 })
 
+describe("TronScanner options", () => {
+  it.scopedLive(
+    "scanFrom: solidified reads only solidified blocks through walletsolidity, final at once",
+    () =>
+      Effect.gen(function* () {
+        const chain = busyChain(6000, 40, 2)
+        const watched = fakeAddress("solid-only")
+        const payment = (n: number) =>
+          transferInfo({
+            id: fakeTxId(`s${n}`),
+            blockNumber: n,
+            contract: USDT,
+            from: TL24,
+            to: watched,
+            value: BigInt(n),
+          })
+        chain.add(6010, payment(6010))
+        chain.add(6030, payment(6030))
+        chain.solid = 6020
+        const node = yield* fakeTronNode(chain)
+        const scanner = yield* scannerFor(
+          testNetwork([node.url], { startBlock: "6000", maxBlockRange: 100 }),
+          {
+            scanFrom: "solidified",
+          },
+        )
+        const r1 = yield* scanner.scan({ cursor: null, watch: watchOf([watched]), now: NOW })
+        expect(observed(r1.events).map((e) => [e.amount, e.confirmations])).toEqual([[6010n, 19]])
+        expect([r1.head, r1.scannedTo, r1.caughtUp]).toEqual([6020n, 6020n, true])
+        chain.solid = 6039
+        const r2 = yield* scanner.scan({ cursor: r1.cursor, watch: watchOf([watched]), now: NOW })
+        expect(observed(r2.events).map((e) => [e.amount, e.confirmations])).toEqual([[6030n, 19]])
+        expect(node.requests.every((r) => r.path.startsWith("walletsolidity/"))).toBe(true)
+      }),
+  )
+
+  it.scopedLive(
+    "blockConcurrency fetches a range in parallel with the same result and the same call count",
+    () =>
+      Effect.gen(function* () {
+        const chain = busyChain(8000, 40, 3)
+        const watched = [fakeAddress("to 8003/1"), fakeAddress("to 8039/2"), fakeAddress("to 8020/0")]
+        const run = (blockConcurrency: number) =>
+          Effect.gen(function* () {
+            const node = yield* fakeTronNode(chain)
+            const scanner = yield* scannerFor(
+              testNetwork([node.url], { startBlock: "8000", maxBlockRange: 40 }),
+              {
+                blockConcurrency,
+              },
+            )
+            const r = yield* scanner.scan({ cursor: null, watch: watchOf(watched), now: NOW })
+            return { keys: observed(r.events).map(keyOf), cursor: r.cursor, calls: scanner.stats().rpcCalls }
+          })
+        const sequential = yield* run(1)
+        const parallel = yield* run(4)
+        expect(sequential.keys).toEqual([
+          `${fakeTxId("8003/1")}:0`,
+          `${fakeTxId("8020/0")}:0`,
+          `${fakeTxId("8039/2")}:0`,
+        ])
+        expect(parallel).toEqual(sequential)
+      }),
+  )
+})
+
 describe("TronScanner.verify and configuration", () => {
   it.scopedLive("checks the token's decimals on chain", () =>
     Effect.gen(function* () {
