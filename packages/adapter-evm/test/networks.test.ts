@@ -1,4 +1,5 @@
 import { DEVNET_CHAIN_ID, DEVNET_TOKENS } from "@inzi/devnet"
+import { getAddress } from "ethers"
 import { describe, expect, it } from "vitest"
 import { decodeEvmNetwork, EVM_PRESETS, evmNetwork } from "../src/index.js"
 
@@ -33,6 +34,12 @@ describe("EVM network presets", () => {
     )
     for (const p of Object.values(EVM_PRESETS))
       expect(p.mode).toBe(p.id === "devnet" || p.id.includes("sepolia") ? "test" : "live")
+  })
+
+  it("spells every token contract in valid EIP-55 form (a mistyped character breaks the checksum)", () => {
+    for (const preset of Object.values(EVM_PRESETS)) {
+      for (const t of preset.tokens) expect(getAddress(t.contract)).toBe(t.contract)
+    }
   })
 
   it("the devnet preset matches what @inzi/devnet deploys", () => {

@@ -67,6 +67,26 @@ describe("EVM scanner against a real local node", () => {
     expect(decodeCursor(r.cursor)?.next).toBe(head + 1n)
   })
 
+  it("starts at the configured startBlock without a cursor and catches up in bounded steps", async () => {
+    const to = nextAddress()
+    const from = (await devnet.blockNumber()) + 1n
+    const paid = await pay("USDT", to, 9n)
+    await devnet.mine(10)
+    const s = await run(
+      makeEvmScanner(
+        { ...network, startBlock: from.toString() },
+        { initialBlockRange: 4, maxRangesPerScan: 2 },
+      ),
+    )
+    const first = await run(s.scan({ cursor: null, watch: watchOf([to]), now: NOW }))
+    expect(first.caughtUp).toBe(false)
+    expect(first.scannedTo).toBeLessThan(first.head)
+    expect(observed(first.events).map((e) => e.txHash)).toEqual([paid.txHash])
+    const second = await run(s.scan({ cursor: first.cursor, watch: watchOf([to]), now: NOW }))
+    expect(second.caughtUp).toBe(true)
+    expect(second.events).toEqual([])
+  })
+
   it("detects an exact payment, then confirms it after N mined blocks", async () => {
     const s = await scanner()
     const to = nextAddress()
