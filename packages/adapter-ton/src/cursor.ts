@@ -1,9 +1,11 @@
 import { Schema } from "effect"
 
+const Lt = Schema.String.pipe(Schema.pattern(/^\d{1,20}$/))
+
 /** Where one account's scan stands. Everything with lt ≤ `lt` has been processed (or deliberately skipped). */
 export const AccountCursor = Schema.Struct({
   /** Last processed logical time, decimal string ("0": nothing yet). */
-  lt: Schema.String,
+  lt: Lt,
   /** Its transaction hash (standard base64, "" when lt is "0"). */
   hash: Schema.String,
   /** New account only (lt "0"): transactions before this unix time are skipped, not reported. */

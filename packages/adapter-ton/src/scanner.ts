@@ -147,7 +147,9 @@ export const makeTonScanner = (
             hashBase64: start?.hash,
             toLt,
           })
-          if (head === undefined && page[0] !== undefined) {
+          // A liteserver behind the one we last read (toncenter balances across several) may name an older
+          // newest transaction: never move the cursor back.
+          if (head === undefined && page[0] !== undefined && BigInt(page[0].transaction_id.lt) > toLt) {
             head = { lt: page[0].transaction_id.lt, hash: page[0].transaction_id.hash }
           }
           const fresh = start !== undefined && page[0]?.transaction_id.lt === start.lt ? page.slice(1) : page

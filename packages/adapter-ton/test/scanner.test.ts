@@ -319,6 +319,43 @@ describe("paging, restarts and a rate-limited toncenter", () => {
     }),
   )
 
+  it.scopedLive("a lagging liteserver never moves the cursor back (no duplicate afterwards)", () =>
+    Effect.gen(function* () {
+      const w = yield* world
+      const m = raw(w.merchant.address)
+      const watch = watchOf({ [m]: ["LAG00001", "LAG00002"] })
+      const first = yield* Effect.promise(() => w.pay(w.merchant.address, 1_000_000n, { inline: "LAG00001" }))
+      const lagLt = txOn(first, w.merchant.address).lt
+      yield* Effect.promise(() => w.pay(w.merchant.address, 2_000_000n, { inline: "LAG00002" }))
+      const scanner = yield* makeTonScanner(networkOf(w), fast)
+      const r1 = yield* scanner.scan({ cursor: null, watch, now: now() })
+      expect(observed(r1.events).map((e) => e.amount)).toEqual([1_000_000n, 2_000_000n])
+
+      w.server.laggingAt = lagLt
+      const r2 = yield* scanner.scan({ cursor: r1.cursor, watch, now: now() })
+      expect(r2.events).toEqual([])
+      expect(JSON.parse(r2.cursor)).toEqual(JSON.parse(r1.cursor))
+
+      w.server.laggingAt = null
+      yield* Effect.promise(() => w.pay(w.merchant.address, 3_000_000n, { inline: "LAG00002" }))
+      const r3 = yield* scanner.scan({ cursor: r2.cursor, watch, now: now() })
+      expect(observed(r3.events).map((e) => e.amount)).toEqual([3_000_000n])
+    }),
+  )
+
+  it.scopedLive("a cursor with a non-numeric lt is refused, not crashed on", () =>
+    Effect.gen(function* () {
+      const w = yield* world
+      const scanner = yield* makeTonScanner(networkOf(w), fast)
+      const cursor = JSON.stringify({
+        v: 1,
+        accounts: { [raw(w.merchant.address)]: { lt: "12x", hash: "" } },
+      })
+      const e = yield* Effect.flip(scanner.scan({ cursor, watch: watchOf({}), now: now() }))
+      expect(e).toMatchObject({ _tag: "ChainError", retryable: false })
+    }),
+  )
+
   it.scopedLive("several URLs: a failing toncenter is skipped", () =>
     Effect.gen(function* () {
       const w = yield* world

@@ -47,6 +47,8 @@ export interface RecordedRequest {
 export class FakeToncenter {
   readonly requests: Array<RecordedRequest> = []
   down = false
+  /** A lagging liteserver: transactions above this lt are not known yet, and `to_lt` is ignored. */
+  laggingAt: bigint | null = null
   /** When set, requests without this `X-API-Key` get toncenter's 401. */
   apiKey: string | null = null
   private limited = 0
@@ -148,7 +150,8 @@ export class FakeToncenter {
     }
     const limit = Number(q.get("limit") ?? "10")
     if (!(limit >= 1 && limit <= 100)) return [416, { ok: false, error: "limit out of range", code: 416 }]
-    const all = this.ledger.of(account)
+    const lag = this.laggingAt
+    const all = this.ledger.of(account).filter((t) => lag === null || BigInt(t.transaction_id.lt) <= lag)
     let from = 0
     const lt = q.get("lt")
     const hash = q.get("hash")
@@ -160,7 +163,7 @@ export class FakeToncenter {
         return [500, { ok: false, error: "LITE_SERVER_UNKNOWN: cannot find transaction", code: 500 }]
       }
     }
-    const toLt = BigInt(q.get("to_lt") ?? "0")
+    const toLt = lag === null ? BigInt(q.get("to_lt") ?? "0") : 0n
     const out: Array<ToncenterTx> = []
     for (const t of all.slice(from)) {
       if (out.length >= limit || BigInt(t.transaction_id.lt) <= toLt) break
