@@ -15,6 +15,8 @@ import {
 import { openRuntime, readEnv, type RuntimeServices } from "@inzi/platform"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
+import { runDev } from "./dev.js"
+import { runPay } from "./pay.js"
 
 export interface Command {
   readonly booleans?: ReadonlySet<string>
@@ -54,7 +56,49 @@ const withRuntime = async <A, E>(eff: Effect.Effect<A, E, RuntimeServices>): Pro
 
 const JSON_FLAG = new Set(["json"])
 
+const forever = () => new Promise<number>(() => {})
+
 export const commands: Record<string, Command> = {
+  dev: {
+    run: async () => {
+      await runDev()
+      return forever()
+    },
+  },
+  serve: {
+    run: async () => {
+      await import("@inzi/server/main")
+      return forever()
+    },
+  },
+  work: {
+    run: async () => {
+      await import("@inzi/worker/main")
+      return forever()
+    },
+  },
+  pay: { booleans: JSON_FLAG, run: runPay },
+  status: {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const rt = await openRuntime(readEnv(), { migrate: true })
+      try {
+        const s = await rt.status()
+        const lines = [
+          "network        head          scanned_to    lag     updated               last error",
+          ...s.watchers.map(
+            (w) =>
+              `${w.network.padEnd(14)} ${String(w.head ?? "-").padEnd(13)} ${String(w.scannedTo ?? "-").padEnd(13)} ${String(w.lag ?? "-").padEnd(7)} ${w.updatedAt.padEnd(21)} ${w.lastError ?? ""}`,
+          ),
+          `webhooks: ${s.outbox.pending} pending (oldest ${s.outbox.oldestPendingAgeSeconds}s), ${s.outbox.failed} failed`,
+        ]
+        out(args, s, lines.join("\n"))
+      } finally {
+        await rt.close()
+      }
+      return 0
+    },
+  },
   migrate: {
     booleans: JSON_FLAG,
     run: async (args) => {

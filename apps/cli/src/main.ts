@@ -33,7 +33,7 @@ const main = async (argv: ReadonlyArray<string>) => {
     process.stdout.write(HELP)
     return 0
   }
-  const key = commands[`${cmd} ${sub ?? ""}`.trim()] ? `${cmd} ${sub}` : cmd
+  const key = sub !== undefined && commands[`${cmd} ${sub}`] ? `${cmd} ${sub}` : cmd
   const command = commands[key]
   if (command === undefined) throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(" ")}"`)
   const args: Args = parseArgs(

@@ -39,8 +39,10 @@ const contextLayer = (opts: ServerOptions) =>
  * The whole server as a layer: database first (so no request waits on PGlite's start), then the context,
  * then the HTTP listener.
  */
-export const ServerLayer = (opts: ServerOptions) => {
-  const base = appLayer(opts.env, opts.networks)
+export const ServerLayer = (
+  opts: ServerOptions,
+  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
+) => {
   const ctx = contextLayer(opts).pipe(Layer.provideMerge(base))
   return HttpServerLive({ host: opts.env.host, port: opts.env.port }).pipe(Layer.provideMerge(ctx))
 }

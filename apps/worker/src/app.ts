@@ -89,9 +89,13 @@ export const workerProgram = (opts: WorkerOptions) =>
     )
   })
 
-export const WorkerLayer = (opts: WorkerOptions) =>
+/** The worker as a layer; pass `base` to share one database with a server in the same process (`dev`). */
+export const WorkerLayer = (
+  opts: WorkerOptions,
+  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
+) =>
   Layer.scopedDiscard(Effect.forkScoped(workerProgram(opts))).pipe(
-    Layer.provide(Layer.mergeAll(appLayer(opts.env, opts.networks), NodeWebhookTransport.layer())),
+    Layer.provide(Layer.mergeAll(base, NodeWebhookTransport.layer())),
   )
 
 /** Starts a worker in this process; `stop()` interrupts it (leases and claims are released). */

@@ -4,6 +4,7 @@ import {
   Ids,
   MerchantStore,
   type Mode,
+  Outbox,
   type NetworkConfig,
   renderCheckoutJson,
   webhookEventBody,
@@ -12,6 +13,7 @@ import {
 import { migrate, PgDatabase, PgStore, type RenderEventBody } from "@inzi/adapter-postgres"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { AddressDerivationLive } from "./derivation.js"
+import { watcherStatuses } from "./observability.js"
 import type { InziEnv } from "./env.js"
 
 /**
@@ -140,6 +142,28 @@ export const openRuntime = async (
                 if (page.data.length < 100) break
               }
           return rows
+        }),
+      ),
+    status: () =>
+      rt.runPromise(
+        Effect.gen(function* () {
+          const pg = yield* PgDatabase
+          const outbox = yield* Outbox
+          const watchers = yield* Effect.promise(() => watcherStatuses(pg.database))
+          return {
+            watchers: watchers.map((w) => ({
+              network: w.network,
+              head: w.head,
+              scannedTo: w.scanned_to,
+              lag:
+                w.head !== null && w.scanned_to !== null
+                  ? (BigInt(w.head) - BigInt(w.scanned_to)).toString()
+                  : null,
+              lastError: w.last_error,
+              updatedAt: new Date(w.updated_at).toISOString(),
+            })),
+            outbox: yield* outbox.stats(new Date()),
+          }
         }),
       ),
     close: () => rt.dispose(),

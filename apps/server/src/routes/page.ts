@@ -119,12 +119,21 @@ export const pageStatusRoute = respond(
         '{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}',
         404,
       )
-    const body: PageStatusJson = {
+    const body: PageStatusJson & { payment_options: ReadonlyArray<unknown> } = {
       status: found.view.status,
       amount_paid: found.view.amountPaid,
       confirmations: found.view.confirmations,
       confirmations_required: found.view.confirmationsRequired ?? 0,
       expires_at: found.view.expiresAt,
+      // What the page shows anyway (public): lets wallets, white-label pages and `inzi pay` read the targets.
+      payment_options: found.api.payment_options.map((o) => ({
+        network: o.network,
+        crypto_currency: o.crypto_currency,
+        amount_crypto: o.amount_crypto,
+        address: o.address,
+        memo: o.memo,
+        uri: o.uri,
+      })),
     }
     return jsonText(JSON.stringify(body))
   }),
