@@ -148,8 +148,11 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return true;
   };
 
+  var inFlight = false;
   var poll = function () {
-    if (stopped) return;
+    if (stopped || inFlight) return;
+    inFlight = true;
+    if (pollTimer) clearTimeout(pollTimer);
     fetch(d.statusUrl, { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } })
       .then(function (r) {
         if (r.status === 404) { stop(); return null; }
@@ -164,8 +167,15 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         }
       })
       .catch(function () {})
-      .then(function () { if (!stopped) pollTimer = setTimeout(poll, d.pollMs); });
+      .then(function () {
+        inFlight = false;
+        if (!stopped) pollTimer = setTimeout(poll, d.pollMs);
+      });
   };
+  /* Background tabs have their timers throttled: ask again as soon as the customer comes back. */
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") poll();
+  });
 
   /* ---------- countdown ---------- */
   var pad = function (n) { return (n < 10 ? "0" : "") + n; };

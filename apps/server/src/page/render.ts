@@ -112,16 +112,16 @@ const renderPanel = (o: PageOption, i: number, m: Messages): string => {
     o.memo === null
       ? ""
       : `<div class="field"><p class="label" id="memo-l-${i}">${h(m.comment)}</p>` +
-        `<div class="value"><code id="memo-${i}" aria-labelledby="memo-l-${i}">${h(o.memo)}</code>` +
+        `<div class="value"><code id="memo-${i}">${h(o.memo)}</code>` +
         `${copyButton(`memo-${i}`, m.copyComment, m)}</div>` +
         `<p class="warn" role="note"><strong>${h(m.commentRequired)}</strong></p></div>`
   return (
     `<div class="panel" id="panel-${i}" role="group" aria-label="${h(title)}" data-network="${h(o.network)}">` +
     `<div class="field"><p class="label" id="amount-l-${i}">${h(m.sendExactly)}</p>` +
-    `<div class="value"><code class="big" aria-labelledby="amount-l-${i}"><span id="amount-${i}">${h(o.amountDue)}</span>` +
+    `<div class="value"><code class="big"><span id="amount-${i}">${h(o.amountDue)}</span>` +
     `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m)}</div></div>` +
     `<div class="field"><p class="label" id="address-l-${i}">${h(m.depositAddress)}</p>` +
-    `<div class="value"><code id="address-${i}" aria-labelledby="address-l-${i}">${h(o.address)}</code>` +
+    `<div class="value"><code id="address-${i}">${h(o.address)}</code>` +
     `${copyButton(`address-${i}`, m.copyAddress, m)}</div></div>` +
     memo +
     `<div class="qr-box">${qrSvg(o.uri, format(m.qrLabel, { option: title }))}` +
@@ -202,10 +202,10 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     `<section class="card summary" aria-labelledby="merchant">` +
     `<p class="label">${h(m.payTo)}</p><h1 id="merchant">${h(view.merchantName)}</h1>` +
     (view.description ? `<p class="desc" id="description">${h(view.description)}</p>` : "") +
-    `<p class="amount" aria-label="${h(m.amountLabel)}: ${h(view.amount)} USD">${h(view.amount)} <small>USD</small></p>` +
+    `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span>${h(view.amount)} <small>USD</small></p>` +
     (live
       ? `<div class="timer"><span class="label" id="countdown-l">${h(m.timeLeft)}</span>` +
-        `<time class="countdown" id="countdown" datetime="${h(expires.toISOString())}" aria-labelledby="countdown-l">` +
+        `<time class="countdown" id="countdown" datetime="${h(expires.toISOString())}">` +
         `${h(countdownText(msLeft, m))}</time>` +
         `<span class="label">${h(format(m.payBefore, { time: utcDeadline(expires, now) }))}</span></div>`
       : "") +

@@ -73,6 +73,7 @@ footer{padding:8px 0 16px;text-align:center;color:var(--muted);font-size:.75rem}
 @supports selector(:has(*)){.panel{display:none}
 ${panelRules}
 }
-@media (min-width:880px){main{max-width:920px;padding:40px 16px;display:grid;grid-template-columns:5fr 6fr;gap:0 20px;align-items:start}
+@media (min-width:880px){main{padding-top:40px}
+main:has(>.pay:not([hidden])){max-width:920px;display:grid;grid-template-columns:5fr 6fr;gap:0 20px;align-items:start}
 .summary,.status{grid-column:1}.pay{grid-column:2;grid-row:1 / span 3}footer{grid-column:1 / -1}}
 `
