@@ -1,5 +1,6 @@
 export {
   type CheckoutStoreOptions,
+  IDEMPOTENCY_TTL_MS,
   makeCheckoutStore,
   minimalEventBody,
   type RenderEventBody,
@@ -8,7 +9,7 @@ export {
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
 export { makeLeases } from "./LeasesPg.js"
 export { makeMerchantStore } from "./MerchantStorePg.js"
-export { MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
+export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
 export { makeOutbox } from "./OutboxPg.js"
 export { makeStores, PgDatabase, PgStore, type PgStoreConfig, PgStoreLive, type PgStores } from "./PgStore.js"
 export type { DB } from "./schema.js"

@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { CheckoutStore, MerchantStore } from "@inzi/core"
+import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import * as api from "../src/index.js"
+import { dropSchema, makeDatabase, PgDatabase, PgStore } from "../src/index.js"
+
+const newMerchant = (id: string) => ({
+  id,
+  name: "Layered",
+  webhookUrl: null,
+  webhookSecret: "whsec_x",
+  evmXpub: null,
+  tronXpub: null,
+  tonWallet: null,
+  networks: { live: [], test: ["devnet"] },
+})
+
+describe("public surface", () => {
+  it("exports exactly this (review API changes here)", () => {
+    expect(Object.keys(api).sort()).toEqual([
+      "IDEMPOTENCY_TTL_MS",
+      "MIGRATIONS",
+      "MIGRATION_SQL",
+      "PgDatabase",
+      "PgStore",
+      "PgStoreLive",
+      "checkSchemaName",
+      "dropSchema",
+      "listWatcherStatus",
+      "makeCheckoutStore",
+      "makeDatabase",
+      "makeLeases",
+      "makeMerchantStore",
+      "makeOutbox",
+      "makeStores",
+      "migrate",
+      "migrationsApplied",
+      "minimalEventBody",
+      "recordWatcherStatus",
+    ])
+  })
+
+  it("refuses schema names that are not plain identifiers", () => {
+    expect(() => api.checkSchemaName('x"; DROP TABLE merchants; --')).toThrow(/invalid schema name/)
+    expect(api.checkSchemaName("inzi_ci_1")).toBe("inzi_ci_1")
+  })
+})
+
+describe("PgStore.layer on an embedded PGlite data folder", () => {
+  const dir = mkdtempSync(join(tmpdir(), "inzi-pglite-layer-"))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it("migrates on first open, keeps data across restarts, reports ready", async () => {
+    const layer = () => PgStore.layer({ dataDir: join(dir, "data") })
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const merchants = yield* MerchantStore
+        yield* merchants.createMerchant(newMerchant("mer_disk"))
+        expect(yield* (yield* CheckoutStore).allocateDerivationIndex("mer_disk")).toBe(0n)
+        const pg = yield* PgDatabase
+        expect(pg.database.kind).toBe("pglite")
+        expect(yield* pg.ready).toBe(true)
+      }).pipe(Effect.provide(layer())),
+    )
+    // Reopened: the merchant and its sequence survived; the index is never handed out twice.
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        expect((yield* (yield* MerchantStore).getMerchant("mer_disk")).name).toBe("Layered")
+        expect(yield* (yield* CheckoutStore).allocateDerivationIndex("mer_disk")).toBe(1n)
+      }).pipe(Effect.provide(layer())),
+    )
+  })
+})
+
+const url = process.env.TEST_DATABASE_URL
+describe.skipIf(url === undefined || url === "")("PgStore layers on PostgreSQL", () => {
+  it("layerConfig reads DATABASE_URL and INZI_DB_SCHEMA, migrates into that schema", async () => {
+    const schema = `inzi_layer_${process.pid}_${Date.now().toString(36)}`
+    const provider = ConfigProvider.fromMap(
+      new Map([
+        ["DATABASE_URL", url!],
+        ["INZI_DB_SCHEMA", schema],
+      ]),
+    )
+    try {
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          const pg = yield* PgDatabase
+          expect(pg.database.kind).toBe("postgres")
+          expect(pg.database.schema).toBe(schema)
+          expect(yield* pg.ready).toBe(true)
+          const m = yield* (yield* MerchantStore).createMerchant(newMerchant("mer_cfg"))
+          expect(m.id).toBe("mer_cfg")
+        }).pipe(Effect.provide(PgStore.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(provider))))),
+      )
+    } finally {
+      const d = await makeDatabase({ databaseUrl: url })
+      const tables = await d.db
+        .selectFrom("information_schema.tables" as never)
+        .select("table_name" as never)
+        .where("table_schema" as never, "=", schema as never)
+        .execute()
+      expect(tables.length).toBeGreaterThanOrEqual(12)
+      await dropSchema(d.db, schema)
+      await d.close()
+    }
+  })
+
+  it("a layer that cannot reach its database fails with a StoreError", async () => {
+    const r = await Effect.runPromise(
+      Effect.either(
+        Effect.provide(MerchantStore, PgStore.layer({ databaseUrl: "postgres://postgres@127.0.0.1:1/none" })),
+      ),
+    )
+    expect(Either.isLeft(r) && r.left._tag).toBe("StoreError")
+    expect(Either.isLeft(r) && r.left.message).toMatch(/^opening the database failed/)
+  })
+})
