@@ -107,7 +107,9 @@ export interface DispatchSummary {
   readonly storeErrors: number
 }
 
-type Outcome = "delivered" | "retrying" | "failed" | "storeError"
+/** How one attempt ended for the dispatcher's bookkeeping. */
+export type DeliveryOutcome = "delivered" | "retrying" | "failed" | "storeError"
+type Outcome = DeliveryOutcome
 
 /** The per-destination key: the URL's origin (scheme, host, port). */
 export const destinationOf = (url: string): string => {
@@ -126,7 +128,10 @@ const blocks = (policy: PrivateAddressPolicy, d: ClaimedDelivery): boolean =>
  * One delivery attempt: sign at send time, POST, record the attempt and the next attempt time (or null when
  * the schedule is over, which marks the event failed).
  */
-export const deliverOne = (config: WebhookDispatcherConfig, d: ClaimedDelivery) =>
+export const deliverOne = (
+  config: WebhookDispatcherConfig,
+  d: ClaimedDelivery,
+): Effect.Effect<DeliveryOutcome, never, Outbox | WebhookTransport> =>
   Effect.gen(function* () {
     const outbox = yield* Outbox
     const transport = yield* WebhookTransport
@@ -184,20 +189,20 @@ export const deliverOne = (config: WebhookDispatcherConfig, d: ClaimedDelivery) 
     )
     if (Either.isLeft(recorded)) {
       yield* Effect.logWarning(`webhook attempt not recorded: ${recorded.left.message}`).pipe(log)
-      return "storeError" satisfies Outcome as Outcome
+      return "storeError" as const
     }
     if (attempt.ok) {
       yield* Effect.logDebug("webhook delivered").pipe(log)
-      return "delivered" as Outcome
+      return "delivered" as const
     }
     if (next === null) {
       yield* Effect.logWarning(`webhook failed for good: ${attempt.error}`).pipe(log)
-      return "failed" as Outcome
+      return "failed" as const
     }
     yield* Effect.logInfo(`webhook attempt failed, retry at ${next.toISOString()}: ${attempt.error}`).pipe(
       log,
     )
-    return "retrying" as Outcome
+    return "retrying" as const
   })
 
 interface Held {

@@ -9,6 +9,7 @@ export {
 } from "./NodeWebhookTransport.js"
 export {
   type DispatchSummary,
+  type DeliveryOutcome,
   deliverOne,
   destinationOf,
   dispatcherConfig,
