@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import type {
-  ChainEvent,
-  NetworkConfig,
-  PaymentObserved,
-  ScanResult,
-  UnmatchedTransfer,
-  WatchSet,
+import {
+  type ChainEvent,
+  makeWatchSet,
+  type NetworkConfig,
+  type PaymentObserved,
+  type ScanResult,
+  type UnmatchedTransfer,
+  type WatchSet,
 } from "@inzi/core"
 import type { Address, Transaction } from "@ton/core"
 import { Effect, Exit } from "effect"
@@ -31,12 +32,13 @@ const networkOf = (w: JettonWorld, urls: ReadonlyArray<string> = [w.server.url])
 
 const fast: TonScannerOptions = { baseDelayMs: 2, maxDelayMs: 20 }
 
-/** Memos owned by checkouts, per merchant wallet (raw form), the way the worker builds the watch set. */
-const watchOf = (memos: Record<string, ReadonlyArray<string>>): WatchSet => ({
-  wallets: Object.keys(memos),
-  hasAddress: () => false,
-  hasMemo: (wallet, memo) => memos[wallet]?.includes(memo) ?? false,
-})
+/** Memos owned by checkouts, per merchant wallet, through core's own watch set. */
+const watchOf = (memos: Record<string, ReadonlyArray<string>>): WatchSet =>
+  makeWatchSet({
+    addresses: [],
+    memos: Object.entries(memos).flatMap(([wallet, list]) => list.map((memo) => ({ wallet, memo }))),
+    wallets: Object.keys(memos),
+  })
 
 const raw = (a: Address) => a.toRawString()
 const observed = (events: ReadonlyArray<ChainEvent>) =>
@@ -90,6 +92,24 @@ describe("TON scanner against sandbox-executed jetton transfers served like tonc
       expect(scanner.stats().rpcCalls).toBe(w.server.requests.length)
       const jw = yield* scanner.jettonWalletOf(w.genuine.address.toString(), m)
       expect(jw).toBe(raw((yield* Effect.promise(() => w.walletOf(w.genuine, w.merchant.address))).address))
+    }),
+  )
+
+  it.scopedLive("a merchant wallet stored in user-friendly form is matched and reported in that form", () =>
+    Effect.gen(function* () {
+      const w = yield* world
+      const friendly = w.merchant.address.toString({ bounceable: false })
+      yield* Effect.promise(() => w.pay(w.merchant.address, 9_000_000n, { inline: "FR1ENDLY" }))
+      const scanner = yield* makeTonScanner(networkOf(w), fast)
+      const r = yield* scanner.scan({
+        cursor: null,
+        watch: watchOf({ [friendly]: ["FR1ENDLY"] }),
+        now: now(),
+      })
+      expect(observed(r.events).map((e) => e.target)).toEqual([
+        { kind: "memo", wallet: friendly, memo: "FR1ENDLY" },
+      ])
+      expect(Object.keys(JSON.parse(r.cursor).accounts)).toContain(raw(w.merchant.address))
     }),
   )
 
