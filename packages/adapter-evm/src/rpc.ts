@@ -133,6 +133,17 @@ const redactUrl = (url: string): string => {
   }
 }
 
+/** undici hides the reason ("fetch failed"); its `cause` says ECONNREFUSED, a timeout, a reset … */
+const describeFetchError = (e: unknown): string => {
+  if (!(e instanceof Error)) return String(e)
+  const cause = (e as { cause?: unknown }).cause
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    return `${e.message} (${typeof code === "string" ? code : cause.message})`
+  }
+  return e.name === "TimeoutError" ? "request timed out" : e.message
+}
+
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
 export const makeEvmRpc = (input: {
@@ -195,7 +206,7 @@ export const makeEvmRpc = (input: {
             signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
           }),
         catch: (e): AttemptFailure => ({
-          message: `${where}: ${e instanceof Error ? e.message : String(e)}`,
+          message: `${where}: ${describeFetchError(e)}`,
           rate: false,
           retryAfterMs: null,
           fatal: false,

@@ -111,6 +111,9 @@ export const makeEvmScanner = (
     if (network.family !== "evm") return invalid(`network ${network.id} is not an EVM network`)
     if (network.rpcUrls.length === 0) return invalid(`network ${network.id} has no RPC URL`)
     if (network.tokens.length === 0) return invalid(`network ${network.id} has no token`)
+    if (network.startBlock !== undefined && !/^[0-9]+$/.test(network.startBlock)) {
+      return invalid(`network ${network.id}: startBlock must be a block number, got ${network.startBlock}`)
+    }
     for (const t of network.tokens) {
       if (!/^0x[0-9a-fA-F]{40}$/.test(t.contract))
         return invalid(`token ${t.symbol}: bad contract ${t.contract}`)

@@ -163,10 +163,29 @@ describe("EVM scanner under RPC faults (a local proxy injecting provider errors)
     const s = await run(makeEvmScanner(network([dead, proxy.url]), { ...FAST, maxAttempts: 4 }))
     const err = await run(Effect.flip(s.scan({ cursor: null, watch: watchOf([]), now: NOW })))
     expect(err).toMatchObject({ _tag: "ChainError", network: "devnet", retryable: true })
-    expect(err.message).toMatch(/503|ECONNREFUSED|fetch failed/)
+    expect(err.message).toMatch(/HTTP 503|ECONNREFUSED/)
     expect(s.stats().rpcErrors).toBe(4)
     const verifyErr = await run(Effect.flip(s.verify()))
     expect(verifyErr._tag).toBe("ChainError")
+  })
+
+  it("times out a node that never answers and moves on", async () => {
+    const { createServer } = await import("node:http")
+    const silent = createServer(() => undefined) // accepts, never replies
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    const port = (silent.address() as { port: number }).port
+    try {
+      const { cursor, hashes } = await spreadPayments(2, 1)
+      const s = await run(
+        makeEvmScanner(network([`http://127.0.0.1:${port}`, proxy.url]), { ...FAST, timeoutMs: 200 }),
+      )
+      const r = await run(s.scan({ cursor, watch: watchOf([to]), now: NOW }))
+      expect(observed(r.events).map((e) => e.txHash)).toEqual(hashes)
+      expect(s.stats().urlRotations).toBeGreaterThanOrEqual(1)
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
+    }
   })
 
   it("keeps the progress made before a failure instead of losing it", async () => {
