@@ -15,6 +15,7 @@ import * as http from "node:http"
 import * as https from "node:https"
 import { isIP, type LookupFunction, type Socket } from "node:net"
 import { performance } from "node:perf_hooks"
+import * as tls from "node:tls"
 import {
   type WebhookRequest,
   type WebhookResponse,
@@ -40,6 +41,8 @@ export interface NodeWebhookTransportOptions {
   readonly maxResponseBytes?: number
   /** Reuse connections between deliveries. Default true. */
   readonly keepAlive?: boolean
+  /** Extra trusted CA certificates (PEM) for https destinations, e.g. a private CA in development. */
+  readonly ca?: string | ReadonlyArray<string>
 }
 
 const systemResolve: ResolveHost = (hostname, family) =>
@@ -130,7 +133,14 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
     const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024
     const keepAlive = options.keepAlive ?? true
     const httpAgent = new http.Agent({ keepAlive, maxSockets: 64, maxFreeSockets: 16 })
-    const httpsAgent = new https.Agent({ keepAlive, maxSockets: 64, maxFreeSockets: 16 })
+    const httpsAgent = new https.Agent({
+      keepAlive,
+      maxSockets: 64,
+      maxFreeSockets: 16,
+      ...(options.ca === undefined
+        ? {}
+        : { ca: [...tls.rootCertificates, ...(typeof options.ca === "string" ? [options.ca] : options.ca)] }),
+    })
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         httpAgent.destroy()
