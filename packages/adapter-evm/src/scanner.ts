@@ -237,9 +237,10 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
         }
       }
 
-      if (rescanFrom !== null) {
-        const from = rescanFrom
-        rescanFrom = null
+      // Cleared only when this scan returns, so a failed scan keeps the hint for the next one.
+      const hint = rescanFrom
+      if (hint !== null) {
+        const from = hint
         if (from < next) {
           next = from
           recent = recent.filter(([n]) => n < from)
@@ -282,6 +283,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
           successes = 0
         }
       }
+      if (hint !== null && rescanFrom === hint) rescanFrom = null
       const out: ScanResult = {
         events,
         cursor: encodeCursor({ next, base, recent }),
