@@ -6,7 +6,7 @@ import {
   CheckoutStore,
   checkoutNetworks,
   createCheckout,
-  extractRawMetadata,
+  isCheckoutId,
   type Merchant,
   renderCheckoutJson,
   validateCreateCheckout,
@@ -105,19 +105,19 @@ export const createCheckoutRoute = respond(
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
       return invalid("invalid_json", "The request body must be a JSON object")
+    // rawBody: metadata is cut from the body text verbatim (key order, tokens), its size limit applies to that
+    // text, and a repeated key is refused (it could not come back exactly as sent).
     const validated = validateCreateCheckout(parsed, {
       mode: p.mode,
       minCents: ctx.env.minAmountCents,
       maxCents: ctx.env.maxAmountCents,
+      rawBody: body.text,
     })
     if (validated._tag === "Left") {
       const e = validated.left
       return invalid(e.code, e.message, e.param ?? undefined)
     }
-    const command = {
-      ...validated.right,
-      metadataJson: validated.right.metadataJson === null ? null : extractRawMetadata(body.text),
-    }
+    const command = validated.right
     const idemKey = req.headers["idempotency-key"]
     if (idemKey !== undefined && (idemKey.length === 0 || idemKey.length > 255))
       return invalid(
@@ -182,6 +182,8 @@ export const getCheckoutRoute = respond(
     const store = yield* CheckoutStore
     const now = new Date()
     const id = params.id ?? ""
+    // Not an id at all (e.g. a NUL byte, which Postgres refuses in text): 404 without asking the store.
+    if (!isCheckoutId(id)) return notFound("checkout")
     const checkout = yield* store
       .getCheckout({ id, merchantId: p.merchant.id, mode: p.mode, now })
       .pipe(Effect.catchTag("CheckoutNotFound", () => Effect.fail(notFound("checkout"))))
@@ -196,7 +198,8 @@ export const listCheckoutsRoute = respond(
     const p = yield* principal
     const store = yield* CheckoutStore
     const url = new URL(req.url, "http://x")
-    const q = validateListQuery(Object.fromEntries(url.searchParams))
+    // The URLSearchParams themselves: a repeated parameter is refused, not silently last-one-wins.
+    const q = validateListQuery(url.searchParams)
     if (q._tag === "Left") return invalid(q.left.code, q.left.message, q.left.param ?? undefined)
     const now = new Date()
     const r = yield* store.listCheckouts({
