@@ -9,7 +9,10 @@ export interface TronHttpOptions {
   readonly baseDelayMs?: number | undefined
   /** Cap of one back-off wait (default 30 s). */
   readonly maxDelayMs?: number | undefined
-  /** Largest `Retry-After` honoured; a longer one fails the call instead of blocking the worker (default 120 s). */
+  /**
+   * Longest wait for a `Retry-After`: when every URL asks for more, calls fail at once (retryable) instead of
+   * blocking the worker, and no request is sent before the server's time is up (default 120 s).
+   */
   readonly maxRetryAfterMs?: number | undefined
   /** Timeout of one HTTP request (default 15 s). */
   readonly timeoutMs?: number | undefined
@@ -133,12 +136,28 @@ export const makeTronHttp = (input: {
 
   const post = (path: string, body: unknown): Effect.Effect<unknown, ChainError> => {
     const payload = JSON.stringify(body)
-    const loop = (n: number, delayMs: number): Effect.Effect<unknown, ChainError> =>
+    const loop = (
+      n: number,
+      delayMs: number,
+      last: AttemptFailure | null,
+    ): Effect.Effect<unknown, ChainError> =>
       Effect.gen(function* () {
         let now = yield* Clock.currentTimeMillis
         let index = pick(now)
+        const blockedFor = notBefore[index]! - now
+        if (blockedFor > maxRetryAfterMs) {
+          // Every URL asked us to stay away longer than we are willing to block the worker.
+          const reason = last?.message ?? `${path}: rate limited`
+          return yield* Effect.fail(
+            new ChainError({
+              network: input.network,
+              message: `${reason} (Retry-After ${Math.ceil(blockedFor / 1000)} s too long)`,
+              retryable: true,
+            }),
+          )
+        }
         // Wait the back-off, and at least until the chosen URL's Retry-After has passed.
-        const wait = Math.max(delayMs, notBefore[index]! - now)
+        const wait = Math.max(delayMs, blockedFor)
         if (wait > 0) {
           yield* Effect.sleep(Duration.millis(wait))
           now = yield* Clock.currentTimeMillis
@@ -154,11 +173,6 @@ export const makeTronHttp = (input: {
           new ChainError({ network: input.network, message, retryable: failure.retryable })
         if (!failure.retryable) return yield* Effect.fail(toChainError(failure.message))
         if (failure.retryAfterMs !== null) {
-          if (failure.retryAfterMs > maxRetryAfterMs) {
-            return yield* Effect.fail(
-              toChainError(`${failure.message} (Retry-After ${failure.retryAfterMs} ms too long)`),
-            )
-          }
           notBefore[index] = (yield* Clock.currentTimeMillis) + failure.retryAfterMs
         }
         // The next attempt goes to the next URL; a healthy URL stays current across calls (sticky).
@@ -169,9 +183,9 @@ export const makeTronHttp = (input: {
           )
         }
         const jitter = yield* Random.nextIntBetween(0, Math.min(maxDelayMs, baseDelayMs * 2 ** n) + 1)
-        return yield* loop(n + 1, jitter)
+        return yield* loop(n + 1, jitter, failure)
       })
-    return loop(0, 0)
+    return loop(0, 0, null)
   }
 
   return { post, stats: () => ({ rpcCalls, rpcErrors }) }

@@ -73,10 +73,15 @@ describe("Tron HTTP resilience", () => {
       expect(error).toMatchObject({ _tag: "ChainError", network: "tron", retryable: true })
       expect(error.message).toMatch(/HTTP 429.*gave up after 4 attempts/)
       expect(node.count()).toBe(4)
-      // A Retry-After beyond what we accept fails at once rather than blocking the worker.
+      // A Retry-After beyond what we accept fails at once rather than blocking the worker…
       node.alwaysFail = { status: 429, headers: { "retry-after": "3600" } }
       const long = yield* chainErrorOf(scanner.scan({ cursor: null, watch: watchOf([WATCHED]), now: NOW }))
-      expect(long.message).toMatch(/Retry-After 3600000 ms too long/)
+      expect(long.message).toMatch(/HTTP 429 \(Retry-After 3600 s too long\)/)
+      expect(long.retryable).toBe(true)
+      expect(node.count()).toBe(5)
+      // …and the server is not called again before its time is up.
+      node.alwaysFail = null
+      yield* chainErrorOf(scanner.scan({ cursor: null, watch: watchOf([WATCHED]), now: NOW }))
       expect(node.count()).toBe(5)
     }),
   )
@@ -100,6 +105,22 @@ describe("Tron HTTP resilience", () => {
       yield* scanner.scan({ cursor: result.cursor, watch: watchOf([WATCHED]), now: NOW })
       expect(dead.count()).toBe(1)
     }),
+  )
+
+  it.scopedLive(
+    "moves to another URL when one answers 429 with a long Retry-After, and avoids it afterwards",
+    () =>
+      Effect.gen(function* () {
+        const chain = smallChain()
+        const limited = yield* fakeTronNode(chain)
+        const free = yield* fakeTronNode(chain)
+        limited.faults.push({ status: 429, headers: { "retry-after": "3600" } })
+        const scanner = yield* scannerFor(testNetwork([limited.url, free.url], { startBlock: "100" }))
+        const r1 = yield* scanner.scan({ cursor: null, watch: watchOf([WATCHED]), now: NOW })
+        expect(observed(r1.events)).toHaveLength(1)
+        expect(limited.count()).toBe(1)
+        expect(free.count()).toBe(4)
+      }),
   )
 
   it.scopedLive("alternates over all URLs when all fail, then fails with a retryable ChainError", () =>
