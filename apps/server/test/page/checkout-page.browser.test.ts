@@ -14,6 +14,9 @@ import {
   watchPage,
 } from "./harness.js"
 
+/** Generous: the suite may share two cores with much else. */
+const POLL = { timeout: 10_000, interval: 50 }
+
 let browser: Browser
 let server: PageServer
 
@@ -92,7 +95,7 @@ describe("hosted checkout page in Chromium", () => {
       const clipboard = () => page.evaluate<string>("navigator.clipboard.readText()")
       await page.locator("#panel-0 button[data-copy=memo-0]").click()
       expect(await clipboard()).toBe("K7P2M9QX")
-      await expect.poll(() => page.locator("#announce").textContent()).toContain("Copied")
+      await expect.poll(() => page.locator("#announce").textContent(), POLL).toContain("Copied")
       await page.locator("#panel-0 button[data-copy=address-0]").click()
       expect(await clipboard()).toBe("EQBBeqhWkY2SifNIJRG7_umFqR6kjTp6oSIdyVXNATixuXOJ")
       await page.locator("#panel-0 button[data-copy=amount-0]").click()
@@ -153,7 +156,7 @@ describe("hosted checkout page in Chromium", () => {
       expect(response?.headers()["content-security-policy"]).toContain("script-src 'nonce-")
       expect(await page.evaluate("window.__ran")).toBeUndefined()
       expect(await page.evaluate("window.__nonced")).toBe(true)
-      await expect.poll(() => watch.domViolations()).toHaveLength(2) // the script and the style attribute
+      await expect.poll(() => watch.domViolations(), POLL).toHaveLength(2) // the script and the style attribute
       expect((await watch.domViolations()).sort()).toEqual([
         expect.stringMatching(/^script-src-elem inline$/),
         expect.stringMatching(/^style-src-attr inline$/),
@@ -167,7 +170,7 @@ describe("hosted checkout page in Chromium", () => {
     const before = server.requests.length
     const { context, page, watch } = await open()
     try {
-      await expect.poll(() => server.requests.slice(before).includes(`/p/${TOKEN}/status`)).toBe(true)
+      await expect.poll(() => server.requests.slice(before).includes(`/p/${TOKEN}/status`), POLL).toBe(true)
       const response = await page.reload()
       const headers = response!.headers()
       expect(headers["content-security-policy"]).toMatch(/^default-src 'none'; script-src 'nonce-[^']+'/)
@@ -238,9 +241,10 @@ describe("hosted checkout page in Chromium", () => {
       ["zh-CN", "zh", "网络和代币", "备注为必填项"],
     ] as const) {
       // the browser's locale becomes its Accept-Language header
-      const { context, page } = await open({ locale: browserLocale })
+      const { context, page } = await open({ locale: browserLocale, viewport: { width: 375, height: 700 } })
       try {
         expect(await page.getAttribute("html", "lang")).toBe(lang)
+        expect(await page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375)
         expect(await page.locator("legend").textContent()).toBe(legend)
         expect(await page.locator("#panel-0 .warn").textContent()).toContain(warning)
       } finally {

@@ -44,6 +44,8 @@ export interface PageServer {
   view: PageView
   /** The JSON the status route returns; defaults to what the view says. */
   status: PageStatusJson | null
+  /** While > 0, the status route answers 500 (and decrements it): a flaky backend. */
+  failures: number
   /** Paths requested so far, in order. */
   readonly requests: Array<string>
   close(): Promise<void>
@@ -74,6 +76,7 @@ export const startPageServer = async (
     pageUrl: "",
     view,
     status: null,
+    failures: 0,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
@@ -93,6 +96,11 @@ export const startPageServer = async (
       res.writeHead(200, { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE })
       res.end(html)
     } else if (path === `/p/${TOKEN}/status`) {
+      if (state.failures > 0) {
+        state.failures--
+        res.writeHead(500, { "Content-Type": "application/json" }).end('{"error":{"type":"api_error"}}')
+        return
+      }
       res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" })
       res.end(JSON.stringify(state.status ?? statusOf(state.view)))
     } else if (path === "/thanks") {
