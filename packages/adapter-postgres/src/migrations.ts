@@ -166,6 +166,10 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       updated_at timestamptz NOT NULL
     )`,
   ],
+  // `openTargets` reads open checkouts by mode: recent expiry (checkouts_open) OR still open status (this).
+  "0002_open_checkouts_index": [
+    `CREATE INDEX checkouts_open_status ON checkouts (mode) WHERE status IN ('pending', 'processing')`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(
