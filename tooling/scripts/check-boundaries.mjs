@@ -10,7 +10,8 @@ import { join, relative } from "node:path"
 const argRoot = process.argv.indexOf("--root")
 const root = argRoot > 0 ? process.argv[argRoot + 1] : process.cwd()
 const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
-const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
+const IMPORT_RE =
+  /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
 function files(dir) {
   if (!existsSync(dir)) return []
@@ -31,7 +32,9 @@ function importsOf(file) {
 }
 const violations = []
 const pkgDir = join(root, "packages")
-const packages = existsSync(pkgDir) ? readdirSync(pkgDir).filter((d) => existsSync(join(pkgDir, d, "package.json"))) : []
+const packages = existsSync(pkgDir)
+  ? readdirSync(pkgDir).filter((d) => existsSync(join(pkgDir, d, "package.json")))
+  : []
 const adapterNames = new Set(
   packages
     .filter((d) => d.startsWith("adapter-"))
@@ -43,7 +46,8 @@ for (const d of packages) {
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
   const deps = Object.keys(manifest.dependencies ?? {})
   if (d === "core") {
-    for (const dep of deps) if (!CORE_ALLOWED.test(dep)) violations.push(`packages/core/package.json depends on ${dep}`)
+    for (const dep of deps)
+      if (!CORE_ALLOWED.test(dep)) violations.push(`packages/core/package.json depends on ${dep}`)
     for (const f of files(join(dir, "src"))) {
       for (const spec of importsOf(f)) {
         if (spec.startsWith(".") || CORE_ALLOWED.test(spec)) continue
@@ -77,4 +81,6 @@ if (violations.length > 0) {
   for (const v of violations) console.error(`  - ${v}`)
   process.exit(1)
 }
-console.log(`boundary check passed: core imports only effect; ${adapterNames.size} adapters import no other adapter`)
+console.log(
+  `boundary check passed: core imports only effect; ${adapterNames.size} adapters import no other adapter`,
+)

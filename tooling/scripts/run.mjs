@@ -41,7 +41,14 @@ if (task === "test") {
   run("node", ["tooling/scripts/check-boundaries.mjs"])
   run("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--output-logs=full"])
 } else if (task === "dev") {
-  run("pnpm", ["exec", "tsx", "--conditions=@inzi/source", "apps/cli/src/main.ts", "dev", ...process.argv.slice(3)])
+  run("pnpm", [
+    "exec",
+    "tsx",
+    "--conditions=@inzi/source",
+    "apps/cli/src/main.ts",
+    "dev",
+    ...process.argv.slice(3),
+  ])
 } else {
   console.error("usage: run.mjs test|dev")
   process.exit(2)
