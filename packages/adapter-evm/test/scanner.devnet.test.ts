@@ -139,6 +139,30 @@ describe("EVM scanner against a real local node", () => {
     ])
   })
 
+  it("with a finality tag, a block at or below the tagged block confirms before the depth is reached", async () => {
+    // On Hardhat `finalized` is the head, so the tag alone confirms at depth 1 (depth would need 100).
+    const s = await run(makeEvmScanner({ ...network, finalityTag: "finalized", confirmations: 100 }))
+    const to = nextAddress()
+    const cursor = await cursorAtNextBlock()
+    const paid = await pay("USDT", to, 2n)
+    const [ev] = observed((await run(s.scan({ cursor, watch: watchOf([to]), now: NOW }))).events)
+    expect(ev!.confirmations).toBe(1)
+    expect(await run(s.recheck([pendingOf(ev!)], NOW))).toEqual([
+      {
+        _tag: "PaymentConfirmed",
+        network: "devnet",
+        txHash: paid.txHash,
+        logIndex: 0,
+        confirmations: 1,
+        confirmedAt: NOW,
+      },
+    ])
+    // Without the tag the same payment only progresses.
+    const plain = await run(makeEvmScanner({ ...network, confirmations: 100 }))
+    await devnet.mine(1)
+    expect((await run(plain.recheck([pendingOf(ev!)], NOW)))[0]?._tag).toBe("PaymentConfirmationsUpdated")
+  })
+
   it("emits a payment already deep enough as observed with its confirmations (confirmed at once)", async () => {
     const s = await scanner()
     const to = nextAddress()
