@@ -1,0 +1,228 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Schema } from "effect"
+import { ApiCheckout, ApiCheckoutList, ApiPublicStatus, ApiWebhookEvent } from "../src/api.js"
+import type { Payment } from "../src/domain.js"
+import {
+  latestCountedPayment,
+  parseWebhookEventBody,
+  renderCheckoutJson,
+  renderCheckoutListJson,
+  toApiCheckout,
+  toApiCheckoutList,
+  toPublicStatus,
+  webhookEventBody,
+} from "../src/present.js"
+import { at, checkout, EXPIRES, NETWORKS } from "./helpers.js"
+
+const ctx = {
+  publicUrl: "https://pay.example.com/",
+  now: at(1),
+  networks: NETWORKS,
+  tonWallet: "UQmerchantWallet",
+}
+
+const payment = (over: Partial<Payment> = {}): Payment => ({
+  network: "ton",
+  txHash: "abc",
+  logIndex: 0,
+  token: "USDT",
+  tokenContract: "EQjetton",
+  decimals: 6,
+  amount: 25_000_000n,
+  sender: "UQsender",
+  recipient: "UQmerchantWallet",
+  blockNumber: 1n,
+  blockHash: "h",
+  status: "confirmed",
+  confirmations: 1,
+  detectedAt: new Date("2026-04-04T12:04:40.500Z"),
+  confirmedAt: new Date("2026-04-04T12:05:00Z"),
+  ...over,
+})
+
+describe("toApiCheckout", () => {
+  it("renders a pending checkout with payment options for every enabled network of its mode", () => {
+    const o = toApiCheckout(checkout(), ctx)
+    expect(Schema.is(ApiCheckout)(o)).toBe(true)
+    expect(o).toMatchObject({
+      id: "chk_live_k3j9x2m1q8w7e5r4t6y0u2i9",
+      status: "pending",
+      amount: "25.00",
+      currency: "USD",
+      checkout_url: "https://pay.example.com/p/k3j9x2m1q8w7e5r4t6y0u2i9",
+      payment: null,
+      amount_paid: "0.00",
+      payments: [],
+      expires_at: "2026-04-04T12:30:00Z",
+      created_at: "2026-04-04T12:00:00Z",
+    })
+    expect(o.payment_options).toEqual([
+      {
+        network: "ton",
+        crypto_currency: "USDT",
+        amount_crypto: "25.000000",
+        address: "UQmerchantWallet",
+        memo: "K7P2M9QX",
+        uri: "ton://transfer/UQmerchantWallet?jetton=EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs&amount=25000000&text=K7P2M9QX",
+      },
+      {
+        network: "tron",
+        crypto_currency: "USDT",
+        amount_crypto: "25.000000",
+        address: "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+        memo: null,
+        uri: "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
+      },
+      {
+        network: "bsc",
+        crypto_currency: "USDT",
+        amount_crypto: "25.000000000000000000",
+        address: "0x00000000000000000000000000000000000000aa",
+        memo: null,
+        uri: "ethereum:0x55d398326f99059fF775485246999027B3197955@56/transfer?address=0x00000000000000000000000000000000000000aa&uint256=25000000000000000000",
+      },
+    ])
+  })
+
+  it("leaves out networks without a deposit target or not enabled for the checkout", () => {
+    const o = toApiCheckout(
+      checkout({ networks: ["ton", "bsc", "sepolia"], targets: { ...checkout().targets, evmAddress: null } }),
+      { ...ctx, tonWallet: null },
+    )
+    expect(o.payment_options).toEqual([])
+  })
+
+  it("reads an overdue pending checkout as expired", () => {
+    expect(toApiCheckout(checkout(), { ...ctx, now: EXPIRES }).status).toBe("expired")
+  })
+
+  it("completed: payment is the latest counted one, amount_paid sums counted payments, late ones listed", () => {
+    const c = checkout({
+      status: "completed",
+      payments: [
+        payment(),
+        payment({
+          txHash: "late",
+          status: "late",
+          amount: 5_000_000n,
+          confirmedAt: null,
+          detectedAt: at(40),
+        }),
+      ],
+    })
+    const o = toApiCheckout(c, { ...ctx, now: at(41) })
+    expect(o.payment).toEqual({
+      amount_crypto: "25.000000",
+      crypto_currency: "USDT",
+      network: "ton",
+      tx_hash: "abc",
+      sender_address: "UQsender",
+      confirmed_at: "2026-04-04T12:05:00Z",
+    })
+    expect(o.amount_paid).toBe("25.00")
+    expect(o.payments.map((p) => [p.tx_hash, p.status, p.detected_at])).toEqual([
+      ["abc", "confirmed", "2026-04-04T12:04:40Z"],
+      ["late", "late", "2026-04-04T12:40:00Z"],
+    ])
+  })
+
+  it("underpaid: payment options ask for what is still due", () => {
+    const c = checkout({ status: "underpaid", payments: [payment({ amount: 10_000_000n })] })
+    const o = toApiCheckout(c, ctx)
+    expect(o.payment_options.map((p) => p.amount_crypto)).toEqual([
+      "15.000000",
+      "15.000000",
+      "15.000000000000000000",
+    ])
+    expect(o.payment_options[0]?.uri).toContain("amount=15000000&")
+    expect(o.amount_paid).toBe("10.00")
+  })
+
+  it("processing: payment has confirmed_at null", () => {
+    const c = checkout({
+      status: "processing",
+      payments: [payment({ status: "detected", confirmedAt: null, confirmations: 0 })],
+    })
+    expect(toApiCheckout(c, ctx).payment?.confirmed_at).toBeNull()
+  })
+
+  it("latest counted payment ignores late and reverted ones", () => {
+    expect(latestCountedPayment([payment({ status: "reverted" }), payment({ status: "late" })])).toBeNull()
+    const a = payment({ txHash: "a", detectedAt: at(1) })
+    const b = payment({ txHash: "b", detectedAt: at(2), status: "detected" })
+    expect(latestCountedPayment([b, a])?.txHash).toBe("b")
+  })
+})
+
+describe("renderCheckoutJson", () => {
+  it("is the API object as JSON with the metadata text spliced in verbatim", () => {
+    const c = checkout()
+    const json = renderCheckoutJson(c, ctx)
+    expect(json).toContain(`"metadata":{"order_id":"uuid-xxx","2":1,"1":"a"},`)
+    expect(JSON.parse(json)).toEqual(toApiCheckout(c, ctx))
+    expect(Object.keys(JSON.parse(json))).toEqual(Object.keys(ApiCheckout.fields))
+  })
+
+  it("renders {} when no metadata was sent", () => {
+    const json = renderCheckoutJson(checkout({ metadataJson: null }), ctx)
+    expect(json).toContain('"metadata":{},')
+    expect(toApiCheckout(checkout({ metadataJson: null }), ctx).metadata).toEqual({})
+  })
+
+  it("renders the list response", () => {
+    const list = {
+      data: [checkout(), checkout({ id: "chk_live_aaaaaaaaaaaaaaaaaaaaaaaa" })],
+      total: 7,
+      limit: 2,
+      offset: 0,
+    }
+    const json = renderCheckoutListJson(list, ctx)
+    expect(JSON.parse(json)).toEqual(toApiCheckoutList(list, ctx))
+    expect(Schema.is(ApiCheckoutList)(JSON.parse(json))).toBe(true)
+    expect(json.split('"metadata":{"order_id":"uuid-xxx","2":1,"1":"a"}')).toHaveLength(3)
+  })
+})
+
+describe("webhookEventBody", () => {
+  it("wraps the checkout JSON untouched", () => {
+    const checkoutJson = renderCheckoutJson(checkout(), ctx)
+    const body = webhookEventBody({
+      id: "evt_k3j9x2m1q8w7e5r4t6y0u2i9",
+      type: "checkout.completed",
+      createdAt: new Date("2026-04-04T12:05:01.250Z"),
+      livemode: true,
+      checkoutJson,
+    })
+    expect(
+      body.startsWith(
+        '{"id":"evt_k3j9x2m1q8w7e5r4t6y0u2i9","type":"checkout.completed","created_at":"2026-04-04T12:05:01Z","livemode":true,"data":{"object":{',
+      ),
+    ).toBe(true)
+    expect(body).toContain(checkoutJson)
+    const parsed = parseWebhookEventBody(body)
+    expect(Schema.is(ApiWebhookEvent)(parsed)).toBe(true)
+    expect(parsed.data.object.id).toBe("chk_live_k3j9x2m1q8w7e5r4t6y0u2i9")
+  })
+})
+
+describe("toPublicStatus", () => {
+  it("shows status, amount paid and confirmations x/N, never merchant data", () => {
+    const c = checkout({
+      status: "processing",
+      payments: [payment({ status: "detected", confirmations: 0, confirmedAt: null, network: "tron" })],
+    })
+    const s = toPublicStatus(c, ctx)
+    expect(s).toEqual({
+      status: "processing",
+      amount_paid: "25.00",
+      confirmations: 0,
+      required_confirmations: 19,
+      expires_at: "2026-04-04T12:30:00Z",
+    })
+    expect(Schema.is(ApiPublicStatus)(s)).toBe(true)
+    expect(toPublicStatus(checkout(), ctx)).toMatchObject({
+      confirmations: null,
+      required_confirmations: null,
+    })
+  })
+})
