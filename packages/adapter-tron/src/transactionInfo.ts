@@ -60,6 +60,7 @@ const parseTransferLog = (
   blockTimestampMs: number | null,
   log: unknown,
   logIndex: number,
+  contracts: ReadonlySet<string>,
 ): TronTransfer | null => {
   if (!isRecord(log) || typeof log.address !== "string" || typeof log.data !== "string") return null
   const topics = log.topics
@@ -68,10 +69,12 @@ const parseTransferLog = (
   if (typeof t0 !== "string" || typeof t1 !== "string" || typeof t2 !== "string") return null
   if (t0.replace(/^0x/, "").toLowerCase() !== TRANSFER_TOPIC) return null
   if (!WORD_RE.test(log.data)) return null
+  // The contract first: most Transfer logs of a block are other tokens', so skip their address work.
   const contract = normalizeTronAddress(log.address)
+  if (contract === null || !contracts.has(contract)) return null
   const from = normalizeTronAddress(t1)
   const to = normalizeTronAddress(t2)
-  if (contract === null || from === null || to === null) return null
+  if (from === null || to === null) return null
   const amount = BigInt(`0x${log.data.replace(/^0x/, "")}`)
   return { txHash, logIndex, blockNumber, blockTimestampMs, contract, from, to, amount }
 }
@@ -92,8 +95,8 @@ export const transfersOfInfo = (
   const blockTimestampMs = typeof info.blockTimeStamp === "number" ? info.blockTimeStamp : null
   const out: Array<TronTransfer> = []
   info.log.forEach((log: unknown, logIndex: number) => {
-    const transfer = parseTransferLog(txHash, blockNumber, blockTimestampMs, log, logIndex)
-    if (transfer !== null && contracts.has(transfer.contract)) out.push(transfer)
+    const transfer = parseTransferLog(txHash, blockNumber, blockTimestampMs, log, logIndex, contracts)
+    if (transfer !== null) out.push(transfer)
   })
   return out
 }
