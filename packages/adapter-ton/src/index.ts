@@ -12,7 +12,13 @@ export {
   type TransferNotification,
 } from "./jetton.js"
 export { normalizeMemo } from "./memo.js"
-export { makeTonScanner, type TonScanner, type TonScannerOptions, tonScannerFactory } from "./scanner.js"
+export {
+  makeTonScanner,
+  type TonPaymentSource,
+  type TonScanner,
+  type TonScannerOptions,
+  tonScannerFactory,
+} from "./scanner.js"
 export {
   type GetTransactionsParameters,
   makeToncenterClient,

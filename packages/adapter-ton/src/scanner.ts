@@ -34,11 +34,18 @@ export interface TonScannerOptions extends ToncenterClientOptions {
    */
   readonly newAccountLookbackSeconds?: number | undefined
   /**
-   * Also scan each merchant's jetton wallet, for transfers sent with `forward_ton_amount` 0 (no notification
-   * reaches the merchant wallet then). Default true.
+   * Where jetton arrivals are read (README, "Two sources"). Choose once per deployment: payments are keyed by
+   * the transaction they were read from, so switching re-keys them.
+   * - `"jetton-wallet"` (default): the successful `internal_transfer` transactions of the merchant's genuine
+   *   jetton wallet, for every transfer. Immune to fake jettons by construction and to toncenter v2 losing the
+   *   history of a never-deployed merchant wallet.
+   * - `"notifications"`: the `transfer_notification`s in the merchant wallet whose source is the genuine
+   *   jetton wallet, plus the jetton wallet for transfers sent with `forward_ton_amount` 0.
    */
-  readonly scanJettonWallets?: boolean | undefined
+  readonly source?: TonPaymentSource | undefined
 }
+
+export type TonPaymentSource = "jetton-wallet" | "notifications"
 
 /** A `ChainScanner` for TON, plus the genuine jetton wallet lookup (for the CLI and diagnostics). */
 export interface TonScanner extends ChainScanner {
@@ -105,7 +112,7 @@ export const makeTonScanner = (
     const pageSize = Math.max(2, options.pageSize ?? 50)
     const maxPages = Math.max(1, options.maxPagesPerAccount ?? 20)
     const lookback = options.newAccountLookbackSeconds ?? 86_400
-    const scanJettonWallets = options.scanJettonWallets ?? true
+    const source: TonPaymentSource = options.source ?? "jetton-wallet"
     const client = makeToncenterClient(network, options)
     const resolver = makeJettonWalletResolver(client, network.id)
 
@@ -261,42 +268,45 @@ export const makeTonScanner = (
               .resolve(token.master, owner)
               .pipe(Effect.map((jettonWallet) => ({ token, jettonWallet }))),
           )
-          const o = yield* scanAccount(ownerKey, accounts[ownerKey], now)
-          record(ownerKey, o)
-          for (const tx of o.txs) {
-            const n = notificationOf(tx)
-            if (n === null) continue
-            const g = genuine.find((j) => j.jettonWallet.equals(n.jettonWallet))
-            if (g === undefined) {
-              // A fake jetton (or any other contract) imitating a notification: never a payment, not even an
-              // unmatched one an operator could assign by mistake.
-              yield* Effect.logDebug(
-                `TON scanner: ignored notification from ${n.jettonWallet.toRawString()} in tx ${tx.hash}`,
+          if (source === "notifications") {
+            const o = yield* scanAccount(ownerKey, accounts[ownerKey], now)
+            record(ownerKey, o)
+            for (const tx of o.txs) {
+              const n = notificationOf(tx)
+              if (n === null) continue
+              const g = genuine.find((j) => j.jettonWallet.equals(n.jettonWallet))
+              if (g === undefined) {
+                // A fake jetton (or any other contract) imitating a notification: never a payment, not even an
+                // unmatched one an operator could assign by mistake.
+                yield* Effect.logDebug(
+                  `TON scanner: ignored notification from ${n.jettonWallet.toRawString()} in tx ${tx.hash}`,
+                )
+                continue
+              }
+              if (n.notification.amount === 0n) continue
+              events.push(
+                eventOf({
+                  tx,
+                  wallet,
+                  token: g.token.config,
+                  amount: n.notification.amount,
+                  sender: n.notification.sender,
+                  payload: n.notification.forwardPayload,
+                  watch,
+                }),
               )
-              continue
             }
-            if (n.notification.amount === 0n) continue
-            events.push(
-              eventOf({
-                tx,
-                wallet,
-                token: g.token.config,
-                amount: n.notification.amount,
-                sender: n.notification.sender,
-                payload: n.notification.forwardPayload,
-                watch,
-              }),
-            )
           }
-          if (!scanJettonWallets) continue
           for (const g of genuine) {
             const key = g.jettonWallet.toRawString()
             const r = yield* scanAccount(key, accounts[key], now)
             record(key, r)
             for (const tx of r.txs) {
               const credit = creditOf(tx)
-              // forward_ton_amount > 0: the same transfer reaches the owner as a notification, counted there.
-              if (credit === null || credit.amount === 0n || credit.forwardTonAmount > 0n) continue
+              if (credit === null || credit.amount === 0n) continue
+              // In "notifications" mode a transfer with forward_ton_amount > 0 also reaches the owner as a
+              // notification and is counted there: count it once.
+              if (source === "notifications" && credit.forwardTonAmount > 0n) continue
               events.push(
                 eventOf({
                   tx,

@@ -62,11 +62,11 @@ const watch = {
   hasMemo: (w: string, m: string) => w === OWNER && m === MEMO,
 }
 
-describe("the recorded toncenter v2 transaction through the scanner", () => {
+describe('the recorded toncenter v2 transaction through the scanner (source "notifications")', () => {
   it.scopedLive("counts when the notification comes from the genuine jetton wallet (aborted or not)", () =>
     Effect.gen(function* () {
       const server = yield* serve(FIXTURE_JETTON_WALLET)
-      const scanner = yield* makeTonScanner(network(server.url))
+      const scanner = yield* makeTonScanner(network(server.url), { source: "notifications" })
       const r = yield* scanner.scan({ cursor: null, watch, now: new Date("2024-06-21T05:00:00Z") })
       expect(r.events).toEqual([
         {
@@ -101,7 +101,7 @@ describe("the recorded toncenter v2 transaction through the scanner", () => {
     Effect.gen(function* () {
       const other = Address.parseRaw(`0:${"11".repeat(32)}`)
       const server = yield* serve(other)
-      const scanner = yield* makeTonScanner(network(server.url))
+      const scanner = yield* makeTonScanner(network(server.url), { source: "notifications" })
       const r = yield* scanner.scan({ cursor: null, watch, now: new Date("2024-06-21T05:00:00Z") })
       expect(r.events).toEqual([])
     }),
@@ -113,6 +113,7 @@ describe("the recorded toncenter v2 transaction through the scanner", () => {
       const scanner = yield* makeTonScanner(
         { ...network(server.url), startBlock: undefined },
         {
+          source: "notifications",
           newAccountLookbackSeconds: 3600,
         },
       )

@@ -10,7 +10,7 @@ import {
 } from "@inzi/core"
 import type { Address, Transaction } from "@ton/core"
 import { Effect, Exit } from "effect"
-import { makeTonScanner, type TonScannerOptions } from "../src/index.js"
+import { makeTonScanner, type TonPaymentSource, type TonScannerOptions } from "../src/index.js"
 import { FakeToncenter } from "./support/fake-toncenter.js"
 import { type JettonWorld, makeJettonWorld } from "./support/jetton-world.js"
 
@@ -54,244 +54,254 @@ const txOn = (txs: ReadonlyArray<Transaction>, account: Address) => {
 }
 const now = () => new Date()
 
-describe("TON scanner against sandbox-executed jetton transfers served like toncenter v2", () => {
-  it.scopedLive("genuine payment: observed, attributed by normalized memo, API key sent, wallet cached", () =>
-    Effect.gen(function* () {
-      const w = yield* world
-      const m = raw(w.merchant.address)
-      const txs = yield* Effect.promise(() =>
-        w.pay(w.merchant.address, 25_000_000n, { inline: "  k7p2m9qx " }),
-      )
-      const scanner = yield* makeTonScanner(networkOf(w), fast)
-      const watch = watchOf({ [m]: ["K7P2M9QX"] })
-      const r = yield* scanner.scan({ cursor: null, watch, now: now() })
-
-      expect(r.events).toHaveLength(1)
-      const e = observed(r.events)[0]!
-      const notifTx = txOn(txs, w.merchant.address)
-      expect(e).toMatchObject({
-        network: "ton-sandbox",
-        txHash: notifTx.hash().toString("hex"),
-        logIndex: 0,
-        target: { kind: "memo", wallet: m, memo: "K7P2M9QX" },
-        token: "USDT",
-        tokenContract: w.genuine.address.toString(),
-        decimals: 6,
-        amount: 25_000_000n,
-        sender: raw(w.payer.address),
-        confirmations: 1,
-        observedAt: new Date(notifTx.now * 1000),
-      })
-      expect(r.caughtUp).toBe(true)
-      expect(r.head).toBeGreaterThan(0n)
-
-      const again = yield* scanner.scan({ cursor: r.cursor, watch, now: now() })
-      expect(again.events).toEqual([])
-      expect(w.server.calls("/api/v2/runGetMethod")).toHaveLength(1)
-      expect(w.server.requests.every((q) => q.headers["x-api-key"] === "sandbox-key")).toBe(true)
-      expect(scanner.stats().rpcCalls).toBe(w.server.requests.length)
-      const jw = yield* scanner.jettonWalletOf(w.genuine.address.toString(), m)
-      expect(jw).toBe(raw((yield* Effect.promise(() => w.walletOf(w.genuine, w.merchant.address))).address))
-    }),
+/**
+ * The transaction a payment is keyed by: the merchant wallet's notification in "notifications" mode (or the
+ * jetton wallet's credit for forward_ton_amount 0), the genuine jetton wallet's credit in "jetton-wallet" mode.
+ */
+const keyTx = (
+  w: JettonWorld,
+  source: TonPaymentSource,
+  txs: ReadonlyArray<Transaction>,
+  owner: Address,
+  forwardTonAmount = 1n,
+) =>
+  Effect.promise(async () =>
+    source === "notifications" && forwardTonAmount > 0n
+      ? txOn(txs, owner)
+      : txOn(txs, (await w.walletOf(w.genuine, owner)).address),
   )
 
-  it.scopedLive("a merchant wallet stored in user-friendly form is matched and reported in that form", () =>
-    Effect.gen(function* () {
-      const w = yield* world
-      const friendly = w.merchant.address.toString({ bounceable: false })
-      yield* Effect.promise(() => w.pay(w.merchant.address, 9_000_000n, { inline: "FR1ENDLY" }))
-      const scanner = yield* makeTonScanner(networkOf(w), fast)
-      const r = yield* scanner.scan({
-        cursor: null,
-        watch: watchOf({ [friendly]: ["FR1ENDLY"] }),
-        now: now(),
-      })
-      expect(observed(r.events).map((e) => e.target)).toEqual([
-        { kind: "memo", wallet: friendly, memo: "FR1ENDLY" },
-      ])
-      expect(Object.keys(JSON.parse(r.cursor).accounts)).toContain(raw(w.merchant.address))
-    }),
-  )
+const SOURCES: ReadonlyArray<TonPaymentSource> = ["jetton-wallet", "notifications"]
 
-  it.scopedLive("fake-master attack: the same comment and amount from a fake jetton never counts", () =>
-    Effect.gen(function* () {
-      const w = yield* world
-      const m = raw(w.merchant.address)
-      const genuineJw = (yield* Effect.promise(() => w.walletOf(w.genuine, w.merchant.address))).address
-      const fakeTxs = yield* Effect.promise(() =>
-        w.payFake(w.merchant.address, 25_000_000n, { ref: "K7P2M9QX" }),
-      )
-      // The fake jetton really delivered a well-formed notification to the merchant wallet…
-      const fakeNotif = txOn(fakeTxs, w.merchant.address)
-      expect(fakeNotif.inMessage?.body.beginParse().loadUint(32)).toBe(0x7362d09c)
-      // …and so does a notification forged by hand, and a forged internal_transfer to the genuine jetton wallet
-      // (which the genuine code rejects: its transaction is aborted).
-      yield* Effect.promise(() => w.forgeNotification(w.merchant.address, 25_000_000n, "K7P2M9QX"))
-      const forged = yield* Effect.promise(() => w.forgeInternalTransfer(genuineJw, 25_000_000n, "K7P2M9QX"))
-      const forgedTx = txOn(forged, genuineJw)
-      expect(forgedTx.description.type === "generic" && forgedTx.description.aborted).toBe(true)
+for (const source of SOURCES) {
+  const opts: TonScannerOptions = { ...fast, source }
 
-      const scanner = yield* makeTonScanner(networkOf(w), fast)
-      const watch = watchOf({ [m]: ["K7P2M9QX"] })
-      const r = yield* scanner.scan({ cursor: null, watch, now: now() })
-      expect(r.events).toEqual([])
+  describe(`source "${source}": sandbox-executed jetton transfers served like toncenter v2`, () => {
+    it.scopedLive(
+      "genuine payment: observed, attributed by normalized memo, API key sent, wallet cached",
+      () =>
+        Effect.gen(function* () {
+          const w = yield* world
+          const m = raw(w.merchant.address)
+          const txs = yield* Effect.promise(() =>
+            w.pay(w.merchant.address, 25_000_000n, { inline: "  k7p2m9qx " }),
+          )
+          const scanner = yield* makeTonScanner(networkOf(w), opts)
+          const watch = watchOf({ [m]: ["K7P2M9QX"] })
+          const r = yield* scanner.scan({ cursor: null, watch, now: now() })
 
-      const txs = yield* Effect.promise(() => w.pay(w.merchant.address, 25_000_000n, { ref: "K7P2M9QX" }))
-      const r2 = yield* scanner.scan({ cursor: r.cursor, watch, now: now() })
-      expect(r2.events.map((e) => [e._tag, e.txHash])).toEqual([
-        ["PaymentObserved", txOn(txs, w.merchant.address).hash().toString("hex")],
-      ])
-    }),
-  )
+          expect(r.events).toHaveLength(1)
+          const e = observed(r.events)[0]!
+          const key = yield* keyTx(w, source, txs, w.merchant.address)
+          expect(e).toMatchObject({
+            network: "ton-sandbox",
+            txHash: key.hash().toString("hex"),
+            logIndex: 0,
+            target: { kind: "memo", wallet: m, memo: "K7P2M9QX" },
+            token: "USDT",
+            tokenContract: w.genuine.address.toString(),
+            decimals: 6,
+            amount: 25_000_000n,
+            sender: raw(w.payer.address),
+            confirmations: 1,
+            observedAt: new Date(key.now * 1000),
+          })
+          expect(r.caughtUp).toBe(true)
+          expect(r.head).toBeGreaterThan(0n)
 
-  it.scopedLive("missing comment and wrong comment are kept as unmatched transfers", () =>
-    Effect.gen(function* () {
-      const w = yield* world
-      const m = raw(w.merchant.address)
-      const noComment = yield* Effect.promise(() => w.pay(w.merchant.address, 7_000_000n, null))
-      const wrong = yield* Effect.promise(() => w.pay(w.merchant.address, 8_000_000n, { ref: "nope1234" }))
-      const scanner = yield* makeTonScanner(networkOf(w), fast)
-      const r = yield* scanner.scan({ cursor: null, watch: watchOf({ [m]: ["K7P2M9QX"] }), now: now() })
-      expect(observed(r.events)).toEqual([])
-      expect(
-        unmatched(r.events).map((e) => [e.txHash, e.amount, e.memo, e.reason, e.wallet, e.sender]),
-      ).toEqual([
-        [
-          txOn(noComment, w.merchant.address).hash().toString("hex"),
-          7_000_000n,
-          null,
-          "missing comment",
-          m,
-          raw(w.payer.address),
-        ],
-        [
-          txOn(wrong, w.merchant.address).hash().toString("hex"),
-          8_000_000n,
-          "nope1234",
-          "unknown comment",
-          m,
-          raw(w.payer.address),
-        ],
-      ])
-    }),
-  )
+          const again = yield* scanner.scan({ cursor: r.cursor, watch, now: now() })
+          expect(again.events).toEqual([])
+          expect(w.server.calls("/api/v2/runGetMethod")).toHaveLength(1)
+          expect(w.server.requests.every((q) => q.headers["x-api-key"] === "sandbox-key")).toBe(true)
+          expect(scanner.stats().rpcCalls).toBe(w.server.requests.length)
+          const jw = yield* scanner.jettonWalletOf(w.genuine.address.toString(), m)
+          expect(jw).toBe(
+            raw((yield* Effect.promise(() => w.walletOf(w.genuine, w.merchant.address))).address),
+          )
+        }),
+    )
 
-  it.scopedLive("top-up: two payments with the same memo are two payments", () =>
-    Effect.gen(function* () {
-      const w = yield* world
-      const m = raw(w.merchant.address)
-      yield* Effect.promise(() => w.pay(w.merchant.address, 10_000_000n, { inline: "TOPUP777" }))
-      const scanner = yield* makeTonScanner(networkOf(w), fast)
-      const watch = watchOf({ [m]: ["TOPUP777"] })
-      const first = yield* scanner.scan({ cursor: null, watch, now: now() })
-      yield* Effect.promise(() => w.pay(w.merchant.address, 15_000_000n, { ref: "topup777" }))
-      const second = yield* scanner.scan({ cursor: first.cursor, watch, now: now() })
-      const all = observed([...first.events, ...second.events])
-      expect(all.map((e) => e.amount)).toEqual([10_000_000n, 15_000_000n])
-      expect(new Set(all.map((e) => e.txHash)).size).toBe(2)
-      expect(all.every((e) => e.target.kind === "memo" && e.target.memo === "TOPUP777")).toBe(true)
-    }),
-  )
+    it.scopedLive("a merchant wallet stored in user-friendly form is matched and reported in that form", () =>
+      Effect.gen(function* () {
+        const w = yield* world
+        const friendly = w.merchant.address.toString({ bounceable: false })
+        yield* Effect.promise(() => w.pay(w.merchant.address, 9_000_000n, { inline: "FR1ENDLY" }))
+        const scanner = yield* makeTonScanner(networkOf(w), opts)
+        const r = yield* scanner.scan({
+          cursor: null,
+          watch: watchOf({ [friendly]: ["FR1ENDLY"] }),
+          now: now(),
+        })
+        expect(observed(r.events).map((e) => e.target)).toEqual([
+          { kind: "memo", wallet: friendly, memo: "FR1ENDLY" },
+        ])
+      }),
+    )
 
-  it.scopedLive(
-    "forward_ton_amount 0: seen on the merchant's jetton wallet, and nothing is counted twice",
-    () =>
+    it.scopedLive("fake-master attack: the same comment and amount from a fake jetton never counts", () =>
       Effect.gen(function* () {
         const w = yield* world
         const m = raw(w.merchant.address)
         const genuineJw = (yield* Effect.promise(() => w.walletOf(w.genuine, w.merchant.address))).address
+        const fakeTxs = yield* Effect.promise(() =>
+          w.payFake(w.merchant.address, 25_000_000n, { ref: "K7P2M9QX" }),
+        )
+        // The fake jetton really delivered a well-formed notification to the merchant wallet…
+        const fakeNotif = txOn(fakeTxs, w.merchant.address)
+        expect(fakeNotif.inMessage?.body.beginParse().loadUint(32)).toBe(0x7362d09c)
+        // …and so does a notification forged by hand, and a forged internal_transfer to the genuine jetton
+        // wallet (which the genuine code rejects: its transaction is aborted).
+        yield* Effect.promise(() => w.forgeNotification(w.merchant.address, 25_000_000n, "K7P2M9QX"))
+        const forged = yield* Effect.promise(() =>
+          w.forgeInternalTransfer(genuineJw, 25_000_000n, "K7P2M9QX"),
+        )
+        const forgedTx = txOn(forged, genuineJw)
+        expect(forgedTx.description.type === "generic" && forgedTx.description.aborted).toBe(true)
+
+        const scanner = yield* makeTonScanner(networkOf(w), opts)
+        const watch = watchOf({ [m]: ["K7P2M9QX"] })
+        const r = yield* scanner.scan({ cursor: null, watch, now: now() })
+        expect(r.events).toEqual([])
+
+        const txs = yield* Effect.promise(() => w.pay(w.merchant.address, 25_000_000n, { ref: "K7P2M9QX" }))
+        const r2 = yield* scanner.scan({ cursor: r.cursor, watch, now: now() })
+        const key = yield* keyTx(w, source, txs, w.merchant.address)
+        expect(r2.events.map((e) => [e._tag, e.txHash])).toEqual([
+          ["PaymentObserved", key.hash().toString("hex")],
+        ])
+      }),
+    )
+
+    it.scopedLive("missing comment and wrong comment are kept as unmatched transfers", () =>
+      Effect.gen(function* () {
+        const w = yield* world
+        const m = raw(w.merchant.address)
+        const noComment = yield* Effect.promise(() => w.pay(w.merchant.address, 7_000_000n, null))
+        const wrong = yield* Effect.promise(() => w.pay(w.merchant.address, 8_000_000n, { ref: "nope1234" }))
+        const scanner = yield* makeTonScanner(networkOf(w), opts)
+        const r = yield* scanner.scan({ cursor: null, watch: watchOf({ [m]: ["K7P2M9QX"] }), now: now() })
+        const k1 = yield* keyTx(w, source, noComment, w.merchant.address)
+        const k2 = yield* keyTx(w, source, wrong, w.merchant.address)
+        expect(observed(r.events)).toEqual([])
+        expect(
+          unmatched(r.events).map((e) => [e.txHash, e.amount, e.memo, e.reason, e.wallet, e.sender]),
+        ).toEqual([
+          [k1.hash().toString("hex"), 7_000_000n, null, "missing comment", m, raw(w.payer.address)],
+          [k2.hash().toString("hex"), 8_000_000n, "nope1234", "unknown comment", m, raw(w.payer.address)],
+        ])
+      }),
+    )
+
+    it.scopedLive("top-up: two payments with the same memo are two payments", () =>
+      Effect.gen(function* () {
+        const w = yield* world
+        const m = raw(w.merchant.address)
+        yield* Effect.promise(() => w.pay(w.merchant.address, 10_000_000n, { inline: "TOPUP777" }))
+        const scanner = yield* makeTonScanner(networkOf(w), opts)
+        const watch = watchOf({ [m]: ["TOPUP777"] })
+        const first = yield* scanner.scan({ cursor: null, watch, now: now() })
+        yield* Effect.promise(() => w.pay(w.merchant.address, 15_000_000n, { ref: "topup777" }))
+        const second = yield* scanner.scan({ cursor: first.cursor, watch, now: now() })
+        const all = observed([...first.events, ...second.events])
+        expect(all.map((e) => e.amount)).toEqual([10_000_000n, 15_000_000n])
+        expect(new Set(all.map((e) => e.txHash)).size).toBe(2)
+        expect(all.every((e) => e.target.kind === "memo" && e.target.memo === "TOPUP777")).toBe(true)
+      }),
+    )
+
+    it.scopedLive("forward_ton_amount 0 (no notification) is seen too, and nothing is counted twice", () =>
+      Effect.gen(function* () {
+        const w = yield* world
+        const m = raw(w.merchant.address)
         const silent = yield* Effect.promise(() =>
           w.pay(w.merchant.address, 3_000_000n, { ref: "ZERO0001" }, 0n),
         )
         expect(silent.some((t) => t.inMessage?.body.beginParse().preloadUint(32) === 0x7362d09c)).toBe(false)
-        yield* Effect.promise(() => w.pay(w.merchant.address, 4_000_000n, { ref: "ZERO0001" }, 1n))
-        const scanner = yield* makeTonScanner(networkOf(w), fast)
+        const loud = yield* Effect.promise(() =>
+          w.pay(w.merchant.address, 4_000_000n, { ref: "ZERO0001" }, 1n),
+        )
+        const scanner = yield* makeTonScanner(networkOf(w), opts)
         const r = yield* scanner.scan({ cursor: null, watch: watchOf({ [m]: ["ZERO0001"] }), now: now() })
-        const hashes = observed(r.events).map((e) => [e.amount, e.txHash])
-        expect(hashes).toEqual(
-          expect.arrayContaining([
-            [4_000_000n, txOn(w.published.slice(-10), w.merchant.address).hash().toString("hex")],
-            [3_000_000n, txOn(silent, genuineJw).hash().toString("hex")],
-          ]),
+        const k0 = yield* keyTx(w, source, silent, w.merchant.address, 0n)
+        const k1 = yield* keyTx(w, source, loud, w.merchant.address, 1n)
+        expect(new Set(observed(r.events).map((e) => `${e.amount}@${e.txHash}`))).toEqual(
+          new Set([`3000000@${k0.hash().toString("hex")}`, `4000000@${k1.hash().toString("hex")}`]),
         )
         expect(r.events).toHaveLength(2)
-
-        const off = yield* makeTonScanner(networkOf(w), { ...fast, scanJettonWallets: false })
-        const r2 = yield* off.scan({ cursor: null, watch: watchOf({ [m]: ["ZERO0001"] }), now: now() })
-        expect(observed(r2.events).map((e) => e.amount)).toEqual([4_000_000n])
       }),
-  )
+    )
 
-  it.scopedLive("a payment to a never-deployed merchant wallet: the aborted notification still counts", () =>
-    Effect.gen(function* () {
-      const w = yield* world
-      const cold = raw(w.coldMerchant)
-      const txs = yield* Effect.promise(() => w.pay(w.coldMerchant, 12_000_000n, { ref: "C0LDWALL" }))
-      const notif = txOn(txs, w.coldMerchant)
-      expect(notif.description.type === "generic" && notif.description.aborted).toBe(true)
-      const scanner = yield* makeTonScanner(networkOf(w), fast)
-      const r = yield* scanner.scan({ cursor: null, watch: watchOf({ [cold]: ["C0LDWALL"] }), now: now() })
-      expect(observed(r.events).map((e) => [e.txHash, e.amount])).toEqual([
-        [notif.hash().toString("hex"), 12_000_000n],
-      ])
-    }),
-  )
-})
-
-describe("paging, restarts and a rate-limited toncenter", () => {
-  it.scopedLive(
-    "pages with lt/hash, resumes from the persisted cursor after a restart: no gap, no duplicate",
-    () =>
+    it.scopedLive("a payment to a never-deployed merchant wallet (aborted notification) counts", () =>
       Effect.gen(function* () {
         const w = yield* world
-        const m = raw(w.merchant.address)
-        const memos = [
-          "PAGE0001",
-          "PAGE0002",
-          "PAGE0003",
-          "PAGE0004",
-          "PAGE0005",
-          "PAGE0006",
-          "PAGE0007",
-          "PAGE0008",
-        ]
-        const watch = watchOf({ [m]: memos })
-        const expected: Array<string> = []
-        const pay = (i: number) =>
-          Effect.promise(async () => {
-            const txs = await w.pay(w.merchant.address, BigInt(1_000_000 * (i + 1)), { ref: memos[i]! })
-            expected.push(txOn(txs, w.merchant.address).hash().toString("hex"))
-          })
-        for (let i = 0; i < 5; i++) yield* pay(i)
-
-        const options = { ...fast, pageSize: 2, maxPagesPerAccount: 2 }
-        let scanner = yield* makeTonScanner(networkOf(w), options)
-        let cursor: string | null = null
-        const seen: Array<ChainEvent> = []
-        const caughtUpFlags: Array<boolean> = []
-        for (let round = 0; round < 12; round++) {
-          const r: ScanResult = yield* scanner.scan({ cursor, watch, now: now() })
-          seen.push(...r.events)
-          caughtUpFlags.push(r.caughtUp)
-          cursor = r.cursor // persisted with the events, in one transaction, by the worker
-          if (round === 0) for (let i = 5; i < 8; i++) yield* pay(i) // arrive while the scanner is catching up
-          if (round === 1) scanner = yield* makeTonScanner(networkOf(w), options) // restart: only the cursor survives
-        }
-        expect(caughtUpFlags[0]).toBe(false)
-        expect(caughtUpFlags.at(-1)).toBe(true)
-        const hashes = observed(seen).map((e) => e.txHash)
-        expect(seen).toHaveLength(8)
-        expect(new Set(hashes)).toEqual(new Set(expected))
-        expect(observed(seen).reduce((s, e) => s + e.amount, 0n)).toBe(36_000_000n)
-        expect(
-          w.server.calls("/api/v2/getTransactions").some((q) => q.query.get("lt") && q.query.get("hash")),
-        ).toBe(true)
-        expect(w.server.calls("/api/v2/getTransactions").every((q) => q.query.get("limit") === "2")).toBe(
-          true,
-        )
+        const cold = raw(w.coldMerchant)
+        const txs = yield* Effect.promise(() => w.pay(w.coldMerchant, 12_000_000n, { ref: "C0LDWALL" }))
+        const notif = txOn(txs, w.coldMerchant)
+        expect(notif.description.type === "generic" && notif.description.aborted).toBe(true)
+        const scanner = yield* makeTonScanner(networkOf(w), opts)
+        const r = yield* scanner.scan({ cursor: null, watch: watchOf({ [cold]: ["C0LDWALL"] }), now: now() })
+        const key = yield* keyTx(w, source, txs, w.coldMerchant)
+        expect(observed(r.events).map((e) => [e.txHash, e.amount])).toEqual([
+          [key.hash().toString("hex"), 12_000_000n],
+        ])
       }),
-  )
+    )
 
+    it.scopedLive(
+      "pages with lt/hash, resumes from the persisted cursor after a restart: no gap, no duplicate",
+      () =>
+        Effect.gen(function* () {
+          const w = yield* world
+          const m = raw(w.merchant.address)
+          const memos = [
+            "PAGE0001",
+            "PAGE0002",
+            "PAGE0003",
+            "PAGE0004",
+            "PAGE0005",
+            "PAGE0006",
+            "PAGE0007",
+            "PAGE0008",
+          ]
+          const watch = watchOf({ [m]: memos })
+          const expected: Array<string> = []
+          const pay = (i: number) =>
+            Effect.gen(function* () {
+              const txs = yield* Effect.promise(() =>
+                w.pay(w.merchant.address, BigInt(1_000_000 * (i + 1)), { ref: memos[i]! }),
+              )
+              expected.push((yield* keyTx(w, source, txs, w.merchant.address)).hash().toString("hex"))
+            })
+          for (let i = 0; i < 5; i++) yield* pay(i)
+
+          const options = { ...opts, pageSize: 2, maxPagesPerAccount: 2 }
+          let scanner = yield* makeTonScanner(networkOf(w), options)
+          let cursor: string | null = null
+          const seen: Array<ChainEvent> = []
+          const caughtUpFlags: Array<boolean> = []
+          for (let round = 0; round < 12; round++) {
+            const r: ScanResult = yield* scanner.scan({ cursor, watch, now: now() })
+            seen.push(...r.events)
+            caughtUpFlags.push(r.caughtUp)
+            cursor = r.cursor // persisted with the events, in one transaction, by the worker
+            if (round === 0) for (let i = 5; i < 8; i++) yield* pay(i) // arrive while the scanner is catching up
+            if (round === 1) scanner = yield* makeTonScanner(networkOf(w), options) // restart: only the cursor survives
+          }
+          expect(caughtUpFlags[0]).toBe(false)
+          expect(caughtUpFlags.at(-1)).toBe(true)
+          const hashes = observed(seen).map((e) => e.txHash)
+          expect(seen).toHaveLength(8)
+          expect(new Set(hashes)).toEqual(new Set(expected))
+          expect(observed(seen).reduce((s, e) => s + e.amount, 0n)).toBe(36_000_000n)
+          const pages = w.server.calls("/api/v2/getTransactions")
+          expect(pages.some((q) => q.query.get("lt") && q.query.get("hash"))).toBe(true)
+          expect(pages.every((q) => q.query.get("limit") === "2")).toBe(true)
+        }),
+    )
+  })
+}
+
+describe("a rate-limited, lagging or failing toncenter; errors; verify; recheck", () => {
   it.scopedLive(
     "a 429 storm is ridden out with backoff and Retry-After; a longer one fails retryably, losing nothing",
     () =>
@@ -330,7 +340,11 @@ describe("paging, restarts and a rate-limited toncenter", () => {
   it.scopedLive("minIntervalMs paces requests under toncenter's per-key rate", () =>
     Effect.gen(function* () {
       const w = yield* world
-      const scanner = yield* makeTonScanner(networkOf(w), { ...fast, minIntervalMs: 150 })
+      const scanner = yield* makeTonScanner(networkOf(w), {
+        ...fast,
+        source: "notifications",
+        minIntervalMs: 150,
+      })
       const t0 = Date.now()
       yield* scanner.scan({ cursor: null, watch: watchOf({ [raw(w.merchant.address)]: [] }), now: now() })
       // get_wallet_address, the merchant wallet, its jetton wallet: three requests, two gaps.
