@@ -185,6 +185,18 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntrie
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) }
 
+/**
+ * The migrator, with its bookkeeping tables pinned to the connection's current schema: left unpinned, kysely
+ * finds a `kysely_migration` table in *any* schema of the database (another test run's) and skips creating
+ * its own.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any database type
+const migratorFor = async (db: Kysely<any>): Promise<Migrator> => {
+  const r = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db)
+  const schema = r.rows[0]?.schema ?? "public"
+  return new Migrator({ db, provider, migrationTableSchema: schema })
+}
+
 export interface MigrateResult {
   /** Names of the migrations applied by this call (empty when already up to date). */
   readonly applied: ReadonlyArray<string>
@@ -199,7 +211,7 @@ export interface MigrateResult {
  */
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any database type
 export const migrate = async (db: Kysely<any>): Promise<MigrateResult> => {
-  const migrator = new Migrator({ db, provider })
+  const migrator = await migratorFor(db)
   const { error, results } = await migrator.migrateToLatest()
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName
@@ -213,7 +225,7 @@ export const migrate = async (db: Kysely<any>): Promise<MigrateResult> => {
 /** True when every known migration has been applied (for `/readyz`). */
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any database type
 export const migrationsApplied = async (db: Kysely<any>): Promise<boolean> => {
-  const migrator = new Migrator({ db, provider })
+  const migrator = await migratorFor(db)
   const all = await migrator.getMigrations()
   return all.every((m) => m.executedAt !== undefined)
 }

@@ -1,6 +1,6 @@
 import { Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { dropSchema, MIGRATIONS, makeDatabase, makeStores, migrate } from "../src/index.js"
+import { dropSchema, MIGRATIONS, makeDatabase, makeStores, migrate, migrationsApplied } from "../src/index.js"
 import { storeContract } from "./contract.js"
 
 const url = process.env.TEST_DATABASE_URL
@@ -52,6 +52,24 @@ if (url === undefined || url === "") {
         expect([...ra.applied, ...rb.applied]).toEqual(Object.keys(MIGRATIONS))
       } finally {
         await dropSchema(a.db, schema)
+        await a.close()
+        await b.close()
+      }
+    })
+
+    it("migrates a new schema while another schema of the database is already migrated", async () => {
+      const first = schemaName("first")
+      const second = schemaName("second")
+      const a = await makeDatabase({ databaseUrl: url, schema: first })
+      const b = await makeDatabase({ databaseUrl: url, schema: second })
+      try {
+        await migrate(a.db)
+        expect((await migrate(b.db)).applied).toEqual(Object.keys(MIGRATIONS))
+        expect(await migrationsApplied(b.db)).toBe(true)
+        await b.db.selectFrom("checkouts").select("id").execute()
+      } finally {
+        await dropSchema(a.db, first)
+        await dropSchema(a.db, second)
         await a.close()
         await b.close()
       }
