@@ -1,7 +1,8 @@
 /**
  * An in-memory `Outbox` for the dispatcher tests, honouring the port's claim semantics: a claim takes due
  * events (pending and `nextAttemptAt <= now`, or delivering with an expired lease) oldest-due first, and
- * holds them for `leaseMs`; an attempt or release only changes the event while the caller still holds it.
+ * holds them for `leaseMs`; a failed attempt or a release only changes the event while the caller still holds
+ * it, a success always counts.
  * (The Postgres adapter implements the same port with `FOR UPDATE SKIP LOCKED`.)
  */
 import {
@@ -136,8 +137,8 @@ export const makeInMemoryOutbox = () => {
         const e = events.get(attempt.eventId)
         if (e === undefined) return
         attempts.get(e.eventId)!.push(attempt)
-        // An attempt by a dispatcher that lost its claim is logged but does not move the event.
-        if (e.status !== "delivering" || e.lockedBy !== worker) return
+        // As in the Postgres adapter: a success always counts; a failure only from the lease holder.
+        if (e.status !== "delivering" || (!attempt.ok && e.lockedBy !== worker)) return
         e.attempts++
         e.lastError = attempt.error
         e.lockedBy = null

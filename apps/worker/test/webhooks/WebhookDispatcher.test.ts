@@ -461,28 +461,46 @@ describe("several dispatchers on one outbox", () => {
 })
 
 describe("InMemoryOutbox (the test double honours claim/lease semantics)", () => {
-  it.effect("claims are exclusive until the lease ends; a stale holder cannot move the event", () =>
-    Effect.gen(function* () {
-      const ob = makeInMemoryOutbox()
-      const e = ob.add({ url: "http://example.test/", createdAt: new Date(T0) })
-      const now = new Date(T0)
-      const a = yield* ob.service.claimDue({ worker: "a", now, limit: 10, leaseMs: 1000 })
-      const b = yield* ob.service.claimDue({ worker: "b", now, limit: 10, leaseMs: 1000 })
-      expect(a.map((d) => d.eventId)).toEqual([e.eventId])
-      expect(b).toEqual([])
-      const later = new Date(T0 + 1000)
-      const b2 = yield* ob.service.claimDue({ worker: "b", now: later, limit: 10, leaseMs: 1000 })
-      expect(b2.map((d) => d.eventId)).toEqual([e.eventId])
-      yield* ob.service.recordAttempt({
-        attempt: { eventId: e.eventId, at: later, statusCode: 200, latencyMs: 1, error: null, ok: true },
-        worker: "a",
-        nextAttemptAt: null,
-      })
-      expect(ob.events.get(e.eventId)!.status).toBe("delivering")
-      yield* ob.service.release(e.eventId, "a")
-      expect(ob.events.get(e.eventId)!.lockedBy).toBe("b")
-      yield* ob.service.release(e.eventId, "b")
-      expect(ob.events.get(e.eventId)!.status).toBe("pending")
-    }),
+  it.effect(
+    "claims are exclusive until the lease ends; a stale holder's failure does not move the event, a success does",
+    () =>
+      Effect.gen(function* () {
+        const ob = makeInMemoryOutbox()
+        const e = ob.add({ url: "http://example.test/", createdAt: new Date(T0) })
+        const now = new Date(T0)
+        const a = yield* ob.service.claimDue({ worker: "a", now, limit: 10, leaseMs: 1000 })
+        const b = yield* ob.service.claimDue({ worker: "b", now, limit: 10, leaseMs: 1000 })
+        expect(a.map((d) => d.eventId)).toEqual([e.eventId])
+        expect(b).toEqual([])
+        const later = new Date(T0 + 1000)
+        const b2 = yield* ob.service.claimDue({ worker: "b", now: later, limit: 10, leaseMs: 1000 })
+        expect(b2.map((d) => d.eventId)).toEqual([e.eventId])
+        // A's late failure does not move the event (B holds it), nor does A's release.
+        yield* ob.service.recordAttempt({
+          attempt: {
+            eventId: e.eventId,
+            at: later,
+            statusCode: 500,
+            latencyMs: 1,
+            error: "HTTP 500",
+            ok: false,
+          },
+          worker: "a",
+          nextAttemptAt: new Date(T0 + 60_000),
+        })
+        yield* ob.service.release(e.eventId, "a")
+        expect(ob.events.get(e.eventId)).toMatchObject({ status: "delivering", lockedBy: "b", attempts: 0 })
+        yield* ob.service.release(e.eventId, "b")
+        expect(ob.events.get(e.eventId)!.status).toBe("pending")
+        // A success always counts, even from a dispatcher that lost the lease.
+        yield* ob.service.claimDue({ worker: "b", now: later, limit: 10, leaseMs: 1000 })
+        yield* ob.service.recordAttempt({
+          attempt: { eventId: e.eventId, at: later, statusCode: 200, latencyMs: 1, error: null, ok: true },
+          worker: "a",
+          nextAttemptAt: null,
+        })
+        expect(ob.events.get(e.eventId)).toMatchObject({ status: "delivered", attempts: 1 })
+        expect(ob.attempts.get(e.eventId)).toHaveLength(2)
+      }),
   )
 })
