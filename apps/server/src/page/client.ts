@@ -93,7 +93,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     box.setAttribute("data-status", status);
     var text = "", extra = "";
     if (status === "pending") text = m.statusPending;
-    else if (status === "processing") text = fmt(m.statusProcessing, { x: s.confirmations, n: s.confirmations_required });
+    else if (status === "processing") text = fmt(m.statusProcessing, { x: s.confirmations || 0, n: s.confirmations_required || d.confirmationsRequired });
     else if (status === "completed") text = m.statusCompleted;
     else if (status === "expired") text = m.statusExpired;
     else if (status === "underpaid" && lateUnderpaid) text = fmt(m.expiredUnderpaid, { paid: s.amount_paid, amount: d.amount, merchant: d.merchant });
@@ -107,8 +107,11 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     ex.hidden = extra === "";
     var conf = $("conf");
     conf.hidden = status !== "processing";
-    conf.max = Math.max(1, s.confirmations_required || 1);
+    conf.max = Math.max(1, s.confirmations_required || d.confirmationsRequired || 1);
     conf.value = Math.min(s.confirmations || 0, conf.max);
+    /* The deadline matters only while something is to be paid. */
+    var timer = $("timer");
+    if (timer) timer.hidden = !(status === "pending" || (status === "underpaid" && !lateUnderpaid));
     var pay = $("pay");
     var payable = (status === "pending" || status === "underpaid") && !isExpired();
     if (pay) {

@@ -28,6 +28,7 @@ export interface Messages {
   readonly expiredUnderpaid: string
   readonly chooseNetwork: string
   readonly sendExactly: string
+  readonly remainingOf: string
   readonly depositAddress: string
   readonly comment: string
   readonly commentRequired: string
@@ -67,6 +68,7 @@ const en: Messages = {
     "This checkout expired before it was fully paid ({paid} USD of {amount} USD received). Please contact {merchant}.",
   chooseNetwork: "Network and token",
   sendExactly: "Send exactly",
+  remainingOf: "Remaining of {total} {token} in total.",
   depositAddress: "To this address",
   comment: "Comment (memo)",
   commentRequired:
@@ -108,6 +110,7 @@ const es: Messages = {
     "Este pago venció antes de completarse (recibidos {paid} USD de {amount} USD). Contacte con {merchant}.",
   chooseNetwork: "Red y token",
   sendExactly: "Envíe exactamente",
+  remainingOf: "Resto de un total de {total} {token}.",
   depositAddress: "A esta dirección",
   comment: "Comentario (memo)",
   commentRequired:
@@ -149,6 +152,7 @@ const ru: Messages = {
     "Срок оплаты истёк до полной оплаты (получено {paid} USD из {amount} USD). Свяжитесь с {merchant}.",
   chooseNetwork: "Сеть и токен",
   sendExactly: "Отправьте ровно",
+  remainingOf: "Остаток от общей суммы {total} {token}.",
   depositAddress: "На этот адрес",
   comment: "Комментарий (memo)",
   commentRequired:
@@ -189,6 +193,7 @@ const zh: Messages = {
   expiredUnderpaid: "此付款在付清前已过期（已收到 {paid} USD，共 {amount} USD）。请联系 {merchant}。",
   chooseNetwork: "网络和代币",
   sendExactly: "请准确发送",
+  remainingOf: "总额 {total} {token} 中的剩余部分。",
   depositAddress: "到此地址",
   comment: "备注（memo）",
   commentRequired: "备注为必填项。请在钱包的备注栏中填写，否则付款无法与此订单匹配，可能会丢失。",

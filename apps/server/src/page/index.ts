@@ -1,7 +1,28 @@
 /**
- * The hosted checkout page (`GET /p/{token}`): pure rendering, no I/O. The server maps a checkout to a
- * {@link PageView}, picks the locale from `Accept-Language`, generates a nonce and sends
- * `renderCheckoutPage(...)` with `pageSecurityHeaders(nonce)`.
+ * The hosted checkout page (`GET /p/{token}`): pure rendering, no I/O, no Effect. Wiring, for the server:
+ *
+ * ```ts
+ * const nonce = generateNonce()
+ * const locale = pickLocale(request.headers["accept-language"])
+ * // found:   200, renderCheckoutPage(view, { locale, nonce, publicUrl: config.publicUrl })
+ * // unknown: 404, renderNotFoundPage(locale)
+ * // both with { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE }
+ * ```
+ *
+ * Mapping the API checkout object to a {@link PageView}:
+ * - `amount`, `amount_paid`, `status`, `description`, `redirect_url`, `expires_at` as they are;
+ *   `merchantName` from the merchant; `statusUrl` = `/p/<token>/status` (same origin: the CSP only
+ *   allows `connect-src 'self'`, so keep it relative).
+ * - each `payment_options[i]` → `{ network, token: crypto_currency, address, memo, uri,
+ *   amountDue: amount_crypto }` (API.md: it is what is still due once underpaid), plus `amountCrypto`
+ *   (the full amount in token units), `networkLabel` ("Tron (TRC-20)") and `confirmationsRequired`
+ *   from the network config.
+ * - `confirmations` of the latest detected payment while `processing` (0 otherwise), and optionally
+ *   `confirmationsRequired` for it.
+ *
+ * The page's script polls `statusUrl` and expects {@link PageStatusJson}: `status`, `amount_paid`,
+ * `confirmations`, `confirmations_required`, `expires_at`, optionally `amount_due` (USD). When what is due
+ * changes (an underpayment, a top-up) it reloads once, so amounts and QR codes come from the server.
  */
 export { escapeHtml, isHttpUrl, jsonForScript } from "./escape.js"
 export { generateNonce, PAGE_CONTENT_TYPE, PAGE_STYLE_HASH, pageSecurityHeaders } from "./headers.js"

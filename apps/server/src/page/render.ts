@@ -119,7 +119,11 @@ const renderPanel = (o: PageOption, i: number, m: Messages): string => {
     `<div class="panel" id="panel-${i}" role="group" aria-label="${h(title)}" data-network="${h(o.network)}">` +
     `<div class="field"><p class="label" id="amount-l-${i}">${h(m.sendExactly)}</p>` +
     `<div class="value"><code class="big"><span id="amount-${i}">${h(o.amountDue)}</span>` +
-    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m)}</div></div>` +
+    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m)}</div>` +
+    (o.amountDue !== o.amountCrypto
+      ? `<p class="label remaining">${h(format(m.remainingOf, { total: o.amountCrypto, token: o.token }))}</p>`
+      : "") +
+    `</div>` +
     `<div class="field"><p class="label" id="address-l-${i}">${h(m.depositAddress)}</p>` +
     `<div class="value"><code id="address-${i}">${h(o.address)}</code>` +
     `${copyButton(`address-${i}`, m.copyAddress, m)}</div></div>` +
@@ -204,7 +208,8 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     (view.description ? `<p class="desc" id="description">${h(view.description)}</p>` : "") +
     `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span>${h(view.amount)} <small>USD</small></p>` +
     (live
-      ? `<div class="timer"><span class="label" id="countdown-l">${h(m.timeLeft)}</span>` +
+      ? `<div class="timer" id="timer"${view.status === "processing" ? " hidden" : ""}>` +
+        `<span class="label" id="countdown-l">${h(m.timeLeft)}</span>` +
         `<time class="countdown" id="countdown" datetime="${h(expires.toISOString())}">` +
         `${h(countdownText(msLeft, m))}</time>` +
         `<span class="label">${h(format(m.payBefore, { time: utcDeadline(expires, now) }))}</span></div>`

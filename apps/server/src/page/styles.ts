@@ -53,6 +53,7 @@ border:1px solid var(--line);border-radius:999px;cursor:pointer;font-weight:600;
 @supports not selector(:has(*)){.tab input{position:static;width:auto;height:auto;opacity:1;margin-right:6px}}
 .field{margin-top:16px}
 .field>.label{margin-bottom:4px}
+.field>.remaining{margin:4px 0 0}
 .value{display:flex;gap:8px;align-items:stretch}
 .value code{flex:1;min-width:0;display:flex;align-items:center;padding:10px 12px;border-radius:8px;
 background:var(--code);font:15px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;

@@ -65,6 +65,7 @@ describe("live status in Chromium", () => {
         await page.evaluate('[document.querySelector("#conf").value, document.querySelector("#conf").max]'),
       ).toEqual([3, 19])
       expect(await page.locator("#pay").isVisible()).toBe(false) // nothing more to pay meanwhile
+      expect(await page.locator("#timer").isVisible()).toBe(false) // nor a deadline
       expect(await page.getByRole("status").getAttribute("aria-live")).toBe("polite")
 
       script(server, { confirmations: 17 })
@@ -189,6 +190,7 @@ describe("live status in Chromium", () => {
       script(server, { status: "pending", confirmations: 0 })
       await expect.poll(() => statusText(page), POLL).toBe("Waiting for your payment…")
       expect(await page.locator("#pay").isVisible()).toBe(true)
+      expect(await page.locator("#timer").isVisible()).toBe(true)
     } finally {
       await context.close()
     }

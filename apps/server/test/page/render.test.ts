@@ -77,6 +77,7 @@ describe("renderCheckoutPage", () => {
     expect(html).toContain("Payment detected. Waiting for confirmations: 4/19")
     expect(html).toMatch(/<progress id="conf" max="19" value="4" aria-label="Confirmations"><\/progress>/)
     expect(html).toContain('<section class="card pay" id="pay" aria-labelledby="pay-h" hidden>')
+    expect(html).toContain('<div class="timer" id="timer" hidden>')
     expect(html).toContain('<noscript><meta http-equiv="refresh" content="15"></noscript>')
     // N falls back to the selected option's requirement
     expect(render({ status: "processing", confirmations: 1 }, { selectedOption: 1 })).toContain(
@@ -91,6 +92,8 @@ describe("renderCheckoutPage", () => {
     expect(html).toContain("Partly paid: 10.00 USD of 25.00 USD received.")
     expect(html).toContain("Still due: 15.00 USD. Send the rest to the same address.")
     expect(html).toContain('<span id="amount-0">15.000000</span>')
+    expect(html).toContain("Remaining of 25.000000 USDT in total.")
+    expect(render()).not.toContain('class="label remaining"')
     expect(html).toContain(view.options[1]!.address)
     expect(html).not.toMatch(/id="pay"[^>]*hidden/)
     expect(amountDueUsd(sampleView({ amount: "25.00", amountPaid: "24.99" }))).toBe("0.01")
