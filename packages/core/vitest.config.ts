@@ -3,5 +3,15 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   resolve: { conditions: ["@inzi/source"] },
   ssr: { resolve: { conditions: ["@inzi/source"] } },
-  test: { include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      reporter: ["text-summary", "text"],
+      thresholds: { lines: 95 },
+    },
+  },
 })

@@ -1,0 +1,106 @@
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
+const script = join(repo, "tooling/scripts/check-boundaries.mjs")
+
+const check = (root: string) => {
+  const r = spawnSync(process.execPath, [script, "--root", root], { encoding: "utf8" })
+  return { code: r.status, out: `${r.stdout}${r.stderr}` }
+}
+
+/** Writes a tiny monorepo: core, two adapters, with the given extra files. */
+const tree = (files: Record<string, string>): string => {
+  const root = mkdtempSync(join(tmpdir(), "inzi-boundaries-"))
+  const base: Record<string, string> = {
+    "packages/core/package.json": JSON.stringify({ name: "@inzi/core", dependencies: { effect: "3.22.4" } }),
+    "packages/core/src/index.ts":
+      'import { Effect } from "effect"\nimport { sha256 } from "@noble/hashes/sha2.js"\nimport { x } from "./x.js"\n',
+    "packages/adapter-a/package.json": JSON.stringify({
+      name: "@inzi/adapter-a",
+      dependencies: { "@inzi/core": "workspace:*" },
+    }),
+    "packages/adapter-a/src/index.ts": 'import { CheckoutStore } from "@inzi/core"\n',
+    "packages/adapter-b/package.json": JSON.stringify({
+      name: "@inzi/adapter-b",
+      dependencies: { "@inzi/core": "workspace:*" },
+    }),
+    "packages/adapter-b/src/index.ts": 'import { Ids } from "@inzi/core"\n',
+  }
+  for (const [p, text] of Object.entries({ ...base, ...files })) {
+    mkdirSync(dirname(join(root, p)), { recursive: true })
+    writeFileSync(join(root, p), text)
+  }
+  return root
+}
+
+describe("boundary check (tooling/scripts/check-boundaries.mjs)", () => {
+  const roots: Array<string> = []
+  const make = (files: Record<string, string>) => {
+    const r = tree(files)
+    roots.push(r)
+    return r
+  }
+  afterAll(() => {
+    for (const root of roots) rmSync(root, { recursive: true, force: true })
+  })
+
+  it("passes on a clean tree", () => {
+    const r = check(make({}))
+    expect(r.out).toContain("boundary check passed")
+    expect(r.code).toBe(0)
+  })
+
+  it("fails when core imports anything but effect / @noble/hashes", () => {
+    const r = check(make({ "packages/core/src/db.ts": 'import pg from "pg"\nexport const x = pg\n' }))
+    expect(r.code).not.toBe(0)
+    expect(r.out).toContain('packages/core/src/db.ts imports "pg"')
+  })
+
+  it("fails when core reaches an adapter or declares a forbidden dependency", () => {
+    const a = check(make({ "packages/core/src/y.ts": 'export { x } from "@inzi/adapter-a"\n' }))
+    expect(a.code).not.toBe(0)
+    const b = check(
+      make({
+        "packages/core/package.json": JSON.stringify({
+          name: "@inzi/core",
+          dependencies: { effect: "3", ethers: "6" },
+        }),
+      }),
+    )
+    expect(b.code).not.toBe(0)
+    expect(b.out).toContain("depends on ethers")
+  })
+
+  it("fails when an adapter imports another adapter (by name, by path, or as a dependency)", () => {
+    const byName = check(
+      make({ "packages/adapter-b/src/evil.ts": 'import { y } from "@inzi/adapter-a/src/y.js"\n' }),
+    )
+    expect(byName.code).not.toBe(0)
+    expect(byName.out).toContain("imports another adapter")
+    const byPath = check(
+      make({ "packages/adapter-b/src/evil.ts": 'const m = await import("../../adapter-a/src/index.js")\n' }),
+    )
+    expect(byPath.code).not.toBe(0)
+    const byDep = check(
+      make({
+        "packages/adapter-b/package.json": JSON.stringify({
+          name: "@inzi/adapter-b",
+          dependencies: { "@inzi/core": "workspace:*", "@inzi/adapter-a": "workspace:*" },
+        }),
+      }),
+    )
+    expect(byDep.code).not.toBe(0)
+    expect(byDep.out).toContain("depends on adapter @inzi/adapter-a")
+  })
+
+  it("passes on the real repository", () => {
+    const r = check(repo)
+    expect(r.out).toContain("boundary check passed")
+    expect(r.code).toBe(0)
+  })
+})

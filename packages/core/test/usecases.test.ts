@@ -1,0 +1,104 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import type { Merchant } from "../src/domain.js"
+import { AddressDerivation } from "../src/ports/AddressDerivation.js"
+import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
+import { Ids } from "../src/ports/Ids.js"
+import { checkoutNetworks, createCheckout } from "../src/usecases/create-checkout.js"
+import { makeWatchSet } from "../src/watch-set.js"
+import { NETWORKS } from "./helpers.js"
+
+const merchant: Merchant = {
+  id: "mer_1",
+  name: "Shop",
+  webhookUrl: null,
+  webhookSecret: "whsec_x",
+  evmXpub: "xpub-evm",
+  tronXpub: null,
+  tonWallet: "UQwallet",
+  networks: { live: [], test: ["sepolia"] },
+  createdAt: new Date(0),
+}
+
+/** A store stub: only what the use case needs; anything else dies (keeps the test honest). */
+const storeStub = (inserted: Array<NewCheckout>) =>
+  Layer.succeed(
+    CheckoutStore,
+    new Proxy(
+      {
+        allocateDerivationIndex: () => Effect.succeed(41n),
+        createCheckout: (input: NewCheckout) =>
+          Effect.sync(() => {
+            inserted.push(input)
+            return { _tag: "Created" as const, checkout: {} as never, response: null }
+          }),
+      },
+      {
+        get: (t, k) => (k in t ? t[k as keyof typeof t] : () => Effect.dieMessage(`unexpected ${String(k)}`)),
+      },
+    ) as unknown as CheckoutStore["Type"],
+  )
+
+const derivation = Layer.succeed(AddressDerivation, {
+  derive: (family, xpub, index) => Effect.succeed(`${family}:${xpub}:${index}`),
+  validateXpub: () => Effect.void,
+})
+
+describe("createCheckout use case", () => {
+  it("networks: the mode's configured ones the merchant enabled and can receive on", () => {
+    expect(checkoutNetworks(merchant, "live", NETWORKS).map((n) => n.id)).toEqual(["ton", "bsc"])
+    expect(checkoutNetworks(merchant, "test", NETWORKS).map((n) => n.id)).toEqual(["sepolia"])
+    expect(checkoutNetworks({ ...merchant, evmXpub: null, tonWallet: null }, "live", NETWORKS)).toEqual([])
+  })
+
+  it.effect("allocates an index, derives addresses for the enabled families, draws id and comment", () =>
+    Effect.gen(function* () {
+      const inserted: Array<NewCheckout> = []
+      const now = new Date("2026-04-04T12:00:00.750Z")
+      const r = yield* createCheckout({
+        merchant,
+        mode: "live",
+        command: {
+          amountCents: 2500n,
+          description: null,
+          metadataJson: '{"2":1,"a":2}',
+          customerEmail: null,
+          redirectUrl: null,
+          webhookUrl: null,
+          expiresInSeconds: 1800,
+        },
+        networks: checkoutNetworks(merchant, "live", NETWORKS),
+        idempotency: null,
+        now,
+      }).pipe(Effect.provide(Layer.mergeAll(storeStub(inserted), derivation, Ids.Test(3))))
+      expect(r._tag).toBe("Created")
+      const c = inserted[0]!
+      expect(c.id).toMatch(/^chk_live_[a-z0-9]{24}$/)
+      expect(c.targets).toMatchObject({
+        derivationIndex: 41n,
+        evmAddress: "evm:xpub-evm:41",
+        tronAddress: null,
+      })
+      expect(c.targets.tonComment).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
+      expect(c.networks).toEqual(["ton", "bsc"])
+      expect(c.metadataJson).toBe('{"2":1,"a":2}')
+      expect(c.createdAt.toISOString()).toBe("2026-04-04T12:00:00.000Z")
+      expect(c.expiresAt.toISOString()).toBe("2026-04-04T12:30:00.000Z")
+    }),
+  )
+})
+
+describe("makeWatchSet", () => {
+  it("answers address and memo membership in O(1); memos case-insensitively", () => {
+    const w = makeWatchSet({
+      addresses: ["0xabc"],
+      memos: [{ wallet: "0:w1", memo: "K7P2M9QX" }],
+      wallets: ["0:w2"],
+    })
+    expect(w.hasAddress("0xabc")).toBe(true)
+    expect(w.hasAddress("0xabd")).toBe(false)
+    expect(w.hasMemo("0:w1", "k7p2m9qx")).toBe(true)
+    expect(w.hasMemo("0:w2", "K7P2M9QX")).toBe(false)
+    expect([...w.wallets].sort()).toEqual(["0:w1", "0:w2"])
+  })
+})
