@@ -50,7 +50,8 @@ const checkouts = HttpApiGroup.make("checkouts")
   )
   .add(
     HttpApiEndpoint.get("list", "/checkouts")
-      .setUrlParams(ListCheckoutsQuery)
+      // the fields, not the identified Schema: OpenApi only lists parameters of an inline object
+      .setUrlParams(Schema.Struct(ListCheckoutsQuery.fields))
       .addSuccess(ApiCheckoutList)
       .addError(err(400, "Invalid query parameter; `param` names it"))
       .annotate(OpenApi.Summary, "List checkouts, newest first"),
@@ -69,17 +70,77 @@ export const InziApi = HttpApi.make("inzi")
     "Self-hosted, non-custodial stablecoin payments. Authenticate with `Authorization: Bearer sk_live_…` or `sk_test_…`.",
   )
 
+const DECODE_ERROR = "#/components/schemas/HttpApiDecodeError"
+
+/**
+ * Removes what the framework adds but this server never does: the `HttpApiDecodeError` alternative of 400
+ * responses (requests are validated by the routes, which answer with the one error shape of API.md), the
+ * operation-level `security: []` (which would declare every operation public), and the repeated
+ * `$id: "/schemas/unknown"` of `Schema.Unknown` (duplicate ids make JSON Schema validators refuse the document).
+ */
+type JsonObject = Record<string, unknown>
+const obj = (v: unknown): JsonObject | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined
+
+const tidy = (spec: JsonObject): void => {
+  const schemas = obj(obj(spec.components)?.schemas) ?? {}
+  for (const ops of Object.values(obj(spec.paths) ?? {}))
+    for (const o of Object.values(obj(ops) ?? {})) {
+      const op = obj(o)
+      if (op === undefined) continue
+      if (Array.isArray(op.security) && op.security.length === 0) delete op.security
+      const responses = obj(op.responses) ?? {}
+      for (const [status, r] of Object.entries(responses)) {
+        const res = obj(r)
+        const media = obj(obj(res?.content)?.["application/json"])
+        const schema = obj(media?.schema)
+        if (res === undefined || media === undefined || schema === undefined) continue
+        if (schema.$ref === DECODE_ERROR) delete responses[status]
+        else if (Array.isArray(schema.anyOf)) {
+          const rest = schema.anyOf.filter((x) => obj(x)?.$ref !== DECODE_ERROR)
+          if (rest.length === 0) delete responses[status]
+          else if (rest.length === 1) {
+            media.schema = rest[0]
+            const name =
+              String(obj(rest[0])?.$ref ?? "")
+                .split("/")
+                .pop() ?? ""
+            const described = obj(schemas[name])?.description
+            if (typeof described === "string") res.description = described
+          } else schema.anyOf = rest
+        }
+      }
+    }
+  for (const name of ["HttpApiDecodeError", "Issue", "PropertyKey"]) {
+    const others = { ...schemas, [name]: undefined }
+    const text = JSON.stringify({ ...spec, components: { ...obj(spec.components), schemas: others } })
+    if (!text.includes(`"#/components/schemas/${name}"`)) delete schemas[name]
+  }
+  const strip = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(strip)
+    else {
+      const o = obj(v)
+      if (o === undefined) return
+      if (o.$id === "/schemas/unknown") delete o.$id
+      for (const x of Object.values(o)) strip(x)
+    }
+  }
+  strip(spec)
+}
+
 let cached: string | null = null
 /** The OpenAPI 3.1 document of `/api/v1`, generated from the Schemas (computed once). */
 export const openApiJson = (): string => {
   if (cached === null) {
-    const spec = OpenApi.fromApi(InziApi) as unknown as Record<string, unknown>
+    // a deep copy: OpenApi.fromApi caches its result per API object
+    const spec = JSON.parse(JSON.stringify(OpenApi.fromApi(InziApi))) as JsonObject
     const components = (spec.components ?? {}) as Record<string, unknown>
     spec.components = {
       ...components,
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "sk_live_… or sk_test_…" } },
     }
     spec.security = [{ bearer: [] }]
+    tidy(spec)
     cached = JSON.stringify(spec)
   }
   return cached
