@@ -330,7 +330,10 @@ const makePool = (config: WebhookDispatcherConfig) =>
       })
       yield* admit(claimed, now)
       return { asked: limit, got: claimed.length }
-    })
+    }).pipe(
+      // A claim that came back is always admitted, so a stop right now releases it instead of losing track.
+      Effect.uninterruptible,
+    )
 
     /** Gives back every claim not started; sends in flight are let finish. */
     const stop = Effect.gen(function* () {
