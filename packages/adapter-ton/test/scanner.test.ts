@@ -337,6 +337,26 @@ describe("a rate-limited, lagging or failing toncenter; errors; verify; recheck"
       }),
   )
 
+  it.scopedLive("calls per scan do not depend on the number of open checkouts", () =>
+    Effect.gen(function* () {
+      const w = yield* world
+      const m = raw(w.merchant.address)
+      yield* Effect.promise(() => w.pay(w.merchant.address, 1_000_000n, { inline: "MEMO1999" }))
+      const callsFor = (memos: ReadonlyArray<string>) =>
+        Effect.gen(function* () {
+          const scanner = yield* makeTonScanner(networkOf(w), fast)
+          const r = yield* scanner.scan({ cursor: null, watch: watchOf({ [m]: memos }), now: now() })
+          return { calls: scanner.stats().rpcCalls, observed: observed(r.events).length }
+        })
+      const few = yield* callsFor(["MEMO1999"])
+      const many = yield* callsFor(
+        Array.from({ length: 2000 }, (_, i) => `MEMO${String(i).padStart(4, "0")}`),
+      )
+      expect(few).toEqual({ calls: 2, observed: 1 })
+      expect(many).toEqual(few)
+    }),
+  )
+
   it.scopedLive("minIntervalMs paces requests under toncenter's per-key rate", () =>
     Effect.gen(function* () {
       const w = yield* world
