@@ -204,12 +204,27 @@ const AmountString = Schema.String.pipe(Schema.pattern(AMOUNT_RE)).annotations({
   examples: ["25", "25.00", "0.50"],
 })
 
+/**
+ * A JSON object of any values. Its JSON Schema is given explicitly: the default one of `Schema.Unknown`
+ * repeats `$id: "/schemas/unknown"`, which JSON Schema validators refuse in an OpenAPI document.
+ */
+const jsonObject = (description: string) =>
+  Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+    description,
+    jsonSchema: {
+      type: "object",
+      additionalProperties: true,
+      description,
+      examples: [{ order_id: "uuid-xxx", user_id: "uuid-yyy" }],
+    },
+  })
+
 const UrlString = Schema.String.pipe(
   Schema.maxLength(API_LIMITS.urlMaxChars),
   Schema.filter((s) => urlProblem(s, "test") === null || "must be an absolute http(s) URL", {
     jsonSchema: { format: "uri" },
   }),
-)
+).annotations({ title: "HttpUrl" })
 
 /** The request body of `POST /api/v1/checkouts` (shape and static rules; see `validateCreateCheckout`). */
 export const CreateCheckoutRequest = Schema.Struct({
@@ -230,11 +245,9 @@ export const CreateCheckoutRequest = Schema.Struct({
     { exact: true },
   ),
   metadata: Schema.optionalWith(
-    Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
-      description:
-        "A JSON object of at most 4096 bytes as compact UTF-8 JSON; returned exactly as sent (keys, order, values).",
-      examples: [{ order_id: "uuid-xxx", user_id: "uuid-yyy" }],
-    }),
+    jsonObject(
+      "A JSON object of at most 4096 bytes as compact UTF-8 JSON; returned exactly as sent (keys, order, values).",
+    ),
     { exact: true },
   ),
   customer_email: Schema.optionalWith(
@@ -739,11 +752,9 @@ export const ApiPaymentOption = Schema.Struct({
 })
 export type ApiPaymentOption = typeof ApiPaymentOption.Type
 
-export const ApiMetadata = Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
-  identifier: "Metadata",
-  description: "Returned exactly as sent (same keys, same order, same values); `{}` when none was sent.",
-  examples: [{ order_id: "uuid-xxx", user_id: "uuid-yyy" }],
-})
+export const ApiMetadata = jsonObject(
+  "Returned exactly as sent (same keys, same order, same values); `{}` when none was sent.",
+).annotations({ identifier: "Metadata" })
 
 /** The checkout object. */
 export const ApiCheckout = Schema.Struct({

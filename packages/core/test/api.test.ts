@@ -349,6 +349,8 @@ describe("response Schemas", () => {
     ] as const) {
       const js = JSONSchema.make(s as Schema.Schema<unknown, unknown>) as { $defs?: Record<string, unknown> }
       expect(Object.keys(js.$defs ?? {})).toContain(id)
+      // duplicate `$id`s (Schema.Unknown's default) make JSON Schema validators refuse the OpenAPI document
+      expect(JSON.stringify(js)).not.toContain("/schemas/unknown")
     }
   })
 })
