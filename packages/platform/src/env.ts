@@ -4,6 +4,8 @@ import { parseUsd } from "@inzi/core"
 export interface InziEnv {
   readonly databaseUrl: string | null
   readonly dataDir: string
+  /** PostgreSQL schema to use (default public); lets several deployments or test runs share a database. */
+  readonly dbSchema: string | undefined
   readonly host: string
   readonly port: number
   readonly publicUrl: string
@@ -58,6 +60,7 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
   return {
     databaseUrl: env.DATABASE_URL && env.DATABASE_URL !== "" ? env.DATABASE_URL : null,
     dataDir: env.INZI_DATA_DIR ?? "./.inzi",
+    dbSchema: env.INZI_DB_SCHEMA && env.INZI_DB_SCHEMA !== "" ? env.INZI_DB_SCHEMA : undefined,
     host,
     port,
     publicUrl,

@@ -50,7 +50,7 @@ export const appLayer = (
   const store = PgStore.layer({
     databaseUrl: env.databaseUrl ?? undefined,
     dataDir: env.dataDir,
-    schema: process.env.INZI_DB_SCHEMA,
+    schema: env.dbSchema,
     migrate: opts.migrate ?? true,
     renderEventBody: makeEventRenderer(env.publicUrl, networks, (id) => tonWallets.get(id) ?? null),
   })
