@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, JSONSchema, Schema } from "effect"
+import fc from "fast-check"
 import {
   ApiCheckout,
   ApiCheckoutList,
@@ -16,8 +17,10 @@ import {
   parseIsoTimestamp,
   validateCreateCheckout,
   validateListQuery,
+  VALIDATION_CODES,
   validationErrorBody,
 } from "../src/api.js"
+import { formatCents } from "../src/money.js"
 
 const LIVE = { mode: "live" as const, minCents: 100n, maxCents: 100_000_000n }
 const TEST = { mode: "test" as const, minCents: 100n, maxCents: 100_000_000n }
@@ -352,5 +355,46 @@ describe("response Schemas", () => {
       // duplicate `$id`s (Schema.Unknown's default) make JSON Schema validators refuse the OpenAPI document
       expect(JSON.stringify(js)).not.toContain("/schemas/unknown")
     }
+  })
+})
+
+describe("validators never throw", () => {
+  it("on any JSON-ish input, create and list validation return a value or a coded error", () => {
+    fc.assert(
+      fc.property(fc.anything(), fc.option(fc.string(), { nil: undefined }), (body, rawBody) => {
+        const r = validateCreateCheckout(body, { mode: "live", rawBody })
+        if (Either.isLeft(r)) expect(VALIDATION_CODES).toContain(r.left.code)
+      }),
+    )
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom("status", "limit", "offset", "created_after", "created_before", "x"),
+          fc.string(),
+        ),
+        (q) => {
+          const r = validateListQuery(q)
+          if (Either.isLeft(r)) expect(VALIDATION_CODES).toContain(r.left.code)
+        },
+      ),
+    )
+  })
+
+  it("every amount between min and max round trips to cents, with 0, 1 or 2 decimals", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 100n, max: 100_000_000n }), (c) => {
+        const two = formatCents(c)
+        const variants = [
+          two,
+          ...(c % 10n === 0n ? [two.slice(0, -1)] : []),
+          ...(c % 100n === 0n ? [two.slice(0, -3)] : []),
+        ]
+        for (const amount of variants) {
+          const r = validateCreateCheckout({ amount, currency: "USD" }, TEST)
+          expect(Either.isRight(r) && r.right.amountCents).toBe(c)
+        }
+        expect(err({ amount: `${two}0`, currency: "USD" })?.code).toBe("amount_invalid")
+      }),
+    )
   })
 })
