@@ -13,6 +13,7 @@ import type {
 import { Effect } from "effect"
 import { normalizeTronAddress, tronAddressToHex } from "./address.js"
 import { decodeCursor, encodeCursor } from "./cursor.js"
+import type { TronCursor } from "./cursor.js"
 import { makeTronHttp } from "./http.js"
 import type { TronHttpOptions } from "./http.js"
 import { infoBlockNumber, isEmptyInfo, transferAt, transfersOfInfo } from "./transactionInfo.js"
@@ -29,6 +30,12 @@ export interface TronScannerOptions extends TronHttpOptions {
   /** Block requests in flight at once while catching up (default 1; keep it low on TronGrid's free tier). */
   readonly blockConcurrency?: number | undefined
 }
+
+/**
+ * Blocks scanned again when a fork replaced the last scanned head: Tron solidifies a block after 19 of the 27
+ * super representatives built on it, so no fork reaches deeper (the solid head bounds it further).
+ */
+export const FORK_REWIND = 20n
 
 /** Default `maxBlockRange`: blocks fetched per `scan` call when catching up (one request per block). */
 export const DEFAULT_MAX_BLOCK_RANGE = 20
@@ -85,17 +92,35 @@ export const makeTronScanner = (
     const chainError = (message: string, retryable = true) =>
       new ChainError({ network: network.id, message, retryable })
 
-    const blockNumberOf = (path: string) =>
-      Effect.flatMap(http.post(path, { detail: false }), (block) => {
-        const header = isRecord(block) ? block.block_header : undefined
-        const raw = isRecord(header) ? header.raw_data : undefined
-        const number = isRecord(raw) ? raw.number : undefined
-        return typeof number === "number" && Number.isSafeInteger(number) && number >= 0
-          ? Effect.succeed(BigInt(number))
-          : Effect.fail(chainError(`${path}: unexpected block shape`))
-      })
-    const head = blockNumberOf("wallet/getblock")
-    const solidHead = blockNumberOf("walletsolidity/getblock")
+    /** A block header: the head (no number) or block `num`, from `wallet` or `walletsolidity`. */
+    const headerOf = (api: "wallet" | "walletsolidity", num?: bigint) =>
+      Effect.flatMap(
+        http.post(
+          `${api}/getblock`,
+          num === undefined ? { detail: false } : { id_or_num: num.toString(), detail: false },
+        ),
+        (block) => {
+          const header = isRecord(block) ? block.block_header : undefined
+          const raw = isRecord(header) ? header.raw_data : undefined
+          const number = isRecord(raw) ? raw.number : undefined
+          const id = isRecord(block) ? block.blockID : undefined
+          const parentHash = isRecord(raw) ? raw.parentHash : undefined
+          return typeof number === "number" &&
+            Number.isSafeInteger(number) &&
+            number >= 0 &&
+            typeof id === "string"
+            ? Effect.succeed({
+                num: BigInt(number),
+                id: id.toLowerCase(),
+                parentHash: typeof parentHash === "string" ? parentHash.toLowerCase() : null,
+              })
+            : Effect.fail(
+                chainError(`${api}/getblock${num === undefined ? "" : ` ${num}`}: unexpected block shape`),
+              )
+        },
+      )
+    const head = Effect.map(headerOf("wallet"), (h) => h.num)
+    const solidHead = Effect.map(headerOf("walletsolidity"), (h) => h.num)
     const scanSolidified = options?.scanFrom === "solidified"
     const blockConcurrency = Math.max(1, options?.blockConcurrency ?? 1)
 
@@ -163,17 +188,40 @@ export const makeTronScanner = (
     const scan = (input: { readonly cursor: string | null; readonly watch: WatchSet; readonly now: Date }) =>
       Effect.gen(function* () {
         let start: bigint | null = null
+        let tip: TronCursor["tip"]
         if (input.cursor !== null) {
           const decoded = decodeCursor(input.cursor)
           if (decoded === null) return yield* Effect.fail(chainError("unreadable Tron cursor", false))
           start = decoded.next
+          tip = decoded.tip
         }
-        const headNum = yield* scanSolidified ? solidHead : head
+        const top = yield* headerOf(scanSolidified ? "walletsolidity" : "wallet")
+        const headNum = top.num
         if (start === null) start = network.startBlock !== undefined ? BigInt(network.startBlock) : headNum
+        if (tip !== undefined && !scanSolidified && headNum >= start - 1n) {
+          // Is the block we ended on last time still the chain's block at that height? Free when the head is that
+          // block or its child; one header request when the head moved on by two blocks or more.
+          const tipNum = start - 1n
+          const idNow =
+            headNum === tipNum
+              ? top.id
+              : headNum === tipNum + 1n
+                ? top.parentHash
+                : (yield* headerOf("wallet", tipNum)).id
+          if (idNow !== tip.id) {
+            // A fork replaced it: scan again from below any height a fork can reach (above the solid head).
+            const solid = yield* Effect.orElseSucceed(solidHead, () => null)
+            let from = tipNum - FORK_REWIND + 1n
+            if (solid !== null && from <= solid) from = solid + 1n
+            start = from > tipNum ? tipNum : from < 0n ? 0n : from
+            tip = undefined
+          }
+        }
         if (start > headNum) {
+          // Nothing new (or this node is behind the one we last read): stay where we are.
           return {
             events: [],
-            cursor: encodeCursor({ next: start }),
+            cursor: encodeCursor({ next: start, tip }),
             head: headNum,
             scannedTo: start - 1n,
             caughtUp: true,
@@ -229,7 +277,11 @@ export const makeTronScanner = (
         )
         return {
           events,
-          cursor: encodeCursor({ next: scannedTo + 1n }),
+          // Remember the head's id when we reached it, so the next scan can detect a fork under it.
+          cursor: encodeCursor({
+            next: scannedTo + 1n,
+            tip: scannedTo === headNum && !scanSolidified ? { id: top.id } : undefined,
+          }),
           head: headNum,
           scannedTo,
           caughtUp: scannedTo >= headNum,

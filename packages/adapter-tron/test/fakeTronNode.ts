@@ -12,6 +12,19 @@ export class FakeChain {
   head = 0
   solid = 0
   readonly blocks = new Map<number, Array<TxInfo>>()
+  /** Fork generation per height: bumping it gives that block a new id (and its child a new parentHash). */
+  readonly generation = new Map<number, number>()
+
+  /** Replaces block `num` by a competing block holding `infos` (what a fork at that height looks like). */
+  fork(num: number, ...infos: Array<TxInfo>): void {
+    this.generation.set(num, (this.generation.get(num) ?? 0) + 1)
+    this.blocks.set(num, [])
+    this.add(num, ...infos)
+  }
+
+  id(num: number): string {
+    return blockId(num, this.generation.get(num) ?? 0)
+  }
 
   /** Puts infos in a block (their blockNumber is set to it). */
   add(blockNumber: number, ...infos: Array<TxInfo>): this {
@@ -65,14 +78,14 @@ export interface FakeTronNode {
   readonly count: (path?: string) => number
 }
 
-const block = (num: number) => ({
-  blockID: blockId(num),
+const block = (chain: FakeChain, num: number) => ({
+  blockID: chain.id(num),
   block_header: {
     raw_data: {
       number: num,
       txTrieRoot: "0".repeat(64),
       witness_address: "41" + "ab".repeat(20),
-      parentHash: blockId(Math.max(0, num - 1)),
+      parentHash: chain.id(Math.max(0, num - 1)),
       version: 31,
       timestamp: 1738601505000 + (num % 1_000_000) * 3000,
     },
@@ -122,11 +135,12 @@ export const fakeTronNode = (
           }
           switch (path) {
             case "wallet/getblock":
-            case "wallet/getnowblock":
-              return json(block(chain.head))
-            case "walletsolidity/getblock":
-            case "walletsolidity/getnowblock":
-              return json(block(chain.solid))
+            case "walletsolidity/getblock": {
+              const top = path.startsWith("wallet/") ? chain.head : chain.solid
+              if (body.id_or_num === undefined) return json(block(chain, top))
+              const num = Number(body.id_or_num)
+              return json(num <= top ? block(chain, num) : {})
+            }
             case "wallet/gettransactioninfobyblocknum":
             case "walletsolidity/gettransactioninfobyblocknum": {
               const num = Number(body.num)

@@ -112,5 +112,5 @@ const hexToBytes = (hex: string) => {
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
   return out
 }
-export const blockId = (num: number) =>
-  `${toBeHex(num, 8).slice(2)}${hexlify(keccak256(toUtf8Bytes(`b${num}`))).slice(18)}`
+export const blockId = (num: number, generation = 0) =>
+  `${toBeHex(num, 8).slice(2)}${hexlify(keccak256(toUtf8Bytes(`b${num}/${generation}`))).slice(18)}`

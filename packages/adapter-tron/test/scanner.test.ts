@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { decodeCursor, makeTronScanner, TRON_MAINNET } from "../src/index.js"
 import { FakeChain, fakeTronNode } from "./fakeTronNode.js"
 import {
+  blockId,
   fakeAddress,
   fakeTxId,
   INFO_FAILED_13DF,
@@ -84,7 +85,8 @@ describe("TronScanner.scan", () => {
         expect(result.head).toBe(69316565n)
         expect(result.scannedTo).toBe(69316565n)
         expect(result.caughtUp).toBe(true)
-        expect(decodeCursor(result.cursor)).toEqual({ next: 69316566n })
+        // caught up: the cursor remembers the head's block id to detect a fork under it next time
+        expect(decodeCursor(result.cursor)).toEqual({ next: 69316566n, tip: { id: blockId(69316565) } })
         // Every request carried the API key header.
         expect(node.requests.every((r) => r.headers["tron-pro-api-key"] === API_KEY)).toBe(true)
       }),
@@ -361,6 +363,84 @@ describe("TronScanner.scan", () => {
       const bad = yield* chainErrorOf(scanner.scan({ cursor: "not json", watch: watchOf([]), now: NOW }))
       expect(bad.retryable).toBe(false)
     }),
+  )
+})
+
+describe("TronScanner forks at the head", () => {
+  it.scopedLive(
+    "rescans when the last scanned head was replaced by a fork, and finds what only the new block has",
+    () =>
+      Effect.gen(function* () {
+        const chain = busyChain(9000, 6, 2)
+        chain.solid = 9002
+        const watched = fakeAddress("fork")
+        const payment = (seed: string) =>
+          transferInfo({
+            id: fakeTxId(seed),
+            blockNumber: 0,
+            contract: USDT,
+            from: TL24,
+            to: watched,
+            value: 9n,
+          })
+        const node = yield* fakeTronNode(chain)
+        const scanner = yield* scannerFor(testNetwork([node.url], { startBlock: "9000" }))
+        const watch = watchOf([watched])
+        const r1 = yield* scanner.scan({ cursor: null, watch, now: NOW })
+        expect([r1.scannedTo, observed(r1.events)]).toEqual([9005n, []])
+
+        // 1. The head block 9005 is replaced by a competing 9005 that holds a payment; 9006 builds on it.
+        chain.fork(9005, payment("in B-9005"))
+        chain.add(9006)
+        const r2 = yield* scanner.scan({ cursor: r1.cursor, watch, now: NOW })
+        expect(observed(r2.events).map((e) => [e.txHash, e.blockNumber])).toEqual([
+          [fakeTxId("in B-9005"), 9005n],
+        ])
+        expect(r2.scannedTo).toBe(9006n)
+        // rescanned from above the solid head (9003), not from the start
+        const rescanned = node.requests
+          .filter((r) => r.path === "wallet/gettransactioninfobyblocknum")
+          .map((r) => r.body.num)
+        expect(rescanned.slice(-4)).toEqual([9003, 9004, 9005, 9006])
+
+        // 2. The head itself is replaced (same height, no new block yet).
+        chain.fork(9006, payment("in B-9006"))
+        const r3 = yield* scanner.scan({ cursor: r2.cursor, watch, now: NOW })
+        expect(observed(r3.events).map((e) => e.txHash)).toContain(fakeTxId("in B-9006"))
+
+        // 3. The head moved on by several blocks and the old tip was replaced meanwhile.
+        chain.solid = 9006
+        chain.fork(9006, payment("in C-9006"))
+        chain.add(9009)
+        const r4 = yield* scanner.scan({ cursor: r3.cursor, watch, now: NOW })
+        expect(observed(r4.events).map((e) => e.txHash)).toEqual([fakeTxId("in C-9006")])
+        expect(r4.scannedTo).toBe(9009n)
+      }),
+  )
+
+  it.scopedLive(
+    "checks the tip for free when the head moved by one block, with one header when by more",
+    () =>
+      Effect.gen(function* () {
+        const chain = busyChain(9100, 3, 1)
+        const node = yield* fakeTronNode(chain)
+        const scanner = yield* scannerFor(testNetwork([node.url], { startBlock: "9100" }))
+        const headerCalls = () =>
+          node.requests.filter((r) => r.path === "wallet/getblock" && r.body.id_or_num).length
+        let r = yield* scanner.scan({ cursor: null, watch: watchOf([]), now: NOW })
+        chain.add(9103)
+        r = yield* scanner.scan({ cursor: r.cursor, watch: watchOf([]), now: NOW })
+        expect(headerCalls()).toBe(0)
+        chain.add(9106)
+        r = yield* scanner.scan({ cursor: r.cursor, watch: watchOf([]), now: NOW })
+        expect(headerCalls()).toBe(1)
+        expect([r.scannedTo, r.caughtUp]).toEqual([9106n, true])
+        // no fork, no rescan: every block fetched once
+        const nums = node.requests
+          .filter((x) => x.path === "wallet/gettransactioninfobyblocknum")
+          .map((x) => x.body.num)
+        expect(nums).toEqual([9100, 9101, 9102, 9103, 9104, 9105, 9106])
+      }),
   )
 })
 
