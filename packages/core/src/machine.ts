@@ -40,7 +40,11 @@ export class TransitionRefused extends Data.TaggedError("TransitionRefused")<{
 
 export interface TransitionResult {
   readonly state: CheckoutState
-  /** Webhook events to write to the outbox in the same transaction (at most one per transition). */
+  /**
+   * Webhook events to write to the outbox in the same transaction, in order: at most one status event,
+   * plus `checkout.late_payment` for a late payment (an overdue, unswept `pending` checkout gets
+   * `checkout.expired` first).
+   */
   readonly emit: ReadonlyArray<WebhookEventType>
   /** False when the event changed nothing (a replay): nothing needs to be written. */
   readonly changed: boolean
@@ -157,6 +161,15 @@ const onObserved = (
   }
   const payments = existing === undefined ? [...state.payments, payment] : replace(state.payments, payment)
   if (late) {
+    // Late and still `pending` means overdue but not swept yet: expire it now, so the merchant gets
+    // `checkout.expired` before `checkout.late_payment` (and the sweeper has nothing left to emit).
+    if (state.status === "pending")
+      return {
+        state: { ...state, status: "expired", payments },
+        emit: ["checkout.expired", "checkout.late_payment"],
+        changed: true,
+        payment,
+      }
     return { state: { ...state, payments }, emit: ["checkout.late_payment"], changed: true, payment }
   }
   return settle(state, payments, now, payment)
