@@ -2,7 +2,7 @@ import { Either, Schema } from "effect"
 import { CHECKOUT_STATUSES, type CheckoutStatus, type Mode } from "./domain.js"
 import { formatCents, parseUsd } from "./money.js"
 import type { ListCheckoutsQuery as StoreListCheckoutsQuery } from "./ports/CheckoutStore.js"
-import { extractRawProperty } from "./raw-json.js"
+import { extractRawProperty, RAW_JSON_MAX_DEPTH } from "./raw-json.js"
 
 /**
  * The public HTTP API shapes of API.md as effect Schemas (one source of truth for the server, the client and
@@ -391,7 +391,11 @@ export const validateCreateCheckout = (
     if (ctx.rawBody !== undefined) {
       const raw = extractRawProperty(ctx.rawBody, "metadata")
       if (raw === null || !raw.text.startsWith("{"))
-        return fail("metadata_invalid", "metadata", "metadata must be a JSON object")
+        return fail(
+          "metadata_invalid",
+          "metadata",
+          `metadata must be a JSON object nested at most ${RAW_JSON_MAX_DEPTH} levels deep`,
+        )
       if (raw.duplicateKeys) return fail("metadata_invalid", "metadata", "metadata must not repeat a key")
       metadataJson = raw.text
     } else {

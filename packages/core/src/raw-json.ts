@@ -10,6 +10,9 @@ class RawJsonError extends Error {}
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d])
 
+/** Deepest nesting of arrays/objects the scanner reads (deeper values are refused, never a stack overflow). */
+export const RAW_JSON_MAX_DEPTH = 100
+
 interface Scanned {
   /** Compact text of the value. */
   readonly text: string
@@ -20,6 +23,7 @@ interface Scanned {
 class Scanner {
   /** True once an object with the same key twice was met (inside the scanned value). */
   duplicateKeys = false
+  depth = 0
   constructor(readonly src: string) {}
 
   ws(i: number): number {
@@ -34,8 +38,12 @@ class Scanner {
   value(start: number): Scanned {
     const i = this.ws(start)
     const c = this.src[i]
-    if (c === "{") return this.object(i)
-    if (c === "[") return this.array(i)
+    if (c === "{" || c === "[") {
+      if (++this.depth > RAW_JSON_MAX_DEPTH) return this.fail()
+      const v = c === "{" ? this.object(i) : this.array(i)
+      this.depth--
+      return v
+    }
     if (c === '"') return this.string(i)
     if (c === "t") return this.literal(i, "true")
     if (c === "f") return this.literal(i, "false")
@@ -125,8 +133,7 @@ export const compactJson = (raw: string): string | null => {
     const v = s.value(0)
     return s.ws(v.end) === raw.length ? v.text : null
   } catch (e) {
-    // RangeError: nesting deeper than the stack allows (bodies are ≤ 16 KiB, so only absurd nesting).
-    if (e instanceof RawJsonError || e instanceof RangeError) return null
+    if (e instanceof RawJsonError) return null
     throw e
   }
 }
@@ -141,7 +148,8 @@ export interface RawProperty {
 
 /**
  * The compact raw text of a top-level property of a JSON object body (the last one when the key repeats,
- * as `JSON.parse` does); null when the body is not a JSON object or has no such property.
+ * as `JSON.parse` does); null when the body is not a JSON object, has no such property, or nests deeper than
+ * `RAW_JSON_MAX_DEPTH`.
  */
 export const extractRawProperty = (rawBody: string, name: string): RawProperty | null => {
   try {
@@ -170,8 +178,7 @@ export const extractRawProperty = (rawBody: string, name: string): RawProperty |
       return null
     }
   } catch (e) {
-    // RangeError: nesting deeper than the stack allows (bodies are ≤ 16 KiB, so only absurd nesting).
-    if (e instanceof RawJsonError || e instanceof RangeError) return null
+    if (e instanceof RawJsonError) return null
     throw e
   }
 }

@@ -167,6 +167,8 @@ describe("validateCreateCheckout", () => {
       "metadata_invalid",
     )
     expect(err({ ...base, metadata: {} }, { ...TEST, rawBody: "not json" })?.code).toBe("metadata_invalid")
+    const deep = `{"amount":"5","currency":"USD","metadata":{"a":${"[".repeat(100)}${"]".repeat(100)}}}`
+    expect(err(JSON.parse(deep), { ...TEST, rawBody: deep })?.code).toBe("metadata_invalid")
   })
 
   it("customer_email: plausible, at most 254", () => {

@@ -113,8 +113,12 @@ describe("raw JSON scanner", () => {
       '{"metadata":{}]',
       '{"metadata":"unterminated}',
       `{"metadata":${"[".repeat(200_000)}${"]".repeat(200_000)}}`,
+      `{"metadata":${"[".repeat(101)}${"]".repeat(101)}}`,
     ])
       expect(extractRawMetadata(bad)).toBeNull()
+    expect(extractRawMetadata(`{"metadata":${"[".repeat(100)}${"]".repeat(100)}}`)).toBe(
+      `${"[".repeat(100)}${"]".repeat(100)}`,
+    )
     expect(compactJson("[1 2]")).toBeNull()
     expect(compactJson("nul")).toBeNull()
     expect(compactJson(' { "a" : [ true , false , null , -1.5e3 ] } ')).toBe('{"a":[true,false,null,-1.5e3]}')
