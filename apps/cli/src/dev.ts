@@ -20,8 +20,9 @@ import { Effect, Layer } from "effect"
 import { sql } from "kysely"
 import { PgDatabase } from "@inzi/adapter-postgres"
 
-/** The well-known test mnemonic of the demo merchant (Hardhat's): never use it for real money. */
-export const DEMO_MNEMONIC = "test test test test test test test test test test test junk"
+/** The demo merchant's mnemonic (the BIP-39 test vector; not the devnet's funded accounts): never use it for real money. */
+export const DEMO_MNEMONIC =
+  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 export const demoXpub = (coin: 60 | 195) =>
   HDNodeWallet.fromPhrase(DEMO_MNEMONIC, undefined, `m/44'/${coin}'/0'`).neuter().extendedKey
 
