@@ -230,6 +230,13 @@ export const makeTronScanner = (
         const last = headNum < start + maxRange - 1n ? headNum : start + maxRange - 1n
         const range: Array<bigint> = []
         for (let num = start; num <= last; num++) range.push(num)
+        // The id of the range's last block, read BEFORE its transactions: if a fork replaces it in between, the
+        // next scan sees a mismatch and rescans (reading it after could record the new id for old contents).
+        const lastId = scanSolidified
+          ? null
+          : last === headNum
+            ? top.id
+            : (yield* headerOf("wallet", last)).id
         const blocks = yield* Effect.forEach(range, (num) => Effect.either(infosOfBlock(num)), {
           concurrency: blockConcurrency,
         })
@@ -277,10 +284,10 @@ export const makeTronScanner = (
         )
         return {
           events,
-          // Remember the head's id when we reached it, so the next scan can detect a fork under it.
+          // Remember the last block's id, so the next scan can detect a fork at or below it.
           cursor: encodeCursor({
             next: scannedTo + 1n,
-            tip: scannedTo === headNum && !scanSolidified ? { id: top.id } : undefined,
+            tip: lastId !== null && scannedTo === last ? { id: lastId } : undefined,
           }),
           head: headNum,
           scannedTo,
