@@ -167,8 +167,6 @@ export const startApiServer = async (
   if (backend === "postgres") {
     if (TEST_DATABASE_URL === null) throw new Error("TEST_DATABASE_URL is not set")
     schema = `inzi_api_${process.pid}_${Date.now().toString(36)}`
-    // appLayer reads the schema from the process environment (one schema per test process and run).
-    process.env.INZI_DB_SCHEMA = schema
   } else {
     dataDir = await pgliteDataDir()
   }
@@ -177,13 +175,23 @@ export const startApiServer = async (
     HOST: "127.0.0.1",
     PUBLIC_URL,
     INZI_DATA_DIR: dataDir,
-    ...(backend === "postgres" ? { DATABASE_URL: TEST_DATABASE_URL ?? "" } : {}),
+    ...(backend === "postgres"
+      ? { DATABASE_URL: TEST_DATABASE_URL ?? "", INZI_DB_SCHEMA: schema ?? "" }
+      : {}),
     INZI_RATE_LIMIT: String(opts.rateLimit ?? 0),
     LOG_LEVEL: "error",
   })
   const s = await startServer({ env, networks: NETWORKS, explicitPublicUrl: true })
-  if (backend === "postgres") delete process.env.INZI_DB_SCHEMA
   const runtime = s.runtime
+  if (schema !== null) {
+    // never write into a shared schema: the server must be on ours
+    const db = await dbOf(runtime)
+    const r = await db.selectNoFrom((eb) => eb.fn<string>("current_schema", []).as("s")).executeTakeFirst()
+    if (r?.s !== schema) {
+      await s.close()
+      throw new Error(`the server uses schema ${r?.s}, not ${schema}: INZI_DB_SCHEMA is not honoured`)
+    }
+  }
 
   const merchant = async (o: MerchantOptions = {}): Promise<TestMerchant> => {
     const account = accounts++

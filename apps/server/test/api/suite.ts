@@ -343,7 +343,7 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
           "invalid_request_error",
           "body_too_large",
         )
-        expect(performance.now() - t0).toBeLessThan(5_000)
+        expect(performance.now() - t0).toBeLessThan(10_000)
         // the connection (keep-alive) still serves the next request
         created(await create(m.test, minimal))
       })
@@ -932,6 +932,87 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
           expectError(await list(`?status=${v}`), 400, "invalid_request_error", "status_invalid", "status")
         expectError(await list("?foo=1"), 400, "invalid_request_error", "parameter_unknown", "foo")
       })
+    })
+
+    // ------------------------------------------------------------------------------------- robustness
+
+    describe("hostile input never becomes a 500", () => {
+      let m: TestMerchant
+      beforeAll(async () => {
+        m = await server.merchant()
+      })
+      const post = (raw: string) => create(m.test, raw)
+
+      it("NUL and deep nesting inside metadata: kept verbatim or refused, never a crash", async () => {
+        const r = await post('{"amount":"25","currency":"USD","metadata":{"\\u0000":"a\\u0000b"}}')
+        expect(r.status, r.text).toBe(201)
+        expect(r.text).toContain('"metadata":{"\\u0000":"a\\u0000b"}')
+        const g = await api.get(`${BASE}/checkouts/${r.json().id}`, { key: m.test })
+        expect(g.text).toBe(r.text)
+        const deep = `${"[".repeat(7000)}${"]".repeat(7000)}`
+        expectError(
+          await post(`{"amount":"25","currency":"USD","metadata":{"a":${deep}}}`),
+          400,
+          "invalid_request_error",
+          undefined,
+          "metadata",
+        )
+        expectError(
+          await post(`{"amount":"25","currency":"USD","x":${deep}}`),
+          400,
+          "invalid_request_error",
+          "parameter_unknown",
+          "x",
+        )
+      })
+
+      // KNOWN BUG (packages/core validateCreateCheckout): a NUL character passes validation in description and
+      // customer_email, and Postgres refuses it in a text column ("invalid byte sequence for encoding UTF8:
+      // 0x00") → 500. Expected: 400 description_invalid / customer_email_invalid. Remove `.fails` once fixed.
+      it.fails("KNOWN BUG (core): a NUL in description is a 400, not a 500", async () => {
+        expectError(
+          await post('{"amount":"25","currency":"USD","description":"a\\u0000b"}'),
+          400,
+          "invalid_request_error",
+          undefined,
+          "description",
+        )
+      })
+      it.fails("KNOWN BUG (core): a NUL in customer_email is a 400, not a 500", async () => {
+        expectError(
+          await post('{"amount":"25","currency":"USD","customer_email":"a\\u0000b@example.com"}'),
+          400,
+          "invalid_request_error",
+          "customer_email_invalid",
+          "customer_email",
+        )
+      })
+
+      // KNOWN BUG (packages/core validateCreateCheckout): a lone UTF-16 surrogate ("\ud800") in description is
+      // accepted; the create response echoes it, but it is stored as U+FFFD, so GET returns another
+      // description than the create response did. Expected: refused (400 description_invalid, e.g. with
+      // String.prototype.isWellFormed) or kept. Remove `.fails` once fixed.
+      it.fails("KNOWN BUG (core): a lone surrogate in description is refused or comes back unchanged", async () => {
+        const r = await post('{"amount":"25","currency":"USD","description":"x\\ud800"}')
+        if (r.status === 400) return expectError(r, 400, "invalid_request_error", undefined, "description")
+        expect(r.status).toBe(201)
+        const g = await api.get(`${BASE}/checkouts/${r.json().id}`, { key: m.test })
+        expect(g.json().description).toBe(r.json().description)
+      })
+
+      // KNOWN BUG (adapter-postgres on PGlite): year 0000 parses (core parseIsoTimestamp), node-pg sends it in a
+      // form Postgres takes (200), but through PGlite the timestamp is refused ("date/time field value out of
+      // range") → 500. Expected: 200 (every checkout is newer) or 400 created_after_invalid. Remove the
+      // `.fails` once fixed.
+      const year0 = backend === "pglite" ? it.fails : it
+      year0(
+        `${backend === "pglite" ? "KNOWN BUG (adapter, PGlite): " : ""}created_after=0000-01-01 is not a 500`,
+        async () => {
+          const r = await api.get(`${BASE}/checkouts?created_after=0000-01-01`, { key: m.test })
+          if (r.status === 400) return expectError(r, 400, "invalid_request_error", "created_after_invalid")
+          expect(r.status, r.text).toBe(200)
+        },
+      )
     })
 
     // ------------------------------------------------------------------------------ status is current
