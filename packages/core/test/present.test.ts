@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema } from "effect"
+import fc from "fast-check"
 import { ApiCheckout, ApiCheckoutList, ApiPublicStatus, ApiWebhookEvent } from "../src/api.js"
 import type { Payment } from "../src/domain.js"
 import {
@@ -224,5 +225,66 @@ describe("toPublicStatus", () => {
       confirmations: null,
       required_confirmations: null,
     })
+  })
+})
+
+describe("presenters over random checkouts", () => {
+  const paymentArb = fc.record({
+    txHash: fc.stringMatching(/^[0-9a-f]{4,8}$/),
+    network: fc.constantFrom("ton", "tron", "bsc"),
+    decimals: fc.constantFrom(6, 18),
+    amount: fc.bigInt({ min: 0n, max: 10n ** 24n }),
+    status: fc.constantFrom("detected" as const, "confirmed" as const, "late" as const, "reverted" as const),
+    confirmations: fc.nat(50),
+    detectedMin: fc.nat(100),
+    confirmed: fc.boolean(),
+  })
+  const checkoutArb = fc.record({
+    status: fc.constantFrom(
+      "pending" as const,
+      "processing" as const,
+      "completed" as const,
+      "expired" as const,
+      "underpaid" as const,
+    ),
+    amountCents: fc.bigInt({ min: 100n, max: 100_000_000n }),
+    payments: fc.array(paymentArb, { maxLength: 4 }),
+    metadata: fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: null }),
+    now: fc.nat(120),
+  })
+
+  it("the rendered JSON is the API object, decodes with the ApiCheckout Schema, amounts are well-formed", () => {
+    fc.assert(
+      fc.property(checkoutArb, (g) => {
+        const c = checkout({
+          status: g.status,
+          amountCents: g.amountCents,
+          metadataJson: g.metadata === null ? null : JSON.stringify(g.metadata),
+          payments: g.payments.map((p, i) =>
+            payment({
+              txHash: p.txHash,
+              logIndex: i,
+              network: p.network,
+              decimals: p.decimals,
+              amount: p.amount,
+              status: p.status,
+              confirmations: p.confirmations,
+              detectedAt: at(p.detectedMin),
+              confirmedAt: p.confirmed ? at(p.detectedMin + 1) : null,
+            }),
+          ),
+        })
+        const c2 = { ...ctx, now: at(g.now) }
+        const json = renderCheckoutJson(c, c2)
+        const parsed = JSON.parse(json)
+        expect(parsed).toEqual(toApiCheckout(c, c2))
+        expect(Schema.decodeUnknownEither(ApiCheckout)(parsed)._tag).toBe("Right")
+        if (c.metadataJson !== null) expect(json).toContain(`"metadata":${c.metadataJson},"customer_email"`)
+        if (parsed.status === "pending" || parsed.status === "expired") expect(parsed.payment).toBeNull()
+        expect(parsed.payments).toHaveLength(g.payments.length)
+        expect(parsed.payment_options).toHaveLength(3)
+      }),
+      { numRuns: 200 },
+    )
   })
 })
