@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { dropSchema, makeDatabase, migrate } from "@inzi/adapter-postgres"
 import { evmNetwork } from "@inzi/adapter-evm"
 import {
-  CheckoutStore,
+  type Checkout,
   createCheckout,
   hashApiKey,
   MerchantStore,
@@ -181,7 +181,7 @@ if (!url) {
         { kind: "late", pay: [10_000_000n], status: "expired" },
         { kind: "unpaid", pay: [], status: "expired" },
       ] as const
-      const created = []
+      const created: Array<(typeof plan)[number] & { checkout: Checkout }> = []
       for (const p of plan) {
         const r = await rt.run(
           createCheckout({
