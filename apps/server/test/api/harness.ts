@@ -160,7 +160,7 @@ let accounts = 0
  */
 export const startApiServer = async (
   backend: BackendName,
-  opts: { readonly rateLimit?: number } = {},
+  opts: { readonly rateLimit?: number; readonly env?: Readonly<Record<string, string>> } = {},
 ): Promise<ApiServer> => {
   let dataDir = "memory://"
   let schema: string | null = null
@@ -180,6 +180,7 @@ export const startApiServer = async (
       : {}),
     INZI_RATE_LIMIT: String(opts.rateLimit ?? 0),
     LOG_LEVEL: "error",
+    ...opts.env,
   })
   const s = await startServer({ env, networks: NETWORKS, explicitPublicUrl: true })
   const runtime = s.runtime

@@ -1,7 +1,8 @@
 /**
  * Operations endpoints, the OpenAPI document (validated with a real OpenAPI 3.1 validator, and the real
  * responses validated against it with a JSON Schema 2020-12 validator), the per-key rate limit, and the
- * 500 path. One PGlite server with a rate limit of 1 request/s per key (burst 2).
+ * 500 path, operator settings. One PGlite server with a rate limit of 1 request/s per key (burst 2), amounts
+ * between 5.00 and 500.00, and a PUBLIC_URL with a path.
  */
 import { Validator } from "@seriousme/openapi-schema-validator"
 import { Ajv2020 } from "ajv/dist/2020.js"
@@ -14,7 +15,10 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020
 let server: ApiServer
 let api: ReturnType<typeof client>
 beforeAll(async () => {
-  server = await startApiServer("pglite", { rateLimit: 1 })
+  server = await startApiServer("pglite", {
+    rateLimit: 1,
+    env: { INZI_MIN_AMOUNT: "5", INZI_MAX_AMOUNT: "500.00", PUBLIC_URL: "https://shop.example.test/pay/" },
+  })
   api = client(server.url)
 }, 60_000)
 afterAll(async () => {
@@ -33,6 +37,26 @@ describe("health and readiness", () => {
     expect(r.json()).toEqual({ status: "ready" })
     // a key is not needed, and a bad one does not matter
     expect((await api.get("/healthz", { authorization: "Bearer nope" })).status).toBe(200)
+  })
+})
+
+describe("operator settings", () => {
+  it("INZI_MIN_AMOUNT / INZI_MAX_AMOUNT bound amounts; checkout_url is under PUBLIC_URL (path kept)", async () => {
+    const m = await server.merchant()
+    const keys = [m.test, await m.newKey("test"), await m.newKey("test"), await m.newKey("test")]
+    const post = (key: string, amount: string) =>
+      api.post("/api/v1/checkouts", { key, body: { amount, currency: "USD" } })
+    expectError(await post(keys[0]!, "4.99"), 400, "invalid_request_error", "amount_too_small", "amount")
+    const five = await post(keys[0]!, "5")
+    expect(five.status, five.text).toBe(201)
+    expect(five.json().amount).toBe("5.00")
+    expect(five.json().checkout_url).toBe(`https://shop.example.test/pay/p/${five.json().id.slice(9)}`)
+    const max = await post(keys[1]!, "500.00")
+    expect(max.status, max.text).toBe(201)
+    expectError(await post(keys[1]!, "500.01"), 400, "invalid_request_error", "amount_too_large", "amount")
+    // the messages name the operator's bounds
+    expect((await post(keys[2]!, "1")).json().error.message).toContain("5.00")
+    expect((await post(keys[3]!, "1000")).json().error.message).toContain("500.00")
   })
 })
 
