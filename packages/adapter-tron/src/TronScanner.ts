@@ -10,7 +10,7 @@ import type {
   TokenConfig,
   WatchSet,
 } from "@inzi/core"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { normalizeTronAddress, tronAddressToHex } from "./address.js"
 import { decodeCursor, encodeCursor } from "./cursor.js"
 import type { TronCursor } from "./cursor.js"
@@ -124,17 +124,31 @@ export const makeTronScanner = (
     const scanSolidified = options?.scanFrom === "solidified"
     const blockConcurrency = Math.max(1, options?.blockConcurrency ?? 1)
 
+    const api = scanSolidified ? "walletsolidity" : "wallet"
+
+    /**
+     * An empty answer means "an empty block" or "this node does not have that block yet" (a load-balanced
+     * endpoint may send consecutive requests to nodes a block apart). Only the first is safe to skip: confirm
+     * with the block itself, which costs a request only for empty answers (almost never on mainnet).
+     */
+    const confirmEmpty = (num: bigint) =>
+      Effect.flatMap(http.post(`${api}/getblock`, { id_or_num: num.toString(), detail: true }), (block) => {
+        const header = isRecord(block) ? block.block_header : undefined
+        const transactions = isRecord(block) ? block.transactions : undefined
+        if (!isRecord(header)) return Effect.fail(chainError(`block ${num} not available on this node yet`))
+        if (Array.isArray(transactions) && transactions.length > 0) {
+          return Effect.fail(chainError(`block ${num}: transaction infos not available on this node yet`))
+        }
+        return Effect.succeed<ReadonlyArray<unknown>>([])
+      })
+
     const infosOfBlock = (num: bigint) =>
-      Effect.flatMap(
-        http.post(`${scanSolidified ? "walletsolidity" : "wallet"}/gettransactioninfobyblocknum`, {
-          num: Number(num),
-        }),
-        (infos) =>
-          Array.isArray(infos)
-            ? Effect.succeed(infos as ReadonlyArray<unknown>)
-            : isEmptyInfo(infos) // an empty block
-              ? Effect.succeed([])
-              : Effect.fail(chainError(`gettransactioninfobyblocknum ${num}: unexpected response shape`)),
+      Effect.flatMap(http.post(`${api}/gettransactioninfobyblocknum`, { num: Number(num) }), (infos) =>
+        Array.isArray(infos) && infos.length > 0
+          ? Effect.succeed(infos as ReadonlyArray<unknown>)
+          : Array.isArray(infos) || isEmptyInfo(infos)
+            ? confirmEmpty(num)
+            : Effect.fail(chainError(`gettransactioninfobyblocknum ${num}: unexpected response shape`)),
       )
 
     const infoById = (api: "wallet" | "walletsolidity", txHash: string) =>
@@ -237,9 +251,20 @@ export const makeTronScanner = (
           : last === headNum
             ? top.id
             : (yield* headerOf("wallet", last)).id
-        const blocks = yield* Effect.forEach(range, (num) => Effect.either(infosOfBlock(num)), {
-          concurrency: blockConcurrency,
-        })
+        // After a block fails, later blocks are not requested (their results could not be used anyway).
+        let failed = false
+        const blocks = yield* Effect.forEach(
+          range,
+          (num) =>
+            Effect.suspend(() =>
+              failed
+                ? Effect.succeed(Either.left(chainError(`block ${num} skipped after an earlier failure`)))
+                : Effect.tap(Effect.either(infosOfBlock(num)), (e) => {
+                    if (Either.isLeft(e)) failed = true
+                  }),
+            ),
+          { concurrency: blockConcurrency },
+        )
         const found: Array<{ readonly transfer: TronTransfer; readonly token: TokenConfig }> = []
         let scannedTo = start - 1n
         for (const [i, infos] of blocks.entries()) {

@@ -139,7 +139,11 @@ export const fakeTronNode = (
               const top = path.startsWith("wallet/") ? chain.head : chain.solid
               if (body.id_or_num === undefined) return json(block(chain, top))
               const num = Number(body.id_or_num)
-              return json(num <= top ? block(chain, num) : {})
+              if (num > top) return json({})
+              const txs =
+                body.detail === true ? (chain.blocks.get(num) ?? []).map((i) => ({ txID: i.id })) : []
+              // java-tron omits `transactions` for an empty block
+              return json(txs.length > 0 ? { ...block(chain, num), transactions: txs } : block(chain, num))
             }
             case "wallet/gettransactioninfobyblocknum":
             case "walletsolidity/gettransactioninfobyblocknum": {

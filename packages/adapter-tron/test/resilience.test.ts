@@ -22,7 +22,11 @@ const smallChain = () => {
       value: 5_000_000n,
     }),
   )
-  chain.add(101)
+  // block 101: someone else's transfer (a non-empty block, as on mainnet)
+  chain.add(
+    101,
+    transferInfo({ id: fakeTxId("r2"), blockNumber: 101, contract: USDT, from: TL24, to: TL24, value: 1n }),
+  )
   chain.solid = 90
   return chain
 }

@@ -430,7 +430,8 @@ describe("TronScanner forks at the head", () => {
         const node = yield* fakeTronNode(chain)
         const scanner = yield* scannerFor(testNetwork([node.url], { startBlock: "9100" }))
         const headerCalls = () =>
-          node.requests.filter((r) => r.path === "wallet/getblock" && r.body.id_or_num).length
+          node.requests.filter((r) => r.path === "wallet/getblock" && r.body.id_or_num && !r.body.detail)
+            .length
         let r = yield* scanner.scan({ cursor: null, watch: watchOf([]), now: NOW })
         chain.add(9103)
         r = yield* scanner.scan({ cursor: r.cursor, watch: watchOf([]), now: NOW })
@@ -444,6 +445,45 @@ describe("TronScanner forks at the head", () => {
           .filter((x) => x.path === "wallet/gettransactioninfobyblocknum")
           .map((x) => x.body.num)
         expect(nums).toEqual([9100, 9101, 9102, 9103, 9104, 9105, 9106])
+      }),
+  )
+})
+
+describe("TronScanner and lagging nodes", () => {
+  it.scopedLive(
+    "does not take a node's empty answer for an empty block unless the block is really empty",
+    () =>
+      Effect.gen(function* () {
+        const chain = busyChain(9200, 4, 1)
+        chain.add(9204) // a really empty block
+        chain.add(9205)
+        const watched = fakeAddress("lag")
+        chain.add(
+          9202,
+          transferInfo({
+            id: fakeTxId("lagged"),
+            blockNumber: 0,
+            contract: USDT,
+            from: TL24,
+            to: watched,
+            value: 3n,
+          }),
+        )
+        const node = yield* fakeTronNode(chain)
+        const scanner = yield* scannerFor(testNetwork([node.url], { startBlock: "9200" }), {
+          baseDelayMs: 1,
+          maxAttempts: 1,
+        })
+        // head, 9200, 9201 answer normally; then a node without block 9202 answers `{}` for it
+        node.faults.push({ status: 0 }, { status: 0 }, { status: 0 }, { status: 200, body: "{}" })
+        const r1 = yield* scanner.scan({ cursor: null, watch: watchOf([watched]), now: NOW })
+        expect([r1.scannedTo, r1.caughtUp, observed(r1.events)]).toEqual([9201n, false, []])
+        const r2 = yield* scanner.scan({ cursor: r1.cursor, watch: watchOf([watched]), now: NOW })
+        expect(observed(r2.events).map((e) => [e.txHash, e.amount])).toEqual([[fakeTxId("lagged"), 3n]])
+        expect([r2.scannedTo, r2.caughtUp]).toEqual([9205n, true])
+        // the truly empty blocks were confirmed empty with the block itself
+        const checked = node.requests.filter((r) => r.path === "wallet/getblock" && r.body.detail === true)
+        expect(checked.map((r) => r.body.id_or_num)).toEqual(["9202", "9204", "9205"])
       }),
   )
 })
