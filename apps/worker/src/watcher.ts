@@ -30,9 +30,9 @@ export interface WatcherCycle {
 const familyOf = (n: NetworkConfig) => n.family
 
 /**
- * One cycle of a network's watcher: if this worker holds the network's lease, scan the next block range
- * against the open deposit targets, apply the events and the new cursor in one transaction, then re-check
- * payments waiting for confirmations. Returns whether the scanner is caught up.
+ * One cycle of a network's watcher: if this worker holds the network's lease, re-check payments waiting for
+ * confirmations, then scan the next block range against the open deposit targets and apply its events with
+ * the new cursor in one transaction.
  */
 export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
   Effect.gen(function* () {
@@ -52,6 +52,26 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
         error: null,
       } satisfies WatcherCycle
     }
+    // Re-check first: a payment reverted by a reorg is marked before the next scan, so the scanner's rescan
+    // of that height can count the transaction again if it was re-mined (adapter-evm README).
+    const pending = yield* store.pendingPayments(network.id)
+    let applied = 0
+    let emitted = 0
+    if (pending.length > 0) {
+      const events = yield* scanner.recheck(pending, now)
+      if (events.length > 0) {
+        const r = yield* store.applyChainEvents({
+          network: network.id,
+          mode: network.mode,
+          requiredConfirmations: network.confirmations,
+          events,
+          cursor: null,
+          now,
+        })
+        applied += r.applied
+        emitted += r.emitted
+      }
+    }
     const targets = yield* store.openTargets({
       family: familyOf(network),
       mode: network.mode,
@@ -60,7 +80,8 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     })
     const cursor = yield* store.getCursor(network.id)
     const scan = yield* scanner.scan({ cursor, watch: makeWatchSet(targets), now })
-    const first = yield* store.applyChainEvents({
+    // The events and the cursor that covers them commit together: a crash before this loses nothing.
+    const r = yield* store.applyChainEvents({
       network: network.id,
       mode: network.mode,
       requiredConfirmations: network.confirmations,
@@ -68,24 +89,8 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
       cursor: scan.cursor,
       now,
     })
-    const pending = yield* store.pendingPayments(network.id)
-    let applied = first.applied
-    let emitted = first.emitted
-    if (pending.length > 0) {
-      const events = yield* scanner.recheck(pending, now)
-      if (events.length > 0) {
-        const second = yield* store.applyChainEvents({
-          network: network.id,
-          mode: network.mode,
-          requiredConfirmations: network.confirmations,
-          events,
-          cursor: null,
-          now,
-        })
-        applied += second.applied
-        emitted += second.emitted
-      }
-    }
+    applied += r.applied
+    emitted += r.emitted
     return {
       network,
       held,

@@ -21,12 +21,8 @@ import type { InziEnv } from "./env.js"
  * rendered exactly like the API does (same publicUrl, same networks), inside the event envelope.
  */
 export const makeEventRenderer =
-  (
-    publicUrl: string,
-    networks: ReadonlyArray<NetworkConfig>,
-    tonWalletOf: (merchantId: string) => string | null,
-  ): RenderEventBody =>
-  (event, checkout) =>
+  (publicUrl: string, networks: ReadonlyArray<NetworkConfig>): RenderEventBody =>
+  (event, checkout, merchant) =>
     webhookEventBody({
       id: event.id,
       type: event.type,
@@ -36,7 +32,7 @@ export const makeEventRenderer =
         publicUrl,
         now: event.createdAt,
         networks: networks.filter((n) => checkout.networks.includes(n.id)),
-        tonWallet: tonWalletOf(checkout.merchantId),
+        tonWallet: merchant.tonWallet,
       }),
     })
 
@@ -46,27 +42,14 @@ export const appLayer = (
   networks: ReadonlyArray<NetworkConfig>,
   opts: { readonly migrate?: boolean } = {},
 ) => {
-  const tonWallets = new Map<string, string | null>()
   const store = PgStore.layer({
     databaseUrl: env.databaseUrl ?? undefined,
     dataDir: env.dataDir,
     schema: env.dbSchema,
     migrate: opts.migrate ?? true,
-    renderEventBody: makeEventRenderer(env.publicUrl, networks, (id) => tonWallets.get(id) ?? null),
+    renderEventBody: makeEventRenderer(env.publicUrl, networks),
   })
-  // Keep the merchants' TON wallets at hand for the synchronous renderer (refreshed on every store open and
-  // by `refreshMerchants`).
-  const warm = Layer.effectDiscard(
-    Effect.flatMap(MerchantStore, (s) => s.listMerchants()).pipe(
-      Effect.tap((ms) =>
-        Effect.sync(() => {
-          for (const m of ms) tonWallets.set(m.id, m.tonWallet)
-        }),
-      ),
-      Effect.orElse(() => Effect.void),
-    ),
-  )
-  return Layer.mergeAll(AddressDerivationLive, Ids.Live, warm.pipe(Layer.provideMerge(store)))
+  return Layer.mergeAll(AddressDerivationLive, Ids.Live, store)
 }
 
 export interface ExportRow {
