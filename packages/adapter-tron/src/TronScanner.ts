@@ -170,9 +170,12 @@ export const makeTronScanner = (
     const verify = () =>
       Effect.gen(function* () {
         yield* head
+        // Solidified finality (or scanning) needs the node's solidity API: refuse start-up without it.
+        if (solidified || scanSolidified) yield* solidHead
         for (const token of tokens.values()) {
           const answer = yield* http.post("wallet/triggerconstantcontract", {
-            owner_address: "410000000000000000000000000000000000000000",
+            // any existing account will do as the caller of a view function: the contract itself exists
+            owner_address: tronAddressToHex(token.contract),
             contract_address: tronAddressToHex(token.contract),
             function_selector: "decimals()",
             parameter: "",

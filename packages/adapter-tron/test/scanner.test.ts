@@ -562,6 +562,15 @@ describe("TronScanner.verify and configuration", () => {
       })
       const good = yield* scannerFor(testNetwork([node.url]))
       yield* good.verify()
+      expect(node.requests.map((r) => r.path)).toEqual([
+        "wallet/getblock",
+        "walletsolidity/getblock", // solidified finality: the solidity API must answer
+        "wallet/triggerconstantcontract",
+      ])
+      expect(node.requests[2]!.body).toMatchObject({
+        contract_address: "41a614f803b6fd780986a42c78ec9c7f77e6ded13c",
+        function_selector: "decimals()",
+      })
       const wrong = yield* scannerFor(
         testNetwork([node.url], { tokens: [{ symbol: "USDT", contract: USDT, decimals: 18 }] }),
       )
