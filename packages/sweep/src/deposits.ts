@@ -1,0 +1,145 @@
+import {
+  type ChainFamily,
+  type Checkout,
+  CheckoutStore,
+  MODES,
+  type NetworkConfig,
+  type NetworkId,
+  type StoreError,
+} from "@inzi/core"
+import { Effect } from "effect"
+
+/** A per-checkout deposit address that received money Inzi recorded (and may still hold it). */
+export interface DepositAddress {
+  readonly network: NetworkId
+  readonly family: "evm" | "tron"
+  /** As recorded on the checkout: lower-case `0x…` (EVM) or base58 `T…` (Tron). */
+  readonly address: string
+  readonly derivationIndex: bigint
+  readonly checkoutIds: ReadonlyArray<string>
+  /** Sum of the recorded confirmed (and late) payments per token contract (lower-case), base units. */
+  readonly recorded: Readonly<Record<string, bigint>>
+}
+
+/** Payments whose money is on the deposit address: confirmed ones, and late ones (they never count, but the money is there). */
+const HOLDS_MONEY = new Set(["confirmed", "late"])
+
+const sameAddress = (family: ChainFamily, a: string, b: string) =>
+  family === "evm" ? a.toLowerCase() === b.toLowerCase() : a === b
+
+/**
+ * The deposit addresses of these checkouts that received recorded confirmed (or late) payments on the given
+ * networks, grouped per network and address, ordered by derivation index. TON is never listed: its payments
+ * land in the merchant's own wallet. Pure: tests and embedders call it with checkouts from anywhere.
+ */
+export const depositsFromCheckouts = (
+  checkouts: ReadonlyArray<Checkout>,
+  networks: ReadonlyArray<NetworkConfig>,
+): ReadonlyArray<DepositAddress> => {
+  const byKey = new Map<
+    string,
+    { d: Omit<DepositAddress, "checkoutIds" | "recorded">; ids: Set<string>; rec: Map<string, bigint> }
+  >()
+  for (const c of checkouts) {
+    for (const p of c.payments) {
+      if (!HOLDS_MONEY.has(p.status)) continue
+      const net = networks.find((n) => n.id === p.network)
+      if (net === undefined || net.family === "ton") continue
+      const address = net.family === "evm" ? c.targets.evmAddress : c.targets.tronAddress
+      if (address === null || !sameAddress(net.family, address, p.recipient)) continue
+      const key = `${net.id}\u0000${address}`
+      let entry = byKey.get(key)
+      if (entry === undefined) {
+        entry = {
+          d: { network: net.id, family: net.family, address, derivationIndex: c.targets.derivationIndex },
+          ids: new Set(),
+          rec: new Map(),
+        }
+        byKey.set(key, entry)
+      }
+      entry.ids.add(c.id)
+      const contract = p.tokenContract.toLowerCase()
+      entry.rec.set(contract, (entry.rec.get(contract) ?? 0n) + p.amount)
+    }
+  }
+  return [...byKey.values()]
+    .map(({ d, ids, rec }) => ({ ...d, checkoutIds: [...ids], recorded: Object.fromEntries(rec) }))
+    .sort((a, b) =>
+      a.network === b.network
+        ? a.derivationIndex < b.derivationIndex
+          ? -1
+          : a.derivationIndex > b.derivationIndex
+            ? 1
+            : 0
+        : a.network < b.network
+          ? -1
+          : 1,
+    )
+}
+
+/** One allocated derivation index and the addresses derived at it. */
+export interface UsedIndex {
+  readonly index: bigint
+  readonly address: string
+  readonly checkoutId: string
+  /** A payment (any status but reverted) arrived at it. */
+  readonly paid: boolean
+}
+
+export interface UsedIndices {
+  readonly evm: ReadonlyArray<UsedIndex>
+  readonly tron: ReadonlyArray<UsedIndex>
+}
+
+/**
+ * Every derivation index the merchant's checkouts allocated, per family (paid or not), ascending. Wallet
+ * software that stops scanning after 20 unused addresses needs `max index + 1` as its gap limit, or this list.
+ */
+export const usedIndicesOf = (
+  checkouts: ReadonlyArray<Checkout>,
+  networks: ReadonlyArray<NetworkConfig>,
+  network?: NetworkId,
+): UsedIndices => {
+  const familyOf = (id: NetworkId) => networks.find((n) => n.id === id)?.family
+  const wanted = network === undefined ? undefined : familyOf(network)
+  const evm: UsedIndex[] = []
+  const tron: UsedIndex[] = []
+  for (const c of checkouts) {
+    if (network !== undefined && !c.networks.includes(network)) continue
+    const paidOn = (family: ChainFamily) =>
+      c.payments.some((p) => p.status !== "reverted" && familyOf(p.network) === family)
+    if (c.targets.evmAddress !== null && (wanted === undefined || wanted === "evm"))
+      evm.push({
+        index: c.targets.derivationIndex,
+        address: c.targets.evmAddress,
+        checkoutId: c.id,
+        paid: paidOn("evm"),
+      })
+    if (c.targets.tronAddress !== null && (wanted === undefined || wanted === "tron"))
+      tron.push({
+        index: c.targets.derivationIndex,
+        address: c.targets.tronAddress,
+        checkoutId: c.id,
+        paid: paidOn("tron"),
+      })
+  }
+  const asc = (a: UsedIndex, b: UsedIndex) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0)
+  return { evm: evm.sort(asc), tron: tron.sort(asc) }
+}
+
+/** Every checkout of a merchant, both modes, read page by page through the `CheckoutStore` port. */
+export const merchantCheckouts = (
+  merchantId: string,
+  now: Date = new Date(),
+): Effect.Effect<ReadonlyArray<Checkout>, StoreError, CheckoutStore> =>
+  Effect.gen(function* () {
+    const store = yield* CheckoutStore
+    const all: Checkout[] = []
+    for (const mode of MODES)
+      for (let offset = 0; ; offset += 100) {
+        const page = yield* store.listCheckouts({ merchantId, mode, limit: 100, offset, now })
+        all.push(...page.data)
+        if (page.data.length < 100) break
+      }
+    return all
+  })
