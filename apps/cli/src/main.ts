@@ -27,7 +27,8 @@ usage: inzi <command> [options]
   --json   machine-readable output
 `
 
-const main = async (argv: ReadonlyArray<string>) => {
+/** Runs one CLI invocation; resolves to the exit code (throws UsageError for exit 2). */
+export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [cmd, sub, ...rest] = argv
   if (cmd === undefined || cmd === "help" || cmd === "--help" || cmd === "-h") {
     process.stdout.write(HELP)
@@ -40,20 +41,22 @@ const main = async (argv: ReadonlyArray<string>) => {
     key === cmd ? [sub, ...rest].filter((x): x is string => x !== undefined) : rest,
     command.booleans,
   )
-  return command.run(args)
+  return (await command.run(args)) ?? 0
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (typeof code === "number" && code !== 0) process.exitCode = code
-  },
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`inzi: ${e.message}\n(run "inzi help" for usage)\n`)
-      process.exitCode = 2
-    } else {
-      process.stderr.write(`inzi: ${e instanceof Error ? e.message : String(e)}\n`)
-      process.exitCode = 1
-    }
-  },
-)
+const isMain = process.argv[1] !== undefined && /main\.(ts|js)$/.test(process.argv[1])
+if (isMain)
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      if (typeof code === "number" && code !== 0) process.exitCode = code
+    },
+    (e: unknown) => {
+      if (e instanceof UsageError) {
+        process.stderr.write(`inzi: ${e.message}\n(run "inzi help" for usage)\n`)
+        process.exitCode = 2
+      } else {
+        process.stderr.write(`inzi: ${e instanceof Error ? e.message : String(e)}\n`)
+        process.exitCode = 1
+      }
+    },
+  )

@@ -1,0 +1,130 @@
+/**
+ * The operator CLI against an embedded database in a temp folder: output formats, secrets shown once, and
+ * clear errors on bad input. Commands run in-process through `runCli` (what the binary calls); one test
+ * runs the real binary for exit codes and stderr.
+ */
+import { spawnSync } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { HDNodeWallet } from "ethers"
+import { beforeAll, describe, expect, it } from "vitest"
+import { UsageError } from "../src/args.js"
+import { runCli } from "../src/main.js"
+
+const main = join(__dirname, "..", "src", "main.ts")
+const dataDir = mkdtempSync(join(tmpdir(), "inzi-cli-"))
+const M = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+const evmXpub = HDNodeWallet.fromPhrase(M, undefined, "m/44'/60'/0'").neuter().extendedKey
+
+process.env.INZI_DATA_DIR = dataDir
+process.env.DATABASE_URL = ""
+process.env.LOG_LEVEL = "warn"
+
+/** One invocation in-process: stdout/stderr captured, exit code as the binary would set it. */
+const inzi = async (...args: string[]) => {
+  let out = ""
+  let err = ""
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk)
+    return true
+  }) as typeof process.stdout.write
+  let code: number
+  try {
+    code = await runCli(args)
+  } catch (e) {
+    err = `inzi: ${e instanceof Error ? e.message : String(e)}`
+    code = e instanceof UsageError ? 2 : 1
+  } finally {
+    process.stdout.write = write
+  }
+  return { code, out, err }
+}
+
+const binary = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--conditions=@inzi/source", main, ...args], {
+    env: { ...process.env, INZI_DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "warn" },
+    encoding: "utf8",
+    timeout: 60_000,
+  })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+describe("inzi CLI", () => {
+  let merchantId = ""
+
+  beforeAll(async () => {
+    const r = await inzi("migrate", "--json")
+    expect(r.code, r.err).toBe(0)
+    expect(JSON.parse(r.out).applied.length).toBeGreaterThan(0)
+  }, 90_000)
+
+  it("the binary prints usage and refuses unknown commands with exit 2", () => {
+    expect(binary("help").out).toContain("merchant create --name")
+    const r = binary("frobnicate")
+    expect(r.code).toBe(2)
+    expect(r.err).toContain('unknown command "frobnicate"')
+  })
+
+  it("creates a merchant (secret shown once), lists it, refuses a bad xpub", async () => {
+    const r = await inzi(
+      "merchant",
+      "create",
+      "--name",
+      "Shop",
+      "--evm-xpub",
+      evmXpub,
+      "--webhook-url",
+      "https://shop.example/h",
+      "--json",
+    )
+    expect(r.code, r.err).toBe(0)
+    const m = JSON.parse(r.out)
+    expect(m.id).toMatch(/^mer_/)
+    expect(m.webhook_secret).toMatch(/^whsec_/)
+    merchantId = m.id
+    const listOut = (await inzi("merchant", "list", "--json")).out
+    const row = JSON.parse(listOut).find((x: { id: string }) => x.id === merchantId)
+    expect(row).toMatchObject({ name: "Shop", evm: true, tron: false, webhook_url: "https://shop.example/h" })
+    expect(listOut).not.toContain(m.webhook_secret)
+    const bad = await inzi("merchant", "create", "--name", "Bad", "--evm-xpub", "xpub-nonsense")
+    expect(bad.code).toBe(1)
+    expect(bad.err).toMatch(/inzi: /)
+    const missing = await inzi("merchant", "create")
+    expect(missing.code).toBe(2)
+    expect(missing.err).toContain("--name is required")
+  }, 120_000)
+
+  it("creates a key shown once, lists it by prefix only, revokes it", async () => {
+    const r = await inzi("key", "create", "--merchant", merchantId, "--mode", "test", "--json")
+    expect(r.code, r.err).toBe(0)
+    const k = JSON.parse(r.out)
+    expect(k.key).toMatch(/^sk_test_[A-Za-z0-9]{40}$/)
+    expect(k.key.startsWith(k.prefix)).toBe(true)
+    const listed = (await inzi("key", "list", "--merchant", merchantId, "--json")).out
+    expect(listed).toContain(k.prefix)
+    expect(listed).not.toContain(k.key)
+    expect((await inzi("key", "create", "--merchant", merchantId, "--mode", "prod")).code).toBe(2)
+    const rev = await inzi("key", "revoke", k.prefix, "--json")
+    expect(rev.code, rev.err).toBe(0)
+    expect(JSON.parse(rev.out)).toMatchObject({ revoked: true, id: k.id })
+    const after = JSON.parse((await inzi("key", "list", "--merchant", merchantId, "--json")).out)
+    expect(after[0].revokedAt).not.toBeNull()
+    expect((await inzi("key", "revoke", "sk_test_nothing")).code).toBe(1)
+  }, 120_000)
+
+  it("reports webhooks, unmatched money, status and a CSV export", async () => {
+    expect(JSON.parse((await inzi("webhooks", "list", "--failed", "--json")).out)).toEqual([])
+    expect((await inzi("webhooks", "resend", "evt_unknown")).code).toBe(1)
+    expect(JSON.parse((await inzi("unmatched", "list", "--json")).out)).toEqual([])
+    const s = JSON.parse((await inzi("status", "--json")).out)
+    expect(s.outbox).toMatchObject({ pending: 0, failed: 0 })
+    const csv = await inzi("export", "--from", "2020-01-01T00:00:00Z", "--to", "2100-01-01T00:00:00Z")
+    expect(csv.code, csv.err).toBe(0)
+    expect(csv.out.split("\n")[0]).toBe(
+      "id,merchant_id,mode,status,amount_usd,amount_paid_usd,created_at,expires_at,payments",
+    )
+    expect((await inzi("export", "--from", "yesterday", "--to", "now")).code).toBe(2)
+  }, 120_000)
+})

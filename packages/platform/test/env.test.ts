@@ -1,0 +1,148 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { EnvError, loadNetworks, makeLogger, NetworkConfigError, PRESETS, readEnv, redactText } from "../src/index.js"
+
+describe("readEnv", () => {
+  it("has documented defaults", () => {
+    const e = readEnv({})
+    expect(e).toMatchObject({
+      databaseUrl: null,
+      dataDir: "./.inzi",
+      host: "127.0.0.1",
+      port: 3000,
+      publicUrl: "http://127.0.0.1:3000",
+      minAmountCents: 100n,
+      maxAmountCents: 100_000_000n,
+      logLevel: "info",
+      networksFile: null,
+      rateLimitPerSecond: 50,
+      allowPrivateWebhooks: false,
+      dbSchema: undefined,
+    })
+  })
+
+  it("reads every variable", () => {
+    const e = readEnv({
+      DATABASE_URL: "postgres://x@h/db",
+      INZI_DATA_DIR: "/d",
+      INZI_DB_SCHEMA: "s1",
+      HOST: "0.0.0.0",
+      PORT: "8080",
+      PUBLIC_URL: "https://pay.example.com/",
+      INZI_MIN_AMOUNT: "0.50",
+      INZI_MAX_AMOUNT: "500",
+      LOG_LEVEL: "DEBUG",
+      INZI_NETWORKS: "/n.json",
+      INZI_RATE_LIMIT: "0",
+      INZI_ALLOW_PRIVATE_WEBHOOKS: "1",
+      INZI_WORKER_ID: "w9",
+    })
+    expect(e).toMatchObject({
+      databaseUrl: "postgres://x@h/db",
+      dataDir: "/d",
+      dbSchema: "s1",
+      port: 8080,
+      publicUrl: "https://pay.example.com",
+      minAmountCents: 50n,
+      maxAmountCents: 50_000n,
+      logLevel: "debug",
+      networksFile: "/n.json",
+      rateLimitPerSecond: 0,
+      allowPrivateWebhooks: true,
+      workerId: "w9",
+    })
+  })
+
+  it.each([
+    [{ PORT: "x" }, /PORT must be an integer/],
+    [{ PORT: "70000" }, /PORT must be between/],
+    [{ INZI_MIN_AMOUNT: "1.001" }, /INZI_MIN_AMOUNT must be a USD amount/],
+    [{ INZI_MIN_AMOUNT: "10", INZI_MAX_AMOUNT: "5" }, /not above INZI_MAX_AMOUNT/],
+    [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    [{ PUBLIC_URL: "ftp://x" }, /PUBLIC_URL/],
+  ])("refuses bad input %o with a clear message", (env, msg) => {
+    expect(() => readEnv(env)).toThrow(EnvError)
+    expect(() => readEnv(env)).toThrow(msg)
+  })
+})
+
+describe("loadNetworks", () => {
+  const file = (content: string) => {
+    const p = join(mkdtempSync(join(tmpdir(), "inzi-net-")), "networks.json")
+    writeFileSync(p, content)
+    return p
+  }
+
+  it("merges presets with overrides and accepts full entries", () => {
+    const nets = loadNetworks(
+      file(
+        JSON.stringify({
+          networks: [
+            { preset: "base", rpcUrls: ["https://rpc.example/base"] },
+            {
+              id: "linea",
+              family: "evm",
+              mode: "live",
+              name: "Linea",
+              chainId: 59144,
+              rpcUrls: ["https://rpc.example/linea"],
+              confirmations: 10,
+              pollIntervalMs: 4000,
+              tokens: [{ symbol: "USDC", contract: "0x176211869cA2b568f2A7D4EE941E073a821EE1ff", decimals: 6 }],
+            },
+          ],
+        }),
+      ),
+    )
+    expect(nets.map((n) => n.id)).toEqual(["base", "linea"])
+    const base = PRESETS.find((p) => p.id === "base")!
+    expect(nets[0]).toMatchObject({ ...base, rpcUrls: ["https://rpc.example/base"] })
+  })
+
+  it("has presets for every chain family", () => {
+    const ids = PRESETS.map((p) => p.id)
+    for (const id of ["ethereum", "bsc", "polygon", "arbitrum", "base", "sepolia", "tron", "ton"]) expect(ids).toContain(id)
+  })
+
+  it.each([
+    ["not json", /cannot read network config/],
+    ['{"nets":[]}', /expected \{ "networks"/],
+    ['{"networks":[{"preset":"nope"}]}', /unknown preset "nope"/],
+    ['{"networks":[{"preset":"base","rpcUrls":["ftp://x"]}]}', /rpcUrls/],
+  ])("refuses %s", (content, msg) => {
+    expect(() => loadNetworks(file(content))).toThrow(NetworkConfigError)
+    expect(() => loadNetworks(file(content))).toThrow(msg)
+  })
+
+  it("without a file returns the extra networks only", () => {
+    expect(loadNetworks(null, [])).toEqual([])
+  })
+})
+
+describe("logs never carry a secret", () => {
+  const key = `sk_live_${"A1b2C3d4".repeat(5)}`
+  const secret = `whsec_${"z9".repeat(16)}`
+  const xpub = `xpub6${"C".repeat(105)}`
+
+  it("masks keys, webhook secrets and extended keys in text", () => {
+    const t = redactText(`key ${key} secret ${secret} xpub ${xpub}`)
+    expect(t).not.toContain(key)
+    expect(t).not.toContain(secret)
+    expect(t).not.toContain(xpub)
+    expect(t).toContain("sk_live_A1b2…")
+  })
+
+  it("redacts secret-named fields and writes one JSON object per line", () => {
+    const lines: string[] = []
+    const log = makeLogger("info", { service: "t" }, (l) => lines.push(l))
+    log.debug("hidden")
+    log.info("created", { authorization: `Bearer ${key}`, webhookSecret: secret, note: `see ${key}`, amount: 5n })
+    expect(lines).toHaveLength(1)
+    const o = JSON.parse(lines[0]!)
+    expect(o).toMatchObject({ level: "info", msg: "created", service: "t", authorization: "[redacted]", webhookSecret: "[redacted]", amount: "5" })
+    expect(lines[0]).not.toContain(key)
+    expect(lines[0]).not.toContain(secret)
+  })
+})
