@@ -3,6 +3,8 @@ import {
   type ApiCheckout,
   type Checkout,
   CheckoutStore,
+  centsToUnits,
+  formatUnits,
   type Merchant,
   MerchantStore,
   type NetworkConfig,
@@ -52,11 +54,16 @@ export const toPageView = (
     confirmationsRequired: required,
     options: api.payment_options.map((o) => {
       const n = byId.get(o.network)
+      // `amount_crypto` is what is still due once underpaid; the page also shows the full amount then.
+      const decimals = n?.tokens.find((t) => t.symbol === o.crypto_currency)?.decimals
       return {
         network: o.network,
         networkLabel: `${n?.name ?? o.network} (${n ? standardOf(n) : "token"})`,
         token: o.crypto_currency,
-        amountCrypto: o.amount_crypto,
+        amountCrypto:
+          decimals === undefined
+            ? o.amount_crypto
+            : formatUnits(centsToUnits(checkout.amountCents, decimals), decimals),
         amountDue: o.amount_crypto,
         address: o.address,
         memo: o.memo,

@@ -210,6 +210,9 @@ describe("hosted checkout page, end to end (server + worker + devnet + Chromium)
       expect([due.address, due.amount_crypto]).toEqual([usdt.address, "15.000000"])
       // the page reloads once to get the server's new amounts and QR code
       await expect.poll(() => page.locator("#amount-0").textContent(), POLL).toBe("15.000000")
+      expect(await page.locator("#panel-0 .remaining").textContent()).toBe(
+        "Remaining of 20.000000 USDT in total.",
+      )
       expect(await page.locator("#pay").isVisible()).toBe(true)
       expect(await page.locator("#address-0").textContent()).toBe(usdt.address)
       expect(await decodeQr(page, "#panel-0 svg.qr")).toBe(due.uri)
