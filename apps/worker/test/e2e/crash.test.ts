@@ -298,5 +298,32 @@ if (!url) {
         await database.close()
       }
     }, 240_000)
+
+    it("SIGTERM stops a worker cleanly: it exits 0 and gives its leases back at once", async () => {
+      const database = await makeDatabase({ databaseUrl: url, schema })
+      try {
+        for (const w of workers) w.kill("SIGKILL")
+        await waitFor("no workers", async () => workers.size === 0, 10_000)
+        await sql`DELETE FROM leases`.execute(database.db)
+        const w = startWorker("graceful")
+        const held = async () =>
+          (
+            await sql<{ name: string }>`SELECT name FROM leases WHERE holder = 'graceful'`.execute(
+              database.db,
+            )
+          ).rows
+        await waitFor("the worker to take its leases", async () => (await held()).length >= 2, 60_000)
+        const exited = new Promise<number | null>((resolve) => w.on("exit", (code) => resolve(code)))
+        w.kill("SIGTERM")
+        const code = await Promise.race([
+          exited,
+          new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 20_000)),
+        ])
+        expect(code).toBe(0)
+        expect(await held()).toEqual([])
+      } finally {
+        await database.close()
+      }
+    }, 120_000)
   })
 }
