@@ -1,0 +1,309 @@
+/**
+ * Benchmark 1: the HTTP API on real PostgreSQL against a bare node:http + pg server doing the same SQL,
+ * both in child processes, load from a third process (autocannon, 64 connections). Then the list endpoint over
+ * one merchant holding 1 000 000 checkouts. Appends the figures to RESULTS.md.
+ *
+ * Env: BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (64),
+ * BENCH_LIST_ROWS (1000000), BENCH_SKIP_LIST=1, BENCH_ONLY=create,get,list.
+ */
+import pg from "pg"
+import type { LoadConfig, LoadResult } from "./lib/load-child.js"
+import { type Child, cpuDelta, startChild } from "./lib/proc.js"
+import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
+import { benchSchema, DATABASE_URL } from "./lib/shared.js"
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
+const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 1_000_000)
+const ONLY = (process.env.BENCH_ONLY ?? "healthz,create,get,list").split(",")
+const facts = machineFacts()
+
+type Target = {
+  readonly name: "bare" | "inzi"
+  readonly child: Child<{ url: string }>
+  readonly cfg: Omit<LoadConfig, "connections" | "seconds">
+}
+
+const load = async (cfg: LoadConfig): Promise<LoadResult> => {
+  const c = await startChild<LoadResult>("lib/load-child.ts", [JSON.stringify(cfg)])
+  await c.stop()
+  return c.ready
+}
+
+interface Measured extends LoadResult {
+  readonly cpuUsPerReq: number
+  readonly cpuShare: number
+}
+
+const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS): Promise<Measured> => {
+  await load({ ...t.cfg, connections, seconds: Math.min(2, seconds) }) // warm-up (JIT, pool)
+  const before = await t.child.ask<NodeJS.CpuUsage>("cpu")
+  const r = await load({ ...t.cfg, connections, seconds })
+  const after = await t.child.ask<NodeJS.CpuUsage>("cpu")
+  const cpu = cpuDelta(before, after)
+  return { ...r, cpuUsPerReq: cpu / Math.max(1, r.requests), cpuShare: cpu / 1e6 / r.seconds }
+}
+
+const line = (name: string, m: Measured) =>
+  `${name.padEnd(14)} ${fmt(m.rps).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  cpu ${fmt(m.cpuUsPerReq)} µs/req (${fmt(m.cpuShare * 100)} % of a core)  non2xx ${m.non2xx} err ${m.errors}`
+
+const schema = benchSchema("api")
+console.log(`schema ${schema}; ${SECONDS} s × ${ROUNDS} rounds, ${CONNECTIONS} connections`)
+const admin = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path=${schema}` })
+await admin.connect()
+
+const inzi = await startChild<{ url: string; key: string; merchantId: string }>(
+  "api/inzi-server.ts",
+  [schema],
+  {
+    quiet: true,
+  },
+)
+const bare = await startChild<{ url: string }>("api/bare-server.ts", [schema])
+const auth = { authorization: `Bearer ${inzi.ready.key}` }
+const json = { "content-type": "application/json" }
+const BODY = JSON.stringify({ amount: "10.00", currency: "USD", description: "bench" })
+
+const sections: string[] = []
+const summary: Array<{ op: string; ratio: number; p99: number; target: string }> = []
+
+try {
+  const ops: Array<{ op: string; targets: () => Promise<[Target, Target]>; goal: number }> = [
+    {
+      // No database: the framework's own cost per request (router, fiber, middleware, response writing).
+      op: "healthz",
+      goal: 0,
+      targets: async () => [
+        {
+          name: "bare",
+          child: bare,
+          cfg: { url: bare.ready.url, method: "GET", paths: ["/healthz"], headers: {} },
+        },
+        {
+          name: "inzi",
+          child: inzi,
+          cfg: { url: inzi.ready.url, method: "GET", paths: ["/healthz"], headers: {} },
+        },
+      ],
+    },
+    {
+      op: "create",
+      goal: 0.6,
+      targets: async () => [
+        {
+          name: "bare",
+          child: bare,
+          cfg: { url: bare.ready.url, method: "POST", paths: ["/checkouts"], headers: json, body: BODY },
+        },
+        {
+          name: "inzi",
+          child: inzi,
+          cfg: {
+            url: inzi.ready.url,
+            method: "POST",
+            paths: ["/api/v1/checkouts"],
+            headers: { ...json, ...auth },
+            body: BODY,
+          },
+        },
+      ],
+    },
+    {
+      op: "get",
+      goal: 0.7,
+      targets: async () => {
+        // ensure there is something to read even when `create` was skipped
+        for (let i = 0; i < 50; i++) {
+          await fetch(`${bare.ready.url}/checkouts`, { method: "POST", headers: json, body: BODY })
+          await fetch(`${inzi.ready.url}/api/v1/checkouts`, {
+            method: "POST",
+            headers: { ...json, ...auth },
+            body: BODY,
+          })
+        }
+        const bareIds = await bare.ask<string[]>("ids", 500)
+        const inziIds = await inzi.ask<string[]>("ids", { merchantId: inzi.ready.merchantId, n: 500 })
+        if (bareIds.length === 0 || inziIds.length === 0)
+          throw new Error("no checkouts to read (creates failed?)")
+        return [
+          {
+            name: "bare",
+            child: bare,
+            cfg: {
+              url: bare.ready.url,
+              method: "GET",
+              paths: bareIds.map((id) => `/checkouts/${id}`),
+              headers: {},
+            },
+          },
+          {
+            name: "inzi",
+            child: inzi,
+            cfg: {
+              url: inzi.ready.url,
+              method: "GET",
+              paths: inziIds.map((id) => `/api/v1/checkouts/${id}`),
+              headers: auth,
+            },
+          },
+        ]
+      },
+    },
+    {
+      op: "list",
+      goal: 0,
+      targets: async () => [
+        {
+          name: "bare",
+          child: bare,
+          cfg: { url: bare.ready.url, method: "GET", paths: ["/checkouts?limit=10"], headers: {} },
+        },
+        {
+          name: "inzi",
+          child: inzi,
+          cfg: { url: inzi.ready.url, method: "GET", paths: ["/api/v1/checkouts?limit=10"], headers: auth },
+        },
+      ],
+    },
+  ]
+  const rows: string[][] = []
+  for (const { op, targets, goal } of ops) {
+    if (!ONLY.includes(op)) continue
+    const [b, z] = await targets()
+    const ratios: number[] = []
+    let last: Measured | undefined
+    for (let round = 0; round < ROUNDS; round++) {
+      // alternate the order so neither side always runs on a warmer / cooler machine
+      const order = round % 2 === 0 ? [b, z] : [z, b]
+      const res: Partial<Record<"bare" | "inzi", Measured>> = {}
+      for (const t of order) {
+        const m = await measure(t)
+        res[t.name] = m
+        console.log(line(`${op} ${t.name}`, m))
+      }
+      const rb = res.bare!
+      const rz = res.inzi!
+      ratios.push(rz.rps / rb.rps)
+      last = rz
+      rows.push([
+        op,
+        String(round + 1),
+        `${fmt(rb.rps)} / ${fmt(rz.rps)}`,
+        `${fmt((rz.rps / rb.rps) * 100)} %`,
+        `${rb.p50} / ${rz.p50}`,
+        `${rb.p99} / ${rz.p99}`,
+        `${fmt(rb.cpuUsPerReq)} / ${fmt(rz.cpuUsPerReq)}`,
+        `${rb.non2xx + rb.errors} / ${rz.non2xx + rz.errors}`,
+      ])
+    }
+    summary.push({
+      op,
+      ratio: quantile(ratios, 0.5),
+      p99: last?.p99 ?? Number.NaN,
+      target: goal > 0 ? `≥ ${goal * 100} % of bare, p99 < 50 ms` : "(no ratio target)",
+    })
+  }
+  if (rows.length > 0)
+    sections.push(
+      `### ${CONNECTIONS} connections, ${SECONDS} s per measurement (bare / inzi)\n\n${table(
+        ["op", "round", "req/s", "ratio", "p50 ms", "p99 ms", "server CPU µs/req", "errors"],
+        rows,
+      )}\n\nratio spread: ${summary.map((s) => `${s.op} ${fmt(s.ratio * 100)} % (median)`).join(", ")}`,
+    )
+
+  if (process.env.BENCH_SKIP_LIST !== "1") sections.push(await bigList())
+} finally {
+  await inzi.stop()
+  await bare.stop()
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {})
+  await admin.end()
+}
+
+async function bigList(): Promise<string> {
+  const m = await inzi.ask<{ merchantId: string; key: string }>("merchant")
+  console.log(`seeding ${LIST_ROWS} checkouts for ${m.merchantId}…`)
+  const t0 = performance.now()
+  // Statuses: 5 % pending (only the last hour's are still open; older ones read as expired), 20 % completed,
+  // ~1 % underpaid, the rest expired. One checkout a second, newest last.
+  await admin.query(
+    `INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, networks,
+       expires_at, created_at, updated_at)
+     SELECT 'chk_test_' || lpad(to_hex(i), 24, '0'), $1, 'test',
+       CASE WHEN i % 20 = 0 THEN 'pending' WHEN i % 5 = 0 THEN 'completed' WHEN i % 97 = 0 THEN 'underpaid'
+            ELSE 'expired' END,
+       1000 + i % 5000, 'USD', 'seeded', '["devnet","tron-nile","ton-testnet"]',
+       now() - ($2 - i) * interval '1 second' + interval '1 hour',
+       now() - ($2 - i) * interval '1 second', now() - ($2 - i) * interval '1 second'
+     FROM generate_series(1, $2::int) AS i`,
+    [m.merchantId, LIST_ROWS],
+  )
+  await admin.query(
+    `INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, tron_address, ton_comment)
+     SELECT 'chk_test_' || lpad(to_hex(i), 24, '0'), $1, 1000000 + i, NULL, NULL, 'S' || i
+     FROM generate_series(1, $2::int) AS i`,
+    [m.merchantId, LIST_ROWS],
+  )
+  await admin.query("VACUUM ANALYZE checkouts")
+  await admin.query("VACUUM ANALYZE deposit_targets")
+  const seedS = (performance.now() - t0) / 1000
+  console.log(`seeded in ${fmt(seedS, 1)} s`)
+  const auth1 = { authorization: `Bearer ${m.key}` }
+  const queries = ["", "&status=completed", "&status=pending", "&status=expired"]
+  const rows: string[][] = []
+  const plans: string[] = []
+  for (const q of queries) {
+    const cfg = {
+      url: inzi.ready.url,
+      method: "GET" as const,
+      paths: [`/api/v1/checkouts?limit=10${q}`],
+      headers: auth1,
+    }
+    const probe = await fetch(`${cfg.url}${cfg.paths[0]}`, { headers: auth1 })
+    const total = ((await probe.json()) as { total?: number }).total
+    const one = await measure({ name: "inzi", child: inzi, cfg }, 1, Math.min(SECONDS, 5))
+    const many = await measure({ name: "inzi", child: inzi, cfg }, CONNECTIONS, Math.min(SECONDS, 5))
+    console.log(line(`list${q || " all"} c=1`, one))
+    console.log(line(`list${q || " all"} c=${CONNECTIONS}`, many))
+    rows.push([
+      q === "" ? "(none)" : q.slice(1),
+      String(total),
+      String(one.p50),
+      String(one.p99),
+      fmt(one.rps),
+      String(many.p50),
+      String(many.p99),
+      fmt(many.rps),
+    ])
+  }
+  // Where the time goes: the count query's plan (the page itself is an index scan with LIMIT).
+  for (const [label, where] of [
+    ["all", ""],
+    ["status=completed", "AND status = 'completed'"],
+    ["status=pending", "AND status = 'pending' AND expires_at > now()"],
+  ] as const) {
+    const r = await admin.query<{ "QUERY PLAN": string }>(
+      `EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM checkouts WHERE merchant_id = $1 AND mode = 'test' ${where}`,
+      [m.merchantId],
+    )
+    plans.push(`count, ${label}:\n${r.rows.map((x) => `    ${x["QUERY PLAN"]}`).join("\n")}`)
+  }
+  return `### list over ${LIST_ROWS} checkouts of one merchant (seeded in ${fmt(seedS, 1)} s by INSERT … SELECT generate_series; VACUUM ANALYZE)\n\n${table(
+    [
+      "status filter",
+      "total",
+      "c=1 p50 ms",
+      "c=1 p99 ms",
+      "c=1 req/s",
+      `c=${CONNECTIONS} p50 ms`,
+      `c=${CONNECTIONS} p99 ms`,
+      `c=${CONNECTIONS} req/s`,
+    ],
+    rows,
+  )}\n\n${plans.join("\n\n")}`
+}
+
+const verdict = summary
+  .map((s) => `- ${s.op}: ${fmt(s.ratio * 100)} % of bare, p99 ${s.p99} ms — target ${s.target}`)
+  .join("\n")
+appendResult("api", `${verdict}\n\n${sections.join("\n\n")}`, facts)

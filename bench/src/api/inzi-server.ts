@@ -1,0 +1,102 @@
+/**
+ * Child process: the real Inzi server (`startServer`) on real Postgres, in its own schema. Sends
+ * `{ url, key, merchantId }` when listening; answers `cpu`, `rss` and `merchant` (a new merchant + test key).
+ */
+import { Session } from "node:inspector/promises"
+import { PgDatabase } from "@inzi/adapter-postgres"
+import { MerchantStore, newApiKey, newApiKeyId, newMerchantId, newWebhookSecret } from "@inzi/core"
+import { readEnv } from "@inzi/platform"
+import { startServer } from "@inzi/server"
+import { Effect } from "effect"
+import { serveAsks, signalReady } from "../lib/proc.js"
+import { accountXpub, BENCH_NETWORKS, DATABASE_URL, TON_WALLET } from "../lib/shared.js"
+
+const schema = process.argv[2]
+if (schema === undefined) throw new Error("usage: inzi-server.ts <schema>")
+const env = readEnv({
+  PORT: "0",
+  HOST: "127.0.0.1",
+  DATABASE_URL,
+  INZI_DB_SCHEMA: schema,
+  INZI_RATE_LIMIT: "0",
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+})
+const server = await startServer({ env, networks: BENCH_NETWORKS })
+const rt = server.runtime
+let accounts = 0
+
+const merchant = () =>
+  rt.runPromise(
+    Effect.gen(function* () {
+      const store = yield* MerchantStore
+      const id = yield* newMerchantId
+      const account = accounts++
+      yield* store.createMerchant({
+        id,
+        name: `Bench ${account}`,
+        webhookUrl: null,
+        webhookSecret: yield* newWebhookSecret,
+        evmXpub: accountXpub(60, account),
+        tronXpub: accountXpub(195, account),
+        tonWallet: TON_WALLET,
+        networks: { live: [], test: [] },
+      })
+      const k = yield* newApiKey("test")
+      yield* store.createApiKey({
+        id: yield* newApiKeyId,
+        merchantId: id,
+        mode: "test",
+        prefix: k.prefix,
+        hash: k.hash,
+      })
+      return { merchantId: id, key: k.key }
+    }),
+  )
+
+const ids = (arg: unknown) => {
+  const { merchantId, n } = arg as { merchantId: string; n: number }
+  return rt.runPromise(
+    Effect.flatMap(PgDatabase, (d) =>
+      Effect.promise(() =>
+        d.database.db
+          .selectFrom("checkouts")
+          .select("id")
+          .where("merchant_id", "=", merchantId)
+          .limit(n)
+          .execute()
+          .then((rows) => rows.map((r) => r.id)),
+      ),
+    ),
+  )
+}
+
+// On-demand CPU profile of a load window (bench:profile), without the start-up's module loading.
+const inspector = new Session()
+const profileStart = async () => {
+  inspector.connect()
+  await inspector.post("Profiler.enable")
+  await inspector.post("Profiler.setSamplingInterval", { interval: 200 })
+  await inspector.post("Profiler.start")
+  return true
+}
+const profileStop = async () => {
+  const { profile } = await inspector.post("Profiler.stop")
+  inspector.disconnect()
+  return profile
+}
+
+serveAsks({ merchant, ids, profileStart, profileStop })
+const first = await merchant()
+// Sanity: the server really is on our schema.
+const current = await rt.runPromise(
+  Effect.flatMap(PgDatabase, (d) =>
+    Effect.promise(() =>
+      d.database.db.selectNoFrom((eb) => eb.fn<string>("current_schema", []).as("s")).executeTakeFirst(),
+    ),
+  ),
+)
+if (current?.s !== schema) throw new Error(`server is on schema ${current?.s}, not ${schema}`)
+process.on("SIGTERM", () => {
+  server.close().finally(() => process.exit(0))
+})
+signalReady({ url: server.url, ...first })

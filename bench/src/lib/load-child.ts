@@ -1,0 +1,64 @@
+/**
+ * The load generator, in its own process so that it does not share an event loop with the server under test:
+ * runs autocannon with the JSON config in argv[2] and sends the summary back as its `ready` message.
+ */
+import autocannon from "autocannon"
+import { signalReady } from "./proc.js"
+
+export interface LoadConfig {
+  readonly url: string
+  readonly method: "GET" | "POST"
+  /** Paths, used in turn (one per request). */
+  readonly paths: ReadonlyArray<string>
+  readonly headers: Record<string, string>
+  readonly body?: string
+  readonly connections: number
+  readonly seconds: number
+}
+
+export interface LoadResult {
+  readonly requests: number
+  readonly rps: number
+  readonly p50: number
+  readonly p90: number
+  readonly p99: number
+  readonly max: number
+  readonly non2xx: number
+  readonly errors: number
+  readonly timeouts: number
+  readonly seconds: number
+}
+
+const cfg = JSON.parse(process.argv[2] ?? "{}") as LoadConfig
+let i = 0
+const paths = cfg.paths
+const result = await autocannon({
+  url: cfg.url,
+  connections: cfg.connections,
+  duration: cfg.seconds,
+  timeout: 30,
+  requests: [
+    {
+      method: cfg.method,
+      headers: cfg.headers,
+      ...(cfg.body !== undefined ? { body: cfg.body } : {}),
+      setupRequest: (req) => {
+        const path = paths[i++ % paths.length]!
+        return { ...req, path }
+      },
+    },
+  ],
+})
+const out: LoadResult = {
+  requests: result.requests.total,
+  rps: result.requests.total / ((result.duration ?? cfg.seconds) || cfg.seconds),
+  p50: result.latency.p50,
+  p90: result.latency.p90,
+  p99: result.latency.p99,
+  max: result.latency.max,
+  non2xx: result.non2xx,
+  errors: result.errors,
+  timeouts: result.timeouts,
+  seconds: result.duration,
+}
+signalReady(out)

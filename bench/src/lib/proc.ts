@@ -1,0 +1,88 @@
+import { type ChildProcess, fork } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+/** Node flags for a TypeScript child that imports workspace packages from source. */
+export const TS_EXEC_ARGV = ["--import", "tsx", "--conditions=@inzi/source"]
+
+export interface Child<Ready> {
+  readonly proc: ChildProcess
+  readonly ready: Ready
+  /** Asks the child for a value by IPC (`{ ask: name }` → `{ answer: name, value }`). */
+  readonly ask: <T>(name: string, arg?: unknown) => Promise<T>
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * Forks `script` (a path relative to bench/src) with tsx, waits for its first `{ ready }` message.
+ * The child serves `{ ask }` requests (see `serveAsks`).
+ */
+export const startChild = async <Ready>(
+  script: string,
+  args: ReadonlyArray<string> = [],
+  opts: {
+    readonly env?: NodeJS.ProcessEnv
+    readonly execArgv?: ReadonlyArray<string>
+    /** Drop the child's stdout (servers logging every request at info). */
+    readonly quiet?: boolean
+  } = {},
+): Promise<Child<Ready>> => {
+  const path = fileURLToPath(new URL(`../${script}`, import.meta.url))
+  const proc = fork(path, [...args], {
+    execArgv: [...TS_EXEC_ARGV, ...(opts.execArgv ?? [])],
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit", "ipc"],
+  })
+  let seq = 0
+  const pending = new Map<number, (v: unknown) => void>()
+  let readyResolve: (v: Ready) => void = () => {}
+  let readyReject: (e: Error) => void = () => {}
+  const ready = new Promise<Ready>((res, rej) => {
+    readyResolve = res
+    readyReject = rej
+  })
+  proc.on("message", (m: { ready?: Ready; id?: number; value?: unknown }) => {
+    if (m.ready !== undefined) readyResolve(m.ready)
+    else if (m.id !== undefined) {
+      pending.get(m.id)?.(m.value)
+      pending.delete(m.id)
+    }
+  })
+  const exited = new Promise<void>((res) => proc.once("exit", () => res()))
+  proc.once("exit", (code) => readyReject(new Error(`${script} exited (${code}) before it was ready`)))
+  const r = await ready
+  return {
+    proc,
+    ready: r,
+    ask: <T>(name: string, arg?: unknown) =>
+      new Promise<T>((resolve) => {
+        const id = ++seq
+        pending.set(id, resolve as (v: unknown) => void)
+        proc.send({ ask: name, arg, id })
+      }),
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM")
+      const t = setTimeout(() => proc.kill("SIGKILL"), 10_000)
+      await exited
+      clearTimeout(t)
+    },
+  }
+}
+
+/** In a child: answers `{ ask }` messages with `handlers[name](arg)`; `cpu` is always served. */
+export const serveAsks = (handlers: Record<string, (arg: unknown) => unknown> = {}) => {
+  const all: Record<string, (arg: unknown) => unknown> = {
+    cpu: () => process.cpuUsage(),
+    rss: () => process.memoryUsage().rss,
+    ...handlers,
+  }
+  process.on("message", async (m: { ask?: string; arg?: unknown; id?: number }) => {
+    if (m.ask === undefined) return
+    const value = await all[m.ask]?.(m.arg)
+    process.send?.({ id: m.id, value })
+  })
+}
+
+export const signalReady = (ready: unknown) => process.send?.({ ready })
+
+/** CPU microseconds (user + system) of a child between two `cpu` answers. */
+export const cpuDelta = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => b.user - a.user + (b.system - a.system)

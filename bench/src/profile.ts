@@ -1,0 +1,118 @@
+/**
+ * Where the server's time goes: runs the real server (child, `--cpu-prof`) under one API operation from a
+ * load process, then prints the top functions by self time and the self time per package / file group.
+ * Usage: `pnpm --filter @inzi/bench bench:profile [create|get|list] [seconds]`. Prints only (no RESULTS entry).
+ */
+import pg from "pg"
+import type { LoadConfig, LoadResult } from "./lib/load-child.js"
+import { startChild } from "./lib/proc.js"
+import { benchSchema, DATABASE_URL } from "./lib/shared.js"
+
+const op = process.argv[2] ?? "create"
+const seconds = Number(process.argv[3] ?? 8)
+const schema = benchSchema("prof")
+const inzi = await startChild<{ url: string; key: string; merchantId: string }>(
+  "api/inzi-server.ts",
+  [schema],
+  {
+    quiet: true,
+  },
+)
+const auth = { authorization: `Bearer ${inzi.ready.key}` }
+const json = { "content-type": "application/json" }
+const BODY = JSON.stringify({ amount: "10.00", currency: "USD", description: "bench" })
+for (let i = 0; i < 50; i++)
+  await fetch(`${inzi.ready.url}/api/v1/checkouts`, {
+    method: "POST",
+    headers: { ...json, ...auth },
+    body: BODY,
+  })
+const ids = await inzi.ask<string[]>("ids", { merchantId: inzi.ready.merchantId, n: 50 })
+const cfg: LoadConfig =
+  op === "create"
+    ? {
+        url: inzi.ready.url,
+        method: "POST",
+        paths: ["/api/v1/checkouts"],
+        headers: { ...json, ...auth },
+        body: BODY,
+        connections: 64,
+        seconds,
+      }
+    : op === "get"
+      ? {
+          url: inzi.ready.url,
+          method: "GET",
+          paths: ids.map((id) => `/api/v1/checkouts/${id}`),
+          headers: auth,
+          connections: 64,
+          seconds,
+        }
+      : {
+          url: inzi.ready.url,
+          method: "GET",
+          paths: ["/api/v1/checkouts?limit=10"],
+          headers: auth,
+          connections: 64,
+          seconds,
+        }
+// warm-up, then the profiled window
+await (await startChild<LoadResult>("lib/load-child.ts", [JSON.stringify({ ...cfg, seconds: 2 })])).stop()
+await inzi.ask("profileStart")
+const c = await startChild<LoadResult>("lib/load-child.ts", [JSON.stringify(cfg)])
+await c.stop()
+const profile = await inzi.ask<unknown>("profileStop")
+console.log(`${op}: ${c.ready.rps.toFixed(0)} req/s, p50 ${c.ready.p50} ms, non2xx ${c.ready.non2xx}`)
+await inzi.stop()
+const admin = new pg.Client({ connectionString: DATABASE_URL })
+await admin.connect()
+await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+await admin.end()
+
+interface Node {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  children?: number[]
+}
+const prof = profile as {
+  nodes: Node[]
+  samples: number[]
+  timeDeltas: number[]
+}
+const self = new Map<number, number>()
+for (const [i, id] of prof.samples.entries()) self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0))
+const byId = new Map(prof.nodes.map((n) => [n.id, n]))
+const group = (url: string) => {
+  const m = /node_modules\/\.pnpm\/([^/]+)/.exec(url) ?? /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
+  if (m) return m[1]!.replace(/@\d.*$/, "").replace(/\+/g, "/")
+  const w = /\/work\/main\/(.*)/.exec(url)
+  if (w) return w[1]!
+  return url === "" ? "(native / gc / idle)" : url.replace(/^node:/, "node:")
+}
+const fn = new Map<string, number>()
+const grp = new Map<string, number>()
+let total = 0
+for (const [id, t] of self) {
+  const n = byId.get(id)!
+  const name = n.callFrame.functionName || "(anonymous)"
+  const key = `${name} ${group(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
+  if (name === "(idle)") continue
+  total += t
+  fn.set(key, (fn.get(key) ?? 0) + t)
+  const g = name.startsWith("(") ? name : group(n.callFrame.url)
+  grp.set(g, (grp.get(g) ?? 0) + t)
+}
+const top = (m: Map<string, number>, n: number) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(
+      ([k, v]) =>
+        `${((v / total) * 100).toFixed(1).padStart(5)} %  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`,
+    )
+    .join("\n")
+console.log(
+  `\nbusy ${(total / 1000).toFixed(0)} ms over ${c.ready.requests} requests = ${(total / c.ready.requests).toFixed(0)} µs/req (sampled)`,
+)
+console.log(`\nby package / file:\n${top(grp, 25)}`)
+console.log(`\ntop functions (self):\n${top(fn, 40)}`)
