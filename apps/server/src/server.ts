@@ -1,5 +1,5 @@
 import { createServer } from "node:http"
-import { HttpLayerRouter, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
+import { HttpLayerRouter, HttpMiddleware, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { ServerContext } from "./context.js"
@@ -74,6 +74,9 @@ const instrument = <E, R>(
  */
 export const HttpServerLive = (opts: { readonly host: string; readonly port: number }) =>
   HttpLayerRouter.serve(Routes, { disableLogger: true, disableListenLog: true }).pipe(
+    // No span per request: nothing exports traces, and the platform's tracer middleware parses the URL,
+    // redacts and copies every header into span attributes on each request (bench/RESULTS.md).
+    HttpMiddleware.withTracerDisabledWhen(() => true),
     Layer.provideMerge(
       NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), {
         host: opts.host,
