@@ -26,8 +26,6 @@ export const DEFAULT_GAS_MARGIN_PERCENT = 10n
 /** Recipient used for estimates when no treasury is given yet (a plan without `--treasury`). */
 const PLACEHOLDER_RECIPIENT = "0x000000000000000000000000000000000000dEaD"
 
-const hex = (n: bigint) => `0x${n.toString(16)}`
-
 export interface EvmPlanParameters {
   readonly network: NetworkConfig
   readonly deposits: ReadonlyArray<DepositAddress>
@@ -183,7 +181,7 @@ export const runEvm = async (params: RunParameters & { readonly rpc?: JsonRpc })
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const r = await rpc.call<Receipt | null>("eth_getTransactionReceipt", [hash])
-      if (r !== null && r.blockNumber) {
+      if (r?.blockNumber) {
         if (confirmations <= 1) return r
         const head = BigInt(await rpc.call<string>("eth_blockNumber"))
         if (head - BigInt(r.blockNumber) + 1n >= BigInt(confirmations)) {
@@ -347,6 +345,5 @@ export const runEvm = async (params: RunParameters & { readonly rpc?: JsonRpc })
       })
     }
   }
-  void hex
   return { network: network.id, treasury: params.treasury, resumed, topUps, moved, plan }
 }

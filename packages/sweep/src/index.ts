@@ -42,3 +42,27 @@ export {
   SweepError,
   type TopUp,
 } from "./run.js"
+export {
+  DEFAULT_BANDWIDTH_PRICE,
+  DEFAULT_ENERGY_MARGIN_PERCENT,
+  DEFAULT_ENERGY_PRICE,
+  DEFAULT_TRC20_ENERGY,
+  planTron,
+  runTron,
+  type TronPlanParameters,
+} from "./tron.js"
+export { makeTronNode, type TronNode, TronNodeError, type TronTxInfo } from "./tron-node.js"
+export {
+  buildTrc20Transfer,
+  buildTrxTransfer,
+  DEFAULT_EXPIRATION_MS,
+  type RefBlock,
+  recomputeTronTx,
+  refBlockFields,
+  signTronTransaction,
+  type TronRawData,
+  type TronTransaction,
+  tronBandwidthBytes,
+  tronSigner,
+  trc20TransferData,
+} from "./tron-tx.js"
