@@ -122,6 +122,12 @@ describe("hosted checkout page, end to end (server + worker + devnet + Chromium)
         expect(await decodeQr(page, `#panel-${i} svg.qr`)).toBe(o.uri)
       }
 
+      // the copy button copies the real deposit address
+      await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url })
+      await page.locator("label:has(#opt-1)").click()
+      await page.locator("#panel-1").getByRole("button", { name: "Copy address" }).click()
+      expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(address)
+
       await page.setViewportSize({ width: 375, height: 812 })
       await page.locator("label:has(#opt-0)").click()
       expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375)
@@ -243,6 +249,24 @@ describe("hosted checkout page, end to end (server + worker + devnet + Chromium)
       expect(watch.pageErrors).toEqual([])
     } finally {
       await context.close()
+    }
+  })
+
+  it("the real page speaks the customer's language (Accept-Language)", async () => {
+    const c = await stack.createCheckout({ amount: "5.00", currency: "USD", description: "Idiomas" })
+    for (const [locale, lang, waiting] of [
+      ["es-ES", "es", "Esperando su pago…"],
+      ["ru-RU", "ru", "Ожидаем ваш платёж…"],
+      ["zh-CN", "zh", "正在等待您的付款…"],
+    ] as const) {
+      const { context, page } = await open(c.checkout_url, { locale })
+      try {
+        expect(await page.locator("html").getAttribute("lang")).toBe(lang)
+        expect(await statusText(page)).toBe(waiting)
+        expect(await page.locator("#address-0").textContent()).toBe(c.payment_options[0]!.address)
+      } finally {
+        await context.close()
+      }
     }
   })
 
