@@ -1,0 +1,22 @@
+// INZI_WEBHOOK_SECRET=whsec_… PORT=4000 pnpm --filter @inzi/example-merchant-webhook start
+import { createWebhookReceiver } from "./receiver.js"
+
+const secret = process.env.INZI_WEBHOOK_SECRET
+if (secret === undefined || !secret.startsWith("whsec_")) {
+  console.error(
+    "set INZI_WEBHOOK_SECRET to the merchant's whsec_… secret (printed by `inzi merchant create`)",
+  )
+  process.exit(2)
+}
+const port = Number(process.env.PORT ?? 4000)
+const server = createWebhookReceiver({
+  secret,
+  log: (line) => console.log(line),
+  onEvent: (event) => {
+    if (event.type === "checkout.completed") {
+      // fulfil the order: event.data.object.metadata holds what you sent at creation
+      console.log(`order paid: ${JSON.stringify(event.data.object.metadata)}`)
+    }
+  },
+})
+server.listen(port, "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${port}/webhooks/inzi`))
