@@ -17,6 +17,7 @@ import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { runDev } from "./dev.js"
 import { runPay } from "./pay.js"
+import { sweepCommands } from "./sweep.js"
 
 export interface Command {
   readonly booleans?: ReadonlySet<string>
@@ -78,6 +79,9 @@ export const commands: Record<string, Command> = {
     },
   },
   pay: { booleans: JSON_FLAG, run: runPay },
+  "sweep plan": sweepCommands.plan,
+  "sweep run": sweepCommands.run,
+  "indices export": sweepCommands.indicesExport,
   status: {
     booleans: JSON_FLAG,
     run: async (args) => {
@@ -85,10 +89,10 @@ export const commands: Record<string, Command> = {
       try {
         const s = await rt.status()
         const lines = [
-          "network        head          scanned_to    lag     updated               last error",
+          "network        head          scanned_to    lag     rpc calls/errors  updated                   last error",
           ...s.watchers.map(
             (w) =>
-              `${w.network.padEnd(14)} ${String(w.head ?? "-").padEnd(13)} ${String(w.scannedTo ?? "-").padEnd(13)} ${String(w.lag ?? "-").padEnd(7)} ${w.updatedAt.padEnd(21)} ${w.lastError ?? ""}`,
+              `${w.network.padEnd(14)} ${String(w.head ?? "-").padEnd(13)} ${String(w.scannedTo ?? "-").padEnd(13)} ${String(w.lag ?? "-").padEnd(7)} ${`${w.rpcCalls}/${w.rpcErrors}`.padEnd(17)} ${w.updatedAt.padEnd(25)} ${w.lastError ?? ""}`,
           ),
           `webhooks: ${s.outbox.pending} pending (oldest ${s.outbox.oldestPendingAgeSeconds}s), ${s.outbox.failed} failed`,
         ]

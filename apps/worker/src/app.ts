@@ -1,13 +1,6 @@
-import { PgDatabase } from "@inzi/adapter-postgres"
+import { PgDatabase, recordWatcherStatus } from "@inzi/adapter-postgres"
 import { type ChainScanner, Leases, type NetworkConfig } from "@inzi/core"
-import {
-  appLayer,
-  type InziEnv,
-  type Logger,
-  makeLogger,
-  recordWatcherStatus,
-  scannerFor,
-} from "@inzi/platform"
+import { appLayer, type InziEnv, type Logger, makeLogger, scannerFor } from "@inzi/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { runSweeper } from "./sweeper.js"
 import { runWatcher, type WatcherCycle } from "./watcher.js"
@@ -49,19 +42,23 @@ export const workerProgram = (opts: WorkerOptions) =>
           ),
         )
     }
-    const onCycle = (c: WatcherCycle) =>
-      Effect.promise(async () => {
-        if (!c.held) return
-        if (c.error) logger.warn("watcher cycle failed", { network: c.network.id, error: c.error })
-        else if (c.applied > 0)
-          logger.info("payments applied", { network: c.network.id, applied: c.applied, emitted: c.emitted })
-        await recordWatcherStatus(pg.database, {
-          network: c.network.id,
-          head: c.scan?.head ?? null,
-          scannedTo: c.scan?.scannedTo ?? null,
-          lastError: c.error,
-        }).catch(() => undefined)
-      })
+    const statsOf = new Map(scanners.map((s) => [s.network.id, s.stats]))
+    const onCycle = (c: WatcherCycle) => {
+      if (!c.held) return Effect.void
+      if (c.error) logger.warn("watcher cycle failed", { network: c.network.id, error: c.error })
+      else if (c.applied > 0)
+        logger.info("payments applied", { network: c.network.id, applied: c.applied, emitted: c.emitted })
+      const stats = statsOf.get(c.network.id)?.()
+      return recordWatcherStatus(pg.database.db, {
+        network: c.network.id,
+        head: c.scan?.head ?? null,
+        scannedTo: c.scan?.scannedTo ?? null,
+        lastError: c.error,
+        at: new Date(),
+        rpcCalls: stats?.rpcCalls,
+        rpcErrors: stats?.rpcErrors,
+      }).pipe(Effect.ignore)
+    }
     const holder = opts.env.workerId
     const watchers = scanners.map((s) =>
       runWatcher(s, {

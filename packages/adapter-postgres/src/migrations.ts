@@ -170,6 +170,11 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
   "0002_open_checkouts_index": [
     `CREATE INDEX checkouts_open_status ON checkouts (mode) WHERE status IN ('pending', 'processing')`,
   ],
+  // RPC calls and errors of the lease holder's scanner (since it started), for /metrics and `inzi status`.
+  "0003_watcher_rpc_counts": [
+    `ALTER TABLE watcher_status ADD COLUMN rpc_calls bigint NOT NULL DEFAULT 0,
+       ADD COLUMN rpc_errors bigint NOT NULL DEFAULT 0`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -160,6 +160,8 @@ export interface WatcherStatusTable {
   scanned_to: ColumnType<string | null, string | null, string | null>
   last_error: string | null
   updated_at: Timestamp
+  rpc_calls: ColumnType<string, string | number | undefined, string | number>
+  rpc_errors: ColumnType<string, string | number | undefined, string | number>
 }
 
 export interface DB {

@@ -12,6 +12,9 @@ export interface WatcherStatusRecord {
   readonly scannedTo: bigint | null
   readonly lastError: string | null
   readonly updatedAt: Date
+  /** Calls and errors of the current lease holder's scanner since it started. */
+  readonly rpcCalls: number
+  readonly rpcErrors: number
 }
 
 /**
@@ -20,20 +23,35 @@ export interface WatcherStatusRecord {
  */
 export const recordWatcherStatus = (
   db: Kysely<DB>,
-  s: Omit<WatcherStatusRecord, "updatedAt"> & { readonly at: Date },
+  s: Omit<WatcherStatusRecord, "updatedAt" | "rpcCalls" | "rpcErrors"> & {
+    readonly at: Date
+    readonly rpcCalls?: number | undefined
+    readonly rpcErrors?: number | undefined
+  },
 ): Effect.Effect<void, StoreError> =>
   run("recordWatcherStatus", async () => {
     const head = s.head === null ? null : s.head.toString()
     const scannedTo = s.scannedTo === null ? null : s.scannedTo.toString()
     await db
       .insertInto("watcher_status")
-      .values({ network: s.network, head, scanned_to: scannedTo, last_error: s.lastError, updated_at: s.at })
+      .values({
+        network: s.network,
+        head,
+        scanned_to: scannedTo,
+        last_error: s.lastError,
+        updated_at: s.at,
+        rpc_calls: s.rpcCalls ?? 0,
+        rpc_errors: s.rpcErrors ?? 0,
+      })
       .onConflict((oc) =>
         oc.column("network").doUpdateSet((eb) => ({
           head: eb.fn.coalesce("excluded.head", "watcher_status.head"),
           scanned_to: eb.fn.coalesce("excluded.scanned_to", "watcher_status.scanned_to"),
           last_error: eb.ref("excluded.last_error"),
           updated_at: eb.ref("excluded.updated_at"),
+          // Counts not reported (an error-only report) keep their previous values.
+          ...(s.rpcCalls !== undefined ? { rpc_calls: eb.ref("excluded.rpc_calls") } : {}),
+          ...(s.rpcErrors !== undefined ? { rpc_errors: eb.ref("excluded.rpc_errors") } : {}),
         })),
       )
       .execute()
@@ -51,5 +69,7 @@ export const listWatcherStatus = (
       scannedTo: toBigIntOrNull(r.scanned_to),
       lastError: r.last_error,
       updatedAt: toDate(r.updated_at),
+      rpcCalls: Number(r.rpc_calls),
+      rpcErrors: Number(r.rpc_errors),
     }))
   })

@@ -984,6 +984,8 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
             scannedTo: 100n,
             lastError: null,
             at: at(1),
+            rpcCalls: 7,
+            rpcErrors: 1,
           }),
         )
         await runP(
@@ -1005,8 +1007,24 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
           }),
         )
         expect(await runP(listWatcherStatus(db))).toEqual([
-          { network: "base", head: 2n ** 70n, scannedTo: 5n, lastError: null, updatedAt: at(1) },
-          { network: "devnet", head: 120n, scannedTo: 100n, lastError: "rpc down", updatedAt: at(2) },
+          {
+            network: "base",
+            head: 2n ** 70n,
+            scannedTo: 5n,
+            lastError: null,
+            updatedAt: at(1),
+            rpcCalls: 0,
+            rpcErrors: 0,
+          },
+          {
+            network: "devnet",
+            head: 120n,
+            scannedTo: 100n,
+            lastError: "rpc down",
+            updatedAt: at(2),
+            rpcCalls: 7,
+            rpcErrors: 1,
+          },
         ])
         await runP(
           recordWatcherStatus(db, {

@@ -1,4 +1,5 @@
-import type { Database } from "@inzi/adapter-postgres"
+import { type Database, listWatcherStatus } from "@inzi/adapter-postgres"
+import { Effect } from "effect"
 import { sql } from "kysely"
 
 export interface Gauge {
@@ -19,16 +20,10 @@ export const clusterGauges = async (database: Database): Promise<ReadonlyArray<G
     SELECT status, count(*)::text AS n,
            extract(epoch FROM (now() - min(created_at)))::text AS oldest
     FROM outbox_events GROUP BY status`.execute(db)
-  const watchers = await sql<{
-    network: string
-    head: string | null
-    scanned_to: string | null
-    last_error: string | null
-    age: string
-  }>`
-    SELECT network, head::text, scanned_to::text, last_error,
-           extract(epoch FROM (now() - updated_at))::text AS age
-    FROM watcher_status`.execute(db)
+  const watchers = await Effect.runPromise(listWatcherStatus(db))
+  const attempts = await sql<{ ok: boolean; n: string }>`
+    SELECT ok, count(*)::text AS n FROM webhook_attempts GROUP BY ok`.execute(db)
+  const nowMs = Date.now()
   const pending = outbox.rows.filter((r) => r.status === "pending" || r.status === "delivering")
   return [
     {
@@ -49,58 +44,38 @@ export const clusterGauges = async (database: Database): Promise<ReadonlyArray<G
     {
       name: "inzi_scanner_lag_blocks",
       help: "Chain head minus the scanner's cursor, per network.",
-      samples: watchers.rows.map((r) => [
+      samples: watchers.map((r) => [
         { network: r.network },
-        r.head !== null && r.scanned_to !== null
-          ? Math.max(0, Number(BigInt(r.head) - BigInt(r.scanned_to)))
-          : 0,
+        r.head !== null && r.scannedTo !== null ? Math.max(0, Number(r.head - r.scannedTo)) : 0,
       ]),
     },
     {
       name: "inzi_scanner_last_cycle_age_seconds",
       help: "Seconds since the network's watcher last reported (scanner lag in time).",
-      samples: watchers.rows.map((r) => [{ network: r.network }, Number(r.age)]),
+      samples: watchers.map((r) => [
+        { network: r.network },
+        Math.max(0, (nowMs - r.updatedAt.getTime()) / 1000),
+      ]),
     },
     {
       name: "inzi_scanner_error",
       help: "1 when the network's last watcher cycle failed.",
-      samples: watchers.rows.map((r) => [{ network: r.network }, r.last_error ? 1 : 0]),
+      samples: watchers.map((r) => [{ network: r.network }, r.lastError ? 1 : 0]),
+    },
+    {
+      name: "inzi_scanner_rpc_calls",
+      help: "RPC / API calls of the network's current scanner (lease holder) since it started.",
+      samples: watchers.map((r) => [{ network: r.network }, r.rpcCalls]),
+    },
+    {
+      name: "inzi_scanner_rpc_errors",
+      help: "Failed RPC / API calls of the network's current scanner since it started.",
+      samples: watchers.map((r) => [{ network: r.network }, r.rpcErrors]),
+    },
+    {
+      name: "inzi_webhook_attempts",
+      help: "Webhook delivery attempts recorded, by outcome.",
+      samples: attempts.rows.map((r) => [{ outcome: r.ok ? "ok" : "failed" }, Number(r.n)]),
     },
   ]
 }
-
-/** Upserts one network's watcher status (for `inzi status` and the gauges above). */
-export const recordWatcherStatus = async (
-  database: Database,
-  s: {
-    network: string
-    head: bigint | null
-    scannedTo: bigint | null
-    lastError: string | null
-    rpcCalls?: number
-    rpcErrors?: number
-  },
-): Promise<void> => {
-  await sql`
-    INSERT INTO watcher_status (network, head, scanned_to, last_error, updated_at)
-    VALUES (${s.network}, ${s.head?.toString() ?? null}, ${s.scannedTo?.toString() ?? null}, ${s.lastError}, now())
-    ON CONFLICT (network) DO UPDATE SET
-      head = COALESCE(EXCLUDED.head, watcher_status.head),
-      scanned_to = COALESCE(EXCLUDED.scanned_to, watcher_status.scanned_to),
-      last_error = EXCLUDED.last_error,
-      updated_at = now()`.execute(database.db)
-}
-
-export const watcherStatuses = async (database: Database) =>
-  (
-    await sql<{
-      network: string
-      head: string | null
-      scanned_to: string | null
-      last_error: string | null
-      updated_at: Date
-    }>`
-      SELECT network, head::text, scanned_to::text, last_error, updated_at FROM watcher_status ORDER BY network`.execute(
-      database.db,
-    )
-  ).rows

@@ -10,10 +10,9 @@ import {
   webhookEventBody,
   amountPaidCents,
 } from "@inzi/core"
-import { migrate, PgDatabase, PgStore, type RenderEventBody } from "@inzi/adapter-postgres"
+import { listWatcherStatus, migrate, PgDatabase, PgStore, type RenderEventBody } from "@inzi/adapter-postgres"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { AddressDerivationLive } from "./derivation.js"
-import { watcherStatuses } from "./observability.js"
 import type { InziEnv } from "./env.js"
 
 /**
@@ -132,18 +131,17 @@ export const openRuntime = async (
         Effect.gen(function* () {
           const pg = yield* PgDatabase
           const outbox = yield* Outbox
-          const watchers = yield* Effect.promise(() => watcherStatuses(pg.database))
+          const watchers = yield* listWatcherStatus(pg.database.db)
           return {
             watchers: watchers.map((w) => ({
               network: w.network,
-              head: w.head,
-              scannedTo: w.scanned_to,
-              lag:
-                w.head !== null && w.scanned_to !== null
-                  ? (BigInt(w.head) - BigInt(w.scanned_to)).toString()
-                  : null,
-              lastError: w.last_error,
-              updatedAt: new Date(w.updated_at).toISOString(),
+              head: w.head?.toString() ?? null,
+              scannedTo: w.scannedTo?.toString() ?? null,
+              lag: w.head !== null && w.scannedTo !== null ? (w.head - w.scannedTo).toString() : null,
+              lastError: w.lastError,
+              rpcCalls: w.rpcCalls,
+              rpcErrors: w.rpcErrors,
+              updatedAt: w.updatedAt.toISOString(),
             })),
             outbox: yield* outbox.stats(new Date()),
           }

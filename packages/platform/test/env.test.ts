@@ -2,7 +2,15 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { EnvError, loadNetworks, makeLogger, NetworkConfigError, PRESETS, readEnv, redactText } from "../src/index.js"
+import {
+  EnvError,
+  loadNetworks,
+  makeLogger,
+  NetworkConfigError,
+  PRESETS,
+  readEnv,
+  redactText,
+} from "../src/index.js"
 
 describe("readEnv", () => {
   it("has documented defaults", () => {
@@ -90,7 +98,9 @@ describe("loadNetworks", () => {
               rpcUrls: ["https://rpc.example/linea"],
               confirmations: 10,
               pollIntervalMs: 4000,
-              tokens: [{ symbol: "USDC", contract: "0x176211869cA2b568f2A7D4EE941E073a821EE1ff", decimals: 6 }],
+              tokens: [
+                { symbol: "USDC", contract: "0x176211869cA2b568f2A7D4EE941E073a821EE1ff", decimals: 6 },
+              ],
             },
           ],
         }),
@@ -103,7 +113,8 @@ describe("loadNetworks", () => {
 
   it("has presets for every chain family", () => {
     const ids = PRESETS.map((p) => p.id)
-    for (const id of ["ethereum", "bsc", "polygon", "arbitrum", "base", "sepolia", "tron", "ton"]) expect(ids).toContain(id)
+    for (const id of ["ethereum", "bsc", "polygon", "arbitrum", "base", "sepolia", "tron", "ton"])
+      expect(ids).toContain(id)
   })
 
   it.each([
@@ -138,10 +149,22 @@ describe("logs never carry a secret", () => {
     const lines: string[] = []
     const log = makeLogger("info", { service: "t" }, (l) => lines.push(l))
     log.debug("hidden")
-    log.info("created", { authorization: `Bearer ${key}`, webhookSecret: secret, note: `see ${key}`, amount: 5n })
+    log.info("created", {
+      authorization: `Bearer ${key}`,
+      webhookSecret: secret,
+      note: `see ${key}`,
+      amount: 5n,
+    })
     expect(lines).toHaveLength(1)
     const o = JSON.parse(lines[0]!)
-    expect(o).toMatchObject({ level: "info", msg: "created", service: "t", authorization: "[redacted]", webhookSecret: "[redacted]", amount: "5" })
+    expect(o).toMatchObject({
+      level: "info",
+      msg: "created",
+      service: "t",
+      authorization: "[redacted]",
+      webhookSecret: "[redacted]",
+      amount: "5",
+    })
     expect(lines[0]).not.toContain(key)
     expect(lines[0]).not.toContain(secret)
   })
