@@ -18,6 +18,7 @@ import { type Args, required, str, UsageError } from "./args.js"
 import { runDev } from "./dev.js"
 import { runPay } from "./pay.js"
 import { sweepCommands } from "./sweep.js"
+import { sweepCommands } from "./sweep.js"
 
 export interface Command {
   readonly booleans?: ReadonlySet<string>
@@ -79,6 +80,9 @@ export const commands: Record<string, Command> = {
     },
   },
   pay: { booleans: JSON_FLAG, run: runPay },
+  "sweep plan": sweepCommands.plan,
+  "sweep run": sweepCommands.run,
+  "indices export": sweepCommands.indicesExport,
   "sweep plan": sweepCommands.plan,
   "sweep run": sweepCommands.run,
   "indices export": sweepCommands.indicesExport,

@@ -23,6 +23,8 @@ export {
   journalFile,
   type OutcomeStatus,
   openJournal,
+  pendingIntents,
+  readJournal,
   type SweepRole,
 } from "./journal.js"
 export { CHAIN_PATH, type DepositKey, deriveDepositKeys, KeyMismatch, tronAddressOfKey } from "./keys.js"
@@ -66,3 +68,11 @@ export {
   tronSigner,
   trc20TransferData,
 } from "./tron-tx.js"
+export {
+  type PlanSweepParameters,
+  parseTreasuries,
+  planSweep,
+  type RunSweepParameters,
+  runSweep,
+  type Treasuries,
+} from "./sweep.js"

@@ -160,3 +160,25 @@ export const openJournal = (file: string): Journal => {
     },
   }
 }
+
+/** Reads a journal without taking its lock (for dry runs and reports). */
+export const readJournal = (file: string): ReadonlyArray<JournalEntry> => {
+  if (!existsSync(file)) return []
+  const out: JournalEntry[] = []
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.trim() === "") continue
+    try {
+      out.push(JSON.parse(line) as JournalEntry)
+    } catch {}
+  }
+  return out
+}
+
+/** Intents without an outcome in these entries. */
+export const pendingIntents = (entries: ReadonlyArray<JournalEntry>, network?: string) => {
+  const done = new Set(entries.filter((e) => e.kind === "outcome").map((e) => e.id))
+  return entries.filter(
+    (e): e is JournalIntent =>
+      e.kind === "intent" && !done.has(e.id) && (network === undefined || e.network === network),
+  )
+}

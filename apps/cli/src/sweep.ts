@@ -1,0 +1,222 @@
+import { EVM_PRESETS } from "@inzi/adapter-evm"
+import { type Checkout, MerchantStore, type NetworkConfig } from "@inzi/core"
+import { DEVNET_ACCOUNTS } from "@inzi/devnet"
+import { loadNetworks, openRuntime, readEnv } from "@inzi/platform"
+import {
+  formatUnits,
+  journalFile,
+  merchantCheckouts,
+  parseTreasuries,
+  pendingIntents,
+  planSweep,
+  planToJson,
+  readJournal,
+  renderPlan,
+  runSweep,
+  usedIndicesOf,
+} from "@inzi/sweep"
+import { Effect } from "effect"
+import { type Args, required, str, UsageError } from "./args.js"
+
+/**
+ * `inzi sweep plan | sweep run`, `inzi indices export`: getting the money out of per-checkout deposit
+ * addresses (see packages/sweep/README.md). Secrets (the merchant's mnemonic, the gas account's key) are
+ * read from stdin only: never from argv or the environment, never logged, never stored.
+ */
+
+interface Command {
+  readonly booleans?: ReadonlySet<string>
+  readonly run: (args: Args) => Promise<number | undefined>
+}
+
+const json = (v: unknown) =>
+  `${JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2)}\n`
+
+/** The configured networks, plus the local devnet (as `inzi dev` runs it) when the config has none. */
+const cliNetworks = (): ReadonlyArray<NetworkConfig> => {
+  const env = readEnv()
+  const configured = loadNetworks(env.networksFile)
+  if (configured.some((n) => n.id === "devnet")) return configured
+  const rpc = process.env.INZI_DEVNET_RPC_URL ?? `http://127.0.0.1:${process.env.INZI_DEVNET_PORT ?? 8545}`
+  return [...configured, { ...EVM_PRESETS.devnet, rpcUrls: [rpc] }]
+}
+
+const loadCheckouts = async (merchantId: string): Promise<ReadonlyArray<Checkout>> => {
+  const rt = await openRuntime(readEnv(), { migrate: true })
+  try {
+    return await rt.run(
+      Effect.gen(function* () {
+        yield* Effect.flatMap(MerchantStore, (s) => s.getMerchant(merchantId))
+        return yield* merchantCheckouts(merchantId)
+      }),
+    )
+  } finally {
+    await rt.close()
+  }
+}
+
+const list = (s: string | undefined) =>
+  (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)
+
+/** Reads the secrets from stdin, one per line. Refuses a terminal: there is no prompt that hides input. */
+const readSecrets = async (): Promise<ReadonlyArray<string>> => {
+  if (process.stdin.isTTY)
+    throw new UsageError(
+      "--execute reads the mnemonic (and the gas account key) from stdin, one per line; pipe them in (e.g. `inzi sweep run … --execute < secrets`), a terminal is refused because it would echo them",
+    )
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+}
+
+const plan: Command = {
+  booleans: new Set(["json"]),
+  run: async (args) => {
+    const merchantId = required(args, "merchant")
+    const checkouts = await loadCheckouts(merchantId)
+    const plans = await planSweep({
+      checkouts,
+      networks: cliNetworks(),
+      network: str(args, "network"),
+      treasuries: parseTreasuries(list(str(args, "treasury"))),
+    })
+    process.stdout.write(args.flags.json ? json(planToJson(plans)) : `${renderPlan(plans)}\n`)
+    return 0
+  },
+}
+
+const run: Command = {
+  booleans: new Set(["json", "execute"]),
+  run: async (args) => {
+    const merchantId = required(args, "merchant")
+    const networkId = required(args, "network")
+    const network = cliNetworks().find((n) => n.id === networkId)
+    if (network === undefined) throw new UsageError(`unknown network "${networkId}"`)
+    if (network.family === "ton")
+      throw new UsageError("TON needs no sweep: payments land in the merchant's own wallet")
+    const treasury = parseTreasuries([required(args, "treasury")])[network.family]
+    if (treasury === undefined) throw new UsageError(`--treasury is not a ${network.family} address`)
+    const confirmations = str(args, "confirmations")
+    if (confirmations !== undefined && !/^[1-9][0-9]*$/.test(confirmations))
+      throw new UsageError("--confirmations must be a positive integer")
+    const gasAccount = str(args, "gas-account")
+    const dataDir = readEnv().dataDir
+    const checkouts = await loadCheckouts(merchantId)
+
+    if (!args.flags.execute) {
+      const plans = await planSweep({
+        checkouts,
+        networks: [network],
+        treasuries: { [network.family]: treasury },
+      })
+      const pending = pendingIntents(readJournal(journalFile(dataDir)), network.id)
+      if (args.flags.json)
+        process.stdout.write(
+          json({ dry_run: true, plan: planToJson(plans), journal_pending: pending.map((p) => p.txHash) }),
+        )
+      else
+        process.stdout.write(
+          `dry run (nothing is signed or sent; add --execute and pipe the mnemonic on stdin)\n${renderPlan(plans)}\n${
+            pending.length
+              ? `first, ${pending.length} journaled transaction(s) of an interrupted run would be settled: ${pending.map((p) => p.txHash).join(", ")}\n`
+              : ""
+          }`,
+        )
+      return 0
+    }
+
+    const secrets = await readSecrets()
+    const mnemonic = secrets[0]
+    if (mnemonic === undefined) throw new UsageError("stdin is empty: the first line must be the mnemonic")
+    let gasKey: string
+    if (gasAccount !== undefined) {
+      const m = /^devnet:([0-9]+)$/.exec(gasAccount)
+      const named = m ? DEVNET_ACCOUNTS[Number(m[1])] : undefined
+      if (named === undefined || network.id !== "devnet")
+        throw new UsageError(
+          "--gas-account names a devnet account (devnet:0..2) on the devnet only; elsewhere pipe its key as the second stdin line",
+        )
+      gasKey = named.privateKey
+    } else {
+      const k = secrets[1]
+      if (k === undefined || !/^(0x)?[0-9a-fA-F]{64}$/.test(k))
+        throw new UsageError("the second stdin line must be the gas account's private key (64 hex digits)")
+      gasKey = k.startsWith("0x") ? k : `0x${k}`
+    }
+    const native = network.family === "evm" ? 18 : 6
+    const report = await runSweep({
+      merchantId,
+      checkouts,
+      network,
+      treasury,
+      mnemonic,
+      gasKey,
+      dataDir,
+      confirmations: confirmations === undefined ? undefined : Number(confirmations),
+      onEvent: (e) => {
+        if (!args.flags.json && e.type === "settled")
+          process.stderr.write(
+            `  ${e.intent.role} #${e.intent.derivationIndex} ${e.intent.txHash} ${e.status} (fee ${formatUnits(e.fee, native)})\n`,
+          )
+      },
+    })
+    if (args.flags.json) process.stdout.write(json(report))
+    else {
+      const lines = [
+        `${report.network}: swept to ${report.treasury}`,
+        ...report.resumed.map((r) => `  settled from an earlier run: ${r.txHash} ${r.status}`),
+        ...report.topUps.map((t) => `  top-up ${t.address} ${formatUnits(t.amount, native)} (${t.txHash})`),
+        ...report.moved.map(
+          (m) =>
+            `  moved #${m.derivationIndex} ${m.address} ${formatUnits(m.amount, report.plan.addresses.flatMap((a) => a.transfers).find((t) => t.contract === m.contract)?.decimals ?? 0)} ${m.symbol} (${m.txHash})`,
+        ),
+        report.moved.length === 0 && report.topUps.length === 0 ? "  nothing to move" : "",
+      ].filter(Boolean)
+      process.stdout.write(`${lines.join("\n")}\n`)
+    }
+    return 0
+  },
+}
+
+const indicesExport: Command = {
+  booleans: new Set(["json"]),
+  run: async (args) => {
+    const merchantId = required(args, "merchant")
+    const network = str(args, "network")
+    const networks = cliNetworks()
+    if (network !== undefined && !networks.some((n) => n.id === network))
+      throw new UsageError(`unknown network "${network}"`)
+    const used = usedIndicesOf(await loadCheckouts(merchantId), networks, network)
+    const gap = (xs: ReadonlyArray<{ index: bigint }>) => (xs.length ? xs[xs.length - 1]!.index + 1n : 0n)
+    const out = {
+      merchant: merchantId,
+      evm: { path: "m/44'/60'/0'/0/i", gap_limit: gap(used.evm), indices: used.evm },
+      tron: { path: "m/44'/195'/0'/0/i", gap_limit: gap(used.tron), indices: used.tron },
+    }
+    if (args.flags.json) process.stdout.write(json(out))
+    else
+      process.stdout.write(
+        `${(["evm", "tron"] as const)
+          .map(
+            (f) =>
+              `${f} (${out[f].path}): ${out[f].indices.length} indices, wallets need a gap limit of at least ${out[f].gap_limit}\n${out[
+                f
+              ].indices
+                .map((u) => `  ${u.index}\t${u.address}\t${u.checkoutId}\t${u.paid ? "paid" : "unpaid"}`)
+                .join("\n")}`,
+          )
+          .join("\n")}\n`,
+      )
+    return 0
+  },
+}
+
+/** Wired into `commands` (apps/cli/src/commands.ts). */
+export const sweepCommands = { plan, run, indicesExport } as const
