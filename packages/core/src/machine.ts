@@ -175,27 +175,32 @@ const onObserved = (
   return settle(state, payments, now, payment)
 }
 
+/** An event about a payment this checkout does not have: refused, nothing changes. */
+const unknownPayment = (key: PaymentKey): Either.Either<never, TransitionRefused> =>
+  Either.left(new TransitionRefused({ reason: "unknown_payment", message: `no payment ${key.txHash}` }))
+
+/** Records a payment's new details without a status change or event (progress, late confirmations). */
+const quietly = (state: CheckoutState, p: Payment): TransitionResult => ({
+  state: { ...state, payments: replace(state.payments, p) },
+  emit: [],
+  changed: true,
+  payment: p,
+})
+
 const onConfirmed = (
   state: CheckoutState,
   e: PaymentConfirmed,
   now: Date,
 ): Either.Either<TransitionResult, TransitionRefused> => {
   const existing = state.payments.find((p) => sameKey(p, e))
-  if (existing === undefined)
-    return Either.left(
-      new TransitionRefused({ reason: "unknown_payment", message: `no payment ${e.txHash}` }),
-    )
+  if (existing === undefined) return unknownPayment(e)
   if (existing.status === "confirmed" || existing.status === "reverted")
     return Either.right(unchanged(state, existing))
   if (existing.status === "late") {
     if (existing.confirmedAt !== null) return Either.right(unchanged(state, existing))
-    const p: Payment = { ...existing, confirmations: e.confirmations, confirmedAt: e.confirmedAt }
-    return Either.right({
-      state: { ...state, payments: replace(state.payments, p) },
-      emit: [],
-      changed: true,
-      payment: p,
-    })
+    return Either.right(
+      quietly(state, { ...existing, confirmations: e.confirmations, confirmedAt: e.confirmedAt }),
+    )
   }
   const p: Payment = {
     ...existing,
@@ -211,23 +216,14 @@ const onProgress = (
   e: PaymentConfirmationsUpdated,
 ): Either.Either<TransitionResult, TransitionRefused> => {
   const existing = state.payments.find((p) => sameKey(p, e))
-  if (existing === undefined)
-    return Either.left(
-      new TransitionRefused({ reason: "unknown_payment", message: `no payment ${e.txHash}` }),
-    )
+  if (existing === undefined) return unknownPayment(e)
   if (
     existing.confirmations === e.confirmations ||
     existing.status === "reverted" ||
     existing.status === "confirmed"
   )
     return Either.right(unchanged(state, existing))
-  const p: Payment = { ...existing, confirmations: e.confirmations }
-  return Either.right({
-    state: { ...state, payments: replace(state.payments, p) },
-    emit: [],
-    changed: true,
-    payment: p,
-  })
+  return Either.right(quietly(state, { ...existing, confirmations: e.confirmations }))
 }
 
 const onReverted = (
@@ -236,15 +232,11 @@ const onReverted = (
   now: Date,
 ): Either.Either<TransitionResult, TransitionRefused> => {
   const existing = state.payments.find((p) => sameKey(p, e))
-  if (existing === undefined)
-    return Either.left(
-      new TransitionRefused({ reason: "unknown_payment", message: `no payment ${e.txHash}` }),
-    )
+  if (existing === undefined) return unknownPayment(e)
   if (existing.status === "reverted") return Either.right(unchanged(state, existing))
   const p: Payment = { ...existing, status: "reverted", confirmedAt: null }
   const payments = replace(state.payments, p)
-  if (existing.status === "late")
-    return Either.right({ state: { ...state, payments }, emit: [], changed: true, payment: p })
+  if (existing.status === "late") return Either.right(quietly(state, p))
   return Either.right(settle(state, payments, now, p))
 }
 
