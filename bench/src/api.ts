@@ -8,6 +8,7 @@
  */
 import pg from "pg"
 import type { LoadConfig, LoadResult } from "./lib/load-child.js"
+import { breakdown } from "./api/breakdown.js"
 import { type Child, cpuDelta, startChild } from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
 import { benchSchema, DATABASE_URL } from "./lib/shared.js"
@@ -212,6 +213,16 @@ try {
       )}\n\nratio spread: ${summary.map((s) => `${s.op} ${fmt(s.ratio * 100)} % (median)`).join(", ")}`,
     )
 
+  if (process.env.BENCH_SKIP_BREAKDOWN !== "1") {
+    for (let i = 0; i < 20; i++)
+      await fetch(`${inzi.ready.url}/api/v1/checkouts`, {
+        method: "POST",
+        headers: { ...json, ...auth },
+        body: BODY,
+      })
+    const ids = await inzi.ask<string[]>("ids", { merchantId: inzi.ready.merchantId, n: 100 })
+    sections.push(await breakdown({ schema, key: inzi.ready.key, merchantId: inzi.ready.merchantId, ids }))
+  }
   if (process.env.BENCH_SKIP_LIST !== "1") sections.push(await bigList())
 } finally {
   await inzi.stop()

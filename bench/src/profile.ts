@@ -39,23 +39,25 @@ const cfg: LoadConfig =
         connections: 64,
         seconds,
       }
-    : op === "get"
-      ? {
-          url: inzi.ready.url,
-          method: "GET",
-          paths: ids.map((id) => `/api/v1/checkouts/${id}`),
-          headers: auth,
-          connections: 64,
-          seconds,
-        }
-      : {
-          url: inzi.ready.url,
-          method: "GET",
-          paths: ["/api/v1/checkouts?limit=10"],
-          headers: auth,
-          connections: 64,
-          seconds,
-        }
+    : op === "healthz"
+      ? { url: inzi.ready.url, method: "GET", paths: ["/healthz"], headers: {}, connections: 64, seconds }
+      : op === "get"
+        ? {
+            url: inzi.ready.url,
+            method: "GET",
+            paths: ids.map((id) => `/api/v1/checkouts/${id}`),
+            headers: auth,
+            connections: 64,
+            seconds,
+          }
+        : {
+            url: inzi.ready.url,
+            method: "GET",
+            paths: ["/api/v1/checkouts?limit=10"],
+            headers: auth,
+            connections: 64,
+            seconds,
+          }
 // warm-up, then the profiled window
 await (await startChild<LoadResult>("lib/load-child.ts", [JSON.stringify({ ...cfg, seconds: 2 })])).stop()
 await inzi.ask("profileStart")
