@@ -12,12 +12,12 @@ import {
   newWebhookSecret,
   Outbox,
 } from "@inzi/core"
+import { isTonWalletAddress } from "@inzi/adapter-ton"
 import { openRuntime, readEnv, type RuntimeServices } from "@inzi/platform"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { runDev } from "./dev.js"
 import { runPay } from "./pay.js"
-import { sweepCommands } from "./sweep.js"
 import { sweepCommands } from "./sweep.js"
 
 export interface Command {
@@ -83,9 +83,6 @@ export const commands: Record<string, Command> = {
   "sweep plan": sweepCommands.plan,
   "sweep run": sweepCommands.run,
   "indices export": sweepCommands.indicesExport,
-  "sweep plan": sweepCommands.plan,
-  "sweep run": sweepCommands.run,
-  "indices export": sweepCommands.indicesExport,
   status: {
     booleans: JSON_FLAG,
     run: async (args) => {
@@ -127,6 +124,14 @@ export const commands: Record<string, Command> = {
       const name = required(args, "name")
       const evmXpub = str(args, "evm-xpub") ?? null
       const tronXpub = str(args, "tron-xpub") ?? null
+      const tonWallet = str(args, "ton-wallet") ?? null
+      if (tonWallet !== null && !isTonWalletAddress(tonWallet))
+        throw new UsageError(
+          `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${tonWallet}"`,
+        )
+      const webhookUrl = str(args, "webhook-url") ?? null
+      if (webhookUrl !== null && !/^https?:\/\/[^\s/]+/.test(webhookUrl))
+        throw new UsageError(`--webhook-url must be an absolute http(s) URL`)
       const r = await withRuntime(
         Effect.gen(function* () {
           const derivation = yield* AddressDerivation
@@ -136,11 +141,11 @@ export const commands: Record<string, Command> = {
           return yield* store.createMerchant({
             id: yield* newMerchantId,
             name,
-            webhookUrl: str(args, "webhook-url") ?? null,
+            webhookUrl,
             webhookSecret: yield* newWebhookSecret,
             evmXpub,
             tronXpub,
-            tonWallet: str(args, "ton-wallet") ?? null,
+            tonWallet,
             networks: { live: list(str(args, "live-networks")), test: list(str(args, "test-networks")) },
           })
         }),

@@ -12,6 +12,7 @@ export {
   type TransferNotification,
 } from "./jetton.js"
 export { normalizeMemo } from "./memo.js"
+export { isTonWalletAddress } from "./wallet.js"
 export {
   makeTonScanner,
   type TonPaymentSource,

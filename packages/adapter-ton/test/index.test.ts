@@ -13,6 +13,7 @@ it("public surface (review changes to this list)", () => {
       "USDT_MAINNET_MASTER",
       "creditOf",
       "decodeToncenterTransaction",
+      "isTonWalletAddress",
       "makeTonScanner",
       "makeToncenterClient",
       "normalizeMemo",

@@ -143,3 +143,16 @@ describe("a data BOC newer than @ton/core", () => {
     expect(creditOf(tx)).toBeNull()
   })
 })
+
+describe("isTonWalletAddress", () => {
+  it("accepts friendly and raw forms, refuses typos and garbage", async () => {
+    const { isTonWalletAddress } = await import("../src/index.js")
+    expect(isTonWalletAddress("EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDs")).toBe(true)
+    expect(isTonWalletAddress("0:417aa856918d9289f3482511bbfee985a91ea48d3a7aa1221dc955cd0138b1b9")).toBe(
+      true,
+    )
+    expect(isTonWalletAddress("EQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_sDt")).toBe(false)
+    expect(isTonWalletAddress("not a wallet")).toBe(false)
+    expect(isTonWalletAddress("")).toBe(false)
+  })
+})
