@@ -107,6 +107,10 @@ const run: Command = {
     if (confirmations !== undefined && !/^[1-9][0-9]*$/.test(confirmations))
       throw new UsageError("--confirmations must be a positive integer")
     const gasAccount = str(args, "gas-account")
+    const rawIndices = list(str(args, "indices"))
+    if (rawIndices.some((i) => !/^[0-9]+$/.test(i)))
+      throw new UsageError("--indices must be derivation indices, comma-separated")
+    const indices = rawIndices.length ? rawIndices.map((i) => BigInt(i)) : undefined
     const dataDir = readEnv().dataDir
     const checkouts = await loadCheckouts(merchantId)
 
@@ -114,6 +118,7 @@ const run: Command = {
       const plans = await planSweep({
         checkouts,
         networks: [network],
+        indices,
         treasuries: { [network.family]: treasury },
       })
       const pending = pendingIntents(readJournal(journalFile(dataDir)), network.id)
@@ -156,6 +161,7 @@ const run: Command = {
       checkouts,
       network,
       treasury,
+      indices,
       mnemonic,
       gasKey,
       dataDir,

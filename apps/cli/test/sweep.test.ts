@@ -199,6 +199,23 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
     ])
     expect(r.code).toBe(0)
     expect(r.out).toContain("dry run")
+    expect(r.out).toContain("#3")
+    const one = await inziHere([
+      "sweep",
+      "run",
+      "--merchant",
+      merchantId,
+      "--network",
+      "devnet",
+      "--treasury",
+      treasury,
+      "--indices",
+      "8",
+      "--json",
+    ])
+    const dry = JSON.parse(one.out)
+    expect(dry.dry_run).toBe(true)
+    expect(dry.plan[0].addresses.map((a: { derivationIndex: string }) => a.derivationIndex)).toEqual(["8"])
     expect(await balanceOf({ rpcUrl: devnet.rpcUrl, token: USDT.contract, owner: treasury })).toBe(0n)
   })
 

@@ -34,9 +34,12 @@ const networksWithDeposits = (
   checkouts: ReadonlyArray<Checkout>,
   networks: ReadonlyArray<NetworkConfig>,
   only?: string,
+  indices?: ReadonlyArray<bigint>,
 ) => {
   const chosen = networks.filter((n) => only === undefined || n.id === only)
-  const deposits = depositsFromCheckouts(checkouts, chosen)
+  const deposits = depositsFromCheckouts(checkouts, chosen).filter(
+    (d) => indices === undefined || indices.includes(d.derivationIndex),
+  )
   return {
     deposits,
     networks: chosen.filter((n) => n.family !== "ton" && deposits.some((d) => d.network === n.id)),
@@ -50,6 +53,8 @@ export interface PlanSweepParameters {
   /** Only this network. */
   readonly network?: string | undefined
   readonly treasuries?: Treasuries | undefined
+  /** Only these derivation indices. */
+  readonly indices?: ReadonlyArray<bigint> | undefined
 }
 
 /**
@@ -63,7 +68,7 @@ export const planSweep = async (p: PlanSweepParameters): Promise<ReadonlyArray<N
     if (n.family === "ton")
       throw new SweepError("TON needs no sweep: payments land in the merchant's own wallet")
   }
-  const { deposits, networks } = networksWithDeposits(p.checkouts, p.networks, p.network)
+  const { deposits, networks } = networksWithDeposits(p.checkouts, p.networks, p.network, p.indices)
   const plans: NetworkPlan[] = []
   for (const network of networks)
     plans.push(
@@ -79,6 +84,8 @@ export interface RunSweepParameters {
   readonly checkouts: ReadonlyArray<Checkout>
   readonly network: NetworkConfig
   readonly treasury: string
+  /** Only these derivation indices (default: every one with recorded payments). */
+  readonly indices?: ReadonlyArray<bigint> | undefined
   /** The merchant's BIP-39 mnemonic: used in memory to derive the listed indices only; never stored. */
   readonly mnemonic: string
   readonly passphrase?: string | undefined
@@ -96,7 +103,7 @@ export interface RunSweepParameters {
 export const runSweep = async (p: RunSweepParameters): Promise<RunReport> => {
   if (p.network.family === "ton")
     throw new SweepError("TON needs no sweep: payments land in the merchant's own wallet")
-  const { deposits } = networksWithDeposits(p.checkouts, [p.network])
+  const { deposits } = networksWithDeposits(p.checkouts, [p.network], undefined, p.indices)
   const keys = deriveDepositKeys(p.mnemonic, deposits, p.passphrase)
   const journal = openJournal(journalFile(p.dataDir))
   try {
