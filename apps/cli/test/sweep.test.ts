@@ -69,6 +69,7 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
   const merchantId = "mer_sweepcli0000000000000000"
   const treasury = Wallet.createRandom().address
   let database: Awaited<ReturnType<typeof makeDatabase>>
+  let recordPaid: (i: number, amount: bigint) => Promise<void>
 
   beforeAll(async () => {
     devnet = await startDevnet()
@@ -116,10 +117,7 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
         ),
       )
     }
-    for (const [i, amount] of [
-      [3, 5_000_000n],
-      [8, 6_000_000n],
-    ] as const) {
+    recordPaid = async (i: number, amount: bigint) => {
       const r = await payTo({ rpcUrl: devnet.rpcUrl, token: USDT.contract, to: evmAt(i), amount })
       await Effect.runPromise(
         stores.checkouts.applyChainEvents({
@@ -149,6 +147,8 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
         }),
       )
     }
+    await recordPaid(3, 5_000_000n)
+    await recordPaid(8, 6_000_000n)
   }, 120_000)
 
   afterAll(async () => {
@@ -252,5 +252,84 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
     expect(again.code, again.err).toBe(0)
     expect(again.out).toContain("nothing to move")
     expect(readFileSync(join(dataDir, "sweep-journal.jsonl"), "utf8")).toBe(journal)
+  })
+
+  it("kill -9 while waiting for the first transfer's confirmation; the re-run finishes without double-sending", {
+    timeout: 180_000,
+  }, async () => {
+    await recordPaid(3, 1_000_000n)
+    await recordPaid(8, 2_000_000n)
+    const journalPath = join(dataDir, "sweep-journal.jsonl")
+    const linesBefore = readFileSync(journalPath, "utf8").split("\n").filter(Boolean).length
+    const nonces = async () =>
+      Promise.all(
+        [3, 8].map(async (i) =>
+          Number(BigInt((await devnet.request("eth_getTransactionCount", [evmAt(i), "latest"])) as string)),
+        ),
+      )
+    const noncesBefore = await nonces()
+    await devnet.setAutomine(false) // nothing is mined unless the test says so
+    const args = [
+      "sweep",
+      "run",
+      "--merchant",
+      merchantId,
+      "--network",
+      "devnet",
+      "--treasury",
+      treasury,
+      "--execute",
+    ]
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--conditions=@inzi/source",
+        main,
+        ...args,
+        "--gas-account",
+        "devnet:2",
+        "--confirmations",
+        "1",
+      ],
+      { env: { ...process.env, ...env() }, stdio: ["pipe", "ignore", "ignore"] },
+    )
+    child.stdin.end(`${MNEMONIC}\n`)
+    const exited = new Promise((r) => child.on("exit", r))
+    const deadline = Date.now() + 120_000
+    let killedAt: { txHash: string } | undefined
+    let mined = 0
+    while (killedAt === undefined) {
+      if (Date.now() > deadline) throw new Error("the sweep never journaled a transfer")
+      const fresh = readFileSync(journalPath, "utf8").split("\n").filter(Boolean).slice(linesBefore)
+      const intents = fresh.map((l) => JSON.parse(l)).filter((e) => e.kind === "intent")
+      const transfer = intents.find((e) => e.role === "transfer")
+      if (transfer !== undefined) {
+        child.kill("SIGKILL")
+        killedAt = transfer
+      } else if (intents.length > mined) {
+        // A top-up is waiting for its block.
+        await devnet.mine(1)
+        mined = intents.length
+      }
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await exited
+    await devnet.setAutomine(true)
+    await devnet.mine(1) // whatever reached the pool before the kill gets its block now
+    const r = await inzi(
+      [...args, "--gas-account", "devnet:2", "--confirmations", "1", "--json"],
+      `${MNEMONIC}\n`,
+    )
+    expect(r.code, r.err).toBe(0)
+    const report = JSON.parse(r.out)
+    expect(report.resumed).toEqual([{ txHash: killedAt.txHash, status: "confirmed" }])
+    expect(report.moved.map((x: { amount: string }) => x.amount)).toEqual(["2000000"])
+    expect(await balanceOf({ rpcUrl: devnet.rpcUrl, token: USDT.contract, owner: treasury })).toBe(
+      14_000_000n,
+    )
+    // Exactly one transfer from each deposit address.
+    expect(await nonces()).toEqual(noncesBefore.map((n) => n + 1))
   })
 })

@@ -55,7 +55,9 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
   const deposits = async (): Promise<ReadonlyArray<DepositAddress>> =>
     depositsFromCheckouts(await store.checkouts(), [network])
 
-  const run = async (opts: { onEvent?: Parameters<typeof runEvm>[0]["onEvent"] } = {}) => {
+  const run = async (
+    opts: { onEvent?: Parameters<typeof runEvm>[0]["onEvent"]; confirmations?: number } = {},
+  ) => {
     const journal = openJournal(journalFile(dataDir))
     try {
       const keys = deriveDepositKeys(MERCHANT_MNEMONIC, await deposits())
@@ -66,7 +68,7 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
         journal,
         keys,
         gasKey: GAS_ACCOUNT.privateKey,
-        confirmations: 1,
+        confirmations: opts.confirmations ?? 1,
         pollMs: 20,
         timeoutMs: 20_000,
         onEvent: opts.onEvent,
@@ -281,5 +283,28 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
     expect(report.resumed).toEqual([{ txHash: signedHash, status: "confirmed" }])
     expect(report.moved).toEqual([])
     expect(await token(USDC, treasury)).toBe(treasuryBefore + 500_000n)
+  })
+
+  it("waits for the requested confirmations before recording an outcome", async () => {
+    await pay(5, USDT, 300_000n)
+    const report = await run({
+      confirmations: 3,
+      // Automine makes one block per transaction; the chain grows by two more after each broadcast.
+      onEvent: async (e) => {
+        if (e.type === "broadcast") await devnet.mine(2)
+      },
+    })
+    expect(report.moved.map((m) => m.amount)).toEqual([300_000n])
+    const head = await devnet.blockNumber()
+    const outcomes = journalLines().slice(-2) as Array<{
+      kind: string
+      blockNumber?: string
+      status?: string
+    }>
+    expect(outcomes.map((o) => [o.kind, o.status])).toEqual([
+      ["intent", undefined],
+      ["outcome", "confirmed"],
+    ])
+    expect(head - BigInt(outcomes[1]!.blockNumber!) + 1n).toBeGreaterThanOrEqual(3n)
   })
 })
