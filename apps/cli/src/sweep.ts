@@ -80,11 +80,17 @@ const plan: Command = {
   booleans: new Set(["json"]),
   run: async (args) => {
     const merchantId = required(args, "merchant")
+    const only = str(args, "network")
+    if (only !== undefined && cliNetworks().find((n) => n.id === only)?.family === "ton") {
+      const note = "TON needs no sweep: payments land in the merchant's own wallet"
+      process.stdout.write(args.flags.json ? json({ network: only, sweep: false, note }) : `${note}\n`)
+      return 0
+    }
     const checkouts = await loadCheckouts(merchantId)
     const plans = await planSweep({
       checkouts,
       networks: cliNetworks(),
-      network: str(args, "network"),
+      network: only,
       treasuries: parseTreasuries(list(str(args, "treasury"))),
     })
     process.stdout.write(args.flags.json ? json(planToJson(plans)) : `${renderPlan(plans)}\n`)

@@ -4,7 +4,7 @@
  * merchant's seed is the BIP-39 test vector (not the devnet's funded accounts), piped on stdin.
  */
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { dropSchema, makeDatabase, makeStores, migrate } from "@inzi/adapter-postgres"
@@ -24,6 +24,8 @@ const DATABASE_URL = process.env.INZI_TEST_DATABASE_URL ?? "postgres://postgres@
 const schema = `sweep_cli_${process.pid}`
 const dataDir = mkdtempSync(join(tmpdir(), "inzi-sweep-cli-"))
 const USDT = EVM_PRESETS.devnet.tokens[0]!
+const networksFile = join(dataDir, "networks.json")
+writeFileSync(networksFile, JSON.stringify({ networks: [{ preset: "ton" }] }))
 
 let devnet: Devnet
 const env = () => ({
@@ -31,6 +33,7 @@ const env = () => ({
   INZI_DB_SCHEMA: schema,
   INZI_DATA_DIR: dataDir,
   INZI_DEVNET_RPC_URL: devnet.rpcUrl,
+  INZI_NETWORKS: networksFile,
   LOG_LEVEL: "warn",
 })
 
@@ -184,6 +187,15 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
     const text = await inziHere(["sweep", "plan", "--merchant", merchantId])
     expect(text.out).toContain("treasury (not set: pass --treasury)")
     expect(text.out).toContain("#3")
+  })
+
+  it("TON needs no sweep", async () => {
+    const r = await inziHere(["sweep", "plan", "--merchant", merchantId, "--network", "ton"])
+    expect(r.code).toBe(0)
+    expect(r.out).toContain("TON needs no sweep")
+    await expect(
+      inziHere(["sweep", "run", "--merchant", merchantId, "--network", "ton", "--treasury", treasury]),
+    ).rejects.toThrow(/TON needs no sweep/)
   })
 
   it("sweep run is a dry run by default and sends nothing", async () => {

@@ -70,12 +70,19 @@ export const planSweep = async (p: PlanSweepParameters): Promise<ReadonlyArray<N
   }
   const { deposits, networks } = networksWithDeposits(p.checkouts, p.networks, p.network, p.indices)
   const plans: NetworkPlan[] = []
-  for (const network of networks)
-    plans.push(
-      network.family === "evm"
-        ? await planEvm({ network, deposits, treasury: p.treasuries?.evm ?? null })
-        : await planTron({ network, deposits, treasury: p.treasuries?.tron ?? null }),
-    )
+  for (const network of networks) {
+    try {
+      plans.push(
+        network.family === "evm"
+          ? await planEvm({ network, deposits, treasury: p.treasuries?.evm ?? null })
+          : await planTron({ network, deposits, treasury: p.treasuries?.tron ?? null }),
+      )
+    } catch (e) {
+      throw new SweepError(
+        `${network.id}: cannot read the chain at ${network.rpcUrls[0] ?? "?"}: ${e instanceof Error ? e.message : String(e)}`,
+      )
+    }
+  }
   return plans
 }
 
