@@ -138,6 +138,17 @@ export const commands: Record<string, Command> = {
           if (evmXpub) yield* derivation.validateXpub("evm", evmXpub)
           if (tronXpub) yield* derivation.validateXpub("tron", tronXpub)
           const store = yield* MerchantStore
+          // Deposit addresses are unique across merchants: the same xpub twice would hand out the same addresses.
+          for (const other of yield* store.listMerchants()) {
+            if (evmXpub && other.evmXpub === evmXpub)
+              return yield* Effect.fail(
+                new UsageError(`this EVM xpub is already used by merchant ${other.id}`),
+              )
+            if (tronXpub && other.tronXpub === tronXpub)
+              return yield* Effect.fail(
+                new UsageError(`this Tron xpub is already used by merchant ${other.id}`),
+              )
+          }
           return yield* store.createMerchant({
             id: yield* newMerchantId,
             name,

@@ -1,2 +1,2 @@
 export { openApiJson, InziApi } from "./api.js"
-export { ServerLayer, type ServerOptions, startServer } from "./app.js"
+export { freePort, ServerLayer, type ServerOptions, startServer } from "./app.js"

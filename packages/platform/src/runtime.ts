@@ -11,7 +11,7 @@ import {
   amountPaidCents,
 } from "@inzi/core"
 import { listWatcherStatus, migrate, PgDatabase, PgStore, type RenderEventBody } from "@inzi/adapter-postgres"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { AddressDerivationLive } from "./derivation.js"
 import type { InziEnv } from "./env.js"
 
@@ -73,8 +73,12 @@ export const openRuntime = async (
   const rt = ManagedRuntime.make(appLayer(env, opts.networks ?? [], { migrate: opts.migrate }))
   await rt.runPromise(Effect.void)
   return {
-    run: <A, E>(eff: Effect.Effect<A, E, Layer.Layer.Success<ReturnType<typeof appLayer>>>) =>
-      rt.runPromise(eff),
+    /** Runs an Effect; a failure rejects with the original error (not a FiberFailure wrapper). */
+    run: async <A, E>(eff: Effect.Effect<A, E, RuntimeServices>): Promise<A> => {
+      const exit = await rt.runPromiseExit(eff)
+      if (Exit.isSuccess(exit)) return exit.value
+      throw Cause.squash(exit.cause)
+    },
     migrate: () =>
       rt.runPromise(Effect.flatMap(PgDatabase, (d) => Effect.promise(() => migrate(d.database.db)))),
     exportCheckouts: (q: {

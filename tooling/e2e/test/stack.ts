@@ -27,9 +27,9 @@ import { HDNodeWallet } from "ethers"
 import jsQRModule from "jsqr"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { PNG } from "pngjs"
-import { freePort, ServerLayer } from "../../src/app.js"
+import { freePort, ServerLayer } from "@inzi/server"
 
-export const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/", import.meta.url))
+export const ARTIFACTS = fileURLToPath(new URL("../test-artifacts/", import.meta.url))
 mkdirSync(ARTIFACTS, { recursive: true })
 
 /** The BIP-39 test vector (NOT the devnet's mnemonic: deposit addresses must not be funded accounts). */
