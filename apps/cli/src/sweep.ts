@@ -118,6 +118,8 @@ const run: Command = {
       throw new UsageError("--indices must be derivation indices, comma-separated")
     const indices = rawIndices.length ? rawIndices.map((i) => BigInt(i)) : undefined
     const dataDir = readEnv().dataDir
+    // Secrets first: a terminal is refused before anything else happens.
+    const secrets = args.flags.execute ? await readSecrets() : []
     const checkouts = await loadCheckouts(merchantId)
 
     if (!args.flags.execute) {
@@ -143,7 +145,6 @@ const run: Command = {
       return 0
     }
 
-    const secrets = await readSecrets()
     const mnemonic = secrets[0]
     if (mnemonic === undefined) throw new UsageError("stdin is empty: the first line must be the mnemonic")
     let gasKey: string

@@ -4,7 +4,7 @@
  * merchant's seed is the BIP-39 test vector (not the devnet's funded accounts), piped on stdin.
  */
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { dropSchema, makeDatabase, makeStores, migrate } from "@inzi/adapter-postgres"
@@ -231,6 +231,25 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
     expect(await balanceOf({ rpcUrl: devnet.rpcUrl, token: USDT.contract, owner: treasury })).toBe(0n)
   })
 
+  it("--execute refuses a terminal on stdin (no prompt that hides input)", { timeout: 90_000 }, async () => {
+    const cmd = [process.execPath, "--import", "tsx", "--conditions=@inzi/source", main, "sweep", "run"]
+      .concat(["--merchant", merchantId, "--network", "devnet", "--treasury", treasury, "--execute"])
+      .map((a) => `'${a}'`)
+      .join(" ")
+    // `script` runs the CLI on a pseudo-terminal.
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn("script", ["-qec", cmd, "/dev/null"], {
+        env: { ...process.env, ...env() },
+        stdio: ["pipe", "pipe", "pipe"],
+      })
+      let out = ""
+      child.stdout.on("data", (c) => (out += c))
+      child.on("close", (code) => resolve({ code, out }))
+    })
+    expect(r.out).toContain("a terminal is refused")
+    expect(r.code).toBe(2)
+  })
+
   it("refuses a wrong mnemonic without echoing it, and sends nothing", async () => {
     const wrong = "legal winner thank year wave sausage worth useful legal winner thank yellow"
     const args = ["sweep", "run", "--merchant", merchantId, "--network", "devnet", "--treasury", treasury]
@@ -272,7 +291,9 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
     await recordPaid(3, 1_000_000n)
     await recordPaid(8, 2_000_000n)
     const journalPath = join(dataDir, "sweep-journal.jsonl")
-    const linesBefore = readFileSync(journalPath, "utf8").split("\n").filter(Boolean).length
+    const journalLines = () =>
+      existsSync(journalPath) ? readFileSync(journalPath, "utf8").split("\n").filter(Boolean) : []
+    const linesBefore = journalLines().length
     const nonces = async () =>
       Promise.all(
         [3, 8].map(async (i) =>
@@ -305,25 +326,26 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
         "--confirmations",
         "1",
       ],
-      { env: { ...process.env, ...env() }, stdio: ["pipe", "ignore", "ignore"] },
+      { env: { ...process.env, ...env() }, stdio: ["pipe", "ignore", "pipe"] },
     )
+    let childErr = ""
+    child.stderr.on("data", (c) => (childErr += c))
     child.stdin.end(`${MNEMONIC}\n`)
     const exited = new Promise((r) => child.on("exit", r))
     const deadline = Date.now() + 120_000
     let killedAt: { txHash: string } | undefined
-    let mined = 0
     while (killedAt === undefined) {
-      if (Date.now() > deadline) throw new Error("the sweep never journaled a transfer")
-      const fresh = readFileSync(journalPath, "utf8").split("\n").filter(Boolean).slice(linesBefore)
+      if (Date.now() > deadline) throw new Error(`the sweep never journaled a transfer: ${childErr}`)
+      const fresh = journalLines().slice(linesBefore)
       const intents = fresh.map((l) => JSON.parse(l)).filter((e) => e.kind === "intent")
       const transfer = intents.find((e) => e.role === "transfer")
       if (transfer !== undefined) {
         child.kill("SIGKILL")
         killedAt = transfer
-      } else if (intents.length > mined) {
-        // A top-up is waiting for its block.
-        await devnet.mine(1)
-        mined = intents.length
+      } else if (intents.length > 0) {
+        // A top-up waits for its block (its intent is journaled before it is broadcast: mine until it is in).
+        const last = intents[intents.length - 1]
+        if ((await devnet.request("eth_getTransactionReceipt", [last.txHash])) === null) await devnet.mine(1)
       }
       await new Promise((r) => setTimeout(r, 50))
     }
