@@ -1,5 +1,5 @@
 import { createServer as createNetServer } from "node:net"
-import { HttpServer } from "@effect/platform"
+import * as HttpServer from "@effect/platform/HttpServer"
 import type { NetworkConfig } from "@inzi/core"
 import { PgDatabase } from "@inzi/adapter-postgres"
 import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"

@@ -1,6 +1,10 @@
 import { createServer } from "node:http"
-import { HttpLayerRouter, HttpMiddleware, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+// Module imports, not the package barrels: a barrel loads every module of the package (bench/RESULTS.md, rss).
+import * as HttpLayerRouter from "@effect/platform/HttpLayerRouter"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Layer } from "effect"
 import { ServerContext } from "./context.js"
 import { notFound } from "./http/errors.js"

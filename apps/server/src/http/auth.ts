@@ -1,5 +1,5 @@
 import { hashApiKey, type Merchant, MerchantStore, type Mode, parseApiKey } from "@inzi/core"
-import type { HttpServerRequest } from "@effect/platform"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect } from "effect"
 import { errorResponse } from "./errors.js"
 

@@ -1,4 +1,4 @@
-import { HttpServerResponse } from "@effect/platform"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 
 /** The error `type`s of API.md, each with its HTTP status. */
 export const ERROR_STATUS = {

@@ -1,6 +1,5 @@
-import { HttpServerResponse } from "@effect/platform"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect } from "effect"
-import { openApiJson } from "../api.js"
 import { ServerContext } from "../context.js"
 import { jsonText } from "../http/errors.js"
 
@@ -25,6 +24,10 @@ export const metrics = Effect.gen(function* () {
   })
 })
 
-export const openapi = Effect.sync(() =>
-  jsonText(openApiJson(), 200, { "cache-control": "public, max-age=60" }),
+/**
+ * The OpenAPI document, built from the HttpApi description on first request: the HttpApi/OpenApi modules are
+ * loaded only then, not at start-up (bench/RESULTS.md, rss).
+ */
+export const openapi = Effect.promise(() => import("../api.js")).pipe(
+  Effect.map((api) => jsonText(api.openApiJson(), 200, { "cache-control": "public, max-age=60" })),
 )
