@@ -23,6 +23,9 @@ usage: inzi <command> [options]
   status                               per network: cursor vs head, lag, last error; outbox backlog
   export --from ISO --to ISO [--status S] [--merchant ID] [--mode live|test]   CSV to stdout
   pay <checkout id> [--network devnet] [--token USDT] [--amount 25.00] [--rpc-url U]   (devnet)
+  sweep plan --merchant ID [--network N] [--treasury 0x…,T…]      what sits on deposit addresses, gas needed
+  sweep run --merchant ID [...] [--execute]     dry run by default; --execute reads the mnemonic from stdin
+  indices export --merchant ID [--network N]    used derivation indices (for wallets with a larger gap limit)
 
   --json   machine-readable output
 `
