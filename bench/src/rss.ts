@@ -161,8 +161,23 @@ try {
   await admin.end()
 }
 console.log(table(["process", "idle RSS MB", "peak RSS MB under load", "RSS MB after load"], rows))
+const WHY = `#### Why the idle targets are missed, and what would fix it
+
+- **tsx**: running from source, tsx's loader (a worker thread with esbuild, source maps) costs far more than its
+  baseline row suggests, because it processes every imported module: importing \`effect\` alone is ≈ 84 MB RSS with
+  plain node and ≈ 157 MB under tsx; effect + @effect/platform + platform-node ≈ 146 MB plain vs ≈ 253 MB under tsx.
+  Running the built \`dist/\` with plain \`node\` is the main fix for production (expected ≈ 100 MB less).
+- **Barrel imports**: \`import { X } from "@effect/platform"\` evaluates every module of the package; the server now
+  imports modules directly and loads the HttpApi/OpenApi description on the first /openapi.json request (heap after
+  imports 69 → 48 MB). apps/server/src/main.ts, apps/worker/src/main.ts and apps/cli still import the
+  \`@effect/platform-node\` barrel (\`NodeRuntime\`): \`@effect/platform-node/NodeRuntime\` saves a few MB more.
+- Other large imports, each measured alone with plain node: @ton/ton ≈ +29 MB, ethers ≈ +27 MB, kysely ≈ +21 MB,
+  @ton/core ≈ +15 MB, PGlite ≈ +9 MB (imported by adapter-postgres even when DATABASE_URL selects pg). The server
+  needs none of the chain SDKs at run time except for address derivation and rendering; loading the TON SDK
+  lazily (only where a TON network is configured) would be the next saving.`
+
 appendResult(
   "rss",
-  `${notes.join("\n")}\n\n${table(["process", "idle RSS MB", "peak RSS MB under load", "RSS MB after load"], rows)}\n\nRun from source through tsx (the documented dev command); the loader's share is in the baseline row.`,
+  `${notes.join("\n")}\n\n${table(["process", "idle RSS MB", "peak RSS MB under load", "RSS MB after load"], rows)}\n\nRun from source through tsx (the documented dev command); the loader's share is in the baseline row.\n\n${WHY}`,
   facts,
 )

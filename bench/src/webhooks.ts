@@ -221,11 +221,24 @@ try {
   await database.close()
 }
 
+const WHY = `#### Why the target is missed, and what would fix it
+
+- **Stranded claims**: every claim takes up to \`batchSize\` (50) due events; those whose origin already has
+  \`maxQueuedPerOrigin\` (8) waiting are *deferred*: left in \`delivering\` until their lease (120 s) expires.
+  With a backlog that is most of each later claim, so deliveries stop after the first wave and resume only when
+  the leases run out (see the progress line). Fix in apps/worker: claim only what can be queued (ask the outbox
+  for at most the free queue space, or release deferred claims at once instead of leaving them to the lease),
+  or claim per origin.
+- **Cost per delivery** ≈ 1 ms CPU in the dispatcher: \`recordAttempt\` is a 4-round-trip transaction
+  (BEGIN, INSERT attempt, UPDATE event, COMMIT) on a 10-connection pool for 32 sends in flight. Fix in
+  adapter-postgres: one statement (a CTE doing both writes), and/or record a batch of finished attempts per
+  commit.`
+
 appendResult(
   "webhooks",
   `${verdict}\n\n${EVENTS} due events, ${ORIGINS} receiver origins (one child process), the dispatcher in the bench process.\n\n${table(
     ["sender", "events", "seconds", "per second", "CPU µs/delivery", "heap MB", "RSS MB"],
     rows,
-  )}\n\n${timelineText}`,
+  )}\n\n${timelineText}\n\n${WHY}`,
   facts,
 )

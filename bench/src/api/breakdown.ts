@@ -43,6 +43,9 @@ export const breakdown = async (opts: {
     rt.runPromise(e)
   try {
     await add("bare pg: SELECT 1", 300, () => client.query("SELECT 1"))
+    await add("harness: ManagedRuntime.runPromise(Effect.void) (in every adapter row below)", 2000, () =>
+      run(Effect.void),
+    )
     await add("bare pg: api key + merchant by hash (same SQL, 1 query)", 300, () =>
       client.query(
         "SELECT m.*, k.id AS key_id, k.mode AS key_mode FROM api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.hash = $1 AND k.revoked_at IS NULL",
