@@ -3,14 +3,11 @@ import {
   CheckoutStore,
   formatCents,
   formatTimestamp,
-  hashApiKey,
+  issueApiKey,
   MerchantStore,
   type Mode,
-  newApiKey,
-  newApiKeyId,
-  newMerchantId,
-  newWebhookSecret,
   Outbox,
+  registerMerchant,
 } from "@inzi/core"
 import { isTonWalletAddress } from "@inzi/adapter-ton"
 import { openRuntime, readEnv, type RuntimeServices } from "@inzi/platform"
@@ -149,11 +146,9 @@ export const commands: Record<string, Command> = {
                 new UsageError(`this Tron xpub is already used by merchant ${other.id}`),
               )
           }
-          return yield* store.createMerchant({
-            id: yield* newMerchantId,
+          return yield* registerMerchant({
             name,
             webhookUrl,
-            webhookSecret: yield* newWebhookSecret,
             evmXpub,
             tronXpub,
             tonWallet,
@@ -201,18 +196,7 @@ export const commands: Record<string, Command> = {
       const merchantId = required(args, "merchant")
       const m = mode(str(args, "mode"))
       const r = await withRuntime(
-        Effect.gen(function* () {
-          const store = yield* MerchantStore
-          const material = yield* newApiKey(m)
-          const rec = yield* store.createApiKey({
-            id: yield* newApiKeyId,
-            merchantId,
-            mode: m,
-            prefix: material.prefix,
-            hash: hashApiKey(material.key),
-          })
-          return { rec, key: material.key }
-        }),
+        Effect.map(issueApiKey(merchantId, m), ({ record, key }) => ({ rec: record, key })),
       )
       out(
         args,

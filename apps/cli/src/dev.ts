@@ -3,13 +3,10 @@ import { NodeRuntime } from "@effect/platform-node"
 import { startDevnet } from "@inzi/devnet"
 import { evmNetwork } from "@inzi/adapter-evm"
 import {
-  hashApiKey,
+  issueApiKey,
   MerchantStore,
   type NetworkConfig,
-  newApiKey,
-  newApiKeyId,
-  newMerchantId,
-  newWebhookSecret,
+  registerMerchant,
   verifyWebhookSignature,
 } from "@inzi/core"
 import { appLayer, loadNetworks, makeLogger, readEnv } from "@inzi/platform"
@@ -96,26 +93,15 @@ export const runDev = async () => {
     const merchant =
       existing !== undefined
         ? yield* store.updateMerchant(existing.id, { webhookUrl: receiver.url })
-        : yield* store.createMerchant({
-            id: yield* newMerchantId,
+        : yield* registerMerchant({
             name: "Demo Shop",
             webhookUrl: receiver.url,
-            webhookSecret: yield* newWebhookSecret,
             evmXpub: demoXpub(60),
             tronXpub: demoXpub(195),
-            tonWallet: null,
-            networks: { live: [], test: [] },
           })
     secret.current = merchant.webhookSecret
-    const k = yield* newApiKey("test")
-    yield* store.createApiKey({
-      id: yield* newApiKeyId,
-      merchantId: merchant.id,
-      mode: "test",
-      prefix: k.prefix,
-      hash: hashApiKey(k.key),
-    })
-    return { merchant, key: k.key }
+    const { key } = yield* issueApiKey(merchant.id, "test")
+    return { merchant, key }
   })
   const banner = Layer.effectDiscard(
     Effect.flatMap(setup, ({ merchant, key }) =>

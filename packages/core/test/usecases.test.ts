@@ -3,7 +3,10 @@ import { Effect, Layer } from "effect"
 import type { Merchant } from "../src/domain.js"
 import { AddressDerivation } from "../src/ports/AddressDerivation.js"
 import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
+import { hashApiKey } from "../src/ids.js"
 import { Ids } from "../src/ports/Ids.js"
+import { MerchantStore, type NewApiKey, type NewMerchant } from "../src/ports/MerchantStore.js"
+import { issueApiKey, registerMerchant } from "../src/usecases/merchants.js"
 import { checkoutNetworks, createCheckout } from "../src/usecases/create-checkout.js"
 import { makeWatchSet } from "../src/watch-set.js"
 import { NETWORKS } from "./helpers.js"
@@ -101,4 +104,69 @@ describe("makeWatchSet", () => {
     expect(w.hasMemo("0:w2", "K7P2M9QX")).toBe(false)
     expect([...w.wallets].sort()).toEqual(["0:w1", "0:w2"])
   })
+})
+
+describe("merchant registration and key issuance", () => {
+  const merchantStoreStub = (created: { merchants: Array<NewMerchant>; keys: Array<NewApiKey> }) =>
+    Layer.succeed(
+      MerchantStore,
+      new Proxy(
+        {
+          createMerchant: (m: NewMerchant) =>
+            Effect.sync(() => {
+              created.merchants.push(m)
+              return { ...m, createdAt: new Date(0) }
+            }),
+          createApiKey: (k: NewApiKey) =>
+            Effect.sync(() => {
+              created.keys.push(k)
+              return {
+                id: k.id,
+                merchantId: k.merchantId,
+                mode: k.mode,
+                prefix: k.prefix,
+                createdAt: new Date(0),
+                revokedAt: null,
+              }
+            }),
+        },
+        {
+          get: (t, k) =>
+            k in t ? t[k as keyof typeof t] : () => Effect.dieMessage(`unexpected ${String(k)}`),
+        },
+      ) as unknown as MerchantStore["Type"],
+    )
+
+  it.effect("registers a merchant with fresh id and webhook secret, defaults for what is not given", () =>
+    Effect.gen(function* () {
+      const created = { merchants: [] as NewMerchant[], keys: [] as NewApiKey[] }
+      const m = yield* registerMerchant({ name: "Shop", evmXpub: "xpub-evm" }).pipe(
+        Effect.provide(Layer.merge(merchantStoreStub(created), Ids.Test(7))),
+      )
+      expect(m.id).toMatch(/^mer_[a-z0-9]+$/)
+      expect(m.webhookSecret).toMatch(/^whsec_[A-Za-z0-9]+$/)
+      expect(created.merchants[0]).toMatchObject({
+        name: "Shop",
+        evmXpub: "xpub-evm",
+        tronXpub: null,
+        tonWallet: null,
+        webhookUrl: null,
+        networks: { live: [], test: [] },
+      })
+    }),
+  )
+
+  it.effect("issues a key shown once and stores only its hash and visible prefix", () =>
+    Effect.gen(function* () {
+      const created = { merchants: [] as NewMerchant[], keys: [] as NewApiKey[] }
+      const { key, record } = yield* issueApiKey("mer_1", "live").pipe(
+        Effect.provide(Layer.merge(merchantStoreStub(created), Ids.Test(3))),
+      )
+      expect(key).toMatch(/^sk_live_[A-Za-z0-9]{40}$/)
+      expect(record.prefix).toBe(key.slice(0, 12))
+      const stored = created.keys[0]!
+      expect(stored.hash).toBe(hashApiKey(key))
+      expect(JSON.stringify(stored)).not.toContain(key)
+    }),
+  )
 })

@@ -14,13 +14,9 @@ import { evmNetwork } from "@inzi/adapter-evm"
 import {
   type Checkout,
   createCheckout,
-  hashApiKey,
-  MerchantStore,
+  issueApiKey,
   type NetworkConfig,
-  newApiKey,
-  newApiKeyId,
-  newMerchantId,
-  newWebhookSecret,
+  registerMerchant,
   verifyWebhookSignature,
 } from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
@@ -146,28 +142,10 @@ if (!url) {
 
     it("loses nothing and counts nothing twice across SIGKILLs and with two workers", async () => {
       const merchant = await rt.run(
-        Effect.gen(function* () {
-          const s = yield* MerchantStore
-          const m = yield* s.createMerchant({
-            id: yield* newMerchantId,
-            name: "Crash Shop",
-            webhookUrl: receiverUrl,
-            webhookSecret: yield* newWebhookSecret,
-            evmXpub: xpub(60),
-            tronXpub: null,
-            tonWallet: null,
-            networks: { live: [], test: [] },
-          })
-          const k = yield* newApiKey("test")
-          yield* s.createApiKey({
-            id: yield* newApiKeyId,
-            merchantId: m.id,
-            mode: "test",
-            prefix: k.prefix,
-            hash: hashApiKey(k.key),
-          })
-          return m
-        }),
+        Effect.tap(
+          registerMerchant({ name: "Crash Shop", webhookUrl: receiverUrl, evmXpub: xpub(60) }),
+          (m) => issueApiKey(m.id, "test"),
+        ),
       )
       secret = merchant.webhookSecret
       // kind → amount paid (token units at 6 decimals) for a 10.00 USD checkout; expected final status
