@@ -10,7 +10,7 @@ import {
 } from "../src/index.js"
 import { watchOf } from "./helpers.js"
 
-const FIXTURES = join(import.meta.dirname, "../../../../shared/fixtures/evm")
+const FIXTURES = join(import.meta.dirname, "../../../tooling/fixtures/evm")
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, name), "utf8"))
 const NOW = new Date("2026-01-01T00:00:00Z")
 

@@ -10,7 +10,7 @@ import type { ToncenterTx } from "./support/toncenter-shape.js"
 const fixture = JSON.parse(
   readFileSync(
     new URL(
-      "../../../../shared/fixtures/ton/toncenter_v2_getTransactions_item_jetton_transfer_notification.json",
+      "../../../tooling/fixtures/ton/toncenter_v2_getTransactions_item_jetton_transfer_notification.json",
       import.meta.url,
     ),
     "utf8",

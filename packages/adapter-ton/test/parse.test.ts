@@ -13,7 +13,7 @@ import {
 } from "../src/index.js"
 
 const fixturePath = new URL(
-  "../../../../shared/fixtures/ton/toncenter_v2_getTransactions_item_jetton_transfer_notification.json",
+  "../../../tooling/fixtures/ton/toncenter_v2_getTransactions_item_jetton_transfer_notification.json",
   import.meta.url,
 )
 const fixture = JSON.parse(readFileSync(fixturePath, "utf8"))

@@ -9,7 +9,7 @@ import { tronAddressFromBytes, tronAddressToHex } from "../src/index.js"
  */
 const DIR = process.env.INZI_FIXTURES_DIR
   ? `${process.env.INZI_FIXTURES_DIR}/tron/`
-  : fileURLToPath(new URL("../../../../shared/fixtures/tron/", import.meta.url))
+  : fileURLToPath(new URL("../../../tooling/fixtures/tron/", import.meta.url))
 
 const load = (name: string): unknown => JSON.parse(readFileSync(`${DIR}${name}`, "utf8"))
 

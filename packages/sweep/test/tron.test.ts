@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -33,7 +34,7 @@ import {
 } from "./fake-tron-node.js"
 import { MERCHANT_MNEMONIC, makeMerchantStore, tronAddressAt } from "./store.js"
 
-const FIXTURES = "/work/shared/fixtures/tron"
+const FIXTURES = fileURLToPath(new URL("../../../tooling/fixtures/tron", import.meta.url))
 interface RecordedTx {
   txID: string
   raw_data_hex: string
