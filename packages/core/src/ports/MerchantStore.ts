@@ -1,17 +1,9 @@
 import { Context, type Effect } from "effect"
-import type { ApiKeyRecord, Merchant, Mode, NetworkId } from "../domain.js"
+import type { ApiKeyRecord, Merchant, Mode } from "../domain.js"
 import type { MerchantNotFound, StoreError } from "./errors.js"
 
-export interface NewMerchant {
-  readonly id: string
-  readonly name: string
-  readonly webhookUrl: string | null
-  readonly webhookSecret: string
-  readonly evmXpub: string | null
-  readonly tronXpub: string | null
-  readonly tonWallet: string | null
-  readonly networks: Readonly<Record<Mode, ReadonlyArray<NetworkId>>>
-}
+/** A merchant as created: everything but the creation time, which the store sets. */
+export type NewMerchant = Omit<Merchant, "createdAt">
 
 export interface NewApiKey {
   readonly id: string
