@@ -169,9 +169,16 @@ try {
   const deadline = t1 + TIMEOUT_S * 1000
   const timeline: Array<[number, number]> = []
   let lastMark = t1
+  let lastIncrease = t1
+  let cpuFlow = process.cpuUsage(c0)
   while (got < EVENTS && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 50))
-    got = await receiver.ask<number>("count")
+    const n = await receiver.ask<number>("count")
+    if (n > got) {
+      lastIncrease = performance.now()
+      cpuFlow = process.cpuUsage(c0)
+    }
+    got = n
     if (performance.now() - lastMark >= 5000) {
       lastMark = performance.now()
       timeline.push([(lastMark - t1) / 1000, got])
@@ -185,7 +192,6 @@ try {
     .execute()
   timelineText = `progress (s: received): ${timeline.map(([t, n]) => `${fmt(t)}: ${n}`).join(", ")}; outbox at the end: ${claims.map((c) => `${c.status} ${c.n}`).join(", ")}`
   const dS = (performance.now() - t1) / 1000
-  const cpu = process.cpuUsage(c0)
   await Effect.runPromise(Fiber.interrupt(fiber))
   clearInterval(sampler)
   const delivered = await db
@@ -194,8 +200,13 @@ try {
     .where("status", "=", "delivered")
     .executeTakeFirst()
   const rate = got / dS
+  // the rate while deliveries were flowing (up to the last one received), apart from the stall on deferred claims
+  const flowS = (lastIncrease - t1) / 1000
+  const flowRate = got / Math.max(0.001, flowS)
+  global.gc?.()
+  const heapAfter = process.memoryUsage().heapUsed
   console.log(
-    `dispatcher: ${got} received (${delivered?.n} marked delivered) in ${fmt(dS, 2)} s = ${fmt(rate)}/s, cpu ${fmt((cpu.user + cpu.system) / Math.max(1, got))} µs/delivery, heap max ${fmt(maxHeap / 2 ** 20)} MB (start ${fmt(mem0.heapUsed / 2 ** 20)}), rss max ${fmt(maxRss / 2 ** 20)} MB`,
+    `dispatcher: ${got} received (${delivered?.n} marked delivered) in ${fmt(dS, 2)} s = ${fmt(rate)}/s, cpu ${fmt((cpuFlow.user + cpuFlow.system) / Math.max(1, got))} µs/delivery, heap max ${fmt(maxHeap / 2 ** 20)} MB (start ${fmt(mem0.heapUsed / 2 ** 20)}), rss max ${fmt(maxRss / 2 ** 20)} MB`,
   )
   rows.push(
     ["bare node:http POSTs, no database", String(EVENTS), fmt(bareS, 2), fmt(bareRate), "—", "—", "—"],
@@ -204,12 +215,12 @@ try {
       `${got} (${delivered?.n} delivered)`,
       fmt(dS, 2),
       fmt(rate),
-      fmt((cpu.user + cpu.system) / Math.max(1, got)),
-      `${fmt(mem0.heapUsed / 2 ** 20)} → max ${fmt(maxHeap / 2 ** 20)}`,
+      fmt((cpuFlow.user + cpuFlow.system) / Math.max(1, got)),
+      `${fmt(mem0.heapUsed / 2 ** 20)} → max ${fmt(maxHeap / 2 ** 20)} → ${fmt(heapAfter / 2 ** 20)} after gc`,
       `${fmt(mem0.rss / 2 ** 20)} → max ${fmt(maxRss / 2 ** 20)}`,
     ],
   )
-  verdict = `- ${fmt(rate)} deliveries/s (${fmt((rate / bareRate) * 100)} % of bare node:http) — target ≥ 1 000/s: ${rate >= 1000 ? "met" : "MISSED"}; ${got < EVENTS ? `only ${got} of ${EVENTS} arrived within ${TIMEOUT_S} s` : "all delivered"}`
+  verdict = `- ${fmt(rate)} deliveries/s overall (${fmt((rate / bareRate) * 100)} % of bare node:http); ${fmt(flowRate)}/s while flowing (${got} in the first ${fmt(flowS, 1)} s) — target ≥ 1 000/s: ${rate >= 1000 ? "met" : "MISSED"}; ${got < EVENTS ? `only ${got} of ${EVENTS} arrived within ${TIMEOUT_S} s` : "all delivered"}`
 } finally {
   await receiver.stop()
   await database.db.schema
