@@ -63,9 +63,12 @@ const describeError = (e: unknown): string => {
   return String(e)
 }
 
-/** A `net` lookup that resolves with `resolve` and refuses the host if ANY of its addresses is blocked. */
-const guardedLookup =
-  (resolve: ResolveHost): LookupFunction =>
+/**
+ * A `net` lookup through `resolve`. With `guard`, the host is refused if ANY of its addresses is blocked
+ * (checked at connect time, so DNS rebinding cannot get around it); without, private addresses are allowed.
+ */
+const lookupVia =
+  (resolve: ResolveHost, guard: boolean): LookupFunction =>
   (hostname, options, callback) => {
     const family = options.family === 4 || options.family === 6 ? options.family : 0
     resolve(hostname, family).then(
@@ -75,14 +78,16 @@ const guardedLookup =
           err.code = "ENOTFOUND"
           return callback(err, "", 0)
         }
-        for (const a of addresses) {
-          const reason = blockedAddressReason(a.address)
-          if (reason !== null) {
-            return callback(
-              new RefusedAddress(`refused: ${hostname} resolves to ${a.address} (${reason})`),
-              "",
-              0,
-            )
+        if (guard) {
+          for (const a of addresses) {
+            const reason = blockedAddressReason(a.address)
+            if (reason !== null) {
+              return callback(
+                new RefusedAddress(`refused: ${hostname} resolves to ${a.address} (${reason})`),
+                "",
+                0,
+              )
+            }
           }
         }
         if (options.all === true)
@@ -96,30 +101,8 @@ const guardedLookup =
       (err: NodeJS.ErrnoException) => callback(err, "", 0),
     )
   }
-
-/** A `net` lookup through `resolve` without any policy (private addresses allowed). */
-const plainLookup =
-  (resolve: ResolveHost): LookupFunction =>
-  (hostname, options, callback) => {
-    const family = options.family === 4 || options.family === 6 ? options.family : 0
-    resolve(hostname, family).then(
-      (addresses) => {
-        if (addresses.length === 0) {
-          const err: NodeJS.ErrnoException = new Error(`getaddrinfo ENOTFOUND ${hostname}`)
-          err.code = "ENOTFOUND"
-          return callback(err, "", 0)
-        }
-        if (options.all === true)
-          return callback(
-            null,
-            addresses.map((a) => ({ ...a })),
-          )
-        const first = addresses[0]!
-        return callback(null, first.address, first.family)
-      },
-      (err: NodeJS.ErrnoException) => callback(err, "", 0),
-    )
-  }
+const guardedLookup = (resolve: ResolveHost): LookupFunction => lookupVia(resolve, true)
+const plainLookup = (resolve: ResolveHost): LookupFunction => lookupVia(resolve, false)
 
 /**
  * Builds the transport; its keep-alive agents are destroyed when the scope closes.

@@ -1,19 +1,12 @@
 import { Effect } from "effect"
+import type { CreateCheckoutInput } from "../api.js"
 import type { Merchant, Mode, NetworkConfig, NetworkId } from "../domain.js"
 import { newCheckoutId, newTonComment } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
 import { CheckoutStore, type CreateCheckoutResult, type IdempotencyInput } from "../ports/CheckoutStore.js"
 
-/** The validated fields of a create request (see `validateCreateCheckout`). */
-export interface CreateCheckoutCommand {
-  readonly amountCents: bigint
-  readonly description: string | null
-  readonly metadataJson: string | null
-  readonly customerEmail: string | null
-  readonly redirectUrl: string | null
-  readonly webhookUrl: string | null
-  readonly expiresInSeconds: number
-}
+/** The validated fields of a create request (what `validateCreateCheckout` returns; the currency is USD). */
+export type CreateCheckoutCommand = Omit<CreateCheckoutInput, "currency">
 
 /**
  * The networks a new checkout of `merchant` in `mode` can be paid on: those the operator configured for the
