@@ -106,11 +106,16 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
       }),
     ),
 
-  release: (eventId, worker) =>
+  release: (eventId, worker, notBefore) =>
     run("release", async () => {
       await db
         .updateTable("outbox_events")
-        .set({ status: "pending", lease_owner: null, lease_expires_at: null })
+        .set({
+          status: "pending",
+          lease_owner: null,
+          lease_expires_at: null,
+          ...(notBefore !== undefined ? { next_attempt_at: notBefore } : {}),
+        })
         .where("id", "=", eventId)
         .where("lease_owner", "=", worker)
         .where("status", "=", "delivering")

@@ -965,6 +965,16 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
           (await runP(s.outbox.claimDue({ worker: "V", now: at(160), limit: 10, leaseMs: 1000 })))[0]
             ?.attempts,
         ).toBe(1)
+        // A release with notBefore (a dispatcher deferring a claim) is not due again before then.
+        await runP(s.outbox.release(d1!.eventId, "V", at(170)))
+        expect(
+          await runP(s.outbox.claimDue({ worker: "V", now: at(169), limit: 10, leaseMs: 1000 })),
+        ).toEqual([])
+        expect(
+          (await runP(s.outbox.claimDue({ worker: "V", now: at(170), limit: 10, leaseMs: 1000 }))).map(
+            (d) => [d.eventId, d.attempts],
+          ),
+        ).toEqual([[d1!.eventId, 1]])
 
         expect(await runP(s.outbox.resend(d3!.eventId, at(300)))).toBe(true)
         expect(await runP(s.outbox.resend("evt_unknown", at(300)))).toBe(false)

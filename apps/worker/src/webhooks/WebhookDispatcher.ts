@@ -6,9 +6,10 @@
  * - at most `maxInFlight` sends at once, and at most `maxPerOrigin` to one destination (URL origin), so a slow
  *   merchant endpoint occupies a few slots, never all of them;
  * - claimed deliveries that cannot start yet wait in a per-origin queue of at most `maxQueuedPerOrigin`; the
- *   claims beyond that are *deferred*: left to their lease (not sent, no attempt counted). While their lease
- *   runs, later claims skip them and reach other destinations; when it expires they are due again. That is
- *   what keeps a backlog for one slow origin from starving the rest, with a claim that knows nothing of origins.
+ *   claims beyond that are *deferred*: released at once with `notBefore = now + deferMs` (not sent, no attempt
+ *   counted). Later claims then reach other destinations first, and the deferred ones are due again a moment
+ *   later. That keeps a backlog for one slow origin from starving the rest, with a claim that knows nothing of
+ *   origins — without parking the deferred ones for a whole lease (which stalled a single busy merchant).
  * - memory is bounded: at most `maxHeld` claimed deliveries are held (running + queued).
  *
  * Time comes from effect's `Clock` (signature timestamps, attempt times, retry times, leases, polling), so tests
@@ -48,8 +49,10 @@ export interface WebhookDispatcherConfig {
   readonly maxInFlight: number
   /** Concurrent sends to one origin at most. Default 4. */
   readonly maxPerOrigin: number
-  /** Claimed deliveries waiting for one origin at most (beyond: deferred to their lease). Default 8. */
+  /** Claimed deliveries waiting for one origin at most (beyond: deferred). Default 8. */
   readonly maxQueuedPerOrigin: number
+  /** How long a deferred delivery waits before it is due again. Default 1 000. */
+  readonly deferMs: number
   /** Claimed deliveries held at most (running + waiting). Default 4 × maxInFlight. */
   readonly maxHeld: number
   /** Pause between claims when there was nothing (more) to claim. Default 1 000. */
@@ -78,6 +81,7 @@ export const dispatcherConfig = (o: WebhookDispatcherOptions): WebhookDispatcher
     maxInFlight,
     maxPerOrigin: o.maxPerOrigin ?? 4,
     maxQueuedPerOrigin: o.maxQueuedPerOrigin ?? 8,
+    deferMs: o.deferMs ?? 1_000,
     maxHeld: o.maxHeld ?? 4 * maxInFlight,
     pollIntervalMs: o.pollIntervalMs ?? 1_000,
     privateAddresses: o.privateAddresses ?? "block-live",
@@ -305,6 +309,9 @@ const makePool = (config: WebhookDispatcherConfig) =>
           }
           if (st.waiting.length >= config.maxQueuedPerOrigin) {
             counts.deferred++
+            yield* outbox
+              .release(delivery.eventId, config.worker, new Date(claimedAtMs + config.deferMs))
+              .pipe(Effect.catchAll((e) => Effect.logWarning(`deferred webhook not released: ${e.message}`)))
             continue
           }
           st.waiting.push({ delivery, destination, claimedAtMs })

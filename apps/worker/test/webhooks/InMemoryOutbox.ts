@@ -154,13 +154,14 @@ export const makeInMemoryOutbox = () => {
           e.nextAttemptAt = nextAttemptAt
         }
       }),
-    release: (eventId, worker) =>
+    release: (eventId, worker, notBefore) =>
       Effect.sync(() => {
         const e = events.get(eventId)
         if (e === undefined || e.status !== "delivering" || e.lockedBy !== worker) return
         e.status = "pending"
         e.lockedBy = null
         e.leaseUntil = null
+        if (notBefore !== undefined) e.nextAttemptAt = notBefore
       }),
     listEvents: ({ status, checkoutId, limit }) =>
       Effect.sync(() =>

@@ -63,8 +63,12 @@ export class Outbox extends Context.Tag("@inzi/core/Outbox")<
       readonly worker: string
       readonly nextAttemptAt: Date | null
     }) => Effect.Effect<void, StoreError>
-    /** Give back a claim without counting an attempt (graceful shutdown). */
-    readonly release: (eventId: string, worker: string) => Effect.Effect<void, StoreError>
+    /**
+     * Give back a claim without counting an attempt (graceful shutdown, or a dispatcher that claimed more for one
+     * destination than it can queue). With `notBefore`, the event is not due again before then, so the claims of
+     * other destinations come first.
+     */
+    readonly release: (eventId: string, worker: string, notBefore?: Date) => Effect.Effect<void, StoreError>
     readonly listEvents: (q: {
       readonly status?: DeliveryStatus | undefined
       readonly checkoutId?: string | undefined
