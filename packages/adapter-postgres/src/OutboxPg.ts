@@ -68,43 +68,40 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
     }),
 
   recordAttempt: ({ attempt, worker, nextAttemptAt }) =>
-    run("recordAttempt", () =>
-      db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("webhook_attempts")
-          .values({
-            event_id: attempt.eventId,
-            at: attempt.at,
-            status_code: attempt.statusCode,
-            latency_ms: Math.max(0, Math.round(attempt.latencyMs)),
-            error: attempt.error,
-            ok: attempt.ok,
-            worker,
-          })
-          .execute()
-        const status: DeliveryStatus = attempt.ok
-          ? "delivered"
-          : nextAttemptAt === null
-            ? "failed"
-            : "pending"
-        // A success always counts (even if the lease was lost meanwhile); a failure only from the lease holder.
-        await trx
-          .updateTable("outbox_events")
-          .set((eb) => ({
-            status,
-            attempts: eb("attempts", "+", 1),
-            next_attempt_at: attempt.ok ? null : nextAttemptAt,
-            last_error: attempt.ok ? null : (attempt.error ?? `HTTP ${attempt.statusCode ?? "?"}`),
-            delivered_at: attempt.ok ? attempt.at : null,
-            lease_owner: null,
-            lease_expires_at: null,
-          }))
-          .where("id", "=", attempt.eventId)
-          .where("status", "=", "delivering")
-          .where((eb) => (attempt.ok ? eb.lit(true) : eb("lease_owner", "=", worker)))
-          .execute()
-      }),
-    ),
+    run("recordAttempt", async () => {
+      const status: DeliveryStatus = attempt.ok ? "delivered" : nextAttemptAt === null ? "failed" : "pending"
+      // One statement (atomic on its own): the attempt row and the event update in a single round trip.
+      // A success always counts (even if the lease was lost meanwhile); a failure only from the lease holder.
+      await db
+        .with("attempt", (q) =>
+          q
+            .insertInto("webhook_attempts")
+            .values({
+              event_id: attempt.eventId,
+              at: attempt.at,
+              status_code: attempt.statusCode,
+              latency_ms: Math.max(0, Math.round(attempt.latencyMs)),
+              error: attempt.error,
+              ok: attempt.ok,
+              worker,
+            })
+            .returning("id"),
+        )
+        .updateTable("outbox_events")
+        .set((eb) => ({
+          status,
+          attempts: eb("attempts", "+", 1),
+          next_attempt_at: attempt.ok ? null : nextAttemptAt,
+          last_error: attempt.ok ? null : (attempt.error ?? `HTTP ${attempt.statusCode ?? "?"}`),
+          delivered_at: attempt.ok ? attempt.at : null,
+          lease_owner: null,
+          lease_expires_at: null,
+        }))
+        .where("id", "=", attempt.eventId)
+        .where("status", "=", "delivering")
+        .where((eb) => (attempt.ok ? eb.lit(true) : eb("lease_owner", "=", worker)))
+        .execute()
+    }),
 
   release: (eventId, worker, notBefore) =>
     run("release", async () => {
