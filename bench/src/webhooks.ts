@@ -234,16 +234,11 @@ try {
 
 const WHY = `#### Why the target is missed, and what would fix it
 
-- **Stranded claims**: every claim takes up to \`batchSize\` (50) due events; those whose origin already has
-  \`maxQueuedPerOrigin\` (8) waiting are *deferred*: left in \`delivering\` until their lease (120 s) expires.
-  With a backlog that is most of each later claim, so deliveries stop after the first wave and resume only when
-  the leases run out (see the progress line). Fix in apps/worker: claim only what can be queued (ask the outbox
-  for at most the free queue space, or release deferred claims at once instead of leaving them to the lease),
-  or claim per origin.
-- **Cost per delivery** ≈ 1 ms CPU in the dispatcher: \`recordAttempt\` is a 4-round-trip transaction
-  (BEGIN, INSERT attempt, UPDATE event, COMMIT) on a 10-connection pool for 32 sends in flight. Fix in
-  adapter-postgres: one statement (a CTE doing both writes), and/or record a batch of finished attempts per
-  commit.`
+- Fixed already: deferred claims are released at once with \`notBefore\` (they used to wait out a 120 s lease),
+  and \`recordAttempt\` is one statement (it was a 4-round-trip transaction).
+- What is left per delivery: the claim query (FOR UPDATE SKIP LOCKED joined to merchants), the HTTP client's work
+  per send and Effect fiber overhead. Next steps: record a batch of finished attempts per commit, and claim
+  larger batches only for origins with free queue space.`
 
 appendResult(
   "webhooks",
