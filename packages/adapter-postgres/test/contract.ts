@@ -553,6 +553,40 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(live.mode).toBe("live")
       })
 
+      it("reads payments back exactly: 18-decimal amounts and block numbers beyond 2^53, timestamps, order", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        const big = observed(c, {
+          decimals: 18,
+          token: "USDT18",
+          amount: 25_000_000_000_000_000_123n,
+          blockNumber: 2n ** 60n + 7n,
+          observedAt: at(61),
+          txHash: "0xbbb",
+        })
+        const small = observed(c, { amount: 1_000_001n, observedAt: at(60), txHash: "0xaaa", logIndex: 3 })
+        await apply([big, small], at(62))
+        const byId = await runP(
+          s.checkouts.getCheckout({ id: c.id, merchantId: m.id, mode: "test", now: at(62) }),
+        )
+        const byToken = await runP(s.checkouts.getCheckoutByToken(c.id.slice(-24), at(62)))
+        for (const got of [byId, byToken]) {
+          expect(
+            got.payments.map((p) => [p.txHash, p.logIndex, p.amount, p.decimals, p.blockNumber]),
+          ).toEqual([
+            ["0xaaa", 3, 1_000_001n, 6, 100n],
+            ["0xbbb", 0, 25_000_000_000_000_000_123n, 18, 2n ** 60n + 7n],
+          ])
+          expect(got.payments[0]!.detectedAt).toEqual(at(60))
+          expect(got.payments[1]!.detectedAt).toEqual(at(61))
+          expect(got.payments[1]!.confirmedAt).toBeNull()
+        }
+        const listed = await runP(
+          s.checkouts.listCheckouts({ merchantId: m.id, mode: "test", limit: 10, offset: 0, now: at(62) }),
+        )
+        expect(listed.data[0]!.payments).toEqual(byId.payments)
+      })
+
       it("applies an observed then confirmed payment: processing, completed, events in the outbox, cursor", async () => {
         const m = await merchant()
         const c = await created(m.id, { metadataJson: '{"order":"42"}' })
