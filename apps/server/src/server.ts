@@ -3,10 +3,11 @@ import { createServer } from "node:http"
 import * as HttpLayerRouter from "@effect/platform/HttpLayerRouter"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { randomUUID } from "node:crypto"
 import { Effect, Layer } from "effect"
-import { ServerContext } from "./context.js"
+import { CurrentRequestId, ServerContext } from "./context.js"
 import { notFound } from "./http/errors.js"
 import { createCheckoutRoute, getCheckoutRoute, listCheckoutsRoute } from "./routes/checkouts.js"
 import { healthz, metrics, openapi, readyz } from "./routes/ops.js"
@@ -55,22 +56,27 @@ const instrument = <E, R>(
   Effect.gen(function* () {
     const ctx = yield* ServerContext
     const req = yield* HttpServerRequest.HttpServerRequest
+    const incoming = req.headers["x-request-id"]
+    const requestId = incoming !== undefined && REQUEST_ID.test(incoming) ? incoming : `req_${randomUUID()}`
     const start = performance.now()
-    const res = yield* handler
+    const res = yield* Effect.locally(handler, CurrentRequestId, requestId)
     const seconds = (performance.now() - start) / 1000
     ctx.http.requests.inc({ route, method: req.method, status: String(res.status) })
     ctx.http.duration.observe({ route }, seconds)
-    if (res.status >= 500)
-      ctx.logger.error("request error", { route, method: req.method, status: res.status })
-    else
-      ctx.logger.debug("request", {
-        route,
-        method: req.method,
-        status: res.status,
-        ms: Math.round(seconds * 1000),
-      })
-    return res
+    const line = {
+      request_id: requestId,
+      route,
+      method: req.method,
+      status: res.status,
+      ms: Math.round(seconds * 1000),
+    }
+    if (res.status >= 500) ctx.logger.error("request error", line)
+    else ctx.logger.debug("request", line)
+    return HttpServerResponse.setHeader(res, "x-request-id", requestId)
   })
+
+/** An incoming `X-Request-Id` is kept when it is short and plain (it is echoed and logged). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
 /**
  * The HTTP server on `host:port` (port 0 = ephemeral). The caller provides the ports (stores, derivation,

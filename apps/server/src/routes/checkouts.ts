@@ -15,7 +15,7 @@ import {
   validateListQuery,
 } from "@inzi/core"
 import { Effect } from "effect"
-import { ServerContext } from "../context.js"
+import { requestLog, ServerContext } from "../context.js"
 import { authenticate, type Principal } from "../http/auth.js"
 import { readBody } from "../http/body.js"
 import { errorResponse, internalError, jsonText, notFound } from "../http/errors.js"
@@ -60,14 +60,14 @@ export const respond = <R>(
     Effect.catchAll((e) =>
       isResponse(e)
         ? Effect.succeed(e)
-        : Effect.flatMap(ServerContext, (ctx) => {
-            ctx.logger.error("request failed", { error: describe(e) })
+        : Effect.flatMap(requestLog, (log) => {
+            log.error("request failed", { error: describe(e) })
             return Effect.succeed(internalError())
           }),
     ),
     Effect.catchAllDefect((d) =>
-      Effect.flatMap(ServerContext, (ctx) => {
-        ctx.logger.error("request crashed", { error: describe(d) })
+      Effect.flatMap(requestLog, (log) => {
+        log.error("request crashed", { error: describe(d) })
         return Effect.succeed(internalError())
       }),
     ),
@@ -159,7 +159,7 @@ export const createCheckoutRoute = respond(
     if (result._tag === "Replayed")
       return jsonText(result.response.body, result.response.status, { "idempotent-replayed": "true" })
     const text = result.response?.body ?? render(result.checkout).body
-    ctx.logger.info("checkout created", {
+    ;(yield* requestLog).info("checkout created", {
       checkout_id: result.checkout.id,
       merchant_id: p.merchant.id,
       mode: p.mode,

@@ -8,7 +8,7 @@ import { Validator } from "@seriousme/openapi-schema-validator"
 import { Ajv2020 } from "ajv/dist/2020.js"
 import addFormatsModule from "ajv-formats"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type ApiServer, client, expectError, type Res, startApiServer } from "./harness.js"
+import { type ApiServer, client, expectError, http, type Res, startApiServer } from "./harness.js"
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020
 
@@ -37,6 +37,21 @@ describe("health and readiness", () => {
     expect(r.json()).toEqual({ status: "ready" })
     // a key is not needed, and a bad one does not matter
     expect((await api.get("/healthz", { authorization: "Bearer nope" })).status).toBe(200)
+  })
+})
+
+describe("request ids", () => {
+  it("every response carries x-request-id: a plain incoming one is echoed, anything else replaced", async () => {
+    const generated = await api.get("/healthz")
+    expect(generated.headers["x-request-id"]).toMatch(/^req_[0-9a-f-]{36}$/)
+    const echoed = await http(server.url, "GET", "/api/v1/checkouts/nope", {
+      headers: { "x-request-id": "lb-42.a:b_c" },
+    })
+    expect(echoed.status).toBe(401)
+    expect(echoed.headers["x-request-id"]).toBe("lb-42.a:b_c")
+    const unsafe = await http(server.url, "GET", "/healthz", { headers: { "x-request-id": 'a b"<x>' } })
+    expect(unsafe.headers["x-request-id"]).toMatch(/^req_/)
+    expect((await http(server.url, "GET", "/nope")).headers["x-request-id"]).toMatch(/^req_/)
   })
 })
 
