@@ -1,7 +1,7 @@
 import { PgDatabase, recordWatcherStatus } from "@inzi/adapter-postgres"
 import { type ChainScanner, Leases, type NetworkConfig } from "@inzi/core"
 import { appLayer, type InziEnv, type Logger, makeLogger, scannerFor } from "@inzi/platform"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime, Queue } from "effect"
 import { runSweeper } from "./sweeper.js"
 import { runWatcher, type WatcherCycle } from "./watcher.js"
 import { NodeWebhookTransport } from "./webhooks/NodeWebhookTransport.js"
@@ -43,12 +43,15 @@ export const workerProgram = (opts: WorkerOptions) =>
         )
     }
     const statsOf = new Map(scanners.map((s) => [s.network.id, s.stats]))
+    // Watchers that wrote webhook events wake the dispatcher at once (other workers still find them by polling).
+    const wake = yield* Queue.sliding<void>(1)
     const onCycle = (c: WatcherCycle) => {
       if (!c.held) return Effect.void
       if (c.error) logger.warn("watcher cycle failed", { network: c.network.id, error: c.error })
       else if (c.applied > 0)
         logger.info("payments applied", { network: c.network.id, applied: c.applied, emitted: c.emitted })
       const stats = statsOf.get(c.network.id)?.()
+      const nudge = c.emitted > 0 ? Queue.offer(wake, undefined) : Effect.void
       return recordWatcherStatus(pg.database.db, {
         network: c.network.id,
         head: c.scan?.head ?? null,
@@ -57,7 +60,7 @@ export const workerProgram = (opts: WorkerOptions) =>
         at: new Date(),
         rpcCalls: stats?.rpcCalls,
         rpcErrors: stats?.rpcErrors,
-      }).pipe(Effect.ignore)
+      }).pipe(Effect.ignore, Effect.zipRight(nudge))
     }
     const holder = opts.env.workerId
     const watchers = scanners.map((s) =>
@@ -75,12 +78,15 @@ export const workerProgram = (opts: WorkerOptions) =>
         runSweeper({ holder, everyMs: opts.sweepEveryMs ?? 5_000 }).pipe(
           Effect.ensuring(leases.release("sweeper", holder).pipe(Effect.ignore)),
         ),
-        dispatcherLoop({
-          worker: holder,
-          privateAddresses: opts.env.allowPrivateWebhooks ? "allow" : "block-live",
-          pollIntervalMs: opts.dispatcher?.pollIntervalMs ?? 1_000,
-          timeoutMs: opts.dispatcher?.timeoutMs ?? 10_000,
-        }),
+        dispatcherLoop(
+          {
+            worker: holder,
+            privateAddresses: opts.env.allowPrivateWebhooks ? "allow" : "block-live",
+            pollIntervalMs: opts.dispatcher?.pollIntervalMs ?? 1_000,
+            timeoutMs: opts.dispatcher?.timeoutMs ?? 10_000,
+          },
+          Queue.take(wake),
+        ),
       ],
       { concurrency: "unbounded", discard: true },
     )

@@ -399,6 +399,11 @@ export const runDispatcherOnce = (
  */
 export const dispatcherLoop = (
   options: WebhookDispatcherOptions,
+  /**
+   * Completes when new events were just written (e.g. a watcher in the same process applied payments): the
+   * loop then claims at once instead of finishing its poll sleep, which cuts detection-to-webhook latency.
+   */
+  wake: Effect.Effect<void> = Effect.never,
 ): Effect.Effect<never, never, Outbox | WebhookTransport> =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -411,7 +416,7 @@ export const dispatcherLoop = (
           ),
         )
         // A full batch means there may be more due: claim again at once (if there is room).
-        if (r.asked === 0 || r.got < r.asked) yield* Effect.sleep(config.pollIntervalMs)
+        if (r.asked === 0 || r.got < r.asked) yield* Effect.race(Effect.sleep(config.pollIntervalMs), wake)
         else yield* Effect.yieldNow()
       }
     }),
