@@ -11,6 +11,7 @@ import {
   currentStatus,
   IdempotencyConflict,
   type MachineEvent,
+  type NewCheckout,
   type Merchant,
   type Mode,
   type PaymentObserved,
@@ -22,7 +23,7 @@ import {
 } from "@inzi/core"
 import { type Context, Either } from "effect"
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
-import { Fail, run } from "./errors.js"
+import { constraintOf, Fail, run, sqlState } from "./errors.js"
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
 import {
   fromJson,
@@ -90,6 +91,46 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
 
 type CheckoutRow = Selectable<CheckoutsTable> &
   Pick<Selectable<DepositTargetsTable>, "derivation_index" | "evm_address" | "tron_address" | "ton_comment">
+
+/** The `checkouts` row of a new checkout. */
+const checkoutRow = (input: NewCheckout) => ({
+  id: input.id,
+  merchant_id: input.merchantId,
+  mode: input.mode,
+  status: "pending",
+  amount_cents: input.amountCents.toString(),
+  currency: "USD",
+  description: input.description,
+  metadata: input.metadataJson,
+  customer_email: input.customerEmail,
+  redirect_url: input.redirectUrl,
+  webhook_url: input.webhookUrl,
+  networks: JSON.stringify(input.networks),
+  expires_at: input.expiresAt,
+  created_at: input.createdAt,
+  updated_at: input.createdAt,
+})
+
+/** The checkout as just created (with the TON comment actually stored). */
+const createdCheckout = (input: NewCheckout, tonComment: string): Checkout => ({
+  id: input.id,
+  merchantId: input.merchantId,
+  mode: input.mode,
+  status: "pending",
+  amountCents: input.amountCents,
+  currency: "USD",
+  description: input.description,
+  metadataJson: input.metadataJson,
+  customerEmail: input.customerEmail,
+  redirectUrl: input.redirectUrl,
+  webhookUrl: input.webhookUrl,
+  targets: { ...input.targets, tonComment },
+  networks: [...input.networks],
+  payments: [],
+  expiresAt: input.expiresAt,
+  createdAt: input.createdAt,
+  updatedAt: input.createdAt,
+})
 
 const selectCheckouts = (db: Db) =>
   db
@@ -443,6 +484,42 @@ export const makeCheckoutStore = (
     )
   }
 
+  /**
+   * A create without an Idempotency-Key in ONE statement (the checkout row and its targets through a CTE):
+   * atomic on its own, one round trip instead of BEGIN/INSERT/INSERT/COMMIT. A taken TON comment aborts the
+   * statement with a unique violation and is redrawn; any other conflict is a collision error, nothing written.
+   */
+  const createPlain = async (input: NewCheckout): Promise<CreateCheckoutResult> => {
+    let comment = input.targets.tonComment
+    for (let attempt = 0; attempt < maxCommentAttempts; attempt++) {
+      try {
+        await db
+          .with("c", (q) => q.insertInto("checkouts").values(checkoutRow(input)).returning("id"))
+          .insertInto("deposit_targets")
+          .values({
+            checkout_id: sql<string>`(SELECT id FROM c)`,
+            merchant_id: input.merchantId,
+            derivation_index: input.targets.derivationIndex.toString(),
+            evm_address: input.targets.evmAddress,
+            tron_address: input.targets.tronAddress,
+            ton_comment: comment,
+          })
+          .execute()
+        return { _tag: "Created", checkout: createdCheckout(input, comment), response: null }
+      } catch (e) {
+        if (sqlState(e) !== "23505") throw e
+        const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
+        if (!/ton_comment/.test(which) || !/deposit_targets/.test(which)) break
+        comment = newTonComment()
+      }
+    }
+    throw new Fail(
+      new StoreError({
+        message: "deposit targets collide with an existing checkout (derivation index or address reused?)",
+      }),
+    )
+  }
+
   return {
     allocateDerivationIndex: (merchantId) =>
       run("allocateDerivationIndex", async () => {
@@ -457,106 +534,75 @@ export const makeCheckoutStore = (
 
     createCheckout: (input, idem) =>
       run<CreateCheckoutResult, IdempotencyConflict>("createCheckout", () =>
-        db.transaction().execute(async (trx): Promise<CreateCheckoutResult> => {
-          if (idem !== null) {
-            const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
-            // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
-            // conflict; a record older than 24 h is taken over.
-            const claimed = await trx
-              .insertInto("idempotency_keys")
-              .values({
-                merchant_id: input.merchantId,
-                mode: input.mode,
-                key: idem.key,
-                request_hash: idem.requestHash,
-                response_status: null,
-                response_body: null,
-                checkout_id: null,
-                created_at: input.createdAt,
-              })
-              .onConflict((oc) =>
-                oc
-                  .columns(["merchant_id", "mode", "key"])
-                  .doUpdateSet({
+        idem === null
+          ? createPlain(input)
+          : db.transaction().execute(async (trx): Promise<CreateCheckoutResult> => {
+              if (idem !== null) {
+                const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
+                // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
+                // conflict; a record older than 24 h is taken over.
+                const claimed = await trx
+                  .insertInto("idempotency_keys")
+                  .values({
+                    merchant_id: input.merchantId,
+                    mode: input.mode,
+                    key: idem.key,
                     request_hash: idem.requestHash,
                     response_status: null,
                     response_body: null,
                     checkout_id: null,
                     created_at: input.createdAt,
                   })
-                  .where("idempotency_keys.created_at", "<=", cutoff),
-              )
-              .returning("key")
-              .executeTakeFirst()
-            if (claimed === undefined) {
-              const prior = await trx
-                .selectFrom("idempotency_keys")
-                .selectAll()
+                  .onConflict((oc) =>
+                    oc
+                      .columns(["merchant_id", "mode", "key"])
+                      .doUpdateSet({
+                        request_hash: idem.requestHash,
+                        response_status: null,
+                        response_body: null,
+                        checkout_id: null,
+                        created_at: input.createdAt,
+                      })
+                      .where("idempotency_keys.created_at", "<=", cutoff),
+                  )
+                  .returning("key")
+                  .executeTakeFirst()
+                if (claimed === undefined) {
+                  const prior = await trx
+                    .selectFrom("idempotency_keys")
+                    .selectAll()
+                    .where("merchant_id", "=", input.merchantId)
+                    .where("mode", "=", input.mode)
+                    .where("key", "=", idem.key)
+                    .executeTakeFirstOrThrow()
+                  if (prior.request_hash !== idem.requestHash)
+                    throw new Fail(new IdempotencyConflict({ key: idem.key }))
+                  if (prior.response_status === null || prior.response_body === null)
+                    throw new Error("idempotency record without a response")
+                  return {
+                    _tag: "Replayed",
+                    response: { status: Number(prior.response_status), body: prior.response_body },
+                  }
+                }
+              }
+              await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
+              const tonComment = await insertTargets(trx, input.id, input.merchantId, input.targets)
+              const checkout = createdCheckout(input, tonComment)
+              if (idem === null) return { _tag: "Created", checkout, response: null }
+              const response = idem.render(checkout)
+              await trx
+                .updateTable("idempotency_keys")
+                .set({
+                  response_status: response.status,
+                  response_body: response.body,
+                  checkout_id: checkout.id,
+                })
                 .where("merchant_id", "=", input.merchantId)
                 .where("mode", "=", input.mode)
                 .where("key", "=", idem.key)
-                .executeTakeFirstOrThrow()
-              if (prior.request_hash !== idem.requestHash)
-                throw new Fail(new IdempotencyConflict({ key: idem.key }))
-              if (prior.response_status === null || prior.response_body === null)
-                throw new Error("idempotency record without a response")
-              return {
-                _tag: "Replayed",
-                response: { status: Number(prior.response_status), body: prior.response_body },
-              }
-            }
-          }
-          await trx
-            .insertInto("checkouts")
-            .values({
-              id: input.id,
-              merchant_id: input.merchantId,
-              mode: input.mode,
-              status: "pending",
-              amount_cents: input.amountCents.toString(),
-              currency: "USD",
-              description: input.description,
-              metadata: input.metadataJson,
-              customer_email: input.customerEmail,
-              redirect_url: input.redirectUrl,
-              webhook_url: input.webhookUrl,
-              networks: JSON.stringify(input.networks),
-              expires_at: input.expiresAt,
-              created_at: input.createdAt,
-              updated_at: input.createdAt,
-            })
-            .execute()
-          const tonComment = await insertTargets(trx, input.id, input.merchantId, input.targets)
-          const checkout: Checkout = {
-            id: input.id,
-            merchantId: input.merchantId,
-            mode: input.mode,
-            status: "pending",
-            amountCents: input.amountCents,
-            currency: "USD",
-            description: input.description,
-            metadataJson: input.metadataJson,
-            customerEmail: input.customerEmail,
-            redirectUrl: input.redirectUrl,
-            webhookUrl: input.webhookUrl,
-            targets: { ...input.targets, tonComment },
-            networks: [...input.networks],
-            payments: [],
-            expiresAt: input.expiresAt,
-            createdAt: input.createdAt,
-            updatedAt: input.createdAt,
-          }
-          if (idem === null) return { _tag: "Created", checkout, response: null }
-          const response = idem.render(checkout)
-          await trx
-            .updateTable("idempotency_keys")
-            .set({ response_status: response.status, response_body: response.body, checkout_id: checkout.id })
-            .where("merchant_id", "=", input.merchantId)
-            .where("mode", "=", input.mode)
-            .where("key", "=", idem.key)
-            .execute()
-          return { _tag: "Created", checkout, response }
-        }),
+                .execute()
+              return { _tag: "Created", checkout, response }
+            }),
       ),
 
     getCheckout: (q) =>
