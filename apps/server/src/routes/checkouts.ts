@@ -20,17 +20,6 @@ import { authenticate, type Principal } from "../http/auth.js"
 import { readBody } from "../http/body.js"
 import { errorResponse, internalError, jsonText, notFound } from "../http/errors.js"
 
-/** Render context of a checkout: the networks it was created with, as configured now. */
-export const renderCheckout = (checkout: Checkout, merchant: Merchant, now: Date) =>
-  Effect.map(ServerContext, (ctx) =>
-    renderCheckoutJson(checkout, {
-      publicUrl: ctx.env.publicUrl,
-      now,
-      networks: ctx.networks.filter((n) => checkout.networks.includes(n.id)),
-      tonWallet: merchant.tonWallet,
-    }),
-  )
-
 const invalid = (code: string, message: string, param?: string) =>
   errorResponse({ type: "invalid_request_error", code, message, param })
 
@@ -168,6 +157,7 @@ export const createCheckoutRoute = respond(
   }),
 )
 
+/** The checkout as JSON, rendered with the networks it was created with, as configured now. */
 const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx: ServerContext["Type"]) =>
   renderCheckoutJson(c, {
     publicUrl: ctx.env.publicUrl,
