@@ -11,14 +11,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { evmNetwork } from "@inzi/adapter-evm"
-import {
-  MerchantStore,
-  type NetworkConfig,
-  newApiKey,
-  newApiKeyId,
-  newMerchantId,
-  newWebhookSecret,
-} from "@inzi/core"
+import { issueApiKey, type NetworkConfig, registerMerchant } from "@inzi/core"
 import { payTo } from "@inzi/devnet"
 import { appLayer, makeLogger, readEnv } from "@inzi/platform"
 import { ServerLayer } from "@inzi/server"
@@ -96,27 +89,12 @@ try {
   const url = `http://127.0.0.1:${address.port}`
   const key = await rt.runPromise(
     Effect.gen(function* () {
-      const store = yield* MerchantStore
-      const id = yield* newMerchantId
-      yield* store.createMerchant({
-        id,
+      const m = yield* registerMerchant({
         name: "Bench detection",
         webhookUrl: hookUrl,
-        webhookSecret: yield* newWebhookSecret,
         evmXpub: accountXpub(60, 11),
-        tronXpub: null,
-        tonWallet: null,
-        networks: { live: [], test: [] },
       })
-      const k = yield* newApiKey("test")
-      yield* store.createApiKey({
-        id: yield* newApiKeyId,
-        merchantId: id,
-        mode: "test",
-        prefix: k.prefix,
-        hash: k.hash,
-      })
-      return k.key
+      return (yield* issueApiKey(m.id, "test")).key
     }),
   )
   const headers = { "content-type": "application/json", authorization: `Bearer ${key}` }

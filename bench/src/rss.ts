@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { MerchantStore, newApiKey, newApiKeyId, newMerchantId, newWebhookSecret } from "@inzi/core"
+import { issueApiKey, registerMerchant } from "@inzi/core"
 import { appLayer, readEnv } from "@inzi/platform"
 import { createServer } from "node:net"
 import { Effect, ManagedRuntime } from "effect"
@@ -92,27 +92,13 @@ try {
   const rt = ManagedRuntime.make(appLayer(readEnv(env), BENCH_NETWORKS, { migrate: false }))
   const key = await rt.runPromise(
     Effect.gen(function* () {
-      const store = yield* MerchantStore
-      const id = yield* newMerchantId
-      yield* store.createMerchant({
-        id,
+      const m = yield* registerMerchant({
         name: "rss",
-        webhookUrl: null,
-        webhookSecret: yield* newWebhookSecret,
         evmXpub: accountXpub(60, 0),
         tronXpub: accountXpub(195, 0),
         tonWallet: TON_WALLET,
-        networks: { live: [], test: [] },
       })
-      const k = yield* newApiKey("test")
-      yield* store.createApiKey({
-        id: yield* newApiKeyId,
-        merchantId: id,
-        mode: "test",
-        prefix: k.prefix,
-        hash: k.hash,
-      })
-      return k.key
+      return (yield* issueApiKey(m.id, "test")).key
     }),
   )
   await rt.dispose()

@@ -4,7 +4,7 @@
  */
 import { Session } from "node:inspector/promises"
 import { PgDatabase } from "@inzi/adapter-postgres"
-import { MerchantStore, newApiKey, newApiKeyId, newMerchantId, newWebhookSecret } from "@inzi/core"
+import { issueApiKey, registerMerchant } from "@inzi/core"
 import { readEnv } from "@inzi/platform"
 import { startServer } from "@inzi/server"
 import { Effect } from "effect"
@@ -28,28 +28,14 @@ let accounts = 0
 const merchant = () =>
   rt.runPromise(
     Effect.gen(function* () {
-      const store = yield* MerchantStore
-      const id = yield* newMerchantId
       const account = accounts++
-      yield* store.createMerchant({
-        id,
+      const m = yield* registerMerchant({
         name: `Bench ${account}`,
-        webhookUrl: null,
-        webhookSecret: yield* newWebhookSecret,
         evmXpub: accountXpub(60, account),
         tronXpub: accountXpub(195, account),
         tonWallet: TON_WALLET,
-        networks: { live: [], test: [] },
       })
-      const k = yield* newApiKey("test")
-      yield* store.createApiKey({
-        id: yield* newApiKeyId,
-        merchantId: id,
-        mode: "test",
-        prefix: k.prefix,
-        hash: k.hash,
-      })
-      return { merchantId: id, key: k.key }
+      return { merchantId: m.id, key: (yield* issueApiKey(m.id, "test")).key }
     }),
   )
 

@@ -3,7 +3,7 @@
  * in-memory PGlite database, with merchants and API keys created through core's store port (as the CLI does).
  */
 import { EVM_PRESETS } from "@inzi/adapter-evm"
-import { type Mode, MerchantStore, newApiKey, newApiKeyId, newMerchantId, newWebhookSecret } from "@inzi/core"
+import { issueApiKey, type Mode, registerMerchant } from "@inzi/core"
 import { readEnv } from "@inzi/platform"
 import { startServer } from "@inzi/server"
 import { Effect } from "effect"
@@ -46,31 +46,14 @@ export const startTestServer = async (opts: { readonly rateLimit: number }): Pro
   const merchant = () =>
     s.runtime.runPromise(
       Effect.gen(function* () {
-        const store = yield* MerchantStore
-        const id = yield* newMerchantId
-        const webhookSecret = yield* newWebhookSecret
-        yield* store.createMerchant({
-          id,
+        const { id, webhookSecret } = yield* registerMerchant({
           name: `Client test shop ${n}`,
-          webhookUrl: null,
-          webhookSecret,
           evmXpub: evmXpub(n),
-          tronXpub: null,
-          tonWallet: null,
-          networks: { live: [], test: [] },
         })
         const key = (mode: Mode) =>
           s.runtime.runPromise(
             Effect.gen(function* () {
-              const k = yield* newApiKey(mode)
-              yield* store.createApiKey({
-                id: yield* newApiKeyId,
-                merchantId: id,
-                mode,
-                prefix: k.prefix,
-                hash: k.hash,
-              })
-              return k.key
+              return (yield* issueApiKey(id, mode)).key
             }),
           )
         n++

@@ -10,15 +10,7 @@ import type { AddressInfo } from "node:net"
 import { fileURLToPath } from "node:url"
 import { evmNetwork } from "@inzi/adapter-evm"
 import { PgDatabase } from "@inzi/adapter-postgres"
-import {
-  hashApiKey,
-  MerchantStore,
-  type NetworkConfig,
-  newApiKey,
-  newApiKeyId,
-  newMerchantId,
-  newWebhookSecret,
-} from "@inzi/core"
+import { issueApiKey, type NetworkConfig, registerMerchant } from "@inzi/core"
 import { type Devnet, DEVNET_MNEMONIC, startDevnet } from "@inzi/devnet"
 import { appLayer, readEnv } from "@inzi/platform"
 import { WorkerLayer } from "@inzi/worker"
@@ -213,26 +205,8 @@ export const startStack = async () => {
   try {
     const key = await runtime.runPromise(
       Effect.gen(function* () {
-        const store = yield* MerchantStore
-        const merchant = yield* store.createMerchant({
-          id: yield* newMerchantId,
-          name: "Acme <Coffee> & Co",
-          webhookUrl: null,
-          webhookSecret: yield* newWebhookSecret,
-          evmXpub: EVM_XPUB,
-          tronXpub: null,
-          tonWallet: null,
-          networks: { live: [], test: [] },
-        })
-        const k = yield* newApiKey("test")
-        yield* store.createApiKey({
-          id: yield* newApiKeyId,
-          merchantId: merchant.id,
-          mode: "test",
-          prefix: k.prefix,
-          hash: hashApiKey(k.key),
-        })
-        return k.key
+        const merchant = yield* registerMerchant({ name: "Acme <Coffee> & Co", evmXpub: EVM_XPUB })
+        return (yield* issueApiKey(merchant.id, "test")).key
       }),
     )
     const url = env.publicUrl

@@ -16,13 +16,11 @@ import { tonMainnet, tonTestnet } from "@inzi/adapter-ton"
 import { TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
 import {
   hashApiKey,
-  type Mode,
+  issueApiKey,
   MerchantStore,
+  type Mode,
   type NetworkConfig,
-  newApiKey,
-  newApiKeyId,
-  newMerchantId,
-  newWebhookSecret,
+  registerMerchant,
 } from "@inzi/core"
 import { readEnv } from "@inzi/platform"
 import { encodeBase58, getBytes, HDNodeWallet, Mnemonic, sha256 } from "ethers"
@@ -202,13 +200,8 @@ export const startApiServer = async (
     return runtime
       .runPromise(
         Effect.gen(function* () {
-          const store = yield* MerchantStore
-          const id = yield* newMerchantId
-          yield* store.createMerchant({
-            id,
+          const { id } = yield* registerMerchant({
             name: `Shop ${account}`,
-            webhookUrl: null,
-            webhookSecret: yield* newWebhookSecret,
             evmXpub: evm ? accountXpub(60, account) : null,
             tronXpub: tron ? accountXpub(195, account) : null,
             tonWallet: ton ? TON_WALLET : null,
@@ -217,15 +210,7 @@ export const startApiServer = async (
           const newKey = (mode: Mode) =>
             runtime.runPromise(
               Effect.gen(function* () {
-                const k = yield* newApiKey(mode)
-                yield* store.createApiKey({
-                  id: yield* newApiKeyId,
-                  merchantId: id,
-                  mode,
-                  prefix: k.prefix,
-                  hash: k.hash,
-                })
-                return k.key
+                return (yield* issueApiKey(id, mode)).key
               }),
             )
           return { id, account, newKey, live: "", test: "" }
