@@ -14,9 +14,8 @@ import { evmNetwork } from "@inzi/adapter-evm"
 import { issueApiKey, type NetworkConfig, registerMerchant } from "@inzi/core"
 import { payTo } from "@inzi/devnet"
 import { appLayer, makeLogger, readEnv } from "@inzi/platform"
-import { ServerLayer } from "@inzi/server"
+import { HttpListener, ServerLayer } from "@inzi/server"
 import { WorkerLayer } from "@inzi/worker"
-import { HttpServer } from "@effect/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import pg from "pg"
 import { startChild } from "./lib/proc.js"
@@ -84,8 +83,7 @@ const rt = ManagedRuntime.make(Layer.mergeAll(ServerLayer(opts, base), WorkerLay
 const rows: string[][] = []
 let verdict = ""
 try {
-  const address = await rt.runPromise(Effect.map(HttpServer.HttpServer, (s) => s.address))
-  if (address._tag !== "TcpAddress") throw new Error("no TCP address")
+  const address = await rt.runPromise(HttpListener)
   const url = `http://127.0.0.1:${address.port}`
   const key = await rt.runPromise(
     Effect.gen(function* () {

@@ -1,5 +1,4 @@
 import { createServer as createNetServer } from "node:net"
-import * as HttpServer from "@effect/platform/HttpServer"
 import type { NetworkConfig } from "@inzi/core"
 import { PgDatabase } from "@inzi/adapter-postgres"
 import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
@@ -7,7 +6,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { ServerContext } from "./context.js"
 import { makeRateLimiter } from "./http/rate-limit.js"
 import { makeHttpMetrics, Registry } from "./metrics.js"
-import { HttpServerLive } from "./server.js"
+import { HttpListener, HttpServerLive } from "./server.js"
 
 export interface ServerOptions {
   readonly env: InziEnv
@@ -75,8 +74,7 @@ export const startServer = async (opts: ServerOptions & { readonly explicitPubli
     }
   }
   const rt = ManagedRuntime.make(ServerLayer({ ...opts, env }))
-  const address = await rt.runPromise(Effect.map(HttpServer.HttpServer, (s) => s.address))
-  if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
+  const address = await rt.runPromise(HttpListener)
   const host = address.hostname === "::" || address.hostname === "0.0.0.0" ? "127.0.0.1" : address.hostname
   return {
     url: `http://${host}:${address.port}`,

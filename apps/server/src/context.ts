@@ -1,6 +1,6 @@
 import type { NetworkConfig } from "@inzi/core"
 import type { InziEnv, Logger } from "@inzi/platform"
-import { Context, Effect, FiberRef } from "effect"
+import { Context } from "effect"
 import type { makeHttpMetrics, Registry } from "./metrics.js"
 import type { RateLimiter } from "./http/rate-limit.js"
 
@@ -25,11 +25,3 @@ export class ServerContext extends Context.Tag("@inzi/server/ServerContext")<
   ServerContext,
   ServerContextShape
 >() {}
-
-/** The id of the request being served (from a valid incoming `X-Request-Id`, else generated). */
-export const CurrentRequestId = FiberRef.unsafeMake<string>("")
-
-/** The server's logger carrying this request's id: every log line of a request can be found by it. */
-export const requestLog = Effect.zipWith(ServerContext, FiberRef.get(CurrentRequestId), (ctx, id) =>
-  id === "" ? ctx.logger : ctx.logger.child({ request_id: id }),
-)

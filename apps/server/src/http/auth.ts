@@ -1,7 +1,7 @@
 import { hashApiKey, type Merchant, MerchantStore, type Mode, parseApiKey } from "@inzi/core"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect } from "effect"
 import { errorResponse } from "./errors.js"
+import type { HttpRequest } from "./response.js"
 
 export interface Principal {
   readonly merchant: Merchant
@@ -20,7 +20,7 @@ const unauthorized = (message: string) =>
  * Resolves `Authorization: Bearer sk_(live|test)_…` to its merchant and mode. The key is looked up by its
  * SHA-256 hash only; a missing, malformed, unknown or revoked key is 401 with the same message shape.
  */
-export const authenticate = (req: HttpServerRequest.HttpServerRequest) =>
+export const authenticate = (req: HttpRequest) =>
   Effect.gen(function* () {
     const header = req.headers.authorization
     if (header === undefined || header === "")

@@ -1,4 +1,4 @@
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { HttpResponse } from "./response.js"
 
 /** The error `type`s of API.md, each with its HTTP status. */
 export const ERROR_STATUS = {
@@ -18,14 +18,15 @@ export interface ApiErrorBody {
   readonly param?: string | undefined
 }
 
-const JSON_HEADERS = { "cache-control": "no-store" }
+const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" }
 
 /** Every error response has exactly this shape: `{ "error": { type, code, message, param? } }`. */
 export const errorResponse = (
   e: ApiErrorBody,
   opts: { readonly status?: number; readonly headers?: Record<string, string> } = {},
-): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(
+): HttpResponse =>
+  new HttpResponse(
+    opts.status ?? ERROR_STATUS[e.type],
     JSON.stringify({
       error: {
         type: e.type,
@@ -34,23 +35,11 @@ export const errorResponse = (
         ...(e.param !== undefined ? { param: e.param } : {}),
       },
     }),
-    {
-      status: opts.status ?? ERROR_STATUS[e.type],
-      contentType: "application/json",
-      headers: { ...JSON_HEADERS, ...opts.headers },
-    },
+    opts.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...opts.headers },
   )
 
-export const jsonText = (
-  body: string,
-  status = 200,
-  headers: Record<string, string> = {},
-): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(body, {
-    status,
-    contentType: "application/json",
-    headers: { ...JSON_HEADERS, ...headers },
-  })
+export const jsonText = (body: string, status = 200, headers: Record<string, string> = {}): HttpResponse =>
+  new HttpResponse(status, body, { ...JSON_HEADERS, ...headers })
 
 export const notFound = (what = "route") =>
   errorResponse({

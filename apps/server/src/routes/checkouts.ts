@@ -1,8 +1,4 @@
 import { createHash } from "node:crypto"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import {
   type Checkout,
   CheckoutStore,
@@ -15,69 +11,38 @@ import {
   validateListQuery,
 } from "@inzi/core"
 import { Effect } from "effect"
-import { requestLog, ServerContext } from "../context.js"
+import { ServerContext } from "../context.js"
 import { authenticate, type Principal } from "../http/auth.js"
 import { readBody } from "../http/body.js"
-import { errorResponse, internalError, jsonText, notFound } from "../http/errors.js"
+import { errorResponse, jsonText, notFound } from "../http/errors.js"
+import type { HttpRequest } from "../http/response.js"
 
 const invalid = (code: string, message: string, param?: string) =>
   errorResponse({ type: "invalid_request_error", code, message, param })
 
 /** Auth + per-key rate limit, shared by every /api/v1 route. */
-const principal = Effect.gen(function* () {
-  const req = yield* HttpServerRequest.HttpServerRequest
-  const ctx = yield* ServerContext
-  const p = yield* authenticate(req)
-  const wait = ctx.rateLimiter.take(p.keyId, Date.now())
-  if (wait > 0)
-    return yield* Effect.fail(
-      errorResponse(
-        { type: "rate_limit_error", code: "rate_limited", message: "Too many requests with this API key" },
-        { headers: { "retry-after": String(wait) } },
-      ),
-    )
-  return p
-})
+const principal = (req: HttpRequest) =>
+  Effect.gen(function* () {
+    const ctx = yield* ServerContext
+    const p = yield* authenticate(req)
+    const wait = ctx.rateLimiter.take(p.keyId, Date.now())
+    if (wait > 0)
+      return yield* Effect.fail(
+        errorResponse(
+          { type: "rate_limit_error", code: "rate_limited", message: "Too many requests with this API key" },
+          { headers: { "retry-after": String(wait) } },
+        ),
+      )
+    return p
+  })
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex")
 
-/** Turns any failure into an API error response; unexpected ones become a 500 without details. */
-export const respond = <R>(
-  eff: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, R>,
-): Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | ServerContext> =>
-  eff.pipe(
-    Effect.catchAll((e) =>
-      isResponse(e)
-        ? Effect.succeed(e)
-        : Effect.flatMap(requestLog, (log) => {
-            log.error("request failed", { error: describe(e) })
-            return Effect.succeed(internalError())
-          }),
-    ),
-    Effect.catchAllDefect((d) =>
-      Effect.flatMap(requestLog, (log) => {
-        log.error("request crashed", { error: describe(d) })
-        return Effect.succeed(internalError())
-      }),
-    ),
-  )
-
-const isResponse = (e: unknown): e is HttpServerResponse.HttpServerResponse =>
-  typeof e === "object" && e !== null && "status" in e && "body" in e && "headers" in e
-
-const describe = (e: unknown): string =>
-  e instanceof Error
-    ? `${e.name}: ${e.message}`
-    : typeof e === "object" && e !== null && "_tag" in e
-      ? String((e as { _tag: string })._tag)
-      : String(e)
-
-export const createCheckoutRoute = respond(
+export const createCheckoutRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
-    const req = yield* HttpServerRequest.HttpServerRequest
     const ctx = yield* ServerContext
-    const p: Principal = yield* principal
-    const body = yield* readBody(NodeHttpServerRequest.toIncomingMessage(req))
+    const p: Principal = yield* principal(req)
+    const body = yield* readBody(req.incoming)
     if (body._tag === "TooLarge")
       return errorResponse(
         {
@@ -148,14 +113,14 @@ export const createCheckoutRoute = respond(
     if (result._tag === "Replayed")
       return jsonText(result.response.body, result.response.status, { "idempotent-replayed": "true" })
     const text = result.response?.body ?? render(result.checkout).body
-    ;(yield* requestLog).info("checkout created", {
+    ctx.logger.info("checkout created", {
+      request_id: req.id,
       checkout_id: result.checkout.id,
       merchant_id: p.merchant.id,
       mode: p.mode,
     })
     return jsonText(text, 201)
-  }),
-)
+  })
 
 /** The checkout as JSON, rendered with the networks it was created with, as configured now. */
 const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx: ServerContext["Type"]) =>
@@ -166,28 +131,25 @@ const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx:
     tonWallet: merchant.tonWallet,
   })
 
-export const getCheckoutRoute = respond(
+export const getCheckoutRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
-    const params = yield* HttpRouter.params
-    const p = yield* principal
+    const p = yield* principal(req)
     const store = yield* CheckoutStore
     const now = new Date()
-    const id = params.id ?? ""
+    const id = req.params.id ?? ""
     // Not an id at all (e.g. a NUL byte, which Postgres refuses in text): 404 without asking the store.
     if (!isCheckoutId(id)) return notFound("checkout")
     const checkout = yield* store
       .getCheckout({ id, merchantId: p.merchant.id, mode: p.mode, now })
       .pipe(Effect.catchTag("CheckoutNotFound", () => Effect.fail(notFound("checkout"))))
     return jsonText(renderCheckoutJsonSync(checkout, p.merchant, now, ctx))
-  }),
-)
+  })
 
-export const listCheckoutsRoute = respond(
+export const listCheckoutsRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
-    const req = yield* HttpServerRequest.HttpServerRequest
     const ctx = yield* ServerContext
-    const p = yield* principal
+    const p = yield* principal(req)
     const store = yield* CheckoutStore
     const url = new URL(req.url, "http://x")
     // The URLSearchParams themselves: a repeated parameter is refused, not silently last-one-wins.
@@ -208,5 +170,4 @@ export const listCheckoutsRoute = respond(
     return jsonText(
       `{"data":[${data}],"total":${r.total},"limit":${q.right.limit},"offset":${q.right.offset}}`,
     )
-  }),
-)
+  })

@@ -1,6 +1,3 @@
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import {
   type ApiCheckout,
   type Checkout,
@@ -15,11 +12,11 @@ import {
 import { Effect } from "effect"
 import { ServerContext } from "../context.js"
 import { jsonText } from "../http/errors.js"
+import { type HttpRequest, textResponse } from "../http/response.js"
 import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/headers.js"
 import { pickLocale } from "../page/i18n.js"
 import { renderCheckoutPage, renderNotFoundPage } from "../page/render.js"
 import type { PageStatusJson, PageView } from "../page/view.js"
-import { respond } from "./checkouts.js"
 
 const TOKEN_RE = /^[a-z0-9]{24}$/
 
@@ -98,30 +95,28 @@ const load = (token: string) =>
     return { checkout, merchant, networks, api, view: toPageView(api, checkout, merchant, networks, token) }
   })
 
-export const pageRoute = respond(
+export const pageRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
-    const req = yield* HttpServerRequest.HttpServerRequest
     const ctx = yield* ServerContext
-    const { token = "" } = yield* HttpRouter.params
+    const { token = "" } = req.params
     const locale = pickLocale(req.headers["accept-language"])
     const nonce = generateNonce()
     const found = yield* load(token)
     const headers = { ...pageSecurityHeaders(nonce) }
     if (found === null)
-      return HttpServerResponse.text(renderNotFoundPage(locale), {
+      return textResponse(renderNotFoundPage(locale), {
         status: 404,
         contentType: PAGE_CONTENT_TYPE,
         headers,
       })
     const html = renderCheckoutPage(found.view, { locale, nonce, publicUrl: ctx.env.publicUrl })
-    return HttpServerResponse.text(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
-  }),
-)
+    return textResponse(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
+  })
 
 /** Public status JSON for the page: never metadata, customer_email or webhook_url. */
-export const pageStatusRoute = respond(
+export const pageStatusRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
-    const { token = "" } = yield* HttpRouter.params
+    const { token = "" } = req.params
     const found = yield* load(token)
     if (found === null)
       return jsonText(
@@ -145,5 +140,4 @@ export const pageStatusRoute = respond(
       })),
     }
     return jsonText(JSON.stringify(body))
-  }),
-)
+  })

@@ -1,0 +1,40 @@
+import type { IncomingMessage } from "node:http"
+import type { Effect } from "effect"
+
+/**
+ * What a route sees of a request: the Node request itself (its body is read from it as a stream), the decoded
+ * path parameters and the request id. Routes are plain functions of this; no per-request services or layers.
+ */
+export interface HttpRequest {
+  readonly method: string
+  /** The raw request target, path and query (`/api/v1/checkouts?limit=10`). */
+  readonly url: string
+  /** Lower-case names; Node joins a repeated header with ", " (only `set-cookie` would be an array). */
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly incoming: IncomingMessage
+  readonly params: Readonly<Record<string, string>>
+  /** From a valid incoming `X-Request-Id`, else generated; echoed in the response and in every log line. */
+  readonly id: string
+}
+
+/** A complete response: status, headers (lower-case names) and a text body. */
+export class HttpResponse {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
+}
+
+/** A route: any failure it leaves is answered 500 by the dispatcher (routes answer their own 4xx). */
+export type Handler<R> = (req: HttpRequest) => Effect.Effect<HttpResponse, unknown, R>
+
+export const textResponse = (
+  body: string,
+  opts: {
+    readonly status?: number
+    readonly contentType: string
+    readonly headers?: Readonly<Record<string, string>>
+  },
+): HttpResponse =>
+  new HttpResponse(opts.status ?? 200, body, { "content-type": opts.contentType, ...opts.headers })
