@@ -154,8 +154,15 @@ const EMAIL_LABEL_RE = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u
 const EMAIL_TLD_RE = /^(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/iu
 
 /** A plausible e-mail address (not RFC 5322 in full: what real mailboxes look like), ≤ 254 code points. */
+/**
+ * Text a PostgreSQL `text` column stores and gives back unchanged: no NUL (refused by Postgres) and no unpaired
+ * UTF-16 surrogate (a JSON `"\ud800"` escape; it would be stored as U+FFFD and read back as another string).
+ */
+export const isStorableText = (s: string): boolean =>
+  !s.includes("\u0000") && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
+
 export const isPlausibleEmail = (s: string): boolean => {
-  if (codePointLength(s) > API_LIMITS.emailMaxChars) return false
+  if (codePointLength(s) > API_LIMITS.emailMaxChars || /\p{Cc}/u.test(s) || !isStorableText(s)) return false
   const at = s.lastIndexOf("@")
   if (at <= 0) return false
   const local = s.slice(0, at)
@@ -374,6 +381,12 @@ export const validateCreateCheckout = (
   if (description !== null) {
     if (typeof description !== "string")
       return fail("description_invalid", "description", "description must be a string")
+    if (!isStorableText(description))
+      return fail(
+        "description_invalid",
+        "description",
+        "description must not contain NUL characters or unpaired UTF-16 surrogates",
+      )
     if (codePointLength(description) > API_LIMITS.descriptionMaxChars)
       return fail(
         "description_too_long",
@@ -423,7 +436,12 @@ export const validateCreateCheckout = (
   for (const k of ["redirect_url", "webhook_url"] as const) {
     const v = get(k) ?? null
     if (v !== null) {
-      const problem = typeof v === "string" ? urlProblem(v, ctx.mode) : "must be a string"
+      const problem =
+        typeof v !== "string"
+          ? "must be a string"
+          : isStorableText(v)
+            ? urlProblem(v, ctx.mode)
+            : "must not contain NUL characters or unpaired UTF-16 surrogates"
       if (problem !== null) return fail(`${k}_invalid`, k, `${k} ${problem}`)
     }
     urls[k] = v as string | null
@@ -515,7 +533,7 @@ const ISO_RE =
 
 /**
  * Parses an ISO 8601 timestamp (calendar date, optional time, optional offset; no offset means UTC);
- * null when malformed or out of range (month 13, Feb 30, 24:00 …).
+ * null when malformed or out of range (year 0000, month 13, Feb 30, 24:00 …).
  * @example parseIsoTimestamp("2026-04-04T14:00:00+02:00")?.toISOString() // "2026-04-04T12:00:00.000Z"
  */
 export const parseIsoTimestamp = (s: string): Date | null => {
@@ -530,7 +548,8 @@ export const parseIsoTimestamp = (s: string): Date | null => {
   const hour = Number(h)
   const minute = Number(mi)
   const second = Number(sec)
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null
+  // Year 0000 (1 BC) has no AD/BC-free form in PostgreSQL's timestamp input: refused here, not a 500 there.
+  if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
   if (day > daysInMonth) return null
   let offsetMin = 0

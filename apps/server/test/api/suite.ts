@@ -966,10 +966,9 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
         )
       })
 
-      // KNOWN BUG (packages/core validateCreateCheckout): a NUL character passes validation in description and
-      // customer_email, and Postgres refuses it in a text column ("invalid byte sequence for encoding UTF8:
-      // 0x00") → 500. Expected: 400 description_invalid / customer_email_invalid. Remove `.fails` once fixed.
-      it.fails("KNOWN BUG (core): a NUL in description is a 400, not a 500", async () => {
+      // Postgres refuses a NUL in a text column ("invalid byte sequence for encoding UTF8: 0x00"): validation
+      // refuses it first, so it is a 400 and never a 500.
+      it("a NUL in description is a 400, not a 500", async () => {
         expectError(
           await post('{"amount":"25","currency":"USD","description":"a\\u0000b"}'),
           400,
@@ -978,7 +977,7 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
           "description",
         )
       })
-      it.fails("KNOWN BUG (core): a NUL in customer_email is a 400, not a 500", async () => {
+      it("a NUL in customer_email or a URL is a 400, not a 500", async () => {
         expectError(
           await post('{"amount":"25","currency":"USD","customer_email":"a\\u0000b@example.com"}'),
           400,
@@ -986,33 +985,43 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
           "customer_email_invalid",
           "customer_email",
         )
+        expectError(
+          await post('{"amount":"25","currency":"USD","redirect_url":"https://shop.example/a\\u0000b"}'),
+          400,
+          "invalid_request_error",
+          "redirect_url_invalid",
+          "redirect_url",
+        )
       })
 
-      // KNOWN BUG (packages/core validateCreateCheckout): a lone UTF-16 surrogate ("\ud800") in description is
-      // accepted; the create response echoes it, but it is stored as U+FFFD, so GET returns another
-      // description than the create response did. Expected: refused (400 description_invalid, e.g. with
-      // String.prototype.isWellFormed) or kept. Remove `.fails` once fixed.
-      it.fails("KNOWN BUG (core): a lone surrogate in description is refused or comes back unchanged", async () => {
-        const r = await post('{"amount":"25","currency":"USD","description":"x\\ud800"}')
-        if (r.status === 400) return expectError(r, 400, "invalid_request_error", undefined, "description")
-        expect(r.status).toBe(201)
+      // A lone UTF-16 surrogate would be stored as U+FFFD and read back as another string: refused.
+      it("a lone surrogate in description is refused; a valid pair comes back unchanged", async () => {
+        expectError(
+          await post('{"amount":"25","currency":"USD","description":"x\\ud800"}'),
+          400,
+          "invalid_request_error",
+          "description_invalid",
+          "description",
+        )
+        const r = await post('{"amount":"25","currency":"USD","description":"x\\ud83d\\ude00"}')
+        expect(r.status, r.text).toBe(201)
         const g = await api.get(`${BASE}/checkouts/${r.json().id}`, { key: m.test })
+        expect(g.json().description).toBe("x\u{1F600}")
         expect(g.json().description).toBe(r.json().description)
       })
 
-      // KNOWN BUG (adapter-postgres on PGlite): year 0000 parses (core parseIsoTimestamp), node-pg sends it in a
-      // form Postgres takes (200), but through PGlite the timestamp is refused ("date/time field value out of
-      // range") → 500. Expected: 200 (every checkout is newer) or 400 created_after_invalid. Remove the
-      // `.fails` once fixed.
-      const year0 = backend === "pglite" ? it.fails : it
-      year0(
-        `${backend === "pglite" ? "KNOWN BUG (adapter, PGlite): " : ""}created_after=0000-01-01 is not a 500`,
-        async () => {
-          const r = await api.get(`${BASE}/checkouts?created_after=0000-01-01`, { key: m.test })
-          if (r.status === 400) return expectError(r, 400, "invalid_request_error", "created_after_invalid")
-          expect(r.status, r.text).toBe(200)
-        },
-      )
+      // Year 0000 (1 BC) has no plain ISO form PostgreSQL (or PGlite) accepts: a 400, never a 500.
+      it("created_after=0000-01-01 is a 400; 0001-01-01 is a 200", async () => {
+        expectError(
+          await api.get(`${BASE}/checkouts?created_after=0000-01-01`, { key: m.test }),
+          400,
+          "invalid_request_error",
+          "created_after_invalid",
+          "created_after",
+        )
+        const r = await api.get(`${BASE}/checkouts?created_after=0001-01-01`, { key: m.test })
+        expect(r.status, r.text).toBe(200)
+      })
     })
 
     // ------------------------------------------------------------------------------ status is current
