@@ -23,6 +23,7 @@ import {
 } from "@inzi/core"
 import { type Context, Either } from "effect"
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
+import { compactCheckoutCounts, countCheckouts } from "./checkoutCounts.js"
 import { constraintOf, Fail, run, sqlState } from "./errors.js"
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
 import {
@@ -653,10 +654,18 @@ export const makeCheckoutStore = (
           .limit(q.limit)
           .offset(q.offset)
           .execute()
-        const count = await base
-          .select((eb) => eb.fn.countAll<string | number | bigint>().as("n"))
-          .executeTakeFirst()
-        const total = Number(count?.n ?? 0)
+        // Exact either way: the maintained counters answer merchant + mode (+ status); a date range is
+        // counted over its rows.
+        const total =
+          q.createdAfter === undefined && q.createdBefore === undefined
+            ? await countCheckouts(db, q)
+            : Number(
+                (
+                  await base
+                    .select((eb) => eb.fn.countAll<string | number | bigint>().as("n"))
+                    .executeTakeFirst()
+                )?.n ?? 0,
+              )
         if (ids.length === 0) return { data: [], total }
         const rows = await selectCheckouts(db)
           .where(
@@ -794,6 +803,8 @@ export const makeCheckoutStore = (
             DELETE FROM idempotency_keys WHERE ctid IN (
               SELECT ctid FROM idempotency_keys WHERE created_at <= ${new Date(now.getTime() - IDEMPOTENCY_TTL_MS)}
               LIMIT ${Math.max(limit, 100)})`.execute(trx)
+          // …and folds a batch of the list counters' deltas (checkoutCounts.ts), so they stay few.
+          await compactCheckoutCounts(trx)
           return swept
         }),
       ),

@@ -175,6 +175,68 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER TABLE watcher_status ADD COLUMN rpc_calls bigint NOT NULL DEFAULT 0,
        ADD COLUMN rpc_errors bigint NOT NULL DEFAULT 0`,
   ],
+  // Exact list totals without count(*) over a merchant's rows (checkoutCounts.ts). Stored-status counts per
+  // (merchant, mode, status) = `checkout_counts` (compacted) + `checkout_count_deltas` (append-only: every
+  // writer adds its own rows, so there is no hot counter row to serialize creates on). Statement-level
+  // triggers with transition tables keep them exact for INSERT (COPY included), status-changing UPDATE,
+  // DELETE and TRUNCATE; one delta row per (merchant, mode, status) a statement touches. The partial index
+  // holds the `pending` rows: its overdue range (expires_at <= now, not yet swept) is what turns stored
+  // counts into the statuses a client reads.
+  "0004_checkout_counts": [
+    `CREATE TABLE checkout_counts (
+      merchant_id text NOT NULL,
+      mode text NOT NULL,
+      status text NOT NULL,
+      n bigint NOT NULL,
+      PRIMARY KEY (merchant_id, mode, status)
+    )`,
+    `CREATE TABLE checkout_count_deltas (
+      merchant_id text NOT NULL,
+      mode text NOT NULL,
+      status text NOT NULL,
+      n bigint NOT NULL
+    )`,
+    `CREATE INDEX checkout_count_deltas_key ON checkout_count_deltas (merchant_id, mode)`,
+    `CREATE INDEX checkouts_pending_expiry ON checkouts (merchant_id, mode, expires_at) WHERE status = 'pending'`,
+    `CREATE FUNCTION checkout_counts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO checkout_count_deltas (merchant_id, mode, status, n)
+        SELECT merchant_id, mode, status, count(*) FROM counted_new GROUP BY 1, 2, 3;
+      RETURN NULL;
+    END $$`,
+    `CREATE FUNCTION checkout_counts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO checkout_count_deltas (merchant_id, mode, status, n)
+        SELECT merchant_id, mode, status, sum(d)::bigint FROM (
+          SELECT merchant_id, mode, status, -1 AS d FROM counted_old
+          UNION ALL SELECT merchant_id, mode, status, 1 FROM counted_new
+        ) x GROUP BY 1, 2, 3 HAVING sum(d) <> 0;
+      RETURN NULL;
+    END $$`,
+    `CREATE FUNCTION checkout_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO checkout_count_deltas (merchant_id, mode, status, n)
+        SELECT merchant_id, mode, status, -count(*) FROM counted_old GROUP BY 1, 2, 3;
+      RETURN NULL;
+    END $$`,
+    `CREATE FUNCTION checkout_counts_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      TRUNCATE checkout_counts, checkout_count_deltas;
+      RETURN NULL;
+    END $$`,
+    `CREATE TRIGGER checkout_counts_insert AFTER INSERT ON checkouts
+      REFERENCING NEW TABLE AS counted_new FOR EACH STATEMENT EXECUTE FUNCTION checkout_counts_insert()`,
+    `CREATE TRIGGER checkout_counts_update AFTER UPDATE ON checkouts
+      REFERENCING OLD TABLE AS counted_old NEW TABLE AS counted_new
+      FOR EACH STATEMENT EXECUTE FUNCTION checkout_counts_update()`,
+    `CREATE TRIGGER checkout_counts_delete AFTER DELETE ON checkouts
+      REFERENCING OLD TABLE AS counted_old FOR EACH STATEMENT EXECUTE FUNCTION checkout_counts_delete()`,
+    `CREATE TRIGGER checkout_counts_truncate AFTER TRUNCATE ON checkouts
+      FOR EACH STATEMENT EXECUTE FUNCTION checkout_counts_truncate()`,
+    // The triggers hold a lock on checkouts until the migration commits: no write slips between them and this.
+    `INSERT INTO checkout_counts (merchant_id, mode, status, n)
+      SELECT merchant_id, mode, status, count(*) FROM checkouts GROUP BY 1, 2, 3`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

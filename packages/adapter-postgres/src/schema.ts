@@ -164,6 +164,22 @@ export interface WatcherStatusTable {
   rpc_errors: ColumnType<string, string | number | undefined, string | number>
 }
 
+/** Compacted stored-status counts per (merchant, mode, status); see checkoutCounts.ts. */
+export interface CheckoutCountsTable {
+  merchant_id: string
+  mode: string
+  status: string
+  n: Int8
+}
+
+/** Append-only count deltas written by the triggers on checkouts, folded into checkout_counts. */
+export interface CheckoutCountDeltasTable {
+  merchant_id: string
+  mode: string
+  status: string
+  n: Int8
+}
+
 export interface DB {
   merchants: MerchantsTable
   api_keys: ApiKeysTable
@@ -177,4 +193,6 @@ export interface DB {
   leases: LeasesTable
   unmatched_payments: UnmatchedPaymentsTable
   watcher_status: WatcherStatusTable
+  checkout_counts: CheckoutCountsTable
+  checkout_count_deltas: CheckoutCountDeltasTable
 }

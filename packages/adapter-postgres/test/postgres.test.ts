@@ -1,7 +1,9 @@
 import { Effect, Either } from "effect"
+import { Migrator, sql } from "kysely"
 import { describe, expect, it } from "vitest"
 import { dropSchema, MIGRATIONS, makeDatabase, makeStores, migrate, migrationsApplied } from "../src/index.js"
 import { storeContract } from "./contract.js"
+import { countsContract } from "./counts.js"
 
 const url = process.env.TEST_DATABASE_URL
 const required = process.env.INZI_REQUIRE_PG === "1"
@@ -30,6 +32,20 @@ if (url === undefined || url === "") {
 } else {
   storeContract("storage contract on PostgreSQL", async () => {
     const schema = schemaName("contract")
+    const database = await makeDatabase({ databaseUrl: url, schema, maxConnections: 20 })
+    await migrate(database.db)
+    return {
+      db: database.db,
+      concurrent: true,
+      close: async () => {
+        await dropSchema(database.db, schema)
+        await database.close()
+      },
+    }
+  })
+
+  countsContract("list counters on PostgreSQL", async () => {
+    const schema = schemaName("counts")
     const database = await makeDatabase({ databaseUrl: url, schema, maxConnections: 20 })
     await migrate(database.db)
     return {
@@ -72,6 +88,44 @@ if (url === undefined || url === "") {
         await dropSchema(a.db, second)
         await a.close()
         await b.close()
+      }
+    })
+
+    it("migration 0004 counts the checkouts that exist before it", async () => {
+      const schema = schemaName("backfill")
+      const database = await makeDatabase({ databaseUrl: url, schema })
+      try {
+        const before = Object.fromEntries(
+          Object.entries(MIGRATIONS).filter(([name]) => name < "0004_checkout_counts"),
+        )
+        const migrator = new Migrator({
+          db: database.db,
+          provider: { getMigrations: async () => before },
+          migrationTableSchema: schema,
+        })
+        expect((await migrator.migrateToLatest()).error).toBeUndefined()
+        await sql`INSERT INTO merchants (id, name, webhook_secret, created_at, updated_at)
+          VALUES ('mer_a', 'A', 's', now(), now()), ('mer_b', 'B', 's', now(), now())`.execute(database.db)
+        await sql`INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, networks, expires_at, created_at, updated_at)
+          SELECT 'chk_' || i, CASE WHEN i % 3 = 0 THEN 'mer_b' ELSE 'mer_a' END, CASE WHEN i % 2 = 0 THEN 'live' ELSE 'test' END,
+                 (ARRAY['pending','processing','completed','expired','underpaid'])[1 + i % 5], 100, '[]',
+                 now() + interval '1 hour', now(), now()
+          FROM generate_series(1, 500) i`.execute(database.db)
+        expect((await migrate(database.db)).applied[0]).toBe("0004_checkout_counts")
+        const counted = await sql<{ merchant_id: string; mode: string; status: string; n: string }>`
+          SELECT merchant_id, mode, status, (sum(n))::text AS n FROM (
+            SELECT merchant_id, mode, status, n FROM checkout_counts
+            UNION ALL SELECT merchant_id, mode, status, n FROM checkout_count_deltas) x
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(database.db)
+        const actual = await sql<{ merchant_id: string; mode: string; status: string; n: string }>`
+          SELECT merchant_id, mode, status, count(*)::text AS n FROM checkouts GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`.execute(
+          database.db,
+        )
+        expect(counted.rows).toEqual(actual.rows)
+        expect(actual.rows).toHaveLength(20)
+      } finally {
+        await dropSchema(database.db, schema)
+        await database.close()
       }
     })
 
