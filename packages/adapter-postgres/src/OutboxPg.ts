@@ -4,6 +4,7 @@ import type {
   Mode,
   Outbox,
   OutboxEventRecord,
+  RecordedAttempt,
   WebhookEventType,
 } from "@inzi/core"
 import type { Context } from "effect"
@@ -23,6 +24,81 @@ interface ClaimRow {
   attempts: number
   created_at: Date
   webhook_secret: string
+}
+
+/**
+ * Error texts come from sockets, TLS and DNS: drop what Postgres text cannot hold (NUL) and lone surrogates
+ * (invalid in jsonb), so one odd message cannot fail a whole batch.
+ */
+const cleanText = (t: string | null): string | null =>
+  t === null
+    ? null
+    : t
+        .replace(/\u0000/g, "")
+        .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+
+/** Splits attempts, in order, into runs where no event appears twice (one UPDATE moves a row at most once). */
+const distinctEventChunks = (attempts: ReadonlyArray<RecordedAttempt>): Array<Array<RecordedAttempt>> => {
+  const chunks: Array<Array<RecordedAttempt>> = []
+  let current: Array<RecordedAttempt> = []
+  let seen = new Set<string>()
+  for (const a of attempts) {
+    if (seen.has(a.attempt.eventId)) {
+      chunks.push(current)
+      current = []
+      seen = new Set()
+    }
+    seen.add(a.attempt.eventId)
+    current.push(a)
+  }
+  chunks.push(current)
+  return chunks
+}
+
+/**
+ * Records finished attempts (distinct events) in ONE statement, so it is atomic on its own and one round trip
+ * whatever the batch size: the attempts travel as one JSON parameter; a CTE inserts every attempt row, the
+ * UPDATE moves each event that may move (still `delivering`; a failure only for the lease holder, a success
+ * always). Returns how many events moved.
+ */
+const recordBatch = async (
+  db: Kysely<DB>,
+  worker: string,
+  attempts: ReadonlyArray<RecordedAttempt>,
+): Promise<number> => {
+  const rows = attempts.map(({ attempt: a, nextAttemptAt }, ord) => ({
+    ord,
+    event_id: a.eventId,
+    at: a.at.toISOString(),
+    status_code: a.statusCode,
+    latency_ms: Math.max(0, Math.round(a.latencyMs)),
+    error: cleanText(a.error),
+    ok: a.ok,
+    status: (a.ok ? "delivered" : nextAttemptAt === null ? "failed" : "pending") satisfies DeliveryStatus,
+    next_attempt_at: a.ok || nextAttemptAt === null ? null : nextAttemptAt.toISOString(),
+    last_error: a.ok ? null : cleanText(a.error ?? `HTTP ${a.statusCode ?? "?"}`),
+  }))
+  const r = await sql<{ id: string }>`
+    WITH a AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+        ord integer, event_id text, at timestamptz, status_code integer, latency_ms integer, error text,
+        ok boolean, status text, next_attempt_at timestamptz, last_error text)
+    ), ins AS (
+      INSERT INTO webhook_attempts (event_id, at, status_code, latency_ms, error, ok, worker)
+      SELECT event_id, at, status_code, latency_ms, error, ok, ${worker} FROM a ORDER BY ord
+    )
+    UPDATE outbox_events o
+    SET status = a.status,
+        attempts = o.attempts + 1,
+        next_attempt_at = a.next_attempt_at,
+        last_error = a.last_error,
+        delivered_at = CASE WHEN a.ok THEN a.at END,
+        lease_owner = NULL,
+        lease_expires_at = NULL
+    FROM a
+    WHERE o.id = a.event_id AND o.status = 'delivering' AND (a.ok OR o.lease_owner = ${worker})
+    RETURNING o.id`.execute(db)
+  return r.rows.length
 }
 
 /**
@@ -69,38 +145,21 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
 
   recordAttempt: ({ attempt, worker, nextAttemptAt }) =>
     run("recordAttempt", async () => {
-      const status: DeliveryStatus = attempt.ok ? "delivered" : nextAttemptAt === null ? "failed" : "pending"
-      // One statement (atomic on its own): the attempt row and the event update in a single round trip.
-      // A success always counts (even if the lease was lost meanwhile); a failure only from the lease holder.
-      await db
-        .with("attempt", (q) =>
-          q
-            .insertInto("webhook_attempts")
-            .values({
-              event_id: attempt.eventId,
-              at: attempt.at,
-              status_code: attempt.statusCode,
-              latency_ms: Math.max(0, Math.round(attempt.latencyMs)),
-              error: attempt.error,
-              ok: attempt.ok,
-              worker,
-            })
-            .returning("id"),
-        )
-        .updateTable("outbox_events")
-        .set((eb) => ({
-          status,
-          attempts: eb("attempts", "+", 1),
-          next_attempt_at: attempt.ok ? null : nextAttemptAt,
-          last_error: attempt.ok ? null : (attempt.error ?? `HTTP ${attempt.statusCode ?? "?"}`),
-          delivered_at: attempt.ok ? attempt.at : null,
-          lease_owner: null,
-          lease_expires_at: null,
-        }))
-        .where("id", "=", attempt.eventId)
-        .where("status", "=", "delivering")
-        .where((eb) => (attempt.ok ? eb.lit(true) : eb("lease_owner", "=", worker)))
-        .execute()
+      await recordBatch(db, worker, [{ attempt, nextAttemptAt }])
+    }),
+
+  recordAttempts: ({ worker, attempts }) =>
+    run("recordAttempts", async () => {
+      if (attempts.length === 0) return 0
+      const chunks = distinctEventChunks(attempts)
+      if (chunks.length === 1) return recordBatch(db, worker, chunks[0]!)
+      // The same event twice (rare: a lease lost and retaken within one batch): one statement per chunk, in
+      // order, in one transaction so the call stays all-or-nothing.
+      return db.transaction().execute(async (tx) => {
+        let moved = 0
+        for (const chunk of chunks) moved += await recordBatch(tx, worker, chunk)
+        return moved
+      })
     }),
 
   release: (eventId, worker, notBefore) =>

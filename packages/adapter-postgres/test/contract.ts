@@ -907,6 +907,168 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(await runP(s.outbox.listAttempts(a[0]!.eventId))).toHaveLength(1)
       })
 
+      it("records a batch of attempts in one call: each judged on its own lease, all written", async () => {
+        await withEvents(4)
+        // e1 is claimed with a short lease that runs out; the others with a long one.
+        const [e1] = await runP(s.outbox.claimDue({ worker: "W", now: at(100), limit: 1, leaseMs: 1000 }))
+        const rest = await runP(s.outbox.claimDue({ worker: "W", now: at(100), limit: 10, leaseMs: 60_000 }))
+        expect(rest).toHaveLength(3)
+        const [e2, e3, e4] = rest
+        // X takes e1 over once W's lease on it ended.
+        const taken = await runP(s.outbox.claimDue({ worker: "X", now: at(102), limit: 10, leaseMs: 60_000 }))
+        expect(taken.map((d) => d.eventId)).toEqual([e1!.eventId])
+        const failure = (eventId: string, t: number, error = "HTTP 500") => ({
+          eventId,
+          at: at(t),
+          statusCode: 500,
+          latencyMs: 3,
+          error,
+          ok: false,
+        })
+        const moved = await runP(
+          s.outbox.recordAttempts({
+            worker: "W",
+            attempts: [
+              // W lost e1's lease: its failure is written but does not move the event.
+              { attempt: failure(e1!.eventId, 103), nextAttemptAt: at(200) },
+              {
+                attempt: {
+                  eventId: e2!.eventId,
+                  at: at(103),
+                  statusCode: 204,
+                  latencyMs: 2.4,
+                  error: null,
+                  ok: true,
+                },
+                nextAttemptAt: null,
+              },
+              { attempt: failure(e3!.eventId, 104), nextAttemptAt: at(170) },
+              // A NUL byte (Postgres text cannot hold it) does not sink the batch.
+              { attempt: failure(e4!.eventId, 104, "refused: bad\u0000name"), nextAttemptAt: null },
+            ],
+          }),
+        )
+        expect(moved).toBe(3)
+        const byId = new Map((await runP(s.outbox.listEvents({ limit: 10 }))).map((e) => [e.eventId, e]))
+        expect(byId.get(e1!.eventId)).toMatchObject({ status: "delivering", attempts: 0 })
+        expect(byId.get(e2!.eventId)).toMatchObject({ status: "delivered", attempts: 1, lastError: null })
+        expect(byId.get(e3!.eventId)).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" })
+        expect(byId.get(e3!.eventId)?.nextAttemptAt?.toISOString()).toBe(at(170).toISOString())
+        expect(byId.get(e4!.eventId)).toMatchObject({ status: "failed", attempts: 1, nextAttemptAt: null })
+        expect(byId.get(e4!.eventId)?.lastError).toBe("refused: badname")
+        // Every attempt is written once, the lost-lease one included.
+        expect(await runP(s.outbox.listAttempts(e1!.eventId))).toEqual([
+          { eventId: e1!.eventId, at: at(103), statusCode: 500, latencyMs: 3, error: "HTTP 500", ok: false },
+        ])
+        expect(await runP(s.outbox.listAttempts(e2!.eventId))).toEqual([
+          { eventId: e2!.eventId, at: at(103), statusCode: 204, latencyMs: 2, error: null, ok: true },
+        ])
+        for (const e of [e3, e4]) expect(await runP(s.outbox.listAttempts(e!.eventId))).toHaveLength(1)
+        // X still holds e1 and can finish it; nothing else is due before e3's retry.
+        expect(
+          await runP(
+            s.outbox.recordAttempts({
+              worker: "X",
+              attempts: [
+                {
+                  attempt: {
+                    eventId: e1!.eventId,
+                    at: at(105),
+                    statusCode: 200,
+                    latencyMs: 1,
+                    error: null,
+                    ok: true,
+                  },
+                  nextAttemptAt: null,
+                },
+              ],
+            }),
+          ),
+        ).toBe(1)
+        expect(
+          await runP(s.outbox.claimDue({ worker: "W", now: at(169), limit: 10, leaseMs: 1000 })),
+        ).toEqual([])
+        expect(await runP(s.outbox.recordAttempts({ worker: "W", attempts: [] }))).toBe(0)
+      })
+
+      it("a batch is all or nothing; the events of a batch that failed stay claimed and come back after the lease", async () => {
+        await withEvents(2)
+        const [d1, d2] = await runP(
+          s.outbox.claimDue({ worker: "W", now: at(100), limit: 10, leaseMs: 10_000 }),
+        )
+        const ok = (eventId: string) => ({
+          attempt: { eventId, at: at(101), statusCode: 200, latencyMs: 1, error: null, ok: true },
+          nextAttemptAt: null,
+        })
+        // An attempt for an unknown event fails the statement: nothing of the batch is written.
+        await fail(s.outbox.recordAttempts({ worker: "W", attempts: [ok(d1!.eventId), ok("evt_unknown")] }))
+        expect(await runP(s.outbox.listAttempts(d1!.eventId))).toEqual([])
+        expect(
+          (await runP(s.outbox.listEvents({ status: "delivering", limit: 10 }))).map((e) => e.eventId).sort(),
+        ).toEqual([d1!.eventId, d2!.eventId].sort())
+        // As after a crash between send and record: due again once the lease is over, no attempt counted.
+        const again = await runP(s.outbox.claimDue({ worker: "V", now: at(110), limit: 10, leaseMs: 10_000 }))
+        expect(again.map((d) => [d.eventId, d.attempts]).sort()).toEqual(
+          [
+            [d1!.eventId, 0],
+            [d2!.eventId, 0],
+          ].sort(),
+        )
+      })
+
+      it("an event twice in one batch is recorded in order, as by two calls", async () => {
+        await withEvents(2)
+        const [d1, d2] = await runP(
+          s.outbox.claimDue({ worker: "W", now: at(100), limit: 10, leaseMs: 60_000 }),
+        )
+        const moved = await runP(
+          s.outbox.recordAttempts({
+            worker: "W",
+            attempts: [
+              {
+                attempt: {
+                  eventId: d1!.eventId,
+                  at: at(101),
+                  statusCode: 503,
+                  latencyMs: 1,
+                  error: "HTTP 503",
+                  ok: false,
+                },
+                nextAttemptAt: at(160),
+              },
+              {
+                attempt: {
+                  eventId: d2!.eventId,
+                  at: at(101),
+                  statusCode: 200,
+                  latencyMs: 1,
+                  error: null,
+                  ok: true,
+                },
+                nextAttemptAt: null,
+              },
+              // The event is pending again by now (not delivering): written, but it does not move.
+              {
+                attempt: {
+                  eventId: d1!.eventId,
+                  at: at(102),
+                  statusCode: 200,
+                  latencyMs: 1,
+                  error: null,
+                  ok: true,
+                },
+                nextAttemptAt: null,
+              },
+            ],
+          }),
+        )
+        expect(moved).toBe(2)
+        expect((await runP(s.outbox.listAttempts(d1!.eventId))).map((a) => a.statusCode)).toEqual([503, 200])
+        const byId = new Map((await runP(s.outbox.listEvents({ limit: 10 }))).map((e) => [e.eventId, e]))
+        expect(byId.get(d1!.eventId)).toMatchObject({ status: "pending", attempts: 1 })
+        expect(byId.get(d2!.eventId)).toMatchObject({ status: "delivered", attempts: 1 })
+      })
+
       it("records attempts: retry scheduled, delivered, failed; stats; resend; release", async () => {
         const { cs } = await withEvents(3)
         const claimed = await runP(

@@ -16,6 +16,7 @@ import * as https from "node:https"
 import { isIP, type LookupFunction, type Socket } from "node:net"
 import { performance } from "node:perf_hooks"
 import * as tls from "node:tls"
+import { urlToHttpOptions } from "node:url"
 import {
   type WebhookRequest,
   type WebhookResponse,
@@ -47,6 +48,13 @@ export interface NodeWebhookTransportOptions {
 
 const systemResolve: ResolveHost = (hostname, family) =>
   dns.promises.lookup(hostname, { all: true, family, order: "verbatim" })
+
+/** A parsed webhook URL: its scheme, its host (IPv6 without brackets) and the request options it gives. */
+interface Target {
+  readonly protocol: string
+  readonly host: string
+  readonly options: Readonly<http.RequestOptions>
+}
 
 /** Raised inside the connect path when policy refuses an address; turned into `refused: true`. */
 class RefusedAddress extends Error {}
@@ -130,6 +138,25 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
         httpsAgent.destroy()
       }),
     )
+    // Parsed destinations by URL string (a dispatcher sends to the same few URLs over and over); bounded.
+    const targets = new Map<string, Target | null>()
+    const parseTarget = (raw: string): Target | null => {
+      let t = targets.get(raw)
+      if (t !== undefined) return t
+      try {
+        const url = new URL(raw)
+        t = {
+          protocol: url.protocol,
+          host: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+          options: urlToHttpOptions(url),
+        }
+      } catch {
+        t = null
+      }
+      if (targets.size >= 1024) targets.clear()
+      targets.set(raw, t)
+      return t
+    }
     const strict = guardedLookup(resolve)
     const permissive = plainLookup(resolve)
 
@@ -140,18 +167,16 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
         const fail = (message: string, refused: boolean) =>
           resume(Effect.fail(new WebhookTransportError({ message, refused })))
 
-        let url: URL
-        try {
-          url = new URL(req.url)
-        } catch {
+        const target = parseTarget(req.url)
+        if (target === null) {
           fail("invalid webhook URL", false)
           return
         }
-        if (url.protocol !== "http:" && url.protocol !== "https:") {
-          fail(`refused: scheme ${url.protocol} is not http(s)`, true)
+        const { protocol, host } = target
+        if (protocol !== "http:" && protocol !== "https:") {
+          fail(`refused: scheme ${protocol} is not http(s)`, true)
           return
         }
-        const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname
         if (req.blockPrivateAddresses && isIP(host) !== 0) {
           // `net.connect` skips `lookup` for literal IPs, so they are judged here.
           const reason = blockedAddressReason(host)
@@ -162,8 +187,9 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
         }
 
         const body = Buffer.from(req.body, "utf8")
-        const isHttps = url.protocol === "https:"
+        const isHttps = protocol === "https:"
         const requestOptions: http.RequestOptions = {
+          ...target.options,
           method: "POST",
           headers: { ...req.headers, "Content-Length": String(body.length) },
           agent: isHttps ? httpsAgent : httpAgent,
@@ -180,7 +206,7 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
         }
         let cr: http.ClientRequest
         try {
-          cr = isHttps ? https.request(url, requestOptions) : http.request(url, requestOptions)
+          cr = isHttps ? https.request(requestOptions) : http.request(requestOptions)
         } catch (e) {
           // e.g. a header value with a control character: nothing was sent
           fail(describeError(e), false)

@@ -12,6 +12,8 @@ import {
   type Mode,
   Outbox,
   type OutboxEventRecord,
+  type RecordedAttempt,
+  StoreError,
   type WebhookEventType,
 } from "@inzi/core"
 import { Effect, Layer } from "effect"
@@ -44,11 +46,25 @@ export interface NewEvent {
 
 export const TEST_SECRET = "whsec_test_0123456789abcdef"
 
-export const makeInMemoryOutbox = () => {
+export interface InMemoryOutboxOptions {
+  /** Real time each `recordAttempts` call takes (like a database round trip), so finished attempts pile up. */
+  readonly recordDelayMs?: number
+}
+
+export const makeInMemoryOutbox = (options: InMemoryOutboxOptions = {}) => {
   const events = new Map<string, StoredEvent>()
   const attempts = new Map<string, DeliveryAttempt[]>()
   let seq = 0
-  const stats = { claimCalls: 0 }
+  const stats = {
+    claimCalls: 0,
+    recordCalls: 0,
+    /** Sizes of the `recordAttempts` calls, in order. */
+    batchSizes: [] as number[],
+    /** Most events claimed and not yet recorded or released at once (after a claim). */
+    maxDelivering: 0,
+  }
+  /** Set `record` to n to make the next n record calls fail (a database outage, or a crash before the write). */
+  const failures = { record: 0 }
 
   const add = (e: NewEvent): StoredEvent => {
     seq++
@@ -88,6 +104,30 @@ export const makeInMemoryOutbox = () => {
     ((e.status === "pending" && e.nextAttemptAt !== null && e.nextAttemptAt.getTime() <= now.getTime()) ||
       (e.status === "delivering" && e.leaseUntil !== null && e.leaseUntil.getTime() <= now.getTime()))
 
+  /** Records one attempt; true when the event moved. */
+  const applyAttempt = (worker: string, { attempt, nextAttemptAt }: RecordedAttempt): boolean => {
+    const e = events.get(attempt.eventId)
+    if (e === undefined) return false
+    attempts.get(e.eventId)!.push(attempt)
+    // As in the Postgres adapter: a success always counts; a failure only from the lease holder.
+    if (e.status !== "delivering" || (!attempt.ok && e.lockedBy !== worker)) return false
+    e.attempts++
+    e.lastError = attempt.error
+    e.lockedBy = null
+    e.leaseUntil = null
+    if (attempt.ok) {
+      e.status = "delivered"
+      e.nextAttemptAt = null
+    } else if (nextAttemptAt === null) {
+      e.status = "failed"
+      e.nextAttemptAt = null
+    } else {
+      e.status = "pending"
+      e.nextAttemptAt = nextAttemptAt
+    }
+    return true
+  }
+
   const record = (e: StoredEvent): OutboxEventRecord => ({
     eventId: e.eventId,
     type: e.type,
@@ -114,7 +154,7 @@ export const makeInMemoryOutbox = () => {
               a.eventId.localeCompare(b.eventId),
           )
           .slice(0, limit)
-        return due.map((e): ClaimedDelivery => {
+        const claimed = due.map((e): ClaimedDelivery => {
           e.status = "delivering"
           e.lockedBy = worker
           e.leaseUntil = new Date(now.getTime() + leaseMs)
@@ -131,29 +171,38 @@ export const makeInMemoryOutbox = () => {
             createdAt: e.createdAt,
           }
         })
+        let delivering = 0
+        for (const e of events.values()) if (e.status === "delivering") delivering++
+        stats.maxDelivering = Math.max(stats.maxDelivering, delivering)
+        return claimed
       }),
     recordAttempt: ({ attempt, worker, nextAttemptAt }) =>
-      Effect.sync(() => {
-        const e = events.get(attempt.eventId)
-        if (e === undefined) return
-        attempts.get(e.eventId)!.push(attempt)
-        // As in the Postgres adapter: a success always counts; a failure only from the lease holder.
-        if (e.status !== "delivering" || (!attempt.ok && e.lockedBy !== worker)) return
-        e.attempts++
-        e.lastError = attempt.error
-        e.lockedBy = null
-        e.leaseUntil = null
-        if (attempt.ok) {
-          e.status = "delivered"
-          e.nextAttemptAt = null
-        } else if (nextAttemptAt === null) {
-          e.status = "failed"
-          e.nextAttemptAt = null
-        } else {
-          e.status = "pending"
-          e.nextAttemptAt = nextAttemptAt
+      Effect.suspend(() => {
+        stats.recordCalls++
+        if (failures.record > 0) {
+          failures.record--
+          return Effect.fail(new StoreError({ message: "recordAttempt: injected failure" }))
         }
+        applyAttempt(worker, { attempt, nextAttemptAt })
+        return Effect.void
       }),
+    recordAttempts: ({ worker, attempts: batch }) =>
+      Effect.zipRight(
+        options.recordDelayMs === undefined
+          ? Effect.void
+          : Effect.promise(() => new Promise((r) => setTimeout(r, options.recordDelayMs))),
+        Effect.suspend(() => {
+          stats.recordCalls++
+          stats.batchSizes.push(batch.length)
+          if (failures.record > 0) {
+            failures.record--
+            return Effect.fail(new StoreError({ message: "recordAttempts: injected failure" }))
+          }
+          let moved = 0
+          for (const r of batch) if (applyAttempt(worker, r)) moved++
+          return Effect.succeed(moved)
+        }),
+      ),
     release: (eventId, worker, notBefore) =>
       Effect.sync(() => {
         const e = events.get(eventId)
@@ -198,7 +247,7 @@ export const makeInMemoryOutbox = () => {
       }),
   })
 
-  return { service, layer: Layer.succeed(Outbox, service), add, events, attempts, stats }
+  return { service, layer: Layer.succeed(Outbox, service), add, events, attempts, stats, failures }
 }
 
 export type InMemoryOutbox = ReturnType<typeof makeInMemoryOutbox>

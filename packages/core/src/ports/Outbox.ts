@@ -30,6 +30,12 @@ export interface DeliveryAttempt {
   readonly ok: boolean
 }
 
+/** One finished attempt and what follows it: the retry time, or null when the schedule is over. */
+export interface RecordedAttempt {
+  readonly attempt: DeliveryAttempt
+  readonly nextAttemptAt: Date | null
+}
+
 export interface OutboxEventRecord {
   readonly eventId: string
   readonly type: WebhookEventType
@@ -57,12 +63,25 @@ export class Outbox extends Context.Tag("@inzi/core/Outbox")<
       readonly limit: number
       readonly leaseMs: number
     }) => Effect.Effect<ReadonlyArray<ClaimedDelivery>, StoreError>
-    /** Records the attempt; on failure schedules `nextAttemptAt`, or marks `failed` when it is null. */
+    /**
+     * Records the attempt (always) and moves the event: a success marks it `delivered` (even if the lease was
+     * lost meanwhile, as long as it is still `delivering`); a failure, only while `worker` still holds the
+     * lease, schedules `nextAttemptAt`, or marks it `failed` when that is null.
+     */
     readonly recordAttempt: (input: {
       readonly attempt: DeliveryAttempt
       readonly worker: string
       readonly nextAttemptAt: Date | null
     }) => Effect.Effect<void, StoreError>
+    /**
+     * `recordAttempt` for several finished attempts of one worker at once, atomically (all or none recorded):
+     * each attempt is judged on its own (one whose lease was lost leaves its event alone, the others move).
+     * An event appearing twice is recorded in order, as by two calls. Returns how many events moved.
+     */
+    readonly recordAttempts: (input: {
+      readonly worker: string
+      readonly attempts: ReadonlyArray<RecordedAttempt>
+    }) => Effect.Effect<number, StoreError>
     /**
      * Give back a claim without counting an attempt (graceful shutdown, or a dispatcher that claimed more for one
      * destination than it can queue). With `notBefore`, the event is not due again before then, so the claims of
