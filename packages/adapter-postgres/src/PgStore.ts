@@ -1,7 +1,8 @@
-import { CheckoutStore, Leases, MerchantStore, Outbox, StoreError } from "@inzi/core"
+import { AddressPool, CheckoutStore, Leases, MerchantStore, Outbox, StoreError } from "@inzi/core"
 import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import type { Kysely } from "kysely"
 import { sql } from "kysely"
+import { makeAddressPool } from "./AddressPoolPg.js"
 import { type CheckoutStoreOptions, makeCheckoutStore } from "./CheckoutStorePg.js"
 import { type Database, type DatabaseConfig, makeDatabase } from "./database.js"
 import { describe } from "./errors.js"
@@ -16,12 +17,13 @@ export interface PgStoreConfig extends DatabaseConfig, CheckoutStoreOptions {
   readonly migrate?: boolean | undefined
 }
 
-/** All four storage ports over one kysely instance. */
+/** All storage ports over one kysely instance. */
 export interface PgStores {
   readonly merchants: Context.Tag.Service<typeof MerchantStore>
   readonly checkouts: Context.Tag.Service<typeof CheckoutStore>
   readonly outbox: Context.Tag.Service<typeof Outbox>
   readonly leases: Context.Tag.Service<typeof Leases>
+  readonly addressPool: Context.Tag.Service<typeof AddressPool>
 }
 
 /**
@@ -36,6 +38,7 @@ export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): 
   checkouts: makeCheckoutStore(db, options),
   outbox: makeOutbox(db),
   leases: makeLeases(db),
+  addressPool: makeAddressPool(db),
 })
 
 /** The open database behind the stores: readiness checks, the CLI's `migrate`, tests. */
@@ -73,13 +76,13 @@ const ready = (db: Kysely<DB>): Effect.Effect<boolean> =>
   }).pipe(Effect.orElseSucceed(() => false))
 
 /**
- * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases` (and `PgDatabase`).
+ * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases`, `AddressPool` (and `PgDatabase`).
  * The database is opened (and migrated) when the layer builds and closed with its scope.
  */
 export const PgStore = {
   layer: (
     config: PgStoreConfig,
-  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | PgDatabase, StoreError> =>
+  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | AddressPool | PgDatabase, StoreError> =>
     Layer.scopedContext(
       Effect.gen(function* () {
         const database = yield* open(config)
@@ -89,6 +92,7 @@ export const PgStore = {
           Context.add(CheckoutStore, s.checkouts),
           Context.add(Outbox, s.outbox),
           Context.add(Leases, s.leases),
+          Context.add(AddressPool, s.addressPool),
           Context.add(PgDatabase, { database, ready: ready(database.db) }),
         )
       }),
@@ -100,7 +104,7 @@ export const PgStore = {
    */
   layerConfig: (
     options: Omit<PgStoreConfig, "databaseUrl" | "dataDir" | "schema"> = {},
-  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | PgDatabase, StoreError> =>
+  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | AddressPool | PgDatabase, StoreError> =>
     Layer.unwrapEffect(
       Effect.gen(function* () {
         const url = yield* Config.option(Config.redacted("DATABASE_URL"))

@@ -1,3 +1,4 @@
+export { makeAddressPool } from "./AddressPoolPg.js"
 export {
   type CheckoutStoreOptions,
   IDEMPOTENCY_TTL_MS,

@@ -237,6 +237,22 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `INSERT INTO checkout_counts (merchant_id, mode, status, n)
       SELECT merchant_id, mode, status, count(*) FROM checkouts GROUP BY 1, 2, 3`,
   ],
+  // Pre-derived deposit addresses (core's AddressPool): the worker derives them ahead, a create takes one
+  // instead of deriving on the request path. Each slot keeps the xpubs it was derived from (NULL for a family
+  // the merchant had no xpub for): a slot whose xpubs are no longer the merchant's is never handed out.
+  "0005_address_pool": [
+    `CREATE TABLE address_pool (
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      derivation_index bigint NOT NULL CHECK (derivation_index >= 0),
+      evm_xpub text,
+      evm_address text,
+      tron_xpub text,
+      tron_address text,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (merchant_id, derivation_index),
+      CHECK ((evm_xpub IS NULL) = (evm_address IS NULL) AND (tron_xpub IS NULL) = (tron_address IS NULL))
+    )`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -180,6 +180,17 @@ export interface CheckoutCountDeltasTable {
   n: Int8
 }
 
+/** Pre-derived deposit slots per merchant (migration 0005; see AddressPoolPg.ts). */
+export interface AddressPoolTable {
+  merchant_id: string
+  derivation_index: Int8
+  evm_xpub: string | null
+  evm_address: string | null
+  tron_xpub: string | null
+  tron_address: string | null
+  created_at: ColumnType<Date, Date | undefined, Date>
+}
+
 export interface DB {
   merchants: MerchantsTable
   api_keys: ApiKeysTable
@@ -195,4 +206,5 @@ export interface DB {
   watcher_status: WatcherStatusTable
   checkout_counts: CheckoutCountsTable
   checkout_count_deltas: CheckoutCountDeltasTable
+  address_pool: AddressPoolTable
 }

@@ -30,6 +30,7 @@ describe("public surface", () => {
       "checkSchemaName",
       "dropSchema",
       "listWatcherStatus",
+      "makeAddressPool",
       "makeCheckoutStore",
       "makeDatabase",
       "makeLeases",

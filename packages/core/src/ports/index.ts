@@ -1,4 +1,5 @@
 export * from "./AddressDerivation.js"
+export * from "./AddressPool.js"
 export * from "./ChainScanner.js"
 export * from "./CheckoutStore.js"
 export * from "./errors.js"

@@ -1,8 +1,9 @@
-import { Effect } from "effect"
+import { Duration, Effect, Option } from "effect"
 import type { CreateCheckoutInput } from "../api.js"
 import type { Merchant, Mode, NetworkConfig, NetworkId } from "../domain.js"
 import { newCheckoutId, newTonComment } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
+import { AddressPool, type PoolSlot } from "../ports/AddressPool.js"
 import { CheckoutStore, type CreateCheckoutResult, type IdempotencyInput } from "../ports/CheckoutStore.js"
 
 /** The validated fields of a create request (what `validateCreateCheckout` returns; the currency is USD). */
@@ -32,9 +33,15 @@ export const checkoutNetworks = (
 }
 
 /**
- * Creates a checkout: allocates the merchant's next derivation index, derives the EVM and Tron deposit
- * addresses from the merchant's xpubs, draws a TON comment, and inserts everything in one transaction
- * (with the idempotency record when a key is given).
+ * Creates a checkout: takes a pre-derived deposit slot of the merchant from the `AddressPool` (when the
+ * context has one), or, when the pool has none for the merchant's current xpubs (empty, being refilled, xpub
+ * just changed) or no pool is wired, allocates the merchant's next derivation index and derives the EVM and
+ * Tron deposit addresses inline; a create never fails for want of pooled slots. Then draws a TON comment and
+ * inserts everything (with the idempotency record when a key is given).
+ *
+ * A pooled slot is taken (deleted) in its own statement before the insert: should the insert then fail or the
+ * process die, that index is simply never used (a gap in the merchant's sequence, like any failed create); an
+ * address is never handed out twice.
  */
 export const createCheckout = (input: {
   readonly merchant: Merchant
@@ -47,21 +54,27 @@ export const createCheckout = (input: {
   Effect.gen(function* () {
     const store = yield* CheckoutStore
     const derivation = yield* AddressDerivation
+    const pool = yield* Effect.serviceOption(AddressPool)
     const { merchant, mode, command, networks, now } = input
     const families = new Set(networks.map((n) => n.family))
-    const index = yield* store.allocateDerivationIndex(merchant.id)
+    const evmXpub = families.has("evm") ? merchant.evmXpub : null
+    const tronXpub = families.has("tron") ? merchant.tronXpub : null
+    // A checkout payable on TON only needs no derived address: it takes a plain index, not a pooled slot.
+    const slot =
+      Option.isSome(pool) && (evmXpub !== null || tronXpub !== null)
+        ? yield* pool.value.takeSlot(merchant.id, { evmXpub: merchant.evmXpub, tronXpub: merchant.tronXpub })
+        : { _tag: "Fresh" as const, index: yield* store.allocateDerivationIndex(merchant.id) }
+    const index = slot.index
+    const pooledEvm = slot._tag === "Pooled" ? slot.evmAddress : null
+    const pooledTron = slot._tag === "Pooled" ? slot.tronAddress : null
     const evmAddress =
-      families.has("evm") && merchant.evmXpub
-        ? yield* derivation.derive("evm", merchant.evmXpub, index)
-        : null
+      evmXpub === null ? null : (pooledEvm ?? (yield* derivation.derive("evm", evmXpub, index)))
     const tronAddress =
-      families.has("tron") && merchant.tronXpub
-        ? yield* derivation.derive("tron", merchant.tronXpub, index)
-        : null
+      tronXpub === null ? null : (pooledTron ?? (yield* derivation.derive("tron", tronXpub, index)))
     const id = yield* newCheckoutId(mode)
     const tonComment = yield* newTonComment
     const networkIds: ReadonlyArray<NetworkId> = networks.map((n) => n.id)
-    const result: CreateCheckoutResult = yield* store.createCheckout(
+    const result = yield* store.createCheckout(
       {
         id,
         merchantId: merchant.id,
@@ -79,5 +92,113 @@ export const createCheckout = (input: {
       },
       input.idempotency,
     )
-    return result
+    // Where the deposit addresses came from: `derived` on a pool-wired server means the merchant's pool is
+    // empty (or its xpub just changed): a good moment to start a background refill (`makeAddressPoolRefiller`).
+    const addresses: CreateCheckoutAddresses =
+      evmXpub === null && tronXpub === null ? "none" : slot._tag === "Pooled" ? "pooled" : "derived"
+    return { ...result, addresses } as CreateCheckoutResult & { readonly addresses: CreateCheckoutAddresses }
   })
+
+/** How a create got its EVM/Tron deposit addresses: from the pool, derived inline, or none needed (TON only). */
+export type CreateCheckoutAddresses = "pooled" | "derived" | "none"
+
+/**
+ * Tops the merchant's address pool up to `target` usable slots: allocates indices of the merchant's sequence
+ * `batch` at a time (one statement), derives the EVM and Tron addresses at each with `AddressDerivation` (the CPU
+ * part: ≈ 0.3 ms per family and slot) and stores them. Between batches it gives the event loop a turn, so a
+ * server can run it in the background (small batches keep each blocking stretch short). Returns the slots added.
+ * Two refills of one merchant at once may overshoot the target (by one batch each at most); harmless.
+ * @example
+ * // in a server, after a create, without waiting for it:
+ * Effect.runFork(refillAddressPool(merchant, { target: 500, batch: 16 }).pipe(Effect.provide(layer)))
+ */
+export const refillAddressPool = (
+  merchant: Merchant,
+  opts: { readonly target: number; readonly batch?: number | undefined },
+) =>
+  Effect.gen(function* () {
+    if (merchant.evmXpub === null && merchant.tronXpub === null) return 0
+    const pool = yield* AddressPool
+    const derivation = yield* AddressDerivation
+    const batch = Math.max(1, Math.floor(opts.batch ?? 100))
+    let size = yield* pool.poolSize(merchant.id)
+    let added = 0
+    while (size < opts.target) {
+      const indices = yield* pool.allocateIndices(merchant.id, Math.min(batch, opts.target - size))
+      const slots: Array<PoolSlot> = []
+      for (const index of indices) {
+        slots.push({
+          index,
+          evmXpub: merchant.evmXpub,
+          evmAddress:
+            merchant.evmXpub === null ? null : yield* derivation.derive("evm", merchant.evmXpub, index),
+          tronXpub: merchant.tronXpub,
+          tronAddress:
+            merchant.tronXpub === null ? null : yield* derivation.derive("tron", merchant.tronXpub, index),
+        })
+      }
+      const n = yield* pool.addSlots(merchant.id, slots)
+      if (n === 0) break
+      added += n
+      size += n
+      yield* Effect.sleep(Duration.zero)
+    }
+    return added
+  })
+
+/**
+ * One pass of pool upkeep over every merchant: drops slots derived from replaced xpubs, then refills each
+ * merchant with an xpub whose usable pool is below `lowWater` up to `target`. A merchant whose refill fails
+ * (an xpub that no longer derives) is reported in `failed` and does not stop the others.
+ */
+export const refillLowPools = (opts: {
+  readonly target: number
+  readonly lowWater: number
+  readonly batch?: number | undefined
+}) =>
+  Effect.gen(function* () {
+    const pool = yield* AddressPool
+    const dropped = yield* pool.dropStale()
+    if (opts.target <= 0) return { dropped, refilled: 0, added: 0, failed: [] as ReadonlyArray<string> }
+    const low = yield* pool.lowPools(Math.min(opts.lowWater, opts.target))
+    let added = 0
+    const failed: Array<string> = []
+    for (const { merchant } of low) {
+      const r = yield* Effect.either(refillAddressPool(merchant, { target: opts.target, batch: opts.batch }))
+      if (r._tag === "Right") added += r.right
+      else failed.push(merchant.id)
+    }
+    return { dropped, refilled: low.length - failed.length, added, failed: failed as ReadonlyArray<string> }
+  })
+
+/**
+ * Background refills for a server: `trigger(merchant)` starts a refill of that merchant's pool (a daemon fiber)
+ * unless one is already running for it in this process, and returns at once. Call it when a create reports
+ * `addresses: "derived"` (the pool was empty); the worker's periodic job does the rest.
+ * @example
+ * const refiller = makeAddressPoolRefiller({ target: env.addressPool })
+ * // after createCheckout, in the same runtime:
+ * if (result.addresses === "derived" && env.addressPool > 0) yield* refiller.trigger(merchant)
+ */
+export const makeAddressPoolRefiller = (opts: {
+  readonly target: number
+  /** Slots per batch between event-loop turns (default 16: ≈ 10 ms of derivation per stretch). */
+  readonly batch?: number | undefined
+}) => {
+  const running = new Set<string>()
+  return {
+    trigger: (merchant: Merchant) =>
+      Effect.suspend(() => {
+        if (opts.target <= 0 || running.has(merchant.id)) return Effect.void
+        running.add(merchant.id)
+        return refillAddressPool(merchant, { target: opts.target, batch: opts.batch ?? 16 }).pipe(
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => running.delete(merchant.id))),
+          Effect.forkDaemon,
+          Effect.asVoid,
+        )
+      }),
+    /** Merchants with a refill in flight (for tests and metrics). */
+    running: (): ReadonlySet<string> => running,
+  }
+}

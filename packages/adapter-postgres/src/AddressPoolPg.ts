@@ -1,0 +1,135 @@
+import type { AddressPool, DerivationSlot, Merchant } from "@inzi/core"
+import type { Context } from "effect"
+import { type Kysely, type Selectable, sql } from "kysely"
+import { run } from "./errors.js"
+import { merchantFromRow, toBigInt } from "./rows.js"
+import type { DB, MerchantsTable } from "./schema.js"
+
+/** The slot's xpubs are the merchant's current ones (`p` = address_pool, `m` = merchants). */
+const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub IS NOT DISTINCT FROM m.tron_xpub`
+
+/**
+ * `AddressPool` over kysely (table `address_pool`, migration 0005). Indices come from the merchant's own
+ * sequence (`merchants.index_sequence`, the one `allocateDerivationIndex` draws from): pooled and inline
+ * indices never collide, and a slot is deleted when taken, so no address is handed out twice.
+ */
+export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof AddressPool> => ({
+  takeSlot: (merchantId, xpubs) =>
+    run("takeSlot", async () => {
+      // One statement: the DELETE takes the lowest usable slot (SKIP LOCKED: concurrent takers each get
+      // another one, or none); only when it took nothing does the second branch draw a fresh index (its
+      // NOT EXISTS is a one-time filter, so nextval is not evaluated otherwise).
+      const r = await sql<{
+        index: unknown
+        evm_address: string | null
+        tron_address: string | null
+        pooled: boolean
+      }>`
+        WITH taken AS (
+          DELETE FROM address_pool
+          WHERE (merchant_id, derivation_index) = (
+            SELECT p.merchant_id, p.derivation_index
+            FROM address_pool p JOIN merchants m ON m.id = p.merchant_id
+            WHERE p.merchant_id = ${merchantId} AND ${matches}
+              AND m.evm_xpub IS NOT DISTINCT FROM ${xpubs.evmXpub}::text
+              AND m.tron_xpub IS NOT DISTINCT FROM ${xpubs.tronXpub}::text
+            ORDER BY p.derivation_index
+            LIMIT 1
+            FOR UPDATE OF p SKIP LOCKED)
+          RETURNING derivation_index, evm_address, tron_address
+        )
+        SELECT derivation_index AS index, evm_address, tron_address, true AS pooled FROM taken
+        UNION ALL
+        SELECT nextval(index_sequence::regclass), NULL, NULL, false FROM merchants
+        WHERE id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
+      const row = r.rows[0]
+      if (row === undefined) throw new Error("unknown merchant")
+      const slot: DerivationSlot = row.pooled
+        ? {
+            _tag: "Pooled",
+            index: toBigInt(row.index),
+            evmAddress: row.evm_address,
+            tronAddress: row.tron_address,
+          }
+        : { _tag: "Fresh", index: toBigInt(row.index) }
+      return slot
+    }),
+
+  poolSize: (merchantId) =>
+    run("poolSize", async () => {
+      const r = await sql<{ n: unknown }>`
+        SELECT count(*) AS n FROM address_pool p JOIN merchants m ON m.id = p.merchant_id
+        WHERE p.merchant_id = ${merchantId} AND ${matches}`.execute(db)
+      return Number(r.rows[0]?.n ?? 0)
+    }),
+
+  allocateIndices: (merchantId, count) =>
+    run("allocateIndices", async () => {
+      if (count <= 0) return []
+      const r = await sql<{ index: unknown }>`
+        SELECT nextval(m.index_sequence::regclass) AS index
+        FROM merchants m, generate_series(1, ${Math.floor(count)}::int)
+        WHERE m.id = ${merchantId}`.execute(db)
+      if (r.rows.length === 0) throw new Error("unknown merchant")
+      return r.rows.map((x) => toBigInt(x.index)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    }),
+
+  addSlots: (merchantId, slots) =>
+    run("addSlots", async () => {
+      if (slots.length === 0) return 0
+      const rows = await db
+        .insertInto("address_pool")
+        .values(
+          slots.map((s) => ({
+            merchant_id: merchantId,
+            derivation_index: s.index.toString(),
+            evm_xpub: s.evmXpub,
+            evm_address: s.evmAddress,
+            tron_xpub: s.tronXpub,
+            tron_address: s.tronAddress,
+          })),
+        )
+        .onConflict((oc) => oc.columns(["merchant_id", "derivation_index"]).doNothing())
+        .returning("derivation_index")
+        .execute()
+      return rows.length
+    }),
+
+  dropStale: (merchantId) =>
+    run("dropStale", async () => {
+      const r = await sql`
+        DELETE FROM address_pool p USING merchants m
+        WHERE m.id = p.merchant_id AND NOT (${matches})
+          ${merchantId === undefined ? sql`` : sql`AND p.merchant_id = ${merchantId}`}
+        RETURNING 1`.execute(db)
+      return r.rows.length
+    }),
+
+  lowPools: (below) =>
+    run("lowPools", async () => {
+      // The count per merchant stops at `below` rows: the pass costs at most `below` index entries a merchant.
+      const rows = await db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom("merchants as m")
+            .selectAll("m")
+            .select(
+              sql<unknown>`(SELECT count(*) FROM (
+                SELECT 1 FROM address_pool p WHERE p.merchant_id = m.id AND ${matches} LIMIT ${below}) x)`.as(
+                "pool_size",
+              ),
+            )
+            .where((w) => w.or([w("m.evm_xpub", "is not", null), w("m.tron_xpub", "is not", null)]))
+            .as("s"),
+        )
+        .selectAll()
+        .where(sql<boolean>`s.pool_size < ${below}`)
+        .orderBy("s.seq_no")
+        .execute()
+      return rows.map((r): { merchant: Merchant; size: number } => ({
+        // The subquery hands columns back unwrapped from their ColumnType; the row is a merchants row.
+        merchant: merchantFromRow(r as unknown as Selectable<MerchantsTable>),
+        size: Number(r.pool_size),
+      }))
+    }),
+})

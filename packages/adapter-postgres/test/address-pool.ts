@@ -1,0 +1,222 @@
+import type { DerivationSlot, PoolSlot } from "@inzi/core"
+import { type Kysely, sql } from "kysely"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { type DB, makeStores, type PgStores } from "../src/index.js"
+import { type ContractBackend, fail, runP } from "./contract.js"
+
+let seq = 0
+const uid = (p: string) => `${p}_${process.pid}_${++seq}`
+
+const slotsAt = (
+  indices: ReadonlyArray<bigint>,
+  evmXpub: string | null,
+  tronXpub: string | null,
+): ReadonlyArray<PoolSlot> =>
+  indices.map((index) => ({
+    index,
+    evmXpub,
+    evmAddress: evmXpub === null ? null : `evm:${evmXpub}:${index}`,
+    tronXpub,
+    tronAddress: tronXpub === null ? null : `tron:${tronXpub}:${index}`,
+  }))
+
+/**
+ * The AddressPool port (migration 0005) against one backend. `openMore` gives extra independent connection
+ * pools to the same database (real Postgres only) for the concurrency tests.
+ */
+export const addressPoolContract = (
+  name: string,
+  open: () => Promise<ContractBackend & { readonly openMore?: () => Promise<ContractBackend> }>,
+) =>
+  describe(name, () => {
+    let backend: ContractBackend & { readonly openMore?: () => Promise<ContractBackend> }
+    let s: PgStores
+    let db: Kysely<DB>
+
+    beforeAll(async () => {
+      backend = await open()
+      db = backend.db
+      s = makeStores(db)
+    })
+    afterAll(async () => {
+      await backend?.close()
+    })
+    beforeEach(async () => {
+      await sql`TRUNCATE address_pool, deposit_targets, checkouts, merchants CASCADE`.execute(db)
+    })
+
+    const merchant = async (evmXpub: string | null = "xpub-evm", tronXpub: string | null = "xpub-tron") =>
+      runP(
+        s.merchants.createMerchant({
+          id: uid("mer"),
+          name: "Acme",
+          webhookUrl: null,
+          webhookSecret: "whsec_test",
+          evmXpub,
+          tronXpub,
+          tonWallet: null,
+          networks: { live: [], test: [] },
+        }),
+      )
+
+    const fill = async (merchantId: string, n: number, evm: string | null, tron: string | null) => {
+      const indices = await runP(s.addressPool.allocateIndices(merchantId, n))
+      expect(await runP(s.addressPool.addSlots(merchantId, slotsAt(indices, evm, tron)))).toBe(n)
+      return indices
+    }
+
+    it("allocates index batches from the merchant's own sequence, shared with allocateDerivationIndex", async () => {
+      const m = await merchant()
+      expect(await runP(s.checkouts.allocateDerivationIndex(m.id))).toBe(0n)
+      expect(await runP(s.addressPool.allocateIndices(m.id, 5))).toEqual([1n, 2n, 3n, 4n, 5n])
+      expect(await runP(s.checkouts.allocateDerivationIndex(m.id))).toBe(6n)
+      expect(await runP(s.addressPool.allocateIndices(m.id, 0))).toEqual([])
+      const other = await merchant()
+      expect(await runP(s.addressPool.allocateIndices(other.id, 2))).toEqual([0n, 1n])
+    })
+
+    it("hands out the lowest usable slot once, then falls back to fresh indices of the same sequence", async () => {
+      const m = await merchant()
+      await fill(m.id, 3, "xpub-evm", "xpub-tron")
+      expect(await runP(s.addressPool.poolSize(m.id))).toBe(3)
+      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const got: Array<DerivationSlot> = []
+      for (let i = 0; i < 5; i++) got.push(await runP(s.addressPool.takeSlot(m.id, xpubs)))
+      expect(got).toEqual([
+        { _tag: "Pooled", index: 0n, evmAddress: "evm:xpub-evm:0", tronAddress: "tron:xpub-tron:0" },
+        { _tag: "Pooled", index: 1n, evmAddress: "evm:xpub-evm:1", tronAddress: "tron:xpub-tron:1" },
+        { _tag: "Pooled", index: 2n, evmAddress: "evm:xpub-evm:2", tronAddress: "tron:xpub-tron:2" },
+        { _tag: "Fresh", index: 3n },
+        { _tag: "Fresh", index: 4n },
+      ])
+      expect(await runP(s.addressPool.poolSize(m.id))).toBe(0)
+      // An index already pooled is not added twice.
+      await fill(m.id, 1, "xpub-evm", "xpub-tron")
+      expect(await runP(s.addressPool.addSlots(m.id, slotsAt([5n], "xpub-evm", "xpub-tron")))).toBe(0)
+    })
+
+    it("a merchant without a Tron xpub: slots carry NULL for that family and still match", async () => {
+      const m = await merchant("xpub-evm", null)
+      await fill(m.id, 1, "xpub-evm", null)
+      expect(await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm", tronXpub: null }))).toEqual({
+        _tag: "Pooled",
+        index: 0n,
+        evmAddress: "evm:xpub-evm:0",
+        tronAddress: null,
+      })
+    })
+
+    it("never hands out a slot of a replaced xpub; dropStale removes exactly those", async () => {
+      const m = await merchant()
+      const other = await merchant()
+      await fill(m.id, 3, "xpub-evm", "xpub-tron")
+      await fill(other.id, 2, "xpub-evm", "xpub-tron")
+      await runP(s.merchants.updateMerchant(m.id, { evmXpub: "xpub-evm-2" }))
+      expect(await runP(s.addressPool.poolSize(m.id))).toBe(0)
+      // Caller with the new xpub: the old slots are not usable, a fresh index comes back.
+      expect(
+        await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm-2", tronXpub: "xpub-tron" })),
+      ).toEqual({ _tag: "Fresh", index: 3n })
+      // Caller still holding the old merchant: the database says the xpub changed, so no old slot either.
+      expect(
+        await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm", tronXpub: "xpub-tron" })),
+      ).toEqual({ _tag: "Fresh", index: 4n })
+      // Adding a Tron xpub to a merchant whose slots have none makes those stale too.
+      const evmOnly = await merchant("xpub-evm", null)
+      await fill(evmOnly.id, 2, "xpub-evm", null)
+      await runP(s.merchants.updateMerchant(evmOnly.id, { tronXpub: "xpub-tron" }))
+      expect(await runP(s.addressPool.poolSize(evmOnly.id))).toBe(0)
+
+      expect(await runP(s.addressPool.dropStale(m.id))).toBe(3)
+      expect(await runP(s.addressPool.dropStale())).toBe(2)
+      const left = await db.selectFrom("address_pool").select(["merchant_id", "derivation_index"]).execute()
+      expect(left.map((r) => [r.merchant_id, String(r.derivation_index)]).sort()).toEqual([
+        [other.id, "0"],
+        [other.id, "1"],
+      ])
+      // Slots derived from the new xpubs are handed out again.
+      await fill(m.id, 1, "xpub-evm-2", "xpub-tron")
+      expect(
+        await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm-2", tronXpub: "xpub-tron" })),
+      ).toMatchObject({ _tag: "Pooled", index: 5n, evmAddress: "evm:xpub-evm-2:5" })
+    })
+
+    it("lowPools: merchants with an xpub below the mark, with their usable size", async () => {
+      const full = await merchant()
+      const low = await merchant()
+      const empty = await merchant(null, "xpub-tron")
+      await merchant(null, null) // TON-only: nothing to derive, never listed
+      await fill(full.id, 4, "xpub-evm", "xpub-tron")
+      await fill(low.id, 1, "xpub-evm", "xpub-tron")
+      const rows = await runP(s.addressPool.lowPools(3))
+      expect(rows.map((r) => [r.merchant.id, r.size])).toEqual([
+        [low.id, 1],
+        [empty.id, 0],
+      ])
+      expect(rows[1]?.merchant.tronXpub).toBe("xpub-tron")
+    })
+
+    it("an unknown merchant is a StoreError", async () => {
+      const e = await fail(s.addressPool.takeSlot("mer_nope", { evmXpub: null, tronXpub: null }))
+      expect(e._tag).toBe("StoreError")
+      expect(e.message).toMatch(/^takeSlot failed/)
+      expect((await fail(s.addressPool.allocateIndices("mer_nope", 2)))._tag).toBe("StoreError")
+    })
+
+    it("concurrent takes from several connections never hand out a slot twice", async () => {
+      const m = await merchant()
+      const pooled = 120
+      await fill(m.id, pooled, "xpub-evm", "xpub-tron")
+      const extra =
+        backend.concurrent && backend.openMore ? [await backend.openMore(), await backend.openMore()] : []
+      try {
+        const all = [s, ...extra.map((b) => makeStores(b.db))]
+        const n = backend.concurrent ? 300 : 150
+        const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+        const got = await Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            runP((all[i % all.length] as PgStores).addressPool.takeSlot(m.id, xpubs)),
+          ),
+        )
+        const indices = got.map((g) => g.index)
+        expect(new Set(indices).size).toBe(n)
+        const fromPool = got.filter((g) => g._tag === "Pooled")
+        // Every pooled slot went out exactly once (a taker that found all remaining slots locked by others
+        // takes a fresh index instead: never waits, never shares).
+        expect(fromPool.length + (await runP(s.addressPool.poolSize(m.id)))).toBe(pooled)
+        expect(fromPool.every((g) => g.index < BigInt(pooled))).toBe(true)
+        expect(got.filter((g) => g._tag === "Fresh").every((g) => g.index >= BigInt(pooled))).toBe(true)
+        if (!backend.concurrent) expect(fromPool.length).toBe(pooled)
+      } finally {
+        for (const b of extra) await b.close()
+      }
+    })
+
+    it("a slot locked by an open transaction is skipped, not waited for", async () => {
+      if (!backend.concurrent) return
+      const m = await merchant()
+      await fill(m.id, 2, "xpub-evm", "xpub-tron")
+      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      let release: () => void = () => {}
+      const held = new Promise<void>((r) => {
+        release = r
+      })
+      let locked: () => void = () => {}
+      const isLocked = new Promise<void>((r) => {
+        locked = r
+      })
+      const holder = db.transaction().execute(async (trx) => {
+        await sql`SELECT 1 FROM address_pool WHERE merchant_id = ${m.id} AND derivation_index = 0 FOR UPDATE`.execute(
+          trx,
+        )
+        locked()
+        await held
+      })
+      await isLocked
+      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toMatchObject({ _tag: "Pooled", index: 1n })
+      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
+      release()
+      await holder
+      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toMatchObject({ _tag: "Pooled", index: 0n })
+    })
+  })

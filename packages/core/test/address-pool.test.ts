@@ -1,0 +1,281 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import type { Merchant } from "../src/domain.js"
+import { AddressDerivation } from "../src/ports/AddressDerivation.js"
+import { AddressPool, type PoolSlot } from "../src/ports/AddressPool.js"
+import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
+import { DerivationError } from "../src/ports/errors.js"
+import { Ids } from "../src/ports/Ids.js"
+import {
+  checkoutNetworks,
+  createCheckout,
+  makeAddressPoolRefiller,
+  refillAddressPool,
+  refillLowPools,
+} from "../src/usecases/create-checkout.js"
+import { NETWORKS } from "./helpers.js"
+
+const merchant: Merchant = {
+  id: "mer_1",
+  name: "Shop",
+  webhookUrl: null,
+  webhookSecret: "whsec_x",
+  evmXpub: "xpub-evm",
+  tronXpub: "xpub-tron",
+  tonWallet: "UQwallet",
+  networks: { live: [], test: [] },
+  createdAt: new Date(0),
+}
+
+/**
+ * An in-memory AddressPool with the Postgres one's rules: one sequence per merchant shared by pooled and
+ * fresh indices, a slot handed out once, only when its xpubs are the merchant's current ones.
+ */
+const memoryPool = () => {
+  const merchants = new Map<string, Merchant>([[merchant.id, merchant]])
+  const seq = new Map<string, bigint>()
+  const slots = new Map<string, Array<PoolSlot>>()
+  const next = (id: string) => {
+    const n = seq.get(id) ?? 0n
+    seq.set(id, n + 1n)
+    return n
+  }
+  const usable = (id: string) => {
+    const m = merchants.get(id)
+    return (slots.get(id) ?? []).filter((s) => m && s.evmXpub === m.evmXpub && s.tronXpub === m.tronXpub)
+  }
+  const service: AddressPool["Type"] = {
+    takeSlot: (id, xpubs) =>
+      Effect.sync(() => {
+        const m = merchants.get(id)
+        const ok = m && m.evmXpub === xpubs.evmXpub && m.tronXpub === xpubs.tronXpub
+        const s = ok ? usable(id).sort((a, b) => (a.index < b.index ? -1 : 1))[0] : undefined
+        if (s === undefined) return { _tag: "Fresh" as const, index: next(id) }
+        slots.set(
+          id,
+          (slots.get(id) ?? []).filter((x) => x !== s),
+        )
+        return {
+          _tag: "Pooled" as const,
+          index: s.index,
+          evmAddress: s.evmAddress,
+          tronAddress: s.tronAddress,
+        }
+      }),
+    poolSize: (id) => Effect.sync(() => usable(id).length),
+    allocateIndices: (id, count) => Effect.sync(() => Array.from({ length: count }, () => next(id))),
+    addSlots: (id, added) =>
+      Effect.sync(() => {
+        slots.set(id, [...(slots.get(id) ?? []), ...added])
+        return added.length
+      }),
+    dropStale: () =>
+      Effect.sync(() => {
+        let n = 0
+        for (const [id, list] of slots) {
+          const keep = usable(id)
+          n += list.length - keep.length
+          slots.set(id, keep)
+        }
+        return n
+      }),
+    lowPools: (below) =>
+      Effect.sync(() =>
+        [...merchants.values()]
+          .filter((m) => (m.evmXpub !== null || m.tronXpub !== null) && usable(m.id).length < below)
+          .map((m) => ({ merchant: m, size: usable(m.id).length })),
+      ),
+  }
+  return { service, merchants, slots, seq, layer: Layer.succeed(AddressPool, service) }
+}
+
+/** Counts derivations: the point of the pool is that a create does none. */
+const countingDerivation = () => {
+  const calls: Array<string> = []
+  const layer = Layer.succeed(AddressDerivation, {
+    derive: (family, xpub, index) =>
+      Effect.sync(() => {
+        calls.push(`${family}:${index}`)
+        return `${family}:${xpub}:${index}`
+      }),
+    validateXpub: () => Effect.void,
+  })
+  return { calls, layer }
+}
+
+const storeStub = (inserted: Array<NewCheckout>, allocated: { n: bigint }) =>
+  Layer.succeed(
+    CheckoutStore,
+    new Proxy(
+      {
+        allocateDerivationIndex: () => Effect.sync(() => allocated.n++),
+        createCheckout: (input: NewCheckout) =>
+          Effect.sync(() => {
+            inserted.push(input)
+            return { _tag: "Created" as const, checkout: {} as never, response: null }
+          }),
+      },
+      {
+        get: (t, k) => (k in t ? t[k as keyof typeof t] : () => Effect.dieMessage(`unexpected ${String(k)}`)),
+      },
+    ) as unknown as CheckoutStore["Type"],
+  )
+
+const command = {
+  amountCents: 2500n,
+  description: null,
+  metadataJson: null,
+  customerEmail: null,
+  redirectUrl: null,
+  webhookUrl: null,
+  expiresInSeconds: 1800,
+}
+
+const create = (m: Merchant, networkIds: ReadonlyArray<string>) =>
+  createCheckout({
+    merchant: m,
+    mode: "live",
+    command,
+    networks: checkoutNetworks(m, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
+    idempotency: null,
+    now: new Date("2026-04-04T12:00:00Z"),
+  })
+
+describe("address pool in createCheckout", () => {
+  it.effect("a warm pool: the create takes a slot and derives nothing", () =>
+    Effect.gen(function* () {
+      const pool = memoryPool()
+      const d = countingDerivation()
+      const inserted: Array<NewCheckout> = []
+      const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(1))
+      expect(yield* refillAddressPool(merchant, { target: 3, batch: 2 }).pipe(Effect.provide(layer))).toBe(3)
+      expect(d.calls).toEqual(["evm:0", "tron:0", "evm:1", "tron:1", "evm:2", "tron:2"])
+      d.calls.length = 0
+      const a = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
+      yield* create(merchant, ["bsc"]).pipe(Effect.provide(layer))
+      expect(d.calls).toEqual([])
+      expect(a.addresses).toBe("pooled")
+      expect(inserted.map((c) => c.targets)).toMatchObject([
+        { derivationIndex: 0n, evmAddress: "evm:xpub-evm:0", tronAddress: "tron:xpub-tron:0" },
+        // Only the families the checkout is payable on are stored, as on the inline path.
+        { derivationIndex: 1n, evmAddress: "evm:xpub-evm:1", tronAddress: null },
+      ])
+      expect(yield* pool.service.poolSize(merchant.id)).toBe(1)
+    }),
+  )
+
+  it.effect("an empty pool falls back to inline derivation at a fresh index of the same sequence", () =>
+    Effect.gen(function* () {
+      const pool = memoryPool()
+      const d = countingDerivation()
+      const inserted: Array<NewCheckout> = []
+      const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(2))
+      yield* refillAddressPool(merchant, { target: 1 }).pipe(Effect.provide(layer))
+      d.calls.length = 0
+      yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
+      const b = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
+      expect(b.addresses).toBe("derived")
+      expect(inserted.map((c) => c.targets.derivationIndex)).toEqual([0n, 1n])
+      expect(d.calls).toEqual(["evm:1", "tron:1"])
+      expect(inserted[1]?.targets).toMatchObject({
+        evmAddress: "evm:xpub-evm:1",
+        tronAddress: "tron:xpub-tron:1",
+      })
+    }),
+  )
+
+  it.effect("a TON-only checkout takes no pooled slot; without a pool wired, creates derive inline", () =>
+    Effect.gen(function* () {
+      const pool = memoryPool()
+      const d = countingDerivation()
+      const inserted: Array<NewCheckout> = []
+      const allocated = { n: 1000n }
+      const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, allocated), Ids.Test(3))
+      yield* refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(layer))
+      d.calls.length = 0
+      expect((yield* create(merchant, ["ton"]).pipe(Effect.provide(layer))).addresses).toBe("none")
+      expect(inserted[0]?.targets).toMatchObject({
+        derivationIndex: 1000n,
+        evmAddress: null,
+        tronAddress: null,
+      })
+      expect(yield* pool.service.poolSize(merchant.id)).toBe(2)
+      const noPool = Layer.mergeAll(d.layer, storeStub(inserted, allocated), Ids.Test(3))
+      yield* create(merchant, ["bsc"]).pipe(Effect.provide(noPool))
+      expect(inserted[1]?.targets).toMatchObject({ derivationIndex: 1001n, evmAddress: "evm:xpub-evm:1001" })
+      expect(d.calls).toEqual(["evm:1001"])
+    }),
+  )
+
+  it.effect("after an xpub change no old slot is handed out; the upkeep drops them and refills", () =>
+    Effect.gen(function* () {
+      const pool = memoryPool()
+      const d = countingDerivation()
+      const inserted: Array<NewCheckout> = []
+      const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(4))
+      yield* refillAddressPool(merchant, { target: 4 }).pipe(Effect.provide(layer))
+      const changed = { ...merchant, evmXpub: "xpub-evm-2" }
+      pool.merchants.set(merchant.id, changed)
+      yield* create(changed, ["bsc", "tron"]).pipe(Effect.provide(layer))
+      expect(inserted[0]?.targets).toMatchObject({ derivationIndex: 4n, evmAddress: "evm:xpub-evm-2:4" })
+      // The caller's merchant is stale (old xpub): no slot either, it derives from what it knows.
+      yield* create(merchant, ["bsc"]).pipe(Effect.provide(layer))
+      expect(inserted[1]?.targets).toMatchObject({ derivationIndex: 5n, evmAddress: "evm:xpub-evm:5" })
+      const r = yield* refillLowPools({ target: 3, lowWater: 2 }).pipe(Effect.provide(layer))
+      expect(r).toEqual({ dropped: 4, refilled: 1, added: 3, failed: [] })
+      expect((pool.slots.get(merchant.id) ?? []).map((s) => [s.index, s.evmAddress])).toEqual([
+        [6n, "evm:xpub-evm-2:6"],
+        [7n, "evm:xpub-evm-2:7"],
+        [8n, "evm:xpub-evm-2:8"],
+      ])
+      // At or above the low-water mark: nothing to do.
+      expect(yield* refillLowPools({ target: 3, lowWater: 2 }).pipe(Effect.provide(layer))).toEqual({
+        dropped: 0,
+        refilled: 0,
+        added: 0,
+        failed: [],
+      })
+    }),
+  )
+
+  it.effect("a merchant whose derivation fails is reported and does not stop the upkeep", () =>
+    Effect.gen(function* () {
+      const pool = memoryPool()
+      const other = { ...merchant, id: "mer_2", evmXpub: "xpub-ok", tronXpub: null }
+      const broken = { ...merchant, evmXpub: "broken" }
+      pool.merchants.set(broken.id, broken)
+      pool.merchants.set(other.id, other)
+      const failing = Layer.succeed(AddressDerivation, {
+        derive: (family, xpub, index) =>
+          xpub === "broken"
+            ? Effect.fail(new DerivationError({ family, message: "not an xpub" }))
+            : Effect.succeed(`${family}:${xpub}:${index}`),
+        validateXpub: () => Effect.void,
+      })
+      const r = yield* refillLowPools({ target: 2, lowWater: 1 }).pipe(
+        Effect.provide(Layer.mergeAll(pool.layer, failing)),
+      )
+      expect(r.failed).toEqual(["mer_1"])
+      expect(r.added).toBe(2)
+      expect(yield* pool.service.poolSize("mer_2")).toBe(2)
+    }),
+  )
+
+  it.live("the server's refiller runs one background refill per merchant at a time", () =>
+    Effect.gen(function* () {
+      const pool = memoryPool()
+      const d = countingDerivation()
+      const refiller = makeAddressPoolRefiller({ target: 40, batch: 4 })
+      const layer = Layer.mergeAll(pool.layer, d.layer)
+      yield* Effect.all([refiller.trigger(merchant), refiller.trigger(merchant)]).pipe(Effect.provide(layer))
+      expect([...refiller.running()]).toEqual([merchant.id])
+      while (refiller.running().size > 0) yield* Effect.sleep("5 millis")
+      // One refill of 40, not two (which would have allocated 80 indices).
+      expect(yield* pool.service.poolSize(merchant.id)).toBe(40)
+      expect(pool.seq.get(merchant.id)).toBe(40n)
+      // Disabled: nothing starts.
+      yield* makeAddressPoolRefiller({ target: 0 }).trigger(merchant).pipe(Effect.provide(layer))
+      expect(d.calls.length).toBe(80)
+    }),
+  )
+})
