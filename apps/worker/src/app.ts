@@ -2,6 +2,7 @@ import { PgDatabase, recordWatcherStatus } from "@inzi/adapter-postgres"
 import { type ChainScanner, Leases, type NetworkConfig } from "@inzi/core"
 import { appLayer, type InziEnv, type Logger, makeLogger, scannerFor } from "@inzi/platform"
 import { Effect, Layer, ManagedRuntime, Queue } from "effect"
+import { runAddressPoolJob } from "./address-pool.js"
 import { runSweeper } from "./sweeper.js"
 import { runWatcher, type WatcherCycle } from "./watcher.js"
 import { NodeWebhookTransport } from "./webhooks/NodeWebhookTransport.js"
@@ -15,14 +16,16 @@ export interface WorkerOptions {
   readonly scanners?: ReadonlyArray<ChainScanner> | undefined
   readonly dispatcher?: { readonly pollIntervalMs?: number; readonly timeoutMs?: number } | undefined
   readonly sweepEveryMs?: number | undefined
+  /** How often the deposit address pools are checked and refilled (default 10 s; see `INZI_ADDRESS_POOL`). */
+  readonly addressPoolEveryMs?: number | undefined
   /** How far back deposit targets are watched (late payments to old checkouts are still recorded). */
   readonly lookbackMs?: number | undefined
 }
 
 /**
  * The worker: one watcher per configured network (each under a lease, so several workers split networks and a
- * dead worker's networks are taken over), the expiry sweeper and the webhook dispatcher. It holds no rule:
- * scanners emit events, the store applies them through core's state machine.
+ * dead worker's networks are taken over), the expiry sweeper, the deposit address pool refill and the webhook
+ * dispatcher. It holds no rule: scanners emit events, the store applies them through core's state machine.
  */
 export const workerProgram = (opts: WorkerOptions) =>
   Effect.gen(function* () {
@@ -78,6 +81,16 @@ export const workerProgram = (opts: WorkerOptions) =>
         runSweeper({ holder, everyMs: opts.sweepEveryMs ?? 5_000 }).pipe(
           Effect.ensuring(leases.release("sweeper", holder).pipe(Effect.ignore)),
         ),
+        runAddressPoolJob({
+          holder,
+          target: opts.env.addressPool,
+          everyMs: opts.addressPoolEveryMs ?? 10_000,
+          onPass: (r) => {
+            if (r.added > 0 || r.dropped > 0)
+              logger.info("address pools refilled", { added: r.added, dropped: r.dropped })
+            if (r.failed.length > 0) logger.warn("address pool refill failed", { merchants: r.failed })
+          },
+        }).pipe(Effect.ensuring(leases.release("address-pool", holder).pipe(Effect.ignore))),
         dispatcherLoop(
           {
             worker: holder,

@@ -18,6 +18,12 @@ export interface InziEnv {
   /** Allow webhook URLs resolving to private/loopback addresses in live mode (development only). */
   readonly allowPrivateWebhooks: boolean
   readonly workerId: string
+  /**
+   * Pre-derived deposit addresses the worker keeps per merchant with an xpub (refilled when below half of it),
+   * so a create takes one instead of deriving on the request path. `0` disables the refill (a create then
+   * derives inline once any remaining slots are used).
+   */
+  readonly addressPool: number
 }
 
 export class EnvError extends Error {
@@ -72,5 +78,6 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     allowPrivateWebhooks:
       env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",
     workerId: env.INZI_WORKER_ID ?? `worker-${process.pid}`,
+    addressPool: int(env, "INZI_ADDRESS_POOL", 500, 0, 1_000_000),
   }
 }

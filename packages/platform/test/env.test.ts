@@ -28,6 +28,7 @@ describe("readEnv", () => {
       rateLimitPerSecond: 50,
       allowPrivateWebhooks: false,
       dbSchema: undefined,
+      addressPool: 500,
     })
   })
 
@@ -46,6 +47,7 @@ describe("readEnv", () => {
       INZI_RATE_LIMIT: "0",
       INZI_ALLOW_PRIVATE_WEBHOOKS: "1",
       INZI_WORKER_ID: "w9",
+      INZI_ADDRESS_POOL: "0",
     })
     expect(e).toMatchObject({
       databaseUrl: "postgres://x@h/db",
@@ -60,6 +62,7 @@ describe("readEnv", () => {
       rateLimitPerSecond: 0,
       allowPrivateWebhooks: true,
       workerId: "w9",
+      addressPool: 0,
     })
   })
 
@@ -70,6 +73,7 @@ describe("readEnv", () => {
     [{ INZI_MIN_AMOUNT: "10", INZI_MAX_AMOUNT: "5" }, /not above INZI_MAX_AMOUNT/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     [{ PUBLIC_URL: "ftp://x" }, /PUBLIC_URL/],
+    [{ INZI_ADDRESS_POOL: "-1" }, /INZI_ADDRESS_POOL must be an integer/],
   ])("refuses bad input %o with a clear message", (env, msg) => {
     expect(() => readEnv(env)).toThrow(EnvError)
     expect(() => readEnv(env)).toThrow(msg)
