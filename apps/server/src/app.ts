@@ -1,5 +1,5 @@
 import { createServer as createNetServer } from "node:net"
-import type { NetworkConfig } from "@inzi/core"
+import { MerchantStore, type NetworkConfig, withKeyCache } from "@inzi/core"
 import { PgDatabase } from "@inzi/adapter-postgres"
 import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
@@ -42,7 +42,14 @@ export const ServerLayer = (
   opts: ServerOptions,
   base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
 ) => {
-  const ctx = contextLayer(opts).pipe(Layer.provideMerge(base))
+  // API-key lookups cached for INZI_KEY_CACHE_MS (core's withKeyCache): one round trip less per request.
+  const keys = Layer.effect(
+    MerchantStore,
+    Effect.flatMap(MerchantStore, (store) =>
+      withKeyCache(store, { ttlMs: opts.env.keyCacheMs, capacity: 10_000 }),
+    ),
+  ).pipe(Layer.provide(base))
+  const ctx = contextLayer(opts).pipe(Layer.provideMerge(Layer.merge(base, keys)))
   return HttpServerLive({ host: opts.env.host, port: opts.env.port }).pipe(Layer.provideMerge(ctx))
 }
 

@@ -26,6 +26,7 @@ import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
 import { compactCheckoutCounts, countCheckouts } from "./checkoutCounts.js"
 import { constraintOf, Fail, run, sqlState } from "./errors.js"
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
+import { P, precompile } from "./precompiled.js"
 import {
   fromJson,
   merchantFromRow,
@@ -251,6 +252,24 @@ export const makeCheckoutStore = (
   const newUnmatchedId = options.newUnmatchedId ?? defaultUnmatchedId
   const newTonComment = options.newTonComment ?? defaultTonComment
   const maxCommentAttempts = options.maxCommentAttempts ?? 8
+  // The two reads behind GET /checkouts/:id and the hosted page, compiled once (precompiled.ts).
+  const checkoutById = precompile(
+    db,
+    (id: string, merchantId: string, mode: Mode) =>
+      selectCheckoutsWithPayments(db)
+        .where("c.id", "=", id)
+        .where("c.merchant_id", "=", merchantId)
+        .where("c.mode", "=", mode),
+    P("id"),
+    P("merchant") as string,
+    P("mode") as Mode,
+  )
+  const checkoutByToken = precompile(
+    db,
+    (live: string, test: string) => selectCheckoutsWithPayments(db).where("c.id", "in", [live, test]),
+    P("live"),
+    P("test"),
+  )
 
   /** Loads a checkout under `FOR UPDATE`, runs the state machine, writes payment, status and events. */
   const applyMachine = async (
@@ -608,20 +627,14 @@ export const makeCheckoutStore = (
 
     getCheckout: (q) =>
       run<Checkout, CheckoutNotFoundT>("getCheckout", async () => {
-        const row = await selectCheckoutsWithPayments(db)
-          .where("c.id", "=", q.id)
-          .where("c.merchant_id", "=", q.merchantId)
-          .where("c.mode", "=", q.mode)
-          .executeTakeFirst()
+        const row = (await checkoutById.execute(q.id, q.merchantId, q.mode))[0]
         if (row === undefined) throw new Fail(new CheckoutNotFound({ id: q.id }))
         return checkoutWithPayments(row, q.now)
       }),
 
     getCheckoutByToken: (token, now) =>
       run<Checkout, CheckoutNotFoundT>("getCheckoutByToken", async () => {
-        const row = await selectCheckoutsWithPayments(db)
-          .where("c.id", "in", [`chk_live_${token}`, `chk_test_${token}`])
-          .executeTakeFirst()
+        const row = (await checkoutByToken.execute(`chk_live_${token}`, `chk_test_${token}`))[0]
         if (row === undefined) throw new Fail(new CheckoutNotFound({ id: token }))
         return checkoutWithPayments(row, now)
       }),

@@ -2,105 +2,16 @@ import { MerchantNotFound, type MerchantStore } from "@inzi/core"
 import type { Context } from "effect"
 import { type Kysely, sql } from "kysely"
 import { Fail, run, sqlState } from "./errors.js"
+import { P, precompile } from "./precompiled.js"
 import { apiKeyFromRow, merchantFromRow } from "./rows.js"
 import type { DB } from "./schema.js"
 
 /** `MerchantStore` over kysely. Each merchant gets its own derivation-index sequence, created with it. */
-export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof MerchantStore> => ({
-  createMerchant: (m) =>
-    run("createMerchant", () =>
-      db.transaction().execute(async (trx) => {
-        const now = new Date()
-        const row = await trx
-          .insertInto("merchants")
-          .values({
-            id: m.id,
-            name: m.name,
-            webhook_url: m.webhookUrl,
-            webhook_secret: m.webhookSecret,
-            evm_xpub: m.evmXpub,
-            tron_xpub: m.tronXpub,
-            ton_wallet: m.tonWallet,
-            networks: JSON.stringify({ live: m.networks.live, test: m.networks.test }),
-            created_at: now,
-            updated_at: now,
-          })
-          .returning("seq_no")
-          .executeTakeFirstOrThrow()
-        // A sequence per merchant: allocation is a `nextval`, never a hot counter row (see STACK.md).
-        const seqName = `merchant_index_${String(row.seq_no)}`
-        await sql.raw(`CREATE SEQUENCE ${seqName} AS bigint MINVALUE 0 START 0`).execute(trx)
-        const done = await trx
-          .updateTable("merchants")
-          .set({ index_sequence: seqName })
-          .where("id", "=", m.id)
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        return merchantFromRow(done)
-      }),
-    ),
-
-  updateMerchant: (id, patch) =>
-    run<ReturnType<typeof merchantFromRow>, MerchantNotFound>("updateMerchant", async () => {
-      const set: Record<string, unknown> = { updated_at: new Date() }
-      if (patch.name !== undefined) set.name = patch.name
-      if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl
-      if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret
-      if (patch.evmXpub !== undefined) set.evm_xpub = patch.evmXpub
-      if (patch.tronXpub !== undefined) set.tron_xpub = patch.tronXpub
-      if (patch.tonWallet !== undefined) set.ton_wallet = patch.tonWallet
-      if (patch.networks !== undefined)
-        set.networks = JSON.stringify({ live: patch.networks.live, test: patch.networks.test })
-      const row = await db
-        .updateTable("merchants")
-        .set(set)
-        .where("id", "=", id)
-        .returningAll()
-        .executeTakeFirst()
-      if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
-      return merchantFromRow(row)
-    }),
-
-  getMerchant: (id) =>
-    run<ReturnType<typeof merchantFromRow>, MerchantNotFound>("getMerchant", async () => {
-      const row = await db.selectFrom("merchants").selectAll().where("id", "=", id).executeTakeFirst()
-      if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
-      return merchantFromRow(row)
-    }),
-
-  listMerchants: () =>
-    run("listMerchants", async () => {
-      const rows = await db.selectFrom("merchants").selectAll().orderBy("seq_no").execute()
-      return rows.map(merchantFromRow)
-    }),
-
-  createApiKey: (k) =>
-    run<ReturnType<typeof apiKeyFromRow>, MerchantNotFound>("createApiKey", async () => {
-      try {
-        const row = await db
-          .insertInto("api_keys")
-          .values({
-            id: k.id,
-            merchant_id: k.merchantId,
-            mode: k.mode,
-            prefix: k.prefix,
-            hash: k.hash,
-            created_at: new Date(),
-            revoked_at: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()
-        return apiKeyFromRow(row)
-      } catch (e) {
-        if (sqlState(e) === "23503") throw new Fail(new MerchantNotFound({ id: k.merchantId }))
-        throw e
-      }
-    }),
-
-  findActiveKeyByHash: (hash) =>
-    run("findActiveKeyByHash", async () => {
-      // One round trip on the hot path (every API request).
-      const row = await db
+export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof MerchantStore> => {
+  const keyByHash = precompile(
+    db,
+    (hash: string) =>
+      db
         .selectFrom("api_keys as k")
         .innerJoin("merchants as m", "m.id", "k.merchant_id")
         .selectAll("m")
@@ -112,41 +23,138 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
           "k.revoked_at as key_revoked_at",
         ])
         .where("k.hash", "=", hash)
-        .where("k.revoked_at", "is", null)
-        .executeTakeFirst()
-      if (row === undefined) return null
-      const key = apiKeyFromRow({
-        id: row.key_id,
-        merchant_id: row.id,
-        mode: row.key_mode,
-        prefix: row.key_prefix,
-        hash,
-        created_at: row.key_created_at,
-        revoked_at: row.key_revoked_at,
-      })
-      return { key, merchant: merchantFromRow(row) }
-    }),
+        .where("k.revoked_at", "is", null),
+    P("hash"),
+  )
+  return {
+    createMerchant: (m) =>
+      run("createMerchant", () =>
+        db.transaction().execute(async (trx) => {
+          const now = new Date()
+          const row = await trx
+            .insertInto("merchants")
+            .values({
+              id: m.id,
+              name: m.name,
+              webhook_url: m.webhookUrl,
+              webhook_secret: m.webhookSecret,
+              evm_xpub: m.evmXpub,
+              tron_xpub: m.tronXpub,
+              ton_wallet: m.tonWallet,
+              networks: JSON.stringify({ live: m.networks.live, test: m.networks.test }),
+              created_at: now,
+              updated_at: now,
+            })
+            .returning("seq_no")
+            .executeTakeFirstOrThrow()
+          // A sequence per merchant: allocation is a `nextval`, never a hot counter row (see STACK.md).
+          const seqName = `merchant_index_${String(row.seq_no)}`
+          await sql.raw(`CREATE SEQUENCE ${seqName} AS bigint MINVALUE 0 START 0`).execute(trx)
+          const done = await trx
+            .updateTable("merchants")
+            .set({ index_sequence: seqName })
+            .where("id", "=", m.id)
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          return merchantFromRow(done)
+        }),
+      ),
 
-  revokeApiKey: (idOrPrefix, at) =>
-    run("revokeApiKey", async () => {
-      const row = await db
-        .updateTable("api_keys")
-        .set({ revoked_at: sql<Date>`coalesce(revoked_at, ${at})` })
-        .where((eb) => eb.or([eb("id", "=", idOrPrefix), eb("prefix", "=", idOrPrefix)]))
-        .returningAll()
-        .executeTakeFirst()
-      return row === undefined ? null : apiKeyFromRow(row)
-    }),
+    updateMerchant: (id, patch) =>
+      run<ReturnType<typeof merchantFromRow>, MerchantNotFound>("updateMerchant", async () => {
+        const set: Record<string, unknown> = { updated_at: new Date() }
+        if (patch.name !== undefined) set.name = patch.name
+        if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl
+        if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret
+        if (patch.evmXpub !== undefined) set.evm_xpub = patch.evmXpub
+        if (patch.tronXpub !== undefined) set.tron_xpub = patch.tronXpub
+        if (patch.tonWallet !== undefined) set.ton_wallet = patch.tonWallet
+        if (patch.networks !== undefined)
+          set.networks = JSON.stringify({ live: patch.networks.live, test: patch.networks.test })
+        const row = await db
+          .updateTable("merchants")
+          .set(set)
+          .where("id", "=", id)
+          .returningAll()
+          .executeTakeFirst()
+        if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
+        return merchantFromRow(row)
+      }),
 
-  listApiKeys: (merchantId) =>
-    run("listApiKeys", async () => {
-      const rows = await db
-        .selectFrom("api_keys")
-        .selectAll()
-        .where("merchant_id", "=", merchantId)
-        .orderBy("created_at")
-        .orderBy("id")
-        .execute()
-      return rows.map(apiKeyFromRow)
-    }),
-})
+    getMerchant: (id) =>
+      run<ReturnType<typeof merchantFromRow>, MerchantNotFound>("getMerchant", async () => {
+        const row = await db.selectFrom("merchants").selectAll().where("id", "=", id).executeTakeFirst()
+        if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
+        return merchantFromRow(row)
+      }),
+
+    listMerchants: () =>
+      run("listMerchants", async () => {
+        const rows = await db.selectFrom("merchants").selectAll().orderBy("seq_no").execute()
+        return rows.map(merchantFromRow)
+      }),
+
+    createApiKey: (k) =>
+      run<ReturnType<typeof apiKeyFromRow>, MerchantNotFound>("createApiKey", async () => {
+        try {
+          const row = await db
+            .insertInto("api_keys")
+            .values({
+              id: k.id,
+              merchant_id: k.merchantId,
+              mode: k.mode,
+              prefix: k.prefix,
+              hash: k.hash,
+              created_at: new Date(),
+              revoked_at: null,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          return apiKeyFromRow(row)
+        } catch (e) {
+          if (sqlState(e) === "23503") throw new Fail(new MerchantNotFound({ id: k.merchantId }))
+          throw e
+        }
+      }),
+
+    findActiveKeyByHash: (hash) =>
+      run("findActiveKeyByHash", async () => {
+        // One round trip on the hot path (every API request), compiled once.
+        const row = (await keyByHash.execute(hash))[0]
+        if (row === undefined) return null
+        const key = apiKeyFromRow({
+          id: row.key_id,
+          merchant_id: row.id,
+          mode: row.key_mode,
+          prefix: row.key_prefix,
+          hash,
+          created_at: row.key_created_at,
+          revoked_at: row.key_revoked_at,
+        })
+        return { key, merchant: merchantFromRow(row) }
+      }),
+
+    revokeApiKey: (idOrPrefix, at) =>
+      run("revokeApiKey", async () => {
+        const row = await db
+          .updateTable("api_keys")
+          .set({ revoked_at: sql<Date>`coalesce(revoked_at, ${at})` })
+          .where((eb) => eb.or([eb("id", "=", idOrPrefix), eb("prefix", "=", idOrPrefix)]))
+          .returningAll()
+          .executeTakeFirst()
+        return row === undefined ? null : apiKeyFromRow(row)
+      }),
+
+    listApiKeys: (merchantId) =>
+      run("listApiKeys", async () => {
+        const rows = await db
+          .selectFrom("api_keys")
+          .selectAll()
+          .where("merchant_id", "=", merchantId)
+          .orderBy("created_at")
+          .orderBy("id")
+          .execute()
+        return rows.map(apiKeyFromRow)
+      }),
+  }
+}

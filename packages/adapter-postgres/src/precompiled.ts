@@ -1,0 +1,41 @@
+import { type Compilable, CompiledQuery, type Kysely } from "kysely"
+import type { DB } from "./schema.js"
+
+/**
+ * A hot query built and compiled by kysely once, then run with new parameter values: per call this skips
+ * kysely's immutable builder copies and SQL compilation (≈ 80–100 µs of CPU per query measured here, more than
+ * the query's own client-side cost). Build the query with the `params` placeholders where values go; each
+ * placeholder must appear as a bound parameter (the compiled SQL is checked for it), and the result is typed by
+ * the query's own row type.
+ * @example
+ * const byId = precompile(db, (id: string) => db.selectFrom("checkouts").selectAll().where("id", "=", id))
+ * const rows = await byId.execute("chk_test_…")
+ */
+export const precompile = <Row, Args extends ReadonlyArray<unknown>>(
+  db: Kysely<DB>,
+  build: (...placeholders: Args) => Compilable<Row>,
+  ...placeholders: Args
+): { readonly sql: string; readonly execute: (...args: Args) => Promise<ReadonlyArray<Row>> } => {
+  const compiled = build(...placeholders).compile()
+  const positions = compiled.parameters.map((p) => placeholders.indexOf(p))
+  const missing = positions.indexOf(-1)
+  if (missing !== -1)
+    throw new Error(`precompile: parameter ${missing + 1} is not one of the placeholders: ${compiled.sql}`)
+  for (let i = 0; i < placeholders.length; i++)
+    if (!positions.includes(i)) throw new Error(`precompile: placeholder ${i} is not used: ${compiled.sql}`)
+  return {
+    sql: compiled.sql,
+    execute: async (...args) => {
+      const r = await db.executeQuery<Row>(
+        CompiledQuery.raw(
+          compiled.sql,
+          positions.map((i) => args[i]),
+        ),
+      )
+      return r.rows
+    },
+  }
+}
+
+/** Distinct placeholder values for `precompile` (any unique objects would do; strings read well in errors). */
+export const P = (name: string): string => `\u0000precompiled:${name}`
