@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { loadNetworks, makeLogger, readEnv } from "@inzi/platform"
 import { Layer } from "effect"
 import { ServerLayer } from "./app.js"

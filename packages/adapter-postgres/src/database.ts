@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs"
-import { PGlite } from "@electric-sql/pglite"
+import type { PGlite } from "@electric-sql/pglite"
 import { Kysely, PostgresDialect, sql } from "kysely"
-import { PGliteDialect } from "kysely-pglite-dialect"
 import pg from "pg"
 import type { DB } from "./schema.js"
 
@@ -64,10 +63,13 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: "postgres", pglite: null, schema, close: () => db.destroy() }
   }
+  // PGlite (WASM Postgres) and its dialect are loaded only here, so a process on a real server never pays for them.
+  const { PGliteDialect } = await import("kysely-pglite-dialect")
   let pglite = config.pglite
   if (pglite === undefined) {
     const dataDir = config.dataDir ?? "./.inzi"
     if (!dataDir.includes("://")) mkdirSync(dataDir, { recursive: true })
+    const { PGlite } = await import("@electric-sql/pglite")
     pglite = await PGlite.create({ dataDir })
   }
   if (schema !== "public") {
