@@ -16,9 +16,13 @@ const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub I
 export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof AddressPool> => ({
   takeSlot: (merchantId, xpubs) =>
     run("takeSlot", async () => {
-      // One statement: the DELETE takes the lowest usable slot (SKIP LOCKED: concurrent takers each get
-      // another one, or none); only when it took nothing does the second branch draw a fresh index (its
-      // NOT EXISTS is a one-time filter, so nextval is not evaluated otherwise).
+      // One statement: the DELETE takes the lowest slot derived from exactly these xpubs (index range of
+      // address_pool_take, in order; the xpubs are rechecked, not only their digest), provided they are still
+      // the merchant's (a one-time check); SKIP LOCKED: concurrent takers each get another slot, or none. Only
+      // when it took nothing does the second branch draw a fresh index (its NOT EXISTS is a one-time filter,
+      // so nextval is not evaluated otherwise).
+      const evm = xpubs.evmXpub
+      const tron = xpubs.tronXpub
       const r = await sql<{
         index: unknown
         evm_address: string | null
@@ -28,11 +32,12 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
         WITH taken AS (
           DELETE FROM address_pool
           WHERE (merchant_id, derivation_index) = (
-            SELECT p.merchant_id, p.derivation_index
-            FROM address_pool p JOIN merchants m ON m.id = p.merchant_id
-            WHERE p.merchant_id = ${merchantId} AND ${matches}
-              AND m.evm_xpub IS NOT DISTINCT FROM ${xpubs.evmXpub}::text
-              AND m.tron_xpub IS NOT DISTINCT FROM ${xpubs.tronXpub}::text
+            SELECT p.merchant_id, p.derivation_index FROM address_pool p
+            WHERE p.merchant_id = ${merchantId}
+              AND p.xpubs_key = md5(coalesce(${evm}::text, '') || '/' || coalesce(${tron}::text, ''))
+              AND p.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND p.tron_xpub IS NOT DISTINCT FROM ${tron}::text
+              AND EXISTS (SELECT 1 FROM merchants m WHERE m.id = ${merchantId}
+                AND m.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND m.tron_xpub IS NOT DISTINCT FROM ${tron}::text)
             ORDER BY p.derivation_index
             LIMIT 1
             FOR UPDATE OF p SKIP LOCKED)

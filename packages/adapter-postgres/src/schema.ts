@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from "kysely"
+import type { ColumnType, Generated, GeneratedAlways } from "kysely"
 
 /**
  * The database as kysely sees it. Numeric columns come back from the drivers as strings (pg) or
@@ -188,6 +188,8 @@ export interface AddressPoolTable {
   evm_address: string | null
   tron_xpub: string | null
   tron_address: string | null
+  /** md5 of both xpubs (generated): the take's index key. */
+  xpubs_key: GeneratedAlways<string>
   created_at: ColumnType<Date, Date | undefined, Date>
 }
 
