@@ -307,6 +307,9 @@ const makePool = (config: WebhookDispatcherConfig) =>
     const outbox = yield* Outbox
     const transport = yield* WebhookTransport
     const fibers = yield* FiberSet.make<void, never>()
+    // Forks into the set synchronously (no effect step per fork): sends and the recorder are started from
+    // plain bookkeeping code.
+    const fork = yield* FiberSet.runtime(fibers)<never>()
     const destinations = new Map<string, DestinationState>()
     let running = 0
     let waiting = 0
@@ -366,8 +369,10 @@ const makePool = (config: WebhookDispatcherConfig) =>
       if (finished !== null) {
         toRecord.push(finished)
         recording++
+        startRecorder()
       }
       freed()
+      pump()
     }
 
     /** Writes one batch of finished attempts (one statement) and books the outcomes. Never fails. */
@@ -419,11 +424,12 @@ const makePool = (config: WebhookDispatcherConfig) =>
       Effect.uninterruptible,
     )
 
-    const startRecorder: Effect.Effect<void> = Effect.suspend(() => {
-      if (flushing || toRecord.length === 0) return Effect.void
+    /** Starts the recorder unless it runs or there is nothing to write. Sync. */
+    const startRecorder = () => {
+      if (flushing || toRecord.length === 0) return
       flushing = true
-      return FiberSet.run(fibers, recorder).pipe(Effect.asVoid)
-    })
+      fork(recorder)
+    }
 
     const run = (h: Held): Effect.Effect<void> =>
       Effect.clockWith((clock) => {
@@ -444,17 +450,15 @@ const makePool = (config: WebhookDispatcherConfig) =>
           },
           onSuccess: (f) => {
             slotDone(h, f)
-            return startRecorder
+            return Effect.void
           },
         })
-      }).pipe(Effect.ensuring(Effect.suspend(() => pump)))
+      })
 
-    /** Starts every delivery that has a free slot. */
-    const pump: Effect.Effect<void> = Effect.suspend(function loop(): Effect.Effect<void> {
-      const h = pickNext()
-      if (h === null) return Effect.void
-      return Effect.zipRight(FiberSet.run(fibers, run(h)), Effect.suspend(loop))
-    })
+    /** Starts every delivery that has a free slot. Sync. */
+    const pump = () => {
+      for (let h = pickNext(); h !== null; h = pickNext()) fork(run(h))
+    }
 
     /** Queues freshly claimed deliveries (or defers them) and starts what can start. */
     const admit = (claimed: ReadonlyArray<ClaimedDelivery>, claimedAtMs: number) =>
@@ -475,7 +479,7 @@ const makePool = (config: WebhookDispatcherConfig) =>
           st.waiting.push({ delivery, destination, claimedAtMs })
           waiting++
           // Start it now if it can start, so the queue limit counts only what really waits.
-          yield* pump
+          pump()
         }
         // Destinations created only for deferred deliveries hold nothing.
         for (const [key, st] of destinations) {
