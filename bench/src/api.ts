@@ -4,8 +4,9 @@
  * one merchant holding 1 000 000 checkouts. Appends the figures to RESULTS.md.
  *
  * Env: BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (64),
- * BENCH_LIST_ROWS (1000000), BENCH_SKIP_LIST=1, BENCH_ONLY=create,get,list (the 64-connection ops; `none` runs
- * none of them). The 1 M list alone: `BENCH_ONLY=none BENCH_SKIP_BREAKDOWN=1 pnpm --filter @inzi/bench bench:api`.
+ * BENCH_LIST_ROWS (1000000), BENCH_SKIP_LIST=1, BENCH_ONLY=create,create-inline,get,list (the 64-connection
+ * ops; `none` runs none of them), BENCH_POOL_SLOTS (30000: the bench merchant's deposit address pool is refilled to
+ * this before each warm-pool create measurement; it must outlast warm-up + measurement, checked after each). The 1 M list alone: `BENCH_ONLY=none BENCH_SKIP_BREAKDOWN=1 pnpm --filter @inzi/bench bench:api`.
  */
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
@@ -20,13 +21,16 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 1_000_000)
 const LIST_CONNECTIONS = Number(process.env.BENCH_LIST_CONNECTIONS ?? 8)
-const ONLY = (process.env.BENCH_ONLY ?? "healthz,create,get,list").split(",")
+const ONLY = (process.env.BENCH_ONLY ?? "healthz,create,create-inline,get,list").split(",")
+const POOL_SLOTS = Number(process.env.BENCH_POOL_SLOTS ?? 30_000)
 const facts = machineFacts()
 
 type Target = {
   readonly name: "bare" | "inzi"
   readonly child: Child<{ url: string }>
   readonly cfg: Omit<LoadConfig, "connections" | "seconds">
+  /** Runs before each measurement of this target (before its warm-up), e.g. to fill or empty the address pool. */
+  readonly prepare?: (() => Promise<void>) | undefined
 }
 
 const load = async (cfg: LoadConfig): Promise<LoadResult> => {
@@ -41,6 +45,7 @@ interface Measured extends LoadResult {
 }
 
 const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS): Promise<Measured> => {
+  await t.prepare?.()
   await load({ ...t.cfg, connections, seconds: Math.min(2, seconds) }) // warm-up (JIT, pool)
   const before = await t.child.ask<NodeJS.CpuUsage>("cpu")
   const r = await load({ ...t.cfg, connections, seconds })
@@ -70,6 +75,22 @@ const json = { "content-type": "application/json" }
 const BODY = JSON.stringify({ amount: "10.00", currency: "USD", description: "bench" })
 
 const sections: string[] = []
+/** Address pool refills (the derivation moved off the request path) and what was left after each measurement. */
+const poolFills: Array<{ added: number; cpuUs: number; wallMs: number }> = []
+const poolLeft: number[] = []
+const fillPool = async () => {
+  const r = await inzi.ask<{ added: number; cpuUs: number; wallMs: number }>("poolFill", {
+    merchantId: inzi.ready.merchantId,
+    target: POOL_SLOTS,
+  })
+  if (r.added > 0) poolFills.push(r)
+  console.log(
+    `address pool: +${r.added} slots, ${fmt(r.cpuUs / Math.max(1, r.added))} µs server CPU per slot, ${fmt(r.wallMs / 1000, 1)} s`,
+  )
+}
+const emptyPool = async () => {
+  await admin.query("DELETE FROM address_pool WHERE merchant_id = $1", [inzi.ready.merchantId])
+}
 const summary: Array<{ op: string; ratio: number; p99: number; target: string }> = []
 
 try {
@@ -92,6 +113,7 @@ try {
       ],
     },
     {
+      // Warm address pool (what a running worker keeps): a create takes pre-derived addresses, no derivation.
       op: "create",
       goal: 0.6,
       targets: async () => [
@@ -110,6 +132,31 @@ try {
             headers: { ...json, ...auth },
             body: BODY,
           },
+          prepare: fillPool,
+        },
+      ],
+    },
+    {
+      // Pooling off (INZI_ADDRESS_POOL=0, or a pool run dry): each create derives its EVM + Tron addresses inline.
+      op: "create-inline",
+      goal: 0.6,
+      targets: async () => [
+        {
+          name: "bare",
+          child: bare,
+          cfg: { url: bare.ready.url, method: "POST", paths: ["/checkouts"], headers: json, body: BODY },
+        },
+        {
+          name: "inzi",
+          child: inzi,
+          cfg: {
+            url: inzi.ready.url,
+            method: "POST",
+            paths: ["/api/v1/checkouts"],
+            headers: { ...json, ...auth },
+            body: BODY,
+          },
+          prepare: emptyPool,
         },
       ],
     },
@@ -203,6 +250,12 @@ try {
         const m = await measure(t)
         res[t.name] = m
         console.log(line(`${op} ${t.name}`, m))
+        if (op === "create" && t.name === "inzi") {
+          // The warm-pool figure only counts if the pool outlasted the measurement.
+          const left = await inzi.ask<number>("poolSize", { merchantId: inzi.ready.merchantId })
+          poolLeft.push(left)
+          console.log(`address pool: ${left} slots left after the measurement`)
+        }
       }
       const rb = res.bare!
       const rz = res.inzi!
@@ -233,6 +286,23 @@ try {
         rows,
       )}\n\nratio spread: ${summary.map((s) => `${s.op} ${fmt(s.ratio * 100)} % (median)`).join(", ")}`,
     )
+  if (poolFills.length > 0) {
+    const added = poolFills.reduce((a, r) => a + r.added, 0)
+    const cpuUs = poolFills.reduce((a, r) => a + r.cpuUs, 0)
+    sections.push(
+      `### deposit address pool (create = warm pool; create-inline = pool emptied, derivation on the request path)\n\n${table(
+        ["refill", "slots added", "server CPU µs per slot", "wall s"],
+        poolFills.map((r, i) => [
+          String(i + 1),
+          String(r.added),
+          fmt(r.cpuUs / Math.max(1, r.added)),
+          fmt(r.wallMs / 1000, 1),
+        ]),
+      )}\n\nrefill cost: ${fmt(cpuUs / Math.max(1, added))} µs of server-process CPU per slot (EVM + Tron derivation + the driver's share of the INSERTs; the worker pays it off the request path). Slots left after each warm-pool measurement: ${poolLeft.join(", ")}${
+        poolLeft.some((n) => n === 0) ? " — the pool RAN DRY: part of that measurement derived inline" : ""
+      }.`,
+    )
+  }
 
   if (process.env.BENCH_SKIP_BREAKDOWN !== "1") {
     for (let i = 0; i < 20; i++)
@@ -432,14 +502,15 @@ const verdict = summary
 /** Why the API targets are missed and what would fix them (from the breakdown and profiles; see the report). */
 const WHY = `#### Why targets are missed, and what would fix them
 
-- **create** (target ≥ 60 % of bare): the bare server does one INSERT; Inzi does 6 round trips (key lookup,
-  \`nextval\`, BEGIN, INSERT checkout, INSERT deposit target, COMMIT) **and derives two addresses** (EVM + Tron)
-  from the merchant's xpubs — ≈ 1.3 ms CPU each through ethers' \`HDNodeVoidWallet.deriveChild\` (point decompression
-  and re-encoding per call; see the breakdown), i.e. more than 10 × the bare server's whole request. Fixes, in order of
-  gain: (1) in adapter-evm / adapter-tron, keep the parent public key as a curve point and derive with one fixed-base
-  multiplication + one addition (\`bench/src/api/derive-fast.ts\` measures ≈ 0.46 ms vs ≈ 1.2–1.3 ms per address,
-  same addresses); (2) in adapter-postgres, take the derivation index inside the INSERT (\`nextval\` in the
-  statement) and insert checkout + target in one statement (a CTE), removing 3 round trips.
+- **create** (target ≥ 60 % of bare): the bare server does one INSERT. Inzi's biggest CPU item per create was
+  deriving the EVM and Tron deposit addresses from the merchant's xpubs (≈ 0.3 ms each, noble secp256k1's base
+  multiplication: the floor in JS). With a warm address pool (\`create\` row) a create takes a pre-derived slot
+  and inserts the checkout on it in ONE statement (DELETE … FOR UPDATE SKIP LOCKED + both INSERTs in a CTE: one
+  round trip and one commit, where it used to be \`nextval\` + the insert) and derives nothing;
+  \`create-inline\` is the same server with the pool emptied (INZI_ADDRESS_POOL=0, or a pool run dry: a
+  statement that finds no slot, then \`nextval\`, two derivations and the insert). The derivation CPU did not
+  vanish: the worker pays it ahead (refill cost per slot in the pool section). What is left of the gap: the
+  API-key lookup, the HTTP/Effect layer and the JSON rendering.
 - **get** (target ≥ 70 %): 3 queries (key lookup, checkout row, payments) vs 1; each adapter query costs ≈ 80 µs
   of kysely build/compile plus the pg round trip. Fix in adapter-postgres: fetch the payments with the row
   (LEFT JOIN / json_agg, 1 query), precompiled or named (prepared) statements on the hot paths (≈ 55 µs less per

@@ -1,10 +1,11 @@
 /**
  * Child process: the real Inzi server (`startServer`) on real Postgres, in its own schema. Sends
- * `{ url, key, merchantId }` when listening; answers `cpu`, `rss` and `merchant` (a new merchant + test key).
+ * `{ url, key, merchantId }` when listening; answers `cpu`, `rss`, `merchant` (a new merchant + test key),
+ * `poolFill` (refill a merchant's deposit address pool to `target`, with the CPU it took here) and `poolSize`.
  */
 import { Session } from "node:inspector/promises"
 import { PgDatabase } from "@inzi/adapter-postgres"
-import { issueApiKey, registerMerchant } from "@inzi/core"
+import { AddressPool, issueApiKey, MerchantStore, refillAddressPool, registerMerchant } from "@inzi/core"
 import { readEnv } from "@inzi/platform"
 import { startServer } from "@inzi/server"
 import { Effect } from "effect"
@@ -56,6 +57,28 @@ const ids = (arg: unknown) => {
   )
 }
 
+/**
+ * Tops the merchant's address pool up to `target` (what the worker's pool job does), measuring this process's
+ * CPU for it: the derivation moved off the request path, plus the driver's share of the INSERTs (Postgres's own
+ * share is in the database process, not counted here).
+ */
+const poolFill = async (arg: unknown) => {
+  const { merchantId, target, batch } = arg as { merchantId: string; target: number; batch?: number }
+  const cpu0 = process.cpuUsage()
+  const t0 = performance.now()
+  const added = await rt.runPromise(
+    Effect.gen(function* () {
+      const m = yield* (yield* MerchantStore).getMerchant(merchantId)
+      return yield* refillAddressPool(m, { target, batch: batch ?? 500 })
+    }),
+  )
+  const cpu = process.cpuUsage(cpu0)
+  return { added, cpuUs: cpu.user + cpu.system, wallMs: performance.now() - t0 }
+}
+
+const poolSize = (arg: unknown) =>
+  rt.runPromise(Effect.flatMap(AddressPool, (p) => p.poolSize((arg as { merchantId: string }).merchantId)))
+
 // On-demand CPU profile of a load window (bench:profile), without the start-up's module loading.
 const inspector = new Session()
 const profileStart = async () => {
@@ -71,7 +94,7 @@ const profileStop = async () => {
   return profile
 }
 
-serveAsks({ merchant, ids, profileStart, profileStop })
+serveAsks({ merchant, ids, poolFill, poolSize, profileStart, profileStop })
 const first = await merchant()
 // Sanity: the server really is on our schema.
 const current = await rt.runPromise(

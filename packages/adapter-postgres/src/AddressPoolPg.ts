@@ -1,12 +1,35 @@
-import type { AddressPool, DerivationSlot, Merchant } from "@inzi/core"
+import type {
+  AddressPool,
+  Checkout,
+  DerivationSlot,
+  Merchant,
+  PooledCreateResult,
+  PoolXpubs,
+} from "@inzi/core"
 import type { Context } from "effect"
 import { type Kysely, type Selectable, sql } from "kysely"
-import { run } from "./errors.js"
+import { constraintOf, run, sqlState } from "./errors.js"
 import { merchantFromRow, toBigInt } from "./rows.js"
 import type { DB, MerchantsTable } from "./schema.js"
 
 /** The slot's xpubs are the merchant's current ones (`p` = address_pool, `m` = merchants). */
 const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub IS NOT DISTINCT FROM m.tron_xpub`
+
+/**
+ * The lowest slot of the merchant derived from exactly `xpubs` (index range of address_pool_take, in order; the
+ * xpubs are rechecked, not only their digest), provided they are still the merchant's (a one-time check), locked
+ * with SKIP LOCKED: concurrent takers each get another slot, or none. A `(merchant_id, derivation_index)` row.
+ */
+const lowestSlot = (merchantId: string, { evmXpub: evm, tronXpub: tron }: PoolXpubs) => sql`
+  SELECT p.merchant_id, p.derivation_index FROM address_pool p
+  WHERE p.merchant_id = ${merchantId}
+    AND p.xpubs_key = md5(coalesce(${evm}::text, '') || '/' || coalesce(${tron}::text, ''))
+    AND p.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND p.tron_xpub IS NOT DISTINCT FROM ${tron}::text
+    AND EXISTS (SELECT 1 FROM merchants m WHERE m.id = ${merchantId}
+      AND m.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND m.tron_xpub IS NOT DISTINCT FROM ${tron}::text)
+  ORDER BY p.derivation_index
+  LIMIT 1
+  FOR UPDATE OF p SKIP LOCKED`
 
 /**
  * `AddressPool` over kysely (table `address_pool`, migration 0005). Indices come from the merchant's own
@@ -16,13 +39,8 @@ const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub I
 export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof AddressPool> => ({
   takeSlot: (merchantId, xpubs) =>
     run("takeSlot", async () => {
-      // One statement: the DELETE takes the lowest slot derived from exactly these xpubs (index range of
-      // address_pool_take, in order; the xpubs are rechecked, not only their digest), provided they are still
-      // the merchant's (a one-time check); SKIP LOCKED: concurrent takers each get another slot, or none. Only
-      // when it took nothing does the second branch draw a fresh index (its NOT EXISTS is a one-time filter,
-      // so nextval is not evaluated otherwise).
-      const evm = xpubs.evmXpub
-      const tron = xpubs.tronXpub
+      // One statement: the DELETE takes the lowest usable slot; only when it took nothing does the second branch
+      // draw a fresh index (its NOT EXISTS is a one-time filter, so nextval is not evaluated otherwise).
       const r = await sql<{
         index: unknown
         evm_address: string | null
@@ -31,16 +49,7 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
       }>`
         WITH taken AS (
           DELETE FROM address_pool
-          WHERE (merchant_id, derivation_index) = (
-            SELECT p.merchant_id, p.derivation_index FROM address_pool p
-            WHERE p.merchant_id = ${merchantId}
-              AND p.xpubs_key = md5(coalesce(${evm}::text, '') || '/' || coalesce(${tron}::text, ''))
-              AND p.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND p.tron_xpub IS NOT DISTINCT FROM ${tron}::text
-              AND EXISTS (SELECT 1 FROM merchants m WHERE m.id = ${merchantId}
-                AND m.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND m.tron_xpub IS NOT DISTINCT FROM ${tron}::text)
-            ORDER BY p.derivation_index
-            LIMIT 1
-            FOR UPDATE OF p SKIP LOCKED)
+          WHERE (merchant_id, derivation_index) = (${lowestSlot(merchantId, xpubs)})
           RETURNING derivation_index, evm_address, tron_address
         )
         SELECT derivation_index AS index, evm_address, tron_address, true AS pooled FROM taken
@@ -58,6 +67,71 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
           }
         : { _tag: "Fresh", index: toBigInt(row.index) }
       return slot
+    }),
+
+  createCheckout: (input, xpubs, families) =>
+    run("createPooledCheckout", async (): Promise<PooledCreateResult> => {
+      // Slot taken, checkout and targets inserted in ONE statement (one round trip, one commit): the slot is
+      // deleted exactly when the checkout is written. No slot: the checkout insert selects nothing.
+      const comment = input.targets.tonComment
+      try {
+        const r = await sql<{ index: unknown; evm_address: string | null; tron_address: string | null }>`
+          WITH slot AS (
+            DELETE FROM address_pool
+            WHERE (merchant_id, derivation_index) = (${lowestSlot(input.merchantId, xpubs)})
+            RETURNING derivation_index, evm_address, tron_address
+          ), c AS (
+            INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
+              customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
+            SELECT ${input.id}::text, ${input.merchantId}::text, ${input.mode}::text, 'pending',
+              ${input.amountCents.toString()}::bigint, 'USD', ${input.description}::text, ${input.metadataJson}::text,
+              ${input.customerEmail}::text, ${input.redirectUrl}::text, ${input.webhookUrl}::text,
+              ${JSON.stringify(input.networks)}::jsonb, ${input.expiresAt}::timestamptz,
+              ${input.createdAt}::timestamptz, ${input.createdAt}::timestamptz
+            WHERE EXISTS (SELECT 1 FROM slot)
+            RETURNING id
+          )
+          INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, tron_address,
+            ton_comment)
+          SELECT c.id, ${input.merchantId}::text, slot.derivation_index,
+            CASE WHEN ${families.evm}::boolean THEN slot.evm_address END,
+            CASE WHEN ${families.tron}::boolean THEN slot.tron_address END, ${comment}::text
+          FROM c, slot
+          RETURNING derivation_index AS index, evm_address, tron_address`.execute(db)
+        const row = r.rows[0]
+        if (row === undefined) return { _tag: "NoSlot" }
+        const checkout: Checkout = {
+          id: input.id,
+          merchantId: input.merchantId,
+          mode: input.mode,
+          status: "pending",
+          amountCents: input.amountCents,
+          currency: "USD",
+          description: input.description,
+          metadataJson: input.metadataJson,
+          customerEmail: input.customerEmail,
+          redirectUrl: input.redirectUrl,
+          webhookUrl: input.webhookUrl,
+          targets: {
+            derivationIndex: toBigInt(row.index),
+            evmAddress: row.evm_address,
+            tronAddress: row.tron_address,
+            tonComment: comment,
+          },
+          networks: [...input.networks],
+          payments: [],
+          expiresAt: input.expiresAt,
+          createdAt: input.createdAt,
+          updatedAt: input.createdAt,
+        }
+        return { _tag: "Created", checkout }
+      } catch (e) {
+        // A taken TON comment aborts the whole statement (the slot stays in the pool): the caller redraws.
+        const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
+        if (sqlState(e) === "23505" && /ton_comment/.test(which) && /deposit_targets/.test(which))
+          return { _tag: "CommentTaken" }
+        throw e
+      }
     }),
 
   poolSize: (merchantId) =>

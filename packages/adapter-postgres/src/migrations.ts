@@ -240,9 +240,6 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
   // Pre-derived deposit addresses (core's AddressPool): the worker derives them ahead, a create takes one
   // instead of deriving on the request path. Each slot keeps the xpubs it was derived from (NULL for a family
   // the merchant had no xpub for): a slot whose xpubs are no longer the merchant's is never handed out.
-  // `xpubs_key` (a digest of both) puts the take on one index range already in order: (merchant, xpubs) equal,
-  // lowest index first. Matching the xpubs through a join instead let the planner sort the merchant's whole
-  // pool per take whenever its row estimate was stale (13 ms a take at 20 000 slots).
   "0005_address_pool": [
     `CREATE TABLE address_pool (
       merchant_id text NOT NULL REFERENCES merchants(id),
@@ -251,11 +248,17 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       evm_address text,
       tron_xpub text,
       tron_address text,
-      xpubs_key text GENERATED ALWAYS AS (md5(coalesce(evm_xpub, '') || '/' || coalesce(tron_xpub, ''))) STORED,
       created_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (merchant_id, derivation_index),
       CHECK ((evm_xpub IS NULL) = (evm_address IS NULL) AND (tron_xpub IS NULL) = (tron_address IS NULL))
     )`,
+  ],
+  // `xpubs_key` (a digest of both xpubs) puts a take on one index range already in order: (merchant, xpubs)
+  // equal, lowest index first. Matching the xpubs through a join with merchants let the planner sort the
+  // merchant's whole pool per take whenever its row estimate was stale (13 ms a take at 20 000 slots).
+  "0006_address_pool_take": [
+    `ALTER TABLE address_pool ADD COLUMN xpubs_key text
+      GENERATED ALWAYS AS (md5(coalesce(evm_xpub, '') || '/' || coalesce(tron_xpub, ''))) STORED`,
     `CREATE INDEX address_pool_take ON address_pool (merchant_id, xpubs_key, derivation_index)`,
   ],
 }

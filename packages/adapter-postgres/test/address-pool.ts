@@ -1,4 +1,4 @@
-import type { DerivationSlot, PoolSlot } from "@inzi/core"
+import type { DerivationSlot, NewCheckout, PoolSlot } from "@inzi/core"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type DB, makeStores, type PgStores } from "../src/index.js"
@@ -161,6 +161,103 @@ export const addressPoolContract = (
       expect(e._tag).toBe("StoreError")
       expect(e.message).toMatch(/^takeSlot failed/)
       expect((await fail(s.addressPool.allocateIndices("mer_nope", 2)))._tag).toBe("StoreError")
+    })
+
+    const pooledInput = (merchantId: string, comment: string): NewCheckout => ({
+      id: uid("chk_test"),
+      merchantId,
+      mode: "test",
+      amountCents: 2500n,
+      description: "d",
+      metadataJson: '{"b":1,"a":[2]}',
+      customerEmail: null,
+      redirectUrl: null,
+      webhookUrl: null,
+      networks: ["devnet", "tron-nile"],
+      targets: { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment: comment },
+      expiresAt: new Date("2026-04-04T12:30:00Z"),
+      createdAt: new Date("2026-04-04T12:00:00Z"),
+    })
+
+    it("createCheckout on a slot: one statement, the slot gone exactly when the checkout exists", async () => {
+      const m = await merchant()
+      await fill(m.id, 2, "xpub-evm", "xpub-tron")
+      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const a = await runP(
+        s.addressPool.createCheckout(pooledInput(m.id, "AAAA2222"), xpubs, { evm: true, tron: true }),
+      )
+      if (a._tag !== "Created") throw new Error(`expected Created, got ${a._tag}`)
+      expect(a.checkout.targets).toEqual({
+        derivationIndex: 0n,
+        evmAddress: "evm:xpub-evm:0",
+        tronAddress: "tron:xpub-tron:0",
+        tonComment: "AAAA2222",
+      })
+      const read = await runP(
+        s.checkouts.getCheckout({
+          id: a.checkout.id,
+          merchantId: m.id,
+          mode: "test",
+          now: new Date("2026-04-04T12:01:00Z"),
+        }),
+      )
+      expect(read).toEqual(a.checkout)
+      // A taken comment: nothing written, the slot stays.
+      const dup = pooledInput(m.id, "AAAA2222")
+      expect(await runP(s.addressPool.createCheckout(dup, xpubs, { evm: true, tron: true }))).toEqual({
+        _tag: "CommentTaken",
+      })
+      expect(await runP(s.addressPool.poolSize(m.id))).toBe(1)
+      expect(await db.selectFrom("checkouts").select("id").where("id", "=", dup.id).execute()).toEqual([])
+      // Only the families asked for get an address.
+      const b = await runP(
+        s.addressPool.createCheckout(pooledInput(m.id, "BBBB2222"), xpubs, { evm: true, tron: false }),
+      )
+      expect(b._tag === "Created" && b.checkout.targets).toMatchObject({
+        derivationIndex: 1n,
+        tronAddress: null,
+      })
+      // Empty pool (or other xpubs): nothing written.
+      const c = pooledInput(m.id, "CCCC2222")
+      expect(await runP(s.addressPool.createCheckout(c, xpubs, { evm: true, tron: true }))).toEqual({
+        _tag: "NoSlot",
+      })
+      await fill(m.id, 1, "xpub-evm", "xpub-tron")
+      expect(
+        await runP(
+          s.addressPool.createCheckout(
+            c,
+            { evmXpub: "other", tronXpub: "xpub-tron" },
+            { evm: true, tron: true },
+          ),
+        ),
+      ).toEqual({ _tag: "NoSlot" })
+      expect(await db.selectFrom("checkouts").select("id").where("id", "=", c.id).execute()).toEqual([])
+      expect(await runP(s.addressPool.poolSize(m.id))).toBe(1)
+    })
+
+    it("concurrent pooled creates never share a slot", async () => {
+      const m = await merchant()
+      const pooled = 60
+      await fill(m.id, pooled, "xpub-evm", "xpub-tron")
+      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const n = 100
+      const got = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          runP(s.addressPool.createCheckout(pooledInput(m.id, `C${i}`), xpubs, { evm: true, tron: true })),
+        ),
+      )
+      const created = got.flatMap((g) => (g._tag === "Created" ? [g.checkout] : []))
+      expect(got.every((g) => g._tag !== "CommentTaken")).toBe(true)
+      expect(new Set(created.map((c) => c.targets.derivationIndex)).size).toBe(created.length)
+      expect(created.length + (await runP(s.addressPool.poolSize(m.id)))).toBe(pooled)
+      const rows = await db
+        .selectFrom("deposit_targets")
+        .select("derivation_index")
+        .where("merchant_id", "=", m.id)
+        .execute()
+      expect(rows.length).toBe(created.length)
+      if (!backend.concurrent) expect(created.length).toBe(pooled)
     })
 
     it("concurrent takes from several connections never hand out a slot twice", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Merchant } from "../src/domain.js"
 import { AddressDerivation } from "../src/ports/AddressDerivation.js"
-import { AddressPool, type PoolSlot } from "../src/ports/AddressPool.js"
+import { AddressPool, type PoolSlot, type PoolXpubs } from "../src/ports/AddressPool.js"
 import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
 import { DerivationError } from "../src/ports/errors.js"
 import { Ids } from "../src/ports/Ids.js"
@@ -31,7 +31,7 @@ const merchant: Merchant = {
  * An in-memory AddressPool with the Postgres one's rules: one sequence per merchant shared by pooled and
  * fresh indices, a slot handed out once, only when its xpubs are the merchant's current ones.
  */
-const memoryPool = () => {
+const memoryPool = (inserted: Array<NewCheckout> = []) => {
   const merchants = new Map<string, Merchant>([[merchant.id, merchant]])
   const seq = new Map<string, bigint>()
   const slots = new Map<string, Array<PoolSlot>>()
@@ -44,23 +44,43 @@ const memoryPool = () => {
     const m = merchants.get(id)
     return (slots.get(id) ?? []).filter((s) => m && s.evmXpub === m.evmXpub && s.tronXpub === m.tronXpub)
   }
+  const take = (id: string, xpubs: PoolXpubs) => {
+    const m = merchants.get(id)
+    const ok = m && m.evmXpub === xpubs.evmXpub && m.tronXpub === xpubs.tronXpub
+    const s = ok ? usable(id).sort((a, b) => (a.index < b.index ? -1 : 1))[0] : undefined
+    if (s !== undefined)
+      slots.set(
+        id,
+        (slots.get(id) ?? []).filter((x) => x !== s),
+      )
+    return s
+  }
   const service: AddressPool["Type"] = {
     takeSlot: (id, xpubs) =>
       Effect.sync(() => {
-        const m = merchants.get(id)
-        const ok = m && m.evmXpub === xpubs.evmXpub && m.tronXpub === xpubs.tronXpub
-        const s = ok ? usable(id).sort((a, b) => (a.index < b.index ? -1 : 1))[0] : undefined
+        const s = take(id, xpubs)
         if (s === undefined) return { _tag: "Fresh" as const, index: next(id) }
-        slots.set(
-          id,
-          (slots.get(id) ?? []).filter((x) => x !== s),
-        )
         return {
           _tag: "Pooled" as const,
           index: s.index,
           evmAddress: s.evmAddress,
           tronAddress: s.tronAddress,
         }
+      }),
+    createCheckout: (input, xpubs, families) =>
+      Effect.sync(() => {
+        const s = take(input.merchantId, xpubs)
+        if (s === undefined) return { _tag: "NoSlot" as const }
+        inserted.push({
+          ...input,
+          targets: {
+            derivationIndex: s.index,
+            evmAddress: families.evm ? s.evmAddress : null,
+            tronAddress: families.tron ? s.tronAddress : null,
+            tonComment: input.targets.tonComment,
+          },
+        })
+        return { _tag: "Created" as const, checkout: {} as never }
       }),
     poolSize: (id) => Effect.sync(() => usable(id).length),
     allocateIndices: (id, count) => Effect.sync(() => Array.from({ length: count }, () => next(id))),
@@ -144,9 +164,9 @@ const create = (m: Merchant, networkIds: ReadonlyArray<string>) =>
 describe("address pool in createCheckout", () => {
   it.effect("a warm pool: the create takes a slot and derives nothing", () =>
     Effect.gen(function* () {
-      const pool = memoryPool()
-      const d = countingDerivation()
       const inserted: Array<NewCheckout> = []
+      const pool = memoryPool(inserted)
+      const d = countingDerivation()
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(1))
       expect(yield* refillAddressPool(merchant, { target: 3, batch: 2 }).pipe(Effect.provide(layer))).toBe(3)
       expect(d.calls).toEqual(["evm:0", "tron:0", "evm:1", "tron:1", "evm:2", "tron:2"])
@@ -166,9 +186,9 @@ describe("address pool in createCheckout", () => {
 
   it.effect("an empty pool falls back to inline derivation at a fresh index of the same sequence", () =>
     Effect.gen(function* () {
-      const pool = memoryPool()
-      const d = countingDerivation()
       const inserted: Array<NewCheckout> = []
+      const pool = memoryPool(inserted)
+      const d = countingDerivation()
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(2))
       yield* refillAddressPool(merchant, { target: 1 }).pipe(Effect.provide(layer))
       d.calls.length = 0
@@ -186,9 +206,9 @@ describe("address pool in createCheckout", () => {
 
   it.effect("a TON-only checkout takes no pooled slot; without a pool wired, creates derive inline", () =>
     Effect.gen(function* () {
-      const pool = memoryPool()
-      const d = countingDerivation()
       const inserted: Array<NewCheckout> = []
+      const pool = memoryPool(inserted)
+      const d = countingDerivation()
       const allocated = { n: 1000n }
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, allocated), Ids.Test(3))
       yield* refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(layer))
@@ -209,9 +229,9 @@ describe("address pool in createCheckout", () => {
 
   it.effect("after an xpub change no old slot is handed out; the upkeep drops them and refills", () =>
     Effect.gen(function* () {
-      const pool = memoryPool()
-      const d = countingDerivation()
       const inserted: Array<NewCheckout> = []
+      const pool = memoryPool(inserted)
+      const d = countingDerivation()
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(4))
       yield* refillAddressPool(merchant, { target: 4 }).pipe(Effect.provide(layer))
       const changed = { ...merchant, evmXpub: "xpub-evm-2" }

@@ -1,5 +1,6 @@
 import { Context, type Effect } from "effect"
-import type { Merchant } from "../domain.js"
+import type { Checkout, Merchant } from "../domain.js"
+import type { NewCheckout } from "./CheckoutStore.js"
 import type { StoreError } from "./errors.js"
 
 /**
@@ -33,6 +34,12 @@ export type DerivationSlot =
     }
   | { readonly _tag: "Fresh"; readonly index: bigint }
 
+/** What `createCheckout` of the pool did: created the checkout on a slot, found no slot, or hit a taken comment. */
+export type PooledCreateResult =
+  | { readonly _tag: "Created"; readonly checkout: Checkout }
+  | { readonly _tag: "NoSlot" }
+  | { readonly _tag: "CommentTaken" }
+
 /**
  * Pre-derived deposit addresses per merchant, so a create does not pay the EVM/Tron derivation (the biggest CPU
  * item of a create) on the request path. Indices come from the merchant's own sequence (the same one as
@@ -50,6 +57,18 @@ export class AddressPool extends Context.Tag("@inzi/core/AddressPool")<
      * A taken slot whose checkout is then never written is a gap in the sequence, never a reused address.
      */
     readonly takeSlot: (merchantId: string, xpubs: PoolXpubs) => Effect.Effect<DerivationSlot, StoreError>
+    /**
+     * ONE statement: takes a slot as `takeSlot` does and inserts the checkout with its deposit targets on it
+     * (`input.targets` gives only the TON comment; index and addresses come from the slot, an address only for
+     * the families in `families`). Atomic: the slot is gone exactly when the checkout exists. `NoSlot` when
+     * the pool has none for these xpubs (nothing written); `CommentTaken` when the merchant already uses the
+     * comment (nothing written: draw another).
+     */
+    readonly createCheckout: (
+      input: NewCheckout,
+      xpubs: PoolXpubs,
+      families: { readonly evm: boolean; readonly tron: boolean },
+    ) => Effect.Effect<PooledCreateResult, StoreError>
     /** Slots that `takeSlot` could hand out now (derived from the merchant's current xpubs). */
     readonly poolSize: (merchantId: string) => Effect.Effect<number, StoreError>
     /** `count` fresh indices of the merchant's sequence, in one statement (ascending; gaps possible). */

@@ -39,9 +39,10 @@ export const checkoutNetworks = (
  * Tron deposit addresses inline; a create never fails for want of pooled slots. Then draws a TON comment and
  * inserts everything (with the idempotency record when a key is given).
  *
- * A pooled slot is taken (deleted) in its own statement before the insert: should the insert then fail or the
- * process die, that index is simply never used (a gap in the merchant's sequence, like any failed create); an
- * address is never handed out twice.
+ * Without an Idempotency-Key, a pooled create is ONE statement (slot taken + checkout and targets inserted:
+ * the slot is gone exactly when the checkout exists). With a key, the slot is taken in its own statement before
+ * the insert transaction: should that fail or the process die, the index is simply never used (a gap in the
+ * merchant's sequence, like any failed create). Either way an address is never handed out twice.
  */
 export const createCheckout = (input: {
   readonly merchant: Merchant
@@ -59,10 +60,43 @@ export const createCheckout = (input: {
     const families = new Set(networks.map((n) => n.family))
     const evmXpub = families.has("evm") ? merchant.evmXpub : null
     const tronXpub = families.has("tron") ? merchant.tronXpub : null
+    const id = yield* newCheckoutId(mode)
+    const base = {
+      id,
+      merchantId: merchant.id,
+      mode,
+      amountCents: command.amountCents,
+      description: command.description,
+      metadataJson: command.metadataJson,
+      customerEmail: command.customerEmail,
+      redirectUrl: command.redirectUrl,
+      webhookUrl: command.webhookUrl,
+      networks: networks.map((n): NetworkId => n.id),
+      expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + command.expiresInSeconds * 1000),
+      createdAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
+    }
+    const xpubs = { evmXpub: merchant.evmXpub, tronXpub: merchant.tronXpub }
+    // The common case in one statement: a create without a key, on a pool-wired store.
+    if (Option.isSome(pool) && (evmXpub !== null || tronXpub !== null) && input.idempotency === null) {
+      for (let attempt = 0; attempt < 8; attempt++) {
+        const tonComment = yield* newTonComment
+        const r = yield* pool.value.createCheckout(
+          { ...base, targets: { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment } },
+          xpubs,
+          { evm: evmXpub !== null, tron: tronXpub !== null },
+        )
+        if (r._tag === "Created") {
+          const created: CreateCheckoutResult = { _tag: "Created", checkout: r.checkout, response: null }
+          return { ...created, addresses: "pooled" as CreateCheckoutAddresses }
+        }
+        if (r._tag === "NoSlot") break
+      }
+    }
     // A checkout payable on TON only needs no derived address: it takes a plain index, not a pooled slot.
+    // With a key (or after an empty pool above: then the take draws a fresh index in the same statement).
     const slot =
       Option.isSome(pool) && (evmXpub !== null || tronXpub !== null)
-        ? yield* pool.value.takeSlot(merchant.id, { evmXpub: merchant.evmXpub, tronXpub: merchant.tronXpub })
+        ? yield* pool.value.takeSlot(merchant.id, xpubs)
         : { _tag: "Fresh" as const, index: yield* store.allocateDerivationIndex(merchant.id) }
     const index = slot.index
     const pooledEvm = slot._tag === "Pooled" ? slot.evmAddress : null
@@ -71,25 +105,9 @@ export const createCheckout = (input: {
       evmXpub === null ? null : (pooledEvm ?? (yield* derivation.derive("evm", evmXpub, index)))
     const tronAddress =
       tronXpub === null ? null : (pooledTron ?? (yield* derivation.derive("tron", tronXpub, index)))
-    const id = yield* newCheckoutId(mode)
     const tonComment = yield* newTonComment
-    const networkIds: ReadonlyArray<NetworkId> = networks.map((n) => n.id)
     const result = yield* store.createCheckout(
-      {
-        id,
-        merchantId: merchant.id,
-        mode,
-        amountCents: command.amountCents,
-        description: command.description,
-        metadataJson: command.metadataJson,
-        customerEmail: command.customerEmail,
-        redirectUrl: command.redirectUrl,
-        webhookUrl: command.webhookUrl,
-        networks: networkIds,
-        targets: { derivationIndex: index, evmAddress, tronAddress, tonComment },
-        expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + command.expiresInSeconds * 1000),
-        createdAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
-      },
+      { ...base, targets: { derivationIndex: index, evmAddress, tronAddress, tonComment } },
       input.idempotency,
     )
     // Where the deposit addresses came from: `derived` on a pool-wired server means the merchant's pool is
