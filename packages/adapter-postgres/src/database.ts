@@ -26,6 +26,50 @@ export interface Database {
   readonly close: () => Promise<void>
 }
 
+/** SQL texts that `pg` connections run as named prepared statements (see `preparedStatement`). */
+const PREPARED = new Map<string, string>()
+
+/**
+ * Marks a hot query's SQL text to run as a named prepared statement on PostgreSQL: each connection parses and
+ * plans it once instead of on every call (measured here on the checkout read: ≈ half the round trip, and less
+ * client CPU). Queries are matched by their exact text; PGlite ignores this. Meant for statements run outside
+ * transactions (see `PreparingClient`).
+ */
+export const preparedStatement = (text: string): void => {
+  if (!PREPARED.has(text)) PREPARED.set(text, `inzi_p${PREPARED.size}`)
+}
+
+type Query = (...args: ReadonlyArray<unknown>) => Promise<unknown>
+
+/**
+ * A `pg` client running the texts registered with `preparedStatement` as named statements. Should a migration
+ * change a prepared statement's result columns, Postgres refuses the cached plan (SQLSTATE 0A000): the statement
+ * is deallocated and prepared again once.
+ */
+class PreparingClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config)
+    const plain = this.query.bind(this) as unknown as Query
+    const parsed = () =>
+      (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
+        .parsedStatements
+    const prepared: Query = async (...args) => {
+      const [text, values] = args
+      const name = typeof text === "string" && args.length <= 2 ? PREPARED.get(text) : undefined
+      if (name === undefined) return plain(...args)
+      try {
+        return await plain({ name, text, values })
+      } catch (e) {
+        if ((e as { code?: string }).code !== "0A000") throw e
+        await plain(`DEALLOCATE ${name}`)
+        delete parsed()[name]
+        return plain({ name, text, values })
+      }
+    }
+    ;(this as unknown as { query: Query }).query = prepared
+  }
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
 
 /** Validates a schema name (it is interpolated into SQL, so only plain lower-case identifiers pass). */
@@ -54,6 +98,7 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
       }
     }
     const pool = new pg.Pool({
+      Client: PreparingClient,
       connectionString: config.databaseUrl,
       max: config.maxConnections ?? 10,
       ...(schema !== "public" ? { options: `-c search_path=${schema}` } : {}),
