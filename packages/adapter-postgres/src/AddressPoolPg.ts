@@ -20,9 +20,9 @@ const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub I
  * xpubs are rechecked, not only their digest), provided they are still the merchant's (a one-time check), locked
  * with SKIP LOCKED: concurrent takers each get another slot, or none. A `(merchant_id, derivation_index)` row.
  */
-const lowestSlot = (merchantId: string, { evmXpub: evm, tronXpub: tron }: PoolXpubs) => sql`
+const lowestSlot = (merchantId: string, { evmXpub: evm, tronXpub: tron }: PoolXpubs, above: bigint) => sql`
   SELECT p.merchant_id, p.derivation_index FROM address_pool p
-  WHERE p.merchant_id = ${merchantId}
+  WHERE p.merchant_id = ${merchantId} AND p.derivation_index > ${above.toString()}::bigint
     AND p.xpubs_key = md5(coalesce(${evm}::text, '') || '/' || coalesce(${tron}::text, ''))
     AND p.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND p.tron_xpub IS NOT DISTINCT FROM ${tron}::text
     AND EXISTS (SELECT 1 FROM merchants m WHERE m.id = ${merchantId}
@@ -36,49 +36,98 @@ const lowestSlot = (merchantId: string, { evmXpub: evm, tronXpub: tron }: PoolXp
  * sequence (`merchants.index_sequence`, the one `allocateDerivationIndex` draws from): pooled and inline
  * indices never collide, and a slot is deleted when taken, so no address is handed out twice.
  */
-export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof AddressPool> => ({
-  takeSlot: (merchantId, xpubs) =>
-    run("takeSlot", async () => {
-      // One statement: the DELETE takes the lowest usable slot; only when it took nothing does the second branch
-      // draw a fresh index (its NOT EXISTS is a one-time filter, so nextval is not evaluated otherwise).
-      const r = await sql<{
-        index: unknown
-        evm_address: string | null
-        tron_address: string | null
-        pooled: boolean
-      }>`
+export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof AddressPool> => {
+  /**
+   * Per merchant, the highest index this process took. Takes look above it first: the slots below were taken
+   * (deleted), and their dead index entries stay until VACUUM, so a take that always started from the lowest
+   * index walked more of them each time (measured: a warm-pool create fell from ≈ 900 to ≈ 95 req/s after ≈ 9 000
+   * takes). Indices come from a sequence, so refills land above the hint; only a slot skipped while another
+   * session held it can sit below, and the second look (from the start) finds it once nothing is left above.
+   */
+  const hints = new Map<string, bigint>()
+  const taken = (merchantId: string, index: bigint) => {
+    if (index > (hints.get(merchantId) ?? -1n)) hints.set(merchantId, index)
+  }
+  const withHint = async <A>(
+    merchantId: string,
+    attempt: (above: bigint) => Promise<A>,
+    found: (a: A) => boolean,
+  ): Promise<A> => {
+    const hint = hints.get(merchantId)
+    if (hint !== undefined) {
+      const a = await attempt(hint)
+      if (found(a)) return a
+    }
+    return attempt(-1n)
+  }
+  return {
+    takeSlot: (merchantId, xpubs) =>
+      run("takeSlot", async () => {
+        // One statement: the DELETE takes the lowest usable slot; only when it took nothing does the second branch
+        // draw a fresh index (its NOT EXISTS is a one-time filter, so nextval is not evaluated otherwise).
+        const take = (above: bigint) =>
+          sql<{
+            index: unknown
+            evm_address: string | null
+            tron_address: string | null
+            pooled: boolean
+          }>`
         WITH taken AS (
           DELETE FROM address_pool
-          WHERE (merchant_id, derivation_index) = (${lowestSlot(merchantId, xpubs)})
+          WHERE (merchant_id, derivation_index) = (${lowestSlot(merchantId, xpubs, above)})
           RETURNING derivation_index, evm_address, tron_address
         )
         SELECT derivation_index AS index, evm_address, tron_address, true AS pooled FROM taken
         UNION ALL
         SELECT nextval(index_sequence::regclass), NULL, NULL, false FROM merchants
         WHERE id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
-      const row = r.rows[0]
-      if (row === undefined) throw new Error("unknown merchant")
-      const slot: DerivationSlot = row.pooled
-        ? {
-            _tag: "Pooled",
-            index: toBigInt(row.index),
-            evmAddress: row.evm_address,
-            tronAddress: row.tron_address,
-          }
-        : { _tag: "Fresh", index: toBigInt(row.index) }
-      return slot
-    }),
+        // Above the hint only when that finds a slot: the fresh-index branch must not run on the first look.
+        const hint = hints.get(merchantId)
+        let r =
+          hint === undefined
+            ? undefined
+            : await sql<{
+                index: unknown
+                evm_address: string | null
+                tron_address: string | null
+                pooled: boolean
+              }>`
+        WITH taken AS (
+          DELETE FROM address_pool
+          WHERE (merchant_id, derivation_index) = (${lowestSlot(merchantId, xpubs, hint)})
+          RETURNING derivation_index, evm_address, tron_address
+        )
+        SELECT derivation_index AS index, evm_address, tron_address, true AS pooled FROM taken`.execute(db)
+        if (r === undefined || r.rows.length === 0) r = await take(-1n)
+        const row = r.rows[0]
+        if (row === undefined) throw new Error("unknown merchant")
+        const slot: DerivationSlot = row.pooled
+          ? {
+              _tag: "Pooled",
+              index: toBigInt(row.index),
+              evmAddress: row.evm_address,
+              tronAddress: row.tron_address,
+            }
+          : { _tag: "Fresh", index: toBigInt(row.index) }
+        if (slot._tag === "Pooled") taken(merchantId, slot.index)
+        return slot
+      }),
 
-  createCheckout: (input, xpubs, families) =>
-    run("createPooledCheckout", async (): Promise<PooledCreateResult> => {
-      // Slot taken, checkout and targets inserted in ONE statement (one round trip, one commit): the slot is
-      // deleted exactly when the checkout is written. No slot: the checkout insert selects nothing.
-      const comment = input.targets.tonComment
-      try {
-        const r = await sql<{ index: unknown; evm_address: string | null; tron_address: string | null }>`
+    createCheckout: (input, xpubs, families) =>
+      run("createPooledCheckout", async (): Promise<PooledCreateResult> => {
+        // Slot taken, checkout and targets inserted in ONE statement (one round trip, one commit): the slot is
+        // deleted exactly when the checkout is written. No slot: the checkout insert selects nothing.
+        const comment = input.targets.tonComment
+        try {
+          const insert = (above: bigint) =>
+            sql<{
+              index: unknown
+              evm_address: string | null
+              tron_address: string | null
+            }>`
           WITH slot AS (
             DELETE FROM address_pool
-            WHERE (merchant_id, derivation_index) = (${lowestSlot(input.merchantId, xpubs)})
+            WHERE (merchant_id, derivation_index) = (${lowestSlot(input.merchantId, xpubs, above)})
             RETURNING derivation_index, evm_address, tron_address
           ), c AS (
             INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
@@ -98,117 +147,120 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
             CASE WHEN ${families.tron}::boolean THEN slot.tron_address END, ${comment}::text
           FROM c, slot
           RETURNING derivation_index AS index, evm_address, tron_address`.execute(db)
-        const row = r.rows[0]
-        if (row === undefined) return { _tag: "NoSlot" }
-        const checkout: Checkout = {
-          id: input.id,
-          merchantId: input.merchantId,
-          mode: input.mode,
-          status: "pending",
-          amountCents: input.amountCents,
-          currency: "USD",
-          description: input.description,
-          metadataJson: input.metadataJson,
-          customerEmail: input.customerEmail,
-          redirectUrl: input.redirectUrl,
-          webhookUrl: input.webhookUrl,
-          targets: {
-            derivationIndex: toBigInt(row.index),
-            evmAddress: row.evm_address,
-            tronAddress: row.tron_address,
-            tonComment: comment,
-          },
-          networks: [...input.networks],
-          payments: [],
-          expiresAt: input.expiresAt,
-          createdAt: input.createdAt,
-          updatedAt: input.createdAt,
+          const r = await withHint(input.merchantId, insert, (x) => x.rows.length > 0)
+          const row = r.rows[0]
+          if (row === undefined) return { _tag: "NoSlot" }
+          taken(input.merchantId, toBigInt(row.index))
+          const checkout: Checkout = {
+            id: input.id,
+            merchantId: input.merchantId,
+            mode: input.mode,
+            status: "pending",
+            amountCents: input.amountCents,
+            currency: "USD",
+            description: input.description,
+            metadataJson: input.metadataJson,
+            customerEmail: input.customerEmail,
+            redirectUrl: input.redirectUrl,
+            webhookUrl: input.webhookUrl,
+            targets: {
+              derivationIndex: toBigInt(row.index),
+              evmAddress: row.evm_address,
+              tronAddress: row.tron_address,
+              tonComment: comment,
+            },
+            networks: [...input.networks],
+            payments: [],
+            expiresAt: input.expiresAt,
+            createdAt: input.createdAt,
+            updatedAt: input.createdAt,
+          }
+          return { _tag: "Created", checkout }
+        } catch (e) {
+          // A taken TON comment aborts the whole statement (the slot stays in the pool): the caller redraws.
+          const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
+          if (sqlState(e) === "23505" && /ton_comment/.test(which) && /deposit_targets/.test(which))
+            return { _tag: "CommentTaken" }
+          throw e
         }
-        return { _tag: "Created", checkout }
-      } catch (e) {
-        // A taken TON comment aborts the whole statement (the slot stays in the pool): the caller redraws.
-        const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
-        if (sqlState(e) === "23505" && /ton_comment/.test(which) && /deposit_targets/.test(which))
-          return { _tag: "CommentTaken" }
-        throw e
-      }
-    }),
+      }),
 
-  poolSize: (merchantId) =>
-    run("poolSize", async () => {
-      const r = await sql<{ n: unknown }>`
+    poolSize: (merchantId) =>
+      run("poolSize", async () => {
+        const r = await sql<{ n: unknown }>`
         SELECT count(*) AS n FROM address_pool p JOIN merchants m ON m.id = p.merchant_id
         WHERE p.merchant_id = ${merchantId} AND ${matches}`.execute(db)
-      return Number(r.rows[0]?.n ?? 0)
-    }),
+        return Number(r.rows[0]?.n ?? 0)
+      }),
 
-  allocateIndices: (merchantId, count) =>
-    run("allocateIndices", async () => {
-      if (count <= 0) return []
-      const r = await sql<{ index: unknown }>`
+    allocateIndices: (merchantId, count) =>
+      run("allocateIndices", async () => {
+        if (count <= 0) return []
+        const r = await sql<{ index: unknown }>`
         SELECT nextval(m.index_sequence::regclass) AS index
         FROM merchants m, generate_series(1, ${Math.floor(count)}::int)
         WHERE m.id = ${merchantId}`.execute(db)
-      if (r.rows.length === 0) throw new Error("unknown merchant")
-      return r.rows.map((x) => toBigInt(x.index)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    }),
+        if (r.rows.length === 0) throw new Error("unknown merchant")
+        return r.rows.map((x) => toBigInt(x.index)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      }),
 
-  addSlots: (merchantId, slots) =>
-    run("addSlots", async () => {
-      if (slots.length === 0) return 0
-      const rows = await db
-        .insertInto("address_pool")
-        .values(
-          slots.map((s) => ({
-            merchant_id: merchantId,
-            derivation_index: s.index.toString(),
-            evm_xpub: s.evmXpub,
-            evm_address: s.evmAddress,
-            tron_xpub: s.tronXpub,
-            tron_address: s.tronAddress,
-          })),
-        )
-        .onConflict((oc) => oc.columns(["merchant_id", "derivation_index"]).doNothing())
-        .returning("derivation_index")
-        .execute()
-      return rows.length
-    }),
+    addSlots: (merchantId, slots) =>
+      run("addSlots", async () => {
+        if (slots.length === 0) return 0
+        const rows = await db
+          .insertInto("address_pool")
+          .values(
+            slots.map((s) => ({
+              merchant_id: merchantId,
+              derivation_index: s.index.toString(),
+              evm_xpub: s.evmXpub,
+              evm_address: s.evmAddress,
+              tron_xpub: s.tronXpub,
+              tron_address: s.tronAddress,
+            })),
+          )
+          .onConflict((oc) => oc.columns(["merchant_id", "derivation_index"]).doNothing())
+          .returning("derivation_index")
+          .execute()
+        return rows.length
+      }),
 
-  dropStale: (merchantId) =>
-    run("dropStale", async () => {
-      const r = await sql`
+    dropStale: (merchantId) =>
+      run("dropStale", async () => {
+        const r = await sql`
         DELETE FROM address_pool p USING merchants m
         WHERE m.id = p.merchant_id AND NOT (${matches})
           ${merchantId === undefined ? sql`` : sql`AND p.merchant_id = ${merchantId}`}
         RETURNING 1`.execute(db)
-      return r.rows.length
-    }),
+        return r.rows.length
+      }),
 
-  lowPools: (below) =>
-    run("lowPools", async () => {
-      // The count per merchant stops at `below` rows: the pass costs at most `below` index entries a merchant.
-      const rows = await db
-        .selectFrom((eb) =>
-          eb
-            .selectFrom("merchants as m")
-            .selectAll("m")
-            .select(
-              sql<unknown>`(SELECT count(*) FROM (
+    lowPools: (below) =>
+      run("lowPools", async () => {
+        // The count per merchant stops at `below` rows: the pass costs at most `below` index entries a merchant.
+        const rows = await db
+          .selectFrom((eb) =>
+            eb
+              .selectFrom("merchants as m")
+              .selectAll("m")
+              .select(
+                sql<unknown>`(SELECT count(*) FROM (
                 SELECT 1 FROM address_pool p WHERE p.merchant_id = m.id AND ${matches} LIMIT ${below}) x)`.as(
-                "pool_size",
-              ),
-            )
-            .where((w) => w.or([w("m.evm_xpub", "is not", null), w("m.tron_xpub", "is not", null)]))
-            .as("s"),
-        )
-        .selectAll()
-        .where(sql<boolean>`s.pool_size < ${below}`)
-        .orderBy("s.seq_no")
-        .execute()
-      return rows.map((r): { merchant: Merchant; size: number } => ({
-        // The subquery hands columns back unwrapped from their ColumnType; the row is a merchants row.
-        merchant: merchantFromRow(r as unknown as Selectable<MerchantsTable>),
-        size: Number(r.pool_size),
-      }))
-    }),
-})
+                  "pool_size",
+                ),
+              )
+              .where((w) => w.or([w("m.evm_xpub", "is not", null), w("m.tron_xpub", "is not", null)]))
+              .as("s"),
+          )
+          .selectAll()
+          .where(sql<boolean>`s.pool_size < ${below}`)
+          .orderBy("s.seq_no")
+          .execute()
+        return rows.map((r): { merchant: Merchant; size: number } => ({
+          // The subquery hands columns back unwrapped from their ColumnType; the row is a merchants row.
+          merchant: merchantFromRow(r as unknown as Selectable<MerchantsTable>),
+          size: Number(r.pool_size),
+        }))
+      }),
+  }
+}
