@@ -28,7 +28,11 @@ export const startChild = async <Ready>(
 ): Promise<Child<Ready>> => {
   const path = fileURLToPath(new URL(`../${script}`, import.meta.url))
   const proc = fork(path, [...args], {
-    execArgv: [...TS_EXEC_ARGV, ...(opts.execArgv ?? [])],
+    // BENCH_DIST=1: workspace packages from their built dist/ (plain node resolution) instead of the sources.
+    execArgv: [
+      ...(process.env.BENCH_DIST === "1" ? ["--import", "tsx"] : TS_EXEC_ARGV),
+      ...(opts.execArgv ?? []),
+    ],
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit", "ipc"],
   })
