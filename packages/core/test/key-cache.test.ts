@@ -1,0 +1,90 @@
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import type { ApiKeyRecord, Merchant } from "../src/domain.js"
+import type { MerchantStore } from "../src/ports/MerchantStore.js"
+import { StoreError } from "../src/ports/errors.js"
+import { withKeyCache } from "../src/usecases/key-cache.js"
+
+const merchant = { id: "mer_1", name: "Shop" } as unknown as Merchant
+const key = {
+  id: "key_1",
+  merchantId: "mer_1",
+  mode: "test",
+  prefix: "sk_test_abcd",
+} as unknown as ApiKeyRecord
+
+/** A store whose key lookups are counted; `revoked` and `failNext` steer its answers. */
+const fakeStore = () => {
+  const state = { lookups: 0, revoked: false, failNext: false }
+  const store = {
+    findActiveKeyByHash: (hash: string) =>
+      Effect.suspend(() => {
+        state.lookups++
+        if (state.failNext) {
+          state.failNext = false
+          return Effect.fail(new StoreError({ message: "down" }))
+        }
+        return Effect.succeed(hash === "h1" && !state.revoked ? { key, merchant } : null)
+      }),
+    revokeApiKey: () =>
+      Effect.sync(() => {
+        state.revoked = true
+        return key
+      }),
+  } as unknown as MerchantStore["Type"]
+  return { state, store }
+}
+
+const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
+
+describe("withKeyCache", () => {
+  it("serves repeated lookups of a key from memory, one store lookup per key and TTL", async () => {
+    const { state, store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 100 }))
+    for (let i = 0; i < 5; i++) expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+    expect(await run(cached.findActiveKeyByHash("h2"))).toBeNull()
+    expect(state.lookups).toBe(2)
+  })
+
+  it("concurrent lookups of one key share one store lookup", async () => {
+    const { state, store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 100 }))
+    await run(
+      Effect.all(
+        Array.from({ length: 20 }, () => cached.findActiveKeyByHash("h1")),
+        { concurrency: 20 },
+      ),
+    )
+    expect(state.lookups).toBe(1)
+  })
+
+  it("a revocation through the cached store takes effect at once; another process's within the TTL", async () => {
+    const { store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 50, capacity: 100 }))
+    expect(await run(cached.findActiveKeyByHash("h1"))).not.toBeNull()
+    await run(cached.revokeApiKey("key_1", new Date()))
+    expect(await run(cached.findActiveKeyByHash("h1"))).toBeNull()
+
+    const other = fakeStore()
+    const cached2 = await run(withKeyCache(other.store, { ttlMs: 50, capacity: 100 }))
+    expect(await run(cached2.findActiveKeyByHash("h1"))).not.toBeNull()
+    other.state.revoked = true // changed behind the cache's back
+    expect(await run(cached2.findActiveKeyByHash("h1"))).not.toBeNull()
+    await new Promise((r) => setTimeout(r, 80))
+    expect(await run(cached2.findActiveKeyByHash("h1"))).toBeNull()
+  })
+
+  it("does not cache a failed lookup", async () => {
+    const { state, store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 100 }))
+    state.failNext = true
+    await expect(run(cached.findActiveKeyByHash("h1"))).rejects.toThrow()
+    expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+    expect(state.lookups).toBe(2)
+  })
+
+  it("ttlMs 0 is the store itself", async () => {
+    const { store } = fakeStore()
+    expect(await run(withKeyCache(store, { ttlMs: 0, capacity: 100 }))).toBe(store)
+  })
+})
