@@ -253,16 +253,13 @@ export const makeCheckoutStore = (
   const newTonComment = options.newTonComment ?? defaultTonComment
   const maxCommentAttempts = options.maxCommentAttempts ?? 8
   // The two reads behind GET /checkouts/:id and the hosted page, compiled once (precompiled.ts).
+  // By primary key only; the owner is checked on the row. With "AND merchant_id = $2 AND mode = $3" in SQL, a
+  // generic plan of the prepared statement (or a custom one on stale statistics) may take the merchant's list
+  // index and walk every checkout of the merchant (the api bench's GET fell to ≈ 10 % of bare that way).
   const checkoutById = precompile(
     db,
-    (id: string, merchantId: string, mode: Mode) =>
-      selectCheckoutsWithPayments(db)
-        .where("c.id", "=", id)
-        .where("c.merchant_id", "=", merchantId)
-        .where("c.mode", "=", mode),
+    (id: string) => selectCheckoutsWithPayments(db).where("c.id", "=", id),
     P("id"),
-    P("merchant") as string,
-    P("mode") as Mode,
   )
   const checkoutByToken = precompile(
     db,
@@ -627,8 +624,10 @@ export const makeCheckoutStore = (
 
     getCheckout: (q) =>
       run<Checkout, CheckoutNotFoundT>("getCheckout", async () => {
-        const row = (await checkoutById.execute(q.id, q.merchantId, q.mode))[0]
-        if (row === undefined) throw new Fail(new CheckoutNotFound({ id: q.id }))
+        const row = (await checkoutById.execute(q.id))[0]
+        // Another merchant's checkout, or the other mode's, does not exist for this caller.
+        if (row === undefined || row.merchant_id !== q.merchantId || row.mode !== q.mode)
+          throw new Fail(new CheckoutNotFound({ id: q.id }))
         return checkoutWithPayments(row, q.now)
       }),
 
