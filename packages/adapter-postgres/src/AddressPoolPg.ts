@@ -9,6 +9,7 @@ import type {
 import type { Context } from "effect"
 import { type Kysely, type Selectable, sql } from "kysely"
 import { constraintOf, run, sqlState } from "./errors.js"
+import { P, precompile } from "./precompiled.js"
 import { merchantFromRow, toBigInt } from "./rows.js"
 import type { DB, MerchantsTable } from "./schema.js"
 
@@ -20,9 +21,12 @@ const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub I
  * xpubs are rechecked, not only their digest), provided they are still the merchant's (a one-time check), locked
  * with SKIP LOCKED: concurrent takers each get another slot, or none. A `(merchant_id, derivation_index)` row.
  */
-const lowestSlot = (merchantId: string, { evmXpub: evm, tronXpub: tron }: PoolXpubs, above: bigint) => sql`
+const lowestSlot = (merchantId: string, { evmXpub, tronXpub }: PoolXpubs, above: bigint) =>
+  lowestSlotSql(merchantId, evmXpub, tronXpub, above.toString())
+
+const lowestSlotSql = (merchantId: string, evm: string | null, tron: string | null, above: string) => sql`
   SELECT p.merchant_id, p.derivation_index FROM address_pool p
-  WHERE p.merchant_id = ${merchantId} AND p.derivation_index > ${above.toString()}::bigint
+  WHERE p.merchant_id = ${merchantId} AND p.derivation_index > ${above}::bigint
     AND p.xpubs_key = md5(coalesce(${evm}::text, '') || '/' || coalesce(${tron}::text, ''))
     AND p.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND p.tron_xpub IS NOT DISTINCT FROM ${tron}::text
     AND EXISTS (SELECT 1 FROM merchants m WHERE m.id = ${merchantId}
@@ -45,6 +49,68 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
    * session held it can sit below, and the second look (from the start) finds it once nothing is left above.
    */
   const hints = new Map<string, bigint>()
+  // The pooled create statement, compiled once (precompiled.ts): slot taken + checkout + targets.
+  const pooledInsert = precompile(
+    db,
+    (
+      id: string,
+      merchantId: string,
+      mode: string,
+      amount: string,
+      description: string | null,
+      metadata: string | null,
+      email: string | null,
+      redirect: string | null,
+      webhook: string | null,
+      networks: string,
+      expiresAt: Date,
+      createdAt: Date,
+      evm: boolean,
+      tron: boolean,
+      comment: string,
+      evmXpub: string | null,
+      tronXpub: string | null,
+      above: string,
+    ) => sql<{ index: unknown; evm_address: string | null; tron_address: string | null }>`
+      WITH slot AS (
+        DELETE FROM address_pool
+        WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, evmXpub, tronXpub, above)})
+        RETURNING derivation_index, evm_address, tron_address
+      ), c AS (
+        INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
+          customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
+        SELECT ${id}::text, ${merchantId}::text, ${mode}::text, 'pending', ${amount}::bigint, 'USD',
+          ${description}::text, ${metadata}::text, ${email}::text, ${redirect}::text, ${webhook}::text,
+          ${networks}::jsonb, ${expiresAt}::timestamptz, ${createdAt}::timestamptz, ${createdAt}::timestamptz
+        WHERE EXISTS (SELECT 1 FROM slot)
+        RETURNING id
+      )
+      INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, tron_address,
+        ton_comment)
+      SELECT c.id, ${merchantId}::text, slot.derivation_index,
+        CASE WHEN ${evm}::boolean THEN slot.evm_address END,
+        CASE WHEN ${tron}::boolean THEN slot.tron_address END, ${comment}::text
+      FROM c, slot
+      RETURNING derivation_index AS index, evm_address, tron_address`,
+    P("id"),
+    P("merchant"),
+    P("mode"),
+    P("amount"),
+    P("description") as string | null,
+    P("metadata") as string | null,
+    P("email") as string | null,
+    P("redirect") as string | null,
+    P("webhook") as string | null,
+    P("networks"),
+    new Date(0),
+    new Date(1),
+    P("evm") as unknown as boolean,
+    P("tron") as unknown as boolean,
+    P("comment"),
+    P("evmXpub") as string | null,
+    P("tronXpub") as string | null,
+    P("above"),
+  )
   const taken = (merchantId: string, index: bigint) => {
     if (index > (hints.get(merchantId) ?? -1n)) hints.set(merchantId, index)
   }
@@ -120,33 +186,28 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
         const comment = input.targets.tonComment
         try {
           const insert = (above: bigint) =>
-            sql<{
-              index: unknown
-              evm_address: string | null
-              tron_address: string | null
-            }>`
-          WITH slot AS (
-            DELETE FROM address_pool
-            WHERE (merchant_id, derivation_index) = (${lowestSlot(input.merchantId, xpubs, above)})
-            RETURNING derivation_index, evm_address, tron_address
-          ), c AS (
-            INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
-              customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
-            SELECT ${input.id}::text, ${input.merchantId}::text, ${input.mode}::text, 'pending',
-              ${input.amountCents.toString()}::bigint, 'USD', ${input.description}::text, ${input.metadataJson}::text,
-              ${input.customerEmail}::text, ${input.redirectUrl}::text, ${input.webhookUrl}::text,
-              ${JSON.stringify(input.networks)}::jsonb, ${input.expiresAt}::timestamptz,
-              ${input.createdAt}::timestamptz, ${input.createdAt}::timestamptz
-            WHERE EXISTS (SELECT 1 FROM slot)
-            RETURNING id
-          )
-          INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, tron_address,
-            ton_comment)
-          SELECT c.id, ${input.merchantId}::text, slot.derivation_index,
-            CASE WHEN ${families.evm}::boolean THEN slot.evm_address END,
-            CASE WHEN ${families.tron}::boolean THEN slot.tron_address END, ${comment}::text
-          FROM c, slot
-          RETURNING derivation_index AS index, evm_address, tron_address`.execute(db)
+            pooledInsert
+              .execute(
+                input.id,
+                input.merchantId,
+                input.mode,
+                input.amountCents.toString(),
+                input.description,
+                input.metadataJson,
+                input.customerEmail,
+                input.redirectUrl,
+                input.webhookUrl,
+                JSON.stringify(input.networks),
+                input.expiresAt,
+                input.createdAt,
+                families.evm,
+                families.tron,
+                comment,
+                xpubs.evmXpub,
+                xpubs.tronXpub,
+                above.toString(),
+              )
+              .then((rows) => ({ rows }))
           const r = await withHint(input.merchantId, insert, (x) => x.rows.length > 0)
           const row = r.rows[0]
           if (row === undefined) return { _tag: "NoSlot" }

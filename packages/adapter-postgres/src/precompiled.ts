@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely } from "kysely"
+import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from "kysely"
 import { preparedStatement } from "./database.js"
 import type { DB } from "./schema.js"
 
@@ -14,10 +14,11 @@ import type { DB } from "./schema.js"
  */
 export const precompile = <Row, Args extends ReadonlyArray<unknown>>(
   db: Kysely<DB>,
-  build: (...placeholders: Args) => Compilable<Row>,
+  build: (...placeholders: Args) => Compilable<Row> | RawBuilder<Row>,
   ...placeholders: Args
 ): { readonly sql: string; readonly execute: (...args: Args) => Promise<ReadonlyArray<Row>> } => {
-  const compiled = build(...placeholders).compile()
+  // A query builder's compile() takes nothing; an sql`…` RawBuilder's takes the database (ignored by the former).
+  const compiled = (build(...placeholders) as { compile: (db: Kysely<DB>) => CompiledQuery<Row> }).compile(db)
   const positions = compiled.parameters.map((p) => placeholders.indexOf(p))
   const missing = positions.indexOf(-1)
   if (missing !== -1)
