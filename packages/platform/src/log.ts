@@ -9,9 +9,14 @@ const SECRET_TEXT =
   /\b(sk_(?:live|test)_[A-Za-z0-9]{4})[A-Za-z0-9]+|\b(whsec_)[A-Za-z0-9]+|\b([xt]pub[1-9A-HJ-NP-Za-km-z]{6})[1-9A-HJ-NP-Za-km-z]{60,}/g
 
 export const redactText = (s: string): string =>
-  s.replace(SECRET_TEXT, (_m, key: string | undefined, wh: string | undefined, xpub: string | undefined) =>
-    key ? `${key}…` : wh ? `${wh}…` : `${xpub}…`,
-  )
+  // Most strings hold none of the three markers: skip the global regex replace for them (hot: every log field).
+  s.indexOf("sk_") === -1 && s.indexOf("whsec_") === -1 && s.indexOf("pub") === -1
+    ? s
+    : s.replace(
+        SECRET_TEXT,
+        (_m, key: string | undefined, wh: string | undefined, xpub: string | undefined) =>
+          key ? `${key}…` : wh ? `${wh}…` : `${xpub}…`,
+      )
 
 const redact = (v: unknown, depth = 0): unknown => {
   if (typeof v === "string") return redactText(v)
