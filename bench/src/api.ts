@@ -509,18 +509,27 @@ const WHY = `#### Why targets are missed, and what would fix them
   round trip and one commit, where it used to be \`nextval\` + the insert) and derives nothing;
   \`create-inline\` is the same server with the pool emptied (INZI_ADDRESS_POOL=0, or a pool run dry: a
   statement that finds no slot, then \`nextval\`, two derivations and the insert). The derivation CPU did not
-  vanish: the worker pays it ahead (refill cost per slot in the pool section). What is left of the gap: the
-  API-key lookup, the HTTP/Effect layer and the JSON rendering.
-- **get** (target ≥ 70 %): 3 queries (key lookup, checkout row, payments) vs 1; each adapter query costs ≈ 80 µs
-  of kysely build/compile plus the pg round trip. Fix in adapter-postgres: fetch the payments with the row
-  (LEFT JOIN / json_agg, 1 query), precompiled or named (prepared) statements on the hot paths (≈ 55 µs less per
-  query in Node, and no re-planning in Postgres).
-- **p99 < 50 ms at 64 connections**: with the server saturated, latency is the queue: 64 requests in flight at
-  ≈ 200–600 req/s is 100–300 ms each, whatever the tail. p99 follows from throughput; it is met only once the
-  per-request CPU above is cut by several times (the bare server's own p99 here is often > 50 ms too).
-- **framework**: after disabling per-request tracing spans and barrel imports, Effect's HttpLayerRouter +
-  platform-node cost ≈ 115–125 µs CPU per request above bare node:http (healthz row) — about 10 % of a GET,
-  a few % of a create. Removing it would need a hand-written node:http dispatch to the route effects.
+  vanish: the worker pays it ahead (refill cost per slot in the pool section). What is left of the gap is what
+  the get paragraph lists, plus on the database side one statement that deletes a pool slot and inserts two rows
+  (each insert also firing the list counters' statement trigger), against the bare server's single INSERT.
+- **get** (target ≥ 70 %): now one round trip like the bare server's (the API-key lookup is served from the
+  per-process key cache, INZI_KEY_CACHE_MS; the checkout row, its targets and its payments come in one query), run
+  as a kysely-precompiled, named prepared statement (no per-call query building, no re-planning in Postgres).
+  What is left, measured with \`perf record\` on the server under this load: no single item above ≈ 5 % of
+  its CPU. The checkout read returns ≈ 20 columns plus the payments JSON (pg rebuilds its per-column parsers from
+  the RowDescription it receives on every execution, and parses every timestamp), core renders the full API
+  object (payment options with URIs for every network/token, ≈ 30 µs), and the rest is spread over the Effect
+  fiber runtime (one fiber per request, a dozen steps), node:http and the kernel's loopback TCP, V8's
+  megamorphic property loads and young-generation GC. The bare server reads 7 columns and prints 8 fields.
+  Closing the gap would mean a narrower row (deposit targets and payments only when present, timestamps as
+  epoch numbers), a hand-rolled renderer for the common case and fewer Effect steps per request; each is a few
+  % — none found here is a single large fix.
+- **p99 < 50 ms at 64 connections**: with the server CPU-bound, latency is the queue: 64 requests in flight at
+  N req/s wait ≈ 64 / N s each. p99 follows from throughput.
+- **framework**: @effect/platform's HttpLayerRouter/HttpServer cost ≈ 120–150 µs of CPU per request above bare
+  node:http (healthz at ≈ 24 % of bare in the earlier entries). The server now dispatches from node:http
+  straight to the route effects (one \`Runtime.runCallback\` per request; an empty route measured ≈ 91–94 % of
+  bare in isolation); see the healthz row for what remains with request ids, metrics and routing.
 - **list over 1 000 000** (target p50 < 50 ms, \`total\` exact): \`total\` is no longer a \`count(*)\` over the
   merchant's rows (that read every matching index entry or seq-scanned: ≈ 95–130 ms for a million). Migration 0004
   keeps exact per-(merchant, mode, stored status) counts without a hot row: statement-level triggers on checkouts
