@@ -261,6 +261,14 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       GENERATED ALWAYS AS (md5(coalesce(evm_xpub, '') || '/' || coalesce(tron_xpub, ''))) STORED`,
     `CREATE INDEX address_pool_take ON address_pool (merchant_id, xpubs_key, derivation_index)`,
   ],
+  // The list total's overdue count (pending past expires_at, one merchant) may be planned on checkouts_due
+  // instead of checkouts_pending_expiry when statistics lag behind bulk creates (autoanalyze waits for 10 % of
+  // the table): without merchant_id in the index that plan fetched every overdue row from the heap (measured:
+  // 122 ms for 50 000 rows vs 13 ms). With merchant_id and mode included it is an index-only scan either way.
+  "0007_checkouts_due_include": [
+    `DROP INDEX checkouts_due`,
+    `CREATE INDEX checkouts_due ON checkouts (expires_at) INCLUDE (merchant_id, mode) WHERE status = 'pending'`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(
