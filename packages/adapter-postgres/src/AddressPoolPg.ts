@@ -1,13 +1,7 @@
-import type {
-  AddressPool,
-  Checkout,
-  DerivationSlot,
-  Merchant,
-  PooledCreateResult,
-  PoolXpubs,
-} from "@inzi/core"
+import type { AddressPool, DerivationSlot, Merchant, PooledCreateResult, PoolXpubs } from "@inzi/core"
 import type { Context } from "effect"
 import { type Kysely, type Selectable, sql } from "kysely"
+import { createdCheckout } from "./CheckoutStorePg.js"
 import { constraintOf, run, sqlState } from "./errors.js"
 import { P, precompile } from "./precompiled.js"
 import { merchantFromRow, toBigInt } from "./rows.js"
@@ -129,9 +123,10 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
   return {
     takeSlot: (merchantId, xpubs) =>
       run("takeSlot", async () => {
-        // One statement: the DELETE takes the lowest usable slot; only when it took nothing does the second branch
-        // draw a fresh index (its NOT EXISTS is a one-time filter, so nextval is not evaluated otherwise).
-        const take = (above: bigint) =>
+        // One statement: the DELETE takes the lowest usable slot above `above`; only when it took nothing, and
+        // `fresh`, does the second branch draw a fresh index (its NOT EXISTS is a one-time filter, so nextval is
+        // not evaluated otherwise). The first look, above the hint, never draws one.
+        const take = (above: bigint, fresh: boolean) =>
           sql<{
             index: unknown
             evm_address: string | null
@@ -146,25 +141,10 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
         SELECT derivation_index AS index, evm_address, tron_address, true AS pooled FROM taken
         UNION ALL
         SELECT nextval(index_sequence::regclass), NULL, NULL, false FROM merchants
-        WHERE id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
-        // Above the hint only when that finds a slot: the fresh-index branch must not run on the first look.
+        WHERE ${fresh} AND id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
         const hint = hints.get(merchantId)
-        let r =
-          hint === undefined
-            ? undefined
-            : await sql<{
-                index: unknown
-                evm_address: string | null
-                tron_address: string | null
-                pooled: boolean
-              }>`
-        WITH taken AS (
-          DELETE FROM address_pool
-          WHERE (merchant_id, derivation_index) = (${lowestSlot(merchantId, xpubs, hint)})
-          RETURNING derivation_index, evm_address, tron_address
-        )
-        SELECT derivation_index AS index, evm_address, tron_address, true AS pooled FROM taken`.execute(db)
-        if (r === undefined || r.rows.length === 0) r = await take(-1n)
+        let r = hint === undefined ? undefined : await take(hint, false)
+        if (r === undefined || r.rows.length === 0) r = await take(-1n, true)
         const row = r.rows[0]
         if (row === undefined) throw new Error("unknown merchant")
         const slot: DerivationSlot = row.pooled
@@ -212,30 +192,18 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
           const row = r.rows[0]
           if (row === undefined) return { _tag: "NoSlot" }
           taken(input.merchantId, toBigInt(row.index))
-          const checkout: Checkout = {
-            id: input.id,
-            merchantId: input.merchantId,
-            mode: input.mode,
-            status: "pending",
-            amountCents: input.amountCents,
-            currency: "USD",
-            description: input.description,
-            metadataJson: input.metadataJson,
-            customerEmail: input.customerEmail,
-            redirectUrl: input.redirectUrl,
-            webhookUrl: input.webhookUrl,
-            targets: {
-              derivationIndex: toBigInt(row.index),
-              evmAddress: row.evm_address,
-              tronAddress: row.tron_address,
-              tonComment: comment,
+          const checkout = createdCheckout(
+            {
+              ...input,
+              targets: {
+                derivationIndex: toBigInt(row.index),
+                evmAddress: row.evm_address,
+                tronAddress: row.tron_address,
+                tonComment: comment,
+              },
             },
-            networks: [...input.networks],
-            payments: [],
-            expiresAt: input.expiresAt,
-            createdAt: input.createdAt,
-            updatedAt: input.createdAt,
-          }
+            comment,
+          )
           return { _tag: "Created", checkout }
         } catch (e) {
           // A taken TON comment aborts the whole statement (the slot stays in the pool): the caller redraws.

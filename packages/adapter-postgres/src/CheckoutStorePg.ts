@@ -114,7 +114,7 @@ const checkoutRow = (input: NewCheckout) => ({
 })
 
 /** The checkout as just created (with the TON comment actually stored). */
-const createdCheckout = (input: NewCheckout, tonComment: string): Checkout => ({
+export const createdCheckout = (input: NewCheckout, tonComment: string): Checkout => ({
   id: input.id,
   merchantId: input.merchantId,
   mode: input.mode,
