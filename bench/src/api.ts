@@ -94,9 +94,29 @@ const emptyPool = async () => {
 const summary: Array<{ op: string; ratio: number; p99: number; target: string }> = []
 
 try {
+  /** POST create on both servers; `prepare` sets the Inzi merchant's address pool up before each measurement. */
+  const createTargets = (prepare: () => Promise<void>): [Target, Target] => [
+    {
+      name: "bare",
+      child: bare,
+      cfg: { url: bare.ready.url, method: "POST", paths: ["/checkouts"], headers: json, body: BODY },
+    },
+    {
+      name: "inzi",
+      child: inzi,
+      cfg: {
+        url: inzi.ready.url,
+        method: "POST",
+        paths: ["/api/v1/checkouts"],
+        headers: { ...json, ...auth },
+        body: BODY,
+      },
+      prepare,
+    },
+  ]
   const ops: Array<{ op: string; targets: () => Promise<[Target, Target]>; goal: number }> = [
     {
-      // No database: the framework's own cost per request (router, fiber, middleware, response writing).
+      // No database: the server's own cost per request (dispatch, one fiber, request id, metrics, response writing).
       op: "healthz",
       goal: 0,
       targets: async () => [
@@ -116,49 +136,13 @@ try {
       // Warm address pool (what a running worker keeps): a create takes pre-derived addresses, no derivation.
       op: "create",
       goal: 0.6,
-      targets: async () => [
-        {
-          name: "bare",
-          child: bare,
-          cfg: { url: bare.ready.url, method: "POST", paths: ["/checkouts"], headers: json, body: BODY },
-        },
-        {
-          name: "inzi",
-          child: inzi,
-          cfg: {
-            url: inzi.ready.url,
-            method: "POST",
-            paths: ["/api/v1/checkouts"],
-            headers: { ...json, ...auth },
-            body: BODY,
-          },
-          prepare: fillPool,
-        },
-      ],
+      targets: async () => createTargets(fillPool),
     },
     {
       // Pooling off (INZI_ADDRESS_POOL=0, or a pool run dry): each create derives its EVM + Tron addresses inline.
       op: "create-inline",
       goal: 0.6,
-      targets: async () => [
-        {
-          name: "bare",
-          child: bare,
-          cfg: { url: bare.ready.url, method: "POST", paths: ["/checkouts"], headers: json, body: BODY },
-        },
-        {
-          name: "inzi",
-          child: inzi,
-          cfg: {
-            url: inzi.ready.url,
-            method: "POST",
-            paths: ["/api/v1/checkouts"],
-            headers: { ...json, ...auth },
-            body: BODY,
-          },
-          prepare: emptyPool,
-        },
-      ],
+      targets: async () => createTargets(emptyPool),
     },
     {
       op: "get",
