@@ -403,7 +403,11 @@ try {
     ["apps/server", "effect", ""],
     ["apps/server", "@effect/platform-node", "the barrel (what main.ts imported before)"],
     ["apps/server", "@effect/platform-node/NodeRuntime", "what main.ts imports now"],
-    ["apps/server", "@effect/platform-node/NodeHttpServer", "the platform HTTP server (the server no longer loads it: plain node:http dispatch)"],
+    [
+      "apps/server",
+      "@effect/platform-node/NodeHttpServer",
+      "the platform HTTP server (the server no longer loads it: plain node:http dispatch)",
+    ],
     ["packages/adapter-postgres", "pg", ""],
     ["packages/adapter-postgres", "kysely", ""],
     ["packages/adapter-postgres", "@electric-sql/pglite", "now loaded only without DATABASE_URL"],
