@@ -165,14 +165,16 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
               const seconds = (performance.now() - start) / 1000
               ctx.http.requests.inc({ route: r.name, method, status: String(out.status) })
               ctx.http.duration.observe({ route: r.name }, seconds)
-              if (out.status >= 500)
-                ctx.logger.error("request error", {
-                  request_id: id,
-                  route: r.name,
-                  method,
-                  status: out.status,
-                  ms: Math.round(seconds * 1000),
-                })
+              const line = {
+                request_id: id,
+                route: r.name,
+                method,
+                status: out.status,
+                ms: Math.round(seconds * 1000),
+              }
+              // Every request at debug, as before the dispatcher change; 5xx at error.
+              if (out.status >= 500) ctx.logger.error("request error", line)
+              else ctx.logger.debug("request", line)
             }
             write(res, out, r.instrumented ? id : null)
           },
