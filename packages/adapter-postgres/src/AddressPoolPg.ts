@@ -142,9 +142,12 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
         UNION ALL
         SELECT nextval(index_sequence::regclass), NULL, NULL, false FROM merchants
         WHERE ${fresh} AND id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
-        const hint = hints.get(merchantId)
-        let r = hint === undefined ? undefined : await take(hint, false)
-        if (r === undefined || r.rows.length === 0) r = await take(-1n, true)
+        // The look from the start (above -1) is the one that may draw a fresh index.
+        const r = await withHint(
+          merchantId,
+          (above) => take(above, above === -1n),
+          (x) => x.rows.length > 0,
+        )
         const row = r.rows[0]
         if (row === undefined) throw new Error("unknown merchant")
         const slot: DerivationSlot = row.pooled
