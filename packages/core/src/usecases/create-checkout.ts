@@ -76,8 +76,10 @@ export const createCheckout = (input: {
       createdAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
     }
     const xpubs = { evmXpub: merchant.evmXpub, tronXpub: merchant.tronXpub }
+    // A checkout payable on TON only needs no derived address: it takes a plain index, not a pooled slot.
+    const pooling = Option.isSome(pool) && (evmXpub !== null || tronXpub !== null)
     // The common case in one statement: a create without a key, on a pool-wired store.
-    if (Option.isSome(pool) && (evmXpub !== null || tronXpub !== null) && input.idempotency === null) {
+    if (pooling && input.idempotency === null) {
       for (let attempt = 0; attempt < 8; attempt++) {
         const tonComment = yield* newTonComment
         const r = yield* pool.value.createCheckout(
@@ -92,12 +94,10 @@ export const createCheckout = (input: {
         if (r._tag === "NoSlot") break
       }
     }
-    // A checkout payable on TON only needs no derived address: it takes a plain index, not a pooled slot.
     // With a key (or after an empty pool above: then the take draws a fresh index in the same statement).
-    const slot =
-      Option.isSome(pool) && (evmXpub !== null || tronXpub !== null)
-        ? yield* pool.value.takeSlot(merchant.id, xpubs)
-        : { _tag: "Fresh" as const, index: yield* store.allocateDerivationIndex(merchant.id) }
+    const slot = pooling
+      ? yield* pool.value.takeSlot(merchant.id, xpubs)
+      : { _tag: "Fresh" as const, index: yield* store.allocateDerivationIndex(merchant.id) }
     const index = slot.index
     const pooledEvm = slot._tag === "Pooled" ? slot.evmAddress : null
     const pooledTron = slot._tag === "Pooled" ? slot.tronAddress : null
