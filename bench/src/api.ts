@@ -12,7 +12,7 @@ import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
 import type { LoadConfig, LoadResult } from "./lib/load-child.js"
 import { breakdown } from "./api/breakdown.js"
-import { type Child, cpuDelta, startChild } from "./lib/proc.js"
+import { type Child, cpuDelta, postgresCpuUs, startChild } from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
 import { benchSchema, DATABASE_URL } from "./lib/shared.js"
 
@@ -42,20 +42,30 @@ const load = async (cfg: LoadConfig): Promise<LoadResult> => {
 interface Measured extends LoadResult {
   readonly cpuUsPerReq: number
   readonly cpuShare: number
+  /** PostgreSQL's CPU (all its processes on this machine) per request, in µs. */
+  readonly pgCpuUsPerReq: number
 }
 
 const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS): Promise<Measured> => {
   await t.prepare?.()
   await load({ ...t.cfg, connections, seconds: Math.min(2, seconds) }) // warm-up (JIT, pool)
   const before = await t.child.ask<NodeJS.CpuUsage>("cpu")
+  const pgBefore = postgresCpuUs()
   const r = await load({ ...t.cfg, connections, seconds })
+  const pgAfter = postgresCpuUs()
   const after = await t.child.ask<NodeJS.CpuUsage>("cpu")
   const cpu = cpuDelta(before, after)
-  return { ...r, cpuUsPerReq: cpu / Math.max(1, r.requests), cpuShare: cpu / 1e6 / r.seconds }
+  const n = Math.max(1, r.requests)
+  return {
+    ...r,
+    cpuUsPerReq: cpu / n,
+    cpuShare: cpu / 1e6 / r.seconds,
+    pgCpuUsPerReq: (pgAfter - pgBefore) / n,
+  }
 }
 
 const line = (name: string, m: Measured) =>
-  `${name.padEnd(14)} ${fmt(m.rps).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  cpu ${fmt(m.cpuUsPerReq)} µs/req (${fmt(m.cpuShare * 100)} % of a core)  non2xx ${m.non2xx} err ${m.errors}`
+  `${name.padEnd(14)} ${fmt(m.rps).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  cpu ${fmt(m.cpuUsPerReq)} µs/req (${fmt(m.cpuShare * 100)} % of a core)  postgres ${fmt(m.pgCpuUsPerReq)} µs/req  non2xx ${m.non2xx} err ${m.errors}`
 
 const schema = benchSchema("api")
 console.log(`schema ${schema}; ${SECONDS} s × ${ROUNDS} rounds, ${CONNECTIONS} connections`)
@@ -253,6 +263,7 @@ try {
         `${rb.p50} / ${rz.p50}`,
         `${rb.p99} / ${rz.p99}`,
         `${fmt(rb.cpuUsPerReq)} / ${fmt(rz.cpuUsPerReq)}`,
+        `${fmt(rb.pgCpuUsPerReq)} / ${fmt(rz.pgCpuUsPerReq)}`,
         `${rb.non2xx + rb.errors} / ${rz.non2xx + rz.errors}`,
       ])
     }
@@ -266,7 +277,17 @@ try {
   if (rows.length > 0)
     sections.push(
       `### ${CONNECTIONS} connections, ${SECONDS} s per measurement (bare / inzi)\n\n${table(
-        ["op", "round", "req/s", "ratio", "p50 ms", "p99 ms", "server CPU µs/req", "errors"],
+        [
+          "op",
+          "round",
+          "req/s",
+          "ratio",
+          "p50 ms",
+          "p99 ms",
+          "server CPU µs/req",
+          "Postgres CPU µs/req",
+          "errors",
+        ],
         rows,
       )}\n\nratio spread: ${summary.map((s) => `${s.op} ${fmt(s.ratio * 100)} % (median)`).join(", ")}`,
     )

@@ -28,6 +28,12 @@ for (let i = 0; i < 50; i++)
     body: BODY,
   })
 const ids = await inzi.ask<string[]>("ids", { merchantId: inzi.ready.merchantId, n: 50 })
+// create runs on a warm deposit address pool, as in the api bench's `create` row (BENCH_POOL_SLOTS, default 12 000).
+if (op === "create")
+  await inzi.ask("poolFill", {
+    merchantId: inzi.ready.merchantId,
+    target: Number(process.env.BENCH_POOL_SLOTS ?? 12_000),
+  })
 const cfg: LoadConfig =
   op === "create"
     ? {

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process"
+import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
 /** Node flags for a TypeScript child that imports workspace packages from source. */
@@ -90,3 +91,32 @@ export const signalReady = (ready: unknown) => process.send?.({ ready })
 
 /** CPU microseconds (user + system) of a child between two `cpu` answers. */
 export const cpuDelta = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => b.user - a.user + (b.system - a.system)
+
+/**
+ * CPU microseconds used so far by this machine's PostgreSQL: every `postgres` process's user + system time, plus
+ * what the postmaster collected from backends that already exited. Linux /proc only; 0 where it is unreadable.
+ */
+export const postgresCpuUs = (): number => {
+  const tick = 1e6 / 100 // USER_HZ is 100 on Linux
+  let total = 0
+  let dirs: string[]
+  try {
+    dirs = readdirSync("/proc").filter((d) => /^\d+$/.test(d))
+  } catch {
+    return 0
+  }
+  for (const pid of dirs) {
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    } catch {
+      continue
+    }
+    const close = stat.lastIndexOf(")")
+    if (!stat.slice(stat.indexOf("(") + 1, close).startsWith("postgres")) continue
+    // Fields after the command: state is field 3; utime 14, stime 15, cutime 16, cstime 17 (1-based).
+    const f = stat.slice(close + 2).split(" ")
+    total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * tick
+  }
+  return total
+}
