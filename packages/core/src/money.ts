@@ -23,7 +23,9 @@ export const parseUsd = (s: string): ParseUsdResult => {
 /** Cents → `"25.00"` (always two decimals). */
 export const formatCents = (cents: bigint): string => formatUnits(cents, 2)
 
-const pow10 = (n: number): bigint => 10n ** BigInt(n)
+/** 10^0 … 10^80, computed once (token decimals and the normalized scale stay well inside). */
+const POW10: ReadonlyArray<bigint> = Array.from({ length: 81 }, (_, i) => 10n ** BigInt(i))
+const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n)
 
 /**
  * Base units → decimal string with exactly `decimals` digits after the point.

@@ -6,6 +6,7 @@ import type { Payment } from "../src/domain.js"
 import {
   latestCountedPayment,
   parseWebhookEventBody,
+  renderApiCheckoutJson,
   renderCheckoutJson,
   renderCheckoutListJson,
   toApiCheckout,
@@ -251,6 +252,9 @@ describe("presenters over random checkouts", () => {
     payments: fc.array(paymentArb, { maxLength: 4 }),
     metadata: fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: null }),
     now: fc.nat(120),
+    description: fc.option(fc.string(), { nil: null }),
+    email: fc.option(fc.string(), { nil: null }),
+    publicUrl: fc.constantFrom("https://pay.example.com", "https://pay.example.com/", "http://h:8080/x//"),
   })
 
   it("the rendered JSON is the API object, decodes with the ApiCheckout Schema, amounts are well-formed", () => {
@@ -260,6 +264,8 @@ describe("presenters over random checkouts", () => {
           status: g.status,
           amountCents: g.amountCents,
           metadataJson: g.metadata === null ? null : JSON.stringify(g.metadata),
+          description: g.description,
+          customerEmail: g.email,
           payments: g.payments.map((p, i) =>
             payment({
               txHash: p.txHash,
@@ -274,8 +280,10 @@ describe("presenters over random checkouts", () => {
             }),
           ),
         })
-        const c2 = { ...ctx, now: at(g.now) }
+        const c2 = { ...ctx, now: at(g.now), publicUrl: g.publicUrl }
         const json = renderCheckoutJson(c, c2)
+        // The fast renderer writes exactly the text of the generic one over the API object.
+        expect(json).toBe(renderApiCheckoutJson(toApiCheckout(c, c2), c.metadataJson))
         const parsed = JSON.parse(json)
         expect(parsed).toEqual(toApiCheckout(c, c2))
         expect(Schema.decodeUnknownEither(ApiCheckout)(parsed)._tag).toBe("Right")
