@@ -83,6 +83,34 @@ describe("withKeyCache", () => {
     expect(state.lookups).toBe(2)
   })
 
+  it("holds at most `capacity` keys, dropping the oldest", async () => {
+    const { state, store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 2 }))
+    for (const h of ["h1", "h2", "h3"]) await run(cached.findActiveKeyByHash(h))
+    expect(state.lookups).toBe(3)
+    await run(cached.findActiveKeyByHash("h3")) // still held
+    expect(state.lookups).toBe(3)
+    await run(cached.findActiveKeyByHash("h1")) // dropped when h3 came in
+    expect(state.lookups).toBe(4)
+  })
+
+  it("a lookup that was running when a change went through is not kept", async () => {
+    const { state, store } = fakeStore()
+    const slow = {
+      ...store,
+      findActiveKeyByHash: (hash: string) =>
+        // Reads the state first, answers 30 ms later.
+        Effect.tap(store.findActiveKeyByHash(hash), () => Effect.sleep("30 millis")),
+    }
+    const cached = await run(withKeyCache(slow, { ttlMs: 60_000, capacity: 100 }))
+    const first = Effect.runPromise(cached.findActiveKeyByHash("h1"))
+    await new Promise((r) => setTimeout(r, 5))
+    await run(cached.revokeApiKey("key_1", new Date())) // lands while the lookup (of the old state) runs
+    expect(await first).not.toBeNull()
+    expect(await run(cached.findActiveKeyByHash("h1"))).toBeNull()
+    expect(state.lookups).toBe(2)
+  })
+
   it("ttlMs 0 is the store itself", async () => {
     const { store } = fakeStore()
     expect(await run(withKeyCache(store, { ttlMs: 0, capacity: 100 }))).toBe(store)
