@@ -41,6 +41,29 @@ export const preparedStatement = (text: string): void => {
 
 type Query = (...args: ReadonlyArray<unknown>) => Promise<unknown>
 
+/** The `pg` pool behind each PostgreSQL database's Kysely instance (see `directQuery`). */
+const POOLS = new WeakMap<Kysely<DB>, pg.Pool>()
+
+/**
+ * For `db` on PostgreSQL, a function running one SQL text with its parameters straight on a pooled `pg` client
+ * (a registered `preparedStatement` runs as the named statement), bypassing kysely's executor; `undefined` on
+ * PGlite or for a transaction. For precompiled hot queries only (precompiled.ts): no plugins, no logging.
+ */
+export const directQuery = (
+  db: Kysely<DB>,
+): (<Row>(text: string, values: ReadonlyArray<unknown>) => Promise<ReadonlyArray<Row>>) | undefined => {
+  const pool = POOLS.get(db)
+  if (pool === undefined) return undefined
+  return async <Row>(text: string, values: ReadonlyArray<unknown>) => {
+    const client = await pool.connect()
+    try {
+      return ((await client.query(text, values as unknown[])) as unknown as { rows: ReadonlyArray<Row> }).rows
+    } finally {
+      client.release()
+    }
+  }
+}
+
 /**
  * A `pg` client running the texts registered with `preparedStatement` as named statements. Should a migration
  * change a prepared statement's result columns, Postgres refuses the cached plan (SQLSTATE 0A000): the statement
@@ -106,6 +129,7 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
     // An idle client losing its connection must not crash the process; the next query reports the error.
     pool.on("error", () => {})
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+    POOLS.set(db, pool)
     return { db, kind: "postgres", pglite: null, schema, close: () => db.destroy() }
   }
   // PGlite (WASM Postgres) and its dialect are loaded only here, so a process on a real server never pays for them.

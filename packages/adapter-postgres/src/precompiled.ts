@@ -1,5 +1,5 @@
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from "kysely"
-import { preparedStatement } from "./database.js"
+import { directQuery, preparedStatement } from "./database.js"
 import type { DB } from "./schema.js"
 
 /**
@@ -26,9 +26,16 @@ export const precompile = <Row, Args extends ReadonlyArray<unknown>>(
   for (let i = 0; i < placeholders.length; i++)
     if (!positions.includes(i)) throw new Error(`precompile: placeholder ${i} is not used: ${compiled.sql}`)
   preparedStatement(compiled.sql)
+  // On PostgreSQL straight on a pooled client (kysely's executor was ≈ 10 µs a call); PGlite through kysely.
+  const direct = directQuery(db)
   return {
     sql: compiled.sql,
     execute: async (...args) => {
+      if (direct !== undefined)
+        return direct<Row>(
+          compiled.sql,
+          positions.map((i) => args[i]),
+        )
       const r = await db.executeQuery<Row>(
         CompiledQuery.raw(
           compiled.sql,

@@ -122,12 +122,15 @@ export const createCheckoutRoute = (req: HttpRequest) =>
     return jsonText(text, 201)
   })
 
-/** The checkout as JSON, rendered with the networks it was created with, as configured now. */
+/**
+ * The checkout as JSON, rendered with the networks it was created with, as configured now (the presenter
+ * leaves out every configured network not in `c.networks` or of the other mode).
+ */
 const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx: ServerContext["Type"]) =>
   renderCheckoutJson(c, {
     publicUrl: ctx.env.publicUrl,
     now,
-    networks: ctx.networks.filter((n) => c.networks.includes(n.id)),
+    networks: ctx.networks,
     tonWallet: merchant.tonWallet,
   })
 
