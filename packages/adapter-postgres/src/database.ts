@@ -76,17 +76,25 @@ class PreparingClient extends pg.Client {
     const parsed = () =>
       (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
         .parsedStatements
+    // The named statement goes in as a ready Query (pg copies every property descriptor of a config object on
+    // each call, ≈ 5 µs measured on the GET path).
+    const named = (name: string, text: string, values: unknown) =>
+      new Promise((resolve, reject) => {
+        const q = new pg.Query(text, values as unknown[]) as pg.Query & { name: string }
+        q.name = name
+        plain(q, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)))
+      })
     const prepared: Query = async (...args) => {
       const [text, values] = args
       const name = typeof text === "string" && args.length <= 2 ? PREPARED.get(text) : undefined
       if (name === undefined) return plain(...args)
       try {
-        return await plain({ name, text, values })
+        return await named(name, text as string, values)
       } catch (e) {
         if ((e as { code?: string }).code !== "0A000") throw e
         await plain(`DEALLOCATE ${name}`)
         delete parsed()[name]
-        return plain({ name, text, values })
+        return named(name, text as string, values)
       }
     }
     ;(this as unknown as { query: Query }).query = prepared
