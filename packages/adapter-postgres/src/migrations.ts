@@ -269,6 +269,16 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `DROP INDEX checkouts_due`,
     `CREATE INDEX checkouts_due ON checkouts (expires_at) INCLUDE (merchant_id, mode) WHERE status = 'pending'`,
   ],
+  // A foreign key takes a FOR KEY SHARE lock on the referenced row: every create locked its merchant's row
+  // twice (checkouts, deposit_targets), so a merchant's concurrent creates all piled share locks (multixacts) on
+  // one hot row. Measured with pgbench on the pooled create statement, 10 clients: ≈ 120 µs more Postgres CPU
+  // per create and ≈ 20 % fewer creates/s with these two keys. Merchants are never deleted (no code path does),
+  // and a create only runs for a merchant its API key just resolved to, so these two keys guarded nothing
+  // the application does not. The other references to merchants (keys, pool, outbox, idempotency) stay.
+  "0008_checkouts_merchant_fk": [
+    `ALTER TABLE checkouts DROP CONSTRAINT checkouts_merchant_id_fkey`,
+    `ALTER TABLE deposit_targets DROP CONSTRAINT deposit_targets_merchant_id_fkey`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(
