@@ -64,6 +64,19 @@ describe("ids", () => {
     }).pipe(Effect.provide(Ids.Live)),
   )
 
+  it.effect("Ids.Live hands out every pooled byte once, across pool refills and oversized draws", () =>
+    Effect.gen(function* () {
+      const ids = yield* Ids
+      const seen = new Set<string>()
+      // 3 000 × 16 bytes spans ≈ 12 pools of 4 KiB; a reused window would repeat a 16-byte draw.
+      for (let i = 0; i < 3000; i++) seen.add(Buffer.from(yield* ids.randomBytes(16)).toString("hex"))
+      expect(seen.size).toBe(3000)
+      const big = yield* ids.randomBytes(5000)
+      expect(big).toHaveLength(5000)
+      expect(new Set(big).size).toBeGreaterThan(200)
+    }).pipe(Effect.provide(Ids.Live)),
+  )
+
   it.effect("a TON comment length outside 8..10 is a defect", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(newTonCommentOfLength(7))

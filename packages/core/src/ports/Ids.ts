@@ -8,14 +8,28 @@ export class Ids extends Context.Tag("@inzi/core/Ids")<
   Ids,
   { readonly randomBytes: (n: number) => Effect.Effect<Uint8Array> }
 >() {
-  /** `crypto.getRandomValues` (Web Crypto, global in Node ≥ 19 and browsers). */
-  static readonly Live = Layer.succeed(Ids, {
-    randomBytes: (n) =>
-      Effect.sync(() => {
-        const out = new Uint8Array(n)
-        globalThis.crypto.getRandomValues(out)
-        return out
-      }),
+  /**
+   * `crypto.getRandomValues` (Web Crypto, global in Node ≥ 19 and browsers), drawn 4 KiB at a time and handed
+   * out in order, every byte once: one system call per ≈ 100 ids instead of one per id (the same pooling Node
+   * does for `randomUUID`).
+   */
+  static readonly Live = Layer.sync(Ids, () => {
+    const POOL = 4096
+    let pool = new Uint8Array(0)
+    let at = 0
+    return {
+      randomBytes: (n) =>
+        Effect.sync(() => {
+          if (n > POOL) return globalThis.crypto.getRandomValues(new Uint8Array(n))
+          if (at + n > pool.length) {
+            pool = globalThis.crypto.getRandomValues(new Uint8Array(POOL))
+            at = 0
+          }
+          const out = pool.slice(at, at + n)
+          at += n
+          return out
+        }),
+    }
   })
 
   /** Deterministic bytes from a seed (xorshift32): for tests only, never for real IDs. */
