@@ -25,8 +25,44 @@ const redact = (v: unknown, depth = 0): unknown => {
   if (v === null || typeof v !== "object" || depth > 4) return v
   if (Array.isArray(v)) return v.map((x) => redact(x, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [k, x] of Object.entries(v)) out[k] = SECRET_FIELD.test(k) ? "[redacted]" : redact(x, depth + 1)
+  for (const [k, x] of Object.entries(v)) out[k] = isSecretField(k) ? "[redacted]" : redact(x, depth + 1)
   return out
+}
+
+/** `SECRET_FIELD` per field name, remembered (the same few names come on every line). */
+const secretFields = new Map<string, boolean>()
+const isSecretField = (name: string): boolean => {
+  let secret = secretFields.get(name)
+  if (secret === undefined) {
+    secret = SECRET_FIELD.test(name)
+    if (secretFields.size < 10_000) secretFields.set(name, secret)
+  }
+  return secret
+}
+
+/**
+ * stdout, one write per event-loop turn: writes to a file or pipe are synchronous on Linux (a system call
+ * each), so lines logged in one turn go out together. Flushed on exit; a SIGKILL loses at most that turn.
+ */
+let pendingOut = ""
+let flushScheduled = false
+let exitHooked = false
+const flushStdout = () => {
+  flushScheduled = false
+  const s = pendingOut
+  pendingOut = ""
+  if (s !== "") process.stdout.write(s)
+}
+const writeStdout = (line: string) => {
+  pendingOut += `${line}\n`
+  if (!flushScheduled) {
+    flushScheduled = true
+    if (!exitHooked) {
+      exitHooked = true
+      process.on("exit", flushStdout)
+    }
+    setImmediate(flushStdout)
+  }
 }
 
 export interface Logger {
@@ -40,20 +76,21 @@ export interface Logger {
 export const makeLogger = (
   level: Level = "info",
   base: Record<string, unknown> = {},
-  write: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+  write: (line: string) => void = writeStdout,
 ): Logger => {
   const at =
     (lv: Level) =>
     (msg: string, fields: Record<string, unknown> = {}) => {
       if (ORDER[lv] < ORDER[level]) return
-      write(
-        JSON.stringify({
-          time: new Date().toISOString(),
-          level: lv,
-          msg: redactText(msg),
-          ...(redact({ ...base, ...fields }) as object),
-        }),
-      )
+      // One object, base fields then the line's (a line's field replaces a base field of the same name).
+      const line: Record<string, unknown> = {
+        time: new Date().toISOString(),
+        level: lv,
+        msg: redactText(msg),
+      }
+      for (const k in base) line[k] = isSecretField(k) ? "[redacted]" : redact(base[k], 1)
+      for (const k in fields) line[k] = isSecretField(k) ? "[redacted]" : redact(fields[k], 1)
+      write(JSON.stringify(line))
     }
   return {
     debug: at("debug"),

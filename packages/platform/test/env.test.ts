@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -171,5 +172,33 @@ describe("logs never carry a secret", () => {
     })
     expect(lines[0]).not.toContain(key)
     expect(lines[0]).not.toContain(secret)
+  })
+
+  it("redacts nested secret fields; a line's field replaces a base field in its place", () => {
+    const lines: string[] = []
+    const log = makeLogger("debug", { service: "t", mode: "live" }, (l) => lines.push(l))
+    log.debug("x", { mode: "test", nested: { apiKey: key, ok: `k ${key}` } })
+    const o = JSON.parse(lines[0]!)
+    expect(Object.keys(o)).toEqual(["time", "level", "msg", "service", "mode", "nested"])
+    expect(o.mode).toBe("test")
+    expect(o.nested.apiKey).toBe("[redacted]")
+    expect(lines[0]).not.toContain(key)
+  })
+
+  it("stdout: lines of one turn go out together, in order, and are flushed when the process exits", () => {
+    const src = new URL("../src/log.ts", import.meta.url).pathname
+    const script = `import { makeLogger } from ${JSON.stringify(src)}
+const log = makeLogger("info", { service: "t" })
+log.info("one"); log.info("two"); log.warn("three")
+process.exit(0)`
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      encoding: "utf8",
+    })
+    expect(r.status).toBe(0)
+    const msgs = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).msg)
+    expect(msgs).toEqual(["one", "two", "three"])
   })
 })
