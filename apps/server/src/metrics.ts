@@ -5,13 +5,32 @@
  */
 type Labels = Readonly<Record<string, string>>
 
-const labelKey = (labels: Labels): string =>
+const renderLabels = (labels: Labels): string =>
   Object.keys(labels)
     .sort()
     .map(
       (k) => `${k}="${String(labels[k]).replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`,
     )
     .join(",")
+
+/** Rendered label sets by their raw names and values (label sets repeat on every request; bounded). */
+const rendered = new Map<string, string>()
+
+const labelKey = (labels: Labels): string => {
+  let raw = ""
+  // Length-prefixed, so no two label sets share a raw key.
+  for (const k in labels) {
+    const v = String(labels[k])
+    raw += `${k.length}:${k}${v.length}:${v}`
+  }
+  let key = rendered.get(raw)
+  if (key === undefined) {
+    key = renderLabels(labels)
+    if (rendered.size >= 10_000) rendered.clear()
+    rendered.set(raw, key)
+  }
+  return key
+}
 
 interface Family {
   readonly name: string

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import { Cause, Context, Effect, Layer, Option, Runtime } from "effect"
 import { ServerContext } from "./context.js"
+import { collectBody, MAX_BODY_BYTES } from "./http/body.js"
 import { internalError, notFound } from "./http/errors.js"
 import { type Handler, type HttpRequest, HttpResponse } from "./http/response.js"
 import { createCheckoutRoute, getCheckoutRoute, listCheckoutsRoute } from "./routes/checkouts.js"
@@ -24,6 +25,8 @@ interface Route {
   readonly handler: Handler<RouteRequirements>
   /** Adds `x-request-id`, counts the request in the HTTP metrics and logs 5xx (all routes but /metrics). */
   readonly instrumented: boolean
+  /** The dispatcher reads the request body (up to MAX_BODY_BYTES) before the handler runs: `req.body`. */
+  readonly readsBody: boolean
 }
 
 const route = (
@@ -32,7 +35,14 @@ const route = (
   name: string,
   handler: Handler<RouteRequirements>,
   instrumented = true,
-): Route => ({ method, segments: path.split("/").slice(1), name, handler, instrumented })
+): Route => ({
+  method,
+  segments: path.split("/").slice(1),
+  name,
+  handler,
+  instrumented,
+  readsBody: method === "POST",
+})
 
 const API_ROUTES = [
   ["POST", "/checkouts", "checkouts.create", createCheckoutRoute],
@@ -100,11 +110,11 @@ const describe = (e: unknown): string =>
 
 const write = (res: ServerResponse, r: HttpResponse, requestId: string | null) => {
   if (res.headersSent || res.destroyed) return
-  const headers: Record<string, string | number> = {
-    ...r.headers,
-    "content-length": Buffer.byteLength(r.body),
-  }
-  if (requestId !== null) headers["x-request-id"] = requestId
+  // A flat [name, value, …] list: node:http takes it without building and validating a header object.
+  const headers: Array<string | number> = []
+  for (const k in r.headers) headers.push(k, r.headers[k]!)
+  headers.push("content-length", Buffer.byteLength(r.body))
+  if (requestId !== null) headers.push("x-request-id", requestId)
   res.writeHead(r.status, headers)
   res.end(r.body)
 }
@@ -139,7 +149,7 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
         const headers = incoming.headers as Record<string, string | undefined>
         const given = headers["x-request-id"]
         const id = given !== undefined && REQUEST_ID.test(given) ? given : `req_${randomUUID()}`
-        const req: HttpRequest = { method, url, headers, incoming, params, id }
+        const req: HttpRequest = { method, url, headers, incoming, params, id, body: null }
         const fail = (e: unknown, crashed: boolean) => {
           ctx.logger.error(crashed ? "request crashed" : "request failed", {
             request_id: id,
@@ -148,37 +158,40 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
           })
           return internalError()
         }
-        run(r.handler(req), {
-          onExit: (exit) => {
-            let out: HttpResponse
-            if (exit._tag === "Success") out = exit.value
-            else {
-              // A route fails with an HttpResponse to answer early (auth, rate limit, 404); anything else is a 500.
-              const failure = Cause.failureOption(exit.cause)
-              out = Option.isSome(failure)
-                ? failure.value instanceof HttpResponse
-                  ? failure.value
-                  : fail(failure.value, false)
-                : fail(Cause.pretty(exit.cause), true)
-            }
-            if (r.instrumented) {
-              const seconds = (performance.now() - start) / 1000
-              ctx.http.requests.inc({ route: r.name, method, status: String(out.status) })
-              ctx.http.duration.observe({ route: r.name }, seconds)
-              const line = {
-                request_id: id,
-                route: r.name,
-                method,
-                status: out.status,
-                ms: Math.round(seconds * 1000),
+        const exec = (req: HttpRequest) =>
+          run(r.handler(req), {
+            onExit: (exit) => {
+              let out: HttpResponse
+              if (exit._tag === "Success") out = exit.value
+              else {
+                // A route fails with an HttpResponse to answer early (auth, rate limit, 404); anything else is a 500.
+                const failure = Cause.failureOption(exit.cause)
+                out = Option.isSome(failure)
+                  ? failure.value instanceof HttpResponse
+                    ? failure.value
+                    : fail(failure.value, false)
+                  : fail(Cause.pretty(exit.cause), true)
               }
-              // Every request at debug, as before the dispatcher change; 5xx at error.
-              if (out.status >= 500) ctx.logger.error("request error", line)
-              else ctx.logger.debug("request", line)
-            }
-            write(res, out, r.instrumented ? id : null)
-          },
-        })
+              if (r.instrumented) {
+                const seconds = (performance.now() - start) / 1000
+                ctx.http.requests.inc({ route: r.name, method, status: String(out.status) })
+                ctx.http.duration.observe({ route: r.name }, seconds)
+                const line = {
+                  request_id: id,
+                  route: r.name,
+                  method,
+                  status: out.status,
+                  ms: Math.round(seconds * 1000),
+                }
+                // Every request at debug, as before the dispatcher change; 5xx at error.
+                if (out.status >= 500) ctx.logger.error("request error", line)
+                else ctx.logger.debug("request", line)
+              }
+              write(res, out, r.instrumented ? id : null)
+            },
+          })
+        if (r.readsBody) collectBody(incoming, MAX_BODY_BYTES, (body) => exec({ ...req, body }))
+        else exec(req)
       }
 
       const server = createServer({ keepAliveTimeout: 65_000 }, dispatch)

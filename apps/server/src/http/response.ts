@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http"
 import type { Effect } from "effect"
+import type { BodyResult } from "./body.js"
 
 /**
  * What a route sees of a request: the Node request itself (its body is read from it as a stream), the decoded
@@ -15,6 +16,8 @@ export interface HttpRequest {
   readonly params: Readonly<Record<string, string>>
   /** From a valid incoming `X-Request-Id`, else generated; echoed in the response and in every log line. */
   readonly id: string
+  /** The body, read by the dispatcher before the route runs for routes that take one; null for the others. */
+  readonly body: BodyResult | null
 }
 
 /** A complete response: status, headers (lower-case names) and a text body. */

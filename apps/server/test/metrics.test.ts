@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest"
+import { Registry } from "../src/metrics.js"
+
+describe("metrics Registry", () => {
+  it("one series per label set whatever the key order; values escaped in the text format", () => {
+    const r = new Registry()
+    const c = r.counter("inzi_test_total", "Test counter")
+    c.inc({ route: "a", method: "GET" })
+    c.inc({ method: "GET", route: "a" })
+    c.inc({ route: 'q"b\\c\nd', method: "GET" })
+    // Same characters split differently across names and values: two series, not one.
+    c.inc({ ab: "c" })
+    c.inc({ a: "bc" })
+    const text = r.render()
+    expect(text).toContain('inzi_test_total{method="GET",route="a"} 2')
+    expect(text).toContain('inzi_test_total{method="GET",route="q\\"b\\\\c\\nd"} 1')
+    expect(text).toContain('inzi_test_total{ab="c"} 1')
+    expect(text).toContain('inzi_test_total{a="bc"} 1')
+  })
+
+  it("histograms count each observation in every bucket at or above it", () => {
+    const r = new Registry()
+    const h = r.histogram("inzi_test_seconds", "Test histogram", [0.1, 1])
+    h.observe({ route: "x" }, 0.05)
+    h.observe({ route: "x" }, 0.5)
+    const text = r.render()
+    expect(text).toContain('inzi_test_seconds_bucket{route="x",le="0.1"} 1')
+    expect(text).toContain('inzi_test_seconds_bucket{route="x",le="1"} 2')
+    expect(text).toContain('inzi_test_seconds_bucket{route="x",le="+Inf"} 2')
+    expect(text).toContain('inzi_test_seconds_count{route="x"} 2')
+  })
+})
