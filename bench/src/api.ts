@@ -5,16 +5,17 @@
  *
  * Env: BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (64),
  * BENCH_LIST_ROWS (1000000), BENCH_SKIP_LIST=1, BENCH_ONLY=create,create-inline,get,list (the 64-connection
- * ops; `none` runs none of them), BENCH_POOL_SLOTS (30000: the bench merchant's deposit address pool is refilled to
+ * ops; `none` runs none of them), BENCH_POOL_SLOTS (40000: each bench merchant's deposit address pool (Inzi's, the same-SQL baseline's) is refilled to
  * this before each warm-pool create measurement; it must outlast warm-up + measurement, checked after each). The 1 M list alone: `BENCH_ONLY=none BENCH_SKIP_BREAKDOWN=1 pnpm --filter @inzi/bench bench:api`.
  */
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
 import type { LoadConfig, LoadResult } from "./lib/load-child.js"
+import type { SameSql } from "./api/bare-server.js"
 import { breakdown } from "./api/breakdown.js"
 import { type Child, cpuDelta, postgresCpuUs, startChild } from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
-import { benchSchema, DATABASE_URL } from "./lib/shared.js"
+import { BENCH_NETWORKS, benchSchema, DATABASE_URL } from "./lib/shared.js"
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
@@ -22,11 +23,12 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 1_000_000)
 const LIST_CONNECTIONS = Number(process.env.BENCH_LIST_CONNECTIONS ?? 8)
 const ONLY = (process.env.BENCH_ONLY ?? "healthz,create,create-inline,get,list").split(",")
-const POOL_SLOTS = Number(process.env.BENCH_POOL_SLOTS ?? 30_000)
+const POOL_SLOTS = Number(process.env.BENCH_POOL_SLOTS ?? 40_000)
 const facts = machineFacts()
 
 type Target = {
-  readonly name: "bare" | "inzi"
+  /** bare = minimal one-table baseline; same = bare server on Inzi's tables running Inzi's statements. */
+  readonly name: "bare" | "same" | "inzi"
   readonly child: Child<{ url: string }>
   readonly cfg: Omit<LoadConfig, "connections" | "seconds">
   /** Runs before each measurement of this target (before its warm-up), e.g. to fill or empty the address pool. */
@@ -80,6 +82,16 @@ const inzi = await startChild<{ url: string; key: string; merchantId: string }>(
   },
 )
 const bare = await startChild<{ url: string }>("api/bare-server.ts", [schema])
+// The same-SQL baseline: its own merchant (own address pool) in Inzi's schema, Inzi's statements.
+const sameMerchant = await inzi.ask<{ merchantId: string; evmXpub: string; tronXpub: string }>("merchant")
+const sameConfig: SameSql = {
+  ...(await inzi.ask<Pick<SameSql, "pooledCreate" | "checkoutById">>("sameSql")),
+  merchantId: sameMerchant.merchantId,
+  evmXpub: sameMerchant.evmXpub,
+  tronXpub: sameMerchant.tronXpub,
+  networks: BENCH_NETWORKS.filter((n) => n.mode === "test").map((n) => n.id),
+}
+const same = await startChild<{ url: string }>("api/bare-server.ts", [schema, JSON.stringify(sameConfig)])
 const auth = { authorization: `Bearer ${inzi.ready.key}` }
 const json = { "content-type": "application/json" }
 const BODY = JSON.stringify({ amount: "10.00", currency: "USD", description: "bench" })
@@ -88,12 +100,12 @@ const sections: string[] = []
 /** Address pool refills (the derivation moved off the request path) and what was left after each measurement. */
 const poolFills: Array<{ added: number; cpuUs: number; wallMs: number }> = []
 const poolLeft: number[] = []
-const fillPool = async () => {
+const fillPool = async (merchantId = inzi.ready.merchantId) => {
   const r = await inzi.ask<{ added: number; cpuUs: number; wallMs: number }>("poolFill", {
-    merchantId: inzi.ready.merchantId,
+    merchantId,
     target: POOL_SLOTS,
   })
-  if (r.added > 0) poolFills.push(r)
+  if (r.added > 0 && merchantId === inzi.ready.merchantId) poolFills.push(r)
   console.log(
     `address pool: +${r.added} slots, ${fmt(r.cpuUs / Math.max(1, r.added))} µs server CPU per slot, ${fmt(r.wallMs / 1000, 1)} s`,
   )
@@ -101,16 +113,44 @@ const fillPool = async () => {
 const emptyPool = async () => {
   await admin.query("DELETE FROM address_pool WHERE merchant_id = $1", [inzi.ready.merchantId])
 }
-const summary: Array<{ op: string; ratio: number; p99: number; target: string }> = []
+const summary: Array<{
+  op: string
+  /** Median over rounds of inzi / the baseline the target is judged on (same-SQL when measured, else bare). */
+  ratio: number
+  against: "same" | "bare"
+  /** Median over rounds of inzi / bare (minimal schema). */
+  ratioBare: number
+  p99: number
+  target: string
+}> = []
 
 try {
-  /** POST create on both servers; `prepare` sets the Inzi merchant's address pool up before each measurement. */
-  const createTargets = (prepare: () => Promise<void>): [Target, Target] => [
+  /**
+   * POST create on the servers; `prepare` sets the Inzi merchant's address pool up before each measurement. With
+   * `withSame`, the same-SQL baseline too (its own merchant's pool filled before each of its measurements).
+   */
+  const createTargets = (prepare: () => Promise<void>, withSame: boolean): Array<Target> => [
     {
       name: "bare",
       child: bare,
       cfg: { url: bare.ready.url, method: "POST", paths: ["/checkouts"], headers: json, body: BODY },
     },
+    ...(withSame
+      ? [
+          {
+            name: "same" as const,
+            child: same,
+            cfg: {
+              url: same.ready.url,
+              method: "POST" as const,
+              paths: ["/checkouts"],
+              headers: json,
+              body: BODY,
+            },
+            prepare: () => fillPool(sameMerchant.merchantId),
+          },
+        ]
+      : []),
     {
       name: "inzi",
       child: inzi,
@@ -124,7 +164,7 @@ try {
       prepare,
     },
   ]
-  const ops: Array<{ op: string; targets: () => Promise<[Target, Target]>; goal: number }> = [
+  const ops: Array<{ op: string; targets: () => Promise<Array<Target>>; goal: number }> = [
     {
       // No database: the server's own cost per request (dispatch, one fiber, request id, metrics, response writing).
       op: "healthz",
@@ -146,13 +186,14 @@ try {
       // Warm address pool (what a running worker keeps): a create takes pre-derived addresses, no derivation.
       op: "create",
       goal: 0.6,
-      targets: async () => createTargets(fillPool),
+      targets: async () => createTargets(fillPool, true),
     },
     {
       // Pooling off (INZI_ADDRESS_POOL=0, or a pool run dry): each create derives its EVM + Tron addresses inline.
       op: "create-inline",
       goal: 0.6,
-      targets: async () => createTargets(emptyPool),
+      // (no same-SQL baseline: it has no derivation; the minimal one is the reference here)
+      targets: async () => createTargets(emptyPool, false),
     },
     {
       op: "get",
@@ -167,9 +208,13 @@ try {
             body: BODY,
           })
         }
+        await fillPool(sameMerchant.merchantId)
+        for (let i = 0; i < 50; i++)
+          await fetch(`${same.ready.url}/checkouts`, { method: "POST", headers: json, body: BODY })
         const bareIds = await bare.ask<string[]>("ids", 500)
+        const sameIds = await same.ask<string[]>("ids", 500)
         const inziIds = await inzi.ask<string[]>("ids", { merchantId: inzi.ready.merchantId, n: 500 })
-        if (bareIds.length === 0 || inziIds.length === 0)
+        if (bareIds.length === 0 || sameIds.length === 0 || inziIds.length === 0)
           throw new Error("no checkouts to read (creates failed?)")
         return [
           {
@@ -179,6 +224,16 @@ try {
               url: bare.ready.url,
               method: "GET",
               paths: bareIds.map((id) => `/checkouts/${id}`),
+              headers: {},
+            },
+          },
+          {
+            name: "same",
+            child: same,
+            cfg: {
+              url: same.ready.url,
+              method: "GET",
+              paths: sameIds.map((id) => `/checkouts/${id}`),
               headers: {},
             },
           },
@@ -233,55 +288,71 @@ try {
   const rows: string[][] = []
   for (const { op, targets, goal } of ops) {
     if (!ONLY.includes(op)) continue
-    const [b, z] = await targets()
+    const ts = await targets()
     const ratios: number[] = []
+    const ratiosBare: number[] = []
     let last: Measured | undefined
     for (let round = 0; round < ROUNDS; round++) {
-      // alternate the order so neither side always runs on a warmer / cooler machine
-      const order = round % 2 === 0 ? [b, z] : [z, b]
-      const res: Partial<Record<"bare" | "inzi", Measured>> = {}
+      // rotate the order so no server always runs on a warmer / cooler machine
+      const order = ts.map((_, i) => ts[(i + round) % ts.length]!)
+      const res: Partial<Record<Target["name"], Measured>> = {}
       for (const t of order) {
         const m = await measure(t)
         res[t.name] = m
         console.log(line(`${op} ${t.name}`, m))
-        if (op === "create" && t.name === "inzi") {
-          // The warm-pool figure only counts if the pool outlasted the measurement.
-          const left = await inzi.ask<number>("poolSize", { merchantId: inzi.ready.merchantId })
-          poolLeft.push(left)
-          console.log(`address pool: ${left} slots left after the measurement`)
+        if (op === "create" && t.name !== "bare") {
+          // A warm-pool figure only counts if the pool outlasted the measurement.
+          const merchantId = t.name === "inzi" ? inzi.ready.merchantId : sameMerchant.merchantId
+          const left = await inzi.ask<number>("poolSize", { merchantId })
+          if (t.name === "inzi") poolLeft.push(left)
+          else if (left === 0)
+            throw new Error("the same-SQL baseline's address pool ran dry: raise BENCH_POOL_SLOTS")
+          console.log(`address pool (${t.name}): ${left} slots left after the measurement`)
         }
       }
       const rb = res.bare!
+      const rs = res.same
       const rz = res.inzi!
-      ratios.push(rz.rps / rb.rps)
+      ratios.push(rz.rps / (rs ?? rb).rps)
+      ratiosBare.push(rz.rps / rb.rps)
       last = rz
+      const all = (f: (m: Measured) => string) =>
+        [rb, rs, rz].map((m) => (m === undefined ? "—" : f(m))).join(" / ")
       rows.push([
         op,
         String(round + 1),
-        `${fmt(rb.rps)} / ${fmt(rz.rps)}`,
+        all((m) => fmt(m.rps)),
+        rs === undefined ? "—" : `${fmt((rz.rps / rs.rps) * 100)} %`,
         `${fmt((rz.rps / rb.rps) * 100)} %`,
-        `${rb.p50} / ${rz.p50}`,
-        `${rb.p99} / ${rz.p99}`,
-        `${fmt(rb.cpuUsPerReq)} / ${fmt(rz.cpuUsPerReq)}`,
-        `${fmt(rb.pgCpuUsPerReq)} / ${fmt(rz.pgCpuUsPerReq)}`,
-        `${rb.non2xx + rb.errors} / ${rz.non2xx + rz.errors}`,
+        all((m) => String(m.p50)),
+        all((m) => String(m.p99)),
+        all((m) => fmt(m.cpuUsPerReq)),
+        all((m) => fmt(m.pgCpuUsPerReq)),
+        all((m) => String(m.non2xx + m.errors)),
       ])
     }
+    const against = ts.some((t) => t.name === "same") ? "same" : "bare"
     summary.push({
       op,
       ratio: quantile(ratios, 0.5),
+      against,
+      ratioBare: quantile(ratiosBare, 0.5),
       p99: last?.p99 ?? Number.NaN,
-      target: goal > 0 ? `≥ ${goal * 100} % of bare, p99 < 50 ms` : "(no ratio target)",
+      target:
+        goal > 0
+          ? `≥ ${goal * 100} % of the ${against === "same" ? "same-SQL" : "minimal"} baseline, p99 < 50 ms`
+          : "(no ratio target)",
     })
   }
   if (rows.length > 0)
     sections.push(
-      `### ${CONNECTIONS} connections, ${SECONDS} s per measurement (bare / inzi)\n\n${table(
+      `### ${CONNECTIONS} connections, ${SECONDS} s per measurement (bare / same / inzi)\n\nbare = minimal baseline (one table, one INSERT or SELECT by key); same = the same bare server on Inzi's tables running Inzi's own statements (the pooled create statement, the checkout read), as named prepared statements like Inzi: the difference between same and inzi is the server alone.\n\n${table(
         [
           "op",
           "round",
           "req/s",
-          "ratio",
+          "inzi / same",
+          "inzi / bare",
           "p50 ms",
           "p99 ms",
           "server CPU µs/req",
@@ -289,7 +360,12 @@ try {
           "errors",
         ],
         rows,
-      )}\n\nratio spread: ${summary.map((s) => `${s.op} ${fmt(s.ratio * 100)} % (median)`).join(", ")}`,
+      )}\n\nratio medians: ${summary
+        .map(
+          (s) =>
+            `${s.op} ${fmt(s.ratio * 100)} % of ${s.against === "same" ? "same-SQL" : "minimal"}${s.against === "same" ? ` (${fmt(s.ratioBare * 100)} % of minimal)` : ""}`,
+        )
+        .join(", ")}`,
     )
   if (poolFills.length > 0) {
     const added = poolFills.reduce((a, r) => a + r.added, 0)
@@ -323,6 +399,7 @@ try {
 } finally {
   await inzi.stop()
   await bare.stop()
+  await same.stop()
   await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {})
   await admin.end()
 }
@@ -502,7 +579,12 @@ async function bigList(): Promise<string> {
 }
 
 const verdict = summary
-  .map((s) => `- ${s.op}: ${fmt(s.ratio * 100)} % of bare, p99 ${s.p99} ms — target ${s.target}`)
+  .map(
+    (s) =>
+      `- ${s.op}: ${fmt(s.ratio * 100)} % of the ${s.against === "same" ? "same-SQL" : "minimal"} baseline${
+        s.against === "same" ? ` (${fmt(s.ratioBare * 100)} % of the minimal one)` : ""
+      }, p99 ${s.p99} ms — target ${s.target}`,
+  )
   .join("\n")
 /** Why the API targets are missed and what would fix them (from the breakdown and profiles; see the report). */
 const WHY = `#### Why targets are missed, and what would fix them

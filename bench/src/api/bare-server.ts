@@ -1,8 +1,13 @@
 /**
- * Child process: the baseline. A bare `node:http` + `pg` server doing the same SQL as the API's hot paths,
- * with nothing else (no auth lookup, no transaction, no address derivation, no framework):
- * POST /checkouts validates the amount and inserts one checkout row whose derivation index comes from a
- * sequence; GET /checkouts/:id selects it by primary key; GET /checkouts selects page 1 and counts.
+ * Child process: a baseline. A bare `node:http` + `pg` server with nothing else (no auth lookup, no address
+ * derivation, no framework), in one of two modes:
+ * - minimal (argv: schema): its own one-table schema. POST /checkouts validates the amount and inserts one
+ *   checkout row whose derivation index comes from a sequence; GET /checkouts/:id selects it by primary key;
+ *   GET /checkouts selects page 1 and counts. What the hot paths would cost on the smallest possible schema.
+ * - same SQL (argv: schema, JSON of `SameSql`): Inzi's own tables and Inzi's exact statements, as named prepared
+ *   statements like Inzi runs them: POST /checkouts runs the pooled create statement (a pre-derived slot of its
+ *   own merchant's address pool + the checkout + its targets, with the same above-the-last-slot hint),
+ *   GET /checkouts/:id runs the checkout read and checks the owner. The difference to Inzi is the server alone.
  */
 import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
@@ -10,9 +15,21 @@ import pg from "pg"
 import { serveAsks, signalReady } from "../lib/proc.js"
 import { DATABASE_URL } from "../lib/shared.js"
 
+/** What the same-SQL mode needs: the statements (with each `$n`'s argument index) and its merchant. */
+export interface SameSql {
+  readonly pooledCreate: { readonly sql: string; readonly positions: ReadonlyArray<number> }
+  readonly checkoutById: { readonly sql: string; readonly positions: ReadonlyArray<number> }
+  readonly merchantId: string
+  readonly evmXpub: string
+  readonly tronXpub: string
+  /** Network ids stored on each checkout (the merchant's enabled test networks). */
+  readonly networks: ReadonlyArray<string>
+}
+
 const schema = process.argv[2]
 if (schema === undefined || !/^[a-z_][a-z0-9_]*$/.test(schema))
-  throw new Error("usage: bare-server.ts <schema>")
+  throw new Error("usage: bare-server.ts <schema> [same-sql JSON]")
+const same: SameSql | null = process.argv[3] === undefined ? null : JSON.parse(process.argv[3])
 const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10, options: `-c search_path=${schema}` })
 pool.on("error", () => {})
 await pool.query(`CREATE TABLE IF NOT EXISTS bare_checkouts (
@@ -71,7 +88,101 @@ const readBody = (req: IncomingMessage) =>
 
 const COLS = "id, status, amount_cents, description, derivation_index, expires_at, created_at"
 
+const TON_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+const tonComment = () => {
+  let s = ""
+  for (const x of randomBytes(8)) s += TON_ALPHABET[x % TON_ALPHABET.length]
+  return s
+}
+/** The highest slot index this process took (Inzi's per-process hint: takes look above it first). */
+let hint = -1n
+
+const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerResponse) => {
+  const url = req.url ?? "/"
+  if (req.method === "POST" && url === "/checkouts") {
+    let body: { amount?: unknown; description?: unknown }
+    try {
+      body = JSON.parse(await readBody(req))
+    } catch {
+      return send(res, 400, '{"error":"invalid_json"}')
+    }
+    if (typeof body.amount !== "string" || !AMOUNT.test(body.amount))
+      return send(res, 400, '{"error":"amount_invalid"}')
+    const cents = BigInt(Math.round(Number(body.amount) * 100))
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000)
+    const id = newId()
+    const comment = tonComment()
+    const expires = new Date(now.getTime() + 3_600_000)
+    const run = (above: bigint) => {
+      // The statement's arguments in its own order (AddressPoolPg's pooledCreateStatement).
+      const args = [
+        id,
+        cfg.merchantId,
+        "test",
+        cents.toString(),
+        typeof body.description === "string" ? body.description : null,
+        null,
+        null,
+        null,
+        null,
+        JSON.stringify(cfg.networks),
+        expires,
+        now,
+        true,
+        true,
+        comment,
+        cfg.evmXpub,
+        cfg.tronXpub,
+        above.toString(),
+      ]
+      return pool.query<{ index: string; evm_address: string; tron_address: string }>({
+        name: "same_create",
+        text: cfg.pooledCreate.sql,
+        values: cfg.pooledCreate.positions.map((i) => args[i]),
+      })
+    }
+    let r = await run(hint)
+    if (r.rows.length === 0 && hint !== -1n) r = await run(-1n)
+    const row = r.rows[0]
+    if (row === undefined) return send(res, 503, '{"error":"address_pool_empty"}')
+    const index = BigInt(row.index)
+    if (index > hint) hint = index
+    return send(
+      res,
+      201,
+      JSON.stringify({
+        id,
+        status: "pending",
+        amount: `${(Number(cents) / 100).toFixed(2)}`,
+        currency: "USD",
+        description: typeof body.description === "string" ? body.description : null,
+        derivation_index: row.index,
+        evm_address: row.evm_address,
+        tron_address: row.tron_address,
+        ton_comment: comment,
+        expires_at: expires.toISOString().replace(/\.\d+Z$/, "Z"),
+        created_at: now.toISOString().replace(/\.\d+Z$/, "Z"),
+      }),
+    )
+  }
+  if (req.method === "GET" && url.startsWith("/checkouts/")) {
+    const args = [url.slice("/checkouts/".length)]
+    const r = await pool.query<{ checkout: { merchant_id: string; mode: string } }>({
+      name: "same_get",
+      text: cfg.checkoutById.sql,
+      values: cfg.checkoutById.positions.map((i) => args[i]),
+    })
+    const c = r.rows[0]?.checkout
+    return c === undefined || c.merchant_id !== cfg.merchantId || c.mode !== "test"
+      ? send(res, 404, '{"error":"not_found"}')
+      : send(res, 200, JSON.stringify(c))
+  }
+  if (url === "/healthz") return send(res, 200, '{"status":"ok"}')
+  send(res, 404, '{"error":"not_found"}')
+}
+
 const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  if (same !== null) return handleSame(same, req, res)
   const url = req.url ?? "/"
   if (req.method === "POST" && url === "/checkouts") {
     let body: { amount?: unknown; description?: unknown }
@@ -141,9 +252,13 @@ server.listen(0, "127.0.0.1", () => {
   if (typeof a !== "object" || a === null) throw new Error("no address")
   serveAsks({
     ids: async (n: unknown) =>
-      (await pool.query<{ id: string }>("SELECT id FROM bare_checkouts LIMIT $1", [Number(n)])).rows.map(
-        (r) => r.id,
-      ),
+      (same === null
+        ? await pool.query<{ id: string }>("SELECT id FROM bare_checkouts LIMIT $1", [Number(n)])
+        : await pool.query<{ id: string }>("SELECT id FROM checkouts WHERE merchant_id = $1 LIMIT $2", [
+            same.merchantId,
+            Number(n),
+          ])
+      ).rows.map((r) => r.id),
   })
   signalReady({ url: `http://127.0.0.1:${a.port}` })
 })

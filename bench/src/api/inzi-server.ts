@@ -1,10 +1,11 @@
 /**
  * Child process: the real Inzi server (`startServer`) on real Postgres, in its own schema. Sends
  * `{ url, key, merchantId }` when listening; answers `cpu`, `rss`, `merchant` (a new merchant + test key),
- * `poolFill` (refill a merchant's deposit address pool to `target`, with the CPU it took here) and `poolSize`.
+ * `poolFill` (refill a merchant's deposit address pool to `target`, with the CPU it took here), `poolSize` and
+ * `sameSql` (the hot statements' SQL, for the same-SQL baseline).
  */
 import { Session } from "node:inspector/promises"
-import { PgDatabase } from "@inzi/adapter-postgres"
+import { hotStatements, PgDatabase } from "@inzi/adapter-postgres"
 import { AddressPool, issueApiKey, MerchantStore, refillAddressPool, registerMerchant } from "@inzi/core"
 import { readEnv } from "@inzi/platform"
 import { startServer } from "@inzi/server"
@@ -36,7 +37,12 @@ const merchant = () =>
         tronXpub: accountXpub(195, account),
         tonWallet: TON_WALLET,
       })
-      return { merchantId: m.id, key: (yield* issueApiKey(m.id, "test")).key }
+      return {
+        merchantId: m.id,
+        key: (yield* issueApiKey(m.id, "test")).key,
+        evmXpub: m.evmXpub,
+        tronXpub: m.tronXpub,
+      }
     }),
   )
 
@@ -94,7 +100,10 @@ const profileStop = async () => {
   return profile
 }
 
-serveAsks({ merchant, ids, poolFill, poolSize, profileStart, profileStop })
+/** The SQL of the hot statements as this server runs them (for the same-SQL baseline server). */
+const sameSql = () => rt.runPromise(Effect.map(PgDatabase, (d) => hotStatements(d.database.db)))
+
+serveAsks({ merchant, ids, poolFill, poolSize, profileStart, profileStop, sameSql })
 const first = await merchant()
 // Sanity: the server really is on our schema.
 const current = await rt.runPromise(

@@ -30,21 +30,13 @@ const lowestSlotSql = (merchantId: string, evm: string | null, tron: string | nu
   FOR UPDATE OF p SKIP LOCKED`
 
 /**
- * `AddressPool` over kysely (table `address_pool`, migration 0005). Indices come from the merchant's own
- * sequence (`merchants.index_sequence`, the one `allocateDerivationIndex` draws from): pooled and inline
- * indices never collide, and a slot is deleted when taken, so no address is handed out twice.
+ * The pooled create statement, compiled once (precompiled.ts): slot taken + checkout + targets, one statement.
+ * Its arguments, in order: id, merchant, mode, amount, description, metadata, email, redirect, webhook, networks
+ * (JSON text), expiresAt, createdAt, evm, tron (booleans: the families to fill), comment, evmXpub, tronXpub,
+ * above (the index the slot must lie above, as text).
  */
-export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof AddressPool> => {
-  /**
-   * Per merchant, the highest index this process took. Takes look above it first: the slots below were taken
-   * (deleted), and their dead index entries stay until VACUUM, so a take that always started from the lowest
-   * index walked more of them each time (measured: a warm-pool create fell from ≈ 900 to ≈ 95 req/s after ≈ 9 000
-   * takes). Indices come from a sequence, so refills land above the hint; only a slot skipped while another
-   * session held it can sit below, and the second look (from the start) finds it once nothing is left above.
-   */
-  const hints = new Map<string, bigint>()
-  // The pooled create statement, compiled once (precompiled.ts): slot taken + checkout + targets.
-  const pooledInsert = precompile(
+export const pooledCreateStatement = (db: Kysely<DB>) =>
+  precompile(
     db,
     (
       id: string,
@@ -66,26 +58,26 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
       tronXpub: string | null,
       above: string,
     ) => sql<{ index: unknown; evm_address: string | null; tron_address: string | null }>`
-      WITH slot AS (
-        DELETE FROM address_pool
-        WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, evmXpub, tronXpub, above)})
-        RETURNING derivation_index, evm_address, tron_address
-      ), c AS (
-        INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
-          customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
-        SELECT ${id}::text, ${merchantId}::text, ${mode}::text, 'pending', ${amount}::bigint, 'USD',
-          ${description}::text, ${metadata}::text, ${email}::text, ${redirect}::text, ${webhook}::text,
-          ${networks}::jsonb, ${expiresAt}::timestamptz, ${createdAt}::timestamptz, ${createdAt}::timestamptz
-        WHERE EXISTS (SELECT 1 FROM slot)
-        RETURNING id
-      )
-      INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, tron_address,
-        ton_comment)
-      SELECT c.id, ${merchantId}::text, slot.derivation_index,
-        CASE WHEN ${evm}::boolean THEN slot.evm_address END,
-        CASE WHEN ${tron}::boolean THEN slot.tron_address END, ${comment}::text
-      FROM c, slot
-      RETURNING derivation_index AS index, evm_address, tron_address`,
+    WITH slot AS (
+      DELETE FROM address_pool
+      WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, evmXpub, tronXpub, above)})
+      RETURNING derivation_index, evm_address, tron_address
+    ), c AS (
+      INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
+        customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
+      SELECT ${id}::text, ${merchantId}::text, ${mode}::text, 'pending', ${amount}::bigint, 'USD',
+        ${description}::text, ${metadata}::text, ${email}::text, ${redirect}::text, ${webhook}::text,
+        ${networks}::jsonb, ${expiresAt}::timestamptz, ${createdAt}::timestamptz, ${createdAt}::timestamptz
+      WHERE EXISTS (SELECT 1 FROM slot)
+      RETURNING id
+    )
+    INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, tron_address,
+      ton_comment)
+    SELECT c.id, ${merchantId}::text, slot.derivation_index,
+      CASE WHEN ${evm}::boolean THEN slot.evm_address END,
+      CASE WHEN ${tron}::boolean THEN slot.tron_address END, ${comment}::text
+    FROM c, slot
+    RETURNING derivation_index AS index, evm_address, tron_address`,
     P("id"),
     P("merchant"),
     P("mode"),
@@ -105,6 +97,22 @@ export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof Addr
     P("tronXpub") as string | null,
     P("above"),
   )
+
+/**
+ * `AddressPool` over kysely (table `address_pool`, migration 0005). Indices come from the merchant's own
+ * sequence (`merchants.index_sequence`, the one `allocateDerivationIndex` draws from): pooled and inline
+ * indices never collide, and a slot is deleted when taken, so no address is handed out twice.
+ */
+export const makeAddressPool = (db: Kysely<DB>): Context.Tag.Service<typeof AddressPool> => {
+  /**
+   * Per merchant, the highest index this process took. Takes look above it first: the slots below were taken
+   * (deleted), and their dead index entries stay until VACUUM, so a take that always started from the lowest
+   * index walked more of them each time (measured: a warm-pool create fell from ≈ 900 to ≈ 95 req/s after ≈ 9 000
+   * takes). Indices come from a sequence, so refills land above the hint; only a slot skipped while another
+   * session held it can sit below, and the second look (from the start) finds it once nothing is left above.
+   */
+  const hints = new Map<string, bigint>()
+  const pooledInsert = pooledCreateStatement(db)
   const taken = (merchantId: string, index: bigint) => {
     if (index > (hints.get(merchantId) ?? -1n)) hints.set(merchantId, index)
   }

@@ -235,6 +235,10 @@ const selectCheckoutJson = (db: Db) =>
       )`.as("checkout"),
     )
 
+/** GET /checkouts/:id's read, compiled once: one parameter (the id), one row with one `checkout` JSON column. */
+export const checkoutByIdStatement = (db: Kysely<DB>) =>
+  precompile(db, (id: string) => selectCheckoutJson(db).where("c.id", "=", id), P("id"))
+
 const checkoutWithPayments = (json: unknown, now: Date | null) => {
   const r = fromJson(json) as CheckoutRow & { readonly payments_json: unknown }
   return {

@@ -8,6 +8,7 @@ export {
   type WebhookEventHeader,
 } from "./CheckoutStorePg.js"
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
+export { hotStatements } from "./hotStatements.js"
 export { makeLeases } from "./LeasesPg.js"
 export { makeMerchantStore } from "./MerchantStorePg.js"
 export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"

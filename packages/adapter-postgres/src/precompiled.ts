@@ -16,7 +16,12 @@ export const precompile = <Row, Args extends ReadonlyArray<unknown>>(
   db: Kysely<DB>,
   build: (...placeholders: Args) => Compilable<Row> | RawBuilder<Row>,
   ...placeholders: Args
-): { readonly sql: string; readonly execute: (...args: Args) => Promise<ReadonlyArray<Row>> } => {
+): {
+  readonly sql: string
+  /** For each `$n` of `sql` in order, the index of its placeholder (argument). */
+  readonly positions: ReadonlyArray<number>
+  readonly execute: (...args: Args) => Promise<ReadonlyArray<Row>>
+} => {
   // A query builder's compile() takes nothing; an sql`…` RawBuilder's takes the database (ignored by the former).
   const compiled = (build(...placeholders) as { compile: (db: Kysely<DB>) => CompiledQuery<Row> }).compile(db)
   const positions = compiled.parameters.map((p) => placeholders.indexOf(p))
@@ -30,6 +35,7 @@ export const precompile = <Row, Args extends ReadonlyArray<unknown>>(
   const direct = directQuery(db)
   return {
     sql: compiled.sql,
+    positions,
     execute: async (...args) => {
       if (direct !== undefined)
         return direct<Row>(

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CheckoutStore, MerchantStore } from "@inzi/core"
 import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely"
 import { afterAll, describe, expect, it } from "vitest"
 import * as api from "../src/index.js"
-import { dropSchema, makeDatabase, PgDatabase, PgStore } from "../src/index.js"
+import { type DB, dropSchema, makeDatabase, PgDatabase, PgStore } from "../src/index.js"
 
 const newMerchant = (id: string) => ({
   id,
@@ -29,6 +30,7 @@ describe("public surface", () => {
       "PgStoreLive",
       "checkSchemaName",
       "dropSchema",
+      "hotStatements",
       "listWatcherStatus",
       "makeAddressPool",
       "makeCheckoutStore",
@@ -118,5 +120,27 @@ describe.skipIf(url === undefined || url === "")("PgStore layers on PostgreSQL",
     )
     expect(Either.isLeft(r) && r.left._tag).toBe("StoreError")
     expect(Either.isLeft(r) && r.left.message).toMatch(/^opening the database failed/)
+  })
+})
+
+describe("hotStatements", () => {
+  it("gives the hot statements' SQL with an argument index for every $n", () => {
+    const db = new Kysely<DB>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (k) => new PostgresIntrospector(k),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+    })
+    const { pooledCreate, checkoutById } = api.hotStatements(db)
+    const params = (sql: string) => new Set(sql.match(/\$\d+/g)).size
+    expect(pooledCreate.sql).toMatch(/DELETE FROM address_pool/)
+    expect(pooledCreate.sql).toMatch(/INSERT INTO deposit_targets/)
+    expect(params(pooledCreate.sql)).toBe(pooledCreate.positions.length)
+    // 18 arguments (id … above), each bound at least once.
+    expect(new Set(pooledCreate.positions)).toEqual(new Set(Array.from({ length: 18 }, (_, i) => i)))
+    expect(checkoutById.sql).toMatch(/json_build_object/)
+    expect(checkoutById.positions).toEqual([0])
   })
 })
