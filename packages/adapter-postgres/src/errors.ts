@@ -39,14 +39,24 @@ export const describe = (operation: string, e: unknown): string => {
 
 /**
  * Runs async store code as an Effect: a `Fail` becomes its typed error, anything else a `StoreError`.
- * No driver error escapes the adapter.
+ * No driver error escapes the adapter. Resumes the fiber straight from the promise's callbacks (`Effect.async`),
+ * a few µs cheaper per call than `Effect.tryPromise`, which every store read on the API path pays.
  */
 export const run = <A, E = never>(
   operation: string,
   body: () => Promise<A>,
 ): Effect.Effect<A, E | StoreError> =>
-  Effect.tryPromise({
-    try: body,
-    catch: (e): E | StoreError =>
-      e instanceof Fail ? (e.error as E) : new StoreError({ message: describe(operation, e) }),
+  Effect.async<A, E | StoreError>((resume) => {
+    const failed = (e: unknown) =>
+      resume(
+        Effect.fail(e instanceof Fail ? (e.error as E) : new StoreError({ message: describe(operation, e) })),
+      )
+    let p: Promise<A>
+    try {
+      p = body()
+    } catch (e) {
+      failed(e)
+      return
+    }
+    p.then((a) => resume(Effect.succeed(a)), failed)
   })
