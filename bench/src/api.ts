@@ -13,6 +13,7 @@ import { from as copyFrom } from "pg-copy-streams"
 import type { LoadConfig, LoadResult } from "./lib/load-child.js"
 import type { SameSql } from "./api/bare-server.js"
 import { breakdown } from "./api/breakdown.js"
+import { API_NOTES } from "./api/notes.js"
 import { type Child, cpuDelta, postgresCpuUs, startChild } from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
 import { BENCH_NETWORKS, benchSchema, DATABASE_URL } from "./lib/shared.js"
@@ -586,49 +587,4 @@ const verdict = summary
       }, p99 ${s.p99} ms — target ${s.target}`,
   )
   .join("\n")
-/** Why the API targets are missed and what would fix them (from the breakdown and profiles; see the report). */
-const WHY = `#### Why targets are missed, and what would fix them
-
-- **create** (target ≥ 60 % of bare): the bare server does one INSERT. Inzi's biggest CPU item per create was
-  deriving the EVM and Tron deposit addresses from the merchant's xpubs (≈ 0.3 ms each, noble secp256k1's base
-  multiplication: the floor in JS). With a warm address pool (\`create\` row) a create takes a pre-derived slot
-  and inserts the checkout on it in ONE statement (DELETE … FOR UPDATE SKIP LOCKED + both INSERTs in a CTE: one
-  round trip and one commit, where it used to be \`nextval\` + the insert) and derives nothing;
-  \`create-inline\` is the same server with the pool emptied (INZI_ADDRESS_POOL=0, or a pool run dry: a
-  statement that finds no slot, then \`nextval\`, two derivations and the insert). The derivation CPU did not
-  vanish: the worker pays it ahead (refill cost per slot in the pool section). What is left of the gap is what
-  the get paragraph lists, plus on the database side one statement that deletes a pool slot and inserts two rows
-  (each insert also firing the list counters' statement trigger), against the bare server's single INSERT.
-- **get** (target ≥ 70 %): now one round trip like the bare server's (the API-key lookup is served from the
-  per-process key cache, INZI_KEY_CACHE_MS; the checkout row, its targets and its payments come in one query), run
-  as a kysely-precompiled, named prepared statement (no per-call query building, no re-planning in Postgres).
-  What is left, measured with \`perf record\` on the server under this load: no single item above ≈ 5 % of
-  its CPU. The checkout read returns ≈ 20 columns plus the payments JSON (pg rebuilds its per-column parsers from
-  the RowDescription it receives on every execution, and parses every timestamp), core renders the full API
-  object (payment options with URIs for every network/token, ≈ 30 µs), and the rest is spread over the Effect
-  fiber runtime (one fiber per request, a dozen steps), node:http and the kernel's loopback TCP, V8's
-  megamorphic property loads and young-generation GC. The bare server reads 7 columns and prints 8 fields.
-  Closing the gap would mean a narrower row (deposit targets and payments only when present, timestamps as
-  epoch numbers), a hand-rolled renderer for the common case and fewer Effect steps per request; each is a few
-  % — none found here is a single large fix.
-- **p99 < 50 ms at 64 connections**: with the server CPU-bound, latency is the queue: 64 requests in flight at
-  N req/s wait ≈ 64 / N s each. p99 follows from throughput.
-- **framework**: @effect/platform's HttpLayerRouter/HttpServer cost ≈ 120–150 µs of CPU per request above bare
-  node:http (healthz at ≈ 24 % of bare in the earlier entries). The server now dispatches from node:http
-  straight to the route effects (one \`Runtime.runCallback\` per request; an empty route measured ≈ 91–94 % of
-  bare in isolation); see the healthz row for what remains with request ids, metrics and routing.
-- **list over 1 000 000** (target p50 < 50 ms, \`total\` exact): \`total\` is no longer a \`count(*)\` over the
-  merchant's rows (that read every matching index entry or seq-scanned: ≈ 95–130 ms for a million). Migration 0004
-  keeps exact per-(merchant, mode, stored status) counts without a hot row: statement-level triggers on checkouts
-  (INSERT — COPY included —, status-changing UPDATE, DELETE; TRUNCATE empties them) append one delta row per
-  (merchant, mode, status) a statement touches to \`checkout_count_deltas\`; a list sums the compacted
-  \`checkout_counts\` and its deltas in one statement (one snapshot, so the sum is what \`count(*)\` would say).
-  Compaction folds deltas into \`checkout_counts\` in one atomic statement (SKIP LOCKED): a batch per sweeper
-  round, and by the read itself when it finds ≥ 256. The time-dependent part (pending past \`expires_at\` reads as
-  expired) is counted exactly in the same statement from the partial index \`checkouts_pending_expiry
-  (merchant_id, mode, expires_at) WHERE status = 'pending'\`: its cost is the number of overdue checkouts the
-  sweeper has not written yet — ≈ 50 000 in this seed, which runs no worker; near zero with the sweeper running.
-  The "exact" column checks every \`total\` against \`count(*)\`. Lists with created_after/created_before still
-  \`count(*)\` their range (exact, O(rows in range)); a large OFFSET still walks the index to it.`
-
-appendResult("api", `${verdict}\n\n${sections.join("\n\n")}\n\n${WHY}`, facts)
+appendResult("api", `${verdict}\n\n${sections.join("\n\n")}\n\n${API_NOTES}`, facts)

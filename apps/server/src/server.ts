@@ -27,6 +27,21 @@ interface Route {
   readonly instrumented: boolean
   /** The dispatcher reads the request body (up to MAX_BODY_BYTES) before the handler runs: `req.body`. */
   readonly readsBody: boolean
+  /** `{ route: name }`, one object per route (metrics cache rendered label sets by object). */
+  readonly labels: { readonly route: string }
+}
+
+/** The requests counter's label set, one object per (route, method, status) seen (bounded). */
+const REQUEST_LABELS = new Map<string, { route: string; method: string; status: string }>()
+const requestLabels = (route: string, method: string, status: number) => {
+  const key = `${route} ${method} ${status}`
+  let labels = REQUEST_LABELS.get(key)
+  if (labels === undefined) {
+    labels = Object.freeze({ route, method, status: String(status) })
+    if (REQUEST_LABELS.size >= 10_000) REQUEST_LABELS.clear()
+    REQUEST_LABELS.set(key, labels)
+  }
+  return labels
 }
 
 const route = (
@@ -42,6 +57,7 @@ const route = (
   handler,
   instrumented,
   readsBody: method === "POST",
+  labels: Object.freeze({ route: name }),
 })
 
 const API_ROUTES = [
@@ -66,6 +82,21 @@ export const ROUTES: ReadonlyArray<Route> = [
 
 const NOT_FOUND = route("*", "/", "not_found", () => Effect.succeed(notFound()))
 
+const STATIC = new WeakMap<ReadonlyArray<Route>, Map<string, Route>>()
+/** `METHOD /path` → route, for the routes of `routes` without a `:param` (first one wins, as in the scan). */
+const staticRoutes = (routes: ReadonlyArray<Route>): Map<string, Route> => {
+  let m = STATIC.get(routes)
+  if (m === undefined) {
+    m = new Map()
+    for (const r of routes) {
+      const key = `${r.method} /${r.segments.join("/")}`
+      if (!r.segments.some((seg) => seg.startsWith(":")) && !m.has(key)) m.set(key, r)
+    }
+    STATIC.set(routes, m)
+  }
+  return m
+}
+
 /**
  * Finds the route of `method` + `path` (HEAD is served by the GET route; Node sends no body for it) and decodes
  * its parameters. A parameter that is not valid percent-encoding, or any unknown path, is the 404 route.
@@ -76,6 +107,9 @@ export const matchRoute = (
   path: string,
 ): { readonly route: Route; readonly params: Record<string, string> } => {
   const want = method === "HEAD" ? "GET" : method
+  // Routes without parameters: one map lookup.
+  const fixed = staticRoutes(routes).get(`${want} ${path}`)
+  if (fixed !== undefined) return { route: fixed, params: {} }
   const parts = path.split("/").slice(1)
   for (const r of routes) {
     if (r.method !== want || r.segments.length !== parts.length) continue
@@ -174,8 +208,8 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
               }
               if (r.instrumented) {
                 const seconds = (performance.now() - start) / 1000
-                ctx.http.requests.inc({ route: r.name, method, status: String(out.status) })
-                ctx.http.duration.observe({ route: r.name }, seconds)
+                ctx.http.requests.inc(requestLabels(r.name, method, out.status))
+                ctx.http.duration.observe(r.labels, seconds)
                 const line = {
                   request_id: id,
                   route: r.name,

@@ -18,6 +18,15 @@ describe("metrics Registry", () => {
     expect(text).toContain('inzi_test_total{a="bc"} 1')
   })
 
+  it("a frozen label set reused across calls counts into its one series", () => {
+    const r = new Registry()
+    const c = r.counter("inzi_test_total", "Test counter")
+    const labels = Object.freeze({ route: "a", status: "200" })
+    for (let i = 0; i < 3; i++) c.inc(labels)
+    c.inc({ status: "200", route: "a" })
+    expect(r.render()).toContain('inzi_test_total{route="a",status="200"} 4')
+  })
+
   it("histograms count each observation in every bucket at or above it", () => {
     const r = new Registry()
     const h = r.histogram("inzi_test_seconds", "Test histogram", [0.1, 1])
