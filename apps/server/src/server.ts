@@ -144,7 +144,7 @@ const describe = (e: unknown): string =>
 
 const write = (res: ServerResponse, r: HttpResponse, requestId: string | null) => {
   if (res.headersSent || res.destroyed) return
-  // A flat [name, value, …] list: node:http takes it without building and validating a header object.
+  // A flat [name, value, …] list for writeHead: no intermediate header object per response.
   const headers: Array<string | number> = []
   for (const k in r.headers) headers.push(k, r.headers[k]!)
   headers.push("content-length", Buffer.byteLength(r.body))

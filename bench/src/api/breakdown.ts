@@ -61,17 +61,20 @@ export const breakdown = async (opts: {
         [ids[i % ids.length], opts.merchantId],
       ),
     )
-    await add("adapter: CheckoutStore.getCheckout (2 queries: row, payments)", 300, (i) =>
-      run(
-        Effect.flatMap(CheckoutStore, (s) =>
-          s.getCheckout({
-            id: ids[i % ids.length]!,
-            merchantId: opts.merchantId,
-            mode: "test",
-            now: new Date(),
-          }),
+    await add(
+      "adapter: CheckoutStore.getCheckout (1 query: the row as JSON with targets and payments)",
+      300,
+      (i) =>
+        run(
+          Effect.flatMap(CheckoutStore, (s) =>
+            s.getCheckout({
+              id: ids[i % ids.length]!,
+              merchantId: opts.merchantId,
+              mode: "test",
+              now: new Date(),
+            }),
+          ),
         ),
-      ),
     )
     await add("adapter: CheckoutStore.allocateDerivationIndex (nextval)", 300, () =>
       run(Effect.flatMap(CheckoutStore, (s) => s.allocateDerivationIndex(opts.merchantId))),

@@ -18,14 +18,14 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   and parsed every timestamp on each execution: ≈ 30 µs), precompiled statements go to a pooled pg client
   directly (no kysely executor) as a ready Query object (pg copied every property of a config object per call),
   the key cache is a plain Map (effect's Cache was a dozen fiber steps per request), the renderer writes the API
-  object with two native JSON.stringify calls (8 µs → 4 µs in-process; byte-equal to the generic one by property
-  test), the key hash comes from node:crypto, the route is one flatMap chain, headers go to writeHead as a flat
+  object with two native JSON.stringify calls (≈ 32 → ≈ 8 µs in-process for a checkout with metadata;
+  byte-equal to the generic one by property test), the key hash comes from node:crypto, the route is one flatMap chain, headers go to writeHead as a flat
   list, metrics label sets are rendered once. What is left, measured in-process: the route with an immediate store
   costs ≈ 16 µs and with a promise-backed one ≈ 28 µs (the fiber's async suspend/resume around the read is ≈ 12
   µs), the store call around the driver ≈ 25 µs more than a bare \`pool.query\` (Effect.runPromise + async
   resume + row → domain object), and dispatch (request id, metrics, debug line, routing) ≈ 15 µs: healthz costs
-  ≈ 45 µs of CPU against the bare server's ≈ 30. The ratio between runs on this 2-core machine moves by ± 8
-  points (the three rounds of one run: 65–79 %).
+  ≈ 45 µs of CPU against the bare server's ≈ 30. The ratio moves by ± 8 points between rounds on this 2-core
+  machine (60–79 % across today's rounds, medians 65–68 %): missed by a few points.
 - **create** (≥ 60 % of same): met on the median; Postgres's work per create is the same as *same*'s (same
   statement), Inzi's server adds validation, ids, the use case's Effect steps, rendering and one log line
   (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the body is read before the route's fiber
