@@ -88,6 +88,25 @@ const readBody = (req: IncomingMessage) =>
 
 const COLS = "id, status, amount_cents, description, derivation_index, expires_at, created_at"
 
+/** The create body's amount (in cents) and description; null once a 400 was sent. */
+const createBody = async (
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<{ cents: bigint; description: unknown } | null> => {
+  let body: { amount?: unknown; description?: unknown }
+  try {
+    body = JSON.parse(await readBody(req))
+  } catch {
+    send(res, 400, '{"error":"invalid_json"}')
+    return null
+  }
+  if (typeof body.amount !== "string" || !AMOUNT.test(body.amount)) {
+    send(res, 400, '{"error":"amount_invalid"}')
+    return null
+  }
+  return { cents: BigInt(Math.round(Number(body.amount) * 100)), description: body.description }
+}
+
 const TON_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 const tonComment = () => {
   let s = ""
@@ -100,15 +119,9 @@ let hint = -1n
 const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerResponse) => {
   const url = req.url ?? "/"
   if (req.method === "POST" && url === "/checkouts") {
-    let body: { amount?: unknown; description?: unknown }
-    try {
-      body = JSON.parse(await readBody(req))
-    } catch {
-      return send(res, 400, '{"error":"invalid_json"}')
-    }
-    if (typeof body.amount !== "string" || !AMOUNT.test(body.amount))
-      return send(res, 400, '{"error":"amount_invalid"}')
-    const cents = BigInt(Math.round(Number(body.amount) * 100))
+    const body = await createBody(req, res)
+    if (body === null) return
+    const cents = body.cents
     const now = new Date(Math.floor(Date.now() / 1000) * 1000)
     const id = newId()
     const comment = tonComment()
@@ -185,15 +198,9 @@ const handle = async (req: IncomingMessage, res: ServerResponse) => {
   if (same !== null) return handleSame(same, req, res)
   const url = req.url ?? "/"
   if (req.method === "POST" && url === "/checkouts") {
-    let body: { amount?: unknown; description?: unknown }
-    try {
-      body = JSON.parse(await readBody(req))
-    } catch {
-      return send(res, 400, '{"error":"invalid_json"}')
-    }
-    if (typeof body.amount !== "string" || !AMOUNT.test(body.amount))
-      return send(res, 400, '{"error":"amount_invalid"}')
-    const cents = BigInt(Math.round(Number(body.amount) * 100))
+    const body = await createBody(req, res)
+    if (body === null) return
+    const cents = body.cents
     const now = new Date(Math.floor(Date.now() / 1000) * 1000)
     const r = await pool.query<Row>(
       `INSERT INTO bare_checkouts (id, merchant_id, mode, status, amount_cents, description, metadata, networks,

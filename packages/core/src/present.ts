@@ -82,45 +82,29 @@ export const paymentOptions = (
           ? amountDueUnits(checkout, token.decimals)
           : centsToUnits(checkout.amountCents, token.decimals)
       const amount_crypto = formatUnits(units, token.decimals)
-      // Object literals in one shape (no spreads): this runs for every option of every checkout read.
+      // One object literal shape (no spreads): this runs for every option of every checkout read.
+      let address: string
+      let memo: string | null = null
+      let uri: string
       if (net.family === "evm") {
         const to = checkout.targets.evmAddress
         if (to === null || net.chainId === undefined) continue
-        const uri = evmTransferUri({ token: token.contract, chainId: net.chainId, to, units })
-        out.push({
-          network: net.id,
-          crypto_currency: token.symbol,
-          amount_crypto,
-          address: to,
-          memo: null,
-          uri,
-        })
+        address = to
+        uri = evmTransferUri({ token: token.contract, chainId: net.chainId, to, units })
       } else if (net.family === "tron") {
         const to = checkout.targets.tronAddress
         if (to === null) continue
-        const uri = tronTransferUri({ to })
-        out.push({
-          network: net.id,
-          crypto_currency: token.symbol,
-          amount_crypto,
-          address: to,
-          memo: null,
-          uri,
-        })
+        address = to
+        uri = tronTransferUri({ to })
       } else {
         const wallet = ctx.tonWallet
         if (wallet === null) continue
         const comment = checkout.targets.tonComment
-        const uri = tonTransferUri({ wallet, jettonMaster: token.contract, units, comment })
-        out.push({
-          network: net.id,
-          crypto_currency: token.symbol,
-          amount_crypto,
-          address: wallet,
-          memo: comment,
-          uri,
-        })
+        address = wallet
+        memo = comment
+        uri = tonTransferUri({ wallet, jettonMaster: token.contract, units, comment })
       }
+      out.push({ network: net.id, crypto_currency: token.symbol, amount_crypto, address, memo, uri })
     }
   }
   return out
