@@ -1,7 +1,7 @@
 import type { DerivationSlot, NewCheckout, PoolSlot } from "@inzi/core"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { type DB, makeStores, type PgStores } from "../src/index.js"
+import { type DB, makeAddressPool, makeStores, type PgStores } from "../src/index.js"
 import { type ContractBackend, fail, runP } from "./contract.js"
 
 let seq = 0
@@ -93,6 +93,32 @@ export const addressPoolContract = (
       // An index already pooled is not added twice.
       await fill(m.id, 1, "xpub-evm", "xpub-tron")
       expect(await runP(s.addressPool.addSlots(m.id, slotsAt([5n], "xpub-evm", "xpub-tron")))).toBe(0)
+    })
+
+    it("a pool found empty is looked up only above the hint for emptyRecheckMs, then from the lowest again", async () => {
+      const m = await merchant()
+      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const server = makeAddressPool(db, { emptyRecheckMs: 300 }) // the server's pool
+      const worker = makeAddressPool(db) // another process refilling
+      const take = () => runP(server.takeSlot(m.id, xpubs))
+      const add = async (indices: ReadonlyArray<bigint>) =>
+        runP(worker.addSlots(m.id, slotsAt(indices, "xpub-evm", "xpub-tron")))
+      await add(await runP(worker.allocateIndices(m.id, 2)))
+      expect((await take())._tag).toBe("Pooled")
+      expect(await take()).toMatchObject({ _tag: "Pooled", index: 1n })
+      expect(await take()).toEqual({ _tag: "Fresh", index: 2n }) // looked from the lowest: empty
+      // A refill lands above the hint: found at once.
+      await add(await runP(worker.allocateIndices(m.id, 1)))
+      expect(await take()).toMatchObject({ _tag: "Pooled", index: 3n })
+      // A batch allocated before a fresh draw sits below the hint: not looked for while the pool is known empty…
+      const early = await runP(worker.allocateIndices(m.id, 1))
+      expect(await take()).toEqual({ _tag: "Fresh", index: 5n })
+      await add(early)
+      expect(await take()).toEqual({ _tag: "Fresh", index: 6n })
+      // …and found by the look from the lowest index once the interval is over.
+      await new Promise((r) => setTimeout(r, 350))
+      expect(await take()).toMatchObject({ _tag: "Pooled", index: 4n })
+      expect(await runP(server.poolSize(m.id))).toBe(0)
     })
 
     it("a merchant without a Tron xpub: slots carry NULL for that family and still match", async () => {
@@ -310,10 +336,14 @@ export const addressPoolContract = (
         await held
       })
       await isLocked
-      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toMatchObject({ _tag: "Pooled", index: 1n })
-      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
+      const pool = makeAddressPool(db, { emptyRecheckMs: 100 })
+      expect(await runP(pool.takeSlot(m.id, xpubs))).toMatchObject({ _tag: "Pooled", index: 1n })
+      expect(await runP(pool.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
       release()
       await holder
-      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toMatchObject({ _tag: "Pooled", index: 0n })
+      // The skipped slot is found by the next look from the lowest index, once the pool's "known empty"
+      // interval is over.
+      await new Promise((r) => setTimeout(r, 150))
+      expect(await runP(pool.takeSlot(m.id, xpubs))).toMatchObject({ _tag: "Pooled", index: 0n })
     })
   })
