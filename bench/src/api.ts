@@ -4,7 +4,7 @@
  * one merchant holding 1 000 000 checkouts. Appends the figures to RESULTS.md.
  *
  * Env: BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (64),
- * BENCH_LIST_ROWS (1000000), BENCH_SKIP_LIST=1, BENCH_ONLY=create,create-inline,get,list (the 64-connection
+ * BENCH_LIST_ROWS (1000000), BENCH_SERVER_NODE_ARGS (node/V8 flags for all three servers), BENCH_SKIP_LIST=1, BENCH_ONLY=create,create-inline,get,list (the 64-connection
  * ops; `none` runs none of them), BENCH_POOL_SLOTS (40000: each bench merchant's deposit address pool (Inzi's, the same-SQL baseline's) is refilled to
  * this before each warm-pool create measurement; it must outlast warm-up + measurement, checked after each). The 1 M list alone: `BENCH_ONLY=none BENCH_SKIP_BREAKDOWN=1 pnpm --filter @inzi/bench bench:api`.
  */
@@ -24,6 +24,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const LIST_ROWS = Number(process.env.BENCH_LIST_ROWS ?? 1_000_000)
 const LIST_CONNECTIONS = Number(process.env.BENCH_LIST_CONNECTIONS ?? 8)
 const ONLY = (process.env.BENCH_ONLY ?? "healthz,create,create-inline,get,list").split(",")
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
 const POOL_SLOTS = Number(process.env.BENCH_POOL_SLOTS ?? 40_000)
 const facts = machineFacts()
 
@@ -80,9 +81,11 @@ const inzi = await startChild<{ url: string; key: string; merchantId: string }>(
   [schema],
   {
     quiet: true,
+    // BENCH_SERVER_NODE_ARGS: node/V8 flags for every server child alike (e.g. --max-semi-space-size=32).
+    execArgv: SERVER_NODE_ARGS,
   },
 )
-const bare = await startChild<{ url: string }>("api/bare-server.ts", [schema])
+const bare = await startChild<{ url: string }>("api/bare-server.ts", [schema], { execArgv: SERVER_NODE_ARGS })
 // The same-SQL baseline: its own merchant (own address pool) in Inzi's schema, Inzi's statements.
 const sameMerchant = await inzi.ask<{ merchantId: string; evmXpub: string; tronXpub: string }>("merchant")
 const sameConfig: SameSql = {
@@ -92,7 +95,9 @@ const sameConfig: SameSql = {
   tronXpub: sameMerchant.tronXpub,
   networks: BENCH_NETWORKS.filter((n) => n.mode === "test").map((n) => n.id),
 }
-const same = await startChild<{ url: string }>("api/bare-server.ts", [schema, JSON.stringify(sameConfig)])
+const same = await startChild<{ url: string }>("api/bare-server.ts", [schema, JSON.stringify(sameConfig)], {
+  execArgv: SERVER_NODE_ARGS,
+})
 const auth = { authorization: `Bearer ${inzi.ready.key}` }
 const json = { "content-type": "application/json" }
 const BODY = JSON.stringify({ amount: "10.00", currency: "USD", description: "bench" })
