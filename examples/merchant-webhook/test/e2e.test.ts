@@ -61,6 +61,10 @@ if (url === null) {
         rpcUrls: [devnet.rpcUrl],
         pollIntervalMs: 200,
         startBlock: head.toString(),
+        // processing is emitted only when the watcher sees the payment before its confirmations: 8 blocks of 250 ms
+        // leave it 2 s (the preset's 3 were 0.75 s, which a loaded CI machine's scan sometimes overran: the
+        // checkout then went straight to completed, as API.md allows, and this test's sequence failed).
+        confirmations: 8,
       })
       const env = readEnv({
         DATABASE_URL: url,
