@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto"
 import {
   type Checkout,
   CheckoutStore,
@@ -16,6 +15,7 @@ import { authenticate, type Principal } from "../http/auth.js"
 import { readBody } from "../http/body.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
 import type { HttpRequest } from "../http/response.js"
+import { sha256Hex } from "../http/sha256.js"
 
 const invalid = (code: string, message: string, param?: string) =>
   errorResponse({ type: "invalid_request_error", code, message, param })
@@ -37,8 +37,6 @@ const principal = (req: HttpRequest, ctx: ServerContext["Type"]) =>
         )
       : Effect.succeed(p)
   })
-
-const sha256 = (s: string) => createHash("sha256").update(s).digest("hex")
 
 export const createCheckoutRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
@@ -99,7 +97,7 @@ export const createCheckoutRoute = (req: HttpRequest) =>
       idempotency:
         idemKey === undefined
           ? null
-          : { key: idemKey, requestHash: sha256(`POST /checkouts\n${body.text}`), render },
+          : { key: idemKey, requestHash: sha256Hex(`POST /checkouts\n${body.text}`), render },
       now,
     }).pipe(
       Effect.catchTag("IdempotencyConflict", () =>

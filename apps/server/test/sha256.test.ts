@@ -1,9 +1,9 @@
 import { hashApiKey, Ids, newApiKey } from "@inzi/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { keyHash } from "../src/http/auth.js"
+import { sha256Hex } from "../src/http/sha256.js"
 
-describe("keyHash", () => {
+describe("sha256Hex", () => {
   it("is core's hashApiKey (keys are stored by that hash)", async () => {
     const keys = await Effect.runPromise(
       Effect.all(
@@ -12,9 +12,9 @@ describe("keyHash", () => {
       ).pipe(Effect.provide(Ids.Live)),
     )
     for (const k of keys) {
-      expect(keyHash(k.key)).toBe(hashApiKey(k.key))
-      expect(keyHash(k.key)).toBe(k.hash)
+      expect(sha256Hex(k.key)).toBe(hashApiKey(k.key))
+      expect(sha256Hex(k.key)).toBe(k.hash)
     }
-    expect(keyHash("sk_test_ünïcödé")).toBe(hashApiKey("sk_test_ünïcödé"))
+    expect(sha256Hex("sk_test_ünïcödé")).toBe(hashApiKey("sk_test_ünïcödé"))
   })
 })
