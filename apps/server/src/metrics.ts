@@ -16,21 +16,7 @@ const renderLabels = (labels: Labels): string =>
 /** Rendered label sets by their raw names and values (label sets repeat on every request; bounded). */
 const rendered = new Map<string, string>()
 
-/**
- * The same label objects come back on every request (the dispatcher keeps one frozen object per series): a
- * frozen label set is looked up by identity first.
- */
-const byObject = new WeakMap<Labels, string>()
-
 const labelKey = (labels: Labels): string => {
-  const known = byObject.get(labels)
-  if (known !== undefined) return known
-  const key = labelKeyOf(labels)
-  if (Object.isFrozen(labels)) byObject.set(labels, key)
-  return key
-}
-
-const labelKeyOf = (labels: Labels): string => {
   let raw = ""
   // Length-prefixed, so no two label sets share a raw key.
   for (const k in labels) {

@@ -27,21 +27,6 @@ interface Route {
   readonly instrumented: boolean
   /** The dispatcher reads the request body (up to MAX_BODY_BYTES) before the handler runs: `req.body`. */
   readonly readsBody: boolean
-  /** `{ route: name }`, one object per route (metrics cache rendered label sets by object). */
-  readonly labels: { readonly route: string }
-}
-
-/** The requests counter's label set, one object per (route, method, status) seen (bounded). */
-const REQUEST_LABELS = new Map<string, { route: string; method: string; status: string }>()
-const requestLabels = (route: string, method: string, status: number) => {
-  const key = `${route} ${method} ${status}`
-  let labels = REQUEST_LABELS.get(key)
-  if (labels === undefined) {
-    labels = Object.freeze({ route, method, status: String(status) })
-    if (REQUEST_LABELS.size >= 10_000) REQUEST_LABELS.clear()
-    REQUEST_LABELS.set(key, labels)
-  }
-  return labels
 }
 
 const route = (
@@ -57,7 +42,6 @@ const route = (
   handler,
   instrumented,
   readsBody: method === "POST",
-  labels: Object.freeze({ route: name }),
 })
 
 const API_ROUTES = [
@@ -208,8 +192,8 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
               }
               if (r.instrumented) {
                 const seconds = (performance.now() - start) / 1000
-                ctx.http.requests.inc(requestLabels(r.name, method, out.status))
-                ctx.http.duration.observe(r.labels, seconds)
+                ctx.http.requests.inc({ route: r.name, method, status: String(out.status) })
+                ctx.http.duration.observe({ route: r.name }, seconds)
                 const line = {
                   request_id: id,
                   route: r.name,
