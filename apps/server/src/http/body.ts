@@ -1,5 +1,4 @@
 import type { IncomingMessage } from "node:http"
-import { Effect } from "effect"
 
 export const MAX_BODY_BYTES = 16 * 1024
 
@@ -47,7 +46,3 @@ export const collectBody = (req: IncomingMessage, limit: number, done: (r: BodyR
   req.on("end", onEnd)
   req.on("error", onError)
 }
-
-/** `collectBody` as an Effect. */
-export const readBody = (req: IncomingMessage, limit = MAX_BODY_BYTES): Effect.Effect<BodyResult> =>
-  Effect.async<BodyResult>((resume) => collectBody(req, limit, (r) => resume(Effect.succeed(r))))

@@ -12,7 +12,6 @@ import {
 import { Effect } from "effect"
 import { ServerContext } from "../context.js"
 import { authenticate, type Principal } from "../http/auth.js"
-import { readBody } from "../http/body.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
 import type { HttpRequest } from "../http/response.js"
 import { sha256Hex } from "../http/sha256.js"
@@ -42,7 +41,8 @@ export const createCheckoutRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
     const p: Principal = yield* principal(req, ctx)
-    const body = req.body ?? (yield* readBody(req.incoming))
+    // Read by the dispatcher before this route runs (every POST route reads its body).
+    const body = req.body ?? (yield* Effect.dieMessage("POST /checkouts dispatched without its body"))
     if (body._tag === "TooLarge")
       return errorResponse(
         {
