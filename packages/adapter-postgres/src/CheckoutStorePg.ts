@@ -239,17 +239,13 @@ const selectCheckoutJson = (db: Db) =>
 export const checkoutByIdStatement = (db: Kysely<DB>) =>
   precompile(db, (id: string) => selectCheckoutJson(db).where("c.id", "=", id), P("id"))
 
-const checkoutWithPayments = (json: unknown, now: Date | null) => {
+const checkoutWithPayments = (json: unknown, now: Date | null): Checkout => {
   const r = fromJson(json) as CheckoutRow & { readonly payments_json: unknown }
-  return {
-    merchantId: r.merchant_id,
-    mode: r.mode,
-    checkout: toCheckout(
-      r,
-      (fromJson(r.payments_json) as ReadonlyArray<Selectable<PaymentsTable>>).map(paymentFromRow),
-      now,
-    ),
-  }
+  return toCheckout(
+    r,
+    (fromJson(r.payments_json) as ReadonlyArray<Selectable<PaymentsTable>>).map(paymentFromRow),
+    now,
+  )
 }
 
 const unmatchedFromRow = (r: Selectable<UnmatchedPaymentsTable>): UnmatchedPaymentRecord => ({
@@ -282,7 +278,7 @@ export const makeCheckoutStore = (
   // By primary key only; the owner is checked on the row. With "AND merchant_id = $2 AND mode = $3" in SQL, a
   // generic plan of the prepared statement (or a custom one on stale statistics) may take the merchant's list
   // index and walk every checkout of the merchant (the api bench's GET fell to ≈ 10 % of bare that way).
-  const checkoutById = precompile(db, (id: string) => selectCheckoutJson(db).where("c.id", "=", id), P("id"))
+  const checkoutById = checkoutByIdStatement(db)
   const checkoutByToken = precompile(
     db,
     (live: string, test: string) => selectCheckoutJson(db).where("c.id", "in", [live, test]),
@@ -651,14 +647,14 @@ export const makeCheckoutStore = (
         // Another merchant's checkout, or the other mode's, does not exist for this caller.
         if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
           throw new Fail(new CheckoutNotFound({ id: q.id }))
-        return found.checkout
+        return found
       }),
 
     getCheckoutByToken: (token, now) =>
       run<Checkout, CheckoutNotFoundT>("getCheckoutByToken", async () => {
         const row = (await checkoutByToken.execute(`chk_live_${token}`, `chk_test_${token}`))[0]
         if (row === undefined) throw new Fail(new CheckoutNotFound({ id: token }))
-        return checkoutWithPayments(row.checkout, now).checkout
+        return checkoutWithPayments(row.checkout, now)
       }),
 
     listCheckouts: (q) =>
