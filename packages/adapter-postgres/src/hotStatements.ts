@@ -14,10 +14,9 @@ export const hotStatements = (
   "pooledCreate" | "checkoutById",
   { readonly sql: string; readonly positions: ReadonlyArray<number> }
 > => {
-  const { sql: createSql, positions: createPositions } = pooledCreateStatement(db)
-  const { sql: getSql, positions: getPositions } = checkoutByIdStatement(db)
-  return {
-    pooledCreate: { sql: createSql, positions: createPositions },
-    checkoutById: { sql: getSql, positions: getPositions },
-  }
+  const text = ({ sql, positions }: { readonly sql: string; readonly positions: ReadonlyArray<number> }) => ({
+    sql,
+    positions,
+  })
+  return { pooledCreate: text(pooledCreateStatement(db)), checkoutById: text(checkoutByIdStatement(db)) }
 }

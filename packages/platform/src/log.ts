@@ -25,9 +25,13 @@ const redact = (v: unknown, depth = 0): unknown => {
   if (v === null || typeof v !== "object" || depth > 4) return v
   if (Array.isArray(v)) return v.map((x) => redact(x, depth + 1))
   const out: Record<string, unknown> = {}
-  for (const [k, x] of Object.entries(v)) out[k] = isSecretField(k) ? "[redacted]" : redact(x, depth + 1)
+  for (const [k, x] of Object.entries(v)) out[k] = redactField(k, x, depth + 1)
   return out
 }
+
+/** A field's value for the line: redacted whole when its name says secret, else masked within. */
+const redactField = (name: string, v: unknown, depth: number): unknown =>
+  isSecretField(name) ? "[redacted]" : redact(v, depth)
 
 /** `SECRET_FIELD` per field name, remembered (the same few names come on every line). */
 const secretFields = new Map<string, boolean>()
@@ -88,8 +92,8 @@ export const makeLogger = (
         level: lv,
         msg: redactText(msg),
       }
-      for (const k in base) line[k] = isSecretField(k) ? "[redacted]" : redact(base[k], 1)
-      for (const k in fields) line[k] = isSecretField(k) ? "[redacted]" : redact(fields[k], 1)
+      for (const k in base) line[k] = redactField(k, base[k], 1)
+      for (const k in fields) line[k] = redactField(k, fields[k], 1)
       write(JSON.stringify(line))
     }
   return {
