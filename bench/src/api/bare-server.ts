@@ -88,11 +88,11 @@ const readBody = (req: IncomingMessage) =>
 
 const COLS = "id, status, amount_cents, description, derivation_index, expires_at, created_at"
 
-/** The create body's amount (in cents) and description; null once a 400 was sent. */
+/** The create body's amount (in cents) and description (null unless a string); null once a 400 was sent. */
 const createBody = async (
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<{ cents: bigint; description: unknown } | null> => {
+): Promise<{ cents: bigint; description: string | null } | null> => {
   let body: { amount?: unknown; description?: unknown }
   try {
     body = JSON.parse(await readBody(req))
@@ -104,7 +104,10 @@ const createBody = async (
     send(res, 400, '{"error":"amount_invalid"}')
     return null
   }
-  return { cents: BigInt(Math.round(Number(body.amount) * 100)), description: body.description }
+  return {
+    cents: BigInt(Math.round(Number(body.amount) * 100)),
+    description: typeof body.description === "string" ? body.description : null,
+  }
 }
 
 const TON_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -133,7 +136,7 @@ const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerRespons
         cfg.merchantId,
         "test",
         cents.toString(),
-        typeof body.description === "string" ? body.description : null,
+        body.description,
         null,
         null,
         null,
@@ -168,7 +171,7 @@ const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerRespons
         status: "pending",
         amount: `${(Number(cents) / 100).toFixed(2)}`,
         currency: "USD",
-        description: typeof body.description === "string" ? body.description : null,
+        description: body.description,
         derivation_index: row.index,
         evm_address: row.evm_address,
         tron_address: row.tron_address,
@@ -210,7 +213,7 @@ const handle = async (req: IncomingMessage, res: ServerResponse) => {
         newId(),
         MERCHANT,
         cents.toString(),
-        typeof body.description === "string" ? body.description : null,
+        body.description,
         '["devnet","tron-nile","ton-testnet"]',
         new Date(now.getTime() + 3_600_000),
         now,
