@@ -4,9 +4,11 @@
  * one merchant holding 1 000 000 checkouts. Appends the figures to RESULTS.md.
  *
  * Env: BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (64),
- * BENCH_LIST_ROWS (1000000), BENCH_SERVER_NODE_ARGS (node/V8 flags for all three servers), BENCH_SKIP_LIST=1, BENCH_ONLY=create,create-inline,get,list (the 64-connection
- * ops; `none` runs none of them), BENCH_POOL_SLOTS (40000: each bench merchant's deposit address pool (Inzi's, the same-SQL baseline's) is refilled to
- * this before each warm-pool create measurement; it must outlast warm-up + measurement, checked after each). The 1 M list alone: `BENCH_ONLY=none BENCH_SKIP_BREAKDOWN=1 pnpm --filter @inzi/bench bench:api`.
+ * BENCH_LIST_ROWS (1000000), BENCH_SERVER_NODE_ARGS (node/V8 flags for all three servers), BENCH_SKIP_LIST=1,
+ * BENCH_ONLY=create,create-inline,get,list (the 64-connection ops; `none` runs none of them), BENCH_POOL_SLOTS
+ * (40000: each bench merchant's deposit address pool — Inzi's and the same-SQL baseline's — is refilled to this
+ * before each warm-pool create measurement; it must outlast warm-up + measurement, checked after each).
+ * The 1 M list alone: `BENCH_ONLY=none BENCH_SKIP_BREAKDOWN=1 pnpm --filter @inzi/bench bench:api`.
  */
 import pg from "pg"
 import { from as copyFrom } from "pg-copy-streams"
