@@ -1,6 +1,7 @@
 /**
- * Benchmark 1: the HTTP API on real PostgreSQL against a bare node:http + pg server doing the same SQL,
- * both in child processes, load from a third process (autocannon, 64 connections). Then the list endpoint over
+ * Benchmark 1: the HTTP API on real PostgreSQL against two bare node:http + pg servers (a minimal one-table one,
+ * and one running Inzi's own statements on Inzi's tables), all in child processes, load from another process
+ * (autocannon, 64 connections). Then the list endpoint over
  * one merchant holding 1 000 000 checkouts. Appends the figures to RESULTS.md.
  *
  * Env: BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (64),
