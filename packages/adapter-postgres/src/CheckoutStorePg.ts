@@ -24,7 +24,7 @@ import {
 import { type Context, Either } from "effect"
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
 import { compactCheckoutCounts, countCheckouts } from "./checkoutCounts.js"
-import { constraintOf, Fail, run, sqlState } from "./errors.js"
+import { constraintOf, Fail, run, runStatement, sqlState } from "./errors.js"
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
 import { P, precompile } from "./precompiled.js"
 import {
@@ -641,21 +641,31 @@ export const makeCheckoutStore = (
       ),
 
     getCheckout: (q) =>
-      run<Checkout, CheckoutNotFoundT>("getCheckout", async () => {
-        const row = (await checkoutById.execute(q.id))[0]
-        const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
-        // Another merchant's checkout, or the other mode's, does not exist for this caller.
-        if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
-          throw new Fail(new CheckoutNotFound({ id: q.id }))
-        return found
-      }),
+      runStatement<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
+        "getCheckout",
+        checkoutById,
+        [q.id],
+        (rows) => {
+          const row = rows[0]
+          const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
+          // Another merchant's checkout, or the other mode's, does not exist for this caller.
+          if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
+            throw new Fail(new CheckoutNotFound({ id: q.id }))
+          return found
+        },
+      ),
 
     getCheckoutByToken: (token, now) =>
-      run<Checkout, CheckoutNotFoundT>("getCheckoutByToken", async () => {
-        const row = (await checkoutByToken.execute(`chk_live_${token}`, `chk_test_${token}`))[0]
-        if (row === undefined) throw new Fail(new CheckoutNotFound({ id: token }))
-        return checkoutWithPayments(row.checkout, now)
-      }),
+      runStatement<{ checkout: unknown }, [string, string], Checkout, CheckoutNotFoundT>(
+        "getCheckoutByToken",
+        checkoutByToken,
+        [`chk_live_${token}`, `chk_test_${token}`],
+        (rows) => {
+          const row = rows[0]
+          if (row === undefined) throw new Fail(new CheckoutNotFound({ id: token }))
+          return checkoutWithPayments(row.checkout, now)
+        },
+      ),
 
     listCheckouts: (q) =>
       run("listCheckouts", async () => {

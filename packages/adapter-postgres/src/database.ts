@@ -41,6 +41,12 @@ export const preparedStatement = (text: string): void => {
 
 type Query = (...args: ReadonlyArray<unknown>) => Promise<unknown>
 
+/** Called once: with the driver's error, or with `null` and the rows. */
+export type RowsCallback<Row> = (error: Error | null, rows: ReadonlyArray<Row>) => void
+
+/** One SQL text with its parameters on a pooled client; `done` is called from the driver's own callback. */
+export type DirectQuery = <Row>(text: string, values: ReadonlyArray<unknown>, done: RowsCallback<Row>) => void
+
 /** The `pg` pool behind each PostgreSQL database's Kysely instance (see `directQuery`). */
 const POOLS = new WeakMap<Kysely<DB>, pg.Pool>()
 
@@ -48,20 +54,21 @@ const POOLS = new WeakMap<Kysely<DB>, pg.Pool>()
  * For `db` on PostgreSQL, a function running one SQL text with its parameters straight on a pooled `pg` client
  * (a registered `preparedStatement` runs as the named statement), bypassing kysely's executor; `undefined` on
  * PGlite or for a transaction. For precompiled hot queries only (precompiled.ts): no plugins, no logging.
+ * Callbacks all the way (pool checkout, query, result): the promise chain it replaces (async functions awaiting
+ * the pool, the query and the named-statement wrapper) was a dozen promises and microtask hops per read, all kept
+ * alive (and copied by every scavenge) while the request waits on Postgres.
  */
-export const directQuery = (
-  db: Kysely<DB>,
-): (<Row>(text: string, values: ReadonlyArray<unknown>) => Promise<ReadonlyArray<Row>>) | undefined => {
+export const directQuery = (db: Kysely<DB>): DirectQuery | undefined => {
   const pool = POOLS.get(db)
   if (pool === undefined) return undefined
-  return async <Row>(text: string, values: ReadonlyArray<unknown>) => {
-    const client = await pool.connect()
-    try {
-      return ((await client.query(text, values as unknown[])) as unknown as { rows: ReadonlyArray<Row> }).rows
-    } finally {
-      client.release()
-    }
-  }
+  return <Row>(text: string, values: ReadonlyArray<unknown>, done: RowsCallback<Row>) =>
+    pool.connect((error, client, release) => {
+      if (error !== undefined && error !== null) return done(error, [])
+      ;(client as unknown as PreparingClient).runText(text, values, (e, result) => {
+        release()
+        done(e, e === null ? (result.rows as ReadonlyArray<Row>) : [])
+      })
+    })
 }
 
 /**
@@ -70,32 +77,52 @@ export const directQuery = (
  * is deallocated and prepared again once.
  */
 class PreparingClient extends pg.Client {
+  /** Runs `text` (named when registered), calling `done` with pg's result; no promise involved. */
+  readonly runText: (
+    text: string,
+    values: ReadonlyArray<unknown>,
+    done: (error: Error | null, result: pg.QueryResult) => void,
+  ) => void
+
   constructor(config?: string | pg.ClientConfig) {
     super(config)
-    const plain = this.query.bind(this) as unknown as Query
+    const plain = this.query.bind(this) as unknown as (...args: ReadonlyArray<unknown>) => unknown
     const parsed = () =>
       (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
         .parsedStatements
-    // The named statement goes in as a ready Query (pg copies every property descriptor of a config object on
-    // each call, ≈ 5 µs measured on the GET path).
-    const named = (name: string, text: string, values: unknown) =>
-      new Promise((resolve, reject) => {
-        const q = new pg.Query(text, values as unknown[]) as pg.Query & { name: string }
-        q.name = name
-        plain(q, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)))
-      })
-    const prepared: Query = async (...args) => {
-      const [text, values] = args
-      const name = typeof text === "string" && args.length <= 2 ? PREPARED.get(text) : undefined
-      if (name === undefined) return plain(...args)
-      try {
-        return await named(name, text as string, values)
-      } catch (e) {
-        if ((e as { code?: string }).code !== "0A000") throw e
-        await plain(`DEALLOCATE ${name}`)
-        delete parsed()[name]
-        return named(name, text as string, values)
+    this.runText = (text, values, done) => {
+      const name = PREPARED.get(text)
+      const attempt = (retry: boolean) => {
+        // A ready Query (pg copies every property descriptor of a config object on each call, ≈ 5 µs measured).
+        const q = new pg.Query(
+          text,
+          values as unknown[],
+          (error: Error | undefined, result: pg.QueryResult) => {
+            if (error === null || error === undefined) return done(null, result)
+            if (!retry || name === undefined || (error as { code?: string }).code !== "0A000")
+              return done(error, result)
+            plain(`DEALLOCATE ${name}`, (e: Error | null) => {
+              delete parsed()[name]
+              if (e !== null && e !== undefined) done(e, result)
+              else attempt(false)
+            })
+          },
+        ) as pg.Query & { name?: string }
+        if (name !== undefined) q.name = name
+        plain(q)
       }
+      attempt(true)
+    }
+    // Through kysely (a registered text run by a builder): the same named path, as a promise.
+    const prepared: Query = (...args) => {
+      const [text, values] = args
+      if (typeof text !== "string" || args.length > 2 || !PREPARED.has(text))
+        return plain(...args) as Promise<unknown>
+      return new Promise((resolve, reject) =>
+        this.runText(text, (values ?? []) as ReadonlyArray<unknown>, (e, result) =>
+          e === null ? resolve(result) : reject(e),
+        ),
+      )
     }
     ;(this as unknown as { query: Query }).query = prepared
   }

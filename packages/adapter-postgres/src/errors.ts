@@ -1,5 +1,6 @@
 import { StoreError } from "@inzi/core"
 import { Effect } from "effect"
+import type { Precompiled } from "./precompiled.js"
 
 /**
  * A typed port error raised from inside a transaction body (plain async code); `run` turns it back into the
@@ -37,6 +38,10 @@ export const describe = (operation: string, e: unknown): string => {
   return `${operation} failed${state !== undefined ? ` (${state})` : ""}: ${text}`
 }
 
+/** A thrown `Fail` is its typed error; anything else a `StoreError` naming the operation. */
+const failure = <E>(operation: string, e: unknown): E | StoreError =>
+  e instanceof Fail ? (e.error as E) : new StoreError({ message: describe(operation, e) })
+
 /**
  * Runs async store code as an Effect: a `Fail` becomes its typed error, anything else a `StoreError`.
  * No driver error escapes the adapter. Resumes the fiber straight from the promise's callbacks (`Effect.async`),
@@ -47,10 +52,7 @@ export const run = <A, E = never>(
   body: () => Promise<A>,
 ): Effect.Effect<A, E | StoreError> =>
   Effect.async<A, E | StoreError>((resume) => {
-    const failed = (e: unknown) =>
-      resume(
-        Effect.fail(e instanceof Fail ? (e.error as E) : new StoreError({ message: describe(operation, e) })),
-      )
+    const failed = (e: unknown) => resume(Effect.fail(failure<E>(operation, e)))
     let p: Promise<A>
     try {
       p = body()
@@ -59,4 +61,34 @@ export const run = <A, E = never>(
       return
     }
     p.then((a) => resume(Effect.succeed(a)), failed)
+  })
+
+/**
+ * Runs a precompiled statement (precompiled.ts) as an Effect and maps its rows with `map`, which may throw a
+ * `Fail` (its typed error) like `run`'s body. The fiber resumes from the driver's callback: no promise between
+ * Postgres's answer and the route (the GET path's reads).
+ */
+export const runStatement = <Row, Args extends ReadonlyArray<unknown>, A, E = never>(
+  operation: string,
+  statement: Pick<Precompiled<Row, Args>, "query">,
+  args: Args,
+  map: (rows: ReadonlyArray<Row>) => A,
+): Effect.Effect<A, E | StoreError> =>
+  Effect.async<A, E | StoreError>((resume) => {
+    const done = (error: Error | null, rows: ReadonlyArray<Row>) => {
+      let a: A
+      try {
+        if (error !== null) throw error
+        a = map(rows)
+      } catch (e) {
+        resume(Effect.fail(failure<E>(operation, e)))
+        return
+      }
+      resume(Effect.succeed(a))
+    }
+    try {
+      statement.query(args, done)
+    } catch (e) {
+      resume(Effect.fail(failure<E>(operation, e)))
+    }
   })

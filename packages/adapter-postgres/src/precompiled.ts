@@ -1,6 +1,16 @@
 import { type Compilable, CompiledQuery, type Kysely, type RawBuilder } from "kysely"
-import { directQuery, preparedStatement } from "./database.js"
+import { directQuery, preparedStatement, type RowsCallback } from "./database.js"
 import type { DB } from "./schema.js"
+
+/** A precompiled statement (see `precompile`). */
+export interface Precompiled<Row, Args extends ReadonlyArray<unknown>> {
+  readonly sql: string
+  /** For each `$n` of `sql` in order, the index of its placeholder (argument). */
+  readonly positions: ReadonlyArray<number>
+  readonly execute: (...args: Args) => Promise<ReadonlyArray<Row>>
+  /** The same with a callback, called from the driver's own (no promise on PostgreSQL): see `runStatement`. */
+  readonly query: (args: Args, done: RowsCallback<Row>) => void
+}
 
 /**
  * A hot query built and compiled by kysely once, then run with new parameter values: per call this skips
@@ -16,12 +26,7 @@ export const precompile = <Row, Args extends ReadonlyArray<unknown>>(
   db: Kysely<DB>,
   build: (...placeholders: Args) => Compilable<Row> | RawBuilder<Row>,
   ...placeholders: Args
-): {
-  readonly sql: string
-  /** For each `$n` of `sql` in order, the index of its placeholder (argument). */
-  readonly positions: ReadonlyArray<number>
-  readonly execute: (...args: Args) => Promise<ReadonlyArray<Row>>
-} => {
+): Precompiled<Row, Args> => {
   // A query builder's compile() takes nothing; an sql`…` RawBuilder's takes the database (ignored by the former).
   const compiled = (build(...placeholders) as { compile: (db: Kysely<DB>) => CompiledQuery<Row> }).compile(db)
   const positions = compiled.parameters.map((p) => placeholders.indexOf(p))
@@ -33,23 +38,21 @@ export const precompile = <Row, Args extends ReadonlyArray<unknown>>(
   preparedStatement(compiled.sql)
   // On PostgreSQL straight on a pooled client (kysely's executor was ≈ 10 µs a call); PGlite through kysely.
   const direct = directQuery(db)
+  const query = (args: Args, done: RowsCallback<Row>): void => {
+    const values = positions.map((i) => args[i])
+    if (direct !== undefined) direct<Row>(compiled.sql, values, done)
+    else
+      db.executeQuery<Row>(CompiledQuery.raw(compiled.sql, values)).then(
+        (r) => done(null, r.rows),
+        (e: Error) => done(e, []),
+      )
+  }
   return {
     sql: compiled.sql,
     positions,
-    execute: async (...args) => {
-      if (direct !== undefined)
-        return direct<Row>(
-          compiled.sql,
-          positions.map((i) => args[i]),
-        )
-      const r = await db.executeQuery<Row>(
-        CompiledQuery.raw(
-          compiled.sql,
-          positions.map((i) => args[i]),
-        ),
-      )
-      return r.rows
-    },
+    query,
+    execute: (...args) =>
+      new Promise((resolve, reject) => query(args, (e, rows) => (e === null ? resolve(rows) : reject(e)))),
   }
 }
 

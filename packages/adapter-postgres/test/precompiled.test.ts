@@ -2,9 +2,12 @@
  * Precompiled hot queries (precompiled.ts): same rows as the builder on PGlite and PostgreSQL, named prepared
  * statements on PostgreSQL, and recovery when a migration changes a prepared statement's result columns.
  */
+import { StoreError } from "@inzi/core"
+import { Data, Effect, Either } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Database, dropSchema, makeDatabase, migrate } from "../src/index.js"
+import { Fail, runStatement } from "../src/errors.js"
 import { P, precompile } from "../src/precompiled.js"
 import { makeTestDatabase } from "../src/testing.js"
 
@@ -63,6 +66,51 @@ const suite = (name: string, open: () => Promise<{ database: Database; close: ()
       expect(() => precompile(db, (_id: string) => db.selectFrom("merchants").selectAll(), P("id"))).toThrow(
         /not used/,
       )
+    })
+
+    it("query: rows or the driver's error through the callback; runStatement maps both to the Effect", async () => {
+      const db = database.db
+      const byName = precompile(
+        db,
+        (n: string) => db.selectFrom("merchants").select("id").where("name", "=", n),
+        P("name"),
+      )
+      const rows = await new Promise((resolve, reject) =>
+        byName.query(["Shop mer_b"], (e, r) => (e === null ? resolve(r) : reject(e))),
+      )
+      expect(rows).toEqual([{ id: "mer_b" }])
+      // "abc" is not an int8: Postgres refuses the parameter (SQLSTATE 22P02).
+      const byAmount = precompile(
+        db,
+        (a: string) => db.selectFrom("checkouts").select("id").where("amount_cents", "=", a),
+        P("amount"),
+      )
+      const error = await new Promise<Error | null>((resolve) => byAmount.query(["abc"], (e) => resolve(e)))
+      expect((error as { code?: string } | null)?.code).toBe("22P02")
+
+      class Missing extends Data.TaggedError("Missing")<{ readonly name: string }> {}
+      const find = (n: string) =>
+        runStatement<{ id: string }, [string], string, Missing>("findByName", byName, [n], (rs) => {
+          if (rs[0] === undefined) throw new Fail(new Missing({ name: n }))
+          return rs[0].id
+        })
+      expect(await Effect.runPromise(find("Shop mer_a"))).toBe("mer_a")
+      const missing = await Effect.runPromise(Effect.either(find("nobody")))
+      expect(Either.isLeft(missing) && missing.left).toEqual(new Missing({ name: "nobody" }))
+      const failed = await Effect.runPromise(
+        Effect.either(runStatement("byAmount", byAmount, ["abc"], (rs) => rs.length)),
+      )
+      expect(Either.isLeft(failed) && failed.left).toBeInstanceOf(StoreError)
+      expect(Either.isLeft(failed) && failed.left.message).toMatch(/^byAmount failed \(22P02\): /)
+      // a `map` that throws anything else is a StoreError too, never a defect
+      const thrown = await Effect.runPromise(
+        Effect.either(
+          runStatement("mapThrows", byName, ["Shop mer_a"], () => {
+            throw new TypeError("bad row")
+          }),
+        ),
+      )
+      expect(Either.isLeft(thrown) && thrown.left.message).toBe("mapThrows failed: bad row")
     })
 
     if (name.includes("PostgreSQL"))
