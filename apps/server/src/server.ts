@@ -66,24 +66,37 @@ export const ROUTES: ReadonlyArray<Route> = [
 
 const NOT_FOUND = route("*", "/", "not_found", () => Effect.succeed(notFound()))
 
-const STATIC = new WeakMap<ReadonlyArray<Route>, Map<string, Route>>()
-/** `METHOD /path` → route, for the routes of `routes` without a `:param` (first one wins, as in the scan). */
-const staticRoutes = (routes: ReadonlyArray<Route>): Map<string, Route> => {
-  let m = STATIC.get(routes)
-  if (m === undefined) {
-    m = new Map()
+interface RouteTable {
+  /** `METHOD /path` → route, for the routes without a `:param` (first one wins, as in a scan). */
+  readonly fixed: Map<string, Route>
+  /** `METHOD <segment count>` → the routes with a `:param` of that many segments, in declaration order. */
+  readonly params: Map<string, Array<Route>>
+}
+const TABLES = new WeakMap<ReadonlyArray<Route>, RouteTable>()
+const tableOf = (routes: ReadonlyArray<Route>): RouteTable => {
+  let t = TABLES.get(routes)
+  if (t === undefined) {
+    t = { fixed: new Map(), params: new Map() }
     for (const r of routes) {
-      const key = `${r.method} /${r.segments.join("/")}`
-      if (!r.segments.some((seg) => seg.startsWith(":")) && !m.has(key)) m.set(key, r)
+      if (r.segments.some((seg) => seg.startsWith(":"))) {
+        const key = `${r.method} ${r.segments.length}`
+        const list = t.params.get(key)
+        if (list === undefined) t.params.set(key, [r])
+        else list.push(r)
+      } else {
+        const key = `${r.method} /${r.segments.join("/")}`
+        if (!t.fixed.has(key)) t.fixed.set(key, r)
+      }
     }
-    STATIC.set(routes, m)
+    TABLES.set(routes, t)
   }
-  return m
+  return t
 }
 
 /**
  * Finds the route of `method` + `path` (HEAD is served by the GET route; Node sends no body for it) and decodes
  * its parameters. A parameter that is not valid percent-encoding, or any unknown path, is the 404 route.
+ * Routes without parameters: one map lookup; with parameters: only those of the method and segment count.
  */
 export const matchRoute = (
   routes: ReadonlyArray<Route>,
@@ -91,28 +104,30 @@ export const matchRoute = (
   path: string,
 ): { readonly route: Route; readonly params: Record<string, string> } => {
   const want = method === "HEAD" ? "GET" : method
-  // Routes without parameters: one map lookup.
-  const fixed = staticRoutes(routes).get(`${want} ${path}`)
+  const table = tableOf(routes)
+  const fixed = table.fixed.get(`${want} ${path}`)
   if (fixed !== undefined) return { route: fixed, params: {} }
-  const parts = path.split("/").slice(1)
-  for (const r of routes) {
-    if (r.method !== want || r.segments.length !== parts.length) continue
-    const params: Record<string, string> = {}
-    let ok = true
-    for (let i = 0; i < parts.length && ok; i++) {
-      const seg = r.segments[i]!
-      const part = parts[i]!
-      if (seg.startsWith(":")) {
-        try {
-          params[seg.slice(1)] = decodeURIComponent(part)
-        } catch {
-          ok = false
-        }
-        ok &&= part !== ""
-      } else ok = seg === part
+  // parts[0] is what precedes the first "/" (empty for an origin-form path); segment i is parts[i + 1].
+  const parts = path.split("/")
+  const candidates = table.params.get(`${want} ${parts.length - 1}`)
+  if (candidates !== undefined)
+    for (const r of candidates) {
+      const params: Record<string, string> = {}
+      let ok = true
+      for (let i = 0; i < r.segments.length && ok; i++) {
+        const seg = r.segments[i]!
+        const part = parts[i + 1]!
+        if (seg.startsWith(":")) {
+          try {
+            params[seg.slice(1)] = decodeURIComponent(part)
+          } catch {
+            ok = false
+          }
+          ok &&= part !== ""
+        } else ok = seg === part
+      }
+      if (ok) return { route: r, params }
     }
-    if (ok) return { route: r, params }
-  }
   return { route: NOT_FOUND, params: {} }
 }
 
