@@ -17,7 +17,7 @@ import type { LoadConfig, LoadResult } from "./lib/load-child.js"
 import type { SameSql } from "./api/bare-server.js"
 import { breakdown } from "./api/breakdown.js"
 import { API_NOTES } from "./api/notes.js"
-import { type Child, cpuDelta, postgresCpuUs, startChild } from "./lib/proc.js"
+import { type Child, cpuDelta, type GcTotals, postgresCpuUs, startChild } from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
 import { BENCH_NETWORKS, benchSchema, DATABASE_URL } from "./lib/shared.js"
 
@@ -51,16 +51,20 @@ interface Measured extends LoadResult {
   readonly cpuShare: number
   /** PostgreSQL's CPU (all its processes on this machine) per request, in µs. */
   readonly pgCpuUsPerReq: number
+  /** The server's garbage-collection pauses (main thread, perf_hooks) per request, in µs. */
+  readonly gcUsPerReq: number
 }
 
 const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS): Promise<Measured> => {
   await t.prepare?.()
   await load({ ...t.cfg, connections, seconds: Math.min(2, seconds) }) // warm-up (JIT, pool)
+  const gcBefore = await t.child.ask<GcTotals>("gc")
   const before = await t.child.ask<NodeJS.CpuUsage>("cpu")
   const pgBefore = postgresCpuUs()
   const r = await load({ ...t.cfg, connections, seconds })
   const pgAfter = postgresCpuUs()
   const after = await t.child.ask<NodeJS.CpuUsage>("cpu")
+  const gcAfter = await t.child.ask<GcTotals>("gc")
   const cpu = cpuDelta(before, after)
   const n = Math.max(1, r.requests)
   return {
@@ -68,11 +72,12 @@ const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS):
     cpuUsPerReq: cpu / n,
     cpuShare: cpu / 1e6 / r.seconds,
     pgCpuUsPerReq: (pgAfter - pgBefore) / n,
+    gcUsPerReq: ((gcAfter.ms - gcBefore.ms) * 1000) / n,
   }
 }
 
 const line = (name: string, m: Measured) =>
-  `${name.padEnd(14)} ${fmt(m.rps).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  cpu ${fmt(m.cpuUsPerReq)} µs/req (${fmt(m.cpuShare * 100)} % of a core)  postgres ${fmt(m.pgCpuUsPerReq)} µs/req  non2xx ${m.non2xx} err ${m.errors}`
+  `${name.padEnd(14)} ${fmt(m.rps).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  cpu ${fmt(m.cpuUsPerReq)} µs/req (${fmt(m.cpuShare * 100)} % of a core, GC ${fmt(m.gcUsPerReq, 1)})  postgres ${fmt(m.pgCpuUsPerReq)} µs/req  non2xx ${m.non2xx} err ${m.errors}`
 
 const schema = benchSchema("api")
 console.log(`schema ${schema}; ${SECONDS} s × ${ROUNDS} rounds, ${CONNECTIONS} connections`)
@@ -338,6 +343,7 @@ try {
         all((m) => String(m.p50)),
         all((m) => String(m.p99)),
         all((m) => fmt(m.cpuUsPerReq)),
+        all((m) => fmt(m.gcUsPerReq, 1)),
         all((m) => fmt(m.pgCpuUsPerReq)),
         all((m) => String(m.non2xx + m.errors)),
       ])
@@ -368,6 +374,7 @@ try {
           "p50 ms",
           "p99 ms",
           "server CPU µs/req",
+          "of which GC pause µs/req",
           "Postgres CPU µs/req",
           "errors",
         ],

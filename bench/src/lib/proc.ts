@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { PerformanceObserver } from "node:perf_hooks"
 
 /** Node flags for a TypeScript child that imports workspace packages from source. */
 export const TS_EXEC_ARGV = ["--import", "tsx", "--conditions=@inzi/source"]
@@ -73,11 +74,28 @@ export const startChild = async <Ready>(
   }
 }
 
-/** In a child: answers `{ ask }` messages with `handlers[name](arg)`; `cpu` is always served. */
+/** Garbage-collection pauses of this process so far (perf_hooks "gc" entries): count and total ms. */
+export interface GcTotals {
+  readonly count: number
+  readonly ms: number
+}
+const gcTotals = { count: 0, ms: 0 }
+
+/**
+ * In a child: answers `{ ask }` messages with `handlers[name](arg)`; `cpu`, `rss` and `gc` (GcTotals) are always
+ * served.
+ */
 export const serveAsks = (handlers: Record<string, (arg: unknown) => unknown> = {}) => {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcTotals.count++
+      gcTotals.ms += e.duration
+    }
+  }).observe({ entryTypes: ["gc"] })
   const all: Record<string, (arg: unknown) => unknown> = {
     cpu: () => process.cpuUsage(),
     rss: () => process.memoryUsage().rss,
+    gc: (): GcTotals => ({ ...gcTotals }),
     ...handlers,
   }
   process.on("message", async (m: { ask?: string; arg?: unknown; id?: number }) => {
