@@ -64,10 +64,16 @@ export const directQuery = (db: Kysely<DB>): DirectQuery | undefined => {
   return <Row>(text: string, values: ReadonlyArray<unknown>, done: RowsCallback<Row>) =>
     pool.connect((error, client, release) => {
       if (error !== undefined && error !== null) return done(error, [])
-      ;(client as unknown as PreparingClient).runText(text, values, (e, result) => {
+      try {
+        ;(client as unknown as PreparingClient).runText(text, values, (e, result) => {
+          release()
+          done(e, e === null ? (result.rows as ReadonlyArray<Row>) : [])
+        })
+      } catch (e) {
+        // pg reports query errors through the callback; anything thrown here never reached it: the client goes back.
         release()
-        done(e, e === null ? (result.rows as ReadonlyArray<Row>) : [])
-      })
+        done(e instanceof Error ? e : new Error(String(e)), [])
+      }
     })
 }
 
