@@ -1,7 +1,9 @@
-import { type Merchant, MerchantStore, type Mode, parseApiKey } from "@inzi/core"
+import type { Merchant, MerchantStore, Mode, StoreError } from "@inzi/core"
+import { parseApiKey } from "@inzi/core"
 import { Effect } from "effect"
 import { errorResponse } from "./errors.js"
-import type { HttpRequest } from "./response.js"
+import type { RateLimiter } from "./rate-limit.js"
+import type { HttpRequest, HttpResponse } from "./response.js"
 import { sha256Hex } from "./sha256.js"
 
 export interface Principal {
@@ -20,28 +22,48 @@ const unauthorized = (message: string) =>
   )
 
 /**
- * Resolves `Authorization: Bearer sk_(live|test)_…` to its merchant and mode. The key is looked up by its
- * SHA-256 hash only; a missing, malformed, unknown or revoked key is 401 with the same message shape.
+ * The key hash of `Authorization: Bearer sk_(live|test)_…`, or the 401 for a missing or malformed header (plain
+ * checks, no store).
  */
-export const authenticate = (req: HttpRequest) => {
-  // Plain checks first, then one store lookup (a key-cache hit in the server): few fiber steps per request.
+export const bearerKeyHash = (req: HttpRequest): string | HttpResponse => {
   const header = req.headers.authorization
   if (header === undefined || header === "")
-    return Effect.fail(unauthorized("No API key provided. Use the header Authorization: Bearer <key>"))
+    return unauthorized("No API key provided. Use the header Authorization: Bearer <key>")
   const key = BEARER.exec(header)?.[1]
   if (key === undefined || parseApiKey(key) === null)
-    return Effect.fail(unauthorized("Invalid API key format: expected Bearer sk_live_… or sk_test_…"))
-  const hash = sha256Hex(key)
-  return Effect.flatMap(MerchantStore, (store) =>
-    Effect.flatMap(store.findActiveKeyByHash(hash), (found) =>
-      found === null
-        ? Effect.fail(unauthorized("Invalid API key provided"))
-        : Effect.succeed<Principal>({
-            merchant: found.merchant,
-            mode: found.key.mode,
-            keyId: found.key.id,
-            keyPrefix: found.key.prefix,
-          }),
-    ),
-  )
+    return unauthorized("Invalid API key format: expected Bearer sk_live_… or sk_test_…")
+  return sha256Hex(key)
+}
+
+/**
+ * Auth and the per-key rate limit of every /api/v1 route: resolves the request's key with `keys` (a key-cache hit
+ * in the server) to its merchant and mode, then takes a token from its bucket. One store lookup and one
+ * continuation (the GET path runs this on every read). A missing, malformed, unknown or revoked key is 401 with
+ * the same message shape (the key is looked up by its SHA-256 hash only); an exhausted bucket is 429 with
+ * `Retry-After`.
+ */
+export const principalWith = (
+  req: HttpRequest,
+  keys: MerchantStore["Type"],
+  limiter: RateLimiter,
+): Effect.Effect<Principal, HttpResponse | StoreError> => {
+  const hash = bearerKeyHash(req)
+  if (typeof hash !== "string") return Effect.fail(hash)
+  return Effect.flatMap(keys.findActiveKeyByHash(hash), (found) => {
+    if (found === null) return Effect.fail(unauthorized("Invalid API key provided"))
+    const wait = limiter.take(found.key.id, Date.now())
+    if (wait > 0)
+      return Effect.fail(
+        errorResponse(
+          { type: "rate_limit_error", code: "rate_limited", message: "Too many requests with this API key" },
+          { headers: { "retry-after": String(wait) } },
+        ),
+      )
+    return Effect.succeed<Principal>({
+      merchant: found.merchant,
+      mode: found.key.mode,
+      keyId: found.key.id,
+      keyPrefix: found.key.prefix,
+    })
+  })
 }
