@@ -411,6 +411,17 @@ describe("per-key rate limit", () => {
       }
     }
     expect(refused).toBe(true)
+    // reads of one checkout too (auth and the limit come before the id is looked at: 404 when a token was left)
+    let readRefused = false
+    for (let i = 0; i < 10 && !readRefused; i++) {
+      const r = await api.get("/api/v1/checkouts/chk_test_aaaaaaaaaaaaaaaaaaaaaaaa", { key: m.test })
+      if (r.status === 429) {
+        expectError(r, 429, "rate_limit_error")
+        expect(r.headers["retry-after"]).toMatch(/^[1-9][0-9]*$/)
+        readRefused = true
+      } else expectError(r, 404, "not_found_error")
+    }
+    expect(readRefused).toBe(true)
     // per key: the merchant's other key (and other merchants) are not limited
     expect((await list(m.live)).status).toBe(200)
     const other = await server.merchant()
