@@ -55,6 +55,13 @@ export class Registry {
         const k = labelKey(labels)
         values.set(k, (values.get(k) ?? 0) + by)
       },
+      /** The series of `labels`, its key worked out once: for label sets a hot path repeats. */
+      series: (labels: Labels) => {
+        const k = labelKey(labels)
+        return (by = 1) => {
+          values.set(k, (values.get(k) ?? 0) + by)
+        }
+      },
     }
   }
 
@@ -77,17 +84,26 @@ export class Registry {
         return out
       },
     })
+    const seriesOf = (labels: Labels) => {
+      const k = labelKey(labels)
+      let s = series.get(k)
+      if (s === undefined) {
+        s = { counts: buckets.map(() => 0), sum: 0, count: 0 }
+        series.set(k, s)
+      }
+      return s
+    }
+    const add = (s: { counts: number[]; sum: number; count: number }, value: number) => {
+      for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) s.counts[i]!++
+      s.sum += value
+      s.count++
+    }
     return {
-      observe: (labels: Labels, value: number) => {
-        const k = labelKey(labels)
-        let s = series.get(k)
-        if (s === undefined) {
-          s = { counts: buckets.map(() => 0), sum: 0, count: 0 }
-          series.set(k, s)
-        }
-        for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) s.counts[i]!++
-        s.sum += value
-        s.count++
+      observe: (labels: Labels, value: number) => add(seriesOf(labels), value),
+      /** The series of `labels`, looked up once: for label sets a hot path repeats. */
+      series: (labels: Labels) => {
+        const s = seriesOf(labels)
+        return (value: number) => add(s, value)
       },
     }
   }
@@ -111,11 +127,42 @@ export class Registry {
   }
 }
 
-export const makeHttpMetrics = (registry: Registry) => ({
-  requests: registry.counter("inzi_http_requests_total", "HTTP requests by route, method and status."),
-  duration: registry.histogram(
+export const makeHttpMetrics = (registry: Registry) => {
+  const requests = registry.counter("inzi_http_requests_total", "HTTP requests by route, method and status.")
+  const duration = registry.histogram(
     "inzi_http_request_duration_seconds",
     "HTTP request latency by route.",
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-  ),
-})
+  )
+  // route → (its latency series, method → status → its request counter): a request costs three map lookups by
+  // strings the server holds, not a label key built per observation. Bounded: route names are the server's, methods
+  // the HTTP parser's fixed list, statuses the server's own.
+  const routes = new Map<
+    string,
+    { readonly latency: (seconds: number) => void; readonly counts: Map<string, Map<number, () => void>> }
+  >()
+  return {
+    requests,
+    duration,
+    /** One finished request: counted by route, method and status, its latency by route. */
+    record: (route: string, method: string, status: number, seconds: number) => {
+      let r = routes.get(route)
+      if (r === undefined) {
+        r = { latency: duration.series({ route }), counts: new Map() }
+        routes.set(route, r)
+      }
+      let byStatus = r.counts.get(method)
+      if (byStatus === undefined) {
+        byStatus = new Map()
+        r.counts.set(method, byStatus)
+      }
+      let count = byStatus.get(status)
+      if (count === undefined) {
+        count = requests.series({ route, method, status: String(status) })
+        byStatus.set(status, count)
+      }
+      count()
+      r.latency(seconds)
+    },
+  }
+}

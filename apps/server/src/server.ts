@@ -207,8 +207,7 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
               }
               if (r.instrumented) {
                 const seconds = (performance.now() - start) / 1000
-                ctx.http.requests.inc({ route: r.name, method, status: String(out.status) })
-                ctx.http.duration.observe({ route: r.name }, seconds)
+                ctx.http.record(r.name, method, out.status, seconds)
                 const line = {
                   request_id: id,
                   route: r.name,
