@@ -13,16 +13,19 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **missed** — medians 61–66 % in the 2026-12-03 afternoon runs (58 % on the same
-  machine before that day's changes; 65–71 % in the morning's runs, when *same* was slower). Inzi's server CPU
-  per read is ≈ 220–235 µs against ≈ 115–135 µs for *same*. Earlier rounds cut: ONE JSON column for the read
+- **get** (≥ 70 % of same): **missed** — medians 64–65 % in the last runs of 2026-12-03 (rounds 59–79 %; 58 % on
+  the same machine before that day's changes, 65–71 % in the morning's runs when *same* was slower). Inzi's
+  server CPU per read is ≈ 190–220 µs (≈ 225–240 before that day's changes) against ≈ 110–130 µs for *same*.
+  Earlier rounds cut: ONE JSON column for the read
   (pg rebuilt a parser per described column and parsed every timestamp: ≈ 30 µs), precompiled statements on a
   pooled pg client as a ready Query, a plain-Map key cache, the renderer as two native JSON.stringify calls,
   static routes by one map lookup, metrics label sets rendered once. This round: the driver path is callbacks
   from the pool to the fiber (it was a dozen promises and microtask hops per read), the key hash is Node's
-  one-shot \`crypto.hash\` (the route in-process: 42 → 38 µs), parameter routes are found by method and segment
-  count. Where the rest goes, measured by switching pieces off in the running server (user CPU of the server
-  per GET, 64 connections; *same* ≈ 86–90 µs for everything): healthz 38–41 (the bare server: 25.5); GET
+  one-shot \`crypto.hash\` (the route in-process: 42 → 38 µs), the GET route reads its services from one context
+  read and runs auth + rate limit as one continuation (38 → 33–35 µs), parameter routes are found by method and
+  segment count, a request's metrics are three map lookups instead of two label-key strings built. Where the
+  rest goes, measured (before the last two of these) by switching pieces off in the running server (user CPU of
+  the server per GET, 64 connections; *same* ≈ 86–90 µs for everything): healthz 38–41 (the bare server: 25.5); GET
   answering a constant 1 755-byte body before auth 45, after auth and the route's Effect chain 64–69; plus the
   read through the driver resumed by Effect.async, the row's JSON echoed as *same* does, 147–155; plus the
   store's decoding into the domain Checkout and rendering the API object (1 755 bytes with five payment options,
@@ -34,8 +37,8 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   generation (\`--max-semi-space-size=64\`: scavenges 4 × rarer but larger, no reliable change over three
   alternations), a hand-written JSON serializer for the checkout (≈ 10.1 against 12.9 µs: not worth a second
   serializer held byte-equal). Closing the rest would take the GET path off a fiber per request (routes as plain
-  functions over callback ports), a design change not made. p99 met (≈ 26–30 ms).
-- **create** (≥ 60 % of same): met (medians 68–72 %); Postgres's work per create is the same as *same*'s (same
+  functions over callback ports), a design change not made. p99 met (≈ 24–30 ms).
+- **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03); Postgres's work per create is the same as *same*'s (same
   statement), Inzi's server adds validation, ids, the use case's Effect steps, rendering and one log line
   (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the body is read before the route's fiber
   starts, ids come from pooled CSPRNG bytes, log lines are written once per event-loop turn, and migration 0008
@@ -46,7 +49,7 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   (autovacuum, WAL writer, checkpointer) divided by few requests, plus three statements (two empty-pool looks and
   the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
   create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
-- **p99 < 50 ms at 64 connections**: met for get (≈ 26–37 ms); missed for create (≈ 57–91 ms; *same* ≈ 37–68 ms):
+- **p99 < 50 ms at 64 connections**: met for get (≈ 24–37 ms); missed for create (≈ 56–91 ms; *same* ≈ 38–68 ms):
   64 requests in flight at N creates/s wait ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.4–0.5 ms of CPU per
   create on a machine whose 2 cores also run the server and the load generator.
 - **list over 1 000 000** (target p50 < 50 ms, \`total\` exact): \`total\` is no longer a \`count(*)\` over the
