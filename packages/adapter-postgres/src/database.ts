@@ -32,14 +32,12 @@ const PREPARED = new Map<string, string>()
 /**
  * Marks a hot query's SQL text to run as a named prepared statement on PostgreSQL: each connection parses and
  * plans it once instead of on every call (measured here on the checkout read: ≈ half the round trip, and less
- * client CPU). Queries are matched by their exact text; PGlite ignores this. Meant for statements run outside
- * transactions (see `PreparingClient`).
+ * client CPU). Queries are matched by their exact text, and only `directQuery` runs them named (precompiled.ts);
+ * PGlite ignores this.
  */
 export const preparedStatement = (text: string): void => {
   if (!PREPARED.has(text)) PREPARED.set(text, `inzi_p${PREPARED.size}`)
 }
-
-type Query = (...args: ReadonlyArray<unknown>) => Promise<unknown>
 
 /** Called once: with the driver's error, or with `null` and the rows. */
 export type RowsCallback<Row> = (error: Error | null, rows: ReadonlyArray<Row>) => void
@@ -65,7 +63,7 @@ export const directQuery = (db: Kysely<DB>): DirectQuery | undefined => {
     pool.connect((error, client, release) => {
       if (error !== undefined && error !== null) return done(error, [])
       try {
-        ;(client as unknown as PreparingClient).runText(text, values, (e, result) => {
+        runText(client as pg.PoolClient, text, values, (e, result) => {
           release()
           done(e, e === null ? (result.rows as ReadonlyArray<Row>) : [])
         })
@@ -78,60 +76,34 @@ export const directQuery = (db: Kysely<DB>): DirectQuery | undefined => {
 }
 
 /**
- * A `pg` client running the texts registered with `preparedStatement` as named statements. Should a migration
- * change a prepared statement's result columns, Postgres refuses the cached plan (SQLSTATE 0A000): the statement
- * is deallocated and prepared again once.
+ * Runs `text` on `client`, as its named statement when registered with `preparedStatement`, calling `done` with
+ * pg's result (no promise involved). Should a migration change a prepared statement's result columns, Postgres
+ * refuses the cached plan (SQLSTATE 0A000): the statement is deallocated and prepared again once.
  */
-class PreparingClient extends pg.Client {
-  /** Runs `text` (named when registered), calling `done` with pg's result; no promise involved. */
-  readonly runText: (
-    text: string,
-    values: ReadonlyArray<unknown>,
-    done: (error: Error | null, result: pg.QueryResult) => void,
-  ) => void
-
-  constructor(config?: string | pg.ClientConfig) {
-    super(config)
-    const plain = this.query.bind(this) as unknown as (...args: ReadonlyArray<unknown>) => unknown
-    const parsed = () =>
-      (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
-        .parsedStatements
-    this.runText = (text, values, done) => {
-      const name = PREPARED.get(text)
-      const attempt = (retry: boolean) => {
-        // A ready Query (pg copies every property descriptor of a config object on each call, ≈ 5 µs measured).
-        const q = new pg.Query(
-          text,
-          values as unknown[],
-          (error: Error | undefined, result: pg.QueryResult) => {
-            if (error === null || error === undefined) return done(null, result)
-            if (!retry || name === undefined || (error as { code?: string }).code !== "0A000")
-              return done(error, result)
-            plain(`DEALLOCATE ${name}`, (e: Error | null) => {
-              delete parsed()[name]
-              if (e !== null && e !== undefined) done(e, result)
-              else attempt(false)
-            })
-          },
-        ) as pg.Query & { name?: string }
-        if (name !== undefined) q.name = name
-        plain(q)
-      }
-      attempt(true)
-    }
-    // Through kysely (a registered text run by a builder): the same named path, as a promise.
-    const prepared: Query = (...args) => {
-      const [text, values] = args
-      if (typeof text !== "string" || args.length > 2 || !PREPARED.has(text))
-        return plain(...args) as Promise<unknown>
-      return new Promise((resolve, reject) =>
-        this.runText(text, (values ?? []) as ReadonlyArray<unknown>, (e, result) =>
-          e === null ? resolve(result) : reject(e),
-        ),
-      )
-    }
-    ;(this as unknown as { query: Query }).query = prepared
+const runText = (
+  client: pg.PoolClient,
+  text: string,
+  values: ReadonlyArray<unknown>,
+  done: (error: Error | null, result: pg.QueryResult) => void,
+): void => {
+  const name = PREPARED.get(text)
+  const attempt = (retry: boolean) => {
+    // A ready Query (pg copies every property descriptor of a config object on each call, ≈ 5 µs measured).
+    const q = new pg.Query(text, values as unknown[], (error: Error | undefined, result: pg.QueryResult) => {
+      if (error === null || error === undefined) return done(null, result)
+      if (!retry || name === undefined || (error as { code?: string }).code !== "0A000")
+        return done(error, result)
+      client.query(`DEALLOCATE ${name}`, (e: Error | undefined) => {
+        delete (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection
+          .parsedStatements[name]
+        if (e !== null && e !== undefined) done(e, result)
+        else attempt(false)
+      })
+    }) as pg.Query & { name?: string }
+    if (name !== undefined) q.name = name
+    client.query(q)
   }
+  attempt(true)
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
@@ -162,7 +134,6 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
       }
     }
     const pool = new pg.Pool({
-      Client: PreparingClient,
       connectionString: config.databaseUrl,
       max: config.maxConnections ?? 10,
       ...(schema !== "public" ? { options: `-c search_path=${schema}` } : {}),
