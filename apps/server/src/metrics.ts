@@ -142,8 +142,6 @@ export const makeHttpMetrics = (registry: Registry) => {
     { readonly latency: (seconds: number) => void; readonly counts: Map<string, Map<number, () => void>> }
   >()
   return {
-    requests,
-    duration,
     /** One finished request: counted by route, method and status, its latency by route. */
     record: (route: string, method: string, status: number, seconds: number) => {
       let r = routes.get(route)
