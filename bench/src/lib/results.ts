@@ -17,7 +17,17 @@ const git = (args: ReadonlyArray<string>): string => {
 /** Commit, dirty flag, CPUs, Node version and the load average (other processes share the machine). */
 export const machineFacts = (): string => {
   const c = cpus()
-  const dirty = git(["status", "--porcelain", "--", "apps", "packages", "bench"]) !== ""
+  // Pathspecs from the repository's top (a bench runs with bench/ as its directory), RESULTS.md itself left out.
+  const dirty =
+    git([
+      "status",
+      "--porcelain",
+      "--",
+      ":/apps",
+      ":/packages",
+      ":/bench",
+      ":(top,exclude)bench/RESULTS.md",
+    ]) !== ""
   const la = loadavg()
     .map((x) => x.toFixed(2))
     .join(" ")
