@@ -4,8 +4,19 @@ import { Cause, Context, Effect, Layer, Option, Runtime } from "effect"
 import { ServerContext } from "./context.js"
 import { collectBody, MAX_BODY_BYTES } from "./http/body.js"
 import { internalError, notFound } from "./http/errors.js"
-import { type Handler, type HttpRequest, HttpResponse } from "./http/response.js"
-import { createCheckoutRoute, getCheckoutRoute, listCheckoutsRoute } from "./routes/checkouts.js"
+import {
+  type DirectHandler,
+  type DirectRoute,
+  type Handler,
+  type HttpRequest,
+  HttpResponse,
+} from "./http/response.js"
+import {
+  createCheckoutRoute,
+  getCheckoutDirect,
+  getCheckoutRoute,
+  listCheckoutsRoute,
+} from "./routes/checkouts.js"
 import { healthz, metrics, openapi, readyz } from "./routes/ops.js"
 import { pageRoute, pageStatusRoute } from "./routes/page.js"
 
@@ -23,6 +34,8 @@ interface Route {
   readonly segments: ReadonlyArray<string>
   readonly name: string
   readonly handler: Handler<RouteRequirements>
+  /** The route's fiber-less fast path, if it has one (built once from the server's services). */
+  readonly direct?: DirectRoute<RouteRequirements> | undefined
   /** Adds `x-request-id`, counts the request in the HTTP metrics and logs 5xx (all routes but /metrics). */
   readonly instrumented: boolean
   /** The dispatcher reads the request body (up to MAX_BODY_BYTES) before the handler runs: `req.body`. */
@@ -35,26 +48,30 @@ const route = (
   name: string,
   handler: Handler<RouteRequirements>,
   instrumented = true,
+  direct?: DirectRoute<RouteRequirements>,
 ): Route => ({
   method,
   segments: path.split("/").slice(1),
   name,
   handler,
+  direct,
   instrumented,
   readsBody: method === "POST",
 })
 
-const API_ROUTES = [
+const API_ROUTES: ReadonlyArray<
+  readonly [string, string, string, Handler<RouteRequirements>, DirectRoute<RouteRequirements>?]
+> = [
   ["POST", "/checkouts", "checkouts.create", createCheckoutRoute],
-  ["GET", "/checkouts/:id", "checkouts.retrieve", getCheckoutRoute],
+  ["GET", "/checkouts/:id", "checkouts.retrieve", getCheckoutRoute, getCheckoutDirect],
   ["GET", "/checkouts", "checkouts.list", listCheckoutsRoute],
-] as const
+]
 
 /** Every route of the server; `/v1` answers exactly like `/api/v1`. */
 export const ROUTES: ReadonlyArray<Route> = [
-  ...API_ROUTES.flatMap(([method, path, name, handler]) => [
-    route(method, `/api/v1${path}`, name, handler),
-    route(method, `/v1${path}`, name, handler),
+  ...API_ROUTES.flatMap(([method, path, name, handler, direct]) => [
+    route(method, `/api/v1${path}`, name, handler, true, direct),
+    route(method, `/v1${path}`, name, handler, true, direct),
   ]),
   route("GET", "/healthz", "healthz", healthz),
   route("GET", "/readyz", "readyz", readyz),
@@ -160,7 +177,8 @@ export class HttpListener extends Context.Tag("@inzi/server/HttpListener")<
 
 /**
  * The HTTP server on `host:port` (port 0 = ephemeral): `node:http` dispatching straight to the route effects,
- * each request one fiber on the layer's runtime. Not @effect/platform's HttpServer/HttpLayerRouter: measured
+ * each request one fiber on the layer's runtime — except where a route's fiber-less fast path answers (`DirectHandler`:
+ * GET one checkout with a cached key, the API's hottest request). Not @effect/platform's HttpServer/HttpLayerRouter: measured
  * here, that stack cost ≈ 120–150 µs of CPU per request above bare node:http on an empty route (≈ 4 × slower),
  * while `Runtime.runCallback` per request stays within ≈ 10 % of bare (bench/RESULTS.md, api). The contract
  * (API.md) is the same; the OpenAPI document still comes from the HttpApi description (api.ts).
@@ -171,7 +189,14 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
     HttpListener,
     Effect.gen(function* () {
       const ctx = yield* ServerContext
-      const run = Runtime.runCallback(yield* Effect.runtime<RouteRequirements | ServerContext>())
+      const runtime = yield* Effect.runtime<RouteRequirements | ServerContext>()
+      const run = Runtime.runCallback(runtime)
+      // Each route's fiber-less fast path, built once from the services (see DirectHandler).
+      const directs = new Map<Route, DirectHandler>()
+      for (const r of ROUTES) {
+        const d = r.direct?.(runtime.context)
+        if (d !== undefined) directs.set(r, d)
+      }
 
       const dispatch = (incoming: IncomingMessage, res: ServerResponse) => {
         const start = performance.now()
@@ -183,47 +208,54 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
         const given = headers["x-request-id"]
         const id = given !== undefined && REQUEST_ID.test(given) ? given : `req_${randomUUID()}`
         const req: HttpRequest = { method, url, headers, incoming, params, id, body: null }
+        const finish = (out: HttpResponse) => {
+          if (r.instrumented) {
+            const seconds = (performance.now() - start) / 1000
+            ctx.http.record(r.name, method, out.status, seconds)
+            const line = {
+              request_id: id,
+              route: r.name,
+              method,
+              status: out.status,
+              ms: Math.round(seconds * 1000),
+            }
+            // Every request at debug, as before the dispatcher change; 5xx at error.
+            if (out.status >= 500) ctx.logger.error("request error", line)
+            else ctx.logger.debug("request", line)
+          }
+          write(res, out, r.instrumented ? id : null)
+        }
         const fail = (e: unknown, crashed: boolean) => {
           ctx.logger.error(crashed ? "request crashed" : "request failed", {
             request_id: id,
             route: r.name,
             error: describe(e),
           })
-          return internalError()
+          finish(internalError())
         }
         const exec = (req: HttpRequest) =>
           run(r.handler(req), {
             onExit: (exit) => {
-              let out: HttpResponse
-              if (exit._tag === "Success") out = exit.value
-              else {
-                // A route fails with an HttpResponse to answer early (auth, rate limit, 404); anything else is a 500.
-                const failure = Cause.failureOption(exit.cause)
-                out = Option.isSome(failure)
-                  ? failure.value instanceof HttpResponse
-                    ? failure.value
-                    : fail(failure.value, false)
-                  : fail(Cause.pretty(exit.cause), true)
-              }
-              if (r.instrumented) {
-                const seconds = (performance.now() - start) / 1000
-                ctx.http.record(r.name, method, out.status, seconds)
-                const line = {
-                  request_id: id,
-                  route: r.name,
-                  method,
-                  status: out.status,
-                  ms: Math.round(seconds * 1000),
-                }
-                // Every request at debug, as before the dispatcher change; 5xx at error.
-                if (out.status >= 500) ctx.logger.error("request error", line)
-                else ctx.logger.debug("request", line)
-              }
-              write(res, out, r.instrumented ? id : null)
+              if (exit._tag === "Success") return finish(exit.value)
+              // A route fails with an HttpResponse to answer early (auth, rate limit, 404); anything else is a 500.
+              const failure = Cause.failureOption(exit.cause)
+              if (Option.isNone(failure)) fail(Cause.pretty(exit.cause), true)
+              else if (failure.value instanceof HttpResponse) finish(failure.value)
+              else fail(failure.value, false)
             },
           })
-        if (r.readsBody) collectBody(incoming, MAX_BODY_BYTES, (body) => exec({ ...req, body }))
-        else exec(req)
+        if (r.readsBody) return collectBody(incoming, MAX_BODY_BYTES, (body) => exec({ ...req, body }))
+        const direct = directs.get(r)
+        if (direct !== undefined) {
+          let answered: boolean
+          try {
+            answered = direct(req, finish, fail)
+          } catch (e) {
+            return fail(e, true)
+          }
+          if (answered) return
+        }
+        exec(req)
       }
 
       const server = createServer({ keepAliveTimeout: 65_000 }, dispatch)

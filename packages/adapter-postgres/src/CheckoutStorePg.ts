@@ -21,10 +21,10 @@ import {
   type UnmatchedTransfer,
   type WebhookEventType,
 } from "@inzi/core"
-import { type Context, Either } from "effect"
+import { type Context, Effect, Either } from "effect"
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
 import { compactCheckoutCounts, countCheckouts } from "./checkoutCounts.js"
-import { constraintOf, Fail, run, runStatement, sqlState } from "./errors.js"
+import { constraintOf, Fail, run, runStatement, sqlState, statementDirect } from "./errors.js"
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
 import { P, precompile } from "./precompiled.js"
 import {
@@ -555,6 +555,26 @@ export const makeCheckoutStore = (
     )
   }
 
+  /** The GET read: one precompiled statement, answered from the driver's callback (no fiber needed). */
+  const getCheckoutDirect: NonNullable<Context.Tag.Service<typeof CheckoutStore>["getCheckoutDirect"]> = (
+    q,
+    done,
+  ) =>
+    statementDirect<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
+      "getCheckout",
+      checkoutById,
+      [q.id],
+      (rows) => {
+        const row = rows[0]
+        const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
+        // Another merchant's checkout, or the other mode's, does not exist for this caller.
+        if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
+          throw new Fail(new CheckoutNotFound({ id: q.id }))
+        return found
+      },
+      done,
+    )
+
   return {
     allocateDerivationIndex: (merchantId) =>
       run("allocateDerivationIndex", async () => {
@@ -640,20 +660,8 @@ export const makeCheckoutStore = (
             }),
       ),
 
-    getCheckout: (q) =>
-      runStatement<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
-        "getCheckout",
-        checkoutById,
-        [q.id],
-        (rows) => {
-          const row = rows[0]
-          const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
-          // Another merchant's checkout, or the other mode's, does not exist for this caller.
-          if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
-            throw new Fail(new CheckoutNotFound({ id: q.id }))
-          return found
-        },
-      ),
+    getCheckout: (q) => Effect.async((resume) => getCheckoutDirect(q, resume)),
+    getCheckoutDirect,
 
     getCheckoutByToken: (token, now) =>
       runStatement<{ checkout: unknown }, [string, string], Checkout, CheckoutNotFoundT>(

@@ -1,5 +1,5 @@
 import { StoreError } from "@inzi/core"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import type { Precompiled } from "./precompiled.js"
 
 /**
@@ -64,9 +64,38 @@ export const run = <A, E = never>(
   })
 
 /**
- * Runs a precompiled statement (precompiled.ts) as an Effect and maps its rows with `map`, which may throw a
- * `Fail` (its typed error) like `run`'s body. The fiber resumes from the driver's callback: no promise between
- * Postgres's answer and the route (the GET path's reads).
+ * Runs a precompiled statement (precompiled.ts) and maps its rows with `map`, which may throw a `Fail` (its typed
+ * error) like `run`'s body; the outcome goes to `done`, called once, from the driver's callback (no promise
+ * between Postgres's answer and the caller). This is what a store's fiber-less reads are made of
+ * (`CheckoutStore.getCheckoutDirect`); `runStatement` is the same as an Effect.
+ */
+export const statementDirect = <Row, Args extends ReadonlyArray<unknown>, A, E = never>(
+  operation: string,
+  statement: Pick<Precompiled<Row, Args>, "query">,
+  args: Args,
+  map: (rows: ReadonlyArray<Row>) => A,
+  done: (result: Either.Either<A, E | StoreError>) => void,
+): void => {
+  const answer = (error: Error | null, rows: ReadonlyArray<Row>) => {
+    let a: A
+    try {
+      if (error !== null) throw error
+      a = map(rows)
+    } catch (e) {
+      done(Either.left(failure<E>(operation, e)))
+      return
+    }
+    done(Either.right(a))
+  }
+  try {
+    statement.query(args, answer)
+  } catch (e) {
+    done(Either.left(failure<E>(operation, e)))
+  }
+}
+
+/**
+ * `statementDirect` as an Effect: the fiber resumes from the driver's callback (an `Either` is an Effect).
  */
 export const runStatement = <Row, Args extends ReadonlyArray<unknown>, A, E = never>(
   operation: string,
@@ -74,21 +103,4 @@ export const runStatement = <Row, Args extends ReadonlyArray<unknown>, A, E = ne
   args: Args,
   map: (rows: ReadonlyArray<Row>) => A,
 ): Effect.Effect<A, E | StoreError> =>
-  Effect.async<A, E | StoreError>((resume) => {
-    const done = (error: Error | null, rows: ReadonlyArray<Row>) => {
-      let a: A
-      try {
-        if (error !== null) throw error
-        a = map(rows)
-      } catch (e) {
-        resume(Effect.fail(failure<E>(operation, e)))
-        return
-      }
-      resume(Effect.succeed(a))
-    }
-    try {
-      statement.query(args, done)
-    } catch (e) {
-      resume(Effect.fail(failure<E>(operation, e)))
-    }
-  })
+  Effect.async<A, E | StoreError>((resume) => statementDirect(operation, statement, args, map, resume))

@@ -343,6 +343,40 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         })
       })
 
+      it("getCheckoutDirect answers through its callback exactly as getCheckout (found, foreign, driver error)", async () => {
+        const m = await merchant()
+        const other = await merchant()
+        const c = await created(m.id)
+        const direct = s.checkouts.getCheckoutDirect
+        if (direct === undefined) throw new Error("the Postgres store reads by callback")
+        const read = (q: Parameters<typeof direct>[0]) =>
+          new Promise<Either.Either<unknown, unknown>>((resolve) => {
+            let calls = 0
+            direct(q, (r) => {
+              calls++
+              // answered once: a second call would resolve nothing and show here
+              setTimeout(() => (calls === 1 ? resolve(r) : resolve(Either.left("answered twice"))), 20)
+            })
+          })
+        const q = { id: c.id, merchantId: m.id, mode: "test" as const, now: at(1) }
+        expect(await read(q)).toEqual(Either.right(await get(c)))
+        expect(await read({ ...q, now: at(1800) })).toEqual(Either.right(await get(c, at(1800))))
+        for (const foreign of [
+          { merchantId: other.id },
+          { mode: "live" as const },
+          { id: `chk_test_${"0".repeat(24)}` },
+        ]) {
+          const r = await read({ ...q, ...foreign })
+          expect(Either.isLeft(r) && r.left).toMatchObject({ _tag: "CheckoutNotFound" })
+        }
+        // Postgres refuses a NUL in text (22021): a StoreError naming the operation, not a thrown driver error
+        const bad = await read({ ...q, id: "chk_test_\u0000" })
+        expect(Either.isLeft(bad) && bad.left).toMatchObject({ _tag: "StoreError" })
+        expect(Either.isLeft(bad) && String((bad.left as { message: string }).message)).toMatch(
+          /^getCheckout failed/,
+        )
+      })
+
       it("reads an overdue pending checkout as expired", async () => {
         const m = await merchant()
         const c = await created(m.id)

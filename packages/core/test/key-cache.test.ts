@@ -111,6 +111,28 @@ describe("withKeyCache", () => {
     expect(state.lookups).toBe(2)
   })
 
+  it("cachedActiveKey answers from memory only: a hit (found or null), else undefined; never a lookup", async () => {
+    const { state, store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 50, capacity: 100 }))
+    const peek = cached.cachedActiveKey
+    if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
+    expect(peek("h1")).toBeUndefined()
+    expect(peek("h2")).toBeUndefined()
+    expect(state.lookups).toBe(0)
+    await run(cached.findActiveKeyByHash("h1"))
+    await run(cached.findActiveKeyByHash("h2"))
+    expect(peek("h1")?.key.id).toBe("key_1")
+    expect(peek("h2")).toBeNull()
+    // a change through the store clears it at once
+    await run(cached.revokeApiKey("key_1", new Date()))
+    expect(peek("h1")).toBeUndefined()
+    // and an entry past its TTL is gone
+    await run(cached.findActiveKeyByHash("h2"))
+    await new Promise((r) => setTimeout(r, 70))
+    expect(peek("h2")).toBeUndefined()
+    expect(state.lookups).toBe(3)
+  })
+
   it("ttlMs 0 is the store itself", async () => {
     const { store } = fakeStore()
     expect(await run(withKeyCache(store, { ttlMs: 0, capacity: 100 }))).toBe(store)

@@ -1,9 +1,9 @@
-import type { Merchant, MerchantStore, Mode, StoreError } from "@inzi/core"
+import type { ActiveKey, Merchant, MerchantStore, Mode, StoreError } from "@inzi/core"
 import { parseApiKey } from "@inzi/core"
 import { Effect } from "effect"
 import { errorResponse } from "./errors.js"
 import type { RateLimiter } from "./rate-limit.js"
-import type { HttpRequest, HttpResponse } from "./response.js"
+import { type HttpRequest, HttpResponse } from "./response.js"
 import { sha256Hex } from "./sha256.js"
 
 export interface Principal {
@@ -36,11 +36,26 @@ export const bearerKeyHash = (req: HttpRequest): string | HttpResponse => {
 }
 
 /**
+ * The request's principal once its key is resolved (`found`, from `findActiveKeyByHash` or the key cache), after
+ * taking a token from its rate-limit bucket: 401 for no active key, 429 with `Retry-After` for an empty bucket.
+ * Plain code, shared by the Effect routes (`principalWith`) and the fiber-less GET path.
+ */
+export const admit = (found: ActiveKey, limiter: RateLimiter): Principal | HttpResponse => {
+  if (found === null) return unauthorized("Invalid API key provided")
+  const wait = limiter.take(found.key.id, Date.now())
+  if (wait > 0)
+    return errorResponse(
+      { type: "rate_limit_error", code: "rate_limited", message: "Too many requests with this API key" },
+      { headers: { "retry-after": String(wait) } },
+    )
+  return { merchant: found.merchant, mode: found.key.mode, keyId: found.key.id, keyPrefix: found.key.prefix }
+}
+
+/**
  * Auth and the per-key rate limit of every /api/v1 route: resolves the request's key with `keys` (a key-cache hit
- * in the server) to its merchant and mode, then takes a token from its bucket. One store lookup and one
- * continuation (the GET path runs this on every read). A missing, malformed, unknown or revoked key is 401 with
- * the same message shape (the key is looked up by its SHA-256 hash only); an exhausted bucket is 429 with
- * `Retry-After`.
+ * in the server) to its merchant and mode, then `admit`s it. One store lookup and one continuation. A missing,
+ * malformed, unknown or revoked key is 401 with the same message shape (the key is looked up by its SHA-256 hash
+ * only); an exhausted bucket is 429 with `Retry-After`.
  */
 export const principalWith = (
   req: HttpRequest,
@@ -50,20 +65,7 @@ export const principalWith = (
   const hash = bearerKeyHash(req)
   if (typeof hash !== "string") return Effect.fail(hash)
   return Effect.flatMap(keys.findActiveKeyByHash(hash), (found) => {
-    if (found === null) return Effect.fail(unauthorized("Invalid API key provided"))
-    const wait = limiter.take(found.key.id, Date.now())
-    if (wait > 0)
-      return Effect.fail(
-        errorResponse(
-          { type: "rate_limit_error", code: "rate_limited", message: "Too many requests with this API key" },
-          { headers: { "retry-after": String(wait) } },
-        ),
-      )
-    return Effect.succeed<Principal>({
-      merchant: found.merchant,
-      mode: found.key.mode,
-      keyId: found.key.id,
-      keyPrefix: found.key.prefix,
-    })
+    const p = admit(found, limiter)
+    return p instanceof HttpResponse ? Effect.fail(p) : Effect.succeed(p)
   })
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http"
-import type { Effect } from "effect"
+import type { Context, Effect } from "effect"
 import type { BodyResult } from "./body.js"
 
 /**
@@ -31,6 +31,20 @@ export class HttpResponse {
 
 /** A route: any failure it leaves is answered 500 by the dispatcher (routes answer their own 4xx). */
 export type Handler<R> = (req: HttpRequest) => Effect.Effect<HttpResponse, unknown, R>
+
+/**
+ * A route's fiber-less fast path, for its common case: either it answers — once, through `respond`, or through
+ * `fail` (logged, 500; `crashed` for a defect rather than a typed failure) — and returns true, or it returns
+ * false having done nothing (no side effect, not even a rate-limit token taken), and the route's `Handler` runs.
+ */
+export type DirectHandler = (
+  req: HttpRequest,
+  respond: (r: HttpResponse) => void,
+  fail: (e: unknown, crashed: boolean) => void,
+) => boolean
+
+/** Builds a route's `DirectHandler` from the server's services once, at start; `undefined` when they lack it. */
+export type DirectRoute<R> = (services: Context.Context<R>) => DirectHandler | undefined
 
 export const textResponse = (
   body: string,

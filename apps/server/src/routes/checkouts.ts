@@ -11,11 +11,11 @@ import {
   validateCreateCheckout,
   validateListQuery,
 } from "@inzi/core"
-import { Context, Effect } from "effect"
+import { Context, Effect, Either } from "effect"
 import { ServerContext } from "../context.js"
-import { type Principal, principalWith } from "../http/auth.js"
+import { admit, bearerKeyHash, type Principal, principalWith } from "../http/auth.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
-import type { HttpRequest, HttpResponse } from "../http/response.js"
+import { type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
 import { sha256Hex } from "../http/sha256.js"
 
 const invalid = (code: string, message: string, param?: string) =>
@@ -122,12 +122,15 @@ const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx:
     tonWallet: merchant.tonWallet,
   })
 
+type GetServices = ServerContext | MerchantStore | CheckoutStore
+
 /**
- * The hottest route, written for few fiber steps: the services come from ONE read of the fiber's context (not one
- * step per service tag), auth and rate limit are one continuation, then the read and its rendering.
+ * GET one checkout as an Effect: the route's full path (a key not in the key cache is looked up in the store), and
+ * the fallback of `getCheckoutDirect`. Services from ONE read of the fiber's context, auth and rate limit as one
+ * continuation, then the read and its rendering.
  */
 export const getCheckoutRoute = (req: HttpRequest) =>
-  Effect.contextWithEffect((services: Context.Context<ServerContext | MerchantStore | CheckoutStore>) => {
+  Effect.contextWithEffect((services: Context.Context<GetServices>) => {
     const ctx = Context.get(services, ServerContext)
     const keys = Context.get(services, MerchantStore)
     return Effect.flatMap(
@@ -146,6 +149,51 @@ export const getCheckoutRoute = (req: HttpRequest) =>
       },
     )
   })
+
+/**
+ * GET one checkout without a fiber — the API's hottest request (bench/RESULTS.md, api): when the key is in the
+ * key cache (`cachedActiveKey`) the request is answered by plain code and the store's callback read
+ * (`getCheckoutDirect`), with the same responses as `getCheckoutRoute`; a key the cache does not hold falls back
+ * to that route. `undefined` (the route alone) when the key cache is off or the store has no callback read.
+ */
+export const getCheckoutDirect: DirectRoute<GetServices> = (services) => {
+  const ctx = Context.get(services, ServerContext)
+  const cachedKey = Context.get(services, MerchantStore).cachedActiveKey
+  const read = Context.get(services, CheckoutStore).getCheckoutDirect
+  if (cachedKey === undefined || read === undefined) return undefined
+  return (req, respond, fail) => {
+    const hash = bearerKeyHash(req)
+    if (typeof hash !== "string") {
+      respond(hash)
+      return true
+    }
+    const found = cachedKey(hash)
+    if (found === undefined) return false
+    const p = admit(found, ctx.rateLimiter)
+    if (p instanceof HttpResponse) {
+      respond(p)
+      return true
+    }
+    const id = req.params.id ?? ""
+    if (!isCheckoutId(id)) {
+      respond(notFound("checkout"))
+      return true
+    }
+    const now = new Date()
+    read({ id, merchantId: p.merchant.id, mode: p.mode, now }, (result) => {
+      // Called from the driver's callback: nothing may be thrown back into it.
+      try {
+        if (Either.isRight(result))
+          respond(jsonText(renderCheckoutJsonSync(result.right, p.merchant, now, ctx)))
+        else if (result.left._tag === "CheckoutNotFound") respond(notFound("checkout"))
+        else fail(result.left, false)
+      } catch (e) {
+        fail(e, true)
+      }
+    })
+    return true
+  }
+}
 
 export const listCheckoutsRoute = (req: HttpRequest) =>
   Effect.gen(function* () {

@@ -634,6 +634,38 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
       })
     })
 
+    describe("GET one: the key cache's fast path", () => {
+      it("answers exactly as the full route: a key's first read (cache miss) and its next ones (hit)", async () => {
+        const a = await server.merchant()
+        const b = await server.merchant()
+        const mine = created(await create(a.test, { ...minimal, metadata: { z: 1, a: [1, 2] } }))
+        const other = created(await create(b.test, minimal))
+        const live = created(await create(a.live, minimal))
+        const revoked = await a.newKey("test")
+        await server.revoke(revoked)
+        const shape = (r: Res) => {
+          const { date: _date, "x-request-id": requestId, ...headers } = r.headers
+          expect(requestId).toMatch(/^req_/)
+          return { status: r.status, headers, text: r.text }
+        }
+        const probes: Array<[() => Promise<string>, string, number]> = [
+          [() => a.newKey("test"), mine.id, 200],
+          [() => a.newKey("test"), other.id, 404],
+          [() => a.newKey("test"), live.id, 404],
+          [() => a.newKey("test"), "chk_test_nope", 404],
+          [() => a.newKey("live"), live.id, 200],
+          [async () => revoked, mine.id, 401],
+        ]
+        for (const [key, id, status] of probes) {
+          const k = await key()
+          const first = shape(await api.get(`${BASE}/checkouts/${id}`, { key: k }))
+          expect(first.status, first.text).toBe(status)
+          for (let i = 0; i < 3; i++)
+            expect(shape(await api.get(`${BASE}/checkouts/${id}`, { key: k }))).toEqual(first)
+        }
+      })
+    })
+
     // ------------------------------------------------------------------------------------------ routes
 
     describe("routes", () => {

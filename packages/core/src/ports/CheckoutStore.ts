@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Either } from "effect"
 import type { ChainEvent, PendingPayment } from "../chain-events.js"
 import type { Checkout, CheckoutStatus, DepositTargets, Mode, NetworkId } from "../domain.js"
 import type { CheckoutNotFound, IdempotencyConflict, StoreError } from "./errors.js"
@@ -37,6 +37,15 @@ export interface IdempotencyInput {
 export type CreateCheckoutResult =
   | { readonly _tag: "Created"; readonly checkout: Checkout; readonly response: IdempotentResponse | null }
   | { readonly _tag: "Replayed"; readonly response: IdempotentResponse }
+
+/** One checkout of one merchant in one mode (`getCheckout`). */
+export interface GetCheckoutQuery {
+  readonly id: string
+  readonly merchantId: string
+  readonly mode: Mode
+  /** Used to read an overdue `pending` checkout as `expired`. */
+  readonly now: Date
+}
 
 export interface ListCheckoutsQuery {
   readonly merchantId: string
@@ -104,12 +113,17 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
       idempotency: IdempotencyInput | null,
     ) => Effect.Effect<CreateCheckoutResult, StoreError | IdempotencyConflict>
     /** Scoped to merchant and mode: anything foreign is `CheckoutNotFound`. */
-    readonly getCheckout: (q: {
-      readonly id: string
-      readonly merchantId: string
-      readonly mode: Mode
-      readonly now: Date
-    }) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
+    readonly getCheckout: (q: GetCheckoutQuery) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
+    /**
+     * Optional: `getCheckout` for a caller that runs no fiber (the server's GET path), answering through `done`
+     * once, with the same result and errors. A store without it is read through `getCheckout`.
+     */
+    readonly getCheckoutDirect?:
+      | ((
+          q: GetCheckoutQuery,
+          done: (result: Either.Either<Checkout, StoreError | CheckoutNotFound>) => void,
+        ) => void)
+      | undefined
     /** By the public page token (the 24 characters after `chk_live_`/`chk_test_`). */
     readonly getCheckoutByToken: (
       token: string,

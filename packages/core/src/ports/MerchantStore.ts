@@ -14,6 +14,9 @@ export interface NewApiKey {
   readonly hash: string
 }
 
+/** What an active-key lookup finds: the key and its merchant, or `null` for no active key with that hash. */
+export type ActiveKey = { readonly key: ApiKeyRecord; readonly merchant: Merchant } | null
+
 /** Merchants and their API keys. */
 export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
   MerchantStore,
@@ -27,9 +30,12 @@ export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
     readonly listMerchants: () => Effect.Effect<ReadonlyArray<Merchant>, StoreError>
     readonly createApiKey: (k: NewApiKey) => Effect.Effect<ApiKeyRecord, StoreError | MerchantNotFound>
     /** The active (not revoked) key with this hash, with its merchant; `null` when none. */
-    readonly findActiveKeyByHash: (
-      hash: string,
-    ) => Effect.Effect<{ readonly key: ApiKeyRecord; readonly merchant: Merchant } | null, StoreError>
+    readonly findActiveKeyByHash: (hash: string) => Effect.Effect<ActiveKey, StoreError>
+    /**
+     * Optional: what `findActiveKeyByHash` would answer, from memory only — `undefined` when that takes a lookup.
+     * `withKeyCache` provides it, so a caller that runs no fiber (the server's GET path) can resolve a cached key.
+     */
+    readonly cachedActiveKey?: ((hash: string) => ActiveKey | undefined) | undefined
     /** Revoke by key id or by visible prefix; returns the revoked record, `null` when unknown. */
     readonly revokeApiKey: (idOrPrefix: string, at: Date) => Effect.Effect<ApiKeyRecord | null, StoreError>
     readonly listApiKeys: (merchantId: string) => Effect.Effect<ReadonlyArray<ApiKeyRecord>, StoreError>
