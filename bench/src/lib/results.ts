@@ -17,11 +17,12 @@ const git = (args: ReadonlyArray<string>): string => {
 /** Commit, dirty flag, CPUs, Node version and the load average (other processes share the machine). */
 export const machineFacts = (): string => {
   const c = cpus()
-  // Pathspecs from the repository's top (a bench runs with bench/ as its directory), RESULTS.md itself left out.
+  // Tracked files, by pathspecs from the repository's top (a bench runs in bench/), RESULTS.md itself left out.
   const dirty =
     git([
       "status",
       "--porcelain",
+      "--untracked-files=no",
       "--",
       ":/apps",
       ":/packages",
@@ -36,6 +37,8 @@ export const machineFacts = (): string => {
     `${c.length} × ${c[0]?.model.trim() ?? "?"}`,
     `${Math.round(totalmem() / 2 ** 30)} GiB`,
     `node ${process.version}`,
+    // BENCH_DIST=1 (proc.ts): the workspace packages run from their built dist/, as in production.
+    process.env.BENCH_DIST === "1" ? "packages from dist/" : "packages from source (tsx)",
     `load average ${la}`,
   ].join(" · ")
 }
