@@ -13,31 +13,34 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **missed** — medians 64–65 % in the last runs of 2026-12-03 (rounds 59–79 %; 58 % on
-  the same machine before that day's changes, 65–71 % in the morning's runs when *same* was slower). Inzi's
-  server CPU per read is ≈ 190–220 µs (≈ 225–240 before that day's changes) against ≈ 110–130 µs for *same*.
-  Earlier rounds cut: ONE JSON column for the read
-  (pg rebuilt a parser per described column and parsed every timestamp: ≈ 30 µs), precompiled statements on a
-  pooled pg client as a ready Query, a plain-Map key cache, the renderer as two native JSON.stringify calls,
-  static routes by one map lookup, metrics label sets rendered once. This round: the driver path is callbacks
-  from the pool to the fiber (it was a dozen promises and microtask hops per read), the key hash is Node's
-  one-shot \`crypto.hash\` (the route in-process: 42 → 38 µs), the GET route reads its services from one context
-  read and runs auth + rate limit as one continuation (38 → 33–35 µs), parameter routes are found by method and
-  segment count, a request's metrics are three map lookups instead of two label-key strings built. Where the
-  rest goes, measured (before the last two of these) by switching pieces off in the running server (user CPU of
-  the server per GET, 64 connections; *same* ≈ 86–90 µs for everything): healthz 38–41 (the bare server: 25.5); GET
-  answering a constant 1 755-byte body before auth 45, after auth and the route's Effect chain 64–69; plus the
-  read through the driver resumed by Effect.async, the row's JSON echoed as *same* does, 147–155; plus the
-  store's decoding into the domain Checkout and rendering the API object (1 755 bytes with five payment options,
-  against the 600-byte row *same* echoes; rendering ≈ 12.7 µs in-process, half of it native JSON.stringify) 180–200.
-  The read costs Inzi ≈ 85 µs against ≈ 60 µs in *same*: Effect's suspend/resume (≈ 10 µs in-process) and the
-  garbage collector — while 64 requests wait on Postgres each holds its fiber, continuations and request objects,
-  so ≈ 1 MB survives each scavenge and ≈ 600 KB is promoted (*same*: 190 KB and 3 KB; \`--trace-gc-nvp\`); the
-  GC column shows ≈ 8 µs of main-thread pauses per GET against ≈ 1.5. Tried and not kept: a larger young
-  generation (\`--max-semi-space-size=64\`: scavenges 4 × rarer but larger, no reliable change over three
-  alternations), a hand-written JSON serializer for the checkout (≈ 10.1 against 12.9 µs: not worth a second
-  serializer held byte-equal). Closing the rest would take the GET path off a fiber per request (routes as plain
-  functions over callback ports), a design change not made. p99 met (≈ 24–30 ms).
+- **get** (≥ 70 % of same): **missed** — after the fiber-less GET (2026-12-03 afternoon, commit f821a51) the
+  medians read 61 % (12 rounds × 4 s), 61 % (9 × 5 s), 70 % (5 × 8 s) and 66 % (7 × 5 s, packages from dist/);
+  rounds spread 49–103 % because this machine's speed drifts by a third within minutes (*same* alone moved
+  6 000 ↔ 10 200 req/s). Before that change, the same machine that day: 51 % (3 rounds, 15:11Z). Inzi's server CPU
+  per read ≈ 113–150 µs against ≈ 75–96 µs for *same* (≈ 153–170 before; ≈ 225–240 at the start of the previous
+  session). **The fiber-less GET**: when the request's key is in the key cache, the dispatcher answers GET one
+  checkout with plain code — key hash, \`cachedActiveKey\`, rate limit, the store's callback read
+  \`getCheckoutDirect\` straight from the driver's callback, render, write — and no Effect fiber; a key the cache
+  does not hold takes the Effect route (which refills the cache). Main-thread GC per GET fell from ≈ 8.6–11 to
+  ≈ 2.2–3.7 µs (*same* ≈ 1.1–2.6). Earlier rounds cut: ONE JSON column for the read (pg rebuilt a parser per
+  described column and parsed every timestamp: ≈ 30 µs), precompiled statements as named prepared statements on a
+  pooled client, a plain-Map key cache, the renderer as two native JSON.stringify calls, routes found by one map
+  lookup or by method and segment count, metrics by bound series, the key hash by one-shot \`crypto.hash\`.
+  **Where the rest goes.** In-process (no HTTP, 16 reads in flight), Inzi's read + decode + render costs ≈ 57 µs
+  of client CPU against ≈ 42 µs for *same*'s query + JSON.stringify of the row: rendering the API object (1 751
+  bytes, five payment options, against the 599-byte row *same* echoes) ≈ 6.5 µs against ≈ 1.3, decoding the row
+  into the domain Checkout ≈ 2 µs, the key hash ≈ 1.2 µs; Inzi allocates ≈ 22 KB per read against ≈ 12 KB. A
+  fiber-less /healthz (an experiment, not kept) cost the same as the bare server's (27 against 26 µs per request),
+  so the dispatcher itself (route match, request id, metrics, log, headers) is ≈ 1–2 µs. Under HTTP load the
+  **Postgres backends spend more CPU per Inzi read** — ≈ 88–138 µs against ≈ 57–72 µs for *same*'s identical
+  statement — though the work is identical (one commit and ≈ 2 tuples per request, one voluntary context switch
+  per query for both; in-process both cost Postgres ≈ 50–58 µs). Experiments (not kept in this file): not the pool
+  size (5, 10 and 20 connections alike), not V8's GC threads (\`--single-threaded-gc\` alike), and not a slower server as such: *same* slowed by a
+  40 µs busy wait per request kept ≈ 82–90 µs. The likely cause is the heavier server process sharing the two
+  cores' caches with Postgres (more preemptions of backends: 0.09–0.12 per query against 0.06); it weighs on the
+  ratio as much as the server's own CPU. Tried and not kept: a smaller young generation (1 or 4 MB semi-spaces:
+  GC 3–4 × more per request), a larger one (\`--max-semi-space-size=64\`, no reliable change), a hand-written JSON
+  serializer (≈ 10.1 against 12.9 µs: a second serializer held byte-equal is not worth it). p99 met (≈ 22–38 ms).
 - **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03); Postgres's work per create is the same as *same*'s (same
   statement), Inzi's server adds validation, ids, the use case's Effect steps, rendering and one log line
   (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the body is read before the route's fiber
