@@ -6,6 +6,8 @@ export interface InziEnv {
   readonly dataDir: string
   /** PostgreSQL schema to use (default public); lets several deployments or test runs share a database. */
   readonly dbSchema: string | undefined
+  /** Connections of each process's PostgreSQL pool (server, worker, CLI); ignored on embedded PGlite. */
+  readonly dbPoolSize: number
   readonly host: string
   readonly port: number
   readonly publicUrl: string
@@ -72,6 +74,7 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     databaseUrl: env.DATABASE_URL && env.DATABASE_URL !== "" ? env.DATABASE_URL : null,
     dataDir: env.INZI_DATA_DIR ?? "./.inzi",
     dbSchema: env.INZI_DB_SCHEMA && env.INZI_DB_SCHEMA !== "" ? env.INZI_DB_SCHEMA : undefined,
+    dbPoolSize: int(env, "INZI_DB_POOL_SIZE", 10, 1, 1_000),
     host,
     port,
     publicUrl,

@@ -45,6 +45,7 @@ export const appLayer = (
     databaseUrl: env.databaseUrl ?? undefined,
     dataDir: env.dataDir,
     schema: env.dbSchema,
+    maxConnections: env.dbPoolSize,
     migrate: opts.migrate ?? true,
     renderEventBody: makeEventRenderer(env.publicUrl, networks),
   })

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -29,6 +29,7 @@ describe("readEnv", () => {
       rateLimitPerSecond: 50,
       allowPrivateWebhooks: false,
       dbSchema: undefined,
+      dbPoolSize: 10,
       addressPool: 500,
     })
   })
@@ -49,6 +50,7 @@ describe("readEnv", () => {
       INZI_ALLOW_PRIVATE_WEBHOOKS: "1",
       INZI_WORKER_ID: "w9",
       INZI_ADDRESS_POOL: "0",
+      INZI_DB_POOL_SIZE: "32",
     })
     expect(e).toMatchObject({
       databaseUrl: "postgres://x@h/db",
@@ -64,6 +66,7 @@ describe("readEnv", () => {
       allowPrivateWebhooks: true,
       workerId: "w9",
       addressPool: 0,
+      dbPoolSize: 32,
     })
   })
 
@@ -75,6 +78,8 @@ describe("readEnv", () => {
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     [{ PUBLIC_URL: "ftp://x" }, /PUBLIC_URL/],
     [{ INZI_ADDRESS_POOL: "-1" }, /INZI_ADDRESS_POOL must be an integer/],
+    [{ INZI_DB_POOL_SIZE: "0" }, /INZI_DB_POOL_SIZE must be between 1 and 1000/],
+    [{ INZI_DB_POOL_SIZE: "ten" }, /INZI_DB_POOL_SIZE must be an integer/],
   ])("refuses bad input %o with a clear message", (env, msg) => {
     expect(() => readEnv(env)).toThrow(EnvError)
     expect(() => readEnv(env)).toThrow(msg)
@@ -200,5 +205,22 @@ process.exit(0)`
       .split("\n")
       .map((l) => JSON.parse(l).msg)
     expect(msgs).toEqual(["one", "two", "three"])
+  })
+})
+
+describe("the README's configuration table", () => {
+  it("documents every variable readEnv reads", () => {
+    const source = readFileSync(new URL("../src/env.ts", import.meta.url), "utf8")
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+    const table = readme.slice(
+      readme.indexOf("## Configuration"),
+      readme.indexOf("### ", readme.indexOf("## Configuration")),
+    )
+    const names = new Set(
+      [...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)|\(env, "([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1] ?? m[2]),
+    )
+    expect(names.size).toBeGreaterThan(10)
+    const missing = [...names].filter((n) => !table.includes(`\`${n}\``))
+    expect(missing).toEqual([])
   })
 })
