@@ -455,10 +455,14 @@ describe("internal errors", () => {
     await rename("checkouts", "checkouts_away")
     try {
       const k = await m.newKey("test")
+      const fresh = await m.newKey("test")
       for (const r of [
         await api.get("/api/v1/checkouts", { key: m.live }),
         await api.get(`/api/v1/checkouts/${created.json().id}`, { key: m.test }),
         await api.post("/api/v1/checkouts", { key: k, body: minimal }),
+        // a key's first read runs the Effect route (key cache miss), the next one the fiber-less path (hit)
+        await api.get(`/api/v1/checkouts/${created.json().id}`, { key: fresh }),
+        await api.get(`/api/v1/checkouts/${created.json().id}`, { key: fresh }),
       ]) {
         const e = expectError(r, 500, "api_error")
         expect(e.message).not.toMatch(/checkouts|relation|exist/i)
