@@ -53,6 +53,8 @@ interface Measured extends LoadResult {
   readonly pgCpuUsPerReq: number
   /** The server's garbage-collection pauses (main thread, perf_hooks) per request, in µs. */
   readonly gcUsPerReq: number
+  /** The load generator's CPU per request, in µs (it shares the machine's cores with the server and Postgres). */
+  readonly loadCpuUsPerReq: number
 }
 
 const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS): Promise<Measured> => {
@@ -73,11 +75,12 @@ const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS):
     cpuShare: cpu / 1e6 / r.seconds,
     pgCpuUsPerReq: (pgAfter - pgBefore) / n,
     gcUsPerReq: ((gcAfter.ms - gcBefore.ms) * 1000) / n,
+    loadCpuUsPerReq: r.cpuUs / n,
   }
 }
 
 const line = (name: string, m: Measured) =>
-  `${name.padEnd(14)} ${fmt(m.rps).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  cpu ${fmt(m.cpuUsPerReq)} µs/req (${fmt(m.cpuShare * 100)} % of a core, GC ${fmt(m.gcUsPerReq, 1)})  postgres ${fmt(m.pgCpuUsPerReq)} µs/req  non2xx ${m.non2xx} err ${m.errors}`
+  `${name.padEnd(14)} ${fmt(m.rps).padStart(6)} req/s  p50 ${m.p50} ms  p99 ${m.p99} ms  cpu ${fmt(m.cpuUsPerReq)} µs/req (${fmt(m.cpuShare * 100)} % of a core, GC ${fmt(m.gcUsPerReq, 1)})  postgres ${fmt(m.pgCpuUsPerReq)} µs/req  load ${fmt(m.loadCpuUsPerReq)} µs/req  non2xx ${m.non2xx} err ${m.errors}`
 
 const schema = benchSchema("api")
 console.log(`schema ${schema}; ${SECONDS} s × ${ROUNDS} rounds, ${CONNECTIONS} connections`)
@@ -345,6 +348,7 @@ try {
         all((m) => fmt(m.cpuUsPerReq)),
         all((m) => fmt(m.gcUsPerReq, 1)),
         all((m) => fmt(m.pgCpuUsPerReq)),
+        all((m) => fmt(m.loadCpuUsPerReq)),
         all((m) => String(m.non2xx + m.errors)),
       ])
     }
@@ -376,6 +380,7 @@ try {
           "server CPU µs/req",
           "of which GC pause µs/req",
           "Postgres CPU µs/req",
+          "load generator CPU µs/req",
           "errors",
         ],
         rows,

@@ -27,11 +27,14 @@ export interface LoadResult {
   readonly errors: number
   readonly timeouts: number
   readonly seconds: number
+  /** This load generator's own CPU (user + system, µs) during the run: part of the machine's budget per request. */
+  readonly cpuUs: number
 }
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as LoadConfig
 let i = 0
 const paths = cfg.paths
+const cpu0 = process.cpuUsage()
 const result = await autocannon({
   url: cfg.url,
   connections: cfg.connections,
@@ -60,5 +63,6 @@ const out: LoadResult = {
   errors: result.errors,
   timeouts: result.timeouts,
   seconds: result.duration,
+  cpuUs: ((c) => c.user + c.system)(process.cpuUsage(cpu0)),
 }
 signalReady(out)
