@@ -38,7 +38,8 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   size (5, 10 and 20 connections alike), not V8's GC threads (\`--single-threaded-gc\` alike), and not a slower server as such: *same* slowed by a
   40 µs busy wait per request kept ≈ 82–90 µs. The likely cause is the heavier server process sharing the two
   cores' caches with Postgres (more preemptions of backends: 0.09–0.12 per query against 0.06); it weighs on the
-  ratio as much as the server's own CPU. Tried and not kept: a smaller young generation (1 or 4 MB semi-spaces:
+  ratio as much as the server's own CPU. The load generator, on the same two cores, also spends more per Inzi read
+  (≈ 61–87 µs against ≈ 47–75 µs: Inzi's 1 751-byte responses against 599 bytes, and the Authorization header). Tried and not kept: a smaller young generation (1 or 4 MB semi-spaces:
   GC 3–4 × more per request), a larger one (\`--max-semi-space-size=64\`, no reliable change), a hand-written JSON
   serializer (≈ 10.1 against 12.9 µs: a second serializer held byte-equal is not worth it). p99 met (≈ 22–38 ms).
 - **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03); Postgres's work per create is the same as *same*'s (same
