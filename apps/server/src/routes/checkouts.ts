@@ -1,8 +1,10 @@
 import {
   type Checkout,
+  type CheckoutNotFound,
   CheckoutStore,
   checkoutNetworks,
   createCheckout,
+  type GetCheckoutQuery,
   isCheckoutId,
   type Merchant,
   MerchantStore,
@@ -125,9 +127,35 @@ const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx:
 type GetServices = ServerContext | MerchantStore | CheckoutStore
 
 /**
+ * GET one checkout's read for principal `p`, or its 404 when the path's id is not a checkout id at all (e.g. a NUL
+ * byte, which Postgres refuses in text): then the store is not asked.
+ */
+const retrieveQuery = (req: HttpRequest, p: Principal): GetCheckoutQuery | HttpResponse => {
+  const id = req.params.id ?? ""
+  if (!isCheckoutId(id)) return notFound("checkout")
+  return { id, merchantId: p.merchant.id, mode: p.mode, now: new Date() }
+}
+
+/**
+ * The response to GET one checkout's read: the checkout as the API object, or 404; a store error stays an error
+ * (the dispatcher's 500). Both GET paths answer through this.
+ */
+const retrieved = (
+  result: Either.Either<Checkout, StoreError | CheckoutNotFound>,
+  q: GetCheckoutQuery,
+  p: Principal,
+  ctx: ServerContext["Type"],
+): HttpResponse | StoreError =>
+  Either.isRight(result)
+    ? jsonText(renderCheckoutJsonSync(result.right, p.merchant, q.now, ctx))
+    : result.left._tag === "CheckoutNotFound"
+      ? notFound("checkout")
+      : result.left
+
+/**
  * GET one checkout as an Effect: the route's full path (a key not in the key cache is looked up in the store), and
  * the fallback of `getCheckoutDirect`. Services from ONE read of the fiber's context, auth and rate limit as one
- * continuation, then the read and its rendering.
+ * continuation, then the read and its response.
  */
 export const getCheckoutRoute = (req: HttpRequest) =>
   Effect.contextWithEffect((services: Context.Context<GetServices>) => {
@@ -136,16 +164,15 @@ export const getCheckoutRoute = (req: HttpRequest) =>
     return Effect.flatMap(
       principalWith(req, keys, ctx.rateLimiter),
       (p): Effect.Effect<HttpResponse, StoreError> => {
-        const id = req.params.id ?? ""
-        // Not an id at all (e.g. a NUL byte, which Postgres refuses in text): 404 without asking the store.
-        if (!isCheckoutId(id)) return Effect.succeed(notFound("checkout"))
-        const now = new Date()
-        return Context.get(services, CheckoutStore)
-          .getCheckout({ id, merchantId: p.merchant.id, mode: p.mode, now })
-          .pipe(
-            Effect.map((checkout) => jsonText(renderCheckoutJsonSync(checkout, p.merchant, now, ctx))),
-            Effect.catchTag("CheckoutNotFound", () => Effect.succeed(notFound("checkout"))),
-          )
+        const q = retrieveQuery(req, p)
+        if (q instanceof HttpResponse) return Effect.succeed(q)
+        return Effect.flatMap(
+          Effect.either(Context.get(services, CheckoutStore).getCheckout(q)),
+          (result) => {
+            const out = retrieved(result, q, p, ctx)
+            return out instanceof HttpResponse ? Effect.succeed(out) : Effect.fail(out)
+          },
+        )
       },
     )
   })
@@ -174,19 +201,17 @@ export const getCheckoutDirect: DirectRoute<GetServices> = (services) => {
       respond(p)
       return true
     }
-    const id = req.params.id ?? ""
-    if (!isCheckoutId(id)) {
-      respond(notFound("checkout"))
+    const q = retrieveQuery(req, p)
+    if (q instanceof HttpResponse) {
+      respond(q)
       return true
     }
-    const now = new Date()
-    read({ id, merchantId: p.merchant.id, mode: p.mode, now }, (result) => {
+    read(q, (result) => {
       // Called from the driver's callback: nothing may be thrown back into it.
       try {
-        if (Either.isRight(result))
-          respond(jsonText(renderCheckoutJsonSync(result.right, p.merchant, now, ctx)))
-        else if (result.left._tag === "CheckoutNotFound") respond(notFound("checkout"))
-        else fail(result.left, false)
+        const out = retrieved(result, q, p, ctx)
+        if (out instanceof HttpResponse) respond(out)
+        else fail(out, false)
       } catch (e) {
         fail(e, true)
       }
