@@ -50,17 +50,15 @@ export class Registry {
       type: "counter",
       render: () => [...values].map(([k, v]) => `${name}${k ? `{${k}}` : ""} ${v}`),
     })
+    const add = (k: string, by: number) => {
+      values.set(k, (values.get(k) ?? 0) + by)
+    }
     return {
-      inc: (labels: Labels = {}, by = 1) => {
-        const k = labelKey(labels)
-        values.set(k, (values.get(k) ?? 0) + by)
-      },
+      inc: (labels: Labels = {}, by = 1) => add(labelKey(labels), by),
       /** The series of `labels`, its key worked out once: for label sets a hot path repeats. */
       series: (labels: Labels) => {
         const k = labelKey(labels)
-        return (by = 1) => {
-          values.set(k, (values.get(k) ?? 0) + by)
-        }
+        return (by = 1) => add(k, by)
       },
     }
   }
