@@ -13,38 +13,38 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **missed** — after the fiber-less GET (2026-12-03 afternoon, commit f821a51) the
-  medians read 61 % (12 rounds × 4 s), 61 % (9 × 5 s), 70 % (5 × 8 s) and 66 % (7 × 5 s, packages from dist/);
-  rounds spread 49–103 % because this machine's speed drifts by a third within minutes (*same* alone moved
-  6 000 ↔ 10 200 req/s). Before that change, the same machine that day: 51 % (3 rounds, 15:11Z). Inzi's server CPU
-  per read ≈ 113–150 µs against ≈ 75–96 µs for *same* (≈ 153–170 before; ≈ 225–240 at the start of the previous
-  session). **The fiber-less GET**: when the request's key is in the key cache, the dispatcher answers GET one
-  checkout with plain code — key hash, \`cachedActiveKey\`, rate limit, the store's callback read
-  \`getCheckoutDirect\` straight from the driver's callback, render, write — and no Effect fiber; a key the cache
-  does not hold takes the Effect route (which refills the cache). Main-thread GC per GET fell from ≈ 8.6–11 to
-  ≈ 2.2–3.7 µs (*same* ≈ 1.1–2.6). Earlier rounds cut: ONE JSON column for the read (pg rebuilt a parser per
-  described column and parsed every timestamp: ≈ 30 µs), precompiled statements as named prepared statements on a
-  pooled client, a plain-Map key cache, the renderer as two native JSON.stringify calls, routes found by one map
-  lookup or by method and segment count, metrics by bound series, the key hash by one-shot \`crypto.hash\`.
-  **Where the rest goes.** In-process (no HTTP, 16 reads in flight), Inzi's read + decode + render costs ≈ 57 µs
-  of client CPU against ≈ 42 µs for *same*'s query + JSON.stringify of the row: rendering the API object (1 751
-  bytes, five payment options, against the 599-byte row *same* echoes) ≈ 6.5 µs against ≈ 1.3, decoding the row
-  into the domain Checkout ≈ 2 µs, the key hash ≈ 1.2 µs; Inzi allocates ≈ 22 KB per read against ≈ 12 KB. A
-  fiber-less /healthz (an experiment, not kept) cost the same as the bare server's (27 against 26 µs per request),
-  so the dispatcher itself (route match, request id, metrics, log, headers) is ≈ 1–2 µs. Under HTTP load the
-  **Postgres backends spend more CPU per Inzi read** — ≈ 88–138 µs against ≈ 57–72 µs for *same*'s identical
-  statement — though the work is identical (one commit and ≈ 2 tuples per request, one voluntary context switch
-  per query for both; in-process both cost Postgres ≈ 50–58 µs). Experiments (not kept in this file): not the pool
-  size (5, 10 and 20 connections alike), not V8's GC threads (\`--single-threaded-gc\` alike), and not a slower server as such: *same* slowed by a
-  40 µs busy wait per request kept ≈ 82–90 µs. The likely cause is the heavier server process sharing the two
-  cores' caches with Postgres (more preemptions of backends: 0.09–0.12 per query against 0.06); it weighs on the
-  ratio as much as the server's own CPU. The load generator, on the same two cores, also spends more per Inzi read
-  (≈ 61–87 µs against ≈ 47–75 µs: Inzi's 1 751-byte responses against 599 bytes, and the Authorization header). Tried and not kept: a smaller young generation (1 or 4 MB semi-spaces:
-  GC 3–4 × more per request), a larger one (\`--max-semi-space-size=64\`, no reliable change), a hand-written JSON
-  serializer (≈ 10.1 against 12.9 µs: a second serializer held byte-equal is not worth it). p99 met (≈ 22–38 ms).
-- **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03); Postgres's work per create is the same as *same*'s (same
-  statement), Inzi's server adds validation, ids, the use case's Effect steps, rendering and one log line
-  (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the body is read before the route's fiber
+- **get** (≥ 70 % of same): **missed** — after the fiber-less GET (2026-12-03 afternoon, commit f821a51) the medians
+  read 61 % (12 rounds × 4 s), 61 % (9 × 5 s), 70 % (5 × 8 s) and 66 % (7 × 5 s, packages from dist/); rounds spread
+  49–103 % because this machine's speed drifts by a third within minutes (*same* alone moved 6 000 ↔ 10 200 req/s).
+  Before that change, the same machine that day: 51 % (3 rounds, 15:11Z). Inzi's server CPU per read ≈ 113–150 µs
+  against ≈ 75–96 µs for *same* (≈ 153–170 before; ≈ 225–240 at the start of the previous session). **The fiber-less
+  GET**: when the request's key is in the key cache, the dispatcher answers GET one checkout with plain code — key
+  hash, \`cachedActiveKey\`, rate limit, the store's callback read \`getCheckoutDirect\` straight from the driver's
+  callback, render, write — and no Effect fiber; a key the cache does not hold takes the Effect route (which refills
+  the cache). Main-thread GC per GET fell from ≈ 8.6–11 to ≈ 2.2–3.7 µs (*same* ≈ 1.1–2.6). Earlier rounds cut: ONE
+  JSON column for the read (pg rebuilt a parser per described column and parsed every timestamp: ≈ 30 µs), precompiled
+  statements as named prepared statements on a pooled client, a plain-Map key cache, the renderer as two native
+  JSON.stringify calls, routes found by one map lookup or by method and segment count, metrics by bound series, the
+  key hash by one-shot \`crypto.hash\`. **Where the rest goes.** In-process (no HTTP, 16 reads in flight), Inzi's read
+  + decode + render costs ≈ 57 µs of client CPU against ≈ 42 µs for *same*'s query + JSON.stringify of the row:
+  rendering the API object (1 751 bytes, five payment options, against the 599-byte row *same* echoes) ≈ 6.5 µs
+  against ≈ 1.3, decoding the row into the domain Checkout ≈ 2 µs, the key hash ≈ 1.2 µs; Inzi allocates ≈ 22 KB per
+  read against ≈ 12 KB. A fiber-less /healthz (an experiment, not kept) cost the same as the bare server's (27 against
+  26 µs per request), so the dispatcher itself (route match, request id, metrics, log, headers) is ≈ 1–2 µs. Under
+  HTTP load the **Postgres backends spend more CPU per Inzi read** — ≈ 88–138 µs against ≈ 57–72 µs for *same*'s
+  identical statement — though the work is identical (one commit and ≈ 2 tuples per request, one voluntary context
+  switch per query for both; in-process both cost Postgres ≈ 50–58 µs). Experiments (not kept in this file): not the
+  pool size (5, 10 and 20 connections alike), not V8's GC threads (\`--single-threaded-gc\` alike), and not a slower
+  server as such: *same* slowed by a 40 µs busy wait per request kept ≈ 82–90 µs. The likely cause is the heavier
+  server process sharing the two cores' caches with Postgres (more preemptions of backends: 0.09–0.12 per query
+  against 0.06); it weighs on the ratio as much as the server's own CPU. The load generator, on the same two cores,
+  also spends more per Inzi read (≈ 61–87 µs against ≈ 47–75 µs: Inzi's 1 751-byte responses against 599 bytes, and
+  the Authorization header). Tried and not kept: a smaller young generation (1 or 4 MB semi-spaces: GC 3–4 × more per
+  request), a larger one (\`--max-semi-space-size=64\`, no reliable change), a hand-written JSON serializer (≈ 10.1
+  against 12.9 µs: a second serializer held byte-equal is not worth it). p99 met (≈ 22–38 ms).
+- **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03); Postgres's work per create is the same as
+  *same*'s (same statement), Inzi's server adds validation, ids, the use case's Effect steps, rendering and one log
+  line (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the body is read before the route's fiber
   starts, ids come from pooled CSPRNG bytes, log lines are written once per event-loop turn, and migration 0008
   dropped the checkouts/deposit_targets foreign keys to merchants (each create took a FOR KEY SHARE lock on its
   merchant's row twice; pgbench: ≈ 120 µs of Postgres CPU and ≈ 20 % of throughput).
