@@ -28,7 +28,7 @@ import { appLayer, loadNetworks, readEnv } from "@inzi/platform"
 import { Effect, ManagedRuntime } from "effect"
 import pg from "pg"
 import type { LoadConfig, LoadResult } from "./lib/load-child.js"
-import { startChild, TS_EXEC_ARGV } from "./lib/proc.js"
+import { SOURCE_EXEC_ARGV, startChild } from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, table } from "./lib/results.js"
 import { accountXpub, benchSchema, DATABASE_URL, TON_WALLET } from "./lib/shared.js"
 
@@ -99,7 +99,7 @@ const logFd = openSync(LOG, "a")
 const launch = (mode: Mode, app: "server" | "worker", env: NodeJS.ProcessEnv) =>
   spawn(
     process.execPath,
-    mode === "dist" ? [`apps/${app}/dist/main.js`] : [...TS_EXEC_ARGV, `apps/${app}/src/main.ts`],
+    mode === "dist" ? [`apps/${app}/dist/main.js`] : [...SOURCE_EXEC_ARGV, `apps/${app}/src/main.ts`],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", logFd, logFd] },
   )
 

@@ -3,8 +3,23 @@ import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { PerformanceObserver } from "node:perf_hooks"
 
-/** Node flags for a TypeScript child that imports workspace packages from source. */
-export const TS_EXEC_ARGV = ["--import", "tsx", "--conditions=@inzi/source"]
+const SOURCE_CONDITION = "--conditions=@inzi/source"
+
+/**
+ * Whether this run imports the workspace packages from their TypeScript sources (`--conditions=@inzi/source` on the
+ * command line or in NODE_OPTIONS). By default the benchmarks run them from their built `dist/`, the code operators
+ * run (the package scripts build first): run from source, tsx's per-closure name helpers alone made the server's GET
+ * ≈ 7–10 points of the same-SQL baseline slower (bench/RESULTS.md, 2026-12-03 evening).
+ */
+export const FROM_SOURCE = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].includes(
+  SOURCE_CONDITION,
+)
+
+/** Node flags for a TypeScript child: tsx for the bench's own files, the workspace packages as this process has them. */
+export const TS_EXEC_ARGV = ["--import", "tsx", ...(FROM_SOURCE ? [SOURCE_CONDITION] : [])]
+
+/** Node flags for running an app's TypeScript entry point from source, as the README documents (tsx). */
+export const SOURCE_EXEC_ARGV = ["--import", "tsx", SOURCE_CONDITION]
 
 export interface Child<Ready> {
   readonly proc: ChildProcess
@@ -30,11 +45,7 @@ export const startChild = async <Ready>(
 ): Promise<Child<Ready>> => {
   const path = fileURLToPath(new URL(`../${script}`, import.meta.url))
   const proc = fork(path, [...args], {
-    // BENCH_DIST=1: workspace packages from their built dist/ (plain node resolution) instead of the sources.
-    execArgv: [
-      ...(process.env.BENCH_DIST === "1" ? ["--import", "tsx"] : TS_EXEC_ARGV),
-      ...(opts.execArgv ?? []),
-    ],
+    execArgv: [...TS_EXEC_ARGV, ...(opts.execArgv ?? [])],
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", opts.quiet ? "ignore" : "inherit", "inherit", "ipc"],
   })

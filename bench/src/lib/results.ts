@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process"
 import { appendFileSync, existsSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
+import { FROM_SOURCE } from "./proc.js"
 
 /** bench/RESULTS.md: every run appends one dated entry. */
 export const RESULTS_FILE = fileURLToPath(new URL("../../RESULTS.md", import.meta.url))
@@ -37,8 +38,7 @@ export const machineFacts = (): string => {
     `${c.length} × ${c[0]?.model.trim() ?? "?"}`,
     `${Math.round(totalmem() / 2 ** 30)} GiB`,
     `node ${process.version}`,
-    // BENCH_DIST=1 (proc.ts): the workspace packages run from their built dist/, as in production.
-    process.env.BENCH_DIST === "1" ? "packages from dist/" : "packages from source (tsx)",
+    FROM_SOURCE ? "packages from source (tsx)" : "packages from dist/",
     `load average ${la}`,
   ].join(" · ")
 }
