@@ -8,8 +8,9 @@ const SOURCE_CONDITION = "--conditions=@inzi/source"
 /**
  * Whether this run imports the workspace packages from their TypeScript sources (`--conditions=@inzi/source` on the
  * command line or in NODE_OPTIONS). By default the benchmarks run them from their built `dist/`, the code operators
- * run (the package scripts build first): run from source, tsx's per-closure name helpers alone made the server's GET
- * ≈ 7–10 points of the same-SQL baseline slower (bench/RESULTS.md, 2026-12-03 evening).
+ * run (the package scripts build first). From source through tsx (which, among other things, names every closure the
+ * dispatcher creates per request through a helper call), the server's GET read 7–10 points of the same-SQL baseline
+ * lower (bench/RESULTS.md, 2026-12-03, four alternating runs).
  */
 export const FROM_SOURCE = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].includes(
   SOURCE_CONDITION,
