@@ -341,6 +341,17 @@ describe("validateListQuery", () => {
 describe("response Schemas", () => {
   it("format timestamps at second precision with Z", () => {
     expect(formatTimestamp(new Date("2026-04-04T12:05:00.999Z"))).toBe("2026-04-04T12:05:00Z")
+    expect(formatTimestamp(new Date("0999-12-31T23:59:59Z"))).toBe("0999-12-31T23:59:59Z")
+    expect(() => formatTimestamp(new Date(Number.NaN))).toThrow(RangeError)
+  })
+
+  it("format every date as toISOString does, without its milliseconds", () => {
+    fc.assert(
+      fc.property(fc.date({ noInvalidDate: true }), (d) => {
+        expect(formatTimestamp(d)).toBe(`${d.toISOString().slice(0, 19)}Z`)
+      }),
+      { numRuns: 2000 },
+    )
   })
 
   it("generate a JSON Schema (for the OpenAPI document) with identifiers", () => {

@@ -240,6 +240,7 @@ describe("presenters over random checkouts", () => {
     detectedMin: fc.nat(100),
     confirmed: fc.boolean(),
   })
+  const oddText = fc.oneof(fc.string(), fc.constantFrom('a"b', "c\\d", "é€😀", "\n\t", "x\u2028", "\u007f"))
   const checkoutArb = fc.record({
     status: fc.constantFrom(
       "pending" as const,
@@ -255,12 +256,24 @@ describe("presenters over random checkouts", () => {
     description: fc.option(fc.string(), { nil: null }),
     email: fc.option(fc.string(), { nil: null }),
     publicUrl: fc.constantFrom("https://pay.example.com", "https://pay.example.com/", "http://h:8080/x//"),
+    // Deposit targets, TON wallet and a token symbol that need JSON escaping (quotes, backslashes, controls,
+    // non-ASCII): the payment options then take JSON.stringify instead of the written-out text.
+    odd: fc.option(
+      fc.record({
+        wallet: oddText,
+        comment: oddText,
+        evm: oddText,
+        tron: oddText,
+        symbol: oddText,
+      }),
+      { nil: null },
+    ),
   })
 
   it("the rendered JSON is the API object, decodes with the ApiCheckout Schema, amounts are well-formed", () => {
     fc.assert(
       fc.property(checkoutArb, (g) => {
-        const c = checkout({
+        let c = checkout({
           status: g.status,
           amountCents: g.amountCents,
           metadataJson: g.metadata === null ? null : JSON.stringify(g.metadata),
@@ -280,19 +293,38 @@ describe("presenters over random checkouts", () => {
             }),
           ),
         })
-        const c2 = { ...ctx, now: at(g.now), publicUrl: g.publicUrl }
+        const odd = g.odd
+        if (odd !== null) {
+          c = {
+            ...c,
+            targets: { ...c.targets, evmAddress: odd.evm, tronAddress: odd.tron, tonComment: odd.comment },
+          }
+        }
+        const c2 = {
+          ...ctx,
+          now: at(g.now),
+          publicUrl: g.publicUrl,
+          ...(odd === null
+            ? {}
+            : {
+                tonWallet: odd.wallet,
+                networks: NETWORKS.map((n) =>
+                  n.id === "ton" ? { ...n, tokens: n.tokens.map((t) => ({ ...t, symbol: odd.symbol })) } : n,
+                ),
+              }),
+        }
         const json = renderCheckoutJson(c, c2)
         // The fast renderer writes exactly the text of the generic one over the API object.
         expect(json).toBe(renderApiCheckoutJson(toApiCheckout(c, c2), c.metadataJson))
         const parsed = JSON.parse(json)
         expect(parsed).toEqual(toApiCheckout(c, c2))
-        expect(Schema.decodeUnknownEither(ApiCheckout)(parsed)._tag).toBe("Right")
+        if (odd === null) expect(Schema.decodeUnknownEither(ApiCheckout)(parsed)._tag).toBe("Right")
         if (c.metadataJson !== null) expect(json).toContain(`"metadata":${c.metadataJson},"customer_email"`)
         if (parsed.status === "pending" || parsed.status === "expired") expect(parsed.payment).toBeNull()
         expect(parsed.payments).toHaveLength(g.payments.length)
         expect(parsed.payment_options).toHaveLength(3)
       }),
-      { numRuns: 200 },
+      { numRuns: 400 },
     )
   })
 })
