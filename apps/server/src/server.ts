@@ -32,6 +32,8 @@ interface Route {
   readonly method: string
   /** Path segments; `:name` captures one segment. */
   readonly segments: ReadonlyArray<string>
+  /** Per segment, the parameter's name (`:id` → `id`); `undefined` for a literal segment. */
+  readonly paramNames: ReadonlyArray<string | undefined>
   readonly name: string
   readonly handler: Handler<RouteRequirements>
   /** The route's fiber-less fast path, if it has one (built once from the server's services). */
@@ -52,6 +54,10 @@ const route = (
 ): Route => ({
   method,
   segments: path.split("/").slice(1),
+  paramNames: path
+    .split("/")
+    .slice(1)
+    .map((seg) => (seg.startsWith(":") ? seg.slice(1) : undefined)),
   name,
   handler,
   direct,
@@ -84,10 +90,10 @@ export const ROUTES: ReadonlyArray<Route> = [
 const NOT_FOUND = route("*", "/", "not_found", () => Effect.succeed(notFound()))
 
 interface RouteTable {
-  /** `METHOD /path` → route, for the routes without a `:param` (first one wins, as in a scan). */
-  readonly fixed: Map<string, Route>
-  /** `METHOD <segment count>` → the routes with a `:param` of that many segments, in declaration order. */
-  readonly params: Map<string, Array<Route>>
+  /** method → path → route, for the routes without a `:param` (first one wins, as in a scan). */
+  readonly fixed: Map<string, Map<string, Route>>
+  /** method → segment count → the routes with a `:param` of that many segments, in declaration order. */
+  readonly params: Map<string, Map<number, Array<Route>>>
 }
 const TABLES = new WeakMap<ReadonlyArray<Route>, RouteTable>()
 const tableOf = (routes: ReadonlyArray<Route>): RouteTable => {
@@ -96,13 +102,16 @@ const tableOf = (routes: ReadonlyArray<Route>): RouteTable => {
     t = { fixed: new Map(), params: new Map() }
     for (const r of routes) {
       if (r.segments.some((seg) => seg.startsWith(":"))) {
-        const key = `${r.method} ${r.segments.length}`
-        const list = t.params.get(key)
-        if (list === undefined) t.params.set(key, [r])
+        let byCount = t.params.get(r.method)
+        if (byCount === undefined) t.params.set(r.method, (byCount = new Map()))
+        const list = byCount.get(r.segments.length)
+        if (list === undefined) byCount.set(r.segments.length, [r])
         else list.push(r)
       } else {
-        const key = `${r.method} /${r.segments.join("/")}`
-        if (!t.fixed.has(key)) t.fixed.set(key, r)
+        let byPath = t.fixed.get(r.method)
+        if (byPath === undefined) t.fixed.set(r.method, (byPath = new Map()))
+        const path = `/${r.segments.join("/")}`
+        if (!byPath.has(path)) byPath.set(path, r)
       }
     }
     TABLES.set(routes, t)
@@ -122,11 +131,11 @@ export const matchRoute = (
 ): { readonly route: Route; readonly params: Record<string, string> } => {
   const want = method === "HEAD" ? "GET" : method
   const table = tableOf(routes)
-  const fixed = table.fixed.get(`${want} ${path}`)
+  const fixed = table.fixed.get(want)?.get(path)
   if (fixed !== undefined) return { route: fixed, params: {} }
   // parts[0] is what precedes the first "/" (empty for an origin-form path); segment i is parts[i + 1].
   const parts = path.split("/")
-  const candidates = table.params.get(`${want} ${parts.length - 1}`)
+  const candidates = table.params.get(want)?.get(parts.length - 1)
   if (candidates !== undefined)
     for (const r of candidates) {
       const params: Record<string, string> = {}
@@ -134,13 +143,16 @@ export const matchRoute = (
       for (let i = 0; i < r.segments.length && ok; i++) {
         const seg = r.segments[i]!
         const part = parts[i + 1]!
-        if (seg.startsWith(":")) {
-          try {
-            params[seg.slice(1)] = decodeURIComponent(part)
-          } catch {
-            ok = false
-          }
-          ok &&= part !== ""
+        const name = r.paramNames[i]
+        if (name !== undefined) {
+          if (part === "") ok = false
+          else if (!part.includes("%")) params[name] = part
+          else
+            try {
+              params[name] = decodeURIComponent(part)
+            } catch {
+              ok = false
+            }
         } else ok = seg === part
       }
       if (ok) return { route: r, params }

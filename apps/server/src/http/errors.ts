@@ -18,7 +18,8 @@ export interface ApiErrorBody {
   readonly param?: string | undefined
 }
 
-const JSON_HEADERS = { "content-type": "application/json", "cache-control": "no-store" }
+/** Shared by every JSON response without headers of its own (frozen: responses never change their headers). */
+const JSON_HEADERS = Object.freeze({ "content-type": "application/json", "cache-control": "no-store" })
 
 /** Every error response has exactly this shape: `{ "error": { type, code, message, param? } }`. */
 export const errorResponse = (
@@ -38,8 +39,8 @@ export const errorResponse = (
     opts.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...opts.headers },
   )
 
-export const jsonText = (body: string, status = 200, headers: Record<string, string> = {}): HttpResponse =>
-  new HttpResponse(status, body, { ...JSON_HEADERS, ...headers })
+export const jsonText = (body: string, status = 200, headers?: Record<string, string>): HttpResponse =>
+  new HttpResponse(status, body, headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers })
 
 export const notFound = (what = "route") =>
   errorResponse({
