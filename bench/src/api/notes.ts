@@ -13,49 +13,63 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **missed** — after the fiber-less GET (2026-12-03 afternoon, commit f821a51) the medians
-  read 61 % (12 rounds × 4 s), 61 % (9 × 5 s), 70 % (5 × 8 s) and 66 % (7 × 5 s, packages from dist/); rounds spread
-  49–103 % because this machine's speed drifts by a third within minutes (*same* alone moved 6 000 ↔ 10 200 req/s).
-  Before that change, the same machine that day: 51 % (3 rounds, 15:11Z). Inzi's server CPU per read ≈ 113–150 µs
-  against ≈ 75–96 µs for *same* (≈ 153–170 before; ≈ 225–240 at the start of the previous session). **The fiber-less
-  GET**: when the request's key is in the key cache, the dispatcher answers GET one checkout with plain code — key
-  hash, \`cachedActiveKey\`, rate limit, the store's callback read \`getCheckoutDirect\` straight from the driver's
-  callback, render, write — and no Effect fiber; a key the cache does not hold takes the Effect route (which refills
-  the cache). Main-thread GC per GET fell from ≈ 8.6–11 to ≈ 2.2–3.7 µs (*same* ≈ 1.1–2.6). Earlier rounds cut: ONE
-  JSON column for the read (pg rebuilt a parser per described column and parsed every timestamp: ≈ 30 µs), precompiled
-  statements as named prepared statements on a pooled client, a plain-Map key cache, the renderer as two native
-  JSON.stringify calls, routes found by one map lookup or by method and segment count, metrics by bound series, the
-  key hash by one-shot \`crypto.hash\`. **Where the rest goes.** In-process (no HTTP, 16 reads in flight), Inzi's read
-  + decode + render costs ≈ 57 µs of client CPU against ≈ 42 µs for *same*'s query + JSON.stringify of the row:
-  rendering the API object (1 751 bytes, five payment options, against the 599-byte row *same* echoes) ≈ 6.5 µs
-  against ≈ 1.3, decoding the row into the domain Checkout ≈ 2 µs, the key hash ≈ 1.2 µs; Inzi allocates ≈ 22 KB per
-  read against ≈ 12 KB. A fiber-less /healthz (an experiment, not kept) cost the same as the bare server's (27 against
-  26 µs per request), so the dispatcher itself (route match, request id, metrics, log, headers) is ≈ 1–2 µs. Under
-  HTTP load the **Postgres backends spend more CPU per Inzi read** — ≈ 88–138 µs against ≈ 57–72 µs for *same*'s
-  identical statement — though the work is identical (one commit and ≈ 2 tuples per request, one voluntary context
-  switch per query for both; in-process both cost Postgres ≈ 50–58 µs). Experiments (not kept in this file): not the
-  pool size (5, 10 and 20 connections alike), not V8's GC threads (\`--single-threaded-gc\` alike), and not a slower
-  server as such: *same* slowed by a 40 µs busy wait per request kept ≈ 82–90 µs. The likely cause is the heavier
-  server process sharing the two cores' caches with Postgres (more preemptions of backends: 0.09–0.12 per query
-  against 0.06); it weighs on the ratio as much as the server's own CPU. The load generator, on the same two cores,
-  also spends more per Inzi read (≈ 61–87 µs against ≈ 47–75 µs: Inzi's 1 751-byte responses against 599 bytes, and
-  the Authorization header). Tried and not kept: a smaller young generation (1 or 4 MB semi-spaces: GC 3–4 × more per
-  request), a larger one (\`--max-semi-space-size=64\`, no reliable change), a hand-written JSON serializer (≈ 10.1
-  against 12.9 µs: a second serializer held byte-equal is not worth it). p99 met (≈ 22–38 ms).
-- **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03); Postgres's work per create is the same as
-  *same*'s (same statement), Inzi's server adds validation, ids, the use case's Effect steps, rendering and one log
-  line (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the body is read before the route's fiber
-  starts, ids come from pooled CSPRNG bytes, log lines are written once per event-loop turn, and migration 0008
-  dropped the checkouts/deposit_targets foreign keys to merchants (each create took a FOR KEY SHARE lock on its
-  merchant's row twice; pgbench: ≈ 120 µs of Postgres CPU and ≈ 20 % of throughput).
+- **get** (≥ 70 % of same): **met in one of the two runs with the latest code, so not reliably** — medians, packages
+  from dist/: 72 % (get alone, 5 rounds × 5 s, 2026-12-03 18:03Z, commit f046d4f) and 61 % (create then get,
+  7 × 5 s, 18:17Z, commit 042840b: after the create phase Inzi's GC per read doubled, 7–10 µs against 4–5, and its
+  server CPU per read rose to 145–219 µs). Rounds spread widely: this machine's speed drifts by a third within
+  minutes (*same* alone moved 6 000 ↔ 10 200 req/s). What moved it, newest first:
+  **the payment options written out** (f046d4f): Node 20's JSON.stringify took ≈ 2.8 µs on the five option
+  objects of a read; when none of their inputs needs escaping their text is now concatenated (≈ 1.2 µs with the
+  check), and timestamps are formatted from the UTC fields (≈ 0.3 µs against ≈ 0.7) — the render ≈ 6.9 → 3.2 µs
+  in-process; Inzi's server CPU per read ≈ 135–146 µs against ≈ 92–110 for *same* (18:03Z).
+  **The benchmark runs the built packages** (dist/, what operators run; before, the sources through tsx): on one
+  commit, four alternating runs read 61 % and 64 % from dist/ against 53 % and 55 % from source (17:45–17:53Z).
+  **The fiber-less GET** (f821a51): when the request's key is in the key cache, the dispatcher answers GET one
+  checkout with plain code — key hash, \`cachedActiveKey\`, rate limit, the store's callback read
+  \`getCheckoutDirect\` straight from the driver's callback, render, write — and no Effect fiber; a key the cache
+  does not hold takes the Effect route (which refills the cache). Main-thread GC per GET fell from ≈ 8.6–11 to
+  ≈ 2.2–3.7 µs; 51 % → 61–70 % (from source) that day. Earlier rounds cut: ONE JSON column for the read (pg rebuilt
+  a parser per described column and parsed every timestamp: ≈ 30 µs), precompiled statements as named prepared
+  statements on a pooled client, a plain-Map key cache, routes found by nested map lookups, metrics by bound
+  series, the key hash by one-shot \`crypto.hash\`. **Where the rest goes.** In-process (no HTTP), Inzi's read +
+  decode + render cost ≈ 57 µs of client CPU against ≈ 42 µs for *same*'s query + JSON.stringify of the row before
+  the render change (≈ 3.5 µs less since): rendering the 1 751-byte API object (five payment options) against
+  echoing the 599-byte row, decoding the row into the domain Checkout ≈ 2 µs, the key hash ≈ 1.2 µs. Under load,
+  per request (/proc, per thread, 2026-12-03 17:15Z, from source): Inzi's main thread ≈ 97–102 µs user +
+  37–41 µs system against *same*'s 61–69 + 32–35, with the same system calls (strace -c: two writev and two reads
+  per request for both). The Postgres backends spend ≈ 64–82 µs user + 55–79 µs system per Inzi read against
+  ≈ 52–69 + 27–35 for *same*'s identical statement — also with every backend freshly connected before each
+  measurement, so not the backends' history — and a system-wide perf (cpu-clock) profile spreads the extra user
+  time evenly over Postgres's functions (≈ + 45 % each, no planning: both run the prepared generic plan) and puts
+  the extra kernel time in the TCP receive path. It follows the server's load, not its SQL: *same* slowed by a 40 µs
+  busy wait per request (an experiment of the previous session) also raised its Postgres CPU per read (≈ 57–72 →
+  82–90 µs). So on these two cores a µs of server CPU costs roughly two, and 70 % needs Inzi's server within
+  ≈ 30 µs per read of one that only runs the query and stringifies the row. Tried and not kept: smaller
+  semi-spaces (1 or 4 MB: GC 3–4 × more per request), a larger one (\`--max-semi-space-size=64\`, no reliable
+  change), Node's \`--use-largepages=on\` for the servers (52 %, no help), a whole hand-written checkout
+  serializer (≈ 10.1 against 12.9 µs then: a second serializer of everything held byte-equal is not worth it; the
+  options alone, guarded by their inputs, are). p99 met (≈ 22–59 ms; 59 only after the create phase).
+- **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03, 69 % in the evening's create-then-get run);
+  Postgres's work per create is the same as *same*'s (same statement), Inzi's server adds validation, ids, the use
+  case's Effect steps, rendering and one log line (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the
+  body is read before the route's fiber starts, ids come from pooled CSPRNG bytes, log lines are written once per
+  event-loop turn, and migration 0008 dropped the checkouts/deposit_targets foreign keys to merchants (each create took
+  a FOR KEY SHARE lock on its merchant's row twice; pgbench: ≈ 120 µs of Postgres CPU and ≈ 20 % of throughput).
 - **create-inline** (pool emptied): derivation on the request path (≈ 0.5 ms of CPU per address in JS) bounds it
   at a few hundred creates/s. Its Postgres CPU per create (≈ 1.5–4 ms) is mostly the database's background work
   (autovacuum, WAL writer, checkpointer) divided by few requests, plus three statements (two empty-pool looks and
   the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
   create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
-- **p99 < 50 ms at 64 connections**: met for get (≈ 24–37 ms); missed for create (≈ 56–91 ms; *same* ≈ 38–68 ms):
-  64 requests in flight at N creates/s wait ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.4–0.5 ms of CPU per
-  create on a machine whose 2 cores also run the server and the load generator.
+- **p99 < 50 ms at 64 connections**: met for get (above); missed for create (Inzi ≈ 93–223 ms in the evening of
+  2026-12-03, *same* ≈ 70–165 ms; earlier that day ≈ 56–91 and ≈ 38–68): 64 requests in flight at N creates/s wait
+  ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.6–0.9 ms of CPU per create on a machine whose 2 cores also run the
+  server and the load generator. Inzi's tail is longer than *same*'s by its lower N and its garbage collection: each
+  in-flight create holds its fiber, parsed command and queued statement, so a young-generation collection copies a few
+  MB — measured over 5 s of creates (experiment, not kept): 20 scavenges of ≈ 6.4 ms each (max ≈ 10), plus mark-compacts
+  of ≈ 13 ms; each pause delays all 64 requests. \`--max-semi-space-size=64\` for every server (experiment, not kept:
+  two paired runs) halved Inzi's GC time per create (≈ 15–31 µs against 30–40) but not its p99 (≈ 119–174 ms against
+  ≈ 93–216): the pauses are as long, only fewer. What would: fewer live objects per in-flight create (a fiber-less
+  create path like GET's), which was not done.
 - **list over 1 000 000** (target p50 < 50 ms, \`total\` exact): \`total\` is no longer a \`count(*)\` over the
   merchant's rows (that read every matching index entry or seq-scanned: ≈ 95–130 ms for a million). Migration 0004
   keeps exact per-(merchant, mode, stored status) counts without a hot row: statement-level triggers on checkouts
