@@ -103,13 +103,19 @@ const tableOf = (routes: ReadonlyArray<Route>): RouteTable => {
     for (const r of routes) {
       if (r.segments.some((seg) => seg.startsWith(":"))) {
         let byCount = t.params.get(r.method)
-        if (byCount === undefined) t.params.set(r.method, (byCount = new Map()))
+        if (byCount === undefined) {
+          byCount = new Map()
+          t.params.set(r.method, byCount)
+        }
         const list = byCount.get(r.segments.length)
         if (list === undefined) byCount.set(r.segments.length, [r])
         else list.push(r)
       } else {
         let byPath = t.fixed.get(r.method)
-        if (byPath === undefined) t.fixed.set(r.method, (byPath = new Map()))
+        if (byPath === undefined) {
+          byPath = new Map()
+          t.fixed.set(r.method, byPath)
+        }
         const path = `/${r.segments.join("/")}`
         if (!byPath.has(path)) byPath.set(path, r)
       }
