@@ -140,7 +140,7 @@ const tailFields = (checkout: Checkout, status: ApiCheckout["status"], ctx: Pres
   created_at: formatTimestamp(checkout.createdAt),
 })
 
-/** Printable ASCII but `"` and `\\`: a string of only these is its own JSON text between quotes. */
+/** Printable ASCII but the quote and the backslash: a string of only these is its own JSON text in quotes. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
 const isPlain = (s: string | null): boolean => s === null || PLAIN.test(s)
 
@@ -175,7 +175,8 @@ const optionInputsPlain = (
 /**
  * `JSON.stringify(options)`, written out when `optionInputsPlain` holds (no string needs escaping), else that call.
  * The payment options are most of a checkout's JSON (five objects of six fields in a typical read), and Node 20's
- * JSON.stringify spends ≈ 2.8 µs on them against ≈ 1.2 µs for the check and the text here (bench/RESULTS.md, api).
+ * JSON.stringify spends ≈ 2.8 µs on them against ≈ 1.2 µs for the check and the text here (in-process; see
+ * bench/src/api/notes.ts).
  * The property test over random checkouts, plain and not, holds the two texts equal.
  */
 const paymentOptionsJson = (checkout: Checkout, ctx: PresentContext): string => {
