@@ -13,11 +13,12 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **met in one of the two runs with the latest code, so not reliably** — medians, packages
-  from dist/: 72 % (get alone, 5 rounds × 5 s, 2026-12-03 18:03Z, commit f046d4f) and 61 % (create then get,
-  7 × 5 s, 18:17Z, commit 042840b: after the create phase Inzi's GC per read doubled, 7–10 µs against 4–5, and its
-  server CPU per read rose to 145–219 µs). Rounds spread widely: this machine's speed drifts by a third within
-  minutes (*same* alone moved 6 000 ↔ 10 200 req/s). What moved it, newest first:
+- **get** (≥ 70 % of same): **met in one of the three runs with the latest code, so not reliably** — medians, packages
+  from dist/: 72 % (get alone, 5 rounds × 5 s, 2026-12-03 18:03Z, commit f046d4f), 61 % (create then get, 7 × 5 s,
+  18:17Z, commit 042840b: after the create phase Inzi's GC per read doubled, 7–10 µs against 4–5, and its server CPU
+  per read rose to 145–219 µs) and 67 % (get alone, 7 × 5 s, 18:52Z, commit 1587134, on a slower stretch: *same*
+  4 900–6 400 req/s). Rounds spread widely: this machine's speed drifts by a third within minutes (*same* alone moved
+  6 000 ↔ 10 200 req/s). What moved it, newest first:
   **the payment options written out** (f046d4f): Node 20's JSON.stringify took ≈ 2.8 µs on the five option
   objects of a read; when none of their inputs needs escaping their text is now concatenated (≈ 1.2 µs with the
   check), and timestamps are formatted from the UTC fields (≈ 0.3 µs against ≈ 0.7) — the render ≈ 6.9 → 3.2 µs
