@@ -51,19 +51,19 @@ const route = (
   handler: Handler<RouteRequirements>,
   instrumented = true,
   direct?: DirectRoute<RouteRequirements>,
-): Route => ({
-  method,
-  segments: path.split("/").slice(1),
-  paramNames: path
-    .split("/")
-    .slice(1)
-    .map((seg) => (seg.startsWith(":") ? seg.slice(1) : undefined)),
-  name,
-  handler,
-  direct,
-  instrumented,
-  readsBody: method === "POST",
-})
+): Route => {
+  const segments = path.split("/").slice(1)
+  return {
+    method,
+    segments,
+    paramNames: segments.map((seg) => (seg.startsWith(":") ? seg.slice(1) : undefined)),
+    name,
+    handler,
+    direct,
+    instrumented,
+    readsBody: method === "POST",
+  }
+}
 
 const API_ROUTES: ReadonlyArray<
   readonly [string, string, string, Handler<RouteRequirements>, DirectRoute<RouteRequirements>?]
@@ -101,7 +101,7 @@ const tableOf = (routes: ReadonlyArray<Route>): RouteTable => {
   if (t === undefined) {
     t = { fixed: new Map(), params: new Map() }
     for (const r of routes) {
-      if (r.segments.some((seg) => seg.startsWith(":"))) {
+      if (r.paramNames.some((p) => p !== undefined)) {
         let byCount = t.params.get(r.method)
         if (byCount === undefined) {
           byCount = new Map()
