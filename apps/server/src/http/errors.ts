@@ -21,6 +21,10 @@ export interface ApiErrorBody {
 /** Shared by every JSON response without headers of its own (frozen: responses never change their headers). */
 const JSON_HEADERS = Object.freeze({ "content-type": "application/json", "cache-control": "no-store" })
 
+/** A JSON response's headers: the shared object, or a copy with the response's own added. */
+const jsonHeaders = (extra: Record<string, string> | undefined): Readonly<Record<string, string>> =>
+  extra === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...extra }
+
 /** Every error response has exactly this shape: `{ "error": { type, code, message, param? } }`. */
 export const errorResponse = (
   e: ApiErrorBody,
@@ -36,11 +40,11 @@ export const errorResponse = (
         ...(e.param !== undefined ? { param: e.param } : {}),
       },
     }),
-    opts.headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...opts.headers },
+    jsonHeaders(opts.headers),
   )
 
 export const jsonText = (body: string, status = 200, headers?: Record<string, string>): HttpResponse =>
-  new HttpResponse(status, body, headers === undefined ? JSON_HEADERS : { ...JSON_HEADERS, ...headers })
+  new HttpResponse(status, body, jsonHeaders(headers))
 
 export const notFound = (what = "route") =>
   errorResponse({
