@@ -1,17 +1,19 @@
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { Cause, Context, Effect, Layer, Option, Runtime } from "effect"
+import { Context, Effect, Layer, Runtime } from "effect"
 import { ServerContext } from "./context.js"
 import { collectBody, MAX_BODY_BYTES } from "./http/body.js"
 import { internalError, notFound } from "./http/errors.js"
 import {
+  answerWith,
   type DirectHandler,
   type DirectRoute,
   type Handler,
   type HttpRequest,
-  HttpResponse,
+  type HttpResponse,
 } from "./http/response.js"
 import {
+  createCheckoutDirect,
   createCheckoutRoute,
   getCheckoutDirect,
   getCheckoutRoute,
@@ -68,7 +70,7 @@ const route = (
 const API_ROUTES: ReadonlyArray<
   readonly [string, string, string, Handler<RouteRequirements>, DirectRoute<RouteRequirements>?]
 > = [
-  ["POST", "/checkouts", "checkouts.create", createCheckoutRoute],
+  ["POST", "/checkouts", "checkouts.create", createCheckoutRoute, createCheckoutDirect],
   ["GET", "/checkouts/:id", "checkouts.retrieve", getCheckoutRoute, getCheckoutDirect],
   ["GET", "/checkouts", "checkouts.list", listCheckoutsRoute],
 ]
@@ -212,7 +214,7 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
       // Each route's fiber-less fast path, built once from the services (see DirectHandler).
       const directs = new Map<Route, DirectHandler>()
       for (const r of ROUTES) {
-        const d = r.direct?.(runtime.context)
+        const d = r.direct?.(runtime)
         if (d !== undefined) directs.set(r, d)
       }
 
@@ -251,29 +253,22 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
           })
           finish(internalError())
         }
-        const exec = (req: HttpRequest) =>
-          run(r.handler(req), {
-            onExit: (exit) => {
-              if (exit._tag === "Success") return finish(exit.value)
-              // A route fails with an HttpResponse to answer early (auth, rate limit, 404); anything else is a 500.
-              const failure = Cause.failureOption(exit.cause)
-              if (Option.isNone(failure)) fail(Cause.pretty(exit.cause), true)
-              else if (failure.value instanceof HttpResponse) finish(failure.value)
-              else fail(failure.value, false)
-            },
-          })
-        if (r.readsBody) return collectBody(incoming, MAX_BODY_BYTES, (body) => exec({ ...req, body }))
+        const exec = (req: HttpRequest) => answerWith(run, r.handler(req), finish, fail)
         const direct = directs.get(r)
-        if (direct !== undefined) {
-          let answered: boolean
-          try {
-            answered = direct(req, finish, fail)
-          } catch (e) {
-            return fail(e, true)
+        const handle = (req: HttpRequest) => {
+          if (direct !== undefined) {
+            let answered: boolean
+            try {
+              answered = direct(req, finish, fail)
+            } catch (e) {
+              return fail(e, true)
+            }
+            if (answered) return
           }
-          if (answered) return
+          exec(req)
         }
-        exec(req)
+        if (r.readsBody) return collectBody(incoming, MAX_BODY_BYTES, (body) => handle({ ...req, body }))
+        handle(req)
       }
 
       const server = createServer({ keepAliveTimeout: 65_000 }, dispatch)

@@ -12,7 +12,7 @@ import {
   MerchantStore,
   StoreError,
 } from "@inzi/core"
-import { Context, Either } from "effect"
+import { Context, Either, Runtime } from "effect"
 import { describe, expect, it } from "vitest"
 import { ServerContext } from "../src/context.js"
 import { makeRateLimiter } from "../src/http/rate-limit.js"
@@ -99,7 +99,11 @@ const setup = (opts: {
               },
       } as unknown as CheckoutStore["Type"]),
     )
-  return { handler: getCheckoutDirect(services), taken, reads }
+  return {
+    handler: getCheckoutDirect(Runtime.make({ ...Runtime.defaultRuntime, context: services })),
+    taken,
+    reads,
+  }
 }
 
 const request = (id: string, authorization: string | undefined = `Bearer ${KEY}`): HttpRequest =>

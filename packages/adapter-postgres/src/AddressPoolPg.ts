@@ -1,8 +1,8 @@
 import type { AddressPool, DerivationSlot, Merchant, PooledCreateResult, PoolXpubs } from "@inzi/core"
-import type { Context } from "effect"
+import { type Context, Effect, Either } from "effect"
 import { type Kysely, type Selectable, sql } from "kysely"
 import { createdCheckout } from "./CheckoutStorePg.js"
-import { constraintOf, run, sqlState } from "./errors.js"
+import { constraintOf, run, sqlState, storeFailure } from "./errors.js"
 import { P, precompile } from "./precompiled.js"
 import { merchantFromRow, toBigInt } from "./rows.js"
 import type { DB, MerchantsTable } from "./schema.js"
@@ -35,6 +35,13 @@ const lowestSlotSql = (merchantId: string, evm: string | null, tron: string | nu
  * (JSON text), expiresAt, createdAt, evm, tron (booleans: the families to fill), comment, evmXpub, tronXpub,
  * above (the index the slot must lie above, as text).
  */
+/** A row of the pooled create statement: the slot's index and the addresses written. */
+type PooledRow = {
+  readonly index: unknown
+  readonly evm_address: string | null
+  readonly tron_address: string | null
+}
+
 export const pooledCreateStatement = (db: Kysely<DB>) =>
   precompile(
     db,
@@ -57,7 +64,7 @@ export const pooledCreateStatement = (db: Kysely<DB>) =>
       evmXpub: string | null,
       tronXpub: string | null,
       above: string,
-    ) => sql<{ index: unknown; evm_address: string | null; tron_address: string | null }>`
+    ) => sql<PooledRow>`
     WITH slot AS (
       DELETE FROM address_pool
       WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, evmXpub, tronXpub, above)})
@@ -141,21 +148,130 @@ export const makeAddressPool = (
     return false
   }
   const markEmpty = (merchantId: string) => emptyUntil.set(merchantId, Date.now() + emptyRecheckMs)
-  /** `attempt(above, last)`: above the hint first, then from the lowest index (`last` = no look after this one). */
-  const withHint = async <A>(
+  /**
+   * `attempt(above, last, next)`: above the hint first, then from the lowest index (`last` = no look after this
+   * one); `done` gets the last look's outcome (callbacks: the create's fiber-less path runs on it too).
+   */
+  const withHint = <A>(
+    merchantId: string,
+    attempt: (above: bigint, last: boolean, next: (r: Either.Either<A, unknown>) => void) => void,
+    found: (a: A) => boolean,
+    done: (r: Either.Either<A, unknown>) => void,
+  ): void => {
+    const fromLowest = () =>
+      attempt(-1n, true, (r) => {
+        if (Either.isRight(r) && !found(r.right)) markEmpty(merchantId)
+        done(r)
+      })
+    const hint = hints.get(merchantId)
+    if (hint === undefined) {
+      fromLowest()
+      return
+    }
+    const emptyBelow = knownEmpty(merchantId)
+    attempt(hint, emptyBelow, (r) => {
+      if (Either.isLeft(r) || found(r.right) || emptyBelow) done(r)
+      else fromLowest()
+    })
+  }
+  /** `withHint` over a promise-returning look, as a promise. */
+  const withHintAsync = <A>(
     merchantId: string,
     attempt: (above: bigint, last: boolean) => Promise<A>,
     found: (a: A) => boolean,
-  ): Promise<A> => {
-    const hint = hints.get(merchantId)
-    if (hint !== undefined) {
-      const emptyBelow = knownEmpty(merchantId)
-      const a = await attempt(hint, emptyBelow)
-      if (found(a) || emptyBelow) return a
+  ): Promise<A> =>
+    new Promise((resolve, reject) =>
+      withHint<A>(
+        merchantId,
+        (above, last, next) =>
+          attempt(above, last).then(
+            (a) => next(Either.right(a)),
+            (e) => next(Either.left(e)),
+          ),
+        found,
+        (r) => (Either.isRight(r) ? resolve(r.right) : reject(r.left)),
+      ),
+    )
+  /**
+   * The pooled create (`createCheckout` and its fiber-less form): slot taken, checkout and targets inserted in ONE
+   * statement (one round trip, one commit): the slot is deleted exactly when the checkout is written. No slot:
+   * the checkout insert selects nothing.
+   */
+  const createCheckoutDirect: NonNullable<Context.Tag.Service<typeof AddressPool>["createCheckoutDirect"]> = (
+    input,
+    xpubs,
+    families,
+    done,
+  ) => {
+    const comment = input.targets.tonComment
+    const insert = (
+      above: bigint,
+      _last: boolean,
+      next: (r: Either.Either<ReadonlyArray<PooledRow>, unknown>) => void,
+    ) =>
+      pooledInsert.query(
+        [
+          input.id,
+          input.merchantId,
+          input.mode,
+          input.amountCents.toString(),
+          input.description,
+          input.metadataJson,
+          input.customerEmail,
+          input.redirectUrl,
+          input.webhookUrl,
+          JSON.stringify(input.networks),
+          input.expiresAt,
+          input.createdAt,
+          families.evm,
+          families.tron,
+          comment,
+          xpubs.evmXpub,
+          xpubs.tronXpub,
+          above.toString(),
+        ],
+        (error, rows) => next(error === null ? Either.right(rows) : Either.left(error)),
+      )
+    const answer = (r: Either.Either<ReadonlyArray<PooledRow>, unknown>): PooledCreateResult => {
+      if (Either.isLeft(r)) {
+        // A taken TON comment aborts the whole statement (the slot stays in the pool): the caller redraws.
+        const e = r.left
+        const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
+        if (sqlState(e) === "23505" && /ton_comment/.test(which) && /deposit_targets/.test(which))
+          return { _tag: "CommentTaken" }
+        throw e
+      }
+      const row = r.right[0]
+      if (row === undefined) return { _tag: "NoSlot" }
+      const index = toBigInt(row.index)
+      taken(input.merchantId, index)
+      const targets = {
+        derivationIndex: index,
+        evmAddress: row.evm_address,
+        tronAddress: row.tron_address,
+        tonComment: comment,
+      }
+      return { _tag: "Created", checkout: createdCheckout({ ...input, targets }, comment) }
     }
-    const a = await attempt(-1n, true)
-    if (!found(a)) markEmpty(merchantId)
-    return a
+    try {
+      withHint(
+        input.merchantId,
+        insert,
+        (rows) => rows.length > 0,
+        (r) => {
+          let out: PooledCreateResult
+          try {
+            out = answer(r)
+          } catch (e) {
+            done(Either.left(storeFailure("createPooledCheckout", e)))
+            return
+          }
+          done(Either.right(out))
+        },
+      )
+    } catch (e) {
+      done(Either.left(storeFailure("createPooledCheckout", e)))
+    }
   }
   return {
     takeSlot: (merchantId, xpubs) =>
@@ -180,7 +296,7 @@ export const makeAddressPool = (
         SELECT nextval(index_sequence::regclass), NULL, NULL, false FROM merchants
         WHERE ${fresh} AND id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
         // The last look is the one that may draw a fresh index.
-        const r = await withHint(merchantId, take, (x) => x.rows[0]?.pooled === true)
+        const r = await withHintAsync(merchantId, take, (x) => x.rows[0]?.pooled === true)
         const row = r.rows[0]
         if (row === undefined) throw new Error("unknown merchant")
         const slot: DerivationSlot = row.pooled
@@ -198,59 +314,8 @@ export const makeAddressPool = (
       }),
 
     createCheckout: (input, xpubs, families) =>
-      run("createPooledCheckout", async (): Promise<PooledCreateResult> => {
-        // Slot taken, checkout and targets inserted in ONE statement (one round trip, one commit): the slot is
-        // deleted exactly when the checkout is written. No slot: the checkout insert selects nothing.
-        const comment = input.targets.tonComment
-        try {
-          const insert = (above: bigint) =>
-            pooledInsert
-              .execute(
-                input.id,
-                input.merchantId,
-                input.mode,
-                input.amountCents.toString(),
-                input.description,
-                input.metadataJson,
-                input.customerEmail,
-                input.redirectUrl,
-                input.webhookUrl,
-                JSON.stringify(input.networks),
-                input.expiresAt,
-                input.createdAt,
-                families.evm,
-                families.tron,
-                comment,
-                xpubs.evmXpub,
-                xpubs.tronXpub,
-                above.toString(),
-              )
-              .then((rows) => ({ rows }))
-          const r = await withHint(input.merchantId, insert, (x) => x.rows.length > 0)
-          const row = r.rows[0]
-          if (row === undefined) return { _tag: "NoSlot" }
-          taken(input.merchantId, toBigInt(row.index))
-          const checkout = createdCheckout(
-            {
-              ...input,
-              targets: {
-                derivationIndex: toBigInt(row.index),
-                evmAddress: row.evm_address,
-                tronAddress: row.tron_address,
-                tonComment: comment,
-              },
-            },
-            comment,
-          )
-          return { _tag: "Created", checkout }
-        } catch (e) {
-          // A taken TON comment aborts the whole statement (the slot stays in the pool): the caller redraws.
-          const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
-          if (sqlState(e) === "23505" && /ton_comment/.test(which) && /deposit_targets/.test(which))
-            return { _tag: "CommentTaken" }
-          throw e
-        }
-      }),
+      Effect.async((resume) => createCheckoutDirect(input, xpubs, families, resume)),
+    createCheckoutDirect,
 
     poolSize: (merchantId) =>
       run("poolSize", async () => {

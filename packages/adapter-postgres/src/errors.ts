@@ -39,7 +39,7 @@ export const describe = (operation: string, e: unknown): string => {
 }
 
 /** A thrown `Fail` is its typed error; anything else a `StoreError` naming the operation. */
-const failure = <E>(operation: string, e: unknown): E | StoreError =>
+export const storeFailure = <E>(operation: string, e: unknown): E | StoreError =>
   e instanceof Fail ? (e.error as E) : new StoreError({ message: describe(operation, e) })
 
 /**
@@ -52,7 +52,7 @@ export const run = <A, E = never>(
   body: () => Promise<A>,
 ): Effect.Effect<A, E | StoreError> =>
   Effect.async<A, E | StoreError>((resume) => {
-    const failed = (e: unknown) => resume(Effect.fail(failure<E>(operation, e)))
+    const failed = (e: unknown) => resume(Effect.fail(storeFailure<E>(operation, e)))
     let p: Promise<A>
     try {
       p = body()
@@ -82,7 +82,7 @@ export const statementDirect = <Row, Args extends ReadonlyArray<unknown>, A, E =
       if (error !== null) throw error
       a = map(rows)
     } catch (e) {
-      done(Either.left(failure<E>(operation, e)))
+      done(Either.left(storeFailure<E>(operation, e)))
       return
     }
     done(Either.right(a))
@@ -90,7 +90,7 @@ export const statementDirect = <Row, Args extends ReadonlyArray<unknown>, A, E =
   try {
     statement.query(args, answer)
   } catch (e) {
-    done(Either.left(failure<E>(operation, e)))
+    done(Either.left(storeFailure<E>(operation, e)))
   }
 }
 

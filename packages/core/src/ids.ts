@@ -75,6 +75,10 @@ const TOKEN_RE = /^[a-z0-9]{24}$/
 export const newCheckoutId = (mode: Mode): Effect.Effect<string, never, Ids> =>
   Effect.map(randomString(LOWER_ALNUM, CHECKOUT_TOKEN_LENGTH), (r) => `chk_${mode}_${r}`)
 
+/** `newCheckoutId` from a synchronous byte source (`Ids.randomBytesSync`), for code that runs no fiber. */
+export const checkoutIdWith = (mode: Mode, draw: (n: number) => Uint8Array): string =>
+  `chk_${mode}_${unbiasedString(LOWER_ALNUM, CHECKOUT_TOKEN_LENGTH, draw)}`
+
 export const isCheckoutId = (s: string): boolean => CHECKOUT_ID_RE.test(s)
 
 /** The mode of a checkout id, or null when it is not one. */
@@ -189,6 +193,10 @@ export const newTonComment: Effect.Effect<string, never, Ids> = randomString(
   TON_COMMENT_ALPHABET,
   TON_COMMENT_MIN_LENGTH,
 )
+
+/** `newTonComment` from a synchronous byte source (`Ids.randomBytesSync`), for code that runs no fiber. */
+export const tonCommentWith = (draw: (n: number) => Uint8Array): string =>
+  unbiasedString(TON_COMMENT_ALPHABET, TON_COMMENT_MIN_LENGTH, draw)
 
 /** A TON comment of a chosen length (8..10): stores widen it after repeated collisions. */
 export const newTonCommentOfLength = (length: number): Effect.Effect<string, never, Ids> => {

@@ -1,14 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Either, Layer } from "effect"
 import type { Merchant } from "../src/domain.js"
 import { AddressDerivation } from "../src/ports/AddressDerivation.js"
-import { AddressPool, type PoolSlot, type PoolXpubs } from "../src/ports/AddressPool.js"
+import {
+  AddressPool,
+  type PooledCreateResult,
+  type PoolSlot,
+  type PoolXpubs,
+} from "../src/ports/AddressPool.js"
 import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
-import { DerivationError } from "../src/ports/errors.js"
+import { DerivationError, StoreError } from "../src/ports/errors.js"
 import { Ids } from "../src/ports/Ids.js"
 import {
   checkoutNetworks,
   createCheckout,
+  createPooledCheckoutDirect,
   makeAddressPoolRefiller,
   refillAddressPool,
   refillLowPools,
@@ -298,4 +304,100 @@ describe("address pool in createCheckout", () => {
       expect(d.calls.length).toBe(80)
     }),
   )
+})
+
+describe("createPooledCheckoutDirect (the fiber-less create)", () => {
+  const syncBytes = (seed: number) =>
+    Effect.runSync(Effect.map(Ids, (ids) => ids.randomBytesSync!).pipe(Effect.provide(Ids.Test(seed))))
+  const args = (networkIds: ReadonlyArray<string>) => ({
+    merchant,
+    mode: "live" as const,
+    command: { ...command, description: "direct", metadataJson: '{"a":1}' },
+    networks: checkoutNetworks(merchant, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
+    now: new Date("2026-04-04T12:00:00.750Z"),
+  })
+  const run = (
+    pool: AddressPool["Type"],
+    seed: number,
+    networkIds: ReadonlyArray<string> = ["bsc", "tron", "ton"],
+  ) =>
+    new Promise<Either.Either<unknown, unknown>>((resolve) =>
+      createPooledCheckoutDirect(args(networkIds), { pool, randomBytes: syncBytes(seed) }, resolve),
+    )
+  /** A pool whose callback create answers from `script` in turn, recording each input. */
+  const scripted = (script: ReadonlyArray<Either.Either<PooledCreateResult, StoreError>>) => {
+    const calls: Array<NewCheckout> = []
+    const pool = {
+      ...memoryPool().service,
+      createCheckoutDirect: (input, _xpubs, _families, done) => {
+        calls.push(input)
+        done(script[calls.length - 1] ?? Either.left(new StoreError({ message: "script ran out" })))
+      },
+    } satisfies AddressPool["Type"]
+    return { pool, calls }
+  }
+  const created = Either.right({ _tag: "Created" as const, checkout: { id: "the checkout" } as never })
+
+  it("writes exactly what createCheckout writes for the same randomness (ids, comment, fields, slot)", async () => {
+    const viaEffect: Array<NewCheckout> = []
+    const a = memoryPool(viaEffect)
+    const d = countingDerivation()
+    const layer = Layer.mergeAll(a.layer, d.layer, storeStub(viaEffect, { n: 1000n }), Ids.Test(7))
+    await Effect.runPromise(refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(layer)))
+    await Effect.runPromise(
+      createCheckout({ ...args(["bsc", "tron", "ton"]), idempotency: null }).pipe(Effect.provide(layer)),
+    )
+    const direct: Array<NewCheckout> = []
+    const b = memoryPool(direct)
+    await Effect.runPromise(
+      refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(Layer.mergeAll(b.layer, d.layer))),
+    )
+    const pool = {
+      ...b.service,
+      createCheckoutDirect: (input, xpubs, families, done) =>
+        done(Effect.runSync(Effect.either(b.service.createCheckout(input, xpubs, families)))),
+    } satisfies AddressPool["Type"]
+    expect(Either.isRight(await run(pool, 7))).toBe(true)
+    expect(direct).toHaveLength(1)
+    expect(direct).toEqual(viaEffect)
+    expect(direct[0]).toMatchObject({
+      id: expect.stringMatching(/^chk_live_[a-z0-9]{24}$/),
+      description: "direct",
+      createdAt: new Date("2026-04-04T12:00:00Z"),
+      expiresAt: new Date("2026-04-04T12:30:00Z"),
+      networks: ["ton", "tron", "bsc"],
+      targets: { derivationIndex: 0n, evmAddress: "evm:xpub-evm:0", tronAddress: "tron:xpub-tron:0" },
+    })
+  })
+
+  it("redraws a taken TON comment, with the same checkout id", async () => {
+    const taken = Either.right({ _tag: "CommentTaken" as const })
+    const { pool, calls } = scripted([taken, taken, created])
+    const r = await run(pool, 3)
+    expect(r).toEqual(Either.right({ id: "the checkout" }))
+    expect(calls).toHaveLength(3)
+    expect(new Set(calls.map((c) => c.id)).size).toBe(1)
+    expect(new Set(calls.map((c) => c.targets.tonComment)).size).toBe(3)
+    for (const c of calls) expect(c.targets.tonComment).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/)
+  })
+
+  it("leaves the create to createCheckout (null, nothing written) after 8 taken comments or without a slot", async () => {
+    const taken = Either.right({ _tag: "CommentTaken" as const })
+    const eight = scripted(Array(9).fill(taken))
+    expect(await run(eight.pool, 4)).toEqual(Either.right(null))
+    expect(eight.calls).toHaveLength(8)
+    const empty = scripted([Either.right({ _tag: "NoSlot" as const })])
+    expect(await run(empty.pool, 4)).toEqual(Either.right(null))
+    expect(empty.calls).toHaveLength(1)
+  })
+
+  it("passes a store error on; asks nothing of a pool without a callback create or for a TON-only checkout", async () => {
+    const error = new StoreError({ message: "boom" })
+    const failing = scripted([Either.left(error)])
+    expect(await run(failing.pool, 5)).toEqual(Either.left(error))
+    const tonOnly = scripted([created])
+    expect(await run(tonOnly.pool, 5, ["ton"])).toEqual(Either.right(null))
+    expect(tonOnly.calls).toHaveLength(0)
+    expect(await run(memoryPool().service, 5)).toEqual(Either.right(null))
+  })
 })

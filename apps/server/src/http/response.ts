@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http"
-import type { Context, Effect } from "effect"
+import { Cause, type Effect, Option, type Runtime } from "effect"
 import type { BodyResult } from "./body.js"
 
 /**
@@ -43,8 +43,33 @@ export type DirectHandler = (
   fail: (e: unknown, crashed: boolean) => void,
 ) => boolean
 
-/** Builds a route's `DirectHandler` from the server's services once, at start; `undefined` when they lack it. */
-export type DirectRoute<R> = (services: Context.Context<R>) => DirectHandler | undefined
+/**
+ * Builds a route's `DirectHandler` once, at start, from the server's runtime (its services, and a way to run the
+ * route's Effect for the cases the fast path leaves to it); `undefined` when the services lack what it needs.
+ */
+export type DirectRoute<R> = (runtime: Runtime.Runtime<R>) => DirectHandler | undefined
+
+/**
+ * Runs a route's effect with `run` (`Runtime.runCallback` of the server's runtime) and answers once: its value, or
+ * the HttpResponse it fails with (a route fails with one to answer early: auth, rate limit, 404), is `respond`ed;
+ * any other failure goes to `fail` (typed: `crashed` false; a defect or interruption: true).
+ */
+export const answerWith = <R>(
+  run: ReturnType<typeof Runtime.runCallback<R>>,
+  effect: Effect.Effect<HttpResponse, unknown, R>,
+  respond: (r: HttpResponse) => void,
+  fail: (e: unknown, crashed: boolean) => void,
+): void => {
+  run(effect, {
+    onExit: (exit) => {
+      if (exit._tag === "Success") return respond(exit.value)
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isNone(failure)) fail(Cause.pretty(exit.cause), true)
+      else if (failure.value instanceof HttpResponse) respond(failure.value)
+      else fail(failure.value, false)
+    },
+  })
+}
 
 export const textResponse = (
   body: string,

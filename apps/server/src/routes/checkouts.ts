@@ -1,9 +1,13 @@
 import {
+  AddressPool,
   type Checkout,
   type CheckoutNotFound,
   CheckoutStore,
+  type CreateCheckoutArgs,
   checkoutNetworks,
   createCheckout,
+  createPooledCheckoutDirect,
+  Ids,
   type GetCheckoutQuery,
   isCheckoutId,
   type Merchant,
@@ -13,11 +17,11 @@ import {
   validateCreateCheckout,
   validateListQuery,
 } from "@inzi/core"
-import { Context, Effect, Either } from "effect"
+import { Context, Effect, Either, Option, Runtime } from "effect"
 import { ServerContext } from "../context.js"
 import { admit, bearerKeyHash, type Principal, principalWith } from "../http/auth.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
-import { type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
+import { answerWith, type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
 import { sha256Hex } from "../http/sha256.js"
 
 const invalid = (code: string, message: string, param?: string) =>
@@ -27,90 +31,186 @@ const invalid = (code: string, message: string, param?: string) =>
 const principal = (req: HttpRequest, ctx: ServerContext["Type"]) =>
   Effect.flatMap(MerchantStore, (keys) => principalWith(req, keys, ctx.rateLimiter))
 
+/** A create request past its plain checks: what the use case is asked, the body text and the Idempotency-Key. */
+interface PreparedCreate {
+  readonly args: CreateCheckoutArgs
+  readonly body: string
+  readonly idemKey: string | undefined
+}
+
+/**
+ * The plain part of a create for principal `p`: the body (read by the dispatcher), its JSON, the fields' validation,
+ * the Idempotency-Key's form and the merchant's networks — each refusal as its 4xx response.
+ */
+const prepareCreate = (
+  req: HttpRequest,
+  p: Principal,
+  ctx: ServerContext["Type"],
+): PreparedCreate | HttpResponse => {
+  const body = req.body
+  if (body === null) throw new Error("POST /checkouts dispatched without its body")
+  if (body._tag === "TooLarge")
+    return errorResponse(
+      {
+        type: "invalid_request_error",
+        code: "body_too_large",
+        message: "Request body is larger than 16 KiB",
+      },
+      { status: 413 },
+    )
+  if (body._tag === "Aborted") return invalid("invalid_json", "The request body could not be read")
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.text)
+  } catch {
+    return invalid("invalid_json", "The request body is not valid JSON")
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    return invalid("invalid_json", "The request body must be a JSON object")
+  // rawBody: metadata is cut from the body text verbatim (key order, tokens), its size limit applies to that
+  // text, and a repeated key is refused (it could not come back exactly as sent).
+  const validated = validateCreateCheckout(parsed, {
+    mode: p.mode,
+    minCents: ctx.env.minAmountCents,
+    maxCents: ctx.env.maxAmountCents,
+    rawBody: body.text,
+  })
+  if (validated._tag === "Left") {
+    const e = validated.left
+    return invalid(e.code, e.message, e.param ?? undefined)
+  }
+  const idemKey = req.headers["idempotency-key"]
+  if (idemKey !== undefined && (idemKey.length === 0 || idemKey.length > 255))
+    return invalid(
+      "idempotency_key_invalid",
+      "Idempotency-Key must be 1 to 255 characters",
+      "Idempotency-Key",
+    )
+  const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks)
+  if (networks.length === 0)
+    return invalid(
+      "no_networks",
+      `No payment network is enabled for this merchant in ${p.mode} mode; ask the operator to configure one`,
+    )
+  const args = { merchant: p.merchant, mode: p.mode, command: validated.right, networks, now: new Date() }
+  return { args, body: body.text, idemKey }
+}
+
+/** A create's 201 (logged): `text` is the checkout as rendered for an idempotency record, if one was written. */
+const createdResponse = (
+  req: HttpRequest,
+  p: Principal,
+  ctx: ServerContext["Type"],
+  checkout: Checkout,
+  now: Date,
+  text?: string,
+): HttpResponse => {
+  const body = text ?? renderCheckoutJsonSync(checkout, p.merchant, now, ctx)
+  ctx.logger.info("checkout created", {
+    request_id: req.id,
+    checkout_id: checkout.id,
+    merchant_id: p.merchant.id,
+    mode: p.mode,
+  })
+  return jsonText(body, 201)
+}
+
+/** The create use case as an Effect, for every case (with an Idempotency-Key: replay, conflict, record). */
+const runCreate = (req: HttpRequest, p: Principal, ctx: ServerContext["Type"], c: PreparedCreate) => {
+  const now = c.args.now
+  const render = (checkout: Checkout) => ({
+    status: 201,
+    body: renderCheckoutJsonSync(checkout, p.merchant, now, ctx),
+  })
+  return createCheckout({
+    ...c.args,
+    idempotency:
+      c.idemKey === undefined
+        ? null
+        : { key: c.idemKey, requestHash: sha256Hex(`POST /checkouts\n${c.body}`), render },
+  }).pipe(
+    Effect.catchTag("IdempotencyConflict", () =>
+      Effect.fail(
+        errorResponse({
+          type: "idempotency_error",
+          code: "idempotency_key_reused",
+          message: "This Idempotency-Key was already used with a different request",
+        }),
+      ),
+    ),
+    Effect.map((result) =>
+      result._tag === "Replayed"
+        ? jsonText(result.response.body, result.response.status, { "idempotent-replayed": "true" })
+        : createdResponse(req, p, ctx, result.checkout, now, result.response?.body),
+    ),
+  )
+}
+
 export const createCheckoutRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
     const p: Principal = yield* principal(req, ctx)
-    // Read by the dispatcher before this route runs (every POST route reads its body).
-    const body = req.body ?? (yield* Effect.dieMessage("POST /checkouts dispatched without its body"))
-    if (body._tag === "TooLarge")
-      return errorResponse(
-        {
-          type: "invalid_request_error",
-          code: "body_too_large",
-          message: "Request body is larger than 16 KiB",
-        },
-        { status: 413 },
-      )
-    if (body._tag === "Aborted") return invalid("invalid_json", "The request body could not be read")
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(body.text)
-    } catch {
-      return invalid("invalid_json", "The request body is not valid JSON")
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-      return invalid("invalid_json", "The request body must be a JSON object")
-    // rawBody: metadata is cut from the body text verbatim (key order, tokens), its size limit applies to that
-    // text, and a repeated key is refused (it could not come back exactly as sent).
-    const validated = validateCreateCheckout(parsed, {
-      mode: p.mode,
-      minCents: ctx.env.minAmountCents,
-      maxCents: ctx.env.maxAmountCents,
-      rawBody: body.text,
-    })
-    if (validated._tag === "Left") {
-      const e = validated.left
-      return invalid(e.code, e.message, e.param ?? undefined)
-    }
-    const command = validated.right
-    const idemKey = req.headers["idempotency-key"]
-    if (idemKey !== undefined && (idemKey.length === 0 || idemKey.length > 255))
-      return invalid(
-        "idempotency_key_invalid",
-        "Idempotency-Key must be 1 to 255 characters",
-        "Idempotency-Key",
-      )
-    const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks)
-    if (networks.length === 0)
-      return invalid(
-        "no_networks",
-        `No payment network is enabled for this merchant in ${p.mode} mode; ask the operator to configure one`,
-      )
-    const now = new Date()
-    const render = (c: Checkout) => ({ status: 201, body: renderCheckoutJsonSync(c, p.merchant, now, ctx) })
-    const result = yield* createCheckout({
-      merchant: p.merchant,
-      mode: p.mode,
-      command,
-      networks,
-      idempotency:
-        idemKey === undefined
-          ? null
-          : { key: idemKey, requestHash: sha256Hex(`POST /checkouts\n${body.text}`), render },
-      now,
-    }).pipe(
-      Effect.catchTag("IdempotencyConflict", () =>
-        Effect.fail(
-          errorResponse({
-            type: "idempotency_error",
-            code: "idempotency_key_reused",
-            message: "This Idempotency-Key was already used with a different request",
-          }),
-        ),
-      ),
-    )
-    if (result._tag === "Replayed")
-      return jsonText(result.response.body, result.response.status, { "idempotent-replayed": "true" })
-    const text = result.response?.body ?? render(result.checkout).body
-    ctx.logger.info("checkout created", {
-      request_id: req.id,
-      checkout_id: result.checkout.id,
-      merchant_id: p.merchant.id,
-      mode: p.mode,
-    })
-    return jsonText(text, 201)
+    const prepared = prepareCreate(req, p, ctx)
+    if (prepared instanceof HttpResponse) return prepared
+    return yield* runCreate(req, p, ctx, prepared)
   })
+
+type CreateServices = Effect.Effect.Context<ReturnType<typeof createCheckoutRoute>>
+
+/**
+ * POST /checkouts without a fiber for its common case — a cached key, no Idempotency-Key, a pooled deposit slot:
+ * the plain checks, then core's `createPooledCheckoutDirect` (the pool's one statement, answered from the driver's
+ * callback), render, write. Every other case past the key check (an Idempotency-Key, an empty pool, a TON-only
+ * checkout) runs `runCreate` on the server's runtime, with the principal already admitted (one rate-limit token per
+ * request). A key the cache does not hold falls back to `createCheckoutRoute`. `undefined` (the route alone) when
+ * the key cache, the pool's callback create or the synchronous random source is missing.
+ */
+export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
+  const services = runtime.context
+  const ctx = Context.get(services, ServerContext)
+  const cachedKey = Context.get(services, MerchantStore).cachedActiveKey
+  const pool = Context.getOption(services, AddressPool)
+  const randomBytes = Context.get(services, Ids).randomBytesSync
+  if (cachedKey === undefined || randomBytes === undefined || Option.isNone(pool)) return undefined
+  if (pool.value.createCheckoutDirect === undefined) return undefined
+  const direct = { pool: pool.value, randomBytes }
+  const run = Runtime.runCallback(runtime)
+  return (req, respond, fail) => {
+    const hash = bearerKeyHash(req)
+    if (typeof hash !== "string") {
+      respond(hash)
+      return true
+    }
+    const found = cachedKey(hash)
+    if (found === undefined) return false
+    const p = admit(found, ctx.rateLimiter)
+    if (p instanceof HttpResponse) {
+      respond(p)
+      return true
+    }
+    const prepared = prepareCreate(req, p, ctx)
+    if (prepared instanceof HttpResponse) {
+      respond(prepared)
+      return true
+    }
+    const viaEffect = () => answerWith(run, runCreate(req, p, ctx, prepared), respond, fail)
+    if (prepared.idemKey !== undefined) {
+      viaEffect()
+      return true
+    }
+    createPooledCheckoutDirect(prepared.args, direct, (result) => {
+      // Called from the driver's callback: nothing may be thrown back into it.
+      try {
+        if (Either.isLeft(result)) fail(result.left, false)
+        else if (result.right === null) viaEffect()
+        else respond(createdResponse(req, p, ctx, result.right, prepared.args.now))
+      } catch (e) {
+        fail(e, true)
+      }
+    })
+    return true
+  }
+}
 
 /**
  * The checkout as JSON, rendered with the networks it was created with, as configured now (the presenter
@@ -183,7 +283,7 @@ export const getCheckoutRoute = (req: HttpRequest) =>
  * (`getCheckoutDirect`), with the same responses as `getCheckoutRoute`; a key the cache does not hold falls back
  * to that route. `undefined` (the route alone) when the key cache is off or the store has no callback read.
  */
-export const getCheckoutDirect: DirectRoute<GetServices> = (services) => {
+export const getCheckoutDirect: DirectRoute<GetServices> = ({ context: services }) => {
   const ctx = Context.get(services, ServerContext)
   const cachedKey = Context.get(services, MerchantStore).cachedActiveKey
   const read = Context.get(services, CheckoutStore).getCheckoutDirect

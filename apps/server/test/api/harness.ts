@@ -20,6 +20,7 @@ import {
   MerchantStore,
   type Mode,
   type NetworkConfig,
+  refillAddressPool,
   registerMerchant,
 } from "@inzi/core"
 import { readEnv } from "@inzi/platform"
@@ -127,6 +128,10 @@ export interface ApiServer {
   readonly merchant: (opts?: MerchantOptions) => Promise<TestMerchant>
   /** Revokes an API key by its full value. */
   readonly revoke: (key: string) => Promise<void>
+  /** Tops the merchant's deposit address pool up to `target` slots (what the worker's pool job does). */
+  readonly fillPool: (merchantId: string, target: number) => Promise<void>
+  /** The merchant's pooled slots, by index (ascending). */
+  readonly poolIndices: (merchantId: string) => Promise<ReadonlyArray<bigint>>
   /** Runs a query on the server's own database (kysely), to move time-dependent rows. */
   readonly db: () => Promise<Awaited<ReturnType<typeof dbOf>>>
   readonly close: () => Promise<void>
@@ -230,12 +235,32 @@ export const startApiServer = async (
       }),
     )
 
+  const fillPool = (merchantId: string, target: number) =>
+    runtime.runPromise(
+      Effect.gen(function* () {
+        const m = yield* (yield* MerchantStore).getMerchant(merchantId)
+        yield* refillAddressPool(m, { target })
+      }),
+    )
+
+  const poolIndices = async (merchantId: string) => {
+    const rows = await (await dbOf(runtime))
+      .selectFrom("address_pool")
+      .select("derivation_index")
+      .where("merchant_id", "=", merchantId)
+      .orderBy("derivation_index")
+      .execute()
+    return rows.map((r) => BigInt(r.derivation_index as string | number | bigint))
+  }
+
   return {
     backend,
     url: s.url,
     runtime,
     merchant,
     revoke,
+    fillPool,
+    poolIndices,
     db: () => dbOf(runtime),
     close: async () => {
       if (schema !== null) await dropSchema(await dbOf(runtime), schema).catch(() => {})

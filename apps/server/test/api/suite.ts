@@ -666,6 +666,114 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
       })
     })
 
+    describe("POST /checkouts on a pooled deposit slot (the fiber-less create)", () => {
+      /** The checkout object without what differs between two creates (ids, addresses, memo, times). */
+      const shape = (c: Record<string, unknown>) => ({
+        ...c,
+        id: "-",
+        checkout_url: "-",
+        expires_at: "-",
+        created_at: "-",
+        payment_options: (c.payment_options as Array<Record<string, unknown>>).map((o) => ({
+          ...o,
+          address: "-",
+          memo: o.memo === null ? null : "-",
+          uri: "-",
+        })),
+      })
+      /**
+       * A merchant whose test key the server's key cache holds (a key's first request misses the cache and takes
+       * the Effect route, which fills it): the creates below take the fiber-less path.
+       */
+      const cachedMerchant = async (o?: Parameters<ApiServer["merchant"]>[0]) => {
+        const m = await server.merchant(o)
+        expect((await api.get(`${BASE}/checkouts`, { key: m.test })).status).toBe(200)
+        return m
+      }
+      const targetsOf = async (ids: ReadonlyArray<string>) =>
+        (await server.db())
+          .selectFrom("deposit_targets")
+          .select(["checkout_id", "derivation_index", "evm_address", "tron_address"])
+          .where("checkout_id", "in", ids)
+          .execute()
+
+      it("takes the lowest slot: the addresses derived at its index, the slot gone, the object an inline create gives", async () => {
+        const m = await cachedMerchant()
+        await server.fillPool(m.id, 3)
+        const before = await server.poolIndices(m.id)
+        expect(before).toHaveLength(3)
+        const body = {
+          ...minimal,
+          description: "pooled <b>",
+          metadata: { z: 1, a: [true, null] },
+          expires_in: 900,
+        }
+        const r = await create(m.test, body)
+        const c = created(r)
+        expect(await server.poolIndices(m.id)).toEqual(before.slice(1))
+        const i = Number(before[0])
+        expect(c.payment_options[0].address.toLowerCase()).toBe(evmAddressAt(m.account, i))
+        expect(c.payment_options[3].address).toBe(tronAddressAt(m.account, i))
+        expect(r.text).toContain('"metadata":{"z":1,"a":[true,null]}')
+        // GET returns the very same bytes
+        expect((await api.get(`${BASE}/checkouts/${c.id}`, { key: m.test })).text).toBe(r.text)
+        // a merchant without a pool gets the same object from the inline path
+        const inline = created(await create((await server.merchant()).test, body))
+        expect(shape(c)).toEqual(shape(inline))
+        expect(Object.keys(c)).toEqual(Object.keys(inline))
+      })
+
+      it("a burst larger than the pool: every create answers 201 with addresses of its own index", async () => {
+        const m = await cachedMerchant()
+        await server.fillPool(m.id, 3)
+        const pooled = await server.poolIndices(m.id)
+        const rs = await Promise.all([...Array(8).keys()].map(() => create(m.test, minimal)))
+        const ids = rs.map((r) => created(r).id as string)
+        expect(await server.poolIndices(m.id)).toEqual([])
+        const targets = await targetsOf(ids)
+        expect(targets).toHaveLength(8)
+        const indices = targets.map((t) => BigInt(t.derivation_index as string | number | bigint))
+        expect(new Set(indices).size).toBe(8)
+        // the three pooled slots were all used; the rest derived at fresh indices
+        for (const p of pooled) expect(indices).toContain(p)
+        for (const t of targets) {
+          const index = Number(t.derivation_index)
+          expect(t.evm_address?.toLowerCase()).toBe(evmAddressAt(m.account, index))
+          expect(t.tron_address).toBe(tronAddressAt(m.account, index))
+          const c = created(
+            await api
+              .get(`${BASE}/checkouts/${t.checkout_id}`, { key: m.test })
+              .then((g) => ({ ...g, status: g.status === 200 ? 201 : g.status })),
+          )
+          expect(c.payment_options[3].address).toBe(t.tron_address)
+        }
+      })
+
+      it("with an Idempotency-Key: the lowest slot, one checkout, the replay byte for byte", async () => {
+        const m = await cachedMerchant()
+        await server.fillPool(m.id, 2)
+        const before = await server.poolIndices(m.id)
+        const headers = { "idempotency-key": "pooled-1" }
+        const first = await create(m.test, minimal, headers)
+        const c = created(first)
+        const again = await create(m.test, minimal, headers)
+        expect(again.status).toBe(201)
+        expect(again.headers["idempotent-replayed"]).toBe("true")
+        expect(again.text).toBe(first.text)
+        // (the keyed path takes its slot before the insert sees the key's record: a replay may use up a slot, a
+        // gap in the sequence, never a second checkout or a reused address)
+        expect((await api.get(`${BASE}/checkouts`, { key: m.test })).json().total).toBe(1)
+        expect(c.payment_options[0].address.toLowerCase()).toBe(evmAddressAt(m.account, Number(before[0])))
+      })
+
+      it("a TON-only merchant takes no slot and still gets its memo", async () => {
+        const m = await cachedMerchant({ evm: false, tron: false })
+        const c = created(await create(m.test, minimal))
+        expect(c.payment_options.map((o: { network: string }) => o.network)).toEqual(["ton-testnet"])
+        expect(c.payment_options[0].memo).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8,10}$/)
+      })
+    })
+
     // ------------------------------------------------------------------------------------------ routes
 
     describe("routes", () => {

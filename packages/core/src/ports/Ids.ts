@@ -6,7 +6,14 @@ import { Context, Effect, Layer } from "effect"
  */
 export class Ids extends Context.Tag("@inzi/core/Ids")<
   Ids,
-  { readonly randomBytes: (n: number) => Effect.Effect<Uint8Array> }
+  {
+    readonly randomBytes: (n: number) => Effect.Effect<Uint8Array>
+    /**
+     * Optional: the same bytes without an Effect, for callers that run no fiber (the server's fiber-less create,
+     * `createPooledCheckoutDirect`). Both built-in sources have it; a source without it only loses that path.
+     */
+    readonly randomBytesSync?: ((n: number) => Uint8Array) | undefined
+  }
 >() {
   /**
    * `crypto.getRandomValues` (Web Crypto, global in Node ≥ 19 and browsers), drawn 4 KiB at a time and handed
@@ -17,38 +24,34 @@ export class Ids extends Context.Tag("@inzi/core/Ids")<
     const POOL = 4096
     let pool = new Uint8Array(0)
     let at = 0
-    return {
-      randomBytes: (n) =>
-        Effect.sync(() => {
-          if (n > POOL) return globalThis.crypto.getRandomValues(new Uint8Array(n))
-          if (at + n > pool.length) {
-            pool = globalThis.crypto.getRandomValues(new Uint8Array(POOL))
-            at = 0
-          }
-          const out = pool.slice(at, at + n)
-          at += n
-          return out
-        }),
+    const randomBytesSync = (n: number): Uint8Array => {
+      if (n > POOL) return globalThis.crypto.getRandomValues(new Uint8Array(n))
+      if (at + n > pool.length) {
+        pool = globalThis.crypto.getRandomValues(new Uint8Array(POOL))
+        at = 0
+      }
+      const out = pool.slice(at, at + n)
+      at += n
+      return out
     }
+    return { randomBytes: (n) => Effect.sync(() => randomBytesSync(n)), randomBytesSync }
   })
 
   /** Deterministic bytes from a seed (xorshift32): for tests only, never for real IDs. */
   static readonly Test = (seed = 1) => {
     let s = seed >>> 0 || 1
-    return Layer.succeed(Ids, {
-      randomBytes: (n) =>
-        Effect.sync(() => {
-          const out = new Uint8Array(n)
-          for (let i = 0; i < n; i++) {
-            s ^= s << 13
-            s >>>= 0
-            s ^= s >>> 17
-            s ^= s << 5
-            s >>>= 0
-            out[i] = s & 0xff
-          }
-          return out
-        }),
-    })
+    const randomBytesSync = (n: number): Uint8Array => {
+      const out = new Uint8Array(n)
+      for (let i = 0; i < n; i++) {
+        s ^= s << 13
+        s >>>= 0
+        s ^= s >>> 17
+        s ^= s << 5
+        s >>>= 0
+        out[i] = s & 0xff
+      }
+      return out
+    }
+    return Layer.succeed(Ids, { randomBytes: (n) => Effect.sync(() => randomBytesSync(n)), randomBytesSync })
   }
 }

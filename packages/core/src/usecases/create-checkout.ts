@@ -1,10 +1,11 @@
-import { Duration, Effect, Option } from "effect"
+import { type Context, Duration, Effect, Either, Option } from "effect"
 import type { CreateCheckoutInput } from "../api.js"
-import type { Merchant, Mode, NetworkConfig, NetworkId } from "../domain.js"
-import { newCheckoutId, newTonComment } from "../ids.js"
+import type { Checkout, Merchant, Mode, NetworkConfig, NetworkId } from "../domain.js"
+import { checkoutIdWith, newCheckoutId, newTonComment, tonCommentWith } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
 import { AddressPool, type PoolSlot } from "../ports/AddressPool.js"
 import { CheckoutStore, type CreateCheckoutResult, type IdempotencyInput } from "../ports/CheckoutStore.js"
+import type { StoreError } from "../ports/errors.js"
 
 /** The validated fields of a create request (what `validateCreateCheckout` returns; the currency is USD). */
 export type CreateCheckoutCommand = Omit<CreateCheckoutInput, "currency">
@@ -32,6 +33,46 @@ export const checkoutNetworks = (
   )
 }
 
+/** What a create is asked for: by whom, in which mode, the validated fields, the networks and the clock. */
+export interface CreateCheckoutArgs {
+  readonly merchant: Merchant
+  readonly mode: Mode
+  readonly command: CreateCheckoutCommand
+  readonly networks: ReadonlyArray<NetworkConfig>
+  readonly now: Date
+}
+
+/** The merchant's xpub of each family the checkout's networks use (`null`: no address of that family). */
+const familyXpubs = ({ merchant, networks }: CreateCheckoutArgs) => {
+  const families = new Set(networks.map((n) => n.family))
+  return {
+    evmXpub: families.has("evm") ? merchant.evmXpub : null,
+    tronXpub: families.has("tron") ? merchant.tronXpub : null,
+  }
+}
+
+/** The new checkout's fields but its deposit targets; times on whole seconds, as the API shows them. */
+const checkoutFields = ({ merchant, mode, command, networks, now }: CreateCheckoutArgs, id: string) => {
+  const createdMs = Math.floor(now.getTime() / 1000) * 1000
+  return {
+    id,
+    merchantId: merchant.id,
+    mode,
+    amountCents: command.amountCents,
+    description: command.description,
+    metadataJson: command.metadataJson,
+    customerEmail: command.customerEmail,
+    redirectUrl: command.redirectUrl,
+    webhookUrl: command.webhookUrl,
+    networks: networks.map((n): NetworkId => n.id),
+    expiresAt: new Date(createdMs + command.expiresInSeconds * 1000),
+    createdAt: new Date(createdMs),
+  }
+}
+
+/** Draws of a TON comment before a create gives up on the pool (each draw collides with odds ≈ n / 31^8). */
+const COMMENT_ATTEMPTS = 8
+
 /**
  * Creates a checkout: takes a pre-derived deposit slot of the merchant from the `AddressPool` (when the
  * context has one), or, when the pool has none for the merchant's current xpubs (empty, being refilled, xpub
@@ -44,43 +85,22 @@ export const checkoutNetworks = (
  * the insert transaction: should that fail or the process die, the index is simply never used (a gap in the
  * merchant's sequence, like any failed create). Either way an address is never handed out twice.
  */
-export const createCheckout = (input: {
-  readonly merchant: Merchant
-  readonly mode: Mode
-  readonly command: CreateCheckoutCommand
-  readonly networks: ReadonlyArray<NetworkConfig>
-  readonly idempotency: IdempotencyInput | null
-  readonly now: Date
-}) =>
+export const createCheckout = (
+  input: CreateCheckoutArgs & { readonly idempotency: IdempotencyInput | null },
+) =>
   Effect.gen(function* () {
     const store = yield* CheckoutStore
     const derivation = yield* AddressDerivation
     const pool = yield* Effect.serviceOption(AddressPool)
-    const { merchant, mode, command, networks, now } = input
-    const families = new Set(networks.map((n) => n.family))
-    const evmXpub = families.has("evm") ? merchant.evmXpub : null
-    const tronXpub = families.has("tron") ? merchant.tronXpub : null
-    const id = yield* newCheckoutId(mode)
-    const base = {
-      id,
-      merchantId: merchant.id,
-      mode,
-      amountCents: command.amountCents,
-      description: command.description,
-      metadataJson: command.metadataJson,
-      customerEmail: command.customerEmail,
-      redirectUrl: command.redirectUrl,
-      webhookUrl: command.webhookUrl,
-      networks: networks.map((n): NetworkId => n.id),
-      expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + command.expiresInSeconds * 1000),
-      createdAt: new Date(Math.floor(now.getTime() / 1000) * 1000),
-    }
+    const { merchant, mode } = input
+    const { evmXpub, tronXpub } = familyXpubs(input)
+    const base = checkoutFields(input, yield* newCheckoutId(mode))
     const xpubs = { evmXpub: merchant.evmXpub, tronXpub: merchant.tronXpub }
     // A checkout payable on TON only needs no derived address: it takes a plain index, not a pooled slot.
     const pooling = Option.isSome(pool) && (evmXpub !== null || tronXpub !== null)
     // The common case in one statement: a create without a key, on a pool-wired store.
     if (pooling && input.idempotency === null) {
-      for (let attempt = 0; attempt < 8; attempt++) {
+      for (let attempt = 0; attempt < COMMENT_ATTEMPTS; attempt++) {
         const tonComment = yield* newTonComment
         const r = yield* pool.value.createCheckout(
           { ...base, targets: { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment } },
@@ -119,6 +139,45 @@ export const createCheckout = (input: {
 
 /** How a create got its EVM/Tron deposit addresses: from the pool, derived inline, or none needed (TON only). */
 export type CreateCheckoutAddresses = "pooled" | "derived" | "none"
+
+/**
+ * `createCheckout`'s common case without a fiber, for a server's hot path: a create without an Idempotency-Key
+ * on a pool with a callback create (`AddressPool.createCheckoutDirect`) — the same single statement, the same
+ * redraws of a taken TON comment. `done` is called once: with the created checkout; with `null` when this path
+ * does not apply or cannot finish (no callback create, a TON-only checkout, no pooled slot, every comment drawn
+ * taken), nothing having been written, so the caller runs `createCheckout`; or with the store's error.
+ * `randomBytes` is the `Ids` source without an Effect (`Ids.randomBytesSync`).
+ */
+export const createPooledCheckoutDirect = (
+  input: CreateCheckoutArgs,
+  services: {
+    readonly pool: Context.Tag.Service<typeof AddressPool>
+    readonly randomBytes: (n: number) => Uint8Array
+  },
+  done: (result: Either.Either<Checkout | null, StoreError>) => void,
+): void => {
+  const create = services.pool.createCheckoutDirect
+  const { evmXpub, tronXpub } = familyXpubs(input)
+  if (create === undefined || (evmXpub === null && tronXpub === null)) {
+    done(Either.right(null))
+    return
+  }
+  const base = checkoutFields(input, checkoutIdWith(input.mode, services.randomBytes))
+  const xpubs = { evmXpub: input.merchant.evmXpub, tronXpub: input.merchant.tronXpub }
+  const families = { evm: evmXpub !== null, tron: tronXpub !== null }
+  let attempt = 0
+  const next = (): void => {
+    const tonComment = tonCommentWith(services.randomBytes)
+    const targets = { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment }
+    create({ ...base, targets }, xpubs, families, (r) => {
+      if (Either.isLeft(r)) return done(Either.left(r.left))
+      if (r.right._tag === "Created") return done(Either.right(r.right.checkout))
+      if (r.right._tag === "CommentTaken" && ++attempt < COMMENT_ATTEMPTS) return next()
+      done(Either.right(null))
+    })
+  }
+  next()
+}
 
 /**
  * Tops the merchant's address pool up to `target` usable slots: allocates indices of the merchant's sequence

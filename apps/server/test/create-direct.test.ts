@@ -1,0 +1,233 @@
+/**
+ * The fiber-less create (`createCheckoutDirect`), over stub ports: when it answers by itself, when it hands the
+ * rest of the request to the use case's Effect (an Idempotency-Key, no pooled slot), and that a request costs one
+ * rate-limit token whichever way it goes. The black-box suite (api/suite.ts) runs both paths on real databases.
+ */
+import {
+  type ActiveKey,
+  AddressDerivation,
+  AddressPool,
+  type Checkout,
+  CheckoutStore,
+  hashApiKey,
+  Ids,
+  MerchantStore,
+  type NewCheckout,
+  type PooledCreateResult,
+  StoreError,
+} from "@inzi/core"
+import { Context, Effect, Either, Runtime } from "effect"
+import { describe, expect, it } from "vitest"
+import { ServerContext } from "../src/context.js"
+import { makeRateLimiter } from "../src/http/rate-limit.js"
+import type { HttpRequest, HttpResponse } from "../src/http/response.js"
+import { createCheckoutDirect } from "../src/routes/checkouts.js"
+import { NETWORKS, PUBLIC_URL } from "./api/harness.js"
+
+const KEY = `sk_test_${"a".repeat(32)}`
+const T0 = new Date("2026-12-03T10:00:00Z")
+const EVM = "0x1111111111111111111111111111111111111111"
+const TRON = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
+
+const merchant = {
+  id: "mer_1",
+  name: "Acme",
+  webhookUrl: null,
+  webhookSecret: "whsec_x",
+  evmXpub: "xpub-evm",
+  tronXpub: "xpub-tron",
+  tonWallet: null,
+  networks: { live: [], test: [] },
+  createdAt: T0,
+}
+const found = {
+  key: {
+    id: "key_1",
+    merchantId: "mer_1",
+    mode: "test",
+    prefix: KEY.slice(0, 12),
+    createdAt: T0,
+    revokedAt: null,
+  },
+  merchant,
+} as unknown as ActiveKey
+const hit = (hash: string) => (hash === hashApiKey(KEY) ? found : undefined)
+
+/** The checkout a store writes for `input` on slot 5. */
+const written = (input: NewCheckout): Checkout => ({
+  ...input,
+  status: "pending",
+  currency: "USD",
+  targets: { derivationIndex: 5n, evmAddress: EVM, tronAddress: TRON, tonComment: input.targets.tonComment },
+  payments: [],
+  updatedAt: input.createdAt,
+})
+
+type Direct = NonNullable<AddressPool["Type"]["createCheckoutDirect"]>
+
+const setup = (
+  opts: {
+    readonly cached?: ((hash: string) => ActiveKey | undefined) | undefined
+    readonly direct?: ((input: NewCheckout) => Either.Either<PooledCreateResult, StoreError>) | null
+    readonly syncIds?: boolean
+    readonly ratePerSecond?: number
+  } = {},
+) => {
+  const taken: Array<string> = []
+  const calls = { direct: 0, effectCreate: 0, takeSlot: 0, storeCreate: [] as Array<unknown> }
+  const logs: Array<string> = []
+  const limiter = makeRateLimiter(opts.ratePerSecond ?? 0, 1)
+  const ctx = {
+    env: { publicUrl: PUBLIC_URL, minAmountCents: 100n, maxAmountCents: 100_000_000n },
+    networks: NETWORKS,
+    logger: { info: (msg: string) => logs.push(msg) },
+    rateLimiter: {
+      take: (key: string, now: number) => {
+        taken.push(key)
+        return limiter.take(key, now)
+      },
+    },
+  } as unknown as ServerContext["Type"]
+  const answer =
+    opts.direct === undefined
+      ? (i: NewCheckout) => Either.right({ _tag: "Created" as const, checkout: written(i) })
+      : opts.direct
+  const direct: Direct | undefined =
+    answer === null
+      ? undefined
+      : (input, _xpubs, _families, done) => {
+          calls.direct++
+          setImmediate(() => done(answer(input)))
+        }
+  const pool = {
+    createCheckoutDirect: direct,
+    createCheckout: () => {
+      calls.effectCreate++
+      return Effect.succeed({ _tag: "NoSlot" as const })
+    },
+    takeSlot: () => {
+      calls.takeSlot++
+      return Effect.succeed({ _tag: "Pooled" as const, index: 6n, evmAddress: EVM, tronAddress: TRON })
+    },
+  } as unknown as AddressPool["Type"]
+  const store = {
+    createCheckout: (input: NewCheckout, idempotency: unknown) => {
+      calls.storeCreate.push(idempotency)
+      return Effect.succeed({ _tag: "Created" as const, checkout: written(input), response: null })
+    },
+  } as unknown as CheckoutStore["Type"]
+  const ids = Effect.runSync(Effect.map(Ids, (i) => i).pipe(Effect.provide(Ids.Test(1))))
+  const context = Context.make(ServerContext, ctx).pipe(
+    Context.add(MerchantStore, { cachedActiveKey: opts.cached ?? hit } as unknown as MerchantStore["Type"]),
+    Context.add(AddressPool, pool),
+    Context.add(CheckoutStore, store),
+    Context.add(AddressDerivation, {} as AddressDerivation["Type"]),
+    Context.add(Ids, opts.syncIds === false ? { randomBytes: ids.randomBytes } : ids),
+  )
+  const handler = createCheckoutDirect(Runtime.make({ ...Runtime.defaultRuntime, context }))
+  return { handler, taken, calls, logs }
+}
+
+const request = (body: unknown, headers: Record<string, string> = {}): HttpRequest =>
+  ({
+    method: "POST",
+    url: "/api/v1/checkouts",
+    headers: { authorization: `Bearer ${KEY}`, ...headers },
+    incoming: null,
+    params: {},
+    id: "req_1",
+    body: { _tag: "Ok", text: typeof body === "string" ? body : JSON.stringify(body) },
+  }) as unknown as HttpRequest
+
+type Outcome =
+  | { readonly kind: "passed" }
+  | { readonly kind: "respond"; readonly r: HttpResponse }
+  | { readonly kind: "fail"; readonly e: unknown; readonly crashed: boolean }
+
+const call = (handler: ReturnType<typeof setup>["handler"], req: HttpRequest) =>
+  new Promise<Outcome>((resolve) => {
+    if (handler === undefined) throw new Error("no direct handler")
+    const answered = handler(
+      req,
+      (r) => resolve({ kind: "respond", r }),
+      (e, crashed) => resolve({ kind: "fail", e, crashed }),
+    )
+    if (!answered) resolve({ kind: "passed" })
+  })
+
+const responded = (o: Outcome): HttpResponse => {
+  if (o.kind !== "respond") throw new Error(`expected a response, got ${o.kind}`)
+  return o.r
+}
+
+const minimal = { amount: "25", currency: "USD", metadata: { b: 1, a: 2 } }
+
+describe("POST /checkouts without a fiber (createCheckoutDirect)", () => {
+  it("exists only with a key cache, a pool with a callback create and a synchronous random source", () => {
+    expect(setup({ direct: null }).handler).toBeUndefined()
+    expect(setup({ syncIds: false }).handler).toBeUndefined()
+    expect(setup().handler).toBeTypeOf("function")
+  })
+
+  it("a cached key on a pooled slot: 201 with the checkout, one token, one pool call, no Effect create", async () => {
+    const s = setup()
+    const r = responded(await call(s.handler, request(minimal)))
+    expect(r.status).toBe(201)
+    const body = JSON.parse(r.body)
+    expect(body).toMatchObject({ amount: "25.00", currency: "USD", status: "pending" })
+    expect(body.id).toMatch(/^chk_test_[a-z0-9]{24}$/)
+    expect(r.body).toContain('"metadata":{"b":1,"a":2}')
+    expect(body.payment_options.map((o: { address: string }) => o.address)).toContain(EVM)
+    expect(s.calls).toMatchObject({ direct: 1, effectCreate: 0, takeSlot: 0, storeCreate: [] })
+    expect(s.taken).toEqual(["key_1"])
+    expect(s.logs).toEqual(["checkout created"])
+  })
+
+  it("a key the cache does not hold is passed on untouched: no token, no pool call", async () => {
+    const s = setup({ cached: () => undefined })
+    expect(await call(s.handler, request(minimal))).toEqual({ kind: "passed" })
+    expect(s.taken).toEqual([])
+    expect(s.calls.direct).toBe(0)
+  })
+
+  it("an Idempotency-Key goes to the use case's Effect with its key and the principal already admitted", async () => {
+    const s = setup()
+    const r = responded(await call(s.handler, request(minimal, { "idempotency-key": "k-1" })))
+    expect(r.status).toBe(201)
+    expect(s.calls.direct).toBe(0)
+    expect(s.calls.takeSlot).toBe(1)
+    expect(s.calls.storeCreate).toMatchObject([{ key: "k-1" }])
+    expect(s.taken).toEqual(["key_1"])
+  })
+
+  it("no pooled slot: the Effect create finishes the request (one token in all)", async () => {
+    const s = setup({ direct: () => Either.right({ _tag: "NoSlot" }) })
+    const r = responded(await call(s.handler, request(minimal)))
+    expect(r.status).toBe(201)
+    expect(s.calls).toMatchObject({ direct: 1, effectCreate: 1, takeSlot: 1, storeCreate: [null] })
+    expect(s.taken).toEqual(["key_1"])
+  })
+
+  it("refusals answer without touching the pool: invalid body, bad key, rate limit", async () => {
+    const s = setup({ ratePerSecond: 1 })
+    const bad = responded(await call(s.handler, request({ amount: "0.99", currency: "USD" })))
+    expect(bad.status).toBe(400)
+    expect(JSON.parse(bad.body).error).toMatchObject({ code: "amount_too_small", param: "amount" })
+    const limited = responded(await call(s.handler, request(minimal)))
+    expect(limited.status).toBe(429)
+    const unknown = setup({ cached: () => null })
+    expect(responded(await call(unknown.handler, request(minimal))).status).toBe(401)
+    expect(s.calls.direct + unknown.calls.direct).toBe(0)
+  })
+
+  it("a store error is a failure (the dispatcher's 500); a throw while answering is a crash, never thrown back", async () => {
+    const error = new StoreError({ message: "createPooledCheckout failed (08006)" })
+    const failing = setup({ direct: () => Either.left(error) })
+    expect(await call(failing.handler, request(minimal))).toEqual({ kind: "fail", e: error, crashed: false })
+    const broken = setup({
+      direct: (input) =>
+        Either.right({ _tag: "Created", checkout: { ...written(input), amountCents: undefined } as never }),
+    })
+    expect(await call(broken.handler, request(minimal))).toMatchObject({ kind: "fail", crashed: true })
+  })
+})
