@@ -1,12 +1,12 @@
 /**
  * Child process: the real Inzi server (`startServer`) on real Postgres, in its own schema. Sends
- * `{ url, key, merchantId }` when listening; answers `cpu`, `rss`, `merchant` (a new merchant + test key),
- * `poolFill` (refill a merchant's deposit address pool to `target`, with the CPU it took here), `poolSize` and
- * `sameSql` (the hot statements' SQL, for the same-SQL baseline).
+ * `{ url, key, merchantId }` when listening; answers `cpu`, `rss`, `merchant` (a new merchant + test key), `ids`
+ * and `sameSql` (the hot statements' SQL, for the same-SQL baseline). Address pools are filled by another child
+ * (pool-worker.ts), as the worker does in production.
  */
 import { Session } from "node:inspector/promises"
 import { hotStatements, PgDatabase } from "@inzi/adapter-postgres"
-import { AddressPool, issueApiKey, MerchantStore, refillAddressPool, registerMerchant } from "@inzi/core"
+import { issueApiKey, registerMerchant } from "@inzi/core"
 import { readEnv } from "@inzi/platform"
 import { startServer } from "@inzi/server"
 import { Effect } from "effect"
@@ -63,28 +63,6 @@ const ids = (arg: unknown) => {
   )
 }
 
-/**
- * Tops the merchant's address pool up to `target` (what the worker's pool job does), measuring this process's
- * CPU for it: the derivation moved off the request path, plus the driver's share of the INSERTs (Postgres's own
- * share is in the database process, not counted here).
- */
-const poolFill = async (arg: unknown) => {
-  const { merchantId, target, batch } = arg as { merchantId: string; target: number; batch?: number }
-  const cpu0 = process.cpuUsage()
-  const t0 = performance.now()
-  const added = await rt.runPromise(
-    Effect.gen(function* () {
-      const m = yield* (yield* MerchantStore).getMerchant(merchantId)
-      return yield* refillAddressPool(m, { target, batch: batch ?? 500 })
-    }),
-  )
-  const cpu = process.cpuUsage(cpu0)
-  return { added, cpuUs: cpu.user + cpu.system, wallMs: performance.now() - t0 }
-}
-
-const poolSize = (arg: unknown) =>
-  rt.runPromise(Effect.flatMap(AddressPool, (p) => p.poolSize((arg as { merchantId: string }).merchantId)))
-
 // On-demand CPU profile of a load window (bench:profile), without the start-up's module loading.
 const inspector = new Session()
 const profileStart = async () => {
@@ -103,7 +81,7 @@ const profileStop = async () => {
 /** The SQL of the hot statements as this server runs them (for the same-SQL baseline server). */
 const sameSql = () => rt.runPromise(Effect.map(PgDatabase, (d) => hotStatements(d.database.db)))
 
-serveAsks({ merchant, ids, poolFill, poolSize, profileStart, profileStop, sameSql })
+serveAsks({ merchant, ids, profileStart, profileStop, sameSql })
 const first = await merchant()
 // Sanity: the server really is on our schema.
 const current = await rt.runPromise(
