@@ -13,11 +13,16 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **met in one of the three runs with the latest code, so not reliably** — medians, packages
-  from dist/: 72 % (get alone, 5 rounds × 5 s, 2026-12-03 18:03Z, commit f046d4f), 61 % (create then get, 7 × 5 s,
-  18:17Z, commit 042840b: after the create phase Inzi's GC per read doubled, 7–10 µs against 4–5, and its server CPU
-  per read rose to 145–219 µs) and 67 % (get alone, 7 × 5 s, 18:52Z, commit 1587134, on a slower stretch: *same*
-  4 900–6 400 req/s). Rounds spread widely: this machine's speed drifts by a third within minutes (*same* alone moved
+- **get** (≥ 70 % of same): **met in the latest run, borderline** — medians, packages from dist/: 71 % (create then
+  get, 5 rounds × 5 s, 2026-12-03 20:03Z, commit 5daca2f; rounds 75, 71, 60, 75, 57 %), after 72 % (get alone, 18:03Z,
+  commit f046d4f), 61 % (create then get, 18:17Z) and 67 % (get alone, 18:52Z, on a slower stretch of the machine:
+  *same* at 4 900–6 400 req/s). **The pool worker** (5daca2f): the bench used to refill both merchants' address
+  pools from inside the Inzi server child between measurements (≈ 40 000 derivations each time, in the process being
+  measured — in production the worker's pool job does this, in its own process); after the create phase that
+  server's GC per read doubled (7–11 µs against 4–5) and get read 51–61 %. A pool-worker child now fills the pools;
+  Inzi's GC per read after the creates is 3.1–3.8 µs (*same* 1.7–3.1). In 5daca2f's run Inzi's server CPU per read was
+  126–143 µs against 83–101 for *same*.
+  Rounds spread widely: this machine's speed drifts by a third within minutes (*same* alone moved
   6 000 ↔ 10 200 req/s). What moved it, newest first:
   **the payment options written out** (f046d4f): Node 20's JSON.stringify took ≈ 2.8 µs on the five option
   objects of a read; when none of their inputs needs escaping their text is now concatenated (≈ 1.2 µs with the
@@ -49,28 +54,38 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   semi-spaces (1 or 4 MB: GC 3–4 × more per request), a larger one (\`--max-semi-space-size=64\`, no reliable
   change), Node's \`--use-largepages=on\` for the servers (52 %, no help), a whole hand-written checkout
   serializer (≈ 10.1 against 12.9 µs then: a second serializer of everything held byte-equal is not worth it; the
-  options alone, guarded by their inputs, are). p99 met (≈ 22–59 ms; 59 only after the create phase).
-- **create** (≥ 60 % of same): met (medians 72–83 % on 2026-12-03, 69 % in the evening's create-then-get run);
-  Postgres's work per create is the same as *same*'s (same statement), Inzi's server adds validation, ids, the use
-  case's Effect steps, rendering and one log line (server CPU ≈ 370–460 µs against ≈ 170–220). Cut in this round: the
-  body is read before the route's fiber starts, ids come from pooled CSPRNG bytes, log lines are written once per
-  event-loop turn, and migration 0008 dropped the checkouts/deposit_targets foreign keys to merchants (each create took
-  a FOR KEY SHARE lock on its merchant's row twice; pgbench: ≈ 120 µs of Postgres CPU and ≈ 20 % of throughput).
+  options alone, guarded by their inputs, are). p99 met (27–31 ms in 5daca2f's run; ≈ 22–59 ms over the day).
+- **create** (≥ 60 % of same): met — 102 % (median of 5 rounds, 71–114 %, 2026-12-03 20:03Z, commit 5daca2f; 69–83 %
+  earlier that day). Postgres's work per create is *same*'s (same statement); Inzi's server adds auth, validation,
+  ids, rendering and one log line. **The fiber-less create** (1506202): like GET, the common case — a key in the key
+  cache, no Idempotency-Key, a pooled deposit slot — runs without an Effect fiber: the plain checks
+  (\`prepareCreate\`, shared with the Effect route), then core's \`createPooledCheckoutDirect\`, which runs the pool's
+  one statement through the optional callback port \`AddressPool.createCheckoutDirect\` and answers from the driver's
+  callback; every other case past the key check (an Idempotency-Key, an empty pool, a TON-only checkout) runs the
+  use case's Effect with the principal already admitted. Inzi's GC per create fell from ≈ 28–31 µs (4404731) to
+  ≈ 10–15 (1506202; *same* ≈ 8–17), its server CPU from ≈ 430–510 µs to ≈ 280–410, and to ≈ 260–320 once the pools
+  were filled outside the server (5daca2f; *same* ≈ 190–270); the ratio went 73 % (1506202) → 102 % (5daca2f): the
+  refills inside the measured server had left it garbage to collect during the next measurement. Earlier rounds cut: the body read before the route's fiber starts, ids from pooled CSPRNG bytes, log
+  lines written once per event-loop turn, and migration 0008 dropped the checkouts/deposit_targets foreign keys to
+  merchants (each create took a FOR KEY SHARE lock on its merchant's row twice; pgbench: ≈ 120 µs of Postgres CPU
+  and ≈ 20 % of throughput).
 - **create-inline** (pool emptied): derivation on the request path (≈ 0.5 ms of CPU per address in JS) bounds it
   at a few hundred creates/s. Its Postgres CPU per create (≈ 1.5–4 ms) is mostly the database's background work
   (autovacuum, WAL writer, checkpointer) divided by few requests, plus three statements (two empty-pool looks and
   the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
   create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
-- **p99 < 50 ms at 64 connections**: met for get (above); missed for create (Inzi ≈ 93–223 ms in the evening of
-  2026-12-03, *same* ≈ 70–165 ms; earlier that day ≈ 56–91 and ≈ 38–68): 64 requests in flight at N creates/s wait
-  ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.6–0.9 ms of CPU per create on a machine whose 2 cores also run the
-  server and the load generator. Inzi's tail is longer than *same*'s by its lower N and its garbage collection: each
-  in-flight create holds its fiber, parsed command and queued statement, so a young-generation collection copies a few
-  MB — measured over 5 s of creates (experiment, not kept): 20 scavenges of ≈ 6.4 ms each (max ≈ 10), plus mark-compacts
-  of ≈ 13 ms; each pause delays all 64 requests. \`--max-semi-space-size=64\` for every server (experiment, not kept:
-  two paired runs) halved Inzi's GC time per create (≈ 15–31 µs against 30–40) but not its p99 (≈ 119–174 ms against
-  ≈ 93–216): the pauses are as long, only fewer. What would: fewer live objects per in-flight create (a fiber-less
-  create path like GET's), which was not done.
+- **p99 < 50 ms at 64 connections**: met for get (27–31 ms in 5daca2f's run); **missed for create** — Inzi 61–81 ms,
+  the same-SQL server 57–81 ms in the same run: Inzi's server no longer adds to the tail (before the fiber-less
+  create: Inzi 93–223 ms against 70–165), and what is left is Postgres's. 64 requests in flight at N creates/s wait
+  ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.5–0.7 ms of CPU per create (a pool slot deleted, the checkout
+  and its targets inserted: 13 index entries, six of them in b-trees on random keys, and the statement-level count
+  trigger) on a machine whose 2 cores also run the server and the load generator; even the minimal one-table
+  server reads 35–49 ms. pgbench on the create statement alone (10 clients, alternating runs): dropping the count
+  trigger moved Postgres's CPU per create by less than the run-to-run spread (≈ 600–730 µs either way), so no single
+  piece of the schema holds the tail. Passing 50 ms here would take fewer writes per create (fewer indexes, no
+  separate targets row) — a schema change for every query that reads them, not done. GC under 64 in-flight creates
+  (measured before the fiber-less create, not kept): 20 scavenges of ≈ 6.4 ms per 5 s, mark-compacts of ≈ 13 ms;
+  \`--max-semi-space-size=64\` halved the GC time but not the p99.
 - **list over 1 000 000** (target p50 < 50 ms, \`total\` exact): \`total\` is no longer a \`count(*)\` over the
   merchant's rows (that read every matching index entry or seq-scanned: ≈ 95–130 ms for a million). Migration 0004
   keeps exact per-(merchant, mode, stored status) counts without a hot row: statement-level triggers on checkouts
