@@ -80,10 +80,16 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.5–0.7 ms of CPU per create (a pool slot deleted, the checkout
   and its targets inserted: 13 index entries, six of them in b-trees on random keys, and the statement-level count
   trigger) on a machine whose 2 cores also run the server and the load generator; even the minimal one-table
-  server reads 35–49 ms. pgbench on the create statement alone (10 clients, alternating runs): dropping the count
-  trigger moved Postgres's CPU per create by less than the run-to-run spread (≈ 600–730 µs either way), so no single
-  piece of the schema holds the tail. Passing 50 ms here would take fewer writes per create (fewer indexes, no
-  separate targets row) — a schema change for every query that reads them, not done. GC under 64 in-flight creates
+  server reads 35–49 ms. pgbench on the create statement alone (10 clients, three alternating rounds of 10 s on
+  populated, analyzed tables, 2026-12-03 20:10Z): ≈ 410–540 µs of Postgres CPU per create; without the count trigger
+  ≈ 310–450, without the deposit_targets → checkouts foreign key ≈ 340–365. Each is ≈ 15–25 % of Postgres's share,
+  i.e. ≈ 10 % of the machine's CPU per create once the server and the load generator are counted (≈ 400 µs more):
+  not enough for 50 ms, and each guards something (exact list totals for every writer, COPY included; targets
+  only of existing checkouts), so both stay. (A first pgbench run put the RI check on a sequential scan: it ran on a
+  checkouts table analyzed while empty, so every new connection's cached RI plan scanned the table; the api bench
+  does not hit this — \`pg_stat_user_tables.seq_scan\` on checkouts stays flat through its create rounds.) Passing
+  50 ms here would take fewer writes per create (fewer indexes, no separate targets row) — a schema change for
+  every query that reads them, not done. GC under 64 in-flight creates
   (measured before the fiber-less create, not kept): 20 scavenges of ≈ 6.4 ms per 5 s, mark-compacts of ≈ 13 ms;
   \`--max-semi-space-size=64\` halved the GC time but not the p99.
 - **list over 1 000 000** (target p50 < 50 ms, \`total\` exact): \`total\` is no longer a \`count(*)\` over the
