@@ -9,7 +9,6 @@ import {
   AddressPool,
   type Checkout,
   CheckoutStore,
-  hashApiKey,
   Ids,
   MerchantStore,
   type NewCheckout,
@@ -23,35 +22,11 @@ import { makeRateLimiter } from "../src/http/rate-limit.js"
 import type { HttpRequest, HttpResponse } from "../src/http/response.js"
 import { createCheckoutDirect } from "../src/routes/checkouts.js"
 import { NETWORKS, PUBLIC_URL } from "./api/harness.js"
+import { activeKey, cacheOf, callDirect, KEY, type Outcome, testMerchant } from "./direct-helpers.js"
 
-const KEY = `sk_test_${"a".repeat(32)}`
-const T0 = new Date("2026-12-03T10:00:00Z")
 const EVM = "0x1111111111111111111111111111111111111111"
 const TRON = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
-
-const merchant = {
-  id: "mer_1",
-  name: "Acme",
-  webhookUrl: null,
-  webhookSecret: "whsec_x",
-  evmXpub: "xpub-evm",
-  tronXpub: "xpub-tron",
-  tonWallet: null,
-  networks: { live: [], test: [] },
-  createdAt: T0,
-}
-const found = {
-  key: {
-    id: "key_1",
-    merchantId: "mer_1",
-    mode: "test",
-    prefix: KEY.slice(0, 12),
-    createdAt: T0,
-    revokedAt: null,
-  },
-  merchant,
-} as unknown as ActiveKey
-const hit = (hash: string) => (hash === hashApiKey(KEY) ? found : undefined)
+const hit = cacheOf(activeKey(testMerchant({ evmXpub: "xpub-evm", tronXpub: "xpub-tron" })))
 
 /** The checkout a store writes for `input` on slot 5. */
 const written = (input: NewCheckout): Checkout => ({
@@ -139,21 +114,7 @@ const request = (body: unknown, headers: Record<string, string> = {}): HttpReque
     body: { _tag: "Ok", text: typeof body === "string" ? body : JSON.stringify(body) },
   }) as unknown as HttpRequest
 
-type Outcome =
-  | { readonly kind: "passed" }
-  | { readonly kind: "respond"; readonly r: HttpResponse }
-  | { readonly kind: "fail"; readonly e: unknown; readonly crashed: boolean }
-
-const call = (handler: ReturnType<typeof setup>["handler"], req: HttpRequest) =>
-  new Promise<Outcome>((resolve) => {
-    if (handler === undefined) throw new Error("no direct handler")
-    const answered = handler(
-      req,
-      (r) => resolve({ kind: "respond", r }),
-      (e, crashed) => resolve({ kind: "fail", e, crashed }),
-    )
-    if (!answered) resolve({ kind: "passed" })
-  })
+const call = callDirect
 
 const responded = (o: Outcome): HttpResponse => {
   if (o.kind !== "respond") throw new Error(`expected a response, got ${o.kind}`)

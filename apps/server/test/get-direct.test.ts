@@ -8,7 +8,6 @@ import {
   type Checkout,
   CheckoutNotFound,
   CheckoutStore,
-  hashApiKey,
   MerchantStore,
   StoreError,
 } from "@inzi/core"
@@ -16,35 +15,13 @@ import { Context, Either, Runtime } from "effect"
 import { describe, expect, it } from "vitest"
 import { ServerContext } from "../src/context.js"
 import { makeRateLimiter } from "../src/http/rate-limit.js"
-import type { HttpRequest, HttpResponse } from "../src/http/response.js"
+import type { HttpRequest } from "../src/http/response.js"
 import { getCheckoutDirect } from "../src/routes/checkouts.js"
 import { NETWORKS, PUBLIC_URL } from "./api/harness.js"
+import { activeKey, cacheOf, callDirect, KEY, T0, testMerchant } from "./direct-helpers.js"
 
-const KEY = `sk_test_${"a".repeat(32)}`
 const ID = "chk_test_k3j9x2m1q8w7e5r4t6y0u2i9"
-const T0 = new Date("2026-12-03T10:00:00Z")
-
-const merchant = {
-  id: "mer_1",
-  name: "Acme",
-  webhookUrl: null,
-  webhookSecret: "whsec_x",
-  evmXpub: null,
-  tronXpub: null,
-  tonWallet: null,
-  createdAt: T0,
-}
-const found: ActiveKey = {
-  key: {
-    id: "key_1",
-    merchantId: "mer_1",
-    mode: "test",
-    prefix: KEY.slice(0, 12),
-    createdAt: T0,
-    revokedAt: null,
-  },
-  merchant,
-} as unknown as ActiveKey
+const found = activeKey(testMerchant())
 
 const checkout: Checkout = {
   id: ID,
@@ -117,23 +94,9 @@ const request = (id: string, authorization: string | undefined = `Bearer ${KEY}`
     body: null,
   }) as unknown as HttpRequest
 
-/** Runs the handler; resolves with what it answered (or `null` when it passed the request on). */
-const call = (handler: ReturnType<typeof setup>["handler"], req: HttpRequest) =>
-  new Promise<
-    | { readonly kind: "passed" }
-    | { readonly kind: "respond"; readonly r: HttpResponse }
-    | { readonly kind: "fail"; readonly e: unknown; readonly crashed: boolean }
-  >((resolve) => {
-    if (handler === undefined) throw new Error("no direct handler")
-    const answered = handler(
-      req,
-      (r) => resolve({ kind: "respond", r }),
-      (e, crashed) => resolve({ kind: "fail", e, crashed }),
-    )
-    if (!answered) resolve({ kind: "passed" })
-  })
+const call = callDirect
 
-const hit = (hash: string) => (hash === hashApiKey(KEY) ? found : undefined)
+const hit = cacheOf(found)
 const serve: Read = (_q, done) => setImmediate(() => done(Either.right(checkout)))
 
 describe("GET one checkout without a fiber (getCheckoutDirect)", () => {

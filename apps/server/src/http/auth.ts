@@ -52,6 +52,22 @@ export const admit = (found: ActiveKey, limiter: RateLimiter): Principal | HttpR
 }
 
 /**
+ * The auth of a fiber-less route: the principal of a request whose key the key cache holds (`cachedKey`, e.g.
+ * `MerchantStore.cachedActiveKey`), once `admit`ted; the 401 or 429 response; or `undefined` when the cache does not
+ * hold the key — then nothing was done (no rate-limit token taken) and the route's Effect should run instead.
+ */
+export const cachedPrincipal = (
+  req: HttpRequest,
+  cachedKey: (hash: string) => ActiveKey | undefined,
+  limiter: RateLimiter,
+): Principal | HttpResponse | undefined => {
+  const hash = bearerKeyHash(req)
+  if (typeof hash !== "string") return hash
+  const found = cachedKey(hash)
+  return found === undefined ? undefined : admit(found, limiter)
+}
+
+/**
  * Auth and the per-key rate limit of every /api/v1 route: resolves the request's key with `keys` (a key-cache hit
  * in the server) to its merchant and mode, then `admit`s it. One store lookup and one continuation. A missing,
  * malformed, unknown or revoked key is 401 with the same message shape (the key is looked up by its SHA-256 hash

@@ -19,7 +19,7 @@ import {
 } from "@inzi/core"
 import { Context, Effect, Either, Option, Runtime } from "effect"
 import { ServerContext } from "../context.js"
-import { admit, bearerKeyHash, type Principal, principalWith } from "../http/auth.js"
+import { cachedPrincipal, type Principal, principalWith } from "../http/auth.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
 import { answerWith, type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
 import { sha256Hex } from "../http/sha256.js"
@@ -176,14 +176,8 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
   const direct = { pool: pool.value, randomBytes }
   const run = Runtime.runCallback(runtime)
   return (req, respond, fail) => {
-    const hash = bearerKeyHash(req)
-    if (typeof hash !== "string") {
-      respond(hash)
-      return true
-    }
-    const found = cachedKey(hash)
-    if (found === undefined) return false
-    const p = admit(found, ctx.rateLimiter)
+    const p = cachedPrincipal(req, cachedKey, ctx.rateLimiter)
+    if (p === undefined) return false
     if (p instanceof HttpResponse) {
       respond(p)
       return true
@@ -289,14 +283,8 @@ export const getCheckoutDirect: DirectRoute<GetServices> = ({ context: services 
   const read = Context.get(services, CheckoutStore).getCheckoutDirect
   if (cachedKey === undefined || read === undefined) return undefined
   return (req, respond, fail) => {
-    const hash = bearerKeyHash(req)
-    if (typeof hash !== "string") {
-      respond(hash)
-      return true
-    }
-    const found = cachedKey(hash)
-    if (found === undefined) return false
-    const p = admit(found, ctx.rateLimiter)
+    const p = cachedPrincipal(req, cachedKey, ctx.rateLimiter)
+    if (p === undefined) return false
     if (p instanceof HttpResponse) {
       respond(p)
       return true
