@@ -13,15 +13,18 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **met in the latest run, borderline** — medians, packages from dist/: 71 % (create then
-  get, 5 rounds × 5 s, 2026-12-03 20:03Z, commit 5daca2f; rounds 75, 71, 60, 75, 57 %), after 72 % (get alone, 18:03Z,
-  commit f046d4f), 61 % (create then get, 18:17Z) and 67 % (get alone, 18:52Z, on a slower stretch of the machine:
+- **get** (≥ 70 % of same): **not reliably met** — medians of the three runs after the changes below (create then
+  get, 5 rounds × 5 s, packages from dist/, 2026-12-03): 71 % (20:03Z, commit 5daca2f; rounds 75, 71, 60, 75, 57), 60 %
+  (20:55Z, 94bdfa4, on a slower stretch: *same*'s creates at 1 241–1 876/s) and 63 % (21:05Z, 64a75b6; rounds 61, 81,
+  63, 71, 59). Earlier that day: 72 % (get alone, 18:03Z, commit f046d4f), 61 % (create then get, 18:17Z) and 67 %
+  (get alone, 18:52Z, on a slower stretch of the machine:
   *same* at 4 900–6 400 req/s). **The pool worker** (5daca2f): the bench used to refill both merchants' address
   pools from inside the Inzi server child between measurements (≈ 40 000 derivations each time, in the process being
   measured — in production the worker's pool job does this, in its own process); after the create phase that
   server's GC per read doubled (7–11 µs against 4–5) and get read 51–61 %. A pool-worker child now fills the pools;
-  Inzi's GC per read after the creates is 3.1–3.8 µs (*same* 1.7–3.1). In 5daca2f's run Inzi's server CPU per read was
-  126–143 µs against 83–101 for *same*.
+  Inzi's GC per read after the creates is 2.9–6.0 µs over the three runs (*same* 1.7–5.6). Inzi's server CPU per read
+  was 126–220 µs against 83–150 for *same*, and Postgres's per Inzi read 97–256 µs against 66–138 for the identical
+  statement (see "Where the rest goes").
   Rounds spread widely: this machine's speed drifts by a third within minutes (*same* alone moved
   6 000 ↔ 10 200 req/s). What moved it, newest first:
   **the payment options written out** (f046d4f): Node 20's JSON.stringify took ≈ 2.8 µs on the five option
@@ -54,8 +57,8 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   semi-spaces (1 or 4 MB: GC 3–4 × more per request), a larger one (\`--max-semi-space-size=64\`, no reliable
   change), Node's \`--use-largepages=on\` for the servers (52 %, no help), a whole hand-written checkout
   serializer (≈ 10.1 against 12.9 µs then: a second serializer of everything held byte-equal is not worth it; the
-  options alone, guarded by their inputs, are). p99 met (27–31 ms in 5daca2f's run; ≈ 22–59 ms over the day).
-- **create** (≥ 60 % of same): met — 102 % (median of 5 rounds, 71–114 %, 2026-12-03 20:03Z, commit 5daca2f; 69–83 %
+  options alone, guarded by their inputs, are). p99 met (26–48 ms in the three runs above; ≈ 22–59 ms over the day).
+- **create** (≥ 60 % of same): met — medians 102 %, 82 % and 99 % in the three runs above (rounds 71–114 %; 69–83 %
   earlier that day). Postgres's work per create is *same*'s (same statement); Inzi's server adds auth, validation,
   ids, rendering and one log line. **The fiber-less create** (1506202): like GET, the common case — a key in the key
   cache, no Idempotency-Key, a pooled deposit slot — runs without an Effect fiber: the plain checks
@@ -74,13 +77,14 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   (autovacuum, WAL writer, checkpointer) divided by few requests, plus three statements (two empty-pool looks and
   the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
   create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
-- **p99 < 50 ms at 64 connections**: met for get (27–31 ms in 5daca2f's run); **missed for create** — Inzi 61–81 ms,
-  the same-SQL server 57–81 ms in the same run: Inzi's server no longer adds to the tail (before the fiber-less
-  create: Inzi 93–223 ms against 70–165), and what is left is Postgres's. 64 requests in flight at N creates/s wait
+- **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the three runs above); **missed for create** — Inzi
+  61–81, 98–110 and 71–164 ms against the same-SQL server's 57–81, 62–101 and 62–174 ms in the same runs: Inzi's
+  server no longer adds a tail of its own (before the fiber-less create: Inzi 93–223 ms against 70–165), and what is
+  left is Postgres's. 64 requests in flight at N creates/s wait
   ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.5–0.7 ms of CPU per create (a pool slot deleted, the checkout
   and its targets inserted: 13 index entries, six of them in b-trees on random keys, and the statement-level count
   trigger) on a machine whose 2 cores also run the server and the load generator; even the minimal one-table
-  server reads 35–49 ms. pgbench on the create statement alone (10 clients, three alternating rounds of 10 s on
+  server reads 35–94 ms. pgbench on the create statement alone (10 clients, three alternating rounds of 10 s on
   populated, analyzed tables, 2026-12-03 20:10Z): ≈ 410–540 µs of Postgres CPU per create; without the count trigger
   ≈ 310–450, without the deposit_targets → checkouts foreign key ≈ 340–365. Each is ≈ 15–25 % of Postgres's share,
   i.e. ≈ 10 % of the machine's CPU per create once the server and the load generator are counted (≈ 400 µs more):
