@@ -3,7 +3,7 @@ import { parseApiKey } from "@inzi/core"
 import { Effect } from "effect"
 import { errorResponse } from "./errors.js"
 import type { RateLimiter } from "./rate-limit.js"
-import { type HttpRequest, HttpResponse } from "./response.js"
+import { type DirectHandler, type HttpRequest, HttpResponse } from "./response.js"
 import { sha256Hex } from "./sha256.js"
 
 export interface Principal {
@@ -52,20 +52,36 @@ export const admit = (found: ActiveKey, limiter: RateLimiter): Principal | HttpR
 }
 
 /**
- * The auth of a fiber-less route: the principal of a request whose key the key cache holds (`cachedKey`, e.g.
- * `MerchantStore.cachedActiveKey`), once `admit`ted; the 401 or 429 response; or `undefined` when the cache does not
- * hold the key — then nothing was done (no rate-limit token taken) and the route's Effect should run instead.
+ * A fiber-less route behind the key cache (`cachedKey`, e.g. `MerchantStore.cachedActiveKey`): a request whose key
+ * the cache holds is `admit`ted and, once admitted, handed to `route` with its principal (`route` must answer once,
+ * through `respond` or `fail`); a missing or malformed key, an unknown one and an empty bucket are answered here
+ * (401, 429). A key the cache does not hold is passed on with nothing done (no rate-limit token taken): the
+ * route's Effect runs instead.
  */
-export const cachedPrincipal = (
-  req: HttpRequest,
-  cachedKey: (hash: string) => ActiveKey | undefined,
-  limiter: RateLimiter,
-): Principal | HttpResponse | undefined => {
-  const hash = bearerKeyHash(req)
-  if (typeof hash !== "string") return hash
-  const found = cachedKey(hash)
-  return found === undefined ? undefined : admit(found, limiter)
-}
+export const behindCachedKey =
+  (
+    cachedKey: (hash: string) => ActiveKey | undefined,
+    limiter: RateLimiter,
+    route: (
+      req: HttpRequest,
+      p: Principal,
+      respond: (r: HttpResponse) => void,
+      fail: (e: unknown, crashed: boolean) => void,
+    ) => void,
+  ): DirectHandler =>
+  (req, respond, fail) => {
+    const hash = bearerKeyHash(req)
+    if (typeof hash !== "string") {
+      respond(hash)
+      return true
+    }
+    const found = cachedKey(hash)
+    if (found === undefined) return false
+    const p = admit(found, limiter)
+    if (p instanceof HttpResponse) respond(p)
+    else route(req, p, respond, fail)
+    return true
+  }
 
 /**
  * Auth and the per-key rate limit of every /api/v1 route: resolves the request's key with `keys` (a key-cache hit

@@ -19,7 +19,7 @@ import {
 } from "@inzi/core"
 import { Context, Effect, Either, Option, Runtime } from "effect"
 import { ServerContext } from "../context.js"
-import { cachedPrincipal, type Principal, principalWith } from "../http/auth.js"
+import { behindCachedKey, type Principal, principalWith } from "../http/auth.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
 import { answerWith, type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
 import { sha256Hex } from "../http/sha256.js"
@@ -175,22 +175,16 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
   if (pool.value.createCheckoutDirect === undefined) return undefined
   const direct = { pool: pool.value, randomBytes }
   const run = Runtime.runCallback(runtime)
-  return (req, respond, fail) => {
-    const p = cachedPrincipal(req, cachedKey, ctx.rateLimiter)
-    if (p === undefined) return false
-    if (p instanceof HttpResponse) {
-      respond(p)
-      return true
-    }
+  return behindCachedKey(cachedKey, ctx.rateLimiter, (req, p, respond, fail) => {
     const prepared = prepareCreate(req, p, ctx)
     if (prepared instanceof HttpResponse) {
       respond(prepared)
-      return true
+      return
     }
     const viaEffect = () => answerWith(run, runCreate(req, p, ctx, prepared), respond, fail)
     if (prepared.idemKey !== undefined) {
       viaEffect()
-      return true
+      return
     }
     createPooledCheckoutDirect(prepared.args, direct, (result) => {
       // Called from the driver's callback: nothing may be thrown back into it.
@@ -202,8 +196,7 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
         fail(e, true)
       }
     })
-    return true
-  }
+  })
 }
 
 /**
@@ -282,17 +275,11 @@ export const getCheckoutDirect: DirectRoute<GetServices> = ({ context: services 
   const cachedKey = Context.get(services, MerchantStore).cachedActiveKey
   const read = Context.get(services, CheckoutStore).getCheckoutDirect
   if (cachedKey === undefined || read === undefined) return undefined
-  return (req, respond, fail) => {
-    const p = cachedPrincipal(req, cachedKey, ctx.rateLimiter)
-    if (p === undefined) return false
-    if (p instanceof HttpResponse) {
-      respond(p)
-      return true
-    }
+  return behindCachedKey(cachedKey, ctx.rateLimiter, (req, p, respond, fail) => {
     const q = retrieveQuery(req, p)
     if (q instanceof HttpResponse) {
       respond(q)
-      return true
+      return
     }
     read(q, (result) => {
       // Called from the driver's callback: nothing may be thrown back into it.
@@ -304,8 +291,7 @@ export const getCheckoutDirect: DirectRoute<GetServices> = ({ context: services 
         fail(e, true)
       }
     })
-    return true
-  }
+  })
 }
 
 export const listCheckoutsRoute = (req: HttpRequest) =>
