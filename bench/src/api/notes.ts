@@ -13,18 +13,29 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   at ≈ 350 µs of Postgres CPU against ≈ 130 µs for the minimal INSERT (a pool slot deleted, two rows inserted,
   13 index entries instead of 2), so against the minimal baseline create cannot pass ≈ 50–60 % whatever the server
   does; its ratio is kept beside the other.
-- **get** (≥ 70 % of same): **not reliably met** — medians of the three runs after the changes below (create then
-  get, 5 rounds × 5 s, packages from dist/, 2026-12-03): 71 % (20:03Z, commit 5daca2f; rounds 75, 71, 60, 75, 57), 60 %
-  (20:55Z, 94bdfa4, on a slower stretch: *same*'s creates at 1 241–1 876/s) and 63 % (21:05Z, 64a75b6; rounds 61, 81,
-  63, 71, 59). Earlier that day: 72 % (get alone, 18:03Z, commit f046d4f), 61 % (create then get, 18:17Z) and 67 %
-  (get alone, 18:52Z, on a slower stretch of the machine:
-  *same* at 4 900–6 400 req/s). **The pool worker** (5daca2f): the bench used to refill both merchants' address
+- **get** (≥ 70 % of same): **met** — 85 % (median of 5 rounds, 76–89 %; create then get, 5 × 5 s, packages from
+  dist/, 2026-12-03 22:15Z, commit 141abf0) once **Postgres stopped paying twice for Inzi's reads** (141abf0). Until
+  then Postgres's CPU per Inzi read was ≈ 94–127 µs against ≈ 62–69 for *same*'s identical statement, and get read
+  60–71 % (three runs that afternoon: 71 % at 20:03Z, commit 5daca2f; 60 % at 20:55Z; 63 % at 21:05Z). Per backend
+  (/proc, each of the ten pooled connections serving a tenth of the reads) the reason showed: *same*'s backends all
+  spent ≈ 6–7 µs per read, while Inzi's split into ones at ≈ 6–7 and ones at ≈ 13–24 µs, with three times the
+  system time and one minor page fault per read — two of them at first, most of them a few rounds later. strace
+  on a slow backend: two \`brk\` calls per query; gdb on \`brk\`: \`sbrk\` under \`tuplesort_begin_heap\` in a
+  subplan. The read's \`json_agg(… ORDER BY detected_at, tx_hash, log_index)\` over the checkout's payments is an
+  ordered aggregate, which sets a sort up on every execution, even over no rows — ≈ 24 KB malloc'd and freed per
+  read; in a backend whose heap top sat just there, glibc grew the heap and trimmed it back on every read (which
+  backends fall into this, and why *same*'s did not in these runs, I did not establish). The read now runs that
+  aggregate only when the checkout has a payment (\`CASE WHEN EXISTS\`: the same index probe its scan began with);
+  a contract test checks on EXPLAIN ANALYZE that its subplan runs 0 times for a paymentless checkout, once for a
+  paid one. *same* runs the new statement too (it runs \`hotStatements\`). After: Postgres per Inzi read ≈ 86–98 µs
+  against ≈ 74–89, and no backend called \`brk\` under load (strace, 2 s on each). A checkout with payments still
+  sets the sort up. The rest of the gap is the server's (below). **The pool worker** (5daca2f): the bench used to
+  refill both merchants' address
   pools from inside the Inzi server child between measurements (≈ 40 000 derivations each time, in the process being
   measured — in production the worker's pool job does this, in its own process); after the create phase that
   server's GC per read doubled (7–11 µs against 4–5) and get read 51–61 %. A pool-worker child now fills the pools;
-  Inzi's GC per read after the creates is 2.9–6.0 µs over the three runs (*same* 1.7–5.6). Inzi's server CPU per read
-  was 126–220 µs against 83–150 for *same*, and Postgres's per Inzi read 97–256 µs against 66–138 for the identical
-  statement (see "Where the rest goes").
+  Inzi's GC per read after the creates is 2.6–4.5 µs (*same* 1.6–2.1). Inzi's server CPU per read is 122–141 µs
+  against 90–105 for *same* (22:15Z).
   Rounds spread widely: this machine's speed drifts by a third within minutes (*same* alone moved
   6 000 ↔ 10 200 req/s). What moved it, newest first:
   **the payment options written out** (f046d4f): Node 20's JSON.stringify took ≈ 2.8 µs on the five option
@@ -46,20 +57,17 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   echoing the 599-byte row, decoding the row into the domain Checkout ≈ 2 µs, the key hash ≈ 1.2 µs. Under load,
   per request (/proc, per thread, 2026-12-03 17:15Z, from source): Inzi's main thread ≈ 97–102 µs user +
   37–41 µs system against *same*'s 61–69 + 32–35, with the same system calls (strace -c: two writev and two reads
-  per request for both). The Postgres backends spend ≈ 64–82 µs user + 55–79 µs system per Inzi read against
-  ≈ 52–69 + 27–35 for *same*'s identical statement — also with every backend freshly connected before each
-  measurement, so not the backends' history — and a system-wide perf (cpu-clock) profile spreads the extra user
-  time evenly over Postgres's functions (≈ + 45 % each, no planning: both run the prepared generic plan) and puts
-  the extra kernel time in the TCP receive path. It follows the server's load, not its SQL: *same* slowed by a 40 µs
-  busy wait per request (an experiment of the previous session) also raised its Postgres CPU per read (≈ 57–72 →
-  82–90 µs). So on these two cores a µs of server CPU costs roughly two, and 70 % needs Inzi's server within
-  ≈ 30 µs per read of one that only runs the query and stringifies the row. Tried and not kept: smaller
+  per request for both). Before 141abf0 the Postgres backends spent ≈ 64–82 µs user + 55–79 µs system per Inzi
+  read against ≈ 52–69 + 27–35 for *same*'s identical statement, which was read then as Postgres following the
+  server's load (*same* slowed by a 40 µs busy wait per request also raised its Postgres CPU per read, ≈ 57–72 →
+  82–90 µs); most of it was the per-read sort in the backends whose heap thrashed (above), which neither a
+  system-wide profile nor that experiment on *same*'s backends could show. On these two cores the server's CPU still costs Postgres and the load generator some of theirs. Tried and not kept: smaller
   semi-spaces (1 or 4 MB: GC 3–4 × more per request), a larger one (\`--max-semi-space-size=64\`, no reliable
   change), Node's \`--use-largepages=on\` for the servers (52 %, no help), a whole hand-written checkout
   serializer (≈ 10.1 against 12.9 µs then: a second serializer of everything held byte-equal is not worth it; the
-  options alone, guarded by their inputs, are). p99 met (26–48 ms in the three runs above; ≈ 22–59 ms over the day).
-- **create** (≥ 60 % of same): met — medians 102 %, 82 % and 99 % in the three runs above (rounds 71–114 %; 69–83 %
-  earlier that day). Postgres's work per create is *same*'s (same statement); Inzi's server adds auth, validation,
+  options alone, guarded by their inputs, are). p99 met (26–35 ms at 22:15Z; ≈ 22–59 ms over the day).
+- **create** (≥ 60 % of same): met — medians 102 %, 82 % and 99 % in the afternoon's three runs (5daca2f, 94bdfa4, 64a75b6;
+  rounds 71–114 %; 69–83 % earlier that day) and 102 % at 22:15Z (rounds 74–108 %). Postgres's work per create is *same*'s (same statement); Inzi's server adds auth, validation,
   ids, rendering and one log line. **The fiber-less create** (1506202): like GET, the common case — a key in the key
   cache, no Idempotency-Key, a pooled deposit slot — runs without an Effect fiber: the plain checks
   (\`prepareCreate\`, shared with the Effect route), then core's \`createPooledCheckoutDirect\`, which runs the pool's
@@ -77,8 +85,10 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   (autovacuum, WAL writer, checkpointer) divided by few requests, plus three statements (two empty-pool looks and
   the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
   create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
-- **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the three runs above); **missed for create** — Inzi
-  61–81, 98–110 and 71–164 ms against the same-SQL server's 57–81, 62–101 and 62–174 ms in the same runs: Inzi's
+- **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the afternoon's three runs, 26–35 at 22:15Z); **missed for
+  create** — Inzi 61–81, 98–110, 71–164 and (22:15Z) 70–86 ms against the same-SQL server's 57–81, 62–101, 62–174
+  and 58–98 ms in the same runs; strace on the backends under creates shows no \`brk\` (the GET's heap trouble
+  is not the create's): Inzi's
   server no longer adds a tail of its own (before the fiber-less create: Inzi 93–223 ms against 70–165), and what is
   left is Postgres's. 64 requests in flight at N creates/s wait
   ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.5–0.7 ms of CPU per create (a pool slot deleted, the checkout
