@@ -10,6 +10,7 @@ import {
   type CreateCheckoutResult,
   currentStatus,
   IdempotencyConflict,
+  type IdempotentResponse,
   type MachineEvent,
   type NewCheckout,
   type Merchant,
@@ -666,6 +667,24 @@ export const makeCheckoutStore = (
               return { _tag: "Created", checkout, response }
             }),
       ),
+
+    findIdempotentReplay: (q) =>
+      run<IdempotentResponse | null, IdempotencyConflict>("findIdempotentReplay", async () => {
+        // A record at or past the retention is taken over by the next create (see createCheckout): not live.
+        const prior = await db
+          .selectFrom("idempotency_keys")
+          .select(["request_hash", "response_status", "response_body"])
+          .where("merchant_id", "=", q.merchantId)
+          .where("mode", "=", q.mode)
+          .where("key", "=", q.key)
+          .where("created_at", ">", new Date(q.now.getTime() - IDEMPOTENCY_TTL_MS))
+          .executeTakeFirst()
+        if (prior === undefined) return null
+        if (prior.request_hash !== q.requestHash) throw new Fail(new IdempotencyConflict({ key: q.key }))
+        // Still in flight (claimed, not yet answered): the create's own claim waits for it and decides.
+        if (prior.response_status === null || prior.response_body === null) return null
+        return { status: Number(prior.response_status), body: prior.response_body }
+      }),
 
     getCheckout: (q) => Effect.async((resume) => getCheckoutDirect(q, resume)),
     getCheckoutDirect,

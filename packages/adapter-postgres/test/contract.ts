@@ -494,6 +494,55 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect((await runP(s.checkouts.listCheckouts(listQ(m.id, { now: at(1) })))).total).toBe(2)
       })
 
+      it("finds a key's stored answer before a create: replay, conflict, none, in flight, expired", async () => {
+        const m = await merchant()
+        const find = (key: string, requestHash: string, now: Date, mode: Mode = "test") =>
+          s.checkouts.findIdempotentReplay!({ merchantId: m.id, mode, key, requestHash, now })
+        expect(await runP(find("idem-2", "h1", at(1)))).toBeNull()
+        const first = await newCheckout(m.id, {}, s, {
+          key: "idem-2",
+          requestHash: "h1",
+          render: (c) => ({ status: 201, body: `{"id":"${c.id}"}` }),
+        })
+        if (first._tag !== "Created") throw new Error("expected Created")
+        expect(await runP(find("idem-2", "h1", at(60)))).toEqual(first.response)
+        expect(await fail(find("idem-2", "h2", at(60)))).toMatchObject({
+          _tag: "IdempotencyConflict",
+          key: "idem-2",
+        })
+        // Another mode or merchant: no record.
+        expect(await runP(find("idem-2", "h1", at(60), "live"))).toBeNull()
+        expect(
+          await runP(
+            s.checkouts.findIdempotentReplay!({
+              merchantId: (await merchant()).id,
+              mode: "test",
+              key: "idem-2",
+              requestHash: "h1",
+              now: at(60),
+            }),
+          ),
+        ).toBeNull()
+        // At the retention (24 h) the record is no longer live: the next create takes the key over.
+        expect(await runP(find("idem-2", "h2", at(24 * 3600)))).toBeNull()
+        // A claim whose create has not answered yet: null, the create's own claim decides.
+        await db
+          .insertInto("idempotency_keys")
+          .values({
+            merchant_id: m.id,
+            mode: "test",
+            key: "idem-3",
+            request_hash: "h1",
+            response_status: null,
+            response_body: null,
+            checkout_id: null,
+            created_at: T0,
+          })
+          .execute()
+        expect(await runP(find("idem-3", "h1", at(1)))).toBeNull()
+        expect(await fail(find("idem-3", "h2", at(1)))).toMatchObject({ _tag: "IdempotencyConflict" })
+      })
+
       const inputOf = async (merchantId: string): Promise<NewCheckout> => {
         const t = await target(
           merchantId,

@@ -9,7 +9,7 @@ import {
   type PoolXpubs,
 } from "../src/ports/AddressPool.js"
 import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
-import { DerivationError, StoreError } from "../src/ports/errors.js"
+import { DerivationError, IdempotencyConflict, StoreError } from "../src/ports/errors.js"
 import { Ids } from "../src/ports/Ids.js"
 import {
   checkoutNetworks,
@@ -129,11 +129,16 @@ const countingDerivation = () => {
   return { calls, layer }
 }
 
-const storeStub = (inserted: Array<NewCheckout>, allocated: { n: bigint }) =>
+const storeStub = (
+  inserted: Array<NewCheckout>,
+  allocated: { n: bigint },
+  more: Partial<CheckoutStore["Type"]> = {},
+) =>
   Layer.succeed(
     CheckoutStore,
     new Proxy(
       {
+        ...more,
         allocateDerivationIndex: () => Effect.sync(() => allocated.n++),
         createCheckout: (input: NewCheckout) =>
           Effect.sync(() => {
@@ -207,6 +212,61 @@ describe("address pool in createCheckout", () => {
         evmAddress: "evm:xpub-evm:1",
         tronAddress: "tron:xpub-tron:1",
       })
+    }),
+  )
+
+  it.effect("a keyed replay or conflict is answered from the key's record before any slot is drawn", () =>
+    Effect.gen(function* () {
+      const inserted: Array<NewCheckout> = []
+      const pool = memoryPool(inserted)
+      const d = countingDerivation()
+      const records = new Map<string, { hash: string; response: { status: number; body: string } | null }>([
+        ["done", { hash: "h1", response: { status: 201, body: '{"id":"chk_live_x"}' } }],
+        ["flying", { hash: "h1", response: null }],
+      ])
+      const looked: Array<string> = []
+      const store = storeStub(
+        inserted,
+        { n: 1000n },
+        {
+          findIdempotentReplay: (q) => {
+            looked.push(`${q.merchantId}/${q.mode}/${q.key}`)
+            const r = records.get(q.key)
+            if (r === undefined) return Effect.succeed(null)
+            if (r.hash !== q.requestHash) return Effect.fail(new IdempotencyConflict({ key: q.key }))
+            return Effect.succeed(r.response)
+          },
+        },
+      )
+      const layer = Layer.mergeAll(pool.layer, d.layer, store, Ids.Test(4))
+      yield* refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(layer))
+      d.calls.length = 0
+      const keyed = (key: string, requestHash: string) =>
+        createCheckout({
+          merchant,
+          mode: "live",
+          command,
+          networks: checkoutNetworks(merchant, "live", NETWORKS).filter((n) => n.id === "bsc"),
+          idempotency: { key, requestHash, render: () => ({ status: 201, body: "rendered" }) },
+          now: new Date("2026-04-04T12:00:00Z"),
+        }).pipe(Effect.provide(layer))
+      const replay = yield* keyed("done", "h1")
+      expect(replay).toEqual({
+        _tag: "Replayed",
+        response: { status: 201, body: '{"id":"chk_live_x"}' },
+        addresses: "none",
+      })
+      const conflict = yield* Effect.flip(keyed("done", "h2"))
+      expect(conflict._tag).toBe("IdempotencyConflict")
+      // Nothing drawn, derived or written for either.
+      expect(yield* pool.service.poolSize(merchant.id)).toBe(2)
+      expect(d.calls).toEqual([])
+      expect(inserted).toEqual([])
+      // No record yet, or one in flight: the create takes its slot and the store's insert decides.
+      yield* keyed("new", "h1")
+      yield* keyed("flying", "h1")
+      expect(inserted.map((c) => c.targets.derivationIndex)).toEqual([0n, 1n])
+      expect(looked).toEqual(["mer_1/live/done", "mer_1/live/done", "mer_1/live/new", "mer_1/live/flying"])
     }),
   )
 

@@ -760,9 +760,14 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
         expect(again.status).toBe(201)
         expect(again.headers["idempotent-replayed"]).toBe("true")
         expect(again.text).toBe(first.text)
-        // (the keyed path takes its slot before the insert sees the key's record: a replay may use up a slot, a
-        // gap in the sequence, never a second checkout or a reused address)
+        // The replay was answered from the key's record before a slot was drawn: one slot used, for one checkout.
+        expect(await server.poolIndices(m.id)).toEqual(before.slice(1))
         expect((await api.get(`${BASE}/checkouts`, { key: m.test })).json().total).toBe(1)
+        // A conflicting request with the key draws nothing either.
+        const other = await create(m.test, { ...minimal, amount: "12.00" }, headers)
+        expect(other.status).toBe(409)
+        expect(other.json().error.code).toBe("idempotency_key_reused")
+        expect(await server.poolIndices(m.id)).toEqual(before.slice(1))
         expect(c.payment_options[0].address.toLowerCase()).toBe(evmAddressAt(m.account, Number(before[0])))
       })
 

@@ -112,6 +112,22 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
       input: NewCheckout,
       idempotency: IdempotencyInput | null,
     ) => Effect.Effect<CreateCheckoutResult, StoreError | IdempotencyConflict>
+    /**
+     * Optional: the stored answer to an Idempotency-Key, looked up before a keyed create draws its deposit slot,
+     * so that a replay uses up no slot and derives nothing. A live record (younger than the store's retention) of
+     * the same request is its response; of another request, `IdempotencyConflict`; `null` when there is none yet,
+     * it has expired, or its create is still in flight — then `createCheckout` claims the key and decides, as
+     * without this member (which is only a shortcut: `createCheckout` stays the authority under concurrency).
+     */
+    readonly findIdempotentReplay?:
+      | ((q: {
+          readonly merchantId: string
+          readonly mode: Mode
+          readonly key: string
+          readonly requestHash: string
+          readonly now: Date
+        }) => Effect.Effect<IdempotentResponse | null, StoreError | IdempotencyConflict>)
+      | undefined
     /** Scoped to merchant and mode: anything foreign is `CheckoutNotFound`. */
     readonly getCheckout: (q: GetCheckoutQuery) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
     /**

@@ -81,9 +81,11 @@ const COMMENT_ATTEMPTS = 8
  * inserts everything (with the idempotency record when a key is given).
  *
  * Without an Idempotency-Key, a pooled create is ONE statement (slot taken + checkout and targets inserted:
- * the slot is gone exactly when the checkout exists). With a key, the slot is taken in its own statement before
- * the insert transaction: should that fail or the process die, the index is simply never used (a gap in the
- * merchant's sequence, like any failed create). Either way an address is never handed out twice.
+ * the slot is gone exactly when the checkout exists). With a key, a replay or a conflict is answered first from
+ * the key's record where the store can look it up (`findIdempotentReplay`), drawing nothing; otherwise the slot is
+ * taken in its own statement before the insert transaction: should that fail, the process die, or a concurrent
+ * request with the same key win, the index is simply never used (a gap in the merchant's sequence, like any
+ * failed create). Either way an address is never handed out twice.
  */
 export const createCheckout = (
   input: CreateCheckoutArgs & { readonly idempotency: IdempotencyInput | null },
@@ -114,6 +116,20 @@ export const createCheckout = (
         if (r._tag === "NoSlot") break
       }
     }
+    // With a key: a replay (or a conflict) is answered before any slot is drawn, where the store can say so.
+    if (input.idempotency !== null && store.findIdempotentReplay !== undefined) {
+      const stored = yield* store.findIdempotentReplay({
+        merchantId: merchant.id,
+        mode,
+        key: input.idempotency.key,
+        requestHash: input.idempotency.requestHash,
+        now: input.now,
+      })
+      if (stored !== null) {
+        const replayed: CreateCheckoutResult = { _tag: "Replayed", response: stored }
+        return { ...replayed, addresses: "none" as CreateCheckoutAddresses }
+      }
+    }
     // With a key (or after an empty pool above: then the take draws a fresh index in the same statement).
     const slot = pooling
       ? yield* pool.value.takeSlot(merchant.id, xpubs)
@@ -137,7 +153,10 @@ export const createCheckout = (
     return { ...result, addresses } as CreateCheckoutResult & { readonly addresses: CreateCheckoutAddresses }
   })
 
-/** How a create got its EVM/Tron deposit addresses: from the pool, derived inline, or none needed (TON only). */
+/**
+ * How a create got its EVM/Tron deposit addresses: from the pool, derived inline, or none (a TON-only checkout, or
+ * a replay answered from its Idempotency-Key's record before any address was drawn).
+ */
 export type CreateCheckoutAddresses = "pooled" | "derived" | "none"
 
 /**
