@@ -133,6 +133,138 @@ describe("withKeyCache", () => {
     expect(state.lookups).toBe(3)
   })
 
+  describe("refresh-ahead", () => {
+    /** The fake store behind a gate: a lookup reads the state at once and answers when `open()` is called. */
+    const gated = () => {
+      const fake = fakeStore()
+      let open = () => {}
+      let gate = Promise.resolve()
+      const close = () => {
+        gate = new Promise((r) => {
+          open = r
+        })
+      }
+      const store = {
+        ...fake.store,
+        findActiveKeyByHash: (hash: string) =>
+          Effect.tap(fake.store.findActiveKeyByHash(hash), () => Effect.promise(() => gate)),
+      }
+      return { ...fake, store, close, open: () => open() }
+    }
+    const clock = () => {
+      const c = { t: 0 }
+      return { c, now: () => c.t }
+    }
+    const settle = () => new Promise((r) => setTimeout(r, 10))
+
+    it("a key in use late in its life is looked up again in the background; no caller waits and it never expires", async () => {
+      const { state, store, close, open } = gated()
+      const { c, now } = clock()
+      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
+      const peek = cached.cachedActiveKey
+      if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
+      await run(cached.findActiveKeyByHash("h1"))
+      expect(state.lookups).toBe(1)
+
+      c.t = 740 // before the refresh point (3/4 of the TTL): plain hits
+      expect(peek("h1")?.key.id).toBe("key_1")
+      c.t = 760
+      // Past it, exactly one memory-only caller is sent the Effect way, to start the refresh; the rest keep hitting.
+      expect(peek("h1")).toBeUndefined()
+      expect(peek("h1")?.key.id).toBe("key_1")
+      expect(peek("h1")?.key.id).toBe("key_1")
+      expect(state.lookups).toBe(1)
+
+      close() // the refresh will hang until open()
+      // The Effect way answers at once from the entry while the refresh runs; later callers share that refresh.
+      expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+      expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+      expect(peek("h1")?.key.id).toBe("key_1")
+      expect(state.lookups).toBe(2)
+      open()
+      await settle()
+
+      c.t = 1500 // the first answer would be gone at 1000; the refreshed one (read at 760) holds until 1760
+      expect(peek("h1")?.key.id).toBe("key_1")
+      expect(state.lookups).toBe(2)
+      c.t = 1760 // an entry nobody used late in its life still expires on time
+      expect(peek("h1")).toBeUndefined()
+      expect(state.lookups).toBe(2)
+    })
+
+    it("a refresh carries another process's revocation in, and answers are never older than the TTL", async () => {
+      const { state, store } = gated()
+      const { c, now } = clock()
+      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
+      await run(cached.findActiveKeyByHash("h1"))
+      state.revoked = true // behind the cache's back
+      c.t = 800
+      expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1") // held answer, refresh starts
+      await settle()
+      expect(await run(cached.findActiveKeyByHash("h1"))).toBeNull()
+      expect(cached.cachedActiveKey?.("h1")).toBeNull()
+      expect(state.lookups).toBe(2)
+    })
+
+    it("a failed refresh leaves the entry answering until it expires, and the next use tries again", async () => {
+      const { state, store } = gated()
+      const { c, now } = clock()
+      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
+      const peek = cached.cachedActiveKey
+      if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
+      await run(cached.findActiveKeyByHash("h1"))
+      c.t = 800
+      state.failNext = true
+      expect(peek("h1")).toBeUndefined()
+      expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+      await settle()
+      expect(state.lookups).toBe(2)
+      expect(peek("h1")).toBeUndefined() // claimable again: the failure released it
+      expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+      await settle()
+      expect(state.lookups).toBe(3)
+      c.t = 1500 // the retry succeeded (read at 800): held until 1800
+      expect(peek("h1")?.key.id).toBe("key_1")
+    })
+
+    it("a refresh running when a change went through is not kept", async () => {
+      const { state, store, close, open } = gated()
+      const { c, now } = clock()
+      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
+      await run(cached.findActiveKeyByHash("h1"))
+      c.t = 800
+      close()
+      await run(cached.findActiveKeyByHash("h1")) // refresh reads the key as active, then hangs
+      await run(cached.revokeApiKey("key_1", new Date()))
+      open()
+      await settle()
+      expect(cached.cachedActiveKey?.("h1")).toBeUndefined()
+      expect(await run(cached.findActiveKeyByHash("h1"))).toBeNull()
+      expect(state.lookups).toBe(3)
+    })
+
+    it("a refreshed key does not count twice against the capacity", async () => {
+      const { state, store } = gated()
+      const { c, now } = clock()
+      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 2, clock: now }))
+      const peek = cached.cachedActiveKey
+      if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
+      await run(cached.findActiveKeyByHash("h1"))
+      await run(cached.findActiveKeyByHash("h2"))
+      c.t = 800
+      await run(cached.findActiveKeyByHash("h2")) // refreshes h2, which is held already: nothing is dropped
+      await settle()
+      expect(state.lookups).toBe(3)
+      expect(peek("h1")).toBeUndefined() // h1's first use past its refresh point is sent the Effect way …
+      expect(peek("h1")?.key.id).toBe("key_1") // … and it is still held
+      await run(cached.findActiveKeyByHash("h3")) // full: the oldest (h1) goes, the refreshed h2 stays
+      expect(peek("h1")).toBeUndefined()
+      expect(peek("h1")).toBeUndefined()
+      expect(peek("h2")).toBeNull()
+      expect(state.lookups).toBe(4)
+    })
+  })
+
   it("ttlMs 0 is the store itself", async () => {
     const { store } = fakeStore()
     expect(await run(withKeyCache(store, { ttlMs: 0, capacity: 100 }))).toBe(store)

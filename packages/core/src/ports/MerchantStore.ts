@@ -32,7 +32,8 @@ export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
     /** The active (not revoked) key with this hash, with its merchant; `null` when none. */
     readonly findActiveKeyByHash: (hash: string) => Effect.Effect<ActiveKey, StoreError>
     /**
-     * Optional: what `findActiveKeyByHash` would answer, from memory only — `undefined` when that takes a lookup.
+     * Optional: what `findActiveKeyByHash` would answer, from memory only — `undefined` when that takes a lookup
+     * or when `findActiveKeyByHash` should be called for another reason (`withKeyCache`: to start a refresh).
      * `withKeyCache` provides it, so a caller that runs no fiber (the server's GET path) can resolve a cached key.
      */
     readonly cachedActiveKey?: ((hash: string) => ActiveKey | undefined) | undefined

@@ -4,6 +4,19 @@ import type { StoreError } from "../ports/errors.js"
 
 type Store = MerchantStore["Type"]
 
+type Entry = {
+  readonly value: ActiveKey
+  /** Past this the entry is gone: its answer was read at most `ttlMs` before. */
+  readonly until: number
+  /** Past this a use of the entry starts a refresh (refresh-ahead), while the entry still answers. */
+  readonly refreshAt: number
+  /** A caller of `cachedActiveKey` was sent the Effect way to start the refresh. */
+  claimed: boolean
+}
+
+/** The share of `ttlMs` an entry answers before a use of it starts a refresh. */
+const REFRESH_AT = 0.75
+
 /**
  * The merchant store with API-key lookups cached in memory for `ttlMs`: the lookup behind every API request
  * becomes a map hit instead of a database round trip. Concurrent lookups of one key share one query; failures
@@ -12,6 +25,12 @@ type Store = MerchantStore["Type"]
  * effect here within `ttlMs`. `ttlMs` = 0 returns the store unchanged. `cachedActiveKey` answers a hit without any
  * Effect (for the server's fiber-less GET path); `undefined` for a miss or an expired entry.
  *
+ * Refresh-ahead: an entry used in the last quarter of its life is looked up again in the background while it
+ * goes on answering, so a key in steady use never expires and no request waits on the store for it (with plain
+ * expiry, every request in flight at that moment queued behind one lookup). The first `cachedActiveKey` caller
+ * past that point gets `undefined`, once, so that it takes the Effect way (`findActiveKeyByHash`), which starts the
+ * refresh and answers at once from the entry. An answer is still never older than `ttlMs`.
+ *
  * A plain Map rather than effect's `Cache`: a hit is one `Effect.succeed` (the `Cache` lookup was ≈ a dozen
  * fiber steps on every request, measured in the api bench's profile).
  * @example
@@ -19,46 +38,85 @@ type Store = MerchantStore["Type"]
  */
 export const withKeyCache = (
   store: Store,
-  opts: { readonly ttlMs: number; readonly capacity: number },
+  opts: {
+    readonly ttlMs: number
+    readonly capacity: number
+    /** Milliseconds now; `Date.now` unless a test steers time. */
+    readonly clock?: (() => number) | undefined
+  },
 ): Effect.Effect<Store> =>
   Effect.sync(() => {
     if (opts.ttlMs <= 0) return store
-    const entries = new Map<string, { readonly value: ActiveKey; readonly until: number }>()
+    const now = opts.clock ?? Date.now
+    const entries = new Map<string, Entry>()
     const inflight = new Map<string, Deferred.Deferred<ActiveKey, StoreError>>()
     // A lookup that started before a change is not cached after it (it may have read the old state).
     let generation = 0
-    const cached = (hash: string): ActiveKey | undefined => {
+    /** The live entry for `hash`, dropping an expired one. */
+    const live = (hash: string, at: number): Entry | undefined => {
       const hit = entries.get(hash)
-      if (hit === undefined) return undefined
-      if (hit.until > Date.now()) return hit.value
+      if (hit === undefined || hit.until > at) return hit
       entries.delete(hash)
       return undefined
     }
+    const cached = (hash: string): ActiveKey | undefined => {
+      const at = now()
+      const hit = live(hash, at)
+      if (hit === undefined) return undefined
+      if (at >= hit.refreshAt && !hit.claimed && !inflight.has(hash)) {
+        hit.claimed = true
+        return undefined
+      }
+      return hit.value
+    }
+    /** Registers a lookup of `hash` as in flight now; the Effect runs it, keeps its answer and tells waiters. */
+    const startLookup = (hash: string): Effect.Effect<ActiveKey, StoreError> => {
+      const started = generation
+      const done = Deferred.unsafeMake<ActiveKey, StoreError>(FiberId.none)
+      inflight.set(hash, done)
+      return store.findActiveKeyByHash(hash).pipe(
+        Effect.tap((value) => {
+          if (generation !== started) return
+          if (!entries.delete(hash) && entries.size >= opts.capacity) {
+            // Oldest first: a Map iterates in insertion order (a refreshed entry moves to the end).
+            const oldest = entries.keys().next()
+            if (oldest.done !== true) entries.delete(oldest.value)
+          }
+          const at = now()
+          entries.set(hash, {
+            value,
+            until: at + opts.ttlMs,
+            refreshAt: at + opts.ttlMs * REFRESH_AT,
+            claimed: false,
+          })
+        }),
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            // A failed refresh leaves the entry answering until it expires; a later use tries again.
+            const hit = entries.get(hash)
+            if (hit !== undefined) hit.claimed = false
+          }),
+        ),
+        // Waiters get this lookup's outcome, whatever it is (interruption included).
+        Effect.onExit((exit) => {
+          if (inflight.get(hash) === done) inflight.delete(hash)
+          return Deferred.done(done, exit)
+        }),
+      )
+    }
     const lookup = (hash: string): Effect.Effect<ActiveKey, StoreError> =>
       Effect.suspend(() => {
-        const hit = cached(hash)
-        if (hit !== undefined) return Effect.succeed(hit)
+        const at = now()
+        const hit = live(hash, at)
+        if (hit !== undefined) {
+          if (at < hit.refreshAt || inflight.has(hash)) return Effect.succeed(hit.value)
+          // Refresh-ahead: the entry answers now, the refresh runs on its own (a caller that goes away does not
+          // stop it). Its failure is logged at debug level: the next use past `refreshAt` tries again.
+          return Effect.as(Effect.forkDaemon(Effect.ignoreLogged(startLookup(hash))), hit.value)
+        }
         const waiting = inflight.get(hash)
         if (waiting !== undefined) return Deferred.await(waiting)
-        const started = generation
-        const done = Deferred.unsafeMake<ActiveKey, StoreError>(FiberId.none)
-        inflight.set(hash, done)
-        return store.findActiveKeyByHash(hash).pipe(
-          Effect.tap((value) => {
-            if (generation !== started) return
-            if (entries.size >= opts.capacity) {
-              // Oldest first: a Map iterates in insertion order.
-              const oldest = entries.keys().next()
-              if (oldest.done !== true) entries.delete(oldest.value)
-            }
-            entries.set(hash, { value, until: Date.now() + opts.ttlMs })
-          }),
-          // Waiters get this lookup's outcome, whatever it is (interruption included).
-          Effect.onExit((exit) => {
-            if (inflight.get(hash) === done) inflight.delete(hash)
-            return Deferred.done(done, exit)
-          }),
-        )
+        return startLookup(hash)
       })
     const clearing =
       <A extends ReadonlyArray<unknown>, B, E>(f: (...a: A) => Effect.Effect<B, E>) =>
