@@ -85,10 +85,23 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   (autovacuum, WAL writer, checkpointer) divided by few requests, plus three statements (two empty-pool looks and
   the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
   create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
-- **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the afternoon's three runs, 26–35 at 22:15Z); **missed for
-  create** — Inzi 61–81, 98–110, 71–164 and (22:15Z) 70–86 ms against the same-SQL server's 57–81, 62–101, 62–174
-  and 58–98 ms in the same runs; strace on the backends under creates shows no \`brk\` (the GET's heap trouble
-  is not the create's): Inzi's
+- **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the afternoon's three runs, 26–35 at 22:15Z, 15–17 on
+  2026-12-06); **at the limit for create**. On 2026-12-06 (a fresh machine: creates ran ≈ 2 500–3 100/s against
+  ≈ 1 400–2 500 on 12-03, *same* ≈ 3 000–3 500 against ≈ 1 600–2 800; Postgres CPU per create ≈ 290–360 µs
+  against ≈ 370–720) the 5-round median was 50 ms (commit 8ceaded; rounds 37–66, *same* 35–62 in the same run)
+  and a 3-round diagnostic run read 40–44 (*same* 38–50). On 12-03 Inzi read 61–81, 98–110, 71–164, 70–86 and
+  51–104 ms against the same-SQL server's 57–81, 62–101, 62–174, 58–98 and 45–98 ms in the same runs. **No stall
+  behind the tail** (12-06, per-request latencies in 250 ms windows from a temporary patch to the load generator,
+  with pg_stat_activity and pg_stat_bgwriter sampled every 100 ms): each window's slowest create sits at ≈ 30–60 ms
+  throughout a measurement (higher only in the first 0.5 s), no autovacuum or checkpoint ran during one, 0–9
+  backends waited on WALWrite at any sample — the tail is 64 requests queueing on two saturated cores, the same
+  for both servers. **The key cache refreshes ahead** (8ceaded): with plain expiry, every request in flight when
+  the key's entry expired (once per INZI_KEY_CACHE_MS; ≈ 3.7 % of creates at 1 s) fell back to the Effect route
+  and queued behind one key lookup in the pg pool; an A/B on 12-03 (INZI_KEY_CACHE_MS 1 000 against 60 000,
+  four rounds each) read p99 58–68 against 56–59 ms and ≈ 2 000 against ≈ 2 150–2 220 creates/s. An entry in use
+  is now looked up again in the background in the last quarter of its life. A pg pool of 4, 6, 10 or 24
+  connections per server (12-03) did not lower the p99 (24 raised it). strace on the backends under creates shows
+  no \`brk\` (the GET's heap trouble is not the create's): Inzi's
   server no longer adds a tail of its own (before the fiber-less create: Inzi 93–223 ms against 70–165), and what is
   left is Postgres's. 64 requests in flight at N creates/s wait
   ≈ 64 / N s each, and N is bound by Postgres's ≈ 0.5–0.7 ms of CPU per create (a pool slot deleted, the checkout
