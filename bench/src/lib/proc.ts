@@ -6,15 +6,17 @@ import { PerformanceObserver } from "node:perf_hooks"
 const SOURCE_CONDITION = "--conditions=@inzi/source"
 
 /**
- * Whether this run imports the workspace packages from their TypeScript sources (`--conditions=@inzi/source` on the
- * command line or in NODE_OPTIONS). By default the benchmarks run them from their built `dist/`, the code operators
+ * Whether this run imports the workspace packages from their TypeScript sources (`--conditions=@inzi/source`, or
+ * `-C @inzi/source` and the other spellings, on the command line or in NODE_OPTIONS). By default the benchmarks run them from their built `dist/`, the code operators
  * run (the package scripts build first). From source through tsx (which, among other things, names every closure the
  * dispatcher creates per request through a helper call), the server's GET read 7–10 points of the same-SQL baseline
  * lower (bench/RESULTS.md, 2026-12-03, four alternating runs).
  */
-export const FROM_SOURCE = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].includes(
-  SOURCE_CONDITION,
-)
+export const FROM_SOURCE = ((args: ReadonlyArray<string>) =>
+  args.some(
+    (a, i) =>
+      a === SOURCE_CONDITION || ((a === "--conditions" || a === "-C") && args[i + 1] === "@inzi/source"),
+  ))([...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)])
 
 /** Node flags for a TypeScript child: tsx for the bench's own files, the workspace packages as this process has them. */
 export const TS_EXEC_ARGV = ["--import", "tsx", ...(FROM_SOURCE ? [SOURCE_CONDITION] : [])]
