@@ -151,19 +151,20 @@ describe("withKeyCache", () => {
       }
       return { ...fake, store, close, open: () => open() }
     }
-    const clock = () => {
+    /** A cache over the gated store on a clock the test sets (`c.t`, ms), with its first lookup of h1 done. */
+    const started = async (capacity = 100) => {
+      const g = gated()
       const c = { t: 0 }
-      return { c, now: () => c.t }
+      const cached = await run(withKeyCache(g.store, { ttlMs: 1000, capacity, clock: () => c.t }))
+      const peek = cached.cachedActiveKey
+      if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
+      await run(cached.findActiveKeyByHash("h1"))
+      return { ...g, c, cached, peek }
     }
     const settle = () => new Promise((r) => setTimeout(r, 10))
 
     it("a key in use late in its life is looked up again in the background; no caller waits and it never expires", async () => {
-      const { state, store, close, open } = gated()
-      const { c, now } = clock()
-      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
-      const peek = cached.cachedActiveKey
-      if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
-      await run(cached.findActiveKeyByHash("h1"))
+      const { state, close, open, c, cached, peek } = await started()
       expect(state.lookups).toBe(1)
 
       c.t = 740 // before the refresh point (3/4 of the TTL): plain hits
@@ -193,10 +194,7 @@ describe("withKeyCache", () => {
     })
 
     it("a refresh carries another process's revocation in, and answers are never older than the TTL", async () => {
-      const { state, store } = gated()
-      const { c, now } = clock()
-      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
-      await run(cached.findActiveKeyByHash("h1"))
+      const { state, c, cached } = await started()
       state.revoked = true // behind the cache's back
       c.t = 800
       expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1") // held answer, refresh starts
@@ -207,12 +205,7 @@ describe("withKeyCache", () => {
     })
 
     it("a failed refresh leaves the entry answering until it expires, and the next use tries again", async () => {
-      const { state, store } = gated()
-      const { c, now } = clock()
-      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
-      const peek = cached.cachedActiveKey
-      if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
-      await run(cached.findActiveKeyByHash("h1"))
+      const { state, c, cached, peek } = await started()
       c.t = 800
       state.failNext = true
       expect(peek("h1")).toBeUndefined()
@@ -228,10 +221,7 @@ describe("withKeyCache", () => {
     })
 
     it("a refresh running when a change went through is not kept", async () => {
-      const { state, store, close, open } = gated()
-      const { c, now } = clock()
-      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 100, clock: now }))
-      await run(cached.findActiveKeyByHash("h1"))
+      const { state, close, open, c, cached } = await started()
       c.t = 800
       close()
       await run(cached.findActiveKeyByHash("h1")) // refresh reads the key as active, then hangs
@@ -244,12 +234,7 @@ describe("withKeyCache", () => {
     })
 
     it("a refreshed key does not count twice against the capacity", async () => {
-      const { state, store } = gated()
-      const { c, now } = clock()
-      const cached = await run(withKeyCache(store, { ttlMs: 1000, capacity: 2, clock: now }))
-      const peek = cached.cachedActiveKey
-      if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
-      await run(cached.findActiveKeyByHash("h1"))
+      const { state, c, cached, peek } = await started(2)
       await run(cached.findActiveKeyByHash("h2"))
       c.t = 800
       await run(cached.findActiveKeyByHash("h2")) // refreshes h2, which is held already: nothing is dropped
