@@ -90,7 +90,9 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   ≈ 1 400–2 500 on 12-03, *same* ≈ 3 000–3 500 against ≈ 1 600–2 800; Postgres CPU per create ≈ 290–360 µs
   against ≈ 370–720) the 5-round median was 50 ms (commit 8ceaded; rounds 37–66, *same* 35–62 in the same run)
   a 3-round diagnostic run read 40–44 (*same* 38–50), and the next two 5-round runs 39 ms each (commits 92c2d90 and 3deee91; rounds 32–44 and 36–72,
-  *same* 32–57 and 36–46): met there, at the edge. On 12-03 Inzi read 61–81, 98–110, 71–164, 70–86 and
+  *same* 32–57 and 36–46): met there, at the edge — two 3-round diagnostic runs half an hour later, in a slower
+  phase of the machine (Inzi ≈ 1 700–2 200 creates/s), read 43–60 and 50–72 ms (*same* 40–53 and 35–50). Whether
+  INZI_KEY_CACHE_MS was 1 000 or 60 000 made no difference there that the drift did not swamp. On 12-03 Inzi read 61–81, 98–110, 71–164, 70–86 and
   51–104 ms against the same-SQL server's 57–81, 62–101, 62–174, 58–98 and 45–98 ms in the same runs. **No stall
   behind the tail** (12-06, per-request latencies in 250 ms windows from a temporary patch to the load generator,
   with pg_stat_activity and pg_stat_bgwriter sampled every 100 ms): each window's slowest create sits at ≈ 30–60 ms
