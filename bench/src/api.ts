@@ -41,12 +41,6 @@ type Target = {
   readonly prepare?: (() => Promise<void>) | undefined
 }
 
-const load = async (cfg: LoadConfig): Promise<LoadResult> => {
-  const c = await startChild<LoadResult>("lib/load-child.ts", [JSON.stringify(cfg)])
-  await c.stop()
-  return c.ready
-}
-
 interface Measured extends LoadResult {
   readonly cpuUsPerReq: number
   readonly cpuShare: number
@@ -58,16 +52,24 @@ interface Measured extends LoadResult {
   readonly loadCpuUsPerReq: number
 }
 
+/**
+ * One measurement: `prepare`, a 2 s warm-up, then `seconds` of load — both from ONE load-generator process, so that
+ * the measurement's load generator is warm too (see load-child.ts).
+ */
 const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS): Promise<Measured> => {
   await t.prepare?.()
-  await load({ ...t.cfg, connections, seconds: Math.min(2, seconds) }) // warm-up (JIT, pool)
+  const gen = await startChild<object>("lib/load-child.ts", [
+    JSON.stringify({ ...t.cfg, connections, seconds, persistent: true }),
+  ])
+  await gen.ask<LoadResult>("run", { seconds: Math.min(2, seconds) }) // warm-up (JIT of both sides, pool)
   const gcBefore = await t.child.ask<GcTotals>("gc")
   const before = await t.child.ask<NodeJS.CpuUsage>("cpu")
   const pgBefore = postgresCpuUs()
-  const r = await load({ ...t.cfg, connections, seconds })
+  const r = await gen.ask<LoadResult>("run", { seconds })
   const pgAfter = postgresCpuUs()
   const after = await t.child.ask<NodeJS.CpuUsage>("cpu")
   const gcAfter = await t.child.ask<GcTotals>("gc")
+  await gen.stop()
   const cpu = cpuDelta(before, after)
   const n = Math.max(1, r.requests)
   return {

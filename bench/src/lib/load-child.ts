@@ -1,9 +1,12 @@
 /**
  * The load generator, in its own process so that it does not share an event loop with the server under test:
- * runs autocannon with the JSON config in argv[2] and sends the summary back as its `ready` message.
+ * runs autocannon with the JSON config in argv[2] and sends the summary back as its `ready` message. With
+ * `persistent`, it signals `ready` at once and then runs a load per `run` ask (`{ seconds }`), so one process can
+ * warm up and then measure: a load generator started for the measurement itself was still compiling its own code
+ * in the first fraction of a second, and every server's slowest requests clustered there.
  */
 import autocannon from "autocannon"
-import { signalReady } from "./proc.js"
+import { serveAsks, signalReady } from "./proc.js"
 
 export interface LoadConfig {
   readonly url: string
@@ -14,6 +17,8 @@ export interface LoadConfig {
   readonly body?: string
   readonly connections: number
   readonly seconds: number
+  /** Serve `run` asks instead of running once (see the file's comment). */
+  readonly persistent?: boolean
 }
 
 export interface LoadResult {
@@ -34,35 +39,42 @@ export interface LoadResult {
 const cfg = JSON.parse(process.argv[2] ?? "{}") as LoadConfig
 let i = 0
 const paths = cfg.paths
-const cpu0 = process.cpuUsage()
-const result = await autocannon({
-  url: cfg.url,
-  connections: cfg.connections,
-  duration: cfg.seconds,
-  timeout: 30,
-  requests: [
-    {
-      method: cfg.method,
-      headers: cfg.headers,
-      ...(cfg.body !== undefined ? { body: cfg.body } : {}),
-      setupRequest: (req) => {
-        const path = paths[i++ % paths.length]!
-        return { ...req, path }
+
+const runLoad = async (seconds: number): Promise<LoadResult> => {
+  const cpu0 = process.cpuUsage()
+  const result = await autocannon({
+    url: cfg.url,
+    connections: cfg.connections,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: cfg.method,
+        headers: cfg.headers,
+        ...(cfg.body !== undefined ? { body: cfg.body } : {}),
+        setupRequest: (req) => {
+          const path = paths[i++ % paths.length]!
+          return { ...req, path }
+        },
       },
-    },
-  ],
-})
-const out: LoadResult = {
-  requests: result.requests.total,
-  rps: result.requests.total / ((result.duration ?? cfg.seconds) || cfg.seconds),
-  p50: result.latency.p50,
-  p90: result.latency.p90,
-  p99: result.latency.p99,
-  max: result.latency.max,
-  non2xx: result.non2xx,
-  errors: result.errors,
-  timeouts: result.timeouts,
-  seconds: result.duration,
-  cpuUs: ((c) => c.user + c.system)(process.cpuUsage(cpu0)),
+    ],
+  })
+  return {
+    requests: result.requests.total,
+    rps: result.requests.total / ((result.duration ?? seconds) || seconds),
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    seconds: result.duration,
+    cpuUs: ((c) => c.user + c.system)(process.cpuUsage(cpu0)),
+  }
 }
-signalReady(out)
+
+if (cfg.persistent === true) {
+  serveAsks({ run: (arg) => runLoad((arg as { seconds: number }).seconds) })
+  signalReady({})
+} else signalReady(await runLoad(cfg.seconds))
