@@ -96,9 +96,10 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   generator warms up too** (from the commit after 9095421): each measurement used to start a new load-generator
   process after the warm-up's, and that process was still compiling its own code in the first fraction of a second
   — the first 0.5 s of a measurement held most of every server's creates over 50 ms (bare 31 of 31, 41 of 73 and 61
-  of 61; *same* 21–76 of 105–200; Inzi 107–318 of 664–944 in a slow phase, all 69–110 in a fast one; GC pauses near
-  the starts ≤ 7 ms). Warm-up and measurement now run in one load-generator process (two autocannon runs); in a
-  3-round try the first 0.5 s then held 0–16 of them and Inzi's create p99 read 34–52 ms (*same* 35–38). p99
+  of 61; *same* 0–77 of 10–200; Inzi 31–110 of 40–112 in faster measurements, 4–327 of 200–944 in slower ones; GC
+  pauses near the starts ≤ 7 ms). Warm-up and measurement now run in one load-generator process (two autocannon
+  runs); in a 3-round try the first 0.5 s then held 0–16 of them (31 of bare's 117 once) and Inzi's create p99
+  read 34–52 ms (*same* 35–38). p99
   figures before that commit include the cold start and read higher. On 12-03 Inzi read 61–81, 98–110, 71–164, 70–86 and
   51–104 ms against the same-SQL server's 57–81, 62–101, 62–174, 58–98 and 45–98 ms in the same runs. **No stall
   behind the tail** (12-06, per-request latencies in 250 ms windows from a temporary patch to the load generator,
