@@ -86,7 +86,8 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
   create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
 - **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the afternoon's three runs, 26–35 at 22:15Z, 15–17 on
-  2026-12-06); **met for create, at the edge**. On 2026-12-06 (a fresh machine: creates ran ≈ 2 500–3 100/s against
+  2026-12-06); **met for create, with little margin** — 47 and 44 ms (rounds 38–59; *same* 33–47) in the two runs
+  with a warm load generator (below). On 2026-12-06 (a fresh machine: creates ran ≈ 2 500–3 100/s against
   ≈ 1 400–2 500 on 12-03, *same* ≈ 3 000–3 500 against ≈ 1 600–2 800; Postgres CPU per create ≈ 290–360 µs
   against ≈ 370–720) the 5-round median was 50 ms (commit 8ceaded; rounds 37–66, *same* 35–62 in the same run)
   a 3-round diagnostic run read 40–44 (*same* 38–50), and the next two 5-round runs 39 ms each (commits 92c2d90 and 3deee91; rounds 32–44 and 36–72,
