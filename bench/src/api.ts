@@ -18,7 +18,14 @@ import type { LoadConfig, LoadResult } from "./lib/load-child.js"
 import type { SameSql } from "./api/bare-server.js"
 import { breakdown } from "./api/breakdown.js"
 import { API_NOTES } from "./api/notes.js"
-import { type Child, cpuDelta, type GcTotals, postgresCpuUs, startChild } from "./lib/proc.js"
+import {
+  type Child,
+  cpuDelta,
+  type GcTotals,
+  postgresCpuUs,
+  startChild,
+  startLoadGenerator,
+} from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
 import { BENCH_NETWORKS, benchSchema, DATABASE_URL } from "./lib/shared.js"
 
@@ -53,19 +60,17 @@ interface Measured extends LoadResult {
 }
 
 /**
- * One measurement: `prepare`, a 2 s warm-up, then `seconds` of load — both from ONE load-generator process, so that
- * the measurement's load generator is warm too (see load-child.ts).
+ * One measurement: `prepare`, a 2 s warm-up, then `seconds` of load — both from one load generator
+ * (`startLoadGenerator`).
  */
 const measure = async (t: Target, connections = CONNECTIONS, seconds = SECONDS): Promise<Measured> => {
   await t.prepare?.()
-  const gen = await startChild<object>("lib/load-child.ts", [
-    JSON.stringify({ ...t.cfg, connections, seconds, persistent: true }),
-  ])
-  await gen.ask<LoadResult>("run", { seconds: Math.min(2, seconds) }) // warm-up (JIT of both sides, pool)
+  const gen = await startLoadGenerator({ ...t.cfg, connections, seconds })
+  await gen.run(Math.min(2, seconds)) // warm-up (JIT of both sides, pool)
   const gcBefore = await t.child.ask<GcTotals>("gc")
   const before = await t.child.ask<NodeJS.CpuUsage>("cpu")
   const pgBefore = postgresCpuUs()
-  const r = await gen.ask<LoadResult>("run", { seconds })
+  const r = await gen.run(seconds)
   const pgAfter = postgresCpuUs()
   const after = await t.child.ask<NodeJS.CpuUsage>("cpu")
   const gcAfter = await t.child.ask<GcTotals>("gc")

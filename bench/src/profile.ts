@@ -4,8 +4,8 @@
  * Usage: `pnpm --filter @inzi/bench bench:profile [create|get|list] [seconds]`. Prints only (no RESULTS entry).
  */
 import pg from "pg"
-import type { LoadConfig, LoadResult } from "./lib/load-child.js"
-import { startChild } from "./lib/proc.js"
+import type { LoadConfig } from "./lib/load-child.js"
+import { startChild, startLoadGenerator } from "./lib/proc.js"
 import { benchSchema, DATABASE_URL } from "./lib/shared.js"
 
 const op = process.argv[2] ?? "create"
@@ -68,15 +68,16 @@ const cfg: LoadConfig =
             connections: 64,
             seconds,
           }
-// warm-up, then the profiled window
-await (await startChild<LoadResult>("lib/load-child.ts", [JSON.stringify({ ...cfg, seconds: 2 })])).stop()
+// warm-up, then the profiled window, from one (warm) load generator
+const gen = await startLoadGenerator(cfg)
+await gen.run(2)
 await inzi.ask("profileStart")
-const c = await startChild<LoadResult>("lib/load-child.ts", [JSON.stringify(cfg)])
-await c.stop()
+const loaded = await gen.run(seconds)
+await gen.stop()
 const profile = await inzi.ask<unknown>("profileStop")
 if (process.env.BENCH_PROFILE_OUT)
   (await import("node:fs")).writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile))
-console.log(`${op}: ${c.ready.rps.toFixed(0)} req/s, p50 ${c.ready.p50} ms, non2xx ${c.ready.non2xx}`)
+console.log(`${op}: ${loaded.rps.toFixed(0)} req/s, p50 ${loaded.p50} ms, non2xx ${loaded.non2xx}`)
 await inzi.stop()
 const admin = new pg.Client({ connectionString: DATABASE_URL })
 await admin.connect()
@@ -126,7 +127,7 @@ const top = (m: Map<string, number>, n: number) =>
     )
     .join("\n")
 console.log(
-  `\nbusy ${(total / 1000).toFixed(0)} ms over ${c.ready.requests} requests = ${(total / c.ready.requests).toFixed(0)} µs/req (sampled)`,
+  `\nbusy ${(total / 1000).toFixed(0)} ms over ${loaded.requests} requests = ${(total / loaded.requests).toFixed(0)} µs/req (sampled)`,
 )
 console.log(`\nby package / file:\n${top(grp, 25)}`)
 console.log(`\ntop functions (self):\n${top(fn, 40)}`)

@@ -2,21 +2,22 @@ import { type ChildProcess, fork } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { PerformanceObserver } from "node:perf_hooks"
+import type { LoadConfig, LoadResult } from "./load-child.js"
 
 const SOURCE_CONDITION = "--conditions=@inzi/source"
 
 /**
- * Whether this run imports the workspace packages from their TypeScript sources (`--conditions=@inzi/source`, or
- * `-C @inzi/source` and the other spellings, on the command line or in NODE_OPTIONS). By default the benchmarks run them from their built `dist/`, the code operators
- * run (the package scripts build first). From source through tsx (which, among other things, names every closure the
+ * Whether this run imports the workspace packages from their TypeScript sources (`--conditions=@inzi/source`,
+ * `--conditions @inzi/source` or `-C @inzi/source`, on the command line or in NODE_OPTIONS). By default the
+ * benchmarks run them from their built `dist/`, the code operators run (the package scripts build first). From source through tsx (which, among other things, names every closure the
  * dispatcher creates per request through a helper call), the server's GET read 7–10 points of the same-SQL baseline
  * lower (bench/RESULTS.md, 2026-12-03, four alternating runs).
  */
-export const FROM_SOURCE = ((args: ReadonlyArray<string>) =>
-  args.some(
-    (a, i) =>
-      a === SOURCE_CONDITION || ((a === "--conditions" || a === "-C") && args[i + 1] === "@inzi/source"),
-  ))([...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)])
+const nodeArgs = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
+export const FROM_SOURCE = nodeArgs.some(
+  (a, i) =>
+    a === SOURCE_CONDITION || ((a === "--conditions" || a === "-C") && nodeArgs[i + 1] === "@inzi/source"),
+)
 
 /** Node flags for a TypeScript child: tsx for the bench's own files, the workspace packages as this process has them. */
 export const TS_EXEC_ARGV = ["--import", "tsx", ...(FROM_SOURCE ? [SOURCE_CONDITION] : [])]
@@ -117,6 +118,15 @@ export const serveAsks = (handlers: Record<string, (arg: unknown) => unknown> = 
     const value = await all[m.ask]?.(m.arg)
     process.send?.({ id: m.id, value })
   })
+}
+
+/**
+ * A load generator (lib/load-child.ts) kept for several loads, so that a warm-up and the measurement after it run
+ * in one process: the measurement's load generator is warm too.
+ */
+export const startLoadGenerator = async (cfg: Omit<LoadConfig, "persistent">) => {
+  const c = await startChild<object>("lib/load-child.ts", [JSON.stringify({ ...cfg, persistent: true })])
+  return { run: (seconds: number) => c.ask<LoadResult>("run", { seconds }), stop: c.stop }
 }
 
 export const signalReady = (ready: unknown) => process.send?.({ ready })
