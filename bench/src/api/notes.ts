@@ -89,12 +89,12 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   2026-12-06); **met for create, with little margin** — 47 and 44 ms (rounds 38–59; *same* 33–47) in the two runs
   with a warm load generator (below). On 2026-12-06 (a fresh machine: creates ran ≈ 2 500–3 100/s against
   ≈ 1 400–2 500 on 12-03, *same* ≈ 3 000–3 500 against ≈ 1 600–2 800; Postgres CPU per create ≈ 290–360 µs
-  against ≈ 370–720) the 5-round median was 50 ms (commit 8ceaded; rounds 37–66, *same* 35–62 in the same run)
+  against ≈ 370–720) the 5-round median was 50 ms (commit 8ceaded; rounds 37–66, *same* 35–62 in the same run),
   a 3-round diagnostic run read 40–44 (*same* 38–50), and the next two 5-round runs 39 ms each (commits 92c2d90 and 3deee91; rounds 32–44 and 36–72,
   *same* 32–57 and 36–46): met there, at the edge — two 3-round diagnostic runs half an hour later, in a slower
   phase of the machine (Inzi ≈ 1 700–2 200 creates/s), read 43–60 and 50–72 ms (*same* 40–53 and 35–50). Whether
   INZI_KEY_CACHE_MS was 1 000 or 60 000 made no difference there that the drift did not swamp. **The load
-  generator warms up too** (from the commit after 9095421): each measurement used to start a new load-generator
+  generator warms up too** (4c10fd4): each measurement used to start a new load-generator
   process after the warm-up's, and that process was still compiling its own code in the first fraction of a second
   — the first 0.5 s of a measurement held most of every server's creates over 50 ms (bare 31 of 31, 41 of 73 and 61
   of 61; *same* 0–77 of 10–200; Inzi 31–110 of 40–112 in faster measurements, 4–327 of 200–944 in slower ones; GC
