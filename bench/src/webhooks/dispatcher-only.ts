@@ -43,6 +43,7 @@ const outbox = Outbox.of({
         return attempts.length
       }),
     ),
+  renewClaims: ({ eventIds }) => Effect.succeed(eventIds),
   release: () => Effect.void,
   listEvents: () => Effect.succeed([]),
   listAttempts: () => Effect.succeed([]),

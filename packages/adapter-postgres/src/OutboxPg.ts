@@ -104,7 +104,7 @@ const recordBatch = async (
 /**
  * The transactional outbox. Claiming is one statement: due rows (pending and due, or leased by a worker whose
  * lease expired) are picked with `FOR UPDATE SKIP LOCKED` and leased to the caller, so two workers never
- * claim the same event and a dead worker's claims come back after `leaseMs`.
+ * claim the same event and a dead worker's claims come back after `leaseMs` (kept short: the holder renews it).
  */
 export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> => ({
   claimDue: ({ worker, now, limit, leaseMs }) =>
@@ -141,6 +141,21 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
           }),
         )
         .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.eventId.localeCompare(b.eventId))
+    }),
+
+  renewClaims: ({ worker, eventIds, now, leaseMs }) =>
+    run("renewClaims", async () => {
+      if (eventIds.length === 0) return []
+      const rows = await db
+        .updateTable("outbox_events")
+        .set({ lease_expires_at: new Date(now.getTime() + leaseMs) })
+        .where("id", "in", eventIds)
+        .where("status", "=", "delivering")
+        .where("lease_owner", "=", worker)
+        .where("lease_expires_at", ">", now)
+        .returning("id")
+        .execute()
+      return rows.map((r) => r.id)
     }),
 
   recordAttempt: ({ attempt, worker, nextAttemptAt }) =>

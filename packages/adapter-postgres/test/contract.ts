@@ -1029,6 +1029,33 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(await runP(s.outbox.listAttempts(a[0]!.eventId))).toHaveLength(1)
       })
 
+      it("renews only the holder's live claims; a renewed claim is not taken over", async () => {
+        await withEvents(3)
+        const [e1, e2] = await runP(
+          s.outbox.claimDue({ worker: "A", now: at(100), limit: 2, leaseMs: 10_000 }),
+        )
+        const [e3] = await runP(s.outbox.claimDue({ worker: "B", now: at(100), limit: 1, leaseMs: 10_000 }))
+        const ids = [e1!.eventId, e2!.eventId, e3!.eventId]
+        // At 108 A renews its two (B's is not A's to renew): leased until 118 now.
+        const renewed = await runP(
+          s.outbox.renewClaims({ worker: "A", eventIds: ids, now: at(108), leaseMs: 10_000 }),
+        )
+        expect([...renewed].sort()).toEqual([e1!.eventId, e2!.eventId].sort())
+        // At 112 B's lease (until 110) is over, A's are not: C takes only B's.
+        const c = await runP(s.outbox.claimDue({ worker: "C", now: at(112), limit: 10, leaseMs: 10_000 }))
+        expect(c.map((d) => d.eventId)).toEqual([e3!.eventId])
+        // B can no longer renew what C holds; A's lease lapses at 118 and cannot be renewed after that.
+        expect(
+          await runP(s.outbox.renewClaims({ worker: "B", eventIds: ids, now: at(113), leaseMs: 10_000 })),
+        ).toEqual([])
+        expect(
+          await runP(s.outbox.renewClaims({ worker: "A", eventIds: ids, now: at(118), leaseMs: 10_000 })),
+        ).toEqual([])
+        expect(
+          await runP(s.outbox.renewClaims({ worker: "A", eventIds: [], now: at(118), leaseMs: 10_000 })),
+        ).toEqual([])
+      })
+
       it("records a batch of attempts in one call: each judged on its own lease, all written", async () => {
         await withEvents(4)
         // e1 is claimed with a short lease that runs out; the others with a long one.

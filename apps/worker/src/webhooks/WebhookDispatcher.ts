@@ -58,8 +58,14 @@ export interface WebhookDispatcherConfig {
   readonly worker: string
   /** Whole-exchange timeout of one POST. Default 10 000 (API.md). */
   readonly timeoutMs: number
-  /** Claim lease; must leave room for a queued delivery to wait and then run a full timeout. Default 120 000. */
+  /**
+   * Claim lease, renewed every `renewEveryMs` while a claim waits or runs; what a dead worker's claims wait
+   * before another worker takes them. Must exceed `timeoutMs` + 5 s + `renewEveryMs`.
+   * Default `timeoutMs` + 5 s + 3 × `renewEveryMs` (21 s).
+   */
   readonly leaseMs: number
+  /** How often held claims have their lease renewed. Default 2 000. */
+  readonly renewEveryMs: number
   /** Deliveries claimed per claim call at most. Default 50. */
   readonly batchSize: number
   /** Finished attempts written per statement at most (`Outbox.recordAttempts`). Default 100. */
@@ -92,10 +98,12 @@ const LEASE_MARGIN_MS = 5_000
 export const dispatcherConfig = (o: WebhookDispatcherOptions): WebhookDispatcherConfig => {
   const timeoutMs = o.timeoutMs ?? 10_000
   const maxInFlight = o.maxInFlight ?? 32
+  const renewEveryMs = o.renewEveryMs ?? 2_000
   const c: WebhookDispatcherConfig = {
     worker: o.worker,
     timeoutMs,
-    leaseMs: o.leaseMs ?? Math.max(120_000, 3 * timeoutMs + LEASE_MARGIN_MS),
+    leaseMs: o.leaseMs ?? timeoutMs + LEASE_MARGIN_MS + 3 * renewEveryMs,
+    renewEveryMs,
     batchSize: o.batchSize ?? 50,
     recordBatchSize: o.recordBatchSize ?? 100,
     maxInFlight,
@@ -106,8 +114,10 @@ export const dispatcherConfig = (o: WebhookDispatcherOptions): WebhookDispatcher
     pollIntervalMs: o.pollIntervalMs ?? 1_000,
     privateAddresses: o.privateAddresses ?? "block-live",
   }
-  if (c.leaseMs < c.timeoutMs + LEASE_MARGIN_MS) {
-    throw new Error(`webhook dispatcher: leaseMs (${c.leaseMs}) must exceed timeoutMs + ${LEASE_MARGIN_MS}`)
+  if (c.leaseMs <= c.timeoutMs + LEASE_MARGIN_MS + c.renewEveryMs) {
+    throw new Error(
+      `webhook dispatcher: leaseMs (${c.leaseMs}) must exceed timeoutMs + ${LEASE_MARGIN_MS} + renewEveryMs`,
+    )
   }
   for (const k of [
     "batchSize",
@@ -116,6 +126,7 @@ export const dispatcherConfig = (o: WebhookDispatcherOptions): WebhookDispatcher
     "maxPerOrigin",
     "maxHeld",
     "pollIntervalMs",
+    "renewEveryMs",
   ] as const) {
     if (!(c[k] >= 1)) throw new Error(`webhook dispatcher: ${k} must be at least 1`)
   }
@@ -284,7 +295,8 @@ export const deliverOne = (
 interface Held {
   readonly delivery: ClaimedDelivery
   readonly destination: string
-  readonly claimedAtMs: number
+  /** Until when this worker surely holds the claim: the claim's or the last renewal's time + `leaseMs`. */
+  leaseUntilMs: number
 }
 
 interface DestinationState {
@@ -313,6 +325,8 @@ const makePool = (config: WebhookDispatcherConfig) =>
     const destinations = new Map<string, DestinationState>()
     let running = 0
     let waiting = 0
+    /** Sends in flight (their claims are renewed too, so a slow recording does not lose the lease). */
+    const inFlight = new Set<Held>()
     let stopping = false
     const toRecord: Array<FinishedAttempt> = []
     /** Finished attempts not yet written (queued in `toRecord` or in the statement being run). */
@@ -349,6 +363,7 @@ const makePool = (config: WebhookDispatcherConfig) =>
           waiting--
           st.running++
           running++
+          inFlight.add(h)
           // Move this destination to the back so the others get the next free slot.
           destinations.delete(key)
           destinations.set(key, st)
@@ -360,6 +375,7 @@ const makePool = (config: WebhookDispatcherConfig) =>
 
     /** Frees a send slot; with a finished attempt, hands it to the recorder. Sync. */
     const slotDone = (h: Held, finished: FinishedAttempt | null) => {
+      inFlight.delete(h)
       const st = destinations.get(h.destination)
       if (st !== undefined) {
         st.running--
@@ -433,11 +449,9 @@ const makePool = (config: WebhookDispatcherConfig) =>
 
     const run = (h: Held): Effect.Effect<void> =>
       Effect.clockWith((clock) => {
-        // Not enough lease left to run a whole send: leave it to its lease rather than risk a double send.
-        if (
-          clock.unsafeCurrentTimeMillis() - h.claimedAtMs >
-          config.leaseMs - config.timeoutMs - LEASE_MARGIN_MS
-        ) {
+        // Not enough lease left to run a whole send (renewals failed): leave it to its lease rather than risk
+        // a send at the same time as the worker that takes it over.
+        if (h.leaseUntilMs - clock.unsafeCurrentTimeMillis() < config.timeoutMs + LEASE_MARGIN_MS) {
           counts.deferred++
           slotDone(h, null)
           return Effect.void
@@ -476,7 +490,7 @@ const makePool = (config: WebhookDispatcherConfig) =>
             deferred.push(delivery.eventId)
             continue
           }
-          st.waiting.push({ delivery, destination, claimedAtMs })
+          st.waiting.push({ delivery, destination, leaseUntilMs: claimedAtMs + config.leaseMs })
           waiting++
           // Start it now if it can start, so the queue limit counts only what really waits.
           pump()
@@ -540,7 +554,51 @@ const makePool = (config: WebhookDispatcherConfig) =>
       yield* FiberSet.awaitEmpty(fibers)
     }).pipe(Effect.uninterruptible)
 
+    /**
+     * Renews the leases of the claims held, waiting or in flight (one statement for all of them). A waiting
+     * claim the store did not renew is no longer this worker's: it is dropped unsent and left to whoever holds
+     * it now.
+     */
+    const renewOnce = Effect.gen(function* () {
+      const queued: Held[] = [...inFlight]
+      for (const st of destinations.values()) queued.push(...st.waiting)
+      if (queued.length === 0 || stopping) return
+      const now = yield* Clock.currentTimeMillis
+      const renewed = new Set(
+        yield* outbox.renewClaims({
+          worker: config.worker,
+          eventIds: queued.map((h) => h.delivery.eventId),
+          now: new Date(now),
+          leaseMs: config.leaseMs,
+        }),
+      )
+      for (const h of queued) if (renewed.has(h.delivery.eventId)) h.leaseUntilMs = now + config.leaseMs
+      if (renewed.size === queued.length) return
+      const lost = new Set(queued.filter((h) => !renewed.has(h.delivery.eventId)))
+      for (const [key, st] of destinations) {
+        for (let i = st.waiting.length - 1; i >= 0; i--) {
+          if (!lost.has(st.waiting[i]!)) continue
+          st.waiting.splice(i, 1)
+          waiting--
+          counts.deferred++
+        }
+        if (st.running === 0 && st.waiting.length === 0) destinations.delete(key)
+      }
+      freed()
+    })
+
     yield* Effect.addFinalizer(() => stop)
+    // Interrupted before `stop` runs (finalizers run in reverse order): no renewal races the release.
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.zipRight(
+          Effect.sleep(config.renewEveryMs),
+          renewOnce.pipe(
+            Effect.catchAll((e) => Effect.logWarning(`webhook claims not renewed: ${e.message}`)),
+          ),
+        ),
+      ),
+    )
 
     return {
       claimOnce,

@@ -58,13 +58,17 @@ export const makeInMemoryOutbox = (options: InMemoryOutboxOptions = {}) => {
   const stats = {
     claimCalls: 0,
     recordCalls: 0,
+    renewCalls: 0,
     /** Sizes of the `recordAttempts` calls, in order. */
     batchSizes: [] as number[],
     /** Most events claimed and not yet recorded or released at once (after a claim). */
     maxDelivering: 0,
   }
-  /** Set `record` to n to make the next n record calls fail (a database outage, or a crash before the write). */
-  const failures = { record: 0 }
+  /**
+   * Set `record` (or `renew`) to n to make the next n record (renew) calls fail: a database outage, or a crash
+   * before the write.
+   */
+  const failures = { record: 0, renew: 0 }
 
   const add = (e: NewEvent): StoredEvent => {
     seq++
@@ -203,6 +207,29 @@ export const makeInMemoryOutbox = (options: InMemoryOutboxOptions = {}) => {
           return Effect.succeed(moved)
         }),
       ),
+    renewClaims: ({ worker, eventIds, now, leaseMs }) =>
+      Effect.suspend(() => {
+        stats.renewCalls++
+        if (failures.renew > 0) {
+          failures.renew--
+          return Effect.fail(new StoreError({ message: "renewClaims: injected failure" }))
+        }
+        const renewed: string[] = []
+        for (const id of eventIds) {
+          const e = events.get(id)
+          if (
+            e === undefined ||
+            e.status !== "delivering" ||
+            e.lockedBy !== worker ||
+            e.leaseUntil === null ||
+            e.leaseUntil.getTime() <= now.getTime()
+          )
+            continue
+          e.leaseUntil = new Date(now.getTime() + leaseMs)
+          renewed.push(id)
+        }
+        return Effect.succeed(renewed)
+      }),
     release: (eventId, worker, notBefore) =>
       Effect.sync(() => {
         const e = events.get(eventId)

@@ -3,6 +3,7 @@ import { nominalRetryDelayMs, Outbox, verifyWebhookSignature, WEBHOOK_MAX_ATTEMP
 import { Clock, Effect, Fiber, Layer, TestClock } from "effect"
 import { NodeWebhookTransport, type ResolveHost } from "../../src/webhooks/NodeWebhookTransport.js"
 import {
+  dispatcherConfig,
   runDispatcherOnce,
   dispatcherLoop,
   USER_AGENT,
@@ -320,10 +321,12 @@ describe("WebhookDispatcher", () => {
       }).pipe(Effect.provide(layer))
     })
 
-    it.effect("a queued delivery whose lease ran low is left to its lease instead of being sent", () => {
+    it.effect("a queued delivery whose lease could not be renewed is left to its lease, not sent", () => {
       const { outbox, layer } = setup()
       return Effect.gen(function* () {
         yield* TestClock.setTime(T0)
+        // The database refuses every renewal: the claims keep their first lease only.
+        outbox.failures.renew = 1_000
         const slow = yield* receiver(() => "hang")
         const evs = Array.from({ length: 4 }, (_, i) =>
           outbox.add({ url: `${slow.origin}/s${i}`, createdAt: new Date(T0 - 10 + i) }),
@@ -349,6 +352,70 @@ describe("WebhookDispatcher", () => {
           delivered: 3,
         })
       }).pipe(Effect.provide(layer))
+    })
+
+    it.effect("a queued delivery renews its lease while it waits: no other worker can take it", () => {
+      const { outbox, layer } = setup()
+      return Effect.gen(function* () {
+        yield* TestClock.setTime(T0)
+        const slow = yield* receiver(() => "hang")
+        const evs = Array.from({ length: 3 }, (_, i) =>
+          outbox.add({ url: `${slow.origin}/s${i}`, createdAt: new Date(T0 - 10 + i) }),
+        )
+        // Default lease (timeout 20 s + 5 s + 3 × 2 s = 31 s): the queued ones wait far longer than that.
+        const options = { ...base, maxPerOrigin: 1, timeoutMs: 20_000 }
+        const fiber = yield* Effect.fork(runDispatcherOnce(options))
+        yield* Effect.promise(() => slow.waitFor(1))
+        yield* TestClock.adjust(90_000)
+        // Another worker finds nothing to take: every claim is still leased to w1.
+        const stolen = yield* outbox.service.claimDue({
+          worker: "w2",
+          now: yield* nowDate,
+          limit: 10,
+          leaseMs: 1,
+        })
+        expect(stolen).toHaveLength(0)
+        for (const e of evs)
+          expect(outbox.events.get(e.eventId)!.leaseUntil!.getTime()).toBeGreaterThan(T0 + 90_000)
+        expect(outbox.stats.renewCalls).toBeGreaterThanOrEqual(40)
+        slow.releaseHanging(200)
+        // Each of the others is sent in turn (one at a time to this origin), once.
+        for (let i = 2; i <= 3; i++) {
+          yield* Effect.promise(() => slow.waitFor(i))
+          slow.releaseHanging(200)
+        }
+        expect(yield* Fiber.join(fiber)).toMatchObject({ claimed: 3, delivered: 3, deferred: 0 })
+        expect(slow.requests.map((r) => r.headers["inzi-event-id"])).toEqual(evs.map((e) => e.eventId))
+      }).pipe(Effect.provide(layer))
+    })
+
+    it.effect("a claim the store no longer renews (taken over meanwhile) is dropped unsent", () => {
+      const { outbox, layer } = setup()
+      return Effect.gen(function* () {
+        yield* TestClock.setTime(T0)
+        const slow = yield* receiver(() => "hang")
+        const [first, second] = [0, 1].map((i) =>
+          outbox.add({ url: `${slow.origin}/s${i}`, createdAt: new Date(T0 - 10 + i) }),
+        )
+        const options = { ...base, maxPerOrigin: 1, timeoutMs: 20_000 }
+        const fiber = yield* Effect.fork(runDispatcherOnce(options))
+        yield* Effect.promise(() => slow.waitFor(1))
+        // As if w1 had stalled past its lease and w2 had claimed the queued event.
+        const taken = outbox.events.get(second!.eventId)!
+        taken.lockedBy = "w2"
+        yield* TestClock.adjust(2_000)
+        slow.releaseHanging(200)
+        expect(yield* Fiber.join(fiber)).toMatchObject({ claimed: 2, delivered: 1, deferred: 1 })
+        expect(slow.requests.map((r) => r.headers["inzi-event-id"])).toEqual([first!.eventId])
+        expect(taken).toMatchObject({ status: "delivering", lockedBy: "w2", attempts: 0 })
+      }).pipe(Effect.provide(layer))
+    })
+
+    it("the default lease is short: a dead worker's claims come back within seconds", () => {
+      const c = dispatcherConfig({ worker: "w" })
+      expect(c.leaseMs).toBeLessThanOrEqual(25_000)
+      expect(c.leaseMs).toBeGreaterThan(c.timeoutMs + 5_000 + c.renewEveryMs)
+      expect(() => dispatcherConfig({ worker: "w", leaseMs: 16_000 })).toThrow(/leaseMs/)
     })
 
     it.effect(

@@ -51,8 +51,8 @@ export interface OutboxEventRecord {
 
 /**
  * The transactional outbox: events are written by `CheckoutStore` with the status change that caused them;
- * dispatchers claim due ones with `FOR UPDATE SKIP LOCKED` and a lease (a dead dispatcher's claim is taken over
- * when its lease expires).
+ * dispatchers claim due ones with `FOR UPDATE SKIP LOCKED` and a short lease that they renew while they hold the
+ * claim (a dead dispatcher's claim is taken over when its lease expires).
  */
 export class Outbox extends Context.Tag("@inzi/core/Outbox")<
   Outbox,
@@ -63,6 +63,18 @@ export class Outbox extends Context.Tag("@inzi/core/Outbox")<
       readonly limit: number
       readonly leaseMs: number
     }) => Effect.Effect<ReadonlyArray<ClaimedDelivery>, StoreError>
+    /**
+     * Extends the leases of claims `worker` still holds (`delivering`, its own, not yet expired) to
+     * `now + leaseMs`, so a delivery waiting for a busy destination keeps its claim while a dead worker's claims
+     * come back within one short lease. Returns the ids renewed: a claim missing from the answer is no longer
+     * this worker's to send.
+     */
+    readonly renewClaims: (input: {
+      readonly worker: string
+      readonly eventIds: ReadonlyArray<string>
+      readonly now: Date
+      readonly leaseMs: number
+    }) => Effect.Effect<ReadonlyArray<string>, StoreError>
     /**
      * Records the attempt (always) and moves the event: a success marks it `delivered` (even if the lease was
      * lost meanwhile, as long as it is still `delivering`); a failure, only while `worker` still holds the

@@ -1,0 +1,160 @@
+/**
+ * A webhook in flight when its worker is killed (kill -9, mid-send) is sent again by another worker within
+ * seconds: the claim's lease is short and renewed by a live holder, not a fixed two minutes. Real PostgreSQL,
+ * real worker processes (expiry sweeper + dispatcher), a real receiver that leaves the first request hanging.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { join } from "node:path"
+import { type Database, dropSchema, makeDatabase, makeStores, migrate } from "@inzi/adapter-postgres"
+import { verifyWebhookSignature } from "@inzi/core"
+import { Effect } from "effect"
+import { sql } from "kysely"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Receiver, startReceiver } from "../webhooks/receiver.js"
+
+const url = process.env.TEST_DATABASE_URL
+const required = process.env.INZI_REQUIRE_PG === "1"
+const workerMain = join(__dirname, "..", "..", "src", "main.ts")
+const SECRET = "whsec_takeover_test"
+
+const waitFor = async (what: string, pred: () => Promise<boolean>, timeoutMs: number) => {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (await pred()) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+if (!url) {
+  if (required)
+    it("webhook take-over test needs TEST_DATABASE_URL (INZI_REQUIRE_PG=1)", () =>
+      expect.fail("TEST_DATABASE_URL unset"))
+  else it.skip("webhook take-over test (TEST_DATABASE_URL unset)", () => {})
+} else {
+  describe("a webhook in flight when its worker dies", () => {
+    const schema = `inzi_takeover_${process.pid}_${Date.now().toString(36)}`
+    let database: Database
+    let rx: Receiver
+    const workers = new Map<string, ChildProcess>()
+
+    const startWorker = (id: string) => {
+      const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@inzi/source", workerMain], {
+        env: {
+          ...process.env,
+          DATABASE_URL: url,
+          INZI_DB_SCHEMA: schema,
+          INZI_NETWORKS: "",
+          INZI_WORKER_ID: id,
+          INZI_ALLOW_PRIVATE_WEBHOOKS: "1",
+          PUBLIC_URL: "http://127.0.0.1:1",
+          LOG_LEVEL: "warn",
+        },
+        stdio: ["ignore", "ignore", "inherit"],
+      })
+      workers.set(id, child)
+      child.on("exit", () => workers.delete(id))
+      return child
+    }
+
+    beforeAll(async () => {
+      database = await makeDatabase({ databaseUrl: url, schema })
+      await migrate(database.db)
+      // Only the first request hangs (as if the receiver were slow when the worker died); later ones succeed.
+      rx = await startReceiver((req) => (rx.requests.indexOf(req) === 0 ? "hang" : 200))
+      const stores = makeStores(database.db)
+      await Effect.runPromise(
+        Effect.gen(function* () {
+          const merchant = yield* stores.merchants.createMerchant({
+            id: "mer_takeover",
+            name: "Take-over",
+            webhookUrl: `${rx.origin}/inzi`,
+            webhookSecret: SECRET,
+            evmXpub: "xpub-evm",
+            tronXpub: null,
+            tonWallet: null,
+            networks: { live: [], test: ["devnet"] },
+          })
+          const index = yield* stores.checkouts.allocateDerivationIndex(merchant.id)
+          // Already past its expiry: the worker's sweeper writes `checkout.expired` at once.
+          yield* stores.checkouts.createCheckout(
+            {
+              id: "chk_test_takeover0001",
+              merchantId: merchant.id,
+              mode: "test",
+              amountCents: 2500n,
+              description: null,
+              metadataJson: null,
+              customerEmail: null,
+              redirectUrl: null,
+              webhookUrl: null,
+              networks: ["devnet"],
+              targets: {
+                derivationIndex: index,
+                evmAddress: `0x${"7".repeat(40)}`,
+                tronAddress: null,
+                tonComment: "TAKEOVER",
+              },
+              expiresAt: new Date(Date.now() - 60_000),
+              createdAt: new Date(Date.now() - 3_600_000),
+            },
+            null,
+          )
+        }),
+      )
+    }, 60_000)
+
+    afterAll(async () => {
+      for (const w of workers.values()) w.kill("SIGKILL")
+      rx?.releaseHanging(200)
+      await rx?.close()
+      if (database !== undefined) {
+        await dropSchema(database.db, schema)
+        await database.close()
+      }
+    }, 60_000)
+
+    it("is sent again by the other worker within seconds, signed, and recorded delivered", async () => {
+      startWorker("takeover-a")
+      startWorker("takeover-b")
+      await rx.waitFor(1, 90_000)
+      const first = rx.requests[0]!
+      const eventId = first.headers["inzi-event-id"] as string
+      const holder = await sql<{ lease_owner: string }>`
+        SELECT lease_owner FROM outbox_events WHERE id = ${eventId}`.execute(database.db)
+      const victim = holder.rows[0]!.lease_owner
+      expect(workers.has(victim)).toBe(true)
+      workers.get(victim)!.kill("SIGKILL")
+      const killedAt = Date.now()
+      await rx.waitFor(2, 60_000)
+      const tookMs = Date.now() - killedAt
+      const second = rx.requests[1]!
+      expect(second.headers["inzi-event-id"]).toBe(eventId)
+      expect(
+        verifyWebhookSignature({
+          payload: second.body,
+          header: second.headers["inzi-signature"] as string,
+          secret: SECRET,
+        }).ok,
+      ).toBe(true)
+      // The default lease is about 21 s (10 s timeout + 5 s margin + 3 renewals); it was 120 s.
+      expect(tookMs).toBeLessThan(30_000)
+      await waitFor(
+        "the event to be recorded delivered",
+        async () =>
+          (
+            await sql<{ status: string }>`SELECT status FROM outbox_events WHERE id = ${eventId}`.execute(
+              database.db,
+            )
+          ).rows[0]?.status === "delivered",
+        15_000,
+      )
+      const attempts = await sql<{ worker: string; ok: boolean }>`
+        SELECT worker, ok FROM webhook_attempts WHERE event_id = ${eventId}`.execute(database.db)
+      // The killed worker never recorded its attempt; the survivor recorded one success.
+      expect(attempts.rows).toEqual([
+        { worker: victim === "takeover-a" ? "takeover-b" : "takeover-a", ok: true },
+      ])
+    }, 180_000)
+  })
+}
