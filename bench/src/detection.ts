@@ -89,7 +89,7 @@ try {
     Effect.gen(function* () {
       const m = yield* registerMerchant({
         name: "Bench detection",
-        webhookUrl: hookUrl,
+        testWebhookUrl: hookUrl,
         evmXpub: accountXpub(60, 11),
       })
       return (yield* issueApiKey(m.id, "test")).key

@@ -120,6 +120,7 @@ try {
       name: "Bench hooks",
       webhookUrl: urls[0]!,
       webhookSecret: await Effect.runPromise(Effect.provide(newWebhookSecret, Ids.Live)),
+      testWebhookUrl: urls[0]!,
       evmXpub: null,
       tronXpub: null,
       tonWallet: null,

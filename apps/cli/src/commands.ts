@@ -6,8 +6,10 @@ import {
   issueApiKey,
   MerchantStore,
   type Mode,
+  newWebhookSecret,
   Outbox,
   registerMerchant,
+  urlProblem,
 } from "@inzi/core"
 import { isTonWalletAddress } from "@inzi/adapter-ton"
 import { openRuntime, readEnv, type RuntimeServices } from "@inzi/platform"
@@ -54,6 +56,16 @@ const withRuntime = async <A, E>(eff: Effect.Effect<A, E, RuntimeServices>): Pro
 }
 
 const JSON_FLAG = new Set(["json"])
+
+/** A merchant's default endpoint for one mode: a URL the API would accept for that mode (https in live). */
+const webhookUrlFlag = (args: Args, flag: "webhook-url" | "test-webhook-url"): string | null | undefined => {
+  const v = str(args, flag)
+  if (v === undefined) return undefined
+  if (v === "") return null
+  const problem = urlProblem(v, flag === "webhook-url" ? "live" : "test")
+  if (problem !== null) throw new UsageError(`--${flag} ${problem}`)
+  return v
+}
 
 const forever = () => new Promise<number>(() => {})
 
@@ -126,9 +138,8 @@ export const commands: Record<string, Command> = {
         throw new UsageError(
           `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${tonWallet}"`,
         )
-      const webhookUrl = str(args, "webhook-url") ?? null
-      if (webhookUrl !== null && !/^https?:\/\/[^\s/]+/.test(webhookUrl))
-        throw new UsageError(`--webhook-url must be an absolute http(s) URL`)
+      const webhookUrl = webhookUrlFlag(args, "webhook-url") ?? null
+      const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url") ?? null
       const r = await withRuntime(
         Effect.gen(function* () {
           const derivation = yield* AddressDerivation
@@ -149,6 +160,7 @@ export const commands: Record<string, Command> = {
           return yield* registerMerchant({
             name,
             webhookUrl,
+            testWebhookUrl,
             evmXpub,
             tronXpub,
             tonWallet,
@@ -158,8 +170,64 @@ export const commands: Record<string, Command> = {
       )
       out(
         args,
-        { id: r.id, name: r.name, webhook_secret: r.webhookSecret },
-        `merchant ${r.id} (${r.name})\nwebhook secret (shown once here; keep it safe): ${r.webhookSecret}`,
+        {
+          id: r.id,
+          name: r.name,
+          webhook_secret: r.webhookSecret,
+          test_webhook_secret: r.testWebhookSecret,
+        },
+        [
+          `merchant ${r.id} (${r.name})`,
+          "webhook secrets (shown once here; keep them safe; each mode signs with its own):",
+          `  live: ${r.webhookSecret}`,
+          `  test: ${r.testWebhookSecret}`,
+        ].join("\n"),
+      )
+      return 0
+    },
+  },
+
+  "merchant update": {
+    booleans: JSON_FLAG,
+    run: async (args) => {
+      const id = required(args, "merchant")
+      const webhookUrl = webhookUrlFlag(args, "webhook-url")
+      const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url")
+      const rotate = str(args, "rotate-secret")
+      if (rotate !== undefined && rotate !== "live" && rotate !== "test")
+        throw new UsageError(`--rotate-secret must be live or test`)
+      if (webhookUrl === undefined && testWebhookUrl === undefined && rotate === undefined)
+        throw new UsageError(
+          'nothing to change: give --webhook-url, --test-webhook-url ("" clears one) or --rotate-secret live|test',
+        )
+      const m = await withRuntime(
+        Effect.gen(function* () {
+          const secret = rotate === undefined ? undefined : yield* newWebhookSecret
+          return yield* (yield* MerchantStore).updateMerchant(id, {
+            ...(webhookUrl !== undefined ? { webhookUrl } : {}),
+            ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
+            ...(rotate === "live" ? { webhookSecret: secret } : {}),
+            ...(rotate === "test" ? { testWebhookSecret: secret } : {}),
+          })
+        }),
+      )
+      const rotated = rotate === "live" ? m.webhookSecret : rotate === "test" ? m.testWebhookSecret : null
+      out(
+        args,
+        {
+          id: m.id,
+          webhook_url: m.webhookUrl,
+          test_webhook_url: m.testWebhookUrl,
+          ...(rotate !== undefined ? { [`${rotate === "live" ? "" : "test_"}webhook_secret`]: rotated } : {}),
+        },
+        [
+          `merchant ${m.id}: live webhooks → ${m.webhookUrl ?? "(none)"}; test webhooks → ${m.testWebhookUrl ?? "(none)"}`,
+          ...(rotated !== null
+            ? [
+                `new ${rotate} webhook secret (shown once; the old one stops signing now — accept both at your endpoint while you switch): ${rotated}`,
+              ]
+            : []),
+        ].join("\n"),
       )
       return 0
     },
@@ -173,6 +241,7 @@ export const commands: Record<string, Command> = {
         id: m.id,
         name: m.name,
         webhook_url: m.webhookUrl,
+        test_webhook_url: m.testWebhookUrl,
         evm: m.evmXpub !== null,
         tron: m.tronXpub !== null,
         ton_wallet: m.tonWallet,

@@ -65,7 +65,7 @@ const startReceiver = (secretRef: { current: string }, log: (line: string) => vo
 export const runDev = async () => {
   const env = readEnv({
     ...process.env,
-    INZI_ALLOW_PRIVATE_WEBHOOKS: process.env.INZI_ALLOW_PRIVATE_WEBHOOKS ?? "1",
+    INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS: process.env.INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS ?? "1",
   })
   const logger = makeLogger(env.logLevel, { service: "dev" })
   const say = (s: string) => process.stdout.write(`${s}\n`)
@@ -92,14 +92,15 @@ export const runDev = async () => {
     const existing = (yield* store.listMerchants()).find((m) => m.name === "Demo Shop")
     const merchant =
       existing !== undefined
-        ? yield* store.updateMerchant(existing.id, { webhookUrl: receiver.url })
+        ? yield* store.updateMerchant(existing.id, { testWebhookUrl: receiver.url })
         : yield* registerMerchant({
             name: "Demo Shop",
-            webhookUrl: receiver.url,
+            testWebhookUrl: receiver.url,
             evmXpub: demoXpub(60),
             tronXpub: demoXpub(195),
           })
-    secret.current = merchant.webhookSecret
+    // The demo shop has a test key only: its events are test-mode, signed with the test secret.
+    secret.current = merchant.testWebhookSecret
     const { key } = yield* issueApiKey(merchant.id, "test")
     return { merchant, key }
   })

@@ -13,8 +13,9 @@ usage: inzi <command> [options]
   dev                                  server + worker + embedded database + local EVM devnet (demo data)
   serve                                HTTP server only           work      worker only
   migrate                              apply database migrations
-  merchant create --name N [--webhook-url U] [--evm-xpub X] [--tron-xpub X] [--ton-wallet W]
-                  [--live-networks a,b] [--test-networks c,d]
+  merchant create --name N [--webhook-url U] [--test-webhook-url U] [--evm-xpub X] [--tron-xpub X]
+                  [--ton-wallet W] [--live-networks a,b] [--test-networks c,d]
+  merchant update --merchant ID [--webhook-url U] [--test-webhook-url U] [--rotate-secret live|test]
   merchant list
   key create --merchant ID --mode live|test      (prints the key once)
   key revoke <key id | visible prefix>           key list --merchant ID

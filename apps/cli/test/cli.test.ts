@@ -77,17 +77,54 @@ describe("inzi CLI", () => {
       evmXpub,
       "--webhook-url",
       "https://shop.example/h",
+      "--test-webhook-url",
+      "http://localhost:4000/hooks",
       "--json",
     )
     expect(r.code, r.err).toBe(0)
     const m = JSON.parse(r.out)
     expect(m.id).toMatch(/^mer_/)
     expect(m.webhook_secret).toMatch(/^whsec_/)
+    // Each mode signs with its own secret.
+    expect(m.test_webhook_secret).toMatch(/^whsec_/)
+    expect(m.test_webhook_secret).not.toBe(m.webhook_secret)
     merchantId = m.id
     const listOut = (await inzi("merchant", "list", "--json")).out
     const row = JSON.parse(listOut).find((x: { id: string }) => x.id === merchantId)
-    expect(row).toMatchObject({ name: "Shop", evm: true, tron: false, webhook_url: "https://shop.example/h" })
+    expect(row).toMatchObject({
+      name: "Shop",
+      evm: true,
+      tron: false,
+      webhook_url: "https://shop.example/h",
+      test_webhook_url: "http://localhost:4000/hooks",
+    })
     expect(listOut).not.toContain(m.webhook_secret)
+    expect(listOut).not.toContain(m.test_webhook_secret)
+    // A live endpoint must be https (the API's rule for live mode).
+    const plain = await inzi("merchant", "create", "--name", "P", "--webhook-url", "http://shop.example/h")
+    expect(plain.code).toBe(2)
+    expect(plain.err).toContain("--webhook-url must use https in live mode")
+    // Rotating the test secret leaves the live one alone; clearing the test endpoint stops test deliveries.
+    const rot = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--rotate-secret",
+      "test",
+      "--test-webhook-url",
+      "",
+      "--json",
+    )
+    expect(rot.code, rot.err).toBe(0)
+    const u = JSON.parse(rot.out)
+    expect(u).toMatchObject({ id: m.id, webhook_url: "https://shop.example/h", test_webhook_url: null })
+    expect(u.test_webhook_secret).toMatch(/^whsec_/)
+    expect(u.test_webhook_secret).not.toBe(m.test_webhook_secret)
+    expect(u.webhook_secret).toBeUndefined()
+    const nothing = await inzi("merchant", "update", "--merchant", m.id)
+    expect(nothing.code).toBe(2)
+    expect(nothing.err).toContain("nothing to change")
     const bad = await inzi("merchant", "create", "--name", "Bad", "--evm-xpub", "xpub-nonsense")
     expect(bad.code).toBe(1)
     expect(bad.err).toMatch(/inzi: /)

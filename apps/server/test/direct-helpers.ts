@@ -14,6 +14,8 @@ export const testMerchant = (o: Partial<Merchant> = {}): Merchant => ({
   name: "Acme",
   webhookUrl: null,
   webhookSecret: "whsec_x",
+  testWebhookUrl: null,
+  testWebhookSecret: "whsec_y",
   evmXpub: null,
   tronXpub: null,
   tonWallet: null,

@@ -94,7 +94,11 @@ export const workerProgram = (opts: WorkerOptions) =>
         dispatcherLoop(
           {
             worker: holder,
-            privateAddresses: opts.env.allowPrivateWebhooks ? "allow" : "block-live",
+            privateAddresses: opts.env.allowPrivateWebhooks
+              ? "allow"
+              : opts.env.allowTestLoopbackWebhooks
+                ? "allow-test-loopback"
+                : "block-all",
             pollIntervalMs: opts.dispatcher?.pollIntervalMs ?? 1_000,
             timeoutMs: opts.dispatcher?.timeoutMs ?? 10_000,
           },

@@ -1,16 +1,24 @@
-// INZI_WEBHOOK_SECRET=whsec_… PORT=4000 pnpm --filter @inzi/example-merchant-webhook start
+// INZI_WEBHOOK_SECRET=whsec_… INZI_LIVEMODE=0 PORT=4000 pnpm --filter @inzi/example-merchant-webhook start
 import { createWebhookReceiver } from "./receiver.js"
+
+// Which money this endpoint fulfils: say it explicitly. A test event never ships a live order.
+const livemode = process.env.INZI_LIVEMODE
+if (livemode !== "0" && livemode !== "1") {
+  console.error("set INZI_LIVEMODE=1 for the live endpoint or INZI_LIVEMODE=0 for the test one")
+  process.exit(2)
+}
 
 const secret = process.env.INZI_WEBHOOK_SECRET
 if (secret === undefined || !secret.startsWith("whsec_")) {
   console.error(
-    "set INZI_WEBHOOK_SECRET to the merchant's whsec_… secret (printed by `inzi merchant create`)",
+    "set INZI_WEBHOOK_SECRET to the merchant's whsec_… secret of that mode (printed by `inzi merchant create`)",
   )
   process.exit(2)
 }
 const port = Number(process.env.PORT ?? 4000)
 const server = createWebhookReceiver({
   secret,
+  livemode: livemode === "1",
   log: (line) => console.log(line),
   onEvent: (event) => {
     if (event.type === "checkout.completed") {

@@ -7,8 +7,13 @@ import { createServer, type IncomingMessage, type Server } from "node:http"
 import { InziWebhookError, parseWebhookEvent, type WebhookEvent } from "@inzi/client"
 
 export interface ReceiverOptions {
-  /** The merchant's `whsec_…` secret; during a rotation, the old and the new one. */
+  /**
+   * The merchant's `whsec_…` secret of this endpoint's mode (live and test have their own); during a rotation,
+   * the old and the new one.
+   */
   readonly secret: string | ReadonlyArray<string>
+  /** `true` for the live endpoint, `false` for the test one: events of the other mode are refused (400). */
+  readonly livemode: boolean
   /** Your business logic. Throwing answers 500, and Inzi retries the event later. */
   readonly onEvent: (event: WebhookEvent) => void | Promise<void>
   /** Path of the endpoint. Default `/webhooks/inzi`. */
@@ -51,7 +56,12 @@ export const createWebhookReceiver = (o: ReceiverOptions): Server => {
     let event: WebhookEvent
     try {
       // the raw bytes, not a re-serialized JSON.parse result: the signature is over what was sent
-      event = parseWebhookEvent({ payload: raw, header: req.headers["inzi-signature"], secret: o.secret })
+      event = parseWebhookEvent({
+        payload: raw,
+        header: req.headers["inzi-signature"],
+        secret: o.secret,
+        livemode: o.livemode,
+      })
     } catch (e) {
       if (e instanceof InziWebhookError) {
         log(`rejected: ${e.reason}`)

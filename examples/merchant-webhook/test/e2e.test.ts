@@ -36,6 +36,7 @@ if (url === null) {
     const secret = Effect.runSync(newWebhookSecret.pipe(Effect.provide(Ids.Live)))
     const receiver = createWebhookReceiver({
       secret,
+      livemode: false,
       onEvent: (e) => {
         received.push(e)
       },
@@ -73,6 +74,8 @@ if (url === null) {
         PORT: "0",
         INZI_RATE_LIMIT: "0",
         INZI_WORKER_ID: "example-e2e",
+        // The receiver is on loopback: allowed for test-mode events only, as `inzi dev` does.
+        INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS: "1",
         LOG_LEVEL: "error",
       })
       server = await startServer({ env, networks: [network] }) // migrates the fresh schema
@@ -83,8 +86,11 @@ if (url === null) {
           yield* store.createMerchant({
             id,
             name: "Example shop",
-            webhookUrl: hookUrl,
-            webhookSecret: secret,
+            webhookUrl: null,
+            webhookSecret: "whsec_live_never_sent_here",
+            // A test-mode shop: its events go to the test endpoint, signed with the test secret.
+            testWebhookUrl: hookUrl,
+            testWebhookSecret: secret,
             evmXpub: XPUB,
             tronXpub: null,
             tonWallet: null,

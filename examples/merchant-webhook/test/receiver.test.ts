@@ -6,12 +6,12 @@ import { createWebhookReceiver } from "../src/receiver.js"
 const SECRET = "whsec_example_0123456789abcdefghijklmnopqrstuv"
 
 /** An event body shaped like Inzi's (the end-to-end test gets real ones from a real worker). */
-const eventBody = (id: string, type = "checkout.completed") =>
+const eventBody = (id: string, type = "checkout.completed", livemode = false) =>
   JSON.stringify({
     id,
     type,
     created_at: "2026-04-04T12:05:01Z",
-    livemode: false,
+    livemode,
     data: {
       object: {
         id: "chk_test_k3j9x2m1q8w7e5r4t6y0u2i9",
@@ -38,6 +38,7 @@ describe("merchant webhook receiver (real HTTP)", () => {
   let failNext = false
   const server = createWebhookReceiver({
     secret: SECRET,
+    livemode: false,
     onEvent: (e) => {
       if (failNext) {
         failNext = false
@@ -86,6 +87,9 @@ describe("merchant webhook receiver (real HTTP)", () => {
     })
     expect(await post(body, {})).toEqual({ status: 400, text: "malformed_header" })
     expect(await post("{}", signed("{}"))).toEqual({ status: 400, text: "invalid_payload" })
+    // This endpoint serves test mode: a genuine live event (signed with the secret it was given) is refused.
+    const live = eventBody("evt_bbbbbbbbbbbbbbbbbbbbbbbb", "checkout.completed", true)
+    expect(await post(live, signed(live))).toEqual({ status: 400, text: "wrong_mode" })
     expect(handled.map((e) => e.id)).not.toContain("evt_bbbbbbbbbbbbbbbbbbbbbbbb")
   })
 

@@ -355,7 +355,9 @@ export const makeCheckoutStore = (
         .where("id", "=", before.merchantId)
         .executeTakeFirstOrThrow()
       const merchant = merchantFromRow(merchantRow)
-      const url = before.webhookUrl ?? merchant.webhookUrl
+      // A test checkout never falls back to the live endpoint (nor a live one to the test endpoint).
+      const url =
+        before.webhookUrl ?? (before.mode === "test" ? merchant.testWebhookUrl : merchant.webhookUrl)
       for (const type of emit) {
         const header: WebhookEventHeader = {
           id: newEventId(),

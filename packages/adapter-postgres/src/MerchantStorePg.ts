@@ -38,6 +38,8 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
               name: m.name,
               webhook_url: m.webhookUrl,
               webhook_secret: m.webhookSecret,
+              test_webhook_url: m.testWebhookUrl ?? null,
+              ...(m.testWebhookSecret !== undefined ? { test_webhook_secret: m.testWebhookSecret } : {}),
               evm_xpub: m.evmXpub,
               tron_xpub: m.tronXpub,
               ton_wallet: m.tonWallet,
@@ -66,6 +68,8 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
         if (patch.name !== undefined) set.name = patch.name
         if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl
         if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret
+        if (patch.testWebhookUrl !== undefined) set.test_webhook_url = patch.testWebhookUrl
+        if (patch.testWebhookSecret !== undefined) set.test_webhook_secret = patch.testWebhookSecret
         if (patch.evmXpub !== undefined) set.evm_xpub = patch.evmXpub
         if (patch.tronXpub !== undefined) set.tron_xpub = patch.tronXpub
         if (patch.tonWallet !== undefined) set.ton_wallet = patch.tonWallet

@@ -124,7 +124,8 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
         FROM due, merchants m
         WHERE o.id = due.id AND m.id = o.merchant_id
         RETURNING o.id, o.type, o.checkout_id, o.merchant_id, o.mode, o.url, o.body, o.attempts, o.created_at,
-                  m.webhook_secret`.execute(db)
+                  CASE WHEN o.mode = 'test' THEN m.test_webhook_secret ELSE m.webhook_secret END
+                    AS webhook_secret`.execute(db)
       return r.rows
         .map(
           (x): ClaimedDelivery => ({

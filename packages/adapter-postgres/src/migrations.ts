@@ -279,6 +279,15 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER TABLE checkouts DROP CONSTRAINT checkouts_merchant_id_fkey`,
     `ALTER TABLE deposit_targets DROP CONSTRAINT deposit_targets_merchant_id_fkey`,
   ],
+  // One webhook endpoint and secret per mode: test events are signed with a secret of their own and never fall
+  // back to the live endpoint. Existing merchants get a fresh random test secret (gen_random_uuid draws from
+  // the server's strong random source; volatile, so one per row) and no test endpoint until the operator sets
+  // one (`inzi merchant update --test-webhook-url`).
+  "0012_webhooks_per_mode": [
+    `ALTER TABLE merchants ADD COLUMN test_webhook_url text`,
+    `ALTER TABLE merchants ADD COLUMN test_webhook_secret text NOT NULL
+       DEFAULT ('whsec_' || replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''))`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

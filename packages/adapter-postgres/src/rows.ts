@@ -34,6 +34,8 @@ export const merchantFromRow = (r: Selectable<MerchantsTable>): Merchant => ({
   name: r.name,
   webhookUrl: r.webhook_url,
   webhookSecret: r.webhook_secret,
+  testWebhookUrl: r.test_webhook_url,
+  testWebhookSecret: r.test_webhook_secret,
   evmXpub: r.evm_xpub,
   tronXpub: r.tron_xpub,
   tonWallet: r.ton_wallet,

@@ -14,6 +14,9 @@ export interface MerchantsTable {
   name: string
   webhook_url: string | null
   webhook_secret: string
+  test_webhook_url: string | null
+  /** Drawn by the database (gen_random_uuid) when an insert leaves it out. */
+  test_webhook_secret: Generated<string>
   evm_xpub: string | null
   tron_xpub: string | null
   ton_wallet: string | null

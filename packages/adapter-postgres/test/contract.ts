@@ -99,13 +99,27 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
       await sql.raw(`TRUNCATE ${TABLES.join(", ")} CASCADE`).execute(db)
     })
 
-    const merchant = async (over: Partial<{ webhookUrl: string | null; tonWallet: string | null }> = {}) =>
+    const merchant = async (
+      over: Partial<{
+        webhookUrl: string | null
+        testWebhookUrl: string | null
+        tonWallet: string | null
+      }> = {},
+    ) =>
       runP(
         s.merchants.createMerchant({
           id: uid("mer"),
           name: "Acme",
           webhookUrl: over.webhookUrl === undefined ? "https://acme.test/hook" : over.webhookUrl,
-          webhookSecret: "whsec_test",
+          webhookSecret: "whsec_live",
+          // Test events have their own endpoint and secret (the same URL here unless a test says otherwise).
+          testWebhookUrl:
+            over.testWebhookUrl !== undefined
+              ? over.testWebhookUrl
+              : over.webhookUrl === undefined
+                ? "https://acme.test/hook"
+                : over.webhookUrl,
+          testWebhookSecret: "whsec_test",
           evmXpub: "xpub-evm",
           tronXpub: "xpub-tron",
           tonWallet: over.tonWallet === undefined ? `0:${"ab".repeat(32)}` : over.tonWallet,
@@ -210,7 +224,9 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(u).toMatchObject({
           name: "Acme 2",
           webhookUrl: null,
-          webhookSecret: "whsec_test",
+          webhookSecret: "whsec_live",
+          testWebhookUrl: "https://acme.test/hook",
+          testWebhookSecret: "whsec_test",
           evmXpub: "xpub-evm",
         })
         expect(u.networks).toEqual({ live: [], test: ["devnet"] })
@@ -1027,6 +1043,62 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         )
         expect(ev).toContain(a[0]!.eventId)
         expect(await runP(s.outbox.listAttempts(a[0]!.eventId))).toHaveLength(1)
+      })
+
+      it("each mode has its own default endpoint and secret; a test event never goes to the live one", async () => {
+        const m = await merchant({
+          webhookUrl: "https://acme.test/live",
+          testWebhookUrl: "https://acme.test/test",
+        })
+        const bare = await merchant({ webhookUrl: "https://acme.test/live-only", testWebhookUrl: null })
+        const test = await created(m.id, { expiresAt: at(10) })
+        const live = await created(m.id, { mode: "live", expiresAt: at(10) })
+        const orphan = await created(bare.id, { expiresAt: at(10) })
+        await runP(s.checkouts.sweepExpired(at(100), 100))
+        const claimed = await runP(
+          s.outbox.claimDue({ worker: "W", now: at(100), limit: 10, leaseMs: 10_000 }),
+        )
+        const byCheckout = new Map(claimed.map((d) => [d.checkoutId, d]))
+        expect(byCheckout.get(test.id)).toMatchObject({
+          mode: "test",
+          url: "https://acme.test/test",
+          secret: "whsec_test",
+        })
+        expect(byCheckout.get(live.id)).toMatchObject({
+          mode: "live",
+          url: "https://acme.test/live",
+          secret: "whsec_live",
+        })
+        // No test endpoint: the test event is kept but skipped, not sent to the live endpoint.
+        expect(byCheckout.has(orphan.id)).toBe(false)
+        const [skipped] = await runP(s.outbox.listEvents({ checkoutId: orphan.id, limit: 10 }))
+        expect(skipped).toMatchObject({ status: "skipped", url: null })
+        // A merchant created without a test secret gets a strong random one of its own, never the live one.
+        const drawn = await runP(
+          s.merchants.createMerchant({
+            id: uid("mer"),
+            name: "Drawn",
+            webhookUrl: null,
+            webhookSecret: "whsec_live",
+            evmXpub: null,
+            tronXpub: null,
+            tonWallet: null,
+            networks: { live: [], test: [] },
+          }),
+        )
+        expect(drawn.testWebhookSecret).toMatch(/^whsec_[0-9a-f]{64}$/)
+        expect(drawn.testWebhookSecret).not.toBe(drawn.webhookSecret)
+        const rotated = await runP(
+          s.merchants.updateMerchant(drawn.id, {
+            testWebhookSecret: "whsec_rotated",
+            testWebhookUrl: "https://x.test/t",
+          }),
+        )
+        expect(rotated).toMatchObject({
+          webhookSecret: "whsec_live",
+          testWebhookSecret: "whsec_rotated",
+          testWebhookUrl: "https://x.test/t",
+        })
       })
 
       it("renews only the holder's live claims; a renewed claim is not taken over", async () => {

@@ -51,5 +51,7 @@ export class InziWebhookError extends Data.TaggedError("InziWebhookError")<{
     | "timestamp_out_of_tolerance"
     | "signature_mismatch"
     | "invalid_payload"
+    /** A genuine event of the other mode (a test event at a live endpoint, or the reverse). */
+    | "wrong_mode"
   readonly message: string
 }> {}

@@ -11,8 +11,16 @@ export interface ParseWebhookEventInput {
   readonly payload: string | Uint8Array
   /** The `Inzi-Signature` header (Node gives `req.headers["inzi-signature"]`). */
   readonly header: string | ReadonlyArray<string> | null | undefined
-  /** The merchant's `whsec_…` secret; several during a rotation (one match is enough). */
+  /**
+   * The merchant's `whsec_…` secret of the mode this endpoint serves (each mode has its own); several during a
+   * rotation (one match is enough).
+   */
   readonly secret: string | ReadonlyArray<string>
+  /**
+   * The mode this endpoint serves: `true` for live, `false` for test. Required, so no endpoint fulfils orders
+   * without saying which money it expects: an event of the other mode is refused (`wrong_mode`).
+   */
+  readonly livemode: boolean
   /** Largest accepted distance between the header's `t` and now, in seconds. Default 300. */
   readonly toleranceSeconds?: number | undefined
   /** Unix seconds; default the current time. */
@@ -57,13 +65,24 @@ export const parseWebhookEventEither = (
   } catch {
     return Either.left(new InziWebhookError({ reason: "invalid_payload", message: "the body is not JSON" }))
   }
-  return Either.mapLeft(
-    decodeEvent(json, { onExcessProperty: "ignore" }),
-    (e) =>
-      new InziWebhookError({
-        reason: "invalid_payload",
-        message: `the body is not an Inzi webhook event: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
-      }),
+  return Either.flatMap(
+    Either.mapLeft(
+      decodeEvent(json, { onExcessProperty: "ignore" }),
+      (e) =>
+        new InziWebhookError({
+          reason: "invalid_payload",
+          message: `the body is not an Inzi webhook event: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
+        }),
+    ),
+    (event) =>
+      event.livemode === input.livemode
+        ? Either.right(event)
+        : Either.left(
+            new InziWebhookError({
+              reason: "wrong_mode",
+              message: `a ${event.livemode ? "live" : "test"}-mode event reached an endpoint for ${input.livemode ? "live" : "test"} mode`,
+            }),
+          ),
   )
 }
 
@@ -72,7 +91,9 @@ export const parseWebhookEventEither = (
  * Deliveries are at least once: deduplicate on `event.id` (also in the `Inzi-Event-Id` header).
  * @example
  * // express: app.post("/hooks/inzi", express.raw({ type: "application/json" }), (req, res) => { … })
- * const event = parseWebhookEvent({ payload: req.body, header: req.headers["inzi-signature"], secret: WHSEC })
+ * const event = parseWebhookEvent({
+ *   payload: req.body, header: req.headers["inzi-signature"], secret: LIVE_WHSEC, livemode: true,
+ * })
  * if (event.type === "checkout.completed") await markOrderPaid(event.data.object.metadata.order_id)
  */
 export const parseWebhookEvent = (input: ParseWebhookEventInput): WebhookEvent => {

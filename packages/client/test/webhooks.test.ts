@@ -59,7 +59,7 @@ describe("parseWebhookEvent", () => {
       { payload: new TextEncoder().encode(body), header: h },
       { payload: body, header: [h] },
     ]) {
-      const e = parseWebhookEvent({ ...input, secret: shop.webhookSecret, now: NOW + 10 })
+      const e = parseWebhookEvent({ ...input, secret: shop.webhookSecret, livemode: false, now: NOW + 10 })
       expect(e.id).toBe("evt_k3j9x2m1q8w7e5r4t6y0u2i9")
       expect(e.type).toBe("checkout.completed")
       expect(e.livemode).toBe(false)
@@ -75,16 +75,32 @@ describe("parseWebhookEvent", () => {
   it("refuses a tampered body, a wrong secret, an old timestamp, a missing header", () => {
     const cases: Array<[Parameters<typeof parseWebhookEvent>[0], InziWebhookError["reason"]]> = [
       [
-        { payload: body.replace("25.00", "2500.00"), header: header(), secret: shop.webhookSecret },
+        {
+          payload: body.replace("25.00", "2500.00"),
+          header: header(),
+          secret: shop.webhookSecret,
+          livemode: false,
+        },
         "signature_mismatch",
       ],
-      [{ payload: body, header: header(), secret: "whsec_not_the_one" }, "signature_mismatch"],
       [
-        { payload: body, header: header(body, shop.webhookSecret, NOW - 301), secret: shop.webhookSecret },
+        { payload: body, header: header(), secret: "whsec_not_the_one", livemode: false },
+        "signature_mismatch",
+      ],
+      [
+        {
+          payload: body,
+          header: header(body, shop.webhookSecret, NOW - 301),
+          secret: shop.webhookSecret,
+          livemode: false,
+        },
         "timestamp_out_of_tolerance",
       ],
-      [{ payload: body, header: undefined, secret: shop.webhookSecret }, "malformed_header"],
-      [{ payload: body, header: "v1=deadbeef", secret: shop.webhookSecret }, "malformed_header"],
+      [{ payload: body, header: undefined, secret: shop.webhookSecret, livemode: false }, "malformed_header"],
+      [
+        { payload: body, header: "v1=deadbeef", secret: shop.webhookSecret, livemode: false },
+        "malformed_header",
+      ],
     ]
     for (const [input, reason] of cases) {
       let thrown: unknown
@@ -101,13 +117,20 @@ describe("parseWebhookEvent", () => {
   it("accepts the old or the new secret during a rotation, and a wider tolerance when asked", () => {
     const rotated = header(body, ["whsec_new_secret", shop.webhookSecret])
     expect(
-      parseWebhookEvent({ payload: body, header: rotated, secret: shop.webhookSecret, now: NOW }).id,
+      parseWebhookEvent({
+        payload: body,
+        header: rotated,
+        secret: shop.webhookSecret,
+        livemode: false,
+        now: NOW,
+      }).id,
     ).toBe("evt_k3j9x2m1q8w7e5r4t6y0u2i9")
     expect(
       parseWebhookEvent({
         payload: body,
         header: header(),
         secret: ["whsec_x", shop.webhookSecret],
+        livemode: false,
         now: NOW,
       }).type,
     ).toBe("checkout.completed")
@@ -117,10 +140,35 @@ describe("parseWebhookEvent", () => {
         payload: body,
         header: old,
         secret: shop.webhookSecret,
+        livemode: false,
         now: NOW,
         toleranceSeconds: 900,
       }).id,
     ).toBe("evt_k3j9x2m1q8w7e5r4t6y0u2i9")
+  })
+
+  it("a genuine event of the other mode is refused: a test event never fulfils a live order", () => {
+    // The body is a test-mode event (livemode false), correctly signed: a live endpoint refuses it.
+    const r = parseWebhookEventEither({
+      payload: body,
+      header: header(),
+      secret: shop.webhookSecret,
+      livemode: true,
+      now: NOW,
+    })
+    expect(Either.isLeft(r) && r.left).toMatchObject({ reason: "wrong_mode" })
+    expect(Either.isLeft(r) && r.left.message).toBe("a test-mode event reached an endpoint for live mode")
+    expect(
+      Either.isRight(
+        parseWebhookEventEither({
+          payload: body,
+          header: header(),
+          secret: shop.webhookSecret,
+          livemode: false,
+          now: NOW,
+        }),
+      ),
+    ).toBe(true)
   })
 
   it("a correctly signed body that is not an event is invalid_payload", () => {
@@ -129,6 +177,7 @@ describe("parseWebhookEvent", () => {
         payload,
         header: header(payload),
         secret: shop.webhookSecret,
+        livemode: false,
         now: NOW,
       })
       expect(Either.isLeft(r) && r.left.reason).toBe("invalid_payload")
@@ -137,12 +186,24 @@ describe("parseWebhookEvent", () => {
 
   it("decodeWebhookEvent is the Effect form; verifyWebhookSignature is core's", async () => {
     const ok = await Effect.runPromise(
-      decodeWebhookEvent({ payload: body, header: header(), secret: shop.webhookSecret, now: NOW }),
+      decodeWebhookEvent({
+        payload: body,
+        header: header(),
+        secret: shop.webhookSecret,
+        livemode: false,
+        now: NOW,
+      }),
     )
     expect(ok.data.object.id).toBe(checkoutId)
     const bad = await Effect.runPromise(
       Effect.flip(
-        decodeWebhookEvent({ payload: `${body} `, header: header(), secret: shop.webhookSecret, now: NOW }),
+        decodeWebhookEvent({
+          payload: `${body} `,
+          header: header(),
+          secret: shop.webhookSecret,
+          livemode: false,
+          now: NOW,
+        }),
       ),
     )
     expect(bad.reason).toBe("signature_mismatch")

@@ -97,8 +97,14 @@ export interface Payment extends PaymentKey {
 export interface Merchant {
   readonly id: string
   readonly name: string
+  /** Default endpoint of live-mode events (a checkout's own `webhook_url` wins). */
   readonly webhookUrl: string | null
+  /** Signs live-mode events (`whsec_…`). */
   readonly webhookSecret: string
+  /** Default endpoint of test-mode events: test events never go to the live endpoint. */
+  readonly testWebhookUrl: string | null
+  /** Signs test-mode events; distinct from the live secret, so a test event never verifies as a live one. */
+  readonly testWebhookSecret: string
   readonly evmXpub: string | null
   readonly tronXpub: string | null
   readonly tonWallet: string | null

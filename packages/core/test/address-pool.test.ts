@@ -26,6 +26,8 @@ const merchant: Merchant = {
   name: "Shop",
   webhookUrl: null,
   webhookSecret: "whsec_x",
+  testWebhookUrl: null,
+  testWebhookSecret: "whsec_y",
   evmXpub: "xpub-evm",
   tronXpub: "xpub-tron",
   tonWallet: "UQwallet",

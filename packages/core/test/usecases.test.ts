@@ -16,6 +16,8 @@ const merchant: Merchant = {
   name: "Shop",
   webhookUrl: null,
   webhookSecret: "whsec_x",
+  testWebhookUrl: null,
+  testWebhookSecret: "whsec_y",
   evmXpub: "xpub-evm",
   tronXpub: null,
   tonWallet: "UQwallet",
@@ -145,12 +147,16 @@ describe("merchant registration and key issuance", () => {
       )
       expect(m.id).toMatch(/^mer_[a-z0-9]+$/)
       expect(m.webhookSecret).toMatch(/^whsec_[A-Za-z0-9]+$/)
+      // Each mode signs with its own secret: a test event never verifies against the live secret.
+      expect(created.merchants[0]!.testWebhookSecret).toMatch(/^whsec_[A-Za-z0-9]{40}$/)
+      expect(created.merchants[0]!.testWebhookSecret).not.toBe(m.webhookSecret)
       expect(created.merchants[0]).toMatchObject({
         name: "Shop",
         evmXpub: "xpub-evm",
         tronXpub: null,
         tonWallet: null,
         webhookUrl: null,
+        testWebhookUrl: null,
         networks: { live: [], test: [] },
       })
     }),

@@ -22,8 +22,10 @@ export interface InziEnv {
    * process takes effect within this; changes made through the same process at once. `0` looks up every request.
    */
   readonly keyCacheMs: number
-  /** Allow webhook URLs resolving to private/loopback addresses in live mode (development only). */
+  /** Let webhooks reach private, loopback and link-local addresses in either mode (development only). */
   readonly allowPrivateWebhooks: boolean
+  /** Let test-mode webhooks reach loopback addresses (a local receiver; `inzi dev` sets it). */
+  readonly allowTestLoopbackWebhooks: boolean
   readonly workerId: string
   /**
    * Pre-derived deposit addresses the worker keeps per merchant with an xpub (refilled when below half of it),
@@ -86,6 +88,8 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     keyCacheMs: int(env, "INZI_KEY_CACHE_MS", 1000, 0, 60_000),
     allowPrivateWebhooks:
       env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",
+    allowTestLoopbackWebhooks:
+      env.INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS === "1" || env.INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS === "true",
     workerId: env.INZI_WORKER_ID ?? `worker-${process.pid}`,
     addressPool: int(env, "INZI_ADDRESS_POOL", 500, 0, 1_000_000),
   }

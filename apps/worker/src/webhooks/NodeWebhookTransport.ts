@@ -24,7 +24,7 @@ import {
   WebhookTransportError,
 } from "@inzi/core"
 import { Effect, Layer } from "effect"
-import { blockedAddressReason } from "./address-policy.js"
+import { refusedAddressReason } from "./address-policy.js"
 
 /** One resolved address, as `dns.lookup(…, { all: true })` gives them. */
 export interface ResolvedAddress {
@@ -76,7 +76,7 @@ const describeError = (e: unknown): string => {
  * (checked at connect time, so DNS rebinding cannot get around it); without, private addresses are allowed.
  */
 const lookupVia =
-  (resolve: ResolveHost, guard: boolean): LookupFunction =>
+  (resolve: ResolveHost, guard: "strict" | "loopback" | "none"): LookupFunction =>
   (hostname, options, callback) => {
     const family = options.family === 4 || options.family === 6 ? options.family : 0
     resolve(hostname, family).then(
@@ -86,9 +86,9 @@ const lookupVia =
           err.code = "ENOTFOUND"
           return callback(err, "", 0)
         }
-        if (guard) {
+        if (guard !== "none") {
           for (const a of addresses) {
-            const reason = blockedAddressReason(a.address)
+            const reason = refusedAddressReason(a.address, guard === "loopback")
             if (reason !== null) {
               return callback(
                 new RefusedAddress(`refused: ${hostname} resolves to ${a.address} (${reason})`),
@@ -109,8 +109,6 @@ const lookupVia =
       (err: NodeJS.ErrnoException) => callback(err, "", 0),
     )
   }
-const guardedLookup = (resolve: ResolveHost): LookupFunction => lookupVia(resolve, true)
-const plainLookup = (resolve: ResolveHost): LookupFunction => lookupVia(resolve, false)
 
 /**
  * Builds the transport; its keep-alive agents are destroyed when the scope closes.
@@ -157,8 +155,9 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
       targets.set(raw, t)
       return t
     }
-    const strict = guardedLookup(resolve)
-    const permissive = plainLookup(resolve)
+    const strict = lookupVia(resolve, "strict")
+    const loopbackOk = lookupVia(resolve, "loopback")
+    const permissive = lookupVia(resolve, "none")
 
     const send = (req: WebhookRequest): Effect.Effect<WebhookResponse, WebhookTransportError> =>
       Effect.async<WebhookResponse, WebhookTransportError>((resume) => {
@@ -179,7 +178,7 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
         }
         if (req.blockPrivateAddresses && isIP(host) !== 0) {
           // `net.connect` skips `lookup` for literal IPs, so they are judged here.
-          const reason = blockedAddressReason(host)
+          const reason = refusedAddressReason(host, req.allowLoopback === true)
           if (reason !== null) {
             fail(`refused: ${host} (${reason})`, true)
             return
@@ -193,7 +192,7 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
           method: "POST",
           headers: { ...req.headers, "Content-Length": String(body.length) },
           agent: isHttps ? httpsAgent : httpAgent,
-          lookup: req.blockPrivateAddresses ? strict : permissive,
+          lookup: !req.blockPrivateAddresses ? permissive : req.allowLoopback ? loopbackOk : strict,
         }
         let done = false
         let gotResponse = false
@@ -222,7 +221,7 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
           const check = () => {
             const remote = socket.remoteAddress
             if (remote === undefined) return
-            const reason = blockedAddressReason(remote)
+            const reason = refusedAddressReason(remote, req.allowLoopback === true)
             if (reason !== null) cr.destroy(new RefusedAddress(`refused: connected to ${remote} (${reason})`))
           }
           if (socket.connecting) socket.once("connect", check)

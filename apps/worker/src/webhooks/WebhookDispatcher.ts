@@ -44,12 +44,12 @@ import {
   Random,
 } from "effect"
 
-/** Which destinations are checked against private/loopback/link-local/metadata addresses. */
+/** Which destinations are refused: private, loopback, link-local / cloud-metadata and other special addresses. */
 export type PrivateAddressPolicy =
-  /** Live-mode deliveries are checked, test-mode ones are not (API.md: "refused in live mode"). */
-  | "block-live"
-  /** Every delivery is checked. */
+  /** Every delivery, live or test, is checked (the default). */
   | "block-all"
+  /** As "block-all", but a test-mode delivery may reach a loopback address (a developer's local receiver). */
+  | "allow-test-loopback"
   /** Nothing is checked: an explicit operator setting for development. */
   | "allow"
 
@@ -82,7 +82,7 @@ export interface WebhookDispatcherConfig {
   readonly maxHeld: number
   /** Pause between claims when there was nothing (more) to claim. Default 1 000. */
   readonly pollIntervalMs: number
-  /** Default "block-live". */
+  /** Default "block-all". */
   readonly privateAddresses: PrivateAddressPolicy
 }
 
@@ -112,7 +112,7 @@ export const dispatcherConfig = (o: WebhookDispatcherOptions): WebhookDispatcher
     deferMs: o.deferMs ?? 1_000,
     maxHeld: o.maxHeld ?? 4 * maxInFlight,
     pollIntervalMs: o.pollIntervalMs ?? 1_000,
-    privateAddresses: o.privateAddresses ?? "block-live",
+    privateAddresses: o.privateAddresses ?? "block-all",
   }
   if (c.leaseMs <= c.timeoutMs + LEASE_MARGIN_MS + c.renewEveryMs) {
     throw new Error(
@@ -173,9 +173,6 @@ export const signWebhookNode = (secret: string, timestamp: number, body: string)
   return `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}`
 }
 
-const blocks = (policy: PrivateAddressPolicy, d: ClaimedDelivery): boolean =>
-  policy === "block-all" || (policy === "block-live" && d.mode === "live")
-
 /** A finished attempt, not yet recorded. */
 export interface FinishedAttempt extends RecordedAttempt {
   /** 1 for the first attempt. */
@@ -220,7 +217,8 @@ export const attemptOne = (
         },
         body: d.body,
         timeoutMs: config.timeoutMs,
-        blockPrivateAddresses: blocks(config.privateAddresses, d),
+        blockPrivateAddresses: config.privateAddresses !== "allow",
+        allowLoopback: config.privateAddresses === "allow-test-loopback" && d.mode === "test",
       }),
       {
         onSuccess: (r) =>

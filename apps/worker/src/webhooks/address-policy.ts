@@ -1,5 +1,5 @@
 /**
- * Which IP addresses a live-mode webhook may not reach (SSRF protection).
+ * Which IP addresses a webhook may not reach (SSRF protection), in either mode.
  *
  * Pure functions on address strings, so the table can be tested without a network. The transport applies
  * them at connect time (see `NodeWebhookTransport.ts`): to literal IP hosts, to every address the resolver
@@ -158,7 +158,16 @@ const v6Reason = (g: ReadonlyArray<number>): string | null => {
 }
 
 /**
- * Why `ip` may not be reached in live mode (`"loopback"`, `"private"`, `"link-local / cloud metadata"` …),
+ * `blockedAddressReason`, except that a loopback address passes when `allowLoopback` (test-mode deliveries
+ * to a local receiver, when the operator allows them). Everything else private stays refused.
+ */
+export const refusedAddressReason = (ip: string, allowLoopback: boolean): string | null => {
+  const reason = blockedAddressReason(ip)
+  return allowLoopback && (reason === "loopback" || reason === "IPv4-mapped loopback") ? null : reason
+}
+
+/**
+ * Why `ip` may not be reached by a webhook (`"loopback"`, `"private"`, `"link-local / cloud metadata"` …),
  * or null when it is a public address. Input that is not an IP address is refused too ("not an IP address").
  *
  * @example

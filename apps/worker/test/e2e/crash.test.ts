@@ -143,11 +143,11 @@ if (!url) {
     it("loses nothing and counts nothing twice across SIGKILLs and with two workers", async () => {
       const merchant = await rt.run(
         Effect.tap(
-          registerMerchant({ name: "Crash Shop", webhookUrl: receiverUrl, evmXpub: xpub(60) }),
+          registerMerchant({ name: "Crash Shop", testWebhookUrl: receiverUrl, evmXpub: xpub(60) }),
           (m) => issueApiKey(m.id, "test"),
         ),
       )
-      secret = merchant.webhookSecret
+      secret = merchant.testWebhookSecret
       // kind → amount paid (token units at 6 decimals) for a 10.00 USD checkout; expected final status
       const plan = [
         { kind: "exact", pay: [10_000_000n], status: "completed" },

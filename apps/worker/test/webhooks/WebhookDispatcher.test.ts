@@ -211,7 +211,7 @@ describe("WebhookDispatcher", () => {
 
   describe("SSRF policy", () => {
     it.effect(
-      "live-mode deliveries to loopback/private/metadata addresses are refused; test mode and the operator setting allow loopback",
+      "loopback/private/metadata destinations are refused in both modes; test-mode loopback only when allowed",
       () => {
         const rebind: ResolveHost = async (hostname) => {
           if (hostname === "rebind.test") return [{ address: "127.0.0.1", family: 4 }]
@@ -241,20 +241,35 @@ describe("WebhookDispatcher", () => {
           )
           expect(rx.requests.length + rx6.requests.length).toBe(0)
 
-          // Test mode under the default policy ("block-live") reaches a local receiver…
-          const testMode = outbox.add({
-            url: `http://rebind.test:${rx.port}/t`,
-            mode: "test",
-            createdAt: new Date(T0),
-          })
-          expect(yield* runDispatcherOnce({ worker: "w1" })).toMatchObject({ claimed: 1, delivered: 1 })
-          expect(outbox.events.get(testMode.eventId)!.status).toBe("delivered")
-          // …"block-all" refuses it…
-          const strict = outbox.add({ url: `${rx.origin}/s`, mode: "test", createdAt: new Date(T0) })
-          expect(yield* runDispatcherOnce({ worker: "w1", privateAddresses: "block-all" })).toMatchObject({
-            retrying: 1,
-          })
-          expect(outbox.attempts.get(strict.eventId)![0]!.error).toBe("refused: 127.0.0.1 (loopback)")
+          // Test mode is no way around it: the default policy refuses the same destinations for test events…
+          const testRefused = refusedUrls.map((url) =>
+            outbox.add({ url, mode: "test", createdAt: new Date(T0) }),
+          )
+          expect(yield* runDispatcherOnce({ worker: "w1" })).toMatchObject({ claimed: 5, retrying: 5 })
+          for (const ev of testRefused)
+            expect(outbox.attempts.get(ev.eventId)![0]!.error, ev.url!).toMatch(/^refused: /)
+          expect(outbox.attempts.get(testRefused[3]!.eventId)![0]!.error).toBe(
+            "refused: 169.254.169.254 (link-local / cloud metadata)",
+          )
+          expect(rx.requests.length + rx6.requests.length).toBe(0)
+          // …"allow-test-loopback" (what `inzi dev` sets) lets test events reach loopback, IPv4 and IPv6, by
+          // literal or by name — but still not private or metadata addresses, and never a live event.
+          const loopOk = {
+            t4: outbox.add({ url: `http://rebind.test:${rx.port}/t`, mode: "test", createdAt: new Date(T0) }),
+            t6: outbox.add({ url: `http://[::1]:${rx6.port}/t6`, mode: "test", createdAt: new Date(T0) }),
+            meta: outbox.add({ url: "http://169.254.169.254/x", mode: "test", createdAt: new Date(T0) }),
+            priv: outbox.add({ url: "http://10.1.2.3/y", mode: "test", createdAt: new Date(T0) }),
+            live: outbox.add({ url: `${rx.origin}/live`, mode: "live", createdAt: new Date(T0) }),
+          }
+          expect(
+            yield* runDispatcherOnce({ worker: "w1", privateAddresses: "allow-test-loopback" }),
+          ).toMatchObject({ claimed: 5, delivered: 2, retrying: 3 })
+          expect(outbox.events.get(loopOk.t4.eventId)!.status).toBe("delivered")
+          expect(outbox.events.get(loopOk.t6.eventId)!.status).toBe("delivered")
+          for (const ev of [loopOk.meta, loopOk.priv, loopOk.live])
+            expect(outbox.attempts.get(ev.eventId)![0]!.error, ev.url!).toMatch(/^refused: /)
+          expect(rx.requests.map((r) => r.path)).toEqual(["/t"])
+          expect(rx6.requests.map((r) => r.path)).toEqual(["/t6"])
           // …and the operator setting lets live-mode loopback through (development).
           const allowed = [
             `${rx.origin}/a`,
@@ -266,7 +281,7 @@ describe("WebhookDispatcher", () => {
           })
           for (const ev of allowed) expect(outbox.events.get(ev.eventId)!.status).toBe("delivered")
           expect(rx.requests.map((r) => r.path).sort()).toEqual(["/a", "/b", "/t"])
-          expect(rx6.requests.map((r) => r.path)).toEqual(["/c"])
+          expect(rx6.requests.map((r) => r.path).sort()).toEqual(["/c", "/t6"])
         }).pipe(Effect.provide(layer))
       },
     )

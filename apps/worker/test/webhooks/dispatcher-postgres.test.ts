@@ -51,8 +51,11 @@ describe("WebhookDispatcher on the Postgres Outbox", () => {
       const merchant = yield* stores.merchants.createMerchant({
         id: `mer_wh_${++seq}_${Date.now().toString(36)}`,
         name: "Webhook Test",
-        webhookUrl,
-        webhookSecret: SECRET,
+        webhookUrl: null,
+        webhookSecret: "whsec_live_not_used_here",
+        // The checkouts are test-mode: their events go to the test endpoint, signed with the test secret.
+        testWebhookUrl: webhookUrl,
+        testWebhookSecret: SECRET,
         evmXpub: "xpub-evm",
         tronXpub: null,
         tonWallet: null,

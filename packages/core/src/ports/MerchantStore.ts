@@ -2,8 +2,14 @@ import { Context, type Effect } from "effect"
 import type { ApiKeyRecord, Merchant, Mode } from "../domain.js"
 import type { MerchantNotFound, StoreError } from "./errors.js"
 
-/** A merchant as created: everything but the creation time, which the store sets. */
-export type NewMerchant = Omit<Merchant, "createdAt">
+/**
+ * A merchant as created: everything but the creation time, which the store sets. Without `testWebhookSecret`
+ * the store draws a strong random one (never the live secret); `registerMerchant` always passes one.
+ */
+export type NewMerchant = Omit<Merchant, "createdAt" | "testWebhookUrl" | "testWebhookSecret"> & {
+  readonly testWebhookUrl?: string | null | undefined
+  readonly testWebhookSecret?: string | undefined
+}
 
 export interface NewApiKey {
   readonly id: string

@@ -8,6 +8,8 @@ export interface WebhookRequest {
   readonly timeoutMs: number
   /** Refuse loopback/private/link-local/metadata destinations (checked at connect time). */
   readonly blockPrivateAddresses: boolean
+  /** With `blockPrivateAddresses`: loopback destinations still pass (test mode, when the operator allows it). */
+  readonly allowLoopback?: boolean | undefined
 }
 
 export interface WebhookResponse {

@@ -4,11 +4,12 @@ import { hashApiKey, newApiKey, newApiKeyId, newMerchantId, newWebhookSecret } f
 import { MerchantStore, type NewMerchant } from "../ports/MerchantStore.js"
 
 /**
- * Registers a merchant with a fresh id and webhook secret (`whsec_…`).
+ * Registers a merchant with a fresh id and one webhook secret per mode (`whsec_…`, live and test distinct).
  * @example const m = yield* registerMerchant({ name: "Shop", evmXpub, networks: { live: [], test: [] } })
  */
 export const registerMerchant = (
-  input: Pick<NewMerchant, "name"> & Partial<Omit<NewMerchant, "id" | "name" | "webhookSecret">>,
+  input: Pick<NewMerchant, "name"> &
+    Partial<Omit<NewMerchant, "id" | "name" | "webhookSecret" | "testWebhookSecret">>,
 ) =>
   Effect.gen(function* () {
     const store = yield* MerchantStore
@@ -17,6 +18,8 @@ export const registerMerchant = (
       name: input.name,
       webhookUrl: input.webhookUrl ?? null,
       webhookSecret: yield* newWebhookSecret,
+      testWebhookUrl: input.testWebhookUrl ?? null,
+      testWebhookSecret: yield* newWebhookSecret,
       evmXpub: input.evmXpub ?? null,
       tronXpub: input.tronXpub ?? null,
       tonWallet: input.tonWallet ?? null,
