@@ -532,7 +532,9 @@ export const makeCheckoutStore = (
         await trx
           .insertInto("chain_cursors")
           .values({ network: input.network, cursor: input.cursor, updated_at: input.now })
-          .onConflict((oc) => oc.column("network").doUpdateSet({ cursor: input.cursor!, updated_at: input.now }))
+          .onConflict((oc) =>
+            oc.column("network").doUpdateSet({ cursor: input.cursor!, updated_at: input.now }),
+          )
           .execute()
       }
       return quarantined > 0 ? { applied, emitted, quarantined } : { applied, emitted }

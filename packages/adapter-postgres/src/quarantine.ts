@@ -109,7 +109,9 @@ export interface QuarantineSummary {
   readonly latestAt: Date
 }
 
-export const quarantineSummary = (db: Kysely<DB>): Effect.Effect<ReadonlyArray<QuarantineSummary>, StoreError> =>
+export const quarantineSummary = (
+  db: Kysely<DB>,
+): Effect.Effect<ReadonlyArray<QuarantineSummary>, StoreError> =>
   run("quarantineSummary", async () => {
     const r = await sql<{ network: string; n: unknown; sqlstate: string; reason: string; at: unknown }>`
       SELECT DISTINCT ON (network) network, count(*) OVER (PARTITION BY network) AS n, sqlstate, reason,

@@ -844,7 +844,9 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(paid.payments.map((p) => p.txHash)).toEqual([genuine.txHash])
         expect(
           (await runP(s.checkouts.listUnmatched())).map((u) => [u.txHash, u.memo, u.sender, u.reason]),
-        ).toEqual([[sanitised.txHash, `${c.targets.tonComment}\uFFFD`, "\uFFFDevil\uFFFD", "unknown comment"]])
+        ).toEqual([
+          [sanitised.txHash, `${c.targets.tonComment}\uFFFD`, "\uFFFDevil\uFFFD", "unknown comment"],
+        ])
 
         const q = await runP(listQuarantined(db))
         expect(q.map((r) => [r.network, r.txHash, r.logIndex, r.event, r.sqlstate])).toEqual(
@@ -865,7 +867,9 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
           amount: "1",
           observedAt: at(50).toISOString(),
         })
-        expect((q.find((r) => r.sqlstate === "54000")!.body as { txHash: string }).txHash).toBe(hugeHash.txHash)
+        expect((q.find((r) => r.sqlstate === "54000")!.body as { txHash: string }).txHash).toBe(
+          hugeHash.txHash,
+        )
         expect(await runP(quarantineSummary(db))).toEqual([
           {
             network: "devnet",

@@ -62,11 +62,16 @@ describe("storable text (what PostgreSQL text and jsonb can hold)", () => {
     expect(storableText("😀 ok")).toBe("😀 ok")
     const clean = "already clean"
     expect(storableText(clean)).toBe(clean)
-    for (const s of ["a\u0000", "\uD800", "\uDFFF x", "😀\u0000\uDBFF"]) expect(isStorableText(storableText(s))).toBe(true)
+    for (const s of ["a\u0000", "\uD800", "\uDFFF x", "😀\u0000\uDBFF"])
+      expect(isStorableText(storableText(s))).toBe(true)
   })
 
   it("a sanitised comment never names a checkout it did not name (replaced, not stripped)", () => {
-    const watch = makeWatchSet({ addresses: [], memos: [{ wallet: "0:wallet", memo: "K7P2M9QX" }], wallets: [] })
+    const watch = makeWatchSet({
+      addresses: [],
+      memos: [{ wallet: "0:wallet", memo: "K7P2M9QX" }],
+      wallets: [],
+    })
     for (const comment of ["K7P2\u0000M9QX", "\u0000K7P2M9QX", "K7P2M9QX\u0000", "K7P2M9QX\uD800"]) {
       const memo = storableText(comment).trim().toUpperCase()
       expect(watch.hasMemo("0:wallet", memo)).toBe(false)
