@@ -54,8 +54,9 @@ export const quarantineEvent = async (
     .insertInto("quarantined_events")
     .values({
       network: keyText(network),
-      tx_hash: keyText(e.txHash),
-      log_index: String(e.logIndex),
+      tx_hash: keyText(String(e.txHash)),
+      // Any number numeric takes (the event's own value is in `body`).
+      log_index: Number.isFinite(e.logIndex) ? String(e.logIndex) : "NaN",
       event: keyText(e._tag),
       sqlstate: escapeUnstorable(sqlState(error) ?? "?"),
       reason: reasonOf(error),
