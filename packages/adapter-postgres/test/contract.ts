@@ -1230,7 +1230,7 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(byId.get(e3!.eventId)).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" })
         expect(byId.get(e3!.eventId)?.nextAttemptAt?.toISOString()).toBe(at(170).toISOString())
         expect(byId.get(e4!.eventId)).toMatchObject({ status: "failed", attempts: 1, nextAttemptAt: null })
-        expect(byId.get(e4!.eventId)?.lastError).toBe("refused: badname")
+        expect(byId.get(e4!.eventId)?.lastError).toBe("refused: bad\uFFFDname")
         // Every attempt is written once, the lost-lease one included.
         expect(await runP(s.outbox.listAttempts(e1!.eventId))).toEqual([
           { eventId: e1!.eventId, at: at(103), statusCode: 500, latencyMs: 3, error: "HTTP 500", ok: false },
