@@ -17,6 +17,7 @@ import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { runDev } from "./dev.js"
 import { runPay } from "./pay.js"
+import { quarantineCommands, quarantineStatusLines } from "./quarantine.js"
 import { sweepCommands } from "./sweep.js"
 
 export interface Command {
@@ -105,6 +106,7 @@ export const commands: Record<string, Command> = {
               `${w.network.padEnd(14)} ${String(w.head ?? "-").padEnd(13)} ${String(w.scannedTo ?? "-").padEnd(13)} ${String(w.lag ?? "-").padEnd(7)} ${`${w.rpcCalls}/${w.rpcErrors}`.padEnd(17)} ${w.updatedAt.padEnd(25)} ${w.lastError ?? ""}`,
           ),
           `webhooks: ${s.outbox.pending} pending (oldest ${s.outbox.oldestPendingAgeSeconds}s), ${s.outbox.failed} failed`,
+          ...quarantineStatusLines(s.quarantine),
         ]
         out(args, s, lines.join("\n"))
       } finally {
@@ -363,6 +365,8 @@ export const commands: Record<string, Command> = {
       return 0
     },
   },
+
+  "quarantine list": quarantineCommands.list,
 
   "unmatched assign": {
     booleans: JSON_FLAG,

@@ -21,7 +21,8 @@ usage: inzi <command> [options]
   key revoke <key id | visible prefix>           key list --merchant ID
   webhooks list [--failed] [--checkout ID]       webhooks resend <event id>
   unmatched list [--network N]                   unmatched assign <unmatched id> <checkout id>
-  status                               per network: cursor vs head, lag, last error; outbox backlog
+  status                               per network: cursor vs head, lag, last error; outbox backlog; quarantine
+  quarantine list [--network N]        chain events set aside because their data could not be stored
   export --from ISO --to ISO [--status S] [--merchant ID] [--mode live|test]   CSV to stdout
   pay <checkout id> [--network devnet] [--token USDT] [--amount 25.00] [--rpc-url U]   (devnet)
   sweep plan --merchant ID [--network N] [--treasury 0x…,T…]      what sits on deposit addresses, gas needed

@@ -7,6 +7,9 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { CheckoutStore, type UnmatchedTransfer } from "@inzi/core"
+import { openRuntime, readEnv } from "@inzi/platform"
+import { Effect } from "effect"
 import { HDNodeWallet } from "ethers"
 import { beforeAll, describe, expect, it } from "vitest"
 import { UsageError } from "../src/args.js"
@@ -169,5 +172,65 @@ describe("inzi CLI", () => {
       "id,merchant_id,mode,status,amount_usd,amount_paid_usd,created_at,expires_at,payments",
     )
     expect((await inzi("export", "--from", "yesterday", "--to", "now")).code).toBe(2)
+  }, 120_000)
+
+  it("shows quarantined chain events in status and quarantine list, escaped for the terminal", async () => {
+    expect((await inzi("quarantine", "list")).out).toBe("no quarantined chain events\n")
+    expect(JSON.parse((await inzi("status", "--json")).out).quarantine).toEqual([])
+    const unmatched = (txHash: string, memo: string): UnmatchedTransfer => ({
+      _tag: "UnmatchedTransfer",
+      network: "ton",
+      txHash,
+      logIndex: 0,
+      wallet: "0:wallet",
+      memo,
+      token: "USDT",
+      tokenContract: "EQjetton",
+      decimals: 6,
+      amount: 1n,
+      sender: null,
+      observedAt: new Date("2026-04-04T12:00:00Z"),
+      reason: "unknown comment",
+    })
+    const rt = await openRuntime(readEnv(), { migrate: true })
+    try {
+      // Transaction hashes with a NUL cannot be stored: both events are set aside, with chain text that would
+      // clear the screen (ESC) or reverse the line (U+202E) if printed raw.
+      await rt.run(
+        Effect.flatMap(CheckoutStore, (s) =>
+          s.applyChainEvents({
+            network: "ton",
+            mode: "live",
+            requiredConfirmations: 1,
+            events: [unmatched("0x\u001b[2J\u0000", "a"), unmatched("bad\u0000", "evil\u202etxt")],
+            cursor: "c1",
+            now: new Date("2026-04-04T12:00:01Z"),
+          }),
+        ),
+      )
+    } finally {
+      await rt.close()
+    }
+    const listed = await inzi("quarantine", "list")
+    expect(listed.code, listed.err).toBe(0)
+    expect(listed.out).not.toMatch(/[\u001b\u202e]/)
+    expect(listed.out).toContain("0x\\x1b[2J\\u0000")
+    expect(listed.out).toContain("evil\\u202etxt")
+    expect(listed.out).toContain("22021")
+    const json = JSON.parse((await inzi("quarantine", "list", "--network", "ton", "--json")).out)
+    expect(json.map((r: { txHash: string }) => r.txHash).sort()).toEqual(["0x\u001b[2J\\u0000", "bad\\u0000"])
+    expect(JSON.parse((await inzi("quarantine", "list", "--network", "base", "--json")).out)).toEqual([])
+    expect(JSON.parse((await inzi("status", "--json")).out).quarantine).toEqual([
+      {
+        network: "ton",
+        count: 2,
+        latestSqlstate: "22021",
+        latestReason: expect.stringContaining("0x00"),
+        latestAt: "2026-04-04T12:00:01.000Z",
+      },
+    ])
+    expect((await inzi("status")).out).toMatch(
+      /quarantined chain events: ton 2 \(latest 2026-04-04T12:00:01\.000Z, 22021: /,
+    )
   }, 120_000)
 })

@@ -17,6 +17,7 @@ import {
   type Mode,
   type PaymentObserved,
   StoreError,
+  storableChainEvent,
   transition,
   type UnmatchedPaymentRecord,
   type UnmatchedTransfer,
@@ -28,6 +29,7 @@ import { compactCheckoutCounts, countCheckouts } from "./checkoutCounts.js"
 import { constraintOf, Fail, run, runStatement, sqlState, statementDirect } from "./errors.js"
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
 import { P, precompile } from "./precompiled.js"
+import { isEventDataError, quarantineEvent } from "./quarantine.js"
 import {
   fromJson,
   merchantFromRow,
@@ -497,6 +499,49 @@ export const makeCheckoutStore = (
     }
   }
 
+  /**
+   * One transaction: the events in order, then the cursor. `isolated`: each event in its own savepoint; one
+   * that fails with a data error of its own (quarantine.ts) is rolled back alone and kept in
+   * `quarantined_events` with the batch's network, instead of failing the batch.
+   */
+  const applyBatch = (
+    input: Parameters<Context.Tag.Service<typeof CheckoutStore>["applyChainEvents"]>[0],
+    events: ReadonlyArray<ChainEvent>,
+    isolated: boolean,
+  ): Promise<ApplyResult> =>
+    db.transaction().execute(async (trx): Promise<ApplyResult> => {
+      let applied = 0
+      let emitted = 0
+      let quarantined = 0
+      for (const [i, e] of events.entries()) {
+        if (isolated) await sql`SAVEPOINT chain_event`.execute(trx)
+        let r: { applied: boolean; emitted: number }
+        try {
+          r = await applyEvent(trx, e, input.mode, input.now, input.requiredConfirmations)
+        } catch (error) {
+          if (!isolated || !isEventDataError(error)) throw error
+          await sql`ROLLBACK TO SAVEPOINT chain_event`.execute(trx)
+          await sql`RELEASE SAVEPOINT chain_event`.execute(trx)
+          await quarantineEvent(trx, input.network, input.events[i] ?? e, error, input.now)
+          quarantined++
+          continue
+        }
+        if (isolated) await sql`RELEASE SAVEPOINT chain_event`.execute(trx)
+        if (r.applied) applied++
+        emitted += r.emitted
+      }
+      if (input.cursor !== null) {
+        await trx
+          .insertInto("chain_cursors")
+          .values({ network: input.network, cursor: input.cursor, updated_at: input.now })
+          .onConflict((oc) =>
+            oc.column("network").doUpdateSet({ cursor: input.cursor!, updated_at: input.now }),
+          )
+          .execute()
+      }
+      return quarantined > 0 ? { applied, emitted, quarantined } : { applied, emitted }
+    })
+
   const insertTargets = async (
     trx: Transaction<DB>,
     checkoutId: string,
@@ -834,27 +879,20 @@ export const makeCheckoutStore = (
       }),
 
     applyChainEvents: (input) =>
-      run("applyChainEvents", () =>
-        db.transaction().execute(async (trx): Promise<ApplyResult> => {
-          let applied = 0
-          let emitted = 0
-          for (const e of input.events) {
-            const r = await applyEvent(trx, e, input.mode, input.now, input.requiredConfirmations)
-            if (r.applied) applied++
-            emitted += r.emitted
-          }
-          if (input.cursor !== null) {
-            await trx
-              .insertInto("chain_cursors")
-              .values({ network: input.network, cursor: input.cursor, updated_at: input.now })
-              .onConflict((oc) =>
-                oc.column("network").doUpdateSet({ cursor: input.cursor!, updated_at: input.now }),
-              )
-              .execute()
-          }
-          return { applied, emitted }
-        }),
-      ),
+      run("applyChainEvents", async () => {
+        // Free text (memos, sender, reasons) made storable by core's one rule, whatever the chain family.
+        const events = input.events.map(storableChainEvent)
+        try {
+          return await applyBatch(input, events, false)
+        } catch (e) {
+          if (!isEventDataError(e)) throw e
+          // An event's own data could not be written: apply the batch again, each event in a savepoint, and
+          // set aside the ones that fail so that the rest and the cursor commit. Only then: a savepoint per
+          // event on every batch would cost round trips and subtransactions (which stop fitting in a
+          // backend's snapshot cache past 64) when nothing is wrong.
+          return await applyBatch(input, events, true)
+        }
+      }),
 
     sweepExpired: (now, limit) =>
       run("sweepExpired", () =>

@@ -7,6 +7,7 @@ import type {
   RecordedAttempt,
   WebhookEventType,
 } from "@inzi/core"
+import { storableText } from "@inzi/core"
 import type { Context } from "effect"
 import { type Kysely, sql } from "kysely"
 import { run } from "./errors.js"
@@ -27,15 +28,10 @@ interface ClaimRow {
 }
 
 /**
- * Error texts come from sockets, TLS and DNS: drop what Postgres text cannot hold (NUL) and lone surrogates
- * (invalid in jsonb), so one odd message cannot fail a whole batch.
+ * Error texts come from sockets, TLS and DNS: core's rule replaces what Postgres text cannot hold (NUL, lone
+ * surrogates), so one odd message cannot fail a whole batch.
  */
-const cleanText = (t: string | null): string | null =>
-  t === null
-    ? null
-    : t
-        .replace(/\u0000/g, "")
-        .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+const cleanText = (t: string | null): string | null => (t === null ? null : storableText(t))
 
 /** Splits attempts, in order, into runs where no event appears twice (one UPDATE moves a row at most once). */
 const distinctEventChunks = (attempts: ReadonlyArray<RecordedAttempt>): Array<Array<RecordedAttempt>> => {

@@ -14,5 +14,11 @@ export { makeMerchantStore } from "./MerchantStorePg.js"
 export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
 export { makeOutbox } from "./OutboxPg.js"
 export { makeStores, PgDatabase, PgStore, type PgStoreConfig, PgStoreLive, type PgStores } from "./PgStore.js"
+export {
+  listQuarantined,
+  type QuarantinedEventRecord,
+  type QuarantineSummary,
+  quarantineSummary,
+} from "./quarantine.js"
 export type { DB } from "./schema.js"
 export { listWatcherStatus, recordWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"

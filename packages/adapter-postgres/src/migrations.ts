@@ -279,6 +279,21 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER TABLE checkouts DROP CONSTRAINT checkouts_merchant_id_fkey`,
     `ALTER TABLE deposit_targets DROP CONSTRAINT deposit_targets_merchant_id_fkey`,
   ],
+  // Chain events the store could not write (a data error of that event alone: quarantine.ts). Kept for the
+  // operator, once per event: the key columns hold escaped text (never NUL) and a bounded transaction hash.
+  "0009_quarantined_events": [
+    `CREATE TABLE quarantined_events (
+      network text NOT NULL,
+      tx_hash text NOT NULL,
+      log_index numeric NOT NULL,
+      event text NOT NULL,
+      sqlstate text NOT NULL,
+      reason text NOT NULL,
+      body jsonb NOT NULL,
+      quarantined_at timestamptz NOT NULL,
+      PRIMARY KEY (network, tx_hash, log_index, event)
+    )`,
+  ],
   // One webhook endpoint and secret per mode: test events are signed with a secret of their own and never fall
   // back to the live endpoint. Existing merchants get a fresh random test secret (gen_random_uuid draws from
   // the server's strong random source; volatile, so one per row) and no test endpoint until the operator sets

@@ -196,6 +196,22 @@ export interface AddressPoolTable {
   created_at: ColumnType<Date, Date | undefined, Date>
 }
 
+/** Chain events set aside by applyChainEvents (migration 0009; see quarantine.ts). */
+export interface QuarantinedEventsTable {
+  network: string
+  /** Escaped (`\uXXXX` for what text cannot hold) and bounded; the full hash is in `body`. */
+  tx_hash: string
+  /** numeric: whatever number the scanner wrote (string from pg, number or string from PGlite). */
+  log_index: ColumnType<unknown, string, string>
+  /** The chain event's `_tag`. */
+  event: string
+  sqlstate: string
+  reason: string
+  /** The whole event as JSON (bigints as strings, unstorable characters escaped). */
+  body: Json
+  quarantined_at: Timestamp
+}
+
 export interface DB {
   merchants: MerchantsTable
   api_keys: ApiKeysTable
@@ -212,4 +228,5 @@ export interface DB {
   checkout_counts: CheckoutCountsTable
   checkout_count_deltas: CheckoutCountDeltasTable
   address_pool: AddressPoolTable
+  quarantined_events: QuarantinedEventsTable
 }

@@ -14,7 +14,9 @@ import {
   type CheckoutStoreOptions,
   type DB,
   hotStatements,
+  listQuarantined,
   listWatcherStatus,
+  quarantineSummary,
   recordWatcherStatus,
   makeStores,
   migrate,
@@ -51,6 +53,7 @@ const TABLES = [
   "chain_cursors",
   "leases",
   "watcher_status",
+  "quarantined_events",
 ]
 
 export const runP = <A, E>(e: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(e)
@@ -817,24 +820,147 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         ).toEqual({ applied: 0, emitted: 0 })
       })
 
-      it("rolls back the whole batch, cursor included, when one write fails", async () => {
+      it("an event whose own data cannot be stored is quarantined; the rest of the batch and the cursor commit", async () => {
         const m = await merchant()
         const c = await created(m.id)
-        const bad = observed(c, { txHash: "0xbad", logIndex: 2 ** 40 }) // out of int4 range
-        const e = await fail(
-          s.checkouts.applyChainEvents({
-            network: "devnet",
-            mode: "test",
-            requiredConfirmations: 3,
-            events: [observed(c), bad],
-            cursor: "never",
-            now: at(61),
-          }),
+        const genuine = observed(c)
+        const unmatchedOf = (over: Partial<UnmatchedTransfer>): UnmatchedTransfer => ({
+          _tag: "UnmatchedTransfer",
+          network: "devnet",
+          txHash: `0x${token24()}`,
+          logIndex: 0,
+          wallet: m.tonWallet!,
+          memo: null,
+          token: "USDT",
+          tokenContract: "EQjetton",
+          decimals: 6,
+          amount: 1n,
+          sender: null,
+          observedAt: at(50),
+          reason: "unknown comment",
+          ...over,
+        })
+        // Free text is sanitised (stored, U+FFFD in place of NUL, names no checkout); identity that cannot be
+        // stored (a NUL in the hash, an index out of int4 range, a hash too long for its index) is set aside.
+        const sanitised = unmatchedOf({
+          memo: `${c.targets.tonComment}\u0000`,
+          sender: "\u0000evil\uD800",
+          reason: "unknown comment",
+        })
+        const nulHash = unmatchedOf({ txHash: "0xbad\u0000hash", memo: "x\u0000" })
+        const hugeIndex = observed(c, { txHash: "0xbig", logIndex: 2 ** 40 })
+        const hugeHash = unmatchedOf({
+          txHash: Array.from({ length: 400 }, () => Math.random().toString(36).slice(2, 12)).join(""),
+        })
+        const batch = [nulHash, genuine, hugeIndex, sanitised, hugeHash]
+        expect(await apply(batch, at(61), "cursor-1")).toEqual({ applied: 2, emitted: 1, quarantined: 3 })
+        expect(await runP(s.checkouts.getCursor("devnet"))).toBe("cursor-1")
+        const paid = await get(c)
+        expect(paid.status).toBe("processing")
+        expect(paid.payments.map((p) => p.txHash)).toEqual([genuine.txHash])
+        expect(
+          (await runP(s.checkouts.listUnmatched())).map((u) => [u.txHash, u.memo, u.sender, u.reason]),
+        ).toEqual([
+          [sanitised.txHash, `${c.targets.tonComment}\uFFFD`, "\uFFFDevil\uFFFD", "unknown comment"],
+        ])
+
+        const q = await runP(listQuarantined(db))
+        expect(q.map((r) => [r.network, r.txHash, r.logIndex, r.event, r.sqlstate])).toEqual(
+          expect.arrayContaining([
+            ["devnet", "0xbad\\u0000hash", "0", "UnmatchedTransfer", "22021"],
+            ["devnet", "0xbig", String(2 ** 40), "PaymentObserved", "22003"],
+            ["devnet", expect.stringMatching(/…sha256:[0-9a-f]{64}$/), "0", "UnmatchedTransfer", "54000"],
+          ]),
         )
-        expect(e).toMatchObject({ _tag: "StoreError" })
-        expect(await runP(s.checkouts.getCursor("devnet"))).toBeNull()
-        expect((await get(c)).payments).toEqual([])
-        expect(await runP(s.outbox.listEvents({ limit: 10 }))).toEqual([])
+        expect(q).toHaveLength(3)
+        const bad = q.find((r) => r.sqlstate === "22021")!
+        expect(bad.reason).toMatch(/0x00/)
+        // The event as the scanner emitted it: bigints as strings, NUL escaped, nothing lost.
+        expect(bad.body).toEqual({
+          ...nulHash,
+          txHash: "0xbad\\u0000hash",
+          memo: "x\\u0000",
+          amount: "1",
+          observedAt: at(50).toISOString(),
+        })
+        expect((q.find((r) => r.sqlstate === "54000")!.body as { txHash: string }).txHash).toBe(
+          hugeHash.txHash,
+        )
+        expect(await runP(quarantineSummary(db))).toEqual([
+          {
+            network: "devnet",
+            count: 3,
+            latestSqlstate: expect.stringMatching(/^(22021|22003|54000)$/),
+            latestReason: expect.any(String),
+            latestAt: at(61),
+          },
+        ])
+
+        // The same batch again (a rescan): nothing counted twice, one quarantine row per event.
+        expect(await apply(batch, at(70), "cursor-2")).toEqual({ applied: 0, emitted: 0, quarantined: 3 })
+        expect(await runP(s.checkouts.getCursor("devnet"))).toBe("cursor-2")
+        expect(await runP(listQuarantined(db))).toEqual(q)
+        expect((await get(c)).payments).toHaveLength(1)
+        expect(await runP(s.checkouts.listUnmatched())).toHaveLength(1)
+        expect(await runP(s.outbox.listEvents({ checkoutId: c.id, limit: 10 }))).toHaveLength(1)
+      })
+
+      it("rolls back the whole batch, cursor included, on a transient error: never quarantined", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        // A real 40001 (serialization failure) from Postgres itself, raised by a trigger for one marked row.
+        await sql
+          .raw(`CREATE FUNCTION inzi_test_transient() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.memo = 'TRANSIENT' THEN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = '40001'; END IF;
+              RETURN NEW;
+            END $$`)
+          .execute(db)
+        await sql
+          .raw(`CREATE TRIGGER inzi_test_transient BEFORE INSERT ON unmatched_payments
+            FOR EACH ROW EXECUTE FUNCTION inzi_test_transient()`)
+          .execute(db)
+        try {
+          const transient: UnmatchedTransfer = {
+            _tag: "UnmatchedTransfer",
+            network: "devnet",
+            txHash: "0xtransient",
+            logIndex: 0,
+            wallet: m.tonWallet!,
+            memo: "TRANSIENT",
+            token: "USDT",
+            tokenContract: "EQjetton",
+            decimals: 6,
+            amount: 1n,
+            sender: null,
+            observedAt: at(50),
+            reason: "unknown comment",
+          }
+          // With a quarantinable event in the batch too, so the isolated path (savepoints) is taken as well.
+          for (const events of [
+            [observed(c), transient],
+            [observed(c), observed(c, { txHash: "0xbad\u0000" }), transient],
+          ]) {
+            const e = await fail(
+              s.checkouts.applyChainEvents({
+                network: "devnet",
+                mode: "test",
+                requiredConfirmations: 3,
+                events,
+                cursor: "never",
+                now: at(61),
+              }),
+            )
+            expect(e).toMatchObject({ _tag: "StoreError", message: expect.stringContaining("40001") })
+            expect(await runP(s.checkouts.getCursor("devnet"))).toBeNull()
+            expect((await get(c)).payments).toEqual([])
+            expect(await runP(s.outbox.listEvents({ limit: 10 }))).toEqual([])
+            expect(await runP(listQuarantined(db))).toEqual([])
+          }
+        } finally {
+          await sql.raw(`DROP TRIGGER inzi_test_transient ON unmatched_payments`).execute(db)
+          await sql.raw(`DROP FUNCTION inzi_test_transient()`).execute(db)
+        }
       })
 
       it("underpaid, top-up, reorg revert, and late payment follow the core machine", async () => {
@@ -1176,7 +1302,7 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(byId.get(e3!.eventId)).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" })
         expect(byId.get(e3!.eventId)?.nextAttemptAt?.toISOString()).toBe(at(170).toISOString())
         expect(byId.get(e4!.eventId)).toMatchObject({ status: "failed", attempts: 1, nextAttemptAt: null })
-        expect(byId.get(e4!.eventId)?.lastError).toBe("refused: badname")
+        expect(byId.get(e4!.eventId)?.lastError).toBe("refused: bad\uFFFDname")
         // Every attempt is written once, the lost-lease one included.
         expect(await runP(s.outbox.listAttempts(e1!.eventId))).toEqual([
           { eventId: e1!.eventId, at: at(103), statusCode: 500, latencyMs: 3, error: "HTTP 500", ok: false },

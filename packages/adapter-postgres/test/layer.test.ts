@@ -31,6 +31,7 @@ describe("public surface", () => {
       "checkSchemaName",
       "dropSchema",
       "hotStatements",
+      "listQuarantined",
       "listWatcherStatus",
       "makeAddressPool",
       "makeCheckoutStore",
@@ -42,6 +43,7 @@ describe("public surface", () => {
       "migrate",
       "migrationsApplied",
       "minimalEventBody",
+      "quarantineSummary",
       "recordWatcherStatus",
     ])
   })

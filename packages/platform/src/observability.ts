@@ -1,4 +1,4 @@
-import { type Database, listWatcherStatus } from "@inzi/adapter-postgres"
+import { type Database, listWatcherStatus, quarantineSummary } from "@inzi/adapter-postgres"
 import { Effect } from "effect"
 import { sql } from "kysely"
 
@@ -10,7 +10,8 @@ export interface Gauge {
 
 /**
  * Cluster-wide gauges read from the database at scrape time, so any server reports the same truth however
- * many workers run: checkouts by status, webhook backlog and failures, outbox age, scanner lag per network.
+ * many workers run: checkouts by status, webhook backlog and failures, outbox age, scanner lag and quarantined
+ * chain events per network.
  */
 export const clusterGauges = async (database: Database): Promise<ReadonlyArray<Gauge>> => {
   const db = database.db
@@ -21,6 +22,7 @@ export const clusterGauges = async (database: Database): Promise<ReadonlyArray<G
            extract(epoch FROM (now() - min(created_at)))::text AS oldest
     FROM outbox_events GROUP BY status`.execute(db)
   const watchers = await Effect.runPromise(listWatcherStatus(db))
+  const quarantined = await Effect.runPromise(quarantineSummary(db))
   const attempts = await sql<{ ok: boolean; n: string }>`
     SELECT ok, count(*)::text AS n FROM webhook_attempts GROUP BY ok`.execute(db)
   const nowMs = Date.now()
@@ -71,6 +73,11 @@ export const clusterGauges = async (database: Database): Promise<ReadonlyArray<G
       name: "inzi_scanner_rpc_errors",
       help: "Failed RPC / API calls of the network's current scanner since it started.",
       samples: watchers.map((r) => [{ network: r.network }, r.rpcErrors]),
+    },
+    {
+      name: "inzi_quarantined_events",
+      help: "Chain events set aside because their data could not be stored (`inzi quarantine list`), per network.",
+      samples: quarantined.map((q) => [{ network: q.network }, q.count]),
     },
     {
       name: "inzi_webhook_attempts",

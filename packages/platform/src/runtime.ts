@@ -10,7 +10,15 @@ import {
   webhookEventBody,
   amountPaidCents,
 } from "@inzi/core"
-import { listWatcherStatus, migrate, PgDatabase, PgStore, type RenderEventBody } from "@inzi/adapter-postgres"
+import {
+  listQuarantined,
+  listWatcherStatus,
+  migrate,
+  PgDatabase,
+  PgStore,
+  quarantineSummary,
+  type RenderEventBody,
+} from "@inzi/adapter-postgres"
 import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
 import { AddressDerivationLive } from "./derivation.js"
 import type { InziEnv } from "./env.js"
@@ -149,9 +157,20 @@ export const openRuntime = async (
               updatedAt: w.updatedAt.toISOString(),
             })),
             outbox: yield* outbox.stats(new Date()),
+            /** Chain events set aside per network (`inzi quarantine list`); empty when none. */
+            quarantine: (yield* quarantineSummary(pg.database.db)).map((q) => ({
+              network: q.network,
+              count: q.count,
+              latestSqlstate: q.latestSqlstate,
+              latestReason: q.latestReason,
+              latestAt: q.latestAt.toISOString(),
+            })),
           }
         }),
       ),
+    /** Quarantined chain events, oldest first (`inzi quarantine list`). */
+    quarantined: (network?: string) =>
+      rt.runPromise(Effect.flatMap(PgDatabase, (pg) => listQuarantined(pg.database.db, network))),
     close: () => rt.dispose(),
   }
 }

@@ -96,6 +96,8 @@ export interface ApplyResult {
   readonly applied: number
   /** Webhook events written to the outbox in the same transaction. */
   readonly emitted: number
+  /** applyChainEvents: events set aside because their data cannot be stored (absent when none). */
+  readonly quarantined?: number
 }
 
 /**
@@ -160,7 +162,9 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
     /**
      * One transaction: apply each event through the state machine (payments unique on network + tx hash +
      * log index: a replay is a no-op), write status changes and their outbox events, and move the cursor
-     * (when given). A crash before commit loses nothing: the scan is simply redone.
+     * (when given). A crash before commit loses nothing: the scan is simply redone. Free text is made storable
+     * (`storableChainEvent`); an event whose own data still cannot be written is kept aside for the operator
+     * (quarantined) and the rest of the batch and the cursor commit; any other failure fails the whole batch.
      */
     readonly applyChainEvents: (input: {
       readonly network: NetworkId
