@@ -115,7 +115,7 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
           SELECT id FROM outbox_events
           WHERE (status = 'pending' AND next_attempt_at <= ${now})
              OR (status = 'delivering' AND lease_expires_at <= ${now})
-          ORDER BY next_attempt_at, created_at, id
+          ORDER BY next_attempt_at, created_at, sequence, id
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
         )
@@ -198,7 +198,12 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
       let query = db.selectFrom("outbox_events").selectAll()
       if (q.status !== undefined) query = query.where("status", "=", q.status)
       if (q.checkoutId !== undefined) query = query.where("checkout_id", "=", q.checkoutId)
-      const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(q.limit).execute()
+      const rows = await query
+        .orderBy("created_at", "desc")
+        .orderBy("sequence", "desc")
+        .orderBy("id", "desc")
+        .limit(q.limit)
+        .execute()
       return rows.map(
         (r): OutboxEventRecord => ({
           eventId: r.id,

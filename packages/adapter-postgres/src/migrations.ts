@@ -279,6 +279,18 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER TABLE checkouts DROP CONSTRAINT checkouts_merchant_id_fkey`,
     `ALTER TABLE deposit_targets DROP CONSTRAINT deposit_targets_merchant_id_fkey`,
   ],
+  // Webhook events carry a per-checkout `sequence`: the counter is bumped in the status UPDATE under the row
+  // lock, and the number is kept on the event too (NULL for events stored before), so the events of one
+  // transaction are claimed in order. Existing checkouts continue after the events they already have. The
+  // partial index serves the re-check of recently confirmed payments (reorgs deeper than the confirmations).
+  "0010_event_sequence": [
+    `ALTER TABLE checkouts ADD COLUMN event_seq integer NOT NULL DEFAULT 0`,
+    `ALTER TABLE outbox_events ADD COLUMN sequence integer`,
+    `UPDATE checkouts c SET event_seq = e.n
+      FROM (SELECT checkout_id, count(*)::integer AS n FROM outbox_events GROUP BY checkout_id) e
+      WHERE e.checkout_id = c.id`,
+    `CREATE INDEX payments_recently_confirmed ON payments (network, confirmed_at) WHERE status = 'confirmed'`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(
