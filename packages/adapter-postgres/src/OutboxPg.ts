@@ -23,6 +23,7 @@ interface ClaimRow {
   body: string
   attempts: number
   created_at: Date
+  sequence: number | null
   webhook_secret: string
 }
 
@@ -124,7 +125,9 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
         FROM due, merchants m
         WHERE o.id = due.id AND m.id = o.merchant_id
         RETURNING o.id, o.type, o.checkout_id, o.merchant_id, o.mode, o.url, o.body, o.attempts, o.created_at,
-                  m.webhook_secret`.execute(db)
+                  o.sequence, m.webhook_secret`.execute(db)
+      // RETURNING has no order: the events of one transaction (same created_at) in their sequence.
+      const seq = new Map(r.rows.map((x) => [x.id, x.sequence ?? 0]))
       return r.rows
         .map(
           (x): ClaimedDelivery => ({
@@ -140,7 +143,12 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
             createdAt: toDate(x.created_at),
           }),
         )
-        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.eventId.localeCompare(b.eventId))
+        .sort(
+          (a, b) =>
+            a.createdAt.getTime() - b.createdAt.getTime() ||
+            seq.get(a.eventId)! - seq.get(b.eventId)! ||
+            a.eventId.localeCompare(b.eventId),
+        )
     }),
 
   renewClaims: ({ worker, eventIds, now, leaseMs }) =>
