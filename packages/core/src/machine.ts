@@ -86,7 +86,7 @@ export const amountDueUnits = (state: CheckoutState, decimals: number): bigint =
   return due > 0n ? denormalizeUnitsCeil(due, decimals) : 0n
 }
 
-/** The status implied by the payments (ignoring terminal stickiness), at `now`. */
+/** The status implied by the payments, at `now`. */
 export const deriveStatus = (state: CheckoutState, now: Date): CheckoutStatus => {
   const confirmed = sumNormalized(state.payments, (p) => p.status === "confirmed")
   if (confirmed >= acceptedNormalized(state.amountCents) && confirmed > 0n) return "completed"
