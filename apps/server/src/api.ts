@@ -1,8 +1,16 @@
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiSchema,
+  OpenApi,
+  OpenApiJsonSchema,
+} from "@effect/platform"
 import {
   ApiCheckout,
   ApiCheckoutList,
   ApiErrorBody,
+  ApiWebhookEvent,
   CreateCheckoutRequest,
   ListCheckoutsQuery,
 } from "@inzi/core"
@@ -140,6 +148,24 @@ export const openApiJson = (): string => {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "sk_live_… or sk_test_…" } },
     }
     spec.security = [{ bearer: [] }]
+    // What Inzi POSTs to the merchant's webhook URL (OpenAPI 3.1 `webhooks`), from the same core Schema.
+    const schemas = ((spec.components as JsonObject).schemas ?? {}) as Record<string, unknown>
+    ;(spec.components as JsonObject).schemas = schemas
+    const event = OpenApiJsonSchema.makeWithDefs(ApiWebhookEvent, {
+      defs: schemas,
+      defsPath: "#/components/schemas/",
+    })
+    spec.webhooks = {
+      checkoutEvent: {
+        post: {
+          summary: "A checkout event, sent to the webhook URL",
+          description:
+            'Signed with `Inzi-Signature`; at least once; order a checkout\'s events by `sequence` (API.md "Webhooks").',
+          requestBody: { required: true, content: { "application/json": { schema: event } } },
+          responses: { "200": { description: "Any 2xx within 10 s acknowledges the event" } },
+        },
+      },
+    }
     tidy(spec)
     cached = JSON.stringify(spec)
   }

@@ -54,7 +54,11 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     }
     // Re-check first: a payment reverted by a reorg is marked before the next scan, so the scanner's rescan
     // of that height can count the transaction again if it was re-mined (adapter-evm README).
-    const pending = yield* store.pendingPayments(network.id)
+    const window = scanner.deepReorgWindowMs
+    const pending = yield* store.pendingPayments(
+      network.id,
+      window === undefined ? undefined : { confirmedSince: new Date(now.getTime() - window) },
+    )
     let applied = 0
     let emitted = 0
     if (pending.length > 0) {
@@ -97,7 +101,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
       scan,
       applied,
       emitted,
-      pending: pending.length,
+      pending: pending.filter((p) => p.confirmed !== true).length,
       error: null,
     } satisfies WatcherCycle
   })

@@ -21,9 +21,16 @@ const server = createWebhookReceiver({
   livemode: livemode === "1",
   log: (line) => console.log(line),
   onEvent: (event) => {
+    // A checkout's events may arrive out of order (retries): `event.sequence` orders them; keep the highest
+    // one seen per checkout as its latest state (in memory here; use your database).
     if (event.type === "checkout.completed") {
       // fulfil the order: event.data.object.metadata holds what you sent at creation
       console.log(`order paid: ${JSON.stringify(event.data.object.metadata)}`)
+    } else if (event.type === "checkout.payment_reverted") {
+      // a chain reorganisation removed a payment: data.object.status says where the checkout stands now
+      console.log(
+        `payment ${event.data.payment?.tx_hash} reverted; checkout now ${event.data.object.status}: ${JSON.stringify(event.data.object.metadata)}`,
+      )
     }
   },
 })

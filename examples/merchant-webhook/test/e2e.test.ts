@@ -158,6 +158,87 @@ if (url === null) {
       expect(mine.every((e) => e.livemode === false)).toBe(true)
       expect(rejected).toEqual([])
       expect((await inzi.checkouts.retrieve(c.id)).status).toBe("completed")
+      expect(mine.map((e) => e.sequence)).toEqual([1, 2])
+    })
+
+    /** Waits until the receiver holds `n` events of checkout `id`; returns them in sequence order. */
+    const eventsOf = async (id: string, n: number) => {
+      const deadline = Date.now() + 60_000
+      const of = () => received.filter((e) => e.data.object.id === id)
+      while (of().length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      return [...of()].sort((a, b) => (a.sequence ?? 0) - (b.sequence ?? 0))
+    }
+    /** Blocks only when the test mines them (interval mining paused), so a reorg lands where it must. */
+    const manualMining = async <A>(body: () => Promise<A>): Promise<A> => {
+      await devnet.request("evm_setIntervalMining", [0])
+      try {
+        return await body()
+      } finally {
+        await devnet.request("evm_setIntervalMining", [250])
+      }
+    }
+
+    it("a payment reorganised away before its confirmations: checkout.processing then checkout.payment_reverted", async () => {
+      const inzi = new InziClient({ apiKey, baseUrl: server.url })
+      const c = await inzi.checkouts.create({
+        amount: "10.00",
+        currency: "USD",
+        metadata: { order_id: "e2e-2" },
+      })
+      const to = c.payment_options.find((o) => o.crypto_currency === "USDT")!.address
+      const events = await manualMining(async () => {
+        const snap = await devnet.snapshot()
+        const paid = await payTo({
+          rpcUrl: devnet.rpcUrl,
+          token: devnet.tokens.USDT.address,
+          to,
+          amount: 10_000_000n,
+        })
+        expect((await eventsOf(c.id, 1)).map((e) => e.type)).toEqual(["checkout.processing"])
+        expect(await devnet.revert(snap)).toBe(true)
+        await devnet.mine(2) // a longer chain without the payment
+        const all = await eventsOf(c.id, 2)
+        expect(all[1]?.data.payment?.tx_hash).toBe(paid.txHash)
+        return all
+      })
+      expect(events.map((e) => [e.sequence, e.type, e.data.object.status])).toEqual([
+        [1, "checkout.processing", "processing"],
+        [2, "checkout.payment_reverted", "pending"],
+      ])
+      const gone = events[1]!
+      expect(gone.data.payment).toMatchObject({ status: "reverted", network: "devnet", confirmed_at: null })
+      expect(gone.data.object.payments).toEqual([gone.data.payment])
+      expect(gone.data.object.amount_paid).toBe("0.00")
+      expect(gone.data.object.metadata).toEqual({ order_id: "e2e-2" })
+      expect(rejected).toEqual([])
+      expect((await inzi.checkouts.retrieve(c.id)).status).toBe("pending")
+    })
+
+    it("a reorg deeper than the confirmations: checkout.completed then checkout.payment_reverted, back to pending", async () => {
+      const inzi = new InziClient({ apiKey, baseUrl: server.url })
+      const c = await inzi.checkouts.create({ amount: "12.00", currency: "USD" })
+      const to = c.payment_options.find((o) => o.crypto_currency === "USDC")!.address
+      const events = await manualMining(async () => {
+        const snap = await devnet.snapshot()
+        await payTo({ rpcUrl: devnet.rpcUrl, token: devnet.tokens.USDC.address, to, amount: 12_000_000n })
+        await eventsOf(c.id, 1) // processing
+        await devnet.mine(8) // its confirmations
+        expect((await eventsOf(c.id, 2)).map((e) => e.type)).toEqual([
+          "checkout.processing",
+          "checkout.completed",
+        ])
+        expect(await devnet.revert(snap)).toBe(true)
+        await devnet.mine(12) // the replacing chain is longer and does not hold the payment
+        return eventsOf(c.id, 3)
+      })
+      expect(events.map((e) => [e.sequence, e.type, e.data.object.status])).toEqual([
+        [1, "checkout.processing", "processing"],
+        [2, "checkout.completed", "completed"],
+        [3, "checkout.payment_reverted", "pending"],
+      ])
+      expect(events[2]!.data.payment?.status).toBe("reverted")
+      expect(rejected).toEqual([])
+      expect((await inzi.checkouts.retrieve(c.id)).status).toBe("pending")
     })
   })
 }

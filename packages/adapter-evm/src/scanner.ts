@@ -30,6 +30,13 @@ export interface EvmScannerOptions extends EvmRpcOptions {
   readonly growAfterSuccesses?: number | undefined
   /** Ranges fetched per `scan` call before returning (`caughtUp: false`) so progress is persisted (default 20). */
   readonly maxRangesPerScan?: number | undefined
+  /**
+   * Confirmed payments are re-checked for a reorganisation deeper than the confirmations until they are this
+   * many blocks deep, or at or below the `finalityTag` block (default: `confirmations` + 64).
+   */
+  readonly deepReorgDepth?: number | undefined
+  /** How long after its confirmation the worker hands a payment back to `recheck` (default one hour). */
+  readonly deepReorgWindowMs?: number | undefined
 }
 
 export interface EvmScannerStats extends EvmRpcStats {
@@ -139,6 +146,10 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
   // Lowest height of a payment `recheck` found reorganised away: the next scan rescans from there, so a
   // transaction mined again with the same (txHash, logIndex) is observed again after its PaymentReverted.
   let rescanFrom: bigint | null = null
+  const deepReorgDepth = BigInt(Math.max(1, options.deepReorgDepth ?? network.confirmations + 64))
+  // The last head and finalized block seen: confirmed payments deeper than the window cost no request.
+  let lastHead: bigint | null = null
+  let lastFinalized: bigint | null = null
 
   const fail = (message: string, retryable = true) =>
     new ChainError({ network: network.id, message, retryable })
@@ -210,6 +221,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
       ])
       const head = first[0]!.ok ? parseQuantity(first[0]!.result) : null
       if (head === null) return yield* Effect.fail(fail("eth_blockNumber: no head"))
+      lastHead = head
 
       let next: bigint
       let base: bigint
@@ -294,12 +306,28 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
       return out
     })
 
-  const recheck: ChainScanner["recheck"] = (pending, now) =>
+  /** A confirmed payment still young enough for a reorg deeper than the confirmations to matter. */
+  const inDeepWindow = (blockNumber: bigint): boolean =>
+    (lastHead === null || lastHead - blockNumber + 1n < deepReorgDepth) &&
+    (lastFinalized === null || blockNumber > lastFinalized)
+
+  const recheck: ChainScanner["recheck"] = (all, now) =>
     Effect.gen(function* () {
-      if (pending.length === 0) return []
+      const pending = all.filter((p) => p.confirmed !== true)
+      // Confirmed payments: only their block hash is compared (no receipt, no confirmation event).
+      const settled = all.filter(
+        (p) =>
+          p.confirmed === true &&
+          p.blockNumber !== null &&
+          p.blockHash !== null &&
+          inDeepWindow(p.blockNumber),
+      )
+      if (pending.length === 0 && settled.length === 0) return []
       const tag =
         network.finalityTag !== undefined && network.finalityTag !== "latest" ? network.finalityTag : null
-      const heights = [...new Set(pending.flatMap((p) => (p.blockNumber === null ? [] : [p.blockNumber])))]
+      const heights = [
+        ...new Set([...pending, ...settled].flatMap((p) => (p.blockNumber === null ? [] : [p.blockNumber]))),
+      ]
       const outs = yield* rpc.batch([
         { method: "eth_blockNumber", params: [] },
         ...(tag !== null ? [getBlock(tag)] : []),
@@ -311,12 +339,33 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
       const finalized = finalOut?.ok ? blockNumberOf(finalOut.result) : null
       const offset = tag !== null ? 2 : 1
       const canonical = new Map<bigint, string | null>()
+      const answered = new Set<bigint>()
       heights.forEach((h, i) => {
         const o = outs[offset + i]!
         canonical.set(h, o.ok ? blockHashOf(o.result) : null)
+        if (o.ok) answered.add(h)
       })
+      lastHead = head
+      if (finalized !== null) lastFinalized = finalized
 
       const events: Array<ChainEvent> = []
+      for (const p of settled) {
+        const height = p.blockNumber!
+        const now_ = canonical.get(height) ?? null
+        // A failed call is no evidence: the payment is checked again next time.
+        if (!answered.has(height) || now_ === p.blockHash!.toLowerCase()) continue
+        rescanFrom = rescanFrom === null || height < rescanFrom ? height : rescanFrom
+        events.push({
+          _tag: "PaymentReverted",
+          network: p.network,
+          txHash: p.txHash,
+          logIndex: p.logIndex,
+          reason:
+            now_ === null
+              ? `block ${height} is no longer in the chain (reorg deeper than the confirmations)`
+              : `block ${height} was replaced after confirmation (deep reorg): ${p.blockHash} → ${now_}`,
+        })
+      }
       const toConfirm: Array<{ readonly p: PendingPayment; readonly confirmations: number }> = []
       for (const p of pending) {
         const key = { network: p.network, txHash: p.txHash, logIndex: p.logIndex }
@@ -444,6 +493,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
     verify,
     scan,
     recheck,
+    deepReorgWindowMs: Math.max(0, options.deepReorgWindowMs ?? 3_600_000),
     stats: () => ({ ...rpc.stats(), rangeReductions, blockRange: range, reorgs }),
   }
 }

@@ -78,10 +78,14 @@ describe("checkout statuses driven by the EVM scanner on the devnet", () => {
       cursor = r.cursor
       if (r.caughtUp) break
     }
+    // As the worker does: payments waiting, plus the confirmed ones (flagged) for reorgs deeper than that.
     const pending: Array<PendingPayment> = checkouts.flatMap((c) =>
       c.state.payments
         .filter((p) => p.status === "detected" || (p.status === "late" && p.confirmedAt === null))
-        .map((p) => ({ ...p })),
+        .map((p) => ({ ...p }))
+        .concat(
+          c.state.payments.filter((p) => p.status === "confirmed").map((p) => ({ ...p, confirmed: true })),
+        ),
     )
     apply(await Effect.runPromise(scanner.recheck(pending, now)))
   }
@@ -165,7 +169,11 @@ describe("checkout statuses driven by the EVM scanner on the devnet", () => {
     await tick()
     expect(status(c)).toBe("expired")
     expect(c.state.payments[0]!.status).toBe("late")
+    expect(c.webhooks).toEqual([]) // told once confirmed
+    await devnet.mine(REQUIRED)
+    await tick()
     expect(c.webhooks).toEqual(["checkout.late_payment"])
+    expect(c.state.payments[0]!.confirmedAt).not.toBeNull()
   })
 
   it("a reorg removes a detected payment and the status rolls back", async () => {
@@ -179,11 +187,28 @@ describe("checkout statuses driven by the EVM scanner on the devnet", () => {
     await tick()
     expect(status(c)).toBe("pending")
     expect(c.state.payments[0]!.status).toBe("reverted")
+    expect(c.webhooks).toEqual(["checkout.processing", "checkout.payment_reverted"])
     // Paid again on the new chain: it goes through.
     await pay("USDT", c.address, 25_000_000n)
     await devnet.mine(REQUIRED)
     await tick()
     expect(status(c)).toBe("completed")
+  })
+
+  it("a reorg deeper than the confirmations moves a completed checkout back and tells it", async () => {
+    const c = open(2_500n)
+    const snap = await devnet.snapshot()
+    await pay("USDT", c.address, 25_000_000n)
+    await tick()
+    await devnet.mine(REQUIRED)
+    await tick()
+    expect(status(c)).toBe("completed")
+    await devnet.revert(snap)
+    await devnet.mine(REQUIRED + 3) // a longer chain without the payment
+    await tick()
+    expect(status(c)).toBe("pending")
+    expect(c.state.payments[0]).toMatchObject({ status: "reverted", confirmedAt: null })
+    expect(c.webhooks).toEqual(["checkout.processing", "checkout.completed", "checkout.payment_reverted"])
   })
 
   it("a transaction re-mined at the same position after a reorg counts again (same tx hash and log index)", async () => {

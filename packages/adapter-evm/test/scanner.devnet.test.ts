@@ -280,6 +280,43 @@ describe("EVM scanner against a real local node", () => {
     expect((out[0] as { reason: string }).reason).toMatch(/replaced|no longer/)
   })
 
+  it("a reorg deeper than the confirmations reverts an already confirmed payment; a canonical one costs no receipt", async () => {
+    const s = await scanner({ deepReorgDepth: 20 })
+    expect(s.deepReorgWindowMs).toBe(3_600_000)
+    const to = nextAddress()
+    const cursor = await cursorAtNextBlock()
+    const snap = await devnet.snapshot()
+    const paid = await pay("USDT", to, 25_000_000n)
+    const first = await run(s.scan({ cursor, watch: watchOf([to]), now: NOW }))
+    const [ev] = observed(first.events)
+    await devnet.mine(network.confirmations + 2)
+    const waiting = await run(s.recheck([pendingOf(ev!)], NOW))
+    expect(waiting.map((e) => e._tag)).toEqual(["PaymentConfirmed"])
+    // Confirmed and still canonical: no event, one batch of head + header, no receipt.
+    const confirmed = { ...pendingOf(ev!), confirmed: true }
+    const callsBefore = s.stats().rpcCalls
+    expect(await run(s.recheck([confirmed], NOW))).toEqual([])
+    expect(s.stats().rpcCalls - callsBefore).toBe(2)
+
+    // The chain is replaced from before the payment, deeper than the confirmations.
+    expect(await devnet.revert(snap)).toBe(true)
+    await devnet.mine(network.confirmations + 4)
+    const out = await run(s.recheck([confirmed], NOW))
+    expect(out).toHaveLength(1)
+    expect(out[0]).toMatchObject({ _tag: "PaymentReverted", txHash: paid.txHash, logIndex: ev!.logIndex })
+    expect((out[0] as { reason: string }).reason).toMatch(/deep reorg|deeper than the confirmations/)
+    // The scan rewinds too and the chain now holds no such payment.
+    const second = await run(s.scan({ cursor: first.cursor, watch: watchOf([to]), now: NOW }))
+    expect(observed(second.events)).toEqual([])
+
+    // Beyond the depth window a confirmed payment costs no request at all.
+    const deep = await scanner({ deepReorgDepth: 2 })
+    await run(deep.scan({ cursor: null, watch: watchOf([]), now: NOW })) // learns the head
+    const calls = deep.stats().rpcCalls
+    expect(await run(deep.recheck([confirmed], NOW))).toEqual([])
+    expect(deep.stats().rpcCalls).toBe(calls)
+  })
+
   it("resumes from a saved cursor without gaps or duplicates, also mid-range", async () => {
     const to = nextAddress()
     const watch = watchOf([to])

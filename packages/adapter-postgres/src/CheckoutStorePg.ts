@@ -15,6 +15,7 @@ import {
   type NewCheckout,
   type Merchant,
   type Mode,
+  type Payment,
   type PaymentObserved,
   StoreError,
   storableChainEvent,
@@ -53,6 +54,10 @@ export interface WebhookEventHeader {
   readonly type: WebhookEventType
   readonly createdAt: Date
   readonly livemode: boolean
+  /** The event's number among its checkout's events: 1, 2, … in the order they were created. */
+  readonly sequence: number
+  /** The payment a payment event (`checkout.payment_reverted`, `checkout.late_payment`) is about; else null. */
+  readonly payment: Payment | null
 }
 
 /**
@@ -86,6 +91,7 @@ export const minimalEventBody: RenderEventBody = (event, checkout) =>
     type: event.type,
     created_at: event.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
     livemode: event.livemode,
+    sequence: event.sequence,
     data: { object: { id: checkout.id, status: checkout.status, metadata: "__METADATA__" } },
   }).replace('"__METADATA__"', checkout.metadataJson ?? "null")
 
@@ -342,12 +348,20 @@ export const makeCheckoutStore = (
         )
         .execute()
     }
-    if (next.status !== before.status) {
-      await trx
+    // The events' sequence numbers are taken under the row lock above, in the transaction that stores them.
+    let sequence = 0
+    if (next.status !== before.status || emit.length > 0) {
+      const updated = await trx
         .updateTable("checkouts")
-        .set({ status: next.status, updated_at: now })
+        .set((eb) => ({
+          status: next.status,
+          updated_at: next.status !== before.status ? now : eb.ref("updated_at"),
+          event_seq: eb("event_seq", "+", emit.length),
+        }))
         .where("id", "=", checkoutId)
-        .execute()
+        .returning("event_seq")
+        .executeTakeFirstOrThrow()
+      sequence = Number(updated.event_seq) - emit.length
     }
     if (emit.length > 0) {
       const after: Checkout = { ...before, status: next.status, payments: next.payments, updatedAt: now }
@@ -366,6 +380,8 @@ export const makeCheckoutStore = (
           type,
           createdAt: now,
           livemode: before.mode === "live",
+          sequence: ++sequence,
+          payment: type === "checkout.payment_reverted" || type === "checkout.late_payment" ? payment : null,
         }
         await trx
           .insertInto("outbox_events")
@@ -377,6 +393,7 @@ export const makeCheckoutStore = (
             mode: before.mode,
             url,
             body: render(header, after, merchant),
+            sequence: header.sequence,
             status: url === null ? "skipped" : "pending",
             attempts: 0,
             next_attempt_at: url === null ? null : now,
@@ -844,16 +861,28 @@ export const makeCheckoutStore = (
         }
       }),
 
-    pendingPayments: (network) =>
+    pendingPayments: (network, options) =>
       run("pendingPayments", async () => {
+        const since = options?.confirmedSince
         const rows = await db
           .selectFrom("payments")
-          .select(["network", "tx_hash", "log_index", "block_number", "block_hash", "confirmations"])
+          .select([
+            "network",
+            "tx_hash",
+            "log_index",
+            "block_number",
+            "block_hash",
+            "confirmations",
+            "status",
+          ])
           .where("network", "=", network)
           .where((eb) =>
             eb.or([
               eb("status", "=", "detected"),
               eb.and([eb("status", "=", "late"), eb("confirmed_at", "is", null)]),
+              ...(since === undefined
+                ? []
+                : [eb.and([eb("status", "=", "confirmed"), eb("confirmed_at", ">=", since)])]),
             ]),
           )
           .orderBy("detected_at")
@@ -865,6 +894,7 @@ export const makeCheckoutStore = (
           blockNumber: r.block_number === null ? null : toBigInt(r.block_number),
           blockHash: r.block_hash,
           confirmations: Number(r.confirmations),
+          ...(r.status === "confirmed" ? { confirmed: true } : {}),
         }))
       }),
 

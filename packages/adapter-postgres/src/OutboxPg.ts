@@ -24,6 +24,7 @@ interface ClaimRow {
   body: string
   attempts: number
   created_at: Date
+  sequence: number | null
   webhook_secret: string
 }
 
@@ -111,7 +112,7 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
           SELECT id FROM outbox_events
           WHERE (status = 'pending' AND next_attempt_at <= ${now})
              OR (status = 'delivering' AND lease_expires_at <= ${now})
-          ORDER BY next_attempt_at, created_at, id
+          ORDER BY next_attempt_at, created_at, sequence, id
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
         )
@@ -120,8 +121,11 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
         FROM due, merchants m
         WHERE o.id = due.id AND m.id = o.merchant_id
         RETURNING o.id, o.type, o.checkout_id, o.merchant_id, o.mode, o.url, o.body, o.attempts, o.created_at,
+                  o.sequence,
                   CASE WHEN o.mode = 'test' THEN m.test_webhook_secret ELSE m.webhook_secret END
                     AS webhook_secret`.execute(db)
+      // RETURNING has no order: the events of one transaction (same created_at) in their sequence.
+      const seq = new Map(r.rows.map((x) => [x.id, x.sequence ?? 0]))
       return r.rows
         .map(
           (x): ClaimedDelivery => ({
@@ -137,7 +141,12 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
             createdAt: toDate(x.created_at),
           }),
         )
-        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.eventId.localeCompare(b.eventId))
+        .sort(
+          (a, b) =>
+            a.createdAt.getTime() - b.createdAt.getTime() ||
+            seq.get(a.eventId)! - seq.get(b.eventId)! ||
+            a.eventId.localeCompare(b.eventId),
+        )
     }),
 
   renewClaims: ({ worker, eventIds, now, leaseMs }) =>
@@ -195,7 +204,12 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
       let query = db.selectFrom("outbox_events").selectAll()
       if (q.status !== undefined) query = query.where("status", "=", q.status)
       if (q.checkoutId !== undefined) query = query.where("checkout_id", "=", q.checkoutId)
-      const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(q.limit).execute()
+      const rows = await query
+        .orderBy("created_at", "desc")
+        .orderBy("sequence", "desc")
+        .orderBy("id", "desc")
+        .limit(q.limit)
+        .execute()
       return rows.map(
         (r): OutboxEventRecord => ({
           eventId: r.id,

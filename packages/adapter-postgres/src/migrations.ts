@@ -294,6 +294,18 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       PRIMARY KEY (network, tx_hash, log_index, event)
     )`,
   ],
+  // Webhook events carry a per-checkout `sequence`: the counter is bumped in the status UPDATE under the row
+  // lock, and the number is kept on the event too (NULL for events stored before), so the events of one
+  // transaction are claimed in order. Existing checkouts continue after the events they already have. The
+  // partial index serves the re-check of recently confirmed payments (reorgs deeper than the confirmations).
+  "0010_event_sequence": [
+    `ALTER TABLE checkouts ADD COLUMN event_seq integer NOT NULL DEFAULT 0`,
+    `ALTER TABLE outbox_events ADD COLUMN sequence integer`,
+    `UPDATE checkouts c SET event_seq = e.n
+      FROM (SELECT checkout_id, count(*)::integer AS n FROM outbox_events GROUP BY checkout_id) e
+      WHERE e.checkout_id = c.id`,
+    `CREATE INDEX payments_recently_confirmed ON payments (network, confirmed_at) WHERE status = 'confirmed'`,
+  ],
   // One webhook endpoint and secret per mode: test events are signed with a secret of their own and never fall
   // back to the live endpoint. Existing merchants get a fresh random test secret (gen_random_uuid draws from
   // the server's strong random source; volatile, so one per row) and no test endpoint until the operator sets

@@ -56,6 +56,8 @@ export interface CheckoutsTable {
   expires_at: Timestamp
   created_at: Timestamp
   updated_at: Timestamp
+  /** Webhook events created for this checkout so far: the last event's `sequence`. */
+  event_seq: Generated<number>
 }
 
 export interface DepositTargetsTable {
@@ -95,6 +97,8 @@ export interface OutboxEventsTable {
   mode: string
   url: string | null
   body: string
+  /** The event's `sequence` among its checkout's events (null: stored before sequences existed). */
+  sequence: number | null
   status: string
   attempts: number
   next_attempt_at: Timestamp | null

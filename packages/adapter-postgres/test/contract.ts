@@ -68,7 +68,7 @@ const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000)
 
 /** The renderer the tests inject: proves the store stores exactly what the app renders. */
 const renderEventBody: CheckoutStoreOptions["renderEventBody"] = (event, checkout, merchant) =>
-  `{"id":"${event.id}","type":"${event.type}","livemode":${event.livemode},"status":"${checkout.status}","paid":${checkout.payments.length},"wallet":${JSON.stringify(merchant.tonWallet)},"metadata":${checkout.metadataJson ?? "null"}}`
+  `{"id":"${event.id}","type":"${event.type}","livemode":${event.livemode},"sequence":${event.sequence},"payment":${JSON.stringify(event.payment?.txHash ?? null)},"status":"${checkout.status}","paid":${checkout.payments.length},"wallet":${JSON.stringify(merchant.tonWallet)},"metadata":${checkout.metadataJson ?? "null"}}`
 
 let seq = 0
 const uid = (p: string) => `${p}_${process.pid}_${++seq}`
@@ -790,6 +790,8 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
             id: claimed[0]?.eventId,
             type: "checkout.processing",
             livemode: false,
+            sequence: 1,
+            payment: null,
             status: "processing",
             paid: 1,
             wallet: m.tonWallet,
@@ -799,6 +801,8 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
             id: claimed[1]?.eventId,
             type: "checkout.completed",
             livemode: false,
+            sequence: 2,
+            payment: null,
             status: "completed",
             paid: 1,
             wallet: m.tonWallet,
@@ -972,27 +976,150 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         const topUp = observed(c, { amount: 15_000_000n, confirmations: 3, logIndex: 1, observedAt: at(70) })
         await apply([topUp], at(71))
         expect((await get(c)).status).toBe("completed")
-        // A completed checkout stays completed after a revert, but the payment stops counting.
-        await apply([
-          { _tag: "PaymentReverted", network: "devnet", txHash: topUp.txHash, logIndex: 1, reason: "reorg" },
-        ])
+        // A reorg deeper than the confirmations: the top-up stops counting, the checkout is underpaid again.
+        expect(
+          await apply(
+            [
+              {
+                _tag: "PaymentReverted",
+                network: "devnet",
+                txHash: topUp.txHash,
+                logIndex: 1,
+                reason: "reorg",
+              },
+            ],
+            at(72),
+          ),
+        ).toEqual({ applied: 1, emitted: 2 })
         const after = await get(c)
-        expect(after.status).toBe("completed")
+        expect(after.status).toBe("underpaid")
         expect(after.payments.find((p) => p.logIndex === 1)?.status).toBe("reverted")
-        // Late: seen after expiry.
+        // Late: seen after expiry; told once confirmed.
         const late = observed(c, { logIndex: 5, observedAt: at(4000) })
-        expect(await apply([late], at(4001))).toEqual({ applied: 1, emitted: 1 })
+        expect(await apply([late], at(4001))).toEqual({ applied: 1, emitted: 0 })
         expect((await get(c, at(4002))).payments.find((p) => p.logIndex === 5)?.status).toBe("late")
         expect(await runP(s.checkouts.pendingPayments("devnet"))).toHaveLength(1) // late, awaiting confirmation
-        const types = (await runP(s.outbox.listEvents({ checkoutId: c.id, limit: 10 }))).map((e) => [
-          e.type,
-          e.url,
-        ])
-        expect(types).toEqual([
+        const lateKey = { network: "devnet", txHash: late.txHash, logIndex: 5 }
+        expect(
+          await apply(
+            [{ _tag: "PaymentConfirmed", ...lateKey, confirmations: 3, confirmedAt: at(4010) }],
+            at(4010),
+          ),
+        ).toEqual({ applied: 1, emitted: 1 })
+        const events = await runP(s.outbox.listEvents({ checkoutId: c.id, limit: 10 }))
+        const stored = await db
+          .selectFrom("outbox_events")
+          .select(["body"])
+          .where("checkout_id", "=", c.id)
+          .orderBy("sequence", "desc")
+          .execute()
+        expect(events.map((e) => [e.type, e.url])).toEqual([
           ["checkout.late_payment", "https://acme.test/per-checkout"],
+          ["checkout.underpaid", "https://acme.test/per-checkout"],
+          ["checkout.payment_reverted", "https://acme.test/per-checkout"],
           ["checkout.completed", "https://acme.test/per-checkout"],
           ["checkout.underpaid", "https://acme.test/per-checkout"],
         ])
+        const bodies = stored.map((e) => JSON.parse(e.body) as { sequence: number; payment: string | null })
+        expect(bodies.map((b) => [b.sequence, b.payment])).toEqual([
+          [5, late.txHash],
+          [4, null],
+          [3, topUp.txHash],
+          [2, null],
+          [1, null],
+        ])
+      })
+
+      it("numbers each checkout's events 1, 2, … in the transaction that stores them; a re-sent event keeps its number", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        const other = await created(m.id)
+        const obs = observed(c)
+        const key = { network: "devnet", txHash: obs.txHash, logIndex: 0 }
+        await apply([obs, observed(other)], at(61))
+        // Reorganised away while processing: back to pending, told with payment_reverted (no pending event).
+        expect(await apply([{ _tag: "PaymentReverted", ...key, reason: "reorg" }], at(62))).toEqual({
+          applied: 1,
+          emitted: 1,
+        })
+        expect((await get(c)).status).toBe("pending")
+        // Mined again, confirmed, then reverted by a reorg deeper than the confirmations.
+        await apply([observed(c, { txHash: obs.txHash, observedAt: at(63) })], at(63))
+        await apply([{ _tag: "PaymentConfirmed", ...key, confirmations: 3, confirmedAt: at(64) }], at(64))
+        expect((await get(c)).status).toBe("completed")
+        // Recently confirmed payments are handed back only when asked for.
+        expect(await runP(s.checkouts.pendingPayments("devnet"))).toEqual([
+          expect.objectContaining({ txHash: expect.not.stringMatching(obs.txHash) }),
+        ])
+        expect(await runP(s.checkouts.pendingPayments("devnet", { confirmedSince: at(65) }))).toHaveLength(1)
+        const recent = await runP(s.checkouts.pendingPayments("devnet", { confirmedSince: at(64) }))
+        expect(recent.find((p) => p.txHash === obs.txHash)).toEqual({
+          network: "devnet",
+          txHash: obs.txHash,
+          logIndex: 0,
+          blockNumber: 100n,
+          blockHash: "0xblock",
+          confirmations: 3,
+          confirmed: true,
+        })
+        expect(await apply([{ _tag: "PaymentReverted", ...key, reason: "deep reorg" }], at(66))).toEqual({
+          applied: 1,
+          emitted: 1,
+        })
+        const after = await get(c)
+        expect(after.status).toBe("pending")
+        expect(after.payments[0]).toMatchObject({ status: "reverted", confirmedAt: null })
+
+        const rows = await db
+          .selectFrom("outbox_events")
+          .select(["checkout_id", "type", "sequence", "body"])
+          .orderBy("sequence")
+          .execute()
+        const mine = rows.filter((r) => r.checkout_id === c.id)
+        expect(mine.map((r) => [r.sequence, r.type])).toEqual([
+          [1, "checkout.processing"],
+          [2, "checkout.payment_reverted"],
+          [3, "checkout.processing"],
+          [4, "checkout.completed"],
+          [5, "checkout.payment_reverted"],
+        ])
+        for (const r of mine) expect(JSON.parse(r.body).sequence).toBe(r.sequence)
+        expect(JSON.parse(mine[1]!.body)).toMatchObject({ payment: obs.txHash, status: "pending" })
+        // Another checkout counts its own events.
+        expect(rows.filter((r) => r.checkout_id === other.id).map((r) => r.sequence)).toEqual([1])
+        const counter = await db
+          .selectFrom("checkouts")
+          .select("event_seq")
+          .where("id", "=", c.id)
+          .executeTakeFirstOrThrow()
+        expect(counter.event_seq).toBe(5)
+
+        // Events of one transaction are claimed in their order.
+        const topUp = await created(m.id)
+        await apply([observed(topUp, { amount: 10_000_000n, confirmations: 3 })], at(70))
+        const two = observed(topUp, { amount: 15_000_000n, confirmations: 3, logIndex: 1 })
+        await apply([two], at(71))
+        await apply(
+          [{ _tag: "PaymentReverted", network: "devnet", txHash: two.txHash, logIndex: 1, reason: "r" }],
+          at(72),
+        )
+        await db
+          .updateTable("outbox_events")
+          .set({ status: "delivered" })
+          .where("created_at", "<", at(72))
+          .execute()
+        const claimed = await runP(s.outbox.claimDue({ worker: "w", now: at(80), limit: 10, leaseMs: 1000 }))
+        expect(claimed.map((d) => [d.type, JSON.parse(d.body).sequence])).toEqual([
+          ["checkout.payment_reverted", 3],
+          ["checkout.underpaid", 4],
+        ])
+        // A re-sent event is the same stored body: same id, same number.
+        const first = mine[0]!
+        const id = (JSON.parse(first.body) as { id: string }).id
+        await db.updateTable("outbox_events").set({ status: "failed" }).where("id", "=", id).execute()
+        expect(await runP(s.outbox.resend(id, at(90)))).toBe(true)
+        const again = await runP(s.outbox.claimDue({ worker: "w", now: at(91), limit: 10, leaseMs: 1000 }))
+        expect(again.filter((d) => d.eventId === id).map((d) => JSON.parse(d.body).sequence)).toEqual([1])
       })
 
       it("records money to an unknown target as unmatched, and the operator assigns it", async () => {

@@ -129,6 +129,44 @@ if (url === undefined || url === "") {
       }
     })
 
+    it("migration 0010 numbers new events after those a checkout already has", async () => {
+      const schema = schemaName("seq")
+      const database = await makeDatabase({ databaseUrl: url, schema })
+      try {
+        const before = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < "0010"))
+        const migrator = new Migrator({
+          db: database.db,
+          provider: { getMigrations: async () => before },
+          migrationTableSchema: schema,
+        })
+        expect((await migrator.migrateToLatest()).error).toBeUndefined()
+        await sql`INSERT INTO merchants (id, name, webhook_secret, created_at, updated_at)
+          VALUES ('mer_a', 'A', 's', now(), now())`.execute(database.db)
+        await sql`INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, networks, expires_at, created_at, updated_at)
+          VALUES ('chk_a', 'mer_a', 'test', 'completed', 100, '[]', now(), now(), now()),
+                 ('chk_b', 'mer_a', 'test', 'pending', 100, '[]', now(), now(), now())`.execute(database.db)
+        await sql`INSERT INTO outbox_events (id, type, checkout_id, merchant_id, mode, body, status, created_at)
+          VALUES ('evt_1', 'checkout.processing', 'chk_a', 'mer_a', 'test', '{}', 'delivered', now()),
+                 ('evt_2', 'checkout.completed', 'chk_a', 'mer_a', 'test', '{}', 'delivered', now())`.execute(
+          database.db,
+        )
+        expect((await migrate(database.db)).applied).toContain("0010_event_sequence")
+        const rows = await sql<{ id: string; event_seq: number }>`
+          SELECT id, event_seq FROM checkouts ORDER BY id`.execute(database.db)
+        expect(rows.rows).toEqual([
+          { id: "chk_a", event_seq: 2 },
+          { id: "chk_b", event_seq: 0 },
+        ])
+        const old = await sql<{ sequence: number | null }>`SELECT sequence FROM outbox_events`.execute(
+          database.db,
+        )
+        expect(old.rows.map((r) => r.sequence)).toEqual([null, null])
+      } finally {
+        await dropSchema(database.db, schema)
+        await database.close()
+      }
+    })
+
     it("an unreachable server is a StoreError, never a driver error", async () => {
       const bad = await makeDatabase({ databaseUrl: "postgres://postgres@127.0.0.1:1/none" })
       try {

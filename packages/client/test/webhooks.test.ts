@@ -40,6 +40,7 @@ beforeAll(async () => {
     type: "checkout.completed",
     createdAt: new Date(NOW * 1000),
     livemode: false,
+    sequence: 2,
     checkoutJson: raw,
   })
 }, 120_000)
@@ -67,9 +68,45 @@ describe("parseWebhookEvent", () => {
       expect(e.data.object.id).toBe(checkoutId)
       expect(e.data.object.amount).toBe("25.00")
       expect(e.data.object.metadata).toEqual({ order_id: "A-7", "1": "one", "2": "two" })
+      expect(e.sequence).toBe(2)
+      expect(e.data.payment).toBeUndefined()
     }
     // the raw body keeps the metadata exactly as sent (JSON.parse reorders integer-like keys)
     expect(body).toContain('"metadata":{"order_id":"A-7","2":"two","1":"one"}')
+  })
+
+  it("decodes checkout.payment_reverted with the payment it is about", () => {
+    const object = JSON.parse(body.slice(body.indexOf('"object":') + 9, -2)) as Record<string, unknown>
+    const payment = {
+      amount_crypto: "25.000000",
+      crypto_currency: "USDT",
+      network: "devnet",
+      tx_hash: "0xabc",
+      sender_address: "0xdef",
+      status: "reverted",
+      confirmations: 2,
+      detected_at: "2026-04-04T12:04:40Z",
+      confirmed_at: null,
+    }
+    const reverted = JSON.stringify({
+      id: "evt_k3j9x2m1q8w7e5r4t6y0u2i8",
+      type: "checkout.payment_reverted",
+      created_at: "2026-04-04T12:05:00Z",
+      livemode: false,
+      sequence: 3,
+      data: { object: { ...object, status: "pending", payments: [payment] }, payment },
+    })
+    const e = parseWebhookEvent({
+      payload: reverted,
+      header: header(reverted),
+      secret: shop.webhookSecret,
+      livemode: false,
+      now: NOW,
+    })
+    expect(e.type).toBe("checkout.payment_reverted")
+    expect(e.sequence).toBe(3)
+    expect(e.data.payment).toEqual(payment)
+    expect(e.data.object.status).toBe("pending")
   })
 
   it("refuses a tampered body, a wrong secret, an old timestamp, a missing header", () => {

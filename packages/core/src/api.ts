@@ -838,7 +838,12 @@ export const WebhookEventTypeSchema = Schema.Literal(
   "checkout.underpaid",
   "checkout.expired",
   "checkout.late_payment",
-).annotations({ identifier: "WebhookEventType" })
+  "checkout.payment_reverted",
+).annotations({
+  identifier: "WebhookEventType",
+  description:
+    "A status event names the status the checkout moved to. `checkout.payment_reverted`: a payment disappeared in a chain reorganisation (sent before the status event that follows, if any). `checkout.late_payment`: a late payment was confirmed.",
+})
 
 /** The body POSTed to webhook endpoints. */
 export const ApiWebhookEvent = Schema.Struct({
@@ -848,7 +853,21 @@ export const ApiWebhookEvent = Schema.Struct({
   type: WebhookEventTypeSchema,
   created_at: ApiTimestamp,
   livemode: Schema.Boolean,
-  data: Schema.Struct({ object: ApiCheckout }),
+  sequence: Schema.optional(
+    Schema.Int.pipe(Schema.greaterThanOrEqualTo(1)).annotations({
+      description:
+        "Per checkout: 1 for its first event, then increasing by one per event in the order they were created. A re-sent event keeps its number; order a checkout's events by it, not by arrival. Absent only on events stored by an Inzi older than this field.",
+    }),
+  ),
+  data: Schema.Struct({
+    object: Schema.propertySignature(ApiCheckout).annotations({
+      description: "The checkout as it is after the change.",
+    }),
+    payment: Schema.optional(ApiPaymentEntry).annotations({
+      description:
+        "For `checkout.payment_reverted` and `checkout.late_payment`: the payment the event is about, as in `object.payments`.",
+    }),
+  }),
 }).annotations({
   identifier: "WebhookEvent",
   description:

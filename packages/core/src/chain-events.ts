@@ -68,6 +68,11 @@ export interface PendingPayment extends PaymentKey {
   readonly blockNumber: bigint | null
   readonly blockHash: string | null
   readonly confirmations: number
+  /**
+   * Already confirmed, handed back only to a scanner that watches for reorganisations deeper than the
+   * confirmations (`ChainScanner.deepReorgWindowMs`): it emits `PaymentReverted` or nothing for it.
+   */
+  readonly confirmed?: boolean | undefined
 }
 
 /** The watched deposit targets of one network, queried in O(1) per transfer. */

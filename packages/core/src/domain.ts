@@ -30,6 +30,7 @@ export type WebhookEventType =
   | "checkout.underpaid"
   | "checkout.expired"
   | "checkout.late_payment"
+  | "checkout.payment_reverted"
 
 /** A token accepted on a network. `contract` is the ERC-20/TRC-20 contract or the jetton master. */
 export interface TokenConfig {

@@ -14,15 +14,17 @@ import { acceptedUnits } from "./tolerance.js"
  * only produce events; this decides statuses and the webhook events to emit. Rules (API.md "Statuses"):
  *
  * - A payment counts when first seen before `expiresAt` and before the checkout completed; otherwise it is
- *   `late`: recorded, `checkout.late_payment` emitted, status unchanged.
+ *   `late`: recorded, status unchanged, `checkout.late_payment` emitted once it is confirmed.
  * - completed ⇔ confirmed counted sum ≥ accepted amount (A − max(1% A, 0.05)), compared in integer units.
  * - Some counted payment still unconfirmed (and not yet completed) ⇒ processing.
  * - Only confirmed payments, below the accepted amount ⇒ underpaid; a top-up before expiry moves it on.
  * - Nothing counted ⇒ pending before `expiresAt`, expired after.
- * - `completed` is terminal. `expired` is terminal for late money; it is left only when a payment first seen
- *   before `expiresAt` is reported after the sweep (the checkout was in fact paid in time).
- * - A reverted payment stops counting and the status is recomputed (back to pending/expired/underpaid), except
- *   that a completed checkout stays completed.
+ * - `completed` is left only when a reorganisation deeper than the confirmations reverts a confirmed payment.
+ *   `expired` is terminal for late money; it is left only when a payment first seen before `expiresAt` is
+ *   reported after the sweep (the checkout was in fact paid in time).
+ * - A reverted payment stops counting, `checkout.payment_reverted` is emitted (for a late payment only if it
+ *   was confirmed: the merchant heard of it) and the status is recomputed from the remaining payments, with
+ *   its own event when it has one (there is no `checkout.pending`).
  * - Replaying an event is a no-op: a payment is identified by (network, txHash, logIndex).
  */
 
@@ -41,9 +43,10 @@ export class TransitionRefused extends Data.TaggedError("TransitionRefused")<{
 export interface TransitionResult {
   readonly state: CheckoutState
   /**
-   * Webhook events to write to the outbox in the same transaction, in order: at most one status event,
-   * plus `checkout.late_payment` for a late payment (an overdue, unswept `pending` checkout gets
-   * `checkout.expired` first).
+   * Webhook events to write to the outbox in the same transaction, in order: at most one status event, after
+   * `checkout.payment_reverted` for a reverted payment; `checkout.late_payment` for a late payment once
+   * confirmed (an overdue, unswept `pending` checkout gets `checkout.expired` first). The payment events are
+   * about `payment`.
    */
   readonly emit: ReadonlyArray<WebhookEventType>
   /** False when the event changed nothing (a replay): nothing needs to be written. */
@@ -83,7 +86,7 @@ export const amountDueUnits = (state: CheckoutState, decimals: number): bigint =
   return due > 0n ? denormalizeUnitsCeil(due, decimals) : 0n
 }
 
-/** The status implied by the payments (ignoring terminal stickiness), at `now`. */
+/** The status implied by the payments, at `now`. */
 export const deriveStatus = (state: CheckoutState, now: Date): CheckoutStatus => {
   const confirmed = sumNormalized(state.payments, (p) => p.status === "confirmed")
   if (confirmed >= acceptedNormalized(state.amountCents) && confirmed > 0n) return "completed"
@@ -113,7 +116,7 @@ const settle = (
   payment: Payment,
 ): TransitionResult => {
   const draft: CheckoutState = { ...before, payments }
-  const next = before.status === "completed" ? "completed" : deriveStatus(draft, now)
+  const next = deriveStatus(draft, now)
   const state: CheckoutState = { ...draft, status: next }
   const event = next !== before.status ? EVENT_OF[next] : undefined
   return { state, emit: event ? [event] : [], changed: true, payment }
@@ -161,16 +164,17 @@ const onObserved = (
   }
   const payments = existing === undefined ? [...state.payments, payment] : replace(state.payments, payment)
   if (late) {
+    const lateEvent: ReadonlyArray<WebhookEventType> = final ? ["checkout.late_payment"] : []
     // Late and still `pending` means overdue but not swept yet: expire it now, so the merchant gets
     // `checkout.expired` before `checkout.late_payment` (and the sweeper has nothing left to emit).
     if (state.status === "pending")
       return {
         state: { ...state, status: "expired", payments },
-        emit: ["checkout.expired", "checkout.late_payment"],
+        emit: ["checkout.expired", ...lateEvent],
         changed: true,
         payment,
       }
-    return { state: { ...state, payments }, emit: ["checkout.late_payment"], changed: true, payment }
+    return { state: { ...state, payments }, emit: lateEvent, changed: true, payment }
   }
   return settle(state, payments, now, payment)
 }
@@ -198,9 +202,8 @@ const onConfirmed = (
     return Either.right(unchanged(state, existing))
   if (existing.status === "late") {
     if (existing.confirmedAt !== null) return Either.right(unchanged(state, existing))
-    return Either.right(
-      quietly(state, { ...existing, confirmations: e.confirmations, confirmedAt: e.confirmedAt }),
-    )
+    const late = quietly(state, { ...existing, confirmations: e.confirmations, confirmedAt: e.confirmedAt })
+    return Either.right({ ...late, emit: ["checkout.late_payment"] })
   }
   const p: Payment = {
     ...existing,
@@ -235,9 +238,15 @@ const onReverted = (
   if (existing === undefined) return unknownPayment(e)
   if (existing.status === "reverted") return Either.right(unchanged(state, existing))
   const p: Payment = { ...existing, status: "reverted", confirmedAt: null }
-  const payments = replace(state.payments, p)
-  if (existing.status === "late") return Either.right(quietly(state, p))
-  return Either.right(settle(state, payments, now, p))
+  if (existing.status === "late") {
+    // The merchant heard of a late payment only once it was confirmed (`checkout.late_payment`).
+    const quiet = quietly(state, p)
+    return Either.right(
+      existing.confirmedAt === null ? quiet : { ...quiet, emit: ["checkout.payment_reverted"] },
+    )
+  }
+  const settled = settle(state, replace(state.payments, p), now, p)
+  return Either.right({ ...settled, emit: ["checkout.payment_reverted", ...settled.emit] })
 }
 
 /**

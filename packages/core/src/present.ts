@@ -259,16 +259,22 @@ export interface WebhookEventBodyInput {
   readonly type: WebhookEventType
   readonly createdAt: Date
   readonly livemode: boolean
+  /** The event's number among its checkout's events (1, 2, …). */
+  readonly sequence: number
   /** The checkout object as JSON text (`renderCheckoutJson`), embedded untouched. */
   readonly checkoutJson: string
+  /** The payment a payment event is about (`checkout.payment_reverted`, `checkout.late_payment`). */
+  readonly payment?: Payment | null | undefined
 }
 
 /**
  * The webhook event body (the exact bytes that are stored, signed and sent).
- * @example webhookEventBody({ id: "evt_…", type: "checkout.completed", createdAt: now, livemode: true, checkoutJson })
+ * @example webhookEventBody({ id: "evt_…", type: "checkout.completed", createdAt: now, livemode: true, sequence: 2, checkoutJson })
  */
-export const webhookEventBody = (e: WebhookEventBodyInput): string =>
-  `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"created_at":"${formatTimestamp(e.createdAt)}","livemode":${e.livemode},"data":{"object":${e.checkoutJson}}}`
+export const webhookEventBody = (e: WebhookEventBodyInput): string => {
+  const payment = e.payment == null ? "" : `,"payment":${JSON.stringify(toApiPaymentEntry(e.payment))}`
+  return `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"created_at":"${formatTimestamp(e.createdAt)}","livemode":${e.livemode},"sequence":${e.sequence},"data":{"object":${e.checkoutJson}${payment}}}`
+}
 
 /** The event as an object (for tests and typed consumers). */
 export const parseWebhookEventBody = (body: string): ApiWebhookEvent => JSON.parse(body) as ApiWebhookEvent

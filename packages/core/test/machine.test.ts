@@ -89,6 +89,7 @@ describe("state machine: status rules (API.md Statuses)", () => {
       [confirmed("t1"), at(2)],
       [{ _tag: "ExpiryTick" }, at(31)],
       [observed("t2", USDT(15), { observedAt: at(32) }), at(32)],
+      [confirmed("t2", { confirmedAt: at(33) }), at(33)],
     ])
     expect(r.state.status).toBe("underpaid")
     expect(r.state.payments.find((p) => p.txHash === "t2")?.status).toBe("late")
@@ -124,7 +125,7 @@ describe("state machine: status rules (API.md Statuses)", () => {
     expect(r.state.status).toBe("completed")
   })
 
-  it("late payments (after completion) are recorded, emit late_payment, never change the status", () => {
+  it("late payments (after completion) are recorded, emit late_payment once confirmed, never change the status", () => {
     const done = run(state(), [
       [observed("t1", USDT(25)), at(1)],
       [confirmed("t1"), at(2)],
@@ -132,13 +133,35 @@ describe("state machine: status rules (API.md Statuses)", () => {
     const r = step(done, observed("t2", USDT(5), { observedAt: at(3) }), at(3))
     expect(r.state.status).toBe("completed")
     expect(r.payment?.status).toBe("late")
-    expect(r.emit).toEqual(["checkout.late_payment"])
+    expect(r.payment?.confirmedAt).toBeNull()
+    expect(r.changed).toBe(true)
+    expect(r.emit).toEqual([])
     expect(amountPaidCents(r.state.payments)).toBe(2500n)
-    const c = step(r.state, confirmed("t2"), at(4))
+    const c = step(r.state, confirmed("t2", { confirmedAt: at(4) }), at(4))
     expect(c.state.status).toBe("completed")
-    expect(c.emit).toEqual([])
+    expect(c.emit).toEqual(["checkout.late_payment"])
     expect(c.payment?.status).toBe("late")
-    expect(step(c.state, reverted("t2"), at(5)).state.status).toBe("completed")
+    expect(c.payment?.confirmedAt).toEqual(at(4))
+    expect(step(c.state, confirmed("t2"), at(5)).emit).toEqual([])
+    // The merchant heard of it: its reorganisation is told too; the status still does not change.
+    const gone = step(c.state, reverted("t2"), at(5))
+    expect(gone.state.status).toBe("completed")
+    expect(gone.emit).toEqual(["checkout.payment_reverted"])
+    expect(gone.payment?.status).toBe("reverted")
+  })
+
+  it("a late payment already final when first seen emits late_payment at once; one reverted before confirming is silent", () => {
+    const done = run(state(), [
+      [observed("t1", USDT(25)), at(1)],
+      [confirmed("t1"), at(2)],
+    ]).state
+    const final = step(done, observed("t2", USDT(5), { observedAt: at(3), confirmations: 1 }), at(3))
+    expect(final.emit).toEqual(["checkout.late_payment"])
+    expect(final.payment?.confirmedAt).toEqual(at(3))
+    const seen = step(done, observed("t3", USDT(5), { observedAt: at(3) }), at(3))
+    const gone = step(seen.state, reverted("t3"), at(4))
+    expect(gone.changed).toBe(true)
+    expect(gone.emit).toEqual([])
   })
 
   it("a late payment on an expired checkout does not revive it", () => {
@@ -152,21 +175,27 @@ describe("state machine: status rules (API.md Statuses)", () => {
     const r = step(state(), observed("t1", USDT(25), { observedAt: at(31) }), at(31))
     expect(r.payment?.status).toBe("late")
     expect(r.state.status).toBe("expired")
-    expect(r.emit).toEqual(["checkout.expired", "checkout.late_payment"])
+    expect(r.emit).toEqual(["checkout.expired"])
     // the sweeper then has nothing to do: no second checkout.expired
     expect(step(r.state, { _tag: "ExpiryTick" }, at(32)).emit).toEqual([])
+    expect(step(r.state, confirmed("t1", { confirmedAt: at(33) }), at(33)).emit).toEqual([
+      "checkout.late_payment",
+    ])
+    const final = step(state(), observed("t1", USDT(25), { observedAt: at(31), confirmations: 1 }), at(31))
+    expect(final.emit).toEqual(["checkout.expired", "checkout.late_payment"])
   })
 
   it("reverted payments stop counting and roll the status back", () => {
     const processing = step(state(), observed("t1", USDT(25)), at(1)).state
     const back = step(processing, reverted("t1"), at(2))
     expect(back.state.status).toBe("pending")
+    expect(back.emit).toEqual(["checkout.payment_reverted"])
     expect(back.payment?.status).toBe("reverted")
     expect(amountPaidCents(back.state.payments)).toBe(0n)
 
     const afterExpiry = step(processing, reverted("t1"), at(31))
     expect(afterExpiry.state.status).toBe("expired")
-    expect(afterExpiry.emit).toEqual(["checkout.expired"])
+    expect(afterExpiry.emit).toEqual(["checkout.payment_reverted", "checkout.expired"])
 
     const underpaidThenTopUp = run(state(), [
       [observed("t1", USDT(10)), at(1)],
@@ -175,17 +204,58 @@ describe("state machine: status rules (API.md Statuses)", () => {
       [reverted("t2"), at(4)],
     ])
     expect(underpaidThenTopUp.state.status).toBe("underpaid")
+    expect(underpaidThenTopUp.emitted.slice(-2)).toEqual(["checkout.payment_reverted", "checkout.underpaid"])
   })
 
-  it("a completed checkout stays completed (terminal) even if a counted payment is later reorganised away", () => {
+  it("a reorg deeper than the confirmations moves a completed checkout to what the remaining payments imply", () => {
     const done = run(state(), [
       [observed("t1", USDT(25)), at(1)],
       [confirmed("t1"), at(2)],
     ]).state
-    const r = step(done, reverted("t1"), at(3))
-    expect(r.state.status).toBe("completed")
-    expect(r.emit).toEqual([])
-    expect(step(r.state, { _tag: "ExpiryTick" }, at(40)).changed).toBe(false)
+    const pending = step(done, reverted("t1"), at(3))
+    expect(pending.state.status).toBe("pending")
+    expect(pending.emit).toEqual(["checkout.payment_reverted"])
+    expect(pending.payment).toMatchObject({ txHash: "t1", status: "reverted", confirmedAt: null })
+    expect(amountPaidCents(pending.state.payments)).toBe(0n)
+
+    const expired = step(done, reverted("t1"), at(31))
+    expect(expired.state.status).toBe("expired")
+    expect(expired.emit).toEqual(["checkout.payment_reverted", "checkout.expired"])
+
+    const split = run(state(), [
+      [observed("t1", USDT(10)), at(1)],
+      [confirmed("t1"), at(2)],
+      [observed("t2", USDT(15)), at(3)],
+      [confirmed("t2"), at(4)],
+    ]).state
+    expect(split.status).toBe("completed")
+    const underpaid = step(split, reverted("t2"), at(5))
+    expect(underpaid.state.status).toBe("underpaid")
+    expect(underpaid.emit).toEqual(["checkout.payment_reverted", "checkout.underpaid"])
+
+    // Another payment still waiting for its confirmations: processing again.
+    const waiting = run(state(), [
+      [observed("t1", USDT(5)), at(1)],
+      [observed("t2", USDT(25)), at(2)],
+      [confirmed("t2"), at(3)],
+    ]).state
+    expect(waiting.status).toBe("completed")
+    const processing = step(waiting, reverted("t2"), at(4))
+    expect(processing.state.status).toBe("processing")
+    expect(processing.emit).toEqual(["checkout.payment_reverted", "checkout.processing"])
+
+    // A reverted payment that did not carry the completion changes only the payment.
+    const still = step(waiting, reverted("t1"), at(4))
+    expect(still.state.status).toBe("completed")
+    expect(still.emit).toEqual(["checkout.payment_reverted"])
+
+    // Mined again (the same transfer in the new chain): it counts again, first seen when it was first seen.
+    const again = run(pending.state, [
+      [observed("t1", USDT(25), { observedAt: at(5) }), at(5)],
+      [confirmed("t1", { confirmedAt: at(6) }), at(6)],
+    ])
+    expect(again.state.status).toBe("completed")
+    expect(again.emitted).toEqual(["checkout.processing", "checkout.completed"])
   })
 
   it("a reverted payment that reappears (reorg undone) counts again", () => {
@@ -354,11 +424,20 @@ describe("state machine: properties over random event sequences", () => {
     )
   })
 
-  it("completed is terminal", () => {
+  it("completed is left only by the revert of a confirmed payment, which is always told first", () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
-        simulate(sc, (before, _e, _now, r) => {
-          if (before.status === "completed") expect(r.state.status).toBe("completed")
+        simulate(sc, (before, e, _now, r) => {
+          if (before.status === "completed" && r.state.status !== "completed") {
+            expect(e._tag).toBe("PaymentReverted")
+            expect(before.payments.find((p) => p.txHash === r.payment?.txHash)?.status).toBe("confirmed")
+          }
+          if (e._tag === "PaymentReverted" && r.changed) {
+            const was = before.payments.find((p) => p.txHash === e.txHash)
+            const told =
+              was?.status === "detected" || was?.status === "confirmed" || was?.confirmedAt !== null
+            expect(r.emit[0] === "checkout.payment_reverted").toBe(told)
+          }
         })
       }),
       runs,
@@ -369,7 +448,9 @@ describe("state machine: properties over random event sequences", () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
         simulate(sc, (before, _e, _now, r) => {
-          const statusEvents = r.emit.filter((t) => t !== "checkout.late_payment")
+          const statusEvents = r.emit.filter(
+            (t) => t !== "checkout.late_payment" && t !== "checkout.payment_reverted",
+          )
           expect(statusEvents.length).toBeLessThanOrEqual(1)
           expect(new Set(r.emit).size).toBe(r.emit.length)
           // Every status change has its event, except back to pending (a reverted payment): no such webhook.
@@ -411,7 +492,7 @@ describe("state machine: properties over random event sequences", () => {
           const firstSeen = before.payments.find((p) => p.txHash === e.txHash)?.detectedAt ?? e.observedAt
           if (r.payment?.status === "late") {
             expect(r.state.status).toBe(currentStatus(before, now))
-            expect(r.emit.at(-1)).toBe("checkout.late_payment")
+            expect(r.emit.at(-1) === "checkout.late_payment").toBe(r.payment.confirmedAt !== null)
           }
           if (firstSeen < EXPIRES && before.status !== "completed") expect(r.payment?.status).not.toBe("late")
           if (firstSeen >= EXPIRES) expect(r.payment?.status).toBe("late")
@@ -421,12 +502,11 @@ describe("state machine: properties over random event sequences", () => {
     )
   })
 
-  it("the status always matches the payments (except sticky completed), so reverted payments roll it back", () => {
+  it("the status always matches the payments, so reverted payments roll it back", () => {
     fc.assert(
       fc.property(scenarioArb, (sc) => {
         simulate(sc, (_before, _e, now, r) => {
-          if (r.state.status !== "completed")
-            expect(currentStatus(r.state, now)).toBe(deriveStatus(r.state, now))
+          expect(currentStatus(r.state, now)).toBe(deriveStatus(r.state, now))
           expect(amountPaidCents(r.state.payments) >= 0n).toBe(true)
         })
       }),

@@ -193,17 +193,44 @@ describe("webhookEventBody", () => {
       type: "checkout.completed",
       createdAt: new Date("2026-04-04T12:05:01.250Z"),
       livemode: true,
+      sequence: 2,
       checkoutJson,
     })
     expect(
       body.startsWith(
-        '{"id":"evt_k3j9x2m1q8w7e5r4t6y0u2i9","type":"checkout.completed","created_at":"2026-04-04T12:05:01Z","livemode":true,"data":{"object":{',
+        '{"id":"evt_k3j9x2m1q8w7e5r4t6y0u2i9","type":"checkout.completed","created_at":"2026-04-04T12:05:01Z","livemode":true,"sequence":2,"data":{"object":{',
       ),
     ).toBe(true)
-    expect(body).toContain(checkoutJson)
+    expect(body.endsWith(`${checkoutJson}}}`)).toBe(true)
     const parsed = parseWebhookEventBody(body)
     expect(Schema.is(ApiWebhookEvent)(parsed)).toBe(true)
     expect(parsed.data.object.id).toBe("chk_live_k3j9x2m1q8w7e5r4t6y0u2i9")
+    expect(parsed.sequence).toBe(2)
+    expect(parsed.data.payment).toBeUndefined()
+  })
+
+  it("a payment event names its payment after the checkout (checkout.payment_reverted)", () => {
+    const gone = payment({ status: "reverted", confirmedAt: null })
+    const c = checkout({ status: "pending", payments: [gone] })
+    const checkoutJson = renderCheckoutJson(c, ctx)
+    const body = webhookEventBody({
+      id: "evt_k3j9x2m1q8w7e5r4t6y0u2i9",
+      type: "checkout.payment_reverted",
+      createdAt: new Date("2026-04-04T12:05:01Z"),
+      livemode: false,
+      sequence: 3,
+      checkoutJson,
+      payment: gone,
+    })
+    expect(body).toContain(`"data":{"object":${checkoutJson},"payment":{`)
+    const parsed = parseWebhookEventBody(body)
+    expect(Schema.is(ApiWebhookEvent)(parsed)).toBe(true)
+    expect(parsed.data.payment).toEqual(parsed.data.object.payments[0])
+    expect(parsed.data.payment?.status).toBe("reverted")
+    expect(parsed.data.object.status).toBe("pending")
+    // an event stored before `sequence` existed still decodes; a sequence below 1 does not
+    expect(Schema.is(ApiWebhookEvent)({ ...parsed, sequence: undefined })).toBe(true)
+    expect(Schema.is(ApiWebhookEvent)({ ...parsed, sequence: 0 })).toBe(false)
   })
 })
 

@@ -35,6 +35,8 @@ export const makeEventRenderer =
       type: event.type,
       createdAt: event.createdAt,
       livemode: event.livemode,
+      sequence: event.sequence,
+      payment: event.payment,
       checkoutJson: renderCheckoutJson(checkout, {
         publicUrl,
         now: event.createdAt,

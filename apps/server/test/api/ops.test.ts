@@ -349,6 +349,60 @@ describe("/openapi.json", () => {
     for (const [r, path, method] of errors) conforms(r, path, method)
   })
 
+  it("documents the webhook event: every type, sequence, data.payment; a real event body validates", async () => {
+    const post = spec.webhooks?.checkoutEvent?.post
+    expect(post).toBeDefined()
+    const validate = ajv.getSchema(
+      pointer("webhooks", "checkoutEvent", "post", "requestBody", "content", "application/json", "schema"),
+    )!
+    expect(validate).toBeDefined()
+    const types = spec.components.schemas.WebhookEventType
+    expect(types.enum).toEqual([
+      "checkout.processing",
+      "checkout.completed",
+      "checkout.underpaid",
+      "checkout.expired",
+      "checkout.late_payment",
+      "checkout.payment_reverted",
+    ])
+    const event = spec.components.schemas.WebhookEvent
+    expect(Object.keys(event.properties)).toEqual([
+      "id",
+      "type",
+      "created_at",
+      "livemode",
+      "sequence",
+      "data",
+    ])
+    expect(Object.keys(event.properties.data.properties)).toEqual(["object", "payment"])
+    // a checkout object as the API renders it, inside a payment_reverted event
+    const m = await server.merchant()
+    const created = await api.post("/api/v1/checkouts", { key: m.test, body: minimal })
+    const object = created.json()
+    const payment = {
+      amount_crypto: "25.000000",
+      crypto_currency: "USDT",
+      network: "devnet",
+      tx_hash: "0xabc",
+      sender_address: null,
+      status: "reverted",
+      confirmations: 1,
+      detected_at: "2026-04-04T12:04:40Z",
+      confirmed_at: null,
+    }
+    const body = {
+      id: "evt_k3j9x2m1q8w7e5r4t6y0u2i9",
+      type: "checkout.payment_reverted",
+      created_at: "2026-04-04T12:05:01Z",
+      livemode: false,
+      sequence: 2,
+      data: { object: { ...object, payments: [payment] }, payment },
+    }
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true)
+    expect(validate({ ...body, sequence: 0 })).toBe(false)
+    expect(validate({ ...body, type: "checkout.pending" })).toBe(false)
+  })
+
   it("documents exactly one error shape (no framework-specific decode error)", () => {
     const decodeError = { _tag: "HttpApiDecodeError", issues: [], message: "x" }
     for (const [path, ops] of Object.entries(spec.paths))

@@ -26,6 +26,11 @@ export interface ChainScanner {
     pending: ReadonlyArray<PendingPayment>,
     now: Date,
   ) => Effect.Effect<ReadonlyArray<ChainEvent>, ChainError>
+  /**
+   * Set by adapters that detect reorganisations deeper than the confirmations: payments confirmed within this
+   * many milliseconds are handed to `recheck` too, flagged `confirmed`.
+   */
+  readonly deepReorgWindowMs?: number | undefined
   /** Calls made so far (for metrics and the O(1) proof). */
   readonly stats: () => { readonly rpcCalls: number; readonly rpcErrors: number }
 }

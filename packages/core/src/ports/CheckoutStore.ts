@@ -156,8 +156,15 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
       readonly network: NetworkId
       readonly since: Date
     }) => Effect.Effect<OpenTargets, StoreError>
-    /** Payments of a network still waiting for confirmations. */
-    readonly pendingPayments: (network: NetworkId) => Effect.Effect<ReadonlyArray<PendingPayment>, StoreError>
+    /**
+     * Payments of a network still waiting for confirmations; with `confirmedSince`, also the counted payments
+     * confirmed since then (flagged `confirmed`), for a re-check against reorganisations deeper than the
+     * confirmations.
+     */
+    readonly pendingPayments: (
+      network: NetworkId,
+      options?: { readonly confirmedSince?: Date | undefined },
+    ) => Effect.Effect<ReadonlyArray<PendingPayment>, StoreError>
     readonly getCursor: (network: NetworkId) => Effect.Effect<string | null, StoreError>
     /**
      * One transaction: apply each event through the state machine (payments unique on network + tx hash +
