@@ -202,7 +202,7 @@ export class HttpListener extends Context.Tag("@inzi/server/HttpListener")<
  * here, that stack cost ≈ 120–150 µs of CPU per request above bare node:http on an empty route (≈ 4 × slower),
  * while `Runtime.runCallback` per request stays within ≈ 10 % of bare (bench/RESULTS.md, api). The contract
  * (API.md) is the same; the OpenAPI document still comes from the HttpApi description (api.ts).
- * Build the database before this layer so no request waits on it (STACK.md).
+ * Build the database before this layer so no request waits on its opening.
  */
 export const HttpServerLive = (opts: { readonly host: string; readonly port: number }) =>
   Layer.scoped(

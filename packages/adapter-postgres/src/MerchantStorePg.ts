@@ -49,7 +49,7 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
             })
             .returning("seq_no")
             .executeTakeFirstOrThrow()
-          // A sequence per merchant: allocation is a `nextval`, never a hot counter row (see STACK.md).
+          // A sequence per merchant: allocation is a `nextval`, never a hot counter row that serializes every create of a merchant.
           const seqName = `merchant_index_${String(row.seq_no)}`
           await sql.raw(`CREATE SEQUENCE ${seqName} AS bigint MINVALUE 0 START 0`).execute(trx)
           const done = await trx

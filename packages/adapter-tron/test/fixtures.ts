@@ -4,7 +4,7 @@ import { hexlify, keccak256, toBeHex, toUtf8Bytes } from "ethers"
 import { tronAddressFromBytes, tronAddressToHex } from "../src/index.js"
 
 /**
- * The recorded Tron responses in /work/shared/fixtures/tron (see PROVENANCE.md) and transaction infos derived
+ * The recorded Tron responses in tooling/fixtures/tron (see tooling/fixtures/PROVENANCE.md) and transaction infos derived
  * from them: same shape as the real `gettransactioninfobyid` answers, one per TRC-20 row.
  */
 const DIR = process.env.INZI_FIXTURES_DIR

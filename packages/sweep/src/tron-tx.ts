@@ -6,7 +6,7 @@ import { utils } from "tronweb"
  * Tron transactions built and signed offline with tronweb's protobuf encoder: no node is asked to build them
  * (`/wallet/triggersmartcontract` would), so what is signed is exactly what was decided here. The JSON shape is
  * java-tron's (`raw_data` with `contract[0].parameter.value`, hex addresses with the `41` prefix), as in the
- * recorded transactions of /work/shared/fixtures/tron.
+ * recorded transactions of tooling/fixtures/tron.
  */
 
 /** The block a transaction references (TaPoS): java-tron refuses a transaction whose reference is unknown. */

@@ -7,7 +7,7 @@ import { recomputeTronTx, type TronTransaction, tronBandwidthBytes, tronSigner }
 /**
  * A local stand-in for a java-tron full node's HTTP API (the calls a sweep makes), with real state: TRX
  * and TRC-20 balances, blocks, and transaction infos shaped like the recorded ones in
- * /work/shared/fixtures/tron (`gettransactioninfobyid`: id, fee, blockNumber, blockTimeStamp, contractResult,
+ * tooling/fixtures/tron (`gettransactioninfobyid`: id, fee, blockNumber, blockTimeStamp, contractResult,
  * contract_address, receipt {energy_usage_total, energy_fee, net_fee, result}, log; `result: "FAILED"` only on
  * failures). It validates what it is sent like a node would: txID = sha256(raw_data), raw_data_hex matching
  * the JSON, a signature recovering to the owner, not expired, not a duplicate, enough balance.

@@ -10,7 +10,7 @@ export type BodyResult =
 /**
  * Reads a request body as UTF-8 straight from the Node stream, stopping at `limit` bytes (→ 413) without
  * buffering the rest, and calls `done` once with the outcome. Cheaper than the platform's generic body reader,
- * which was the largest single cost per request in STACK.md's measurements. The dispatcher reads the body of a
+ * which was the largest single cost per request when profiled. The dispatcher reads the body of a
  * route that takes one this way before the route's fiber starts (one Effect async step less per request).
  */
 export const collectBody = (req: IncomingMessage, limit: number, done: (r: BodyResult) => void): void => {

@@ -1,5 +1,5 @@
 /**
- * The HTTP API contract (../shared/spec/API.md), black-box over real HTTP, run against one backend.
+ * The HTTP API contract (docs/API.md), black-box over real HTTP, run against one backend.
  * One server per file (PGlite/Postgres start is the slow part); a fresh merchant wherever counts matter.
  */
 import { EVM_PRESETS } from "@inzi/adapter-evm"
