@@ -24,6 +24,7 @@ export interface WatcherCycle {
   readonly applied: number
   readonly emitted: number
   readonly pending: number
+  /** Why the cycle failed, or why its scan stopped early (the part it read is committed). */
   readonly error: string | null
 }
 
@@ -31,8 +32,8 @@ const familyOf = (n: NetworkConfig) => n.family
 
 /**
  * One cycle of a network's watcher: if this worker holds the network's lease, re-check payments waiting for
- * confirmations, then scan the next block range against the open deposit targets and apply its events with
- * the new cursor in one transaction.
+ * confirmations, then scan the next block range against the open deposit targets (loaded by the scanner after
+ * it has fixed the range's end) and apply its events with the new cursor in one transaction.
  */
 export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
   Effect.gen(function* () {
@@ -76,15 +77,21 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
         emitted += r.emitted
       }
     }
-    const targets = yield* store.openTargets({
-      family: familyOf(network),
-      mode: network.mode,
-      network: network.id,
-      since: new Date(now.getTime() - opts.lookbackMs),
-    })
     const cursor = yield* store.getCursor(network.id)
-    const scan = yield* scanner.scan({ cursor, watch: makeWatchSet(targets), now })
-    // The events and the cursor that covers them commit together: a crash before this loses nothing.
+    // Loaded by the scanner once it has fixed the end of its range: a checkout created before the load is
+    // matched, one created after it is paid beyond that end and matched by the next cycle.
+    const watch = Effect.map(
+      store.openTargets({
+        family: familyOf(network),
+        mode: network.mode,
+        network: network.id,
+        since: new Date(now.getTime() - opts.lookbackMs),
+      }),
+      makeWatchSet,
+    )
+    const scan = yield* scanner.scan({ cursor, watch, now })
+    // The events and the cursor that covers them commit together: a crash before this loses nothing. A scan
+    // that failed part-way still commits the part it read; its error then backs the watcher off.
     const r = yield* store.applyChainEvents({
       network: network.id,
       mode: network.mode,
@@ -102,14 +109,15 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
       applied,
       emitted,
       pending: pending.filter((p) => p.confirmed !== true).length,
-      error: null,
+      error: scan.error === undefined ? null : scan.error.message,
     } satisfies WatcherCycle
   })
 
 /**
  * Runs a network's watcher forever: a cycle, then sleep the poll interval when caught up (immediately again
- * when behind). Errors are reported and retried with backoff; nothing is lost because the cursor moves only
- * in the transaction that stores the events.
+ * when behind). Errors (a failed cycle, or a scan that stopped early after its prefix was committed) are
+ * reported and retried with backoff; nothing is lost because the cursor moves only in the transaction that
+ * stores the events.
  */
 export const runWatcher = (scanner: ChainScanner, opts: WatcherOptions) => {
   const poll = Duration.millis(scanner.network.pollIntervalMs)

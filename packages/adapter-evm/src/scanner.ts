@@ -7,6 +7,7 @@ import {
   type PaymentObserved,
   type PendingPayment,
   type ScanResult,
+  loadWatch,
   type TokenConfig,
   type WatchSet,
 } from "@inzi/core"
@@ -206,7 +207,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
       return { next: base, base, recent: [] as ReadonlyArray<readonly [bigint, string]> }
     })
 
-  const scan: ChainScanner["scan"] = ({ cursor, watch, now }) =>
+  const scan: ChainScanner["scan"] = ({ cursor, watch: source, now }) =>
     Effect.gen(function* () {
       let state: EvmCursor | null = null
       if (cursor !== null) {
@@ -222,6 +223,8 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
       const head = first[0]!.ok ? parseQuantity(first[0]!.result) : null
       if (head === null) return yield* Effect.fail(fail("eth_blockNumber: no head"))
       lastHead = head
+      // Only now, with the head fixed: a checkout created after this load is paid in a block above `head`.
+      const watch = yield* loadWatch(source)
 
       let next: bigint
       let base: bigint
@@ -262,6 +265,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
 
       const events: Array<ChainEvent> = []
       let ranges = 0
+      let stopped: ChainError | undefined
       while (next <= head && ranges < maxRangesPerScan) {
         const span = BigInt(range)
         const to = next + span - 1n < head ? next + span - 1n : head
@@ -277,8 +281,8 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
           const error =
             e._tag === "RangeTooLarge" ? fail(`eth_getLogs of one block refused: ${e.message}`) : e
           if (ranges > 0) {
-            // Keep what we have: the caller persists it and the next scan retries from there.
-            yield* Effect.logWarning(`${network.id}: scan stopped at ${next}: ${error.message}`)
+            // Keep what we have: the caller persists it, backs off and the next scan retries from there.
+            stopped = fail(`scan stopped at block ${next}: ${error.message}`, error.retryable)
             break
           }
           return yield* Effect.fail(error)
@@ -302,6 +306,7 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
         head,
         scannedTo: next - 1n,
         caughtUp: next > head,
+        ...(stopped === undefined ? {} : { error: stopped }),
       }
       return out
     })

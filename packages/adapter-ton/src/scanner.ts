@@ -3,6 +3,7 @@ import {
   ChainError,
   type ChainScanner,
   type ChainScannerFactory,
+  loadWatch,
   type NetworkConfig,
   type PaymentConfirmed,
   type TokenConfig,
@@ -63,6 +64,8 @@ interface AccountScan {
   readonly state: AccountCursor
   readonly caughtUp: boolean
   readonly head: bigint
+  /** A later page failed: `txs` and `state` cover the pages read before it. */
+  readonly error?: ChainError | undefined
 }
 
 const reasonOf = (p: ForwardPayload, memo: string | null): string => {
@@ -146,14 +149,24 @@ export const makeTonScanner = (
         let start = state.backfill ? { lt: state.backfill.nextLt, hash: state.backfill.nextHash } : undefined
         const collected: Array<TonTransaction> = []
         let reachedEnd = false
+        let stopped: ChainError | undefined
         for (let pages = 0; pages < maxPages && !reachedEnd; pages++) {
-          const page = yield* client.getTransactions({
-            address: account,
-            limit: pageSize,
-            lt: start === undefined ? undefined : BigInt(start.lt),
-            hashBase64: start?.hash,
-            toLt,
-          })
+          const read = yield* Effect.either(
+            client.getTransactions({
+              address: account,
+              limit: pageSize,
+              lt: start === undefined ? undefined : BigInt(start.lt),
+              hashBase64: start?.hash,
+              toLt,
+            }),
+          )
+          if (Either.isLeft(read)) {
+            if (pages === 0) return yield* Effect.fail(read.left)
+            // Keep the pages read: the cursor's backfill resumes below them, as after `maxPages`.
+            stopped = read.left
+            break
+          }
+          const page = read.right
           // A liteserver behind the one we last read (toncenter balances across several) may name an older
           // newest transaction: never move the cursor back.
           if (head === undefined && page[0] !== undefined && BigInt(page[0].transaction_id.lt) > toLt) {
@@ -193,22 +206,27 @@ export const makeTonScanner = (
           state: next,
           caughtUp: reachedEnd,
           head: headLt,
+          ...(stopped === undefined ? {} : { error: stopped }),
         } satisfies AccountScan
       })
 
-    /** One jetton arrival, matched to a checkout by memo or reported as unmatched. Never dropped. */
-    const eventOf = (input: {
+    /** A jetton arrival read from the chain, before it is matched. */
+    interface Arrival {
       readonly tx: TonTransaction
       readonly wallet: string
       readonly token: TokenConfig
       readonly amount: bigint
       readonly sender: Address | null
       readonly payload: ForwardPayload
-      readonly watch: WatchSet
-    }): ChainEvent => {
+    }
+    const memoOf = (a: Arrival): string | null =>
+      a.payload.kind === "text" ? normalizeMemo(a.payload.text) : null
+
+    /** One jetton arrival, matched to a checkout by memo or reported as unmatched. Never dropped. */
+    const eventOf = (input: Arrival, watch: WatchSet): ChainEvent => {
       const { tx, wallet, token, amount, payload } = input
       const text = payload.kind === "text" ? payload.text : null
-      const memo = text === null ? null : normalizeMemo(text)
+      const memo = memoOf(input)
       const common = {
         network: network.id,
         txHash: tx.hash,
@@ -220,7 +238,7 @@ export const makeTonScanner = (
         sender: input.sender?.toRawString() ?? null,
         observedAt: new Date(tx.utime * 1000),
       }
-      if (memo !== null && memo !== "" && input.watch.hasMemo(wallet, memo)) {
+      if (memo !== null && memo !== "" && watch.hasMemo(wallet, memo)) {
         return {
           _tag: "PaymentObserved",
           ...common,
@@ -233,7 +251,7 @@ export const makeTonScanner = (
       return { _tag: "UnmatchedTransfer", ...common, wallet, memo: text, reason: reasonOf(payload, memo) }
     }
 
-    const scan: ChainScanner["scan"] = ({ cursor, watch, now }) =>
+    const scan: ChainScanner["scan"] = ({ cursor, watch: watchSource, now }) =>
       Effect.gen(function* () {
         let parsed = emptyCursor
         if (cursor !== null) {
@@ -243,18 +261,39 @@ export const makeTonScanner = (
           parsed = d.right
         }
         const accounts: Record<string, AccountCursor> = { ...parsed.accounts }
-        const events: Array<ChainEvent> = []
+        const arrivals: Array<Arrival> = []
         let caughtUp = true
         let head = 0n
         let scannedTo: bigint | null = null
+        let stopped: ChainError | undefined
         const record = (key: string, r: AccountScan) => {
           accounts[key] = r.state
           caughtUp &&= r.caughtUp
           if (r.head > head) head = r.head
           const at = BigInt(r.state.lt)
           if (scannedTo === null || at < scannedTo) scannedTo = at
+          if (r.error !== undefined) stopped = r.error
         }
-        for (const wallet of new Set(watch.wallets)) {
+        let read = 0
+        /**
+         * One account; null when it failed after another account was read: the scan then stops and returns
+         * what it has (the failed account's cursor does not move).
+         */
+        const readAccount = (key: string) =>
+          Effect.gen(function* () {
+            const r = yield* Effect.either(scanAccount(key, accounts[key], now))
+            if (Either.isLeft(r)) {
+              if (read === 0) return yield* Effect.fail(r.left)
+              stopped = r.left
+              return null
+            }
+            read++
+            record(key, r.right)
+            return r.right
+          })
+        // The wallet list comes first (it says which accounts to read); memos are matched once all is read.
+        const first = yield* loadWatch(watchSource)
+        wallets: for (const wallet of new Set(first.wallets)) {
           let owner: Address
           try {
             owner = Address.parse(wallet)
@@ -263,14 +302,22 @@ export const makeTonScanner = (
             continue
           }
           const ownerKey = owner.toRawString()
-          const genuine = yield* Effect.forEach(tokens, (token) =>
-            resolver
-              .resolve(token.master, owner)
-              .pipe(Effect.map((jettonWallet) => ({ token, jettonWallet }))),
+          const resolved = yield* Effect.either(
+            Effect.forEach(tokens, (token) =>
+              resolver
+                .resolve(token.master, owner)
+                .pipe(Effect.map((jettonWallet) => ({ token, jettonWallet }))),
+            ),
           )
+          if (Either.isLeft(resolved)) {
+            if (read === 0) return yield* Effect.fail(resolved.left)
+            stopped = resolved.left
+            break
+          }
+          const genuine = resolved.right
           if (source === "notifications") {
-            const o = yield* scanAccount(ownerKey, accounts[ownerKey], now)
-            record(ownerKey, o)
+            const o = yield* readAccount(ownerKey)
+            if (o === null) break
             for (const tx of o.txs) {
               const n = notificationOf(tx)
               if (n === null) continue
@@ -284,49 +331,52 @@ export const makeTonScanner = (
                 continue
               }
               if (n.notification.amount === 0n) continue
-              events.push(
-                eventOf({
-                  tx,
-                  wallet,
-                  token: g.token.config,
-                  amount: n.notification.amount,
-                  sender: n.notification.sender,
-                  payload: n.notification.forwardPayload,
-                  watch,
-                }),
-              )
+              arrivals.push({
+                tx,
+                wallet,
+                token: g.token.config,
+                amount: n.notification.amount,
+                sender: n.notification.sender,
+                payload: n.notification.forwardPayload,
+              })
             }
+            if (stopped !== undefined) break
           }
           for (const g of genuine) {
-            const key = g.jettonWallet.toRawString()
-            const r = yield* scanAccount(key, accounts[key], now)
-            record(key, r)
+            const r = yield* readAccount(g.jettonWallet.toRawString())
+            if (r === null) break wallets
             for (const tx of r.txs) {
               const credit = creditOf(tx)
               if (credit === null || credit.amount === 0n) continue
               // In "notifications" mode a transfer with forward_ton_amount > 0 also reaches the owner as a
               // notification and is counted there: count it once.
               if (source === "notifications" && credit.forwardTonAmount > 0n) continue
-              events.push(
-                eventOf({
-                  tx,
-                  wallet,
-                  token: g.token.config,
-                  amount: credit.amount,
-                  sender: credit.from,
-                  payload: credit.forwardPayload,
-                  watch,
-                }),
-              )
+              arrivals.push({
+                tx,
+                wallet,
+                token: g.token.config,
+                amount: credit.amount,
+                sender: credit.from,
+                payload: credit.forwardPayload,
+              })
             }
+            if (stopped !== undefined) break wallets
           }
         }
+        // A memo the first set does not know may belong to a checkout created while the accounts were read:
+        // match against a set loaded now, after every transaction matched was read.
+        const unknown = arrivals.some((a) => {
+          const memo = memoOf(a)
+          return memo !== null && memo !== "" && !first.hasMemo(a.wallet, memo)
+        })
+        const watch = unknown ? yield* loadWatch(watchSource) : first
         return {
-          events,
+          events: arrivals.map((a) => eventOf(a, watch)),
           cursor: encodeCursor({ v: 1, accounts }),
           head,
           scannedTo: scannedTo ?? head,
-          caughtUp,
+          caughtUp: caughtUp && stopped === undefined,
+          ...(stopped === undefined ? {} : { error: stopped }),
         }
       })
 

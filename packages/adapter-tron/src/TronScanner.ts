@@ -1,4 +1,4 @@
-import { ChainError } from "@inzi/core"
+import { ChainError, loadWatch } from "@inzi/core"
 import type {
   ChainEvent,
   ChainScanner,
@@ -8,7 +8,7 @@ import type {
   PendingPayment,
   ScanResult,
   TokenConfig,
-  WatchSet,
+  WatchSource,
 } from "@inzi/core"
 import { Effect, Either } from "effect"
 import { normalizeTronAddress, tronAddressToHex } from "./address.js"
@@ -202,7 +202,11 @@ export const makeTronScanner = (
         }
       })
 
-    const scan = (input: { readonly cursor: string | null; readonly watch: WatchSet; readonly now: Date }) =>
+    const scan = <E>(input: {
+      readonly cursor: string | null
+      readonly watch: WatchSource<E>
+      readonly now: Date
+    }) =>
       Effect.gen(function* () {
         let start: bigint | null = null
         let tip: TronCursor["tip"]
@@ -244,6 +248,8 @@ export const makeTronScanner = (
             caughtUp: true,
           } satisfies ScanResult
         }
+        // Only now, with the head fixed: a checkout created after this load is paid in a block above it.
+        const watch = yield* loadWatch(input.watch)
         const last = headNum < start + maxRange - 1n ? headNum : start + maxRange - 1n
         const range: Array<bigint> = []
         for (let num = start; num <= last; num++) range.push(num)
@@ -270,15 +276,17 @@ export const makeTronScanner = (
         )
         const found: Array<{ readonly transfer: TronTransfer; readonly token: TokenConfig }> = []
         let scannedTo = start - 1n
+        let stopped: ChainError | undefined
         for (const [i, infos] of blocks.entries()) {
           if (infos._tag === "Left") {
             // Keep the blocks already scanned: report them and let the next scan retry this one.
             if (i === 0) return yield* Effect.fail(infos.left)
+            stopped = chainError(`scan stopped at block ${range[i]}: ${infos.left.message}`, infos.left.retryable)
             break
           }
           for (const info of infos.right) {
             for (const transfer of transfersOfInfo(info, contracts)) {
-              if (input.watch.hasAddress(transfer.to))
+              if (watch.hasAddress(transfer.to))
                 found.push({ transfer, token: tokens.get(transfer.contract)! })
             }
           }
@@ -320,6 +328,7 @@ export const makeTronScanner = (
           head: headNum,
           scannedTo,
           caughtUp: scannedTo >= headNum,
+          ...(stopped === undefined ? {} : { error: stopped }),
         } satisfies ScanResult
       })
 

@@ -1,4 +1,6 @@
+import { Effect } from "effect"
 import type { PaymentKey } from "./domain.js"
+import type { ChainError } from "./ports/errors.js"
 
 /**
  * What chain watchers produce. A watcher never changes a checkout: it turns raw chain data into these
@@ -35,6 +37,8 @@ export interface PaymentConfirmed extends PaymentKey {
 export interface PaymentConfirmationsUpdated extends PaymentKey {
   readonly _tag: "PaymentConfirmationsUpdated"
   readonly confirmations: number
+  /** Set when the transaction moved to another block (a fork re-included it): its new place. */
+  readonly moved?: { readonly blockNumber: bigint; readonly blockHash: string | null } | undefined
 }
 
 export interface PaymentReverted extends PaymentKey {
@@ -85,6 +89,16 @@ export interface WatchSet {
   readonly wallets: ReadonlyArray<string>
 }
 
+/**
+ * The watch set a scan matches against: a fixed set, or how to load it (the worker's case: the scanner runs it
+ * after fixing the end of its range, see `ChainScanner.scan`). Each run loads the current open targets.
+ */
+export type WatchSource<E = never> = WatchSet | Effect.Effect<WatchSet, E>
+
+/** Loads a `WatchSource` now. */
+export const loadWatch = <E>(source: WatchSource<E>): Effect.Effect<WatchSet, E> =>
+  Effect.isEffect(source) ? source : Effect.succeed(source)
+
 export interface ScanResult {
   readonly events: ReadonlyArray<ChainEvent>
   /** Opaque, adapter-defined; persisted in the same transaction as the events. */
@@ -95,4 +109,9 @@ export interface ScanResult {
   readonly scannedTo: bigint
   /** True when the scanner is caught up with the head (the worker may sleep a poll interval). */
   readonly caughtUp: boolean
+  /**
+   * Set when the scan stopped early on a failure after reading part of its range: `events` and `cursor` cover
+   * exactly the part read (never a block whose read failed). The worker commits them, then backs off.
+   */
+  readonly error?: ChainError | undefined
 }

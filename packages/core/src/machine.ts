@@ -220,13 +220,20 @@ const onProgress = (
 ): Either.Either<TransitionResult, TransitionRefused> => {
   const existing = state.payments.find((p) => sameKey(p, e))
   if (existing === undefined) return unknownPayment(e)
+  const moved = e.moved !== undefined && e.moved.blockNumber !== existing.blockNumber ? e.moved : undefined
   if (
-    existing.confirmations === e.confirmations ||
+    (existing.confirmations === e.confirmations && moved === undefined) ||
     existing.status === "reverted" ||
     existing.status === "confirmed"
   )
     return Either.right(unchanged(state, existing))
-  return Either.right(quietly(state, { ...existing, confirmations: e.confirmations }))
+  return Either.right(
+    quietly(state, {
+      ...existing,
+      confirmations: e.confirmations,
+      ...(moved === undefined ? {} : { blockNumber: moved.blockNumber, blockHash: moved.blockHash }),
+    }),
+  )
 }
 
 const onReverted = (

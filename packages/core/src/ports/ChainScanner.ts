@@ -1,5 +1,5 @@
 import type { Effect } from "effect"
-import type { ChainEvent, PendingPayment, ScanResult, WatchSet } from "../chain-events.js"
+import type { ChainEvent, PendingPayment, ScanResult, WatchSource } from "../chain-events.js"
 import type { NetworkConfig } from "../domain.js"
 import type { ChainError } from "./errors.js"
 
@@ -12,12 +12,18 @@ export interface ChainScanner {
   readonly network: NetworkConfig
   /** Check the configuration against the chain (e.g. token decimals); fails to refuse start-up. */
   readonly verify: () => Effect.Effect<void, ChainError>
-  /** Scan forward from `cursor` (null: start at the configured start block or the head). */
-  readonly scan: (input: {
+  /**
+   * Scan forward from `cursor` (null: start at the configured start block or the head). The scanner loads
+   * `watch` only after it has fixed the end of what it will read (the head, or the data itself), so a checkout
+   * created during the scan is never matched against a set that predates it while its payment is read: its
+   * payment lands beyond that end and is seen by the next scan. When a later part of the range fails after an
+   * earlier part was read, the scan succeeds with the prefix and sets `ScanResult.error`.
+   */
+  readonly scan: <E = never>(input: {
     readonly cursor: string | null
-    readonly watch: WatchSet
+    readonly watch: WatchSource<E>
     readonly now: Date
-  }) => Effect.Effect<ScanResult, ChainError>
+  }) => Effect.Effect<ScanResult, ChainError | E>
   /**
    * Re-check payments waiting for confirmations: emits `PaymentConfirmed` when final, `PaymentReverted` when
    * their transaction is no longer canonical, `PaymentConfirmationsUpdated` otherwise.
