@@ -125,6 +125,9 @@ export const makeTronScanner = (
     const blockConcurrency = Math.max(1, options?.blockConcurrency ?? 1)
 
     const api = scanSolidified ? "walletsolidity" : "wallet"
+    // Lowest height of a payment `recheck` reverted: the next scan rescans from there, so a transaction a fork
+    // re-included at or below the cursor is observed again after its PaymentReverted.
+    let rescanFrom: bigint | null = null
 
     /**
      * An empty answer means "an empty block" or "this node does not have that block yet" (a load-balanced
@@ -238,6 +241,12 @@ export const makeTronScanner = (
             tip = undefined
           }
         }
+        // Cleared only when this scan returns, so a failed scan keeps the hint for the next one.
+        const hint = rescanFrom
+        if (hint !== null && hint < start) {
+          start = hint
+          tip = undefined
+        }
         if (start > headNum) {
           // Nothing new (or this node is behind the one we last read): stay where we are.
           return {
@@ -281,7 +290,10 @@ export const makeTronScanner = (
           if (infos._tag === "Left") {
             // Keep the blocks already scanned: report them and let the next scan retry this one.
             if (i === 0) return yield* Effect.fail(infos.left)
-            stopped = chainError(`scan stopped at block ${range[i]}: ${infos.left.message}`, infos.left.retryable)
+            stopped = chainError(
+              `scan stopped at block ${range[i]}: ${infos.left.message}`,
+              infos.left.retryable,
+            )
             break
           }
           for (const info of infos.right) {
@@ -318,6 +330,7 @@ export const makeTronScanner = (
             observedAt: input.now,
           }),
         )
+        if (hint !== null && rescanFrom === hint) rescanFrom = null
         return {
           events,
           // Remember the last block's id, so the next scan can detect a fork at or below it.
@@ -332,15 +345,35 @@ export const makeTronScanner = (
         } satisfies ScanResult
       })
 
-    /** One pending payment, against the current head (and solid head in solidified mode). */
+    /** Does block `num` (as this node has it now) hold transaction `txHash`? Null: the node lacks the block. */
+    const blockHolds = (num: bigint, txHash: string) =>
+      Effect.map(http.post("wallet/getblock", { id_or_num: num.toString(), detail: true }), (block) => {
+        if (!isRecord(block) || !isRecord(block.block_header)) return null
+        const txs = Array.isArray(block.transactions) ? block.transactions : []
+        return txs.some((t) => isRecord(t) && typeof t.txID === "string" && t.txID.toLowerCase() === txHash)
+      })
+
+    /**
+     * One pending payment, against the current head (and solid head in solidified mode). The transaction is
+     * looked up on every recheck until final, so a fork that drops it is reported at once, and one that moves it
+     * restarts its confirmations from the new block.
+     */
     const recheckOne = (p: PendingPayment, headNum: bigint, solid: bigint | null, now: Date) =>
       Effect.gen(function* () {
         const key = { network: p.network, txHash: p.txHash, logIndex: p.logIndex }
-        const reverted = (reason: string): ChainEvent => ({ _tag: "PaymentReverted", ...key, reason })
-        const updated = (confirmations: number): ChainEvent => ({
+        const reverted = (reason: string): ChainEvent => {
+          if (p.blockNumber !== null && (rescanFrom === null || p.blockNumber < rescanFrom)) {
+            rescanFrom = p.blockNumber
+          }
+          return { _tag: "PaymentReverted", ...key, reason }
+        }
+        const updated = (confirmations: number, block: bigint | null = p.blockNumber): ChainEvent => ({
           _tag: "PaymentConfirmationsUpdated",
           ...key,
           confirmations,
+          ...(block !== null && block !== p.blockNumber
+            ? { moved: { blockNumber: block, blockHash: null } }
+            : {}),
         })
         const confirmed = (confirmations: number): ChainEvent => ({
           _tag: "PaymentConfirmed",
@@ -348,13 +381,6 @@ export const makeTronScanner = (
           confirmations,
           confirmedAt: now,
         })
-        // Until its height can be final, the depth follows from the head alone: no per-payment request.
-        // (A fork that drops the transaction is caught below, once that height is final.)
-        if (p.blockNumber !== null) {
-          const heightIsFinal =
-            solid !== null ? p.blockNumber <= solid : headNum - p.blockNumber >= BigInt(required)
-          if (!heightIsFinal) return updated(confirmationsOf(p.blockNumber, headNum, solid))
-        }
         if (solid !== null && p.blockNumber !== null && p.blockNumber <= solid) {
           const final = yield* infoById("walletsolidity", p.txHash)
           if (!isEmptyInfo(final)) {
@@ -367,23 +393,24 @@ export const makeTronScanner = (
         const info = yield* infoById("wallet", p.txHash)
         const block = infoBlockNumber(info)
         if (block !== null && transferAt(info, p.logIndex, contracts) !== null) {
+          // Counted from the block it is in now (a fork may have moved it).
           const confirmations = confirmationsOf(block, headNum, solid)
           if (!solidified && confirmations >= required) return confirmed(confirmations)
           // Solidified mode: only the solidity node's answer above confirms.
-          return updated(Math.min(confirmations, Math.max(0, required - 1)))
+          return updated(Math.min(confirmations, Math.max(0, required - 1)), block)
         }
-        // Gone (or failed) on the current chain. Final only once that height can no longer change.
-        const settled =
-          p.blockNumber !== null &&
-          (solid !== null ? p.blockNumber <= solid : headNum - p.blockNumber >= BigInt(required))
-        if (settled) {
+        if (block !== null) return reverted("transaction failed or carries no such token transfer")
+        // Unknown to this node. Gone only if the node has the block and the block no longer holds it (a node
+        // behind, or one whose transaction index lags, must not revert a payment).
+        const held = p.blockNumber === null ? null : yield* blockHolds(p.blockNumber, p.txHash.toLowerCase())
+        if (held === false) {
           return reverted(
-            isEmptyInfo(info)
+            solid !== null && p.blockNumber !== null && p.blockNumber <= solid
               ? "transaction no longer on chain before solidification"
-              : "transaction failed or carries no such token transfer",
+              : `transaction no longer in block ${p.blockNumber} (fork)`,
           )
         }
-        return updated(0)
+        return updated(p.blockNumber === null ? 0 : confirmationsOf(p.blockNumber, headNum, solid))
       })
 
     const recheck = (pending: ReadonlyArray<PendingPayment>, now: Date) =>

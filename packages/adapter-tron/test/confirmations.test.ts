@@ -67,12 +67,13 @@ describe("TronScanner.recheck (solidified finality)", () => {
           logIndex: 0,
         }))
 
-        // Not solid yet: progress only.
+        // Not solid yet: progress only, each transaction looked up where it is.
         expect(yield* scanner.recheck(pending, NOW)).toEqual([
           { _tag: "PaymentConfirmationsUpdated", ...kept, confirmations: 5 },
           { _tag: "PaymentConfirmationsUpdated", ...dropped, confirmations: 4 },
           { _tag: "PaymentConfirmationsUpdated", ...moved, confirmations: 3 },
         ])
+        expect(node.count("wallet/gettransactioninfobyid")).toBe(3)
 
         // A fork: "dropped" vanishes, "moved" is re-included at 110. Head 125, solid 100.
         chain.remove(fakeTxId("dropped"))
@@ -83,18 +84,29 @@ describe("TronScanner.recheck (solidified finality)", () => {
         const later = new Date(NOW.getTime() + 60_000)
         expect(yield* scanner.recheck(pending, later)).toEqual([
           { _tag: "PaymentConfirmed", ...kept, confirmations: 25, confirmedAt: later },
-          // heights not solid yet: progress from the head alone (capped below final); decided once solid
-          { _tag: "PaymentConfirmationsUpdated", ...dropped, confirmations: 18 },
-          { _tag: "PaymentConfirmationsUpdated", ...moved, confirmations: 18 },
+          // heights not solid yet, yet decided now: gone from its block → reverted at once; moved → counted
+          // from its new block, which the event carries
+          { _tag: "PaymentReverted", ...dropped, reason: "transaction no longer in block 101 (fork)" },
+          {
+            _tag: "PaymentConfirmationsUpdated",
+            ...moved,
+            confirmations: 15,
+            moved: { blockNumber: 110n, blockHash: null },
+          },
         ])
-        // Per-payment requests only for the one whose height became final.
+        // The final one asked the solidity API only; the two others the full node (and block 101 itself).
         expect(node.count("walletsolidity/gettransactioninfobyid")).toBe(1)
-        expect(node.count("wallet/gettransactioninfobyid")).toBe(0)
+        expect(node.count("wallet/gettransactioninfobyid")).toBe(5)
 
         chain.solid = 105
         expect(yield* scanner.recheck(pending.slice(2), later)).toEqual([
           // its old height (102) is final, but it now sits at 110, not solid yet: depth from 110, keep waiting
-          { _tag: "PaymentConfirmationsUpdated", ...moved, confirmations: 15 },
+          {
+            _tag: "PaymentConfirmationsUpdated",
+            ...moved,
+            confirmations: 15,
+            moved: { blockNumber: 110n, blockHash: null },
+          },
         ])
 
         chain.solid = 110
@@ -184,17 +196,112 @@ describe("TronScanner.recheck (head − N)", () => {
 
       chain.head = 69316562 + 18
       chain.remove(fakeTxId("gone"))
+      // Gone from its block: reverted at the first recheck, not once its height is 19 deep.
       expect(yield* scanner.recheck(pending, NOW)).toEqual([
         { _tag: "PaymentConfirmationsUpdated", ...recorded, confirmations: 18 },
-        { _tag: "PaymentConfirmationsUpdated", ...gone, confirmations: 17 },
+        { _tag: "PaymentReverted", ...gone, reason: "transaction no longer in block 69316563 (fork)" },
       ])
-      expect(node.count("wallet/gettransactioninfobyid")).toBe(0)
+      expect(node.count("wallet/gettransactioninfobyid")).toBe(2)
       chain.head = 69316563 + 19
-      expect(yield* scanner.recheck(pending, NOW)).toEqual([
+      expect(yield* scanner.recheck(pending.slice(0, 1), NOW)).toEqual([
         { _tag: "PaymentConfirmed", ...recorded, confirmations: 20, confirmedAt: NOW },
-        { _tag: "PaymentReverted", ...gone, reason: "transaction no longer on chain before solidification" },
       ])
       expect(node.requests.some((r) => r.path.startsWith("walletsolidity/"))).toBe(false)
+    }),
+  )
+})
+
+describe("TronScanner.recheck notices a fork before the payment's height is final", () => {
+  it.scopedLive(
+    "a transaction gone from its block is reverted at the next recheck and seen again once re-included",
+    () =>
+      Effect.gen(function* () {
+        const chain = new FakeChain()
+        chain.add(200, pay("gone", 200))
+        chain.head = 203
+        const node = yield* fakeTronNode(chain)
+        const scanner = yield* scannerFor(
+          testNetwork([node.url], { finalityTag: undefined, confirmations: 19, startBlock: "200" }),
+        )
+        const watch = watchOf([WATCHED])
+        const first = yield* scanner.scan({ cursor: null, watch, now: NOW })
+        const [seen] = observed(first.events)
+        expect(seen).toMatchObject({ blockNumber: 200n, confirmations: 3 })
+        const key = { network: "tron", txHash: fakeTxId("gone"), logIndex: 0 }
+
+        // A fork drops it 4 blocks deep, 15 blocks before its height is final.
+        chain.remove(fakeTxId("gone"))
+        chain.head = 204
+        expect(yield* scanner.recheck([pendingOf(seen!)], NOW)).toEqual([
+          { _tag: "PaymentReverted", ...key, reason: "transaction no longer in block 200 (fork)" },
+        ])
+
+        // The fork re-includes it at 202, below the cursor (the tip at 203 did not change): the next scan
+        // goes back to the reverted height and observes it again.
+        chain.fork(202, pay("gone", 202))
+        const again = yield* scanner.scan({ cursor: first.cursor, watch, now: NOW })
+        expect(observed(again.events).map((e) => [e.txHash, e.blockNumber])).toEqual([
+          [fakeTxId("gone"), 202n],
+        ])
+        // The hint is used once.
+        const third = yield* scanner.scan({ cursor: again.cursor, watch, now: NOW })
+        expect(observed(third.events)).toEqual([])
+      }),
+  )
+
+  it.scopedLive("a node without the block (or behind) never reverts", () =>
+    Effect.gen(function* () {
+      const chain = new FakeChain()
+      chain.add(300)
+      const node = yield* fakeTronNode(chain)
+      const scanner = yield* scannerFor(
+        testNetwork([node.url], { finalityTag: undefined, confirmations: 19 }),
+      )
+      const ahead = {
+        ...pendingOf({ txHash: fakeTxId("ahead"), logIndex: 0, blockNumber: 305n, confirmations: 1 }),
+      }
+      expect(yield* scanner.recheck([ahead], NOW)).toEqual([
+        {
+          _tag: "PaymentConfirmationsUpdated",
+          network: "tron",
+          txHash: fakeTxId("ahead"),
+          logIndex: 0,
+          confirmations: 0,
+        },
+      ])
+    }),
+  )
+
+  it.scopedLive("a transaction moved to a later block counts its confirmations from there", () =>
+    Effect.gen(function* () {
+      const chain = new FakeChain()
+      chain.add(400, pay("moved", 400))
+      chain.head = 402
+      const node = yield* fakeTronNode(chain)
+      const scanner = yield* scannerFor(
+        testNetwork([node.url], { finalityTag: undefined, confirmations: 19, startBlock: "400" }),
+      )
+      const scan = yield* scanner.scan({ cursor: null, watch: watchOf([WATCHED]), now: NOW })
+      const pending = pendingOf(observed(scan.events)[0]!)
+      const key = { network: "tron", txHash: fakeTxId("moved"), logIndex: 0 }
+
+      chain.remove(fakeTxId("moved"))
+      chain.add(405, pay("moved", 405))
+      chain.head = 406
+      const moved = { blockNumber: 405n, blockHash: null }
+      expect(yield* scanner.recheck([pending], NOW)).toEqual([
+        { _tag: "PaymentConfirmationsUpdated", ...key, confirmations: 1, moved },
+      ])
+      // 19 blocks above the old height but 14 above the new one: not final.
+      chain.head = 419
+      expect(yield* scanner.recheck([pending], NOW)).toEqual([
+        { _tag: "PaymentConfirmationsUpdated", ...key, confirmations: 14, moved },
+      ])
+      // Once the store holds the new block, 19 above it confirms.
+      chain.head = 424
+      expect(yield* scanner.recheck([{ ...pending, blockNumber: 405n, confirmations: 14 }], NOW)).toEqual([
+        { _tag: "PaymentConfirmed", ...key, confirmations: 19, confirmedAt: NOW },
+      ])
     }),
   )
 })

@@ -318,6 +318,28 @@ describe("state machine: status rules (API.md Statuses)", () => {
     }
   })
 
+  it("progress from a transaction a fork moved records its new block, even at the same count", () => {
+    const p = step(state(), observed("t1", USDT(25), { network: "tron" }), at(1)).state
+    const key = { network: "tron", txHash: "t1", logIndex: 0 }
+    const before = p.payments[0]!
+    const moved = { blockNumber: (before.blockNumber ?? 0n) + 5n, blockHash: null }
+    const r = step(
+      p,
+      { _tag: "PaymentConfirmationsUpdated", ...key, confirmations: before.confirmations, moved },
+      at(2),
+    )
+    expect(r.changed).toBe(true)
+    expect(r.payment).toMatchObject({ blockNumber: moved.blockNumber, blockHash: null, status: "detected" })
+    expect(r.emit).toEqual([])
+    // Already there: nothing changes.
+    const again = step(
+      r.state,
+      { _tag: "PaymentConfirmationsUpdated", ...key, confirmations: before.confirmations, moved },
+      at(3),
+    )
+    expect(again.changed).toBe(false)
+  })
+
   it("the same tx hash with another log index is another payment", () => {
     const r = run(state(), [
       [observed("t1", USDT(10)), at(1)],
