@@ -1,0 +1,126 @@
+/**
+ * The watch set and the chain head of one watcher cycle, on the real EVM devnet and a real (PGlite) store: a
+ * checkout created and paid right after the cycle loaded its deposit targets must still be recorded, never
+ * passed over by a cursor that moved beyond its payment.
+ */
+import { evmNetwork, makeEvmScanner } from "@inzi/adapter-evm"
+import { makeStores, type PgStores } from "@inzi/adapter-postgres"
+import { makeTestDatabase } from "@inzi/adapter-postgres/testing"
+import type { Database } from "@inzi/adapter-postgres"
+import { type ChainScanner, CheckoutStore, Leases, type NetworkConfig } from "@inzi/core"
+import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
+import { Effect } from "effect"
+import { Wallet } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { watcherCycle } from "../src/watcher.js"
+
+const OPTS = { holder: "test-worker", lookbackMs: 3_600_000, leaseMs: 30_000 }
+
+describe("watcher cycle: no payment falls between the watch set and the head", () => {
+  let devnet: Devnet
+  let database: Database
+  let s: PgStores
+  let network: NetworkConfig
+  let scanner: ChainScanner
+  let merchantId = ""
+  let seq = 0
+
+  beforeAll(async () => {
+    devnet = await startDevnet()
+    database = await makeTestDatabase()
+    s = makeStores(database.db)
+    network = evmNetwork("devnet", { rpcUrls: [devnet.rpcUrl] })
+    scanner = await Effect.runPromise(makeEvmScanner(network))
+    const merchant = await Effect.runPromise(
+      s.merchants.createMerchant({
+        id: "mer_window",
+        name: "Window",
+        webhookUrl: null,
+        webhookSecret: "whsec_test",
+        evmXpub: "xpub-evm",
+        tronXpub: null,
+        tonWallet: null,
+        networks: { live: [], test: ["devnet"] },
+      }),
+    )
+    merchantId = merchant.id
+  })
+  afterAll(async () => {
+    await database?.close()
+    await devnet?.stop()
+  })
+
+  /** A checkout on the devnet with a fresh deposit address. */
+  const createCheckout = async () => {
+    const index = await Effect.runPromise(s.checkouts.allocateDerivationIndex(merchantId))
+    const address = Wallet.createRandom().address
+    const now = new Date()
+    const r = await Effect.runPromise(
+      s.checkouts.createCheckout(
+        {
+          id: `chk_test_window${String(++seq).padStart(15, "0")}`,
+          merchantId,
+          mode: "test",
+          amountCents: 2500n,
+          description: null,
+          metadataJson: null,
+          customerEmail: null,
+          redirectUrl: null,
+          webhookUrl: null,
+          networks: ["devnet"],
+          targets: { derivationIndex: index, evmAddress: address, tronAddress: null, tonComment: `W${seq}` },
+          expiresAt: new Date(now.getTime() + 3_600_000),
+          createdAt: now,
+        },
+        null,
+      ),
+    )
+    if (r._tag !== "Created") throw new Error("checkout not created")
+    return { id: r.checkout.id, address }
+  }
+
+  const cycle = (store: PgStores["checkouts"]) =>
+    Effect.runPromise(
+      watcherCycle(scanner, OPTS).pipe(
+        Effect.provideService(CheckoutStore, store),
+        Effect.provideService(Leases, s.leases),
+      ),
+    )
+
+  it("a checkout created and paid just after the targets were loaded is recorded by the next cycle", async () => {
+    await cycle(s.checkouts) // the cursor starts at the head
+    let paid: { id: string; address: string; block: bigint | null } | null = null
+    // The store answers the target load, then — before the cycle goes on — a shopper creates a checkout and
+    // pays it into a new block: exactly the window between the load and the scan's read of the head.
+    const racing: PgStores["checkouts"] = {
+      ...s.checkouts,
+      openTargets: (q) =>
+        Effect.tap(s.checkouts.openTargets(q), () =>
+          paid !== null
+            ? Effect.void
+            : Effect.promise(async () => {
+                const c = await createCheckout()
+                const tx = await payTo({
+                  rpcUrl: devnet.rpcUrl,
+                  token: devnet.tokens.USDT,
+                  to: c.address,
+                  amount: 25_000_000n,
+                })
+                paid = { ...c, block: tx.blockNumber }
+              }),
+        ),
+    }
+    const first = await cycle(racing)
+    expect(paid).not.toBeNull()
+    expect(first.error).toBeNull()
+    const second = await cycle(s.checkouts)
+    // Both cycles together scanned past the payment's block…
+    expect(second.scan!.scannedTo).toBeGreaterThanOrEqual(paid!.block!)
+    // …and it was matched to its checkout, not left unmatched or unseen.
+    const checkout = await Effect.runPromise(
+      s.checkouts.getCheckout({ id: paid!.id, merchantId, mode: "test", now: new Date() }),
+    )
+    expect(checkout.status).toBe("processing")
+    expect(checkout.payments.map((p) => [p.amount, p.blockNumber])).toEqual([[25_000_000n, paid!.block]])
+  })
+})
