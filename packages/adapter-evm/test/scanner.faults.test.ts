@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import {
   classifyRpcError,
   EVM_PRESETS,
+  decodeCursor,
   type EvmScannerOptions,
   encodeCursor,
   makeEvmScanner,
@@ -198,6 +199,12 @@ describe("EVM scanner under RPC faults (a local proxy injecting provider errors)
     const r = await run(s.scan({ cursor, watch: watchOf([to]), now: NOW }))
     expect(r.caughtUp).toBe(false)
     expect(observed(r.events).map((e) => e.txHash)).toEqual(hashes.slice(0, 4))
+    // The cursor covers exactly the two ranges read; the error makes the worker commit them, then back off.
+    const start = decodeCursor(cursor)!.next
+    expect(decodeCursor(r.cursor)!.next).toBe(start + 4n)
+    expect(r.scannedTo).toBe(start + 3n)
+    expect(r.error).toMatchObject({ _tag: "ChainError", retryable: true })
+    expect(r.error?.message).toMatch(new RegExp(`scan stopped at block ${start + 4n}: .*HTTP 500`))
     proxy.failAfterHits = null
     // Before any progress, a failure is an error (nothing to persist).
     proxy.failAfterHits = 0

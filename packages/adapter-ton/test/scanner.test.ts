@@ -337,6 +337,90 @@ describe("a rate-limited, lagging or failing toncenter; errors; verify; recheck"
       }),
   )
 
+  it.scopedLive(
+    "a page that fails after others were read: the scan returns what it read, the next one the rest",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world
+        const m = raw(w.merchant.address)
+        const memos = ["PART0001", "PART0002", "PART0003", "PART0004", "PART0005"]
+        const watch = watchOf({ [m]: memos })
+        const first = yield* makeTonScanner(networkOf(w), fast)
+        const start = yield* first.scan({ cursor: null, watch, now: now() })
+        for (const [i, memo] of memos.entries())
+          yield* Effect.promise(() =>
+            w.pay(w.merchant.address, BigInt(1_000_000 * (i + 1)), { inline: memo }),
+          )
+
+        const scanner = yield* makeTonScanner(networkOf(w), { ...fast, pageSize: 2, maxAttempts: 2 })
+        w.server.pagesBeforeFailure = 1 // the newest page is read, the next one fails until cleared
+        const r = yield* scanner.scan({ cursor: start.cursor, watch, now: now() })
+        expect(r.error).toMatchObject({ _tag: "ChainError", retryable: true })
+        expect(r.caughtUp).toBe(false)
+        const read = observed(r.events).map((e) => e.amount)
+        expect(read).toEqual([4_000_000n, 5_000_000n])
+
+        w.server.pagesBeforeFailure = null
+        const rest = yield* scanner.scan({ cursor: r.cursor, watch, now: now() })
+        expect(rest.error).toBeUndefined()
+        const all = [...observed(r.events), ...observed(rest.events)]
+        expect(all.map((e) => e.amount).sort((a, b) => Number(a - b))).toEqual(
+          [1n, 2n, 3n, 4n, 5n].map((n) => n * 1_000_000n),
+        )
+        expect(new Set(all.map((e) => e.txHash)).size).toBe(5)
+      }),
+  )
+
+  it.scopedLive("an account that fails after another was read: the read account's payments are kept", () =>
+    Effect.gen(function* () {
+      const w = yield* world
+      const m = raw(w.merchant.address)
+      const watch = watchOf({ [m]: ["ACCT0001"] })
+      const options = { ...fast, source: "notifications" as const, maxAttempts: 2 }
+      const scanner = yield* makeTonScanner(networkOf(w), options)
+      const start = yield* scanner.scan({ cursor: null, watch, now: now() })
+      yield* Effect.promise(() => w.pay(w.merchant.address, 7_000_000n, { inline: "ACCT0001" }))
+      // "notifications": the merchant wallet is read first, then its jetton wallet, which fails.
+      w.server.pagesBeforeFailure = 1
+      const r = yield* scanner.scan({ cursor: start.cursor, watch, now: now() })
+      expect(r.error).toMatchObject({ _tag: "ChainError" })
+      expect(observed(r.events).map((e) => e.amount)).toEqual([7_000_000n])
+      w.server.pagesBeforeFailure = null
+      const rest = yield* scanner.scan({ cursor: r.cursor, watch, now: now() })
+      expect(rest.error).toBeUndefined()
+      expect(rest.events).toEqual([])
+    }),
+  )
+
+  it.scopedLive("a memo created while the accounts were read is matched against a set loaded after", () =>
+    Effect.gen(function* () {
+      const w = yield* world
+      const m = raw(w.merchant.address)
+      const scanner = yield* makeTonScanner(networkOf(w), fast)
+      const start = yield* scanner.scan({ cursor: null, watch: watchOf({ [m]: [] }), now: now() })
+      // The first load knows no checkout; by the time the accounts are read one exists and is paid.
+      let loads = 0
+      const load = Effect.suspend(() => {
+        loads++
+        return loads === 1
+          ? Effect.as(
+              Effect.promise(() => w.pay(w.merchant.address, 3_000_000n, { inline: "LATE0001" })),
+              watchOf({ [m]: [] }),
+            )
+          : Effect.succeed(watchOf({ [m]: ["LATE0001"] }))
+      })
+      const r = yield* scanner.scan({ cursor: start.cursor, watch: load, now: now() })
+      expect(observed(r.events).map((e) => [e.amount, e.target])).toEqual([
+        [3_000_000n, { kind: "memo", wallet: m, memo: "LATE0001" }],
+      ])
+      expect(unmatched(r.events)).toEqual([])
+      expect(loads).toBe(2)
+      // Nothing unknown: one load per scan.
+      yield* scanner.scan({ cursor: r.cursor, watch: load, now: now() })
+      expect(loads).toBe(3)
+    }),
+  )
+
   it.scopedLive("calls per scan do not depend on the number of open checkouts", () =>
     Effect.gen(function* () {
       const w = yield* world

@@ -319,7 +319,12 @@ describe("TronScanner.scan", () => {
       expect(r1.scannedTo).toBe(4002n)
       expect(r1.caughtUp).toBe(false)
       expect(observed(r1.events).map((e) => e.amount)).toEqual([7n])
+      // The cursor covers exactly the blocks read; the error tells the worker to commit them and back off.
+      expect(r1.cursor).toBe('{"v":1,"next":"4003"}')
+      expect(r1.error).toMatchObject({ _tag: "ChainError", retryable: true })
+      expect(r1.error?.message).toMatch(/scan stopped at block 4003: .*HTTP 500/)
       const r2 = yield* scanner.scan({ cursor: r1.cursor, watch: watchOf([watched]), now: NOW })
+      expect(r2.error).toBeUndefined()
       expect(r2.caughtUp).toBe(true)
       expect(observed(r2.events).map((e) => e.amount)).toEqual([8n])
     }),

@@ -42,7 +42,7 @@ export interface RecordedRequest {
  * A node:http server answering like toncenter v2: `GET /api/v2/getTransactions` (lt/hash inclusive start,
  * `to_lt` exclusive, newest first, `limit`) and `POST /api/v2/runGetMethod` (executed by the given handler,
  * e.g. the sandbox TVM). `rateLimit(n)` answers the next n requests with toncenter's 429; `down` makes it
- * answer 502 to everything.
+ * answer 502 to everything, `pagesBeforeFailure` to every page after the next n.
  */
 export class FakeToncenter {
   readonly requests: Array<RecordedRequest> = []
@@ -51,6 +51,8 @@ export class FakeToncenter {
   laggingAt: bigint | null = null
   /** When set, requests without this `X-API-Key` get toncenter's 401. */
   apiKey: string | null = null
+  /** When set, `getTransactions` answers this many more pages, then 502 to every further one. */
+  pagesBeforeFailure: number | null = null
   private limited = 0
   private retryAfter: string | null = null
   private server: Server | null = null
@@ -86,6 +88,10 @@ export class FakeToncenter {
           res.end(JSON.stringify(body))
         }
         if (this.down) return reply(502, { ok: false, error: "bad gateway", code: 502 })
+        if (url.pathname === "/api/v2/getTransactions" && this.pagesBeforeFailure !== null) {
+          if (this.pagesBeforeFailure <= 0) return reply(502, { ok: false, error: "bad gateway", code: 502 })
+          this.pagesBeforeFailure--
+        }
         if (this.apiKey !== null && req.headers["x-api-key"] !== this.apiKey) {
           return reply(401, { ok: false, error: "API key does not exist", code: 401 })
         }
