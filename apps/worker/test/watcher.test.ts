@@ -1,8 +1,10 @@
 /**
- * The watch set and the chain head of one watcher cycle, on the real EVM devnet and a real (PGlite) store: a
- * checkout created and paid right after the cycle loaded its deposit targets must still be recorded, never
- * passed over by a cursor that moved beyond its payment.
+ * Watcher cycles on the real EVM devnet and a real (PGlite) store: a checkout created and paid right after the
+ * cycle loaded its deposit targets is still recorded, never passed over by a cursor that moved beyond its
+ * payment; a scan that fails part-way commits the part it read and reports the failure (for the backoff).
  */
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
 import { evmNetwork, makeEvmScanner } from "@inzi/adapter-evm"
 import { makeStores, type PgStores } from "@inzi/adapter-postgres"
 import { makeTestDatabase } from "@inzi/adapter-postgres/testing"
@@ -15,6 +17,41 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { watcherCycle } from "../src/watcher.js"
 
 const OPTS = { holder: "test-worker", lookbackMs: 3_600_000, leaseMs: 30_000 }
+
+/** A JSON-RPC pass-through to the devnet that answers 503 to any `eth_getLogs` starting above `failAbove`. */
+const startFlakyProxy = async (upstream: string) => {
+  const state = { failAbove: null as bigint | null }
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Array<Buffer> = []
+    for await (const c of req) chunks.push(c as Buffer)
+    const body = Buffer.concat(chunks)
+    const parsed = JSON.parse(body.toString("utf8")) as unknown
+    const calls = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{
+      method: string
+      params: Array<{ fromBlock?: string }>
+    }>
+    const failAbove = state.failAbove
+    if (
+      failAbove !== null &&
+      calls.some((c) => c.method === "eth_getLogs" && BigInt(c.params[0]!.fromBlock!) > failAbove)
+    ) {
+      res.writeHead(503).end("unavailable")
+      return
+    }
+    const reply = await fetch(upstream, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    })
+    res.writeHead(reply.status, { "content-type": "application/json" }).end(await reply.text())
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    state,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
 
 describe("watcher cycle: no payment falls between the watch set and the head", () => {
   let devnet: Devnet
@@ -79,9 +116,9 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
     return { id: r.checkout.id, address }
   }
 
-  const cycle = (store: PgStores["checkouts"]) =>
+  const cycle = (store: PgStores["checkouts"], using: ChainScanner = scanner) =>
     Effect.runPromise(
-      watcherCycle(scanner, OPTS).pipe(
+      watcherCycle(using, OPTS).pipe(
         Effect.provideService(CheckoutStore, store),
         Effect.provideService(Leases, s.leases),
       ),
@@ -122,5 +159,53 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
     )
     expect(checkout.status).toBe("processing")
     expect(checkout.payments.map((p) => [p.amount, p.blockNumber])).toEqual([[25_000_000n, paid!.block]])
+  })
+
+  it("a scan whose later range fails commits the earlier range's payment and cursor, then reports the error", async () => {
+    const proxy = await startFlakyProxy(devnet.rpcUrl)
+    try {
+      // One block per range; one attempt per request, so a fault is not retried away.
+      const flaky = await Effect.runPromise(
+        makeEvmScanner(evmNetwork("devnet", { rpcUrls: [proxy.url] }), {
+          initialBlockRange: 1,
+          growAfterSuccesses: 1_000,
+          maxAttempts: 1,
+          baseDelayMs: 1,
+        }),
+      )
+      await cycle(s.checkouts, flaky) // the cursor at the head
+      const c = await createCheckout()
+      const tx = await payTo({
+        rpcUrl: devnet.rpcUrl,
+        token: devnet.tokens.USDT,
+        to: c.address,
+        amount: 25_000_000n,
+      })
+      await devnet.mine(1) // a later block, short of the 3 confirmations
+      // The ranges up to the payment's block are answered; every later one fails.
+      proxy.state.failAbove = tx.blockNumber
+      const partial = await cycle(s.checkouts, flaky)
+      expect(partial.error).toMatch(/scan stopped at block .*HTTP 503/)
+      expect(partial.scan!.scannedTo).toBe(tx.blockNumber)
+      expect(partial.scan!.caughtUp).toBe(false)
+      // Committed before the fault cleared: the payment and the cursor covering exactly its block.
+      const read = await Effect.runPromise(
+        s.checkouts.getCheckout({ id: c.id, merchantId, mode: "test", now: new Date() }),
+      )
+      expect(read.status).toBe("processing")
+      expect(read.payments.map((p) => p.txHash)).toEqual([tx.txHash.toLowerCase()])
+      expect(await Effect.runPromise(s.checkouts.getCursor(network.id))).toBe(partial.scan!.cursor)
+      // The fault clears: the rest is read, nothing twice.
+      proxy.state.failAbove = null
+      const rest = await cycle(s.checkouts, flaky)
+      expect(rest.error).toBeNull()
+      expect(rest.scan!.caughtUp).toBe(true)
+      const after = await Effect.runPromise(
+        s.checkouts.getCheckout({ id: c.id, merchantId, mode: "test", now: new Date() }),
+      )
+      expect(after.payments).toHaveLength(1)
+    } finally {
+      await proxy.close()
+    }
   })
 })
