@@ -358,7 +358,13 @@ export const makeTronScanner = (
      * looked up on every recheck until final, so a fork that drops it is reported at once, and one that moves it
      * restarts its confirmations from the new block.
      */
-    const recheckOne = (p: PendingPayment, headNum: bigint, solid: bigint | null, now: Date) =>
+    const recheckOne = (
+      p: PendingPayment,
+      headNum: bigint,
+      solid: bigint | null,
+      now: Date,
+      walletInfo: (txHash: string) => Effect.Effect<Record<string, unknown>, ChainError>,
+    ) =>
       Effect.gen(function* () {
         const key = { network: p.network, txHash: p.txHash, logIndex: p.logIndex }
         const reverted = (reason: string): ChainEvent => {
@@ -390,7 +396,7 @@ export const makeTronScanner = (
               : reverted("the solidified transaction failed or carries no such token transfer")
           }
         }
-        const info = yield* infoById("wallet", p.txHash)
+        const info = yield* walletInfo(p.txHash)
         const block = infoBlockNumber(info)
         if (block !== null && transferAt(info, p.logIndex, contracts) !== null) {
           // Counted from the block it is in now (a fork may have moved it).
@@ -419,8 +425,16 @@ export const makeTronScanner = (
         if (own.length === 0) return []
         const headNum = yield* head
         const solid = solidified ? yield* solidHead : null
+        // One lookup per transaction, however many of its transfers are pending.
+        const infos = new Map<string, Record<string, unknown>>()
+        const walletInfo = (txHash: string) => {
+          const known = infos.get(txHash)
+          return known !== undefined
+            ? Effect.succeed(known)
+            : Effect.tap(infoById("wallet", txHash), (info) => Effect.sync(() => infos.set(txHash, info)))
+        }
         const events: Array<ChainEvent> = []
-        for (const p of own) events.push(yield* recheckOne(p, headNum, solid, now))
+        for (const p of own) events.push(yield* recheckOne(p, headNum, solid, now, walletInfo))
         return events
       })
 
