@@ -54,7 +54,8 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
       } satisfies WatcherCycle
     }
     // Re-check first: a payment reverted by a reorg is marked before the next scan, so the scanner's rescan
-    // of that height can count the transaction again if it was re-mined (adapter-evm README).
+    // of that height can count the transaction again if it was re-mined (adapter-evm README). A failed
+    // re-check does not hold the scan back: new payments are still recorded, and the cycle reports it.
     const window = scanner.deepReorgWindowMs
     const pending = yield* store.pendingPayments(
       network.id,
@@ -62,8 +63,11 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     )
     let applied = 0
     let emitted = 0
+    let recheckError: string | null = null
     if (pending.length > 0) {
-      const events = yield* scanner.recheck(pending, now)
+      const rechecked = yield* Effect.either(scanner.recheck(pending, now))
+      const events = rechecked._tag === "Right" ? rechecked.right : []
+      if (rechecked._tag === "Left") recheckError = `recheck: ${rechecked.left.message}`
       if (events.length > 0) {
         const r = yield* store.applyChainEvents({
           network: network.id,
@@ -109,7 +113,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
       applied,
       emitted,
       pending: pending.filter((p) => p.confirmed !== true).length,
-      error: scan.error === undefined ? null : scan.error.message,
+      error: [recheckError, scan.error?.message ?? null].filter((e) => e !== null).join("; ") || null,
     } satisfies WatcherCycle
   })
 

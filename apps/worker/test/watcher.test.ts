@@ -18,9 +18,12 @@ import { watcherCycle } from "../src/watcher.js"
 
 const OPTS = { holder: "test-worker", lookbackMs: 3_600_000, leaseMs: 30_000 }
 
-/** A JSON-RPC pass-through to the devnet that answers 503 to any `eth_getLogs` starting above `failAbove`. */
+/**
+ * A JSON-RPC pass-through to the devnet that answers 503 to any `eth_getLogs` starting above `failAbove` and to
+ * any request for the header of block `failHeader`.
+ */
 const startFlakyProxy = async (upstream: string) => {
-  const state = { failAbove: null as bigint | null }
+  const state = { failAbove: null as bigint | null, failHeader: null as bigint | null }
   const server: Server = createServer(async (req, res) => {
     const chunks: Array<Buffer> = []
     for await (const c of req) chunks.push(c as Buffer)
@@ -28,12 +31,20 @@ const startFlakyProxy = async (upstream: string) => {
     const parsed = JSON.parse(body.toString("utf8")) as unknown
     const calls = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{
       method: string
-      params: Array<{ fromBlock?: string }>
+      params: Array<{ fromBlock?: string } | string>
     }>
-    const failAbove = state.failAbove
+    const { failAbove, failHeader } = state
     if (
-      failAbove !== null &&
-      calls.some((c) => c.method === "eth_getLogs" && BigInt(c.params[0]!.fromBlock!) > failAbove)
+      (failAbove !== null &&
+        calls.some(
+          (c) =>
+            c.method === "eth_getLogs" &&
+            BigInt((c.params[0] as { fromBlock: string }).fromBlock) > failAbove,
+        )) ||
+      (failHeader !== null &&
+        calls.some(
+          (c) => c.method === "eth_getBlockByNumber" && c.params[0] === `0x${failHeader.toString(16)}`,
+        ))
     ) {
       res.writeHead(503).end("unavailable")
       return
@@ -204,6 +215,43 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
         s.checkouts.getCheckout({ id: c.id, merchantId, mode: "test", now: new Date() }),
       )
       expect(after.payments).toHaveLength(1)
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it("a failing recheck does not hold the scan back: a new payment is still recorded", async () => {
+    const proxy = await startFlakyProxy(devnet.rpcUrl)
+    try {
+      const flaky = await Effect.runPromise(
+        makeEvmScanner(evmNetwork("devnet", { rpcUrls: [proxy.url] }), { maxAttempts: 1, baseDelayMs: 1 }),
+      )
+      await cycle(s.checkouts, flaky)
+      const first = await createCheckout()
+      const tx1 = await payTo({
+        rpcUrl: devnet.rpcUrl,
+        token: devnet.tokens.USDT,
+        to: first.address,
+        amount: 25_000_000n,
+      })
+      await devnet.mine(1)
+      await cycle(s.checkouts, flaky) // recorded, waiting for confirmations
+      // Re-checking it needs its block's header, which the provider now refuses.
+      proxy.state.failHeader = tx1.blockNumber
+      const second = await createCheckout()
+      await payTo({
+        rpcUrl: devnet.rpcUrl,
+        token: devnet.tokens.USDT,
+        to: second.address,
+        amount: 25_000_000n,
+      })
+      const r = await cycle(s.checkouts, flaky)
+      expect(r.error).toMatch(/^recheck: .*HTTP 503/)
+      const read = await Effect.runPromise(
+        s.checkouts.getCheckout({ id: second.id, merchantId, mode: "test", now: new Date() }),
+      )
+      expect(read.status).toBe("processing")
+      proxy.state.failHeader = null
     } finally {
       await proxy.close()
     }
