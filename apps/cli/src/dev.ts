@@ -9,9 +9,9 @@ import {
   registerMerchant,
   verifyWebhookSignature,
 } from "@inzi/core"
-import { appLayer, loadNetworks, makeLogger, readEnv } from "@inzi/platform"
+import { appLayer, jsonLogs, loadNetworks, mainOptions, makeLogger, readEnv } from "@inzi/platform"
 import { ServerLayer } from "@inzi/server"
-import { WorkerLayer } from "@inzi/worker"
+import { launchWorker, WorkerLayer } from "@inzi/worker"
 import { HDNodeWallet } from "ethers"
 import { Effect, Layer } from "effect"
 import { sql } from "kysely"
@@ -130,8 +130,10 @@ export const runDev = async () => {
     WorkerLayer({ ...opts, dispatcher: { pollIntervalMs: 250 } }, base),
     banner.pipe(Layer.provide(base)),
   )
+  // A worker failure (a refused network config) ends `dev` too, non-zero, instead of leaving the server alone.
   NodeRuntime.runMain(
-    Layer.launch(app).pipe(
+    launchWorker(app).pipe(
+      Effect.provide(jsonLogs(logger)),
       Effect.ensuring(
         Effect.promise(async () => {
           receiver.close()
@@ -140,5 +142,6 @@ export const runDev = async () => {
         }),
       ),
     ),
+    mainOptions(logger),
   )
 }

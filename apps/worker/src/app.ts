@@ -1,7 +1,15 @@
 import { PgDatabase, recordWatcherStatus } from "@inzi/adapter-postgres"
-import { type ChainScanner, Leases, type NetworkConfig } from "@inzi/core"
-import { appLayer, type InziEnv, type Logger, makeLogger, scannerFor } from "@inzi/platform"
-import { Effect, Layer, ManagedRuntime, Queue } from "effect"
+import { type ChainError, type ChainScanner, Leases, type NetworkConfig } from "@inzi/core"
+import {
+  appLayer,
+  type InziEnv,
+  jsonLogs,
+  type Logger,
+  makeLogger,
+  NetworkConfigError,
+  scannerFor,
+} from "@inzi/platform"
+import { Clock, Context, Effect, Fiber, Layer, ManagedRuntime, Queue } from "effect"
 import { runAddressPoolJob } from "./address-pool.js"
 import { runSweeper } from "./sweeper.js"
 import { runWatcher, type WatcherCycle } from "./watcher.js"
@@ -20,31 +28,72 @@ export interface WorkerOptions {
   readonly addressPoolEveryMs?: number | undefined
   /** How far back deposit targets are watched (late payments to old checkouts are still recorded). */
   readonly lookbackMs?: number | undefined
+  /** Back-off between start-up checks of an unreachable network: doubles from `baseMs` up to `maxMs`. */
+  readonly verifyRetry?: { readonly baseMs?: number; readonly maxMs?: number } | undefined
 }
+
+/** A chain refused the network's configuration (or a scanner cannot be built from it): stop the worker. */
+const refused = (e: ChainError) =>
+  new NetworkConfigError(`network ${e.network}: ${e.message}; fix the network config`, e.network)
+
+/**
+ * The network's start-up check (`verify`), retried while the network is unreachable. A mismatch (chain id,
+ * token decimals, no contract, an endpoint that is not the expected API) fails with `NetworkConfigError` at
+ * once. Each failed try is logged and written to the network's status row (`inzi status`, /metrics) when no
+ * other worker holds the network, then waited out with a capped exponential back-off.
+ */
+const verifyUntilReady = (
+  scanner: ChainScanner,
+  opts: {
+    readonly holder: string
+    readonly logger: Logger
+    readonly baseMs: number
+    readonly maxMs: number
+    readonly report: (error: string, at: Date) => Effect.Effect<void>
+  },
+) =>
+  Effect.gen(function* () {
+    const network = scanner.network.id
+    let since: Date | null = null
+    for (let attempt = 1; ; attempt++) {
+      const r = yield* Effect.either(scanner.verify())
+      if (r._tag === "Right") {
+        if (since !== null) opts.logger.info("network reachable again, watcher starting", { network })
+        return
+      }
+      if (!r.left.retryable) return yield* Effect.fail(refused(r.left))
+      const now = new Date(yield* Clock.currentTimeMillis)
+      since ??= now
+      const retryInMs = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.min(attempt - 1, 20))
+      opts.logger.warn("network unreachable, start-up check retried", {
+        network,
+        error: r.left.message,
+        failingSince: since.toISOString(),
+        attempt,
+        retryInMs,
+      })
+      yield* opts.report(
+        `start-up check failing since ${since.toISOString()} (attempt ${attempt}): ${r.left.message}`,
+        now,
+      )
+      yield* Effect.sleep(retryInMs)
+    }
+  })
 
 /**
  * The worker: one watcher per configured network (each under a lease, so several workers split networks and a
  * dead worker's networks are taken over), the expiry sweeper, the deposit address pool refill and the webhook
  * dispatcher. It holds no rule: scanners emit events, the store applies them through core's state machine.
  */
-export const workerProgram = (opts: WorkerOptions) =>
-  Effect.gen(function* () {
-    const logger =
-      opts.logger ?? makeLogger(opts.env.logLevel, { service: "worker", worker: opts.env.workerId })
+export const workerProgram = (opts: WorkerOptions) => {
+  const logger =
+    opts.logger ?? makeLogger(opts.env.logLevel, { service: "worker", worker: opts.env.workerId })
+  return Effect.gen(function* () {
     const pg = yield* PgDatabase
     const leases = yield* Leases
-    const scanners = opts.scanners ?? (yield* Effect.forEach(opts.networks, (n) => scannerFor(n)))
-    for (const s of scanners) {
-      yield* s
-        .verify()
-        .pipe(
-          Effect.tapError((e) =>
-            Effect.sync(() =>
-              logger.error("network verification failed", { network: s.network.id, error: e.message }),
-            ),
-          ),
-        )
-    }
+    const scanners =
+      opts.scanners ??
+      (yield* Effect.forEach(opts.networks, (n) => scannerFor(n).pipe(Effect.mapError(refused))))
     const statsOf = new Map(scanners.map((s) => [s.network.id, s.stats]))
     // Watchers that wrote webhook events wake the dispatcher at once (other workers still find them by polling).
     const wake = yield* Queue.sliding<void>(1)
@@ -66,14 +115,43 @@ export const workerProgram = (opts: WorkerOptions) =>
       }).pipe(Effect.ignore, Effect.zipRight(nudge))
     }
     const holder = opts.env.workerId
-    const watchers = scanners.map((s) =>
-      runWatcher(s, {
+    const watchers = scanners.map((s) => {
+      const lease = `watcher:${s.network.id}`
+      const leaseMs = Math.max(15_000, s.network.pollIntervalMs * 5)
+      // A failing check is reported only when no other worker watches the network (it may reach the chain).
+      const report = (error: string, at: Date) =>
+        leases.acquire(lease, holder, at, leaseMs).pipe(
+          Effect.flatMap((held) =>
+            held
+              ? recordWatcherStatus(pg.database.db, {
+                  network: s.network.id,
+                  head: null,
+                  scannedTo: null,
+                  lastError: error,
+                  at,
+                }).pipe(Effect.zipRight(leases.release(lease, holder)))
+              : Effect.void,
+          ),
+          Effect.ignore,
+        )
+      return verifyUntilReady(s, {
         holder,
-        leaseMs: Math.max(15_000, s.network.pollIntervalMs * 5),
-        lookbackMs: opts.lookbackMs ?? 30 * 24 * 3600 * 1000,
-        onCycle,
-      }).pipe(Effect.ensuring(leases.release(`watcher:${s.network.id}`, holder).pipe(Effect.ignore))),
-    )
+        logger,
+        baseMs: opts.verifyRetry?.baseMs ?? 1_000,
+        maxMs: opts.verifyRetry?.maxMs ?? 60_000,
+        report,
+      }).pipe(
+        Effect.zipRight(
+          runWatcher(s, {
+            holder,
+            leaseMs,
+            lookbackMs: opts.lookbackMs ?? 30 * 24 * 3600 * 1000,
+            onCycle,
+          }),
+        ),
+        Effect.ensuring(leases.release(lease, holder).pipe(Effect.ignore)),
+      )
+    })
     logger.info("worker started", { networks: scanners.map((s) => s.network.id) })
     yield* Effect.all(
       [
@@ -107,16 +185,30 @@ export const workerProgram = (opts: WorkerOptions) =>
       ],
       { concurrency: "unbounded", discard: true },
     )
-  })
+  }).pipe(Effect.provide(jsonLogs(logger)))
+}
+
+/** The running worker program, forked by `WorkerLayer`; `launchWorker` waits on it. */
+export class WorkerFiber extends Context.Tag("@inzi/worker/WorkerFiber")<
+  WorkerFiber,
+  Fiber.RuntimeFiber<void, unknown>
+>() {}
 
 /** The worker as a layer; pass `base` to share one database with a server in the same process (`dev`). */
 export const WorkerLayer = (
   opts: WorkerOptions,
   base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
 ) =>
-  Layer.scopedDiscard(Effect.forkScoped(workerProgram(opts))).pipe(
+  Layer.scoped(WorkerFiber, Effect.forkScoped(workerProgram(opts))).pipe(
     Layer.provide(Layer.mergeAll(base, NodeWebhookTransport.layer())),
   )
+
+/**
+ * Builds `layer` (a worker, perhaps with a server) and runs until the worker stops: its failure (a refused
+ * network config, a crash) fails this effect, so the process exits non-zero instead of idling.
+ */
+export const launchWorker = <E>(layer: Layer.Layer<WorkerFiber, E>) =>
+  Effect.scoped(Effect.flatMap(Layer.build(layer), (ctx) => Fiber.join(Context.get(ctx, WorkerFiber))))
 
 /** Starts a worker in this process; `stop()` interrupts it (leases and claims are released). */
 export const startWorker = async (opts: WorkerOptions) => {

@@ -1,10 +1,10 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { loadNetworks, makeLogger, readEnv } from "@inzi/platform"
-import { Layer } from "effect"
-import { WorkerLayer } from "./app.js"
+import { loadProcessConfig, mainOptions } from "@inzi/platform"
+import { launchWorker, WorkerLayer } from "./app.js"
 
-/** `inzi work` / `node apps/worker`: watchers, sweeper and webhook dispatcher (composition root). */
-const env = readEnv()
-const logger = makeLogger(env.logLevel, { service: "worker", worker: env.workerId })
-const networks = loadNetworks(env.networksFile)
-Layer.launch(WorkerLayer({ env, networks, logger })).pipe(NodeRuntime.runMain)
+/**
+ * `inzi work` / `node apps/worker`: watchers, sweeper and webhook dispatcher (composition root). Exits 78
+ * on a configuration error (bad setting, a chain refusing a network's config), 1 on any other failure.
+ */
+const { env, networks, logger } = loadProcessConfig((env) => ({ service: "worker", worker: env.workerId }))
+NodeRuntime.runMain(launchWorker(WorkerLayer({ env, networks, logger })), mainOptions(logger))

@@ -114,7 +114,22 @@ interface AttemptFailure {
   readonly rate: boolean
   readonly retryAfterMs: number | null
   readonly fatal: boolean
+  /** The URL answered, but not as a JSON-RPC endpoint (wrong path, a web page, 401/403): a config error. */
+  readonly notApi?: boolean
 }
+
+/** A reply that says the URL is not a JSON-RPC endpoint of ours (404/405 of a wrong path, 401/403 …). */
+const notApiReply = (where: string, status: number, what: string): AttemptFailure => ({
+  message: `${where}: HTTP ${status}, ${what}; not a JSON-RPC endpoint (check the RPC URL and its API key)`,
+  rate: false,
+  retryAfterMs: null,
+  fatal: false,
+  notApi: true,
+})
+
+/** 2xx or a 4xx other than 408/429: the server answered for this URL, so retrying will not change it. */
+const answeredForUrl = (status: number) =>
+  (status >= 200 && status < 300) || (status >= 400 && status < 500 && status !== 408 && status !== 429)
 
 const parseRetryAfter = (value: string | null): number | null => {
   if (value === null) return null
@@ -233,6 +248,8 @@ export const makeEvmRpc = (input: {
       try {
         json = JSON.parse(text)
       } catch {
+        if (answeredForUrl(response.status))
+          return yield* Effect.fail(notApiReply(where, response.status, "not JSON"))
         return yield* Effect.fail<AttemptFailure>({
           message: `${where}: HTTP ${response.status}, not JSON`,
           rate: false,
@@ -258,6 +275,13 @@ export const makeEvmRpc = (input: {
       const outcomes: Array<RpcOutcome> = []
       for (let i = 0; i < calls.length; i++) {
         const r = calls.length === 1 ? (replies[0] as Record<string, unknown> | undefined) : byId.get(ids[i])
+        if (
+          (r === undefined || !isObject(r) || !("result" in r || isObject(r.error))) &&
+          response.status >= 400
+        ) {
+          if (answeredForUrl(response.status))
+            return yield* Effect.fail(notApiReply(where, response.status, "no JSON-RPC reply"))
+        }
         if (r === undefined || !isObject(r)) {
           return yield* Effect.fail<AttemptFailure>({
             message: `${where}: HTTP ${response.status}, reply without id ${ids[i]}`,
@@ -322,6 +346,7 @@ export const makeEvmRpc = (input: {
     Effect.gen(function* () {
       let last: AttemptFailure | null = null
       let failuresSinceRotationStart = 0
+      let notApiInARow = 0
       for (let n = 1; n <= maxAttempts; n++) {
         const result = yield* Effect.either(attempt(calls))
         if (result._tag === "Right") return result.right
@@ -329,6 +354,9 @@ export const makeEvmRpc = (input: {
         last = f
         stats.rpcErrors++
         if (f.fatal) break
+        notApiInARow = f.notApi ? notApiInARow + 1 : 0
+        // Every URL answered, none as a JSON-RPC endpoint: a configuration error, not worth retrying.
+        if (notApiInARow >= urls.length) break
         failuresSinceRotationStart++
         rotate()
         if (n === maxAttempts) break
@@ -341,7 +369,7 @@ export const makeEvmRpc = (input: {
       return yield* Effect.fail(
         chainError(
           `${calls.map((c) => c.method).join(",")} failed: ${last?.message ?? "unknown"}`,
-          !last?.fatal,
+          !last?.fatal && notApiInARow < urls.length,
         ),
       )
     })

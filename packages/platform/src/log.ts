@@ -1,6 +1,9 @@
+import { Cause, FiberRef, HashMap, HashSet, Layer, List, LogLevel, Logger as EffectLogger } from "effect"
+
 /**
  * Structured JSON logs, one object per line on stdout. Fields that could carry secrets are redacted by name,
  * and strings that look like API keys, webhook secrets or extended keys are masked wherever they appear.
+ * Effect's own logging (`Effect.log*`) goes through the same writer once `jsonLogs` is provided.
  */
 export type Level = "debug" | "info" | "warn" | "error"
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
@@ -70,6 +73,8 @@ const writeStdout = (line: string) => {
 }
 
 export interface Logger {
+  /** Lines below this level are dropped (`LOG_LEVEL`). */
+  readonly level: Level
   readonly debug: (msg: string, fields?: Record<string, unknown>) => void
   readonly info: (msg: string, fields?: Record<string, unknown>) => void
   readonly warn: (msg: string, fields?: Record<string, unknown>) => void
@@ -97,6 +102,7 @@ export const makeLogger = (
       write(JSON.stringify(line))
     }
   return {
+    level,
     debug: at("debug"),
     info: at("info"),
     warn: at("warn"),
@@ -104,3 +110,63 @@ export const makeLogger = (
     child: (fields) => makeLogger(level, { ...base, ...fields }, write),
   }
 }
+
+const levelOf = (l: LogLevel.LogLevel): Level =>
+  l._tag === "Fatal" || l._tag === "Error"
+    ? "error"
+    : l._tag === "Warning"
+      ? "warn"
+      : l._tag === "Info"
+        ? "info"
+        : "debug"
+
+const EFFECT_LEVEL: Record<Level, LogLevel.LogLevel> = {
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warn: LogLevel.Warning,
+  error: LogLevel.Error,
+}
+
+/**
+ * An Effect logger writing through `logger`: the message's strings make `msg`, an error among the message
+ * parts or the logged cause makes `error`, other parts go to `data`, and log annotations and spans become
+ * fields. Redaction and the level filter are `logger`'s.
+ */
+export const effectLogger = (logger: Logger): EffectLogger.Logger<unknown, void> =>
+  EffectLogger.make(({ logLevel, message, cause, annotations, spans, date }) => {
+    const parts = Array.isArray(message) ? message : [message]
+    const words: Array<string> = []
+    const data: Array<unknown> = []
+    const fields: Record<string, unknown> = {}
+    for (const p of parts) {
+      if (typeof p === "string") words.push(p)
+      else if (p instanceof Error) fields.error = p.message
+      else data.push(p)
+    }
+    if (!Cause.isEmpty(cause)) {
+      const e = Cause.squash(cause)
+      fields.error = e instanceof Error ? e.message : String(e)
+      // A defect is a bug: keep where it came from.
+      if (Cause.isDie(cause) && e instanceof Error && e.stack) fields.stack = e.stack
+    }
+    if (data.length > 0) fields.data = data.length === 1 ? data[0] : data
+    for (const [k, v] of HashMap.toEntries(annotations)) fields[k] = v
+    for (const s of List.toArray(spans)) fields[`${s.label}Ms`] = date.getTime() - s.startTime
+    logger[levelOf(logLevel)](words.join(" "), fields)
+  })
+
+/**
+ * The layer that routes every `Effect.log*` of the program through `logger` (same JSON lines, redaction and
+ * `LOG_LEVEL`), in place of Effect's default and pretty loggers.
+ */
+export const jsonLogs = (logger: Logger) =>
+  Layer.merge(
+    Layer.fiberRefLocallyScopedWith(FiberRef.currentLoggers, (set) =>
+      set.pipe(
+        HashSet.remove(EffectLogger.defaultLogger),
+        HashSet.remove(EffectLogger.prettyLoggerDefault),
+        HashSet.add(effectLogger(logger)),
+      ),
+    ),
+    EffectLogger.minimumLogLevel(EFFECT_LEVEL[logger.level]),
+  )

@@ -13,8 +13,15 @@ export const PRESETS: ReadonlyArray<NetworkConfig> = [
   tonMainnet,
 ]
 
+/** The network config is wrong: unreadable, invalid, or (with `network`) refused by that network's chain. */
 export class NetworkConfigError extends Error {
   override readonly name = "NetworkConfigError"
+  constructor(
+    message: string,
+    readonly network?: string | undefined,
+  ) {
+    super(message)
+  }
 }
 
 /**
