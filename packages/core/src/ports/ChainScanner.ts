@@ -10,7 +10,10 @@ import type { ChainError } from "./errors.js"
  */
 export interface ChainScanner {
   readonly network: NetworkConfig
-  /** Check the configuration against the chain (e.g. token decimals); fails to refuse start-up. */
+  /**
+   * Check the configuration against the chain (e.g. token decimals). A mismatch fails with `retryable: false`
+   * (the worker stops); an unreachable chain with `retryable: true` (the worker re-checks with back-off).
+   */
   readonly verify: () => Effect.Effect<void, ChainError>
   /**
    * Scan forward from `cursor` (null: start at the configured start block or the head). The scanner loads

@@ -18,7 +18,11 @@ export class IdempotencyConflict extends Schema.TaggedError<IdempotencyConflict>
   key: Schema.String,
 }) {}
 
-/** An RPC / indexer call failed after the adapter's own retries. */
+/**
+ * An RPC / indexer call failed after the adapter's own retries. `retryable`: the chain could not be reached
+ * (timeouts, 5xx, 429, network errors); false: asking again cannot help (a config the chain refuses, an
+ * endpoint that is not the expected API, an unreadable cursor).
+ */
 export class ChainError extends Schema.TaggedError<ChainError>()("ChainError", {
   network: Schema.String,
   message: Schema.String,
