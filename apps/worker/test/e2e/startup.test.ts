@@ -281,7 +281,14 @@ if (!url) {
           await devnet.mine(2)
           await waitFor("devnet caught up after 2 blocks", caughtUp)
           expect(await devnet.revert(snap)).toBe(true)
-          await devnet.mine(4)
+          // A transfer makes the new branch's blocks differ (empty blocks mined in the same second would not).
+          await payTo({
+            rpcUrl: devnet.rpcUrl,
+            token: devnet.tokens.USDT,
+            to: "0x000000000000000000000000000000000000dEaD",
+            amount: 1n,
+          })
+          await devnet.mine(3)
           await waitFor("the reorg warning", () => /reorg at or below block/.test(w.stdout()))
 
           // The network comes back: its watcher starts and its status clears.
