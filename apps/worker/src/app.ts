@@ -45,7 +45,6 @@ const refused = (e: ChainError) =>
 const verifyUntilReady = (
   scanner: ChainScanner,
   opts: {
-    readonly holder: string
     readonly logger: Logger
     readonly baseMs: number
     readonly maxMs: number
@@ -135,7 +134,6 @@ export const workerProgram = (opts: WorkerOptions) => {
           Effect.ignore,
         )
       return verifyUntilReady(s, {
-        holder,
         logger,
         baseMs: opts.verifyRetry?.baseMs ?? 1_000,
         maxMs: opts.verifyRetry?.maxMs ?? 60_000,
