@@ -209,7 +209,7 @@ if (!url) {
       const receiverUrl = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/hooks`
       try {
         const merchant = await rt.run(
-          registerMerchant({ name: "Startup Shop", webhookUrl: receiverUrl, evmXpub: xpub(60) }),
+          registerMerchant({ name: "Startup Shop", testWebhookUrl: receiverUrl, evmXpub: xpub(60) }),
         )
         const { key } = await rt.run(issueApiKey(merchant.id, "test"))
         const flaky = {
@@ -321,7 +321,8 @@ if (!url) {
           const retryLine = lines.find((l) => String(l.msg).startsWith("webhook attempt failed"))!
           expect(retryLine).toMatchObject({ level: "info", statusCode: 500, attempt: 1 })
           // No secret anywhere: API key, webhook secret, the merchant's xpub.
-          for (const secret of [key, merchant.webhookSecret, xpub(60)]) expect(out).not.toContain(secret)
+          for (const secret of [key, merchant.webhookSecret, merchant.testWebhookSecret, xpub(60)])
+            expect(out).not.toContain(secret)
         } catch (e) {
           console.error("worker stdout:\n", w.stdout().slice(-6000), "\nstderr:\n", w.stderr().slice(-3000))
           throw e
