@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Entry point of the README's two commands (`npm run dev`, `npm test`). It needs only Node and npm:
-// it installs pnpm when missing, installs the workspace, then hands over to turbo / the CLI.
+// it installs pnpm when missing, installs the workspace (and, for `test`, Debian's chromium for the page tests),
+// then hands over to turbo / the CLI.
 import { execSync, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { ensureChromium } from "./chromium.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 const PNPM = "pnpm@10.34.9"
@@ -39,6 +41,7 @@ if (task === "test") {
   run("pnpm", ["exec", "tsc", "-p", "tsconfig.json"])
   run("pnpm", ["exec", "biome", "check", "."])
   run("node", ["tooling/scripts/check-boundaries.mjs"])
+  ensureChromium(env)
   run("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--continue", "--output-logs=full"])
 } else if (task === "dev") {
   run("pnpm", [
