@@ -1,7 +1,19 @@
-import { mkdirSync } from "node:fs"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
 import type { PGlite } from "@electric-sql/pglite"
-import { Kysely, PostgresDialect, sql } from "kysely"
+import { type DatabaseConnection, type Dialect, Kysely, PostgresDialect, sql } from "kysely"
 import pg from "pg"
+import { SessionGate, type SessionSocketServer, serveSession } from "./sessionSocket.js"
+import {
+  DataDirBusyError,
+  DataDirError,
+  type DataDirHolder,
+  type HeldLock,
+  prepareDataDir,
+  tightenDataDir,
+  tryLockDataDir,
+} from "./dataDir.js"
 import type { DB } from "./schema.js"
 
 export interface DatabaseConfig {
@@ -15,6 +27,16 @@ export interface DatabaseConfig {
   readonly maxConnections?: number | undefined
   /** An already opened PGlite (tests load a migrated snapshot this way). Takes precedence over `dataDir`. */
   readonly pglite?: PGlite | undefined
+  /**
+   * A long-running owner of the data folder (`dev`, `serve`, `work`): it serves its PGlite over a unix socket
+   * that other processes (the CLI) use while it runs, and never goes through another holder's socket itself.
+   * Without it (the CLI), a folder held by a serving process is used through that process's socket.
+   */
+  readonly share?: boolean | undefined
+  /** How long to wait for a folder held by a process that offers no socket (default 10 s). */
+  readonly lockWaitMs?: number | undefined
+  /** Where notices go (a data folder whose modes were tightened). Default: stderr. */
+  readonly onNotice?: ((message: string) => void) | undefined
 }
 
 export interface Database {
@@ -23,6 +45,10 @@ export interface Database {
   /** The embedded instance, when `kind` is `pglite` (for `dumpDataDir` snapshots). */
   readonly pglite: PGlite | null
   readonly schema: string
+  /** The data folder's lock, when this process holds one (`inzi dev` announces its ports in it). */
+  readonly dataDirLock: HeldLock | null
+  /** The running process whose database this one reaches through its socket, if so. */
+  readonly via: DataDirHolder | null
   readonly close: () => Promise<void>
 }
 
@@ -142,24 +168,206 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
     pool.on("error", () => {})
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     POOLS.set(db, pool)
-    return { db, kind: "postgres", pglite: null, schema, close: () => db.destroy() }
+    return {
+      db,
+      kind: "postgres",
+      pglite: null,
+      schema,
+      dataDirLock: null,
+      via: null,
+      close: () => db.destroy(),
+    }
   }
   // PGlite (WASM Postgres) and its dialect are loaded only here, so a process on a real server never pays for them.
   const { PGliteDialect } = await import("kysely-pglite-dialect")
-  let pglite = config.pglite
-  if (pglite === undefined) {
-    const dataDir = config.dataDir ?? "./.inzi"
-    if (!dataDir.includes("://")) mkdirSync(dataDir, { recursive: true })
+  if (config.pglite !== undefined || (config.dataDir ?? "").includes("://")) {
+    const pglite =
+      config.pglite ??
+      (await (await import("@electric-sql/pglite")).PGlite.create({ dataDir: config.dataDir }))
+    await setSchema(pglite, schema)
+    const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
+    return { db, kind: "pglite", pglite, schema, dataDirLock: null, via: null, close: () => db.destroy() }
+  }
+  const dataDir = resolve(config.dataDir ?? "./.inzi")
+  const { tightened } = prepareDataDir(dataDir)
+  if (tightened > 0)
+    (config.onNotice ?? ((m: string) => process.stderr.write(`inzi: ${m}\n`)))(
+      `${dataDir}: ${tightened} file(s) or folder(s) were readable or writable by other users; now 0600/0700 (the database holds webhook secrets)`,
+    )
+  const held = await lockOrReach(dataDir, config)
+  if ("holder" in held) return reachThroughSocket(held.holder, schema, dataDir)
+  const lock = held.lock
+  let pglite: PGlite
+  try {
+    // PGlite creates its files with mode 0666: the umask keeps them (and every later WAL segment) 0600.
+    restrictUmask()
     const { PGlite } = await import("@electric-sql/pglite")
     pglite = await PGlite.create({ dataDir })
+    tightenDataDir(dataDir)
+    await setSchema(pglite, schema)
+  } catch (e) {
+    lock.release()
+    throw new DataDirError(
+      `the embedded database in ${dataDir} could not be opened (${e instanceof Error ? e.message : String(e)}). ` +
+        `If its files are not this user's, fix their owner and mode (ls -lR ${dataDir}). If it is damaged (for example by two processes writing it at once), stop every inzi process, move it aside (mv ${dataDir} ${dataDir}.broken) and start again: a new, empty database is created there; restore a copy of the folder to keep the data.`,
+    )
   }
-  if (schema !== "public") {
-    // PGlite is one session: setting the search_path once holds for every later query.
-    await pglite.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`)
+  const gate = config.share === true ? new SessionGate() : null
+  let served: SessionSocketServer | null = null
+  if (gate !== null) {
+    try {
+      served = await serveSession(pglite, gate, socketPath(dataDir))
+      lock.update({ socket: served.path })
+    } catch (e) {
+      await pglite.close()
+      lock.release()
+      throw e
+    }
   }
-  const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) })
-  return { db, kind: "pglite", pglite, schema, close: () => db.destroy() }
+  const dialect = new PGliteDialect(pglite)
+  const db = new Kysely<DB>({ dialect: gate === null ? dialect : gated(dialect, gate) })
+  return {
+    db,
+    kind: "pglite",
+    pglite,
+    schema,
+    dataDirLock: lock,
+    via: null,
+    close: async () => {
+      try {
+        await served?.close()
+        await db.destroy()
+        try {
+          tightenDataDir(dataDir)
+        } catch {}
+      } finally {
+        lock.release()
+      }
+    },
+  }
 }
+
+const setSchema = async (pglite: PGlite, schema: string) => {
+  // PGlite is one session: setting the search_path once holds for every later query (socket clients' too).
+  if (schema !== "public")
+    await pglite.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`)
+}
+
+const restrictUmask = () => {
+  try {
+    process.umask(process.umask() | 0o077)
+  } catch {
+    // Worker threads cannot change the umask; the folder itself is still 0700.
+  }
+}
+
+/** Unix socket paths are limited to ~107 bytes: a long data folder path gets its socket in a private temp folder. */
+const socketPath = (dataDir: string): string => {
+  const inside = join(dataDir, ".s.PGSQL.5432")
+  return inside.length <= 100 ? inside : join(mkdtempSync(join(tmpdir(), "inzi-")), ".s.PGSQL.5432")
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The folder's lock for this process, or the live holder whose socket to go through. */
+const lockOrReach = async (
+  dataDir: string,
+  config: DatabaseConfig,
+): Promise<{ readonly lock: HeldLock } | { readonly holder: DataDirHolder }> => {
+  const deadline = Date.now() + (config.lockWaitMs ?? 10_000)
+  for (;;) {
+    const r = tryLockDataDir(dataDir)
+    if (r.ok) return { lock: r.lock }
+    const holder = r.holder
+    if (holder !== null && holder.socket !== null) {
+      if (config.share !== true) return { holder }
+      throw new DataDirBusyError(
+        dataDir,
+        holder,
+        "the embedded database is for one long-running process (inzi dev runs server and worker together); stop it first, or use PostgreSQL (DATABASE_URL) to run several",
+      )
+    }
+    if (Date.now() >= deadline) {
+      if (holder === null)
+        throw new DataDirError(
+          `the embedded database in ${dataDir} is being opened by another process (its lock file ${join(dataDir, "inzi.lock")} is not written yet); try again`,
+        )
+      throw new DataDirBusyError(
+        dataDir,
+        holder,
+        "it offers no socket to share it; wait for it to finish or stop it",
+      )
+    }
+    await sleep(100)
+  }
+}
+
+const reachThroughSocket = async (
+  holder: DataDirHolder,
+  schema: string,
+  dataDir: string,
+): Promise<Database> => {
+  const socket = holder.socket as string
+  // One connection: the holder's PGlite is a single session shared with its own server and worker.
+  const pool = new pg.Pool({
+    host: dirname(socket),
+    port: 5432,
+    user: "postgres",
+    database: "postgres",
+    max: 1,
+  })
+  pool.on("error", () => {})
+  try {
+    const client = await pool.connect()
+    client.release()
+  } catch (e) {
+    await pool.end()
+    throw new DataDirBusyError(
+      dataDir,
+      holder,
+      `its socket ${socket} does not answer (${(e as Error).message}); if that process hangs, stop it`,
+    )
+  }
+  // No named prepared statements here (directQuery is not registered): they would outlive this client in the
+  // holder's session and collide with the next CLI's.
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    db,
+    kind: "postgres",
+    pglite: null,
+    schema,
+    dataDirLock: null,
+    via: holder,
+    close: () => db.destroy(),
+  }
+}
+
+/** The PGlite dialect with every connection (a query, or a whole transaction) taken under the session gate. */
+const gated = (dialect: Dialect, gate: SessionGate): Dialect => ({
+  createAdapter: () => dialect.createAdapter(),
+  createIntrospector: (db) => dialect.createIntrospector(db),
+  createQueryCompiler: () => dialect.createQueryCompiler(),
+  createDriver: () => {
+    const driver = dialect.createDriver()
+    let release: (() => void) | null = null
+    return Object.assign(Object.create(driver) as typeof driver, {
+      acquireConnection: async (): Promise<DatabaseConnection> => {
+        const r = await gate.acquire()
+        release = r
+        return driver.acquireConnection()
+      },
+      releaseConnection: async (connection: DatabaseConnection) => {
+        try {
+          await driver.releaseConnection(connection)
+        } finally {
+          const r = release
+          release = null
+          r?.()
+        }
+      },
+    })
+  },
+})
 
 /** Drops a schema and everything in it (test clean-up). */
 export const dropSchema = async (db: Kysely<DB>, schema: string): Promise<void> => {

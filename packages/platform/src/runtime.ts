@@ -45,17 +45,22 @@ export const makeEventRenderer =
       }),
     })
 
-/** The storage + derivation + ids layer of the reference apps, from the environment. */
+/**
+ * The storage + derivation + ids layer of the reference apps, from the environment. On the embedded database,
+ * `share` (default: long-running server, worker, dev) holds the data folder and serves it to CLI commands over a
+ * socket; the CLI passes `share: false` and goes through a running process's socket when there is one.
+ */
 export const appLayer = (
   env: InziEnv,
   networks: ReadonlyArray<NetworkConfig>,
-  opts: { readonly migrate?: boolean } = {},
+  opts: { readonly migrate?: boolean; readonly share?: boolean } = {},
 ) => {
   const store = PgStore.layer({
     databaseUrl: env.databaseUrl ?? undefined,
     dataDir: env.dataDir,
     schema: env.dbSchema,
     maxConnections: env.dbPoolSize,
+    share: opts.share ?? true,
     migrate: opts.migrate ?? true,
     renderEventBody: makeEventRenderer(env.publicUrl, networks),
   })
@@ -76,12 +81,15 @@ export interface ExportRow {
 
 export type RuntimeServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
 
-/** A ready runtime over the configured database, for the CLI and scripts. */
+/**
+ * A ready runtime over the configured database, for the CLI and scripts. On the embedded database it acts on a
+ * running `dev`/`serve`/`work`'s database through its socket, or holds the folder itself while it runs.
+ */
 export const openRuntime = async (
   env: InziEnv,
   opts: { readonly migrate?: boolean; readonly networks?: ReadonlyArray<NetworkConfig> } = {},
 ) => {
-  const rt = ManagedRuntime.make(appLayer(env, opts.networks ?? [], { migrate: opts.migrate }))
+  const rt = ManagedRuntime.make(appLayer(env, opts.networks ?? [], { migrate: opts.migrate, share: false }))
   await rt.runPromise(Effect.void)
   return {
     /** Runs an Effect; a failure rejects with the original error (not a FiberFailure wrapper). */
