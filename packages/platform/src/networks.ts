@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { type ChainScanner, type ChainError, decodeNetworkConfig, type NetworkConfig } from "@inzi/core"
 import { EVM_PRESETS, makeEvmScanner } from "@inzi/adapter-evm"
-import { makeTonScanner, tonMainnet } from "@inzi/adapter-ton"
+import { makeTonScanner, tonMainnet, tonTestnet } from "@inzi/adapter-ton"
 import { makeTronScanner, TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
 import type { Effect } from "effect"
 
@@ -11,6 +11,14 @@ export const PRESETS: ReadonlyArray<NetworkConfig> = [
   TRON_MAINNET,
   TRON_NILE,
   tonMainnet,
+]
+
+/**
+ * Presets without a token: TON testnet has no official USDT jetton, so the operator names the test jetton master
+ * they use (`"tokens": [{ "symbol": "USDT", "contract": "kQ…", "decimals": 6 }]`).
+ */
+export const TOKENLESS_PRESETS: ReadonlyArray<NetworkConfig> = [
+  { ...tonTestnet({ usdtMaster: "" }), tokens: [] },
 ]
 
 /** The network config is wrong: unreadable, invalid, or (with `network`) refused by that network's chain. */
@@ -44,9 +52,13 @@ export const loadNetworks = (
   const merged = list.map((entry: unknown, i) => {
     if (typeof entry === "object" && entry !== null && "preset" in entry) {
       const { preset, ...overrides } = entry as { preset: unknown } & Record<string, unknown>
-      const base = PRESETS.find((p) => p.id === preset)
+      const base = [...PRESETS, ...TOKENLESS_PRESETS].find((p) => p.id === preset)
       if (base === undefined)
         throw new NetworkConfigError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
+      if (base.tokens.length === 0 && !Array.isArray(overrides.tokens))
+        throw new NetworkConfigError(
+          `${file}: networks[${i}]: preset "${base.id}" has no official token contract: add "tokens": [{ "symbol": "USDT", "contract": "<jetton master>", "decimals": 6 }]`,
+        )
       return { ...base, ...overrides }
     }
     return entry

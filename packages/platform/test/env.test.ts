@@ -130,6 +130,28 @@ describe("loadNetworks", () => {
       expect(ids).toContain(id)
   })
 
+  it("has a ton-testnet preset whose test jetton master the operator names", () => {
+    // A well-formed test-only address (not a real testnet USDT: there is none official).
+    const master = "kQCxE6mUtQJKFnGfaROTKOt1lZbDiiX1kCixRv7Nw2Id_ntm"
+    const [net] = loadNetworks(
+      file(
+        JSON.stringify({
+          networks: [{ preset: "ton-testnet", tokens: [{ symbol: "USDT", contract: master, decimals: 6 }] }],
+        }),
+      ),
+    )
+    expect(net).toMatchObject({
+      id: "ton-testnet",
+      family: "ton",
+      mode: "test",
+      rpcUrls: ["https://testnet.toncenter.com/api/v2"],
+      tokens: [{ symbol: "USDT", contract: master, decimals: 6 }],
+    })
+    expect(() => loadNetworks(file('{"networks":[{"preset":"ton-testnet"}]}'))).toThrow(
+      /preset "ton-testnet" has no official token contract: add "tokens"/,
+    )
+  })
+
   it.each([
     ["not json", /cannot read network config/],
     ['{"nets":[]}', /expected \{ "networks"/],
