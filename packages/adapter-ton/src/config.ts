@@ -39,7 +39,7 @@ export const tonTestnet = (params: TonTestnetParameters): NetworkConfig => ({
   mode: "test",
   name: "TON testnet",
   rpcUrls: params.rpcUrls ?? ["https://testnet.toncenter.com/api/v2"],
-  headers: params.headers,
+  ...(params.headers !== undefined ? { headers: params.headers } : {}),
   tokens: [{ symbol: "USDT", contract: params.usdtMaster, decimals: params.decimals ?? 6 }],
   confirmations: 1,
   pollIntervalMs: 5_000,
