@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage } from "node:http"
+import { resolve } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
 import { startDevnet } from "@inzi/devnet"
 import { evmNetwork } from "@inzi/adapter-evm"
@@ -16,6 +17,7 @@ import { HDNodeWallet } from "ethers"
 import { Effect, Layer } from "effect"
 import { sql } from "kysely"
 import { PgDatabase } from "@inzi/adapter-postgres"
+import { DataDirBusyError, readHolder } from "@inzi/adapter-postgres/dataDir"
 
 /** The demo merchant's mnemonic (the BIP-39 test vector; not the devnet's funded accounts): never use it for real money. */
 export const DEMO_MNEMONIC =
@@ -25,9 +27,25 @@ export const demoXpub = (coin: 60 | 195) =>
 
 const DEVNET_PORT = Number(process.env.INZI_DEVNET_PORT ?? 8545)
 
+/** What `inzi dev` announces in the data folder's lock file, for `inzi pay` (and any tool) to find it. */
+export interface DevAnnouncement {
+  readonly publicUrl: string
+  readonly rpcUrl: string
+  readonly chainId: number
+  readonly webhookUrl: string
+}
+
+const webhookPort = (): number => {
+  const raw = process.env.INZI_DEV_WEBHOOK_PORT ?? "0"
+  const n = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(n >= 0 && n <= 65535))
+    throw new Error(`INZI_DEV_WEBHOOK_PORT must be a port number (0 for any free port), got "${raw}"`)
+  return n
+}
+
 /** Prints every webhook it receives, after checking its signature with the demo merchant's secret. */
-const startReceiver = (secretRef: { current: string }, log: (line: string) => void) =>
-  new Promise<{ url: string; close: () => void }>((resolve) => {
+const startReceiver = (secretRef: { current: string }, log: (line: string) => void, port: number) =>
+  new Promise<{ url: string; close: () => void }>((resolve, reject) => {
     const server = createServer((req: IncomingMessage, res) => {
       const chunks: Buffer[] = []
       req.on("data", (c: Buffer) => chunks.push(c))
@@ -49,7 +67,10 @@ const startReceiver = (secretRef: { current: string }, log: (line: string) => vo
         res.writeHead(ok.ok ? 200 : 400).end()
       })
     })
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", (e) =>
+      reject(new Error(`the dev webhook receiver cannot listen on 127.0.0.1:${port}: ${e.message}`)),
+    )
+    server.listen(port, "127.0.0.1", () => {
       const a = server.address()
       resolve({
         url: `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/webhooks`,
@@ -68,6 +89,14 @@ export const runDev = async () => {
     INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS: process.env.INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS ?? "1",
   })
   const logger = makeLogger(env.logLevel, { service: "dev" })
+  // Fail before starting anything when another process holds the embedded database (its lock says which).
+  const holder = env.databaseUrl === null ? readHolder(env.dataDir) : null
+  if (holder !== null)
+    throw new DataDirBusyError(
+      resolve(env.dataDir),
+      holder,
+      "stop it first (one process owns the embedded database; inzi commands reach it while it runs)",
+    )
   const say = (s: string) => process.stdout.write(`${s}\n`)
   say("inzi dev: starting the local EVM devnet …")
   const devnet = await startDevnet({ port: DEVNET_PORT, blockTimeMs: 2000 })
@@ -76,7 +105,7 @@ export const runDev = async () => {
   } as NetworkConfig
   const networks = loadNetworks(env.networksFile, [devnetNetwork])
   const secret = { current: "" }
-  const receiver = await startReceiver(secret, say)
+  const receiver = await startReceiver(secret, say, webhookPort())
   say(
     `inzi dev: devnet ${devnet.rpcUrl} (chain ${devnet.chainId}); database ${env.databaseUrl ? "PostgreSQL" : `PGlite in ${env.dataDir}`} …`,
   )
@@ -84,6 +113,13 @@ export const runDev = async () => {
   const base = appLayer(env, networks)
   const setup = Effect.gen(function* () {
     const pg = yield* PgDatabase
+    const announcement: DevAnnouncement = {
+      publicUrl: env.publicUrl,
+      rpcUrl: devnet.rpcUrl,
+      chainId: devnet.chainId,
+      webhookUrl: receiver.url,
+    }
+    pg.database.dataDirLock?.update({ extra: { dev: announcement } })
     // The devnet restarts from block 0 on every run: forget its cursor so the scanner starts over.
     yield* Effect.promise(() =>
       sql`DELETE FROM chain_cursors WHERE network = 'devnet'`.execute(pg.database.db),

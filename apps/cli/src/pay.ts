@@ -1,6 +1,8 @@
+import { readHolder } from "@inzi/adapter-postgres/dataDir"
 import { DEVNET_TOKENS, payTo } from "@inzi/devnet"
 import { parseUnits } from "@inzi/core"
 import { type Args, str, UsageError } from "./args.js"
+import type { DevAnnouncement } from "./dev.js"
 
 interface PublicOption {
   readonly network: string
@@ -11,18 +13,22 @@ interface PublicOption {
 
 /**
  * `inzi pay <checkout id>`: pays a checkout on the local devnet from the funded payer account. It reads the
- * deposit address and amount from the running server's public status endpoint (no API key needed).
+ * deposit address and amount from the running server's public status endpoint (no API key needed). The server
+ * and devnet addresses come from flags, else from the running `inzi dev` (announced in its data folder's lock).
  */
 export const runPay = async (args: Args) => {
   const id = args.positionals[0]
   if (!id || !/^chk_(live|test)_[a-z0-9]{24}$/.test(id))
     throw new UsageError("pay needs a checkout id (chk_test_…)")
+  const dev = readHolder(process.env.INZI_DATA_DIR || "./.inzi")?.extra.dev as DevAnnouncement | undefined
   const publicUrl = (
     str(args, "server") ??
+    dev?.publicUrl ??
     process.env.PUBLIC_URL ??
     `http://127.0.0.1:${process.env.PORT ?? 3000}`
   ).replace(/\/+$/, "")
-  const rpcUrl = str(args, "rpc-url") ?? `http://127.0.0.1:${process.env.INZI_DEVNET_PORT ?? 8545}`
+  const rpcUrl =
+    str(args, "rpc-url") ?? dev?.rpcUrl ?? `http://127.0.0.1:${process.env.INZI_DEVNET_PORT ?? 8545}`
   const network = str(args, "network") ?? "devnet"
   const symbol = (str(args, "token") ?? "USDT").toUpperCase()
   const token = (DEVNET_TOKENS as Record<string, { address: string; decimals: number }>)[symbol]
