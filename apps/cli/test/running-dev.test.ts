@@ -88,7 +88,11 @@ describe("the operator CLI against a running inzi dev", () => {
     dev.stderr?.on("data", (d: Buffer) => {
       output += d.toString()
     })
-    await until("inzi dev to start", async () => (output.includes("Inzi is running") ? true : undefined), 150_000)
+    await until(
+      "inzi dev to start",
+      async () => (output.includes("Inzi is running") ? true : undefined),
+      150_000,
+    )
   }, 180_000)
 
   afterAll(() => {
@@ -139,10 +143,14 @@ describe("the operator CLI against a running inzi dev", () => {
 
     const revoked = await json("key", "revoke", created.id)
     expect(revoked.revoked).toBe(true)
-    await until("the revoked key to be refused", async () => {
-      const r = await fetch(api, { headers: auth })
-      return r.status === 401 ? true : undefined
-    }, 5_000)
+    await until(
+      "the revoked key to be refused",
+      async () => {
+        const r = await fetch(api, { headers: auth })
+        return r.status === 401 ? true : undefined
+      },
+      5_000,
+    )
     // A command that needs the folder for itself names the holder instead of opening it.
     const second = await inzi("dev")
     expect(second.err).toMatch(new RegExp(`in use by pid ${dev.pid} \\(inzi dev`))

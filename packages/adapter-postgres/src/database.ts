@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import type { PGlite } from "@electric-sql/pglite"
@@ -236,6 +236,8 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
     close: async () => {
       try {
         await served?.close()
+        if (served !== null && dirname(served.path) !== dataDir)
+          rmSync(dirname(served.path), { recursive: true, force: true })
         await db.destroy()
         try {
           tightenDataDir(dataDir)
