@@ -22,11 +22,3 @@ export {
 } from "./quarantine.js"
 export type { DB } from "./schema.js"
 export { listWatcherStatus, recordWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"
-export {
-  DataDirBusyError,
-  DataDirError,
-  type DataDirHolder,
-  type HeldLock,
-  LOCK_FILE,
-  readHolder,
-} from "./dataDir.js"
