@@ -355,8 +355,14 @@ const gated = (dialect: Dialect, gate: SessionGate): Dialect => ({
     return Object.assign(Object.create(driver) as typeof driver, {
       acquireConnection: async (): Promise<DatabaseConnection> => {
         const r = await gate.acquire()
-        release = r
-        return driver.acquireConnection()
+        try {
+          const connection = await driver.acquireConnection()
+          release = r
+          return connection
+        } catch (e) {
+          r()
+          throw e
+        }
       },
       releaseConnection: async (connection: DatabaseConnection) => {
         try {

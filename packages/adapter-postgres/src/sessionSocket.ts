@@ -56,6 +56,8 @@ export const serveSession = async (
   path: string,
 ): Promise<SessionSocketServer> => {
   const sockets = new Set<Socket>()
+  /** Each closed connection's clean-up (a rollback), awaited before the owner closes PGlite. */
+  const endings = new Set<Promise<void>>()
   const server: Server = createServer((socket) => {
     sockets.add(socket)
     let buffer: Buffer = Buffer.alloc(0)
@@ -121,16 +123,20 @@ export const serveSession = async (
       closed = true
       sockets.delete(socket)
       clearTimeout(idle)
-      chain = chain.then(async () => {
-        if (release === null) return
-        // A client gone mid-transaction (killed CLI): undo its half, then hand the session back.
-        try {
-          if (pglite.isInTransaction()) await pglite.exec("ROLLBACK")
-        } finally {
-          release()
-          release = null
-        }
-      })
+      const ended = chain
+        .then(async () => {
+          if (release === null) return
+          // A client gone mid-transaction (killed CLI): undo its half, then hand the session back.
+          try {
+            if (pglite.isInTransaction()) await pglite.exec("ROLLBACK")
+          } finally {
+            release()
+            release = null
+          }
+        })
+        .catch(() => {})
+      endings.add(ended)
+      void ended.then(() => endings.delete(ended))
     })
   })
   rmSync(path, { force: true })
@@ -143,11 +149,12 @@ export const serveSession = async (
   })
   return {
     path,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        server.close(() => resolve())
-        rmSync(path, { force: true })
-      }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const s of sockets) s.destroy()
+      rmSync(path, { force: true })
+      await closed
+      await Promise.all(endings)
+    },
   }
 }
