@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http"
+import type { Duplex } from "node:stream"
 import { Context, Effect, Layer, Runtime } from "effect"
 import { ServerContext } from "./context.js"
 import { collectBody, MAX_BODY_BYTES } from "./http/body.js"
-import { internalError, notFound } from "./http/errors.js"
+import { errorResponse, internalError, notFound } from "./http/errors.js"
 import {
   answerWith,
   type DirectHandler,
@@ -189,6 +190,36 @@ const write = (res: ServerResponse, r: HttpResponse, requestId: string | null) =
   res.end(r.body)
 }
 
+/** What Node's parser refused before any route ran, by its error code: status, error code and message. */
+const PARSE_ERRORS: Record<string, readonly [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "headers_too_large", "The request headers are too large"],
+  HPE_HEADER_TIMEOUT: [408, "request_timeout", "The request headers did not arrive in time"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "request_timeout", "The request did not arrive in time"],
+}
+
+/**
+ * Node's `clientError` (a request its parser refused: bad request line, huge headers, timeout) answered in the
+ * API's error shape instead of Node's empty body, then the connection closed. Nothing is written once a response
+ * on that socket has started, or to a socket already gone.
+ */
+const answerClientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (err.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy()
+    return
+  }
+  const [status, code, message] = PARSE_ERRORS[err.code ?? ""] ?? [
+    400,
+    "bad_request",
+    "The request is not valid HTTP/1.1",
+  ]
+  const r = errorResponse({ type: "invalid_request_error", code, message }, { status })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n` +
+      `content-length: ${Buffer.byteLength(r.body)}\r\nconnection: close\r\n\r\n${r.body}`,
+  )
+}
+
 /** The listening server's address (the port the OS chose when asked for port 0). */
 export class HttpListener extends Context.Tag("@inzi/server/HttpListener")<
   HttpListener,
@@ -272,6 +303,7 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
       }
 
       const server = createServer({ keepAliveTimeout: 65_000 }, dispatch)
+      server.on("clientError", answerClientError)
       yield* Effect.acquireRelease(
         Effect.async<void, Error>((resume) => {
           const onError = (e: Error) => resume(Effect.fail(e))

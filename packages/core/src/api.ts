@@ -20,10 +20,7 @@ export const API_LIMITS = {
   maxAmountCents: 100_000_000n,
   /** Unicode code points (not UTF-16 units, not bytes). */
   descriptionMaxChars: 256,
-  /**
-   * UTF-8 bytes of the metadata as `JSON.stringify` writes it (compact, non-ASCII characters written as
-   * themselves, not as `\u` escapes), however the client escaped it (`metadataByteLength`).
-   */
+  /** UTF-8 bytes of the metadata's compact JSON, characters counted unescaped (`metadataByteLength`). */
   metadataMaxBytes: 4096,
   /** Unicode code points. */
   emailMaxChars: 254,
@@ -151,13 +148,20 @@ export const codePointLength = (s: string): number => {
 
 export const utf8ByteLength = (s: string): number => new TextEncoder().encode(s).length
 
+const JSON_STRING_TOKEN = /"(?:[^"\\]|\\.)*"/g
+
 /**
- * The size the metadata limit counts: the UTF-8 bytes of `JSON.stringify(metadata)` — compact, and every
- * character written as itself except what JSON must escape (`"`, `\\`, U+0000–U+001F) — so `"\u00e9"` and a
- * raw `"é"` both count 2 bytes, as stored, whatever escaping the client's encoder chose.
+ * The size the metadata limit counts, of its compact JSON text `json` (as stored): UTF-8 bytes, with every
+ * string counted as `JSON.stringify` writes it — a character as itself, escaped only where JSON requires it
+ * (`\"`, `\\`, `\n`, `\u0001` …) — however the client escaped it. `"\u00e9"` and a raw `"é"` both count 2
+ * bytes (+ quotes); numbers and literals count as sent, whitespace between tokens not at all.
  */
-export const metadataByteLength = (metadata: Record<string, unknown>): number =>
-  utf8ByteLength(JSON.stringify(metadata))
+export const metadataByteLength = (json: string): number =>
+  utf8ByteLength(
+    json.includes("\\")
+      ? json.replace(JSON_STRING_TOKEN, (t) => (t.includes("\\") ? JSON.stringify(JSON.parse(t)) : t))
+      : json,
+  )
 
 /** Control characters (C0, DEL, C1) and the bidirectional embedding, override and isolate characters. */
 const UNSAFE_DISPLAY_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
@@ -456,11 +460,11 @@ export const validateCreateCheckout = (
     } else {
       metadataJson = JSON.stringify(metadata)
     }
-    if (metadataByteLength(metadata) > API_LIMITS.metadataMaxBytes)
+    if (metadataByteLength(metadataJson) > API_LIMITS.metadataMaxBytes)
       return fail(
         "metadata_too_large",
         "metadata",
-        "metadata must be at most 4096 bytes of UTF-8 as compact JSON with non-ASCII characters unescaped (JSON.stringify)",
+        "metadata must be at most 4096 bytes as compact UTF-8 JSON, characters counted unescaped (\\u00e9 counts as the 2 bytes of é)",
       )
   }
 

@@ -14,6 +14,7 @@ import {
   formatTimestamp,
   isPlausibleEmail,
   ListCheckoutsQuery,
+  metadataByteLength,
   parseIsoTimestamp,
   validateCreateCheckout,
   validateListQuery,
@@ -180,6 +181,11 @@ describe("validateCreateCheckout", () => {
     expect(check(body("\\u00e9".repeat(2045)))).toEqual({ code: "metadata_too_large", param: "metadata" })
     expect(check(body("é".repeat(2044)))).toBeNull()
     expect(check(body(`${"é".repeat(2044)}x`))?.code).toBe("metadata_too_large")
+    // numbers count as sent (not as JSON.stringify would re-write 1e9), escapes JSON requires as JSON.stringify writes them
+    expect(metadataByteLength(`{"k":[${Array(1022).fill("1e9").join(",")}]}`)).toBe(4095)
+    expect(metadataByteLength('{"k":"\\u000a\\n\\u0001\\"\\/\\ud83d\\ude00\\ud800"}')).toBe(
+      '{"k":"\\n\\n\\u0001\\"/😀\\ud800"}'.length + 2, // 😀: 2 UTF-16 units, 4 bytes
+    )
     // the stored text stays as sent
     expect(ok(JSON.parse(body("\\u00e9")), { ...TEST, rawBody: body("\\u00e9") }).metadataJson).toBe(
       '{"k":"\\u00e9"}',

@@ -20,6 +20,7 @@ import {
 import { Context, Effect, Either, Option, Runtime } from "effect"
 import { ServerContext } from "../context.js"
 import { behindCachedKey, type Principal, principalWith } from "../http/auth.js"
+import { isJsonContentType } from "../http/body.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
 import { answerWith, type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
 import { sha256Hex } from "../http/sha256.js"
@@ -49,6 +50,15 @@ const prepareCreate = (
 ): PreparedCreate | HttpResponse => {
   const body = req.body
   if (body === null) throw new Error("POST /checkouts dispatched without its body")
+  if (!isJsonContentType(req.headers["content-type"]))
+    return errorResponse(
+      {
+        type: "invalid_request_error",
+        code: "unsupported_media_type",
+        message: "Content-Type must be application/json (charset utf-8, if given)",
+      },
+      { status: 415 },
+    )
   if (body._tag === "TooLarge")
     return errorResponse(
       {
@@ -59,6 +69,7 @@ const prepareCreate = (
       { status: 413 },
     )
   if (body._tag === "Aborted") return invalid("invalid_json", "The request body could not be read")
+  if (body._tag === "InvalidUtf8") return invalid("invalid_json", "The request body is not valid UTF-8")
   let parsed: unknown
   try {
     parsed = JSON.parse(body.text)

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto"
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs"
 import { Agent, request } from "node:http"
+import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PGlite } from "@electric-sql/pglite"
@@ -330,6 +331,36 @@ export const http = (base: string, method: string, path: string, o: ReqOptions =
   })
 
 /** A client bound to one server. */
+/**
+ * Bytes written as they are to a new connection (for what node:http's client refuses to send: no Content-Type,
+ * a malformed request line, invalid UTF-8 …); the response is read until the server closes the connection.
+ */
+export const rawRequest = (base: string, bytes: string | Buffer): Promise<Res> =>
+  new Promise((resolve, reject) => {
+    const u = new URL(base)
+    const socket = connect(Number(u.port), u.hostname, () => socket.end(bytes))
+    const chunks: Buffer[] = []
+    socket.on("data", (c: Buffer) => chunks.push(c))
+    socket.on("error", reject)
+    socket.on("close", () => {
+      const all = Buffer.concat(chunks).toString("utf8")
+      const split = all.indexOf("\r\n\r\n")
+      const head = (split === -1 ? all : all.slice(0, split)).split("\r\n")
+      const text = split === -1 ? "" : all.slice(split + 4)
+      const headers: Record<string, string> = {}
+      for (const line of head.slice(1)) {
+        const i = line.indexOf(":")
+        if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim()
+      }
+      resolve({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? "")?.[1] ?? 0),
+        headers,
+        text,
+        json: () => JSON.parse(text),
+      })
+    })
+  })
+
 export const client = (base: string) => ({
   get: (path: string, o?: ReqOptions) => http(base, "GET", path, o),
   post: (path: string, o?: ReqOptions) => http(base, "POST", path, o),
