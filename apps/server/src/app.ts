@@ -28,6 +28,10 @@ const contextLayer = (opts: ServerOptions) =>
         registry,
         http: makeHttpMetrics(registry),
         rateLimiter: makeRateLimiter(rate, rate * 2),
+        // a bucket of a minute's failures, refilled evenly over the minute
+        authFailures: makeRateLimiter(opts.env.authFailuresPerMinute / 60, opts.env.authFailuresPerMinute),
+        pageLimiter: makeRateLimiter(opts.env.pageRatePerSecond, opts.env.pageRatePerSecond * 2),
+        trustedProxies: opts.env.trustProxy,
         ready: () => Effect.runPromise(pg.ready),
         clusterMetrics: () => clusterGauges(pg.database),
       }

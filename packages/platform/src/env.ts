@@ -17,6 +17,12 @@ export interface InziEnv {
   readonly networksFile: string | null
   /** Requests per second per API key (0 disables), with a burst of twice that. */
   readonly rateLimitPerSecond: number
+  /** Failed authentications per minute per client address (0 disables), with a burst of that many. */
+  readonly authFailuresPerMinute: number
+  /** Hosted page requests (/p/…) per second per client address (0 disables), with a burst of twice that. */
+  readonly pageRatePerSecond: number
+  /** Proxies in front of the server whose X-Forwarded-For entry is believed (0: the connection's peer). */
+  readonly trustProxy: number
   /**
    * How long a server process trusts an API-key lookup (ms): a key revoked or a merchant changed by another
    * process takes effect within this; changes made through the same process at once. `0` looks up every request.
@@ -85,6 +91,9 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     logLevel: level as InziEnv["logLevel"],
     networksFile: env.INZI_NETWORKS && env.INZI_NETWORKS !== "" ? env.INZI_NETWORKS : null,
     rateLimitPerSecond: int(env, "INZI_RATE_LIMIT", 50, 0, 1_000_000),
+    authFailuresPerMinute: int(env, "INZI_AUTH_FAILURE_LIMIT", 60, 0, 1_000_000),
+    pageRatePerSecond: int(env, "INZI_PAGE_RATE_LIMIT", 20, 0, 1_000_000),
+    trustProxy: int(env, "INZI_TRUST_PROXY", 0, 0, 16),
     keyCacheMs: int(env, "INZI_KEY_CACHE_MS", 1000, 0, 60_000),
     allowPrivateWebhooks:
       env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",

@@ -183,6 +183,9 @@ export const startApiServer = async (
       ? { DATABASE_URL: TEST_DATABASE_URL ?? "", INZI_DB_SCHEMA: schema ?? "" }
       : {}),
     INZI_RATE_LIMIT: String(opts.rateLimit ?? 0),
+    // the suite's requests all come from 127.0.0.1: per-address limits only where a test sets them
+    INZI_AUTH_FAILURE_LIMIT: "0",
+    INZI_PAGE_RATE_LIMIT: "0",
     LOG_LEVEL: "error",
     ...opts.env,
   })
