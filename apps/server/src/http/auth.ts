@@ -14,7 +14,7 @@ export interface Principal {
   readonly keyPrefix: string
 }
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i
+export const BEARER = /^Bearer\s+(\S+)\s*$/i
 
 /** The limits auth applies (the server context has them). */
 export interface AuthLimits {
@@ -39,7 +39,7 @@ const FAILURES_MESSAGE = "Too many failed authentications from this address"
  * A failed authentication: 401, counted against the client address; once the address has used up its
  * failures, 429 instead (and `blockedAddress` stops its lookups before the store is asked).
  */
-const unauthorized = (req: HttpRequest, limits: AuthLimits, message: string): HttpResponse => {
+export const unauthorized = (req: HttpRequest, limits: AuthLimits, message: string): HttpResponse => {
   const wait = limits.authFailures.take(clientAddress(req.incoming, limits.trustedProxies), Date.now())
   if (wait > 0) return tooManyRequests(FAILURES_MESSAGE, wait)
   return errorResponse(

@@ -24,7 +24,7 @@ import {
   refillAddressPool,
   registerMerchant,
 } from "@inzi/core"
-import { readEnv } from "@inzi/platform"
+import { type InziEnv, readEnv } from "@inzi/platform"
 import { encodeBase58, getBytes, HDNodeWallet, Mnemonic, sha256 } from "ethers"
 import { Effect } from "effect"
 import { expect } from "vitest"
@@ -124,6 +124,8 @@ const pgliteDataDir = async (): Promise<string> => {
 export interface ApiServer {
   readonly backend: BackendName
   readonly url: string
+  /** The metrics listener's base URL (INZI_METRICS_ADDR). */
+  readonly metricsUrl: string
   readonly runtime: Awaited<ReturnType<typeof startServer>>["runtime"]
   /** A fresh merchant with one live and one test key (and the xpub account it was given). */
   readonly merchant: (opts?: MerchantOptions) => Promise<TestMerchant>
@@ -164,7 +166,12 @@ let accounts = 0
  */
 export const startApiServer = async (
   backend: BackendName,
-  opts: { readonly rateLimit?: number; readonly env?: Readonly<Record<string, string>> } = {},
+  opts: {
+    readonly rateLimit?: number
+    readonly env?: Readonly<Record<string, string>>
+    /** A last change to the environment read (for settings no variable spells). */
+    readonly adjustEnv?: (env: InziEnv) => InziEnv
+  } = {},
 ): Promise<ApiServer> => {
   let dataDir = "memory://"
   let schema: string | null = null
@@ -186,10 +193,17 @@ export const startApiServer = async (
     // the suite's requests all come from 127.0.0.1: per-address limits only where a test sets them
     INZI_AUTH_FAILURE_LIMIT: "0",
     INZI_PAGE_RATE_LIMIT: "0",
+    // its own metrics listener on a free port; gauges read fresh on every scrape
+    INZI_METRICS_ADDR: "127.0.0.1:0",
+    INZI_METRICS_CACHE_MS: "0",
     LOG_LEVEL: "error",
     ...opts.env,
   })
-  const s = await startServer({ env, networks: NETWORKS, explicitPublicUrl: true })
+  const s = await startServer({
+    env: opts.adjustEnv?.(env) ?? env,
+    networks: NETWORKS,
+    explicitPublicUrl: true,
+  })
   const runtime = s.runtime
   if (schema !== null) {
     // never write into a shared schema: the server must be on ours
@@ -260,6 +274,7 @@ export const startApiServer = async (
   return {
     backend,
     url: s.url,
+    metricsUrl: s.metricsUrl ?? "",
     runtime,
     merchant,
     revoke,

@@ -163,7 +163,7 @@ describe("/metrics", () => {
     const m = await server.merchant()
     expect((await api.post("/api/v1/checkouts", { key: m.test, body: minimal })).status).toBe(201)
     expect((await api.get("/healthz")).status).toBe(200)
-    const r = await api.get("/metrics")
+    const r = await client(server.metricsUrl).get("/metrics")
     expect(r.status).toBe(200)
     expect(String(r.headers["content-type"])).toMatch(/^text\/plain; version=0\.0\.4/)
     const { types, samples } = parsePrometheus(r.text)
@@ -182,7 +182,7 @@ describe("/metrics", () => {
     expect(pending?.value).toBeGreaterThanOrEqual(1)
     // counters move
     await api.get("/healthz")
-    const again = parsePrometheus((await api.get("/metrics")).text).samples
+    const again = parsePrometheus((await client(server.metricsUrl).get("/metrics")).text).samples
     const h2 = again.find(
       (s) =>
         s.name === "inzi_http_requests_total" && s.labels.route === "healthz" && s.labels.status === "200",
