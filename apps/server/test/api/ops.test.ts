@@ -236,7 +236,7 @@ describe("/openapi.json", () => {
   it("documents the three operations of /api/v1 with their statuses", () => {
     expect(Object.keys(spec.paths).sort()).toEqual(["/api/v1/checkouts", "/api/v1/checkouts/{id}"])
     const codes = (path: string, method: string) => Object.keys(spec.paths[path][method].responses).sort()
-    expect(codes("/api/v1/checkouts", "post")).toEqual(["201", "400", "401", "409", "413", "429", "500"])
+    expect(codes("/api/v1/checkouts", "post")).toEqual(["201", "400", "401", "409", "413", "415", "429", "500"])
     expect(codes("/api/v1/checkouts", "get")).toEqual(
       expect.arrayContaining(["200", "400", "401", "429", "500"]),
     )
@@ -345,7 +345,17 @@ describe("/openapi.json", () => {
       "/api/v1/checkouts",
       "post",
     ])
-    expect(errors.map(([r]) => r.status)).toEqual([400, 401, 201, 400, 404, 401, 409, 413])
+    const k415 = await m.newKey("test")
+    errors.push([
+      await api.post("/api/v1/checkouts", {
+        key: k415,
+        body: JSON.stringify(minimal),
+        headers: { "content-type": "text/plain" },
+      }),
+      "/api/v1/checkouts",
+      "post",
+    ])
+    expect(errors.map(([r]) => r.status)).toEqual([400, 401, 201, 400, 404, 401, 409, 413, 415])
     for (const [r, path, method] of errors) conforms(r, path, method)
   })
 
