@@ -236,7 +236,16 @@ describe("/openapi.json", () => {
   it("documents the three operations of /api/v1 with their statuses", () => {
     expect(Object.keys(spec.paths).sort()).toEqual(["/api/v1/checkouts", "/api/v1/checkouts/{id}"])
     const codes = (path: string, method: string) => Object.keys(spec.paths[path][method].responses).sort()
-    expect(codes("/api/v1/checkouts", "post")).toEqual(["201", "400", "401", "409", "413", "415", "429", "500"])
+    expect(codes("/api/v1/checkouts", "post")).toEqual([
+      "201",
+      "400",
+      "401",
+      "409",
+      "413",
+      "415",
+      "429",
+      "500",
+    ])
     expect(codes("/api/v1/checkouts", "get")).toEqual(
       expect.arrayContaining(["200", "400", "401", "429", "500"]),
     )
