@@ -85,9 +85,16 @@ describe("the metrics listener's address", () => {
   it("set explicitly and taken: the server does not start; the default one taken: it starts without it", async () => {
     const busy = await busyPort()
     try {
-      await expect(
-        startApiServer("pglite", { env: { INZI_METRICS_ADDR: `127.0.0.1:${busy.port}` } }),
-      ).rejects.toThrow(/EADDRINUSE/)
+      const taken = await startApiServer("pglite", {
+        env: { INZI_METRICS_ADDR: `127.0.0.1:${busy.port}` },
+      }).then(
+        async (s) => {
+          await s.close()
+          return "started"
+        },
+        (e: unknown) => String(e),
+      )
+      expect(taken).toMatch(/EADDRINUSE/)
       const s = await startApiServer("pglite", {
         adjustEnv: (e) => ({ ...e, metricsAddr: { host: "127.0.0.1", port: busy.port, explicit: false } }),
       })
