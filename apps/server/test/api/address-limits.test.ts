@@ -93,13 +93,17 @@ describe("hosted page requests per client address (INZI_PAGE_RATE_LIMIT)", () =>
     const m = await server.merchant()
     const c = await api.post("/api/v1/checkouts", { key: m.test, body: { amount: "25", currency: "USD" } })
     const token = new URL(c.json().checkout_url).pathname.split("/").pop()
+    const t0 = performance.now()
     const results = await Promise.all(
       Array.from({ length: 300 }, () => api.get(`/p/${token}/status`, { headers: from("192.0.2.50") })),
     )
     const ok = results.filter((r) => r.status === 200).length
     const limited = results.filter((r) => r.status === 429)
     expect(ok).toBeGreaterThanOrEqual(4)
-    expect(ok).toBeLessThanOrEqual(10) // the burst, plus what refilled (2/s) while they ran
+    // the burst, plus what refilled (2/s) while they ran (seconds on a loaded machine)
+    const seconds = (performance.now() - t0) / 1000
+    expect(ok).toBeLessThanOrEqual(4 + Math.ceil(2 * seconds))
+    expect(limited.length).toBeGreaterThan(0)
     expect(ok + limited.length).toBe(300)
     expectError(limited[0]!, 429, "rate_limit_error", "rate_limited")
     expect(Number(limited[0]!.headers["retry-after"])).toBeGreaterThanOrEqual(1)
