@@ -47,6 +47,7 @@ const checkouts = HttpApiGroup.make("checkouts")
       .addError(err(400, "Validation failed; `param` names the field"))
       .addError(err(409, "Idempotency-Key reused with a different request"))
       .addError(err(413, "Body larger than 16 KiB"))
+      .addError(err(415, "Content-Type is not application/json (charset utf-8, if given)"))
       .annotate(OpenApi.Summary, "Create a checkout"),
   )
   .add(
@@ -65,7 +66,12 @@ const checkouts = HttpApiGroup.make("checkouts")
       .annotate(OpenApi.Summary, "List checkouts, newest first"),
   )
   .addError(err(401, "Missing, malformed, unknown or revoked API key"))
-  .addError(err(429, "Per-key rate limit exceeded; see Retry-After"))
+  .addError(
+    err(
+      429,
+      "Per-key rate limit exceeded, or too many failed authentications from the client address; see Retry-After",
+    ),
+  )
   .addError(err(500, "Internal error"))
 
 export const InziApi = HttpApi.make("inzi")

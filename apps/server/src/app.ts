@@ -5,7 +5,7 @@ import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { ServerContext } from "./context.js"
 import { makeRateLimiter } from "./http/rate-limit.js"
-import { makeHttpMetrics, Registry } from "./metrics.js"
+import { makeHttpMetrics, Registry, sharedFor } from "./metrics.js"
 import { HttpListener, HttpServerLive } from "./server.js"
 
 export interface ServerOptions {
@@ -28,8 +28,12 @@ const contextLayer = (opts: ServerOptions) =>
         registry,
         http: makeHttpMetrics(registry),
         rateLimiter: makeRateLimiter(rate, rate * 2),
+        // a bucket of a minute's failures, refilled evenly over the minute
+        authFailures: makeRateLimiter(opts.env.authFailuresPerMinute / 60, opts.env.authFailuresPerMinute),
+        pageLimiter: makeRateLimiter(opts.env.pageRatePerSecond, opts.env.pageRatePerSecond * 2),
+        trustedProxies: opts.env.trustProxy,
         ready: () => Effect.runPromise(pg.ready),
-        clusterMetrics: () => clusterGauges(pg.database),
+        clusterMetrics: sharedFor(opts.env.metricsCacheMs, () => clusterGauges(pg.database)),
       }
     }),
   )
@@ -50,7 +54,9 @@ export const ServerLayer = (
     ),
   ).pipe(Layer.provide(base))
   const ctx = contextLayer(opts).pipe(Layer.provideMerge(Layer.merge(base, keys)))
-  return HttpServerLive({ host: opts.env.host, port: opts.env.port }).pipe(Layer.provideMerge(ctx))
+  return HttpServerLive({ host: opts.env.host, port: opts.env.port, metrics: opts.env.metricsAddr }).pipe(
+    Layer.provideMerge(ctx),
+  )
 }
 
 /** A free TCP port on `host` (asked from the OS). */
@@ -82,10 +88,15 @@ export const startServer = async (opts: ServerOptions & { readonly explicitPubli
   }
   const rt = ManagedRuntime.make(ServerLayer({ ...opts, env }))
   const address = await rt.runPromise(HttpListener)
-  const host = address.hostname === "::" || address.hostname === "0.0.0.0" ? "127.0.0.1" : address.hostname
+  const urlOf = (a: { readonly hostname: string; readonly port: number }) => {
+    const host = a.hostname === "::" || a.hostname === "0.0.0.0" ? "127.0.0.1" : a.hostname
+    return `http://${host.includes(":") ? `[${host}]` : host}:${a.port}`
+  }
   return {
-    url: `http://${host}:${address.port}`,
+    url: urlOf(address),
     port: address.port,
+    /** The metrics listener's base URL (GET /metrics), or null when it is off or did not start. */
+    metricsUrl: address.metrics === null ? null : urlOf(address.metrics),
     runtime: rt,
     close: () => rt.dispose(),
   }

@@ -12,7 +12,14 @@ export interface ServerContextShape {
   readonly logger: Logger
   readonly registry: Registry
   readonly http: ReturnType<typeof makeHttpMetrics>
+  /** Requests per API key (INZI_RATE_LIMIT). */
   readonly rateLimiter: RateLimiter
+  /** Failed authentications per client address (INZI_AUTH_FAILURE_LIMIT). */
+  readonly authFailures: RateLimiter
+  /** Hosted page requests (/p/…) per client address (INZI_PAGE_RATE_LIMIT). */
+  readonly pageLimiter: RateLimiter
+  /** Proxies in front of the server whose X-Forwarded-For is believed (INZI_TRUST_PROXY). */
+  readonly trustedProxies: number
   /** True once migrations are applied and the database answered (for /readyz). */
   readonly ready: () => Promise<boolean>
   /** Cluster-wide gauges read at scrape time (checkouts by status, outbox, watchers). */

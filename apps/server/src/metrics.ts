@@ -162,3 +162,31 @@ export const makeHttpMetrics = (registry: Registry) => {
     },
   }
 }
+
+/**
+ * `f` shared: every call while it runs gets its one promise, and its result is reused for `ttlMs` after it
+ * settles (a failure is not kept). N concurrent scrapers cost one read of the cluster gauges.
+ */
+export const sharedFor = <A>(ttlMs: number, f: () => Promise<A>): (() => Promise<A>) => {
+  let current: Promise<A> | null = null
+  let running = false
+  let settledAt = 0
+  return () => {
+    if (current !== null && (running || Date.now() - settledAt < ttlMs)) return current
+    running = true
+    const p = f().then(
+      (v) => {
+        running = false
+        settledAt = Date.now()
+        return v
+      },
+      (e: unknown) => {
+        running = false
+        current = null
+        throw e
+      },
+    )
+    current = p
+    return p
+  }
+}

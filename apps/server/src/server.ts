@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { Context, Effect, Layer, Runtime } from "effect"
+import { createServer, type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http"
+import type { Duplex } from "node:stream"
+import type { InziEnv } from "@inzi/platform"
+import { Context, Effect, Layer, Runtime, type Scope } from "effect"
 import { ServerContext } from "./context.js"
 import { collectBody, MAX_BODY_BYTES } from "./http/body.js"
-import { internalError, notFound } from "./http/errors.js"
+import { errorResponse, internalError, notFound } from "./http/errors.js"
 import {
   answerWith,
   type DirectHandler,
@@ -19,7 +21,7 @@ import {
   getCheckoutRoute,
   listCheckoutsRoute,
 } from "./routes/checkouts.js"
-import { healthz, metrics, openapi, readyz } from "./routes/ops.js"
+import { healthz, metrics, openapi, publicMetrics, readyz } from "./routes/ops.js"
 import { pageRoute, pageStatusRoute } from "./routes/page.js"
 
 type RouteRequirements = Effect.Effect.Context<
@@ -83,11 +85,14 @@ export const ROUTES: ReadonlyArray<Route> = [
   ]),
   route("GET", "/healthz", "healthz", healthz),
   route("GET", "/readyz", "readyz", readyz),
-  route("GET", "/metrics", "metrics", metrics, false),
+  route("GET", "/metrics", "metrics", publicMetrics, false),
   route("GET", "/openapi.json", "openapi", openapi),
   route("GET", "/p/:token", "page", pageRoute),
   route("GET", "/p/:token/status", "page.status", pageStatusRoute),
 ]
+
+/** The routes of the metrics listener (INZI_METRICS_ADDR). */
+export const METRICS_ROUTES: ReadonlyArray<Route> = [route("GET", "/metrics", "metrics", metrics, false)]
 
 const NOT_FOUND = route("*", "/", "not_found", () => Effect.succeed(notFound()))
 
@@ -189,11 +194,78 @@ const write = (res: ServerResponse, r: HttpResponse, requestId: string | null) =
   res.end(r.body)
 }
 
-/** The listening server's address (the port the OS chose when asked for port 0). */
+/** What Node's parser refused before any route ran, by its error code: status, error code and message. */
+const PARSE_ERRORS: Record<string, readonly [number, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "headers_too_large", "The request headers are too large"],
+  HPE_HEADER_TIMEOUT: [408, "request_timeout", "The request headers did not arrive in time"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "request_timeout", "The request did not arrive in time"],
+}
+
+/**
+ * Node's `clientError` (a request its parser refused: bad request line, huge headers, timeout) answered in the
+ * API's error shape instead of Node's empty body, then the connection closed. Nothing is written once a response
+ * on that socket has started, or to a socket already gone.
+ */
+const answerClientError = (err: NodeJS.ErrnoException, socket: Duplex) => {
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (err.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy()
+    return
+  }
+  const [status, code, message] = PARSE_ERRORS[err.code ?? ""] ?? [
+    400,
+    "bad_request",
+    "The request is not valid HTTP/1.1",
+  ]
+  const r = errorResponse({ type: "invalid_request_error", code, message }, { status })
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncache-control: no-store\r\n` +
+      `content-length: ${Buffer.byteLength(r.body)}\r\nconnection: close\r\n\r\n${r.body}`,
+  )
+}
+
+/** The listening server's address (the port the OS chose when asked for port 0), and its metrics listener's. */
 export class HttpListener extends Context.Tag("@inzi/server/HttpListener")<
   HttpListener,
-  { readonly hostname: string; readonly port: number }
+  {
+    readonly hostname: string
+    readonly port: number
+    /** null: no metrics listener (INZI_METRICS_ADDR=off, or its default address was taken). */
+    readonly metrics: { readonly hostname: string; readonly port: number } | null
+  }
 >() {}
+
+/** A `node:http` server listening on `host:port` for the scope's life (closed with its connections after it). */
+const listening = (
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  host: string,
+  port: number,
+): Effect.Effect<{ readonly hostname: string; readonly port: number }, Error, Scope.Scope> =>
+  Effect.gen(function* () {
+    const server = createServer({ keepAliveTimeout: 65_000 }, handler)
+    server.on("clientError", answerClientError)
+    yield* Effect.acquireRelease(
+      Effect.async<void, Error>((resume) => {
+        const onError = (e: Error) => resume(Effect.fail(e))
+        server.once("error", onError)
+        server.listen(port, host, () => {
+          server.off("error", onError)
+          resume(Effect.void)
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeIdleConnections()
+          // In-flight requests get a moment to finish; then every socket is closed.
+          const t = setTimeout(() => server.closeAllConnections(), 2_000)
+          t.unref()
+        }),
+    )
+    const a = server.address()
+    if (a === null || typeof a !== "object") return yield* Effect.die(new Error("no TCP address"))
+    return { hostname: a.address, port: a.port }
+  })
 
 /**
  * The HTTP server on `host:port` (port 0 = ephemeral): `node:http` dispatching straight to the route effects,
@@ -202,9 +274,15 @@ export class HttpListener extends Context.Tag("@inzi/server/HttpListener")<
  * here, that stack cost ≈ 120–150 µs of CPU per request above bare node:http on an empty route (≈ 4 × slower),
  * while `Runtime.runCallback` per request stays within ≈ 10 % of bare (bench/RESULTS.md, api). The contract
  * (API.md) is the same; the OpenAPI document still comes from the HttpApi description (api.ts).
+ * Plus the metrics listener (`metrics`, INZI_METRICS_ADDR): GET /metrics alone, by default on loopback, so the
+ * public port never serves it without INZI_METRICS_TOKEN.
  * Build the database before this layer so no request waits on its opening.
  */
-export const HttpServerLive = (opts: { readonly host: string; readonly port: number }) =>
+export const HttpServerLive = (opts: {
+  readonly host: string
+  readonly port: number
+  readonly metrics?: InziEnv["metricsAddr"] | undefined
+}) =>
   Layer.scoped(
     HttpListener,
     Effect.gen(function* () {
@@ -218,80 +296,79 @@ export const HttpServerLive = (opts: { readonly host: string; readonly port: num
         if (d !== undefined) directs.set(r, d)
       }
 
-      const dispatch = (incoming: IncomingMessage, res: ServerResponse) => {
-        const start = performance.now()
-        const url = incoming.url ?? "/"
-        const q = url.indexOf("?")
-        const method = incoming.method ?? "GET"
-        const { route: r, params } = matchRoute(ROUTES, method, q === -1 ? url : url.slice(0, q))
-        const headers = incoming.headers as Record<string, string | undefined>
-        const given = headers["x-request-id"]
-        const id = given !== undefined && REQUEST_ID.test(given) ? given : `req_${randomUUID()}`
-        const req: HttpRequest = { method, url, headers, incoming, params, id, body: null }
-        const finish = (out: HttpResponse) => {
-          if (r.instrumented) {
-            const seconds = (performance.now() - start) / 1000
-            ctx.http.record(r.name, method, out.status, seconds)
-            const line = {
+      const dispatcher =
+        (routes: ReadonlyArray<Route>) => (incoming: IncomingMessage, res: ServerResponse) => {
+          const start = performance.now()
+          const url = incoming.url ?? "/"
+          const q = url.indexOf("?")
+          const method = incoming.method ?? "GET"
+          const { route: r, params } = matchRoute(routes, method, q === -1 ? url : url.slice(0, q))
+          const headers = incoming.headers as Record<string, string | undefined>
+          const given = headers["x-request-id"]
+          const id = given !== undefined && REQUEST_ID.test(given) ? given : `req_${randomUUID()}`
+          const req: HttpRequest = { method, url, headers, incoming, params, id, body: null }
+          const finish = (out: HttpResponse) => {
+            if (r.instrumented) {
+              const seconds = (performance.now() - start) / 1000
+              ctx.http.record(r.name, method, out.status, seconds)
+              const line = {
+                request_id: id,
+                route: r.name,
+                method,
+                status: out.status,
+                ms: Math.round(seconds * 1000),
+              }
+              // Every request at debug, as before the dispatcher change; 5xx at error.
+              if (out.status >= 500) ctx.logger.error("request error", line)
+              else ctx.logger.debug("request", line)
+            }
+            write(res, out, r.instrumented ? id : null)
+          }
+          const fail = (e: unknown, crashed: boolean) => {
+            ctx.logger.error(crashed ? "request crashed" : "request failed", {
               request_id: id,
               route: r.name,
-              method,
-              status: out.status,
-              ms: Math.round(seconds * 1000),
-            }
-            // Every request at debug, as before the dispatcher change; 5xx at error.
-            if (out.status >= 500) ctx.logger.error("request error", line)
-            else ctx.logger.debug("request", line)
+              error: describe(e),
+            })
+            finish(internalError())
           }
-          write(res, out, r.instrumented ? id : null)
-        }
-        const fail = (e: unknown, crashed: boolean) => {
-          ctx.logger.error(crashed ? "request crashed" : "request failed", {
-            request_id: id,
-            route: r.name,
-            error: describe(e),
-          })
-          finish(internalError())
-        }
-        const exec = (req: HttpRequest) => answerWith(run, r.handler(req), finish, fail)
-        const direct = directs.get(r)
-        const handle = (req: HttpRequest) => {
-          if (direct !== undefined) {
-            let answered: boolean
-            try {
-              answered = direct(req, finish, fail)
-            } catch (e) {
-              return fail(e, true)
+          const exec = (req: HttpRequest) => answerWith(run, r.handler(req), finish, fail)
+          const direct = directs.get(r)
+          const handle = (req: HttpRequest) => {
+            if (direct !== undefined) {
+              let answered: boolean
+              try {
+                answered = direct(req, finish, fail)
+              } catch (e) {
+                return fail(e, true)
+              }
+              if (answered) return
             }
-            if (answered) return
+            exec(req)
           }
-          exec(req)
+          if (r.readsBody) return collectBody(incoming, MAX_BODY_BYTES, (body) => handle({ ...req, body }))
+          handle(req)
         }
-        if (r.readsBody) return collectBody(incoming, MAX_BODY_BYTES, (body) => handle({ ...req, body }))
-        handle(req)
-      }
 
-      const server = createServer({ keepAliveTimeout: 65_000 }, dispatch)
-      yield* Effect.acquireRelease(
-        Effect.async<void, Error>((resume) => {
-          const onError = (e: Error) => resume(Effect.fail(e))
-          server.once("error", onError)
-          server.listen(opts.port, opts.host, () => {
-            server.off("error", onError)
-            resume(Effect.void)
-          })
-        }),
-        () =>
-          Effect.async<void>((resume) => {
-            server.close(() => resume(Effect.void))
-            server.closeIdleConnections()
-            // In-flight requests get a moment to finish; then every socket is closed.
-            const t = setTimeout(() => server.closeAllConnections(), 2_000)
-            t.unref()
-          }),
-      )
-      const a = server.address()
-      if (a === null || typeof a !== "object") return yield* Effect.die(new Error("no TCP address"))
-      return { hostname: a.address, port: a.port }
+      const api = yield* listening(dispatcher(ROUTES), opts.host, opts.port)
+      const m = opts.metrics
+      const metricsAt =
+        m === null || m === undefined
+          ? null
+          : yield* listening(dispatcher(METRICS_ROUTES), m.host, m.port).pipe(
+              // The default address taken (another server on this host): logged, not fatal.
+              Effect.catchAll((e) =>
+                m.explicit
+                  ? Effect.fail(e)
+                  : Effect.sync(() => {
+                      ctx.logger.warn("metrics listener not started; set INZI_METRICS_ADDR", {
+                        address: `${m.host}:${m.port}`,
+                        error: e.message,
+                      })
+                      return null
+                    }),
+              ),
+            )
+      return { ...api, metrics: metricsAt }
     }),
   )

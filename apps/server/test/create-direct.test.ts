@@ -61,7 +61,10 @@ const setup = (
         taken.push(key)
         return limiter.take(key, now)
       },
+      peek: limiter.peek,
     },
+    authFailures: makeRateLimiter(0, 1),
+    trustedProxies: 0,
   } as unknown as ServerContext["Type"]
   const answer =
     opts.direct === undefined
@@ -107,8 +110,8 @@ const request = (body: unknown, headers: Record<string, string> = {}): HttpReque
   ({
     method: "POST",
     url: "/api/v1/checkouts",
-    headers: { authorization: `Bearer ${KEY}`, ...headers },
-    incoming: null,
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", ...headers },
+    incoming: { socket: { remoteAddress: "127.0.0.1" }, headers: {} },
     params: {},
     id: "req_1",
     body: { _tag: "Ok", text: typeof body === "string" ? body : JSON.stringify(body) },

@@ -60,7 +60,10 @@ const setup = (opts: {
         taken.push(key)
         return limiter.take(key, now)
       },
+      peek: limiter.peek,
     },
+    authFailures: makeRateLimiter(0, 1),
+    trustedProxies: 0,
   } as unknown as ServerContext["Type"]
   const reads: Array<Parameters<Read>[0]> = []
   const services = Context.make(ServerContext, ctx)
@@ -88,7 +91,7 @@ const request = (id: string, authorization: string | undefined = `Bearer ${KEY}`
     method: "GET",
     url: `/api/v1/checkouts/${id}`,
     headers: authorization === undefined ? {} : { authorization },
-    incoming: null,
+    incoming: { socket: { remoteAddress: "127.0.0.1" }, headers: {} },
     params: { id },
     id: "req_1",
     body: null,

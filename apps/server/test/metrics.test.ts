@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { makeHttpMetrics, Registry } from "../src/metrics.js"
+import { makeHttpMetrics, Registry, sharedFor } from "../src/metrics.js"
 
 describe("metrics Registry", () => {
   it("one series per label set whatever the key order; values escaped in the text format", () => {
@@ -71,5 +71,38 @@ describe("metrics Registry", () => {
     )
     expect(text).toContain('inzi_http_request_duration_seconds_count{route="checkouts.retrieve"} 3')
     expect(text).toContain('inzi_http_request_duration_seconds_count{route="checkouts.create"} 1')
+  })
+})
+
+describe("sharedFor (the cluster gauges' cache)", () => {
+  it("concurrent callers share one run; its result is reused for ttlMs; a failure is not kept", async () => {
+    let runs = 0
+    let fail = false
+    let release: () => void = () => {}
+    const f = sharedFor(60_000, () => {
+      runs++
+      return new Promise<number>((resolve, reject) => {
+        release = () => (fail ? reject(new Error("down")) : resolve(runs))
+      })
+    })
+    const eight = Array.from({ length: 8 }, () => f())
+    release()
+    expect(await Promise.all(eight)).toEqual(Array(8).fill(1))
+    expect(await f()).toBe(1)
+    expect(runs).toBe(1)
+
+    let fresh = 0
+    const noCache = sharedFor(0, async () => ++fresh)
+    expect(await noCache()).toBe(1)
+    expect(await noCache()).toBe(2)
+
+    fail = true
+    const failing = sharedFor(60_000, () => {
+      runs++
+      return fail ? Promise.reject(new Error("down")) : Promise.resolve(runs)
+    })
+    await expect(failing()).rejects.toThrow("down")
+    fail = false
+    expect(await failing()).toBe(runs)
   })
 })

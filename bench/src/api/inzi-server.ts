@@ -1,6 +1,6 @@
 /**
  * Child process: the real Inzi server (`startServer`) on real Postgres, in its own schema. Sends
- * `{ url, key, merchantId }` when listening; answers `cpu`, `rss`, `merchant` (a new merchant + test key), `ids`
+ * `{ url, metricsUrl, key, merchantId }` when listening; answers `cpu`, `rss`, `merchant` (a new merchant + test key), `ids`
  * and `sameSql` (the hot statements' SQL, for the same-SQL baseline). Address pools are filled by another child
  * (pool-worker.ts), as the worker does in production.
  */
@@ -22,6 +22,9 @@ const env = readEnv({
   INZI_DB_SCHEMA: schema,
   INZI_RATE_LIMIT: "0",
   LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+  // its own metrics listener (bench:metrics scrapes it); BENCH_METRICS_CACHE_MS=0 reads the gauges every scrape
+  INZI_METRICS_ADDR: "127.0.0.1:0",
+  INZI_METRICS_CACHE_MS: process.env.BENCH_METRICS_CACHE_MS ?? "5000",
 })
 const server = await startServer({ env, networks: BENCH_NETWORKS })
 const rt = server.runtime
@@ -95,4 +98,4 @@ if (current?.s !== schema) throw new Error(`server is on schema ${current?.s}, n
 process.on("SIGTERM", () => {
   server.close().finally(() => process.exit(0))
 })
-signalReady({ url: server.url, ...first })
+signalReady({ url: server.url, metricsUrl: server.metricsUrl, ...first })

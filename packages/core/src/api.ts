@@ -2,7 +2,7 @@ import { Either, Schema } from "effect"
 import { CHECKOUT_STATUSES, type CheckoutStatus, type Mode } from "./domain.js"
 import { formatCents, parseUsd } from "./money.js"
 import type { ListCheckoutsQuery as StoreListCheckoutsQuery } from "./ports/CheckoutStore.js"
-import { extractRawProperty, RAW_JSON_MAX_DEPTH } from "./raw-json.js"
+import { RAW_JSON_MAX_DEPTH, rawObject } from "./raw-json.js"
 
 /**
  * The public HTTP API shapes of API.md as effect Schemas (one source of truth for the server, the client and
@@ -20,7 +20,7 @@ export const API_LIMITS = {
   maxAmountCents: 100_000_000n,
   /** Unicode code points (not UTF-16 units, not bytes). */
   descriptionMaxChars: 256,
-  /** Bytes of the metadata's compact UTF-8 JSON text, as stored and returned. */
+  /** UTF-8 bytes of the metadata's compact JSON, characters counted unescaped (`metadataByteLength`). */
   metadataMaxBytes: 4096,
   /** Unicode code points. */
   emailMaxChars: 254,
@@ -110,6 +110,7 @@ export const apiErrorBody = (
 export const VALIDATION_CODES = [
   "invalid_json",
   "parameter_unknown",
+  "parameter_duplicate",
   "parameter_missing",
   "amount_invalid",
   "amount_too_small",
@@ -147,6 +148,31 @@ export const codePointLength = (s: string): number => {
 
 export const utf8ByteLength = (s: string): number => new TextEncoder().encode(s).length
 
+const JSON_STRING_TOKEN = /"(?:[^"\\]|\\.)*"/g
+
+/**
+ * The size the metadata limit counts, of its compact JSON text `json` (as stored): UTF-8 bytes, with every
+ * string counted as `JSON.stringify` writes it — a character as itself, escaped only where JSON requires it
+ * (`\"`, `\\`, `\n`, `\u0001` …) — however the client escaped it. `"\u00e9"` and a raw `"é"` both count 2
+ * bytes (+ quotes); numbers and literals count as sent, whitespace between tokens not at all.
+ */
+export const metadataByteLength = (json: string): number =>
+  utf8ByteLength(
+    json.includes("\\")
+      ? json.replace(JSON_STRING_TOKEN, (t) => (t.includes("\\") ? JSON.stringify(JSON.parse(t)) : t))
+      : json,
+  )
+
+/** Control characters (C0, DEL, C1) and the bidirectional embedding, override and isolate characters. */
+const UNSAFE_DISPLAY_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+/**
+ * Text shown to a shopper or a merchant as is (a description): no control character — C0 U+0000–U+001F
+ * (tab and line breaks included), DEL, C1 U+0080–U+009F — and no bidirectional embedding, override or isolate
+ * character (U+202A–U+202E, U+2066–U+2069), which can make a text read as another one.
+ */
+export const isDisplaySafeText = (s: string): boolean => !UNSAFE_DISPLAY_RE.test(s)
+
 const AMOUNT_RE = /^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$/
 
 const EMAIL_LOCAL_RE = /^[^\s@"(),:;<>[\]\\]+$/u
@@ -162,7 +188,8 @@ export const isStorableText = (s: string): boolean =>
   !s.includes("\u0000") && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 
 export const isPlausibleEmail = (s: string): boolean => {
-  if (codePointLength(s) > API_LIMITS.emailMaxChars || /\p{Cc}/u.test(s) || !isStorableText(s)) return false
+  if (codePointLength(s) > API_LIMITS.emailMaxChars || !isDisplaySafeText(s) || !isStorableText(s))
+    return false
   const at = s.lastIndexOf("@")
   if (at <= 0) return false
   const local = s.slice(0, at)
@@ -245,15 +272,19 @@ export const CreateCheckoutRequest = Schema.Struct({
       Schema.filter((s) => codePointLength(s) <= API_LIMITS.descriptionMaxChars, {
         jsonSchema: { maxLength: API_LIMITS.descriptionMaxChars },
       }),
+      Schema.filter((s) => isDisplaySafeText(s), {
+        jsonSchema: { pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$" },
+      }),
     ).annotations({
-      description: "At most 256 characters (Unicode code points).",
+      description:
+        "At most 256 characters (Unicode code points); no control characters (U+0000–U+001F, U+007F–U+009F) and no bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069).",
       examples: ["Order #12345"],
     }),
     { exact: true },
   ),
   metadata: Schema.optionalWith(
     jsonObject(
-      "A JSON object of at most 4096 bytes as compact UTF-8 JSON; returned exactly as sent (keys, order, values).",
+      "A JSON object of at most 4096 bytes, counted as UTF-8 of its compact JSON with non-ASCII characters unescaped (`\\u00e9` counts as the 2 bytes of é); no key repeated at any level; returned exactly as sent (keys, order, values).",
     ),
     { exact: true },
   ),
@@ -350,6 +381,15 @@ export const validateCreateCheckout = (
   ctx: CreateCheckoutContext,
 ): Either.Either<CreateCheckoutInput, ApiValidationError> => {
   if (!isPlainObject(body)) return fail("invalid_json", null, "the request body must be a JSON object")
+  // The raw body's properties: a repeated name is refused (JSON.parse keeps the last one silently), and
+  // metadata is cut from it verbatim.
+  const raw = ctx.rawBody === undefined ? undefined : rawObject(ctx.rawBody)
+  if (raw != null && raw.duplicateKey !== null)
+    return fail(
+      "parameter_duplicate",
+      raw.duplicateKey,
+      `parameter ${raw.duplicateKey} appears more than once in the request body`,
+    )
   const known = new Set<string>(CREATE_CHECKOUT_FIELDS)
   for (const k of Object.keys(body)) {
     if (!known.has(k)) return fail("parameter_unknown", k, `unknown parameter: ${k}`)
@@ -387,6 +427,12 @@ export const validateCreateCheckout = (
         "description",
         "description must not contain NUL characters or unpaired UTF-16 surrogates",
       )
+    if (!isDisplaySafeText(description))
+      return fail(
+        "description_invalid",
+        "description",
+        "description must not contain control characters (U+0000–U+001F, U+007F–U+009F, line breaks and tabs included) or bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069)",
+      )
     if (codePointLength(description) > API_LIMITS.descriptionMaxChars)
       return fail(
         "description_too_long",
@@ -401,24 +447,24 @@ export const validateCreateCheckout = (
     const metadata = get("metadata")
     if (!isPlainObject(metadata))
       return fail("metadata_invalid", "metadata", "metadata must be a JSON object")
-    if (ctx.rawBody !== undefined) {
-      const raw = extractRawProperty(ctx.rawBody, "metadata")
-      if (raw === null || !raw.text.startsWith("{"))
+    if (raw !== undefined) {
+      const m = raw?.properties.get("metadata")
+      if (m === undefined || !m.text.startsWith("{"))
         return fail(
           "metadata_invalid",
           "metadata",
           `metadata must be a JSON object nested at most ${RAW_JSON_MAX_DEPTH} levels deep`,
         )
-      if (raw.duplicateKeys) return fail("metadata_invalid", "metadata", "metadata must not repeat a key")
-      metadataJson = raw.text
+      if (m.duplicateKeys) return fail("metadata_invalid", "metadata", "metadata must not repeat a key")
+      metadataJson = m.text
     } else {
       metadataJson = JSON.stringify(metadata)
     }
-    if (utf8ByteLength(metadataJson) > API_LIMITS.metadataMaxBytes)
+    if (metadataByteLength(metadataJson) > API_LIMITS.metadataMaxBytes)
       return fail(
         "metadata_too_large",
         "metadata",
-        "metadata must be at most 4096 bytes as compact UTF-8 JSON",
+        "metadata must be at most 4096 bytes as compact UTF-8 JSON, characters counted unescaped (\\u00e9 counts as the 2 bytes of é)",
       )
   }
 

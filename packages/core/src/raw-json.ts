@@ -146,19 +146,28 @@ export interface RawProperty {
   readonly duplicateKeys: boolean
 }
 
+/** Every top-level property of a JSON object body, as the scanner read it. */
+export interface RawObject {
+  /** Each property by its decoded name (the last one when a name repeats, as `JSON.parse` keeps). */
+  readonly properties: ReadonlyMap<string, RawProperty>
+  /** The first top-level name that appears twice, or null. */
+  readonly duplicateKey: string | null
+}
+
 /**
- * The compact raw text of a top-level property of a JSON object body (the last one when the key repeats,
- * as `JSON.parse` does); null when the body is not a JSON object, has no such property, or nests deeper than
- * `RAW_JSON_MAX_DEPTH`.
+ * The top-level properties of a JSON object body, each as compact raw text; null when the body is not a JSON
+ * object or nests deeper than `RAW_JSON_MAX_DEPTH`.
+ * @example rawObject('{"a":1,"a":2}') // { properties: Map { "a" => { text: "2", … } }, duplicateKey: "a" }
  */
-export const extractRawProperty = (rawBody: string, name: string): RawProperty | null => {
+export const rawObject = (rawBody: string): RawObject | null => {
   try {
     const s = new Scanner(rawBody)
     let j = s.ws(0)
     if (rawBody[j] !== "{") return null
     j = s.ws(j + 1)
-    let found: RawProperty | null = null
-    if (rawBody[j] === "}") return null
+    const properties = new Map<string, RawProperty>()
+    let duplicateKey: string | null = null
+    if (rawBody[j] === "}") return s.ws(j + 1) === rawBody.length ? { properties, duplicateKey } : null
     for (;;) {
       j = s.ws(j)
       if (rawBody[j] !== '"') return null
@@ -167,14 +176,15 @@ export const extractRawProperty = (rawBody: string, name: string): RawProperty |
       if (rawBody[j] !== ":") return null
       const inner = new Scanner(rawBody)
       const v = inner.value(j + 1)
-      if ((JSON.parse(k.text) as string) === name)
-        found = { text: v.text, duplicateKeys: inner.duplicateKeys }
+      const name = JSON.parse(k.text) as string
+      if (duplicateKey === null && properties.has(name)) duplicateKey = name
+      properties.set(name, { text: v.text, duplicateKeys: inner.duplicateKeys })
       j = s.ws(v.end)
       if (rawBody[j] === ",") {
         j++
         continue
       }
-      if (rawBody[j] === "}") return s.ws(j + 1) === rawBody.length ? found : null
+      if (rawBody[j] === "}") return s.ws(j + 1) === rawBody.length ? { properties, duplicateKey } : null
       return null
     }
   } catch (e) {
@@ -182,6 +192,14 @@ export const extractRawProperty = (rawBody: string, name: string): RawProperty |
     throw e
   }
 }
+
+/**
+ * The compact raw text of a top-level property of a JSON object body (the last one when the key repeats,
+ * as `JSON.parse` does); null when the body is not a JSON object, has no such property, or nests deeper than
+ * `RAW_JSON_MAX_DEPTH`.
+ */
+export const extractRawProperty = (rawBody: string, name: string): RawProperty | null =>
+  rawObject(rawBody)?.properties.get(name) ?? null
 
 /**
  * The compact text of the top-level `"metadata"` value of a request body, with its key order and every

@@ -14,6 +14,7 @@ import {
   formatTimestamp,
   isPlausibleEmail,
   ListCheckoutsQuery,
+  metadataByteLength,
   parseIsoTimestamp,
   validateCreateCheckout,
   validateListQuery,
@@ -169,6 +170,60 @@ describe("validateCreateCheckout", () => {
     expect(err({ ...base, metadata: {} }, { ...TEST, rawBody: "not json" })?.code).toBe("metadata_invalid")
     const deep = `{"amount":"5","currency":"USD","metadata":{"a":${"[".repeat(100)}${"]".repeat(100)}}}`
     expect(err(JSON.parse(deep), { ...TEST, rawBody: deep })?.code).toBe("metadata_invalid")
+  })
+
+  it("metadata's limit counts decoded characters: escaped and raw non-ASCII count the same bytes", () => {
+    // {"k":"…"} is 8 bytes of framing; é is 2 bytes of UTF-8, 6 bytes as the escape \u00e9
+    const body = (value: string) => `{"amount":"25.00","currency":"USD","metadata":{"k":"${value}"}}`
+    const check = (raw: string) => err(JSON.parse(raw), { ...TEST, rawBody: raw })
+    expect(check(body("\\u00e9".repeat(700)))).toBeNull()
+    expect(check(body("\\u00e9".repeat(2044)))).toBeNull() // 12 264 bytes as sent, 4096 counted
+    expect(check(body("\\u00e9".repeat(2045)))).toEqual({ code: "metadata_too_large", param: "metadata" })
+    expect(check(body("é".repeat(2044)))).toBeNull()
+    expect(check(body(`${"é".repeat(2044)}x`))?.code).toBe("metadata_too_large")
+    // numbers count as sent (not as JSON.stringify would re-write 1e9), escapes JSON requires as JSON.stringify writes them
+    expect(metadataByteLength(`{"k":[${Array(1022).fill("1e9").join(",")}]}`)).toBe(4095)
+    expect(metadataByteLength('{"k":"\\u000a\\n\\u0001\\"\\/\\ud83d\\ude00\\ud800"}')).toBe(
+      '{"k":"\\n\\n\\u0001\\"/😀\\ud800"}'.length + 2, // 😀: 2 UTF-16 units, 4 bytes
+    )
+    // the stored text stays as sent
+    expect(ok(JSON.parse(body("\\u00e9")), { ...TEST, rawBody: body("\\u00e9") }).metadataJson).toBe(
+      '{"k":"\\u00e9"}',
+    )
+  })
+
+  it("a repeated top-level parameter is refused, like a repeated metadata key", () => {
+    const raw = '{"amount":"25.00","currency":"USD","amount":"1000.00"}'
+    expect(err(JSON.parse(raw), { ...TEST, rawBody: raw })).toEqual({
+      code: "parameter_duplicate",
+      param: "amount",
+    })
+    // an escaped spelling of the same name is the same name
+    const escaped = '{"amount":"25.00","currency":"USD","descr\\u0069ption":"a","description":"b"}'
+    expect(err(JSON.parse(escaped), { ...TEST, rawBody: escaped })?.param).toBe("description")
+    // the same name in different objects is no repeat
+    const nested = '{"amount":"25.00","currency":"USD","metadata":{"amount":"1"}}'
+    expect(err(JSON.parse(nested), { ...TEST, rawBody: nested })).toBeNull()
+  })
+
+  it("description refuses control and bidirectional formatting characters; metadata keeps them", () => {
+    for (const bad of [
+      "a\u001b[31mb",
+      "a\rb",
+      "a\nb",
+      "a\tb",
+      "a\u007fb",
+      "a\u0085b",
+      "pay \u202egnp.exe",
+      "\u2066x\u2069",
+    ])
+      expect(err({ ...base, description: bad }), JSON.stringify(bad)).toEqual({
+        code: "description_invalid",
+        param: "description",
+      })
+    expect(err({ ...base, description: "Café — 注文 #1 👍 \u200d ok" })).toBeNull()
+    expect(err({ ...base, metadata: { note: "a\u001b\r\n\u202e" } })).toBeNull()
+    expect(err({ ...base, customer_email: "a\u202eb@example.com" })?.code).toBe("customer_email_invalid")
   })
 
   it("customer_email: plausible, at most 254", () => {

@@ -13,7 +13,7 @@ const key = {
   prefix: "sk_test_abcd",
 } as unknown as ApiKeyRecord
 
-/** A store whose key lookups are counted; `revoked` and `failNext` steer its answers. */
+/** A store whose key lookups are counted (h1, h2, h3 are keys; any other hash none); `revoked` and `failNext` steer its answers. */
 const fakeStore = () => {
   const state = { lookups: 0, revoked: false, failNext: false }
   const store = {
@@ -24,7 +24,7 @@ const fakeStore = () => {
           state.failNext = false
           return Effect.fail(new StoreError({ message: "down" }))
         }
-        return Effect.succeed(hash === "h1" && !state.revoked ? { key, merchant } : null)
+        return Effect.succeed(/^h[1-3]$/.test(hash) && !state.revoked ? { key, merchant } : null)
       }),
     revokeApiKey: () =>
       Effect.sync(() => {
@@ -42,7 +42,7 @@ describe("withKeyCache", () => {
     const { state, store } = fakeStore()
     const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 100 }))
     for (let i = 0; i < 5; i++) expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
-    expect(await run(cached.findActiveKeyByHash("h2"))).toBeNull()
+    expect(await run(cached.findActiveKeyByHash("x2"))).toBeNull()
     expect(state.lookups).toBe(2)
   })
 
@@ -117,19 +117,19 @@ describe("withKeyCache", () => {
     const peek = cached.cachedActiveKey
     if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
     expect(peek("h1")).toBeUndefined()
-    expect(peek("h2")).toBeUndefined()
+    expect(peek("x2")).toBeUndefined()
     expect(state.lookups).toBe(0)
     await run(cached.findActiveKeyByHash("h1"))
-    await run(cached.findActiveKeyByHash("h2"))
+    await run(cached.findActiveKeyByHash("x2"))
     expect(peek("h1")?.key.id).toBe("key_1")
-    expect(peek("h2")).toBeNull()
+    expect(peek("x2")).toBeNull()
     // a change through the store clears it at once
     await run(cached.revokeApiKey("key_1", new Date()))
     expect(peek("h1")).toBeUndefined()
     // and an entry past its TTL is gone
-    await run(cached.findActiveKeyByHash("h2"))
+    await run(cached.findActiveKeyByHash("x2"))
     await new Promise((r) => setTimeout(r, 70))
-    expect(peek("h2")).toBeUndefined()
+    expect(peek("x2")).toBeUndefined()
     expect(state.lookups).toBe(3)
   })
 
@@ -245,7 +245,7 @@ describe("withKeyCache", () => {
       await run(cached.findActiveKeyByHash("h3")) // full: the oldest (h1) goes, the refreshed h2 stays
       expect(peek("h1")).toBeUndefined()
       expect(peek("h1")).toBeUndefined()
-      expect(peek("h2")).toBeNull()
+      expect(peek("h2")?.key.id).toBe("key_1")
       expect(state.lookups).toBe(4)
     })
   })
@@ -253,5 +253,38 @@ describe("withKeyCache", () => {
   it("ttlMs 0 is the store itself", async () => {
     const { store } = fakeStore()
     expect(await run(withKeyCache(store, { ttlMs: 0, capacity: 100 }))).toBe(store)
+  })
+})
+
+describe("withKeyCache: unknown keys", () => {
+  it("a flood of unknown keys never evicts a real key; unknown ones are remembered apart, bounded", async () => {
+    const { state, store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 2, negativeCapacity: 100 }))
+    expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+    for (let i = 0; i < 1_000; i++) expect(await run(cached.findActiveKeyByHash(`bad${i}`))).toBeNull()
+    expect(state.lookups).toBe(1_001)
+    // the real key is still a hit: no store lookup, on both ways in
+    expect(cached.cachedActiveKey?.("h1")?.key.id).toBe("key_1")
+    expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+    expect(state.lookups).toBe(1_001)
+    // the last 100 unknown keys answer from memory (null), older ones were dropped (undefined: ask the store)
+    expect(cached.cachedActiveKey?.("bad999")).toBeNull()
+    expect(await run(cached.findActiveKeyByHash("bad999"))).toBeNull()
+    expect(state.lookups).toBe(1_001)
+    expect(cached.cachedActiveKey?.("bad0")).toBeUndefined()
+  })
+
+  it("a key revoked elsewhere stops being a hit once looked up again, and is then remembered as unknown", async () => {
+    let t = 0
+    const { state, store } = fakeStore()
+    const cached = await run(withKeyCache(store, { ttlMs: 1_000, capacity: 10, clock: () => t }))
+    expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
+    state.revoked = true
+    t = 1_001
+    expect(await run(cached.findActiveKeyByHash("h1"))).toBeNull()
+    expect(cached.cachedActiveKey?.("h1")).toBeNull()
+    state.revoked = false
+    t = 2_002
+    expect(cached.cachedActiveKey?.("h1")).toBeUndefined()
   })
 })

@@ -17,6 +17,21 @@ export interface InziEnv {
   readonly networksFile: string | null
   /** Requests per second per API key (0 disables), with a burst of twice that. */
   readonly rateLimitPerSecond: number
+  /** Failed authentications per minute per client address (0 disables), with a burst of that many. */
+  readonly authFailuresPerMinute: number
+  /** Hosted page requests (/p/…) per second per client address (0 disables), with a burst of twice that. */
+  readonly pageRatePerSecond: number
+  /** Proxies in front of the server whose X-Forwarded-For entry is believed (0: the connection's peer). */
+  readonly trustProxy: number
+  /**
+   * Where the server's separate metrics listener (GET /metrics only) listens; null: none. `explicit`: set by
+   * INZI_METRICS_ADDR (a failure to listen there stops the server; on the default address it is only logged).
+   */
+  readonly metricsAddr: { readonly host: string; readonly port: number; readonly explicit: boolean } | null
+  /** Bearer token /metrics requires; when set, /metrics also answers on the public port (with it). */
+  readonly metricsToken: string | null
+  /** How long a scrape's cluster-wide gauges are reused, in ms (concurrent scrapes always share one read). */
+  readonly metricsCacheMs: number
   /**
    * How long a server process trusts an API-key lookup (ms): a key revoked or a merchant changed by another
    * process takes effect within this; changes made through the same process at once. `0` looks up every request.
@@ -55,6 +70,26 @@ const usd = (env: NodeJS.ProcessEnv, name: string, dflt: string): bigint => {
   return r.cents
 }
 
+/** INZI_METRICS_ADDR: `off`, `host:port`, `[ipv6]:port` or a bare port (on 127.0.0.1). */
+const metricsAddr = (env: NodeJS.ProcessEnv): InziEnv["metricsAddr"] => {
+  const raw = env.INZI_METRICS_ADDR
+  if (raw === undefined || raw === "") return { host: "127.0.0.1", port: 9464, explicit: false }
+  if (raw === "off") return null
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):)?([0-9]{1,5})$/.exec(raw)
+  const port = m === null ? Number.NaN : Number(m[2])
+  if (m === null || port > 65535)
+    throw new EnvError(`INZI_METRICS_ADDR must be host:port, a port, or off, got "${raw}"`)
+  return { host: (m[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port, explicit: true }
+}
+
+const metricsToken = (env: NodeJS.ProcessEnv): string | null => {
+  const raw = env.INZI_METRICS_TOKEN
+  if (raw === undefined || raw === "") return null
+  if (!/^[\x21-\x7e]{16,}$/.test(raw))
+    throw new EnvError("INZI_METRICS_TOKEN must be at least 16 printable ASCII characters without spaces")
+  return raw
+}
+
 /** Reads and validates the environment; throws `EnvError` with a readable message on bad input. */
 export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
   const port = int(env, "PORT", 3000, 0, 65535)
@@ -85,6 +120,12 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     logLevel: level as InziEnv["logLevel"],
     networksFile: env.INZI_NETWORKS && env.INZI_NETWORKS !== "" ? env.INZI_NETWORKS : null,
     rateLimitPerSecond: int(env, "INZI_RATE_LIMIT", 50, 0, 1_000_000),
+    authFailuresPerMinute: int(env, "INZI_AUTH_FAILURE_LIMIT", 60, 0, 1_000_000),
+    pageRatePerSecond: int(env, "INZI_PAGE_RATE_LIMIT", 20, 0, 1_000_000),
+    trustProxy: int(env, "INZI_TRUST_PROXY", 0, 0, 16),
+    metricsAddr: metricsAddr(env),
+    metricsToken: metricsToken(env),
+    metricsCacheMs: int(env, "INZI_METRICS_CACHE_MS", 5000, 0, 600_000),
     keyCacheMs: int(env, "INZI_KEY_CACHE_MS", 1000, 0, 60_000),
     allowPrivateWebhooks:
       env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",

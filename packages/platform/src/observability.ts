@@ -10,13 +10,18 @@ export interface Gauge {
 
 /**
  * Cluster-wide gauges read from the database at scrape time, so any server reports the same truth however
- * many workers run: checkouts by status, webhook backlog and failures, outbox age, scanner lag and quarantined
- * chain events per network.
+ * many workers run: checkouts by status (stored status, from the maintained counters), webhook backlog and
+ * failures, outbox age, scanner lag and quarantined chain events per network.
  */
 export const clusterGauges = async (database: Database): Promise<ReadonlyArray<Gauge>> => {
   const db = database.db
+  // From the list's counters (adapter-postgres checkoutCounts.ts), not a scan: rows per (merchant, mode, status)
+  // plus the deltas not folded yet, whatever the number of checkouts.
   const byStatus = await sql<{ mode: string; status: string; n: string }>`
-    SELECT mode, status, count(*)::text AS n FROM checkouts GROUP BY mode, status`.execute(db)
+    SELECT mode, status, sum(n)::text AS n FROM (
+      SELECT mode, status, n FROM checkout_counts
+      UNION ALL SELECT mode, status, n FROM checkout_count_deltas) c
+    GROUP BY mode, status ORDER BY mode, status`.execute(db)
   const outbox = await sql<{ status: string; n: string; oldest: string | null }>`
     SELECT status, count(*)::text AS n,
            extract(epoch FROM (now() - min(created_at)))::text AS oldest

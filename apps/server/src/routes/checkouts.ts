@@ -20,6 +20,7 @@ import {
 import { Context, Effect, Either, Option, Runtime } from "effect"
 import { ServerContext } from "../context.js"
 import { behindCachedKey, type Principal, principalWith } from "../http/auth.js"
+import { isJsonContentType } from "../http/body.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
 import { answerWith, type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
 import { sha256Hex } from "../http/sha256.js"
@@ -29,7 +30,7 @@ const invalid = (code: string, message: string, param?: string) =>
 
 /** Auth + per-key rate limit, shared by every /api/v1 route (see `principalWith`). */
 const principal = (req: HttpRequest, ctx: ServerContext["Type"]) =>
-  Effect.flatMap(MerchantStore, (keys) => principalWith(req, keys, ctx.rateLimiter))
+  Effect.flatMap(MerchantStore, (keys) => principalWith(req, keys, ctx))
 
 /** A create request past its plain checks: what the use case is asked, the body text and the Idempotency-Key. */
 interface PreparedCreate {
@@ -49,6 +50,15 @@ const prepareCreate = (
 ): PreparedCreate | HttpResponse => {
   const body = req.body
   if (body === null) throw new Error("POST /checkouts dispatched without its body")
+  if (!isJsonContentType(req.headers["content-type"]))
+    return errorResponse(
+      {
+        type: "invalid_request_error",
+        code: "unsupported_media_type",
+        message: "Content-Type must be application/json (charset utf-8, if given)",
+      },
+      { status: 415 },
+    )
   if (body._tag === "TooLarge")
     return errorResponse(
       {
@@ -59,6 +69,7 @@ const prepareCreate = (
       { status: 413 },
     )
   if (body._tag === "Aborted") return invalid("invalid_json", "The request body could not be read")
+  if (body._tag === "InvalidUtf8") return invalid("invalid_json", "The request body is not valid UTF-8")
   let parsed: unknown
   try {
     parsed = JSON.parse(body.text)
@@ -175,7 +186,7 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
   if (pool.value.createCheckoutDirect === undefined) return undefined
   const direct = { pool: pool.value, randomBytes }
   const run = Runtime.runCallback(runtime)
-  return behindCachedKey(cachedKey, ctx.rateLimiter, (req, p, respond, fail) => {
+  return behindCachedKey(cachedKey, ctx, (req, p, respond, fail) => {
     const prepared = prepareCreate(req, p, ctx)
     if (prepared instanceof HttpResponse) {
       respond(prepared)
@@ -248,20 +259,14 @@ export const getCheckoutRoute = (req: HttpRequest) =>
   Effect.contextWithEffect((services: Context.Context<GetServices>) => {
     const ctx = Context.get(services, ServerContext)
     const keys = Context.get(services, MerchantStore)
-    return Effect.flatMap(
-      principalWith(req, keys, ctx.rateLimiter),
-      (p): Effect.Effect<HttpResponse, StoreError> => {
-        const q = retrieveQuery(req, p)
-        if (q instanceof HttpResponse) return Effect.succeed(q)
-        return Effect.flatMap(
-          Effect.either(Context.get(services, CheckoutStore).getCheckout(q)),
-          (result) => {
-            const out = retrieved(result, q, p, ctx)
-            return out instanceof HttpResponse ? Effect.succeed(out) : Effect.fail(out)
-          },
-        )
-      },
-    )
+    return Effect.flatMap(principalWith(req, keys, ctx), (p): Effect.Effect<HttpResponse, StoreError> => {
+      const q = retrieveQuery(req, p)
+      if (q instanceof HttpResponse) return Effect.succeed(q)
+      return Effect.flatMap(Effect.either(Context.get(services, CheckoutStore).getCheckout(q)), (result) => {
+        const out = retrieved(result, q, p, ctx)
+        return out instanceof HttpResponse ? Effect.succeed(out) : Effect.fail(out)
+      })
+    })
   })
 
 /**
@@ -275,7 +280,7 @@ export const getCheckoutDirect: DirectRoute<GetServices> = ({ context: services 
   const cachedKey = Context.get(services, MerchantStore).cachedActiveKey
   const read = Context.get(services, CheckoutStore).getCheckoutDirect
   if (cachedKey === undefined || read === undefined) return undefined
-  return behindCachedKey(cachedKey, ctx.rateLimiter, (req, p, respond, fail) => {
+  return behindCachedKey(cachedKey, ctx, (req, p, respond, fail) => {
     const q = retrieveQuery(req, p)
     if (q instanceof HttpResponse) {
       respond(q)

@@ -11,6 +11,8 @@ import {
 } from "@inzi/core"
 import { Effect } from "effect"
 import { ServerContext } from "../context.js"
+import { tooManyRequests } from "../http/auth.js"
+import { clientAddress } from "../http/client-address.js"
 import { jsonText } from "../http/errors.js"
 import { type HttpRequest, textResponse } from "../http/response.js"
 import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/headers.js"
@@ -95,9 +97,17 @@ const load = (token: string) =>
     return { checkout, merchant, networks, api, view: toPageView(api, checkout, merchant, networks, token) }
   })
 
+/** The 429 for a client address past its page requests (INZI_PAGE_RATE_LIMIT), or null. */
+const pageLimited = (req: HttpRequest, ctx: ServerContext["Type"]) => {
+  const wait = ctx.pageLimiter.take(clientAddress(req.incoming, ctx.trustedProxies), Date.now())
+  return wait > 0 ? tooManyRequests("Too many page requests from this address", wait) : null
+}
+
 export const pageRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
+    const limited = pageLimited(req, ctx)
+    if (limited !== null) return limited
     const { token = "" } = req.params
     const locale = pickLocale(req.headers["accept-language"])
     const nonce = generateNonce()
@@ -116,6 +126,8 @@ export const pageRoute = (req: HttpRequest) =>
 /** Public status JSON for the page: never metadata, customer_email or webhook_url. */
 export const pageStatusRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
+    const limited = pageLimited(req, yield* ServerContext)
+    if (limited !== null) return limited
     const { token = "" } = req.params
     const found = yield* load(token)
     if (found === null)

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto"
 import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs"
 import { Agent, request } from "node:http"
+import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PGlite } from "@electric-sql/pglite"
@@ -23,7 +24,7 @@ import {
   refillAddressPool,
   registerMerchant,
 } from "@inzi/core"
-import { readEnv } from "@inzi/platform"
+import { type InziEnv, readEnv } from "@inzi/platform"
 import { encodeBase58, getBytes, HDNodeWallet, Mnemonic, sha256 } from "ethers"
 import { Effect } from "effect"
 import { expect } from "vitest"
@@ -123,6 +124,8 @@ const pgliteDataDir = async (): Promise<string> => {
 export interface ApiServer {
   readonly backend: BackendName
   readonly url: string
+  /** The metrics listener's base URL (INZI_METRICS_ADDR). */
+  readonly metricsUrl: string
   readonly runtime: Awaited<ReturnType<typeof startServer>>["runtime"]
   /** A fresh merchant with one live and one test key (and the xpub account it was given). */
   readonly merchant: (opts?: MerchantOptions) => Promise<TestMerchant>
@@ -163,7 +166,12 @@ let accounts = 0
  */
 export const startApiServer = async (
   backend: BackendName,
-  opts: { readonly rateLimit?: number; readonly env?: Readonly<Record<string, string>> } = {},
+  opts: {
+    readonly rateLimit?: number
+    readonly env?: Readonly<Record<string, string>>
+    /** A last change to the environment read (for settings no variable spells). */
+    readonly adjustEnv?: (env: InziEnv) => InziEnv
+  } = {},
 ): Promise<ApiServer> => {
   let dataDir = "memory://"
   let schema: string | null = null
@@ -182,10 +190,20 @@ export const startApiServer = async (
       ? { DATABASE_URL: TEST_DATABASE_URL ?? "", INZI_DB_SCHEMA: schema ?? "" }
       : {}),
     INZI_RATE_LIMIT: String(opts.rateLimit ?? 0),
+    // the suite's requests all come from 127.0.0.1: per-address limits only where a test sets them
+    INZI_AUTH_FAILURE_LIMIT: "0",
+    INZI_PAGE_RATE_LIMIT: "0",
+    // its own metrics listener on a free port; gauges read fresh on every scrape
+    INZI_METRICS_ADDR: "127.0.0.1:0",
+    INZI_METRICS_CACHE_MS: "0",
     LOG_LEVEL: "error",
     ...opts.env,
   })
-  const s = await startServer({ env, networks: NETWORKS, explicitPublicUrl: true })
+  const s = await startServer({
+    env: opts.adjustEnv?.(env) ?? env,
+    networks: NETWORKS,
+    explicitPublicUrl: true,
+  })
   const runtime = s.runtime
   if (schema !== null) {
     // never write into a shared schema: the server must be on ours
@@ -256,6 +274,7 @@ export const startApiServer = async (
   return {
     backend,
     url: s.url,
+    metricsUrl: s.metricsUrl ?? "",
     runtime,
     merchant,
     revoke,
@@ -330,6 +349,36 @@ export const http = (base: string, method: string, path: string, o: ReqOptions =
   })
 
 /** A client bound to one server. */
+/**
+ * Bytes written as they are to a new connection (for what node:http's client refuses to send: no Content-Type,
+ * a malformed request line, invalid UTF-8 …); the response is read until the server closes the connection.
+ */
+export const rawRequest = (base: string, bytes: string | Buffer): Promise<Res> =>
+  new Promise((resolve, reject) => {
+    const u = new URL(base)
+    const socket = connect(Number(u.port), u.hostname, () => socket.end(bytes))
+    const chunks: Buffer[] = []
+    socket.on("data", (c: Buffer) => chunks.push(c))
+    socket.on("error", reject)
+    socket.on("close", () => {
+      const all = Buffer.concat(chunks).toString("utf8")
+      const split = all.indexOf("\r\n\r\n")
+      const head = (split === -1 ? all : all.slice(0, split)).split("\r\n")
+      const text = split === -1 ? "" : all.slice(split + 4)
+      const headers: Record<string, string> = {}
+      for (const line of head.slice(1)) {
+        const i = line.indexOf(":")
+        if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim()
+      }
+      resolve({
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? "")?.[1] ?? 0),
+        headers,
+        text,
+        json: () => JSON.parse(text),
+      })
+    })
+  })
+
 export const client = (base: string) => ({
   get: (path: string, o?: ReqOptions) => http(base, "GET", path, o),
   post: (path: string, o?: ReqOptions) => http(base, "POST", path, o),

@@ -163,7 +163,7 @@ describe("/metrics", () => {
     const m = await server.merchant()
     expect((await api.post("/api/v1/checkouts", { key: m.test, body: minimal })).status).toBe(201)
     expect((await api.get("/healthz")).status).toBe(200)
-    const r = await api.get("/metrics")
+    const r = await client(server.metricsUrl).get("/metrics")
     expect(r.status).toBe(200)
     expect(String(r.headers["content-type"])).toMatch(/^text\/plain; version=0\.0\.4/)
     const { types, samples } = parsePrometheus(r.text)
@@ -182,7 +182,7 @@ describe("/metrics", () => {
     expect(pending?.value).toBeGreaterThanOrEqual(1)
     // counters move
     await api.get("/healthz")
-    const again = parsePrometheus((await api.get("/metrics")).text).samples
+    const again = parsePrometheus((await client(server.metricsUrl).get("/metrics")).text).samples
     const h2 = again.find(
       (s) =>
         s.name === "inzi_http_requests_total" && s.labels.route === "healthz" && s.labels.status === "200",
@@ -236,7 +236,16 @@ describe("/openapi.json", () => {
   it("documents the three operations of /api/v1 with their statuses", () => {
     expect(Object.keys(spec.paths).sort()).toEqual(["/api/v1/checkouts", "/api/v1/checkouts/{id}"])
     const codes = (path: string, method: string) => Object.keys(spec.paths[path][method].responses).sort()
-    expect(codes("/api/v1/checkouts", "post")).toEqual(["201", "400", "401", "409", "413", "429", "500"])
+    expect(codes("/api/v1/checkouts", "post")).toEqual([
+      "201",
+      "400",
+      "401",
+      "409",
+      "413",
+      "415",
+      "429",
+      "500",
+    ])
     expect(codes("/api/v1/checkouts", "get")).toEqual(
       expect.arrayContaining(["200", "400", "401", "429", "500"]),
     )
@@ -345,7 +354,17 @@ describe("/openapi.json", () => {
       "/api/v1/checkouts",
       "post",
     ])
-    expect(errors.map(([r]) => r.status)).toEqual([400, 401, 201, 400, 404, 401, 409, 413])
+    const k415 = await m.newKey("test")
+    errors.push([
+      await api.post("/api/v1/checkouts", {
+        key: k415,
+        body: JSON.stringify(minimal),
+        headers: { "content-type": "text/plain" },
+      }),
+      "/api/v1/checkouts",
+      "post",
+    ])
+    expect(errors.map(([r]) => r.status)).toEqual([400, 401, 201, 400, 404, 401, 409, 413, 415])
     for (const [r, path, method] of errors) conforms(r, path, method)
   })
 

@@ -16,6 +16,7 @@ import {
   evmAddressAt,
   expectError,
   PUBLIC_URL,
+  rawRequest,
   type Res,
   startApiServer,
   TIMESTAMP_RE,
@@ -192,17 +193,96 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
         expect(created(await create(m.test, minimal)).metadata).toEqual({})
       })
 
-      it("metadata: the size limit applies to the text that is stored and returned (escapes count)", async () => {
-        // 682 × "\u00e9" is 4092 bytes as sent (and as returned, verbatim), 1364 bytes once re-serialized
-        const meta = `{"k":"${"\\u00e9".repeat(682)}"}`
-        expect(Buffer.byteLength(meta)).toBe(4100)
-        await bad(`{"amount":"25","currency":"USD","metadata":${meta}}`, "metadata_too_large", "metadata")
-        // …and the other way round: 1e9 is 3 bytes as sent (4095 in all), 10 once re-serialized (> 11 KB)
+      it("metadata: the size limit counts characters unescaped, numbers as sent (API.md)", async () => {
+        // 700 × "\u00e9" is 4208 bytes as sent (and as returned, verbatim), 1408 counted: a client that escapes
+        // non-ASCII (Python's json.dumps) gets the same room as one that does not
+        const escaped = (n: number) => `{"k":"${"\\u00e9".repeat(n)}"}`
+        const r = await create(m.test, `{"amount":"25","currency":"USD","metadata":${escaped(700)}}`)
+        expect(r.status, r.text).toBe(201)
+        expect(r.text).toContain(`"metadata":${escaped(700)}`)
+        created(await create(m.test, `{"amount":"25","currency":"USD","metadata":${escaped(2044)}}`))
+        await bad(
+          `{"amount":"25","currency":"USD","metadata":${escaped(2045)}}`,
+          "metadata_too_large",
+          "metadata",
+        )
+        // 1e9 is 3 bytes as sent (4095 in all), counted as sent (not as the 10 bytes of a re-serialisation)
         const nums = `{"k":[${Array(1022).fill("1e9").join(",")}]}`
         expect(Buffer.byteLength(nums)).toBe(4095)
-        const r = await create(m.test, `{"amount":"25","currency":"USD","metadata":${nums}}`)
-        expect(r.status, r.text).toBe(201)
-        expect(r.text).toContain(`"metadata":${nums}`)
+        const n = await create(m.test, `{"amount":"25","currency":"USD","metadata":${nums}}`)
+        expect(n.status, n.text).toBe(201)
+        expect(n.text).toContain(`"metadata":${nums}`)
+      })
+
+      it("a repeated top-level parameter is refused, like a repeated metadata key", async () => {
+        await bad('{"amount":"25","currency":"USD","amount":"999"}', "parameter_duplicate", "amount")
+        await bad(
+          '{"amount":"25","currency":"USD","description":"a","descr\\u0069ption":"b"}',
+          "parameter_duplicate",
+          "description",
+        )
+      })
+
+      it("description: control and bidirectional formatting characters are refused; metadata keeps them", async () => {
+        for (const d of [
+          "a\u001b[2Jb",
+          "line\r\nbreak",
+          "tab\there",
+          "\u0085",
+          "\u202eexe.pdf",
+          "\u2067x\u2069",
+        ])
+          await bad({ ...minimal, description: d }, "description_invalid", "description")
+        const meta = { note: "\u001b[31m\r\n\u202e" }
+        expect(created(await create(m.test, { ...minimal, metadata: meta })).metadata).toEqual(meta)
+      })
+
+      it("the body must be sent as application/json (415 otherwise) and be valid UTF-8", async () => {
+        const body = JSON.stringify(minimal)
+        for (const type of [
+          "application/json",
+          "application/json; charset=utf-8",
+          "Application/JSON;charset=UTF-8",
+        ])
+          created(
+            await api.post(`${BASE}/checkouts`, { key: m.test, body, headers: { "content-type": type } }),
+          )
+        for (const type of [
+          "text/plain",
+          "application/x-www-form-urlencoded",
+          "application/json; charset=latin1",
+          "application/jsonx",
+        ])
+          expectError(
+            await api.post(`${BASE}/checkouts`, { key: m.test, body, headers: { "content-type": type } }),
+            415,
+            "invalid_request_error",
+            "unsupported_media_type",
+          )
+        // no Content-Type at all
+        const none = await rawRequest(
+          server.url,
+          `POST ${BASE}/checkouts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${m.test}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        )
+        expectError(none, 415, "invalid_request_error", "unsupported_media_type")
+        // invalid UTF-8 (a lone continuation byte, an overlong encoding) is refused, not replaced by U+FFFD
+        for (const bytes of [Buffer.from([0x80]), Buffer.from([0xc0, 0xaf])]) {
+          const raw = Buffer.concat([
+            Buffer.from('{"amount":"25","currency":"USD","description":"'),
+            bytes,
+            Buffer.from('"}'),
+          ])
+          const r = await rawRequest(
+            server.url,
+            Buffer.concat([
+              Buffer.from(
+                `POST ${BASE}/checkouts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${m.test}\r\nContent-Type: application/json\r\nContent-Length: ${raw.length}\r\nConnection: close\r\n\r\n`,
+              ),
+              raw,
+            ]),
+          )
+          expectError(r, 400, "invalid_request_error", "invalid_json")
+        }
       })
 
       it("metadata: a repeated key is refused (it could not come back exactly as sent)", async () => {
@@ -307,14 +387,6 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
           `${JSON.stringify(minimal)}x`,
         ])
           await bad(raw, "invalid_json", null)
-        // an object is fine whatever the content type says
-        created(
-          await api.post(`${BASE}/checkouts`, {
-            key: m.test,
-            body: JSON.stringify(minimal),
-            headers: { "content-type": "text/plain" },
-          }),
-        )
       })
 
       it("a body over 16 KiB is 413 body_too_large; exactly 16 KiB is accepted", async () => {
@@ -1109,6 +1181,25 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
           "parameter_unknown",
           "x",
         )
+      })
+
+      it("requests Node's parser refuses get the error shape too: 400 bad request line, 431 huge headers", async () => {
+        const badLine = await rawRequest(server.url, "GET /healthz HTTP/1.1 extra\r\nHost: x\r\n\r\n")
+        expectError(badLine, 400, "invalid_request_error", "bad_request")
+        expect(badLine.headers.connection).toBe("close")
+        expectError(
+          await rawRequest(server.url, "NOT HTTP AT ALL\r\n\r\n"),
+          400,
+          "invalid_request_error",
+          "bad_request",
+        )
+        const huge = await rawRequest(
+          server.url,
+          `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+        )
+        expectError(huge, 431, "invalid_request_error", "headers_too_large")
+        // the server goes on answering
+        expect((await api.get("/healthz")).status).toBe(200)
       })
 
       // Postgres refuses a NUL in a text column ("invalid byte sequence for encoding UTF8: 0x00"): validation

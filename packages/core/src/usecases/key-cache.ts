@@ -20,7 +20,9 @@ const REFRESH_AT = 0.75
 /**
  * The merchant store with API-key lookups cached in memory for `ttlMs`: the lookup behind every API request
  * becomes a map hit instead of a database round trip. Concurrent lookups of one key share one query; failures
- * are not cached. Every change made through this store (revoking a key, updating a merchant …) clears the cache,
+ * are not cached. An unknown key (`null`) is remembered apart, in a small bounded cache (`negativeCapacity`,
+ * default 1 000, oldest dropped first), so a flood of made-up keys never takes or evicts a place of a real one.
+ * Every change made through this store (revoking a key, updating a merchant …) clears the cache,
  * so it takes effect at once in this process; a change made by another process (e.g. `inzi key revoke`) takes
  * effect here within `ttlMs`. `ttlMs` = 0 returns the store unchanged. `cachedActiveKey` answers a hit without any
  * Effect (for the server's fiber-less GET path); `undefined` for a miss or an expired entry.
@@ -41,6 +43,8 @@ export const withKeyCache = (
   opts: {
     readonly ttlMs: number
     readonly capacity: number
+    /** Unknown keys remembered (apart from `capacity`); 0 remembers none. */
+    readonly negativeCapacity?: number | undefined
     /** Milliseconds now; `Date.now` unless a test steers time. */
     readonly clock?: (() => number) | undefined
   },
@@ -49,6 +53,17 @@ export const withKeyCache = (
     if (opts.ttlMs <= 0) return store
     const now = opts.clock ?? Date.now
     const entries = new Map<string, Entry>()
+    /** Unknown keys: hash → until (ms). */
+    const negatives = new Map<string, number>()
+    const negativeCapacity = opts.negativeCapacity ?? 1_000
+    /** A live "no such key" for `hash`, dropping an expired one. */
+    const unknown = (hash: string, at: number): boolean => {
+      const until = negatives.get(hash)
+      if (until === undefined) return false
+      if (until > at) return true
+      negatives.delete(hash)
+      return false
+    }
     const inflight = new Map<string, Deferred.Deferred<ActiveKey, StoreError>>()
     // A lookup that started before a change is not cached after it (it may have read the old state).
     let generation = 0
@@ -62,7 +77,7 @@ export const withKeyCache = (
     const cached = (hash: string): ActiveKey | undefined => {
       const at = now()
       const hit = live(hash, at)
-      if (hit === undefined) return undefined
+      if (hit === undefined) return unknown(hash, at) ? null : undefined
       if (at >= hit.refreshAt && !hit.claimed && !inflight.has(hash)) {
         hit.claimed = true
         return undefined
@@ -77,6 +92,17 @@ export const withKeyCache = (
       return store.findActiveKeyByHash(hash).pipe(
         Effect.tap((value) => {
           if (generation !== started) return
+          if (value === null) {
+            entries.delete(hash)
+            if (negativeCapacity <= 0) return
+            if (!negatives.delete(hash) && negatives.size >= negativeCapacity) {
+              const oldest = negatives.keys().next()
+              if (oldest.done !== true) negatives.delete(oldest.value)
+            }
+            negatives.set(hash, now() + opts.ttlMs)
+            return
+          }
+          negatives.delete(hash)
           if (!entries.delete(hash) && entries.size >= opts.capacity) {
             // Oldest first: a Map iterates in insertion order (a refreshed entry moves to the end).
             const oldest = entries.keys().next()
@@ -114,6 +140,7 @@ export const withKeyCache = (
           // stop it). Its failure is logged at debug level: the next use past `refreshAt` tries again.
           return Effect.as(Effect.forkDaemon(Effect.ignoreLogged(startLookup(hash))), hit.value)
         }
+        if (unknown(hash, at)) return Effect.succeed(null)
         const waiting = inflight.get(hash)
         if (waiting !== undefined) return Deferred.await(waiting)
         return startLookup(hash)
@@ -126,6 +153,7 @@ export const withKeyCache = (
           Effect.sync(() => {
             generation++
             entries.clear()
+            negatives.clear()
             inflight.clear()
           }),
         )
