@@ -5,7 +5,6 @@
  * invariants are checked from the database and the receiver's log. `CHAOS_SHORT=1` runs a smaller variant.
  * The last line printed is `N passed, M failed`; the exit code is 0 only when every invariant holds.
  */
-import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -47,6 +46,7 @@ import {
   waitUntil,
 } from "./procs.js"
 import { type Receiver, startReceiver } from "./receiver.js"
+import { commitLabel, RESULTS_FILE, recordRow } from "./results.js"
 
 const SHORT = process.env.CHAOS_SHORT === "1"
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -506,17 +506,6 @@ const settled = async (db: Database, plan: ReadonlyArray<Planned>, receiver: Rec
   }
 }
 
-const commit = () => {
-  try {
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
-      encoding: "utf8",
-    }).trim()
-    return `${execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim()}${dirty ? "+dirty" : ""}`
-  } catch {
-    return "unknown"
-  }
-}
-
 // ---------------------------------------------------------------- run
 
 const cleanup = async () => {
@@ -669,7 +658,7 @@ const main = async () => {
   const summary = {
     variant: SHORT ? "short" : "full",
     seed: SEED,
-    commit: commit(),
+    commit: commitLabel(),
     date: new Date().toISOString(),
     checkouts: plan.length,
     mix: Object.fromEntries(
@@ -710,6 +699,28 @@ const main = async () => {
     for (const ex of v.examples) process.stdout.write(`     ${ex}\n`)
   }
   const passed = verdicts.filter((v) => v.ok).length
+  if (process.env.CHAOS_RECORD === "1") {
+    recordRow([
+      summary.date.slice(0, 16).replace("T", " "),
+      summary.variant,
+      `\`${summary.commit}\``,
+      String(SEED),
+      String(plan.length),
+      String(transfers.length),
+      `${stats.kills.server + stats.kills.worker} (${stats.kills.server} + ${stats.kills.worker})`,
+      String(stats.unexpectedExits.length),
+      `${stats.terminations.backends} (${stats.terminations.statements} statements)`,
+      `${proxy.applied} (${Object.entries(stats.faults.byKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")})`,
+      `${receiver.counts.fail500} / ${receiver.counts.hang}`,
+      `${stats.reorg.depth}, ${stats.reorg.seenBeforeRevert}, ${stats.reorg.revertedAfter}`,
+      `${durationS} s`,
+      ...verdicts.map((v) => (v.ok ? "✓" : "✗")),
+      `${passed} passed, ${verdicts.length - passed} failed`,
+    ])
+    say(`recorded in ${RESULTS_FILE}`)
+  }
   return { passed, failed: verdicts.length - passed }
 }
 
