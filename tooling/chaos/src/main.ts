@@ -151,7 +151,7 @@ const start = (role: Role, slot: number) => {
 /** A server is ready when /readyz answers 200; a worker once it has lived a few seconds (tsx start-up). */
 const ready = (p: AppProcess) =>
   p.role === "server"
-    ? waitUntil(() => serverReady(p.port!), 90_000, 200)
+    ? waitUntil(async () => !isAlive(p) || (await serverReady(p.port!)), 90_000, 200).then(() => isAlive(p))
     : waitUntil(() => !isAlive(p) || Date.now() - startedAt.get(p)! > 6_000, 30_000, 200).then(() =>
         isAlive(p),
       )
