@@ -196,6 +196,12 @@ export const checkInvariants = (s: Snapshot): ReadonlyArray<Verdict> => {
     const late = (paymentsByCheckout.get(c.id) ?? []).filter((p) => p.status === "late").length
     const lateEvents = evs.length - changes.length
     if (late !== lateEvents) problems.push(`${late} late payments, ${lateEvents} late_payment events`)
+    if (problems.length > 0 && (paymentsByCheckout.get(c.id) ?? []).some((p) => p.status === "reverted"))
+      problems.push("a payment was reverted: the change back from processing sent no event")
+    else if (problems.length > 0 && kindOf.get(c.id) === "reorg")
+      problems.push(
+        "a reorg victim: the change back to pending (its transaction re-included since) sent no event",
+      )
     if (problems.length > 0)
       bad3.push(`${label(c.id)} [${path.join("→")}]: ${[...new Set(problems)].join("; ")}`)
   }
