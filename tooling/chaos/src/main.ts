@@ -358,12 +358,12 @@ const reorgEpisode = async (devnet: Devnet, db: Database, victims: ReadonlyArray
         expect: "reorged",
       })
     const txs = dropped.map((t) => t.tx)
-    await waitUntil(async () => (await paymentRowsOf(db, txs)).length === txs.length, 30_000, 300)
+    await waitUntil(async () => (await paymentRowsOf(db, txs)).length === txs.length, 60_000, 300)
     stats.reorg.seenBeforeRevert = (await paymentRowsOf(db, txs)).length
     stats.reorg.depth = victims.length
     if (!(await devnet.revert(snap))) throw new Error("evm_revert refused the snapshot")
     say(
-      `reorg: ${victims.length} blocks dropped (${stats.reorg.seenBeforeRevert} of their payments seen first)`,
+      `reorg: ${victims.length} blocks dropped (${stats.reorg.seenBeforeRevert} of their payments seen first${stats.reorg.seenBeforeRevert === 0 ? ": the gateway saw no reorg" : ""})`,
     )
   } finally {
     await mining(devnet, true)
@@ -375,15 +375,18 @@ const reorgEpisode = async (devnet: Devnet, db: Database, victims: ReadonlyArray
     300,
   )
   stats.reorg.revertedAfter = (await paymentRowsOf(db, txs)).filter((r) => r.status === "reverted").length
+  // The first victims get the same nonce and fields again: often the very same transaction, re-included as
+  // after a real reorg. The last one pays 0.01 more, so its dropped transaction is gone for good.
   const again: Array<Transfer> = []
-  for (const v of victims)
+  for (const [i, v] of victims.entries()) {
+    const amount = i === victims.length - 1 ? v.units + 10_000n : v.units
     again.push({
-      tx: await pay(devnet, v.address, v.units, "USDT"),
+      tx: await pay(devnet, v.address, amount, "USDT"),
       checkout: v.id,
-      amount: v.units,
+      amount,
       expect: "counted",
     })
-  // Same nonce and fields as the dropped one: often the very same transaction, re-included as after a real reorg.
+  }
   stats.reorg.sameTxAgain = again.filter((a) => dropped.some((d) => d.tx === a.tx)).length
   return [...dropped, ...again]
 }
