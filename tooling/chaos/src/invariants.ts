@@ -41,6 +41,8 @@ export interface EventRow {
   readonly attempts: number
   readonly last_error: string | null
   readonly created_at: Date
+  /** Per-checkout event number (null on rows written before it existed). */
+  readonly sequence: number | null
   readonly body: string
 }
 
@@ -96,6 +98,7 @@ const EVENT_STATUS: Record<string, string> = {
   "checkout.underpaid": "underpaid",
   "checkout.expired": "expired",
 }
+const REVERTED = "checkout.payment_reverted"
 const RANK: Record<string, number> = { pending: 0, processing: 1, underpaid: 2, completed: 3, expired: 3 }
 const short = (id: string) => id.slice(-8)
 
@@ -170,7 +173,9 @@ export const checkInvariants = (s: Snapshot): ReadonlyArray<Verdict> => {
     bad2,
   )
 
-  // 3. every status change has exactly one event id
+  // 3. every status change has exactly one event id. A status webhook announces its change; a
+  // checkout.payment_reverted announces the change back that a revert makes (to pending, which has no webhook of
+  // its own), or none when the status stays, and may be followed by the new status's own webhook.
   const bad3: Array<string> = []
   for (const c of s.checkouts) {
     const evs = [...(eventsByCheckout.get(c.id) ?? [])]
@@ -180,30 +185,46 @@ export const checkInvariants = (s: Snapshot): ReadonlyArray<Verdict> => {
       }))
       .sort(
         (a, b) =>
+          (a.e.sequence ?? 0) - (b.e.sequence ?? 0) ||
           a.e.created_at.getTime() - b.e.created_at.getTime() ||
           (RANK[a.status] ?? 0) - (RANK[b.status] ?? 0),
       )
-    const changes = evs.filter((x) => x.e.type !== "checkout.late_payment")
-    const path = ["pending", ...changes.map((x) => x.status)]
+    const path = ["pending"]
     const problems: Array<string> = []
-    for (const x of changes) {
+    let afterRevert = false
+    for (const x of evs) {
+      const cur = path[path.length - 1]
+      if (x.e.type === "checkout.late_payment") continue
+      if (x.e.type === REVERTED) {
+        if (x.status !== cur) path.push(x.status)
+        afterRevert = x.status !== cur
+        continue
+      }
       const want = EVENT_STATUS[x.e.type]
       if (want !== undefined && want !== x.status) problems.push(`${x.e.type} carries status ${x.status}`)
+      if (x.status === cur && !afterRevert) problems.push(`two events for one change to ${x.status}`)
+      if (x.status !== cur) path.push(x.status)
+      afterRevert = false
     }
-    for (let i = 1; i < path.length; i++)
-      if (path[i] === path[i - 1]) problems.push(`two events for one change to ${path[i]}`)
     if (path[path.length - 1] !== c.status) problems.push(`no event for the change to ${c.status}`)
     const late = (paymentsByCheckout.get(c.id) ?? []).filter((p) => p.status === "late").length
-    const lateEvents = evs.length - changes.length
+    const lateEvents = evs.filter((x) => x.e.type === "checkout.late_payment").length
     if (late !== lateEvents) problems.push(`${late} late payments, ${lateEvents} late_payment events`)
-    if (problems.length > 0 && (paymentsByCheckout.get(c.id) ?? []).some((p) => p.status === "reverted"))
+    const reverted = evs.some((x) => x.e.type === REVERTED)
+    if (
+      problems.length > 0 &&
+      !reverted &&
+      (paymentsByCheckout.get(c.id) ?? []).some((p) => p.status === "reverted")
+    )
       problems.push("a payment was reverted: the change back from processing sent no event")
-    else if (problems.length > 0 && kindOf.get(c.id) === "reorg")
+    else if (problems.length > 0 && !reverted && kindOf.get(c.id) === "reorg")
       problems.push(
         "a reorg victim: the change back to pending (its transaction re-included since) sent no event",
       )
     if (problems.length > 0)
-      bad3.push(`${label(c.id)} [${path.join("→")}]: ${[...new Set(problems)].join("; ")}`)
+      bad3.push(
+        `${label(c.id)} [${evs.map((x) => x.e.type.replace("checkout.", "")).join("→") || "no events"}]: ${[...new Set(problems)].join("; ")}`,
+      )
   }
   const v3 = verdict("every status change has exactly one event id", `${s.events.length} events`, bad3)
 

@@ -491,7 +491,7 @@ const readState = async (db: Database) => {
     )
   ).rows
   const events = (
-    await sql<EventRow>`SELECT id, type, checkout_id, status, attempts, last_error, created_at, body FROM outbox_events`.execute(
+    await sql<EventRow>`SELECT id, type, checkout_id, status, attempts, last_error, created_at, sequence, body FROM outbox_events`.execute(
       db.db,
     )
   ).rows

@@ -50,6 +50,7 @@ export const startReceiver = async (opts: ReceiverOptions) => {
       payload: body,
       header: req.headers["inzi-signature"],
       secret: opts.secret(),
+      livemode: false,
     })
     const event = Either.isRight(parsed) ? parsed.right : null
     const key = event?.id ?? header ?? ""

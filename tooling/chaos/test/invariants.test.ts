@@ -25,6 +25,7 @@ const event = (id: string, checkout: string, type: string, status: string, at: n
   attempts: 1,
   last_error: null,
   created_at: new Date(NOW.getTime() - 60_000 + at),
+  sequence: null,
   body: JSON.stringify({ id, type, data: { object: { id: checkout, status } } }),
 })
 
@@ -121,11 +122,43 @@ describe("checkInvariants", () => {
     const dup = [...s.events, event("evt_5", "chk_a", "checkout.completed", "completed", 2_000)]
     const v = checkInvariants({ ...s, events: dup, deliveries: [...s.deliveries, delivery("evt_5")] })[2]!
     expect(v.examples).toEqual([
-      "exact …chk_a [pending→processing→completed→completed]: two events for one change to completed",
+      "exact …chk_a [processing→completed→completed]: two events for one change to completed",
     ])
     const missing = s.events.filter((e) => e.id !== "evt_2")
     expect(checkInvariants({ ...s, events: missing })[2]!.examples).toEqual([
-      "exact …chk_a [pending→processing]: no event for the change to completed",
+      "exact …chk_a [processing]: no event for the change to completed",
+    ])
+  })
+
+  it("takes checkout.payment_reverted as the event of a revert's change back, and flags a revert without one", () => {
+    const s = clean()
+    const reorged = [
+      event("evt_1", "chk_a", "checkout.processing", "processing", 0),
+      event("evt_r", "chk_a", "checkout.payment_reverted", "pending", 1_000),
+      event("evt_5", "chk_a", "checkout.processing", "processing", 2_000),
+      event("evt_2", "chk_a", "checkout.completed", "completed", 3_000),
+      event("evt_3", "chk_b", "checkout.expired", "expired", 0),
+      event("evt_4", "chk_b", "checkout.late_payment", "expired", 1_000),
+    ]
+    const deliveries = reorged.map((e) => delivery(e.id))
+    expect(failing({ ...s, events: reorged, deliveries })).toEqual([])
+    // reverted to expired: the payment_reverted event and checkout.expired announce one change together
+    const toExpired = [
+      event("evt_1", "chk_b", "checkout.processing", "processing", 0),
+      event("evt_r", "chk_b", "checkout.payment_reverted", "expired", 1_000),
+      event("evt_3", "chk_b", "checkout.expired", "expired", 1_000),
+      event("evt_4", "chk_b", "checkout.late_payment", "expired", 2_000),
+      ...s.events.filter((e) => e.checkout_id === "chk_a"),
+    ]
+    expect(failing({ ...s, events: toExpired, deliveries: toExpired.map((e) => delivery(e.id)) })).toEqual([])
+    const withoutRevertEvent = reorged.filter((e) => e.id !== "evt_r")
+    const payments = [...s.payments, { ...s.payments[0]!, tx_hash: "0xee", status: "reverted" }]
+    const transfers = [
+      ...s.transfers,
+      { tx: "0xee", checkout: "chk_a", amount: 10_000_000n, expect: "reorged" as const },
+    ]
+    expect(checkInvariants({ ...s, events: withoutRevertEvent, payments, transfers })[2]!.examples).toEqual([
+      "exact …chk_a [processing→processing→completed]: two events for one change to processing; a payment was reverted: the change back from processing sent no event",
     ])
   })
 
