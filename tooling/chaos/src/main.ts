@@ -176,12 +176,15 @@ const superviseOnce = async () => {
 
 let chaosOn = true
 let paymentsDone = false
+/** While set, no process is killed: the reorg's victims must be seen by a live watcher before the revert. */
+let holdKills = false
 
 const killLoop = async () => {
   const gapMs = (CFG.chaosSeconds * 1000) / CFG.kills
   for (let i = 0; i < CFG.kills * 3 && (i < CFG.kills || !paymentsDone); i++) {
     if (stats.kills.server + stats.kills.worker >= CFG.kills && paymentsDone) break
     await sleep(between(gapMs * 0.5, gapMs * 1.5))
+    await waitUntil(() => !holdKills, 120_000, 250)
     await superviseOnce()
     const role: Role = rng() < 0.5 ? "server" : "worker"
     const slot = between(0, 2)
@@ -348,7 +351,9 @@ const payTwoInOneBlock = async (devnet: Devnet, c: Planned, token: "USDT" | "USD
 const reorgEpisode = async (devnet: Devnet, db: Database, victims: ReadonlyArray<Planned>) => {
   const dropped: Array<Transfer> = []
   await mining(devnet, false)
+  holdKills = true
   try {
+    await superviseOnce()
     const snap = await devnet.snapshot()
     for (const v of victims)
       dropped.push({
@@ -361,11 +366,13 @@ const reorgEpisode = async (devnet: Devnet, db: Database, victims: ReadonlyArray
     await waitUntil(async () => (await paymentRowsOf(db, txs)).length === txs.length, 60_000, 300)
     stats.reorg.seenBeforeRevert = (await paymentRowsOf(db, txs)).length
     stats.reorg.depth = victims.length
+    holdKills = false
     if (!(await devnet.revert(snap))) throw new Error("evm_revert refused the snapshot")
     say(
       `reorg: ${victims.length} blocks dropped (${stats.reorg.seenBeforeRevert} of their payments seen first${stats.reorg.seenBeforeRevert === 0 ? ": the gateway saw no reorg" : ""})`,
     )
   } finally {
+    holdKills = false
     await mining(devnet, true)
   }
   const txs = dropped.map((t) => t.tx)
@@ -568,7 +575,7 @@ const main = async () => {
     Effect.gen(function* () {
       const merchant = yield* registerMerchant({
         name: "Chaos Shop",
-        webhookUrl: receiver.url,
+        testWebhookUrl: receiver.url,
         evmXpub: xpub,
       })
       const { key } = yield* issueApiKey(merchant.id, "test")
@@ -576,14 +583,15 @@ const main = async () => {
     }),
   )
   await rt.close()
-  secret = merchant.webhookSecret
+  // Checkouts are test mode: their events go to the test endpoint, signed with the test secret.
+  secret = merchant.testWebhookSecret
 
   for (let i = 0; i < 2; i++) serverPorts.push(Number(new URL(await deadUrl()).port))
   appEnv = {
     ...process.env,
     INZI_DB_SCHEMA: runId,
     INZI_NETWORKS: networksFile,
-    INZI_ALLOW_PRIVATE_WEBHOOKS: "1",
+    INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS: "1",
     INZI_RATE_LIMIT: "0",
     INZI_DB_POOL_SIZE: "4",
     INZI_ADDRESS_POOL: "100",
