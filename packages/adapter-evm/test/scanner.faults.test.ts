@@ -1,5 +1,5 @@
 import type { NetworkConfig } from "@inzi/core"
-import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
+import { type Devnet, deadUrl, type FaultProxy, payTo, startDevnet, startFaultProxy } from "@inzi/devnet"
 import { Effect } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -10,7 +10,6 @@ import {
   encodeCursor,
   makeEvmScanner,
 } from "../src/index.js"
-import { deadUrl, type FaultProxy, startFaultProxy } from "./fault-proxy.js"
 import { depositAddress, observed, watchOf } from "./helpers.js"
 
 const run = <A, E>(eff: Effect.Effect<A, E>) => Effect.runPromise(eff)

@@ -164,8 +164,11 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
       max: config.maxConnections ?? 10,
       ...(schema !== "public" ? { options: `-c search_path=${schema}` } : {}),
     })
-    // An idle client losing its connection must not crash the process; the next query reports the error.
+    // A client losing its connection must not crash the process, idle or checked out (pg emits 'error' on the
+    // client, and the pool listens only while it is idle): the query in flight fails, and the pool drops the
+    // client when it is released.
     pool.on("error", () => {})
+    pool.on("connect", (client) => client.on("error", () => {}))
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
     POOLS.set(db, pool)
     return {

@@ -8,6 +8,7 @@ export {
 } from "./accounts.js"
 export { TestToken } from "./contracts.js"
 export { DEVNET_CHAIN_ID, type Devnet, type StartDevnetOptions, startDevnet } from "./devnet.js"
+export { deadUrl, type Fault, type FaultProxy, startFaultProxy } from "./fault-proxy.js"
 export { balanceOf, type PayToParameters, type PayToReturnType, payTo } from "./pay.js"
 export {
   DEVNET_TOKEN_SPECS,

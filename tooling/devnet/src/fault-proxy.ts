@@ -5,10 +5,13 @@ export type Fault =
   | { readonly kind: "status"; readonly status: number; readonly retryAfter?: string; readonly body?: string }
   | { readonly kind: "rpc-error"; readonly code: number; readonly message: string }
   | { readonly kind: "drop" }
+  /** Holds the request this long, then forwards it (longer than the client's timeout: a hung provider). */
+  | { readonly kind: "delay"; readonly ms: number }
 
 /**
  * A tiny JSON-RPC proxy in front of the devnet that injects what public providers do: range errors on large
- * `eth_getLogs`, 429s, 5xx, dropped connections.
+ * `eth_getLogs`, 429s, 5xx, dropped connections, hung requests. Used by the EVM scanner's fault tests and the
+ * chaos run (tooling/chaos).
  */
 export interface FaultProxy {
   readonly url: string
@@ -20,6 +23,8 @@ export interface FaultProxy {
   rangeError: { code: number; message: string }
   /** Requests received (including faulted ones). */
   hits: number
+  /** Faults taken from `faults` and applied so far. */
+  readonly applied: number
   /** When set, every request after this many further hits gets a 500 (the node "goes down"). */
   failAfterHits: number | null
   /** eth_getLogs spans (blocks) that were forwarded successfully. */
@@ -41,6 +46,7 @@ export const startFaultProxy = async (upstream: string): Promise<FaultProxy> => 
     hits: 0,
     failAfterHits: null as number | null,
     servedSpans: [] as Array<number>,
+    applied: 0,
   }
   const server: Server = createServer(async (req, res) => {
     const chunks: Array<Buffer> = []
@@ -52,6 +58,9 @@ export const startFaultProxy = async (upstream: string): Promise<FaultProxy> => 
       return
     }
     const fault = state.faults.shift()
+    if (fault !== undefined) state.applied++
+    if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms))
+    if (req.socket.destroyed) return
     if (fault?.kind === "drop") {
       req.socket.destroy()
       return
@@ -66,12 +75,18 @@ export const startFaultProxy = async (upstream: string): Promise<FaultProxy> => 
     }
     const parsed = JSON.parse(body) as JsonRpcRequest | Array<JsonRpcRequest>
     const calls = Array.isArray(parsed) ? parsed : [parsed]
-    const upstreamReply = await fetch(upstream, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-    })
-    const json = (await upstreamReply.json()) as unknown
+    let json: unknown
+    try {
+      const upstreamReply = await fetch(upstream, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      })
+      json = await upstreamReply.json()
+    } catch {
+      if (!res.headersSent) res.writeHead(502).end("upstream unreachable")
+      return
+    }
     const replies = (Array.isArray(json) ? json : [json]) as Array<Record<string, unknown>>
     const out = replies.map((r) => {
       const call = calls.find((c) => c.id === r.id)
@@ -120,6 +135,9 @@ export const startFaultProxy = async (upstream: string): Promise<FaultProxy> => 
     },
     set failAfterHits(v) {
       state.failAfterHits = v
+    },
+    get applied() {
+      return state.applied
     },
     get servedSpans() {
       return state.servedSpans
