@@ -147,6 +147,11 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
   // Lowest height of a payment `recheck` found reorganised away: the next scan rescans from there, so a
   // transaction mined again with the same (txHash, logIndex) is observed again after its PaymentReverted.
   let rescanFrom: bigint | null = null
+  // The hint the last scan used, the cursor it started from and the one it returned: spent only once a scan
+  // starts from the returned cursor, and that cursor differs from the start (else a failed commit looks the
+  // same). A scan that starts elsewhere (the commit failed, the lease moved) takes the hint again.
+  let usedHint: { readonly from: bigint; readonly start: string | null; readonly cursor: string } | null =
+    null
   const deepReorgDepth = BigInt(Math.max(1, options.deepReorgDepth ?? network.confirmations + 64))
   // The last head and finalized block seen: confirmed payments deeper than the window cost no request.
   let lastHead: bigint | null = null
@@ -252,6 +257,12 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
         }
       }
 
+      if (usedHint !== null) {
+        const u = usedHint
+        usedHint = null
+        const spent = cursor === u.cursor && u.cursor !== u.start
+        if (!spent && (rescanFrom === null || u.from < rescanFrom)) rescanFrom = u.from
+      }
       // Cleared only when this scan returns, so a failed scan keeps the hint for the next one.
       const hint = rescanFrom
       if (hint !== null) {
@@ -299,10 +310,14 @@ const scannerWith = (network: NetworkConfig, rpc: EvmRpc, options: EvmScannerOpt
           successes = 0
         }
       }
-      if (hint !== null && rescanFrom === hint) rescanFrom = null
+      const nextCursor = encodeCursor({ next, base, recent })
+      if (hint !== null && rescanFrom === hint) {
+        rescanFrom = null
+        usedHint = { from: hint, start: cursor, cursor: nextCursor }
+      }
       const out: ScanResult = {
         events,
-        cursor: encodeCursor({ next, base, recent }),
+        cursor: nextCursor,
         head,
         scannedTo: next - 1n,
         caughtUp: next > head,

@@ -317,6 +317,30 @@ describe("EVM scanner against a real local node", () => {
     expect(deep.stats().rpcCalls).toBe(calls)
   })
 
+  it("a rescan after a revert whose result was never committed is done again from the stored cursor", async () => {
+    const s = await scanner({ deepReorgDepth: 20 })
+    const to = nextAddress()
+    const cursor = await cursorAtNextBlock()
+    const paid = await pay("USDT", to, 7_000_000n)
+    await devnet.mine(2)
+    const first = await run(s.scan({ cursor, watch: watchOf([to]), now: NOW }))
+    const [ev] = observed(first.events)
+    expect(ev!.txHash).toBe(paid.txHash)
+    // Recorded with a block hash the chain no longer has: the recheck reverts it and hints a rescan.
+    const stale = { ...pendingOf(ev!), blockHash: `0x${"ab".repeat(32)}`, confirmed: true }
+    expect((await run(s.recheck([stale], NOW))).map((e) => e._tag)).toEqual(["PaymentReverted"])
+    const uncommitted = await run(s.scan({ cursor: first.cursor, watch: watchOf([to]), now: NOW }))
+    expect(observed(uncommitted.events).map((e) => e.txHash)).toEqual([paid.txHash])
+    // Its commit failed (database down, lease lost): the store still holds `first.cursor`. (A new block, so
+    // that the retried rescan returns a cursor of its own: one equal to its start never spends the hint.)
+    await devnet.mine(1)
+    const retried = await run(s.scan({ cursor: first.cursor, watch: watchOf([to]), now: NOW }))
+    expect(observed(retried.events).map((e) => e.txHash)).toEqual([paid.txHash])
+    // Started from the cursor the rescan returned (committed): the hint is spent.
+    const next = await run(s.scan({ cursor: retried.cursor, watch: watchOf([to]), now: NOW }))
+    expect(observed(next.events)).toEqual([])
+  })
+
   it("resumes from a saved cursor without gaps or duplicates, also mid-range", async () => {
     const to = nextAddress()
     const watch = watchOf([to])

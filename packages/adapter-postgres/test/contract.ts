@@ -909,6 +909,51 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(await runP(s.outbox.listEvents({ checkoutId: c.id, limit: 10 }))).toHaveLength(1)
       })
 
+      it("an event rolled back to its savepoint takes no sequence number: the checkout's events stay 1, 2, …", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        // A data error raised after the checkout's counter was bumped (the outbox insert), for one event type.
+        await sql
+          .raw(`CREATE FUNCTION inzi_test_bad_event() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.type = 'checkout.completed' THEN RAISE EXCEPTION 'bad event' USING ERRCODE = '22023'; END IF;
+              RETURN NEW;
+            END $$`)
+          .execute(db)
+        await sql
+          .raw(`CREATE TRIGGER inzi_test_bad_event BEFORE INSERT ON outbox_events
+            FOR EACH ROW EXECUTE FUNCTION inzi_test_bad_event()`)
+          .execute(db)
+        const a = observed(c)
+        const key = { network: "devnet", txHash: a.txHash, logIndex: a.logIndex }
+        try {
+          const r = await apply(
+            [
+              a,
+              { _tag: "PaymentConfirmed", ...key, confirmations: 3, confirmedAt: at(61) },
+              { _tag: "PaymentReverted", ...key, reason: "reorg" },
+            ],
+            at(61),
+            "cursor-seq",
+          )
+          expect(r).toEqual({ applied: 2, emitted: 2, quarantined: 1 })
+        } finally {
+          await sql.raw(`DROP TRIGGER inzi_test_bad_event ON outbox_events`).execute(db)
+          await sql.raw(`DROP FUNCTION inzi_test_bad_event()`).execute(db)
+        }
+        const rows = await sql<{ type: string; sequence: number }>`
+          SELECT type, sequence FROM outbox_events WHERE checkout_id = ${c.id} ORDER BY sequence`.execute(db)
+        expect(rows.rows).toEqual([
+          { type: "checkout.processing", sequence: 1 },
+          { type: "checkout.payment_reverted", sequence: 2 },
+        ])
+        const counter = await sql<{
+          event_seq: number
+        }>`SELECT event_seq FROM checkouts WHERE id = ${c.id}`.execute(db)
+        expect(counter.rows[0]?.event_seq).toBe(2)
+        expect(await runP(s.checkouts.getCursor("devnet"))).toBe("cursor-seq")
+      })
+
       it("rolls back the whole batch, cursor included, on a transient error: never quarantined", async () => {
         const m = await merchant()
         const c = await created(m.id)

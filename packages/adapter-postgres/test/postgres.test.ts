@@ -1,7 +1,15 @@
 import { Effect, Either } from "effect"
 import { Migrator, sql } from "kysely"
 import { describe, expect, it } from "vitest"
-import { dropSchema, MIGRATIONS, makeDatabase, makeStores, migrate, migrationsApplied } from "../src/index.js"
+import {
+  dropSchema,
+  listQuarantined,
+  MIGRATIONS,
+  makeDatabase,
+  makeStores,
+  migrate,
+  migrationsApplied,
+} from "../src/index.js"
 import { storeContract } from "./contract.js"
 import { countsContract } from "./counts.js"
 
@@ -161,6 +169,94 @@ if (url === undefined || url === "") {
           database.db,
         )
         expect(old.rows.map((r) => r.sequence)).toEqual([null, null])
+      } finally {
+        await dropSchema(database.db, schema)
+        await database.close()
+      }
+    })
+
+    it("a database of the previous release (0001–0008, with rows) takes 0009, 0010 and 0012", async () => {
+      const schema = schemaName("upgrade")
+      const database = await makeDatabase({ databaseUrl: url, schema })
+      try {
+        const released = Object.fromEntries(Object.entries(MIGRATIONS).filter(([name]) => name < "0009"))
+        const migrator = new Migrator({
+          db: database.db,
+          provider: { getMigrations: async () => released },
+          migrationTableSchema: schema,
+        })
+        expect((await migrator.migrateToLatest()).error).toBeUndefined()
+        const t0 = new Date("2026-12-01T00:00:00Z")
+        await sql`INSERT INTO merchants (id, name, webhook_url, webhook_secret, created_at, updated_at)
+          VALUES ('mer_a', 'A', 'https://shop.example/hook', 'whsec_live_a', ${t0}, ${t0}),
+                 ('mer_b', 'B', NULL, 'whsec_live_b', ${t0}, ${t0})`.execute(database.db)
+        await sql`INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, networks, expires_at, created_at, updated_at)
+          VALUES ('chk_t', 'mer_a', 'test', 'processing', 100, '["devnet"]', ${new Date(t0.getTime() + 3_600_000)}, ${t0}, ${t0})`.execute(
+          database.db,
+        )
+        await sql`INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, ton_comment)
+          VALUES ('chk_t', 'mer_a', 0, '0x00000000000000000000000000000000000000aa', 'K7P2M9QX')`.execute(
+          database.db,
+        )
+        await sql`INSERT INTO payments (network, tx_hash, log_index, checkout_id, token, token_contract, decimals, amount,
+            recipient, block_number, block_hash, status, confirmations, detected_at, updated_at)
+          VALUES ('devnet', '0xabc', 0, 'chk_t', 'USDT', '0xdef', 6, 1000000,
+            '0x00000000000000000000000000000000000000aa', 10, '0x10', 'detected', 1, ${t0}, ${t0})`.execute(
+          database.db,
+        )
+        await sql`INSERT INTO outbox_events (id, type, checkout_id, merchant_id, mode, url, body, status, attempts, next_attempt_at, created_at)
+          VALUES ('evt_old', 'checkout.processing', 'chk_t', 'mer_a', 'test', 'https://shop.example/hook', '{}', 'delivered', 1, NULL, ${t0})`.execute(
+          database.db,
+        )
+
+        expect((await migrate(database.db)).applied).toEqual([
+          "0009_quarantined_events",
+          "0010_event_sequence",
+          "0012_webhooks_per_mode",
+        ])
+        expect(await migrationsApplied(database.db)).toBe(true)
+        const secrets = await sql<{
+          id: string
+          test_webhook_secret: string
+          test_webhook_url: string | null
+        }>`
+          SELECT id, test_webhook_secret, test_webhook_url FROM merchants ORDER BY id`.execute(database.db)
+        expect(secrets.rows.map((r) => r.test_webhook_url)).toEqual([null, null])
+        expect(secrets.rows.every((r) => /^whsec_[0-9a-f]{64}$/.test(r.test_webhook_secret))).toBe(true)
+        expect(secrets.rows[0]!.test_webhook_secret).not.toBe(secrets.rows[1]!.test_webhook_secret)
+
+        // The old checkout's payment confirms on the new code: its event follows the one it already had, and
+        // the quarantine table is usable.
+        const stores = makeStores(database.db)
+        const now = new Date(t0.getTime() + 60_000)
+        const r = await Effect.runPromise(
+          stores.checkouts.applyChainEvents({
+            network: "devnet",
+            mode: "test",
+            requiredConfirmations: 1,
+            events: [
+              {
+                _tag: "PaymentConfirmed",
+                network: "devnet",
+                txHash: "0xabc",
+                logIndex: 0,
+                confirmations: 3,
+                confirmedAt: now,
+              },
+            ],
+            cursor: "c1",
+            now,
+          }),
+        )
+        expect(r).toEqual({ applied: 1, emitted: 1 })
+        const events = await sql<{ type: string; sequence: number | null; status: string }>`
+          SELECT type, sequence, status FROM outbox_events ORDER BY created_at, id`.execute(database.db)
+        // No test endpoint yet: the new test event is kept but not sent (never to the live endpoint).
+        expect(events.rows).toEqual([
+          { type: "checkout.processing", sequence: null, status: "delivered" },
+          { type: "checkout.completed", sequence: 2, status: "skipped" },
+        ])
+        expect(await Effect.runPromise(listQuarantined(database.db))).toEqual([])
       } finally {
         await dropSchema(database.db, schema)
         await database.close()

@@ -128,6 +128,11 @@ export const makeTronScanner = (
     // Lowest height of a payment `recheck` reverted: the next scan rescans from there, so a transaction a fork
     // re-included at or below the cursor is observed again after its PaymentReverted.
     let rescanFrom: bigint | null = null
+    // The hint the last scan used, the cursor it started from and the one it returned: spent only once a scan
+    // starts from the returned cursor, and that cursor differs from the start (else a failed commit looks the
+    // same). A scan that starts elsewhere (the commit failed, the lease moved) takes the hint again.
+    let usedHint: { readonly from: bigint; readonly start: string | null; readonly cursor: string } | null =
+      null
 
     /**
      * An empty answer means "an empty block" or "this node does not have that block yet" (a load-balanced
@@ -241,6 +246,12 @@ export const makeTronScanner = (
             tip = undefined
           }
         }
+        if (usedHint !== null) {
+          const u = usedHint
+          usedHint = null
+          const spent = input.cursor === u.cursor && u.cursor !== u.start
+          if (!spent && (rescanFrom === null || u.from < rescanFrom)) rescanFrom = u.from
+        }
         // Cleared only when this scan returns, so a failed scan keeps the hint for the next one.
         const hint = rescanFrom
         if (hint !== null && hint < start) {
@@ -330,14 +341,18 @@ export const makeTronScanner = (
             observedAt: input.now,
           }),
         )
-        if (hint !== null && rescanFrom === hint) rescanFrom = null
+        // Remember the last block's id, so the next scan can detect a fork at or below it.
+        const cursor = encodeCursor({
+          next: scannedTo + 1n,
+          tip: lastId !== null && scannedTo === last ? { id: lastId } : undefined,
+        })
+        if (hint !== null && rescanFrom === hint) {
+          rescanFrom = null
+          usedHint = { from: hint, start: input.cursor, cursor }
+        }
         return {
           events,
-          // Remember the last block's id, so the next scan can detect a fork at or below it.
-          cursor: encodeCursor({
-            next: scannedTo + 1n,
-            tip: lastId !== null && scannedTo === last ? { id: lastId } : undefined,
-          }),
+          cursor,
           head: headNum,
           scannedTo,
           caughtUp: scannedTo >= headNum,

@@ -249,6 +249,35 @@ describe("TronScanner.recheck notices a fork before the payment's height is fina
       }),
   )
 
+  it.scopedLive("a rescan whose result was never committed is done again from the stored cursor", () =>
+    Effect.gen(function* () {
+      const chain = new FakeChain()
+      chain.add(200, pay("lost", 200))
+      chain.head = 203
+      const node = yield* fakeTronNode(chain)
+      const scanner = yield* scannerFor(
+        testNetwork([node.url], { finalityTag: undefined, confirmations: 19, startBlock: "200" }),
+      )
+      const watch = watchOf([WATCHED])
+      const first = yield* scanner.scan({ cursor: null, watch, now: NOW })
+      chain.remove(fakeTxId("lost"))
+      chain.head = 204
+      expect(yield* scanner.recheck([pendingOf(observed(first.events)[0]!)], NOW)).toHaveLength(1)
+      chain.fork(202, pay("lost", 202))
+      // The rescan reads it again, but its commit fails (database down, lease lost): the store still holds
+      // `first.cursor`, so the next scan starts there and must go back to the reverted height once more.
+      const uncommitted = yield* scanner.scan({ cursor: first.cursor, watch, now: NOW })
+      expect(observed(uncommitted.events).map((e) => e.blockNumber)).toEqual([202n])
+      const retried = yield* scanner.scan({ cursor: first.cursor, watch, now: NOW })
+      expect(observed(retried.events).map((e) => [e.txHash, e.blockNumber])).toEqual([
+        [fakeTxId("lost"), 202n],
+      ])
+      // Once a scan starts from the cursor the rescan returned (committed), the hint is spent.
+      const next = yield* scanner.scan({ cursor: retried.cursor, watch, now: NOW })
+      expect(observed(next.events)).toEqual([])
+    }),
+  )
+
   it.scopedLive("a node without the block (or behind) never reverts", () =>
     Effect.gen(function* () {
       const chain = new FakeChain()
