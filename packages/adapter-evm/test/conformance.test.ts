@@ -27,7 +27,12 @@ const harness: ConformanceHarness = {
   makeTarget: async () => ({ kind: "address", address: depositAddress(next++) }),
   payGenuine: async (target, amount) => {
     beforeLastPayment = await devnet.snapshot()
-    const paid = await payTo({ rpcUrl: devnet.rpcUrl, token: devnet.tokens.USDT, to: addressOf(target), amount })
+    const paid = await payTo({
+      rpcUrl: devnet.rpcUrl,
+      token: devnet.tokens.USDT,
+      to: addressOf(target),
+      amount,
+    })
     return { txHash: paid.txHash, sender: devnet.payer.address.toLowerCase() }
   },
   payLookAlike: async (target, amount) => {
@@ -59,7 +64,8 @@ const harness: ConformanceHarness = {
       await devnet.setAutomine(true)
     }
     const receipt = (await devnet.request("eth_getTransactionReceipt", [txHash])) as { status: string } | null
-    if (receipt?.status !== "0x0") throw new Error(`expected a mined, reverted transfer: ${JSON.stringify(receipt)}`)
+    if (receipt?.status !== "0x0")
+      throw new Error(`expected a mined, reverted transfer: ${JSON.stringify(receipt)}`)
     return { txHash, sender: SECOND_PAYER.address.toLowerCase() }
   },
   revertLast: async () => {

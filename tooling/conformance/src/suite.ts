@@ -126,7 +126,13 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
   }
   const scan = async (scanner: ChainScanner, targets: ReadonlyArray<TransferTarget>, cursor: string) =>
     run(scanToHead(scanner, watchOfTargets(targets), cursor, NOW))
-  const expectCredited = (e: PaymentObserved | undefined, network: string, paid: PaidTx, target: TransferTarget, amount: bigint) => {
+  const expectCredited = (
+    e: PaymentObserved | undefined,
+    network: string,
+    paid: PaidTx,
+    target: TransferTarget,
+    amount: bigint,
+  ) => {
     expect(e).toMatchObject({
       _tag: "PaymentObserved",
       network,
@@ -252,7 +258,7 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
       ])
     })
 
-    it(`pages across ${PAGING_TRANSFERS} transfers: several bounded scans, each transfer exactly once`, async () => {
+    it(`pages across ${PAGING_TRANSFERS} transfers: bounded scans, each transfer exactly once, also across restarts`, async () => {
       const target = await harness.makeTarget()
       const cursor = await cursorNow([target])
       const paid: Array<[string, bigint]> = []
@@ -261,13 +267,36 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
         paid.push([(await harness.payGenuine(target, amount)).txHash, amount])
         await harness.advance(1)
       }
+      const byTx = (x: [string, bigint], y: [string, bigint]) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)
+      const expected = [...paid].sort(byTx)
+      const credited = (events: ReadonlyArray<ChainEvent>) =>
+        observedOf(events)
+          .map((e): [string, bigint] => [e.txHash, e.amount])
+          .sort(byTx)
+
+      // One scanner, scan after scan.
       const scanner = await harness.makeScanner({ paging: true })
       const r = await scan(scanner, [target], cursor)
       expect(r.scans).toBeGreaterThan(1)
-      const seen = observedOf(r.events).map((e): [string, bigint] => [e.txHash, e.amount])
-      const byTx = (x: [string, bigint], y: [string, bigint]) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)
-      expect(seen.sort(byTx)).toEqual(paid.sort(byTx))
+      expect(credited(r.events)).toEqual(expected)
       expect(moneyOf(r.events)).toHaveLength(PAGING_TRANSFERS)
+
+      // A restart after every bounded scan: a new scanner from the cursor the previous one stored.
+      const events: Array<ChainEvent> = []
+      let current = cursor
+      let scans = 0
+      for (;;) {
+        const fresh = await harness.makeScanner({ paging: true })
+        const step = await run(fresh.scan({ cursor: current, watch: watchOfTargets([target]), now: NOW }))
+        expect(step.error).toBeUndefined()
+        events.push(...step.events)
+        current = step.cursor
+        scans++
+        if (step.caughtUp || scans > 1_000) break
+      }
+      expect(scans).toBeGreaterThan(1)
+      expect(credited(events)).toEqual(expected)
+      expect(moneyOf(events)).toHaveLength(PAGING_TRANSFERS)
     })
 
     it("remote calls for one scan are the same with 1 and 1 000 open targets", async () => {
@@ -287,7 +316,10 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
         const before = scanner.stats().rpcCalls
         const r = await run(scanner.scan({ cursor, watch: watchOfTargets(targets), now: NOW }))
         expect(r.error).toBeUndefined()
-        return { calls: scanner.stats().rpcCalls - before, observed: observedOf(r.events).map((e) => e.txHash) }
+        return {
+          calls: scanner.stats().rpcCalls - before,
+          observed: observedOf(r.events).map((e) => e.txHash),
+        }
       }
       const one = await callsFor([target])
       const thousand = await callsFor([target, ...idle])
