@@ -70,9 +70,10 @@ const harness: ConformanceHarness = {
   },
   revertLast: async () => {
     if (beforeLastPayment === null) throw new Error("no payment to revert")
+    const head = await devnet.blockNumber()
     if (!(await devnet.revert(beforeLastPayment))) throw new Error("evm_revert refused")
     beforeLastPayment = null
-    await devnet.mine(3) // a longer chain without the payment
+    await devnet.mine(Number(head - (await devnet.blockNumber())) + 1) // a longer chain without the payment
   },
   makeScanner: ({ paging = false } = {}) =>
     Effect.runPromise(

@@ -13,7 +13,7 @@ const chain = new FakeChain()
 let scope: Scope.CloseableScope
 let network: NetworkConfig
 let serial = 0
-let lastPaymentBlock: number | null = null
+let lastPayment: { readonly block: number; readonly id: string } | null = null
 const COUNTERFEIT_USDT = fakeAddress("conformance: counterfeit USDT contract")
 
 const addressOf = (target: TransferTarget) => {
@@ -51,7 +51,7 @@ const harness: ConformanceHarness = {
   payGenuine: async (target, amount) => {
     const { info, blockNumber } = transfer(target, amount)
     chain.add(blockNumber, info)
-    lastPaymentBlock = blockNumber
+    lastPayment = { block: blockNumber, id: info.id }
     return { txHash: info.id, sender: TL24 }
   },
   payLookAlike: async (target, amount) => {
@@ -66,10 +66,14 @@ const harness: ConformanceHarness = {
     return { txHash: info.id, sender: TL24 }
   },
   revertLast: async () => {
-    if (lastPaymentBlock === null) throw new Error("no payment to revert")
-    if (lastPaymentBlock <= chain.solid) throw new Error("the last payment is already solidified")
-    chain.fork(lastPaymentBlock) // a competing block without it
-    lastPaymentBlock = null
+    if (lastPayment === null) throw new Error("no payment to revert")
+    if (lastPayment.block <= chain.solid) throw new Error("the last payment is already solidified")
+    // A competing branch from the payment's block up: new block ids, the other transactions kept.
+    for (let n = lastPayment.block; n <= chain.head; n++) {
+      const gone = lastPayment.id
+      chain.fork(n, ...(chain.blocks.get(n) ?? []).filter((info) => info.id !== gone))
+    }
+    lastPayment = null
     chain.head += 3
     solidify()
   },

@@ -205,6 +205,7 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
         const target = await harness.makeTarget()
         const cursor = await cursorNow([target])
         const paid = await harness.payGenuine(target, 3_000_003n)
+        await harness.advance(1) // below the head, not final
         const scanner = await harness.makeScanner()
         const first = await scan(scanner, [target], cursor)
         const [seen] = observedOf(first.events)
@@ -314,7 +315,9 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
       const callsFor = async (targets: ReadonlyArray<TransferTarget>) => {
         const scanner = await harness.makeScanner()
         const before = scanner.stats().rpcCalls
-        const r = await run(scanner.scan({ cursor, watch: watchOfTargets(targets), now: NOW }))
+        // Loaded like the worker's watch set: after the scanner fixed the end of its range.
+        const watch = Effect.sync(() => watchOfTargets(targets))
+        const r = await run(scanner.scan({ cursor, watch, now: NOW }))
         expect(r.error).toBeUndefined()
         return {
           calls: scanner.stats().rpcCalls - before,
