@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import type { ChainEvent, PaymentObserved, PendingPayment, WatchSet } from "@inzi/core"
+import type { ChainEvent, PaymentObserved, WatchSet } from "@inzi/core"
 import { Effect } from "effect"
 import { HDNodeWallet, Mnemonic } from "ethers"
 import { EvmAddressDeriver } from "../src/index.js"
@@ -27,11 +27,4 @@ export const randomAddresses = (n: number): Array<string> =>
 export const observed = (events: ReadonlyArray<ChainEvent>): Array<PaymentObserved> =>
   events.filter((e): e is PaymentObserved => e._tag === "PaymentObserved")
 
-export const pendingOf = (e: PaymentObserved): PendingPayment => ({
-  network: e.network,
-  txHash: e.txHash,
-  logIndex: e.logIndex,
-  blockNumber: e.blockNumber,
-  blockHash: e.blockHash,
-  confirmations: e.confirmations,
-})
+export { pendingOf } from "@inzi/conformance"

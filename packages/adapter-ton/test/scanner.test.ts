@@ -2,35 +2,20 @@ import { describe, expect, it } from "@effect/vitest"
 import {
   type ChainEvent,
   makeWatchSet,
-  type NetworkConfig,
   type PaymentObserved,
   type ScanResult,
   type UnmatchedTransfer,
   type WatchSet,
 } from "@inzi/core"
-import type { Address, Transaction } from "@ton/core"
+import type { Address } from "@ton/core"
 import { Effect, Exit } from "effect"
 import { makeTonScanner, type TonPaymentSource, type TonScannerOptions } from "../src/index.js"
 import { FakeToncenter } from "./support/fake-toncenter.js"
-import { type JettonWorld, makeJettonWorld } from "./support/jetton-world.js"
+import { fast, keyTx, makeJettonWorld, networkOf, txOn } from "./support/jetton-world.js"
 
 const world = Effect.acquireRelease(Effect.promise(makeJettonWorld), (w) =>
   Effect.promise(() => w.server.stop()),
 )
-
-const networkOf = (w: JettonWorld, urls: ReadonlyArray<string> = [w.server.url]): NetworkConfig => ({
-  id: "ton-sandbox",
-  family: "ton",
-  mode: "test",
-  name: "TON sandbox",
-  rpcUrls: urls,
-  headers: { "X-API-Key": "sandbox-key" },
-  tokens: [{ symbol: "USDT", contract: w.genuine.address.toString(), decimals: 6 }],
-  confirmations: 1,
-  pollIntervalMs: 1000,
-})
-
-const fast: TonScannerOptions = { baseDelayMs: 2, maxDelayMs: 20 }
 
 /** Memos owned by checkouts, per merchant wallet, through core's own watch set. */
 const watchOf = (memos: Record<string, ReadonlyArray<string>>): WatchSet =>
@@ -45,31 +30,7 @@ const observed = (events: ReadonlyArray<ChainEvent>) =>
   events.filter((e): e is PaymentObserved => e._tag === "PaymentObserved")
 const unmatched = (events: ReadonlyArray<ChainEvent>) =>
   events.filter((e): e is UnmatchedTransfer => e._tag === "UnmatchedTransfer")
-/** The transaction of `account` among those a send produced. */
-const txOn = (txs: ReadonlyArray<Transaction>, account: Address) => {
-  const hex = account.hash.toString("hex")
-  const tx = txs.find((t) => t.address.toString(16).padStart(64, "0") === hex)
-  if (tx === undefined) throw new Error(`no transaction on ${raw(account)}`)
-  return tx
-}
 const now = () => new Date()
-
-/**
- * The transaction a payment is keyed by: the merchant wallet's notification in "notifications" mode (or the
- * jetton wallet's credit for forward_ton_amount 0), the genuine jetton wallet's credit in "jetton-wallet" mode.
- */
-const keyTx = (
-  w: JettonWorld,
-  source: TonPaymentSource,
-  txs: ReadonlyArray<Transaction>,
-  owner: Address,
-  forwardTonAmount = 1n,
-) =>
-  Effect.promise(async () =>
-    source === "notifications" && forwardTonAmount > 0n
-      ? txOn(txs, owner)
-      : txOn(txs, (await w.walletOf(w.genuine, owner)).address),
-  )
 
 const SOURCES: ReadonlyArray<TonPaymentSource> = ["jetton-wallet", "notifications"]
 

@@ -1,11 +1,4 @@
-import type {
-  ChainError,
-  ChainEvent,
-  ChainScanner,
-  NetworkConfig,
-  PaymentObserved,
-  WatchSet,
-} from "@inzi/core"
+import type { ChainError, ChainEvent, NetworkConfig, PaymentObserved, WatchSet } from "@inzi/core"
 import { Effect, Exit } from "effect"
 import { makeTronScanner, TRON_MAINNET, type TronScannerOptions } from "../src/index.js"
 
@@ -39,21 +32,7 @@ export const observed = (events: ReadonlyArray<ChainEvent>): Array<PaymentObserv
 export const keyOf = (e: { readonly txHash: string; readonly logIndex: number }) =>
   `${e.txHash}:${e.logIndex}`
 
-/** Scans until caught up; returns every event and the number of scan calls. */
-export const scanToHead = (scanner: ChainScanner, watch: WatchSet, cursor: string | null, now = new Date()) =>
-  Effect.gen(function* () {
-    const events: Array<ChainEvent> = []
-    let current = cursor
-    let scans = 0
-    for (;;) {
-      const result = yield* scanner.scan({ cursor: current, watch, now })
-      scans++
-      events.push(...result.events)
-      current = result.cursor
-      if (result.caughtUp) return { events, cursor: current, scans, last: result }
-      if (scans > 10_000) throw new Error("scan does not terminate")
-    }
-  })
+export { scanToHead } from "@inzi/conformance"
 
 /** The ChainError an effect failed with (and proof it is a typed failure, not a defect). */
 export const chainErrorOf = <A>(effect: Effect.Effect<A, ChainError>) =>

@@ -1,6 +1,9 @@
 import { JettonMinter, JettonWallet } from "@ton-community/assets-sdk"
+import type { NetworkConfig } from "@inzi/core"
 import { Address, beginCell, type Cell, toNano, type Transaction } from "@ton/core"
 import { Blockchain, GetMethodError, type SandboxContract, type TreasuryContract } from "@ton/sandbox"
+import { Effect } from "effect"
+import type { TonPaymentSource, TonScannerOptions } from "../../src/index.js"
 import { FakeToncenter, type GetMethodHandler, Ledger } from "./fake-toncenter.js"
 import { accountOf, toToncenterV2 } from "./toncenter-shape.js"
 
@@ -156,3 +159,44 @@ export const makeJettonWorld = async () => {
   }
 }
 export type JettonWorld = Awaited<ReturnType<typeof makeJettonWorld>>
+
+/** The network config of a world's genuine jetton, served by its fake toncenter (or `urls`). */
+export const networkOf = (w: JettonWorld, urls: ReadonlyArray<string> = [w.server.url]): NetworkConfig => ({
+  id: "ton-sandbox",
+  family: "ton",
+  mode: "test",
+  name: "TON sandbox",
+  rpcUrls: urls,
+  headers: { "X-API-Key": "sandbox-key" },
+  tokens: [{ symbol: "USDT", contract: w.genuine.address.toString(), decimals: 6 }],
+  confirmations: 1,
+  pollIntervalMs: 1000,
+})
+
+/** Fast back-off for tests. */
+export const fast: TonScannerOptions = { baseDelayMs: 2, maxDelayMs: 20 }
+
+/** The transaction of `account` among those a send produced. */
+export const txOn = (txs: ReadonlyArray<Transaction>, account: Address) => {
+  const hex = account.hash.toString("hex")
+  const tx = txs.find((t) => t.address.toString(16).padStart(64, "0") === hex)
+  if (tx === undefined) throw new Error(`no transaction on ${account.toRawString()}`)
+  return tx
+}
+
+/**
+ * The transaction a payment is keyed by: the merchant wallet's notification in "notifications" mode (or the
+ * jetton wallet's credit for forward_ton_amount 0), the genuine jetton wallet's credit in "jetton-wallet" mode.
+ */
+export const keyTx = (
+  w: JettonWorld,
+  source: TonPaymentSource,
+  txs: ReadonlyArray<Transaction>,
+  owner: Address,
+  forwardTonAmount = 1n,
+) =>
+  Effect.promise(async () =>
+    source === "notifications" && forwardTonAmount > 0n
+      ? txOn(txs, owner)
+      : txOn(txs, (await w.walletOf(w.genuine, owner)).address),
+  )
