@@ -2,7 +2,8 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 
 /**
  * Forward-only migrations, kept in code (no files to ship or find at run time). Never edit a released
- * migration: add a new one. Each statement runs on its own (PGlite takes one statement per query).
+ * migration: add a new one, named with the next number (the migrator refuses a name that sorts before one
+ * already applied). Each statement runs on its own (PGlite takes one statement per query).
  */
 /** The SQL of every migration, by name (applied in name order). */
 export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
@@ -310,7 +311,7 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
   // back to the live endpoint. Existing merchants get a fresh random test secret (gen_random_uuid draws from
   // the server's strong random source; volatile, so one per row) and no test endpoint until the operator sets
   // one (`inzi merchant update --test-webhook-url`).
-  "0012_webhooks_per_mode": [
+  "0011_webhooks_per_mode": [
     `ALTER TABLE merchants ADD COLUMN test_webhook_url text`,
     `ALTER TABLE merchants ADD COLUMN test_webhook_secret text NOT NULL
        DEFAULT ('whsec_' || replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''))`,

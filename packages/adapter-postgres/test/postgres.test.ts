@@ -175,7 +175,7 @@ if (url === undefined || url === "") {
       }
     })
 
-    it("a database of the previous release (0001–0008, with rows) takes 0009, 0010 and 0012", async () => {
+    it("a database of the previous release (0001–0008, with rows) takes 0009, 0010 and 0011", async () => {
       const schema = schemaName("upgrade")
       const database = await makeDatabase({ databaseUrl: url, schema })
       try {
@@ -212,7 +212,7 @@ if (url === undefined || url === "") {
         expect((await migrate(database.db)).applied).toEqual([
           "0009_quarantined_events",
           "0010_event_sequence",
-          "0012_webhooks_per_mode",
+          "0011_webhooks_per_mode",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{
