@@ -2,7 +2,7 @@
 // Runs the built CLI (dist/, from `pnpm build`) in this process. Falls back to running the sources through tsx
 // (slow: every run compiles them) when the CLI or a workspace package it uses is not built, when a source file
 // is newer than its package's build, or when INZI_FROM_SOURCE=1.
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -65,10 +65,12 @@ if (reason === null) {
     process.stderr.write(
       `inzi: ${reason}; running the sources through tsx (slow; \`pnpm build\` makes it fast)\n`,
     )
-  const r = spawnSync(
+  const child = spawn(
     process.execPath,
     ["--import", "tsx", "--conditions=@inzi/source", join(cli, "src", "main.ts"), ...process.argv.slice(2)],
     { stdio: "inherit" },
   )
-  process.exit(r.status ?? 1)
+  // A signal sent to this process alone (kill, a service manager) reaches the CLI too.
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig))
+  child.on("exit", (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)))
 }

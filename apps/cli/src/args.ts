@@ -109,3 +109,10 @@ export const required = (args: Args, name: string): string => {
   if (v === undefined || v === "") throw new UsageError(`--${name} is required`)
   return v
 }
+
+/** A comma-separated flag value as its non-empty, trimmed items. */
+export const list = (s: string | undefined): ReadonlyArray<string> =>
+  (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)

@@ -13,16 +13,16 @@ import {
   type Merchant,
   MerchantStore,
   type Mode,
-  type NetworkConfig,
   Outbox,
   registerMerchant,
   urlProblem,
 } from "@inzi/core"
-import { AddressDerivationLive, openRuntime, readEnv } from "@inzi/platform"
+// The subpaths, not the package index: a database command loads no chain adapter it does not use.
+import { readEnv } from "@inzi/platform/env"
+import { openRuntime } from "@inzi/platform/runtime"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { notFound, withRuntime } from "./db.js"
-import { cliNetworks, knownNetworks, networkOf } from "./networks.js"
 import { cell, csvRow, terminalSafe } from "./text.js"
 
 const out = (args: Args, json: unknown, text: string) => {
@@ -42,39 +42,9 @@ const mode = (s: string | undefined): Mode => {
   throw new UsageError(`--mode must be live or test`)
 }
 
-const list = (s: string | undefined): ReadonlyArray<string> =>
-  s === undefined
-    ? []
-    : s
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean)
-
-const FAMILY_FLAG = { evm: "--evm-xpub", tron: "--tron-xpub", ton: "--ton-wallet" } as const
-
-/**
- * The networks given with `--<mode>-networks`: each must be configured, of that mode, and have what its family
- * needs (an xpub or the TON wallet) among the merchant's flags.
- */
-const enabledNetworks = (
-  args: Args,
-  m: Mode,
-  known: ReadonlyArray<NetworkConfig>,
-  has: Record<NetworkConfig["family"], boolean>,
-): ReadonlyArray<string> => {
-  const flag = `${m}-networks`
-  return list(str(args, flag)).map((id) => {
-    const n = networkOf(known, id, flag)
-    if (n.mode !== m)
-      throw new UsageError(`--${flag}: ${n.id} is a ${n.mode} network (put it in --${n.mode}-networks)`)
-    if (!has[n.family])
-      throw new UsageError(`--${flag}: ${n.id} is a ${n.family} network and needs ${FAMILY_FLAG[n.family]}`)
-    return n.id
-  })
-}
-
 /** `--<family>-xpub` checked by the family's deriver (checksum, public, account depth); the error names the flag. */
 const checkXpub = async (family: "evm" | "tron", xpub: string) => {
+  const { AddressDerivationLive } = await import("@inzi/platform")
   const r = await Effect.runPromise(
     Effect.either(
       Effect.flatMap(AddressDerivation, (d) => d.validateXpub(family, xpub)).pipe(
@@ -131,6 +101,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       throw new UsageError(
         `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${terminalSafe(tonWallet)}"`,
       )
+    const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
     const known = cliNetworks()
     const has = { evm: evmXpub !== null, tron: tronXpub !== null, ton: tonWallet !== null }
     const networks = {
@@ -318,7 +289,10 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
 
   "unmatched list": async (args) => {
     const network = str(args, "network")
-    if (network !== undefined) networkOf(cliNetworks(), network, "network")
+    if (network !== undefined) {
+      const { cliNetworks, networkOf } = await import("./networks.js")
+      networkOf(cliNetworks(), network, "network")
+    }
     const rows = await withRuntime(Effect.flatMap(CheckoutStore, (s) => s.listUnmatched(network)))
     out(
       args,

@@ -1,4 +1,5 @@
-import { openRuntime, readEnv, type RuntimeServices } from "@inzi/platform"
+import { readEnv } from "@inzi/platform/env"
+import { openRuntime, type RuntimeServices } from "@inzi/platform/runtime"
 import { Cause, type Effect, Runtime } from "effect"
 import { terminalSafe } from "./text.js"
 

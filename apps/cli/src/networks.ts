@@ -1,6 +1,6 @@
-import type { NetworkConfig } from "@inzi/core"
+import type { Mode, NetworkConfig } from "@inzi/core"
 import { loadNetworks, PRESETS, readEnv } from "@inzi/platform"
-import { UsageError } from "./args.js"
+import { type Args, list, str, UsageError } from "./args.js"
 
 /** The configured networks (INZI_NETWORKS), plus the local devnet (as `inzi dev` runs it) when the config has none. */
 export const cliNetworks = (): ReadonlyArray<NetworkConfig> => {
@@ -27,4 +27,27 @@ export const networkOf = (
       `--${flag}: unknown network "${id}"; configured: ${knownNetworks(networks)} (INZI_NETWORKS names the config file)`,
     )
   return n
+}
+
+const FAMILY_FLAG = { evm: "--evm-xpub", tron: "--tron-xpub", ton: "--ton-wallet" } as const
+
+/**
+ * The networks given with `--<mode>-networks`: each must be configured, of that mode, and have what its family
+ * needs (an xpub or the TON wallet) among the merchant's flags.
+ */
+export const enabledNetworks = (
+  args: Args,
+  m: Mode,
+  known: ReadonlyArray<NetworkConfig>,
+  has: Record<NetworkConfig["family"], boolean>,
+): ReadonlyArray<string> => {
+  const flag = `${m}-networks`
+  return list(str(args, flag)).map((id) => {
+    const n = networkOf(known, id, flag)
+    if (n.mode !== m)
+      throw new UsageError(`--${flag}: ${n.id} is a ${n.mode} network (put it in --${n.mode}-networks)`)
+    if (!has[n.family])
+      throw new UsageError(`--${flag}: ${n.id} is a ${n.family} network and needs ${FAMILY_FLAG[n.family]}`)
+    return n.id
+  })
 }

@@ -15,7 +15,7 @@ import {
   usedIndicesOf,
 } from "@inzi/sweep"
 import { Effect } from "effect"
-import { type Args, required, str, UsageError } from "./args.js"
+import { type Args, list, required, str, UsageError } from "./args.js"
 import { withRuntime } from "./db.js"
 import { cliNetworks, networkOf } from "./networks.js"
 
@@ -37,12 +37,6 @@ const loadCheckouts = (merchantId: string): Promise<ReadonlyArray<Checkout>> =>
       return yield* merchantCheckouts(merchantId)
     }),
   )
-
-const list = (s: string | undefined) =>
-  (s ?? "")
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean)
 
 /** Reads the secrets from stdin, one per line. Refuses a terminal: there is no prompt that hides input. */
 const readSecrets = async (): Promise<ReadonlyArray<string>> => {
