@@ -1,6 +1,6 @@
 /**
  * The database commands' bodies (loaded by main.ts only when one of them runs). Human output escapes every
- * piece of text the CLI did not write (`cell`, `terminalSafe`); `--json` output is JSON.stringify's.
+ * piece of text the CLI did not write (`cell`, `terminalSafe`); `--json` output goes through `jsonText`.
  */
 import {
   AddressDerivation,
@@ -23,14 +23,10 @@ import { openRuntime } from "@inzi/platform/runtime"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { notFound, withRuntime } from "./db.js"
-import { cell, csvRow, terminalSafe } from "./text.js"
+import { cell, csvRow, jsonText, terminalSafe } from "./text.js"
 
 const out = (args: Args, json: unknown, text: string) => {
-  process.stdout.write(
-    args.flags.json
-      ? `${JSON.stringify(json, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`
-      : `${text}\n`,
-  )
+  process.stdout.write(args.flags.json ? jsonText(json) : `${text}\n`)
 }
 
 /** Rows as tab-separated columns under a header line, or `empty` when there are none. */

@@ -18,6 +18,7 @@ import { Effect } from "effect"
 import { type Args, list, required, str, UsageError } from "./args.js"
 import { withRuntime } from "./db.js"
 import { cliNetworks, networkOf } from "./networks.js"
+import { jsonText } from "./text.js"
 
 /**
  * `inzi sweep plan | sweep run`, `inzi indices export`: getting the money out of per-checkout deposit
@@ -27,8 +28,7 @@ import { cliNetworks, networkOf } from "./networks.js"
 
 type Command = (args: Args) => Promise<number | undefined>
 
-const json = (v: unknown) =>
-  `${JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2)}\n`
+const json = jsonText
 
 const loadCheckouts = (merchantId: string): Promise<ReadonlyArray<Checkout>> =>
   withRuntime(

@@ -1,7 +1,7 @@
 /** The CLI's pure helpers: terminal escaping, CSV fields, strict argv parsing with did-you-mean. */
 import { describe, expect, it } from "vitest"
 import { closest, parseArgs, UsageError } from "../src/args.js"
-import { csvField, csvRow, terminalSafe } from "../src/text.js"
+import { csvField, csvRow, jsonSafe, terminalSafe } from "../src/text.js"
 
 describe("terminalSafe", () => {
   it("escapes C0/C1 controls, DEL, bidi and separators; keeps tab, printable text and emoji", () => {
@@ -10,6 +10,15 @@ describe("terminalSafe", () => {
     )
     expect(terminalSafe("tab\there é 日本 💸")).toBe("tab\there é 日本 💸")
     expect(terminalSafe("\u0000")).toBe("\\x00")
+  })
+})
+
+describe("jsonSafe", () => {
+  it("escapes what JSON.stringify leaves raw, and parses back to the same value", () => {
+    const v = { s: "a\u001b[2Jb\u009b31m\u202ec\u2028d\u007f" }
+    const text = jsonSafe(JSON.stringify(v))
+    expect(text).toBe('{"s":"a\\u001b[2Jb\\u009b31m\\u202ec\\u2028d\\u007f"}')
+    expect(JSON.parse(text)).toEqual(v)
   })
 })
 
