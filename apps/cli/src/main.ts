@@ -113,9 +113,16 @@ export const runCli = async (argv: ReadonlyArray<string>): Promise<number> => {
   const spec = COMMANDS[key]
   if (spec === undefined) {
     const typed = [cmd, sub].filter((x) => x !== undefined && !x.startsWith("-")).join(" ")
+    const group = Object.keys(COMMANDS).filter((k) => k.startsWith(`${cmd} `))
     const hint = closest(typed, Object.keys(COMMANDS)) ?? closest(cmd, Object.keys(COMMANDS))
     throw new UsageError(
-      `unknown command "${typed}"${hint !== undefined ? ` (did you mean "${hint}"?)` : ""}`,
+      `unknown command "${typed}"${
+        group.length
+          ? ` (${cmd} has: ${group.join(", ")})`
+          : hint !== undefined
+            ? ` (did you mean "${hint}"?)`
+            : ""
+      }`,
     )
   }
   const rawArgs = key === cmd ? [sub, ...rest].filter((x): x is string => x !== undefined) : rest

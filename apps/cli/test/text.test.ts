@@ -1,6 +1,7 @@
 /** The CLI's pure helpers: terminal escaping, CSV fields, strict argv parsing with did-you-mean. */
 import { describe, expect, it } from "vitest"
 import { closest, parseArgs, UsageError } from "../src/args.js"
+import { runCli } from "../src/main.js"
 import { csvField, csvRow, jsonSafe, terminalSafe } from "../src/text.js"
 
 describe("terminalSafe", () => {
@@ -73,5 +74,27 @@ describe("parseArgs", () => {
     expect(err(["-n", "x"])).toContain("unknown option -n")
     expect(closest("sweep plna", ["sweep plan", "sweep run"])).toBe("sweep plan")
     expect(closest("zzzzzz", ["name"])).toBeUndefined()
+  })
+})
+
+describe("runCli usage errors (nothing loaded)", () => {
+  const usage = async (...argv: string[]) => {
+    try {
+      await runCli(argv)
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError)
+      return (e as Error).message
+    }
+    throw new Error("accepted")
+  }
+
+  it("suggests the command or lists a group's subcommands", async () => {
+    expect(await usage("merchnt", "create")).toBe(
+      'unknown command "merchnt create" (did you mean "merchant create"?)',
+    )
+    expect(await usage("merchant")).toBe(
+      'unknown command "merchant" (merchant has: merchant create, merchant list)',
+    )
+    expect(await usage("merchant", "delete")).toContain("(merchant has: merchant create, merchant list)")
   })
 })
