@@ -70,6 +70,11 @@ const rows: Row[] = [
   row("node -e '' (baseline)", ["-e", ""], base),
   row("inzi --help", [BIN, "--help"], base),
   row(
+    "node apps/cli/dist/main.js --help (no freshness check)",
+    [join(ROOT, "apps/cli/dist/main.js"), "--help"],
+    base,
+  ),
+  row(
     "inzi merchant create --evm-xpb x (usage error)",
     [BIN, "merchant", "create", "--evm-xpb", "x"],
     base,
@@ -94,7 +99,7 @@ const rows: Row[] = [
   ),
 ]
 // `@electric-sql/pglite` resolves from the package that depends on it.
-rows[4]!.cwd = join(ROOT, "packages", "adapter-postgres")
+rows.find((r) => r.name.startsWith("PGlite.create"))!.cwd = join(ROOT, "packages", "adapter-postgres")
 
 try {
   for (const env of [PGLITE, POSTGRES]) {
