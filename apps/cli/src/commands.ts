@@ -13,6 +13,7 @@ import {
   type Merchant,
   MerchantStore,
   type Mode,
+  newWebhookSecret,
   Outbox,
   registerMerchant,
   urlProblem,
@@ -23,6 +24,7 @@ import { openRuntime } from "@inzi/platform/runtime"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { notFound, withRuntime } from "./db.js"
+import { quarantineStatusLines } from "./quarantine.js"
 import { cell, csvRow, jsonText, terminalSafe } from "./text.js"
 
 const out = (args: Args, json: unknown, text: string) => {
@@ -36,6 +38,16 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
 const mode = (s: string | undefined): Mode => {
   if (s === "live" || s === "test") return s
   throw new UsageError(`--mode must be live or test`)
+}
+
+/** A merchant's default endpoint for one mode: a URL the API would accept for that mode (https in live). */
+const webhookUrlFlag = (args: Args, flag: "webhook-url" | "test-webhook-url"): string | null | undefined => {
+  const v = str(args, flag)
+  if (v === undefined) return undefined
+  if (v === "") return null
+  const problem = urlProblem(v, flag === "webhook-url" ? "live" : "test")
+  if (problem !== null) throw new UsageError(`--${flag} ${problem}`)
+  return v
 }
 
 /** `--<family>-xpub` checked by the family's deriver (checksum, public, account depth); the error names the flag. */
@@ -63,6 +75,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
             `${cell(w.network).padEnd(14)} ${String(w.head ?? "-").padEnd(13)} ${String(w.scannedTo ?? "-").padEnd(13)} ${String(w.lag ?? "-").padEnd(7)} ${`${w.rpcCalls}/${w.rpcErrors}`.padEnd(17)} ${w.updatedAt.padEnd(25)} ${w.lastError === null ? "" : cell(w.lastError)}`,
         ),
         `webhooks: ${s.outbox.pending} pending (oldest ${s.outbox.oldestPendingAgeSeconds}s), ${s.outbox.failed} failed`,
+        ...quarantineStatusLines(s.quarantine),
       ]
       out(args, s, lines.join("\n"))
     } finally {
@@ -84,6 +97,8 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
 
   "merchant create": async (args) => {
     const name = required(args, "name")
+    const webhookUrl = webhookUrlFlag(args, "webhook-url") ?? null
+    const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url") ?? null
     const evmXpub = str(args, "evm-xpub") ?? null
     const tronXpub = str(args, "tron-xpub") ?? null
     const tonWallet = str(args, "ton-wallet") ?? null
@@ -118,19 +133,6 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
           .map(([f]) => f)
           .join(", ")}); configured: ${knownNetworks(known)}`,
       )
-    const webhookUrl = str(args, "webhook-url") ?? null
-    if (webhookUrl !== null) {
-      // Webhooks of live checkouts go to this URL: the API's rule for live URLs (https) applies.
-      const problem = urlProblem(webhookUrl, payable.live.length > 0 ? "live" : "test")
-      if (problem !== null)
-        throw new UsageError(
-          `--webhook-url ${problem}${
-            payable.live.length > 0
-              ? ` (this merchant takes live payments on ${payable.live.map((n) => n.id).join(", ")})`
-              : ""
-          }`,
-        )
-    }
     const r = await withRuntime(
       Effect.gen(function* () {
         const store = yield* MerchantStore
@@ -143,14 +145,70 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
               new UsageError(`this Tron xpub is already used by merchant ${other.id}`),
             )
         }
-        return yield* registerMerchant({ name, webhookUrl, evmXpub, tronXpub, tonWallet, networks })
+        return yield* registerMerchant({
+          name,
+          webhookUrl,
+          testWebhookUrl,
+          evmXpub,
+          tronXpub,
+          tonWallet,
+          networks,
+        })
       }),
     )
     const paidOn = (m: Mode) => payable[m].map((n) => n.id).join(", ") || "-"
     out(
       args,
-      { id: r.id, name: r.name, webhook_secret: r.webhookSecret },
-      `merchant ${r.id} (${terminalSafe(r.name)}): live ${paidOn("live")}; test ${paidOn("test")}\nwebhook secret (shown once here; keep it safe): ${r.webhookSecret}`,
+      { id: r.id, name: r.name, webhook_secret: r.webhookSecret, test_webhook_secret: r.testWebhookSecret },
+      [
+        `merchant ${r.id} (${terminalSafe(r.name)}): live payments on ${paidOn("live")}; test payments on ${paidOn("test")}`,
+        "webhook secrets (shown once here; keep them safe; each mode signs with its own):",
+        `  live: ${r.webhookSecret}`,
+        `  test: ${r.testWebhookSecret}`,
+      ].join("\n"),
+    )
+    return 0
+  },
+
+  "merchant update": async (args) => {
+    const id = required(args, "merchant")
+    const webhookUrl = webhookUrlFlag(args, "webhook-url")
+    const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url")
+    const rotate = str(args, "rotate-secret")
+    if (rotate !== undefined && rotate !== "live" && rotate !== "test")
+      throw new UsageError(`--rotate-secret must be live or test`)
+    if (webhookUrl === undefined && testWebhookUrl === undefined && rotate === undefined)
+      throw new UsageError(
+        'nothing to change: give --webhook-url, --test-webhook-url ("" clears one) or --rotate-secret live|test',
+      )
+    const m = await withRuntime(
+      Effect.gen(function* () {
+        const secret = rotate === undefined ? undefined : yield* newWebhookSecret
+        return yield* (yield* MerchantStore).updateMerchant(id, {
+          ...(webhookUrl !== undefined ? { webhookUrl } : {}),
+          ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
+          ...(rotate === "live" ? { webhookSecret: secret } : {}),
+          ...(rotate === "test" ? { testWebhookSecret: secret } : {}),
+        })
+      }),
+    )
+    const rotated = rotate === "live" ? m.webhookSecret : rotate === "test" ? m.testWebhookSecret : null
+    out(
+      args,
+      {
+        id: m.id,
+        webhook_url: m.webhookUrl,
+        test_webhook_url: m.testWebhookUrl,
+        ...(rotate !== undefined ? { [`${rotate === "live" ? "" : "test_"}webhook_secret`]: rotated } : {}),
+      },
+      [
+        `merchant ${m.id}: live webhooks → ${cell(m.webhookUrl)}; test webhooks → ${cell(m.testWebhookUrl)}`,
+        ...(rotated !== null
+          ? [
+              `new ${rotate} webhook secret (shown once; the old one stops signing now — accept both at your endpoint while you switch): ${rotated}`,
+            ]
+          : []),
+      ].join("\n"),
     )
     return 0
   },
@@ -161,6 +219,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       id: m.id,
       name: m.name,
       webhook_url: m.webhookUrl,
+      test_webhook_url: m.testWebhookUrl,
       evm: m.evmXpub !== null,
       tron: m.tronXpub !== null,
       ton_wallet: m.tonWallet,
@@ -171,7 +230,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       args,
       rows,
       table(
-        ["id", "name", "keys", "live networks", "test networks", "webhook url", "created"],
+        ["id", "name", "keys", "live networks", "test networks", "live webhooks", "test webhooks", "created"],
         rows.map((r) => [
           r.id,
           cell(r.name),
@@ -179,6 +238,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
           r.networks.live.join(",") || "(all configured)",
           r.networks.test.join(",") || "(all configured)",
           cell(r.webhook_url),
+          cell(r.test_webhook_url),
           r.created_at,
         ]),
         "no merchants",

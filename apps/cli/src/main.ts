@@ -74,9 +74,23 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   migrate: { booleans: J, load: db("migrate") },
   status: { booleans: J, load: db("status") },
   "merchant create": {
-    values: ["name", "webhook-url", "evm-xpub", "tron-xpub", "ton-wallet", "live-networks", "test-networks"],
+    values: [
+      "name",
+      "webhook-url",
+      "test-webhook-url",
+      "evm-xpub",
+      "tron-xpub",
+      "ton-wallet",
+      "live-networks",
+      "test-networks",
+    ],
     booleans: J,
     load: db("merchant create"),
+  },
+  "merchant update": {
+    values: ["merchant", "webhook-url", "test-webhook-url", "rotate-secret"],
+    booleans: J,
+    load: db("merchant update"),
   },
   "merchant list": { booleans: J, load: db("merchant list") },
   "key create": { values: ["merchant", "mode"], booleans: J, load: db("key create") },
@@ -86,6 +100,11 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   "webhooks resend": { booleans: J, positionals: 1, load: db("webhooks resend") },
   "unmatched list": { values: ["network"], booleans: J, load: db("unmatched list") },
   "unmatched assign": { booleans: J, positionals: 2, load: db("unmatched assign") },
+  "quarantine list": {
+    values: ["network"],
+    booleans: J,
+    load: async () => (await import("./quarantine.js")).quarantineCommands.list,
+  },
   export: { values: ["from", "to", "status", "merchant", "mode"], load: db("export") },
   pay: {
     values: ["network", "token", "amount", "rpc-url", "server"],

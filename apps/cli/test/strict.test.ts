@@ -120,7 +120,7 @@ describe("inzi CLI: strict input", () => {
     )
   })
 
-  it("requires https for a merchant that takes live payments (the API's rule), allows http for test only", async () => {
+  it("requires an https live webhook URL (the API's rule), allows http for the test one", async () => {
     const live = await inzi(
       "merchant",
       "create",
@@ -132,9 +132,7 @@ describe("inzi CLI: strict input", () => {
       "http://shop.example/h",
     )
     expect(live.code).toBe(2)
-    expect(live.err).toContain(
-      "--webhook-url must use https in live mode (this merchant takes live payments on base)",
-    )
+    expect(live.err).toContain("--webhook-url must use https in live mode")
     const userinfo = await inzi(
       "merchant",
       "create",
@@ -146,7 +144,6 @@ describe("inzi CLI: strict input", () => {
       "https://u:p@shop.example/h",
     )
     expect(userinfo.err).toContain("--webhook-url must not contain a user name or password")
-    // A TON-only merchant has no configured live TON network here: test payments only (none either: refused below).
     const ok = await inzi(
       "merchant",
       "create",
@@ -156,9 +153,21 @@ describe("inzi CLI: strict input", () => {
       xpubAt(2),
       "--webhook-url",
       "https://shop.example/h",
+      "--test-webhook-url",
+      "http://127.0.0.1:4000/hooks",
       "--json",
     )
     expect(ok.code, ok.err).toBe(0)
+    const update = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      JSON.parse(ok.out).id,
+      "--webhook-url",
+      "http://x.example",
+    )
+    expect(update.code).toBe(2)
+    expect(update.err).toContain("--webhook-url must use https in live mode")
   })
 
   it("refuses a merchant no payment could reach", async () => {
