@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url"
 import { TS_EXEC_ARGV } from "./lib/proc.js"
 
 const only = process.argv.slice(2)
-const scripts = ["api", "detection", "webhooks", "watchers", "watchers-ton", "rss", "metrics"].filter(
+const scripts = ["api", "detection", "webhooks", "watchers", "watchers-ton", "rss", "metrics", "cli"].filter(
   (s) => only.length === 0 || only.includes(s),
 )
 let failed = 0

@@ -1,9 +1,16 @@
+/**
+ * The database commands' bodies (loaded by main.ts only when one of them runs). Human output escapes every
+ * piece of text the CLI did not write (`cell`, `terminalSafe`); `--json` output goes through `jsonText`.
+ */
 import {
   AddressDerivation,
   CheckoutStore,
+  checkoutNetworks,
   formatCents,
   formatTimestamp,
+  formatUnits,
   issueApiKey,
+  type Merchant,
   MerchantStore,
   type Mode,
   newWebhookSecret,
@@ -11,52 +18,27 @@ import {
   registerMerchant,
   urlProblem,
 } from "@inzi/core"
-import { isTonWalletAddress } from "@inzi/adapter-ton"
-import { openRuntime, readEnv, type RuntimeServices } from "@inzi/platform"
+// The subpaths, not the package index: a database command loads no chain adapter it does not use.
+import { readEnv } from "@inzi/platform/env"
+import { openRuntime } from "@inzi/platform/runtime"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
-import { runDev } from "./dev.js"
-import { runPay } from "./pay.js"
-import { quarantineCommands, quarantineStatusLines } from "./quarantine.js"
-import { sweepCommands } from "./sweep.js"
-
-export interface Command {
-  readonly booleans?: ReadonlySet<string>
-  readonly run: (args: Args) => Promise<number | undefined>
-}
+import { notFound, withRuntime } from "./db.js"
+import { quarantineStatusLines } from "./quarantine.js"
+import { cell, csvRow, jsonText, terminalSafe } from "./text.js"
 
 const out = (args: Args, json: unknown, text: string) => {
-  process.stdout.write(
-    args.flags.json
-      ? `${JSON.stringify(json, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`
-      : `${text}\n`,
-  )
+  process.stdout.write(args.flags.json ? jsonText(json) : `${text}\n`)
 }
+
+/** Rows as tab-separated columns under a header line, or `empty` when there are none. */
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, empty: string) =>
+  rows.length === 0 ? empty : [header, ...rows].map((r) => r.join("\t")).join("\n")
 
 const mode = (s: string | undefined): Mode => {
   if (s === "live" || s === "test") return s
   throw new UsageError(`--mode must be live or test`)
 }
-
-const list = (s: string | undefined): ReadonlyArray<string> =>
-  s === undefined
-    ? []
-    : s
-        .split(",")
-        .map((x) => x.trim())
-        .filter(Boolean)
-
-/** Runs an Effect against the configured database (embedded PGlite or DATABASE_URL). */
-const withRuntime = async <A, E>(eff: Effect.Effect<A, E, RuntimeServices>): Promise<A> => {
-  const rt = await openRuntime(readEnv(), { migrate: true })
-  try {
-    return await rt.run(eff)
-  } finally {
-    await rt.close()
-  }
-}
-
-const JSON_FLAG = new Set(["json"])
 
 /** A merchant's default endpoint for one mode: a URL the API would accept for that mode (https in live). */
 const webhookUrlFlag = (args: Args, flag: "webhook-url" | "test-webhook-url"): string | null | undefined => {
@@ -68,360 +50,405 @@ const webhookUrlFlag = (args: Args, flag: "webhook-url" | "test-webhook-url"): s
   return v
 }
 
-const forever = () => new Promise<number>(() => {})
+/** `--<family>-xpub` checked by the family's deriver (checksum, public, account depth); the error names the flag. */
+const checkXpub = async (family: "evm" | "tron", xpub: string) => {
+  const { AddressDerivationLive } = await import("@inzi/platform")
+  const r = await Effect.runPromise(
+    Effect.either(
+      Effect.flatMap(AddressDerivation, (d) => d.validateXpub(family, xpub)).pipe(
+        Effect.provide(AddressDerivationLive),
+      ),
+    ),
+  )
+  if (r._tag === "Left") throw new UsageError(`--${family}-xpub: ${r.left.message}`)
+}
 
-export const commands: Record<string, Command> = {
-  dev: {
-    run: async () => {
-      await runDev()
-      return forever()
-    },
-  },
-  serve: {
-    run: async () => {
-      await import("@inzi/server/main")
-      return forever()
-    },
-  },
-  work: {
-    run: async () => {
-      await import("@inzi/worker/main")
-      return forever()
-    },
-  },
-  pay: { booleans: JSON_FLAG, run: runPay },
-  "sweep plan": sweepCommands.plan,
-  "sweep run": sweepCommands.run,
-  "indices export": sweepCommands.indicesExport,
-  status: {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const rt = await openRuntime(readEnv(), { migrate: true })
-      try {
-        const s = await rt.status()
-        const lines = [
-          "network        head          scanned_to    lag     rpc calls/errors  updated                   last error",
-          ...s.watchers.map(
-            (w) =>
-              `${w.network.padEnd(14)} ${String(w.head ?? "-").padEnd(13)} ${String(w.scannedTo ?? "-").padEnd(13)} ${String(w.lag ?? "-").padEnd(7)} ${`${w.rpcCalls}/${w.rpcErrors}`.padEnd(17)} ${w.updatedAt.padEnd(25)} ${w.lastError ?? ""}`,
-          ),
-          `webhooks: ${s.outbox.pending} pending (oldest ${s.outbox.oldestPendingAgeSeconds}s), ${s.outbox.failed} failed`,
-          ...quarantineStatusLines(s.quarantine),
-        ]
-        out(args, s, lines.join("\n"))
-      } finally {
-        await rt.close()
-      }
-      return 0
-    },
-  },
-  migrate: {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const rt = await openRuntime(readEnv(), { migrate: false })
-      try {
-        const r = await rt.migrate()
-        out(args, r, r.applied.length ? `applied: ${r.applied.join(", ")}` : "database is up to date")
-      } finally {
-        await rt.close()
-      }
-      return 0
-    },
+export const commands: Record<string, (args: Args) => Promise<number | undefined>> = {
+  status: async (args) => {
+    const rt = await openRuntime(readEnv(), { migrate: true })
+    try {
+      const s = await rt.status()
+      const lines = [
+        "network        head          scanned_to    lag     rpc calls/errors  updated                   last error",
+        ...s.watchers.map(
+          (w) =>
+            `${cell(w.network).padEnd(14)} ${String(w.head ?? "-").padEnd(13)} ${String(w.scannedTo ?? "-").padEnd(13)} ${String(w.lag ?? "-").padEnd(7)} ${`${w.rpcCalls}/${w.rpcErrors}`.padEnd(17)} ${w.updatedAt.padEnd(25)} ${w.lastError === null ? "" : cell(w.lastError)}`,
+        ),
+        `webhooks: ${s.outbox.pending} pending (oldest ${s.outbox.oldestPendingAgeSeconds}s), ${s.outbox.failed} failed`,
+        ...quarantineStatusLines(s.quarantine),
+      ]
+      out(args, s, lines.join("\n"))
+    } finally {
+      await rt.close()
+    }
+    return 0
   },
 
-  "merchant create": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const name = required(args, "name")
-      const evmXpub = str(args, "evm-xpub") ?? null
-      const tronXpub = str(args, "tron-xpub") ?? null
-      const tonWallet = str(args, "ton-wallet") ?? null
-      if (tonWallet !== null && !isTonWalletAddress(tonWallet))
-        throw new UsageError(
-          `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${tonWallet}"`,
+  migrate: async (args) => {
+    const rt = await openRuntime(readEnv(), { migrate: false })
+    try {
+      const r = await rt.migrate()
+      out(args, r, r.applied.length ? `applied: ${r.applied.join(", ")}` : "database is up to date")
+    } finally {
+      await rt.close()
+    }
+    return 0
+  },
+
+  "merchant create": async (args) => {
+    const name = required(args, "name")
+    const webhookUrl = webhookUrlFlag(args, "webhook-url") ?? null
+    const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url") ?? null
+    const evmXpub = str(args, "evm-xpub") ?? null
+    const tronXpub = str(args, "tron-xpub") ?? null
+    const tonWallet = str(args, "ton-wallet") ?? null
+    if (evmXpub === null && tronXpub === null && tonWallet === null)
+      throw new UsageError(
+        "a merchant needs a way to be paid: give --evm-xpub, --tron-xpub and/or --ton-wallet (no payment could reach it otherwise)",
+      )
+    if (evmXpub !== null) await checkXpub("evm", evmXpub)
+    if (tronXpub !== null) await checkXpub("tron", tronXpub)
+    if (tonWallet !== null && !(await import("@inzi/adapter-ton")).isTonWalletAddress(tonWallet))
+      throw new UsageError(
+        `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${terminalSafe(tonWallet)}"`,
+      )
+    const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
+    const known = cliNetworks()
+    const has = { evm: evmXpub !== null, tron: tronXpub !== null, ton: tonWallet !== null }
+    const networks = {
+      live: enabledNetworks(args, "live", known, has),
+      test: enabledNetworks(args, "test", known, has),
+    }
+    const draft = { evmXpub, tronXpub, tonWallet, networks } as Merchant
+    const payable = {
+      live: checkoutNetworks(draft, "live", known),
+      test: checkoutNetworks(draft, "test", known),
+    }
+    if (payable.live.length === 0 && payable.test.length === 0)
+      throw new UsageError(
+        `this merchant could take no payment: no configured network is of a family it has a key for (${Object.entries(
+          has,
         )
-      const webhookUrl = webhookUrlFlag(args, "webhook-url") ?? null
-      const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url") ?? null
-      const r = await withRuntime(
-        Effect.gen(function* () {
-          const derivation = yield* AddressDerivation
-          if (evmXpub) yield* derivation.validateXpub("evm", evmXpub)
-          if (tronXpub) yield* derivation.validateXpub("tron", tronXpub)
-          const store = yield* MerchantStore
-          // Deposit addresses are unique across merchants: the same xpub twice would hand out the same addresses.
-          for (const other of yield* store.listMerchants()) {
-            if (evmXpub && other.evmXpub === evmXpub)
-              return yield* Effect.fail(
-                new UsageError(`this EVM xpub is already used by merchant ${other.id}`),
-              )
-            if (tronXpub && other.tronXpub === tronXpub)
-              return yield* Effect.fail(
-                new UsageError(`this Tron xpub is already used by merchant ${other.id}`),
-              )
-          }
-          return yield* registerMerchant({
-            name,
-            webhookUrl,
-            testWebhookUrl,
-            evmXpub,
-            tronXpub,
-            tonWallet,
-            networks: { live: list(str(args, "live-networks")), test: list(str(args, "test-networks")) },
-          })
-        }),
+          .filter(([, v]) => v)
+          .map(([f]) => f)
+          .join(", ")}); configured: ${knownNetworks(known)}`,
       )
-      out(
-        args,
-        {
-          id: r.id,
-          name: r.name,
-          webhook_secret: r.webhookSecret,
-          test_webhook_secret: r.testWebhookSecret,
-        },
-        [
-          `merchant ${r.id} (${r.name})`,
-          "webhook secrets (shown once here; keep them safe; each mode signs with its own):",
-          `  live: ${r.webhookSecret}`,
-          `  test: ${r.testWebhookSecret}`,
-        ].join("\n"),
-      )
-      return 0
-    },
+    const r = await withRuntime(
+      Effect.gen(function* () {
+        const store = yield* MerchantStore
+        // Deposit addresses are unique across merchants: the same xpub twice would hand out the same addresses.
+        for (const other of yield* store.listMerchants()) {
+          if (evmXpub && other.evmXpub === evmXpub)
+            return yield* Effect.fail(new UsageError(`this EVM xpub is already used by merchant ${other.id}`))
+          if (tronXpub && other.tronXpub === tronXpub)
+            return yield* Effect.fail(
+              new UsageError(`this Tron xpub is already used by merchant ${other.id}`),
+            )
+        }
+        return yield* registerMerchant({
+          name,
+          webhookUrl,
+          testWebhookUrl,
+          evmXpub,
+          tronXpub,
+          tonWallet,
+          networks,
+        })
+      }),
+    )
+    const paidOn = (m: Mode) => payable[m].map((n) => n.id).join(", ") || "-"
+    out(
+      args,
+      { id: r.id, name: r.name, webhook_secret: r.webhookSecret, test_webhook_secret: r.testWebhookSecret },
+      [
+        `merchant ${r.id} (${terminalSafe(r.name)}): live payments on ${paidOn("live")}; test payments on ${paidOn("test")}`,
+        "webhook secrets (shown once here; keep them safe; each mode signs with its own):",
+        `  live: ${r.webhookSecret}`,
+        `  test: ${r.testWebhookSecret}`,
+      ].join("\n"),
+    )
+    return 0
   },
 
-  "merchant update": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const id = required(args, "merchant")
-      const webhookUrl = webhookUrlFlag(args, "webhook-url")
-      const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url")
-      const rotate = str(args, "rotate-secret")
-      if (rotate !== undefined && rotate !== "live" && rotate !== "test")
-        throw new UsageError(`--rotate-secret must be live or test`)
-      if (webhookUrl === undefined && testWebhookUrl === undefined && rotate === undefined)
-        throw new UsageError(
-          'nothing to change: give --webhook-url, --test-webhook-url ("" clears one) or --rotate-secret live|test',
-        )
-      const m = await withRuntime(
-        Effect.gen(function* () {
-          const secret = rotate === undefined ? undefined : yield* newWebhookSecret
-          return yield* (yield* MerchantStore).updateMerchant(id, {
-            ...(webhookUrl !== undefined ? { webhookUrl } : {}),
-            ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
-            ...(rotate === "live" ? { webhookSecret: secret } : {}),
-            ...(rotate === "test" ? { testWebhookSecret: secret } : {}),
-          })
-        }),
+  "merchant update": async (args) => {
+    const id = required(args, "merchant")
+    const webhookUrl = webhookUrlFlag(args, "webhook-url")
+    const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url")
+    const rotate = str(args, "rotate-secret")
+    if (rotate !== undefined && rotate !== "live" && rotate !== "test")
+      throw new UsageError(`--rotate-secret must be live or test`)
+    if (webhookUrl === undefined && testWebhookUrl === undefined && rotate === undefined)
+      throw new UsageError(
+        'nothing to change: give --webhook-url, --test-webhook-url ("" clears one) or --rotate-secret live|test',
       )
-      const rotated = rotate === "live" ? m.webhookSecret : rotate === "test" ? m.testWebhookSecret : null
-      out(
-        args,
-        {
-          id: m.id,
-          webhook_url: m.webhookUrl,
-          test_webhook_url: m.testWebhookUrl,
-          ...(rotate !== undefined ? { [`${rotate === "live" ? "" : "test_"}webhook_secret`]: rotated } : {}),
-        },
-        [
-          `merchant ${m.id}: live webhooks → ${m.webhookUrl ?? "(none)"}; test webhooks → ${m.testWebhookUrl ?? "(none)"}`,
-          ...(rotated !== null
-            ? [
-                `new ${rotate} webhook secret (shown once; the old one stops signing now — accept both at your endpoint while you switch): ${rotated}`,
-              ]
-            : []),
-        ].join("\n"),
-      )
-      return 0
-    },
-  },
-
-  "merchant list": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const ms = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.listMerchants()))
-      const rows = ms.map((m) => ({
+    const m = await withRuntime(
+      Effect.gen(function* () {
+        const secret = rotate === undefined ? undefined : yield* newWebhookSecret
+        return yield* (yield* MerchantStore).updateMerchant(id, {
+          ...(webhookUrl !== undefined ? { webhookUrl } : {}),
+          ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
+          ...(rotate === "live" ? { webhookSecret: secret } : {}),
+          ...(rotate === "test" ? { testWebhookSecret: secret } : {}),
+        })
+      }),
+    )
+    const rotated = rotate === "live" ? m.webhookSecret : rotate === "test" ? m.testWebhookSecret : null
+    out(
+      args,
+      {
         id: m.id,
-        name: m.name,
         webhook_url: m.webhookUrl,
         test_webhook_url: m.testWebhookUrl,
-        evm: m.evmXpub !== null,
-        tron: m.tronXpub !== null,
-        ton_wallet: m.tonWallet,
-        networks: m.networks,
-        created_at: formatTimestamp(m.createdAt),
-      }))
-      out(
-        args,
-        rows,
-        rows
-          .map((r) => `${r.id}\t${r.name}\tevm:${r.evm} tron:${r.tron} ton:${r.ton_wallet ?? "-"}`)
-          .join("\n") || "no merchants",
-      )
-      return 0
-    },
+        ...(rotate !== undefined ? { [`${rotate === "live" ? "" : "test_"}webhook_secret`]: rotated } : {}),
+      },
+      [
+        `merchant ${m.id}: live webhooks → ${cell(m.webhookUrl)}; test webhooks → ${cell(m.testWebhookUrl)}`,
+        ...(rotated !== null
+          ? [
+              `new ${rotate} webhook secret (shown once; the old one stops signing now — accept both at your endpoint while you switch): ${rotated}`,
+            ]
+          : []),
+      ].join("\n"),
+    )
+    return 0
   },
 
-  "key create": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const merchantId = required(args, "merchant")
-      const m = mode(str(args, "mode"))
-      const r = await withRuntime(
-        Effect.map(issueApiKey(merchantId, m), ({ record, key }) => ({ rec: record, key })),
-      )
-      out(
-        args,
-        { id: r.rec.id, merchant: merchantId, mode: m, prefix: r.rec.prefix, key: r.key },
-        `${r.key}\n(this ${m} key is shown once; Inzi stores only its hash — id ${r.rec.id}, prefix ${r.rec.prefix})`,
-      )
-      return 0
-    },
+  "merchant list": async (args) => {
+    const ms = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.listMerchants()))
+    const rows = ms.map((m) => ({
+      id: m.id,
+      name: m.name,
+      webhook_url: m.webhookUrl,
+      test_webhook_url: m.testWebhookUrl,
+      evm: m.evmXpub !== null,
+      tron: m.tronXpub !== null,
+      ton_wallet: m.tonWallet,
+      networks: m.networks,
+      created_at: formatTimestamp(m.createdAt),
+    }))
+    out(
+      args,
+      rows,
+      table(
+        ["id", "name", "keys", "live networks", "test networks", "live webhooks", "test webhooks", "created"],
+        rows.map((r) => [
+          r.id,
+          cell(r.name),
+          `evm:${r.evm} tron:${r.tron} ton:${cell(r.ton_wallet)}`,
+          r.networks.live.join(",") || "(all configured)",
+          r.networks.test.join(",") || "(all configured)",
+          cell(r.webhook_url),
+          cell(r.test_webhook_url),
+          r.created_at,
+        ]),
+        "no merchants",
+      ),
+    )
+    return 0
   },
 
-  "key revoke": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const which = args.positionals[0]
-      if (!which) throw new UsageError("key revoke needs a key id or visible prefix")
-      const r = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.revokeApiKey(which, new Date())))
-      if (r === null) {
-        out(args, { revoked: false }, `no key matches "${which}"`)
-        return 1
-      }
-      out(args, { revoked: true, id: r.id, prefix: r.prefix }, `revoked ${r.id} (${r.prefix}…)`)
-      return 0
-    },
+  "key create": async (args) => {
+    const merchantId = required(args, "merchant")
+    const m = mode(str(args, "mode"))
+    const r = await withRuntime(
+      Effect.gen(function* () {
+        yield* Effect.flatMap(MerchantStore, (s) => s.getMerchant(merchantId))
+        const { record, key } = yield* issueApiKey(merchantId, m)
+        return { rec: record, key }
+      }),
+    )
+    out(
+      args,
+      { id: r.rec.id, merchant: merchantId, mode: m, prefix: r.rec.prefix, key: r.key },
+      `${r.key}\n(this ${m} key is shown once; Inzi stores only its hash — id ${r.rec.id}, prefix ${r.rec.prefix})`,
+    )
+    return 0
   },
 
-  "key list": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const merchantId = required(args, "merchant")
-      const keys = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.listApiKeys(merchantId)))
-      out(
-        args,
-        keys,
-        keys
-          .map((k) => `${k.id}\t${k.prefix}…\t${k.mode}\t${k.revokedAt ? "revoked" : "active"}`)
-          .join("\n") || "no keys",
-      )
-      return 0
-    },
+  "key revoke": async (args) => {
+    const which = args.positionals[0]
+    if (!which) throw new UsageError("key revoke needs a key id or visible prefix")
+    const r = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.revokeApiKey(which, new Date())))
+    if (r === null) {
+      out(args, { revoked: false }, `no key matches "${terminalSafe(which)}"`)
+      return 1
+    }
+    out(args, { revoked: true, id: r.id, prefix: r.prefix }, `revoked ${r.id} (${r.prefix}…)`)
+    return 0
   },
 
-  "webhooks list": {
-    booleans: new Set(["json", "failed"]),
-    run: async (args) => {
-      const events = await withRuntime(
-        Effect.flatMap(Outbox, (o) =>
-          o.listEvents({
-            status: args.flags.failed ? "failed" : undefined,
-            checkoutId: str(args, "checkout"),
-            limit: 200,
-          }),
-        ),
-      )
-      out(
-        args,
-        events,
-        events
-          .map(
-            (e) =>
-              `${e.eventId}\t${e.type}\t${e.status}\tattempts=${e.attempts}\t${e.checkoutId}\t${e.lastError ?? ""}`,
-          )
-          .join("\n") || "no events",
-      )
-      return 0
-    },
+  "key list": async (args) => {
+    const merchantId = required(args, "merchant")
+    const keys = await withRuntime(
+      Effect.gen(function* () {
+        const store = yield* MerchantStore
+        yield* store.getMerchant(merchantId)
+        return yield* store.listApiKeys(merchantId)
+      }),
+    )
+    out(
+      args,
+      keys,
+      table(
+        ["id", "prefix", "mode", "state", "created"],
+        keys.map((k) => [
+          k.id,
+          `${k.prefix}…`,
+          k.mode,
+          k.revokedAt ? `revoked ${formatTimestamp(k.revokedAt)}` : "active",
+          formatTimestamp(k.createdAt),
+        ]),
+        "no keys",
+      ),
+    )
+    return 0
   },
 
-  "webhooks resend": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const id = args.positionals[0]
-      if (!id) throw new UsageError("webhooks resend needs an event id")
-      const ok = await withRuntime(Effect.flatMap(Outbox, (o) => o.resend(id, new Date())))
-      out(args, { resent: ok }, ok ? `${id} queued for delivery` : `no event ${id}`)
-      return ok ? 0 : 1
-    },
+  "webhooks list": async (args) => {
+    const events = await withRuntime(
+      Effect.flatMap(Outbox, (o) =>
+        o.listEvents({
+          status: args.flags.failed ? "failed" : undefined,
+          checkoutId: str(args, "checkout"),
+          limit: 200,
+        }),
+      ),
+    )
+    out(
+      args,
+      events,
+      table(
+        ["event", "type", "status", "attempts", "created", "next attempt", "checkout", "last error"],
+        events.map((e) => [
+          e.eventId,
+          e.type,
+          e.status,
+          String(e.attempts),
+          formatTimestamp(e.createdAt),
+          e.nextAttemptAt === null ? "-" : formatTimestamp(e.nextAttemptAt),
+          e.checkoutId,
+          cell(e.lastError),
+        ]),
+        "no events",
+      ),
+    )
+    return 0
   },
 
-  "unmatched list": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const rows = await withRuntime(
-        Effect.flatMap(CheckoutStore, (s) => s.listUnmatched(str(args, "network"))),
-      )
-      out(
-        args,
-        rows,
-        rows
-          .map(
-            (u) =>
-              `${u.id}\t${u.network}\t${u.token}\t${u.amount}\tmemo=${u.memo ?? "-"}\t${u.reason}\t${u.assignedCheckoutId ?? ""}`,
-          )
-          .join("\n") || "no unmatched payments",
-      )
-      return 0
-    },
+  "webhooks resend": async (args) => {
+    const id = args.positionals[0]
+    if (!id) throw new UsageError("webhooks resend needs an event id")
+    const ok = await withRuntime(Effect.flatMap(Outbox, (o) => o.resend(id, new Date())))
+    out(args, { resent: ok }, ok ? `${id} queued for delivery` : `no event ${terminalSafe(id)}`)
+    return ok ? 0 : 1
   },
 
-  "quarantine list": quarantineCommands.list,
-
-  "unmatched assign": {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const [id, checkoutId] = args.positionals
-      if (!id || !checkoutId) throw new UsageError("unmatched assign needs <unmatched id> <checkout id>")
-      const r = await withRuntime(
-        Effect.flatMap(CheckoutStore, (s) => s.assignUnmatched(id, checkoutId, new Date())),
-      )
-      out(args, r, `assigned ${id} to ${checkoutId} (${r.emitted} webhook event(s))`)
-      return 0
-    },
+  "unmatched list": async (args) => {
+    const network = str(args, "network")
+    if (network !== undefined) {
+      const { cliNetworks, networkOf } = await import("./networks.js")
+      networkOf(cliNetworks(), network, "network")
+    }
+    const rows = await withRuntime(Effect.flatMap(CheckoutStore, (s) => s.listUnmatched(network)))
+    out(
+      args,
+      rows,
+      table(
+        ["id", "observed", "network", "amount", "token", "sender", "tx", "memo", "reason", "assigned to"],
+        rows.map((u) => [
+          u.id,
+          formatTimestamp(u.observedAt),
+          cell(u.network),
+          formatUnits(u.amount, u.decimals),
+          cell(u.token),
+          cell(u.sender),
+          `${cell(u.txHash)}:${u.logIndex}`,
+          cell(u.memo),
+          cell(u.reason),
+          u.assignedCheckoutId ?? "-",
+        ]),
+        "no unmatched payments",
+      ),
+    )
+    return 0
   },
 
-  export: {
-    booleans: JSON_FLAG,
-    run: async (args) => {
-      const from = new Date(required(args, "from"))
-      const to = new Date(required(args, "to"))
-      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
-        throw new UsageError("--from/--to must be ISO 8601 timestamps")
-      const rt = await openRuntime(readEnv(), { migrate: true })
-      try {
-        const rows = await rt.exportCheckouts({
+  "unmatched assign": async (args) => {
+    const [id, checkoutId] = args.positionals
+    if (!id || !checkoutId) throw new UsageError("unmatched assign needs <unmatched id> <checkout id>")
+    const r = await withRuntime(
+      Effect.flatMap(CheckoutStore, (s) => s.assignUnmatched(id, checkoutId, new Date())),
+    )
+    out(args, r, `assigned ${id} to ${checkoutId} (${r.emitted} webhook event(s))`)
+    return 0
+  },
+
+  export: async (args) => {
+    const from = new Date(required(args, "from"))
+    const to = new Date(required(args, "to"))
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+      throw new UsageError("--from/--to must be ISO 8601 timestamps")
+    const m = str(args, "mode")
+    if (m !== undefined) mode(m)
+    const rt = await openRuntime(readEnv(), { migrate: true })
+    try {
+      const rows = await rt
+        .exportCheckouts({
           from,
           to,
           status: str(args, "status"),
           merchantId: str(args, "merchant"),
-          mode: str(args, "mode"),
+          mode: m,
         })
-        const esc = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+        .catch((e: unknown) => {
+          throw notFound(e)
+        })
+      // One row per checkout (so amount columns add up); a checkout paid in several transfers lists each
+      // transfer's network, token, amount and hash space-separated in the same order.
+      process.stdout.write(
+        csvRow([
+          "id",
+          "merchant_id",
+          "mode",
+          "status",
+          "amount_usd",
+          "amount_paid_usd",
+          "created_at",
+          "expires_at",
+          "network",
+          "token",
+          "amount_crypto",
+          "tx_hash",
+          "description",
+          "metadata",
+          "payments",
+        ]),
+      )
+      for (const r of rows) {
+        const each = (f: (p: (typeof r.paymentList)[number]) => string) => r.paymentList.map(f).join(" ")
         process.stdout.write(
-          "id,merchant_id,mode,status,amount_usd,amount_paid_usd,created_at,expires_at,payments\n",
+          csvRow([
+            r.id,
+            r.merchantId,
+            r.mode,
+            r.status,
+            formatCents(r.amountCents),
+            formatCents(r.paidCents),
+            formatTimestamp(r.createdAt),
+            formatTimestamp(r.expiresAt),
+            each((p) => p.network),
+            each((p) => p.token),
+            each((p) => formatUnits(p.amount, p.decimals)),
+            each((p) => p.txHash),
+            r.description ?? "",
+            r.metadataJson ?? "",
+            r.payments,
+          ]),
         )
-        for (const r of rows) {
-          process.stdout.write(
-            [
-              r.id,
-              r.merchantId,
-              r.mode,
-              r.status,
-              formatCents(r.amountCents),
-              formatCents(r.paidCents),
-              formatTimestamp(r.createdAt),
-              formatTimestamp(r.expiresAt),
-              r.payments,
-            ]
-              .map((v) => esc(String(v)))
-              .join(",") + "\n",
-          )
-        }
-      } finally {
-        await rt.close()
       }
-      return 0
-    },
+    } finally {
+      await rt.close()
+    }
+    return 0
   },
 }

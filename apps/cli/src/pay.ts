@@ -3,6 +3,7 @@ import { DEVNET_TOKENS, payTo } from "@inzi/devnet"
 import { parseUnits } from "@inzi/core"
 import { type Args, str, UsageError } from "./args.js"
 import type { DevAnnouncement } from "./dev.js"
+import { jsonText, terminalSafe } from "./text.js"
 
 interface PublicOption {
   readonly network: string
@@ -61,8 +62,8 @@ export const runPay = async (args: Args) => {
   }
   process.stdout.write(
     args.flags.json
-      ? `${JSON.stringify(out)}\n`
-      : `paid ${amountText} ${symbol} to ${option.address} on ${network}\ntx ${r.txHash} (block ${out.block})\n`,
+      ? jsonText(out)
+      : `paid ${terminalSafe(amountText)} ${symbol} to ${terminalSafe(option.address)} on ${terminalSafe(network)}\ntx ${r.txHash} (block ${out.block})\n`,
   )
   return 0
 }

@@ -1,7 +1,6 @@
-import { EVM_PRESETS } from "@inzi/adapter-evm"
-import { type Checkout, MerchantStore, type NetworkConfig } from "@inzi/core"
+import { type Checkout, MerchantStore } from "@inzi/core"
 import { DEVNET_ACCOUNTS } from "@inzi/devnet"
-import { loadNetworks, openRuntime, readEnv } from "@inzi/platform"
+import { readEnv } from "@inzi/platform"
 import {
   formatUnits,
   journalFile,
@@ -16,7 +15,10 @@ import {
   usedIndicesOf,
 } from "@inzi/sweep"
 import { Effect } from "effect"
-import { type Args, required, str, UsageError } from "./args.js"
+import { type Args, list, required, str, UsageError } from "./args.js"
+import { withRuntime } from "./db.js"
+import { cliNetworks, networkOf } from "./networks.js"
+import { jsonText } from "./text.js"
 
 /**
  * `inzi sweep plan | sweep run`, `inzi indices export`: getting the money out of per-checkout deposit
@@ -24,42 +26,17 @@ import { type Args, required, str, UsageError } from "./args.js"
  * read from stdin only: never from argv or the environment, never logged, never stored.
  */
 
-interface Command {
-  readonly booleans?: ReadonlySet<string>
-  readonly run: (args: Args) => Promise<number | undefined>
-}
+type Command = (args: Args) => Promise<number | undefined>
 
-const json = (v: unknown) =>
-  `${JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 2)}\n`
+const json = jsonText
 
-/** The configured networks, plus the local devnet (as `inzi dev` runs it) when the config has none. */
-const cliNetworks = (): ReadonlyArray<NetworkConfig> => {
-  const env = readEnv()
-  const configured = loadNetworks(env.networksFile)
-  if (configured.some((n) => n.id === "devnet")) return configured
-  const rpc = process.env.INZI_DEVNET_RPC_URL ?? `http://127.0.0.1:${process.env.INZI_DEVNET_PORT ?? 8545}`
-  return [...configured, { ...EVM_PRESETS.devnet, rpcUrls: [rpc] }]
-}
-
-const loadCheckouts = async (merchantId: string): Promise<ReadonlyArray<Checkout>> => {
-  const rt = await openRuntime(readEnv(), { migrate: true })
-  try {
-    return await rt.run(
-      Effect.gen(function* () {
-        yield* Effect.flatMap(MerchantStore, (s) => s.getMerchant(merchantId))
-        return yield* merchantCheckouts(merchantId)
-      }),
-    )
-  } finally {
-    await rt.close()
-  }
-}
-
-const list = (s: string | undefined) =>
-  (s ?? "")
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean)
+const loadCheckouts = (merchantId: string): Promise<ReadonlyArray<Checkout>> =>
+  withRuntime(
+    Effect.gen(function* () {
+      yield* Effect.flatMap(MerchantStore, (s) => s.getMerchant(merchantId))
+      return yield* merchantCheckouts(merchantId)
+    }),
+  )
 
 /** Reads the secrets from stdin, one per line. Refuses a terminal: there is no prompt that hides input. */
 const readSecrets = async (): Promise<ReadonlyArray<string>> => {
@@ -76,160 +53,149 @@ const readSecrets = async (): Promise<ReadonlyArray<string>> => {
     .filter((l) => l !== "")
 }
 
-const plan: Command = {
-  booleans: new Set(["json"]),
-  run: async (args) => {
-    const merchantId = required(args, "merchant")
-    const only = str(args, "network")
-    if (only !== undefined && cliNetworks().find((n) => n.id === only)?.family === "ton") {
-      const note = "TON needs no sweep: payments land in the merchant's own wallet"
-      process.stdout.write(args.flags.json ? json({ network: only, sweep: false, note }) : `${note}\n`)
-      return 0
-    }
-    const checkouts = await loadCheckouts(merchantId)
+const plan: Command = async (args) => {
+  const merchantId = required(args, "merchant")
+  const only = str(args, "network")
+  if (only !== undefined && networkOf(cliNetworks(), only, "network").family === "ton") {
+    const note = "TON needs no sweep: payments land in the merchant's own wallet"
+    process.stdout.write(args.flags.json ? json({ network: only, sweep: false, note }) : `${note}\n`)
+    return 0
+  }
+  const checkouts = await loadCheckouts(merchantId)
+  const plans = await planSweep({
+    checkouts,
+    networks: cliNetworks(),
+    network: only,
+    treasuries: parseTreasuries(list(str(args, "treasury"))),
+  })
+  process.stdout.write(args.flags.json ? json(planToJson(plans)) : `${renderPlan(plans)}\n`)
+  return 0
+}
+
+const run: Command = async (args) => {
+  const merchantId = required(args, "merchant")
+  const networkId = required(args, "network")
+  const network = networkOf(cliNetworks(), networkId, "network")
+  if (network.family === "ton")
+    throw new UsageError("TON needs no sweep: payments land in the merchant's own wallet")
+  const treasury = parseTreasuries([required(args, "treasury")])[network.family]
+  if (treasury === undefined) throw new UsageError(`--treasury is not a ${network.family} address`)
+  const confirmations = str(args, "confirmations")
+  if (confirmations !== undefined && !/^[1-9][0-9]*$/.test(confirmations))
+    throw new UsageError("--confirmations must be a positive integer")
+  const gasAccount = str(args, "gas-account")
+  const rawIndices = list(str(args, "indices"))
+  if (rawIndices.some((i) => !/^[0-9]+$/.test(i)))
+    throw new UsageError("--indices must be derivation indices, comma-separated")
+  const indices = rawIndices.length ? rawIndices.map((i) => BigInt(i)) : undefined
+  const dataDir = readEnv().dataDir
+  // Secrets first: a terminal is refused before anything else happens.
+  const secrets = args.flags.execute ? await readSecrets() : []
+  const checkouts = await loadCheckouts(merchantId)
+
+  if (!args.flags.execute) {
     const plans = await planSweep({
       checkouts,
-      networks: cliNetworks(),
-      network: only,
-      treasuries: parseTreasuries(list(str(args, "treasury"))),
-    })
-    process.stdout.write(args.flags.json ? json(planToJson(plans)) : `${renderPlan(plans)}\n`)
-    return 0
-  },
-}
-
-const run: Command = {
-  booleans: new Set(["json", "execute"]),
-  run: async (args) => {
-    const merchantId = required(args, "merchant")
-    const networkId = required(args, "network")
-    const network = cliNetworks().find((n) => n.id === networkId)
-    if (network === undefined) throw new UsageError(`unknown network "${networkId}"`)
-    if (network.family === "ton")
-      throw new UsageError("TON needs no sweep: payments land in the merchant's own wallet")
-    const treasury = parseTreasuries([required(args, "treasury")])[network.family]
-    if (treasury === undefined) throw new UsageError(`--treasury is not a ${network.family} address`)
-    const confirmations = str(args, "confirmations")
-    if (confirmations !== undefined && !/^[1-9][0-9]*$/.test(confirmations))
-      throw new UsageError("--confirmations must be a positive integer")
-    const gasAccount = str(args, "gas-account")
-    const rawIndices = list(str(args, "indices"))
-    if (rawIndices.some((i) => !/^[0-9]+$/.test(i)))
-      throw new UsageError("--indices must be derivation indices, comma-separated")
-    const indices = rawIndices.length ? rawIndices.map((i) => BigInt(i)) : undefined
-    const dataDir = readEnv().dataDir
-    // Secrets first: a terminal is refused before anything else happens.
-    const secrets = args.flags.execute ? await readSecrets() : []
-    const checkouts = await loadCheckouts(merchantId)
-
-    if (!args.flags.execute) {
-      const plans = await planSweep({
-        checkouts,
-        networks: [network],
-        indices,
-        treasuries: { [network.family]: treasury },
-      })
-      const pending = pendingIntents(readJournal(journalFile(dataDir)), network.id)
-      if (args.flags.json)
-        process.stdout.write(
-          json({ dry_run: true, plan: planToJson(plans), journal_pending: pending.map((p) => p.txHash) }),
-        )
-      else
-        process.stdout.write(
-          `dry run (nothing is signed or sent; add --execute and pipe the mnemonic on stdin)\n${renderPlan(plans)}\n${
-            pending.length
-              ? `first, ${pending.length} journaled transaction(s) of an interrupted run would be settled: ${pending.map((p) => p.txHash).join(", ")}\n`
-              : ""
-          }`,
-        )
-      return 0
-    }
-
-    const mnemonic = secrets[0]
-    if (mnemonic === undefined) throw new UsageError("stdin is empty: the first line must be the mnemonic")
-    let gasKey: string
-    if (gasAccount !== undefined) {
-      const m = /^devnet:([0-9]+)$/.exec(gasAccount)
-      const named = m ? DEVNET_ACCOUNTS[Number(m[1])] : undefined
-      if (named === undefined || network.id !== "devnet")
-        throw new UsageError(
-          "--gas-account names a devnet account (devnet:0..2) on the devnet only; elsewhere pipe its key as the second stdin line",
-        )
-      gasKey = named.privateKey
-    } else {
-      const k = secrets[1]
-      if (k === undefined || !/^(0x)?[0-9a-fA-F]{64}$/.test(k))
-        throw new UsageError("the second stdin line must be the gas account's private key (64 hex digits)")
-      gasKey = k.startsWith("0x") ? k : `0x${k}`
-    }
-    const native = network.family === "evm" ? 18 : 6
-    const report = await runSweep({
-      merchantId,
-      checkouts,
-      network,
-      treasury,
+      networks: [network],
       indices,
-      mnemonic,
-      gasKey,
-      dataDir,
-      confirmations: confirmations === undefined ? undefined : Number(confirmations),
-      onEvent: (e) => {
-        if (!args.flags.json && e.type === "settled")
-          process.stderr.write(
-            `  ${e.intent.role} #${e.intent.derivationIndex} ${e.intent.txHash} ${e.status} (fee ${formatUnits(e.fee, native)})\n`,
-          )
-      },
+      treasuries: { [network.family]: treasury },
     })
-    if (args.flags.json) process.stdout.write(json(report))
-    else {
-      const lines = [
-        `${report.network}: swept to ${report.treasury}`,
-        ...report.resumed.map((r) => `  settled from an earlier run: ${r.txHash} ${r.status}`),
-        ...report.topUps.map((t) => `  top-up ${t.address} ${formatUnits(t.amount, native)} (${t.txHash})`),
-        ...report.moved.map(
-          (m) =>
-            `  moved #${m.derivationIndex} ${m.address} ${formatUnits(m.amount, report.plan.addresses.flatMap((a) => a.transfers).find((t) => t.contract === m.contract)?.decimals ?? 0)} ${m.symbol} (${m.txHash})`,
-        ),
-        report.moved.length === 0 && report.topUps.length === 0 ? "  nothing to move" : "",
-      ].filter(Boolean)
-      process.stdout.write(`${lines.join("\n")}\n`)
-    }
-    return 0
-  },
-}
-
-const indicesExport: Command = {
-  booleans: new Set(["json"]),
-  run: async (args) => {
-    const merchantId = required(args, "merchant")
-    const network = str(args, "network")
-    const networks = cliNetworks()
-    if (network !== undefined && !networks.some((n) => n.id === network))
-      throw new UsageError(`unknown network "${network}"`)
-    const used = usedIndicesOf(await loadCheckouts(merchantId), networks, network)
-    const gap = (xs: ReadonlyArray<{ index: bigint }>) => (xs.length ? xs[xs.length - 1]!.index + 1n : 0n)
-    const out = {
-      merchant: merchantId,
-      evm: { path: "m/44'/60'/0'/0/i", gap_limit: gap(used.evm), indices: used.evm },
-      tron: { path: "m/44'/195'/0'/0/i", gap_limit: gap(used.tron), indices: used.tron },
-    }
-    if (args.flags.json) process.stdout.write(json(out))
+    const pending = pendingIntents(readJournal(journalFile(dataDir)), network.id)
+    if (args.flags.json)
+      process.stdout.write(
+        json({ dry_run: true, plan: planToJson(plans), journal_pending: pending.map((p) => p.txHash) }),
+      )
     else
       process.stdout.write(
-        `${(["evm", "tron"] as const)
-          .map(
-            (f) =>
-              `${f} (${out[f].path}): ${out[f].indices.length} indices, wallets need a gap limit of at least ${out[f].gap_limit}\n${out[
-                f
-              ].indices
-                .map((u) => `  ${u.index}\t${u.address}\t${u.checkoutId}\t${u.paid ? "paid" : "unpaid"}`)
-                .join("\n")}`,
-          )
-          .join("\n")}\n`,
+        `dry run (nothing is signed or sent; add --execute and pipe the mnemonic on stdin)\n${renderPlan(plans)}\n${
+          pending.length
+            ? `first, ${pending.length} journaled transaction(s) of an interrupted run would be settled: ${pending.map((p) => p.txHash).join(", ")}\n`
+            : ""
+        }`,
       )
     return 0
-  },
+  }
+
+  const mnemonic = secrets[0]
+  if (mnemonic === undefined) throw new UsageError("stdin is empty: the first line must be the mnemonic")
+  let gasKey: string
+  if (gasAccount !== undefined) {
+    const m = /^devnet:([0-9]+)$/.exec(gasAccount)
+    const named = m ? DEVNET_ACCOUNTS[Number(m[1])] : undefined
+    if (named === undefined || network.id !== "devnet")
+      throw new UsageError(
+        "--gas-account names a devnet account (devnet:0..2) on the devnet only; elsewhere pipe its key as the second stdin line",
+      )
+    gasKey = named.privateKey
+  } else {
+    const k = secrets[1]
+    if (k === undefined || !/^(0x)?[0-9a-fA-F]{64}$/.test(k))
+      throw new UsageError("the second stdin line must be the gas account's private key (64 hex digits)")
+    gasKey = k.startsWith("0x") ? k : `0x${k}`
+  }
+  const native = network.family === "evm" ? 18 : 6
+  const report = await runSweep({
+    merchantId,
+    checkouts,
+    network,
+    treasury,
+    indices,
+    mnemonic,
+    gasKey,
+    dataDir,
+    confirmations: confirmations === undefined ? undefined : Number(confirmations),
+    onEvent: (e) => {
+      if (!args.flags.json && e.type === "settled")
+        process.stderr.write(
+          `  ${e.intent.role} #${e.intent.derivationIndex} ${e.intent.txHash} ${e.status} (fee ${formatUnits(e.fee, native)})\n`,
+        )
+    },
+  })
+  if (args.flags.json) process.stdout.write(json(report))
+  else {
+    const lines = [
+      `${report.network}: swept to ${report.treasury}`,
+      ...report.resumed.map((r) => `  settled from an earlier run: ${r.txHash} ${r.status}`),
+      ...report.topUps.map((t) => `  top-up ${t.address} ${formatUnits(t.amount, native)} (${t.txHash})`),
+      ...report.moved.map(
+        (m) =>
+          `  moved #${m.derivationIndex} ${m.address} ${formatUnits(m.amount, report.plan.addresses.flatMap((a) => a.transfers).find((t) => t.contract === m.contract)?.decimals ?? 0)} ${m.symbol} (${m.txHash})`,
+      ),
+      report.moved.length === 0 && report.topUps.length === 0 ? "  nothing to move" : "",
+    ].filter(Boolean)
+    process.stdout.write(`${lines.join("\n")}\n`)
+  }
+  return 0
 }
 
-/** Wired into `commands` (apps/cli/src/commands.ts). */
+const indicesExport: Command = async (args) => {
+  const merchantId = required(args, "merchant")
+  const network = str(args, "network")
+  const networks = cliNetworks()
+  if (network !== undefined) networkOf(networks, network, "network")
+  const used = usedIndicesOf(await loadCheckouts(merchantId), networks, network)
+  const gap = (xs: ReadonlyArray<{ index: bigint }>) => (xs.length ? xs[xs.length - 1]!.index + 1n : 0n)
+  const out = {
+    merchant: merchantId,
+    evm: { path: "m/44'/60'/0'/0/i", gap_limit: gap(used.evm), indices: used.evm },
+    tron: { path: "m/44'/195'/0'/0/i", gap_limit: gap(used.tron), indices: used.tron },
+  }
+  if (args.flags.json) process.stdout.write(json(out))
+  else
+    process.stdout.write(
+      `${(["evm", "tron"] as const)
+        .map(
+          (f) =>
+            `${f} (${out[f].path}): ${out[f].indices.length} indices, wallets need a gap limit of at least ${out[f].gap_limit}\n${out[
+              f
+            ].indices
+              .map((u) => `  ${u.index}\t${u.address}\t${u.checkoutId}\t${u.paid ? "paid" : "unpaid"}`)
+              .join("\n")}`,
+        )
+        .join("\n")}\n`,
+    )
+  return 0
+}
+
+/** Loaded by main.ts for `sweep plan`, `sweep run` and `indices export`. */
 export const sweepCommands = { plan, run, indicesExport } as const

@@ -6,6 +6,7 @@ import {
   type Mode,
   Outbox,
   type NetworkConfig,
+  type Payment,
   renderCheckoutJson,
   webhookEventBody,
   amountPaidCents,
@@ -77,6 +78,9 @@ export interface ExportRow {
   readonly createdAt: Date
   readonly expiresAt: Date
   readonly payments: string
+  readonly description: string | null
+  readonly metadataJson: string | null
+  readonly paymentList: ReadonlyArray<Payment>
 }
 
 export type RuntimeServices = Layer.Layer.Success<ReturnType<typeof appLayer>>
@@ -143,6 +147,9 @@ export const openRuntime = async (
                     payments: c.payments
                       .map((p) => `${p.network}:${p.txHash}:${p.logIndex}:${p.status}`)
                       .join(" "),
+                    description: c.description,
+                    metadataJson: c.metadataJson,
+                    paymentList: c.payments,
                   })
                 if (page.data.length < 100) break
               }
