@@ -3,6 +3,8 @@ import {
   CheckoutStore,
   formatCents,
   formatTimestamp,
+  hostAllowed,
+  hostPatternProblem,
   issueApiKey,
   MerchantStore,
   type Mode,
@@ -66,6 +68,18 @@ const webhookUrlFlag = (args: Args, flag: "webhook-url" | "test-webhook-url"): s
   const problem = urlProblem(v, flag === "webhook-url" ? "live" : "test")
   if (problem !== null) throw new UsageError(`--${flag} ${problem}`)
   return v
+}
+
+/** `--allowed-*-hosts a,b` as a host allow-list ("" clears it: any host); `undefined` when not given. */
+const hostsFlag = (args: Args, flag: string): ReadonlyArray<string> | undefined => {
+  const v = str(args, flag)
+  if (v === undefined) return undefined
+  const hosts = list(v)
+  for (const h of hosts) {
+    const problem = hostPatternProblem(h)
+    if (problem !== null) throw new UsageError(`--${flag}: ${problem}`)
+  }
+  return hosts
 }
 
 const forever = () => new Promise<number>(() => {})
@@ -195,17 +209,41 @@ export const commands: Record<string, Command> = {
       const id = required(args, "merchant")
       const webhookUrl = webhookUrlFlag(args, "webhook-url")
       const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url")
+      const allowedRedirectHosts = hostsFlag(args, "allowed-redirect-hosts")
+      const allowedWebhookHosts = hostsFlag(args, "allowed-webhook-hosts")
       const rotate = str(args, "rotate-secret")
       if (rotate !== undefined && rotate !== "live" && rotate !== "test")
         throw new UsageError(`--rotate-secret must be live or test`)
-      if (webhookUrl === undefined && testWebhookUrl === undefined && rotate === undefined)
+      if (
+        webhookUrl === undefined &&
+        testWebhookUrl === undefined &&
+        rotate === undefined &&
+        allowedRedirectHosts === undefined &&
+        allowedWebhookHosts === undefined
+      )
         throw new UsageError(
-          'nothing to change: give --webhook-url, --test-webhook-url ("" clears one) or --rotate-secret live|test',
+          'nothing to change: give --webhook-url, --test-webhook-url, --allowed-redirect-hosts, --allowed-webhook-hosts ("" clears one) or --rotate-secret live|test',
         )
       const m = await withRuntime(
         Effect.gen(function* () {
           const secret = rotate === undefined ? undefined : yield* newWebhookSecret
-          return yield* (yield* MerchantStore).updateMerchant(id, {
+          const store = yield* MerchantStore
+          // The merchant's own default endpoints obey its webhook allow-list, as a checkout's webhook_url does.
+          const current = yield* store.getMerchant(id)
+          const hooks = allowedWebhookHosts ?? current.allowedWebhookHosts ?? []
+          for (const [flag, url] of [
+            ["webhook-url", webhookUrl === undefined ? current.webhookUrl : webhookUrl],
+            ["test-webhook-url", testWebhookUrl === undefined ? current.testWebhookUrl : testWebhookUrl],
+          ] as const)
+            if (url !== null && !hostAllowed(url, hooks))
+              return yield* Effect.fail(
+                new UsageError(
+                  `--${flag} ${url}: its host is not in the merchant's allowed webhook hosts (${hooks.join(", ")})`,
+                ),
+              )
+          return yield* store.updateMerchant(id, {
+            ...(allowedRedirectHosts !== undefined ? { allowedRedirectHosts } : {}),
+            ...(allowedWebhookHosts !== undefined ? { allowedWebhookHosts } : {}),
             ...(webhookUrl !== undefined ? { webhookUrl } : {}),
             ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
             ...(rotate === "live" ? { webhookSecret: secret } : {}),
@@ -220,10 +258,13 @@ export const commands: Record<string, Command> = {
           id: m.id,
           webhook_url: m.webhookUrl,
           test_webhook_url: m.testWebhookUrl,
+          allowed_redirect_hosts: m.allowedRedirectHosts ?? [],
+          allowed_webhook_hosts: m.allowedWebhookHosts ?? [],
           ...(rotate !== undefined ? { [`${rotate === "live" ? "" : "test_"}webhook_secret`]: rotated } : {}),
         },
         [
           `merchant ${m.id}: live webhooks → ${m.webhookUrl ?? "(none)"}; test webhooks → ${m.testWebhookUrl ?? "(none)"}`,
+          `  allowed redirect hosts: ${m.allowedRedirectHosts?.join(", ") || "any"}; allowed webhook hosts: ${m.allowedWebhookHosts?.join(", ") || "any"}`,
           ...(rotated !== null
             ? [
                 `new ${rotate} webhook secret (shown once; the old one stops signing now — accept both at your endpoint while you switch): ${rotated}`,

@@ -16,6 +16,7 @@ usage: inzi <command> [options]
   merchant create --name N [--webhook-url U] [--test-webhook-url U] [--evm-xpub X] [--tron-xpub X]
                   [--ton-wallet W] [--live-networks a,b] [--test-networks c,d]
   merchant update --merchant ID [--webhook-url U] [--test-webhook-url U] [--rotate-secret live|test]
+                  [--allowed-redirect-hosts h,*.d] [--allowed-webhook-hosts h,*.d]   ("" = any host)
   merchant list
   key create --merchant ID --mode live|test      (prints the key once)
   key revoke <key id | visible prefix>           key list --merchant ID

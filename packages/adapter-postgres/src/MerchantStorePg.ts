@@ -44,6 +44,8 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
               tron_xpub: m.tronXpub,
               ton_wallet: m.tonWallet,
               networks: JSON.stringify({ live: m.networks.live, test: m.networks.test }),
+              allowed_redirect_hosts: JSON.stringify(m.allowedRedirectHosts ?? []),
+              allowed_webhook_hosts: JSON.stringify(m.allowedWebhookHosts ?? []),
               created_at: now,
               updated_at: now,
             })
@@ -73,6 +75,10 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
         if (patch.evmXpub !== undefined) set.evm_xpub = patch.evmXpub
         if (patch.tronXpub !== undefined) set.tron_xpub = patch.tronXpub
         if (patch.tonWallet !== undefined) set.ton_wallet = patch.tonWallet
+        if (patch.allowedRedirectHosts !== undefined)
+          set.allowed_redirect_hosts = JSON.stringify(patch.allowedRedirectHosts)
+        if (patch.allowedWebhookHosts !== undefined)
+          set.allowed_webhook_hosts = JSON.stringify(patch.allowedWebhookHosts)
         if (patch.networks !== undefined)
           set.networks = JSON.stringify({ live: patch.networks.live, test: patch.networks.test })
         const row = await db

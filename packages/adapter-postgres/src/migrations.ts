@@ -315,6 +315,11 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER TABLE merchants ADD COLUMN test_webhook_secret text NOT NULL
        DEFAULT ('whsec_' || replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''))`,
   ],
+  // Per-merchant host allow-lists for redirect_url and webhook URLs (exact host or "*.suffix"; [] = any).
+  "0014_merchant_allowed_hosts": [
+    `ALTER TABLE merchants ADD COLUMN allowed_redirect_hosts jsonb NOT NULL DEFAULT '[]'::jsonb`,
+    `ALTER TABLE merchants ADD COLUMN allowed_webhook_hosts jsonb NOT NULL DEFAULT '[]'::jsonb`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -36,6 +36,8 @@ export const merchantFromRow = (r: Selectable<MerchantsTable>): Merchant => ({
   webhookSecret: r.webhook_secret,
   testWebhookUrl: r.test_webhook_url,
   testWebhookSecret: r.test_webhook_secret,
+  allowedRedirectHosts: stringArray(fromJson(r.allowed_redirect_hosts)),
+  allowedWebhookHosts: stringArray(fromJson(r.allowed_webhook_hosts)),
   evmXpub: r.evm_xpub,
   tronXpub: r.tron_xpub,
   tonWallet: r.ton_wallet,

@@ -17,6 +17,9 @@ export interface MerchantsTable {
   test_webhook_url: string | null
   /** Drawn by the database (gen_random_uuid) when an insert leaves it out. */
   test_webhook_secret: Generated<string>
+  /** JSON arrays of host patterns (migration 0014); `[]` = any host. */
+  allowed_redirect_hosts: ColumnType<unknown, string | undefined, string>
+  allowed_webhook_hosts: ColumnType<unknown, string | undefined, string>
   evm_xpub: string | null
   tron_xpub: string | null
   ton_wallet: string | null
