@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage } from "node:http"
 import { NodeRuntime } from "@effect/platform-node"
-import { startDevnet } from "@inzi/devnet"
 import { evmNetwork } from "@inzi/adapter-evm"
 import {
   issueApiKey,
@@ -16,6 +15,7 @@ import { HDNodeWallet } from "ethers"
 import { Effect, Layer } from "effect"
 import { sql } from "kysely"
 import { PgDatabase } from "@inzi/adapter-postgres"
+import { loadDevnet } from "./devnet.js"
 
 /** The demo merchant's mnemonic (the BIP-39 test vector; not the devnet's funded accounts): never use it for real money. */
 export const DEMO_MNEMONIC =
@@ -70,6 +70,7 @@ export const runDev = async () => {
   const logger = makeLogger(env.logLevel, { service: "dev" })
   const say = (s: string) => process.stdout.write(`${s}\n`)
   say("inzi dev: starting the local EVM devnet …")
+  const { startDevnet } = await loadDevnet()
   const devnet = await startDevnet({ port: DEVNET_PORT, blockTimeMs: 2000 })
   const devnetNetwork: NetworkConfig = {
     ...evmNetwork("devnet", { rpcUrls: [devnet.rpcUrl], confirmations: 2, pollIntervalMs: 1000 }),

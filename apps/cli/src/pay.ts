@@ -1,6 +1,6 @@
-import { DEVNET_TOKENS, payTo } from "@inzi/devnet"
 import { parseUnits } from "@inzi/core"
 import { type Args, str, UsageError } from "./args.js"
+import { loadDevnet } from "./devnet.js"
 
 interface PublicOption {
   readonly network: string
@@ -25,6 +25,7 @@ export const runPay = async (args: Args) => {
   const rpcUrl = str(args, "rpc-url") ?? `http://127.0.0.1:${process.env.INZI_DEVNET_PORT ?? 8545}`
   const network = str(args, "network") ?? "devnet"
   const symbol = (str(args, "token") ?? "USDT").toUpperCase()
+  const { DEVNET_TOKENS, payTo } = await loadDevnet()
   const token = (DEVNET_TOKENS as Record<string, { address: string; decimals: number }>)[symbol]
   if (token === undefined)
     throw new UsageError(`--token must be one of ${Object.keys(DEVNET_TOKENS).join(", ")}`)

@@ -1,6 +1,5 @@
 import { EVM_PRESETS } from "@inzi/adapter-evm"
 import { type Checkout, MerchantStore, type NetworkConfig } from "@inzi/core"
-import { DEVNET_ACCOUNTS } from "@inzi/devnet"
 import { loadNetworks, openRuntime, readEnv } from "@inzi/platform"
 import {
   formatUnits,
@@ -17,6 +16,7 @@ import {
 } from "@inzi/sweep"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
+import { loadDevnet } from "./devnet.js"
 
 /**
  * `inzi sweep plan | sweep run`, `inzi indices export`: getting the money out of per-checkout deposit
@@ -150,7 +150,7 @@ const run: Command = {
     let gasKey: string
     if (gasAccount !== undefined) {
       const m = /^devnet:([0-9]+)$/.exec(gasAccount)
-      const named = m ? DEVNET_ACCOUNTS[Number(m[1])] : undefined
+      const named = m ? (await loadDevnet()).DEVNET_ACCOUNTS[Number(m[1])] : undefined
       if (named === undefined || network.id !== "devnet")
         throw new UsageError(
           "--gas-account names a devnet account (devnet:0..2) on the devnet only; elsewhere pipe its key as the second stdin line",

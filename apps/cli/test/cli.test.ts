@@ -126,10 +126,26 @@ describe("inzi CLI", () => {
     expect(u.test_webhook_secret).not.toBe(m.test_webhook_secret)
     expect(u.webhook_secret).toBeUndefined()
     // Host allow-lists: validated patterns; the merchant's own default endpoints must obey the webhook list.
-    const off = await inzi("merchant", "update", "--merchant", m.id, "--allowed-webhook-hosts", "hooks.example")
+    const off = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--allowed-webhook-hosts",
+      "hooks.example",
+    )
     expect(off.code).toBe(2)
-    expect(off.err).toContain("--webhook-url https://shop.example/h: its host is not in the merchant's allowed webhook hosts")
-    const badPattern = await inzi("merchant", "update", "--merchant", m.id, "--allowed-redirect-hosts", "https://x")
+    expect(off.err).toContain(
+      "--webhook-url https://shop.example/h: its host is not in the merchant's allowed webhook hosts",
+    )
+    const badPattern = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--allowed-redirect-hosts",
+      "https://x",
+    )
     expect(badPattern.code).toBe(2)
     expect(badPattern.err).toContain("--allowed-redirect-hosts:")
     const hosts = await inzi(
@@ -148,10 +164,28 @@ describe("inzi CLI", () => {
       allowed_redirect_hosts: ["shop.example", "*.shop.example"],
       allowed_webhook_hosts: ["shop.example"],
     })
-    const elsewhere = await inzi("merchant", "update", "--merchant", m.id, "--webhook-url", "https://other.example/h")
+    const elsewhere = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--webhook-url",
+      "https://other.example/h",
+    )
     expect(elsewhere.code).toBe(2)
-    const cleared = await inzi("merchant", "update", "--merchant", m.id, "--allowed-redirect-hosts", "", "--json")
-    expect(JSON.parse(cleared.out)).toMatchObject({ allowed_redirect_hosts: [], allowed_webhook_hosts: ["shop.example"] })
+    const cleared = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--allowed-redirect-hosts",
+      "",
+      "--json",
+    )
+    expect(JSON.parse(cleared.out)).toMatchObject({
+      allowed_redirect_hosts: [],
+      allowed_webhook_hosts: ["shop.example"],
+    })
     const nothing = await inzi("merchant", "update", "--merchant", m.id)
     expect(nothing.code).toBe(2)
     expect(nothing.err).toContain("nothing to change")

@@ -252,7 +252,10 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         })
         expect(await runP(s.merchants.getMerchant(m.id))).toEqual(u)
         const cleared = await runP(s.merchants.updateMerchant(m.id, { allowedWebhookHosts: [] }))
-        expect(cleared).toMatchObject({ allowedRedirectHosts: ["shop.example", "*.shop.example"], allowedWebhookHosts: [] })
+        expect(cleared).toMatchObject({
+          allowedRedirectHosts: ["shop.example", "*.shop.example"],
+          allowedWebhookHosts: [],
+        })
       })
 
       it("reports unknown merchants as MerchantNotFound", async () => {

@@ -226,7 +226,10 @@ describe("validateCreateCheckout", () => {
   })
 
   it("redirect_url / webhook_url: the merchant's host allow-lists (exact or *.suffix; empty = any)", () => {
-    const merchant = { allowedRedirectHosts: ["shop.example", "*.pay.example"], allowedWebhookHosts: ["hooks.example"] }
+    const merchant = {
+      allowedRedirectHosts: ["shop.example", "*.pay.example"],
+      allowedWebhookHosts: ["hooks.example"],
+    }
     const ctx = { ...LIVE, merchant }
     const full = (body: unknown) => {
       const r = validateCreateCheckout(body, ctx)
@@ -235,7 +238,12 @@ describe("validateCreateCheckout", () => {
     expect(full({ ...base, redirect_url: "https://shop.example/thanks" })).toBeNull()
     expect(full({ ...base, redirect_url: "https://a.b.pay.example/x" })).toBeNull()
     expect(full({ ...base, redirect_url: "https://SHOP.example/x" })).toBeNull()
-    for (const bad of ["https://evil.example/", "https://pay.example/", "https://shop.example.evil.example/", "https://evilpay.example/"])
+    for (const bad of [
+      "https://evil.example/",
+      "https://pay.example/",
+      "https://shop.example.evil.example/",
+      "https://evilpay.example/",
+    ])
       expect(full({ ...base, redirect_url: bad })).toMatchObject({
         code: "redirect_url_invalid",
         param: "redirect_url",
@@ -248,11 +256,23 @@ describe("validateCreateCheckout", () => {
     })
     // Empty lists (and merchants without the fields) allow any host, as before.
     const open = { ...LIVE, merchant: { allowedRedirectHosts: [], allowedWebhookHosts: [] } }
-    expect(Either.isRight(validateCreateCheckout({ ...base, redirect_url: "https://any.example/" }, open))).toBe(true)
+    expect(
+      Either.isRight(validateCreateCheckout({ ...base, redirect_url: "https://any.example/" }, open)),
+    ).toBe(true)
     expect(hostAllowed("https://any.example/", undefined)).toBe(true)
     for (const ok of ["shop.example", "*.example.com", "localhost", "xn--bcher-kva.example"])
       expect(hostPatternProblem(ok)).toBeNull()
-    for (const bad of ["", "*.", "Shop.example", "*", "a..b", "https://x.example", "x.example/", "*x.example", "-a.example"])
+    for (const bad of [
+      "",
+      "*.",
+      "Shop.example",
+      "*",
+      "a..b",
+      "https://x.example",
+      "x.example/",
+      "*x.example",
+      "-a.example",
+    ])
       expect(hostPatternProblem(bad)).not.toBeNull()
   })
 

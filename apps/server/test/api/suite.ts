@@ -1090,9 +1090,15 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
             }),
           ),
         )
-        const redirect = await create(m.test, { amount: "25", currency: "USD", redirect_url: "https://evil.example/x" })
+        const redirect = await create(m.test, {
+          amount: "25",
+          currency: "USD",
+          redirect_url: "https://evil.example/x",
+        })
         expectError(redirect, 400, "invalid_request_error", "redirect_url_invalid", "redirect_url")
-        expect(redirect.json().error.message).toContain("restricts redirect hosts to shop.example, *.shop.example")
+        expect(redirect.json().error.message).toContain(
+          "restricts redirect hosts to shop.example, *.shop.example",
+        )
         expectError(
           await create(m.test, { amount: "25", currency: "USD", webhook_url: "https://shop.example/h" }),
           400,
