@@ -20,6 +20,7 @@ import { type Args, required, str, UsageError } from "./args.js"
 import { runDev } from "./dev.js"
 import { runPay } from "./pay.js"
 import { quarantineCommands, quarantineStatusLines } from "./quarantine.js"
+import { secretsCommands } from "./secrets.js"
 import { sweepCommands } from "./sweep.js"
 
 export interface Command {
@@ -104,6 +105,8 @@ export const commands: Record<string, Command> = {
     },
   },
   pay: { booleans: JSON_FLAG, run: runPay },
+  "secrets encrypt": secretsCommands.encrypt,
+  "secrets rotate": secretsCommands.rotate,
   "sweep plan": sweepCommands.plan,
   "sweep run": sweepCommands.run,
   "indices export": sweepCommands.indicesExport,

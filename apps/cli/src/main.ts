@@ -18,6 +18,7 @@ usage: inzi <command> [options]
   merchant update --merchant ID [--webhook-url U] [--test-webhook-url U] [--rotate-secret live|test]
                   [--allowed-redirect-hosts h,*.d] [--allowed-webhook-hosts h,*.d]   ("" = any host)
   merchant list
+  secrets encrypt | rotate                       seal webhook secrets under INZI_SECRET_KEY (README)
   key create --merchant ID --mode live|test      (prints the key once)
   key revoke <key id | visible prefix>           key list --merchant ID
   webhooks list [--failed] [--checkout ID]       webhooks resend <event id>

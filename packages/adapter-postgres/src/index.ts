@@ -21,4 +21,13 @@ export {
   quarantineSummary,
 } from "./quarantine.js"
 export type { DB } from "./schema.js"
+export {
+  isSealed,
+  makeSecretBox,
+  type ResealResult,
+  resealSecrets,
+  type SecretBox,
+  SecretKeyError,
+  verifySecretKey,
+} from "./secrets.js"
 export { listWatcherStatus, recordWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"
