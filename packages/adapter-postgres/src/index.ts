@@ -20,6 +20,7 @@ export {
   type QuarantineSummary,
   quarantineSummary,
 } from "./quarantine.js"
+export { addRateCounts, pruneRateCounts } from "./rateLimits.js"
 export type { DB } from "./schema.js"
 export {
   isSealed,

@@ -219,8 +219,16 @@ export interface QuarantinedEventsTable {
   quarantined_at: Timestamp
 }
 
+/** Shared per-key request counts (migration 0015; rateLimits.ts). */
+export interface RateLimitsTable {
+  key: string
+  window_start: Timestamp
+  count: Int8
+}
+
 export interface DB {
   merchants: MerchantsTable
+  rate_limits: RateLimitsTable
   api_keys: ApiKeysTable
   checkouts: CheckoutsTable
   deposit_targets: DepositTargetsTable

@@ -18,6 +18,8 @@ export interface InziEnv {
   readonly networksFile: string | null
   /** Requests per second per API key (0 disables), with a burst of twice that. */
   readonly rateLimitPerSecond: number
+  /** `INZI_RATE_LIMIT_SHARED=1`: the limit holds across every server, counted in PostgreSQL (rate_limits). */
+  readonly rateLimitShared?: boolean | undefined
   /**
    * How long a server process trusts an API-key lookup (ms): a key revoked or a merchant changed by another
    * process takes effect within this; changes made through the same process at once. `0` looks up every request.
@@ -92,6 +94,7 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     logLevel: level as InziEnv["logLevel"],
     networksFile: env.INZI_NETWORKS && env.INZI_NETWORKS !== "" ? env.INZI_NETWORKS : null,
     rateLimitPerSecond: int(env, "INZI_RATE_LIMIT", 50, 0, 1_000_000),
+    rateLimitShared: env.INZI_RATE_LIMIT_SHARED === "1" || env.INZI_RATE_LIMIT_SHARED === "true",
     keyCacheMs: int(env, "INZI_KEY_CACHE_MS", 1000, 0, 60_000),
     allowPrivateWebhooks:
       env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",
