@@ -9,6 +9,8 @@ import {
   formatCents,
   formatTimestamp,
   formatUnits,
+  hostAllowed,
+  hostPatternProblem,
   issueApiKey,
   type Merchant,
   MerchantStore,
@@ -48,6 +50,21 @@ const webhookUrlFlag = (args: Args, flag: "webhook-url" | "test-webhook-url"): s
   const problem = urlProblem(v, flag === "webhook-url" ? "live" : "test")
   if (problem !== null) throw new UsageError(`--${flag} ${problem}`)
   return v
+}
+
+/** `--allowed-*-hosts a,b` as a host allow-list ("" clears it: any host); `undefined` when not given. */
+const hostsFlag = (args: Args, flag: string): ReadonlyArray<string> | undefined => {
+  const v = str(args, flag)
+  if (v === undefined) return undefined
+  const hosts = v
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)
+  for (const h of hosts) {
+    const problem = hostPatternProblem(h)
+    if (problem !== null) throw new UsageError(`--${flag}: ${problem}`)
+  }
+  return hosts
 }
 
 /** `--<family>-xpub` checked by the family's deriver (checksum, public, account depth); the error names the flag. */
@@ -174,17 +191,41 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     const id = required(args, "merchant")
     const webhookUrl = webhookUrlFlag(args, "webhook-url")
     const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url")
+    const allowedRedirectHosts = hostsFlag(args, "allowed-redirect-hosts")
+    const allowedWebhookHosts = hostsFlag(args, "allowed-webhook-hosts")
     const rotate = str(args, "rotate-secret")
     if (rotate !== undefined && rotate !== "live" && rotate !== "test")
       throw new UsageError(`--rotate-secret must be live or test`)
-    if (webhookUrl === undefined && testWebhookUrl === undefined && rotate === undefined)
+    if (
+      webhookUrl === undefined &&
+      testWebhookUrl === undefined &&
+      rotate === undefined &&
+      allowedRedirectHosts === undefined &&
+      allowedWebhookHosts === undefined
+    )
       throw new UsageError(
-        'nothing to change: give --webhook-url, --test-webhook-url ("" clears one) or --rotate-secret live|test',
+        'nothing to change: give --webhook-url, --test-webhook-url, --allowed-redirect-hosts, --allowed-webhook-hosts ("" clears one) or --rotate-secret live|test',
       )
     const m = await withRuntime(
       Effect.gen(function* () {
         const secret = rotate === undefined ? undefined : yield* newWebhookSecret
-        return yield* (yield* MerchantStore).updateMerchant(id, {
+        const store = yield* MerchantStore
+        // The merchant's own default endpoints obey its webhook allow-list, as a checkout's webhook_url does.
+        const current = yield* store.getMerchant(id)
+        const hooks = allowedWebhookHosts ?? current.allowedWebhookHosts ?? []
+        for (const [flag, url] of [
+          ["webhook-url", webhookUrl === undefined ? current.webhookUrl : webhookUrl],
+          ["test-webhook-url", testWebhookUrl === undefined ? current.testWebhookUrl : testWebhookUrl],
+        ] as const)
+          if (url !== null && !hostAllowed(url, hooks))
+            return yield* Effect.fail(
+              new UsageError(
+                `--${flag} ${url}: its host is not in the merchant's allowed webhook hosts (${hooks.join(", ")})`,
+              ),
+            )
+        return yield* store.updateMerchant(id, {
+          ...(allowedRedirectHosts !== undefined ? { allowedRedirectHosts } : {}),
+          ...(allowedWebhookHosts !== undefined ? { allowedWebhookHosts } : {}),
           ...(webhookUrl !== undefined ? { webhookUrl } : {}),
           ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
           ...(rotate === "live" ? { webhookSecret: secret } : {}),
@@ -199,10 +240,13 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
         id: m.id,
         webhook_url: m.webhookUrl,
         test_webhook_url: m.testWebhookUrl,
+        allowed_redirect_hosts: m.allowedRedirectHosts ?? [],
+        allowed_webhook_hosts: m.allowedWebhookHosts ?? [],
         ...(rotate !== undefined ? { [`${rotate === "live" ? "" : "test_"}webhook_secret`]: rotated } : {}),
       },
       [
         `merchant ${m.id}: live webhooks → ${cell(m.webhookUrl)}; test webhooks → ${cell(m.testWebhookUrl)}`,
+        `  allowed redirect hosts: ${cell(m.allowedRedirectHosts?.join(", ") || "any")}; allowed webhook hosts: ${cell(m.allowedWebhookHosts?.join(", ") || "any")}`,
         ...(rotated !== null
           ? [
               `new ${rotate} webhook secret (shown once; the old one stops signing now — accept both at your endpoint while you switch): ${rotated}`,

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http"
 import { resolve } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
-import { startDevnet } from "@inzi/devnet"
 import { evmNetwork } from "@inzi/adapter-evm"
 import {
   issueApiKey,
@@ -18,6 +17,7 @@ import { Effect, Layer } from "effect"
 import { sql } from "kysely"
 import { PgDatabase } from "@inzi/adapter-postgres"
 import { DataDirBusyError, readHolder } from "@inzi/adapter-postgres/dataDir"
+import { loadDevnet } from "./devnet.js"
 
 /** The demo merchant's mnemonic (the BIP-39 test vector; not the devnet's funded accounts): never use it for real money. */
 export const DEMO_MNEMONIC =
@@ -99,6 +99,7 @@ export const runDev = async () => {
     )
   const say = (s: string) => process.stdout.write(`${s}\n`)
   say("inzi dev: starting the local EVM devnet …")
+  const { startDevnet } = await loadDevnet()
   const devnet = await startDevnet({ port: DEVNET_PORT, blockTimeMs: 2000 })
   const devnetNetwork: NetworkConfig = {
     ...evmNetwork("devnet", { rpcUrls: [devnet.rpcUrl], confirmations: 2, pollIntervalMs: 1000 }),

@@ -19,7 +19,9 @@ usage: inzi <command> [options]
   merchant create --name N [--webhook-url U] [--test-webhook-url U] [--evm-xpub X] [--tron-xpub X]
                   [--ton-wallet W] [--live-networks a,b] [--test-networks c,d]
   merchant update --merchant ID [--webhook-url U] [--test-webhook-url U] [--rotate-secret live|test]
+                  [--allowed-redirect-hosts h,*.d] [--allowed-webhook-hosts h,*.d]   ("" = any host)
   merchant list
+  secrets encrypt | rotate                       seal webhook secrets under INZI_SECRET_KEY (README)
   key create --merchant ID --mode live|test      (prints the key once)
   key revoke <key id | visible prefix>           key list --merchant ID
   webhooks list [--failed] [--checkout ID]       webhooks resend <event id>
@@ -88,11 +90,23 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     load: db("merchant create"),
   },
   "merchant update": {
-    values: ["merchant", "webhook-url", "test-webhook-url", "rotate-secret"],
+    values: [
+      "merchant",
+      "webhook-url",
+      "test-webhook-url",
+      "rotate-secret",
+      "allowed-redirect-hosts",
+      "allowed-webhook-hosts",
+    ],
     booleans: J,
     load: db("merchant update"),
   },
   "merchant list": { booleans: J, load: db("merchant list") },
+  "secrets encrypt": {
+    booleans: J,
+    load: async () => (await import("./secrets.js")).secretsCommands.encrypt,
+  },
+  "secrets rotate": { booleans: J, load: async () => (await import("./secrets.js")).secretsCommands.rotate },
   "key create": { values: ["merchant", "mode"], booleans: J, load: db("key create") },
   "key revoke": { booleans: J, positionals: 1, load: db("key revoke") },
   "key list": { values: ["merchant"], booleans: J, load: db("key list") },

@@ -1,8 +1,8 @@
 import { readHolder } from "@inzi/adapter-postgres/dataDir"
-import { DEVNET_TOKENS, payTo } from "@inzi/devnet"
 import { parseUnits } from "@inzi/core"
 import { type Args, str, UsageError } from "./args.js"
 import type { DevAnnouncement } from "./dev.js"
+import { loadDevnet } from "./devnet.js"
 import { jsonText, terminalSafe } from "./text.js"
 
 interface PublicOption {
@@ -32,6 +32,7 @@ export const runPay = async (args: Args) => {
     str(args, "rpc-url") ?? dev?.rpcUrl ?? `http://127.0.0.1:${process.env.INZI_DEVNET_PORT ?? 8545}`
   const network = str(args, "network") ?? "devnet"
   const symbol = (str(args, "token") ?? "USDT").toUpperCase()
+  const { DEVNET_TOKENS, payTo } = await loadDevnet()
   const token = (DEVNET_TOKENS as Record<string, { address: string; decimals: number }>)[symbol]
   if (token === undefined)
     throw new UsageError(`--token must be one of ${Object.keys(DEVNET_TOKENS).join(", ")}`)

@@ -1,5 +1,4 @@
 import { type Checkout, MerchantStore } from "@inzi/core"
-import { DEVNET_ACCOUNTS } from "@inzi/devnet"
 import { readEnv } from "@inzi/platform"
 import {
   formatUnits,
@@ -17,6 +16,7 @@ import {
 import { Effect } from "effect"
 import { type Args, list, required, str, UsageError } from "./args.js"
 import { withRuntime } from "./db.js"
+import { loadDevnet } from "./devnet.js"
 import { cliNetworks, networkOf } from "./networks.js"
 import { jsonText } from "./text.js"
 
@@ -121,7 +121,7 @@ const run: Command = async (args) => {
   let gasKey: string
   if (gasAccount !== undefined) {
     const m = /^devnet:([0-9]+)$/.exec(gasAccount)
-    const named = m ? DEVNET_ACCOUNTS[Number(m[1])] : undefined
+    const named = m ? (await loadDevnet()).DEVNET_ACCOUNTS[Number(m[1])] : undefined
     if (named === undefined || network.id !== "devnet")
       throw new UsageError(
         "--gas-account names a devnet account (devnet:0..2) on the devnet only; elsewhere pipe its key as the second stdin line",

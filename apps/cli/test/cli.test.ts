@@ -125,6 +125,67 @@ describe("inzi CLI", () => {
     expect(u.test_webhook_secret).toMatch(/^whsec_/)
     expect(u.test_webhook_secret).not.toBe(m.test_webhook_secret)
     expect(u.webhook_secret).toBeUndefined()
+    // Host allow-lists: validated patterns; the merchant's own default endpoints must obey the webhook list.
+    const off = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--allowed-webhook-hosts",
+      "hooks.example",
+    )
+    expect(off.code).toBe(2)
+    expect(off.err).toContain(
+      "--webhook-url https://shop.example/h: its host is not in the merchant's allowed webhook hosts",
+    )
+    const badPattern = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--allowed-redirect-hosts",
+      "https://x",
+    )
+    expect(badPattern.code).toBe(2)
+    expect(badPattern.err).toContain("--allowed-redirect-hosts:")
+    const hosts = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--allowed-redirect-hosts",
+      "shop.example,*.shop.example",
+      "--allowed-webhook-hosts",
+      "shop.example",
+      "--json",
+    )
+    expect(hosts.code, hosts.err).toBe(0)
+    expect(JSON.parse(hosts.out)).toMatchObject({
+      allowed_redirect_hosts: ["shop.example", "*.shop.example"],
+      allowed_webhook_hosts: ["shop.example"],
+    })
+    const elsewhere = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--webhook-url",
+      "https://other.example/h",
+    )
+    expect(elsewhere.code).toBe(2)
+    const cleared = await inzi(
+      "merchant",
+      "update",
+      "--merchant",
+      m.id,
+      "--allowed-redirect-hosts",
+      "",
+      "--json",
+    )
+    expect(JSON.parse(cleared.out)).toMatchObject({
+      allowed_redirect_hosts: [],
+      allowed_webhook_hosts: ["shop.example"],
+    })
     const nothing = await inzi("merchant", "update", "--merchant", m.id)
     expect(nothing.code).toBe(2)
     expect(nothing.err).toContain("nothing to change")
@@ -233,4 +294,50 @@ describe("inzi CLI", () => {
       /quarantined chain events: ton 2 \(latest 2026-04-04T12:00:01\.000Z, 22021: /,
     )
   }, 120_000)
+})
+
+describe("inzi secrets (webhook secrets at rest)", () => {
+  it("encrypt seals clear rows, rotate moves them to the new key, a missing key is a clear error", async () => {
+    const saved = { dir: process.env.INZI_DATA_DIR }
+    process.env.INZI_DATA_DIR = mkdtempSync(join(tmpdir(), "inzi-cli-secrets-"))
+    const K1 = Buffer.alloc(32, 11).toString("base64")
+    const K2 = Buffer.alloc(32, 12).toString("base64")
+    try {
+      const noKey = await inzi("secrets", "encrypt")
+      expect(noKey.code).toBe(2)
+      expect(noKey.err).toContain("INZI_SECRET_KEY is not set")
+      const created = JSON.parse((await inzi("merchant", "create", "--name", "Clear", "--json")).out)
+      process.env.INZI_SECRET_KEY = K1
+      const enc = await inzi("secrets", "encrypt", "--json")
+      expect(enc.code, enc.err).toBe(0)
+      expect(JSON.parse(enc.out)).toMatchObject({ sealed: 2, unchanged: 0 })
+      expect(enc.out).not.toContain(created.webhook_secret)
+      process.env.INZI_SECRET_KEY = K2
+      process.env.INZI_SECRET_KEY_OLD = K1
+      const rot = await inzi("secrets", "rotate", "--json")
+      expect(rot.code, rot.err).toBe(0)
+      expect(JSON.parse(rot.out)).toMatchObject({ sealed: 2, unchanged: 0 })
+      delete process.env.INZI_SECRET_KEY_OLD
+      // The new key alone reads every row; the rotated secret is the same secret.
+      const rotated = await inzi(
+        "merchant",
+        "update",
+        "--merchant",
+        created.id,
+        "--webhook-url",
+        "",
+        "--json",
+      )
+      expect(rotated.code, rotated.err).toBe(0)
+      delete process.env.INZI_SECRET_KEY
+      const missing = await inzi("merchant", "list")
+      expect(missing.code).toBe(1)
+      expect(missing.err).toContain("is encrypted (key id")
+      expect(missing.err).toContain("INZI_SECRET_KEY is not set")
+    } finally {
+      delete process.env.INZI_SECRET_KEY
+      delete process.env.INZI_SECRET_KEY_OLD
+      process.env.INZI_DATA_DIR = saved.dir
+    }
+  }, 180_000)
 })

@@ -5,6 +5,7 @@ import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { ServerContext } from "./context.js"
 import { makeRateLimiter } from "./http/rate-limit.js"
+import { sharedRateLimiter } from "./http/shared-rate-limit.js"
 import { makeHttpMetrics, Registry, sharedFor } from "./metrics.js"
 import { HttpListener, HttpServerLive } from "./server.js"
 
@@ -15,19 +16,22 @@ export interface ServerOptions {
 }
 
 const contextLayer = (opts: ServerOptions) =>
-  Layer.effect(
+  Layer.scoped(
     ServerContext,
     Effect.gen(function* () {
       const pg = yield* PgDatabase
       const registry = new Registry()
       const rate = opts.env.rateLimitPerSecond
+      const logger = opts.logger ?? makeLogger(opts.env.logLevel, { service: "server" })
       return {
         env: opts.env,
         networks: opts.networks,
-        logger: opts.logger ?? makeLogger(opts.env.logLevel, { service: "server" }),
+        logger,
         registry,
         http: makeHttpMetrics(registry),
-        rateLimiter: makeRateLimiter(rate, rate * 2),
+        rateLimiter: opts.env.rateLimitShared
+          ? yield* sharedRateLimiter(pg.database.db, rate, makeRateLimiter(rate, rate * 2), logger)
+          : makeRateLimiter(rate, rate * 2),
         // a bucket of a minute's failures, refilled evenly over the minute
         authFailures: makeRateLimiter(opts.env.authFailuresPerMinute / 60, opts.env.authFailuresPerMinute),
         pageLimiter: makeRateLimiter(opts.env.pageRatePerSecond, opts.env.pageRatePerSecond * 2),

@@ -1,5 +1,5 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { loadProcessConfig, mainOptions } from "@inzi/platform"
+import { loadProcessConfig, mainOptions, warnIfClearSecrets } from "@inzi/platform"
 import { launchWorker, WorkerLayer } from "./app.js"
 
 /**
@@ -7,4 +7,5 @@ import { launchWorker, WorkerLayer } from "./app.js"
  * on a configuration error (bad setting, a chain refusing a network's config), 1 on any other failure.
  */
 const { env, networks, logger } = loadProcessConfig((env) => ({ service: "worker", worker: env.workerId }))
+warnIfClearSecrets(env, logger)
 NodeRuntime.runMain(launchWorker(WorkerLayer({ env, networks, logger })), mainOptions(logger))

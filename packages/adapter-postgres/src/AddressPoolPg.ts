@@ -6,6 +6,7 @@ import { constraintOf, run, sqlState, storeFailure } from "./errors.js"
 import { P, precompile } from "./precompiled.js"
 import { merchantFromRow, toBigInt } from "./rows.js"
 import type { DB, MerchantsTable } from "./schema.js"
+import type { SecretBox } from "./secrets.js"
 
 /** The slot's xpubs are the merchant's current ones (`p` = address_pool, `m` = merchants). */
 const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub IS NOT DISTINCT FROM m.tron_xpub`
@@ -118,6 +119,8 @@ export const makeAddressPool = (
      * this long (ms, default 1 000): see `emptyUntil`.
      */
     readonly emptyRecheckMs?: number
+    /** Opens the merchants' webhook secrets (secrets.ts). */
+    readonly secrets?: SecretBox | null | undefined
   } = {},
 ): Context.Tag.Service<typeof AddressPool> => {
   const emptyRecheckMs = options.emptyRecheckMs ?? 1_000
@@ -392,7 +395,7 @@ export const makeAddressPool = (
           .execute()
         return rows.map((r): { merchant: Merchant; size: number } => ({
           // The subquery hands columns back unwrapped from their ColumnType; the row is a merchants row.
-          merchant: merchantFromRow(r as unknown as Selectable<MerchantsTable>),
+          merchant: merchantFromRow(r as unknown as Selectable<MerchantsTable>, options.secrets),
           size: Number(r.pool_size),
         }))
       }),

@@ -31,6 +31,7 @@ import { constraintOf, Fail, run, runStatement, sqlState, statementDirect } from
 import { defaultEventId, defaultTonComment, defaultUnmatchedId } from "./ids.js"
 import { P, precompile } from "./precompiled.js"
 import { isEventDataError, quarantineEvent } from "./quarantine.js"
+import type { SecretBox } from "./secrets.js"
 import {
   fromJson,
   merchantFromRow,
@@ -74,6 +75,8 @@ export interface CheckoutStoreOptions {
    */
   readonly renderEventBody?: RenderEventBody | undefined
   readonly newEventId?: (() => string) | undefined
+  /** Opens the merchants' webhook secrets (secrets.ts); the PgStore layer passes its configured box. */
+  readonly secrets?: SecretBox | null | undefined
   readonly newUnmatchedId?: (() => string) | undefined
   /**
    * A fresh TON comment, used when the caller's `targets.tonComment` is already taken by this merchant:
@@ -370,7 +373,7 @@ export const makeCheckoutStore = (
         .selectAll()
         .where("id", "=", before.merchantId)
         .executeTakeFirstOrThrow()
-      const merchant = merchantFromRow(merchantRow)
+      const merchant = merchantFromRow(merchantRow, options.secrets)
       // A test checkout never falls back to the live endpoint (nor a live one to the test endpoint).
       const url =
         before.webhookUrl ?? (before.mode === "test" ? merchant.testWebhookUrl : merchant.webhookUrl)

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto"
 import { MerchantNotFound, type MerchantStore } from "@inzi/core"
 import type { Context } from "effect"
 import { type Kysely, sql } from "kysely"
@@ -5,9 +6,15 @@ import { Fail, run, sqlState } from "./errors.js"
 import { P, precompile } from "./precompiled.js"
 import { apiKeyFromRow, merchantFromRow } from "./rows.js"
 import type { DB } from "./schema.js"
+import { type SecretBox, sealSecret } from "./secrets.js"
 
 /** `MerchantStore` over kysely. Each merchant gets its own derivation-index sequence, created with it. */
-export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof MerchantStore> => {
+/** `box`: webhook secrets are sealed with it when written and opened when read (clear without one). */
+export const makeMerchantStore = (
+  db: Kysely<DB>,
+  box: SecretBox | null = null,
+): Context.Tag.Service<typeof MerchantStore> => {
+  const fromRow = (r: Parameters<typeof merchantFromRow>[0]) => merchantFromRow(r, box)
   const keyByHash = precompile(
     db,
     (hash: string) =>
@@ -31,19 +38,34 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
       run("createMerchant", () =>
         db.transaction().execute(async (trx) => {
           const now = new Date()
+          // With a key the test secret is drawn here (the database's default would store it in clear).
+          const testSecret =
+            m.testWebhookSecret ?? (box ? `whsec_${randomBytes(32).toString("hex")}` : undefined)
           const row = await trx
             .insertInto("merchants")
             .values({
               id: m.id,
               name: m.name,
               webhook_url: m.webhookUrl,
-              webhook_secret: m.webhookSecret,
+              webhook_secret: sealSecret(box, m.webhookSecret, {
+                merchantId: m.id,
+                column: "webhook_secret",
+              }),
               test_webhook_url: m.testWebhookUrl ?? null,
-              ...(m.testWebhookSecret !== undefined ? { test_webhook_secret: m.testWebhookSecret } : {}),
+              ...(testSecret !== undefined
+                ? {
+                    test_webhook_secret: sealSecret(box, testSecret, {
+                      merchantId: m.id,
+                      column: "test_webhook_secret",
+                    }),
+                  }
+                : {}),
               evm_xpub: m.evmXpub,
               tron_xpub: m.tronXpub,
               ton_wallet: m.tonWallet,
               networks: JSON.stringify({ live: m.networks.live, test: m.networks.test }),
+              allowed_redirect_hosts: JSON.stringify(m.allowedRedirectHosts ?? []),
+              allowed_webhook_hosts: JSON.stringify(m.allowedWebhookHosts ?? []),
               created_at: now,
               updated_at: now,
             })
@@ -58,7 +80,7 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
             .where("id", "=", m.id)
             .returningAll()
             .executeTakeFirstOrThrow()
-          return merchantFromRow(done)
+          return fromRow(done)
         }),
       ),
 
@@ -67,12 +89,24 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
         const set: Record<string, unknown> = { updated_at: new Date() }
         if (patch.name !== undefined) set.name = patch.name
         if (patch.webhookUrl !== undefined) set.webhook_url = patch.webhookUrl
-        if (patch.webhookSecret !== undefined) set.webhook_secret = patch.webhookSecret
+        if (patch.webhookSecret !== undefined)
+          set.webhook_secret = sealSecret(box, patch.webhookSecret, {
+            merchantId: id,
+            column: "webhook_secret",
+          })
         if (patch.testWebhookUrl !== undefined) set.test_webhook_url = patch.testWebhookUrl
-        if (patch.testWebhookSecret !== undefined) set.test_webhook_secret = patch.testWebhookSecret
+        if (patch.testWebhookSecret !== undefined)
+          set.test_webhook_secret = sealSecret(box, patch.testWebhookSecret, {
+            merchantId: id,
+            column: "test_webhook_secret",
+          })
         if (patch.evmXpub !== undefined) set.evm_xpub = patch.evmXpub
         if (patch.tronXpub !== undefined) set.tron_xpub = patch.tronXpub
         if (patch.tonWallet !== undefined) set.ton_wallet = patch.tonWallet
+        if (patch.allowedRedirectHosts !== undefined)
+          set.allowed_redirect_hosts = JSON.stringify(patch.allowedRedirectHosts)
+        if (patch.allowedWebhookHosts !== undefined)
+          set.allowed_webhook_hosts = JSON.stringify(patch.allowedWebhookHosts)
         if (patch.networks !== undefined)
           set.networks = JSON.stringify({ live: patch.networks.live, test: patch.networks.test })
         const row = await db
@@ -82,20 +116,20 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
           .returningAll()
           .executeTakeFirst()
         if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
-        return merchantFromRow(row)
+        return fromRow(row)
       }),
 
     getMerchant: (id) =>
       run<ReturnType<typeof merchantFromRow>, MerchantNotFound>("getMerchant", async () => {
         const row = await db.selectFrom("merchants").selectAll().where("id", "=", id).executeTakeFirst()
         if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
-        return merchantFromRow(row)
+        return fromRow(row)
       }),
 
     listMerchants: () =>
       run("listMerchants", async () => {
         const rows = await db.selectFrom("merchants").selectAll().orderBy("seq_no").execute()
-        return rows.map(merchantFromRow)
+        return rows.map(fromRow)
       }),
 
     createApiKey: (k) =>
@@ -135,7 +169,7 @@ export const makeMerchantStore = (db: Kysely<DB>): Context.Tag.Service<typeof Me
           created_at: row.key_created_at,
           revoked_at: row.key_revoked_at,
         })
-        return { key, merchant: merchantFromRow(row) }
+        return { key, merchant: fromRow(row) }
       }),
 
     revokeApiKey: (idOrPrefix, at) =>

@@ -13,6 +13,7 @@ import { type Kysely, sql } from "kysely"
 import { run } from "./errors.js"
 import { toDate, toDateOrNull } from "./rows.js"
 import type { DB } from "./schema.js"
+import { openSecret, type SecretBox } from "./secrets.js"
 
 interface ClaimRow {
   id: string
@@ -103,7 +104,10 @@ const recordBatch = async (
  * lease expired) are picked with `FOR UPDATE SKIP LOCKED` and leased to the caller, so two workers never
  * claim the same event and a dead worker's claims come back after `leaseMs` (kept short: the holder renews it).
  */
-export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> => ({
+export const makeOutbox = (
+  db: Kysely<DB>,
+  box: SecretBox | null = null,
+): Context.Tag.Service<typeof Outbox> => ({
   claimDue: ({ worker, now, limit, leaseMs }) =>
     run("claimDue", async () => {
       const until = new Date(now.getTime() + leaseMs)
@@ -135,7 +139,11 @@ export const makeOutbox = (db: Kysely<DB>): Context.Tag.Service<typeof Outbox> =
             merchantId: x.merchant_id,
             mode: x.mode as Mode,
             url: x.url,
-            secret: x.webhook_secret,
+            // Opened here (the adapter): core and the dispatcher only ever see the clear secret.
+            secret: openSecret(box, x.webhook_secret, {
+              merchantId: x.merchant_id,
+              column: x.mode === "test" ? "test_webhook_secret" : "webhook_secret",
+            }),
             body: x.body,
             attempts: Number(x.attempts),
             createdAt: toDate(x.created_at),

@@ -11,6 +11,7 @@ import { makeMerchantStore } from "./MerchantStorePg.js"
 import { migrate, migrationsApplied } from "./migrations.js"
 import { makeOutbox } from "./OutboxPg.js"
 import type { DB } from "./schema.js"
+import { makeSecretBox, SecretKeyError, verifySecretKey } from "./secrets.js"
 
 export interface PgStoreConfig extends DatabaseConfig, CheckoutStoreOptions {
   /** Run pending migrations when the layer is built (default true; `inzi dev` relies on it). */
@@ -34,11 +35,11 @@ export interface PgStores {
  * const { checkouts } = makeStores(database.db, { renderEventBody })
  */
 export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => ({
-  merchants: makeMerchantStore(db),
+  merchants: makeMerchantStore(db, options.secrets ?? null),
   checkouts: makeCheckoutStore(db, options),
-  outbox: makeOutbox(db),
+  outbox: makeOutbox(db, options.secrets ?? null),
   leases: makeLeases(db),
-  addressPool: makeAddressPool(db),
+  addressPool: makeAddressPool(db, { secrets: options.secrets }),
 })
 
 /** The open database behind the stores: readiness checks, the CLI's `migrate`, tests. */
@@ -58,13 +59,18 @@ const open = (config: PgStoreConfig) =>
         const database = await makeDatabase(config)
         try {
           if (config.migrate !== false) await migrate(database.db)
+          // A missing or wrong INZI_SECRET_KEY stops the process here, not at its first delivery.
+          if (await migrationsApplied(database.db)) await verifySecretKey(database.db, config.secrets ?? null)
         } catch (e) {
           await database.close()
           throw e
         }
         return database
       },
-      catch: (e) => new StoreError({ message: describe("opening the database", e) }),
+      catch: (e) =>
+        new StoreError({
+          message: e instanceof SecretKeyError ? e.message : describe("opening the database", e),
+        }),
     }),
     (database) => Effect.promise(() => database.close()),
   )
@@ -110,8 +116,19 @@ export const PgStore = {
         const url = yield* Config.option(Config.redacted("DATABASE_URL"))
         const dataDir = yield* Config.withDefault(Config.string("INZI_DATA_DIR"), "./.inzi")
         const schema = yield* Config.option(Config.string("INZI_DB_SCHEMA"))
+        const key = yield* Config.option(Config.redacted("INZI_SECRET_KEY"))
+        const oldKey = yield* Config.option(Config.redacted("INZI_SECRET_KEY_OLD"))
+        const secrets = yield* Effect.try({
+          try: () =>
+            makeSecretBox({
+              key: Option.match(key, { onNone: () => undefined, onSome: Redacted.value }),
+              oldKey: Option.match(oldKey, { onNone: () => undefined, onSome: Redacted.value }),
+            }),
+          catch: (e) => new StoreError({ message: e instanceof Error ? e.message : String(e) }),
+        })
         return PgStore.layer({
           ...options,
+          secrets,
           databaseUrl: Option.match(url, { onNone: () => undefined, onSome: (r) => Redacted.value(r) }),
           dataDir,
           schema: Option.getOrUndefined(schema),

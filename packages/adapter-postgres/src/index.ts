@@ -20,5 +20,15 @@ export {
   type QuarantineSummary,
   quarantineSummary,
 } from "./quarantine.js"
+export { addRateCounts, pruneRateCounts } from "./rateLimits.js"
 export type { DB } from "./schema.js"
+export {
+  isSealed,
+  makeSecretBox,
+  type ResealResult,
+  resealSecrets,
+  type SecretBox,
+  SecretKeyError,
+  verifySecretKey,
+} from "./secrets.js"
 export { listWatcherStatus, recordWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"

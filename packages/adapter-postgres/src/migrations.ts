@@ -316,6 +316,20 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER TABLE merchants ADD COLUMN test_webhook_secret text NOT NULL
        DEFAULT ('whsec_' || replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', ''))`,
   ],
+  // Per-merchant host allow-lists for redirect_url and webhook URLs (exact host or "*.suffix"; [] = any).
+  "0012_merchant_allowed_hosts": [
+    `ALTER TABLE merchants ADD COLUMN allowed_redirect_hosts jsonb NOT NULL DEFAULT '[]'::jsonb`,
+    `ALTER TABLE merchants ADD COLUMN allowed_webhook_hosts jsonb NOT NULL DEFAULT '[]'::jsonb`,
+  ],
+  // Per-key request counts per fixed window, shared by every server (INZI_RATE_LIMIT_SHARED=1; rateLimits.ts).
+  "0013_rate_limits": [
+    `CREATE TABLE rate_limits (
+      key text NOT NULL,
+      window_start timestamptz NOT NULL,
+      count bigint NOT NULL,
+      PRIMARY KEY (key, window_start)
+    )`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

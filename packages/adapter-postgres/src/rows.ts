@@ -1,6 +1,7 @@
 import type { ApiKeyRecord, Merchant, Mode, Payment, PaymentStatus } from "@inzi/core"
 import type { Selectable } from "kysely"
 import type { ApiKeysTable, MerchantsTable, PaymentsTable } from "./schema.js"
+import { openSecret, type SecretBox } from "./secrets.js"
 
 /** int8/numeric come back as string (pg), number or bigint (PGlite). */
 export const toBigInt = (v: unknown): bigint => {
@@ -29,13 +30,22 @@ export const networksOfMerchant = (v: unknown): Record<Mode, ReadonlyArray<strin
 
 export const networksOfCheckout = (v: unknown): ReadonlyArray<string> => stringArray(fromJson(v))
 
-export const merchantFromRow = (r: Selectable<MerchantsTable>): Merchant => ({
+/** A merchants row as a `Merchant`, its webhook secrets opened with `box` (see secrets.ts). */
+export const merchantFromRow = (
+  r: Selectable<MerchantsTable>,
+  box: SecretBox | null | undefined,
+): Merchant => ({
   id: r.id,
   name: r.name,
   webhookUrl: r.webhook_url,
-  webhookSecret: r.webhook_secret,
+  webhookSecret: openSecret(box, r.webhook_secret, { merchantId: r.id, column: "webhook_secret" }),
   testWebhookUrl: r.test_webhook_url,
-  testWebhookSecret: r.test_webhook_secret,
+  testWebhookSecret: openSecret(box, r.test_webhook_secret, {
+    merchantId: r.id,
+    column: "test_webhook_secret",
+  }),
+  allowedRedirectHosts: stringArray(fromJson(r.allowed_redirect_hosts)),
+  allowedWebhookHosts: stringArray(fromJson(r.allowed_webhook_hosts)),
   evmXpub: r.evm_xpub,
   tronXpub: r.tron_xpub,
   tonWallet: r.ton_wallet,

@@ -17,6 +17,9 @@ export interface MerchantsTable {
   test_webhook_url: string | null
   /** Drawn by the database (gen_random_uuid) when an insert leaves it out. */
   test_webhook_secret: Generated<string>
+  /** JSON arrays of host patterns (migration 0012); `[]` = any host. */
+  allowed_redirect_hosts: ColumnType<unknown, string | undefined, string>
+  allowed_webhook_hosts: ColumnType<unknown, string | undefined, string>
   evm_xpub: string | null
   tron_xpub: string | null
   ton_wallet: string | null
@@ -216,8 +219,16 @@ export interface QuarantinedEventsTable {
   quarantined_at: Timestamp
 }
 
+/** Shared per-key request counts (migration 0013; rateLimits.ts). */
+export interface RateLimitsTable {
+  key: string
+  window_start: Timestamp
+  count: Int8
+}
+
 export interface DB {
   merchants: MerchantsTable
+  rate_limits: RateLimitsTable
   api_keys: ApiKeysTable
   checkouts: CheckoutsTable
   deposit_targets: DepositTargetsTable

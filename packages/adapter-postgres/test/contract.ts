@@ -237,6 +237,27 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect((await runP(s.merchants.listMerchants())).map((x) => x.id)).toEqual([m.id, m2.id])
       })
 
+      it("stores the host allow-lists (empty by default) and updates them", async () => {
+        const m = await merchant()
+        expect(m).toMatchObject({ allowedRedirectHosts: [], allowedWebhookHosts: [] })
+        const u = await runP(
+          s.merchants.updateMerchant(m.id, {
+            allowedRedirectHosts: ["shop.example", "*.shop.example"],
+            allowedWebhookHosts: ["hooks.example"],
+          }),
+        )
+        expect(u).toMatchObject({
+          allowedRedirectHosts: ["shop.example", "*.shop.example"],
+          allowedWebhookHosts: ["hooks.example"],
+        })
+        expect(await runP(s.merchants.getMerchant(m.id))).toEqual(u)
+        const cleared = await runP(s.merchants.updateMerchant(m.id, { allowedWebhookHosts: [] }))
+        expect(cleared).toMatchObject({
+          allowedRedirectHosts: ["shop.example", "*.shop.example"],
+          allowedWebhookHosts: [],
+        })
+      })
+
       it("reports unknown merchants as MerchantNotFound", async () => {
         expect(await fail(s.merchants.getMerchant("mer_nope"))).toMatchObject({
           _tag: "MerchantNotFound",

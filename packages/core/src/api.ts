@@ -1,5 +1,5 @@
 import { Either, Schema } from "effect"
-import { CHECKOUT_STATUSES, type CheckoutStatus, type Mode } from "./domain.js"
+import { CHECKOUT_STATUSES, type CheckoutStatus, type Merchant, type Mode } from "./domain.js"
 import { formatCents, parseUsd } from "./money.js"
 import type { ListCheckoutsQuery as StoreListCheckoutsQuery } from "./ports/CheckoutStore.js"
 import { RAW_JSON_MAX_DEPTH, rawObject } from "./raw-json.js"
@@ -222,6 +222,38 @@ export const urlProblem = (s: string, mode: Mode): string | null => {
   return null
 }
 
+/**
+ * Why a host allow-list entry is refused, or null when it is fine: a lower-case host name (letters, digits,
+ * `-`, dot-separated labels, at most 253 characters) or `*.` followed by one (any sub-domain, not the apex).
+ */
+export const hostPatternProblem = (p: string): string | null => {
+  const host = p.startsWith("*.") ? p.slice(2) : p
+  if (host.length === 0 || host.length > 253) return `"${p}" must be a host name of 1 to 253 characters`
+  const labels = host.split(".")
+  if (!labels.every((l) => /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l)))
+    return `"${p}" must be a lower-case host name (a.example.com) or a pattern *.example.com`
+  return null
+}
+
+/**
+ * True when `url`'s host is allowed by `patterns` (exact host or `*.suffix`); an empty list allows any host.
+ * @example hostAllowed("https://shop.example.com/x", ["*.example.com"]) // true
+ */
+export const hostAllowed = (url: string, patterns: ReadonlyArray<string> | undefined): boolean => {
+  if (patterns === undefined || patterns.length === 0) return true
+  let host: string
+  try {
+    host = new URL(url).hostname.toLowerCase()
+  } catch {
+    return false
+  }
+  return patterns.some((p) => (p.startsWith("*.") ? host.endsWith(p.slice(1)) : host === p))
+}
+
+/** The message of a URL refused by a merchant's allow-list (`what`: "redirect" or "webhook"). */
+export const hostNotAllowedMessage = (field: string, what: string, patterns: ReadonlyArray<string>) =>
+  `${field} host is not allowed for this merchant: the operator restricts ${what} hosts to ${patterns.join(", ")}`
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v)
 
@@ -297,14 +329,15 @@ export const CreateCheckoutRequest = Schema.Struct({
   redirect_url: Schema.optionalWith(
     UrlString.annotations({
       description:
-        "Absolute http(s) URL (at most 2048 characters; https in live mode). The hosted page redirects there once paid.",
+        "Absolute http(s) URL (at most 2048 characters; https in live mode). The hosted page redirects there once paid. When the operator set the merchant's allowed redirect hosts, its host must match one (exact or *.suffix).",
       examples: ["https://yoursite.com/thank-you"],
     }),
     { exact: true },
   ),
   webhook_url: Schema.optionalWith(
     UrlString.annotations({
-      description: "Same rule as redirect_url; overrides the merchant's default webhook URL.",
+      description:
+        "Same rule as redirect_url (against the merchant's allowed webhook hosts); overrides the merchant's default webhook URL.",
     }),
     { exact: true },
   ),
@@ -365,6 +398,8 @@ export interface CreateCheckoutContext {
    * reorders integer-like keys); otherwise it is `JSON.stringify(body.metadata)`.
    */
   readonly rawBody?: string | undefined
+  /** The merchant's host allow-lists (`Merchant.allowedRedirectHosts` / `allowedWebhookHosts`). */
+  readonly merchant?: Pick<Merchant, "allowedRedirectHosts" | "allowedWebhookHosts"> | undefined
 }
 
 /**
@@ -489,6 +524,12 @@ export const validateCreateCheckout = (
             ? urlProblem(v, ctx.mode)
             : "must not contain NUL characters or unpaired UTF-16 surrogates"
       if (problem !== null) return fail(`${k}_invalid`, k, `${k} ${problem}`)
+      const [what, allowed] =
+        k === "redirect_url"
+          ? ["redirect", ctx.merchant?.allowedRedirectHosts]
+          : ["webhook", ctx.merchant?.allowedWebhookHosts]
+      if (!hostAllowed(v as string, allowed))
+        return fail(`${k}_invalid`, k, hostNotAllowedMessage(k, what, allowed ?? []))
     }
     urls[k] = v as string | null
   }

@@ -106,6 +106,13 @@ export interface Merchant {
   readonly testWebhookUrl: string | null
   /** Signs test-mode events; distinct from the live secret, so a test event never verifies as a live one. */
   readonly testWebhookSecret: string
+  /**
+   * Hosts a checkout's `redirect_url` may point at: exact host names or `*.example.com` (any sub-domain).
+   * Empty or absent: any host (see docs/API.md, "Redirect after payment").
+   */
+  readonly allowedRedirectHosts?: ReadonlyArray<string> | undefined
+  /** Hosts a checkout's `webhook_url` (and the merchant's default URLs) may point at; same rule. */
+  readonly allowedWebhookHosts?: ReadonlyArray<string> | undefined
   readonly evmXpub: string | null
   readonly tronXpub: string | null
   readonly tonWallet: string | null

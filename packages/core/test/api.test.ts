@@ -12,6 +12,8 @@ import {
   CreateCheckoutRequest,
   codePointLength,
   formatTimestamp,
+  hostAllowed,
+  hostPatternProblem,
   isPlausibleEmail,
   ListCheckoutsQuery,
   metadataByteLength,
@@ -276,6 +278,57 @@ describe("validateCreateCheckout", () => {
       ])
         expect(err({ ...base, [k]: bad }, TEST)).toEqual({ code, param: k })
     }
+  })
+
+  it("redirect_url / webhook_url: the merchant's host allow-lists (exact or *.suffix; empty = any)", () => {
+    const merchant = {
+      allowedRedirectHosts: ["shop.example", "*.pay.example"],
+      allowedWebhookHosts: ["hooks.example"],
+    }
+    const ctx = { ...LIVE, merchant }
+    const full = (body: unknown) => {
+      const r = validateCreateCheckout(body, ctx)
+      return Either.isLeft(r) ? r.left : null
+    }
+    expect(full({ ...base, redirect_url: "https://shop.example/thanks" })).toBeNull()
+    expect(full({ ...base, redirect_url: "https://a.b.pay.example/x" })).toBeNull()
+    expect(full({ ...base, redirect_url: "https://SHOP.example/x" })).toBeNull()
+    for (const bad of [
+      "https://evil.example/",
+      "https://pay.example/",
+      "https://shop.example.evil.example/",
+      "https://evilpay.example/",
+    ])
+      expect(full({ ...base, redirect_url: bad })).toMatchObject({
+        code: "redirect_url_invalid",
+        param: "redirect_url",
+        message: expect.stringContaining("restricts redirect hosts to shop.example, *.pay.example"),
+      })
+    expect(full({ ...base, webhook_url: "https://hooks.example/in" })).toBeNull()
+    expect(full({ ...base, webhook_url: "https://shop.example/in" })).toMatchObject({
+      code: "webhook_url_invalid",
+      message: expect.stringContaining("restricts webhook hosts to hooks.example"),
+    })
+    // Empty lists (and merchants without the fields) allow any host, as before.
+    const open = { ...LIVE, merchant: { allowedRedirectHosts: [], allowedWebhookHosts: [] } }
+    expect(
+      Either.isRight(validateCreateCheckout({ ...base, redirect_url: "https://any.example/" }, open)),
+    ).toBe(true)
+    expect(hostAllowed("https://any.example/", undefined)).toBe(true)
+    for (const ok of ["shop.example", "*.example.com", "localhost", "xn--bcher-kva.example"])
+      expect(hostPatternProblem(ok)).toBeNull()
+    for (const bad of [
+      "",
+      "*.",
+      "Shop.example",
+      "*",
+      "a..b",
+      "https://x.example",
+      "x.example/",
+      "*x.example",
+      "-a.example",
+    ])
+      expect(hostPatternProblem(bad)).not.toBeNull()
   })
 
   it.each([

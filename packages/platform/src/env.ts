@@ -1,4 +1,5 @@
 import { parseUsd } from "@inzi/core"
+import { Redacted } from "effect"
 
 /** Every environment variable the reference apps read (documented in the README's configuration table). */
 export interface InziEnv {
@@ -32,6 +33,8 @@ export interface InziEnv {
   readonly metricsToken: string | null
   /** How long a scrape's cluster-wide gauges are reused, in ms (concurrent scrapes always share one read). */
   readonly metricsCacheMs: number
+  /** `INZI_RATE_LIMIT_SHARED=1`: the limit holds across every server, counted in PostgreSQL (rate_limits). */
+  readonly rateLimitShared?: boolean | undefined
   /**
    * How long a server process trusts an API-key lookup (ms): a key revoked or a merchant changed by another
    * process takes effect within this; changes made through the same process at once. `0` looks up every request.
@@ -48,6 +51,12 @@ export interface InziEnv {
    * derives inline once any remaining slots are used).
    */
   readonly addressPool: number
+  /**
+   * `INZI_SECRET_KEY` (32 bytes, base64): seals merchants' webhook secrets at rest; `INZI_SECRET_KEY_OLD` still
+   * opens rows sealed before a rotation. Unset: secrets are stored in clear (a warning says so at start-up).
+   */
+  readonly secretKey?: Redacted.Redacted<string> | undefined
+  readonly secretKeyOld?: Redacted.Redacted<string> | undefined
 }
 
 export class EnvError extends Error {
@@ -126,6 +135,7 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     metricsAddr: metricsAddr(env),
     metricsToken: metricsToken(env),
     metricsCacheMs: int(env, "INZI_METRICS_CACHE_MS", 5000, 0, 600_000),
+    rateLimitShared: env.INZI_RATE_LIMIT_SHARED === "1" || env.INZI_RATE_LIMIT_SHARED === "true",
     keyCacheMs: int(env, "INZI_KEY_CACHE_MS", 1000, 0, 60_000),
     allowPrivateWebhooks:
       env.INZI_ALLOW_PRIVATE_WEBHOOKS === "1" || env.INZI_ALLOW_PRIVATE_WEBHOOKS === "true",
@@ -133,5 +143,15 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
       env.INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS === "1" || env.INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS === "true",
     workerId: env.INZI_WORKER_ID ?? `worker-${process.pid}`,
     addressPool: int(env, "INZI_ADDRESS_POOL", 500, 0, 1_000_000),
+    secretKey: secretKey(env, "INZI_SECRET_KEY"),
+    secretKeyOld: secretKey(env, "INZI_SECRET_KEY_OLD"),
   }
+}
+
+const secretKey = (env: NodeJS.ProcessEnv, name: string): Redacted.Redacted<string> | undefined => {
+  const v = env[name]?.trim()
+  if (v === undefined || v === "") return undefined
+  if (!/^[A-Za-z0-9+/]{43}=?$/.test(v))
+    throw new EnvError(`${name} must be 32 random bytes in base64 (openssl rand -base64 32)`)
+  return Redacted.make(v)
 }

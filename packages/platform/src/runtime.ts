@@ -14,15 +14,17 @@ import {
 import {
   listQuarantined,
   listWatcherStatus,
+  makeSecretBox,
   migrate,
   PgDatabase,
   PgStore,
   quarantineSummary,
   type RenderEventBody,
 } from "@inzi/adapter-postgres"
-import { Cause, Effect, Exit, Layer, ManagedRuntime } from "effect"
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import { AddressDerivationLive } from "./derivation.js"
 import type { InziEnv } from "./env.js"
+import type { Logger } from "./log.js"
 
 /**
  * The webhook body renderer handed to the store: the API checkout object of the moment of the change,
@@ -46,6 +48,21 @@ export const makeEventRenderer =
       }),
     })
 
+/** The webhook-secret box of `INZI_SECRET_KEY` / `INZI_SECRET_KEY_OLD` (null: secrets stay in clear). */
+export const secretBoxOf = (env: InziEnv) =>
+  makeSecretBox({
+    key: env.secretKey === undefined ? undefined : Redacted.value(env.secretKey),
+    oldKey: env.secretKeyOld === undefined ? undefined : Redacted.value(env.secretKeyOld),
+  })
+
+/** Start-up: warns when webhook secrets are kept in clear (no `INZI_SECRET_KEY`). */
+export const warnIfClearSecrets = (env: InziEnv, logger: Pick<Logger, "warn">): void => {
+  if (env.secretKey === undefined)
+    logger.warn(
+      "INZI_SECRET_KEY is not set: merchants' webhook secrets are stored in clear in the database (README: Secrets at rest)",
+    )
+}
+
 /**
  * The storage + derivation + ids layer of the reference apps, from the environment. On the embedded database,
  * `share` (default: long-running server, worker, dev) holds the data folder and serves it to CLI commands over a
@@ -57,6 +74,7 @@ export const appLayer = (
   opts: { readonly migrate?: boolean; readonly share?: boolean } = {},
 ) => {
   const store = PgStore.layer({
+    secrets: secretBoxOf(env),
     databaseUrl: env.databaseUrl ?? undefined,
     dataDir: env.dataDir,
     schema: env.dbSchema,

@@ -85,6 +85,7 @@ const prepareCreate = (
     minCents: ctx.env.minAmountCents,
     maxCents: ctx.env.maxAmountCents,
     rawBody: body.text,
+    merchant: p.merchant,
   })
   if (validated._tag === "Left") {
     const e = validated.left

@@ -4,7 +4,7 @@
  */
 import { EVM_PRESETS } from "@inzi/adapter-evm"
 import { TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
-import { ApiCheckout, ApiCheckoutList, type ChainEvent, CheckoutStore } from "@inzi/core"
+import { ApiCheckout, ApiCheckoutList, type ChainEvent, CheckoutStore, MerchantStore } from "@inzi/core"
 import { Effect, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -1148,6 +1148,44 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
         for (const v of ["paid", "PENDING", "", "pending,expired"])
           expectError(await list(`?status=${v}`), 400, "invalid_request_error", "status_invalid", "status")
         expectError(await list("?foo=1"), 400, "invalid_request_error", "parameter_unknown", "foo")
+      })
+    })
+
+    describe("per-merchant host allow-lists", () => {
+      it("a redirect_url or webhook_url outside the merchant's allow-list is a 400 naming the rule", async () => {
+        const m = await server.merchant()
+        await server.runtime.runPromise(
+          Effect.flatMap(MerchantStore, (s) =>
+            s.updateMerchant(m.id, {
+              allowedRedirectHosts: ["shop.example", "*.shop.example"],
+              allowedWebhookHosts: ["hooks.example"],
+            }),
+          ),
+        )
+        const redirect = await create(m.test, {
+          amount: "25",
+          currency: "USD",
+          redirect_url: "https://evil.example/x",
+        })
+        expectError(redirect, 400, "invalid_request_error", "redirect_url_invalid", "redirect_url")
+        expect(redirect.json().error.message).toContain(
+          "restricts redirect hosts to shop.example, *.shop.example",
+        )
+        expectError(
+          await create(m.test, { amount: "25", currency: "USD", webhook_url: "https://shop.example/h" }),
+          400,
+          "invalid_request_error",
+          "webhook_url_invalid",
+          "webhook_url",
+        )
+        created(
+          await create(m.test, {
+            amount: "25",
+            currency: "USD",
+            redirect_url: "https://www.shop.example/thanks",
+            webhook_url: "https://hooks.example/in",
+          }),
+        )
       })
     })
 

@@ -9,6 +9,7 @@ import {
   type Database,
   dropSchema,
   makeDatabase,
+  makeSecretBox,
   makeStores,
   migrate,
   type PgStores,
@@ -21,6 +22,8 @@ import { type Receiver, startReceiver } from "./receiver.js"
 
 const DATABASE_URL = process.env.INZI_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
 const SECRET = "whsec_pg_dispatcher_test"
+// Secrets sealed at rest (INZI_SECRET_KEY): the outbox opens them at claim, the signatures must still verify.
+const BOX = makeSecretBox({ key: Buffer.alloc(32, 7).toString("base64") })
 const T0 = Date.parse("2026-11-24T08:00:00Z")
 
 describe("WebhookDispatcher on the Postgres Outbox", () => {
@@ -33,7 +36,7 @@ describe("WebhookDispatcher on the Postgres Outbox", () => {
   beforeAll(async () => {
     database = await makeDatabase({ databaseUrl: DATABASE_URL, schema })
     await migrate(database.db)
-    stores = makeStores(database.db)
+    stores = makeStores(database.db, { secrets: BOX })
   })
   afterAll(async () => {
     if (database !== undefined) {
@@ -105,6 +108,15 @@ describe("WebhookDispatcher on the Postgres Outbox", () => {
         receivers.push(rx)
         const events = yield* expiredCheckouts(`${rx.origin}/inzi`, 24)
         expect(events).toHaveLength(24)
+        const stored = yield* Effect.promise(() =>
+          database.db
+            .selectFrom("merchants")
+            .select("test_webhook_secret")
+            .where("id", "=", events[0]!.merchantId)
+            .executeTakeFirstOrThrow(),
+        )
+        expect(stored.test_webhook_secret).toMatch(/^enc:v1:[0-9a-f]{8}:/)
+        expect(stored.test_webhook_secret).not.toContain(SECRET)
         const cycles = (worker: string) =>
           Effect.forEach([1, 2, 3, 4, 5, 6], () => runDispatcherOnce({ ...options, worker })).pipe(
             Effect.map((ss) => ss.reduce((n, s) => n + s.delivered, 0)),
