@@ -17,7 +17,11 @@ export const CHECKOUT_STATUSES: ReadonlyArray<CheckoutStatus> = [
 ]
 
 /** `detected`: seen, waiting for confirmations; `late`: seen after expiry/completion, never counts. */
-export type PaymentStatus = "detected" | "confirmed" | "late" | "reverted"
+/**
+ * `duplicate` is internal (never in the API): the same transfer seen again in another block while its first
+ * copy still stands (machine.ts, re-mined copies); it counts only if that copy is reverted.
+ */
+export type PaymentStatus = "detected" | "confirmed" | "late" | "reverted" | "duplicate"
 
 export type ChainFamily = "evm" | "tron" | "ton"
 

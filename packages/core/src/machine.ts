@@ -26,6 +26,10 @@ import { acceptedUnits } from "./tolerance.js"
  *   was confirmed: the merchant heard of it) and the status is recomputed from the remaining payments, with
  *   its own event when it has one (there is no `checkout.pending`).
  * - Replaying an event is a no-op: a payment is identified by (network, txHash, logIndex).
+ * - A transaction mined again in another block may carry its transfer under another key (EVM log index). Such
+ *   a copy is the same money: while the first copy stands it is held (`duplicate`: recorded, never counted,
+ *   not listed by the API); when that copy is reverted the held one counts in its place, judged by when the
+ *   money was first seen, so nothing is counted twice or turned late.
  */
 
 export type MachineEvent =
@@ -51,7 +55,10 @@ export interface TransitionResult {
   readonly emit: ReadonlyArray<WebhookEventType>
   /** False when the event changed nothing (a replay): nothing needs to be written. */
   readonly changed: boolean
-  /** The payment created or updated by the event, if any. */
+  /**
+   * The payment the event created or updated, if any (another may change with it: a held copy taking a
+   * reverted payment's place; `state.payments` holds both).
+   */
   readonly payment: Payment | null
 }
 
@@ -132,6 +139,61 @@ const unchanged = (state: CheckoutState, payment: Payment | null): TransitionRes
 const replace = (payments: ReadonlyArray<Payment>, p: Payment): ReadonlyArray<Payment> =>
   payments.map((q) => (sameKey(q, p) ? p : q))
 
+/** Both in one block: by hash when both have one, else by height. */
+const sameBlock = (a: Payment, b: Payment): boolean =>
+  a.blockHash !== null && b.blockHash !== null ? a.blockHash === b.blockHash : a.blockNumber === b.blockNumber
+
+/** Counted, or late: the transfer stands (the merchant may have been told of it). */
+const stands = (p: Payment): boolean => counts(p) || p.status === "late"
+
+/** The same transaction, token, target and amount under another key. */
+const twin = (a: Payment, b: Payment): boolean =>
+  a.network === b.network &&
+  a.txHash === b.txHash &&
+  a.logIndex !== b.logIndex &&
+  a.tokenContract === b.tokenContract &&
+  a.recipient === b.recipient &&
+  a.amount === b.amount
+
+/**
+ * A copy of the same transfer: EVM's log index is the log's position in its block, so a transaction mined again
+ * elsewhere after a reorganisation usually gets a new key. It is the same money only in another block (two
+ * equal transfers of one transaction in one block are two payments).
+ */
+const sameTransfer = (a: Payment, b: Payment): boolean => twin(a, b) && !sameBlock(a, b)
+
+/**
+ * Whether `p` must be held as a `duplicate`: a copy of its transfer still stands in another block. Counted per
+ * copy, so a transaction with several equal transfers mined again holds one copy per standing original.
+ */
+const superseded = (payments: ReadonlyArray<Payment>, p: Payment): boolean => {
+  let standing = 0
+  let held = 0
+  for (const q of payments) {
+    if (!twin(q, p)) continue
+    if (!sameBlock(q, p)) {
+      if (stands(q)) standing++
+    } else if (q.status === "duplicate") held++
+  }
+  return standing > held
+}
+
+/**
+ * The status a payment takes when it starts to count, judged by when it was first seen (`detectedAt`): late
+ * when first seen at or after `expiresAt` or when the checkout is `completed`.
+ */
+const admitted = (
+  p: Payment,
+  checkout: CheckoutStatus,
+  expiresAt: Date,
+  now: Date,
+  opts: TransitionOptions,
+): Payment => {
+  const late = checkout === "completed" || p.detectedAt.getTime() >= expiresAt.getTime()
+  const final = p.confirmations >= opts.requiredConfirmations
+  return { ...p, status: late ? "late" : final ? "confirmed" : "detected", confirmedAt: final ? now : null }
+}
+
 const onObserved = (
   state: CheckoutState,
   e: PaymentObserved,
@@ -140,12 +202,7 @@ const onObserved = (
 ): TransitionResult => {
   const existing = state.payments.find((p) => sameKey(p, e))
   if (existing !== undefined && existing.status !== "reverted") return unchanged(state, existing)
-  const seenAt = e.observedAt
-  // "First seen": a payment reorganised away and mined again keeps the time it was first seen.
-  const firstSeen = existing?.detectedAt ?? seenAt
-  const late = state.status === "completed" || firstSeen.getTime() >= state.expiresAt.getTime()
-  const final = e.confirmations >= opts.requiredConfirmations
-  const payment: Payment = {
+  const seen: Payment = {
     network: e.network,
     txHash: e.txHash,
     logIndex: e.logIndex,
@@ -157,14 +214,28 @@ const onObserved = (
     recipient: e.target.kind === "address" ? e.target.address : e.target.wallet,
     blockNumber: e.blockNumber,
     blockHash: e.blockHash,
-    status: late ? "late" : final ? "confirmed" : "detected",
+    status: "detected",
     confirmations: e.confirmations,
-    detectedAt: firstSeen,
-    confirmedAt: final ? now : null,
+    detectedAt: e.observedAt,
+    confirmedAt: null,
   }
-  const payments = existing === undefined ? [...state.payments, payment] : replace(state.payments, payment)
-  if (late) {
-    const lateEvent: ReadonlyArray<WebhookEventType> = final ? ["checkout.late_payment"] : []
+  // "First seen": a payment reorganised away and mined again (same key, or a copy under another key) keeps the
+  // time its money was first seen.
+  let firstSeen = existing?.detectedAt ?? e.observedAt
+  for (const q of state.payments)
+    if (sameTransfer(q, seen) && q.detectedAt.getTime() < firstSeen.getTime()) firstSeen = q.detectedAt
+  const dated: Payment = { ...seen, detectedAt: firstSeen }
+  const add = (p: Payment) => (existing === undefined ? [...state.payments, p] : replace(state.payments, p))
+  // A re-mined copy while the original stands: recorded, counted only if the original is reverted.
+  if (superseded(state.payments, dated)) {
+    const held: Payment = { ...dated, status: "duplicate" }
+    return { state: { ...state, payments: add(held) }, emit: [], changed: true, payment: held }
+  }
+  const payment = admitted(dated, state.status, state.expiresAt, now, opts)
+  const payments = add(payment)
+  if (payment.status === "late") {
+    const lateEvent: ReadonlyArray<WebhookEventType> =
+      payment.confirmedAt !== null ? ["checkout.late_payment"] : []
     // Late and still `pending` means overdue but not swept yet: expire it now, so the merchant gets
     // `checkout.expired` before `checkout.late_payment` (and the sweeper has nothing left to emit).
     if (state.status === "pending")
@@ -200,6 +271,11 @@ const onConfirmed = (
   if (existing === undefined) return unknownPayment(e)
   if (existing.status === "confirmed" || existing.status === "reverted")
     return Either.right(unchanged(state, existing))
+  if (existing.status === "duplicate") {
+    // Held: its confirmations are kept for the day it counts (onReverted), nothing else changes.
+    if (existing.confirmations >= e.confirmations) return Either.right(unchanged(state, existing))
+    return Either.right(quietly(state, { ...existing, confirmations: e.confirmations }))
+  }
   if (existing.status === "late") {
     if (existing.confirmedAt !== null) return Either.right(unchanged(state, existing))
     const late = quietly(state, { ...existing, confirmations: e.confirmations, confirmedAt: e.confirmedAt })
@@ -240,20 +316,30 @@ const onReverted = (
   state: CheckoutState,
   e: PaymentReverted,
   now: Date,
+  opts: TransitionOptions,
 ): Either.Either<TransitionResult, TransitionRefused> => {
   const existing = state.payments.find((p) => sameKey(p, e))
   if (existing === undefined) return unknownPayment(e)
   if (existing.status === "reverted") return Either.right(unchanged(state, existing))
   const p: Payment = { ...existing, status: "reverted", confirmedAt: null }
-  if (existing.status === "late") {
-    // The merchant heard of a late payment only once it was confirmed (`checkout.late_payment`).
-    const quiet = quietly(state, p)
-    return Either.right(
-      existing.confirmedAt === null ? quiet : { ...quiet, emit: ["checkout.payment_reverted"] },
-    )
-  }
-  const settled = settle(state, replace(state.payments, p), now, p)
-  return Either.right({ ...settled, emit: ["checkout.payment_reverted", ...settled.emit] })
+  // A held copy was never counted nor told: it goes quietly.
+  if (existing.status === "duplicate") return Either.right(quietly(state, p))
+  // The merchant heard of a late payment only once it was confirmed (`checkout.late_payment`).
+  const told = existing.status !== "late" || existing.confirmedAt !== null
+  const reverted: ReadonlyArray<WebhookEventType> = told ? ["checkout.payment_reverted"] : []
+  let payments = replace(state.payments, p)
+  // A copy of the transfer mined again elsewhere and held meanwhile takes its place, judged by when its money
+  // was first seen; a late one is confirmed (and told) by the watcher's next look at it.
+  const held = payments.find(
+    (q) => q.status === "duplicate" && sameTransfer(q, p) && !superseded(payments, q),
+  )
+  if (held !== undefined) {
+    const status = deriveStatus({ ...state, payments }, now)
+    const copy = admitted(held, status, state.expiresAt, now, opts)
+    payments = replace(payments, copy.status === "late" ? { ...copy, confirmedAt: null } : copy)
+  } else if (existing.status === "late") return Either.right({ ...quietly(state, p), emit: reverted })
+  const settled = settle(state, payments, now, p)
+  return Either.right({ ...settled, emit: [...reverted, ...settled.emit] })
 }
 
 /**
@@ -276,7 +362,7 @@ export const transition = (
     case "PaymentConfirmationsUpdated":
       return onProgress(state, event)
     case "PaymentReverted":
-      return onReverted(state, event, now)
+      return onReverted(state, event, now, opts)
     case "ExpiryTick": {
       if (state.status !== "pending" || now.getTime() < state.expiresAt.getTime())
         return Either.right(unchanged(state, null))

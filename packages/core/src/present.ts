@@ -51,7 +51,11 @@ const toApiPayment = (p: Payment): ApiPayment => ({
   confirmed_at: p.confirmedAt === null ? null : formatTimestamp(p.confirmedAt),
 })
 
-const toApiPaymentEntry = (p: Payment): ApiPaymentEntry => ({
+/** A payment the API lists: all but a held re-mined copy (`duplicate`, the same money as a listed payment). */
+const listed = (p: Payment): p is Payment & { readonly status: ApiPaymentEntry["status"] } =>
+  p.status !== "duplicate"
+
+const toApiPaymentEntry = (p: Payment & { readonly status: ApiPaymentEntry["status"] }): ApiPaymentEntry => ({
   amount_crypto: formatUnits(p.amount, p.decimals),
   crypto_currency: p.token,
   network: p.network,
@@ -128,7 +132,7 @@ const middleFields = (checkout: Checkout, status: ApiCheckout["status"], ctx: Pr
     checkout_url: `${trimSlashes(ctx.publicUrl)}/p/${tokenOf(checkout.id)}`,
     payment: status === "pending" || status === "expired" || latest === null ? null : toApiPayment(latest),
     amount_paid: formatCents(amountPaidCents(checkout.payments)),
-    payments: checkout.payments.map(toApiPaymentEntry),
+    payments: checkout.payments.filter(listed).map(toApiPaymentEntry),
   }
 }
 
@@ -272,7 +276,10 @@ export interface WebhookEventBodyInput {
  * @example webhookEventBody({ id: "evt_…", type: "checkout.completed", createdAt: now, livemode: true, sequence: 2, checkoutJson })
  */
 export const webhookEventBody = (e: WebhookEventBodyInput): string => {
-  const payment = e.payment == null ? "" : `,"payment":${JSON.stringify(toApiPaymentEntry(e.payment))}`
+  const payment =
+    e.payment == null || !listed(e.payment)
+      ? ""
+      : `,"payment":${JSON.stringify(toApiPaymentEntry(e.payment))}`
   return `{"id":${JSON.stringify(e.id)},"type":${JSON.stringify(e.type)},"created_at":"${formatTimestamp(e.createdAt)}","livemode":${e.livemode},"sequence":${e.sequence},"data":{"object":${e.checkoutJson}${payment}}}`
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import fc from "fast-check"
+import type { PaymentObserved } from "../src/chain-events.js"
 import type { CheckoutState, CheckoutStatus, Payment } from "../src/domain.js"
 import {
   acceptedNormalized,
@@ -533,6 +534,174 @@ describe("state machine: properties over random event sequences", () => {
         })
       }),
       runs,
+    )
+  })
+})
+
+// ------------------------------------------------------------------------------------ re-mined copies (EVM)
+
+/** The transfer of tx 0xaa as first mined (log 3 of block 0xb1) and mined again elsewhere (log 0 of 0xb2). */
+const evm = (logIndex: number, blockHash: string, o: Partial<PaymentObserved> = {}): PaymentObserved =>
+  observed("0xaa", USDT(25), {
+    network: "bsc",
+    logIndex,
+    blockHash,
+    blockNumber: blockHash === "0xb1" ? 100n : 101n,
+    target: { kind: "address", address: "0xdeposit" },
+    tokenContract: "0xusdt",
+    ...o,
+  })
+const ORIGINAL = { network: "bsc", logIndex: 3 } as const
+const COPY = { network: "bsc", logIndex: 0 } as const
+const original = (o: Partial<PaymentObserved> = {}) => evm(3, "0xb1", o)
+const copy = (o: Partial<PaymentObserved> = {}) => evm(0, "0xb2", o)
+
+const paidIn = (s: CheckoutState) => [
+  s.payments.find((p) => p.logIndex === 3)?.status,
+  s.payments.find((p) => p.logIndex === 0)?.status,
+]
+
+describe("state machine: a transaction mined again under another log index (deep reorg)", () => {
+  const paid = (): CheckoutState =>
+    run(state(), [
+      [original(), at(1)],
+      [confirmed("0xaa", { ...ORIGINAL, confirmedAt: at(2) }), at(2)],
+    ]).state
+
+  it("revert first, copy seen after expiry: the copy counts as paid in time, no late_payment", () => {
+    const r = run(paid(), [
+      [reverted("0xaa", ORIGINAL), at(39)],
+      [copy({ observedAt: at(40), confirmations: 1 }), at(40)],
+    ])
+    expect(r.emitted).toEqual(["checkout.payment_reverted", "checkout.expired", "checkout.completed"])
+    expect(paidIn(r.state)).toEqual(["reverted", "confirmed"])
+    expect(r.state.status).toBe("completed")
+    // Judged (and shown) by when the money first arrived.
+    expect(r.state.payments.find((p) => p.logIndex === 0)?.detectedAt).toEqual(at(1))
+    expect(amountPaidCents(r.state.payments)).toBe(2500n)
+  })
+
+  it("copy seen while completed (reorg between recheck and scan), revert next: the copy takes its place", () => {
+    const seen = step(paid(), copy({ observedAt: at(10) }), at(10))
+    expect(seen.emit).toEqual([])
+    expect(seen.payment?.status).toBe("duplicate")
+    expect(seen.state.status).toBe("completed")
+    expect(amountPaidCents(seen.state.payments)).toBe(2500n) // not counted twice
+    const gone = step(seen.state, reverted("0xaa", ORIGINAL), at(11))
+    expect(gone.emit).toEqual(["checkout.payment_reverted", "checkout.processing"])
+    expect(gone.payment?.logIndex).toBe(3) // the event is about the reverted original
+    expect(paidIn(gone.state)).toEqual(["reverted", "detected"])
+    expect(amountPaidCents(gone.state.payments)).toBe(2500n)
+    const done = step(gone.state, confirmed("0xaa", { ...COPY, confirmedAt: at(12) }), at(12))
+    expect(done.emit).toEqual(["checkout.completed"])
+    expect(paidIn(done.state)).toEqual(["reverted", "confirmed"])
+  })
+
+  it("a held copy already confirmed keeps the checkout completed when the original's revert arrives", () => {
+    const r = run(paid(), [
+      [copy({ observedAt: at(10) }), at(10)],
+      [confirmed("0xaa", { ...COPY, confirmedAt: at(11) }), at(11)],
+      [reverted("0xaa", ORIGINAL), at(40)],
+    ])
+    expect(r.emitted).toEqual(["checkout.payment_reverted"])
+    expect(r.state.status).toBe("completed")
+    expect(paidIn(r.state)).toEqual(["reverted", "confirmed"])
+  })
+
+  it("a phantom copy (the original stays) never counts; its own revert is silent", () => {
+    const r = run(paid(), [
+      [copy({ observedAt: at(10), confirmations: 1 }), at(10)],
+      [reverted("0xaa", COPY), at(11)],
+    ])
+    expect(r.emitted).toEqual([])
+    expect(paidIn(r.state)).toEqual(["confirmed", "reverted"])
+    expect(amountPaidCents(r.state.payments)).toBe(2500n)
+  })
+
+  it("the original coming back while its copy counts is held in turn", () => {
+    const r = run(paid(), [
+      [reverted("0xaa", ORIGINAL), at(5)],
+      [copy({ observedAt: at(6) }), at(6)],
+      [original({ observedAt: at(7) }), at(7)],
+    ])
+    expect(paidIn(r.state)).toEqual(["duplicate", "detected"])
+    expect(amountPaidCents(r.state.payments)).toBe(2500n)
+    const back = step(r.state, reverted("0xaa", COPY), at(8))
+    expect(paidIn(back.state)).toEqual(["detected", "reverted"])
+    expect(amountPaidCents(back.state.payments)).toBe(2500n)
+  })
+
+  it("two equal transfers of one transaction in one block are two payments, and both survive a re-mine", () => {
+    const half = USDT(12.5)
+    const a = (log: number, block: string) => evm(log, block, { amount: half })
+    const r = run(state(), [
+      [a(3, "0xb1"), at(1)],
+      [a(4, "0xb1"), at(1)],
+    ])
+    expect(amountPaidCents(r.state.payments)).toBe(2500n)
+    const moved = run(r.state, [
+      [a(0, "0xb2"), at(5)],
+      [a(1, "0xb2"), at(5)],
+    ])
+    expect(amountPaidCents(moved.state.payments)).toBe(2500n)
+    const after = run(moved.state, [
+      [reverted("0xaa", { network: "bsc", logIndex: 3 }), at(6)],
+      [reverted("0xaa", { network: "bsc", logIndex: 4 }), at(6)],
+    ])
+    expect(amountPaidCents(after.state.payments)).toBe(2500n)
+    expect(after.state.payments.filter((p) => p.status === "detected")).toHaveLength(2)
+    expect(after.emitted).toEqual(["checkout.payment_reverted", "checkout.payment_reverted"])
+  })
+
+  type RemineOp = "original" | "copy" | "revertOriginal" | "revertCopy" | "confirmOriginal" | "confirmCopy"
+  const remineArb = fc.array(
+    fc.tuple(
+      fc.constantFrom<RemineOp>(
+        "original",
+        "copy",
+        "revertOriginal",
+        "revertCopy",
+        "confirmOriginal",
+        "confirmCopy",
+      ),
+      fc.nat(15),
+    ),
+    { maxLength: 12 },
+  )
+
+  it("any interleaving never counts the transfer twice, and never loses it while one copy is on chain", () => {
+    fc.assert(
+      fc.property(remineArb, fc.boolean(), (ops, firstConfirmed) => {
+        let s = step(state(), original({ confirmations: firstConfirmed ? 1 : 0 }), at(1)).state
+        let now = at(1)
+        const emitted: Array<string> = []
+        // What the chain holds, as far as the accepted events tell.
+        const onChain = { original: true, copy: false }
+        for (const [op, dt] of ops) {
+          now = new Date(now.getTime() + dt * 60_000)
+          const key = op.endsWith("Original") || op === "original" ? ORIGINAL : COPY
+          const e: MachineEvent =
+            op === "copy" || op === "original"
+              ? (op === "copy" ? copy : original)({ observedAt: now })
+              : op.startsWith("revert")
+                ? reverted("0xaa", key)
+                : confirmed("0xaa", { ...key, confirmedAt: now })
+          const r = transition(s, e, now, OPTS)
+          if (Either.isLeft(r)) continue
+          if (op === "original" || op === "copy") onChain[op] = true
+          if (op === "revertOriginal") onChain.original = false
+          if (op === "revertCopy") onChain.copy = false
+          s = r.right.state
+          emitted.push(...r.right.emit)
+          // Never twice, never late (the money arrived at minute 1), never lost while a copy is on chain.
+          expect(amountPaidCents(s.payments)).toBe(onChain.original || onChain.copy ? 2500n : 0n)
+          expect(s.payments.some((p) => p.status === "late")).toBe(false)
+          expect(currentStatus(s, now)).toBe(deriveStatus(s, now))
+          if (onChain.original || onChain.copy) expect(["processing", "completed"]).toContain(s.status)
+        }
+        expect(emitted).not.toContain("checkout.late_payment")
+      }),
+      { numRuns: 1000 },
     )
   })
 })

@@ -43,6 +43,13 @@ const payment = (over: Partial<Payment> = {}): Payment => ({
 })
 
 describe("toApiCheckout", () => {
+  it("lists no held re-mined copy (status duplicate): it is the same money as a listed payment", () => {
+    const held = payment({ logIndex: 4, blockHash: "h2", status: "duplicate", confirmedAt: null })
+    const o = toApiCheckout(checkout({ status: "completed", payments: [payment(), held] }), ctx)
+    expect(o.payments.map((p) => p.status)).toEqual(["confirmed"])
+    expect(o.amount_paid).toBe("25.00")
+  })
+
   it("renders a pending checkout with payment options for every enabled network of its mode", () => {
     const o = toApiCheckout(checkout(), ctx)
     expect(Schema.is(ApiCheckout)(o)).toBe(true)
