@@ -327,8 +327,10 @@ export const makeCheckoutStore = (
     const result = transition(state, event, now, { requiredConfirmations })
     if (Either.isLeft(result) || !result.right.changed) return { applied: false, emitted: 0 }
     const { state: next, emit, payment } = result.right
-    if (payment !== null) {
-      const values = paymentToRow(checkoutId, payment, now)
+    // Every payment the transition made anew: the event's, and a held copy taking a reverted payment's place.
+    for (const changed of next.payments) {
+      if (state.payments.includes(changed)) continue
+      const values = paymentToRow(checkoutId, changed, now)
       await trx
         .insertInto("payments")
         .values(values)
@@ -877,15 +879,17 @@ export const makeCheckoutStore = (
             "block_hash",
             "confirmations",
             "status",
+            "confirmed_at",
           ])
           .where("network", "=", network)
           .where((eb) =>
             eb.or([
               eb("status", "=", "detected"),
               eb.and([eb("status", "=", "late"), eb("confirmed_at", "is", null)]),
+              // Late payments too: the merchant was told of a confirmed one (`checkout.late_payment`).
               ...(since === undefined
                 ? []
-                : [eb.and([eb("status", "=", "confirmed"), eb("confirmed_at", ">=", since)])]),
+                : [eb.and([eb("status", "in", ["confirmed", "late"]), eb("confirmed_at", ">=", since)])]),
             ]),
           )
           .orderBy("detected_at")
@@ -897,7 +901,7 @@ export const makeCheckoutStore = (
           blockNumber: r.block_number === null ? null : toBigInt(r.block_number),
           blockHash: r.block_hash,
           confirmations: Number(r.confirmations),
-          ...(r.status === "confirmed" ? { confirmed: true } : {}),
+          ...(r.status === "confirmed" || r.confirmed_at !== null ? { confirmed: true } : {}),
         }))
       }),
 

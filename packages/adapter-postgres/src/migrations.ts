@@ -330,6 +330,16 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       PRIMARY KEY (key, window_start)
     )`,
   ],
+  // `duplicate`: a transfer mined again under another key while its first copy stands (core machine.ts); it
+  // counts only if that copy is reverted. The deep-reorg re-check covers confirmed late payments too.
+  "0014_payment_duplicate": [
+    `ALTER TABLE payments DROP CONSTRAINT payments_status_check`,
+    `ALTER TABLE payments ADD CONSTRAINT payments_status_check
+       CHECK (status IN ('detected', 'confirmed', 'late', 'reverted', 'duplicate'))`,
+    `DROP INDEX payments_recently_confirmed`,
+    `CREATE INDEX payments_recently_confirmed ON payments (network, confirmed_at)
+       WHERE status IN ('confirmed', 'late')`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

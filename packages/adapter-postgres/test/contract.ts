@@ -1096,6 +1096,122 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         ])
       })
 
+      describe("a transaction mined again under another log index (deep reorg)", () => {
+        const stored = (c: Checkout) =>
+          db
+            .selectFrom("payments")
+            .select(["log_index", "status", "detected_at"])
+            .where("checkout_id", "=", c.id)
+            .orderBy("log_index")
+            .execute()
+        const types = async (c: Checkout) =>
+          (
+            await db
+              .selectFrom("outbox_events")
+              .select(["type", "body"])
+              .where("checkout_id", "=", c.id)
+              .orderBy("sequence")
+              .execute()
+          ).map((e) => [e.type, (JSON.parse(e.body) as { payment: string | null }).payment])
+
+        it("copy scanned while completed, revert next: held, then counted in the original's place", async () => {
+          const m = await merchant()
+          const c = await created(m.id)
+          const first = observed(c, { logIndex: 3, blockHash: "0xb1", confirmations: 3 })
+          expect(await apply([first], at(61))).toEqual({ applied: 1, emitted: 1 })
+          const key = { network: "devnet", txHash: first.txHash }
+          const copy = { ...first, logIndex: 0, blockHash: "0xb2", blockNumber: 101n, confirmations: 1 }
+          expect(await apply([{ ...copy, observedAt: at(600) }], at(600))).toEqual({ applied: 1, emitted: 0 })
+          // Held: stored, not counted, not watched.
+          expect((await stored(c)).map((r) => [Number(r.log_index), r.status])).toEqual([
+            [0, "duplicate"],
+            [3, "confirmed"],
+          ])
+          const held = await get(c)
+          expect([held.status, held.payments.length]).toEqual(["completed", 2])
+          expect(await runP(s.checkouts.pendingPayments("devnet"))).toEqual([])
+          // The revert of the original: the copy counts in its place, written in the same transaction.
+          expect(
+            await apply([{ _tag: "PaymentReverted", ...key, logIndex: 3, reason: "deep reorg" }], at(601)),
+          ).toEqual({ applied: 1, emitted: 2 })
+          expect((await stored(c)).map((r) => [Number(r.log_index), r.status])).toEqual([
+            [0, "detected"],
+            [3, "reverted"],
+          ])
+          expect((await get(c)).status).toBe("processing")
+          expect(await runP(s.checkouts.pendingPayments("devnet"))).toEqual([
+            expect.objectContaining({ ...key, logIndex: 0 }),
+          ])
+          await apply(
+            [{ _tag: "PaymentConfirmed", ...key, logIndex: 0, confirmations: 3, confirmedAt: at(602) }],
+            at(602),
+          )
+          const done = await get(c)
+          expect(done.status).toBe("completed")
+          expect(done.payments.find((p) => p.logIndex === 0)).toMatchObject({
+            status: "confirmed",
+            detectedAt: at(60),
+          })
+          expect(await types(c)).toEqual([
+            ["checkout.completed", null],
+            ["checkout.payment_reverted", first.txHash],
+            ["checkout.processing", null],
+            ["checkout.completed", null],
+          ])
+        })
+
+        it("revert then copy after expiry, in one batch: paid in time, no late payment", async () => {
+          const m = await merchant()
+          const c = await created(m.id)
+          const first = observed(c, { logIndex: 3, blockHash: "0xb1", confirmations: 3 })
+          await apply([first], at(61))
+          const copy: PaymentObserved = {
+            ...first,
+            logIndex: 0,
+            blockHash: "0xb2",
+            blockNumber: 101n,
+            observedAt: at(2400),
+          }
+          const revert: ChainEvent = {
+            _tag: "PaymentReverted",
+            network: "devnet",
+            txHash: first.txHash,
+            logIndex: 3,
+            reason: "deep reorg",
+          }
+          expect(await apply([revert, copy], at(2400))).toEqual({ applied: 2, emitted: 3 })
+          const after = await get(c, at(2401))
+          expect(after.status).toBe("completed")
+          expect(after.payments.find((p) => p.logIndex === 0)).toMatchObject({
+            status: "confirmed",
+            detectedAt: at(60),
+          })
+          expect((await types(c)).map(([t]) => t)).toEqual([
+            "checkout.completed",
+            "checkout.payment_reverted",
+            "checkout.expired",
+            "checkout.completed",
+          ])
+        })
+      })
+
+      it("a confirmed late payment stays in the deep-reorg re-check and is told when reverted", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        await apply([observed(c, { confirmations: 3 })], at(61))
+        const late = observed(c, { logIndex: 1, confirmations: 3, observedAt: at(100) })
+        expect(await apply([late], at(100))).toEqual({ applied: 1, emitted: 1 }) // late_payment
+        expect(await runP(s.checkouts.pendingPayments("devnet"))).toEqual([])
+        const recent = await runP(s.checkouts.pendingPayments("devnet", { confirmedSince: at(90) }))
+        expect(recent.find((p) => p.logIndex === 1)).toMatchObject({ txHash: late.txHash, confirmed: true })
+        const key = { network: "devnet", txHash: late.txHash, logIndex: 1 }
+        expect(await apply([{ _tag: "PaymentReverted", ...key, reason: "deep reorg" }], at(200))).toEqual({
+          applied: 1,
+          emitted: 1,
+        })
+        expect((await get(c)).status).toBe("completed")
+      })
+
       it("numbers each checkout's events 1, 2, … in the transaction that stores them; a re-sent event keeps its number", async () => {
         const m = await merchant()
         const c = await created(m.id)

@@ -215,6 +215,7 @@ if (url === undefined || url === "") {
           "0011_webhooks_per_mode",
           "0012_merchant_allowed_hosts",
           "0013_rate_limits",
+          "0014_payment_duplicate",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{
