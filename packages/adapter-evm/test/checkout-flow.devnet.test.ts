@@ -6,7 +6,7 @@ import {
   transition,
   type WebhookEventType,
 } from "@inzi/core"
-import { type Devnet, PAYER, payTo, startDevnet } from "@inzi/devnet"
+import { type Devnet, PAYER, payTo, SECOND_PAYER, startDevnet } from "@inzi/devnet"
 import { Effect, Either } from "effect"
 import { JsonRpcProvider, Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -240,6 +240,56 @@ describe("checkout statuses driven by the EVM scanner on the devnet", () => {
       expect(p.blockHash).not.toBe(first.blockHash)
       expect(p.status).toBe("confirmed")
       expect(status(c)).toBe("completed")
+    } finally {
+      provider.destroy()
+    }
+  })
+
+  it("a deep reorg re-mining the payment at another log index: the copy takes its place, never late or twice", async () => {
+    const c = open(2_500n, 60_000)
+    const provider = new JsonRpcProvider(devnet.rpcUrl, undefined, { cacheTimeout: -1, staticNetwork: true })
+    try {
+      // A second payer with tokens, to put a transfer before the payment in the new chain's block.
+      await pay("USDC", SECOND_PAYER.address, 1_000_000n)
+      const wallet = new Wallet(PAYER.privateKey, provider)
+      const { data } = ERC20_TRANSFER(c.address, 25_000_000n)
+      const raw = await wallet.signTransaction(
+        await wallet.populateTransaction({ to: devnet.tokens.USDT.address, data, gasLimit: 100_000n }),
+      )
+      const snap = await devnet.snapshot()
+      const hash = await provider.send("eth_sendRawTransaction", [raw])
+      await tick()
+      await devnet.mine(REQUIRED)
+      await tick()
+      expect(status(c)).toBe("completed")
+      const first = c.state.payments[0]!
+      // The reorg: the same transaction, after another transfer in its block, on a longer chain.
+      await devnet.revert(snap)
+      await devnet.setAutomine(false)
+      try {
+        await payTo({
+          rpcUrl: devnet.rpcUrl,
+          token: devnet.tokens.USDC,
+          to: depositAddress(999_999),
+          amount: 1n,
+          from: SECOND_PAYER.privateKey,
+          wait: false,
+        })
+        expect(await provider.send("eth_sendRawTransaction", [raw])).toBe(hash)
+        await devnet.mine(1)
+      } finally {
+        await devnet.setAutomine(true)
+      }
+      await devnet.mine(REQUIRED + 3)
+      now = new Date(c.state.expiresAt.getTime() + 60_000) // seen again after expires_at
+      // Worker rounds (scan, then recheck): whichever of the copy and the original's revert comes first.
+      await tick()
+      await tick()
+      const copy = c.state.payments.find((p) => p.logIndex !== first.logIndex)
+      expect(copy).toMatchObject({ txHash: hash, status: "confirmed", detectedAt: first.detectedAt })
+      expect(c.state.payments.find((p) => p.logIndex === first.logIndex)?.status).toBe("reverted")
+      expect(status(c)).toBe("completed")
+      expect(c.webhooks).toEqual(["checkout.processing", "checkout.completed", "checkout.payment_reverted"])
     } finally {
       provider.destroy()
     }
