@@ -653,6 +653,26 @@ describe("state machine: a transaction mined again under another log index (deep
     expect(after.emitted).toEqual(["checkout.payment_reverted", "checkout.payment_reverted"])
   })
 
+  it("a late payment's copy is held too; after the revert it is late again and told once confirmed", () => {
+    const expired = step(state(), { _tag: "ExpiryTick" }, at(31)).state
+    const r = run(expired, [
+      [original({ observedAt: at(40), confirmations: 1 }), at(40)],
+      [copy({ observedAt: at(41), confirmations: 1 }), at(41)],
+    ])
+    expect(r.emitted).toEqual(["checkout.late_payment"]) // once, for the original
+    expect(paidIn(r.state)).toEqual(["late", "duplicate"])
+    const gone = step(r.state, reverted("0xaa", ORIGINAL), at(42))
+    expect(gone.emit).toEqual(["checkout.payment_reverted"])
+    expect(gone.state.payments.find((p) => p.logIndex === 0)).toMatchObject({
+      status: "late",
+      confirmedAt: null,
+    })
+    const told = step(gone.state, confirmed("0xaa", { ...COPY, confirmedAt: at(43) }), at(43))
+    expect(told.emit).toEqual(["checkout.late_payment"])
+    expect(told.payment?.logIndex).toBe(0)
+    expect(told.state.status).toBe("expired")
+  })
+
   type RemineOp = "original" | "copy" | "revertOriginal" | "revertCopy" | "confirmOriginal" | "confirmCopy"
   const remineArb = fc.array(
     fc.tuple(
