@@ -14,7 +14,9 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   var m = d.messages;
   var $ = function (id) { return document.getElementById(id); };
   var fmt = function (t, v) {
-    return t.replace(/\{(\w+)\}/g, function (w, k) { return Object.prototype.hasOwnProperty.call(v, k) ? String(v[k]) : w; });
+    /* Same rule as glueAmounts in i18n.ts: a number and its unit never split across lines. */
+    return t.replace(/\{(\w+)\}/g, function (w, k) { return Object.prototype.hasOwnProperty.call(v, k) ? String(v[k]) : w; })
+      .replace(/(\d) ([A-Z][A-Za-z0-9.]*\b)/g, "$1\u00a0$2");
   };
   var cents = function (s) {
     var p = String(s).split(".");
@@ -42,7 +44,17 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       if (panel) panel.hidden = !radios[i].checked;
     }
   };
-  for (var i = 0; i < radios.length; i++) radios[i].addEventListener("change", syncPanels);
+  /* The chosen network/token survives a reload (e.g. the one after an underpayment). */
+  var optKey = "inzi-option:" + d.statusUrl;
+  var remember = function () {
+    for (var i = 0; i < radios.length; i++)
+      if (radios[i].checked) try { sessionStorage.setItem(optKey, radios[i].getAttribute("data-key")); } catch (e) {}
+  };
+  try {
+    var kept = sessionStorage.getItem(optKey);
+    for (var i = 0; i < radios.length; i++) if (kept && radios[i].getAttribute("data-key") === kept) radios[i].checked = true;
+  } catch (e) {}
+  for (var i = 0; i < radios.length; i++) radios[i].addEventListener("change", function () { syncPanels(); remember(); });
   syncPanels();
 
   /* ---------- copy buttons ---------- */
@@ -71,7 +83,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         copyText(src.textContent || "").then(function () {
           btn.textContent = m.copied;
           btn.setAttribute("data-done", "");
-          announce(m.copied + ": " + (btn.getAttribute("aria-label") || ""));
+          announce(btn.getAttribute("data-done-label") || m.copied);
           setTimeout(function () { btn.textContent = m.copy; btn.removeAttribute("data-done"); }, 2000);
         }, function () { announce(m.copyFailed); });
       });
@@ -105,6 +117,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     var ex = $("status-extra");
     if (ex.textContent !== extra) ex.textContent = extra;
     ex.hidden = extra === "";
+    $("next").hidden = !(status === "expired" || lateUnderpaid);
+    $("next-text").hidden = status !== "expired";
     var conf = $("conf");
     conf.hidden = status !== "processing";
     conf.max = Math.max(1, s.confirmations_required || d.confirmationsRequired || 1);

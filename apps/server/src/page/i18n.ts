@@ -37,6 +37,13 @@ export interface Messages {
   readonly copyAddress: string
   readonly copyComment: string
   readonly copied: string
+  readonly copiedAmount: string
+  readonly copiedAddress: string
+  readonly copiedComment: string
+  readonly manualAmount: string
+  readonly qrAddressLabel: string
+  readonly expiredNext: string
+  readonly backTo: string
   readonly copyFailed: string
   readonly qrLabel: string
   readonly scanHint: string
@@ -78,6 +85,14 @@ const en: Messages = {
   copyAddress: "Copy address",
   copyComment: "Copy comment",
   copied: "Copied",
+  copiedAmount: "Amount copied",
+  copiedAddress: "Address copied",
+  copiedComment: "Comment copied",
+  manualAmount:
+    "This network has no payment link: the QR code holds the address only. Type the amount in your wallet by hand.",
+  qrAddressLabel: "QR code of the deposit address for {option}",
+  expiredNext: "To pay, go back to {merchant} and start the payment again.",
+  backTo: "Back to {merchant}",
   copyFailed: "Could not copy. Select the text and copy it by hand.",
   qrLabel: "QR code of the payment link for {option}",
   scanHint: "Scan with your wallet app.",
@@ -120,6 +135,14 @@ const es: Messages = {
   copyAddress: "Copiar dirección",
   copyComment: "Copiar comentario",
   copied: "Copiado",
+  copiedAmount: "Importe copiado",
+  copiedAddress: "Dirección copiada",
+  copiedComment: "Comentario copiado",
+  manualAmount:
+    "Esta red no tiene enlace de pago: el código QR solo contiene la dirección. Escriba el importe a mano en su billetera.",
+  qrAddressLabel: "Código QR de la dirección de depósito para {option}",
+  expiredNext: "Para pagar, vuelva a {merchant} e inicie el pago de nuevo.",
+  backTo: "Volver a {merchant}",
   copyFailed: "No se pudo copiar. Seleccione el texto y cópielo a mano.",
   qrLabel: "Código QR del enlace de pago para {option}",
   scanHint: "Escanéelo con la aplicación de su billetera.",
@@ -162,6 +185,14 @@ const ru: Messages = {
   copyAddress: "Копировать адрес",
   copyComment: "Копировать комментарий",
   copied: "Скопировано",
+  copiedAmount: "Сумма скопирована",
+  copiedAddress: "Адрес скопирован",
+  copiedComment: "Комментарий скопирован",
+  manualAmount:
+    "В этой сети нет платёжной ссылки: QR-код содержит только адрес. Введите сумму в кошельке вручную.",
+  qrAddressLabel: "QR-код адреса для оплаты через {option}",
+  expiredNext: "Чтобы оплатить, вернитесь в {merchant} и начните оплату заново.",
+  backTo: "Вернуться в {merchant}",
   copyFailed: "Не удалось скопировать. Выделите текст и скопируйте его вручную.",
   qrLabel: "QR-код ссылки на оплату через {option}",
   scanHint: "Отсканируйте в приложении кошелька.",
@@ -202,6 +233,13 @@ const zh: Messages = {
   copyAddress: "复制地址",
   copyComment: "复制备注",
   copied: "已复制",
+  copiedAmount: "金额已复制",
+  copiedAddress: "地址已复制",
+  copiedComment: "备注已复制",
+  manualAmount: "此网络没有付款链接：二维码仅包含地址。请在钱包中手动输入金额。",
+  qrAddressLabel: "{option} 收款地址的二维码",
+  expiredNext: "如需付款，请返回 {merchant} 重新发起付款。",
+  backTo: "返回 {merchant}",
   copyFailed: "复制失败。请选中文本并手动复制。",
   qrLabel: "{option} 付款链接的二维码",
   scanHint: "请用钱包应用扫描。",
@@ -222,11 +260,23 @@ export const messagesFor = (locale: Locale): Messages => MESSAGES[locale]
  *
  * @example
  * format("Pay {merchant}", { merchant: "Acme" }) // "Pay Acme"
+ * format("{paid} USD", { paid: "10.00" }) // "10.00\u00a0USD" (no-break space)
  */
 export const format = (template: string, values: Readonly<Record<string, string | number>>): string =>
-  template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    Object.hasOwn(values, key) ? String(values[key]) : whole,
+  glueAmounts(
+    template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+      Object.hasOwn(values, key) ? String(values[key]) : whole,
+    ),
   )
+
+/**
+ * A number and the unit after it (`25.00 USD`, `15 USDT`) joined by a no-break space, so a line never
+ * ends between an amount and its currency. The page's script applies the same rule ({@link AMOUNT_UNIT}).
+ */
+export const glueAmounts = (text: string): string => text.replace(AMOUNT_UNIT, "$1\u00a0$2")
+
+/** A digit, one space, then a currency or token symbol. */
+export const AMOUNT_UNIT = /(\d) ([A-Z][A-Za-z0-9.]*\b)/g
 
 /**
  * Choose the page language from an `Accept-Language` header: the supported language with the highest

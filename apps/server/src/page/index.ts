@@ -29,6 +29,7 @@ export { generateNonce, PAGE_CONTENT_TYPE, PAGE_STYLE_HASH, pageSecurityHeaders 
 export {
   DEFAULT_LOCALE,
   format,
+  glueAmounts,
   LOCALES,
   type Locale,
   MESSAGES,
@@ -42,5 +43,7 @@ export {
   type RenderCheckoutPageOptions,
   renderCheckoutPage,
   renderNotFoundPage,
+  trimAmount,
+  walletLink,
 } from "./render.js"
 export type { PageOption, PageStatus, PageStatusJson, PageView } from "./view.js"

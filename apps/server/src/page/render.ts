@@ -103,33 +103,54 @@ const statusText = (view: PageView, m: Messages, expired: boolean, required: num
   }
 }
 
-const copyButton = (target: string, label: string, m: Messages): string =>
-  `<button type="button" class="copy" data-copy="${h(target)}" aria-label="${h(label)}" hidden>${h(m.copy)}</button>`
+const copyButton = (target: string, label: string, done: string, m: Messages): string =>
+  `<button type="button" class="copy" data-copy="${h(target)}" data-done-label="${h(done)}" aria-label="${h(label)}" hidden>${h(m.copy)}</button>`
+
+/**
+ * `"25.000000"` → `"25"`, `"15.500000"` → `"15.5"`: the same value, shorter to read and to type (what the
+ * copy button copies too). Anything that is not a plain decimal is left as it is.
+ */
+export const trimAmount = (amount: string): string =>
+  /^\d+\.\d+$/.test(amount) ? amount.replace(/\.?0+$/, "") : amount
+
+/**
+ * The option's link a wallet app opens (EIP-681 `ethereum:`, `ton://transfer`, Solana Pay `solana:`),
+ * or `null` where the network has none and the QR code holds only the address (Tron).
+ */
+export const walletLink = (uri: string): string | null =>
+  /^(ethereum|ton|solana|tron):/i.test(uri) ? uri : null
+
+/** Font step for the big amount, so a long value still fits a 320 px screen on one line. */
+const amountSize = (chars: number): string => (chars > 22 ? " xs" : chars > 16 ? " sm" : "")
 
 const renderPanel = (o: PageOption, i: number, m: Messages): string => {
   const title = optionTitle(o)
+  const due = trimAmount(o.amountDue)
+  const link = walletLink(o.uri)
   const memo =
     o.memo === null
       ? ""
       : `<div class="field"><p class="label" id="memo-l-${i}">${h(m.comment)}</p>` +
         `<div class="value"><code id="memo-${i}">${h(o.memo)}</code>` +
-        `${copyButton(`memo-${i}`, m.copyComment, m)}</div>` +
+        `${copyButton(`memo-${i}`, m.copyComment, m.copiedComment, m)}</div>` +
         `<p class="warn" role="note"><strong>${h(m.commentRequired)}</strong></p></div>`
   return (
     `<div class="panel" id="panel-${i}" role="group" aria-label="${h(title)}" data-network="${h(o.network)}">` +
     `<div class="field"><p class="label" id="amount-l-${i}">${h(m.sendExactly)}</p>` +
-    `<div class="value"><code class="big"><span id="amount-${i}">${h(o.amountDue)}</span>` +
-    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m)}</div>` +
+    `<div class="value amt"><code class="big${amountSize(due.length + o.token.length)}"><span id="amount-${i}">${h(due)}</span>` +
+    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m.copiedAmount, m)}</div>` +
     (o.amountDue !== o.amountCrypto
-      ? `<p class="label remaining">${h(format(m.remainingOf, { total: o.amountCrypto, token: o.token }))}</p>`
+      ? `<p class="label remaining">${h(format(m.remainingOf, { total: trimAmount(o.amountCrypto), token: o.token }))}</p>`
       : "") +
     `</div>` +
+    (link === null ? `<p class="note manual" role="note" id="manual-${i}">${h(m.manualAmount)}</p>` : "") +
     `<div class="field"><p class="label" id="address-l-${i}">${h(m.depositAddress)}</p>` +
     `<div class="value"><code id="address-${i}">${h(o.address)}</code>` +
-    `${copyButton(`address-${i}`, m.copyAddress, m)}</div></div>` +
+    `${copyButton(`address-${i}`, m.copyAddress, m.copiedAddress, m)}</div></div>` +
     memo +
-    `<div class="qr-box">${qrSvg(o.uri, format(m.qrLabel, { option: title }))}` +
-    `<p class="label">${h(m.scanHint)}</p></div>` +
+    `<div class="qr-box">${qrSvg(o.uri, format(link === null ? m.qrAddressLabel : m.qrLabel, { option: title }))}` +
+    (link === null ? "" : `<p class="label">${h(m.scanHint)}</p>`) +
+    `</div>` +
     `<p class="hint">${h(format(m.networkHint, { token: o.token, network: o.networkLabel }))}</p>` +
     `</div>`
   )
@@ -182,6 +203,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
   const redirectUrl = view.redirectUrl !== null && isHttpUrl(view.redirectUrl) ? view.redirectUrl : null
   const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS
   const redirectDelayMs = opts.redirectDelayMs ?? DEFAULT_REDIRECT_MS
+  const ended = shownStatus === "expired" || (view.status === "underpaid" && expired)
   const live =
     shownStatus !== "completed" && shownStatus !== "expired" && !(view.status === "underpaid" && expired)
 
@@ -206,7 +228,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     `<section class="card summary" aria-labelledby="merchant">` +
     `<p class="label">${h(m.payTo)}</p><h1 id="merchant">${h(view.merchantName)}</h1>` +
     (view.description ? `<p class="desc" id="description">${h(view.description)}</p>` : "") +
-    `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span>${h(view.amount)} <small>USD</small></p>` +
+    `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span><span class="sum">${h(view.amount)}&nbsp;<small>USD</small></span></p>` +
     (live
       ? `<div class="timer" id="timer"${view.status === "processing" ? " hidden" : ""}>` +
         `<span class="label" id="countdown-l">${h(m.timeLeft)}</span>` +
@@ -224,6 +246,12 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     `<p class="status-extra" id="status-extra"${st.extra === "" ? " hidden" : ""}>${h(st.extra)}</p>` +
     `<progress id="conf" max="${confMax}" value="${Math.min(view.confirmations, confMax)}" aria-label="${h(m.confirmations)}"` +
     `${shownStatus === "processing" ? "" : " hidden"}></progress>` +
+    `<div class="next" id="next"${ended ? "" : " hidden"}>` +
+    `<p id="next-text"${shownStatus === "expired" ? "" : " hidden"}>${h(format(m.expiredNext, { merchant: view.merchantName }))}</p>` +
+    (redirectUrl !== null
+      ? `<a class="button" id="back" href="${h(redirectUrl)}">${h(format(m.backTo, { merchant: view.merchantName }))}</a>`
+      : "") +
+    `</div>` +
     (redirectUrl !== null
       ? `<p class="redirect" id="redirect" hidden><span id="redirect-text"></span> ` +
         `<a id="go-now" href="${h(redirectUrl)}">${h(m.goNow)}</a></p>`
@@ -238,7 +266,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
       options
         .map(
           (o, i) =>
-            `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}"` +
+            `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}" data-key="${h(`${o.network}/${o.token}`)}"` +
             `${i === selected ? " checked" : ""}><span>${h(optionTitle(o))}</span></label>`,
         )
         .join("") +

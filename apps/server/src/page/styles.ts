@@ -31,7 +31,7 @@ h2{font-size:.875rem;font-weight:600;color:var(--muted);margin:0 0 4px}
 p{margin:0}
 .label{color:var(--muted);font-size:.875rem}
 .desc{margin-top:4px;overflow-wrap:anywhere;white-space:pre-wrap}
-.amount{font-size:2rem;font-weight:700;line-height:1.2;margin-top:12px;font-variant-numeric:tabular-nums}
+.amount{white-space:nowrap;font-size:2rem;font-weight:700;line-height:1.2;margin-top:12px;font-variant-numeric:tabular-nums}
 .amount small{font-size:1rem;font-weight:600;color:var(--muted)}
 .timer{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 12px;margin-top:12px}
 .countdown{font-size:1.125rem;font-weight:700;font-variant-numeric:tabular-nums}
@@ -58,14 +58,21 @@ border:1px solid var(--line);border-radius:999px;cursor:pointer;font-weight:600;
 .value code{flex:1;min-width:0;display:flex;align-items:center;padding:10px 12px;border-radius:8px;
 background:var(--code);font:15px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;
 overflow-wrap:anywhere;word-break:break-all;user-select:all}
-.value code.big{font-size:1.25rem;font-weight:700}
+.value.amt{flex-wrap:wrap}
+.value code.big{flex:1 0 auto;font-size:1.25rem;font-weight:700;white-space:nowrap;word-break:normal;overflow-wrap:normal}
+.value code.big.sm{font-size:1rem}.value code.big.xs{font-size:.8125rem}
 .unit{margin-left:.5ch;user-select:none;font-weight:600;color:var(--muted)}
 button.copy{flex:none;min-height:44px;min-width:64px;padding:0 14px;border-radius:8px;border:1px solid var(--accent);
 background:transparent;color:var(--accent);font:inherit;font-weight:600;cursor:pointer}
 button.copy[data-done]{background:var(--accent);color:var(--accent-fg)}
-.warn{margin-top:8px;padding:10px 12px;border-radius:8px;border:1px solid var(--warn-line);background:var(--warn-bg);
+.warn,.note{margin-top:8px;padding:10px 12px;border-radius:8px;border:1px solid var(--warn-line);background:var(--warn-bg);
 color:var(--warn-fg);font-size:.9375rem}
 .warn strong{display:block}
+.manual{margin-top:12px}
+.note{border-color:var(--line);background:var(--code);color:var(--fg)}
+.next{margin-top:10px;display:flex;flex-direction:column;align-items:flex-start;gap:8px}
+a.button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;padding:0 16px;border-radius:8px;
+background:var(--accent);color:var(--accent-fg);font-weight:600;text-decoration:none}
 .qr-box{display:flex;flex-direction:column;align-items:center;gap:6px;margin-top:16px}
 .qr{display:block;width:100%;max-width:240px;height:auto;border-radius:8px;border:1px solid var(--line)}
 .hint{margin-top:12px;font-size:.875rem;color:var(--muted)}

@@ -75,6 +75,14 @@ export const toPageView = (
   }
 }
 
+/** The option the latest payment used (a partly paid USDC checkout reopens on USDC), else the first. */
+export const lastPaidOption = (checkout: Checkout, view: PageView): number => {
+  const last = checkout.payments.filter((p) => p.status !== "reverted").at(-1)
+  if (last === undefined) return 0
+  const i = view.options.findIndex((o) => o.network === last.network && o.token === last.token)
+  return i < 0 ? 0 : i
+}
+
 const load = (token: string) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
@@ -119,7 +127,12 @@ export const pageRoute = (req: HttpRequest) =>
         contentType: PAGE_CONTENT_TYPE,
         headers,
       })
-    const html = renderCheckoutPage(found.view, { locale, nonce, publicUrl: ctx.env.publicUrl })
+    const html = renderCheckoutPage(found.view, {
+      locale,
+      nonce,
+      publicUrl: ctx.env.publicUrl,
+      selectedOption: lastPaidOption(found.checkout, found.view),
+    })
     return textResponse(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
   })
 

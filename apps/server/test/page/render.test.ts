@@ -33,12 +33,12 @@ describe("renderCheckoutPage", () => {
     expect(html).toContain("<title>Pay Acme Coffee Roasters</title>")
     expect(html).toContain('<h1 id="merchant">Acme Coffee Roasters</h1>')
     expect(html).toContain("Order #12345 — 2 × Ethiopia Yirgacheffe, 250 g")
-    expect(html).toContain(">25.00 <small>USD</small>")
+    expect(html).toContain('<span class="sum">25.00&nbsp;<small>USD</small></span>')
     expect(html).toContain('datetime="2026-04-04T12:30:00.000Z">30:00</time>')
-    expect(html).toContain("Pay before 12:30 UTC")
+    expect(html).toContain("Pay before 12:30\u00a0UTC")
     expect(count(html, /<svg class="qr"/g)).toBe(3)
     expect(count(html, 'type="radio" name="option"')).toBe(3)
-    expect(html).toContain('id="opt-0" value="0" checked>')
+    expect(html).toContain('id="opt-0" value="0" data-key="ton/USDT" checked>')
     expect(count(html, " checked>")).toBe(1)
     for (const label of ["USDT · TON", "USDT · Tron (TRC-20)", "USDC · Base"])
       expect(html).toContain(`<span>${label}</span>`)
@@ -54,7 +54,9 @@ describe("renderCheckoutPage", () => {
     const panels = html.slice(0, html.indexOf("</section><footer>")).split('<div class="panel"').slice(1)
     expect(panels).toHaveLength(3)
     expect(panels[0]).toContain('<code id="memo-0">K7P2M9QX</code>')
-    expect(panels[0]).toContain('data-copy="memo-0" aria-label="Copy comment"')
+    expect(panels[0]).toContain(
+      'data-copy="memo-0" data-done-label="Comment copied" aria-label="Copy comment"',
+    )
     expect(panels[0]).toContain("The comment is required.")
     for (const p of panels.slice(1)) {
       expect(p).not.toContain("memo")
@@ -67,9 +69,9 @@ describe("renderCheckoutPage", () => {
 
   it("selects another option when asked (e.g. from a query parameter)", () => {
     const html = render({}, { selectedOption: 2 })
-    expect(html).toContain('id="opt-2" value="2" checked>')
+    expect(html).toContain('id="opt-2" value="2" data-key="base/USDC" checked>')
     expect(count(html, " checked>")).toBe(1)
-    expect(render({}, { selectedOption: 9 })).toContain('id="opt-0" value="0" checked>')
+    expect(render({}, { selectedOption: 9 })).toContain('id="opt-0" value="0" data-key="ton/USDT" checked>')
   })
 
   it("processing: confirmations x/N, instructions hidden (not removed: a reorg can bring them back)", () => {
@@ -89,10 +91,10 @@ describe("renderCheckoutPage", () => {
     const view = sampleView()
     const options = view.options.map((o) => ({ ...o, amountDue: "15.000000" }))
     const html = render({ status: "underpaid", amountPaid: "10.00", options })
-    expect(html).toContain("Partly paid: 10.00 USD of 25.00 USD received.")
-    expect(html).toContain("Still due: 15.00 USD. Send the rest to the same address.")
-    expect(html).toContain('<span id="amount-0">15.000000</span>')
-    expect(html).toContain("Remaining of 25.000000 USDT in total.")
+    expect(html).toContain("Partly paid: 10.00\u00a0USD of 25.00\u00a0USD received.")
+    expect(html).toContain("Still due: 15.00\u00a0USD. Send the rest to the same address.")
+    expect(html).toContain('<span id="amount-0">15</span>')
+    expect(html).toContain("Remaining of 25\u00a0USDT in total.")
     expect(render()).not.toContain('class="label remaining"')
     expect(html).toContain(view.options[1]!.address)
     expect(html).not.toMatch(/id="pay"[^>]*hidden/)
@@ -104,7 +106,7 @@ describe("renderCheckoutPage", () => {
   it("underpaid after expires_at: says so and offers nothing to pay", () => {
     const html = render({ status: "underpaid", amountPaid: "10.00", expiresAt: "2026-04-04T11:59:00Z" })
     expect(html).toContain(
-      "expired before it was fully paid (10.00 USD of 25.00 USD received). Please contact Acme",
+      "expired before it was fully paid (10.00\u00a0USD of 25.00\u00a0USD received). Please contact Acme",
     )
     expect(html).not.toContain('id="pay"')
     expect(html).not.toContain("<svg")
@@ -117,6 +119,56 @@ describe("renderCheckoutPage", () => {
       for (const gone of ['id="pay"', "<svg", "<code", 'id="countdown"', "EQBBeqhW", "TJtEySo"])
         expect(html).not.toContain(gone)
     }
+  })
+
+  it("expired or underpaid too late: the next step, and a way back to the merchant when there is one", () => {
+    const back =
+      '<a class="button" id="back" href="https://shop.example/cart?x=1&amp;y=2">Back to Acme Coffee Roasters</a>'
+    const expired = render({ status: "expired", redirectUrl: "https://shop.example/cart?x=1&y=2" })
+    expect(expired).toContain(
+      '<div class="next" id="next"><p id="next-text">To pay, go back to Acme Coffee Roasters',
+    )
+    expect(expired).toContain(back)
+    const late = render({
+      status: "underpaid",
+      amountPaid: "10.00",
+      expiresAt: "2026-04-04T11:59:00Z",
+      redirectUrl: "https://shop.example/cart?x=1&y=2",
+    })
+    expect(late).toContain('<div class="next" id="next"><p id="next-text" hidden>')
+    expect(late).toContain(back)
+    // while something can still be paid: nothing of it shows
+    expect(render({ redirectUrl: "https://shop.example/cart" })).toContain(
+      '<div class="next" id="next" hidden>',
+    )
+    // without redirect_url: the text, no dead link
+    expect(render({ status: "expired" })).not.toContain('id="back"')
+  })
+
+  it("Tron: says the amount is typed by hand, and the QR is named for the address it holds", () => {
+    const html = render()
+    const panels = html.slice(0, html.indexOf("</section><footer>")).split('<div class="panel"').slice(1)
+    expect(panels[1]).toContain(
+      "This network has no payment link: the QR code holds the address only. Type the amount in your wallet by hand.",
+    )
+    expect(panels[1]).toContain('aria-label="QR code of the deposit address for USDT · Tron (TRC-20)"')
+    expect(panels[1]).not.toContain("Scan with your wallet app.")
+    for (const p of [panels[0]!, panels[2]!]) {
+      expect(p).not.toContain("no payment link")
+      expect(p).toContain("QR code of the payment link for")
+    }
+  })
+
+  it("amounts: trailing zeros trimmed only where the value stays exact; numbers keep their unit", () => {
+    expect(page.trimAmount("25.000000")).toBe("25")
+    expect(page.trimAmount("15.500000")).toBe("15.5")
+    expect(page.trimAmount("0.000001")).toBe("0.000001")
+    expect(page.trimAmount("100")).toBe("100")
+    expect(page.trimAmount("1e5")).toBe("1e5")
+    expect(page.format("{a} USD of {b} USDC.e", { a: "1.00", b: 2 })).toBe("1.00\u00a0USD of 2\u00a0USDC.e")
+    expect(page.format("Send USDT on Tron", {})).toBe("Send USDT on Tron")
+    expect(page.walletLink("TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18")).toBeNull()
+    expect(page.walletLink("ethereum:0xabc@1/transfer")).toBe("ethereum:0xabc@1/transfer")
   })
 
   it("completed: paid message, redirect link, a no-JS redirect, nothing more to pay", () => {
@@ -196,6 +248,7 @@ describe("public surface of the page module", () => {
         "escapeHtml",
         "format",
         "generateNonce",
+        "glueAmounts",
         "isHttpUrl",
         "jsonForScript",
         "messagesFor",
@@ -204,6 +257,8 @@ describe("public surface of the page module", () => {
         "qrSvg",
         "renderCheckoutPage",
         "renderNotFoundPage",
+        "trimAmount",
+        "walletLink",
       ]
     `)
   })
