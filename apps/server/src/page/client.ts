@@ -90,6 +90,41 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     })(buttons[b]);
   }
 
+  /* ---------- payments seen (amount, confirmations, transaction); same markup as paymentItem ---------- */
+  var trim = function (a) { return /^\d+\.\d+$/.test(a) ? a.replace(/\.?0+$/, "") : a; };
+  var el = function (tag, text) { var e = document.createElement(tag); if (text != null) e.textContent = text; return e; };
+  var renderTxs = function (payments, status) {
+    var ul = $("txs");
+    if (!ul || !payments || typeof payments.length !== "number") return;
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    var list = status === "completed" ? [] : payments;
+    for (var i = 0; i < list.length; i++) {
+      var p = list[i], li = el("li");
+      li.appendChild(el("span", fmt(m.received, { amount: trim(String(p.amount)), token: p.crypto_currency, network: p.network_label })));
+      if (p.status === "detected") {
+        li.appendChild(document.createTextNode(" "));
+        var c = el("span", fmt(m.confirmationsOf, { x: p.confirmations, n: p.confirmations_required }));
+        c.className = "conf-n";
+        li.appendChild(c);
+      }
+      li.appendChild(document.createTextNode(" "));
+      var hash = String(p.tx_hash), tx = fmt(m.transaction, { hash: hash.length > 20 ? hash.slice(0, 10) + "\u2026" + hash.slice(-8) : hash });
+      var link = typeof p.explorer_url === "string" && /^https?:\/\//i.test(p.explorer_url) ? el("a", tx) : el("span", tx);
+      if (link.tagName === "A") { link.href = p.explorer_url; link.rel = "noopener noreferrer"; link.target = "_blank"; }
+      link.title = hash;
+      li.appendChild(link);
+      ul.appendChild(li);
+    }
+    ul.hidden = list.length === 0;
+  };
+
+  /* ---------- receipt ---------- */
+  var printBtn = $("print");
+  if (printBtn) {
+    printBtn.hidden = false;
+    printBtn.addEventListener("click", function () { window.print(); });
+  }
+
   /* ---------- status ---------- */
   var due = function (s) {
     return s.amount_due != null ? cents(s.amount_due) : cents(d.amount) - cents(s.amount_paid);
@@ -114,6 +149,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       extra = fmt(m.stillDue, { due: usd(due(s)) });
     }
     if ($("status-text").textContent !== text) $("status-text").textContent = text;
+    renderTxs(s.payments, status);
     var ex = $("status-extra");
     if (ex.textContent !== extra) ex.textContent = extra;
     ex.hidden = extra === "";
@@ -155,9 +191,14 @@ export const CLIENT_SCRIPT = String.raw`(function () {
 
   /* The QR codes and token amounts are rendered by the server: when what is due changes, reload once. */
   var needsReload = function (s) {
+    /* Paid with nowhere to return to: reload once for the server-rendered receipt. */
+    if (s.status === "completed" && d.status !== "completed" && !d.redirectUrl) return once("completed");
     if (s.amount_paid === d.amountPaid) return false;
     if (!((s.status === "underpaid" || s.status === "pending") && !isExpired())) return false;
-    var key = "inzi-reload:" + d.statusUrl + ":" + s.status + ":" + s.amount_paid;
+    return once(s.status + ":" + s.amount_paid);
+  };
+  var once = function (what) {
+    var key = "inzi-reload:" + d.statusUrl + ":" + what;
     try {
       if (sessionStorage.getItem(key)) return false;
       sessionStorage.setItem(key, "1");

@@ -37,6 +37,20 @@ export interface Messages {
   readonly copyAddress: string
   readonly copyComment: string
   readonly copied: string
+  readonly openWallet: string
+  readonly testMode: string
+  readonly received: string
+  readonly confirmationsOf: string
+  readonly transaction: string
+  readonly receiptHeading: string
+  readonly receiptMerchant: string
+  readonly receiptDescription: string
+  readonly receiptAmount: string
+  readonly receiptPaid: string
+  readonly receiptDate: string
+  readonly receiptReference: string
+  readonly print: string
+  readonly language: string
   readonly copiedAmount: string
   readonly copiedAddress: string
   readonly copiedComment: string
@@ -85,6 +99,20 @@ const en: Messages = {
   copyAddress: "Copy address",
   copyComment: "Copy comment",
   copied: "Copied",
+  openWallet: "Open in wallet",
+  testMode: "TEST MODE · test networks only, no real money",
+  received: "Received {amount} {token} on {network}",
+  confirmationsOf: "{x}/{n} confirmations",
+  transaction: "Transaction {hash}",
+  receiptHeading: "Receipt",
+  receiptMerchant: "Merchant",
+  receiptDescription: "Description",
+  receiptAmount: "Amount",
+  receiptPaid: "Paid",
+  receiptDate: "Date (UTC)",
+  receiptReference: "Reference",
+  print: "Print or save the receipt",
+  language: "Language",
   copiedAmount: "Amount copied",
   copiedAddress: "Address copied",
   copiedComment: "Comment copied",
@@ -135,6 +163,20 @@ const es: Messages = {
   copyAddress: "Copiar dirección",
   copyComment: "Copiar comentario",
   copied: "Copiado",
+  openWallet: "Abrir en la billetera",
+  testMode: "MODO DE PRUEBA · solo redes de prueba, sin dinero real",
+  received: "Recibidos {amount} {token} en {network}",
+  confirmationsOf: "{x}/{n} confirmaciones",
+  transaction: "Transacción {hash}",
+  receiptHeading: "Recibo",
+  receiptMerchant: "Comercio",
+  receiptDescription: "Descripción",
+  receiptAmount: "Importe",
+  receiptPaid: "Pagado",
+  receiptDate: "Fecha (UTC)",
+  receiptReference: "Referencia",
+  print: "Imprimir o guardar el recibo",
+  language: "Idioma",
   copiedAmount: "Importe copiado",
   copiedAddress: "Dirección copiada",
   copiedComment: "Comentario copiado",
@@ -185,6 +227,20 @@ const ru: Messages = {
   copyAddress: "Копировать адрес",
   copyComment: "Копировать комментарий",
   copied: "Скопировано",
+  openWallet: "Открыть в кошельке",
+  testMode: "ТЕСТОВЫЙ РЕЖИМ · только тестовые сети, без реальных денег",
+  received: "Получено {amount} {token} в сети {network}",
+  confirmationsOf: "Подтверждений: {x}/{n}",
+  transaction: "Транзакция {hash}",
+  receiptHeading: "Квитанция",
+  receiptMerchant: "Продавец",
+  receiptDescription: "Описание",
+  receiptAmount: "Сумма",
+  receiptPaid: "Оплачено",
+  receiptDate: "Дата (UTC)",
+  receiptReference: "Номер",
+  print: "Распечатать или сохранить квитанцию",
+  language: "Язык",
   copiedAmount: "Сумма скопирована",
   copiedAddress: "Адрес скопирован",
   copiedComment: "Комментарий скопирован",
@@ -233,6 +289,20 @@ const zh: Messages = {
   copyAddress: "复制地址",
   copyComment: "复制备注",
   copied: "已复制",
+  openWallet: "在钱包中打开",
+  testMode: "测试模式 · 仅限测试网络，非真实资金",
+  received: "已在 {network} 上收到 {amount} {token}",
+  confirmationsOf: "确认数 {x}/{n}",
+  transaction: "交易 {hash}",
+  receiptHeading: "收据",
+  receiptMerchant: "商家",
+  receiptDescription: "描述",
+  receiptAmount: "金额",
+  receiptPaid: "已付",
+  receiptDate: "日期（UTC）",
+  receiptReference: "参考编号",
+  print: "打印或保存收据",
+  language: "语言",
   copiedAmount: "金额已复制",
   copiedAddress: "地址已复制",
   copiedComment: "备注已复制",
@@ -251,6 +321,47 @@ const zh: Messages = {
 }
 
 export const MESSAGES: Readonly<Record<Locale, Messages>> = { en, es, ru, zh }
+
+/** Each language's own name, for the language switcher. */
+export const LANGUAGE_NAMES: Readonly<Record<Locale, string>> = {
+  en: "English",
+  es: "Español",
+  ru: "Русский",
+  zh: "中文",
+}
+
+/** The cookie that remembers a shopper's language choice on the hosted page. */
+export const LOCALE_COOKIE = "inzi_lang"
+
+const asLocale = (value: string | null | undefined): Locale | undefined =>
+  LOCALES.find((l) => l === value?.trim().toLowerCase())
+
+/**
+ * The page language for a request: `?lang=` (the switcher's links) wins and is remembered in a cookie,
+ * then that cookie, then `Accept-Language`. `setCookie` is the `Set-Cookie` value to send, when any.
+ *
+ * @example
+ * localeForRequest({ url: "/p/abc?lang=ru", cookie: undefined, acceptLanguage: "en" }) // { locale: "ru", setCookie: "inzi_lang=ru; …" }
+ */
+export const localeForRequest = (req: {
+  readonly url: string
+  readonly cookie: string | undefined
+  readonly acceptLanguage: string | undefined
+  readonly secure?: boolean | undefined
+}): { readonly locale: Locale; readonly setCookie: string | null } => {
+  const query = req.url.includes("?") ? new URLSearchParams(req.url.slice(req.url.indexOf("?") + 1)) : null
+  const asked = asLocale(query?.get("lang"))
+  if (asked !== undefined)
+    return {
+      locale: asked,
+      setCookie: `${LOCALE_COOKIE}=${asked}; Path=/p; Max-Age=31536000; SameSite=Lax; HttpOnly${req.secure ? "; Secure" : ""}`,
+    }
+  const cookie = (req.cookie ?? "")
+    .split(";")
+    .map((c) => c.trim().split("="))
+    .find(([name]) => name === LOCALE_COOKIE)?.[1]
+  return { locale: asLocale(cookie) ?? pickLocale(req.acceptLanguage), setCookie: null }
+}
 
 /** The strings of one locale. */
 export const messagesFor = (locale: Locale): Messages => MESSAGES[locale]

@@ -30,7 +30,10 @@ export {
   DEFAULT_LOCALE,
   format,
   glueAmounts,
+  LANGUAGE_NAMES,
+  LOCALE_COOKIE,
   LOCALES,
+  localeForRequest,
   type Locale,
   MESSAGES,
   type Messages,
@@ -46,4 +49,11 @@ export {
   trimAmount,
   walletLink,
 } from "./render.js"
-export type { PageOption, PageStatus, PageStatusJson, PageView } from "./view.js"
+export type {
+  PageOption,
+  PagePayment,
+  PageStatus,
+  PageStatusJson,
+  PageStatusPayment,
+  PageView,
+} from "./view.js"

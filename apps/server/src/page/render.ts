@@ -1,10 +1,10 @@
 import { CLIENT_SCRIPT } from "./client.js"
 import { escapeHtml as h, isHttpUrl, jsonForScript } from "./escape.js"
 import { isValidNonce } from "./headers.js"
-import { format, type Locale, type Messages, messagesFor } from "./i18n.js"
+import { format, LANGUAGE_NAMES, LOCALES, type Locale, type Messages, messagesFor } from "./i18n.js"
 import { qrSvg } from "./qr.js"
 import { PAGE_CSS } from "./styles.js"
-import type { PageOption, PageStatus, PageView } from "./view.js"
+import type { PageOption, PagePayment, PageStatus, PageView } from "./view.js"
 
 export interface RenderCheckoutPageOptions {
   readonly locale: Locale
@@ -143,7 +143,9 @@ const renderPanel = (o: PageOption, i: number, m: Messages): string => {
       ? `<p class="label remaining">${h(format(m.remainingOf, { total: trimAmount(o.amountCrypto), token: o.token }))}</p>`
       : "") +
     `</div>` +
-    (link === null ? `<p class="note manual" role="note" id="manual-${i}">${h(m.manualAmount)}</p>` : "") +
+    (link === null
+      ? `<p class="note manual" role="note" id="manual-${i}">${h(m.manualAmount)}</p>`
+      : `<a class="button wallet" id="wallet-${i}" href="${h(link)}">${h(m.openWallet)}</a>`) +
     `<div class="field"><p class="label" id="address-l-${i}">${h(m.depositAddress)}</p>` +
     `<div class="value"><code id="address-${i}">${h(o.address)}</code>` +
     `${copyButton(`address-${i}`, m.copyAddress, m.copiedAddress, m)}</div></div>` +
@@ -155,6 +157,62 @@ const renderPanel = (o: PageOption, i: number, m: Messages): string => {
     `</div>`
   )
 }
+
+/** `0x1234abcd…9f8e7d`: enough to recognise a hash; the explorer link and the receipt carry it whole. */
+const shortHash = (hash: string): string =>
+  hash.length > 20 ? `${hash.slice(0, 10)}…${hash.slice(-8)}` : hash
+
+/** One payment line: amount received, confirmations while counted, the transaction (linked when possible). */
+const paymentItem = (p: PagePayment, m: Messages): string => {
+  const tx = h(format(m.transaction, { hash: shortHash(p.txHash) }))
+  return (
+    `<li><span>${h(format(m.received, { amount: trimAmount(p.amount), token: p.token, network: p.networkLabel }))}</span>` +
+    (p.status === "detected"
+      ? ` <span class="conf-n">${h(format(m.confirmationsOf, { x: p.confirmations, n: p.confirmationsRequired }))}</span>`
+      : "") +
+    ` ${
+      p.explorerUrl !== null && isHttpUrl(p.explorerUrl)
+        ? `<a href="${h(p.explorerUrl)}" title="${h(p.txHash)}" rel="noopener noreferrer" target="_blank">${tx}</a>`
+        : `<span title="${h(p.txHash)}">${tx}</span>`
+    }</li>`
+  )
+}
+
+const paymentList = (id: string, payments: ReadonlyArray<PagePayment>, m: Messages): string =>
+  `<ul class="txs" id="${id}"${payments.length === 0 ? " hidden" : ""}>${payments.map((p) => paymentItem(p, m)).join("")}</ul>`
+
+const utcDateTime = (iso: string): string => {
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 16).replace("T", " ")
+}
+
+/** A saveable, printable summary once the checkout is paid. */
+const renderReceipt = (view: PageView, m: Messages): string => {
+  const payments = view.payments ?? []
+  const row = (label: string, value: string) => `<dt>${h(label)}</dt><dd>${h(value)}</dd>`
+  const last = payments.at(-1)
+  return (
+    `<section class="card receipt" id="receipt" aria-labelledby="receipt-h"><h2 id="receipt-h">${h(m.receiptHeading)}</h2><dl>` +
+    row(m.receiptMerchant, view.merchantName) +
+    (view.description ? row(m.receiptDescription, view.description) : "") +
+    row(m.receiptAmount, format("{a} USD", { a: view.amount })) +
+    row(m.receiptPaid, format("{a} USD", { a: view.amountPaid })) +
+    (last !== undefined && utcDateTime(last.at) !== "" ? row(m.receiptDate, utcDateTime(last.at)) : "") +
+    (view.checkoutId ? row(m.receiptReference, view.checkoutId) : "") +
+    `</dl>` +
+    paymentList("receipt-txs", payments, m) +
+    `<button type="button" class="copy print" id="print" hidden>${h(m.print)}</button></section>`
+  )
+}
+
+/** Links to the same page in each language (`?lang=`); the server remembers the choice in a cookie. */
+const languageSwitcher = (locale: Locale, m: Messages): string =>
+  `<nav class="langs" aria-label="${h(m.language)}">` +
+  LOCALES.map(
+    (l) =>
+      `<a href="?lang=${l}" hreflang="${l}" lang="${l}"${l === locale ? ' aria-current="true"' : ""}>${h(LANGUAGE_NAMES[l])}</a>`,
+  ).join("") +
+  `</nav>`
 
 const hostOf = (url: string): string => {
   try {
@@ -244,6 +302,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     `<div id="status" role="status" aria-live="polite" aria-atomic="true" data-status="${h(shownStatus)}">` +
     `<p class="status-text" id="status-text">${h(st.text)}</p>` +
     `<p class="status-extra" id="status-extra"${st.extra === "" ? " hidden" : ""}>${h(st.extra)}</p>` +
+    paymentList("txs", view.status === "completed" ? [] : (view.payments ?? []), m) +
     `<progress id="conf" max="${confMax}" value="${Math.min(view.confirmations, confMax)}" aria-label="${h(m.confirmations)}"` +
     `${shownStatus === "processing" ? "" : " hidden"}></progress>` +
     `<div class="next" id="next"${ended ? "" : " hidden"}>` +
@@ -284,9 +343,12 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
         : ""
 
   const host = hostOf(opts.publicUrl)
+  const ribbon = view.testMode ? `<p class="ribbon" id="test-mode" role="note">${h(m.testMode)}</p>` : ""
+  const receipt = view.status === "completed" ? renderReceipt(view, m) : ""
+  // Mobile first: what to send and where come right after the amount; the status follows.
   const body =
-    `<main>${summary}${status}${pay}` +
-    `<footer>${h(m.poweredBy)}${host ? ` · ${h(host)}` : ""}</footer></main>` +
+    `${ribbon}<main>${summary}${pay}${status}${receipt}` +
+    `<footer>${languageSwitcher(opts.locale, m)}<p>${h(m.poweredBy)}${host ? ` · ${h(host)}` : ""}</p></footer></main>` +
     `<p class="vh" id="announce" aria-live="polite"></p>` +
     `<script type="application/json" id="inzi-data">${jsonForScript(data)}</script>` +
     `<script nonce="${h(opts.nonce)}">${CLIENT_SCRIPT}</script>`

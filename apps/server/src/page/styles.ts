@@ -78,10 +78,25 @@ background:var(--accent);color:var(--accent-fg);font-weight:600;text-decoration:
 .hint{margin-top:12px;font-size:.875rem;color:var(--muted)}
 .vh{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 footer{padding:8px 0 16px;text-align:center;color:var(--muted);font-size:.75rem}
+.ribbon{margin:0;padding:8px 12px;text-align:center;font-weight:700;font-size:.875rem;letter-spacing:.02em;
+background:var(--warn-bg);color:var(--warn-fg);border-bottom:2px solid var(--warn-line)}
+a.wallet{display:flex;width:100%;margin-top:12px}
+.txs{margin:8px 0 0;padding:0;list-style:none;font-size:.9375rem}
+.txs li{padding:6px 0;border-top:1px solid var(--line);overflow-wrap:anywhere}
+.conf-n{color:var(--muted)}
+.receipt dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:8px 0 0}
+.receipt dt{color:var(--muted)}.receipt dd{margin:0;overflow-wrap:anywhere}
+button.print{margin-top:12px}
+.langs{display:flex;flex-wrap:wrap;justify-content:center;gap:4px 12px;margin-bottom:6px;font-size:.875rem}
+.langs a{display:inline-block;padding:10px 4px;min-height:44px}
+.langs a[aria-current]{font-weight:700;color:var(--fg);text-decoration:none}
+@media print{body{background:#fff;color:#000}main>*:not(.receipt):not(.summary),footer,button,.ribbon{display:none!important}
+.card{border:0}}
 @supports selector(:has(*)){.panel{display:none}
 ${panelRules}
 }
 @media (min-width:880px){main{padding-top:40px}
 main:has(>.pay:not([hidden])){max-width:920px;display:grid;grid-template-columns:5fr 6fr;gap:0 20px;align-items:start}
-.summary,.status{grid-column:1}.pay{grid-column:2;grid-row:1 / span 3}footer{grid-column:1 / -1}}
+.summary{grid-column:1;grid-row:1}.status{grid-column:1;grid-row:2}.pay{grid-column:2;grid-row:1 / span 3}
+footer{grid-column:1 / -1}}
 `

@@ -16,9 +16,9 @@ import { clientAddress } from "../http/client-address.js"
 import { jsonText } from "../http/errors.js"
 import { type HttpRequest, textResponse } from "../http/response.js"
 import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/headers.js"
-import { pickLocale } from "../page/i18n.js"
+import { localeForRequest } from "../page/i18n.js"
 import { renderCheckoutPage, renderNotFoundPage } from "../page/render.js"
-import type { PageStatusJson, PageView } from "../page/view.js"
+import type { PagePayment, PageStatusJson, PageStatusPayment, PageView } from "../page/view.js"
 
 const TOKEN_RE = /^[a-z0-9]{24}$/
 
@@ -31,6 +31,12 @@ const standardOf = (n: NetworkConfig): string =>
         ? "BEP-20"
         : "ERC-20"
 
+const explorerLink = (n: NetworkConfig | undefined, txHash: string): string | null =>
+  n?.explorerTxUrl === undefined ? null : n.explorerTxUrl.replace("{tx}", encodeURIComponent(txHash))
+
+const labelOf = (n: NetworkConfig | undefined, id: string): string =>
+  `${n?.name ?? id} (${n ? standardOf(n) : "token"})`
+
 /** Maps the API checkout object to what the page renders (no money arithmetic here: core computed it). */
 export const toPageView = (
   api: ApiCheckout,
@@ -42,8 +48,29 @@ export const toPageView = (
   const byId = new Map(networks.map((n) => [n.id, n]))
   const current = checkout.payments.filter((p) => p.status === "detected").at(-1)
   const required = current ? (byId.get(current.network)?.confirmations ?? 0) : undefined
+  const payments: Array<PagePayment> = checkout.payments.flatMap((p) => {
+    if (p.status === "reverted") return []
+    const n = byId.get(p.network)
+    return [
+      {
+        network: p.network,
+        networkLabel: labelOf(n, p.network),
+        token: p.token,
+        amount: formatUnits(p.amount, p.decimals),
+        txHash: p.txHash,
+        explorerUrl: explorerLink(n, p.txHash),
+        status: p.status,
+        confirmations: p.confirmations,
+        confirmationsRequired: n?.confirmations ?? 0,
+        at: (p.confirmedAt ?? p.detectedAt).toISOString(),
+      },
+    ]
+  })
   return {
     merchantName: merchant.name,
+    testMode: checkout.mode === "test",
+    checkoutId: checkout.id,
+    payments,
     description: checkout.description,
     amount: api.amount,
     status: api.status,
@@ -59,7 +86,7 @@ export const toPageView = (
       const decimals = n?.tokens.find((t) => t.symbol === o.crypto_currency)?.decimals
       return {
         network: o.network,
-        networkLabel: `${n?.name ?? o.network} (${n ? standardOf(n) : "token"})`,
+        networkLabel: labelOf(n, o.network),
         token: o.crypto_currency,
         amountCrypto:
           decimals === undefined
@@ -117,10 +144,18 @@ export const pageRoute = (req: HttpRequest) =>
     const limited = pageLimited(req, ctx)
     if (limited !== null) return limited
     const { token = "" } = req.params
-    const locale = pickLocale(req.headers["accept-language"])
+    const { locale, setCookie } = localeForRequest({
+      url: req.url,
+      cookie: req.headers.cookie,
+      acceptLanguage: req.headers["accept-language"],
+      secure: ctx.env.publicUrl.startsWith("https:"),
+    })
     const nonce = generateNonce()
     const found = yield* load(token)
-    const headers = { ...pageSecurityHeaders(nonce) }
+    const headers = {
+      ...pageSecurityHeaders(nonce),
+      ...(setCookie === null ? {} : { "set-cookie": setCookie }),
+    }
     if (found === null)
       return textResponse(renderNotFoundPage(locale), {
         status: 404,
@@ -135,6 +170,20 @@ export const pageRoute = (req: HttpRequest) =>
     })
     return textResponse(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
   })
+
+/** The payments part of the status JSON (snake_case, like the API). */
+export const statusPayments = (view: PageView): ReadonlyArray<PageStatusPayment> =>
+  (view.payments ?? []).map((p) => ({
+    network: p.network,
+    network_label: p.networkLabel,
+    crypto_currency: p.token,
+    amount: p.amount,
+    tx_hash: p.txHash,
+    explorer_url: p.explorerUrl,
+    status: p.status,
+    confirmations: p.confirmations,
+    confirmations_required: p.confirmationsRequired,
+  }))
 
 /** Public status JSON for the page: never metadata, customer_email or webhook_url. */
 export const pageStatusRoute = (req: HttpRequest) =>
@@ -154,6 +203,7 @@ export const pageStatusRoute = (req: HttpRequest) =>
       confirmations: found.view.confirmations,
       confirmations_required: found.view.confirmationsRequired ?? 0,
       expires_at: found.view.expiresAt,
+      payments: statusPayments(found.view),
       // What the page shows anyway (public): lets wallets, white-label pages and `inzi pay` read the targets.
       payment_options: found.api.payment_options.map((o) => ({
         network: o.network,

@@ -10,11 +10,12 @@ import {
   PAGE_CONTENT_TYPE,
   type PageStatusJson,
   type PageView,
+  localeForRequest,
   pageSecurityHeaders,
-  pickLocale,
   renderCheckoutPage,
   renderNotFoundPage,
 } from "../../src/page/index.js"
+import { statusPayments } from "../../src/routes/page.js"
 import { TOKEN } from "./fixtures.js"
 
 export { BASE_URI, sampleView, TOKEN, TON_URI } from "./fixtures.js"
@@ -57,6 +58,7 @@ export const statusOf = (view: PageView): PageStatusJson => ({
   confirmations: view.confirmations,
   confirmations_required: view.confirmationsRequired ?? view.options[0]?.confirmationsRequired ?? 1,
   expires_at: view.expiresAt,
+  payments: statusPayments(view),
 })
 
 /**
@@ -83,7 +85,11 @@ export const startPageServer = async (
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname
     requests.push(path)
-    const locale = pickLocale(req.headers["accept-language"])
+    const { locale, setCookie } = localeForRequest({
+      url: req.url ?? "/",
+      cookie: req.headers.cookie,
+      acceptLanguage: req.headers["accept-language"],
+    })
     if (path === `/p/${TOKEN}`) {
       const nonce = generateNonce()
       const html = renderCheckoutPage(state.view, {
@@ -93,7 +99,11 @@ export const startPageServer = async (
         pollIntervalMs: render.pollIntervalMs ?? 150,
         redirectDelayMs: render.redirectDelayMs ?? 800,
       })
-      res.writeHead(200, { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE })
+      res.writeHead(200, {
+        ...pageSecurityHeaders(nonce),
+        "Content-Type": PAGE_CONTENT_TYPE,
+        ...(setCookie === null ? {} : { "Set-Cookie": setCookie }),
+      })
       res.end(html)
     } else if (path === `/p/${TOKEN}/status`) {
       if (state.failures > 0) {

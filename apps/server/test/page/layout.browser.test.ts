@@ -39,44 +39,55 @@ afterAll(async () => {
  * Every place on screen where a number meets its unit ("999999.99 USD", "876543.21 USDT"), and whether
  * it lies on one line; plus the big amount boxes and horizontal overflow.
  */
-const measure = (page: Page) =>
-  page.evaluate(() => {
-    // Boxes that overlap vertically share a line (a smaller unit sits lower inside the same line).
-    const lineCount = (range: Range): number => {
-      let lines = 0
-      let bottom = Number.NEGATIVE_INFINITY
-      for (const r of Array.from(range.getClientRects()).sort((x, y) => x.top - y.top)) {
-        if (r.width === 0) continue
-        if (r.top >= bottom - 1) lines++
-        bottom = Math.max(bottom, r.bottom)
-      }
-      return lines
+interface Measured {
+  readonly broken: Array<string>
+  readonly boxes: Array<{ text: string; lines: number; left: number; right: number }>
+  readonly width: number
+  readonly scrollWidth: number
+}
+
+// Runs in the page (plain JS: this package has no DOM types). Boxes that overlap vertically share a line
+// (a smaller unit sits lower inside the same line).
+const MEASURE = String.raw`(() => {
+  const lineCount = (range) => {
+    let lines = 0
+    let bottom = -Infinity
+    for (const r of Array.from(range.getClientRects()).sort((x, y) => x.top - y.top)) {
+      if (r.width === 0) continue
+      if (r.top >= bottom - 1) lines++
+      bottom = Math.max(bottom, r.bottom)
     }
-    const broken: Array<string> = []
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const el = node.parentElement
-      if (!el || el.closest("script,[hidden]") || el.getClientRects().length === 0) continue
-      for (const m of (node.textContent ?? "").matchAll(/\d[\d.]*[\s\u00a0]+[A-Z][A-Za-z0-9.]*/g)) {
-        const range = document.createRange()
-        range.setStart(node, m.index)
-        range.setEnd(node, m.index + m[0].length)
-        if (lineCount(range) !== 1) broken.push(m[0])
-      }
+    return lines
+  }
+  const broken = []
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement
+    if (!el || el.closest("script,[hidden]") || el.getClientRects().length === 0) continue
+    for (const m of (node.textContent || "").matchAll(/\d[\d.]*[\s ]+[A-Z][A-Za-z0-9.]*/g)) {
+      const range = document.createRange()
+      range.setStart(node, m.index)
+      range.setEnd(node, m.index + m[0].length)
+      if (lineCount(range) !== 1) broken.push(m[0])
     }
-    const width = document.documentElement.clientWidth
-    const boxes = Array.from(
-      document.querySelectorAll<HTMLElement>(".panel:not([hidden]) code.big, .amount .sum"),
-    )
-      .filter((el) => el.getClientRects().length > 0)
-      .map((el) => {
-        const range = document.createRange()
-        range.selectNodeContents(el)
-        const r = el.getBoundingClientRect()
-        return { text: el.textContent, lines: lineCount(range), left: r.left, right: r.right }
-      })
-    return { broken, boxes, width, scrollWidth: document.documentElement.scrollWidth }
-  })
+  }
+  const width = document.documentElement.clientWidth
+  const boxes = Array.from(document.querySelectorAll(".panel:not([hidden]) code.big, .amount .sum"))
+    .filter((el) => el.getClientRects().length > 0)
+    .map((el) => {
+      const range = document.createRange()
+      range.selectNodeContents(el)
+      const r = el.getBoundingClientRect()
+      return { text: el.textContent, lines: lineCount(range), left: r.left, right: r.right }
+    })
+  return { broken, boxes, width, scrollWidth: document.documentElement.scrollWidth }
+})()`
+
+/**
+ * Every place on screen where a number meets its unit ("999999.99 USD", "876543.21 USDT"), and whether
+ * it lies on one line; plus the big amount boxes and horizontal overflow.
+ */
+const measure = (page: Page) => page.evaluate<Measured>(MEASURE)
 
 describe("amounts at 320 px", () => {
   it.each(LOCALES)("never wrap inside a number or split from their unit (%s)", async (locale) => {

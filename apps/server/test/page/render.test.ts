@@ -7,7 +7,7 @@ import {
   renderCheckoutPage,
   renderNotFoundPage,
 } from "../../src/page/index.js"
-import { sampleView } from "./fixtures.js"
+import { BASE_URI, sampleView, TON_URI } from "./fixtures.js"
 
 const NOW = new Date("2026-04-04T12:00:00Z")
 const render = (
@@ -171,6 +171,85 @@ describe("renderCheckoutPage", () => {
     expect(page.walletLink("ethereum:0xabc@1/transfer")).toBe("ethereum:0xabc@1/transfer")
   })
 
+  it("mobile-first order: amount, Open in wallet, address, QR; then the status; TEST MODE ribbon on test checkouts", () => {
+    const html = render()
+    expect(html.indexOf('id="pay"')).toBeLessThan(html.indexOf('id="status-h"'))
+    const panels = html
+      .slice(0, html.indexOf("</section>", html.indexOf('id="pay"')))
+      .split('<div class="panel"')
+      .slice(1)
+    const ton = panels[0]!
+    const order = ['id="amount-0"', 'id="wallet-0"', 'id="address-0"', 'id="memo-0"', '<svg class="qr"']
+    expect(order.map((n) => ton.indexOf(n))).toEqual(order.map((n) => ton.indexOf(n)).sort((a, b) => a - b))
+    expect(ton).toContain(
+      `<a class="button wallet" id="wallet-0" href="${TON_URI.replaceAll("&", "&amp;")}">Open in wallet</a>`,
+    )
+    expect(panels[2]).toContain(`id="wallet-2" href="${BASE_URI.replaceAll("&", "&amp;")}"`)
+    expect(panels[1]).not.toContain("wallet-1") // Tron: the typed-by-hand note instead
+    expect(html).not.toContain('id="test-mode"')
+    expect(render({ testMode: true })).toContain(
+      '<p class="ribbon" id="test-mode" role="note">TEST MODE · test networks only, no real money</p><main>',
+    )
+    expect(render({ testMode: true }, { locale: "ru" })).toContain("ТЕСТОВЫЙ РЕЖИМ")
+  })
+
+  it("detected/paid: amount received, confirmations, the transaction linked to the explorer; a receipt once paid", () => {
+    const tx = "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    const payment = {
+      network: "tron",
+      networkLabel: "Tron (TRC-20)",
+      token: "USDT",
+      amount: "10.000000",
+      txHash: tx,
+      explorerUrl: `https://tronscan.org/#/transaction/${tx}?a=1&b="2"`,
+      status: "detected" as const,
+      confirmations: 3,
+      confirmationsRequired: 19,
+      at: "2026-04-04T12:01:30Z",
+    }
+    const html = render({ status: "processing", confirmations: 3, payments: [payment] })
+    expect(html).toContain(
+      '<ul class="txs" id="txs"><li><span>Received 10\u00a0USDT on Tron (TRC-20)</span> <span class="conf-n">3/19 confirmations</span> ' +
+        `<a href="https://tronscan.org/#/transaction/${tx}?a=1&amp;b=&quot;2&quot;" title="${tx}" rel="noopener noreferrer" target="_blank">Transaction 0x9f86d081…b0f00a08</a></li></ul>`,
+    )
+    // no explorer configured, or not http(s): the hash, unlinked
+    for (const explorerUrl of [null, "javascript:alert(1)"])
+      expect(render({ status: "processing", payments: [{ ...payment, explorerUrl }] })).toContain(
+        `<span title="${tx}">Transaction 0x9f86d081…b0f00a08</span>`,
+      )
+    expect(render()).toContain('<ul class="txs" id="txs" hidden></ul>')
+
+    const paid = render({
+      status: "completed",
+      amountPaid: "25.00",
+      checkoutId: "chk_test_abc",
+      payments: [{ ...payment, amount: "25.000000", status: "confirmed", confirmations: 19 }],
+    })
+    const receipt = paid.slice(paid.indexOf('<section class="card receipt"'), paid.indexOf("<footer>"))
+    for (const part of [
+      "<dt>Merchant</dt><dd>Acme Coffee Roasters</dd>",
+      "<dt>Description</dt><dd>Order #12345 — 2 × Ethiopia Yirgacheffe, 250 g</dd>",
+      "<dt>Amount</dt><dd>25.00\u00a0USD</dd>",
+      "<dt>Paid</dt><dd>25.00\u00a0USD</dd>",
+      "<dt>Date (UTC)</dt><dd>2026-04-04 12:01</dd>",
+      "<dt>Reference</dt><dd>chk_test_abc</dd>",
+      "Received 25\u00a0USDT on Tron (TRC-20)",
+      '<button type="button" class="copy print" id="print" hidden>Print or save the receipt</button>',
+    ])
+      expect(receipt).toContain(part)
+    expect(receipt).not.toContain("confirmations") // final: no counter
+    expect(render()).not.toContain('id="receipt"')
+  })
+
+  it("offers every language as a link to the same page, the current one marked", () => {
+    const html = render({}, { locale: "es" })
+    expect(html).toContain(
+      '<nav class="langs" aria-label="Idioma"><a href="?lang=en" hreflang="en" lang="en">English</a>' +
+        '<a href="?lang=es" hreflang="es" lang="es" aria-current="true">Español</a>' +
+        '<a href="?lang=ru" hreflang="ru" lang="ru">Русский</a><a href="?lang=zh" hreflang="zh" lang="zh">中文</a></nav>',
+    )
+  })
+
   it("completed: paid message, redirect link, a no-JS redirect, nothing more to pay", () => {
     const html = render({
       status: "completed",
@@ -240,7 +319,9 @@ describe("public surface of the page module", () => {
     expect(Object.keys(page).sort()).toMatchInlineSnapshot(`
       [
         "DEFAULT_LOCALE",
+        "LANGUAGE_NAMES",
         "LOCALES",
+        "LOCALE_COOKIE",
         "MESSAGES",
         "PAGE_CONTENT_TYPE",
         "PAGE_STYLE_HASH",
@@ -251,6 +332,7 @@ describe("public surface of the page module", () => {
         "glueAmounts",
         "isHttpUrl",
         "jsonForScript",
+        "localeForRequest",
         "messagesFor",
         "pageSecurityHeaders",
         "pickLocale",
