@@ -187,6 +187,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   var stop = function () {
     stopped = true;
     if (pollTimer) clearTimeout(pollTimer);
+    if (source) source.close();
   };
 
   /* The QR codes and token amounts are rendered by the server: when what is due changes, reload once. */
@@ -206,9 +207,37 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return true;
   };
 
+  /* One status update, from the stream or from a poll. */
+  var handle = function (s) {
+    if (!s || typeof s.status !== "string") return;
+    if (typeof s.expires_at === "string" && !isNaN(Date.parse(s.expires_at))) expiresAt = Date.parse(s.expires_at);
+    if (needsReload(s)) { stop(); window.location.reload(); return; }
+    state = s;
+    render(s);
+  };
+
+  /* Pushed status (server-sent events) while the stream is open; polling otherwise. */
+  var streaming = false, source = null;
+  var listen = function () {
+    if (!d.eventsUrl || typeof window.EventSource !== "function") return;
+    try { source = new EventSource(d.eventsUrl); } catch (e) { return; }
+    source.addEventListener("open", function () { streaming = true; if (pollTimer) clearTimeout(pollTimer); });
+    source.addEventListener("status", function (e) {
+      var s = null;
+      try { s = JSON.parse(e.data); } catch (err) { return; }
+      handle(s);
+    });
+    source.addEventListener("error", function () {
+      /* Refused, cut or ended: poll from here on (the server ends the stream once the checkout is final). */
+      source.close();
+      streaming = false;
+      if (!stopped) { if (pollTimer) clearTimeout(pollTimer); pollTimer = setTimeout(poll, 0); }
+    });
+  };
+
   var inFlight = false;
   var poll = function () {
-    if (stopped || inFlight) return;
+    if (stopped || inFlight || streaming) return;
     inFlight = true;
     if (pollTimer) clearTimeout(pollTimer);
     fetch(d.statusUrl, { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } })
@@ -216,18 +245,11 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         if (r.status === 404) { stop(); return null; }
         return r.ok ? r.json() : null;
       })
-      .then(function (s) {
-        if (s && typeof s.status === "string") {
-          if (typeof s.expires_at === "string" && !isNaN(Date.parse(s.expires_at))) expiresAt = Date.parse(s.expires_at);
-          if (needsReload(s)) { stop(); window.location.reload(); return; }
-          state = s;
-          render(s);
-        }
-      })
+      .then(handle)
       .catch(function () {})
       .then(function () {
         inFlight = false;
-        if (!stopped) pollTimer = setTimeout(poll, d.pollMs);
+        if (!stopped && !streaming) pollTimer = setTimeout(poll, d.pollMs);
       });
   };
   /* Background tabs have their timers throttled: ask again as soon as the customer comes back. */
@@ -255,5 +277,5 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     tickTimer = setInterval(tick, 1000);
     tick();
   }
-  if (!stopped) pollTimer = setTimeout(poll, d.pollMs);
+  if (!stopped) { pollTimer = setTimeout(poll, d.pollMs); listen(); }
 })();`

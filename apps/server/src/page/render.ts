@@ -276,6 +276,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     confirmations: view.confirmations,
     confirmationsRequired: required,
     statusUrl: view.statusUrl,
+    eventsUrl: view.eventsUrl ?? null,
     redirectUrl,
     pollMs,
     redirectDelayMs,

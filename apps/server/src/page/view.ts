@@ -69,6 +69,8 @@ export interface PageView {
   readonly redirectUrl: string | null
   /** Same-origin URL of the public status JSON, e.g. `"/p/k3j9…/status"`. */
   readonly statusUrl: string
+  /** Same-origin URL of the status event stream (server-sent events), e.g. `"/p/k3j9…/events"`; polling only when absent. */
+  readonly eventsUrl?: string | undefined
   readonly options: ReadonlyArray<PageOption>
   /** Confirmations of the payment being confirmed (status `processing`), else 0. */
   readonly confirmations: number

@@ -9,12 +9,12 @@ import {
   type NetworkConfig,
   toApiCheckout,
 } from "@inzi/core"
-import { Effect } from "effect"
+import { Effect, Runtime } from "effect"
 import { ServerContext } from "../context.js"
 import { tooManyRequests } from "../http/auth.js"
 import { clientAddress } from "../http/client-address.js"
 import { jsonText } from "../http/errors.js"
-import { type HttpRequest, textResponse } from "../http/response.js"
+import { type HttpRequest, StreamResponse, textResponse } from "../http/response.js"
 import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/headers.js"
 import { localeForRequest } from "../page/i18n.js"
 import { renderCheckoutPage, renderNotFoundPage } from "../page/render.js"
@@ -78,6 +78,7 @@ export const toPageView = (
     expiresAt: api.expires_at,
     redirectUrl: checkout.redirectUrl,
     statusUrl: `/p/${token}/status`,
+    eventsUrl: `/p/${token}/events`,
     confirmations: current?.confirmations ?? 0,
     confirmationsRequired: required,
     options: api.payment_options.map((o) => {
@@ -185,6 +186,33 @@ export const statusPayments = (view: PageView): ReadonlyArray<PageStatusPayment>
     confirmations_required: p.confirmationsRequired,
   }))
 
+type Found = NonNullable<Effect.Effect.Success<ReturnType<typeof load>>>
+
+/** The status JSON of `/p/<token>/status` and of each `/p/<token>/events` event. */
+const statusBody = (found: Found): string => {
+  const body: PageStatusJson & { payment_options: ReadonlyArray<unknown> } = {
+    status: found.view.status,
+    amount_paid: found.view.amountPaid,
+    confirmations: found.view.confirmations,
+    confirmations_required: found.view.confirmationsRequired ?? 0,
+    expires_at: found.view.expiresAt,
+    payments: statusPayments(found.view),
+    // What the page shows anyway (public): lets wallets, white-label pages and `inzi pay` read the targets.
+    payment_options: found.api.payment_options.map((o) => ({
+      network: o.network,
+      crypto_currency: o.crypto_currency,
+      amount_crypto: o.amount_crypto,
+      address: o.address,
+      memo: o.memo,
+      uri: o.uri,
+    })),
+  }
+  return JSON.stringify(body)
+}
+
+const NOT_FOUND_JSON =
+  '{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}'
+
 /** Public status JSON for the page: never metadata, customer_email or webhook_url. */
 export const pageStatusRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
@@ -192,27 +220,91 @@ export const pageStatusRoute = (req: HttpRequest) =>
     if (limited !== null) return limited
     const { token = "" } = req.params
     const found = yield* load(token)
-    if (found === null)
+    if (found === null) return jsonText(NOT_FOUND_JSON, 404)
+    return jsonText(statusBody(found))
+  })
+
+/** Limits and timings of `/p/<token>/events`. */
+export const PAGE_EVENTS = {
+  /** Open streams per client address; more get 429 (the page then polls). */
+  perAddress: 4,
+  /** Open streams in all. */
+  total: 2_000,
+  /** How often the server reads the checkout for a stream: shorter than any state lasts in practice. */
+  tickMs: 1_000,
+  /** A comment line that keeps proxies from closing an idle stream. */
+  heartbeatMs: 15_000,
+  /** A stream ends after this long; the browser's EventSource reconnects by itself. */
+  lifetimeMs: 10 * 60_000,
+}
+
+const streams = { total: 0, byAddress: new Map<string, number>() }
+
+/**
+ * Server-sent events for the hosted page: an `event: status` with the status JSON at once and whenever it
+ * changes (the checkout is read every `tickMs`), heartbeats, and the end of the stream once the checkout is
+ * completed or expired. Unknown token → 404; too many open streams from one address → 429.
+ */
+export const pageEventsRoute = (req: HttpRequest) =>
+  Effect.gen(function* () {
+    const { token = "" } = req.params
+    const found = yield* load(token)
+    if (found === null) return jsonText(NOT_FOUND_JSON, 404)
+    const address = req.incoming.socket.remoteAddress ?? ""
+    if ((streams.byAddress.get(address) ?? 0) >= PAGE_EVENTS.perAddress || streams.total >= PAGE_EVENTS.total)
       return jsonText(
-        '{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}',
-        404,
+        '{"error":{"type":"rate_limit_error","code":"rate_limited","message":"Too many open event streams"}}',
+        429,
+        { "retry-after": "30" },
       )
-    const body: PageStatusJson & { payment_options: ReadonlyArray<unknown> } = {
-      status: found.view.status,
-      amount_paid: found.view.amountPaid,
-      confirmations: found.view.confirmations,
-      confirmations_required: found.view.confirmationsRequired ?? 0,
-      expires_at: found.view.expiresAt,
-      payments: statusPayments(found.view),
-      // What the page shows anyway (public): lets wallets, white-label pages and `inzi pay` read the targets.
-      payment_options: found.api.payment_options.map((o) => ({
-        network: o.network,
-        crypto_currency: o.crypto_currency,
-        amount_crypto: o.amount_crypto,
-        address: o.address,
-        memo: o.memo,
-        uri: o.uri,
-      })),
-    }
-    return jsonText(JSON.stringify(body))
+    const run = Runtime.runCallback(yield* Effect.runtime<CheckoutStore | MerchantStore | ServerContext>())
+    return new StreamResponse(
+      200,
+      {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+        "x-content-type-options": "nosniff",
+      },
+      (res) => {
+        streams.total++
+        streams.byAddress.set(address, (streams.byAddress.get(address) ?? 0) + 1)
+        let last = ""
+        let tick: ReturnType<typeof setTimeout> | undefined
+        let closed = false
+        const finish = () => {
+          if (closed) return
+          closed = true
+          clearTimeout(tick)
+          clearInterval(heartbeat)
+          clearTimeout(lifetime)
+          streams.total--
+          const n = (streams.byAddress.get(address) ?? 1) - 1
+          if (n <= 0) streams.byAddress.delete(address)
+          else streams.byAddress.set(address, n)
+          if (!res.writableEnded) res.end()
+        }
+        const push = (f: Found) => {
+          const body = statusBody(f)
+          if (body !== last) res.write(`event: status\ndata: ${body}\n\n`)
+          last = body
+          const status = f.view.status
+          if (status === "completed" || status === "expired") return finish()
+          tick = setTimeout(read, PAGE_EVENTS.tickMs)
+        }
+        const read = () =>
+          run(load(token), {
+            onExit: (exit) => {
+              if (closed) return
+              if (exit._tag === "Success" && exit.value !== null) push(exit.value)
+              else finish() // gone or failing: the page falls back to polling
+            },
+          })
+        const heartbeat = setInterval(() => res.write(":\n\n"), PAGE_EVENTS.heartbeatMs)
+        const lifetime = setTimeout(finish, PAGE_EVENTS.lifetimeMs)
+        res.on("close", finish)
+        res.write(`retry: 3000\n\n`)
+        push(found)
+      },
+    )
   })

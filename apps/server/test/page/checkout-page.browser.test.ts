@@ -168,7 +168,7 @@ describe("hosted checkout page in Chromium", () => {
     }
   })
 
-  it("loads nothing but the page itself and its status endpoint", async () => {
+  it("loads nothing but the page itself and its status endpoints", async () => {
     const before = server.requests.length
     const { context, page, watch } = await open()
     try {
@@ -179,7 +179,10 @@ describe("hosted checkout page in Chromium", () => {
       expect(headers["x-content-type-options"]).toBe("nosniff")
       expect(headers["referrer-policy"]).toBe("no-referrer")
       expect(headers["cache-control"]).toBe("no-store")
-      expect(new Set(server.requests.slice(before))).toEqual(new Set([`/p/${TOKEN}`, `/p/${TOKEN}/status`]))
+      // the event stream is tried first (404 here), then the page polls
+      expect(new Set(server.requests.slice(before))).toEqual(
+        new Set([`/p/${TOKEN}`, `/p/${TOKEN}/events`, `/p/${TOKEN}/status`]),
+      )
       expect(watch.foreignRequests).toEqual([])
       expect(await watch.domViolations()).toEqual([])
       expect(watch.consoleViolations).toEqual([])

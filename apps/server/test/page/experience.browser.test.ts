@@ -7,6 +7,7 @@ import {
   sampleView,
   startPageServer,
   statusOf,
+  TOKEN,
   watchPage,
 } from "./harness.js"
 
@@ -123,6 +124,51 @@ describe("shopper experience in Chromium", () => {
       expect(await page.locator("#receipt").isVisible()).toBe(true)
       expect(await page.locator("#status-h").isVisible()).toBe(false)
       expect(await page.locator("footer").isVisible()).toBe(false)
+      expect(watch.pageErrors).toEqual([])
+      expect(await watch.domViolations()).toEqual([])
+    } finally {
+      await context.close()
+    }
+  })
+
+  it("server-sent events: a 'detected' that lasts 300 ms is shown, with no polling at all", async () => {
+    const server = await startPageServer(sampleView({ redirectUrl: "https://shop.example/thanks" }), {
+      pollIntervalMs: 60_000,
+      redirectDelayMs: 60_000,
+    })
+    servers.push(server)
+    server.events = true
+    const context = await browser.newContext({ locale: "en-US" })
+    try {
+      const page = await context.newPage()
+      const watch = await watchPage(page)
+      await page.goto(server.pageUrl)
+      await page.evaluate(`(() => {
+        window.__seen = [];
+        const el = document.getElementById("status-text");
+        new MutationObserver(() => window.__seen.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+      })()`)
+      await expect.poll(() => server.requests.includes(`/p/${TOKEN}/events`), POLL).toBe(true)
+      await page.waitForTimeout(200)
+      script(server, {
+        status: "processing",
+        confirmations: 1,
+        confirmationsRequired: 1,
+        payments: [detected],
+      })
+      await page.waitForTimeout(300)
+      script(server, {
+        status: "completed",
+        amountPaid: "25.00",
+        payments: [{ ...detected, status: "confirmed" }],
+      })
+      await expect
+        .poll(() => page.evaluate<Array<string>>("window.__seen"), POLL)
+        .toContain("Paid. Thank you!")
+      expect(await page.evaluate<Array<string>>("window.__seen")).toContain(
+        "Payment detected. Waiting for confirmations: 1/1",
+      )
+      expect(server.requests.filter((p) => p.endsWith("/status"))).toEqual([])
       expect(watch.pageErrors).toEqual([])
       expect(await watch.domViolations()).toEqual([])
     } finally {

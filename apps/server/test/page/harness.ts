@@ -49,6 +49,8 @@ export interface PageServer {
   failures: number
   /** Paths requested so far, in order. */
   readonly requests: Array<string>
+  /** Whether `/p/<TOKEN>/events` streams the status (server-sent events); otherwise it is a 404. */
+  events: boolean
   close(): Promise<void>
 }
 
@@ -80,7 +82,12 @@ export const startPageServer = async (
     status: null,
     failures: 0,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    events: false,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname
@@ -113,6 +120,18 @@ export const startPageServer = async (
       }
       res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" })
       res.end(JSON.stringify(state.status ?? statusOf(state.view)))
+    } else if (path === `/p/${TOKEN}/events` && state.events) {
+      // Like the real route: the status at once and on every change (checked every 40 ms).
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store" })
+      let last = ""
+      const push = () => {
+        const body = JSON.stringify(state.status ?? statusOf(state.view))
+        if (body !== last) res.write(`event: status\ndata: ${body}\n\n`)
+        last = body
+      }
+      push()
+      const timer = setInterval(push, 40)
+      res.on("close", () => clearInterval(timer))
     } else if (path === "/thanks") {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
       res.end("<!doctype html><title>Thanks</title><h1>Thanks from the merchant</h1>")
