@@ -6,7 +6,7 @@
  *
  * Kept as plain ES2017 text (no build step, no template literals inside).
  */
-export const CLIENT_SCRIPT = String.raw`(function () {
+const SOURCE = String.raw`(function () {
   "use strict";
   var dataEl = document.getElementById("inzi-data");
   if (!dataEl) return;
@@ -83,7 +83,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         copyText(src.textContent || "").then(function () {
           btn.textContent = m.copied;
           btn.setAttribute("data-done", "");
-          announce(btn.getAttribute("data-done-label") || m.copied);
+          announce(m[btn.getAttribute("data-announce")] || m.copied);
           setTimeout(function () { btn.textContent = m.copy; btn.removeAttribute("data-done"); }, 2000);
         }, function () { announce(m.copyFailed); });
       });
@@ -279,3 +279,9 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   }
   if (!stopped) { pollTimer = setTimeout(poll, d.pollMs); listen(); }
 })();`
+
+/**
+ * What the page ships: {@link SOURCE} without its comments (none of its strings or regular expressions
+ * contains a comment opener) and without leading indentation.
+ */
+export const CLIENT_SCRIPT = SOURCE.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\n[ \t]+/g, "\n")

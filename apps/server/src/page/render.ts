@@ -22,6 +22,31 @@ export interface RenderCheckoutPageOptions {
   readonly redirectDelayMs?: number | undefined
 }
 
+/** The strings the page's script uses (the rest are rendered by the server): less to download. */
+const CLIENT_KEYS = [
+  "confirmationsOf",
+  "copied",
+  "copiedAddress",
+  "copiedAmount",
+  "copiedComment",
+  "copy",
+  "copyFailed",
+  "expiredShort",
+  "expiredUnderpaid",
+  "received",
+  "redirecting",
+  "statusCompleted",
+  "statusExpired",
+  "statusPending",
+  "statusProcessing",
+  "statusUnderpaid",
+  "stillDue",
+  "transaction",
+] as const satisfies ReadonlyArray<keyof Messages>
+
+const clientMessages = (m: Messages): Pick<Messages, (typeof CLIENT_KEYS)[number]> =>
+  Object.fromEntries(CLIENT_KEYS.map((k) => [k, m[k]])) as Pick<Messages, (typeof CLIENT_KEYS)[number]>
+
 const DEFAULT_POLL_MS = 2500
 const DEFAULT_REDIRECT_MS = 3000
 
@@ -103,8 +128,11 @@ const statusText = (view: PageView, m: Messages, expired: boolean, required: num
   }
 }
 
-const copyButton = (target: string, label: string, done: string, m: Messages): string =>
-  `<button type="button" class="copy" data-copy="${h(target)}" data-done-label="${h(done)}" aria-label="${h(label)}" hidden>${h(m.copy)}</button>`
+/** `done`: the key of the script's "… copied" announcement. */
+const copyButton = (target: string, label: string, done: CopiedKey, m: Messages): string =>
+  `<button type="button" class="copy" data-copy="${h(target)}" data-announce="${done}" aria-label="${h(label)}" hidden>${h(m.copy)}</button>`
+
+type CopiedKey = "copiedAmount" | "copiedAddress" | "copiedComment"
 
 /**
  * `"25.000000"` → `"25"`, `"15.500000"` → `"15.5"`: the same value, shorter to read and to type (what the
@@ -132,13 +160,13 @@ const renderPanel = (o: PageOption, i: number, m: Messages): string => {
       ? ""
       : `<div class="field"><p class="label" id="memo-l-${i}">${h(m.comment)}</p>` +
         `<div class="value"><code id="memo-${i}">${h(o.memo)}</code>` +
-        `${copyButton(`memo-${i}`, m.copyComment, m.copiedComment, m)}</div>` +
+        `${copyButton(`memo-${i}`, m.copyComment, "copiedComment", m)}</div>` +
         `<p class="warn" role="note"><strong>${h(m.commentRequired)}</strong></p></div>`
   return (
     `<div class="panel" id="panel-${i}" role="group" aria-label="${h(title)}" data-network="${h(o.network)}">` +
     `<div class="field"><p class="label" id="amount-l-${i}">${h(m.sendExactly)}</p>` +
     `<div class="value amt"><code class="big${amountSize(due.length + o.token.length)}"><span id="amount-${i}">${h(due)}</span>` +
-    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m.copiedAmount, m)}</div>` +
+    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, "copiedAmount", m)}</div>` +
     (o.amountDue !== o.amountCrypto
       ? `<p class="label remaining">${h(format(m.remainingOf, { total: trimAmount(o.amountCrypto), token: o.token }))}</p>`
       : "") +
@@ -148,7 +176,7 @@ const renderPanel = (o: PageOption, i: number, m: Messages): string => {
       : `<a class="button wallet" id="wallet-${i}" href="${h(link)}">${h(m.openWallet)}</a>`) +
     `<div class="field"><p class="label" id="address-l-${i}">${h(m.depositAddress)}</p>` +
     `<div class="value"><code id="address-${i}">${h(o.address)}</code>` +
-    `${copyButton(`address-${i}`, m.copyAddress, m.copiedAddress, m)}</div></div>` +
+    `${copyButton(`address-${i}`, m.copyAddress, "copiedAddress", m)}</div></div>` +
     memo +
     `<div class="qr-box">${qrSvg(o.uri, format(link === null ? m.qrAddressLabel : m.qrLabel, { option: title }))}` +
     (link === null ? "" : `<p class="label">${h(m.scanHint)}</p>`) +
@@ -280,7 +308,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     redirectUrl,
     pollMs,
     redirectDelayMs,
-    messages: m,
+    messages: clientMessages(m),
   }
 
   const summary =

@@ -5,7 +5,7 @@
  * panel, and the script hides the unselected ones when it runs.
  */
 
-export const MAX_CSS_OPTIONS = 32
+export const MAX_CSS_OPTIONS = 16
 
 const panelRules = Array.from(
   { length: MAX_CSS_OPTIONS },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { CLIENT_SCRIPT } from "../../src/page/client.js"
 import * as page from "../../src/page/index.js"
 import {
   amountDueUsd,
@@ -54,9 +55,7 @@ describe("renderCheckoutPage", () => {
     const panels = html.slice(0, html.indexOf("</section><footer>")).split('<div class="panel"').slice(1)
     expect(panels).toHaveLength(3)
     expect(panels[0]).toContain('<code id="memo-0">K7P2M9QX</code>')
-    expect(panels[0]).toContain(
-      'data-copy="memo-0" data-done-label="Comment copied" aria-label="Copy comment"',
-    )
+    expect(panels[0]).toContain('data-copy="memo-0" data-announce="copiedComment" aria-label="Copy comment"')
     expect(panels[0]).toContain("The comment is required.")
     for (const p of panels.slice(1)) {
       expect(p).not.toContain("memo")
@@ -343,5 +342,24 @@ describe("public surface of the page module", () => {
         "walletLink",
       ]
     `)
+  })
+})
+
+describe("the script's strings", () => {
+  it("are exactly the ones CLIENT_SCRIPT reads, no more", () => {
+    const used = [...new Set([...CLIENT_SCRIPT.matchAll(/\bm\.(\w+)/g)].map((x) => x[1]))].sort()
+    const data = JSON.parse(
+      /<script type="application\/json" id="inzi-data">([^<]*)<\/script>/.exec(
+        renderCheckoutPage(sampleView(), {
+          locale: "en",
+          nonce: "AAAAAAAAAAAAAAAAAAAAAA==",
+          publicUrl: "https://x",
+        }),
+      )![1]!,
+    )
+    // plus the copy buttons' announcements, named by their data-announce attribute
+    expect(Object.keys(data.messages).sort()).toEqual(
+      [...used, "copiedAddress", "copiedAmount", "copiedComment"].sort(),
+    )
   })
 })
