@@ -247,16 +247,15 @@ const streams = { total: 0, byAddress: new Map<string, number>() }
  */
 export const pageEventsRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
+    const ctx = yield* ServerContext
+    const limited = pageLimited(req, ctx) // opening a stream counts as a page request
+    if (limited !== null) return limited
     const { token = "" } = req.params
     const found = yield* load(token)
     if (found === null) return jsonText(NOT_FOUND_JSON, 404)
-    const address = req.incoming.socket.remoteAddress ?? ""
+    const address = clientAddress(req.incoming, ctx.trustedProxies)
     if ((streams.byAddress.get(address) ?? 0) >= PAGE_EVENTS.perAddress || streams.total >= PAGE_EVENTS.total)
-      return jsonText(
-        '{"error":{"type":"rate_limit_error","code":"rate_limited","message":"Too many open event streams"}}',
-        429,
-        { "retry-after": "30" },
-      )
+      return tooManyRequests("Too many open event streams from this address", 30)
     const run = Runtime.runCallback(yield* Effect.runtime<CheckoutStore | MerchantStore | ServerContext>())
     return new StreamResponse(
       200,
