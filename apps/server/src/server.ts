@@ -13,6 +13,7 @@ import {
   type Handler,
   type HttpRequest,
   type HttpResponse,
+  StreamResponse,
 } from "./http/response.js"
 import {
   createCheckoutDirect,
@@ -22,7 +23,7 @@ import {
   listCheckoutsRoute,
 } from "./routes/checkouts.js"
 import { healthz, metrics, openapi, publicMetrics, readyz } from "./routes/ops.js"
-import { pageRoute, pageStatusRoute } from "./routes/page.js"
+import { pageEventsRoute, pageRoute, pageStatusRoute } from "./routes/page.js"
 
 type RouteRequirements = Effect.Effect.Context<
   | ReturnType<typeof createCheckoutRoute>
@@ -89,6 +90,7 @@ export const ROUTES: ReadonlyArray<Route> = [
   route("GET", "/openapi.json", "openapi", openapi),
   route("GET", "/p/:token", "page", pageRoute),
   route("GET", "/p/:token/status", "page.status", pageStatusRoute),
+  route("GET", "/p/:token/events", "page.events", pageEventsRoute),
 ]
 
 /** The routes of the metrics listener (INZI_METRICS_ADDR). */
@@ -188,8 +190,12 @@ const write = (res: ServerResponse, r: HttpResponse, requestId: string | null) =
   // A flat [name, value, …] list for writeHead: no intermediate header object per response.
   const headers: Array<string | number> = []
   for (const k in r.headers) headers.push(k, r.headers[k]!)
-  headers.push("content-length", Buffer.byteLength(r.body))
   if (requestId !== null) headers.push("x-request-id", requestId)
+  if (r instanceof StreamResponse) {
+    res.writeHead(r.status, headers)
+    return r.start(res)
+  }
+  headers.push("content-length", Buffer.byteLength(r.body))
   res.writeHead(r.status, headers)
   res.end(r.body)
 }

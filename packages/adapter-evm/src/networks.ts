@@ -35,6 +35,11 @@ export const EvmNetworkConfigSchema = Schema.Struct({
   finalityTag: Schema.optional(Schema.Literal("finalized", "safe", "latest")),
   startBlock: Schema.optional(Schema.String.pipe(Schema.pattern(/^[0-9]+$/))),
   maxBlockRange: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))),
+  explorerTxUrl: Schema.optional(
+    Schema.String.pipe(
+      Schema.pattern(/^https:\/\/\S*\{tx\}\S*$/, { message: () => "an https URL with {tx}" }),
+    ),
+  ),
 }).pipe(
   Schema.filter((n) => {
     const symbols = new Set(n.tokens.map((t) => t.symbol))
@@ -79,6 +84,7 @@ export const EVM_PRESETS = {
       token("USDT", "0xdAC17F958D2ee523a2206206994597C13D831ec7", 6),
       token("USDC", "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6),
     ],
+    explorerTxUrl: "https://etherscan.io/tx/{tx}",
     confirmations: 12,
     pollIntervalMs: 12_000,
     finalityTag: "finalized",
@@ -95,6 +101,7 @@ export const EVM_PRESETS = {
       token("USDT", "0x55d398326f99059fF775485246999027B3197955", 18),
       token("USDC", "0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d", 18),
     ],
+    explorerTxUrl: "https://bscscan.com/tx/{tx}",
     confirmations: 15,
     pollIntervalMs: 3_000,
     finalityTag: "finalized",
@@ -111,6 +118,7 @@ export const EVM_PRESETS = {
       token("USDT", "0xc2132D05D31c914a87C6611C10748AEb04B58e8F", 6),
       token("USDC", "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359", 6),
     ],
+    explorerTxUrl: "https://polygonscan.com/tx/{tx}",
     confirmations: 64,
     pollIntervalMs: 4_000,
     finalityTag: "finalized",
@@ -127,6 +135,7 @@ export const EVM_PRESETS = {
       token("USDT", "0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9", 6),
       token("USDC", "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", 6),
     ],
+    explorerTxUrl: "https://arbiscan.io/tx/{tx}",
     confirmations: 20,
     pollIntervalMs: 2_000,
     finalityTag: "finalized",
@@ -140,6 +149,7 @@ export const EVM_PRESETS = {
     chainId: 8453,
     rpcUrls: ["https://mainnet.base.org"],
     tokens: [token("USDC", "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", 6)],
+    explorerTxUrl: "https://basescan.org/tx/{tx}",
     confirmations: 10,
     pollIntervalMs: 4_000,
     finalityTag: "finalized",
@@ -153,6 +163,7 @@ export const EVM_PRESETS = {
     chainId: 11155111,
     rpcUrls: ["https://ethereum-sepolia-rpc.publicnode.com"],
     tokens: [token("USDC", "0x1c7D4B196Cb0C7B01d743Fbc6116a902379C7238", 6)],
+    explorerTxUrl: "https://sepolia.etherscan.io/tx/{tx}",
     confirmations: 3,
     pollIntervalMs: 12_000,
     finalityTag: "finalized",
@@ -166,6 +177,7 @@ export const EVM_PRESETS = {
     chainId: 84532,
     rpcUrls: ["https://sepolia.base.org"],
     tokens: [token("USDC", "0x036CbD53842c5426634e7929541eC2318f3dCF7e", 6)],
+    explorerTxUrl: "https://sepolia.basescan.org/tx/{tx}",
     confirmations: 3,
     pollIntervalMs: 4_000,
     finalityTag: "finalized",

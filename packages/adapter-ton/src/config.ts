@@ -15,6 +15,7 @@ export const tonMainnet: NetworkConfig = {
   name: "TON",
   rpcUrls: ["https://toncenter.com/api/v2"],
   tokens: [{ symbol: "USDT", contract: USDT_MAINNET_MASTER, decimals: 6 }],
+  explorerTxUrl: "https://tonviewer.com/transaction/{tx}",
   confirmations: 1,
   pollIntervalMs: 5_000,
 }
@@ -41,6 +42,7 @@ export const tonTestnet = (params: TonTestnetParameters): NetworkConfig => ({
   rpcUrls: params.rpcUrls ?? ["https://testnet.toncenter.com/api/v2"],
   ...(params.headers !== undefined ? { headers: params.headers } : {}),
   tokens: [{ symbol: "USDT", contract: params.usdtMaster, decimals: params.decimals ?? 6 }],
+  explorerTxUrl: "https://testnet.tonviewer.com/transaction/{tx}",
   confirmations: 1,
   pollIntervalMs: 5_000,
 })

@@ -64,6 +64,8 @@ export interface NetworkConfig {
   readonly startBlock?: string | undefined
   /** Largest block range per request; the scanner adapts below it. */
   readonly maxBlockRange?: number | undefined
+  /** Block explorer link of a transaction, `{tx}` standing for its hash (the hosted page links it). */
+  readonly explorerTxUrl?: string | undefined
 }
 
 /** Where a payer sends money for one checkout on one chain family. */

@@ -83,6 +83,17 @@ export const NetworkConfigSchema = Schema.Struct({
     ),
     { exact: true },
   ),
+  explorerTxUrl: Schema.optionalWith(
+    Schema.String.pipe(
+      Schema.filter(
+        (s) => /^https:\/\//i.test(s) && s.includes("{tx}") && isHttpUrl(s.replace("{tx}", "x")),
+        {
+          message: () => "must be an https URL with {tx} where the transaction hash goes",
+        },
+      ),
+    ),
+    { exact: true },
+  ),
 }).annotations({ identifier: "NetworkConfig" })
 
 export const NetworkConfigFileSchema = Schema.Array(NetworkConfigSchema)

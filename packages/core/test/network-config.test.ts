@@ -91,6 +91,15 @@ describe("decodeNetworkConfig", () => {
     ])
   })
 
+  it("takes an optional explorer link template: https, with {tx}", () => {
+    const tpl = "https://sepolia.basescan.org/tx/{tx}"
+    const r = decodeNetworkConfig([{ ...good, explorerTxUrl: tpl }])
+    expect(Either.isRight(r) && r.right[0]?.explorerTxUrl).toBe(tpl)
+    const message = "[0].explorerTxUrl: must be an https URL with {tx} where the transaction hash goes"
+    for (const bad of ["https://sepolia.basescan.org/tx/", "http://x.example/tx/{tx}", "javascript:{tx}", ""])
+      expect(issues([{ ...good, explorerTxUrl: bad }])).toEqual([message])
+  })
+
   it("explains JSON syntax errors and a non-array root", () => {
     const r = decodeNetworkConfig("[{")
     expect(Either.isLeft(r) && r.left.message).toMatch(/^network config is not valid JSON/)

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http"
+import type { IncomingMessage, ServerResponse } from "node:http"
 import { Cause, type Effect, Option, type Runtime } from "effect"
 import type { BodyResult } from "./body.js"
 
@@ -27,6 +27,20 @@ export class HttpResponse {
     readonly body: string,
     readonly headers: Readonly<Record<string, string>>,
   ) {}
+}
+
+/**
+ * A response whose body is written over time (server-sent events): the dispatcher writes the status and
+ * headers, then hands the open `ServerResponse` to `start`, which owns it from then on.
+ */
+export class StreamResponse extends HttpResponse {
+  constructor(
+    status: number,
+    headers: Readonly<Record<string, string>>,
+    readonly start: (res: ServerResponse) => void,
+  ) {
+    super(status, "", headers)
+  }
 }
 
 /** A route: any failure it leaves is answered 500 by the dispatcher (routes answer their own 4xx). */

@@ -6,7 +6,7 @@
  *
  * Kept as plain ES2017 text (no build step, no template literals inside).
  */
-export const CLIENT_SCRIPT = String.raw`(function () {
+const SOURCE = String.raw`(function () {
   "use strict";
   var dataEl = document.getElementById("inzi-data");
   if (!dataEl) return;
@@ -14,7 +14,9 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   var m = d.messages;
   var $ = function (id) { return document.getElementById(id); };
   var fmt = function (t, v) {
-    return t.replace(/\{(\w+)\}/g, function (w, k) { return Object.prototype.hasOwnProperty.call(v, k) ? String(v[k]) : w; });
+    /* Same rule as glueAmounts in i18n.ts: a number and its unit never split across lines. */
+    return t.replace(/\{(\w+)\}/g, function (w, k) { return Object.prototype.hasOwnProperty.call(v, k) ? String(v[k]) : w; })
+      .replace(/(\d) ([A-Z][A-Za-z0-9.]*\b)/g, "$1\u00a0$2");
   };
   var cents = function (s) {
     var p = String(s).split(".");
@@ -42,7 +44,17 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       if (panel) panel.hidden = !radios[i].checked;
     }
   };
-  for (var i = 0; i < radios.length; i++) radios[i].addEventListener("change", syncPanels);
+  /* The chosen network/token survives a reload (e.g. the one after an underpayment). */
+  var optKey = "inzi-option:" + d.statusUrl;
+  var remember = function () {
+    for (var i = 0; i < radios.length; i++)
+      if (radios[i].checked) try { sessionStorage.setItem(optKey, radios[i].getAttribute("data-key")); } catch (e) {}
+  };
+  try {
+    var kept = sessionStorage.getItem(optKey);
+    for (var i = 0; i < radios.length; i++) if (kept && radios[i].getAttribute("data-key") === kept) radios[i].checked = true;
+  } catch (e) {}
+  for (var i = 0; i < radios.length; i++) radios[i].addEventListener("change", function () { syncPanels(); remember(); });
   syncPanels();
 
   /* ---------- copy buttons ---------- */
@@ -71,11 +83,46 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         copyText(src.textContent || "").then(function () {
           btn.textContent = m.copied;
           btn.setAttribute("data-done", "");
-          announce(m.copied + ": " + (btn.getAttribute("aria-label") || ""));
+          announce(m[btn.getAttribute("data-announce")] || m.copied);
           setTimeout(function () { btn.textContent = m.copy; btn.removeAttribute("data-done"); }, 2000);
         }, function () { announce(m.copyFailed); });
       });
     })(buttons[b]);
+  }
+
+  /* ---------- payments seen (amount, confirmations, transaction); same markup as paymentItem ---------- */
+  var trim = function (a) { return /^\d+\.\d+$/.test(a) ? a.replace(/\.?0+$/, "") : a; };
+  var el = function (tag, text) { var e = document.createElement(tag); if (text != null) e.textContent = text; return e; };
+  var renderTxs = function (payments, status) {
+    var ul = $("txs");
+    if (!ul || !payments || typeof payments.length !== "number") return;
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    var list = status === "completed" ? [] : payments;
+    for (var i = 0; i < list.length; i++) {
+      var p = list[i], li = el("li");
+      li.appendChild(el("span", fmt(m.received, { amount: trim(String(p.amount)), token: p.crypto_currency, network: p.network_label })));
+      if (p.status === "detected") {
+        li.appendChild(document.createTextNode(" "));
+        var c = el("span", fmt(m.confirmationsOf, { x: p.confirmations, n: p.confirmations_required }));
+        c.className = "conf-n";
+        li.appendChild(c);
+      }
+      li.appendChild(document.createTextNode(" "));
+      var hash = String(p.tx_hash), tx = fmt(m.transaction, { hash: hash.length > 20 ? hash.slice(0, 10) + "\u2026" + hash.slice(-8) : hash });
+      var link = typeof p.explorer_url === "string" && /^https?:\/\//i.test(p.explorer_url) ? el("a", tx) : el("span", tx);
+      if (link.tagName === "A") { link.href = p.explorer_url; link.rel = "noopener noreferrer"; link.target = "_blank"; }
+      link.title = hash;
+      li.appendChild(link);
+      ul.appendChild(li);
+    }
+    ul.hidden = list.length === 0;
+  };
+
+  /* ---------- receipt ---------- */
+  var printBtn = $("print");
+  if (printBtn) {
+    printBtn.hidden = false;
+    printBtn.addEventListener("click", function () { window.print(); });
   }
 
   /* ---------- status ---------- */
@@ -102,9 +149,12 @@ export const CLIENT_SCRIPT = String.raw`(function () {
       extra = fmt(m.stillDue, { due: usd(due(s)) });
     }
     if ($("status-text").textContent !== text) $("status-text").textContent = text;
+    renderTxs(s.payments, status);
     var ex = $("status-extra");
     if (ex.textContent !== extra) ex.textContent = extra;
     ex.hidden = extra === "";
+    $("next").hidden = !(status === "expired" || lateUnderpaid);
+    $("next-text").hidden = status !== "expired";
     var conf = $("conf");
     conf.hidden = status !== "processing";
     conf.max = Math.max(1, s.confirmations_required || d.confirmationsRequired || 1);
@@ -137,13 +187,19 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   var stop = function () {
     stopped = true;
     if (pollTimer) clearTimeout(pollTimer);
+    if (source) source.close();
   };
 
   /* The QR codes and token amounts are rendered by the server: when what is due changes, reload once. */
   var needsReload = function (s) {
+    /* Paid with nowhere to return to: reload once for the server-rendered receipt. */
+    if (s.status === "completed" && d.status !== "completed" && !d.redirectUrl) return once("completed");
     if (s.amount_paid === d.amountPaid) return false;
     if (!((s.status === "underpaid" || s.status === "pending") && !isExpired())) return false;
-    var key = "inzi-reload:" + d.statusUrl + ":" + s.status + ":" + s.amount_paid;
+    return once(s.status + ":" + s.amount_paid);
+  };
+  var once = function (what) {
+    var key = "inzi-reload:" + d.statusUrl + ":" + what;
     try {
       if (sessionStorage.getItem(key)) return false;
       sessionStorage.setItem(key, "1");
@@ -151,9 +207,37 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return true;
   };
 
+  /* One status update, from the stream or from a poll. */
+  var handle = function (s) {
+    if (!s || typeof s.status !== "string") return;
+    if (typeof s.expires_at === "string" && !isNaN(Date.parse(s.expires_at))) expiresAt = Date.parse(s.expires_at);
+    if (needsReload(s)) { stop(); window.location.reload(); return; }
+    state = s;
+    render(s);
+  };
+
+  /* Pushed status (server-sent events) while the stream is open; polling otherwise. */
+  var streaming = false, source = null;
+  var listen = function () {
+    if (!d.eventsUrl || typeof window.EventSource !== "function") return;
+    try { source = new EventSource(d.eventsUrl); } catch (e) { return; }
+    source.addEventListener("open", function () { streaming = true; if (pollTimer) clearTimeout(pollTimer); });
+    source.addEventListener("status", function (e) {
+      var s = null;
+      try { s = JSON.parse(e.data); } catch (err) { return; }
+      handle(s);
+    });
+    source.addEventListener("error", function () {
+      /* Refused, cut or ended: poll from here on (the server ends the stream once the checkout is final). */
+      source.close();
+      streaming = false;
+      if (!stopped) { if (pollTimer) clearTimeout(pollTimer); pollTimer = setTimeout(poll, 0); }
+    });
+  };
+
   var inFlight = false;
   var poll = function () {
-    if (stopped || inFlight) return;
+    if (stopped || inFlight || streaming) return;
     inFlight = true;
     if (pollTimer) clearTimeout(pollTimer);
     fetch(d.statusUrl, { cache: "no-store", credentials: "same-origin", headers: { accept: "application/json" } })
@@ -161,18 +245,11 @@ export const CLIENT_SCRIPT = String.raw`(function () {
         if (r.status === 404) { stop(); return null; }
         return r.ok ? r.json() : null;
       })
-      .then(function (s) {
-        if (s && typeof s.status === "string") {
-          if (typeof s.expires_at === "string" && !isNaN(Date.parse(s.expires_at))) expiresAt = Date.parse(s.expires_at);
-          if (needsReload(s)) { stop(); window.location.reload(); return; }
-          state = s;
-          render(s);
-        }
-      })
+      .then(handle)
       .catch(function () {})
       .then(function () {
         inFlight = false;
-        if (!stopped) pollTimer = setTimeout(poll, d.pollMs);
+        if (!stopped && !streaming) pollTimer = setTimeout(poll, d.pollMs);
       });
   };
   /* Background tabs have their timers throttled: ask again as soon as the customer comes back. */
@@ -200,5 +277,11 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     tickTimer = setInterval(tick, 1000);
     tick();
   }
-  if (!stopped) pollTimer = setTimeout(poll, d.pollMs);
+  if (!stopped) { pollTimer = setTimeout(poll, d.pollMs); listen(); }
 })();`
+
+/**
+ * What the page ships: {@link SOURCE} without its comments (none of its strings or regular expressions
+ * contains a comment opener) and without leading indentation.
+ */
+export const CLIENT_SCRIPT = SOURCE.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\n[ \t]+/g, "\n")

@@ -37,6 +37,27 @@ export interface Messages {
   readonly copyAddress: string
   readonly copyComment: string
   readonly copied: string
+  readonly openWallet: string
+  readonly testMode: string
+  readonly received: string
+  readonly confirmationsOf: string
+  readonly transaction: string
+  readonly receiptHeading: string
+  readonly receiptMerchant: string
+  readonly receiptDescription: string
+  readonly receiptAmount: string
+  readonly receiptPaid: string
+  readonly receiptDate: string
+  readonly receiptReference: string
+  readonly print: string
+  readonly language: string
+  readonly copiedAmount: string
+  readonly copiedAddress: string
+  readonly copiedComment: string
+  readonly manualAmount: string
+  readonly qrAddressLabel: string
+  readonly expiredNext: string
+  readonly backTo: string
   readonly copyFailed: string
   readonly qrLabel: string
   readonly scanHint: string
@@ -78,6 +99,28 @@ const en: Messages = {
   copyAddress: "Copy address",
   copyComment: "Copy comment",
   copied: "Copied",
+  openWallet: "Open in wallet",
+  testMode: "TEST MODE · test networks only, no real money",
+  received: "Received {amount} {token} on {network}",
+  confirmationsOf: "{x}/{n} confirmations",
+  transaction: "Transaction {hash}",
+  receiptHeading: "Receipt",
+  receiptMerchant: "Merchant",
+  receiptDescription: "Description",
+  receiptAmount: "Amount",
+  receiptPaid: "Paid",
+  receiptDate: "Date (UTC)",
+  receiptReference: "Reference",
+  print: "Print or save the receipt",
+  language: "Language",
+  copiedAmount: "Amount copied",
+  copiedAddress: "Address copied",
+  copiedComment: "Comment copied",
+  manualAmount:
+    "This network has no payment link: the QR code holds the address only. Type the amount in your wallet by hand.",
+  qrAddressLabel: "QR code of the deposit address for {option}",
+  expiredNext: "To pay, go back to {merchant} and start the payment again.",
+  backTo: "Back to {merchant}",
   copyFailed: "Could not copy. Select the text and copy it by hand.",
   qrLabel: "QR code of the payment link for {option}",
   scanHint: "Scan with your wallet app.",
@@ -120,6 +163,28 @@ const es: Messages = {
   copyAddress: "Copiar dirección",
   copyComment: "Copiar comentario",
   copied: "Copiado",
+  openWallet: "Abrir en la billetera",
+  testMode: "MODO DE PRUEBA · solo redes de prueba, sin dinero real",
+  received: "Recibidos {amount} {token} en {network}",
+  confirmationsOf: "{x}/{n} confirmaciones",
+  transaction: "Transacción {hash}",
+  receiptHeading: "Recibo",
+  receiptMerchant: "Comercio",
+  receiptDescription: "Descripción",
+  receiptAmount: "Importe",
+  receiptPaid: "Pagado",
+  receiptDate: "Fecha (UTC)",
+  receiptReference: "Referencia",
+  print: "Imprimir o guardar el recibo",
+  language: "Idioma",
+  copiedAmount: "Importe copiado",
+  copiedAddress: "Dirección copiada",
+  copiedComment: "Comentario copiado",
+  manualAmount:
+    "Esta red no tiene enlace de pago: el código QR solo contiene la dirección. Escriba el importe a mano en su billetera.",
+  qrAddressLabel: "Código QR de la dirección de depósito para {option}",
+  expiredNext: "Para pagar, vuelva a {merchant} e inicie el pago de nuevo.",
+  backTo: "Volver a {merchant}",
   copyFailed: "No se pudo copiar. Seleccione el texto y cópielo a mano.",
   qrLabel: "Código QR del enlace de pago para {option}",
   scanHint: "Escanéelo con la aplicación de su billetera.",
@@ -162,6 +227,28 @@ const ru: Messages = {
   copyAddress: "Копировать адрес",
   copyComment: "Копировать комментарий",
   copied: "Скопировано",
+  openWallet: "Открыть в кошельке",
+  testMode: "ТЕСТОВЫЙ РЕЖИМ · только тестовые сети, без реальных денег",
+  received: "Получено {amount} {token} в сети {network}",
+  confirmationsOf: "Подтверждений: {x}/{n}",
+  transaction: "Транзакция {hash}",
+  receiptHeading: "Квитанция",
+  receiptMerchant: "Продавец",
+  receiptDescription: "Описание",
+  receiptAmount: "Сумма",
+  receiptPaid: "Оплачено",
+  receiptDate: "Дата (UTC)",
+  receiptReference: "Номер",
+  print: "Распечатать или сохранить квитанцию",
+  language: "Язык",
+  copiedAmount: "Сумма скопирована",
+  copiedAddress: "Адрес скопирован",
+  copiedComment: "Комментарий скопирован",
+  manualAmount:
+    "В этой сети нет платёжной ссылки: QR-код содержит только адрес. Введите сумму в кошельке вручную.",
+  qrAddressLabel: "QR-код адреса для оплаты через {option}",
+  expiredNext: "Чтобы оплатить, вернитесь в {merchant} и начните оплату заново.",
+  backTo: "Вернуться в {merchant}",
   copyFailed: "Не удалось скопировать. Выделите текст и скопируйте его вручную.",
   qrLabel: "QR-код ссылки на оплату через {option}",
   scanHint: "Отсканируйте в приложении кошелька.",
@@ -202,6 +289,27 @@ const zh: Messages = {
   copyAddress: "复制地址",
   copyComment: "复制备注",
   copied: "已复制",
+  openWallet: "在钱包中打开",
+  testMode: "测试模式 · 仅限测试网络，非真实资金",
+  received: "已在 {network} 上收到 {amount} {token}",
+  confirmationsOf: "确认数 {x}/{n}",
+  transaction: "交易 {hash}",
+  receiptHeading: "收据",
+  receiptMerchant: "商家",
+  receiptDescription: "描述",
+  receiptAmount: "金额",
+  receiptPaid: "已付",
+  receiptDate: "日期（UTC）",
+  receiptReference: "参考编号",
+  print: "打印或保存收据",
+  language: "语言",
+  copiedAmount: "金额已复制",
+  copiedAddress: "地址已复制",
+  copiedComment: "备注已复制",
+  manualAmount: "此网络没有付款链接：二维码仅包含地址。请在钱包中手动输入金额。",
+  qrAddressLabel: "{option} 收款地址的二维码",
+  expiredNext: "如需付款，请返回 {merchant} 重新发起付款。",
+  backTo: "返回 {merchant}",
   copyFailed: "复制失败。请选中文本并手动复制。",
   qrLabel: "{option} 付款链接的二维码",
   scanHint: "请用钱包应用扫描。",
@@ -214,6 +322,47 @@ const zh: Messages = {
 
 export const MESSAGES: Readonly<Record<Locale, Messages>> = { en, es, ru, zh }
 
+/** Each language's own name, for the language switcher. */
+export const LANGUAGE_NAMES: Readonly<Record<Locale, string>> = {
+  en: "English",
+  es: "Español",
+  ru: "Русский",
+  zh: "中文",
+}
+
+/** The cookie that remembers a shopper's language choice on the hosted page. */
+export const LOCALE_COOKIE = "inzi_lang"
+
+const asLocale = (value: string | null | undefined): Locale | undefined =>
+  LOCALES.find((l) => l === value?.trim().toLowerCase())
+
+/**
+ * The page language for a request: `?lang=` (the switcher's links) wins and is remembered in a cookie,
+ * then that cookie, then `Accept-Language`. `setCookie` is the `Set-Cookie` value to send, when any.
+ *
+ * @example
+ * localeForRequest({ url: "/p/abc?lang=ru", cookie: undefined, acceptLanguage: "en" }) // { locale: "ru", setCookie: "inzi_lang=ru; …" }
+ */
+export const localeForRequest = (req: {
+  readonly url: string
+  readonly cookie: string | undefined
+  readonly acceptLanguage: string | undefined
+  readonly secure?: boolean | undefined
+}): { readonly locale: Locale; readonly setCookie: string | null } => {
+  const query = req.url.includes("?") ? new URLSearchParams(req.url.slice(req.url.indexOf("?") + 1)) : null
+  const asked = asLocale(query?.get("lang"))
+  if (asked !== undefined)
+    return {
+      locale: asked,
+      setCookie: `${LOCALE_COOKIE}=${asked}; Path=/p; Max-Age=31536000; SameSite=Lax; HttpOnly${req.secure ? "; Secure" : ""}`,
+    }
+  const cookie = (req.cookie ?? "")
+    .split(";")
+    .map((c) => c.trim().split("="))
+    .find(([name]) => name === LOCALE_COOKIE)?.[1]
+  return { locale: asLocale(cookie) ?? pickLocale(req.acceptLanguage), setCookie: null }
+}
+
 /** The strings of one locale. */
 export const messagesFor = (locale: Locale): Messages => MESSAGES[locale]
 
@@ -222,11 +371,23 @@ export const messagesFor = (locale: Locale): Messages => MESSAGES[locale]
  *
  * @example
  * format("Pay {merchant}", { merchant: "Acme" }) // "Pay Acme"
+ * format("{paid} USD", { paid: "10.00" }) // "10.00\u00a0USD" (no-break space)
  */
 export const format = (template: string, values: Readonly<Record<string, string | number>>): string =>
-  template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    Object.hasOwn(values, key) ? String(values[key]) : whole,
+  glueAmounts(
+    template.replace(/\{(\w+)\}/g, (whole, key: string) =>
+      Object.hasOwn(values, key) ? String(values[key]) : whole,
+    ),
   )
+
+/**
+ * A number and the unit after it (`25.00 USD`, `15 USDT`) joined by a no-break space, so a line never
+ * ends between an amount and its currency. The page's script applies the same rule ({@link AMOUNT_UNIT}).
+ */
+export const glueAmounts = (text: string): string => text.replace(AMOUNT_UNIT, "$1\u00a0$2")
+
+/** A digit, one space, then a currency or token symbol. */
+export const AMOUNT_UNIT = /(\d) ([A-Z][A-Za-z0-9.]*\b)/g
 
 /**
  * Choose the page language from an `Accept-Language` header: the supported language with the highest

@@ -29,7 +29,11 @@ export { generateNonce, PAGE_CONTENT_TYPE, PAGE_STYLE_HASH, pageSecurityHeaders 
 export {
   DEFAULT_LOCALE,
   format,
+  glueAmounts,
+  LANGUAGE_NAMES,
+  LOCALE_COOKIE,
   LOCALES,
+  localeForRequest,
   type Locale,
   MESSAGES,
   type Messages,
@@ -42,5 +46,14 @@ export {
   type RenderCheckoutPageOptions,
   renderCheckoutPage,
   renderNotFoundPage,
+  trimAmount,
+  walletLink,
 } from "./render.js"
-export type { PageOption, PageStatus, PageStatusJson, PageView } from "./view.js"
+export type {
+  PageOption,
+  PagePayment,
+  PageStatus,
+  PageStatusJson,
+  PageStatusPayment,
+  PageView,
+} from "./view.js"

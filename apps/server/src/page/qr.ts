@@ -16,9 +16,12 @@ export const qrSvg = (text: string, label: string): string => {
   const { modules } = QRCode.create(text, { errorCorrectionLevel: "M" })
   const size = modules.size
   const full = size + 2 * QUIET_ZONE
+  // One stroked path: per row, the first run by an absolute move, the next ones relative to the end of
+  // the previous run (about half the bytes of one filled rectangle per run).
   let path = ""
   for (let row = 0; row < size; row++) {
     let col = 0
+    let end = -1
     while (col < size) {
       if (!modules.get(row, col)) {
         col++
@@ -26,12 +29,14 @@ export const qrSvg = (text: string, label: string): string => {
       }
       const start = col
       while (col < size && modules.get(row, col)) col++
-      path += `M${start + QUIET_ZONE} ${row + QUIET_ZONE}h${col - start}v1h-${col - start}z`
+      path += end < 0 ? `M${start + QUIET_ZONE} ${row + QUIET_ZONE + 0.5}` : `m${start - end} 0`
+      path += `h${col - start}`
+      end = col
     }
   }
   return (
     `<svg class="qr" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${full} ${full}" role="img"` +
     ` aria-label="${escapeHtml(label)}" shape-rendering="crispEdges">` +
-    `<rect width="${full}" height="${full}" fill="#ffffff"/><path fill="#000000" d="${path}"/></svg>`
+    `<rect width="${full}" height="${full}" fill="#ffffff"/><path stroke="#000000" stroke-width="1" fill="none" d="${path}"/></svg>`
   )
 }

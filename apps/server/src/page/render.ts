@@ -1,10 +1,10 @@
 import { CLIENT_SCRIPT } from "./client.js"
 import { escapeHtml as h, isHttpUrl, jsonForScript } from "./escape.js"
 import { isValidNonce } from "./headers.js"
-import { format, type Locale, type Messages, messagesFor } from "./i18n.js"
+import { format, LANGUAGE_NAMES, LOCALES, type Locale, type Messages, messagesFor } from "./i18n.js"
 import { qrSvg } from "./qr.js"
 import { PAGE_CSS } from "./styles.js"
-import type { PageOption, PageStatus, PageView } from "./view.js"
+import type { PageOption, PagePayment, PageStatus, PageView } from "./view.js"
 
 export interface RenderCheckoutPageOptions {
   readonly locale: Locale
@@ -21,6 +21,31 @@ export interface RenderCheckoutPageOptions {
   /** Delay before redirecting a paid customer to `redirect_url`, in ms (default 3000). */
   readonly redirectDelayMs?: number | undefined
 }
+
+/** The strings the page's script uses (the rest are rendered by the server): less to download. */
+const CLIENT_KEYS = [
+  "confirmationsOf",
+  "copied",
+  "copiedAddress",
+  "copiedAmount",
+  "copiedComment",
+  "copy",
+  "copyFailed",
+  "expiredShort",
+  "expiredUnderpaid",
+  "received",
+  "redirecting",
+  "statusCompleted",
+  "statusExpired",
+  "statusPending",
+  "statusProcessing",
+  "statusUnderpaid",
+  "stillDue",
+  "transaction",
+] as const satisfies ReadonlyArray<keyof Messages>
+
+const clientMessages = (m: Messages): Pick<Messages, (typeof CLIENT_KEYS)[number]> =>
+  Object.fromEntries(CLIENT_KEYS.map((k) => [k, m[k]])) as Pick<Messages, (typeof CLIENT_KEYS)[number]>
 
 const DEFAULT_POLL_MS = 2500
 const DEFAULT_REDIRECT_MS = 3000
@@ -103,37 +128,119 @@ const statusText = (view: PageView, m: Messages, expired: boolean, required: num
   }
 }
 
-const copyButton = (target: string, label: string, m: Messages): string =>
-  `<button type="button" class="copy" data-copy="${h(target)}" aria-label="${h(label)}" hidden>${h(m.copy)}</button>`
+/** `done`: the key of the script's "… copied" announcement. */
+const copyButton = (target: string, label: string, done: CopiedKey, m: Messages): string =>
+  `<button type="button" class="copy" data-copy="${h(target)}" data-announce="${done}" aria-label="${h(label)}" hidden>${h(m.copy)}</button>`
+
+type CopiedKey = "copiedAmount" | "copiedAddress" | "copiedComment"
+
+/**
+ * `"25.000000"` → `"25"`, `"15.500000"` → `"15.5"`: the same value, shorter to read and to type (what the
+ * copy button copies too). Anything that is not a plain decimal is left as it is.
+ */
+export const trimAmount = (amount: string): string =>
+  /^\d+\.\d+$/.test(amount) ? amount.replace(/\.?0+$/, "") : amount
+
+/**
+ * The option's link a wallet app opens (EIP-681 `ethereum:`, `ton://transfer`, Solana Pay `solana:`),
+ * or `null` where the network has none and the QR code holds only the address (Tron).
+ */
+export const walletLink = (uri: string): string | null =>
+  /^(ethereum|ton|solana|tron):/i.test(uri) ? uri : null
+
+/** Font step for the big amount, so a long value still fits a 320 px screen on one line. */
+const amountSize = (chars: number): string => (chars > 22 ? " xs" : chars > 16 ? " sm" : "")
 
 const renderPanel = (o: PageOption, i: number, m: Messages): string => {
   const title = optionTitle(o)
+  const due = trimAmount(o.amountDue)
+  const link = walletLink(o.uri)
   const memo =
     o.memo === null
       ? ""
       : `<div class="field"><p class="label" id="memo-l-${i}">${h(m.comment)}</p>` +
         `<div class="value"><code id="memo-${i}">${h(o.memo)}</code>` +
-        `${copyButton(`memo-${i}`, m.copyComment, m)}</div>` +
+        `${copyButton(`memo-${i}`, m.copyComment, "copiedComment", m)}</div>` +
         `<p class="warn" role="note"><strong>${h(m.commentRequired)}</strong></p></div>`
   return (
     `<div class="panel" id="panel-${i}" role="group" aria-label="${h(title)}" data-network="${h(o.network)}">` +
     `<div class="field"><p class="label" id="amount-l-${i}">${h(m.sendExactly)}</p>` +
-    `<div class="value"><code class="big"><span id="amount-${i}">${h(o.amountDue)}</span>` +
-    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, m)}</div>` +
+    `<div class="value amt"><code class="big${amountSize(due.length + o.token.length)}"><span id="amount-${i}">${h(due)}</span>` +
+    `<span class="unit">${h(o.token)}</span></code>${copyButton(`amount-${i}`, m.copyAmount, "copiedAmount", m)}</div>` +
     (o.amountDue !== o.amountCrypto
-      ? `<p class="label remaining">${h(format(m.remainingOf, { total: o.amountCrypto, token: o.token }))}</p>`
+      ? `<p class="label remaining">${h(format(m.remainingOf, { total: trimAmount(o.amountCrypto), token: o.token }))}</p>`
       : "") +
     `</div>` +
+    (link === null
+      ? `<p class="note manual" role="note" id="manual-${i}">${h(m.manualAmount)}</p>`
+      : `<a class="button wallet" id="wallet-${i}" href="${h(link)}">${h(m.openWallet)}</a>`) +
     `<div class="field"><p class="label" id="address-l-${i}">${h(m.depositAddress)}</p>` +
     `<div class="value"><code id="address-${i}">${h(o.address)}</code>` +
-    `${copyButton(`address-${i}`, m.copyAddress, m)}</div></div>` +
+    `${copyButton(`address-${i}`, m.copyAddress, "copiedAddress", m)}</div></div>` +
     memo +
-    `<div class="qr-box">${qrSvg(o.uri, format(m.qrLabel, { option: title }))}` +
-    `<p class="label">${h(m.scanHint)}</p></div>` +
+    `<div class="qr-box">${qrSvg(o.uri, format(link === null ? m.qrAddressLabel : m.qrLabel, { option: title }))}` +
+    (link === null ? "" : `<p class="label">${h(m.scanHint)}</p>`) +
+    `</div>` +
     `<p class="hint">${h(format(m.networkHint, { token: o.token, network: o.networkLabel }))}</p>` +
     `</div>`
   )
 }
+
+/** `0x1234abcd…9f8e7d`: enough to recognise a hash; the explorer link and the receipt carry it whole. */
+const shortHash = (hash: string): string =>
+  hash.length > 20 ? `${hash.slice(0, 10)}…${hash.slice(-8)}` : hash
+
+/** One payment line: amount received, confirmations while counted, the transaction (linked when possible). */
+const paymentItem = (p: PagePayment, m: Messages): string => {
+  const tx = h(format(m.transaction, { hash: shortHash(p.txHash) }))
+  return (
+    `<li><span>${h(format(m.received, { amount: trimAmount(p.amount), token: p.token, network: p.networkLabel }))}</span>` +
+    (p.status === "detected"
+      ? ` <span class="conf-n">${h(format(m.confirmationsOf, { x: p.confirmations, n: p.confirmationsRequired }))}</span>`
+      : "") +
+    ` ${
+      p.explorerUrl !== null && isHttpUrl(p.explorerUrl)
+        ? `<a href="${h(p.explorerUrl)}" title="${h(p.txHash)}" rel="noopener noreferrer" target="_blank">${tx}</a>`
+        : `<span title="${h(p.txHash)}">${tx}</span>`
+    }</li>`
+  )
+}
+
+const paymentList = (id: string, payments: ReadonlyArray<PagePayment>, m: Messages): string =>
+  `<ul class="txs" id="${id}"${payments.length === 0 ? " hidden" : ""}>${payments.map((p) => paymentItem(p, m)).join("")}</ul>`
+
+const utcDateTime = (iso: string): string => {
+  const d = new Date(iso)
+  return Number.isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 16).replace("T", " ")
+}
+
+/** A saveable, printable summary once the checkout is paid. */
+const renderReceipt = (view: PageView, m: Messages): string => {
+  const payments = view.payments ?? []
+  const row = (label: string, value: string) => `<dt>${h(label)}</dt><dd>${h(value)}</dd>`
+  const last = payments.at(-1)
+  return (
+    `<section class="card receipt" id="receipt" aria-labelledby="receipt-h"><h2 id="receipt-h">${h(m.receiptHeading)}</h2><dl>` +
+    row(m.receiptMerchant, view.merchantName) +
+    (view.description ? row(m.receiptDescription, view.description) : "") +
+    row(m.receiptAmount, format("{a} USD", { a: view.amount })) +
+    row(m.receiptPaid, format("{a} USD", { a: view.amountPaid })) +
+    (last !== undefined && utcDateTime(last.at) !== "" ? row(m.receiptDate, utcDateTime(last.at)) : "") +
+    (view.checkoutId ? row(m.receiptReference, view.checkoutId) : "") +
+    `</dl>` +
+    paymentList("receipt-txs", payments, m) +
+    `<button type="button" class="copy print" id="print" hidden>${h(m.print)}</button></section>`
+  )
+}
+
+/** Links to the same page in each language (`?lang=`); the server remembers the choice in a cookie. */
+const languageSwitcher = (locale: Locale, m: Messages): string =>
+  `<nav class="langs" aria-label="${h(m.language)}">` +
+  LOCALES.map(
+    (l) =>
+      `<a href="?lang=${l}" hreflang="${l}" lang="${l}"${l === locale ? ' aria-current="true"' : ""}>${h(LANGUAGE_NAMES[l])}</a>`,
+  ).join("") +
+  `</nav>`
 
 const hostOf = (url: string): string => {
   try {
@@ -182,6 +289,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
   const redirectUrl = view.redirectUrl !== null && isHttpUrl(view.redirectUrl) ? view.redirectUrl : null
   const pollMs = opts.pollIntervalMs ?? DEFAULT_POLL_MS
   const redirectDelayMs = opts.redirectDelayMs ?? DEFAULT_REDIRECT_MS
+  const ended = shownStatus === "expired" || (view.status === "underpaid" && expired)
   const live =
     shownStatus !== "completed" && shownStatus !== "expired" && !(view.status === "underpaid" && expired)
 
@@ -196,17 +304,18 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     confirmations: view.confirmations,
     confirmationsRequired: required,
     statusUrl: view.statusUrl,
+    eventsUrl: view.eventsUrl ?? null,
     redirectUrl,
     pollMs,
     redirectDelayMs,
-    messages: m,
+    messages: clientMessages(m),
   }
 
   const summary =
     `<section class="card summary" aria-labelledby="merchant">` +
     `<p class="label">${h(m.payTo)}</p><h1 id="merchant">${h(view.merchantName)}</h1>` +
     (view.description ? `<p class="desc" id="description">${h(view.description)}</p>` : "") +
-    `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span>${h(view.amount)} <small>USD</small></p>` +
+    `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span><span class="sum">${h(view.amount)}&nbsp;<small>USD</small></span></p>` +
     (live
       ? `<div class="timer" id="timer"${view.status === "processing" ? " hidden" : ""}>` +
         `<span class="label" id="countdown-l">${h(m.timeLeft)}</span>` +
@@ -222,8 +331,15 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     `<div id="status" role="status" aria-live="polite" aria-atomic="true" data-status="${h(shownStatus)}">` +
     `<p class="status-text" id="status-text">${h(st.text)}</p>` +
     `<p class="status-extra" id="status-extra"${st.extra === "" ? " hidden" : ""}>${h(st.extra)}</p>` +
+    paymentList("txs", view.status === "completed" ? [] : (view.payments ?? []), m) +
     `<progress id="conf" max="${confMax}" value="${Math.min(view.confirmations, confMax)}" aria-label="${h(m.confirmations)}"` +
     `${shownStatus === "processing" ? "" : " hidden"}></progress>` +
+    `<div class="next" id="next"${ended ? "" : " hidden"}>` +
+    `<p id="next-text"${shownStatus === "expired" ? "" : " hidden"}>${h(format(m.expiredNext, { merchant: view.merchantName }))}</p>` +
+    (redirectUrl !== null
+      ? `<a class="button" id="back" href="${h(redirectUrl)}">${h(format(m.backTo, { merchant: view.merchantName }))}</a>`
+      : "") +
+    `</div>` +
     (redirectUrl !== null
       ? `<p class="redirect" id="redirect" hidden><span id="redirect-text"></span> ` +
         `<a id="go-now" href="${h(redirectUrl)}">${h(m.goNow)}</a></p>`
@@ -238,7 +354,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
       options
         .map(
           (o, i) =>
-            `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}"` +
+            `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}" data-key="${h(`${o.network}/${o.token}`)}"` +
             `${i === selected ? " checked" : ""}><span>${h(optionTitle(o))}</span></label>`,
         )
         .join("") +
@@ -256,9 +372,12 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
         : ""
 
   const host = hostOf(opts.publicUrl)
+  const ribbon = view.testMode ? `<p class="ribbon" id="test-mode" role="note">${h(m.testMode)}</p>` : ""
+  const receipt = view.status === "completed" ? renderReceipt(view, m) : ""
+  // Mobile first: what to send and where come right after the amount; the status follows.
   const body =
-    `<main>${summary}${status}${pay}` +
-    `<footer>${h(m.poweredBy)}${host ? ` · ${h(host)}` : ""}</footer></main>` +
+    `${ribbon}<main>${summary}${pay}${status}${receipt}` +
+    `<footer>${languageSwitcher(opts.locale, m)}<p>${h(m.poweredBy)}${host ? ` · ${h(host)}` : ""}</p></footer></main>` +
     `<p class="vh" id="announce" aria-live="polite"></p>` +
     `<script type="application/json" id="inzi-data">${jsonForScript(data)}</script>` +
     `<script nonce="${h(opts.nonce)}">${CLIENT_SCRIPT}</script>`

@@ -5,7 +5,7 @@
  * panel, and the script hides the unselected ones when it runs.
  */
 
-export const MAX_CSS_OPTIONS = 32
+export const MAX_CSS_OPTIONS = 16
 
 const panelRules = Array.from(
   { length: MAX_CSS_OPTIONS },
@@ -31,7 +31,7 @@ h2{font-size:.875rem;font-weight:600;color:var(--muted);margin:0 0 4px}
 p{margin:0}
 .label{color:var(--muted);font-size:.875rem}
 .desc{margin-top:4px;overflow-wrap:anywhere;white-space:pre-wrap}
-.amount{font-size:2rem;font-weight:700;line-height:1.2;margin-top:12px;font-variant-numeric:tabular-nums}
+.amount{white-space:nowrap;font-size:2rem;font-weight:700;line-height:1.2;margin-top:12px;font-variant-numeric:tabular-nums}
 .amount small{font-size:1rem;font-weight:600;color:var(--muted)}
 .timer{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 12px;margin-top:12px}
 .countdown{font-size:1.125rem;font-weight:700;font-variant-numeric:tabular-nums}
@@ -58,23 +58,45 @@ border:1px solid var(--line);border-radius:999px;cursor:pointer;font-weight:600;
 .value code{flex:1;min-width:0;display:flex;align-items:center;padding:10px 12px;border-radius:8px;
 background:var(--code);font:15px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;
 overflow-wrap:anywhere;word-break:break-all;user-select:all}
-.value code.big{font-size:1.25rem;font-weight:700}
+.value.amt{flex-wrap:wrap}
+.value code.big{flex:1 0 auto;font-size:1.25rem;font-weight:700;white-space:nowrap;word-break:normal;overflow-wrap:normal}
+.value code.big.sm{font-size:1rem}.value code.big.xs{font-size:.8125rem}
 .unit{margin-left:.5ch;user-select:none;font-weight:600;color:var(--muted)}
 button.copy{flex:none;min-height:44px;min-width:64px;padding:0 14px;border-radius:8px;border:1px solid var(--accent);
 background:transparent;color:var(--accent);font:inherit;font-weight:600;cursor:pointer}
 button.copy[data-done]{background:var(--accent);color:var(--accent-fg)}
-.warn{margin-top:8px;padding:10px 12px;border-radius:8px;border:1px solid var(--warn-line);background:var(--warn-bg);
+.warn,.note{margin-top:8px;padding:10px 12px;border-radius:8px;border:1px solid var(--warn-line);background:var(--warn-bg);
 color:var(--warn-fg);font-size:.9375rem}
 .warn strong{display:block}
+.manual{margin-top:12px}
+.note{border-color:var(--line);background:var(--code);color:var(--fg)}
+.next{margin-top:10px;display:flex;flex-direction:column;align-items:flex-start;gap:8px}
+a.button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;padding:0 16px;border-radius:8px;
+background:var(--accent);color:var(--accent-fg);font-weight:600;text-decoration:none}
 .qr-box{display:flex;flex-direction:column;align-items:center;gap:6px;margin-top:16px}
 .qr{display:block;width:100%;max-width:240px;height:auto;border-radius:8px;border:1px solid var(--line)}
 .hint{margin-top:12px;font-size:.875rem;color:var(--muted)}
 .vh{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 footer{padding:8px 0 16px;text-align:center;color:var(--muted);font-size:.75rem}
+.ribbon{margin:0;padding:8px 12px;text-align:center;font-weight:700;font-size:.875rem;letter-spacing:.02em;
+background:var(--warn-bg);color:var(--warn-fg);border-bottom:2px solid var(--warn-line)}
+a.wallet{display:flex;width:100%;margin-top:12px}
+.txs{margin:8px 0 0;padding:0;list-style:none;font-size:.9375rem}
+.txs li{padding:6px 0;border-top:1px solid var(--line);overflow-wrap:anywhere}
+.conf-n{color:var(--muted)}
+.receipt dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:8px 0 0}
+.receipt dt{color:var(--muted)}.receipt dd{margin:0;overflow-wrap:anywhere}
+button.print{margin-top:12px}
+.langs{display:flex;flex-wrap:wrap;justify-content:center;gap:4px 12px;margin-bottom:6px;font-size:.875rem}
+.langs a{display:inline-block;padding:10px 4px;min-height:44px}
+.langs a[aria-current]{font-weight:700;color:var(--fg);text-decoration:none}
+@media print{body{background:#fff;color:#000}main>*:not(.receipt):not(.summary),footer,button,.ribbon{display:none!important}
+.card{border:0}}
 @supports selector(:has(*)){.panel{display:none}
 ${panelRules}
 }
 @media (min-width:880px){main{padding-top:40px}
 main:has(>.pay:not([hidden])){max-width:920px;display:grid;grid-template-columns:5fr 6fr;gap:0 20px;align-items:start}
-.summary,.status{grid-column:1}.pay{grid-column:2;grid-row:1 / span 3}footer{grid-column:1 / -1}}
+.summary{grid-column:1;grid-row:1}.status{grid-column:1;grid-row:2}.pay{grid-column:2;grid-row:1 / span 3}
+footer{grid-column:1 / -1}}
 `

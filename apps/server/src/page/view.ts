@@ -28,8 +28,33 @@ export interface PageOption {
   readonly confirmationsRequired: number
 }
 
+/** An on-chain transfer to this checkout, as the shopper sees it (public data: it is on chain). */
+export interface PagePayment {
+  /** Network id, e.g. `"tron"`. */
+  readonly network: string
+  /** Human network name with its token standard, as in {@link PageOption.networkLabel}. */
+  readonly networkLabel: string
+  readonly token: string
+  /** Token units received, decimal string. */
+  readonly amount: string
+  readonly txHash: string
+  /** The network's explorer link for `txHash` (from its `explorerTxUrl`), or `null`. */
+  readonly explorerUrl: string | null
+  readonly status: "detected" | "confirmed" | "late"
+  readonly confirmations: number
+  readonly confirmationsRequired: number
+  /** ISO 8601 UTC time it was confirmed (or detected while unconfirmed). */
+  readonly at: string
+}
+
 export interface PageView {
   readonly merchantName: string
+  /** A test-mode checkout (`chk_test_…`): the page shows a TEST MODE ribbon. */
+  readonly testMode?: boolean | undefined
+  /** The checkout id, shown on the receipt. */
+  readonly checkoutId?: string | undefined
+  /** Payments seen so far (reverted ones left out), oldest first. */
+  readonly payments?: ReadonlyArray<PagePayment> | undefined
   readonly description: string | null
   /** USD amount with 2 decimals, e.g. `"25.00"`. */
   readonly amount: string
@@ -44,6 +69,8 @@ export interface PageView {
   readonly redirectUrl: string | null
   /** Same-origin URL of the public status JSON, e.g. `"/p/k3j9…/status"`. */
   readonly statusUrl: string
+  /** Same-origin URL of the status event stream (server-sent events), e.g. `"/p/k3j9…/events"`; polling only when absent. */
+  readonly eventsUrl?: string | undefined
   readonly options: ReadonlyArray<PageOption>
   /** Confirmations of the payment being confirmed (status `processing`), else 0. */
   readonly confirmations: number
@@ -61,4 +88,19 @@ export interface PageStatusJson {
   readonly confirmations: number
   readonly confirmations_required: number
   readonly expires_at: string
+  /** Payments seen so far; the page lists amount received, confirmations and the transaction. */
+  readonly payments?: ReadonlyArray<PageStatusPayment>
+}
+
+/** One entry of {@link PageStatusJson.payments}. */
+export interface PageStatusPayment {
+  readonly network: string
+  readonly network_label: string
+  readonly crypto_currency: string
+  readonly amount: string
+  readonly tx_hash: string
+  readonly explorer_url: string | null
+  readonly status: "detected" | "confirmed" | "late"
+  readonly confirmations: number
+  readonly confirmations_required: number
 }

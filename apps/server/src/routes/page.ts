@@ -9,16 +9,16 @@ import {
   type NetworkConfig,
   toApiCheckout,
 } from "@inzi/core"
-import { Effect } from "effect"
+import { Effect, Runtime } from "effect"
 import { ServerContext } from "../context.js"
 import { tooManyRequests } from "../http/auth.js"
 import { clientAddress } from "../http/client-address.js"
 import { jsonText } from "../http/errors.js"
-import { type HttpRequest, textResponse } from "../http/response.js"
+import { type HttpRequest, StreamResponse, textResponse } from "../http/response.js"
 import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/headers.js"
-import { pickLocale } from "../page/i18n.js"
+import { localeForRequest } from "../page/i18n.js"
 import { renderCheckoutPage, renderNotFoundPage } from "../page/render.js"
-import type { PageStatusJson, PageView } from "../page/view.js"
+import type { PagePayment, PageStatusJson, PageStatusPayment, PageView } from "../page/view.js"
 
 const TOKEN_RE = /^[a-z0-9]{24}$/
 
@@ -31,6 +31,12 @@ const standardOf = (n: NetworkConfig): string =>
         ? "BEP-20"
         : "ERC-20"
 
+const explorerLink = (n: NetworkConfig | undefined, txHash: string): string | null =>
+  n?.explorerTxUrl === undefined ? null : n.explorerTxUrl.replace("{tx}", encodeURIComponent(txHash))
+
+const labelOf = (n: NetworkConfig | undefined, id: string): string =>
+  `${n?.name ?? id} (${n ? standardOf(n) : "token"})`
+
 /** Maps the API checkout object to what the page renders (no money arithmetic here: core computed it). */
 export const toPageView = (
   api: ApiCheckout,
@@ -42,8 +48,29 @@ export const toPageView = (
   const byId = new Map(networks.map((n) => [n.id, n]))
   const current = checkout.payments.filter((p) => p.status === "detected").at(-1)
   const required = current ? (byId.get(current.network)?.confirmations ?? 0) : undefined
+  const payments: Array<PagePayment> = checkout.payments.flatMap((p) => {
+    if (p.status === "reverted") return []
+    const n = byId.get(p.network)
+    return [
+      {
+        network: p.network,
+        networkLabel: labelOf(n, p.network),
+        token: p.token,
+        amount: formatUnits(p.amount, p.decimals),
+        txHash: p.txHash,
+        explorerUrl: explorerLink(n, p.txHash),
+        status: p.status,
+        confirmations: p.confirmations,
+        confirmationsRequired: n?.confirmations ?? 0,
+        at: (p.confirmedAt ?? p.detectedAt).toISOString(),
+      },
+    ]
+  })
   return {
     merchantName: merchant.name,
+    testMode: checkout.mode === "test",
+    checkoutId: checkout.id,
+    payments,
     description: checkout.description,
     amount: api.amount,
     status: api.status,
@@ -51,6 +78,7 @@ export const toPageView = (
     expiresAt: api.expires_at,
     redirectUrl: checkout.redirectUrl,
     statusUrl: `/p/${token}/status`,
+    eventsUrl: `/p/${token}/events`,
     confirmations: current?.confirmations ?? 0,
     confirmationsRequired: required,
     options: api.payment_options.map((o) => {
@@ -59,7 +87,7 @@ export const toPageView = (
       const decimals = n?.tokens.find((t) => t.symbol === o.crypto_currency)?.decimals
       return {
         network: o.network,
-        networkLabel: `${n?.name ?? o.network} (${n ? standardOf(n) : "token"})`,
+        networkLabel: labelOf(n, o.network),
         token: o.crypto_currency,
         amountCrypto:
           decimals === undefined
@@ -73,6 +101,14 @@ export const toPageView = (
       }
     }),
   }
+}
+
+/** The option the latest payment used (a partly paid USDC checkout reopens on USDC), else the first. */
+export const lastPaidOption = (checkout: Checkout, view: PageView): number => {
+  const last = checkout.payments.filter((p) => p.status !== "reverted").at(-1)
+  if (last === undefined) return 0
+  const i = view.options.findIndex((o) => o.network === last.network && o.token === last.token)
+  return i < 0 ? 0 : i
 }
 
 const load = (token: string) =>
@@ -109,19 +145,73 @@ export const pageRoute = (req: HttpRequest) =>
     const limited = pageLimited(req, ctx)
     if (limited !== null) return limited
     const { token = "" } = req.params
-    const locale = pickLocale(req.headers["accept-language"])
+    const { locale, setCookie } = localeForRequest({
+      url: req.url,
+      cookie: req.headers.cookie,
+      acceptLanguage: req.headers["accept-language"],
+      secure: ctx.env.publicUrl.startsWith("https:"),
+    })
     const nonce = generateNonce()
     const found = yield* load(token)
-    const headers = { ...pageSecurityHeaders(nonce) }
+    const headers = {
+      ...pageSecurityHeaders(nonce),
+      ...(setCookie === null ? {} : { "set-cookie": setCookie }),
+    }
     if (found === null)
       return textResponse(renderNotFoundPage(locale), {
         status: 404,
         contentType: PAGE_CONTENT_TYPE,
         headers,
       })
-    const html = renderCheckoutPage(found.view, { locale, nonce, publicUrl: ctx.env.publicUrl })
+    const html = renderCheckoutPage(found.view, {
+      locale,
+      nonce,
+      publicUrl: ctx.env.publicUrl,
+      selectedOption: lastPaidOption(found.checkout, found.view),
+    })
     return textResponse(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
   })
+
+/** The payments part of the status JSON (snake_case, like the API). */
+export const statusPayments = (view: PageView): ReadonlyArray<PageStatusPayment> =>
+  (view.payments ?? []).map((p) => ({
+    network: p.network,
+    network_label: p.networkLabel,
+    crypto_currency: p.token,
+    amount: p.amount,
+    tx_hash: p.txHash,
+    explorer_url: p.explorerUrl,
+    status: p.status,
+    confirmations: p.confirmations,
+    confirmations_required: p.confirmationsRequired,
+  }))
+
+type Found = NonNullable<Effect.Effect.Success<ReturnType<typeof load>>>
+
+/** The status JSON of `/p/<token>/status` and of each `/p/<token>/events` event. */
+const statusBody = (found: Found): string => {
+  const body: PageStatusJson & { payment_options: ReadonlyArray<unknown> } = {
+    status: found.view.status,
+    amount_paid: found.view.amountPaid,
+    confirmations: found.view.confirmations,
+    confirmations_required: found.view.confirmationsRequired ?? 0,
+    expires_at: found.view.expiresAt,
+    payments: statusPayments(found.view),
+    // What the page shows anyway (public): lets wallets, white-label pages and `inzi pay` read the targets.
+    payment_options: found.api.payment_options.map((o) => ({
+      network: o.network,
+      crypto_currency: o.crypto_currency,
+      amount_crypto: o.amount_crypto,
+      address: o.address,
+      memo: o.memo,
+      uri: o.uri,
+    })),
+  }
+  return JSON.stringify(body)
+}
+
+const NOT_FOUND_JSON =
+  '{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}'
 
 /** Public status JSON for the page: never metadata, customer_email or webhook_url. */
 export const pageStatusRoute = (req: HttpRequest) =>
@@ -130,26 +220,90 @@ export const pageStatusRoute = (req: HttpRequest) =>
     if (limited !== null) return limited
     const { token = "" } = req.params
     const found = yield* load(token)
-    if (found === null)
-      return jsonText(
-        '{"error":{"type":"not_found_error","code":"resource_missing","message":"No such checkout"}}',
-        404,
-      )
-    const body: PageStatusJson & { payment_options: ReadonlyArray<unknown> } = {
-      status: found.view.status,
-      amount_paid: found.view.amountPaid,
-      confirmations: found.view.confirmations,
-      confirmations_required: found.view.confirmationsRequired ?? 0,
-      expires_at: found.view.expiresAt,
-      // What the page shows anyway (public): lets wallets, white-label pages and `inzi pay` read the targets.
-      payment_options: found.api.payment_options.map((o) => ({
-        network: o.network,
-        crypto_currency: o.crypto_currency,
-        amount_crypto: o.amount_crypto,
-        address: o.address,
-        memo: o.memo,
-        uri: o.uri,
-      })),
-    }
-    return jsonText(JSON.stringify(body))
+    if (found === null) return jsonText(NOT_FOUND_JSON, 404)
+    return jsonText(statusBody(found))
+  })
+
+/** Limits and timings of `/p/<token>/events`. */
+export const PAGE_EVENTS = {
+  /** Open streams per client address; more get 429 (the page then polls). */
+  perAddress: 4,
+  /** Open streams in all. */
+  total: 2_000,
+  /** How often the server reads the checkout for a stream: shorter than any state lasts in practice. */
+  tickMs: 1_000,
+  /** A comment line that keeps proxies from closing an idle stream. */
+  heartbeatMs: 15_000,
+  /** A stream ends after this long; the browser's EventSource reconnects by itself. */
+  lifetimeMs: 10 * 60_000,
+}
+
+const streams = { total: 0, byAddress: new Map<string, number>() }
+
+/**
+ * Server-sent events for the hosted page: an `event: status` with the status JSON at once and whenever it
+ * changes (the checkout is read every `tickMs`), heartbeats, and the end of the stream once the checkout is
+ * completed or expired. Unknown token → 404; too many open streams from one address → 429.
+ */
+export const pageEventsRoute = (req: HttpRequest) =>
+  Effect.gen(function* () {
+    const ctx = yield* ServerContext
+    const limited = pageLimited(req, ctx) // opening a stream counts as a page request
+    if (limited !== null) return limited
+    const { token = "" } = req.params
+    const found = yield* load(token)
+    if (found === null) return jsonText(NOT_FOUND_JSON, 404)
+    const address = clientAddress(req.incoming, ctx.trustedProxies)
+    if ((streams.byAddress.get(address) ?? 0) >= PAGE_EVENTS.perAddress || streams.total >= PAGE_EVENTS.total)
+      return tooManyRequests("Too many open event streams from this address", 30)
+    const run = Runtime.runCallback(yield* Effect.runtime<CheckoutStore | MerchantStore | ServerContext>())
+    return new StreamResponse(
+      200,
+      {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+        "x-content-type-options": "nosniff",
+      },
+      (res) => {
+        streams.total++
+        streams.byAddress.set(address, (streams.byAddress.get(address) ?? 0) + 1)
+        let last = ""
+        let tick: ReturnType<typeof setTimeout> | undefined
+        let closed = false
+        const finish = () => {
+          if (closed) return
+          closed = true
+          clearTimeout(tick)
+          clearInterval(heartbeat)
+          clearTimeout(lifetime)
+          streams.total--
+          const n = (streams.byAddress.get(address) ?? 1) - 1
+          if (n <= 0) streams.byAddress.delete(address)
+          else streams.byAddress.set(address, n)
+          if (!res.writableEnded) res.end()
+        }
+        const push = (f: Found) => {
+          const body = statusBody(f)
+          if (body !== last) res.write(`event: status\ndata: ${body}\n\n`)
+          last = body
+          const status = f.view.status
+          if (status === "completed" || status === "expired") return finish()
+          tick = setTimeout(read, PAGE_EVENTS.tickMs)
+        }
+        const read = () =>
+          run(load(token), {
+            onExit: (exit) => {
+              if (closed) return
+              if (exit._tag === "Success" && exit.value !== null) push(exit.value)
+              else finish() // gone or failing: the page falls back to polling
+            },
+          })
+        const heartbeat = setInterval(() => res.write(":\n\n"), PAGE_EVENTS.heartbeatMs)
+        const lifetime = setTimeout(finish, PAGE_EVENTS.lifetimeMs)
+        res.on("close", finish)
+        res.write(`retry: 3000\n\n`)
+        push(found)
+      },
+    )
   })

@@ -108,6 +108,7 @@ describe("live status in Chromium", () => {
     const { server, context, page } = await openCheckout(sampleView())
     try {
       const before = await page.locator("#address-1").textContent()
+      await page.getByText("USDC · Base").click()
       const options = server.view.options.map((o) => ({
         ...o,
         amountDue: "15.000000",
@@ -119,14 +120,19 @@ describe("live status in Chromium", () => {
                 .replace("uint256=25000000", "uint256=15000000"),
       }))
       script(server, { status: "underpaid", amountPaid: "10.00", options })
-      await expect.poll(() => statusText(page), POLL).toBe("Partly paid: 10.00 USD of 25.00 USD received.")
+      await expect
+        .poll(() => statusText(page), POLL)
+        .toBe("Partly paid: 10.00\u00a0USD of 25.00\u00a0USD received.")
       expect(await page.locator("#status-extra").textContent()).toBe(
-        "Still due: 15.00 USD. Send the rest to the same address.",
+        "Still due: 15.00\u00a0USD. Send the rest to the same address.",
       )
       // the page reloaded once to get the server's new amounts (and QR codes)
-      expect(await page.locator("#amount-0").textContent()).toBe("15.000000")
-      expect(await decodeQr(page, "#panel-0 svg.qr")).toBe(options[0]!.uri)
-      expect(options[0]!.uri).toContain("amount=15000000")
+      expect(await page.locator("#amount-0").textContent()).toBe("15")
+      // the shopper's choice (USDC on Base) survived the reload
+      expect(await page.locator("#opt-2").isChecked()).toBe(true)
+      expect(await page.locator(".panel:visible .hint").textContent()).toContain("Send USDC on Base only")
+      expect(await decodeQr(page, "#panel-2 svg.qr")).toBe(options[2]!.uri)
+      expect(options[2]!.uri).toContain("uint256=15000000")
       expect(await page.locator("#pay").isVisible()).toBe(true)
       expect(await page.locator("#address-1").textContent()).toBe(before)
       expect(server.requests.filter((p) => p === server.pageUrl.replace(server.origin, "")).length).toBe(2)
@@ -151,6 +157,11 @@ describe("live status in Chromium", () => {
         .toBe("This checkout has expired. Do not send any payment to it.")
       expect(await page.locator("#pay").count()).toBe(0)
       expect(await page.locator("code, svg.qr, button").count()).toBe(0)
+      // and says what to do next
+      expect(await page.locator("#next-text").textContent()).toBe(
+        "To pay, go back to Acme Coffee Roasters and start the payment again.",
+      )
+      expect(await page.locator("#next-text").isVisible()).toBe(true)
       // a reload renders no instructions either
       await page.reload()
       expect(await statusText(page)).toBe("This checkout has expired. Do not send any payment to it.")

@@ -17,6 +17,7 @@ export const sampleView = (overrides: Partial<PageView> = {}): PageView => ({
   expiresAt: new Date(Date.now() + 30 * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
   redirectUrl: null,
   statusUrl: `/p/${TOKEN}/status`,
+  eventsUrl: `/p/${TOKEN}/events`,
   confirmations: 0,
   options: [
     {

@@ -10,11 +10,12 @@ import {
   PAGE_CONTENT_TYPE,
   type PageStatusJson,
   type PageView,
+  localeForRequest,
   pageSecurityHeaders,
-  pickLocale,
   renderCheckoutPage,
   renderNotFoundPage,
 } from "../../src/page/index.js"
+import { statusPayments } from "../../src/routes/page.js"
 import { TOKEN } from "./fixtures.js"
 
 export { BASE_URI, sampleView, TOKEN, TON_URI } from "./fixtures.js"
@@ -48,6 +49,8 @@ export interface PageServer {
   failures: number
   /** Paths requested so far, in order. */
   readonly requests: Array<string>
+  /** Whether `/p/<TOKEN>/events` streams the status (server-sent events); otherwise it is a 404. */
+  events: boolean
   close(): Promise<void>
 }
 
@@ -57,6 +60,7 @@ export const statusOf = (view: PageView): PageStatusJson => ({
   confirmations: view.confirmations,
   confirmations_required: view.confirmationsRequired ?? view.options[0]?.confirmationsRequired ?? 1,
   expires_at: view.expiresAt,
+  payments: statusPayments(view),
 })
 
 /**
@@ -78,12 +82,21 @@ export const startPageServer = async (
     status: null,
     failures: 0,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    events: false,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname
     requests.push(path)
-    const locale = pickLocale(req.headers["accept-language"])
+    const { locale, setCookie } = localeForRequest({
+      url: req.url ?? "/",
+      cookie: req.headers.cookie,
+      acceptLanguage: req.headers["accept-language"],
+    })
     if (path === `/p/${TOKEN}`) {
       const nonce = generateNonce()
       const html = renderCheckoutPage(state.view, {
@@ -93,7 +106,11 @@ export const startPageServer = async (
         pollIntervalMs: render.pollIntervalMs ?? 150,
         redirectDelayMs: render.redirectDelayMs ?? 800,
       })
-      res.writeHead(200, { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE })
+      res.writeHead(200, {
+        ...pageSecurityHeaders(nonce),
+        "Content-Type": PAGE_CONTENT_TYPE,
+        ...(setCookie === null ? {} : { "Set-Cookie": setCookie }),
+      })
       res.end(html)
     } else if (path === `/p/${TOKEN}/status`) {
       if (state.failures > 0) {
@@ -103,6 +120,18 @@ export const startPageServer = async (
       }
       res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" })
       res.end(JSON.stringify(state.status ?? statusOf(state.view)))
+    } else if (path === `/p/${TOKEN}/events` && state.events) {
+      // Like the real route: the status at once and on every change (checked every 40 ms).
+      res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store" })
+      let last = ""
+      const push = () => {
+        const body = JSON.stringify(state.status ?? statusOf(state.view))
+        if (body !== last) res.write(`event: status\ndata: ${body}\n\n`)
+        last = body
+      }
+      push()
+      const timer = setInterval(push, 40)
+      res.on("close", () => clearInterval(timer))
     } else if (path === "/thanks") {
       res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" })
       res.end("<!doctype html><title>Thanks</title><h1>Thanks from the merchant</h1>")

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { format, LOCALES, MESSAGES, pickLocale } from "../../src/page/index.js"
+import { format, LOCALES, localeForRequest, MESSAGES, pickLocale } from "../../src/page/index.js"
 
 describe("pickLocale", () => {
   it.each([
@@ -55,5 +55,32 @@ describe("messages", () => {
   it("format fills placeholders and leaves unknown ones", () => {
     expect(format("{x}/{n} {y}", { x: 3, n: 12 })).toBe("3/12 {y}")
     expect(format("{a}", { a: "$1 {b}" })).toBe("$1 {b}")
+  })
+})
+
+describe("localeForRequest", () => {
+  const req = (url: string, cookie?: string, acceptLanguage = "es-ES,es;q=0.9") => ({
+    url,
+    cookie,
+    acceptLanguage,
+  })
+  it("?lang= wins and is remembered; then the cookie; then Accept-Language", () => {
+    expect(localeForRequest(req("/p/abc?lang=ru"))).toEqual({
+      locale: "ru",
+      setCookie: "inzi_lang=ru; Path=/p; Max-Age=31536000; SameSite=Lax; HttpOnly",
+    })
+    expect(localeForRequest({ ...req("/p/abc?x=1&lang=ZH"), secure: true }).setCookie).toBe(
+      "inzi_lang=zh; Path=/p; Max-Age=31536000; SameSite=Lax; HttpOnly; Secure",
+    )
+    expect(localeForRequest(req("/p/abc", "a=b; inzi_lang=ru"))).toEqual({ locale: "ru", setCookie: null })
+    expect(localeForRequest(req("/p/abc"))).toEqual({ locale: "es", setCookie: null })
+  })
+
+  it("ignores what it does not know (no cookie is set from junk)", () => {
+    expect(localeForRequest(req("/p/abc?lang=de"))).toEqual({ locale: "es", setCookie: null })
+    expect(localeForRequest(req("/p/abc?lang=%0d%0aSet-Cookie:x", "inzi_lang=<x>"))).toEqual({
+      locale: "es",
+      setCookie: null,
+    })
   })
 })
