@@ -49,7 +49,8 @@ export const toPageView = (
   const current = checkout.payments.filter((p) => p.status === "detected").at(-1)
   const required = current ? (byId.get(current.network)?.confirmations ?? 0) : undefined
   const payments: Array<PagePayment> = checkout.payments.flatMap((p) => {
-    if (p.status === "reverted") return []
+    // A reverted payment, or a held re-mined copy of one that still stands, is not money received.
+    if (p.status === "reverted" || p.status === "duplicate") return []
     const n = byId.get(p.network)
     return [
       {
@@ -108,7 +109,7 @@ export const lastPaidOption = (checkout: Checkout, view: PageView): number => {
   const last = checkout.payments.filter((p) => p.status !== "reverted").at(-1)
   if (last === undefined) return 0
   const i = view.options.findIndex((o) => o.network === last.network && o.token === last.token)
-  return i < 0 ? 0 : i
+  return Math.max(i, 0)
 }
 
 const load = (token: string) =>
