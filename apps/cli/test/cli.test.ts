@@ -306,7 +306,10 @@ describe("inzi secrets (webhook secrets at rest)", () => {
       const noKey = await inzi("secrets", "encrypt")
       expect(noKey.code).toBe(2)
       expect(noKey.err).toContain("INZI_SECRET_KEY is not set")
-      const created = JSON.parse((await inzi("merchant", "create", "--name", "Clear", "--json")).out)
+      // A merchant must be able to take a payment (an EVM key here).
+      const made = await inzi("merchant", "create", "--name", "Clear", "--evm-xpub", evmXpub, "--json")
+      expect(made.code, made.err).toBe(0)
+      const created = JSON.parse(made.out)
       process.env.INZI_SECRET_KEY = K1
       const enc = await inzi("secrets", "encrypt", "--json")
       expect(enc.code, enc.err).toBe(0)
