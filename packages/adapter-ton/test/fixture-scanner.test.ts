@@ -4,8 +4,8 @@ import type { NetworkConfig } from "@inzi/core"
 import { Address, beginCell } from "@ton/core"
 import { Effect } from "effect"
 import { makeTonScanner, USDT_MAINNET_MASTER } from "../src/index.js"
-import { FakeToncenter, Ledger } from "./support/fake-toncenter.js"
-import type { ToncenterTx } from "./support/toncenter-shape.js"
+import { FakeToncenter, Ledger } from "@inzi/devnet-ton"
+import type { ToncenterTx } from "@inzi/devnet-ton"
 
 const fixture = JSON.parse(
   readFileSync(

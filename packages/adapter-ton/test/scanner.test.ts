@@ -10,7 +10,7 @@ import {
 import type { Address } from "@ton/core"
 import { Effect, Exit } from "effect"
 import { makeTonScanner, type TonPaymentSource, type TonScannerOptions } from "../src/index.js"
-import { FakeToncenter } from "./support/fake-toncenter.js"
+import { FakeToncenter } from "@inzi/devnet-ton"
 import { fast, keyTx, makeJettonWorld, networkOf, txOn } from "./support/jetton-world.js"
 
 const world = Effect.acquireRelease(Effect.promise(makeJettonWorld), (w) =>

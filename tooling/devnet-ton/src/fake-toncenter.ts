@@ -31,6 +31,9 @@ export class Ledger {
   }
 }
 
+/** More routes beside toncenter's (e.g. the devnet's own); `undefined` for a path it does not serve. */
+export type ExtraRoute = (path: string, body: string) => Promise<[number, unknown]> | undefined
+
 export interface RecordedRequest {
   readonly path: string
   readonly query: URLSearchParams
@@ -60,6 +63,7 @@ export class FakeToncenter {
   constructor(
     readonly ledger: Ledger,
     private readonly getMethod: GetMethodHandler,
+    private readonly routes?: ExtraRoute,
   ) {}
 
   rateLimit(requests: number, retryAfter: string | null = null): void {
@@ -76,7 +80,7 @@ export class FakeToncenter {
     return this.requests.filter((r) => r.path === path)
   }
 
-  async start(): Promise<this> {
+  async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Array<Buffer> = []
       req.on("data", (c: Buffer) => chunks.push(c))
@@ -109,7 +113,10 @@ export class FakeToncenter {
         )
       })
     })
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve))
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once("error", reject)
+      this.server!.listen(port, "127.0.0.1", resolve)
+    })
     return this
   }
 
@@ -118,6 +125,8 @@ export class FakeToncenter {
   }
 
   private async handle(url: URL, body: string): Promise<[number, unknown]> {
+    const extra = this.routes?.(url.pathname, body)
+    if (extra !== undefined) return extra
     if (url.pathname === "/api/v2/getTransactions") return this.getTransactions(url.searchParams)
     if (url.pathname === "/api/v2/runGetMethod") {
       const req = JSON.parse(body) as { address: string; method: string; stack: Array<[string, unknown]> }
