@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from "node:http"
 import { resolve } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
 import { evmNetwork } from "@inzi/adapter-evm"
+import { tonTestnet } from "@inzi/adapter-ton"
 import {
   issueApiKey,
   MerchantStore,
@@ -17,7 +18,7 @@ import { Effect, Layer } from "effect"
 import { sql } from "kysely"
 import { PgDatabase } from "@inzi/adapter-postgres"
 import { DataDirBusyError, readHolder } from "@inzi/adapter-postgres/dataDir"
-import { loadDevnet } from "./devnet.js"
+import { loadDevnet, loadTonDevnet, TON_DEVNET } from "./devnet.js"
 
 /** The demo merchant's mnemonic (the BIP-39 test vector; not the devnet's funded accounts): never use it for real money. */
 export const DEMO_MNEMONIC =
@@ -33,15 +34,55 @@ export interface DevAnnouncement {
   readonly rpcUrl: string
   readonly chainId: number
   readonly webhookUrl: string
+  /** The TON devnet's toncenter v2 URL (`…/api/v2`); absent from an `inzi dev` older than the TON devnet. */
+  readonly tonToncenterUrl?: string
 }
 
-const webhookPort = (): number => {
-  const raw = process.env.INZI_DEV_WEBHOOK_PORT ?? "0"
+const portFromEnv = (name: string, fallback: string): number => {
+  const raw = process.env[name] || fallback
   const n = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN
   if (!(n >= 0 && n <= 65535))
-    throw new Error(`INZI_DEV_WEBHOOK_PORT must be a port number (0 for any free port), got "${raw}"`)
+    throw new Error(`${name} must be a port number (0 for any free port), got "${raw}"`)
   return n
 }
+
+/** The local chains of `inzi dev` / `inzi devnet`: the EVM devnet (hardhat) and the TON emulator. */
+export const startLocalChains = async (say: (line: string) => void) => {
+  say("inzi: starting the local EVM devnet and the TON devnet …")
+  const { startDevnet } = await loadDevnet()
+  const { startTonDevnet, TON_DEVNET_USDT_DECIMALS } = await loadTonDevnet()
+  const evm = await startDevnet({ port: DEVNET_PORT, blockTimeMs: 2000 })
+  const ton = await startTonDevnet({ port: portFromEnv("INZI_TON_DEVNET_PORT", "0") }).catch(
+    async (e: unknown) => {
+      await evm.stop()
+      throw e
+    },
+  )
+  const networks: ReadonlyArray<NetworkConfig> = [
+    evmNetwork("devnet", { rpcUrls: [evm.rpcUrl], confirmations: 2, pollIntervalMs: 1000 }) as NetworkConfig,
+    {
+      ...tonTestnet({
+        usdtMaster: ton.jettonMaster,
+        decimals: TON_DEVNET_USDT_DECIMALS,
+        rpcUrls: [ton.toncenterUrl],
+      }),
+      id: TON_DEVNET,
+      name: "TON devnet",
+      pollIntervalMs: 1000,
+    },
+  ]
+  return {
+    evm,
+    ton,
+    networks,
+    stop: async () => {
+      await ton.stop()
+      await evm.stop()
+    },
+  }
+}
+
+const webhookPort = (): number => portFromEnv("INZI_DEV_WEBHOOK_PORT", "0")
 
 /** Prints every webhook it receives, after checking its signature with the demo merchant's secret. */
 const startReceiver = (secretRef: { current: string }, log: (line: string) => void, port: number) =>
@@ -98,17 +139,13 @@ export const runDev = async () => {
       "stop it first (one process owns the embedded database; inzi commands reach it while it runs)",
     )
   const say = (s: string) => process.stdout.write(`${s}\n`)
-  say("inzi dev: starting the local EVM devnet …")
-  const { startDevnet } = await loadDevnet()
-  const devnet = await startDevnet({ port: DEVNET_PORT, blockTimeMs: 2000 })
-  const devnetNetwork: NetworkConfig = {
-    ...evmNetwork("devnet", { rpcUrls: [devnet.rpcUrl], confirmations: 2, pollIntervalMs: 1000 }),
-  } as NetworkConfig
-  const networks = loadNetworks(env.networksFile, [devnetNetwork])
+  const chains = await startLocalChains(say)
+  const devnet = chains.evm
+  const networks = loadNetworks(env.networksFile, chains.networks)
   const secret = { current: "" }
   const receiver = await startReceiver(secret, say, webhookPort())
   say(
-    `inzi dev: devnet ${devnet.rpcUrl} (chain ${devnet.chainId}); database ${env.databaseUrl ? "PostgreSQL" : `PGlite in ${env.dataDir}`} …`,
+    `inzi dev: devnet ${devnet.rpcUrl} (chain ${devnet.chainId}); TON devnet ${chains.ton.toncenterUrl}; database ${env.databaseUrl ? "PostgreSQL" : `PGlite in ${env.dataDir}`} …`,
   )
 
   const base = appLayer(env, networks)
@@ -119,22 +156,27 @@ export const runDev = async () => {
       rpcUrl: devnet.rpcUrl,
       chainId: devnet.chainId,
       webhookUrl: receiver.url,
+      tonToncenterUrl: chains.ton.toncenterUrl,
     }
     pg.database.dataDirLock?.update({ extra: { dev: announcement } })
-    // The devnet restarts from block 0 on every run: forget its cursor so the scanner starts over.
+    // The local chains restart empty on every run: forget their cursors so the scanners start over.
     yield* Effect.promise(() =>
-      sql`DELETE FROM chain_cursors WHERE network = 'devnet'`.execute(pg.database.db),
+      sql`DELETE FROM chain_cursors WHERE network IN ('devnet', ${TON_DEVNET})`.execute(pg.database.db),
     )
     const store = yield* MerchantStore
     const existing = (yield* store.listMerchants()).find((m) => m.name === "Demo Shop")
     const merchant =
       existing !== undefined
-        ? yield* store.updateMerchant(existing.id, { testWebhookUrl: receiver.url })
+        ? yield* store.updateMerchant(existing.id, {
+            testWebhookUrl: receiver.url,
+            tonWallet: chains.ton.merchantWallet,
+          })
         : yield* registerMerchant({
             name: "Demo Shop",
             testWebhookUrl: receiver.url,
             evmXpub: demoXpub(60),
             tronXpub: demoXpub(195),
+            tonWallet: chains.ton.merchantWallet,
           })
     // The demo shop has a test key only: its events are test-mode, signed with the test secret.
     secret.current = merchant.testWebhookSecret
@@ -157,6 +199,7 @@ export const runDev = async () => {
  2. open its checkout_url in a browser (${env.publicUrl}/p/<token>)
  3. pay it from the devnet's funded account (in another terminal):
     npx pnpm@10.34.9 inzi pay <checkout id>        # or: pnpm inzi pay <checkout id> [--amount 10.00]
+    npx pnpm@10.34.9 inzi pay <checkout id> --network ton-devnet   # USDT jetton on the local TON chain
 ────────────────────────────────────────────────────────────────────────────`)
       }),
     ),
@@ -174,11 +217,29 @@ export const runDev = async () => {
       Effect.ensuring(
         Effect.promise(async () => {
           receiver.close()
-          await devnet.stop()
+          await chains.stop()
           say("inzi dev: stopped")
         }),
       ),
     ),
     mainOptions(logger),
   )
+}
+
+/** `inzi devnet`: the local chains alone (no database, server or worker), until Ctrl-C. */
+export const runDevnet = async (): Promise<number> => {
+  const say = (s: string) => process.stdout.write(`${s}\n`)
+  const chains = await startLocalChains(say)
+  say(`inzi devnet: running (Ctrl-C stops it)
+ EVM devnet   ${chains.evm.rpcUrl}   chain ${chains.evm.chainId}   network "devnet"
+ TON devnet   ${chains.ton.toncenterUrl}   (toncenter v2)   network "${TON_DEVNET}"
+              USDT jetton master ${chains.ton.jettonMaster}
+              funded payer ${chains.ton.payer}   spare wallet ${chains.ton.merchantWallet}`)
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve)
+    process.once("SIGTERM", resolve)
+  })
+  await chains.stop()
+  say("inzi devnet: stopped")
+  return 0
 }

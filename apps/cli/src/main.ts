@@ -4,7 +4,7 @@
  * environment (see the README's table). Secrets are printed once, to stdout, and never logged.
  *
  * This module imports only the argument parser: `--help` and a usage error load nothing else, and each
- * command loads what it needs when it runs (PGlite only for database commands, the devnet only for dev/pay).
+ * command loads what it needs when it runs (PGlite only for database commands, the devnets only for dev/devnet/pay).
  */
 import { type Args, type ArgSpec, closest, parseArgs, UsageError } from "./args.js"
 import { terminalSafe } from "./text.js"
@@ -13,7 +13,8 @@ const HELP = `inzi — self-hosted stablecoin payments
 
 usage: inzi <command> [options]
 
-  dev                                  server + worker + embedded database + local EVM devnet (demo data)
+  dev                                  server + worker + embedded database + local EVM and TON devnets (demo data)
+  devnet                               the local chains alone (EVM devnet, TON devnet) and their URLs
   serve                                HTTP server only           work      worker only
   migrate                              apply database migrations
   merchant create --name N [--webhook-url U] [--test-webhook-url U] [--evm-xpub X] [--tron-xpub X]
@@ -29,7 +30,7 @@ usage: inzi <command> [options]
   status                               per network: cursor vs head, lag, last error; outbox backlog; quarantine
   quarantine list [--network N]        chain events set aside because their data could not be stored
   export --from ISO --to ISO [--status S] [--merchant ID] [--mode live|test]   CSV to stdout
-  pay <checkout id> [--network devnet] [--token USDT] [--amount 25.00] [--rpc-url U] [--server URL]   (devnet)
+  pay <checkout id> [--network devnet|ton-devnet] [--token USDT] [--amount 25.00] [--rpc-url U] [--server URL]
   sweep plan --merchant ID [--network N] [--treasury 0x…,T…]      what sits on deposit addresses, gas needed
   sweep run --merchant ID --network N --treasury A [--confirmations N] [--gas-account A] [--indices 1,2]
             [--execute]                 dry run by default; --execute reads the mnemonic from stdin
@@ -61,6 +62,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       }
     },
   },
+  devnet: { load: async () => (await import("./dev.js")).runDevnet },
   serve: {
     load: async () => async () => {
       await import("@inzi/server/main")

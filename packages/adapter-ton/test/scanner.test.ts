@@ -13,7 +13,7 @@ import { makeTonScanner, type TonPaymentSource, type TonScannerOptions } from ".
 import { FakeToncenter } from "@inzi/devnet-ton"
 import { fast, keyTx, makeJettonWorld, networkOf, txOn } from "./support/jetton-world.js"
 
-const world = Effect.acquireRelease(Effect.promise(makeJettonWorld), (w) =>
+const world = Effect.acquireRelease(Effect.promise(() => makeJettonWorld()), (w) =>
   Effect.promise(() => w.server.stop()),
 )
 

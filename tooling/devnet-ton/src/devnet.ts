@@ -45,8 +45,17 @@ export const startTonDevnet = async (options: { readonly port?: number } = {}): 
     },
   })
   pay = async (toWallet, amount, comment) => {
-    const txs = await world.pay(Address.parse(toWallet), amount, { ref: comment })
-    const aborted = txs.filter((t) => t.description.type === "generic" && t.description.aborted)
+    const to = Address.parse(toWallet)
+    const txs = await world.pay(to, amount, { ref: comment })
+    // The owner's transfer_notification may abort (a sandbox treasury has no state to run it): the jetton
+    // wallets' transfer and credit are what move the tokens.
+    const toHex = to.hash.toString("hex")
+    const aborted = txs.filter(
+      (t) =>
+        t.description.type === "generic" &&
+        t.description.aborted &&
+        t.address.toString(16).padStart(64, "0") !== toHex,
+    )
     if (aborted.length > 0) throw new Error(`the transfer aborted in ${aborted.length} transaction(s)`)
     const first = txs[0]!
     return { txHash: first.hash().toString("hex"), lt: first.lt.toString() }
