@@ -13,8 +13,9 @@ import { makeTonScanner, type TonPaymentSource, type TonScannerOptions } from ".
 import { FakeToncenter } from "@inzi/devnet-ton"
 import { fast, keyTx, makeJettonWorld, networkOf, txOn } from "./support/jetton-world.js"
 
-const world = Effect.acquireRelease(Effect.promise(() => makeJettonWorld()), (w) =>
-  Effect.promise(() => w.server.stop()),
+const world = Effect.acquireRelease(
+  Effect.promise(() => makeJettonWorld()),
+  (w) => Effect.promise(() => w.server.stop()),
 )
 
 /** Memos owned by checkouts, per merchant wallet, through core's own watch set. */
