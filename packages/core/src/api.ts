@@ -3,6 +3,7 @@ import { CHECKOUT_STATUSES, type CheckoutStatus, type Merchant, type Mode } from
 import { formatCents, parseUsd } from "./money.js"
 import type { ListCheckoutsQuery as StoreListCheckoutsQuery } from "./ports/CheckoutStore.js"
 import { RAW_JSON_MAX_DEPTH, rawObject } from "./raw-json.js"
+import { isStorableText } from "./storable-text.js"
 
 /**
  * The public HTTP API shapes of API.md as effect Schemas (one source of truth for the server, the client and
@@ -180,12 +181,6 @@ const EMAIL_LABEL_RE = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u
 const EMAIL_TLD_RE = /^(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})$/iu
 
 /** A plausible e-mail address (not RFC 5322 in full: what real mailboxes look like), ≤ 254 code points. */
-/**
- * Text a PostgreSQL `text` column stores and gives back unchanged: no NUL (refused by Postgres) and no unpaired
- * UTF-16 surrogate (a JSON `"\ud800"` escape; it would be stored as U+FFFD and read back as another string).
- */
-export const isStorableText = (s: string): boolean =>
-  !s.includes("\u0000") && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s)
 
 export const isPlausibleEmail = (s: string): boolean => {
   if (codePointLength(s) > API_LIMITS.emailMaxChars || !isDisplaySafeText(s) || !isStorableText(s))

@@ -3,10 +3,13 @@ import type { ChainEvent } from "./chain-events.js"
 /**
  * Text PostgreSQL cannot hold: NUL (refused in `text` and `jsonb`) and unpaired UTF-16 surrogates (refused in
  * `jsonb` as `"\ud800"` escapes; in `text` the driver's UTF-8 encoder turns them into U+FFFD, so the value read
- * back is another string). Matched per UTF-16 code unit. `isStorableText` (api.ts) is the same test.
+ * back is another string). Matched per UTF-16 code unit.
  */
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 const UNSTORABLE_ONE = new RegExp(UNSTORABLE.source)
+
+/** Text a PostgreSQL `text` / `jsonb` value stores and gives back unchanged (the API refuses anything else). */
+export const isStorableText = (s: string): boolean => !UNSTORABLE_ONE.test(s)
 
 /**
  * The rule for chain-sourced free text (TON comments, memos, sender text, reasons): every unstorable code unit
