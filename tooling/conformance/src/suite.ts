@@ -147,6 +147,25 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
     })
     expect(typeof e?.amount).toBe("bigint")
   }
+  /**
+   * Pays `ignored` (a transfer that must not count) and then a genuine one into one target, and scans both:
+   * only the genuine payment is credited. The genuine one after it proves the ignored one's range was read.
+   */
+  const onlyGenuineCredited = async (
+    payIgnored: (target: TransferTarget, amount: bigint) => Promise<PaidTx>,
+    genuineAmount: bigint,
+  ) => {
+    const target = await harness.makeTarget()
+    const cursor = await cursorNow([target])
+    const ignored = await payIgnored(target, 25_000_000n)
+    const genuine = await harness.payGenuine(target, genuineAmount)
+    await harness.advance(1)
+    const scanner = await harness.makeScanner()
+    const r = await scan(scanner, [target], cursor)
+    expect(ignored.txHash).not.toBe(genuine.txHash)
+    expect(moneyOf(r.events)).toEqual([["PaymentObserved", genuine.txHash]])
+    expectCredited(observedOf(r.events)[0], scanner.network.id, genuine, target, genuineAmount)
+  }
   const notApplicable = (title: string, m: Missing) =>
     it.skip(`${title} — not applicable: ${m.missing}`, () => {})
 
@@ -166,36 +185,13 @@ export const describeChainAdapter = (name: string, harness: ConformanceHarness):
       expectCredited(observedOf(r.events)[0], scanner.network.id, paid, target, amount)
     })
 
-    it("a look-alike token (same symbol and decimals, other contract) is ignored", async () => {
-      const target = await harness.makeTarget()
-      const cursor = await cursorNow([target])
-      const fake = await harness.payLookAlike(target, 25_000_000n)
-      const genuine = await harness.payGenuine(target, 1_000_001n)
-      await harness.advance(1)
-      const scanner = await harness.makeScanner()
-      const r = await scan(scanner, [target], cursor)
-      expect(fake.txHash).not.toBe(genuine.txHash)
-      // The genuine payment after it proves the look-alike's range was read.
-      expect(moneyOf(r.events)).toEqual([["PaymentObserved", genuine.txHash]])
-      expectCredited(observedOf(r.events)[0], scanner.network.id, genuine, target, 1_000_001n)
-    })
+    it("a look-alike token (same symbol and decimals, other contract) is ignored", () =>
+      onlyGenuineCredited(harness.payLookAlike, 1_000_001n))
 
     const failedTitle = "a failed transaction is ignored"
     const payFailed = harness.payFailed
     if (isMissing(payFailed)) notApplicable(failedTitle, payFailed)
-    else
-      it(failedTitle, async () => {
-        const target = await harness.makeTarget()
-        const cursor = await cursorNow([target])
-        const failed = await payFailed(target, 25_000_000n)
-        const genuine = await harness.payGenuine(target, 2_000_002n)
-        await harness.advance(1)
-        const scanner = await harness.makeScanner()
-        const r = await scan(scanner, [target], cursor)
-        expect(failed.txHash).not.toBe(genuine.txHash)
-        expect(moneyOf(r.events)).toEqual([["PaymentObserved", genuine.txHash]])
-        expectCredited(observedOf(r.events)[0], scanner.network.id, genuine, target, 2_000_002n)
-      })
+    else it(failedTitle, () => onlyGenuineCredited(payFailed, 2_000_002n))
 
     const revertTitle = "a payment reverted before finality is rolled back (recheck and rescan)"
     const revertLast = harness.revertLast
