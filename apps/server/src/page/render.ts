@@ -1,6 +1,7 @@
 import { CLIENT_SCRIPT } from "./client.js"
 import { escapeHtml as h, isHttpUrl, jsonForScript } from "./escape.js"
 import { isValidNonce } from "./headers.js"
+import { icon, iconSprite, networkIcon, tokenIcon } from "./icons.js"
 import { format, LANGUAGE_NAMES, LOCALES, type Locale, type Messages, messagesFor } from "./i18n.js"
 import { qrSvg } from "./qr.js"
 import { PAGE_CSS } from "./styles.js"
@@ -355,7 +356,8 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
         .map(
           (o, i) =>
             `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}" data-key="${h(`${o.network}/${o.token}`)}"` +
-            `${i === selected ? " checked" : ""}><span>${h(optionTitle(o))}</span></label>`,
+            `${i === selected ? " checked" : ""}>${icon(tokenIcon(o.token))}${icon(networkIcon(o.network))}` +
+            `<span>${h(optionTitle(o))}</span></label>`,
         )
         .join("") +
       `</fieldset>` +
@@ -375,10 +377,13 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
   const ribbon = view.testMode ? `<p class="ribbon" id="test-mode" role="note">${h(m.testMode)}</p>` : ""
   const receipt = view.status === "completed" ? renderReceipt(view, m) : ""
   // Mobile first: what to send and where come right after the amount; the status follows.
+  const sprite = st.offerPayment
+    ? iconSprite(options.flatMap((o) => [tokenIcon(o.token), networkIcon(o.network)]))
+    : ""
   const body =
     `${ribbon}<main>${summary}${pay}${status}${receipt}` +
     `<footer>${languageSwitcher(opts.locale, m)}<p>${h(m.poweredBy)}${host ? ` · ${h(host)}` : ""}</p></footer></main>` +
-    `<p class="vh" id="announce" aria-live="polite"></p>` +
+    `<p class="vh" id="announce" aria-live="polite"></p>${sprite}` +
     `<script type="application/json" id="inzi-data">${jsonForScript(data)}</script>` +
     `<script nonce="${h(opts.nonce)}">${CLIENT_SCRIPT}</script>`
 

@@ -47,10 +47,12 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--accent);outline-off
 .tabs legend{padding:0;margin-bottom:8px;font-size:.875rem;font-weight:600;color:var(--muted)}
 .tab{position:relative;display:inline-flex;align-items:center;min-height:44px;padding:8px 14px;
 border:1px solid var(--line);border-radius:999px;cursor:pointer;font-weight:600;user-select:none}
+.ic{width:20px;height:20px;flex:none}.ic+.ic{margin:0 6px 0 -5px}
 .tab input{position:absolute;left:0;top:0;width:1px;height:1px;margin:0;opacity:0;pointer-events:none}
 .tab:has(input:checked){background:var(--accent);border-color:var(--accent);color:var(--accent-fg)}
 .tab:has(input:focus-visible){outline:3px solid var(--accent);outline-offset:2px}
-@supports not selector(:has(*)){.tab input{position:static;width:auto;height:auto;opacity:1;margin-right:6px}}
+@supports not selector(:has(*)){.ic{width:20px;height:20px;flex:none}.ic+.ic{margin:0 6px 0 -5px}
+.tab input{position:static;width:auto;height:auto;opacity:1;margin-right:6px}}
 .field{margin-top:16px}
 .field>.label{margin-bottom:4px}
 .field>.remaining{margin:4px 0 0}
