@@ -47,7 +47,9 @@ describe("merchant branding rules", () => {
     expect(sniffLogo(bytes([0xff, 0xd8, 0xff, 0xe0]))).toBe("image/jpeg")
     expect(sniffLogo(bytes([0x52, 0x49, 0x46, 0x46, 1, 2, 3, 4, 0x57, 0x45, 0x42, 0x50]))).toBe("image/webp")
     expect(sniffLogo(bytes([0x52, 0x49, 0x46, 0x46, 1, 2, 3, 4, 0x57, 0x41, 0x56, 0x45]))).toBeNull() // WAV
-    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    const svg = new TextEncoder().encode(
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    )
     expect(sniffLogo(svg)).toBeNull()
     expect(checkLogoImage(svg)).toEqual({ problem: "is not a PNG, JPEG or WebP image (SVG is not accepted)" })
     expect(checkLogoImage(new Uint8Array(0))).toEqual({ problem: "is empty" })
@@ -62,7 +64,10 @@ describe("merchant branding rules", () => {
     expect(img.sha256).toMatch(/^[0-9a-f]{64}$/)
     const path = logoPath({ kind: "image", sha256: img.sha256, contentType: img.contentType })
     expect(path).toBe(`/p/logo/${img.sha256}.png`)
-    expect(parseLogoFile(path.slice("/p/logo/".length))).toEqual({ sha256: img.sha256, contentType: "image/png" })
+    expect(parseLogoFile(path.slice("/p/logo/".length))).toEqual({
+      sha256: img.sha256,
+      contentType: "image/png",
+    })
     expect(parseLogoFile(`${img.sha256}.svg`)).toBeNull()
     expect(parseLogoFile(`../${img.sha256}.png`)).toBeNull()
     expect(parseLogoFile(`${img.sha256.toUpperCase()}.png`)).toBeNull()

@@ -1,4 +1,5 @@
 import { CLIENT_SCRIPT } from "./client.js"
+import { brandCss, safeLogoUrl } from "./brand.js"
 import { escapeHtml as h, isHttpUrl, jsonForScript } from "./escape.js"
 import { isValidNonce } from "./headers.js"
 import { icon, iconSprite, networkIcon, tokenIcon } from "./icons.js"
@@ -256,12 +257,15 @@ const documentShell = (args: {
   readonly title: string
   readonly head?: string
   readonly body: string
+  /** A merchant's brand stylesheet (its hash goes into the CSP: `pageCspFor`). */
+  readonly brandCss?: string
 }): string =>
   `<!doctype html>\n<html lang="${h(args.locale)}" dir="ltr"><head><meta charset="utf-8">` +
   `<meta name="viewport" content="width=device-width, initial-scale=1">` +
   `<meta name="color-scheme" content="light dark"><meta name="referrer" content="no-referrer">` +
   `<meta name="robots" content="noindex, nofollow"><title>${h(args.title)}</title>` +
-  `<link rel="icon" href="data:,"><style>${PAGE_CSS}</style>${args.head ?? ""}</head>` +
+  `<link rel="icon" href="data:,"><style>${PAGE_CSS}</style>` +
+  `${args.brandCss ? `<style>${args.brandCss}</style>` : ""}${args.head ?? ""}</head>` +
   `<body>${args.body}</body></html>\n`
 
 /**
@@ -312,8 +316,11 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     messages: clientMessages(m),
   }
 
+  // Decorative next to the merchant's name in the heading (alt=""); the CSP allows exactly its source.
+  const logo = safeLogoUrl(view.logoUrl)
   const summary =
     `<section class="card summary" aria-labelledby="merchant">` +
+    (logo === null ? "" : `<img class="logo" id="logo" src="${h(logo)}" alt="">`) +
     `<p class="label">${h(m.payTo)}</p><h1 id="merchant">${h(view.merchantName)}</h1>` +
     (view.description ? `<p class="desc" id="description">${h(view.description)}</p>` : "") +
     `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span><span class="sum">${h(view.amount)}&nbsp;<small>USD</small></span></p>` +
@@ -392,6 +399,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     title: format(m.htmlTitle, { merchant: view.merchantName }),
     head: noscriptHead,
     body,
+    brandCss: brandCss(view.accentColor),
   })
 }
 

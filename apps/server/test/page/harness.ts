@@ -11,6 +11,7 @@ import {
   type PageStatusJson,
   type PageView,
   localeForRequest,
+  pageCspFor,
   pageSecurityHeaders,
   renderCheckoutPage,
   renderNotFoundPage,
@@ -107,7 +108,7 @@ export const startPageServer = async (
         redirectDelayMs: render.redirectDelayMs ?? 800,
       })
       res.writeHead(200, {
-        ...pageSecurityHeaders(nonce),
+        ...pageSecurityHeaders(nonce, pageCspFor(state.view)),
         "Content-Type": PAGE_CONTENT_TYPE,
         ...(setCookie === null ? {} : { "Set-Cookie": setCookie }),
       })
