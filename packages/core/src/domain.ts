@@ -124,7 +124,25 @@ export interface Merchant {
   readonly tonWallet: string | null
   /** Enabled network ids per mode. */
   readonly networks: Readonly<Record<Mode, ReadonlyArray<NetworkId>>>
+  /** How the hosted page presents the merchant (set by the operator); absent or null fields: the defaults. */
+  readonly branding?: MerchantBranding | undefined
   readonly createdAt: Date
+}
+
+/** Image types an uploaded logo may have (raster only: see `sniffLogo`). */
+export type LogoContentType = "image/png" | "image/jpeg" | "image/webp"
+
+/** A logo the page loads from the merchant's https URL, or one uploaded and served by Inzi by its SHA-256. */
+export type MerchantLogo =
+  | { readonly kind: "url"; readonly url: string }
+  | { readonly kind: "image"; readonly sha256: string; readonly contentType: LogoContentType }
+
+export interface MerchantBranding {
+  /** The name shoppers see instead of `name`; null: `name`. */
+  readonly displayName: string | null
+  readonly logo: MerchantLogo | null
+  /** `#rrggbb`, lower case; null: the page's own colour. */
+  readonly accentColor: string | null
 }
 
 export interface ApiKeyRecord {
