@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The hexagon's walls, enforced: CI fails when
-//  - packages/core imports anything but `effect` (and @noble/hashes) or a node: builtin,
+//  - packages/wire (the API contract) imports anything but `effect` and @noble/hashes,
+//  - packages/core imports anything but those and @inzi/wire,
+//  - packages/client (shipped to merchants) imports anything but `effect` and @inzi/wire: never core,
 //  - a package under packages/ imports an app, or an adapter imports another adapter,
 //  - a package.json declares a dependency that breaks the same rules.
 // Usage: check-boundaries.mjs [--root <dir>]
@@ -9,7 +11,15 @@ import { join, relative } from "node:path"
 
 const argRoot = process.argv.indexOf("--root")
 const root = argRoot > 0 ? process.argv[argRoot + 1] : process.cwd()
-const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
+const WIRE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
+const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?|@inzi\/wire)$/
+const CLIENT_ALLOWED = /^(effect|effect\/.*|@inzi\/wire)$/
+/** Packages whose dependencies and source imports are held to an allow-list: directory → [pattern, words]. */
+const CLOSED = {
+  wire: [WIRE_ALLOWED, "effect and @noble/hashes"],
+  core: [CORE_ALLOWED, "effect, @noble/hashes and @inzi/wire"],
+  client: [CLIENT_ALLOWED, "effect and @inzi/wire"],
+}
 const IMPORT_RE =
   /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
@@ -45,13 +55,14 @@ for (const d of packages) {
   const dir = join(pkgDir, d)
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
   const deps = Object.keys(manifest.dependencies ?? {})
-  if (d === "core") {
+  if (Object.hasOwn(CLOSED, d)) {
+    const [allowed, words] = CLOSED[d]
     for (const dep of deps)
-      if (!CORE_ALLOWED.test(dep)) violations.push(`packages/core/package.json depends on ${dep}`)
+      if (!allowed.test(dep)) violations.push(`packages/${d}/package.json depends on ${dep}`)
     for (const f of files(join(dir, "src"))) {
       for (const spec of importsOf(f)) {
-        if (spec.startsWith(".") || CORE_ALLOWED.test(spec)) continue
-        violations.push(`${relative(root, f)} imports "${spec}" (core may import only effect)`)
+        if (spec.startsWith(".") || allowed.test(spec)) continue
+        violations.push(`${relative(root, f)} imports "${spec}" (${d} may import only ${words})`)
       }
     }
     continue
@@ -82,5 +93,5 @@ if (violations.length > 0) {
   process.exit(1)
 }
 console.log(
-  `boundary check passed: core imports only effect; ${adapterNames.size} adapters import no other adapter`,
+  `boundary check passed: core imports only effect and @inzi/wire; client imports no core; ${adapterNames.size} adapters import no other adapter`,
 )
