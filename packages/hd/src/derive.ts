@@ -35,6 +35,48 @@ const toBigInt = (b: Uint8Array): bigint => {
   return x
 }
 
+type ProjPoint = InstanceType<typeof Point>
+
+/**
+ * BIP-32 CKDpub: the child point and chain code of the non-hardened child `index` of the node (`P`, `chainCode`).
+ * `data` is a 37-byte buffer holding the parent's compressed key in its first 33 bytes (reused across calls).
+ */
+const ckdPub = (
+  P: ProjPoint,
+  chainCode: Uint8Array,
+  data: Uint8Array,
+  index: number,
+): { readonly point: ProjPoint; readonly chainCode: Uint8Array } => {
+  if (!Number.isInteger(index) || index < 0 || index >= 0x80000000)
+    throw new Error(`non-hardened index out of range: ${index}`)
+  data[33] = (index >>> 24) & 0xff
+  data[34] = (index >>> 16) & 0xff
+  data[35] = (index >>> 8) & 0xff
+  data[36] = index & 0xff
+  const I = createHmac("sha512", chainCode).update(data).digest()
+  const il = toBigInt(I.subarray(0, 32))
+  // BIP-32: such an index is invalid (probability < 2^-127); the caller should skip it.
+  if (il === 0n || il >= N) throw new Error(`index ${index} yields an invalid child key; skip it`)
+  // Not `multiplyUnsafe`: in @noble/curves 1.8.2 it returns a wrong point for the base point once its
+  // precomputed table exists (seen here; this package's tests catch it), and in 1.9 it is no faster.
+  const child = Point.BASE.multiply(il).add(P)
+  if (child.equals(Point.ZERO)) throw new Error(`index ${index} yields the point at infinity; skip it`)
+  return { point: child, chainCode: new Uint8Array(I.subarray(32)) }
+}
+
+/**
+ * The public node of the non-hardened child `index` (e.g. the external chain `…/0` of an account key).
+ * Throws on a malformed parent or index.
+ */
+export const publicChild = (parent: PublicNode, index: number): PublicNode => {
+  if (parent.publicKey.length !== 33 || parent.chainCode.length !== 32)
+    throw new Error("expected a 33-byte key and 32-byte chain code")
+  const data = new Uint8Array(37)
+  data.set(parent.publicKey, 0)
+  const child = ckdPub(Point.fromHex(parent.publicKey), parent.chainCode, data, index)
+  return { publicKey: child.point.toRawBytes(true), chainCode: child.chainCode }
+}
+
 export interface ChildDeriver {
   /** The uncompressed public key (65 bytes, `04 ‖ x ‖ y`) of the non-hardened child at `index`. */
   readonly uncompressedPublicKey: (index: number) => Uint8Array
@@ -58,23 +100,8 @@ export const childDeriver = (
   const P = Point.fromHex(publicKey)
   const data = new Uint8Array(37)
   data.set(publicKey, 0)
-  const uncompressedPublicKey = (index: number): Uint8Array => {
-    if (!Number.isInteger(index) || index < 0 || index >= 0x80000000)
-      throw new Error(`non-hardened index out of range: ${index}`)
-    data[33] = (index >>> 24) & 0xff
-    data[34] = (index >>> 16) & 0xff
-    data[35] = (index >>> 8) & 0xff
-    data[36] = index & 0xff
-    const I = createHmac("sha512", chainCode).update(data).digest()
-    const il = toBigInt(I.subarray(0, 32))
-    // BIP-32: such an index is invalid (probability < 2^-127); the caller should skip it.
-    if (il === 0n || il >= N) throw new Error(`index ${index} yields an invalid child key; skip it`)
-    // Not `multiplyUnsafe`: in @noble/curves 1.8.2 it returns a wrong point for the base point once its
-    // precomputed table exists (seen here; this package's tests catch it), and in 1.9 it is no faster.
-    const child = Point.BASE.multiply(il).add(P)
-    if (child.equals(Point.ZERO)) throw new Error(`index ${index} yields the point at infinity; skip it`)
-    return child.toRawBytes(false)
-  }
+  const uncompressedPublicKey = (index: number): Uint8Array =>
+    ckdPub(P, chainCode, data, index).point.toRawBytes(false)
   return {
     uncompressedPublicKey,
     addressBytes: (index) => keccak_256(uncompressedPublicKey(index).subarray(1)).subarray(12),

@@ -1,0 +1,2 @@
+export * from "./derive.js"
+export * from "./xpub.js"
