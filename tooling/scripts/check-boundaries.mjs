@@ -4,6 +4,7 @@
 //  - packages/core imports anything but those and @inzi/wire,
 //  - packages/client (shipped to merchants) imports anything but `effect` and @inzi/wire: never core,
 //  - a package under packages/ imports an app, or an adapter imports another adapter,
+//  - packages/platform or an app imports the SQL layer (kysely, pg, PGlite): queries live in adapter-postgres,
 //  - a package.json declares a dependency that breaks the same rules.
 // Usage: check-boundaries.mjs [--root <dir>]
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs"
@@ -13,6 +14,8 @@ const argRoot = process.argv.indexOf("--root")
 const root = argRoot > 0 ? process.argv[argRoot + 1] : process.cwd()
 const WIRE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
 const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?|@inzi\/wire)$/
+/** The SQL layer: only adapter-postgres (and tests) may import it. */
+const SQL_LAYER = /^(kysely|pg|@electric-sql\/pglite|kysely-pglite-dialect)(\/|$)/
 const CLIENT_ALLOWED = /^(effect|effect\/.*|@inzi\/wire)$/
 /** Packages whose dependencies and source imports are held to an allow-list: directory → [pattern, words]. */
 const CLOSED = {
@@ -76,6 +79,10 @@ for (const d of packages) {
     for (const spec of importsOf(f)) {
       if (/^@inzi\/(server|worker|cli)(\/|$)/.test(spec) || spec.includes("/apps/"))
         violations.push(`${relative(root, f)} imports app "${spec}"`)
+      if (d === "platform" && SQL_LAYER.test(spec))
+        violations.push(
+          `${relative(root, f)} runs SQL itself ("${spec}"): add a store function to adapter-postgres`,
+        )
       if (isAdapter) {
         const name = spec.split("/").slice(0, 2).join("/")
         if (adapterNames.has(name) && name !== manifest.name)
@@ -84,6 +91,17 @@ for (const d of packages) {
           violations.push(`${relative(root, f)} reaches into another adapter "${spec}"`)
       }
     }
+  }
+}
+
+const appDir = join(root, "apps")
+for (const d of existsSync(appDir) ? readdirSync(appDir) : []) {
+  for (const f of files(join(appDir, d, "src"))) {
+    for (const spec of importsOf(f))
+      if (SQL_LAYER.test(spec))
+        violations.push(
+          `${relative(root, f)} runs SQL itself ("${spec}"): add a store function to adapter-postgres`,
+        )
   }
 }
 

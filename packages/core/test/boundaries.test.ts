@@ -154,6 +154,23 @@ describe("boundary check (tooling/scripts/check-boundaries.mjs)", () => {
     expect(dep.out).toContain("packages/wire/package.json depends on @inzi/core")
   })
 
+  it("fails when platform or an app runs SQL itself (kysely, pg) instead of through adapter-postgres", () => {
+    const platform = check(
+      make({
+        "packages/platform/package.json": JSON.stringify({ name: "@inzi/platform" }),
+        "packages/platform/src/metrics.ts": 'import { sql } from "kysely"\nexport const q = sql`SELECT 1`\n',
+      }),
+    )
+    expect(platform.code).not.toBe(0)
+    expect(platform.out).toContain('packages/platform/src/metrics.ts runs SQL itself ("kysely")')
+    const app = check(make({ "apps/worker/src/app.ts": 'import pg from "pg"\nexport const p = pg\n' }))
+    expect(app.code).not.toBe(0)
+    expect(app.out).toContain('apps/worker/src/app.ts runs SQL itself ("pg")')
+    // Tests may reach into the database.
+    const test = check(make({ "apps/worker/test/x.test.ts": 'import { sql } from "kysely"\n' }))
+    expect(test.code).toBe(0)
+  })
+
   it("passes on the real repository", () => {
     const r = check(repo)
     expect(r.out).toContain("boundary check passed")
