@@ -3,18 +3,16 @@
  * Money is never a JS number: USD amounts are cents (`bigint`), token amounts base units (`bigint`).
  */
 
-/** Live checkouts are paid on mainnets, test checkouts on test networks (as in Stripe). */
-export type Mode = "live" | "test"
-export const MODES: ReadonlyArray<Mode> = ["live", "test"]
+import type { CheckoutStatus, Mode } from "@inzi/wire"
 
-export type CheckoutStatus = "pending" | "processing" | "completed" | "expired" | "underpaid"
-export const CHECKOUT_STATUSES: ReadonlyArray<CheckoutStatus> = [
-  "pending",
-  "processing",
-  "completed",
-  "expired",
-  "underpaid",
-]
+// Words the wire names too (modes, checkout statuses, event types): `@inzi/wire` holds them.
+export {
+  CHECKOUT_STATUSES,
+  type CheckoutStatus,
+  MODES,
+  type Mode,
+  type WebhookEventType,
+} from "@inzi/wire"
 
 /** `detected`: seen, waiting for confirmations; `late`: seen after expiry/completion, never counts. */
 /**
@@ -27,14 +25,6 @@ export type ChainFamily = "evm" | "tron" | "ton"
 
 /** A network id as used in the API (`ton`, `tron`, `ethereum`, `base`, `sepolia`, `devnet` …). */
 export type NetworkId = string
-
-export type WebhookEventType =
-  | "checkout.processing"
-  | "checkout.completed"
-  | "checkout.underpaid"
-  | "checkout.expired"
-  | "checkout.late_payment"
-  | "checkout.payment_reverted"
 
 /** A token accepted on a network. `contract` is the ERC-20/TRC-20 contract or the jetton master. */
 export interface TokenConfig {
