@@ -251,12 +251,28 @@ if (!url) {
           await devnet.mine(2)
 
           // The healthy network works: the payment is seen and its webhook attempted (500), then retried.
+          // The waits below time the worker's work, not its boot (tsx, slower on a busy machine).
+          await waitFor("the worker to start", () => w.stdout().includes('"msg":"worker started"'), 120_000)
           await waitFor("the first webhook attempt", () => received.length >= 1)
           expect(received[0]!.status).toBe(500)
-          await sql`UPDATE outbox_events SET next_attempt_at = now() WHERE status = 'pending'`.execute(
-            database.db,
+          // Brought forward once recorded: until then the event is `delivering`, and the recording would
+          // then set the retry 48-72 s out (past this test's wait).
+          let retried = ""
+          await waitFor("the failed attempt to be recorded and its retry brought forward", async () => {
+            const r = await sql<{ id: string }>`UPDATE outbox_events SET next_attempt_at = now()
+              WHERE status = 'pending' AND attempts >= 1 RETURNING id`.execute(database.db)
+            retried = r.rows[0]?.id ?? ""
+            return retried !== ""
+          })
+          await waitFor(
+            "the webhook retry",
+            async () =>
+              (
+                await sql<{ status: string }>`SELECT status FROM outbox_events WHERE id = ${retried}`.execute(
+                  database.db,
+                )
+              ).rows[0]?.status === "delivered",
           )
-          await waitFor("the webhook retry", () => received.some((r) => r.status === 200))
           expect(received.map((r) => r.type)).toContain("checkout.completed")
 
           // Meanwhile the unreachable network shows as failing in `inzi status` and /metrics.
@@ -324,6 +340,12 @@ if (!url) {
           for (const secret of [key, merchant.webhookSecret, merchant.testWebhookSecret, xpub(60)])
             expect(out).not.toContain(secret)
         } catch (e) {
+          const events = await sql`
+            SELECT type, status, attempts, next_attempt_at, lease_owner, lease_expires_at, last_error
+            FROM outbox_events ORDER BY created_at`
+            .execute(database.db)
+            .then((r) => r.rows, String)
+          console.error("outbox events:", events, "\nwebhook receiver got:", received)
           console.error("worker stdout:\n", w.stdout().slice(-6000), "\nstderr:\n", w.stderr().slice(-3000))
           throw e
         }
