@@ -1,7 +1,9 @@
 /**
  * `WebhookTransport` over node:http / node:https.
  *
- * - One POST, no redirects followed (a 3xx is just a non-2xx answer), any 2xx is success.
+ * - One POST, no redirects followed (a 3xx is just a non-2xx answer), any 2xx is success. A reused keep-alive
+ *   connection that the receiver closes before any answer (its idle timeout meeting our request) gets the POST
+ *   once more on a new connection: the receiver never answered it, and delivery is at least once anyway.
  * - `timeoutMs` bounds the whole exchange (DNS, connect, TLS, request, response headers). If the headers came
  *   in time, the status stands even when the body is still trickling: the body is read, discarded and capped.
  * - SSRF: with `blockPrivateAddresses`, a literal IP host is checked before connecting, a hostname is resolved
@@ -62,6 +64,12 @@ class RefusedAddress extends Error {}
 /** Raised when `timeoutMs` elapses before the response headers. */
 class DeliveryTimeout extends Error {}
 
+/** The receiver closed or reset the connection ("socket hang up", a write to a closed socket). */
+const isConnectionClosed = (e: Error): boolean => {
+  const code = (e as NodeJS.ErrnoException).code
+  return code === "ECONNRESET" || code === "EPIPE"
+}
+
 const describeError = (e: unknown): string => {
   if (e instanceof RefusedAddress || e instanceof DeliveryTimeout) return e.message
   if (e instanceof Error) {
@@ -121,15 +129,12 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
     const resolve = options.resolve ?? systemResolve
     const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024
     const keepAlive = options.keepAlive ?? true
-    const httpAgent = new http.Agent({ keepAlive, maxSockets: 64, maxFreeSockets: 16 })
-    const httpsAgent = new https.Agent({
-      keepAlive,
-      maxSockets: 64,
-      maxFreeSockets: 16,
-      ...(options.ca === undefined
+    const ca =
+      options.ca === undefined
         ? {}
-        : { ca: [...tls.rootCertificates, ...(typeof options.ca === "string" ? [options.ca] : options.ca)] }),
-    })
+        : { ca: [...tls.rootCertificates, ...(typeof options.ca === "string" ? [options.ca] : options.ca)] }
+    const httpAgent = new http.Agent({ keepAlive, maxSockets: 64, maxFreeSockets: 16 })
+    const httpsAgent = new https.Agent({ keepAlive, maxSockets: 64, maxFreeSockets: 16, ...ca })
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         httpAgent.destroy()
@@ -197,63 +202,79 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
         let done = false
         let gotResponse = false
         let statusCode = 0
+        let resent = false
         const succeed = () => {
           if (done) return
           done = true
           clearTimeout(timer)
           resume(Effect.succeed({ statusCode, latencyMs: elapsed() }))
         }
+        /** The request in flight (the resend replaces it). */
         let cr: http.ClientRequest
-        try {
-          cr = isHttps ? https.request(requestOptions) : http.request(requestOptions)
-        } catch (e) {
-          // e.g. a header value with a control character: nothing was sent
-          fail(describeError(e), false)
-          return
+        /** Starts one request; false when Node refused to build it (nothing sent, attempt failed). */
+        const start = (options: http.RequestOptions): boolean => {
+          let r: http.ClientRequest
+          try {
+            r = isHttps ? https.request(options) : http.request(options)
+          } catch (e) {
+            // e.g. a header value with a control character: nothing was sent
+            fail(describeError(e), false)
+            return false
+          }
+          cr = r
+          r.on("socket", (socket: Socket) => {
+            if (!req.blockPrivateAddresses) return
+            const check = () => {
+              const remote = socket.remoteAddress
+              if (remote === undefined) return
+              const reason = refusedAddressReason(remote, req.allowLoopback === true)
+              if (reason !== null)
+                r.destroy(new RefusedAddress(`refused: connected to ${remote} (${reason})`))
+            }
+            if (socket.connecting) socket.once("connect", check)
+            else check()
+          })
+
+          r.on("response", (res) => {
+            gotResponse = true
+            statusCode = res.statusCode ?? 0
+            let bytes = 0
+            res.on("data", (chunk: Buffer) => {
+              bytes += chunk.length
+              if (bytes > maxResponseBytes) {
+                succeed()
+                r.destroy() // stop reading; the connection is not reused
+              }
+            })
+            res.on("end", succeed)
+            res.on("error", succeed)
+            res.on("close", succeed)
+          })
+
+          r.on("error", (e) => {
+            if (gotResponse) return succeed() // the status line came in time; a body error does not change it
+            if (done) return
+            if (!resent && r.reusedSocket && isConnectionClosed(e)) {
+              // A pooled connection the receiver closed as this request went out: never answered. Once more,
+              // on a connection of its own (another pooled one may be just as stale).
+              resent = true
+              start({ ...requestOptions, agent: false, ...(isHttps ? ca : {}) })
+              return
+            }
+            done = true
+            clearTimeout(timer)
+            const refused = e instanceof RefusedAddress
+            resume(Effect.fail(new WebhookTransportError({ message: describeError(e), refused })))
+          })
+
+          r.end(body)
+          return true
         }
+        if (!start(requestOptions)) return
         const timer = setTimeout(
           () => cr.destroy(new DeliveryTimeout(`timed out after ${req.timeoutMs} ms`)),
           req.timeoutMs,
         )
-
-        cr.on("socket", (socket: Socket) => {
-          if (!req.blockPrivateAddresses) return
-          const check = () => {
-            const remote = socket.remoteAddress
-            if (remote === undefined) return
-            const reason = refusedAddressReason(remote, req.allowLoopback === true)
-            if (reason !== null) cr.destroy(new RefusedAddress(`refused: connected to ${remote} (${reason})`))
-          }
-          if (socket.connecting) socket.once("connect", check)
-          else check()
-        })
-
-        cr.on("response", (res) => {
-          gotResponse = true
-          statusCode = res.statusCode ?? 0
-          let bytes = 0
-          res.on("data", (chunk: Buffer) => {
-            bytes += chunk.length
-            if (bytes > maxResponseBytes) {
-              succeed()
-              cr.destroy() // stop reading; the connection is not reused
-            }
-          })
-          res.on("end", succeed)
-          res.on("error", succeed)
-          res.on("close", succeed)
-        })
-
-        cr.on("error", (e) => {
-          if (gotResponse) return succeed() // the status line came in time; a body error does not change it
-          if (done) return
-          done = true
-          clearTimeout(timer)
-          const refused = e instanceof RefusedAddress
-          resume(Effect.fail(new WebhookTransportError({ message: describeError(e), refused })))
-        })
-
-        cr.end(body)
 
         return Effect.sync(() => {
           done = true

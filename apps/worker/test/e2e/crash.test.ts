@@ -24,7 +24,7 @@ import { openRuntime, readEnv } from "@inzi/platform"
 import { Effect } from "effect"
 import { HDNodeWallet } from "ethers"
 import { sql } from "kysely"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest"
 
 const url = process.env.TEST_DATABASE_URL
 const required = process.env.INZI_REQUIRE_PG === "1"
@@ -62,6 +62,8 @@ if (!url) {
     let networksFile = ""
     let network: NetworkConfig
     const workers = new Set<ChildProcess>()
+    /** Every worker's output (warnings and errors), for a failure's report. */
+    let logs = ""
     let rt: Awaited<ReturnType<typeof openRuntime>>
     const env = () =>
       readEnv({
@@ -83,8 +85,12 @@ if (!url) {
           PUBLIC_URL: "http://127.0.0.1:1",
           LOG_LEVEL: "warn",
         },
-        stdio: ["ignore", "ignore", "inherit"],
+        stdio: ["ignore", "pipe", "pipe"],
       })
+      for (const s of [child.stdout!, child.stderr!])
+        s.on("data", (c: Buffer) => {
+          logs += `[${id}] ${c.toString("utf8")}`
+        })
       workers.add(child)
       child.on("exit", () => workers.delete(child))
       return child
@@ -130,6 +136,24 @@ if (!url) {
       rt = await openRuntime(env(), { migrate: true, networks: [network] })
     }, 120_000)
 
+    /** On a failure: the database's state and the workers' logs. */
+    const report = async () => {
+      const database = await makeDatabase({ databaseUrl: url, schema })
+      try {
+        for (const q of [
+          sql`SELECT id, status, description FROM checkouts ORDER BY created_at`,
+          sql`SELECT checkout_id, status, amount::text, tx_hash, log_index FROM payments ORDER BY checkout_id`,
+          sql`SELECT id, type, checkout_id, status, attempts, lease_owner, last_error FROM outbox_events ORDER BY created_at`,
+          sql`SELECT * FROM watcher_status`,
+          sql`SELECT * FROM leases`,
+        ])
+          console.error((await q.execute(database.db).then((r) => r.rows, String)) as unknown)
+      } finally {
+        await database.close()
+      }
+      console.error("received webhooks:", received, "\nworker logs (tail):\n", logs.slice(-8000))
+    }
+
     afterAll(async () => {
       for (const w of workers) w.kill("SIGKILL")
       await rt?.close()
@@ -141,6 +165,7 @@ if (!url) {
     }, 60_000)
 
     it("loses nothing and counts nothing twice across SIGKILLs and with two workers", async () => {
+      onTestFailed(report)
       const merchant = await rt.run(
         Effect.tap(
           registerMerchant({ name: "Crash Shop", testWebhookUrl: receiverUrl, evmXpub: xpub(60) }),
@@ -283,6 +308,7 @@ if (!url) {
     }, 240_000)
 
     it("SIGTERM stops a worker cleanly: it exits 0 and gives its leases back at once", async () => {
+      onTestFailed(report)
       const database = await makeDatabase({ databaseUrl: url, schema })
       try {
         for (const w of workers) w.kill("SIGKILL")

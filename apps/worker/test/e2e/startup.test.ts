@@ -99,8 +99,13 @@ if (!url) {
       children.add(child)
       let out = ""
       let err = ""
+      let booted = () => {}
+      const started = new Promise<void>((resolve) => {
+        booted = resolve
+      })
       child.stdout!.on("data", (c: Buffer) => {
         out += c.toString("utf8")
+        if (out.includes('"msg":"worker started"')) booted()
       })
       child.stderr!.on("data", (c: Buffer) => {
         err += c.toString("utf8")
@@ -109,11 +114,23 @@ if (!url) {
         child.on("exit", (code) => {
           children.delete(child)
           resolve(code)
+          booted()
         }),
       )
       return {
         child,
         exited,
+        /** Resolves once the worker has booted (its "worker started" line) or exited. */
+        started: () =>
+          Promise.race([
+            started,
+            new Promise<never>((_, reject) =>
+              setTimeout(
+                () => reject(new Error(`worker ${id} not booted in 120 s:\n${err}`)),
+                120_000,
+              ).unref(),
+            ),
+          ]),
         stdout: () => out,
         stderr: () => err,
         /** Complete stdout lines so far, each parsed (a line that is not JSON throws). */
@@ -174,6 +191,8 @@ if (!url) {
         const n = r.network()
         // A healthy network beside it does not keep the worker alive.
         const w = startWorker(`refused-${n.id}`, networksFile(n.id, [healthy, n]))
+        // "At once" is timed from the boot (tsx compiles the worker: slow on a busy machine).
+        await w.started()
         const code = await Promise.race([
           w.exited,
           new Promise<"running">((res) => setTimeout(() => res("running"), 40_000)),
@@ -184,7 +203,7 @@ if (!url) {
         expect(last).toMatchObject({ level: "error", msg: "configuration error, stopping", network: n.id })
         expect(String(last.error)).toMatch(r.reason)
         expect(String(last.error)).toMatch(/fix the network config/)
-      }, 60_000)
+      }, 180_000)
     }
 
     it("an unreachable network is retried while the rest runs; every stdout line is JSON, with no secret", async () => {
@@ -251,12 +270,28 @@ if (!url) {
           await devnet.mine(2)
 
           // The healthy network works: the payment is seen and its webhook attempted (500), then retried.
+          // The waits below time the worker's work, not its boot (tsx, slower on a busy machine).
+          await w.started()
           await waitFor("the first webhook attempt", () => received.length >= 1)
           expect(received[0]!.status).toBe(500)
-          await sql`UPDATE outbox_events SET next_attempt_at = now() WHERE status = 'pending'`.execute(
-            database.db,
+          // Brought forward once recorded: until then the event is `delivering`, and the recording would
+          // then set the retry 48-72 s out (past this test's wait).
+          let retried = ""
+          await waitFor("the failed attempt to be recorded and its retry brought forward", async () => {
+            const r = await sql<{ id: string }>`UPDATE outbox_events SET next_attempt_at = now()
+              WHERE status = 'pending' AND attempts >= 1 RETURNING id`.execute(database.db)
+            retried = r.rows[0]?.id ?? ""
+            return retried !== ""
+          })
+          await waitFor(
+            "the webhook retry",
+            async () =>
+              (
+                await sql<{ status: string }>`SELECT status FROM outbox_events WHERE id = ${retried}`.execute(
+                  database.db,
+                )
+              ).rows[0]?.status === "delivered",
           )
-          await waitFor("the webhook retry", () => received.some((r) => r.status === 200))
           expect(received.map((r) => r.type)).toContain("checkout.completed")
 
           // Meanwhile the unreachable network shows as failing in `inzi status` and /metrics.
@@ -324,6 +359,12 @@ if (!url) {
           for (const secret of [key, merchant.webhookSecret, merchant.testWebhookSecret, xpub(60)])
             expect(out).not.toContain(secret)
         } catch (e) {
+          const events = await sql`
+            SELECT type, status, attempts, next_attempt_at, lease_owner, lease_expires_at, last_error
+            FROM outbox_events ORDER BY created_at`
+            .execute(database.db)
+            .then((r) => r.rows, String)
+          console.error("outbox events:", events, "\nwebhook receiver got:", received)
           console.error("worker stdout:\n", w.stdout().slice(-6000), "\nstderr:\n", w.stderr().slice(-3000))
           throw e
         }

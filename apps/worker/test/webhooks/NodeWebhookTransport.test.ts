@@ -1,4 +1,5 @@
 import * as http from "node:http"
+import * as net from "node:net"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
@@ -154,6 +155,86 @@ describe("NodeWebhookTransport", () => {
       expect(e.refused).toBe(false)
       expect(e.message).toContain("ECONNREFUSED")
     }),
+  )
+
+  /**
+   * A raw HTTP/1.1 receiver: `reply(connection, nth)` (both from 1) answers 200 on a kept-alive connection or
+   * closes it without answering. Records the connection each request came on.
+   */
+  const rawReceiver = async (reply: (connection: number, nth: number) => "answer" | "close") => {
+    const seen: number[] = []
+    let connections = 0
+    const server = net.createServer((socket) => {
+      const connection = ++connections
+      let buf = Buffer.alloc(0)
+      let nth = 0
+      socket.on("error", () => {})
+      socket.on("data", (d: Buffer) => {
+        buf = Buffer.concat([buf, d])
+        for (;;) {
+          const end = buf.indexOf("\r\n\r\n")
+          if (end < 0) return
+          const head = buf.subarray(0, end).toString("latin1")
+          const length = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0)
+          if (buf.length < end + 4 + length) return
+          buf = buf.subarray(end + 4 + length)
+          seen.push(connection)
+          if (reply(connection, ++nth) === "close") return void socket.destroy()
+          socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok")
+        }
+      })
+    })
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+      seen,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    }
+  }
+
+  /** Two sends through one transport (one keep-alive pool). */
+  const sendTwice = (url: string) =>
+    Effect.gen(function* () {
+      const t = yield* WebhookTransport
+      const a = yield* Effect.either(t.send(request(url)))
+      const b = yield* Effect.either(t.send(request(url)))
+      return [a, b] as const
+    }).pipe(Effect.provide(NodeWebhookTransport.layer()), Effect.scoped)
+
+  it.live(
+    "a kept-alive connection the receiver closes as the next request goes out: sent again on a new one",
+    () =>
+      Effect.gen(function* () {
+        // A receiver closing an idle connection (its keep-alive timeout) just as a delivery reuses it: "socket
+        // hang up" before any answer, on a reused socket. Sent once more on a fresh connection, not failed.
+        const srv = yield* Effect.promise(() => rawReceiver((_, nth) => (nth === 1 ? "answer" : "close")))
+        const [a, b] = yield* sendTwice(srv.url)
+        expect(Either.getOrThrow(a).statusCode).toBe(200)
+        expect(Either.getOrThrow(b).statusCode).toBe(200)
+        expect(srv.seen).toEqual([1, 1, 2])
+        yield* Effect.promise(() => srv.close())
+      }),
+  )
+
+  it.live(
+    "a connection closed before any answer is a failed attempt when it was fresh; one resend at most",
+    () =>
+      Effect.gen(function* () {
+        const fresh = yield* Effect.promise(() => rawReceiver(() => "close"))
+        const r = yield* send(request(fresh.url))
+        expect(errorOf(r).message).toBe("ECONNRESET: socket hang up")
+        expect(fresh.seen).toEqual([1])
+        // A reused connection closed, then the fresh one too: the attempt fails after the one resend.
+        const twice = yield* Effect.promise(() =>
+          rawReceiver((connection, nth) => (connection === 1 && nth === 1 ? "answer" : "close")),
+        )
+        const [a, b] = yield* sendTwice(twice.url)
+        expect(Either.getOrThrow(a).statusCode).toBe(200)
+        expect(errorOf(b).message).toBe("ECONNRESET: socket hang up")
+        expect(twice.seen).toEqual([1, 1, 2])
+        yield* Effect.promise(() => fresh.close())
+        yield* Effect.promise(() => twice.close())
+      }),
   )
 
   it.live("refuses a non-http scheme and reports an invalid URL", () =>

@@ -40,7 +40,8 @@ const setup = (recordDelayMs?: number) => {
 /** Real-time wait (the test clock does not move by itself) until `pred` holds. */
 const until = (pred: () => boolean, what: string) =>
   Effect.promise(async () => {
-    for (let i = 0; i < 500 && !pred(); i++) await new Promise((r) => setTimeout(r, 10))
+    const end = Date.now() + 30_000
+    while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
     if (!pred()) throw new Error(`timed out waiting for ${what}`)
   })
 
