@@ -400,7 +400,9 @@ export const migrate = async (db: Kysely<any>): Promise<MigrateResult> => {
 // biome-ignore lint/suspicious/noExplicitAny: works on any database type
 export const migrationState = async (db: Kysely<any>) => {
   const table = await sql<{ present: boolean }>`
-    SELECT to_regclass(quote_ident(current_schema()) || '.kysely_migration') IS NOT NULL AS present`.execute(db)
+    SELECT to_regclass(quote_ident(current_schema()) || '.kysely_migration') IS NOT NULL AS present`.execute(
+    db,
+  )
   const recorded = new Set<string>()
   if (table.rows[0]?.present === true) {
     const r = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db)

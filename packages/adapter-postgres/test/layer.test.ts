@@ -3,7 +3,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CheckoutStore, MerchantStore } from "@inzi/core"
 import { ConfigProvider, Effect, Either, Layer } from "effect"
-import { DummyDriver, Kysely, Migrator, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely"
+import {
+  DummyDriver,
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+} from "kysely"
 import { afterAll, describe, expect, it } from "vitest"
 import * as api from "../src/index.js"
 import { type DB, dropSchema, makeDatabase, PgDatabase, PgStore } from "../src/index.js"
@@ -97,7 +104,10 @@ describe("PgStore.layer on an embedded PGlite data folder", () => {
     const state = Effect.gen(function* () {
       const pg = yield* PgDatabase
       const rows = yield* Effect.promise(() =>
-        pg.database.db.selectFrom("kysely_migration" as never).select("name" as never).execute(),
+        pg.database.db
+          .selectFrom("kysely_migration" as never)
+          .select("name" as never)
+          .execute(),
       )
       return { ready: yield* pg.ready, applied: rows.length }
     })
