@@ -3,7 +3,7 @@
  * (scripts/bundle.mjs), a handful of modules instead of every module of effect and kysely; a usage error thrown
  * inside the bundle still exits 2; a bundle older than a package's build is not used.
  */
-import { execFile, spawnSync } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, statSync, utimesSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,10 +14,13 @@ const cli = join(__dirname, "..")
 const bundle = join(cli, "dist", "bundle", "commands.js")
 const dataDir = join(mkdtempSync(join(tmpdir(), "inzi-bundle-")), "data")
 
-/** Runs the binary; returns its exit code, output and the modules it loaded. */
-const run = (...args: string[]) => {
+/**
+ * Runs the binary; returns its exit code, output and the modules it loaded. Asynchronously: a blocked worker
+ * misses vitest's own messages on a loaded machine.
+ */
+const run = async (...args: string[]) => {
   const log = join(mkdtempSync(join(tmpdir(), "inzi-modules-")), "loaded.txt")
-  const r = spawnSync(
+  const child = spawn(
     process.execPath,
     ["--import", join(__dirname, "record-modules.mjs"), join(cli, "bin", "inzi.mjs"), ...args],
     {
@@ -28,15 +31,22 @@ const run = (...args: string[]) => {
         LOG_LEVEL: "warn",
         INZI_MODULES_LOG: log,
       },
-      encoding: "utf8",
-      timeout: 120_000,
     },
   )
+  let out = ""
+  let err = ""
+  child.stdout.on("data", (d) => {
+    out += String(d)
+  })
+  child.stderr.on("data", (d) => {
+    err += String(d)
+  })
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
   let modules: string[] = []
   try {
     modules = readFileSync(log, "utf8").split("\n").filter(Boolean)
   } catch {}
-  return { code: r.status, out: r.stdout, err: r.stderr, modules }
+  return { code, out, err, modules }
 }
 
 describe("the built CLI", () => {
@@ -48,10 +58,10 @@ describe("the built CLI", () => {
     })
   }, 900_000)
 
-  it("runs a database command from its bundle", () => {
-    const migrate = run("migrate")
+  it("runs a database command from its bundle", async () => {
+    const migrate = await run("migrate")
     expect(migrate.code, migrate.err).toBe(0)
-    const r = run("status", "--json")
+    const r = await run("status", "--json")
     expect(r.code, r.err).toBe(0)
     expect(r.err).not.toContain("through tsx")
     expect(JSON.parse(r.out).outbox).toMatchObject({ pending: 0, failed: 0 })
@@ -61,18 +71,18 @@ describe("the built CLI", () => {
     expect(r.modules.length).toBeLessThan(100)
   }, 180_000)
 
-  it("a usage error raised inside the bundle exits 2 with its message", () => {
-    const r = run("merchant", "create", "--name", "Shop")
+  it("a usage error raised inside the bundle exits 2 with its message", async () => {
+    const r = await run("merchant", "create", "--name", "Shop")
     expect(r.code).toBe(2)
     expect(r.err).toContain("a merchant needs a way to be paid")
     expect(r.err).toContain('(run "inzi help" for usage)')
   }, 120_000)
 
-  it("does not use a bundle older than a package's build", () => {
+  it("does not use a bundle older than a package's build", async () => {
     const { atime, mtime } = statSync(bundle)
     utimesSync(bundle, new Date(0), new Date(0))
     try {
-      const r = run("status")
+      const r = await run("status")
       expect(r.code, r.err).toBe(0)
       expect(r.modules).not.toContain(`file://${bundle}`)
       expect(r.modules).toContain(`file://${join(cli, "dist", "commands.js")}`)
