@@ -30,6 +30,7 @@ const newest = (dir) => {
  * Why the build cannot be used, or null: this package and every workspace package it depends on (through
  * `workspace:` dependencies) must have a dist/ no older than its src/. Only checked in a workspace checkout.
  */
+let lastBuild = 0
 const staleReason = () => {
   if (!existsSync(built)) return "the CLI is not built"
   const seen = new Set()
@@ -45,6 +46,7 @@ const staleReason = () => {
       const files = readdirSync(dist, { withFileTypes: true }).filter((e) => e.isFile())
       const builtAt = Math.min(...files.map((f) => statSync(join(dist, f.name)).mtimeMs))
       if (newest(join(dir, "src")) > builtAt) return `${pkg.name} changed since its build`
+      lastBuild = Math.max(lastBuild, builtAt)
     }
     for (const [name, version] of Object.entries(pkg.dependencies ?? {})) {
       if (!String(version).startsWith("workspace:")) continue
@@ -58,8 +60,12 @@ const staleReason = () => {
 
 const reason = process.env.INZI_FROM_SOURCE === "1" ? "INZI_FROM_SOURCE=1" : staleReason()
 if (reason === null) {
+  // The database commands' bundle (scripts/bundle.mjs) holds copies of the packages: used only when no package
+  // was built after it (else the commands' own modules are loaded).
+  const bundle = join(cli, "dist", "bundle", "commands.js")
+  const fresh = existsSync(bundle) && statSync(bundle).mtimeMs >= lastBuild
   const { main } = await import(built)
-  await main(process.argv.slice(2))
+  await main(process.argv.slice(2), { bundle: fresh })
 } else {
   if (process.env.INZI_FROM_SOURCE !== "1")
     process.stderr.write(

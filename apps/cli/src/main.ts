@@ -6,6 +6,7 @@
  * This module imports only the argument parser: `--help` and a usage error load nothing else, and each
  * command loads what it needs when it runs (PGlite only for database commands, the devnets only for dev/devnet/pay).
  */
+import { existsSync } from "node:fs"
 import { type Args, type ArgSpec, closest, parseArgs, UsageError } from "./args.js"
 import { terminalSafe } from "./text.js"
 
@@ -50,7 +51,17 @@ interface CommandSpec extends ArgSpec {
 }
 
 const forever = () => new Promise<number>(() => {})
-const db = (key: string) => async (): Promise<Run> => (await import("./commands.js")).commands[key]!
+/**
+ * The database commands: their bundle (dist/bundle/, made by `pnpm build`; far fewer modules to load) when there
+ * is one, else the module itself (a build without the bundle, or the sources through tsx).
+ */
+let useBundle = true
+const loadCommands = async (): Promise<typeof import("./commands.js")> => {
+  const bundle = new URL("./bundle/commands.js", import.meta.url)
+  if (useBundle && existsSync(bundle)) return import(bundle.href)
+  return import("./commands.js")
+}
+const db = (key: string) => async (): Promise<Run> => (await loadCommands()).commands[key]!
 const sweep = (key: "plan" | "run" | "indicesExport") => async (): Promise<Run> =>
   (await import("./sweep.js")).sweepCommands[key]
 const J = ["json"]
@@ -189,9 +200,16 @@ const describe = (e: unknown): string => {
   return e.message
 }
 
-/** The process entry point: runs `argv`, writes errors to stderr, sets the exit code (2 for usage errors). */
-export const main = (argv: ReadonlyArray<string>): Promise<void> =>
-  runCli(argv).then(
+/**
+ * The process entry point: runs `argv`, writes errors to stderr, sets the exit code (2 for usage errors).
+ * `bundle: false` (bin/inzi.mjs, when the bundle is older than a package's build) loads the commands' modules.
+ */
+export const main = (
+  argv: ReadonlyArray<string>,
+  options: { readonly bundle?: boolean } = {},
+): Promise<void> => {
+  useBundle = options.bundle ?? true
+  return runCli(argv).then(
     (code) => {
       if (code !== 0) process.exitCode = code
     },
@@ -205,5 +223,6 @@ export const main = (argv: ReadonlyArray<string>): Promise<void> =>
       }
     },
   )
+}
 
 if (process.argv[1] !== undefined && /main\.(ts|js)$/.test(process.argv[1])) void main(process.argv.slice(2))

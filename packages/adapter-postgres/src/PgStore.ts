@@ -8,7 +8,7 @@ import { type Database, type DatabaseConfig, makeDatabase } from "./database.js"
 import { describe } from "./errors.js"
 import { makeLeases } from "./LeasesPg.js"
 import { makeMerchantStore } from "./MerchantStorePg.js"
-import { migrate, migrationsApplied } from "./migrations.js"
+import { migrate, migrationState, migrationsApplied } from "./migrations.js"
 import { makeOutbox } from "./OutboxPg.js"
 import type { DB } from "./schema.js"
 import { SecretKeyError, verifySecretKey } from "./secrets.js"
@@ -58,9 +58,14 @@ const open = (config: PgStoreConfig) =>
       try: async () => {
         const database = await makeDatabase(config)
         try {
-          if (config.migrate !== false) await migrate(database.db)
+          // The migrator (its tables, its lock) only when something is to do: a migration pending, or a name this
+          // code does not know (the migrator refuses such a database with its own error).
+          const state = await migrationState(database.db)
+          const due = state.pending.length > 0 || state.unknown.length > 0
+          if (config.migrate !== false && due) await migrate(database.db)
           // A missing or wrong INZI_SECRET_KEY stops the process here, not at its first delivery.
-          if (await migrationsApplied(database.db)) await verifySecretKey(database.db, config.secrets ?? null)
+          if (config.migrate !== false || state.pending.length === 0)
+            await verifySecretKey(database.db, config.secrets ?? null)
         } catch (e) {
           await database.close()
           throw e

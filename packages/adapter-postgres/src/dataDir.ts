@@ -3,6 +3,7 @@ import {
   chmodSync,
   closeSync,
   constants,
+  existsSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -10,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeFileSync,
@@ -205,8 +207,16 @@ const statMtime = (path: string): number => {
 }
 
 /**
+ * Written once every file of a folder PGlite has initialized was made 0600: from then on an open checks the folder
+ * itself and the relcache init files instead of walking the ~1 100 files again (with the folder 0700 nobody else
+ * reaches the files anyway). Removed when the folder is found loose, so the next open walks it again.
+ */
+export const MODES_MARKER = "inzi.modes"
+
+/**
  * Makes the data folder (0700) or checks an existing one: it must be a folder this user can read and write.
- * Files and folders inside that others can read or write are tightened (0600 / 0700); returns how many were.
+ * When the folder is loose (not 0700) or was never walked (no marker), files and folders inside that others can
+ * read or write are tightened (0600 / 0700); returns how many were.
  */
 export const prepareDataDir = (dataDir: string): { readonly tightened: number } => {
   const abs = resolve(dataDir)
@@ -217,21 +227,57 @@ export const prepareDataDir = (dataDir: string): { readonly tightened: number } 
       `cannot create the embedded database folder ${abs}: ${(e as Error).message}. Set INZI_DATA_DIR to a folder this user may create, or create it (mkdir -m 700 ${abs}).`,
     )
   }
+  let mode: number
   try {
-    if (!statSync(abs).isDirectory()) throw new Error("it is not a folder")
+    const st = statSync(abs)
+    if (!st.isDirectory()) throw new Error("it is not a folder")
     accessSync(abs, constants.R_OK | constants.W_OK | constants.X_OK)
+    mode = st.mode & 0o777
   } catch (e) {
     throw new DataDirError(
       `cannot use the embedded database folder ${abs}: ${(e as Error).message}. It must be a folder this user can read and write: check its owner and mode (ls -ld ${abs}; chmod 700 ${abs}), or point INZI_DATA_DIR elsewhere.`,
     )
   }
+  if (mode === 0o700 && existsSync(join(abs, MODES_MARKER))) return { tightened: 0 }
+  rmSync(join(abs, MODES_MARKER), { force: true })
   return { tightened: tightenDataDir(abs) }
 }
 
 /**
+ * After PGlite opened (or closed) the folder: a folder never walked since PGlite initialized it is walked
+ * (`tightenDataDir`) and marked; otherwise only the files PGlite rewrites ignoring the umask are set to 0600.
+ */
+export const tightenOpenedDataDir = (dataDir: string): void => {
+  const abs = resolve(dataDir)
+  const marker = join(abs, MODES_MARKER)
+  if (!existsSync(marker)) {
+    tightenDataDir(abs)
+    if (existsSync(join(abs, "PG_VERSION")))
+      writeFileSync(marker, "every file here was made 0600 (folders 0700) by inzi\n", { mode: 0o600 })
+    return
+  }
+  tightenRelcacheFiles(abs)
+}
+
+/** PGlite writes its relcache init files (`pg_internal.init`, on every start) with mode 0644 whatever the umask. */
+const tightenRelcacheFiles = (abs: string): void => {
+  let databases: string[] = []
+  try {
+    databases = readdirSync(join(abs, "base"))
+  } catch {}
+  for (const p of [join(abs, "global"), ...databases.map((d) => join(abs, "base", d))]) {
+    const file = join(p, "pg_internal.init")
+    try {
+      if ((lstatSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+    }
+  }
+}
+
+/**
  * Sets every file inside the folder that others can read or write to 0600 (folders 0700); returns how many.
- * PGlite writes its initial files and its relcache init files (`pg_internal.init`, on every start) as 0666
- * whatever the umask, so this runs after opening and after closing too.
+ * PGlite writes its initial files as 0666 whatever the umask.
  */
 export const tightenDataDir = (dataDir: string): number => {
   const abs = resolve(dataDir)

@@ -11,7 +11,7 @@ import {
   type DataDirHolder,
   type HeldLock,
   prepareDataDir,
-  tightenDataDir,
+  tightenOpenedDataDir,
   tryLockDataDir,
 } from "./dataDir.js"
 import type { DB } from "./schema.js"
@@ -206,7 +206,7 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
     restrictUmask()
     const { PGlite } = await import("@electric-sql/pglite")
     pglite = await PGlite.create({ dataDir })
-    tightenDataDir(dataDir)
+    tightenOpenedDataDir(dataDir)
     await setSchema(pglite, schema)
   } catch (e) {
     lock.release()
@@ -243,7 +243,7 @@ export const makeDatabase = async (config: DatabaseConfig = {}): Promise<Databas
           rmSync(dirname(served.path), { recursive: true, force: true })
         await db.destroy()
         try {
-          tightenDataDir(dataDir)
+          tightenOpenedDataDir(dataDir)
         } catch {}
       } finally {
         lock.release()

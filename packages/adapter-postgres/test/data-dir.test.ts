@@ -5,13 +5,13 @@
  * its writes were invisible to the first, and the two together corrupted the folder.
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { sql } from "kysely"
 import { describe, expect, it } from "vitest"
-import { DataDirBusyError, LOCK_FILE, readHolder, tryLockDataDir } from "../src/dataDir.js"
+import { DataDirBusyError, LOCK_FILE, MODES_MARKER, readHolder, tryLockDataDir } from "../src/dataDir.js"
 import { makeDatabase } from "../src/database.js"
 
 const child = join(__dirname, "data-dir-child.ts")
@@ -131,6 +131,13 @@ describe("embedded data folder", () => {
     expect(looseFiles(dir)).toEqual([])
     await db.close()
     expect(looseFiles(dir)).toEqual([])
+    // Walked once after PGlite's initdb, then marked: a reopen checks the folder and the relcache init files
+    // (PGlite rewrites them 0644 on every start) instead of walking every file again.
+    expect(existsSync(join(dir, MODES_MARKER))).toBe(true)
+    const reopened = await makeDatabase({ dataDir: dir })
+    expect(looseFiles(dir)).toEqual([])
+    await reopened.close()
+    expect(looseFiles(dir)).toEqual([])
     execFileSync("chmod", ["-R", "a+rwX", dir])
     expect(looseFiles(dir).length).toBeGreaterThan(100)
     const notices: string[] = []
@@ -138,6 +145,7 @@ describe("embedded data folder", () => {
     await again.close()
     expect(notices.join("\n")).toMatch(/readable or writable by other users; now 0600\/0700/)
     expect(looseFiles(dir)).toEqual([])
+    expect(existsSync(join(dir, MODES_MARKER))).toBe(true)
   })
 
   it("a damaged or unusable folder gets an error that says what to do", async () => {

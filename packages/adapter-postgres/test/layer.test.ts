@@ -3,7 +3,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CheckoutStore, MerchantStore } from "@inzi/core"
 import { Effect, Either } from "effect"
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely"
+import {
+  DummyDriver,
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+} from "kysely"
 import { afterAll, describe, expect, it } from "vitest"
 import * as api from "../src/index.js"
 import { type DB, dropSchema, makeDatabase, PgDatabase, PgStore } from "../src/index.js"
@@ -85,6 +92,33 @@ describe("PgStore.layer on an embedded PGlite data folder", () => {
         expect(yield* (yield* CheckoutStore).allocateDerivationIndex("mer_disk")).toBe(1n)
       }).pipe(Effect.provide(layer())),
     )
+  })
+
+  it("an out-of-date folder is not ready without migrate, and migrated with it", async () => {
+    const dataDir = join(dir, "old")
+    const names = Object.keys(api.MIGRATIONS)
+    const old = await makeDatabase({ dataDir })
+    const provider = { getMigrations: async () => ({ ...api.MIGRATIONS }) }
+    const r = await new Migrator({ db: old.db, provider }).migrateTo(names.at(-2)!)
+    expect(r.error).toBeUndefined()
+    await old.close()
+    const state = Effect.gen(function* () {
+      const pg = yield* PgDatabase
+      const rows = yield* Effect.promise(() =>
+        pg.database.db
+          .selectFrom("kysely_migration" as never)
+          .select("name" as never)
+          .execute(),
+      )
+      return { ready: yield* pg.ready, applied: rows.length }
+    })
+    expect(
+      await Effect.runPromise(Effect.provide(state, PgStore.layer({ dataDir, migrate: false }))),
+    ).toEqual({ ready: false, applied: names.length - 1 })
+    expect(await Effect.runPromise(Effect.provide(state, PgStore.layer({ dataDir })))).toEqual({
+      ready: true,
+      applied: names.length,
+    })
   })
 })
 
