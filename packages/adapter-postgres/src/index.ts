@@ -9,6 +9,7 @@ export {
 } from "./CheckoutStorePg.js"
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
 export { hotStatements } from "./hotStatements.js"
+export { ConsoleStoreLive, makeConsoleStore } from "./ConsoleStorePg.js"
 export { makeLeases } from "./LeasesPg.js"
 export { makeMerchantStore } from "./MerchantStorePg.js"
 export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
