@@ -6,6 +6,7 @@ import {
   AddressDerivation,
   CheckoutStore,
   checkoutNetworks,
+  csvRow,
   formatCents,
   formatTimestamp,
   formatUnits,
@@ -27,7 +28,7 @@ import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { notFound, withRuntime } from "./db.js"
 import { quarantineStatusLines } from "./quarantine.js"
-import { cell, csvRow, jsonText, terminalSafe } from "./text.js"
+import { cell, jsonText, terminalSafe } from "./text.js"
 
 const out = (args: Args, json: unknown, text: string) => {
   process.stdout.write(args.flags.json ? jsonText(json) : `${text}\n`)
