@@ -69,7 +69,7 @@ const NAV: ReadonlyArray<readonly [string, string, boolean]> = [
 export const page = (title: string, user: NavUser | null, body: Html, opts: { scripts?: boolean } = {}) =>
   html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Inzi console</title><link rel="stylesheet" href="/console/assets/console.css">
+<title>${title} · Inzi console</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/console/assets/console.css">
 ${opts.scripts ? html`<link rel="stylesheet" href="/console/assets/uplot.css"><script src="/console/assets/uplot.js" defer></script><script src="/console/assets/console.js" defer></script>` : ""}
 </head><body>
 ${
