@@ -118,6 +118,14 @@ export const makeConsoleStore = (base: Kysely<DB>): Context.Tag.Service<typeof C
             .execute()
         ).map(operatorFromRow),
       ),
+    setPasswordHash: (id, hash) =>
+      run("setPasswordHash", async () => {
+        await db
+          .updateTable("console_operators")
+          .set({ password_hash: hash, failed_logins: 0, locked_until: null })
+          .where("id", "=", id)
+          .execute()
+      }),
     setLoginState: (id, s) =>
       run("setLoginState", async () => {
         await db

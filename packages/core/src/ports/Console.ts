@@ -131,6 +131,8 @@ export class ConsoleStore extends Context.Tag("@inzi/core/ConsoleStore")<
     ) => Effect.Effect<Operator, StoreError | OperatorExists | MerchantNotFound>
     readonly findOperatorByEmail: (email: string) => Effect.Effect<OperatorCredentials | null, StoreError>
     readonly listOperators: () => Effect.Effect<ReadonlyArray<Operator>, StoreError>
+    /** A new password hash (and the lockout cleared): `inzi dev`'s operator gets a fresh password each run. */
+    readonly setPasswordHash: (operatorId: string, passwordHash: string) => Effect.Effect<void, StoreError>
     /** Stores the outcome of a login attempt (decided by `afterLogin`). */
     readonly setLoginState: (
       operatorId: string,
