@@ -43,6 +43,7 @@ import {
   newSessionToken,
   redirect,
   SESSION_TTL_MS,
+  sameOrigin,
   sessionCookie,
 } from "./session.js"
 
@@ -182,17 +183,7 @@ const login: Handler<R> = (req) =>
     const store = yield* ConsoleStore
     const form = formOf(req)
     const next = safeNext(form.next ?? null)
-    const origin = req.headers.origin
-    if (
-      origin !== undefined &&
-      (() => {
-        try {
-          return new URL(origin).host !== req.headers.host
-        } catch {
-          return true
-        }
-      })()
-    )
+    if (!sameOrigin(req))
       return loginPage(next, html`<p class="error">Sign in from the console's own page.</p>`, 403)
     const address = clientAddress(req.incoming, ctx.trustedProxies)
     if (ctx.authFailures.peek(address, Date.now()) > 0) return loginPage(next, WRONG, 429)

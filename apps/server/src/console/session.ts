@@ -78,21 +78,21 @@ export const formOf = (req: HttpRequest): Record<string, string> => {
 }
 
 /**
- * A state change is accepted only with the session's CSRF token in its form and, when the browser says where the
- * request comes from (Origin), from the console's own origin.
+ * False when the browser says the request comes from another origin (`Origin`, "null" included); true when it
+ * names this host or sends none (non-browser clients: the CSRF token still guards them).
  */
-export const csrfOk = (req: HttpRequest, user: ConsoleUser, form: Record<string, string>): boolean => {
+export const sameOrigin = (req: HttpRequest): boolean => {
   const origin = req.headers.origin
-  if (origin !== undefined && origin !== "null") {
-    const host = req.headers.host
-    let same = false
-    try {
-      same = host !== undefined && new URL(origin).host === host
-    } catch {
-      same = false
-    }
-    if (!same) return false
+  if (origin === undefined) return true
+  try {
+    return req.headers.host !== undefined && new URL(origin).host === req.headers.host
+  } catch {
+    return false
   }
+}
+
+/** A state change is accepted only from the console's own origin and with the session's CSRF token in its form. */
+export const csrfOk = (req: HttpRequest, user: ConsoleUser, form: Record<string, string>): boolean => {
   const given = form._csrf
-  return given !== undefined && sameText(given, user.csrf)
+  return sameOrigin(req) && given !== undefined && sameText(given, user.csrf)
 }

@@ -4,11 +4,19 @@
  */
 import { createHash } from "node:crypto"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
-import { type ChainEvent, CheckoutStore, Outbox } from "@inzi/core"
+import { recordWatcherStatus } from "@inzi/adapter-postgres"
+import { type ChainEvent, CheckoutStore, Leases, Outbox } from "@inzi/core"
 import { Effect } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type ApiServer, type BackendName, http, startApiServer, type TestMerchant } from "../api/harness.js"
+import {
+  type ApiServer,
+  accountXpub,
+  type BackendName,
+  http,
+  startApiServer,
+  type TestMerchant,
+} from "../api/harness.js"
 import { createOperator, login, PASSWORD, post, type Session, setCookieOf } from "./harness.js"
 
 export const consoleSuite = (backend: BackendName) =>
@@ -30,23 +38,24 @@ export const consoleSuite = (backend: BackendName) =>
         address: j.payment_options.find((o: { network: string }) => o.network === "devnet").address as string,
       }
     }
+    const paymentEvent = (address: string, units: bigint, confirmations = 1): ChainEvent => ({
+      _tag: "PaymentObserved",
+      network: "devnet",
+      txHash: `0x${(++tx).toString(16).padStart(64, "c")}`,
+      logIndex: 0,
+      target: { kind: "address", address },
+      token: "USDT",
+      tokenContract: EVM_PRESETS.devnet.tokens[0].contract,
+      decimals: 6,
+      amount: units,
+      sender: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      blockNumber: 100n + BigInt(tx),
+      blockHash: `0x${"b".repeat(64)}`,
+      confirmations,
+      observedAt: new Date(),
+    })
     const pay = (address: string, units: bigint) => {
-      const e: ChainEvent = {
-        _tag: "PaymentObserved",
-        network: "devnet",
-        txHash: `0x${(++tx).toString(16).padStart(64, "c")}`,
-        logIndex: 0,
-        target: { kind: "address", address },
-        token: "USDT",
-        tokenContract: EVM_PRESETS.devnet.tokens[0].contract,
-        decimals: 6,
-        amount: units,
-        sender: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-        blockNumber: 100n + BigInt(tx),
-        blockHash: `0x${"b".repeat(64)}`,
-        confirmations: 1,
-        observedAt: new Date(),
-      }
+      const e = paymentEvent(address, units)
       return server.runtime.runPromise(
         Effect.flatMap(CheckoutStore, (s) =>
           s.applyChainEvents({
@@ -307,5 +316,106 @@ export const consoleSuite = (backend: BackendName) =>
       const audit = await op.get("/console/audit")
       for (const action of ["key.create", "key.revoke", "webhook_secret.rotate"])
         expect(audit.text).toContain(action)
+    })
+    it("sums the overview: per-day counts, conversion, confirmed volume and amounts awaiting confirmation", async () => {
+      const fresh = await server.merchant()
+      await createOperator(server, `over-${fresh.id}@example.test`, fresh.id)
+      const s = await login(server, `over-${fresh.id}@example.test`)
+      const c1 = await createCheckout(fresh.test, { amount: "3.00", currency: "USD" })
+      await createCheckout(fresh.test, { amount: "4.00", currency: "USD" })
+      await pay(c1.address, 3_000_000n)
+      const r = await s.get("/console/overview?mode=test")
+      expect(r.status).toBe(200)
+      const today = new Date().toISOString().slice(0, 10)
+      expect(r.text).toContain(
+        `<tr><td>${today}</td><td class="num">2</td><td class="num">1</td><td class="num">0</td><td class="num">0</td></tr>`,
+      )
+      expect(r.text).toContain("<strong>50.0 %</strong>")
+      expect(r.text).toMatch(
+        /Confirmed payments by network and token<\/caption>.*<td>devnet<\/td><td>USDT<\/td><td class="num">3(\.0+)?<\/td><td class="num">1<\/td>/s,
+      )
+      // Another merchant's money is not in a merchant user's overview.
+      expect(r.text).not.toContain(">10.000000<")
+      // A payment seen with too few confirmations is awaiting.
+      const c3 = await createCheckout(fresh.test, { amount: "2.00", currency: "USD" })
+      await server.runtime.runPromise(
+        Effect.flatMap(CheckoutStore, (st) =>
+          st.applyChainEvents({
+            network: "devnet",
+            mode: "test",
+            requiredConfirmations: 5,
+            events: [paymentEvent(c3.address, 2_000_000n, 1)],
+            cursor: null,
+            now: new Date(),
+          }),
+        ),
+      )
+      const again = await s.get("/console/overview?mode=test")
+      expect(again.text).toMatch(
+        /Payments seen, not yet confirmed<\/caption>.*<td>devnet<\/td><td>USDT<\/td><td class="num">2(\.0+)?<\/td>/s,
+      )
+    })
+
+    it("shows each watcher's head, cursor, lag, last error and lease holder, and the webhook backlog", async () => {
+      const db = await server.db()
+      await server.runtime.runPromise(
+        recordWatcherStatus(db, {
+          network: "devnet",
+          head: 1200n,
+          scannedTo: 1150n,
+          lastError: "rpc <timeout>",
+          at: new Date(),
+          rpcCalls: 40,
+          rpcErrors: 2,
+        }),
+      )
+      await server.runtime.runPromise(
+        Effect.flatMap(Leases, (l) => l.acquire("watcher:devnet", "worker-7", new Date(), 60_000)),
+      )
+      const r = await op.get("/console/watchers")
+      expect(r.status).toBe(200)
+      expect(r.text).toContain(
+        '<td>devnet</td><td class="num">1200</td><td class="num">1150</td><td class="num">50</td><td class="num">40 / 2</td><td class="mono">worker-7</td>',
+      )
+      expect(r.text).toContain("rpc &lt;timeout&gt;")
+      expect(r.text).toMatch(/Pending<strong>\d+<\/strong>/)
+    })
+
+    it("creates a merchant with payout keys checked as the CLI does; a merchant user cannot", async () => {
+      const bad = await op.post("/console/merchants", { name: "Bad", evm_xpub: "xpub-nonsense" })
+      expect(bad.status).toBe(303)
+      expect(decodeURIComponent(String(bad.headers.location))).toMatch(/error=EVM xpub: /)
+      const none = await op.post("/console/merchants", { name: "Nothing" })
+      expect(decodeURIComponent(String(none.headers.location))).toContain("needs a way to be paid")
+      const taken = await op.post("/console/merchants", {
+        name: "Twin",
+        evm_xpub: accountXpub(60, a.account),
+      })
+      expect(decodeURIComponent(String(taken.headers.location))).toContain(`already used by merchant ${a.id}`)
+      const ok = await op.post("/console/merchants", { name: "New <Shop>", evm_xpub: accountXpub(60, 900) })
+      expect(ok.status).toBe(200)
+      expect(ok.text).toContain("New &lt;Shop&gt;")
+      expect(ok.text.match(/whsec_[A-Za-z0-9]+/g)?.length).toBe(2)
+      const m = await login(server, "shop-a@example.test")
+      expect(
+        (await m.post("/console/merchants", { name: "Sneaky", evm_xpub: accountXpub(60, 901) })).status,
+      ).toBe(404)
+      const audit = await op.get("/console/audit")
+      expect(audit.text).toContain("merchant.create")
+    })
+
+    it("refuses a sign-in posted from another origin", async () => {
+      for (const origin of ["https://evil.example", "null"]) {
+        const r = await post(
+          server,
+          "/console/login",
+          { email: "root@example.test", password: PASSWORD },
+          { origin },
+        )
+        expect(r.status).toBe(403)
+        expect(setCookieOf(r)).toBe("")
+      }
+      const nullOrigin = await op.post("/console/logout", {}, { origin: "null" })
+      expect(nullOrigin.status).toBe(403)
     })
   })
