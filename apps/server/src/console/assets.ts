@@ -14,8 +14,15 @@ const CONSOLE_JS = `"use strict";
   var data = document.getElementById("overview-data");
   var target = document.getElementById("chart-days");
   if (!data || !target || typeof uPlot !== "function") return;
-  var days = JSON.parse(data.textContent).days;
-  if (days.length === 0) return;
+  var parsed = JSON.parse(data.textContent);
+  var byDay = {};
+  parsed.days.forEach(function (d) { byDay[d.day] = d; });
+  // Every day of the window, empty ones as zero, so the axis is the window and not the data's span.
+  var days = [];
+  for (var t = Date.parse(parsed.from + "T00:00:00Z"); t <= Date.parse(parsed.to + "T00:00:00Z"); t += 86400000) {
+    var key = new Date(t).toISOString().slice(0, 10);
+    days.push(byDay[key] || { day: key, created: 0, completed: 0, expired: 0, underpaid: 0 });
+  }
   var keys = ["created", "completed", "expired", "underpaid"];
   var colors = ["#1d4ed8", "#15803d", "#b45309", "#b91c1c"];
   var xs = days.map(function (d) { return Date.parse(d.day + "T00:00:00Z") / 1000; });

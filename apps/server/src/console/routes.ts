@@ -263,7 +263,11 @@ const overview = guarded((req, u) =>
       html`<table><caption>${caption}</caption><thead><tr><th scope="col">Network</th><th scope="col">Token</th><th scope="col" class="num">Amount</th><th scope="col" class="num">Payments</th></tr></thead><tbody>
 ${rows.length === 0 ? html`<tr><td colspan="4">None</td></tr>` : rows.map((r) => html`<tr><td>${r.network}</td><td>${r.token}</td><td class="num">${formatUnits(r.amount, r.decimals)}</td><td class="num">${r.payments}</td></tr>`)}
 </tbody></table>`
-    const data = jsonForScript({ days: o.days })
+    const data = jsonForScript({
+      days: o.days,
+      from: since.toISOString().slice(0, 10),
+      to: now.toISOString().slice(0, 10),
+    })
     return htmlResponse(
       page(
         "Overview",

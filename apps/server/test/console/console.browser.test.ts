@@ -4,13 +4,14 @@
  */
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
+import { join } from "node:path"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
 import { type ChainEvent, CheckoutStore, Outbox } from "@inzi/core"
 import { Effect } from "effect"
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ApiServer, http, startApiServer } from "../api/harness.js"
-import { launchBrowser } from "../page/harness.js"
+import { ARTIFACTS, launchBrowser } from "../page/harness.js"
 import { createOperator, PASSWORD } from "./harness.js"
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
@@ -83,7 +84,9 @@ interface AxeViolation {
   readonly impact: string | null
   readonly nodes: ReadonlyArray<{ readonly target: ReadonlyArray<string> }>
 }
-const axe = async (page: Page): Promise<Array<string>> => {
+/** axe-core's serious and critical violations on the page, and its screenshot (test-artifacts/console-<name>.png). */
+const axe = async (page: Page, name: string): Promise<Array<string>> => {
+  await page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true })
   await page.evaluate(AXE_SOURCE)
   const vs = await page.evaluate<Array<AxeViolation>>(
     "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)",
@@ -106,7 +109,7 @@ describe("operator console in Chromium", () => {
     try {
       await page.goto(`${server.url}/console/checkouts/${checkout.id}`)
       expect(new URL(page.url()).pathname).toBe("/console/login")
-      found.push(...(await axe(page)))
+      found.push(...(await axe(page, "login")))
       await page.getByLabel("Email").fill("ops@example.test")
       await page.getByLabel("Password").fill(PASSWORD)
       await page.getByRole("button", { name: "Sign in" }).click()
@@ -115,16 +118,16 @@ describe("operator console in Chromium", () => {
 
       await page.goto(`${server.url}/console/overview`)
       await page.locator("#chart-days .uplot canvas").waitFor({ timeout: 10_000 })
-      found.push(...(await axe(page)))
+      found.push(...(await axe(page, "overview")))
 
       await page.goto(`${server.url}/console/checkouts?q=O-1`)
-      found.push(...(await axe(page)))
+      found.push(...(await axe(page, "checkouts")))
       await page.getByRole("link", { name: checkout.id }).click()
       await page.waitForURL(`**/console/checkouts/${checkout.id}`)
       expect(await page.locator("#checkout-status").textContent()).toBe("completed")
       // Merchant text is shown as text, never as markup.
       expect(await page.getByText("Console <b>test</b>").count()).toBe(1)
-      found.push(...(await axe(page)))
+      found.push(...(await axe(page, "checkout")))
       const [ev] = await server.runtime.runPromise(
         Effect.flatMap(Outbox, (o) => o.listEvents({ checkoutId: checkout.id, limit: 10 })),
       )
@@ -135,18 +138,18 @@ describe("operator console in Chromium", () => {
       await page.getByRole("status").getByText("queued for delivery").waitFor()
 
       await page.goto(`${server.url}/console/unmatched`)
-      found.push(...(await axe(page)))
+      found.push(...(await axe(page, "unmatched")))
       await page.getByLabel("Checkout id").fill(second.id)
       await page.getByRole("button", { name: "Review" }).click()
       await page.getByRole("heading", { name: "Confirm assignment" }).waitFor()
-      found.push(...(await axe(page)))
+      found.push(...(await axe(page, "assign")))
       await page.getByRole("button", { name: "Assign the payment" }).click()
       await page.waitForURL(`**/console/checkouts/${second.id}?notice=assigned`)
       expect(await page.locator("#checkout-status").textContent()).toBe("completed")
 
       for (const path of ["/console/watchers", "/console/merchants", "/console/audit"]) {
         await page.goto(`${server.url}${path}`)
-        found.push(...(await axe(page)))
+        found.push(...(await axe(page, path.split("/").at(-1) ?? "page")))
       }
       const audit = await page.locator("main table").textContent()
       for (const action of ["login", "event.resend", "unmatched.assign"]) expect(audit).toContain(action)
