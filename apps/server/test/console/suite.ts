@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
 import { recordWatcherStatus } from "@inzi/adapter-postgres"
+import { TRON_NILE } from "@inzi/adapter-tron"
 import { type ChainEvent, CheckoutStore, Leases, Outbox } from "@inzi/core"
 import { Effect } from "effect"
 import { sql } from "kysely"
@@ -417,5 +418,38 @@ export const consoleSuite = (backend: BackendName) =>
       }
       const nullOrigin = await op.post("/console/logout", {}, { origin: "null" })
       expect(nullOrigin.status).toBe(403)
+    })
+    it("links a payment's transaction to the network's explorer (explorerTxUrl)", async () => {
+      const r = await http(server.url, "POST", "/api/v1/checkouts", {
+        key: a.test,
+        body: { amount: "7.00", currency: "USD" },
+      })
+      const j = r.json()
+      const address = j.payment_options.find((o: { network: string }) => o.network === TRON_NILE.id)
+        .address as string
+      const txHash = "ab".repeat(32)
+      await server.runtime.runPromise(
+        Effect.flatMap(CheckoutStore, (st) =>
+          st.applyChainEvents({
+            network: TRON_NILE.id,
+            mode: "test",
+            requiredConfirmations: 1,
+            events: [
+              {
+                ...paymentEvent(address, 7_000_000n),
+                network: TRON_NILE.id,
+                txHash,
+                tokenContract: TRON_NILE.tokens[0]!.contract,
+              } as ChainEvent,
+            ],
+            cursor: null,
+            now: new Date(),
+          }),
+        ),
+      )
+      const detail = await op.get(`/console/checkouts/${j.id}`)
+      expect(detail.text).toContain(
+        `<a href="https://nile.tronscan.org/#/transaction/${txHash}" rel="noopener noreferrer">${txHash}</a>`,
+      )
     })
   })
