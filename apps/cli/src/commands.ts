@@ -3,7 +3,6 @@
  * piece of text the CLI did not write (`cell`, `terminalSafe`); `--json` output goes through `jsonText`.
  */
 import {
-  AddressDerivation,
   CheckoutStore,
   checkoutNetworks,
   csvRow,
@@ -18,6 +17,9 @@ import {
   type Mode,
   newWebhookSecret,
   Outbox,
+  type PayoutKeyProblem,
+  payoutKeysFormatProblem,
+  payoutKeysProblem,
   registerMerchant,
   urlProblem,
 } from "@inzi/core"
@@ -68,18 +70,13 @@ const hostsFlag = (args: Args, flag: string): ReadonlyArray<string> | undefined 
   return hosts
 }
 
-/** `--<family>-xpub` checked by the family's deriver (checksum, public, account depth); the error names the flag. */
-const checkXpub = async (family: "evm" | "tron", xpub: string) => {
-  const { AddressDerivationLive } = await import("@inzi/platform")
-  const r = await Effect.runPromise(
-    Effect.either(
-      Effect.flatMap(AddressDerivation, (d) => d.validateXpub(family, xpub)).pipe(
-        Effect.provide(AddressDerivationLive),
-      ),
-    ),
+/** A payout-key problem as the flag's error. */
+const keyError = (p: PayoutKeyProblem, tonWallet: string | null) =>
+  new UsageError(
+    p.key === "ton-wallet"
+      ? `--ton-wallet ${p.message}: "${terminalSafe(tonWallet ?? "")}"`
+      : `--${p.key ?? "evm-xpub, --tron-xpub or --ton-wallet"}: ${p.message}`,
   )
-  if (r._tag === "Left") throw new UsageError(`--${family}-xpub: ${r.left.message}`)
-}
 
 export const commands: Record<string, (args: Args) => Promise<number | undefined>> = {
   status: async (args) => {
@@ -124,12 +121,15 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       throw new UsageError(
         "a merchant needs a way to be paid: give --evm-xpub, --tron-xpub and/or --ton-wallet (no payment could reach it otherwise)",
       )
-    if (evmXpub !== null) await checkXpub("evm", evmXpub)
-    if (tronXpub !== null) await checkXpub("tron", tronXpub)
-    if (tonWallet !== null && !(await import("@inzi/adapter-ton")).isTonWalletAddress(tonWallet))
-      throw new UsageError(
-        `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${terminalSafe(tonWallet)}"`,
-      )
+    const isTonWallet =
+      tonWallet === null ? () => false : (await import("@inzi/adapter-ton")).isTonWalletAddress
+    const keys = { evmXpub, tronXpub, tonWallet }
+    // The keys' own checks first (no database): a bad key is the error, not the networks it would allow.
+    const { AddressDerivationLive } = await import("@inzi/platform")
+    const formatProblem = await Effect.runPromise(
+      payoutKeysFormatProblem(keys, isTonWallet).pipe(Effect.provide(AddressDerivationLive)),
+    )
+    if (formatProblem !== null) throw keyError(formatProblem, tonWallet)
     const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
     const known = cliNetworks()
     const has = { evm: evmXpub !== null, tron: tronXpub !== null, ton: tonWallet !== null }
@@ -153,16 +153,8 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       )
     const r = await withRuntime(
       Effect.gen(function* () {
-        const store = yield* MerchantStore
-        // Deposit addresses are unique across merchants: the same xpub twice would hand out the same addresses.
-        for (const other of yield* store.listMerchants()) {
-          if (evmXpub && other.evmXpub === evmXpub)
-            return yield* Effect.fail(new UsageError(`this EVM xpub is already used by merchant ${other.id}`))
-          if (tronXpub && other.tronXpub === tronXpub)
-            return yield* Effect.fail(
-              new UsageError(`this Tron xpub is already used by merchant ${other.id}`),
-            )
-        }
+        const problem = yield* payoutKeysProblem(keys, isTonWallet)
+        if (problem !== null) return yield* Effect.fail(keyError(problem, tonWallet))
         return yield* registerMerchant({
           name,
           webhookUrl,

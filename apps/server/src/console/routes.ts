@@ -4,7 +4,7 @@
  * A merchant user (an account scoped to one merchant) sees that merchant alone: anything else is a 404.
  */
 import {
-  AddressDerivation,
+  type AddressDerivation,
   afterLogin,
   CHECKOUT_STATUSES,
   type CheckoutStatus,
@@ -21,6 +21,7 @@ import {
   newWebhookSecret,
   normalizeEmail,
   Outbox,
+  payoutKeysProblem,
   registerMerchant,
   urlProblem,
 } from "@inzi/core"
@@ -683,30 +684,17 @@ ${
   }),
 )
 
-/** Why the payout keys of a new merchant are refused (the CLI's `merchant create` checks), or null. */
+/** Why the payout keys of a new merchant are refused (core's checks, as the CLI's `merchant create`), or null. */
 const payoutProblem = (f: { evm: string | null; tron: string | null; ton: string | null }) =>
-  Effect.gen(function* () {
-    if (f.evm === null && f.tron === null && f.ton === null)
-      return "A merchant needs a way to be paid: an EVM xpub, a Tron xpub and/or a TON wallet."
-    const d = yield* AddressDerivation
-    for (const [family, xpub] of [
-      ["evm", f.evm],
-      ["tron", f.tron],
-    ] as const)
-      if (xpub !== null) {
-        const r = yield* Effect.either(d.validateXpub(family, xpub))
-        if (r._tag === "Left") return `${family === "evm" ? "EVM" : "Tron"} xpub: ${r.left.message}`
-      }
-    if (f.ton !== null && !isTonWalletAddress(f.ton))
-      return "The TON wallet is not a TON address (UQ…/EQ… or 0:<hex>)."
-    for (const other of yield* (yield* MerchantStore).listMerchants()) {
-      if (f.evm !== null && other.evmXpub === f.evm)
-        return `This EVM xpub is already used by merchant ${other.id}.`
-      if (f.tron !== null && other.tronXpub === f.tron)
-        return `This Tron xpub is already used by merchant ${other.id}.`
-    }
-    return null
-  })
+  Effect.map(
+    payoutKeysProblem({ evmXpub: f.evm, tronXpub: f.tron, tonWallet: f.ton }, isTonWalletAddress),
+    (p) =>
+      p === null
+        ? null
+        : p.key === "ton-wallet"
+          ? `The TON wallet ${p.message}.`
+          : `${p.key === "evm-xpub" ? "EVM xpub" : p.key === "tron-xpub" ? "Tron xpub" : "Payout keys"}: ${p.message}.`,
+  )
 
 const createMerchant = guarded(
   (_req, u, form) =>
