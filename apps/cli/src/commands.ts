@@ -4,12 +4,12 @@
  */
 import { readFileSync, statSync } from "node:fs"
 import {
-  AddressDerivation,
   accentColorProblem,
   BRANDING_LIMITS,
   CheckoutStore,
   checkLogoImage,
   checkoutNetworks,
+  csvRow,
   displayNameProblem,
   formatCents,
   formatTimestamp,
@@ -25,6 +25,9 @@ import {
   type Mode,
   newWebhookSecret,
   Outbox,
+  type PayoutKeyProblem,
+  payoutKeysFormatProblem,
+  payoutKeysProblem,
   registerMerchant,
   urlProblem,
 } from "@inzi/core"
@@ -35,7 +38,7 @@ import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { notFound, withRuntime } from "./db.js"
 import { quarantineStatusLines } from "./quarantine.js"
-import { cell, csvRow, jsonText, terminalSafe } from "./text.js"
+import { cell, jsonText, terminalSafe } from "./text.js"
 
 const out = (args: Args, json: unknown, text: string) => {
   process.stdout.write(args.flags.json ? jsonText(json) : `${text}\n`)
@@ -137,18 +140,13 @@ const brandingLine = (b: MerchantBranding | undefined): string => {
   return `  page branding: display name ${cell(v.displayName)}; logo ${logo}; accent ${v.accentColor ?? "-"}`
 }
 
-/** `--<family>-xpub` checked by the family's deriver (checksum, public, account depth); the error names the flag. */
-const checkXpub = async (family: "evm" | "tron", xpub: string) => {
-  const { AddressDerivationLive } = await import("@inzi/platform")
-  const r = await Effect.runPromise(
-    Effect.either(
-      Effect.flatMap(AddressDerivation, (d) => d.validateXpub(family, xpub)).pipe(
-        Effect.provide(AddressDerivationLive),
-      ),
-    ),
+/** A payout-key problem as the flag's error. */
+const keyError = (p: PayoutKeyProblem, tonWallet: string | null) =>
+  new UsageError(
+    p.key === "ton-wallet"
+      ? `--ton-wallet ${p.message}: "${terminalSafe(tonWallet ?? "")}"`
+      : `--${p.key ?? "evm-xpub, --tron-xpub or --ton-wallet"}: ${p.message}`,
   )
-  if (r._tag === "Left") throw new UsageError(`--${family}-xpub: ${r.left.message}`)
-}
 
 export const commands: Record<string, (args: Args) => Promise<number | undefined>> = {
   status: async (args) => {
@@ -193,12 +191,15 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       throw new UsageError(
         "a merchant needs a way to be paid: give --evm-xpub, --tron-xpub and/or --ton-wallet (no payment could reach it otherwise)",
       )
-    if (evmXpub !== null) await checkXpub("evm", evmXpub)
-    if (tronXpub !== null) await checkXpub("tron", tronXpub)
-    if (tonWallet !== null && !(await import("@inzi/adapter-ton")).isTonWalletAddress(tonWallet))
-      throw new UsageError(
-        `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${terminalSafe(tonWallet)}"`,
-      )
+    const isTonWallet =
+      tonWallet === null ? () => false : (await import("@inzi/adapter-ton")).isTonWalletAddress
+    const keys = { evmXpub, tronXpub, tonWallet }
+    // The keys' own checks first (no database): a bad key is the error, not the networks it would allow.
+    const { AddressDerivationLive } = await import("@inzi/platform")
+    const formatProblem = await Effect.runPromise(
+      payoutKeysFormatProblem(keys, isTonWallet).pipe(Effect.provide(AddressDerivationLive)),
+    )
+    if (formatProblem !== null) throw keyError(formatProblem, tonWallet)
     const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
     const known = cliNetworks()
     const has = { evm: evmXpub !== null, tron: tronXpub !== null, ton: tonWallet !== null }
@@ -222,16 +223,8 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       )
     const r = await withRuntime(
       Effect.gen(function* () {
-        const store = yield* MerchantStore
-        // Deposit addresses are unique across merchants: the same xpub twice would hand out the same addresses.
-        for (const other of yield* store.listMerchants()) {
-          if (evmXpub && other.evmXpub === evmXpub)
-            return yield* Effect.fail(new UsageError(`this EVM xpub is already used by merchant ${other.id}`))
-          if (tronXpub && other.tronXpub === tronXpub)
-            return yield* Effect.fail(
-              new UsageError(`this Tron xpub is already used by merchant ${other.id}`),
-            )
-        }
+        const problem = yield* payoutKeysProblem(keys, isTonWallet)
+        if (problem !== null) return yield* Effect.fail(keyError(problem, tonWallet))
         return yield* registerMerchant({
           name,
           webhookUrl,

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage } from "node:http"
 import { resolve } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
 import { evmNetwork } from "@inzi/adapter-evm"
 import { tonTestnet } from "@inzi/adapter-ton"
 import {
+  ConsoleStore,
   issueApiKey,
   MerchantStore,
   type NetworkConfig,
@@ -11,11 +13,12 @@ import {
   verifyWebhookSignature,
 } from "@inzi/core"
 import { appLayer, jsonLogs, loadNetworks, mainOptions, makeLogger, readEnv } from "@inzi/platform"
+import { hashPassword } from "@inzi/platform/password"
 import { ServerLayer } from "@inzi/server"
 import { launchWorker, WorkerLayer } from "@inzi/worker"
 import { HDNodeWallet } from "ethers"
 import { Effect, Layer } from "effect"
-import { forgetChainCursors, PgDatabase } from "@inzi/adapter-postgres"
+import { ConsoleStoreLive, forgetChainCursors, PgDatabase } from "@inzi/adapter-postgres"
 import { DataDirBusyError, readHolder } from "@inzi/adapter-postgres/dataDir"
 import { loadDevnet, loadTonDevnet, TON_DEVNET } from "./devnet.js"
 
@@ -123,6 +126,9 @@ const startReceiver = (secretRef: { current: string }, log: (line: string) => vo
  * `inzi dev`: the whole gateway offline in one process — a local EVM devnet with test tokens, the embedded
  * database (migrated), server and worker sharing it, a demo merchant, a fresh test key and a webhook receiver.
  */
+/** The console account `inzi dev` makes (or gives a fresh password). */
+const DEV_OPERATOR = "dev@inzi.local"
+
 export const runDev = async () => {
   const env = readEnv({
     ...process.env,
@@ -178,10 +184,23 @@ export const runDev = async () => {
     // The demo shop has a test key only: its events are test-mode, signed with the test secret.
     secret.current = merchant.testWebhookSecret
     const { key } = yield* issueApiKey(merchant.id, "test")
-    return { merchant, key }
-  })
+    // The console's dev operator: a fresh password every run (printed below, like the test key).
+    const password = randomBytes(12).toString("base64url")
+    const passwordHash = yield* Effect.promise(() => hashPassword(password))
+    const consoleStore = yield* ConsoleStore
+    const operator = yield* consoleStore.findOperatorByEmail(DEV_OPERATOR)
+    if (operator === null)
+      yield* consoleStore.createOperator({
+        email: DEV_OPERATOR,
+        passwordHash,
+        merchantId: null,
+        now: new Date(),
+      })
+    else yield* consoleStore.setPasswordHash(operator.id, passwordHash)
+    return { merchant, key, password }
+  }).pipe(Effect.provide(ConsoleStoreLive))
   const banner = Layer.effectDiscard(
-    Effect.flatMap(setup, ({ merchant, key }) =>
+    Effect.flatMap(setup, ({ merchant, key, password }) =>
       Effect.sync(() => {
         const api = `${env.publicUrl}/api/v1/checkouts`
         say(`
@@ -189,6 +208,7 @@ export const runDev = async () => {
  Inzi is running: ${env.publicUrl}   (Ctrl-C stops everything)
  demo merchant   ${merchant.id} "Demo Shop"   webhooks → ${receiver.url}
  test API key    ${key}
+ console         ${env.publicUrl}/console   (${DEV_OPERATOR} / ${password})
 
  1. create a checkout:
     curl -s ${api} -H "Authorization: Bearer ${key}" \\

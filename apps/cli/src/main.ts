@@ -39,6 +39,8 @@ usage: inzi <command> [options]
   sweep run --merchant ID --network N --treasury A [--confirmations N] [--gas-account A] [--indices 1,2]
             [--execute]                 dry run by default; --execute reads the mnemonic from stdin
   indices export --merchant ID [--network N]    used derivation indices (for wallets with a larger gap limit)
+  operator create <email> [--merchant ID]       an account of the web console (/console); the password is
+                                                read from stdin or a prompt (never argv); --merchant: that one only
 
   --json   machine-readable output
 `
@@ -154,6 +156,12 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     load: sweep("run"),
   },
   "indices export": { values: ["merchant", "network"], booleans: J, load: sweep("indicesExport") },
+  "operator create": {
+    values: ["merchant"],
+    booleans: J,
+    positionals: 1,
+    load: async () => (await import("./operator.js")).operatorCreate,
+  },
 }
 
 /** Runs one CLI invocation; resolves to the exit code (throws UsageError for exit 2). */

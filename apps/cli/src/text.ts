@@ -1,6 +1,6 @@
 /**
  * Text the CLI prints that it did not write itself (TON comments, checkout descriptions, merchant names,
- * webhook errors, RPC errors): made safe for a terminal and for a spreadsheet. Imports nothing.
+ * webhook errors, RPC errors): made safe for a terminal (CSV: core's csv.ts). Imports nothing.
  */
 
 /**
@@ -46,18 +46,3 @@ export const jsonText = (v: unknown): string =>
 /** `terminalSafe` for a table cell: a tab inside the text would shift the columns, so it is escaped too. */
 export const cell = (s: string | null | undefined): string =>
   s === null || s === undefined ? "-" : terminalSafe(s).replace(/\t/g, "\\t")
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, a double quote, CR or LF (quotes doubled inside).
- * A field a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR: the OWASP rule
- * for CSV injection) gets a leading `'` so it is shown as text. Applied to text only: the CLI's own numbers
- * (amounts, never negative) and timestamps never start with those characters, and ids and hashes are not
- * changed by it.
- */
-export const csvField = (v: string): string => {
-  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
-}
-
-/** One CSV record, CRLF-terminated as RFC 4180 says. */
-export const csvRow = (fields: ReadonlyArray<string>): string => `${fields.map(csvField).join(",")}\r\n`

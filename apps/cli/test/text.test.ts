@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest"
 import { closest, parseArgs, UsageError } from "../src/args.js"
 import { runCli } from "../src/main.js"
-import { csvField, csvRow, jsonSafe, terminalSafe } from "../src/text.js"
+import { csvField, csvRow } from "@inzi/core"
+import { jsonSafe, terminalSafe } from "../src/text.js"
 
 describe("terminalSafe", () => {
   it("escapes C0/C1 controls, DEL, bidi and separators; keeps tab, printable text and emoji", () => {

@@ -1,6 +1,6 @@
 import { createServer as createNetServer } from "node:net"
 import { MerchantStore, type NetworkConfig, withKeyCache } from "@inzi/core"
-import { PgDatabase } from "@inzi/adapter-postgres"
+import { ConsoleStoreLive, PgDatabase } from "@inzi/adapter-postgres"
 import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { ServerContext } from "./context.js"
@@ -57,7 +57,8 @@ export const ServerLayer = (
       withKeyCache(store, { ttlMs: opts.env.keyCacheMs, capacity: 10_000 }),
     ),
   ).pipe(Layer.provide(base))
-  const ctx = contextLayer(opts).pipe(Layer.provideMerge(Layer.merge(base, keys)))
+  const consoleStore = ConsoleStoreLive.pipe(Layer.provide(base))
+  const ctx = contextLayer(opts).pipe(Layer.provideMerge(Layer.mergeAll(base, keys, consoleStore)))
   return HttpServerLive({ host: opts.env.host, port: opts.env.port, metrics: opts.env.metricsAddr }).pipe(
     Layer.provideMerge(ctx),
   )

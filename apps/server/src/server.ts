@@ -22,16 +22,19 @@ import {
   getCheckoutRoute,
   listCheckoutsRoute,
 } from "./routes/checkouts.js"
+import { CONSOLE_ROUTES, type ConsoleRequirements } from "./console/routes.js"
 import { healthz, metrics, openapi, publicMetrics, readyz } from "./routes/ops.js"
 import { pageEventsRoute, pageLogoRoute, pageRoute, pageStatusRoute } from "./routes/page.js"
 
-type RouteRequirements = Effect.Effect.Context<
-  | ReturnType<typeof createCheckoutRoute>
-  | ReturnType<typeof getCheckoutRoute>
-  | ReturnType<typeof listCheckoutsRoute>
-  | ReturnType<typeof pageRoute>
-  | ReturnType<typeof metrics>
->
+type RouteRequirements =
+  | Effect.Effect.Context<
+      | ReturnType<typeof createCheckoutRoute>
+      | ReturnType<typeof getCheckoutRoute>
+      | ReturnType<typeof listCheckoutsRoute>
+      | ReturnType<typeof pageRoute>
+      | ReturnType<typeof metrics>
+    >
+  | ConsoleRequirements
 
 interface Route {
   readonly method: string
@@ -92,6 +95,7 @@ export const ROUTES: ReadonlyArray<Route> = [
   route("GET", "/p/:token/status", "page.status", pageStatusRoute),
   route("GET", "/p/:token/events", "page.events", pageEventsRoute),
   route("GET", "/p/logo/:file", "page.logo", pageLogoRoute),
+  ...CONSOLE_ROUTES.map(([method, path, name, handler]) => route(method, path, name, handler)),
 ]
 
 /** The routes of the metrics listener (INZI_METRICS_ADDR). */

@@ -351,6 +351,40 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       created_at timestamptz NOT NULL
     )`,
   ],
+  // The operator console (apps/server/src/console): accounts, sessions (only the token's SHA-256 is kept),
+  // the audit log; indexes for its all-merchant list and its search by transaction hash.
+  "0017_operator_console": [
+    `CREATE TABLE console_operators (
+      id bigserial PRIMARY KEY,
+      email text NOT NULL UNIQUE,
+      password_hash text NOT NULL,
+      merchant_id text REFERENCES merchants (id) ON DELETE CASCADE,
+      failed_logins integer NOT NULL DEFAULT 0,
+      locked_until timestamptz,
+      created_at timestamptz NOT NULL
+    )`,
+    `CREATE TABLE console_sessions (
+      hash text PRIMARY KEY,
+      operator_id bigint NOT NULL REFERENCES console_operators (id) ON DELETE CASCADE,
+      created_at timestamptz NOT NULL,
+      expires_at timestamptz NOT NULL
+    )`,
+    `CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)`,
+    `CREATE TABLE console_audit (
+      id bigserial PRIMARY KEY,
+      at timestamptz NOT NULL,
+      operator_id bigint,
+      operator_email text NOT NULL,
+      merchant_id text,
+      action text NOT NULL,
+      target text,
+      detail text,
+      address text
+    )`,
+    `CREATE INDEX console_audit_merchant ON console_audit (merchant_id, id DESC)`,
+    `CREATE INDEX checkouts_console_list ON checkouts (mode, created_at DESC, id DESC)`,
+    `CREATE INDEX payments_tx_hash ON payments (tx_hash)`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

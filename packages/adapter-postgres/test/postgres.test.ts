@@ -217,6 +217,7 @@ if (url === undefined || url === "") {
           "0013_rate_limits",
           "0014_payment_duplicate",
           "0015_merchant_branding",
+          "0017_operator_console",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

@@ -57,6 +57,8 @@ export interface InziEnv {
    */
   readonly secretKey?: Redacted.Redacted<string> | undefined
   readonly secretKeyOld?: Redacted.Redacted<string> | undefined
+  /** The operator console under /console (`INZI_CONSOLE=off` turns it off; absent: on). */
+  readonly console?: boolean | undefined
 }
 
 export class EnvError extends Error {
@@ -145,6 +147,7 @@ export const readEnv = (env: NodeJS.ProcessEnv = process.env): InziEnv => {
     addressPool: int(env, "INZI_ADDRESS_POOL", 500, 0, 1_000_000),
     secretKey: secretKey(env, "INZI_SECRET_KEY"),
     secretKeyOld: secretKey(env, "INZI_SECRET_KEY_OLD"),
+    console: !["off", "0", "false"].includes((env.INZI_CONSOLE ?? "on").toLowerCase()),
   }
 }
 

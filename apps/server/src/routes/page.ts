@@ -34,7 +34,7 @@ const standardOf = (n: NetworkConfig): string =>
         ? "BEP-20"
         : "ERC-20"
 
-const explorerLink = (n: NetworkConfig | undefined, txHash: string): string | null =>
+export const explorerLink = (n: NetworkConfig | undefined, txHash: string): string | null =>
   n?.explorerTxUrl === undefined ? null : n.explorerTxUrl.replace("{tx}", encodeURIComponent(txHash))
 
 const labelOf = (n: NetworkConfig | undefined, id: string): string =>

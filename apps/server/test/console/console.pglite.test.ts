@@ -1,0 +1,3 @@
+import { consoleSuite } from "./suite.js"
+
+consoleSuite("pglite")
