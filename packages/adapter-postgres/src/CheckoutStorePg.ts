@@ -9,6 +9,9 @@ import {
   type CheckoutStore,
   type CreateCheckoutResult,
   currentStatus,
+  type GetCheckoutQuery,
+  IDEMPOTENCY_TTL_MS,
+  idempotencyDecision,
   IdempotencyConflict,
   type IdempotentResponse,
   type MachineEvent,
@@ -100,11 +103,26 @@ export const minimalEventBody: RenderEventBody = (event, checkout) =>
 
 type Db = Kysely<DB> | Transaction<DB>
 
-/** How long an Idempotency-Key is remembered (API.md: 24 hours). */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
+/** How long an Idempotency-Key is remembered (API.md: 24 hours): core's retention. */
+export { IDEMPOTENCY_TTL_MS }
 
 type CheckoutRow = Selectable<CheckoutsTable> &
   Pick<Selectable<DepositTargetsTable>, "derivation_index" | "evm_address" | "tron_address" | "ton_comment">
+
+/** An `idempotency_keys` row as core's `idempotencyDecision` reads it. */
+const idempotencyRecord = (r: {
+  readonly request_hash: string
+  readonly response_status: number | null
+  readonly response_body: string | null
+  readonly created_at: Date | string
+}) => ({
+  requestHash: r.request_hash,
+  response:
+    r.response_status === null || r.response_body === null
+      ? null
+      : { status: Number(r.response_status), body: r.response_body },
+  createdAt: toDate(r.created_at),
+})
 
 /** The `checkouts` row of a new checkout. */
 const checkoutRow = (input: NewCheckout) => ({
@@ -282,6 +300,31 @@ const unmatchedFromRow = (r: Selectable<UnmatchedPaymentsTable>): UnmatchedPayme
   observedAt: toDate(r.observed_at),
   assignedCheckoutId: r.assigned_checkout_id,
 })
+
+/**
+ * The GET read over `checkoutById` (`checkoutByIdStatement`): one precompiled statement, answered through `done`
+ * once from the driver's callback (no fiber needed): `getCheckout`, and the server's fast path (FastPathPg.ts).
+ */
+export const readCheckout =
+  (checkoutById: ReturnType<typeof checkoutByIdStatement>) =>
+  (
+    q: GetCheckoutQuery,
+    done: (result: Either.Either<Checkout, StoreError | CheckoutNotFoundT>) => void,
+  ): void =>
+    statementDirect<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
+      "getCheckout",
+      checkoutById,
+      [q.id],
+      (rows) => {
+        const row = rows[0]
+        const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
+        // Another merchant's checkout, or the other mode's, does not exist for this caller.
+        if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
+          throw new Fail(new CheckoutNotFound({ id: q.id }))
+        return found
+      },
+      done,
+    )
 
 /** `CheckoutStore` over kysely. Status rules live in core's `transition`; this only loads, locks and writes. */
 export const makeCheckoutStore = (
@@ -632,25 +675,7 @@ export const makeCheckoutStore = (
     )
   }
 
-  /** The GET read: one precompiled statement, answered from the driver's callback (no fiber needed). */
-  const getCheckoutDirect: NonNullable<Context.Tag.Service<typeof CheckoutStore>["getCheckoutDirect"]> = (
-    q,
-    done,
-  ) =>
-    statementDirect<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
-      "getCheckout",
-      checkoutById,
-      [q.id],
-      (rows) => {
-        const row = rows[0]
-        const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
-        // Another merchant's checkout, or the other mode's, does not exist for this caller.
-        if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
-          throw new Fail(new CheckoutNotFound({ id: q.id }))
-        return found
-      },
-      done,
-    )
+  const getCheckoutWith = readCheckout(checkoutById)
 
   return {
     allocateDerivationIndex: (merchantId) =>
@@ -707,14 +732,14 @@ export const makeCheckoutStore = (
                     .where("mode", "=", input.mode)
                     .where("key", "=", idem.key)
                     .executeTakeFirstOrThrow()
-                  if (prior.request_hash !== idem.requestHash)
-                    throw new Fail(new IdempotencyConflict({ key: idem.key }))
-                  if (prior.response_status === null || prior.response_body === null)
-                    throw new Error("idempotency record without a response")
-                  return {
-                    _tag: "Replayed",
-                    response: { status: Number(prior.response_status), body: prior.response_body },
-                  }
+                  // The claim waited for the holder's commit: a live record, answered (or a defect).
+                  const decided = idempotencyDecision(idempotencyRecord(prior), {
+                    requestHash: idem.requestHash,
+                    now: input.createdAt,
+                  })
+                  if (decided._tag === "Conflict") throw new Fail(new IdempotencyConflict({ key: idem.key }))
+                  if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
+                  return { _tag: "Replayed", response: decided.response }
                 }
               }
               await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
@@ -739,24 +764,19 @@ export const makeCheckoutStore = (
 
     findIdempotentReplay: (q) =>
       run<IdempotentResponse | null, IdempotencyConflict>("findIdempotentReplay", async () => {
-        // A record at or past the retention is taken over by the next create (see createCheckout): not live.
         const prior = await db
           .selectFrom("idempotency_keys")
-          .select(["request_hash", "response_status", "response_body"])
+          .select(["request_hash", "response_status", "response_body", "created_at"])
           .where("merchant_id", "=", q.merchantId)
           .where("mode", "=", q.mode)
           .where("key", "=", q.key)
-          .where("created_at", ">", new Date(q.now.getTime() - IDEMPOTENCY_TTL_MS))
           .executeTakeFirst()
-        if (prior === undefined) return null
-        if (prior.request_hash !== q.requestHash) throw new Fail(new IdempotencyConflict({ key: q.key }))
-        // Still in flight (claimed, not yet answered): the create's own claim waits for it and decides.
-        if (prior.response_status === null || prior.response_body === null) return null
-        return { status: Number(prior.response_status), body: prior.response_body }
+        const decided = idempotencyDecision(prior === undefined ? null : idempotencyRecord(prior), q)
+        if (decided._tag === "Conflict") throw new Fail(new IdempotencyConflict({ key: q.key }))
+        return decided._tag === "Replay" ? decided.response : null
       }),
 
-    getCheckout: (q) => Effect.async((resume) => getCheckoutDirect(q, resume)),
-    getCheckoutDirect,
+    getCheckout: (q) => Effect.async((resume) => getCheckoutWith(q, resume)),
 
     getCheckoutByToken: (token, now) =>
       runStatement<{ checkout: unknown }, [string, string], Checkout, CheckoutNotFoundT>(
