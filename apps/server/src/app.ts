@@ -56,7 +56,10 @@ export const ServerLayer = (
   // API-key lookups cached for INZI_KEY_CACHE_MS (core's withKeyCache): one round trip less per request.
   const keys = Layer.effectContext(
     Effect.gen(function* () {
-      const cache = yield* withKeyCache(yield* MerchantStore, { ttlMs: opts.env.keyCacheMs, capacity: 10_000 })
+      const cache = yield* withKeyCache(yield* MerchantStore, {
+        ttlMs: opts.env.keyCacheMs,
+        capacity: 10_000,
+      })
       return Context.make(MerchantStore, cache.store).pipe(Context.add(KeyCache, cache))
     }),
   ).pipe(Layer.provide(base))

@@ -75,7 +75,10 @@ const setup = (opts: {
       : base.pipe(Context.add(FastPath, { store, randomBytes: () => new Uint8Array(0) }))
   return {
     handler: getCheckoutDirect(
-      Runtime.make({ ...Runtime.defaultRuntime, context: services as Parameters<typeof getCheckoutDirect>[0]["context"] }),
+      Runtime.make({
+        ...Runtime.defaultRuntime,
+        context: services as Parameters<typeof getCheckoutDirect>[0]["context"],
+      }),
     ),
     taken,
     reads,

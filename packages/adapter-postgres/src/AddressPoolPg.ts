@@ -213,12 +213,7 @@ export const addressPoolPg = (
    * statement (one round trip, one commit): the slot is deleted exactly when the checkout is written. No slot:
    * the checkout insert selects nothing. Answers through `done` once, from the driver's callback.
    */
-  const createPooledCheckout: FastPath["createPooledCheckout"] = (
-    input,
-    xpubs,
-    families,
-    done,
-  ) => {
+  const createPooledCheckout: FastPath["createPooledCheckout"] = (input, xpubs, families, done) => {
     const comment = input.targets.tonComment
     const insert = (
       above: bigint,

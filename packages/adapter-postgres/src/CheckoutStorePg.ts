@@ -22,6 +22,7 @@ import {
   type PaymentObserved,
   StoreError,
   storableChainEvent,
+  TON_COMMENT_ATTEMPTS,
   transition,
   type UnmatchedPaymentRecord,
   type UnmatchedTransfer,
@@ -335,7 +336,7 @@ export const makeCheckoutStore = (
   const newEventId = options.newEventId ?? defaultEventId
   const newUnmatchedId = options.newUnmatchedId ?? defaultUnmatchedId
   const newTonComment = options.newTonComment ?? defaultTonComment
-  const maxCommentAttempts = options.maxCommentAttempts ?? 8
+  const maxCommentAttempts = options.maxCommentAttempts ?? TON_COMMENT_ATTEMPTS
   // The two reads behind GET /checkouts/:id and the hosted page, compiled once (precompiled.ts).
   // By primary key only; the owner is checked on the row. With "AND merchant_id = $2 AND mode = $3" in SQL, a
   // generic plan of the prepared statement (or a custom one on stale statistics) may take the merchant's list

@@ -97,7 +97,14 @@ const ready = (db: Kysely<DB>): Effect.Effect<boolean> =>
   }).pipe(Effect.orElseSucceed(() => false))
 
 /** What the PgStore layers provide. */
-export type PgStoreServices = MerchantStore | CheckoutStore | Outbox | Leases | AddressPool | PgFastPath | PgDatabase
+export type PgStoreServices =
+  | MerchantStore
+  | CheckoutStore
+  | Outbox
+  | Leases
+  | AddressPool
+  | PgFastPath
+  | PgDatabase
 
 /**
  * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases`, `AddressPool` (and `PgFastPath`,
@@ -107,9 +114,7 @@ export type PgStoreServices = MerchantStore | CheckoutStore | Outbox | Leases | 
  * size and secret key included) and pass it.
  */
 export const PgStore = {
-  layer: (
-    config: PgStoreConfig,
-  ): Layer.Layer<PgStoreServices, StoreError> =>
+  layer: (config: PgStoreConfig): Layer.Layer<PgStoreServices, StoreError> =>
     Layer.scopedContext(
       Effect.gen(function* () {
         const database = yield* open(config)

@@ -377,9 +377,17 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     networks: checkoutNetworks(merchant, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
     now: new Date("2026-04-04T12:00:00.750Z"),
   })
-  const run = (statement: Statement, seed: number, networkIds: ReadonlyArray<string> = ["bsc", "tron", "ton"]) =>
+  const run = (
+    statement: Statement,
+    seed: number,
+    networkIds: ReadonlyArray<string> = ["bsc", "tron", "ton"],
+  ) =>
     new Promise<Either.Either<unknown, unknown>>((resolve) =>
-      createPooledCheckoutWith(args(networkIds), { statement, randomBytes: seededRandomBytes(seed) }, resolve),
+      createPooledCheckoutWith(
+        args(networkIds),
+        { statement, randomBytes: seededRandomBytes(seed) },
+        resolve,
+      ),
     )
   /** A pooled statement answering from `script` in turn, recording each input. */
   const scripted = (script: ReadonlyArray<Either.Either<PooledCreateResult, StoreError>>) => {

@@ -86,7 +86,17 @@ describe("afterPooledCreate", () => {
   })
   it("redraws a taken comment for 8 draws in all, then falls back", () => {
     const steps = Array.from({ length: 9 }, (_, i) => afterPooledCreate({ _tag: "CommentTaken" }, i)._tag)
-    expect(steps).toEqual(["Redraw", "Redraw", "Redraw", "Redraw", "Redraw", "Redraw", "Redraw", "Fallback", "Fallback"])
+    expect(steps).toEqual([
+      "Redraw",
+      "Redraw",
+      "Redraw",
+      "Redraw",
+      "Redraw",
+      "Redraw",
+      "Redraw",
+      "Fallback",
+      "Fallback",
+    ])
   })
   it("falls back at once without a slot", () => {
     expect(afterPooledCreate({ _tag: "NoSlot" }, 0)).toEqual({ _tag: "Fallback" })
@@ -112,9 +122,13 @@ describe("idempotencyDecision", () => {
   })
   it("proceeds without a record, with one still in flight, and with one at or past the 24 h retention", () => {
     expect(idempotencyDecision(null, { requestHash: "h1", now })).toEqual({ _tag: "Proceed" })
-    expect(idempotencyDecision(record({ response: null }), { requestHash: "h1", now })).toEqual({ _tag: "Proceed" })
+    expect(idempotencyDecision(record({ response: null }), { requestHash: "h1", now })).toEqual({
+      _tag: "Proceed",
+    })
     const at = (ms: number) => record({ createdAt: new Date(now.getTime() - ms), requestHash: "other" })
-    expect(idempotencyDecision(at(IDEMPOTENCY_TTL_MS), { requestHash: "h1", now })).toEqual({ _tag: "Proceed" })
+    expect(idempotencyDecision(at(IDEMPOTENCY_TTL_MS), { requestHash: "h1", now })).toEqual({
+      _tag: "Proceed",
+    })
     expect(idempotencyDecision(at(IDEMPOTENCY_TTL_MS - 1), { requestHash: "h1", now })).toEqual({
       _tag: "Conflict",
     })

@@ -144,7 +144,7 @@ describe("recording finished attempts", () => {
 })
 
 describe("the Inzi-Signature header the dispatcher sends (core's signWebhook)", () => {
-  it("is t=<t>,v1=<hex HMAC-SHA256(secret, \"<t>.<body>\")> as node:crypto computes it", () => {
+  it('is t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")> as node:crypto computes it', () => {
     const cases: Array<[string, number, string]> = [
       ["whsec_test_0123456789abcdef", 1_764_000_000, '{"id":"evt_1","type":"checkout.completed"}'],
       ["whsec_ünïcødé_🔑", 1, '{"description":"café ☕ 𝄞","amount":"25.00"}'],
@@ -153,7 +153,9 @@ describe("the Inzi-Signature header the dispatcher sends (core's signWebhook)", 
     ]
     for (const [secret, t, body] of cases)
       expect(signWebhook({ payload: body, secret, timestamp: t })).toBe(
-        `t=${Math.floor(t)},v1=${createHmac("sha256", secret).update(`${Math.floor(t)}.${body}`).digest("hex")}`,
+        `t=${Math.floor(t)},v1=${createHmac("sha256", secret)
+          .update(`${Math.floor(t)}.${body}`)
+          .digest("hex")}`,
       )
   })
 })

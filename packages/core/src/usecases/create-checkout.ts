@@ -84,8 +84,11 @@ const checkoutFields = (
   }
 }
 
-/** Draws of a TON comment before a create gives up on the pool (each draw collides with odds ≈ n / 31^8). */
-const COMMENT_ATTEMPTS = 8
+/**
+ * Draws of a TON comment per create before it gives up (each draw collides with odds ≈ n / 31^8): the pooled
+ * create's redraws here, and a store's own (`CheckoutStore.createCheckout`).
+ */
+export const TON_COMMENT_ATTEMPTS = 8
 
 /**
  * A create on a pooled deposit slot, decided before any statement runs: the pool's single statement takes a slot
@@ -136,7 +139,7 @@ export type PooledCreateStep =
 export const afterPooledCreate = (result: PooledCreateResult, attempt: number): PooledCreateStep =>
   result._tag === "Created"
     ? { _tag: "Created", checkout: result.checkout }
-    : result._tag === "CommentTaken" && attempt + 1 < COMMENT_ATTEMPTS
+    : result._tag === "CommentTaken" && attempt + 1 < TON_COMMENT_ATTEMPTS
       ? { _tag: "Redraw" }
       : { _tag: "Fallback" }
 
@@ -209,7 +212,10 @@ export const createCheckout = (
       tronXpub === null ? null : (pooledTron ?? (yield* derivation.derive("tron", tronXpub, index)))
     const tonComment = yield* newTonComment
     const result = yield* store.createCheckout(
-      { ...checkoutFields(input, id), targets: { derivationIndex: index, evmAddress, tronAddress, tonComment } },
+      {
+        ...checkoutFields(input, id),
+        targets: { derivationIndex: index, evmAddress, tronAddress, tonComment },
+      },
       input.idempotency,
     )
     // Where the deposit addresses came from: `derived` on a pool-wired server means the merchant's pool is
