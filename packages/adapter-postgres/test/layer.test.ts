@@ -26,6 +26,7 @@ describe("public surface", () => {
       "MIGRATIONS",
       "MIGRATION_SQL",
       "PgDatabase",
+      "PgFastPath",
       "PgStore",
       "SecretKeyError",
       "addRateCounts",
