@@ -4,10 +4,11 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
 
 /**
  * SHA-256 and HMAC-SHA256 as hex, of UTF-8 strings: the one implementation of each in the project (API-key
- * hashes, idempotent request hashes, webhook signatures). Core imports no Node module: on Node (≥ 20.16, where
- * `process.getBuiltinModule` exists) these run node:crypto's native functions, elsewhere (a browser, another
- * runtime) @noble/hashes; both give the same bytes (test/hash.test.ts runs both). The native functions are
- * several times cheaper, and the key hash runs on every authenticated request.
+ * hashes and idempotent request hashes through core, webhook signatures). Wire and core import no Node module
+ * (the client runs anywhere): on Node (≥ 20.16, where `process.getBuiltinModule` exists) these run node:crypto's
+ * native functions, elsewhere (a browser, another runtime) @noble/hashes; both give the same bytes
+ * (test/hash.test.ts runs both). The native functions are several times cheaper, and the key hash runs on every
+ * authenticated request.
  */
 
 /** The part of node:crypto used here. */
