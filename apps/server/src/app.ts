@@ -1,9 +1,10 @@
 import { createServer as createNetServer } from "node:net"
-import { MerchantStore, type NetworkConfig, withKeyCache } from "@inzi/core"
-import { ConsoleStoreLive, PgDatabase } from "@inzi/adapter-postgres"
+import { cryptoRandomBytes, MerchantStore, type NetworkConfig, withKeyCache } from "@inzi/core"
+import { ConsoleStoreLive, PgDatabase, PgFastPath } from "@inzi/adapter-postgres"
 import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
-import { Effect, Layer, ManagedRuntime } from "effect"
-import { ServerContext } from "./context.js"
+import { Context, Effect, Layer, ManagedRuntime } from "effect"
+import { KeyCache, ServerContext } from "./context.js"
+import { FastPath } from "./fast-path.js"
 import { makeRateLimiter } from "./http/rate-limit.js"
 import { sharedRateLimiter } from "./http/shared-rate-limit.js"
 import { makeHttpMetrics, Registry, sharedFor } from "./metrics.js"
@@ -20,6 +21,7 @@ const contextLayer = (opts: ServerOptions) =>
     ServerContext,
     Effect.gen(function* () {
       const pg = yield* PgDatabase
+      const keys = yield* KeyCache
       const registry = new Registry()
       const rate = opts.env.rateLimitPerSecond
       const logger = opts.logger ?? makeLogger(opts.env.logLevel, { service: "server" })
@@ -36,6 +38,7 @@ const contextLayer = (opts: ServerOptions) =>
         authFailures: makeRateLimiter(opts.env.authFailuresPerMinute / 60, opts.env.authFailuresPerMinute),
         pageLimiter: makeRateLimiter(opts.env.pageRatePerSecond, opts.env.pageRatePerSecond * 2),
         trustedProxies: opts.env.trustProxy,
+        cachedKey: keys.cachedActiveKey,
         ready: () => Effect.runPromise(pg.ready),
         clusterMetrics: sharedFor(opts.env.metricsCacheMs, () => clusterGauges(pg.database)),
       }
@@ -51,14 +54,22 @@ export const ServerLayer = (
   base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
 ) => {
   // API-key lookups cached for INZI_KEY_CACHE_MS (core's withKeyCache): one round trip less per request.
-  const keys = Layer.effect(
-    MerchantStore,
-    Effect.flatMap(MerchantStore, (store) =>
-      withKeyCache(store, { ttlMs: opts.env.keyCacheMs, capacity: 10_000 }),
-    ),
+  const keys = Layer.effectContext(
+    Effect.gen(function* () {
+      const cache = yield* withKeyCache(yield* MerchantStore, {
+        ttlMs: opts.env.keyCacheMs,
+        capacity: 10_000,
+      })
+      return Context.make(MerchantStore, cache.store).pipe(Context.add(KeyCache, cache))
+    }),
   ).pipe(Layer.provide(base))
   const consoleStore = ConsoleStoreLive.pipe(Layer.provide(base))
-  const ctx = contextLayer(opts).pipe(Layer.provideMerge(Layer.mergeAll(base, keys, consoleStore)))
+  // The fiber-less routes' statements and randomness (fast-path.ts).
+  const fast = Layer.effect(
+    FastPath,
+    Effect.map(PgFastPath, (store) => ({ store, randomBytes: cryptoRandomBytes() })),
+  ).pipe(Layer.provide(base))
+  const ctx = contextLayer(opts).pipe(Layer.provideMerge(Layer.mergeAll(base, keys, consoleStore, fast)))
   return HttpServerLive({ host: opts.env.host, port: opts.env.port, metrics: opts.env.metricsAddr }).pipe(
     Layer.provideMerge(ctx),
   )

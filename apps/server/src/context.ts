@@ -1,4 +1,4 @@
-import type { NetworkConfig } from "@inzi/core"
+import type { ActiveKey, KeyCache as CoreKeyCache, NetworkConfig } from "@inzi/core"
 import type { InziEnv, Logger } from "@inzi/platform"
 import { Context } from "effect"
 import type { makeHttpMetrics, Registry } from "./metrics.js"
@@ -20,6 +20,8 @@ export interface ServerContextShape {
   readonly pageLimiter: RateLimiter
   /** Proxies in front of the server whose X-Forwarded-For is believed (INZI_TRUST_PROXY). */
   readonly trustedProxies: number
+  /** The key cache read from memory; `null` without a key cache (see `AuthLimits`). */
+  readonly cachedKey: ((hash: string) => ActiveKey | undefined) | null
   /** True once migrations are applied and the database answered (for /readyz). */
   readonly ready: () => Promise<boolean>
   /** Cluster-wide gauges read at scrape time (checkouts by status, outbox, watchers). */
@@ -32,3 +34,6 @@ export class ServerContext extends Context.Tag("@inzi/server/ServerContext")<
   ServerContext,
   ServerContextShape
 >() {}
+
+/** The API-key cache of this server (core's `withKeyCache`), built with the cached `MerchantStore` (app.ts). */
+export class KeyCache extends Context.Tag("@inzi/server/KeyCache")<KeyCache, CoreKeyCache>() {}

@@ -79,13 +79,12 @@ describe("principalWith: failed authentications per client address", () => {
           lookups.push(hash)
           return hash === hashApiKey(KEY) ? found : null
         }),
-      cachedActiveKey: (hash: string): ActiveKey | undefined =>
-        hash === hashApiKey(KEY) ? found : undefined,
     } as unknown as MerchantStore["Type"]
     const limits = {
       rateLimiter: makeRateLimiter(0, 1),
       authFailures: makeRateLimiter(10 / 60, 10),
       trustedProxies: 0,
+      cachedKey: (hash: string): ActiveKey | undefined => (hash === hashApiKey(KEY) ? found : undefined),
     }
     const call = (key: string, peer = "203.0.113.5") =>
       Effect.runSync(

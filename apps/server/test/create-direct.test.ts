@@ -3,6 +3,7 @@
  * rest of the request to the use case's Effect (an Idempotency-Key, no pooled slot), and that a request costs one
  * rate-limit token whichever way it goes. The black-box suite (api/suite.ts) runs both paths on real databases.
  */
+import type { FastPath as StoreFastPath } from "@inzi/adapter-postgres"
 import {
   type ActiveKey,
   AddressDerivation,
@@ -13,11 +14,13 @@ import {
   MerchantStore,
   type NewCheckout,
   type PooledCreateResult,
+  seededRandomBytes,
   StoreError,
 } from "@inzi/core"
 import { Context, Effect, Either, Runtime } from "effect"
 import { describe, expect, it } from "vitest"
 import { ServerContext } from "../src/context.js"
+import { FastPath } from "../src/fast-path.js"
 import { makeRateLimiter } from "../src/http/rate-limit.js"
 import type { HttpRequest, HttpResponse } from "../src/http/response.js"
 import { createCheckoutDirect } from "../src/routes/checkouts.js"
@@ -38,13 +41,12 @@ const written = (input: NewCheckout): Checkout => ({
   updatedAt: input.createdAt,
 })
 
-type Direct = NonNullable<AddressPool["Type"]["createCheckoutDirect"]>
+type Direct = StoreFastPath["createPooledCheckout"]
 
 const setup = (
   opts: {
-    readonly cached?: ((hash: string) => ActiveKey | undefined) | undefined
+    readonly cached?: ((hash: string) => ActiveKey | undefined) | null | undefined
     readonly direct?: ((input: NewCheckout) => Either.Either<PooledCreateResult, StoreError>) | null
-    readonly syncIds?: boolean
     readonly ratePerSecond?: number
   } = {},
 ) => {
@@ -65,6 +67,7 @@ const setup = (
     },
     authFailures: makeRateLimiter(0, 1),
     trustedProxies: 0,
+    cachedKey: opts.cached === undefined ? hit : opts.cached,
   } as unknown as ServerContext["Type"]
   const answer =
     opts.direct === undefined
@@ -78,7 +81,6 @@ const setup = (
           setImmediate(() => done(answer(input)))
         }
   const pool = {
-    createCheckoutDirect: direct,
     createCheckout: () => {
       calls.effectCreate++
       return Effect.succeed({ _tag: "NoSlot" as const })
@@ -89,19 +91,25 @@ const setup = (
     },
   } as unknown as AddressPool["Type"]
   const store = {
+    findIdempotentReplay: () => Effect.succeed(null),
     createCheckout: (input: NewCheckout, idempotency: unknown) => {
       calls.storeCreate.push(idempotency)
       return Effect.succeed({ _tag: "Created" as const, checkout: written(input), response: null })
     },
   } as unknown as CheckoutStore["Type"]
   const ids = Effect.runSync(Effect.map(Ids, (i) => i).pipe(Effect.provide(Ids.Test(1))))
-  const context = Context.make(ServerContext, ctx).pipe(
-    Context.add(MerchantStore, { cachedActiveKey: opts.cached ?? hit } as unknown as MerchantStore["Type"]),
+  const base = Context.make(ServerContext, ctx).pipe(
+    Context.add(MerchantStore, {} as unknown as MerchantStore["Type"]),
     Context.add(AddressPool, pool),
     Context.add(CheckoutStore, store),
     Context.add(AddressDerivation, {} as AddressDerivation["Type"]),
-    Context.add(Ids, opts.syncIds === false ? { randomBytes: ids.randomBytes } : ids),
+    Context.add(Ids, ids),
   )
+  const fast = {
+    store: { createPooledCheckout: direct, getCheckout: () => undefined } as unknown as StoreFastPath,
+    randomBytes: seededRandomBytes(1),
+  }
+  const context = direct === undefined ? base : base.pipe(Context.add(FastPath, fast))
   const handler = createCheckoutDirect(Runtime.make({ ...Runtime.defaultRuntime, context }))
   return { handler, taken, calls, logs }
 }
@@ -127,9 +135,9 @@ const responded = (o: Outcome): HttpResponse => {
 const minimal = { amount: "25", currency: "USD", metadata: { b: 1, a: 2 } }
 
 describe("POST /checkouts without a fiber (createCheckoutDirect)", () => {
-  it("exists only with a key cache, a pool with a callback create and a synchronous random source", () => {
+  it("exists only with a key cache and a fast path", () => {
     expect(setup({ direct: null }).handler).toBeUndefined()
-    expect(setup({ syncIds: false }).handler).toBeUndefined()
+    expect(setup({ cached: null }).handler).toBeUndefined()
     expect(setup().handler).toBeTypeOf("function")
   })
 

@@ -3,17 +3,12 @@
  * that it hands a key the cache does not hold to the Effect route without touching anything. The black-box suite
  * (api/suite.ts) checks on a real database that both paths give the same responses.
  */
-import {
-  type ActiveKey,
-  type Checkout,
-  CheckoutNotFound,
-  CheckoutStore,
-  MerchantStore,
-  StoreError,
-} from "@inzi/core"
+import type { FastPath as StoreFastPath } from "@inzi/adapter-postgres"
+import { type ActiveKey, type Checkout, CheckoutNotFound, StoreError } from "@inzi/core"
 import { Context, Either, Runtime } from "effect"
 import { describe, expect, it } from "vitest"
 import { ServerContext } from "../src/context.js"
+import { FastPath } from "../src/fast-path.js"
 import { makeRateLimiter } from "../src/http/rate-limit.js"
 import type { HttpRequest } from "../src/http/response.js"
 import { getCheckoutDirect } from "../src/routes/checkouts.js"
@@ -43,7 +38,7 @@ const checkout: Checkout = {
   updatedAt: T0,
 }
 
-type Read = NonNullable<CheckoutStore["Type"]["getCheckoutDirect"]>
+type Read = StoreFastPath["getCheckout"]
 
 const setup = (opts: {
   readonly cached?: (hash: string) => ActiveKey | undefined
@@ -64,23 +59,27 @@ const setup = (opts: {
     },
     authFailures: makeRateLimiter(0, 1),
     trustedProxies: 0,
+    cachedKey: opts.cached ?? null,
   } as unknown as ServerContext["Type"]
   const reads: Array<Parameters<Read>[0]> = []
-  const services = Context.make(ServerContext, ctx)
-    .pipe(Context.add(MerchantStore, { cachedActiveKey: opts.cached } as unknown as MerchantStore["Type"]))
-    .pipe(
-      Context.add(CheckoutStore, {
-        getCheckoutDirect:
-          opts.read === undefined
-            ? undefined
-            : (q: Parameters<Read>[0], done: Parameters<Read>[1]) => {
-                reads.push(q)
-                opts.read?.(q, done)
-              },
-      } as unknown as CheckoutStore["Type"]),
-    )
+  const base = Context.make(ServerContext, ctx)
+  const store = {
+    getCheckout: (q: Parameters<Read>[0], done: Parameters<Read>[1]) => {
+      reads.push(q)
+      opts.read?.(q, done)
+    },
+  } as unknown as StoreFastPath
+  const services =
+    opts.read === undefined
+      ? base
+      : base.pipe(Context.add(FastPath, { store, randomBytes: () => new Uint8Array(0) }))
   return {
-    handler: getCheckoutDirect(Runtime.make({ ...Runtime.defaultRuntime, context: services })),
+    handler: getCheckoutDirect(
+      Runtime.make({
+        ...Runtime.defaultRuntime,
+        context: services as Parameters<typeof getCheckoutDirect>[0]["context"],
+      }),
+    ),
     taken,
     reads,
   }
@@ -103,7 +102,7 @@ const hit = cacheOf(found)
 const serve: Read = (_q, done) => setImmediate(() => done(Either.right(checkout)))
 
 describe("GET one checkout without a fiber (getCheckoutDirect)", () => {
-  it("exists only with a key cache and a store that reads by callback", () => {
+  it("exists only with a key cache and a fast path", () => {
     expect(setup({ read: serve }).handler).toBeUndefined()
     expect(setup({ cached: hit }).handler).toBeUndefined()
     expect(setup({ cached: hit, read: serve }).handler).toBeTypeOf("function")

@@ -1,7 +1,6 @@
-import { hashApiKey, Ids, newApiKey } from "@inzi/core"
+import { hashApiKey, Ids, newApiKey, sha256Hex } from "@inzi/core"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { sha256Hex } from "../src/http/sha256.js"
 
 describe("sha256Hex", () => {
   it("is core's hashApiKey (keys are stored by that hash)", async () => {

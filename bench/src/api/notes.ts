@@ -45,8 +45,8 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   **The benchmark runs the built packages** (dist/, what operators run; before, the sources through tsx): on one
   commit, four alternating runs read 61 % and 64 % from dist/ against 53 % and 55 % from source (17:45–17:53Z).
   **The fiber-less GET** (f821a51): when the request's key is in the key cache, the dispatcher answers GET one
-  checkout with plain code — key hash, \`cachedActiveKey\`, rate limit, the store's callback read
-  \`getCheckoutDirect\` straight from the driver's callback, render, write — and no Effect fiber; a key the cache
+  checkout with plain code — key hash, the key cache's memory read, rate limit, the store's callback read
+  (today adapter-postgres's \`PgFastPath\`) straight from the driver's callback, render, write — and no Effect fiber; a key the cache
   does not hold takes the Effect route (which refills the cache). Main-thread GC per GET fell from ≈ 8.6–11 to
   ≈ 2.2–3.7 µs; 51 % → 61–70 % (from source) that day. Earlier rounds cut: ONE JSON column for the read (pg rebuilt
   a parser per described column and parsed every timestamp: ≈ 30 µs), precompiled statements as named prepared
@@ -70,8 +70,8 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   rounds 71–114 %; 69–83 % earlier that day) and 102 % at 22:15Z (rounds 74–108 %). Postgres's work per create is *same*'s (same statement); Inzi's server adds auth, validation,
   ids, rendering and one log line. **The fiber-less create** (1506202): like GET, the common case — a key in the key
   cache, no Idempotency-Key, a pooled deposit slot — runs without an Effect fiber: the plain checks
-  (\`prepareCreate\`, shared with the Effect route), then core's \`createPooledCheckoutDirect\`, which runs the pool's
-  one statement through the optional callback port \`AddressPool.createCheckoutDirect\` and answers from the driver's
+  (\`prepareCreate\`, shared with the Effect route), then core's \`createPooledCheckoutWith\` (the use case's own
+  decisions), which runs the pool's one statement through the fast path's callback and answers from the driver's
   callback; every other case past the key check (an Idempotency-Key, an empty pool, a TON-only checkout) runs the
   use case's Effect with the principal already admitted. Inzi's GC per create fell from ≈ 28–31 µs (4404731) to
   ≈ 10–15 (1506202; *same* ≈ 8–17), its server CPU from ≈ 430–510 µs to ≈ 280–410, and to ≈ 260–320 once the pools

@@ -1,4 +1,5 @@
 import type { AddressPool, DerivationSlot, Merchant, PooledCreateResult, PoolXpubs } from "@inzi/core"
+import type { FastPath } from "./FastPathPg.js"
 import { type Context, Effect, Either } from "effect"
 import { type Kysely, type Selectable, sql } from "kysely"
 import { createdCheckout } from "./CheckoutStorePg.js"
@@ -113,6 +114,15 @@ export const pooledCreateStatement = (db: Kysely<DB>) =>
  */
 export const makeAddressPool = (
   db: Kysely<DB>,
+  options: Parameters<typeof addressPoolPg>[1] = {},
+): Context.Tag.Service<typeof AddressPool> => addressPoolPg(db, options).pool
+
+/**
+ * `makeAddressPool`, with its pooled create statement as a callback for the server's fast path (FastPathPg.ts):
+ * both share the per-merchant hints below.
+ */
+export const addressPoolPg = (
+  db: Kysely<DB>,
   options: {
     /**
      * After a look from the lowest index found the merchant's pool empty, takes look only above the hint for
@@ -122,7 +132,10 @@ export const makeAddressPool = (
     /** Opens the merchants' webhook secrets (secrets.ts). */
     readonly secrets?: SecretBox | null | undefined
   } = {},
-): Context.Tag.Service<typeof AddressPool> => {
+): {
+  readonly pool: Context.Tag.Service<typeof AddressPool>
+  readonly createPooledCheckout: FastPath["createPooledCheckout"]
+} => {
   const emptyRecheckMs = options.emptyRecheckMs ?? 1_000
   /**
    * Per merchant, the highest index this process took. Takes look above it first: the slots below were taken
@@ -196,16 +209,11 @@ export const makeAddressPool = (
       ),
     )
   /**
-   * The pooled create (`createCheckout` and its fiber-less form): slot taken, checkout and targets inserted in ONE
+   * The pooled create (`createCheckout` and the fast path's): slot taken, checkout and targets inserted in ONE
    * statement (one round trip, one commit): the slot is deleted exactly when the checkout is written. No slot:
-   * the checkout insert selects nothing.
+   * the checkout insert selects nothing. Answers through `done` once, from the driver's callback.
    */
-  const createCheckoutDirect: NonNullable<Context.Tag.Service<typeof AddressPool>["createCheckoutDirect"]> = (
-    input,
-    xpubs,
-    families,
-    done,
-  ) => {
+  const createPooledCheckout: FastPath["createPooledCheckout"] = (input, xpubs, families, done) => {
     const comment = input.targets.tonComment
     const insert = (
       above: bigint,
@@ -276,7 +284,7 @@ export const makeAddressPool = (
       done(Either.left(storeFailure("createPooledCheckout", e)))
     }
   }
-  return {
+  const pool: Context.Tag.Service<typeof AddressPool> = {
     takeSlot: (merchantId, xpubs) =>
       run("takeSlot", async () => {
         // One statement: the DELETE takes the lowest usable slot above `above`; only when it took nothing, and
@@ -317,8 +325,7 @@ export const makeAddressPool = (
       }),
 
     createCheckout: (input, xpubs, families) =>
-      Effect.async((resume) => createCheckoutDirect(input, xpubs, families, resume)),
-    createCheckoutDirect,
+      Effect.async((resume) => createPooledCheckout(input, xpubs, families, resume)),
 
     poolSize: (merchantId) =>
       run("poolSize", async () => {
@@ -400,4 +407,5 @@ export const makeAddressPool = (
         }))
       }),
   }
+  return { pool, createPooledCheckout }
 }

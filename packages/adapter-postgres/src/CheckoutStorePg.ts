@@ -9,6 +9,9 @@ import {
   type CheckoutStore,
   type CreateCheckoutResult,
   currentStatus,
+  type GetCheckoutQuery,
+  IDEMPOTENCY_TTL_MS,
+  idempotencyDecision,
   IdempotencyConflict,
   type IdempotentResponse,
   type MachineEvent,
@@ -19,6 +22,7 @@ import {
   type PaymentObserved,
   StoreError,
   storableChainEvent,
+  TON_COMMENT_ATTEMPTS,
   transition,
   type UnmatchedPaymentRecord,
   type UnmatchedTransfer,
@@ -100,11 +104,26 @@ export const minimalEventBody: RenderEventBody = (event, checkout) =>
 
 type Db = Kysely<DB> | Transaction<DB>
 
-/** How long an Idempotency-Key is remembered (API.md: 24 hours). */
-export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
+/** How long an Idempotency-Key is remembered (API.md: 24 hours): core's retention. */
+export { IDEMPOTENCY_TTL_MS }
 
 type CheckoutRow = Selectable<CheckoutsTable> &
   Pick<Selectable<DepositTargetsTable>, "derivation_index" | "evm_address" | "tron_address" | "ton_comment">
+
+/** An `idempotency_keys` row as core's `idempotencyDecision` reads it. */
+const idempotencyRecord = (r: {
+  readonly request_hash: string
+  readonly response_status: number | null
+  readonly response_body: string | null
+  readonly created_at: Date | string
+}) => ({
+  requestHash: r.request_hash,
+  response:
+    r.response_status === null || r.response_body === null
+      ? null
+      : { status: Number(r.response_status), body: r.response_body },
+  createdAt: toDate(r.created_at),
+})
 
 /** The `checkouts` row of a new checkout. */
 const checkoutRow = (input: NewCheckout) => ({
@@ -283,6 +302,31 @@ const unmatchedFromRow = (r: Selectable<UnmatchedPaymentsTable>): UnmatchedPayme
   assignedCheckoutId: r.assigned_checkout_id,
 })
 
+/**
+ * The GET read over `checkoutById` (`checkoutByIdStatement`): one precompiled statement, answered through `done`
+ * once from the driver's callback (no fiber needed): `getCheckout`, and the server's fast path (FastPathPg.ts).
+ */
+export const readCheckout =
+  (checkoutById: ReturnType<typeof checkoutByIdStatement>) =>
+  (
+    q: GetCheckoutQuery,
+    done: (result: Either.Either<Checkout, StoreError | CheckoutNotFoundT>) => void,
+  ): void =>
+    statementDirect<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
+      "getCheckout",
+      checkoutById,
+      [q.id],
+      (rows) => {
+        const row = rows[0]
+        const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
+        // Another merchant's checkout, or the other mode's, does not exist for this caller.
+        if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
+          throw new Fail(new CheckoutNotFound({ id: q.id }))
+        return found
+      },
+      done,
+    )
+
 /** `CheckoutStore` over kysely. Status rules live in core's `transition`; this only loads, locks and writes. */
 export const makeCheckoutStore = (
   db: Kysely<DB>,
@@ -292,7 +336,7 @@ export const makeCheckoutStore = (
   const newEventId = options.newEventId ?? defaultEventId
   const newUnmatchedId = options.newUnmatchedId ?? defaultUnmatchedId
   const newTonComment = options.newTonComment ?? defaultTonComment
-  const maxCommentAttempts = options.maxCommentAttempts ?? 8
+  const maxCommentAttempts = options.maxCommentAttempts ?? TON_COMMENT_ATTEMPTS
   // The two reads behind GET /checkouts/:id and the hosted page, compiled once (precompiled.ts).
   // By primary key only; the owner is checked on the row. With "AND merchant_id = $2 AND mode = $3" in SQL, a
   // generic plan of the prepared statement (or a custom one on stale statistics) may take the merchant's list
@@ -632,25 +676,7 @@ export const makeCheckoutStore = (
     )
   }
 
-  /** The GET read: one precompiled statement, answered from the driver's callback (no fiber needed). */
-  const getCheckoutDirect: NonNullable<Context.Tag.Service<typeof CheckoutStore>["getCheckoutDirect"]> = (
-    q,
-    done,
-  ) =>
-    statementDirect<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
-      "getCheckout",
-      checkoutById,
-      [q.id],
-      (rows) => {
-        const row = rows[0]
-        const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
-        // Another merchant's checkout, or the other mode's, does not exist for this caller.
-        if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
-          throw new Fail(new CheckoutNotFound({ id: q.id }))
-        return found
-      },
-      done,
-    )
+  const getCheckoutWith = readCheckout(checkoutById)
 
   return {
     allocateDerivationIndex: (merchantId) =>
@@ -707,14 +733,14 @@ export const makeCheckoutStore = (
                     .where("mode", "=", input.mode)
                     .where("key", "=", idem.key)
                     .executeTakeFirstOrThrow()
-                  if (prior.request_hash !== idem.requestHash)
-                    throw new Fail(new IdempotencyConflict({ key: idem.key }))
-                  if (prior.response_status === null || prior.response_body === null)
-                    throw new Error("idempotency record without a response")
-                  return {
-                    _tag: "Replayed",
-                    response: { status: Number(prior.response_status), body: prior.response_body },
-                  }
+                  // The claim waited for the holder's commit: a live record, answered (or a defect).
+                  const decided = idempotencyDecision(idempotencyRecord(prior), {
+                    requestHash: idem.requestHash,
+                    now: input.createdAt,
+                  })
+                  if (decided._tag === "Conflict") throw new Fail(new IdempotencyConflict({ key: idem.key }))
+                  if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
+                  return { _tag: "Replayed", response: decided.response }
                 }
               }
               await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
@@ -739,24 +765,19 @@ export const makeCheckoutStore = (
 
     findIdempotentReplay: (q) =>
       run<IdempotentResponse | null, IdempotencyConflict>("findIdempotentReplay", async () => {
-        // A record at or past the retention is taken over by the next create (see createCheckout): not live.
         const prior = await db
           .selectFrom("idempotency_keys")
-          .select(["request_hash", "response_status", "response_body"])
+          .select(["request_hash", "response_status", "response_body", "created_at"])
           .where("merchant_id", "=", q.merchantId)
           .where("mode", "=", q.mode)
           .where("key", "=", q.key)
-          .where("created_at", ">", new Date(q.now.getTime() - IDEMPOTENCY_TTL_MS))
           .executeTakeFirst()
-        if (prior === undefined) return null
-        if (prior.request_hash !== q.requestHash) throw new Fail(new IdempotencyConflict({ key: q.key }))
-        // Still in flight (claimed, not yet answered): the create's own claim waits for it and decides.
-        if (prior.response_status === null || prior.response_body === null) return null
-        return { status: Number(prior.response_status), body: prior.response_body }
+        const decided = idempotencyDecision(prior === undefined ? null : idempotencyRecord(prior), q)
+        if (decided._tag === "Conflict") throw new Fail(new IdempotencyConflict({ key: q.key }))
+        return decided._tag === "Replay" ? decided.response : null
       }),
 
-    getCheckout: (q) => Effect.async((resume) => getCheckoutDirect(q, resume)),
-    getCheckoutDirect,
+    getCheckout: (q) => Effect.async((resume) => getCheckoutWith(q, resume)),
 
     getCheckoutByToken: (token, now) =>
       runStatement<{ checkout: unknown }, [string, string], Checkout, CheckoutNotFoundT>(

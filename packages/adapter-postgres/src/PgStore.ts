@@ -2,10 +2,16 @@ import { AddressPool, CheckoutStore, Leases, MerchantStore, Outbox, StoreError }
 import { Context, Effect, Layer } from "effect"
 import type { Kysely } from "kysely"
 import { sql } from "kysely"
-import { makeAddressPool } from "./AddressPoolPg.js"
-import { type CheckoutStoreOptions, makeCheckoutStore } from "./CheckoutStorePg.js"
+import { addressPoolPg } from "./AddressPoolPg.js"
+import {
+  type CheckoutStoreOptions,
+  checkoutByIdStatement,
+  makeCheckoutStore,
+  readCheckout,
+} from "./CheckoutStorePg.js"
 import { type Database, type DatabaseConfig, makeDatabase } from "./database.js"
 import { describe } from "./errors.js"
+import { type FastPath, PgFastPath } from "./FastPathPg.js"
 import { makeLeases } from "./LeasesPg.js"
 import { makeMerchantStore } from "./MerchantStorePg.js"
 import { migrate, migrationState, migrationsApplied } from "./migrations.js"
@@ -25,6 +31,8 @@ export interface PgStores {
   readonly outbox: Context.Tag.Service<typeof Outbox>
   readonly leases: Context.Tag.Service<typeof Leases>
   readonly addressPool: Context.Tag.Service<typeof AddressPool>
+  /** The server's fiber-less statements over the same database (FastPathPg.ts). */
+  readonly fastPath: FastPath
 }
 
 /**
@@ -34,13 +42,20 @@ export interface PgStores {
  * await migrate(database.db)
  * const { checkouts } = makeStores(database.db, { renderEventBody })
  */
-export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => ({
-  merchants: makeMerchantStore(db, options.secrets ?? null),
-  checkouts: makeCheckoutStore(db, options),
-  outbox: makeOutbox(db, options.secrets ?? null),
-  leases: makeLeases(db),
-  addressPool: makeAddressPool(db, { secrets: options.secrets }),
-})
+export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => {
+  const pool = addressPoolPg(db, { secrets: options.secrets })
+  return {
+    merchants: makeMerchantStore(db, options.secrets ?? null),
+    checkouts: makeCheckoutStore(db, options),
+    outbox: makeOutbox(db, options.secrets ?? null),
+    leases: makeLeases(db),
+    addressPool: pool.pool,
+    fastPath: {
+      createPooledCheckout: pool.createPooledCheckout,
+      getCheckout: readCheckout(checkoutByIdStatement(db)),
+    },
+  }
+}
 
 /** The open database behind the stores: readiness checks, the CLI's `migrate`, tests. */
 export class PgDatabase extends Context.Tag("@inzi/adapter-postgres/PgDatabase")<
@@ -86,16 +101,25 @@ const ready = (db: Kysely<DB>): Effect.Effect<boolean> =>
     return migrationsApplied(db)
   }).pipe(Effect.orElseSucceed(() => false))
 
+/** What the PgStore layers provide. */
+export type PgStoreServices =
+  | MerchantStore
+  | CheckoutStore
+  | Outbox
+  | Leases
+  | AddressPool
+  | PgFastPath
+  | PgDatabase
+
 /**
- * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases`, `AddressPool` (and `PgDatabase`).
+ * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases`, `AddressPool` (and `PgFastPath`,
+ * `PgDatabase`).
  * The database is opened (and migrated) when the layer builds and closed with its scope. The configuration
  * is given, not read here: the reference apps read the environment once (@inzi/platform's `readEnv`, pool
  * size and secret key included) and pass it.
  */
 export const PgStore = {
-  layer: (
-    config: PgStoreConfig,
-  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | AddressPool | PgDatabase, StoreError> =>
+  layer: (config: PgStoreConfig): Layer.Layer<PgStoreServices, StoreError> =>
     Layer.scopedContext(
       Effect.gen(function* () {
         const database = yield* open(config)
@@ -106,6 +130,7 @@ export const PgStore = {
           Context.add(Outbox, s.outbox),
           Context.add(Leases, s.leases),
           Context.add(AddressPool, s.addressPool),
+          Context.add(PgFastPath, s.fastPath),
           Context.add(PgDatabase, { database, ready: ready(database.db) }),
         )
       }),

@@ -67,7 +67,7 @@ export const run = <A, E = never>(
  * Runs a precompiled statement (precompiled.ts) and maps its rows with `map`, which may throw a `Fail` (its typed
  * error) like `run`'s body; the outcome goes to `done`, called once, from the driver's callback (no promise
  * between Postgres's answer and the caller). This is what a store's fiber-less reads are made of
- * (`CheckoutStore.getCheckoutDirect`); `runStatement` is the same as an Effect.
+ * (`readCheckout`, the server's fast path); `runStatement` is the same as an Effect.
  */
 export const statementDirect = <Row, Args extends ReadonlyArray<unknown>, A, E = never>(
   operation: string,

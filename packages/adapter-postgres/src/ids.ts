@@ -1,8 +1,7 @@
+import { cryptoRandomBytes, tonCommentWith } from "@inzi/core"
 import { randomBytes } from "node:crypto"
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789"
-/** Upper-case, without look-alikes (0/O, 1/I/L): payers type TON comments by hand. */
-const COMMENT = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 /** `n` characters of `alphabet`, uniformly (rejection sampling: no modulo bias). */
 export const randomString = (alphabet: string, n: number): string => {
@@ -19,4 +18,6 @@ export const randomString = (alphabet: string, n: number): string => {
 /** Default ids for rows the store creates itself (apps may inject their own). */
 export const defaultEventId = (): string => `evt_${randomString(LOWER, 24)}`
 export const defaultUnmatchedId = (): string => `unm_${randomString(LOWER, 24)}`
-export const defaultTonComment = (): string => randomString(COMMENT, 8)
+/** A TON comment as core draws them (`tonCommentWith`), for the store's redraws. */
+const commentBytes = cryptoRandomBytes()
+export const defaultTonComment = (): string => tonCommentWith(commentBytes)

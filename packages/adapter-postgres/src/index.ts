@@ -9,6 +9,7 @@ export {
 } from "./CheckoutStorePg.js"
 export { forgetChainCursors } from "./chainCursors.js"
 export { type ClusterStats, clusterStats } from "./clusterStats.js"
+export { type FastPath, PgFastPath } from "./FastPathPg.js"
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
 export { hotStatements } from "./hotStatements.js"
 export { ConsoleStoreLive, makeConsoleStore } from "./ConsoleStorePg.js"
@@ -16,7 +17,14 @@ export { makeLeases } from "./LeasesPg.js"
 export { makeMerchantStore } from "./MerchantStorePg.js"
 export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
 export { makeOutbox } from "./OutboxPg.js"
-export { makeStores, PgDatabase, PgStore, type PgStoreConfig, type PgStores } from "./PgStore.js"
+export {
+  makeStores,
+  PgDatabase,
+  PgStore,
+  type PgStoreConfig,
+  type PgStoreServices,
+  type PgStores,
+} from "./PgStore.js"
 export {
   listQuarantined,
   type QuarantinedEventRecord,

@@ -433,12 +433,11 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         })
       })
 
-      it("getCheckoutDirect answers through its callback exactly as getCheckout (found, foreign, driver error)", async () => {
+      it("the fast path's getCheckout answers through its callback exactly as getCheckout (found, foreign, driver error)", async () => {
         const m = await merchant()
         const other = await merchant()
         const c = await created(m.id)
-        const direct = s.checkouts.getCheckoutDirect
-        if (direct === undefined) throw new Error("the Postgres store reads by callback")
+        const direct = s.fastPath.getCheckout
         const read = (q: Parameters<typeof direct>[0]) =>
           new Promise<Either.Either<unknown, unknown>>((resolve) => {
             let calls = 0

@@ -33,6 +33,7 @@ describe("public surface", () => {
       "MIGRATIONS",
       "MIGRATION_SQL",
       "PgDatabase",
+      "PgFastPath",
       "PgStore",
       "SecretKeyError",
       "addRateCounts",

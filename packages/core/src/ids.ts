@@ -1,7 +1,6 @@
-import { sha256 } from "@noble/hashes/sha2.js"
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
 import { Effect } from "effect"
 import type { Mode } from "./domain.js"
+import { sha256Hex } from "@inzi/wire"
 import { Ids } from "./ports/Ids.js"
 
 /**
@@ -75,7 +74,7 @@ const TOKEN_RE = /^[a-z0-9]{24}$/
 export const newCheckoutId = (mode: Mode): Effect.Effect<string, never, Ids> =>
   Effect.map(randomString(LOWER_ALNUM, CHECKOUT_TOKEN_LENGTH), (r) => `chk_${mode}_${r}`)
 
-/** `newCheckoutId` from a synchronous byte source (`Ids.randomBytesSync`), for code that runs no fiber. */
+/** `newCheckoutId` from a synchronous byte source (`cryptoRandomBytes`), for code that runs no fiber. */
 export const checkoutIdWith = (mode: Mode, draw: (n: number) => Uint8Array): string =>
   `chk_${mode}_${unbiasedString(LOWER_ALNUM, CHECKOUT_TOKEN_LENGTH, draw)}`
 
@@ -177,8 +176,8 @@ export const apiKeyPrefix = (key: string): string => key.slice(0, API_KEY_PREFIX
 /** SHA-256 hex of an API key (keys are long random strings, so a fast unsalted hash is the right tool). */
 export const hashApiKey = (key: string): string => sha256Hex(key)
 
-/** SHA-256 hex of a UTF-8 string (e.g. idempotency request hashes). */
-export const sha256Hex = (s: string): string => bytesToHex(sha256(utf8ToBytes(s)))
+/** SHA-256 hex of a UTF-8 string (API-key hashes, idempotent request hashes): @inzi/wire's hash.ts. */
+export { sha256Hex }
 
 // ------------------------------------------------------------------------------------------- TON comments
 
@@ -194,7 +193,7 @@ export const newTonComment: Effect.Effect<string, never, Ids> = randomString(
   TON_COMMENT_MIN_LENGTH,
 )
 
-/** `newTonComment` from a synchronous byte source (`Ids.randomBytesSync`), for code that runs no fiber. */
+/** `newTonComment` from a synchronous byte source (`cryptoRandomBytes`), for code that runs no fiber. */
 export const tonCommentWith = (draw: (n: number) => Uint8Array): string =>
   unbiasedString(TON_COMMENT_ALPHABET, TON_COMMENT_MIN_LENGTH, draw)
 

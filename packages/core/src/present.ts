@@ -210,17 +210,11 @@ export const toApiCheckout = (checkout: Checkout, ctx: PresentContext): ApiCheck
   }
 }
 
-/** JSON text of an API checkout object with the metadata text spliced in verbatim (`{}` when null). */
-export const renderApiCheckoutJson = (obj: ApiCheckout, metadataJson: string | null): string =>
-  `{${Object.entries(obj)
-    .map(([k, v]) => `${JSON.stringify(k)}:${k === "metadata" ? (metadataJson ?? "{}") : JSON.stringify(v)}`)
-    .join(",")}}`
-
 /**
- * The checkout object as JSON text, metadata byte-for-byte as sent: the same text as
- * `renderApiCheckoutJson(toApiCheckout(…))` (a property test holds them equal), built from native `JSON.stringify`
- * calls around the metadata text and the payment options written out (`paymentOptionsJson`), without parsing the
- * metadata (this runs on every read).
+ * The checkout object as JSON text, metadata byte-for-byte as sent: the one writer of the checkout's JSON (API
+ * responses, idempotent replays, webhook bodies). The text of `toApiCheckout`'s object with the metadata spliced
+ * in (a property test holds them equal), built from native `JSON.stringify` calls around the metadata text and
+ * the payment options written out (`paymentOptionsJson`), without parsing the metadata (this runs on every read).
  * @example res.end(renderCheckoutJson(checkout, { publicUrl, now, networks, tonWallet }))
  */
 export const renderCheckoutJson = (checkout: Checkout, ctx: PresentContext): string => {

@@ -4,6 +4,7 @@ export {
   constantTimeEqual,
   DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
   EVENT_ID_HEADER,
+  hmacSha256Hex,
   type ParsedSignatureHeader,
   parseSignatureHeader,
   SIGNATURE_HEADER,

@@ -10,11 +10,11 @@ import {
 } from "../src/ports/AddressPool.js"
 import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
 import { DerivationError, IdempotencyConflict, StoreError } from "../src/ports/errors.js"
-import { Ids } from "../src/ports/Ids.js"
+import { Ids, seededRandomBytes } from "../src/ports/Ids.js"
 import {
   checkoutNetworks,
   createCheckout,
-  createPooledCheckoutDirect,
+  createPooledCheckoutWith,
   makeAddressPoolRefiller,
   refillAddressPool,
   refillLowPools,
@@ -368,9 +368,8 @@ describe("address pool in createCheckout", () => {
   )
 })
 
-describe("createPooledCheckoutDirect (the fiber-less create)", () => {
-  const syncBytes = (seed: number) =>
-    Effect.runSync(Effect.map(Ids, (ids) => ids.randomBytesSync!).pipe(Effect.provide(Ids.Test(seed))))
+describe("createPooledCheckoutWith (the fiber-less create)", () => {
+  type Statement = Parameters<typeof createPooledCheckoutWith>[1]["statement"]
   const args = (networkIds: ReadonlyArray<string>) => ({
     merchant,
     mode: "live" as const,
@@ -379,23 +378,24 @@ describe("createPooledCheckoutDirect (the fiber-less create)", () => {
     now: new Date("2026-04-04T12:00:00.750Z"),
   })
   const run = (
-    pool: AddressPool["Type"],
+    statement: Statement,
     seed: number,
     networkIds: ReadonlyArray<string> = ["bsc", "tron", "ton"],
   ) =>
     new Promise<Either.Either<unknown, unknown>>((resolve) =>
-      createPooledCheckoutDirect(args(networkIds), { pool, randomBytes: syncBytes(seed) }, resolve),
+      createPooledCheckoutWith(
+        args(networkIds),
+        { statement, randomBytes: seededRandomBytes(seed) },
+        resolve,
+      ),
     )
-  /** A pool whose callback create answers from `script` in turn, recording each input. */
+  /** A pooled statement answering from `script` in turn, recording each input. */
   const scripted = (script: ReadonlyArray<Either.Either<PooledCreateResult, StoreError>>) => {
     const calls: Array<NewCheckout> = []
-    const pool = {
-      ...memoryPool().service,
-      createCheckoutDirect: (input, _xpubs, _families, done) => {
-        calls.push(input)
-        done(script[calls.length - 1] ?? Either.left(new StoreError({ message: "script ran out" })))
-      },
-    } satisfies AddressPool["Type"]
+    const pool: Statement = (input, _xpubs, _families, done) => {
+      calls.push(input)
+      done(script[calls.length - 1] ?? Either.left(new StoreError({ message: "script ran out" })))
+    }
     return { pool, calls }
   }
   const created = Either.right({ _tag: "Created" as const, checkout: { id: "the checkout" } as never })
@@ -414,11 +414,8 @@ describe("createPooledCheckoutDirect (the fiber-less create)", () => {
     await Effect.runPromise(
       refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(Layer.mergeAll(b.layer, d.layer))),
     )
-    const pool = {
-      ...b.service,
-      createCheckoutDirect: (input, xpubs, families, done) =>
-        done(Effect.runSync(Effect.either(b.service.createCheckout(input, xpubs, families)))),
-    } satisfies AddressPool["Type"]
+    const pool: Statement = (input, xpubs, families, done) =>
+      done(Effect.runSync(Effect.either(b.service.createCheckout(input, xpubs, families))))
     expect(Either.isRight(await run(pool, 7))).toBe(true)
     expect(direct).toHaveLength(1)
     expect(direct).toEqual(viaEffect)
@@ -453,13 +450,12 @@ describe("createPooledCheckoutDirect (the fiber-less create)", () => {
     expect(empty.calls).toHaveLength(1)
   })
 
-  it("passes a store error on; asks nothing of a pool without a callback create or for a TON-only checkout", async () => {
+  it("passes a store error on; runs no statement for a TON-only checkout", async () => {
     const error = new StoreError({ message: "boom" })
     const failing = scripted([Either.left(error)])
     expect(await run(failing.pool, 5)).toEqual(Either.left(error))
     const tonOnly = scripted([created])
     expect(await run(tonOnly.pool, 5, ["ton"])).toEqual(Either.right(null))
     expect(tonOnly.calls).toHaveLength(0)
-    expect(await run(memoryPool().service, 5)).toEqual(Either.right(null))
   })
 })

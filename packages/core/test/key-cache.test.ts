@@ -37,10 +37,14 @@ const fakeStore = () => {
 
 const run = <A, E>(e: Effect.Effect<A, E>) => Effect.runPromise(e)
 
+/** The cached store with its memory-only read beside it, as one object (as the tests below read it). */
+const cache = (...args: Parameters<typeof withKeyCache>) =>
+  Effect.map(withKeyCache(...args), (c) => ({ ...c.store, cachedActiveKey: c.cachedActiveKey ?? undefined }))
+
 describe("withKeyCache", () => {
   it("serves repeated lookups of a key from memory, one store lookup per key and TTL", async () => {
     const { state, store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 100 }))
+    const cached = await run(cache(store, { ttlMs: 60_000, capacity: 100 }))
     for (let i = 0; i < 5; i++) expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
     expect(await run(cached.findActiveKeyByHash("x2"))).toBeNull()
     expect(state.lookups).toBe(2)
@@ -48,7 +52,7 @@ describe("withKeyCache", () => {
 
   it("concurrent lookups of one key share one store lookup", async () => {
     const { state, store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 100 }))
+    const cached = await run(cache(store, { ttlMs: 60_000, capacity: 100 }))
     await run(
       Effect.all(
         Array.from({ length: 20 }, () => cached.findActiveKeyByHash("h1")),
@@ -60,13 +64,13 @@ describe("withKeyCache", () => {
 
   it("a revocation through the cached store takes effect at once; another process's within the TTL", async () => {
     const { store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 50, capacity: 100 }))
+    const cached = await run(cache(store, { ttlMs: 50, capacity: 100 }))
     expect(await run(cached.findActiveKeyByHash("h1"))).not.toBeNull()
     await run(cached.revokeApiKey("key_1", new Date()))
     expect(await run(cached.findActiveKeyByHash("h1"))).toBeNull()
 
     const other = fakeStore()
-    const cached2 = await run(withKeyCache(other.store, { ttlMs: 50, capacity: 100 }))
+    const cached2 = await run(cache(other.store, { ttlMs: 50, capacity: 100 }))
     expect(await run(cached2.findActiveKeyByHash("h1"))).not.toBeNull()
     other.state.revoked = true // changed behind the cache's back
     expect(await run(cached2.findActiveKeyByHash("h1"))).not.toBeNull()
@@ -76,7 +80,7 @@ describe("withKeyCache", () => {
 
   it("does not cache a failed lookup", async () => {
     const { state, store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 100 }))
+    const cached = await run(cache(store, { ttlMs: 60_000, capacity: 100 }))
     state.failNext = true
     await expect(run(cached.findActiveKeyByHash("h1"))).rejects.toThrow()
     expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
@@ -85,7 +89,7 @@ describe("withKeyCache", () => {
 
   it("holds at most `capacity` keys, dropping the oldest", async () => {
     const { state, store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 2 }))
+    const cached = await run(cache(store, { ttlMs: 60_000, capacity: 2 }))
     for (const h of ["h1", "h2", "h3"]) await run(cached.findActiveKeyByHash(h))
     expect(state.lookups).toBe(3)
     await run(cached.findActiveKeyByHash("h3")) // still held
@@ -102,7 +106,7 @@ describe("withKeyCache", () => {
         // Reads the state first, answers 30 ms later.
         Effect.tap(store.findActiveKeyByHash(hash), () => Effect.sleep("30 millis")),
     }
-    const cached = await run(withKeyCache(slow, { ttlMs: 60_000, capacity: 100 }))
+    const cached = await run(cache(slow, { ttlMs: 60_000, capacity: 100 }))
     const first = Effect.runPromise(cached.findActiveKeyByHash("h1"))
     await new Promise((r) => setTimeout(r, 5))
     await run(cached.revokeApiKey("key_1", new Date())) // lands while the lookup (of the old state) runs
@@ -113,7 +117,7 @@ describe("withKeyCache", () => {
 
   it("cachedActiveKey answers from memory only: a hit (found or null), else undefined; never a lookup", async () => {
     const { state, store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 50, capacity: 100 }))
+    const cached = await run(cache(store, { ttlMs: 50, capacity: 100 }))
     const peek = cached.cachedActiveKey
     if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
     expect(peek("h1")).toBeUndefined()
@@ -155,7 +159,7 @@ describe("withKeyCache", () => {
     const started = async (capacity = 100) => {
       const g = gated()
       const c = { t: 0 }
-      const cached = await run(withKeyCache(g.store, { ttlMs: 1000, capacity, clock: () => c.t }))
+      const cached = await run(cache(g.store, { ttlMs: 1000, capacity, clock: () => c.t }))
       const peek = cached.cachedActiveKey
       if (peek === undefined) throw new Error("withKeyCache provides cachedActiveKey")
       await run(cached.findActiveKeyByHash("h1"))
@@ -250,16 +254,18 @@ describe("withKeyCache", () => {
     })
   })
 
-  it("ttlMs 0 is the store itself", async () => {
+  it("ttlMs 0 is the store itself, and nothing is held", async () => {
     const { store } = fakeStore()
-    expect(await run(withKeyCache(store, { ttlMs: 0, capacity: 100 }))).toBe(store)
+    const c = await run(withKeyCache(store, { ttlMs: 0, capacity: 100 }))
+    expect(c.store).toBe(store)
+    expect(c.cachedActiveKey).toBeNull()
   })
 })
 
 describe("withKeyCache: unknown keys", () => {
   it("a flood of unknown keys never evicts a real key; unknown ones are remembered apart, bounded", async () => {
     const { state, store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 60_000, capacity: 2, negativeCapacity: 100 }))
+    const cached = await run(cache(store, { ttlMs: 60_000, capacity: 2, negativeCapacity: 100 }))
     expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
     for (let i = 0; i < 1_000; i++) expect(await run(cached.findActiveKeyByHash(`bad${i}`))).toBeNull()
     expect(state.lookups).toBe(1_001)
@@ -277,7 +283,7 @@ describe("withKeyCache: unknown keys", () => {
   it("a key revoked elsewhere stops being a hit once looked up again, and is then remembered as unknown", async () => {
     let t = 0
     const { state, store } = fakeStore()
-    const cached = await run(withKeyCache(store, { ttlMs: 1_000, capacity: 10, clock: () => t }))
+    const cached = await run(cache(store, { ttlMs: 1_000, capacity: 10, clock: () => t }))
     expect((await run(cached.findActiveKeyByHash("h1")))?.key.id).toBe("key_1")
     state.revoked = true
     t = 1_001

@@ -5,5 +5,6 @@
  */
 export * from "./api.js"
 export * from "./domain.js"
+export { hmacSha256Hex, sha256Hex } from "./hash.js"
 export * from "./text.js"
 export * from "./webhook-signature.js"

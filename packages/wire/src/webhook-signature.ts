@@ -1,6 +1,4 @@
-import { hmac } from "@noble/hashes/hmac.js"
-import { sha256 } from "@noble/hashes/sha2.js"
-import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
+import { hmacSha256Hex } from "./hash.js"
 
 /**
  * Webhook signatures, for Inzi (signing) and for merchants (verifying):
@@ -20,7 +18,7 @@ export const DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300
 
 /** Hex HMAC-SHA256 of `"<t>.<payload>"` with the secret (the whole `whsec_…` string is the key). */
 export const computeSignature = (secret: string, timestamp: number, payload: string): string =>
-  bytesToHex(hmac(sha256, utf8ToBytes(secret), utf8ToBytes(`${timestamp}.${payload}`)))
+  hmacSha256Hex(secret, `${timestamp}.${payload}`)
 
 /**
  * The `Inzi-Signature` header value for a body sent at `timestamp` (unix seconds). Several secrets (during a

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { ServerContext } from "../context.js"
 import { clientAddress } from "../http/client-address.js"
 import { type HttpRequest, HttpResponse } from "../http/response.js"
-import { sha256Hex } from "../http/sha256.js"
+import { sha256Hex } from "@inzi/core"
 
 /** The console's cookie: the session token (256 random bits); the database keeps only its SHA-256. */
 export const SESSION_COOKIE = "inzi_console"

@@ -1,11 +1,10 @@
 import type { ActiveKey, Merchant, MerchantStore, Mode, StoreError } from "@inzi/core"
-import { parseApiKey } from "@inzi/core"
+import { parseApiKey, sha256Hex } from "@inzi/core"
 import { Effect } from "effect"
 import { clientAddress } from "./client-address.js"
 import { errorResponse } from "./errors.js"
 import type { RateLimiter } from "./rate-limit.js"
 import { type DirectHandler, type HttpRequest, HttpResponse } from "./response.js"
-import { sha256Hex } from "./sha256.js"
 
 export interface Principal {
   readonly merchant: Merchant
@@ -24,6 +23,12 @@ export interface AuthLimits {
   readonly authFailures: RateLimiter
   /** Proxies in front of the server whose X-Forwarded-For is believed (INZI_TRUST_PROXY). */
   readonly trustedProxies: number
+  /**
+   * The key cache read from memory (core's `withKeyCache`): a key it holds is served even from a client address
+   * out of failed authentications, and without a fiber on the routes that have a fast path. `null`: no key cache
+   * (INZI_KEY_CACHE_MS=0).
+   */
+  readonly cachedKey: ((hash: string) => ActiveKey | undefined) | null
 }
 
 /** A 429 in the error shape with its `Retry-After`. */
@@ -82,7 +87,7 @@ export const admit = (req: HttpRequest, found: ActiveKey, limits: AuthLimits): P
 }
 
 /**
- * A fiber-less route behind the key cache (`cachedKey`, e.g. `MerchantStore.cachedActiveKey`): a request whose key
+ * A fiber-less route behind the key cache (`cachedKey`, `AuthLimits.cachedKey`): a request whose key
  * the cache holds is `admit`ted and, once admitted, handed to `route` with its principal (`route` must answer once,
  * through `respond` or `fail`); a missing or malformed key, a key the cache knows to be unknown and an empty bucket
  * are answered here (401, 429). A key the cache does not hold is passed on with nothing done (no rate-limit token
@@ -127,7 +132,7 @@ export const principalWith = (
 ): Effect.Effect<Principal, HttpResponse | StoreError> => {
   const hash = bearerKeyHash(req, limits)
   if (typeof hash !== "string") return Effect.fail(hash)
-  const cached = keys.cachedActiveKey?.(hash)
+  const cached = limits.cachedKey?.(hash)
   if (cached === undefined) {
     const blocked = blockedAddress(req, limits)
     if (blocked !== null) return Effect.fail(blocked)

@@ -1,29 +1,29 @@
 import {
-  AddressPool,
   type Checkout,
   type CheckoutNotFound,
   CheckoutStore,
   type CreateCheckoutArgs,
   checkoutNetworks,
   createCheckout,
-  createPooledCheckoutDirect,
-  Ids,
+  createPooledCheckoutWith,
   type GetCheckoutQuery,
   isCheckoutId,
   type Merchant,
   MerchantStore,
   renderCheckoutJson,
+  renderCheckoutListJson,
+  sha256Hex,
   type StoreError,
   validateCreateCheckout,
   validateListQuery,
 } from "@inzi/core"
 import { Context, Effect, Either, Option, Runtime } from "effect"
 import { ServerContext } from "../context.js"
+import { FastPath } from "../fast-path.js"
 import { behindCachedKey, type Principal, principalWith } from "../http/auth.js"
 import { isJsonContentType } from "../http/body.js"
 import { errorResponse, jsonText, notFound } from "../http/errors.js"
 import { answerWith, type DirectRoute, type HttpRequest, HttpResponse } from "../http/response.js"
-import { sha256Hex } from "../http/sha256.js"
 
 const invalid = (code: string, message: string, param?: string) =>
   errorResponse({ type: "invalid_request_error", code, message, param })
@@ -169,25 +169,26 @@ export const createCheckoutRoute = (req: HttpRequest) =>
 
 type CreateServices = Effect.Effect.Context<ReturnType<typeof createCheckoutRoute>>
 
+/** The server's fast path (fast-path.ts) from a route's services, if it was wired. */
+const fastPathOf = <R>(services: Context.Context<R>) =>
+  Context.getOption(services as Context.Context<R | FastPath>, FastPath)
+
 /**
  * POST /checkouts without a fiber for its common case — a cached key, no Idempotency-Key, a pooled deposit slot:
- * the plain checks, then core's `createPooledCheckoutDirect` (the pool's one statement, answered from the driver's
- * callback), render, write. Every other case past the key check (an Idempotency-Key, an empty pool, a TON-only
- * checkout) runs `runCreate` on the server's runtime, with the principal already admitted (one rate-limit token per
- * request). A key the cache does not hold falls back to `createCheckoutRoute`. `undefined` (the route alone) when
- * the key cache, the pool's callback create or the synchronous random source is missing.
+ * the plain checks, then core's `createPooledCheckoutWith` over the fast path's pooled statement (answered from
+ * the driver's callback), render, write. Every other case past the key check (an Idempotency-Key, an empty pool, a
+ * TON-only checkout) runs `runCreate` on the server's runtime, with the principal already admitted (one rate-limit
+ * token per request). A key the cache does not hold falls back to `createCheckoutRoute`. `undefined` (the route
+ * alone) without a key cache or a fast path.
  */
 export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
   const services = runtime.context
   const ctx = Context.get(services, ServerContext)
-  const cachedKey = Context.get(services, MerchantStore).cachedActiveKey
-  const pool = Context.getOption(services, AddressPool)
-  const randomBytes = Context.get(services, Ids).randomBytesSync
-  if (cachedKey === undefined || randomBytes === undefined || Option.isNone(pool)) return undefined
-  if (pool.value.createCheckoutDirect === undefined) return undefined
-  const direct = { pool: pool.value, randomBytes }
+  const fast = fastPathOf(services)
+  if (ctx.cachedKey === null || Option.isNone(fast)) return undefined
+  const direct = { statement: fast.value.store.createPooledCheckout, randomBytes: fast.value.randomBytes }
   const run = Runtime.runCallback(runtime)
-  return behindCachedKey(cachedKey, ctx, (req, p, respond, fail) => {
+  return behindCachedKey(ctx.cachedKey, ctx, (req, p, respond, fail) => {
     const prepared = prepareCreate(req, p, ctx)
     if (prepared instanceof HttpResponse) {
       respond(prepared)
@@ -198,7 +199,7 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
       viaEffect()
       return
     }
-    createPooledCheckoutDirect(prepared.args, direct, (result) => {
+    createPooledCheckoutWith(prepared.args, direct, (result) => {
       // Called from the driver's callback: nothing may be thrown back into it.
       try {
         if (Either.isLeft(result)) fail(result.left, false)
@@ -216,12 +217,15 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
  * leaves out every configured network not in `c.networks` or of the other mode).
  */
 const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx: ServerContext["Type"]) =>
-  renderCheckoutJson(c, {
-    publicUrl: ctx.env.publicUrl,
-    now,
-    networks: ctx.networks,
-    tonWallet: merchant.tonWallet,
-  })
+  renderCheckoutJson(c, presentContext(merchant, now, ctx))
+
+/** What the presenter needs to render a checkout of `merchant` at `now` (see `renderCheckoutJsonSync`). */
+const presentContext = (merchant: Merchant, now: Date, ctx: ServerContext["Type"]) => ({
+  publicUrl: ctx.env.publicUrl,
+  now,
+  networks: ctx.networks,
+  tonWallet: merchant.tonWallet,
+})
 
 type GetServices = ServerContext | MerchantStore | CheckoutStore
 
@@ -272,16 +276,16 @@ export const getCheckoutRoute = (req: HttpRequest) =>
 
 /**
  * GET one checkout without a fiber — the API's hottest request (bench/RESULTS.md, api): when the key is in the
- * key cache (`cachedActiveKey`) the request is answered by plain code and the store's callback read
- * (`getCheckoutDirect`), with the same responses as `getCheckoutRoute`; a key the cache does not hold falls back
- * to that route. `undefined` (the route alone) when the key cache is off or the store has no callback read.
+ * key cache (`ServerContext.cachedKey`) the request is answered by plain code and the fast path's callback read,
+ * with the same responses as `getCheckoutRoute`; a key the cache does not hold falls back to that route.
+ * `undefined` (the route alone) without a key cache or a fast path.
  */
 export const getCheckoutDirect: DirectRoute<GetServices> = ({ context: services }) => {
   const ctx = Context.get(services, ServerContext)
-  const cachedKey = Context.get(services, MerchantStore).cachedActiveKey
-  const read = Context.get(services, CheckoutStore).getCheckoutDirect
-  if (cachedKey === undefined || read === undefined) return undefined
-  return behindCachedKey(cachedKey, ctx, (req, p, respond, fail) => {
+  const fast = fastPathOf(services)
+  if (ctx.cachedKey === null || Option.isNone(fast)) return undefined
+  const read = fast.value.store.getCheckout
+  return behindCachedKey(ctx.cachedKey, ctx, (req, p, respond, fail) => {
     const q = retrieveQuery(req, p)
     if (q instanceof HttpResponse) {
       respond(q)
@@ -320,8 +324,10 @@ export const listCheckoutsRoute = (req: HttpRequest) =>
       limit: q.right.limit,
       offset: q.right.offset,
     })
-    const data = r.data.map((c) => renderCheckoutJsonSync(c, p.merchant, now, ctx)).join(",")
     return jsonText(
-      `{"data":[${data}],"total":${r.total},"limit":${q.right.limit},"offset":${q.right.offset}}`,
+      renderCheckoutListJson(
+        { data: r.data, total: r.total, limit: q.right.limit, offset: q.right.offset },
+        presentContext(p.merchant, now, ctx),
+      ),
     )
   })

@@ -3,7 +3,7 @@ import { ServerContext } from "../context.js"
 import { BEARER, unauthorized } from "../http/auth.js"
 import { jsonText, notFound } from "../http/errors.js"
 import { type HttpRequest, textResponse } from "../http/response.js"
-import { sha256Hex } from "../http/sha256.js"
+import { sha256Hex } from "@inzi/core"
 
 const HEALTHY = jsonText('{"status":"ok"}')
 export const healthz = () => Effect.succeed(HEALTHY)

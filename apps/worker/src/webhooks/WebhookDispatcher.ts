@@ -19,7 +19,6 @@
  * Time comes from effect's `Clock` (signature timestamps, attempt times, retry times, leases, polling), so tests
  * run days of retries with `TestClock`. Randomness for the jitter comes from effect's `Random`.
  */
-import { createHmac } from "node:crypto"
 import { performance } from "node:perf_hooks"
 import {
   type ClaimedDelivery,
@@ -28,6 +27,7 @@ import {
   Outbox,
   type RecordedAttempt,
   type StoreError,
+  signWebhook,
   WebhookTransport,
 } from "@inzi/core"
 import {
@@ -163,16 +163,6 @@ export const destinationOf = (url: string): string => {
   }
 }
 
-/**
- * The `Inzi-Signature` header value, exactly core's `signWebhook` (`t=<t>,v1=<hex HMAC-SHA256(secret,
- * "<t>.<body>")>`, the whole `whsec_…` string as the key) computed with node:crypto (native, ≈ 10 × cheaper
- * than the portable implementation core must use). A test checks both agree.
- */
-export const signWebhookNode = (secret: string, timestamp: number, body: string): string => {
-  const t = Math.floor(timestamp)
-  return `t=${t},v1=${createHmac("sha256", secret).update(`${t}.${body}`).digest("hex")}`
-}
-
 /** A finished attempt, not yet recorded. */
 export interface FinishedAttempt extends RecordedAttempt {
   /** 1 for the first attempt. */
@@ -181,9 +171,9 @@ export interface FinishedAttempt extends RecordedAttempt {
 }
 
 /**
- * Sends one attempt without recording it: signs at send time (node:crypto HMAC, same header as core's
- * `signWebhook`), POSTs, and computes the next attempt time (null when the attempt succeeded or the schedule
- * is over). Never fails: a transport error is a failed attempt.
+ * Sends one attempt without recording it: signs at send time (core's `signWebhook`), POSTs, and computes the
+ * next attempt time (null when the attempt succeeded or the schedule is over). Never fails: a transport error is
+ * a failed attempt.
  */
 export const attemptOne = (
   config: WebhookDispatcherConfig,
@@ -212,7 +202,7 @@ export const attemptOne = (
         headers: {
           "Content-Type": "application/json",
           "Inzi-Event-Id": d.eventId,
-          "Inzi-Signature": signWebhookNode(d.secret, Math.floor(startMs / 1000), d.body),
+          "Inzi-Signature": signWebhook({ payload: d.body, secret: d.secret, timestamp: startMs / 1000 }),
           "User-Agent": USER_AGENT,
         },
         body: d.body,

@@ -1,4 +1,4 @@
-import { Context, type Effect, type Either } from "effect"
+import { Context, type Effect } from "effect"
 import type { Checkout, Merchant } from "../domain.js"
 import type { NewCheckout } from "./CheckoutStore.js"
 import type { StoreError } from "./errors.js"
@@ -19,6 +19,12 @@ export interface PoolSlot {
 export interface PoolXpubs {
   readonly evmXpub: string | null
   readonly tronXpub: string | null
+}
+
+/** The families a pooled create fills an address of (the others' addresses are left empty). */
+export interface PoolFamilies {
+  readonly evm: boolean
+  readonly tron: boolean
 }
 
 /**
@@ -67,21 +73,8 @@ export class AddressPool extends Context.Tag("@inzi/core/AddressPool")<
     readonly createCheckout: (
       input: NewCheckout,
       xpubs: PoolXpubs,
-      families: { readonly evm: boolean; readonly tron: boolean },
+      families: PoolFamilies,
     ) => Effect.Effect<PooledCreateResult, StoreError>
-    /**
-     * Optional: `createCheckout` for a caller that runs no fiber (the server's fiber-less create, through
-     * `createPooledCheckoutDirect`), answering through `done` once, with the same results and errors. A pool
-     * without it is used through `createCheckout`.
-     */
-    readonly createCheckoutDirect?:
-      | ((
-          input: NewCheckout,
-          xpubs: PoolXpubs,
-          families: { readonly evm: boolean; readonly tron: boolean },
-          done: (result: Either.Either<PooledCreateResult, StoreError>) => void,
-        ) => void)
-      | undefined
     /** Slots that `takeSlot` could hand out now (derived from the merchant's current xpubs). */
     readonly poolSize: (merchantId: string) => Effect.Effect<number, StoreError>
     /** `count` fresh indices of the merchant's sequence, in one statement (ascending; gaps possible). */

@@ -1,4 +1,4 @@
-import { Context, type Effect, type Either } from "effect"
+import { Context, type Effect } from "effect"
 import type { ChainEvent, PendingPayment } from "../chain-events.js"
 import type { Checkout, CheckoutStatus, DepositTargets, Mode, NetworkId } from "../domain.js"
 import type { CheckoutNotFound, IdempotencyConflict, StoreError } from "./errors.js"
@@ -115,33 +115,20 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
       idempotency: IdempotencyInput | null,
     ) => Effect.Effect<CreateCheckoutResult, StoreError | IdempotencyConflict>
     /**
-     * Optional: the stored answer to an Idempotency-Key, looked up before a keyed create draws its deposit slot,
-     * so that a replay uses up no slot and derives nothing. A live record (younger than the store's retention) of
-     * the same request is its response; of another request, `IdempotencyConflict`; `null` when there is none yet,
-     * it has expired, or its create is still in flight — then `createCheckout` claims the key and decides, as
-     * without this member (which is only a shortcut: `createCheckout` stays the authority under concurrency).
+     * The stored answer to an Idempotency-Key, looked up before a keyed create draws its deposit slot, so that a
+     * replay uses up no slot and derives nothing: what `idempotencyDecision` says of the key's record — its
+     * response, `IdempotencyConflict`, or `null` when there is none yet, it has expired, or its create is still in
+     * flight (then `createCheckout` claims the key and decides: it stays the authority under concurrency).
      */
-    readonly findIdempotentReplay?:
-      | ((q: {
-          readonly merchantId: string
-          readonly mode: Mode
-          readonly key: string
-          readonly requestHash: string
-          readonly now: Date
-        }) => Effect.Effect<IdempotentResponse | null, StoreError | IdempotencyConflict>)
-      | undefined
+    readonly findIdempotentReplay: (q: {
+      readonly merchantId: string
+      readonly mode: Mode
+      readonly key: string
+      readonly requestHash: string
+      readonly now: Date
+    }) => Effect.Effect<IdempotentResponse | null, StoreError | IdempotencyConflict>
     /** Scoped to merchant and mode: anything foreign is `CheckoutNotFound`. */
     readonly getCheckout: (q: GetCheckoutQuery) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
-    /**
-     * Optional: `getCheckout` for a caller that runs no fiber (the server's GET path), answering through `done`
-     * once, with the same result and errors. A store without it is read through `getCheckout`.
-     */
-    readonly getCheckoutDirect?:
-      | ((
-          q: GetCheckoutQuery,
-          done: (result: Either.Either<Checkout, StoreError | CheckoutNotFound>) => void,
-        ) => void)
-      | undefined
     /** By the public page token (the 24 characters after `chk_live_`/`chk_test_`). */
     readonly getCheckoutByToken: (
       token: string,

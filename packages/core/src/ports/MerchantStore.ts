@@ -38,12 +38,6 @@ export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
     readonly createApiKey: (k: NewApiKey) => Effect.Effect<ApiKeyRecord, StoreError | MerchantNotFound>
     /** The active (not revoked) key with this hash, with its merchant; `null` when none. */
     readonly findActiveKeyByHash: (hash: string) => Effect.Effect<ActiveKey, StoreError>
-    /**
-     * Optional: what `findActiveKeyByHash` would answer, from memory only — `undefined` when that takes a lookup
-     * or when `findActiveKeyByHash` should be called for another reason (`withKeyCache`: to start a refresh).
-     * `withKeyCache` provides it, so a caller that runs no fiber (the server's GET path) can resolve a cached key.
-     */
-    readonly cachedActiveKey?: ((hash: string) => ActiveKey | undefined) | undefined
     /** Revoke by key id or by visible prefix; returns the revoked record, `null` when unknown. */
     readonly revokeApiKey: (idOrPrefix: string, at: Date) => Effect.Effect<ApiKeyRecord | null, StoreError>
     readonly listApiKeys: (merchantId: string) => Effect.Effect<ReadonlyArray<ApiKeyRecord>, StoreError>

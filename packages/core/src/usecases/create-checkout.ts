@@ -1,10 +1,21 @@
-import { type Context, Duration, Effect, Either, Option } from "effect"
+import { Duration, Effect, Either, Option } from "effect"
 import type { CreateCheckoutInput } from "../api.js"
 import type { Checkout, Merchant, Mode, NetworkConfig, NetworkId } from "../domain.js"
 import { checkoutIdWith, newCheckoutId, newTonComment, tonCommentWith } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
-import { AddressPool, type PoolSlot } from "../ports/AddressPool.js"
-import { CheckoutStore, type CreateCheckoutResult, type IdempotencyInput } from "../ports/CheckoutStore.js"
+import {
+  AddressPool,
+  type PooledCreateResult,
+  type PoolFamilies,
+  type PoolSlot,
+  type PoolXpubs,
+} from "../ports/AddressPool.js"
+import {
+  CheckoutStore,
+  type CreateCheckoutResult,
+  type IdempotencyInput,
+  type NewCheckout,
+} from "../ports/CheckoutStore.js"
 import type { StoreError } from "../ports/errors.js"
 
 /** The validated fields of a create request (what `validateCreateCheckout` returns; the currency is USD). */
@@ -52,7 +63,10 @@ const familyXpubs = ({ merchant, networks }: CreateCheckoutArgs) => {
 }
 
 /** The new checkout's fields but its deposit targets; times on whole seconds, as the API shows them. */
-const checkoutFields = ({ merchant, mode, command, networks, now }: CreateCheckoutArgs, id: string) => {
+const checkoutFields = (
+  { merchant, mode, command, networks, now }: CreateCheckoutArgs,
+  id: string,
+): Omit<NewCheckout, "targets"> => {
   const createdMs = Math.floor(now.getTime() / 1000) * 1000
   return {
     id,
@@ -70,8 +84,64 @@ const checkoutFields = ({ merchant, mode, command, networks, now }: CreateChecko
   }
 }
 
-/** Draws of a TON comment before a create gives up on the pool (each draw collides with odds ≈ n / 31^8). */
-const COMMENT_ATTEMPTS = 8
+/**
+ * Draws of a TON comment per create before it gives up (each draw collides with odds ≈ n / 31^8): the pooled
+ * create's redraws here, and a store's own (`CheckoutStore.createCheckout`).
+ */
+export const TON_COMMENT_ATTEMPTS = 8
+
+/**
+ * A create on a pooled deposit slot, decided before any statement runs: the pool's single statement takes a slot
+ * and inserts the checkout on it (`AddressPool.createCheckout`). The use case's Effect (`createCheckout`) and the
+ * server's fiber-less path (`createPooledCheckoutWith`) both run exactly these steps: `pooledCreatePlan`, then
+ * for each draw of a TON comment `pooledCreateInput`, the statement, and `afterPooledCreate`.
+ */
+export interface PooledCreatePlan {
+  /** The checkout's fields but its deposit targets. */
+  readonly base: Omit<NewCheckout, "targets">
+  /** The merchant's current xpubs: a slot must have been derived from exactly these. */
+  readonly xpubs: PoolXpubs
+  /** The families the checkout's networks use: the slot's address of each other family is left out. */
+  readonly families: PoolFamilies
+}
+
+/**
+ * The pooled create of `args` with checkout id `id`, or `null` when the checkout takes no pooled slot (payable
+ * on TON only: it needs no derived address, so it takes a plain index).
+ */
+export const pooledCreatePlan = (args: CreateCheckoutArgs, id: string): PooledCreatePlan | null => {
+  const { evmXpub, tronXpub } = familyXpubs(args)
+  if (evmXpub === null && tronXpub === null) return null
+  return {
+    base: checkoutFields(args, id),
+    xpubs: { evmXpub: args.merchant.evmXpub, tronXpub: args.merchant.tronXpub },
+    families: { evm: evmXpub !== null, tron: tronXpub !== null },
+  }
+}
+
+/** The pooled statement's checkout for one draw of a TON comment (index and addresses come from the slot). */
+export const pooledCreateInput = (plan: PooledCreatePlan, tonComment: string): NewCheckout => ({
+  ...plan.base,
+  targets: { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment },
+})
+
+/**
+ * What a pooled create does after the statement of draw `attempt` (0 for the first): `Created` (done), `Redraw`
+ * (the merchant already uses the comment: draw another and run the statement again), or `Fallback` (no slot
+ * for these xpubs, or every draw taken; nothing was written: the create takes a slot or an index the general
+ * way).
+ */
+export type PooledCreateStep =
+  | { readonly _tag: "Created"; readonly checkout: Checkout }
+  | { readonly _tag: "Redraw" }
+  | { readonly _tag: "Fallback" }
+
+export const afterPooledCreate = (result: PooledCreateResult, attempt: number): PooledCreateStep =>
+  result._tag === "Created"
+    ? { _tag: "Created", checkout: result.checkout }
+    : result._tag === "CommentTaken" && attempt + 1 < TON_COMMENT_ATTEMPTS
+      ? { _tag: "Redraw" }
+      : { _tag: "Fallback" }
 
 /**
  * Creates a checkout: takes a pre-derived deposit slot of the merchant from the `AddressPool` (when the
@@ -81,11 +151,11 @@ const COMMENT_ATTEMPTS = 8
  * inserts everything (with the idempotency record when a key is given).
  *
  * Without an Idempotency-Key, a pooled create is ONE statement (slot taken + checkout and targets inserted:
- * the slot is gone exactly when the checkout exists). With a key, a replay or a conflict is answered first from
- * the key's record where the store can look it up (`findIdempotentReplay`), drawing nothing; otherwise the slot is
- * taken in its own statement before the insert transaction: should that fail, the process die, or a concurrent
- * request with the same key win, the index is simply never used (a gap in the merchant's sequence, like any
- * failed create). Either way an address is never handed out twice.
+ * the slot is gone exactly when the checkout exists; the steps of `PooledCreatePlan`). With a key, a replay or a
+ * conflict is answered first from the key's record (`findIdempotentReplay`), drawing nothing; otherwise the slot
+ * is taken in its own statement before the insert transaction: should that fail, the process die, or a
+ * concurrent request with the same key win, the index is simply never used (a gap in the merchant's sequence,
+ * like any failed create). Either way an address is never handed out twice.
  */
 export const createCheckout = (
   input: CreateCheckoutArgs & { readonly idempotency: IdempotencyInput | null },
@@ -96,28 +166,26 @@ export const createCheckout = (
     const pool = yield* Effect.serviceOption(AddressPool)
     const { merchant, mode } = input
     const { evmXpub, tronXpub } = familyXpubs(input)
-    const base = checkoutFields(input, yield* newCheckoutId(mode))
-    const xpubs = { evmXpub: merchant.evmXpub, tronXpub: merchant.tronXpub }
-    // A checkout payable on TON only needs no derived address: it takes a plain index, not a pooled slot.
-    const pooling = Option.isSome(pool) && (evmXpub !== null || tronXpub !== null)
+    const id = yield* newCheckoutId(mode)
+    const plan = Option.isSome(pool) ? pooledCreatePlan(input, id) : null
     // The common case in one statement: a create without a key, on a pool-wired store.
-    if (pooling && input.idempotency === null) {
-      for (let attempt = 0; attempt < COMMENT_ATTEMPTS; attempt++) {
-        const tonComment = yield* newTonComment
+    if (plan !== null && Option.isSome(pool) && input.idempotency === null) {
+      for (let attempt = 0; ; attempt++) {
         const r = yield* pool.value.createCheckout(
-          { ...base, targets: { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment } },
-          xpubs,
-          { evm: evmXpub !== null, tron: tronXpub !== null },
+          pooledCreateInput(plan, yield* newTonComment),
+          plan.xpubs,
+          plan.families,
         )
-        if (r._tag === "Created") {
-          const created: CreateCheckoutResult = { _tag: "Created", checkout: r.checkout, response: null }
+        const step = afterPooledCreate(r, attempt)
+        if (step._tag === "Created") {
+          const created: CreateCheckoutResult = { _tag: "Created", checkout: step.checkout, response: null }
           return { ...created, addresses: "pooled" as CreateCheckoutAddresses }
         }
-        if (r._tag === "NoSlot") break
+        if (step._tag === "Fallback") break
       }
     }
-    // With a key: a replay (or a conflict) is answered before any slot is drawn, where the store can say so.
-    if (input.idempotency !== null && store.findIdempotentReplay !== undefined) {
+    // With a key: a replay (or a conflict) is answered before any slot is drawn.
+    if (input.idempotency !== null) {
       const stored = yield* store.findIdempotentReplay({
         merchantId: merchant.id,
         mode,
@@ -131,9 +199,10 @@ export const createCheckout = (
       }
     }
     // With a key (or after an empty pool above: then the take draws a fresh index in the same statement).
-    const slot = pooling
-      ? yield* pool.value.takeSlot(merchant.id, xpubs)
-      : { _tag: "Fresh" as const, index: yield* store.allocateDerivationIndex(merchant.id) }
+    const slot =
+      plan !== null && Option.isSome(pool)
+        ? yield* pool.value.takeSlot(merchant.id, plan.xpubs)
+        : { _tag: "Fresh" as const, index: yield* store.allocateDerivationIndex(merchant.id) }
     const index = slot.index
     const pooledEvm = slot._tag === "Pooled" ? slot.evmAddress : null
     const pooledTron = slot._tag === "Pooled" ? slot.tronAddress : null
@@ -143,7 +212,10 @@ export const createCheckout = (
       tronXpub === null ? null : (pooledTron ?? (yield* derivation.derive("tron", tronXpub, index)))
     const tonComment = yield* newTonComment
     const result = yield* store.createCheckout(
-      { ...base, targets: { derivationIndex: index, evmAddress, tronAddress, tonComment } },
+      {
+        ...checkoutFields(input, id),
+        targets: { derivationIndex: index, evmAddress, tronAddress, tonComment },
+      },
       input.idempotency,
     )
     // Where the deposit addresses came from: `derived` on a pool-wired server means the merchant's pool is
@@ -161,40 +233,44 @@ export type CreateCheckoutAddresses = "pooled" | "derived" | "none"
 
 /**
  * `createCheckout`'s common case without a fiber, for a server's hot path: a create without an Idempotency-Key
- * on a pool with a callback create (`AddressPool.createCheckoutDirect`) — the same single statement, the same
- * redraws of a taken TON comment. `done` is called once: with the created checkout; with `null` when this path
- * does not apply or cannot finish (no callback create, a TON-only checkout, no pooled slot, every comment drawn
- * taken), nothing having been written, so the caller runs `createCheckout`; or with the store's error.
- * `randomBytes` is the `Ids` source without an Effect (`Ids.randomBytesSync`).
+ * on a pooled slot, the same steps (`PooledCreatePlan`) with `statement` — the pool's single statement with a
+ * callback (adapter-postgres's fast path) — and `randomBytes`, a synchronous byte source (`cryptoRandomBytes`).
+ * `done` is called once: with the created checkout; with `null` when this path does not apply or cannot finish
+ * (a TON-only checkout, no pooled slot, every comment drawn taken), nothing having been written, so the caller
+ * runs `createCheckout`; or with the store's error.
  */
-export const createPooledCheckoutDirect = (
+export const createPooledCheckoutWith = (
   input: CreateCheckoutArgs,
   services: {
-    readonly pool: Context.Tag.Service<typeof AddressPool>
+    readonly statement: (
+      input: NewCheckout,
+      xpubs: PoolXpubs,
+      families: PoolFamilies,
+      done: (result: Either.Either<PooledCreateResult, StoreError>) => void,
+    ) => void
     readonly randomBytes: (n: number) => Uint8Array
   },
   done: (result: Either.Either<Checkout | null, StoreError>) => void,
 ): void => {
-  const create = services.pool.createCheckoutDirect
-  const { evmXpub, tronXpub } = familyXpubs(input)
-  if (create === undefined || (evmXpub === null && tronXpub === null)) {
+  const plan = pooledCreatePlan(input, checkoutIdWith(input.mode, services.randomBytes))
+  if (plan === null) {
     done(Either.right(null))
     return
   }
-  const base = checkoutFields(input, checkoutIdWith(input.mode, services.randomBytes))
-  const xpubs = { evmXpub: input.merchant.evmXpub, tronXpub: input.merchant.tronXpub }
-  const families = { evm: evmXpub !== null, tron: tronXpub !== null }
   let attempt = 0
-  const next = (): void => {
-    const tonComment = tonCommentWith(services.randomBytes)
-    const targets = { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment }
-    create({ ...base, targets }, xpubs, families, (r) => {
-      if (Either.isLeft(r)) return done(Either.left(r.left))
-      if (r.right._tag === "Created") return done(Either.right(r.right.checkout))
-      if (r.right._tag === "CommentTaken" && ++attempt < COMMENT_ATTEMPTS) return next()
-      done(Either.right(null))
-    })
-  }
+  const next = (): void =>
+    services.statement(
+      pooledCreateInput(plan, tonCommentWith(services.randomBytes)),
+      plan.xpubs,
+      plan.families,
+      (r) => {
+        if (Either.isLeft(r)) return done(Either.left(r.left))
+        const step = afterPooledCreate(r.right, attempt++)
+        if (step._tag === "Created") return done(Either.right(step.checkout))
+        if (step._tag === "Redraw") return next()
+        done(Either.right(null))
+      },
+    )
   next()
 }
 

@@ -10,12 +10,23 @@ type Entry = {
   readonly until: number
   /** Past this a use of the entry starts a refresh (refresh-ahead), while the entry still answers. */
   readonly refreshAt: number
-  /** A caller of `cachedActiveKey` was sent the Effect way to start the refresh. */
+  /** A caller of `cachedActiveKey` was sent the lookup's way to start the refresh. */
   claimed: boolean
 }
 
 /** The share of `ttlMs` an entry answers before a use of it starts a refresh. */
 const REFRESH_AT = 0.75
+
+/** The merchant store with cached key lookups (`withKeyCache`), and the cache read without an Effect. */
+export interface KeyCache {
+  readonly store: Store
+  /**
+   * What `store.findActiveKeyByHash` would answer, from memory only — `undefined` when that takes a lookup or
+   * when the lookup should run for another reason (to start a refresh). For code that runs no fiber (the
+   * server's fiber-less routes). `null` when nothing is cached (`ttlMs` 0).
+   */
+  readonly cachedActiveKey: ((hash: string) => ActiveKey | undefined) | null
+}
 
 /**
  * The merchant store with API-key lookups cached in memory for `ttlMs`: the lookup behind every API request
@@ -24,19 +35,19 @@ const REFRESH_AT = 0.75
  * default 1 000, oldest dropped first), so a flood of made-up keys never takes or evicts a place of a real one.
  * Every change made through this store (revoking a key, updating a merchant …) clears the cache,
  * so it takes effect at once in this process; a change made by another process (e.g. `inzi key revoke`) takes
- * effect here within `ttlMs`. `ttlMs` = 0 returns the store unchanged. `cachedActiveKey` answers a hit without any
- * Effect (for the server's fiber-less GET path); `undefined` for a miss or an expired entry.
+ * effect here within `ttlMs`. `ttlMs` = 0 returns the store unchanged (and no `cachedActiveKey`).
+ * `cachedActiveKey` answers a hit without any Effect; `undefined` for a miss or an expired entry.
  *
  * Refresh-ahead: an entry used in the last quarter of its life is looked up again in the background while it
  * goes on answering, so a key in steady use never expires and no request waits on the store for it (with plain
  * expiry, every request in flight at that moment queued behind one lookup). The first `cachedActiveKey` caller
- * past that point gets `undefined`, once, so that it takes the Effect way (`findActiveKeyByHash`), which starts the
+ * past that point gets `undefined`, once, so that it takes the lookup's way (`findActiveKeyByHash`), which starts the
  * refresh and answers at once from the entry. An answer is still never older than `ttlMs`.
  *
  * A plain Map rather than effect's `Cache`: a hit is one `Effect.succeed` (the `Cache` lookup was ≈ a dozen
  * fiber steps on every request, measured in the api bench's profile).
  * @example
- * const store = yield* withKeyCache(yield* MerchantStore, { ttlMs: 1000, capacity: 10_000 })
+ * const { store, cachedActiveKey } = yield* withKeyCache(yield* MerchantStore, { ttlMs: 1000, capacity: 10_000 })
  */
 export const withKeyCache = (
   store: Store,
@@ -48,9 +59,9 @@ export const withKeyCache = (
     /** Milliseconds now; `Date.now` unless a test steers time. */
     readonly clock?: (() => number) | undefined
   },
-): Effect.Effect<Store> =>
+): Effect.Effect<KeyCache> =>
   Effect.sync(() => {
-    if (opts.ttlMs <= 0) return store
+    if (opts.ttlMs <= 0) return { store, cachedActiveKey: null }
     const now = opts.clock ?? Date.now
     const entries = new Map<string, Entry>()
     /** Unknown keys: hash → until (ms). */
@@ -158,12 +169,14 @@ export const withKeyCache = (
           }),
         )
     return {
-      ...store,
-      findActiveKeyByHash: lookup,
+      store: {
+        ...store,
+        findActiveKeyByHash: lookup,
+        createMerchant: clearing(store.createMerchant),
+        updateMerchant: clearing(store.updateMerchant),
+        createApiKey: clearing(store.createApiKey),
+        revokeApiKey: clearing(store.revokeApiKey),
+      },
       cachedActiveKey: cached,
-      createMerchant: clearing(store.createMerchant),
-      updateMerchant: clearing(store.updateMerchant),
-      createApiKey: clearing(store.createApiKey),
-      revokeApiKey: clearing(store.revokeApiKey),
     }
   })
