@@ -1,7 +1,7 @@
 import { createServer as createNetServer } from "node:net"
-import { MerchantStore, type NetworkConfig, withKeyCache } from "@inzi/core"
+import { type FamilyRegistry, MerchantStore, type NetworkConfig, withKeyCache } from "@inzi/core"
 import { PgDatabase } from "@inzi/adapter-postgres"
-import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
+import { appLayer, clusterGauges, FAMILIES, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { ServerContext } from "./context.js"
 import { makeRateLimiter } from "./http/rate-limit.js"
@@ -13,6 +13,8 @@ export interface ServerOptions {
   readonly env: InziEnv
   readonly networks: ReadonlyArray<NetworkConfig>
   readonly logger?: Logger | undefined
+  /** Default: the platform's `FAMILIES`. */
+  readonly families?: FamilyRegistry | undefined
 }
 
 const contextLayer = (opts: ServerOptions) =>
@@ -26,6 +28,7 @@ const contextLayer = (opts: ServerOptions) =>
       return {
         env: opts.env,
         networks: opts.networks,
+        families: opts.families ?? FAMILIES,
         logger,
         registry,
         http: makeHttpMetrics(registry),

@@ -1,25 +1,30 @@
 import { readFileSync } from "node:fs"
-import { type ChainScanner, type ChainError, decodeNetworkConfig, type NetworkConfig } from "@inzi/core"
-import { EVM_PRESETS, makeEvmScanner } from "@inzi/adapter-evm"
-import { makeTonScanner, tonMainnet, tonTestnet } from "@inzi/adapter-ton"
-import { makeTronScanner, TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
+import {
+  type ChainError,
+  type ChainScanner,
+  decodeNetworkConfig,
+  type FamilyRegistry,
+  type NetworkConfig,
+  scannerOf,
+} from "@inzi/core"
+import { evmFamily } from "@inzi/adapter-evm"
+import { tonFamily } from "@inzi/adapter-ton"
+import { tronFamily } from "@inzi/adapter-tron"
 import type { Effect } from "effect"
 
+/** The chain families the reference apps run: one module per family (docs/adding-a-chain.md). */
+export const FAMILIES: FamilyRegistry = { evm: evmFamily, tron: tronFamily, ton: tonFamily }
+
+const modules = Object.values(FAMILIES)
+
 /** Every preset network the adapters ship (operators enable them in the network config file). */
-export const PRESETS: ReadonlyArray<NetworkConfig> = [
-  ...(Object.values(EVM_PRESETS) as ReadonlyArray<NetworkConfig>),
-  TRON_MAINNET,
-  TRON_NILE,
-  tonMainnet,
-]
+export const PRESETS: ReadonlyArray<NetworkConfig> = modules.flatMap((m) => m.presets)
 
 /**
- * Presets without a token: TON testnet has no official USDT jetton, so the operator names the test jetton master
- * they use (`"tokens": [{ "symbol": "USDT", "contract": "kQ…", "decimals": 6 }]`).
+ * Presets without a token (e.g. a testnet without an official USDT): the operator names the token they use
+ * (`"tokens": [{ "symbol": "USDT", "contract": "…", "decimals": 6 }]`).
  */
-export const TOKENLESS_PRESETS: ReadonlyArray<NetworkConfig> = [
-  { ...tonTestnet({ usdtMaster: "" }), tokens: [] },
-]
+export const TOKENLESS_PRESETS: ReadonlyArray<NetworkConfig> = modules.flatMap((m) => m.tokenlessPresets)
 
 /** The network config is wrong: unreadable, invalid, or (with `network`) refused by that network's chain. */
 export class NetworkConfigError extends Error {
@@ -52,9 +57,12 @@ export const loadNetworks = (
   const merged = list.map((entry: unknown, i) => {
     if (typeof entry === "object" && entry !== null && "preset" in entry) {
       const { preset, ...overrides } = entry as { preset: unknown } & Record<string, unknown>
-      const base = [...PRESETS, ...TOKENLESS_PRESETS].find((p) => p.id === preset)
+      const presets = [...PRESETS, ...TOKENLESS_PRESETS]
+      const base = presets.find((p) => p.id === preset)
       if (base === undefined)
-        throw new NetworkConfigError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
+        throw new NetworkConfigError(
+          `${file}: networks[${i}]: unknown preset "${String(preset)}" (known: ${presets.map((p) => p.id).join(", ")})`,
+        )
       if (base.tokens.length === 0 && !Array.isArray(overrides.tokens))
         throw new NetworkConfigError(
           `${file}: networks[${i}]: preset "${base.id}" has no official token contract: add "tokens": [{ "symbol": "USDT", "contract": "<jetton master>", "decimals": 6 }]`,
@@ -63,15 +71,11 @@ export const loadNetworks = (
     }
     return entry
   })
-  const decoded = decodeNetworkConfig([...merged, ...extra])
+  const decoded = decodeNetworkConfig([...merged, ...extra], FAMILIES)
   if (decoded._tag === "Left") throw new NetworkConfigError(`${file}: ${decoded.left}`)
   return decoded.right
 }
 
-/** The chain adapter's scanner for a network, by family. */
+/** The scanner of a network, by its family's module (with the entry's `options`). */
 export const scannerFor = (network: NetworkConfig): Effect.Effect<ChainScanner, ChainError> =>
-  network.family === "evm"
-    ? makeEvmScanner(network)
-    : network.family === "tron"
-      ? makeTronScanner(network)
-      : makeTonScanner(network)
+  scannerOf(FAMILIES, network)

@@ -98,7 +98,7 @@ const prepareCreate = (
       "Idempotency-Key must be 1 to 255 characters",
       "Idempotency-Key",
     )
-  const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks)
+  const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks, ctx.families)
   if (networks.length === 0)
     return invalid(
       "no_networks",
@@ -220,7 +220,8 @@ const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx:
     publicUrl: ctx.env.publicUrl,
     now,
     networks: ctx.networks,
-    tonWallet: merchant.tonWallet,
+    merchant,
+    families: ctx.families,
   })
 
 type GetServices = ServerContext | MerchantStore | CheckoutStore
