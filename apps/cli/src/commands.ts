@@ -130,6 +130,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
         `--ton-wallet is not a TON address (expected UQ…/EQ… or 0:<hex>): "${terminalSafe(tonWallet)}"`,
       )
     const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
+    const { FAMILIES } = await import("@inzi/platform")
     const known = cliNetworks()
     const has = { evm: evmXpub !== null, tron: tronXpub !== null, ton: tonWallet !== null }
     const networks = {
@@ -138,8 +139,8 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     }
     const draft = { evmXpub, tronXpub, tonWallet, networks } as Merchant
     const payable = {
-      live: checkoutNetworks(draft, "live", known),
-      test: checkoutNetworks(draft, "test", known),
+      live: checkoutNetworks(draft, "live", known, FAMILIES),
+      test: checkoutNetworks(draft, "test", known, FAMILIES),
     }
     if (payable.live.length === 0 && payable.test.length === 0)
       throw new UsageError(

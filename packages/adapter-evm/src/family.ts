@@ -1,9 +1,4 @@
-import {
-  type ChainFamilyModule,
-  evmTransferUri,
-  explorerLink,
-  type NetworkConfig,
-} from "@inzi/core"
+import { type ChainFamilyModule, evmTransferUri, explorerLink, type NetworkConfig } from "@inzi/core"
 import { Schema } from "effect"
 import { EVM_PRESETS } from "./networks.js"
 import { makeEvmScanner } from "./scanner.js"
@@ -38,7 +33,11 @@ export const evmFamily: ChainFamilyModule<"evm", typeof EvmOptionsSchema.Type> =
   paymentTarget: ({ network, token, units, targets }) => {
     const to = targets.evmAddress
     if (to === null || network.chainId === undefined) return null
-    return { address: to, memo: null, uri: evmTransferUri({ token: token.contract, chainId: network.chainId, to, units }) }
+    return {
+      address: to,
+      memo: null,
+      uri: evmTransferUri({ token: token.contract, chainId: network.chainId, to, units }),
+    }
   },
   tokenStandard: (n) => (n.chainId !== undefined && BEP20_CHAINS.has(n.chainId) ? "BEP-20" : "ERC-20"),
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),

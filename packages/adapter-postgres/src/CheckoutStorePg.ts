@@ -839,7 +839,11 @@ export const makeCheckoutStore = (
         if (q.deposit.kind === "derived-address") {
           const column = sql.ref(`t.${q.family}_address`)
           const rows = await open(db)
-            .select((q.deposit.caseInsensitive ? sql<string>`lower(${column})` : sql<string>`${column}`).as("address"))
+            .select(
+              (q.deposit.caseInsensitive ? sql<string>`lower(${column})` : sql<string>`${column}`).as(
+                "address",
+              ),
+            )
             .where(sql<boolean>`${column} is not null`)
             .execute()
           return { addresses: rows.map((r) => r.address), memos: [] }

@@ -34,7 +34,12 @@ export const tonFamily: ChainFamilyModule<"ton", typeof TonOptionsSchema.Type> =
       : {
           address: payout,
           memo: targets.tonComment,
-          uri: tonTransferUri({ wallet: payout, jettonMaster: token.contract, units, comment: targets.tonComment }),
+          uri: tonTransferUri({
+            wallet: payout,
+            jettonMaster: token.contract,
+            units,
+            comment: targets.tonComment,
+          }),
         },
   tokenStandard: () => "jetton",
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),

@@ -78,8 +78,10 @@ export const isKnownFamily = (families: FamilyRegistry, family: string): family 
   Object.hasOwn(families, family)
 
 /** The module of a network's family. */
-export const familyOf = (families: FamilyRegistry, network: Pick<NetworkConfig, "family">): ChainFamilyModule =>
-  families[network.family] as ChainFamilyModule
+export const familyOf = (
+  families: FamilyRegistry,
+  network: Pick<NetworkConfig, "family">,
+): ChainFamilyModule => families[network.family] as ChainFamilyModule
 
 /** Every preset of every family, tokenless ones last. */
 export const presetsOf = (families: FamilyRegistry): ReadonlyArray<NetworkConfig> => {
@@ -105,7 +107,9 @@ export const scannerOf = (
         retryable: false,
       }),
     )
-  const options = Schema.decodeUnknownEither(module.options, { onExcessProperty: "error" })(network.options ?? {})
+  const options = Schema.decodeUnknownEither(module.options, { onExcessProperty: "error" })(
+    network.options ?? {},
+  )
   return Either.isLeft(options)
     ? Effect.fail(
         new ChainError({

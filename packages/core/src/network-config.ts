@@ -97,8 +97,7 @@ export const NetworkConfigSchema = Schema.Struct({
   explorerAddressUrl: Schema.optionalWith(
     Schema.String.pipe(
       Schema.filter(
-        (s) =>
-          /^https:\/\//i.test(s) && s.includes("{address}") && isHttpUrl(s.replace("{address}", "x")),
+        (s) => /^https:\/\//i.test(s) && s.includes("{address}") && isHttpUrl(s.replace("{address}", "x")),
         { message: () => "must be an https URL with {address} where the address goes" },
       ),
     ),
@@ -151,9 +150,7 @@ const familyChecks = (value: unknown, families: FamilyRegistry): Array<string> =
     const { family, options } = entry as { family?: unknown; options?: unknown }
     if (typeof family !== "string" || family === "") return
     if (!isKnownFamily(families, family)) {
-      issues.push(
-        `[${i}].family: unknown family "${family}" (known: ${knownFamilies(families).join(", ")})`,
-      )
+      issues.push(`[${i}].family: unknown family "${family}" (known: ${knownFamilies(families).join(", ")})`)
       return
     }
     const decoded = Schema.decodeUnknownEither(families[family].options, {
@@ -191,7 +188,9 @@ export const decodeNetworkConfig = (
   })(value)
   const issues = [
     ...(Either.isLeft(decoded)
-      ? ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => `${pathText(i.path)}: ${i.message}`)
+      ? ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map(
+          (i) => `${pathText(i.path)}: ${i.message}`,
+        )
       : []),
     ...familyChecks(value, families),
   ]

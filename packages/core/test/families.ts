@@ -11,10 +11,12 @@ import { evmTransferUri, tonTransferUri, tronTransferUri } from "../src/uri.js"
 const common = {
   presets: [],
   tokenlessPresets: [],
-  options: Schema.Struct({}),
+  options: Schema.Struct({ timeoutMs: Schema.optionalWith(Schema.Int, { exact: true }) }),
   checkNetwork: () => [],
   scanner: (network: { readonly id: string }) =>
-    Effect.fail(new ChainError({ network: network.id, message: "no scanner in core tests", retryable: false })),
+    Effect.fail(
+      new ChainError({ network: network.id, message: "no scanner in core tests", retryable: false }),
+    ),
   explorerTxUrl: (n: { readonly explorerTxUrl?: string | undefined }, tx: string) =>
     explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n: { readonly explorerAddressUrl?: string | undefined }, a: string) =>
@@ -25,7 +27,8 @@ const evm: ChainFamilyModule<"evm", any> = {
   ...common,
   family: "evm",
   label: "EVM",
-  checkNetwork: (n) => (n.chainId === undefined ? ["chainId: required for evm networks (used in EIP-681 payment URIs)"] : []),
+  checkNetwork: (n) =>
+    n.chainId === undefined ? ["chainId: required for evm networks (used in EIP-681 payment URIs)"] : [],
   deposit: { kind: "derived-address", caseInsensitive: true },
   payoutOf: (m) => m.evmXpub,
   addressOf: (t) => t.evmAddress,
@@ -35,7 +38,12 @@ const evm: ChainFamilyModule<"evm", any> = {
       : {
           address: targets.evmAddress,
           memo: null,
-          uri: evmTransferUri({ token: token.contract, chainId: network.chainId, to: targets.evmAddress, units }),
+          uri: evmTransferUri({
+            token: token.contract,
+            chainId: network.chainId,
+            to: targets.evmAddress,
+            units,
+          }),
         },
   tokenStandard: () => "ERC-20",
 }
@@ -70,7 +78,12 @@ const ton: ChainFamilyModule<"ton", any> = {
       : {
           address: payout,
           memo: targets.tonComment,
-          uri: tonTransferUri({ wallet: payout, jettonMaster: token.contract, units, comment: targets.tonComment }),
+          uri: tonTransferUri({
+            wallet: payout,
+            jettonMaster: token.contract,
+            units,
+            comment: targets.tonComment,
+          }),
         },
   tokenStandard: () => "jetton",
 }

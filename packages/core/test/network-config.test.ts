@@ -115,7 +115,9 @@ describe("decodeNetworkConfig", () => {
     expect(Either.isRight(r) && r.right[0]?.options).toEqual({ source: "notifications" })
     expect(issues([{ ...ton, options: { source: "mempool" } }])[0]).toMatch(/^\[0\]\.options\.source: /)
     expect(issues([{ ...ton, options: { sauce: 1 } }])[0]).toMatch(/^\[0\]\.options\.sauce: /)
-    expect(issues([{ ...good, options: { source: "notifications" } }])[0]).toMatch(/^\[0\]\.options\.source: /)
+    expect(issues([{ ...good, options: { source: "notifications" } }])[0]).toMatch(
+      /^\[0\]\.options\.source: /,
+    )
   })
 
   it("explains JSON syntax errors and a non-array root", () => {

@@ -54,7 +54,9 @@ describe("createCheckout use case", () => {
   it("networks: the mode's configured ones the merchant enabled and can receive on", () => {
     expect(checkoutNetworks(merchant, "live", NETWORKS, FAMILIES).map((n) => n.id)).toEqual(["ton", "bsc"])
     expect(checkoutNetworks(merchant, "test", NETWORKS, FAMILIES).map((n) => n.id)).toEqual(["sepolia"])
-    expect(checkoutNetworks({ ...merchant, evmXpub: null, tonWallet: null }, "live", NETWORKS, FAMILIES)).toEqual([])
+    expect(
+      checkoutNetworks({ ...merchant, evmXpub: null, tonWallet: null }, "live", NETWORKS, FAMILIES),
+    ).toEqual([])
   })
 
   it.effect("allocates an index, derives addresses for the enabled families, draws id and comment", () =>

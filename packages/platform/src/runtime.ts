@@ -33,7 +33,11 @@ import type { Logger } from "./log.js"
  * rendered exactly like the API does (same publicUrl, same networks), inside the event envelope.
  */
 export const makeEventRenderer =
-  (publicUrl: string, networks: ReadonlyArray<NetworkConfig>, families: FamilyRegistry = FAMILIES): RenderEventBody =>
+  (
+    publicUrl: string,
+    networks: ReadonlyArray<NetworkConfig>,
+    families: FamilyRegistry = FAMILIES,
+  ): RenderEventBody =>
   (event, checkout, merchant) =>
     webhookEventBody({
       id: event.id,

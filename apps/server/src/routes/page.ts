@@ -23,8 +23,11 @@ import type { PagePayment, PageStatusJson, PageStatusPayment, PageView } from ".
 
 const TOKEN_RE = /^[a-z0-9]{24}$/
 
-const explorerLink = (families: FamilyRegistry, n: NetworkConfig | undefined, txHash: string): string | null =>
-  n === undefined ? null : families[n.family].explorerTxUrl(n, txHash)
+const explorerLink = (
+  families: FamilyRegistry,
+  n: NetworkConfig | undefined,
+  txHash: string,
+): string | null => (n === undefined ? null : families[n.family].explorerTxUrl(n, txHash))
 
 const labelOf = (families: FamilyRegistry, n: NetworkConfig | undefined, id: string): string =>
   `${n?.name ?? id} (${n ? families[n.family].tokenStandard(n) : "token"})`
