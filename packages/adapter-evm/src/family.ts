@@ -1,5 +1,6 @@
-import { type ChainFamilyModule, evmTransferUri, explorerLink, type NetworkConfig } from "@inzi/core"
+import { defineFamily, evmTransferUri, explorerLink, type NetworkConfig } from "@inzi/core"
 import { Schema } from "effect"
+import { EvmAddressDeriver } from "./address.js"
 import { EVM_PRESETS } from "./networks.js"
 import { makeEvmScanner } from "./scanner.js"
 
@@ -18,7 +19,7 @@ export const EvmOptionsSchema = Schema.Struct({
 const BEP20_CHAINS: ReadonlySet<number> = new Set([56, 97])
 
 /** The EVM family: an address per checkout derived from the merchant's xpub (BIP-44 coin 60), EIP-681 URIs. */
-export const evmFamily: ChainFamilyModule<"evm", typeof EvmOptionsSchema.Type> = {
+export const evmFamily = defineFamily({
   family: "evm",
   label: "EVM",
   presets: Object.values(EVM_PRESETS) as ReadonlyArray<NetworkConfig>,
@@ -28,6 +29,7 @@ export const evmFamily: ChainFamilyModule<"evm", typeof EvmOptionsSchema.Type> =
     n.chainId === undefined ? ["chainId: required for evm networks (used in EIP-681 payment URIs)"] : [],
   scanner: (network, options) => makeEvmScanner(network, options),
   deposit: { kind: "derived-address", caseInsensitive: true },
+  deriver: EvmAddressDeriver,
   payoutOf: (m) => m.evmXpub,
   addressOf: (t) => t.evmAddress,
   paymentTarget: ({ network, token, units, targets }) => {
@@ -43,4 +45,4 @@ export const evmFamily: ChainFamilyModule<"evm", typeof EvmOptionsSchema.Type> =
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n, address) => explorerLink(n.explorerAddressUrl, "address", address),
   sweep: { nativeCoin: "native coin", nativeDecimals: 18 },
-}
+})

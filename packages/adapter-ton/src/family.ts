@@ -1,4 +1,4 @@
-import { type ChainFamilyModule, explorerLink, tonTransferUri } from "@inzi/core"
+import { defineFamily, explorerLink, tonTransferUri } from "@inzi/core"
 import { Schema } from "effect"
 import { tonMainnet, tonTestnet } from "./config.js"
 import { makeTonScanner } from "./scanner.js"
@@ -16,7 +16,7 @@ export const TonOptionsSchema = Schema.Struct({
 })
 
 /** The TON family: payers send to the merchant's own wallet with the checkout's comment as memo. */
-export const tonFamily: ChainFamilyModule<"ton", typeof TonOptionsSchema.Type> = {
+export const tonFamily = defineFamily({
   family: "ton",
   label: "TON",
   presets: [tonMainnet],
@@ -44,4 +44,4 @@ export const tonFamily: ChainFamilyModule<"ton", typeof TonOptionsSchema.Type> =
   tokenStandard: () => "jetton",
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n, address) => explorerLink(n.explorerAddressUrl, "address", address),
-}
+})

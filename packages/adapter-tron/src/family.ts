@@ -1,6 +1,7 @@
-import { type ChainFamilyModule, explorerLink, tronTransferUri } from "@inzi/core"
+import { defineFamily, explorerLink, tronTransferUri } from "@inzi/core"
 import { Schema } from "effect"
 import { TRON_MAINNET, TRON_NILE } from "./networks.js"
+import { TronAddressDeriver } from "./TronAddressDeriver.js"
 import { makeTronScanner } from "./TronScanner.js"
 
 const PositiveInt = Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
@@ -13,7 +14,7 @@ export const TronOptionsSchema = Schema.Struct({
 })
 
 /** The Tron family: an address per checkout derived from the merchant's xpub (BIP-44 coin 195). */
-export const tronFamily: ChainFamilyModule<"tron", typeof TronOptionsSchema.Type> = {
+export const tronFamily = defineFamily({
   family: "tron",
   label: "Tron",
   presets: [TRON_MAINNET, TRON_NILE],
@@ -22,6 +23,7 @@ export const tronFamily: ChainFamilyModule<"tron", typeof TronOptionsSchema.Type
   checkNetwork: () => [],
   scanner: (network, options) => makeTronScanner(network, options),
   deposit: { kind: "derived-address", caseInsensitive: false },
+  deriver: TronAddressDeriver,
   payoutOf: (m) => m.tronXpub,
   addressOf: (t) => t.tronAddress,
   paymentTarget: ({ targets }) => {
@@ -32,4 +34,4 @@ export const tronFamily: ChainFamilyModule<"tron", typeof TronOptionsSchema.Type
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n, address) => explorerLink(n.explorerAddressUrl, "address", address),
   sweep: { nativeCoin: "TRX", nativeDecimals: 6 },
-}
+})

@@ -1,5 +1,6 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
 import type { ChainFamily, DepositTargets, Merchant, NetworkConfig, TokenConfig } from "./domain.js"
+import type { AddressDeriver } from "./ports/AddressDerivation.js"
 import type { ChainScanner } from "./ports/ChainScanner.js"
 import { ChainError } from "./ports/errors.js"
 
@@ -34,7 +35,7 @@ export interface PaymentTargetInput {
   readonly payout: string | null
 }
 
-export interface ChainFamilyModule<F extends ChainFamily = ChainFamily, O = unknown> {
+export interface ChainFamilyModule<F extends ChainFamily = ChainFamily> {
   readonly family: F
   /** Human name of the family, e.g. "Tron". */
   readonly label: string
@@ -46,12 +47,14 @@ export interface ChainFamilyModule<F extends ChainFamily = ChainFamily, O = unkn
    * The family's own settings of a network entry (`"options": { … }` in the network file), decoded with
    * `onExcessProperty: "error"`; `{}` when absent.
    */
-  readonly options: Schema.Schema<O, any>
+  readonly options: Schema.Schema.AnyNoContext
   /** Rules on a whole network entry the common schema cannot express; each issue reads `field: message`. */
   readonly checkNetwork: (network: NetworkConfig) => ReadonlyArray<string>
-  /** The scanner of one network of the family, with its decoded `options`. */
-  readonly scanner: (network: NetworkConfig, options: O) => Effect.Effect<ChainScanner, ChainError>
+  /** The scanner of one network of the family, with its `options` as decoded by the `options` schema. */
+  readonly scanner: (network: NetworkConfig, options: unknown) => Effect.Effect<ChainScanner, ChainError>
   readonly deposit: DepositKind
+  /** Derives the per-checkout addresses from the merchant's xpub (families with `derived-address` deposits). */
+  readonly deriver?: AddressDeriver | undefined
   /** The merchant's xpub (derived addresses) or wallet (memos) for the family; null: not payable on it. */
   readonly payoutOf: (merchant: Merchant) => string | null
   /** The deposit address of a checkout on the family (derived families), null when it has none. */
@@ -67,7 +70,21 @@ export interface ChainFamilyModule<F extends ChainFamily = ChainFamily, O = unkn
 }
 
 /** One module per family: adding a member to `ChainFamily` makes every registry fail to compile until filled. */
-export type FamilyRegistry = { readonly [F in ChainFamily]: ChainFamilyModule<F, any> }
+export type FamilyRegistry = { readonly [F in ChainFamily]: ChainFamilyModule<F> }
+
+/**
+ * A family module whose scanner is typed by its own options schema (what the adapters export).
+ * @example export const tonFamily = defineFamily({ family: "ton", options: TonOptionsSchema, scanner: (n, o) => makeTonScanner(n, o), … })
+ */
+export const defineFamily = <F extends ChainFamily, S extends Schema.Schema.AnyNoContext>(
+  module: Omit<ChainFamilyModule<F>, "options" | "scanner"> & {
+    readonly options: S
+    readonly scanner: (
+      network: NetworkConfig,
+      options: Schema.Schema.Type<S>,
+    ) => Effect.Effect<ChainScanner, ChainError>
+  },
+): ChainFamilyModule<F> => module as ChainFamilyModule<F>
 
 /** The family names a registry knows, for error messages. */
 export const knownFamilies = (families: FamilyRegistry): ReadonlyArray<ChainFamily> =>

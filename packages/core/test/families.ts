@@ -1,6 +1,5 @@
 import { Effect, Schema } from "effect"
-import type { ChainFamilyModule, FamilyRegistry } from "../src/family.js"
-import { explorerLink } from "../src/family.js"
+import { defineFamily, explorerLink, type FamilyRegistry } from "../src/family.js"
 import { ChainError } from "../src/ports/errors.js"
 import { evmTransferUri, tonTransferUri, tronTransferUri } from "../src/uri.js"
 
@@ -23,7 +22,7 @@ const common = {
     explorerLink(n.explorerAddressUrl, "address", a),
 } as const
 
-const evm: ChainFamilyModule<"evm", any> = {
+const evm = defineFamily({
   ...common,
   family: "evm",
   label: "EVM",
@@ -46,9 +45,9 @@ const evm: ChainFamilyModule<"evm", any> = {
           }),
         },
   tokenStandard: () => "ERC-20",
-}
+})
 
-const tron: ChainFamilyModule<"tron", any> = {
+const tron = defineFamily({
   ...common,
   family: "tron",
   label: "Tron",
@@ -60,9 +59,9 @@ const tron: ChainFamilyModule<"tron", any> = {
       ? null
       : { address: targets.tronAddress, memo: null, uri: tronTransferUri({ to: targets.tronAddress }) },
   tokenStandard: () => "TRC-20",
-}
+})
 
-const ton: ChainFamilyModule<"ton", any> = {
+const ton = defineFamily({
   ...common,
   family: "ton",
   label: "TON",
@@ -86,6 +85,6 @@ const ton: ChainFamilyModule<"ton", any> = {
           }),
         },
   tokenStandard: () => "jetton",
-}
+})
 
 export const FAMILIES: FamilyRegistry = { evm, tron, ton }
