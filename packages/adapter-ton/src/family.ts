@@ -13,6 +13,7 @@ export const TonOptionsSchema = Schema.Struct({
   maxPagesPerAccount: PositiveInt,
   newAccountLookbackSeconds: PositiveInt,
   timeoutMs: PositiveInt,
+  maxAttempts: PositiveInt,
 })
 
 /** The TON family: payers send to the merchant's own wallet with the checkout's comment as memo. */
