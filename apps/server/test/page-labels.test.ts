@@ -43,6 +43,7 @@ const checkout: Checkout = {
   mode: "live",
   status: "processing",
   amountCents: 2500n,
+  currency: "USD",
   description: null,
   metadataJson: null,
   customerEmail: null,
@@ -58,7 +59,8 @@ const checkout: Checkout = {
   payments: [payment("tron", "ab12"), payment("bsc", "0xcd34")],
   expiresAt: new Date(T0.getTime() + 1_800_000),
   createdAt: T0,
-} as Checkout
+  updatedAt: T0,
+}
 
 describe("the hosted page's labels and links come from the family modules", () => {
   const api = toApiCheckout(checkout, {
@@ -82,7 +84,7 @@ describe("the hosted page's labels and links come from the family modules", () =
   })
 
   it("links each payment to its network's explorer", () => {
-    expect(view.payments.map((p) => [p.networkLabel, p.explorerUrl])).toEqual([
+    expect((view.payments ?? []).map((p) => [p.networkLabel, p.explorerUrl])).toEqual([
       ["Tron (TRC-20)", "https://tronscan.org/#/transaction/ab12"],
       ["BNB Smart Chain (BEP-20)", "https://bscscan.com/tx/0xcd34"],
     ])
