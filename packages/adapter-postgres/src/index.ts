@@ -7,13 +7,15 @@ export {
   type RenderEventBody,
   type WebhookEventHeader,
 } from "./CheckoutStorePg.js"
+export { forgetChainCursors } from "./chainCursors.js"
+export { type ClusterStats, clusterStats } from "./clusterStats.js"
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
 export { hotStatements } from "./hotStatements.js"
 export { makeLeases } from "./LeasesPg.js"
 export { makeMerchantStore } from "./MerchantStorePg.js"
 export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
 export { makeOutbox } from "./OutboxPg.js"
-export { makeStores, PgDatabase, PgStore, type PgStoreConfig, PgStoreLive, type PgStores } from "./PgStore.js"
+export { makeStores, PgDatabase, PgStore, type PgStoreConfig, type PgStores } from "./PgStore.js"
 export {
   listQuarantined,
   type QuarantinedEventRecord,

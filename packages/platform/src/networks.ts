@@ -5,6 +5,7 @@ import {
   decodeNetworkConfig,
   type FamilyRegistry,
   type NetworkConfig,
+  NetworkConfigError,
   scannerOf,
 } from "@inzi/core"
 import { evmFamily } from "@inzi/adapter-evm"
@@ -26,16 +27,7 @@ export const PRESETS: ReadonlyArray<NetworkConfig> = modules.flatMap((m) => m.pr
  */
 export const TOKENLESS_PRESETS: ReadonlyArray<NetworkConfig> = modules.flatMap((m) => m.tokenlessPresets)
 
-/** The network config is wrong: unreadable, invalid, or (with `network`) refused by that network's chain. */
-export class NetworkConfigError extends Error {
-  override readonly name = "NetworkConfigError"
-  constructor(
-    message: string,
-    readonly network?: string | undefined,
-  ) {
-    super(message)
-  }
-}
+const configError = (message: string) => new NetworkConfigError({ message, issues: [message] })
 
 /**
  * Reads the operator's network config file: `{ "networks": [ … ] }` where each entry is either a full network
@@ -50,21 +42,21 @@ export const loadNetworks = (
   try {
     raw = JSON.parse(readFileSync(file, "utf8"))
   } catch (e) {
-    throw new NetworkConfigError(`cannot read network config ${file}: ${(e as Error).message}`)
+    throw configError(`cannot read network config ${file}: ${(e as Error).message}`)
   }
   const list = Array.isArray(raw) ? raw : (raw as { networks?: unknown })?.networks
-  if (!Array.isArray(list)) throw new NetworkConfigError(`${file}: expected { "networks": [ … ] }`)
+  if (!Array.isArray(list)) throw configError(`${file}: expected { "networks": [ … ] }`)
   const merged = list.map((entry: unknown, i) => {
     if (typeof entry === "object" && entry !== null && "preset" in entry) {
       const { preset, ...overrides } = entry as { preset: unknown } & Record<string, unknown>
       const presets = [...PRESETS, ...TOKENLESS_PRESETS]
       const base = presets.find((p) => p.id === preset)
       if (base === undefined)
-        throw new NetworkConfigError(
+        throw configError(
           `${file}: networks[${i}]: unknown preset "${String(preset)}" (known: ${presets.map((p) => p.id).join(", ")})`,
         )
       if (base.tokens.length === 0 && !Array.isArray(overrides.tokens))
-        throw new NetworkConfigError(
+        throw configError(
           `${file}: networks[${i}]: preset "${base.id}" has no official token contract: add "tokens": [{ "symbol": "USDT", "contract": "<jetton master>", "decimals": 6 }]`,
         )
       return { ...base, ...overrides }
@@ -72,7 +64,8 @@ export const loadNetworks = (
     return entry
   })
   const decoded = decodeNetworkConfig([...merged, ...extra], FAMILIES)
-  if (decoded._tag === "Left") throw new NetworkConfigError(`${file}: ${decoded.left}`)
+  if (decoded._tag === "Left")
+    throw new NetworkConfigError({ message: `${file}: ${decoded.left}`, issues: decoded.left.issues })
   return decoded.right
 }
 
