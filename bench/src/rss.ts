@@ -24,7 +24,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { checkoutNetworks, createCheckout, issueApiKey, registerMerchant } from "@inzi/core"
 import { payTo } from "@inzi/devnet"
-import { appLayer, loadNetworks, readEnv } from "@inzi/platform"
+import { appLayer, FAMILIES, loadNetworks, readEnv } from "@inzi/platform"
 import { Effect, ManagedRuntime } from "effect"
 import pg from "pg"
 import type { LoadConfig, LoadResult } from "./lib/load-child.js"
@@ -291,7 +291,7 @@ try {
   const seeded = await rt.runPromise(
     Effect.gen(function* () {
       const merchant = yield* registerMerchant({ name: "rss worker", evmXpub: accountXpub(60, 7) })
-      const nets = checkoutNetworks(merchant, "test", networks)
+      const nets = checkoutNetworks(merchant, "test", networks, FAMILIES)
       const create = (i: number) =>
         createCheckout({
           merchant,

@@ -201,6 +201,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     )
     if (formatProblem !== null) throw keyError(formatProblem, tonWallet)
     const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
+    const { FAMILIES } = await import("@inzi/platform")
     const known = cliNetworks()
     const has = { evm: evmXpub !== null, tron: tronXpub !== null, ton: tonWallet !== null }
     const networks = {
@@ -209,8 +210,8 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     }
     const draft = { evmXpub, tronXpub, tonWallet, networks } as Merchant
     const payable = {
-      live: checkoutNetworks(draft, "live", known),
-      test: checkoutNetworks(draft, "test", known),
+      live: checkoutNetworks(draft, "live", known, FAMILIES),
+      test: checkoutNetworks(draft, "test", known, FAMILIES),
     }
     if (payable.live.length === 0 && payable.test.length === 0)
       throw new UsageError(

@@ -1,5 +1,5 @@
-import { type Checkout, MerchantStore } from "@inzi/core"
-import { readEnv } from "@inzi/platform"
+import { type ChainFamily, type Checkout, MerchantStore, type NetworkConfig } from "@inzi/core"
+import { FAMILIES, readEnv } from "@inzi/platform"
 import {
   formatUnits,
   journalFile,
@@ -53,11 +53,19 @@ const readSecrets = async (): Promise<ReadonlyArray<string>> => {
     .filter((l) => l !== "")
 }
 
+/** Why a network's family has nothing to sweep (its module has no `sweep`), or null. */
+const noSweep = (network: NetworkConfig): string | null => {
+  const family = FAMILIES[network.family]
+  return family.sweep === undefined
+    ? `${family.label} needs no sweep: payments land in the merchant's own wallet`
+    : null
+}
+
 const plan: Command = async (args) => {
   const merchantId = required(args, "merchant")
   const only = str(args, "network")
-  if (only !== undefined && networkOf(cliNetworks(), only, "network").family === "ton") {
-    const note = "TON needs no sweep: payments land in the merchant's own wallet"
+  const note = only === undefined ? null : noSweep(networkOf(cliNetworks(), only, "network"))
+  if (note !== null) {
     process.stdout.write(args.flags.json ? json({ network: only, sweep: false, note }) : `${note}\n`)
     return 0
   }
@@ -76,9 +84,12 @@ const run: Command = async (args) => {
   const merchantId = required(args, "merchant")
   const networkId = required(args, "network")
   const network = networkOf(cliNetworks(), networkId, "network")
-  if (network.family === "ton")
-    throw new UsageError("TON needs no sweep: payments land in the merchant's own wallet")
-  const treasury = parseTreasuries([required(args, "treasury")])[network.family]
+  const note = noSweep(network)
+  if (note !== null) throw new UsageError(note)
+  const treasuries: Readonly<Partial<Record<ChainFamily, string>>> = parseTreasuries([
+    required(args, "treasury"),
+  ])
+  const treasury = treasuries[network.family]
   if (treasury === undefined) throw new UsageError(`--treasury is not a ${network.family} address`)
   const confirmations = str(args, "confirmations")
   if (confirmations !== undefined && !/^[1-9][0-9]*$/.test(confirmations))
@@ -133,7 +144,7 @@ const run: Command = async (args) => {
       throw new UsageError("the second stdin line must be the gas account's private key (64 hex digits)")
     gasKey = k.startsWith("0x") ? k : `0x${k}`
   }
-  const native = network.family === "evm" ? 18 : 6
+  const native = FAMILIES[network.family].sweep?.nativeDecimals ?? 0
   const report = await runSweep({
     merchantId,
     checkouts,

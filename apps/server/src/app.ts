@@ -1,7 +1,13 @@
 import { createServer as createNetServer } from "node:net"
-import { cryptoRandomBytes, MerchantStore, type NetworkConfig, withKeyCache } from "@inzi/core"
+import {
+  cryptoRandomBytes,
+  type FamilyRegistry,
+  MerchantStore,
+  type NetworkConfig,
+  withKeyCache,
+} from "@inzi/core"
 import { ConsoleStoreLive, PgDatabase, PgFastPath } from "@inzi/adapter-postgres"
-import { appLayer, clusterGauges, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
+import { appLayer, clusterGauges, FAMILIES, type InziEnv, type Logger, makeLogger } from "@inzi/platform"
 import { Context, Effect, Layer, ManagedRuntime } from "effect"
 import { KeyCache, ServerContext } from "./context.js"
 import { FastPath } from "./fast-path.js"
@@ -14,6 +20,8 @@ export interface ServerOptions {
   readonly env: InziEnv
   readonly networks: ReadonlyArray<NetworkConfig>
   readonly logger?: Logger | undefined
+  /** Default: the platform's `FAMILIES`. */
+  readonly families?: FamilyRegistry | undefined
 }
 
 const contextLayer = (opts: ServerOptions) =>
@@ -28,6 +36,7 @@ const contextLayer = (opts: ServerOptions) =>
       return {
         env: opts.env,
         networks: opts.networks,
+        families: opts.families ?? FAMILIES,
         logger,
         registry,
         http: makeHttpMetrics(registry),

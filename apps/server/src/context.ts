@@ -1,4 +1,4 @@
-import type { ActiveKey, KeyCache as CoreKeyCache, NetworkConfig } from "@inzi/core"
+import type { ActiveKey, KeyCache as CoreKeyCache, FamilyRegistry, NetworkConfig } from "@inzi/core"
 import type { InziEnv, Logger } from "@inzi/platform"
 import { Context } from "effect"
 import type { makeHttpMetrics, Registry } from "./metrics.js"
@@ -9,6 +9,8 @@ export interface ServerContextShape {
   readonly env: InziEnv
   /** Operator-configured networks (both modes), with their tokens. */
   readonly networks: ReadonlyArray<NetworkConfig>
+  /** One module per chain family (payment options, labels, explorer links). */
+  readonly families: FamilyRegistry
   readonly logger: Logger
   readonly registry: Registry
   readonly http: ReturnType<typeof makeHttpMetrics>

@@ -1,11 +1,13 @@
 import {
   type ChainScanner,
   CheckoutStore,
+  type FamilyRegistry,
   Leases,
   makeWatchSet,
   type NetworkConfig,
   type ScanResult,
 } from "@inzi/core"
+import { FAMILIES } from "@inzi/platform"
 import { Clock, Duration, Effect, Schedule } from "effect"
 
 export interface WatcherOptions {
@@ -15,6 +17,8 @@ export interface WatcherOptions {
   readonly leaseMs: number
   /** Called after every cycle (metrics, `inzi status`). */
   readonly onCycle?: (r: WatcherCycle) => Effect.Effect<void>
+  /** How each family's deposit targets are read (default: the platform's `FAMILIES`). */
+  readonly families?: FamilyRegistry | undefined
 }
 
 export interface WatcherCycle {
@@ -27,8 +31,6 @@ export interface WatcherCycle {
   /** Why the cycle failed, or why its scan stopped early (the part it read is committed). */
   readonly error: string | null
 }
-
-const familyOf = (n: NetworkConfig) => n.family
 
 /**
  * One cycle of a network's watcher: if this worker holds the network's lease, re-check payments waiting for
@@ -86,7 +88,8 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     // matched, one created after it is paid beyond that end and matched by the next cycle.
     const watch = Effect.map(
       store.openTargets({
-        family: familyOf(network),
+        family: network.family,
+        deposit: (opts.families ?? FAMILIES)[network.family].deposit,
         mode: network.mode,
         network: network.id,
         since: new Date(now.getTime() - opts.lookbackMs),

@@ -6,7 +6,7 @@
 import { EvmAddressDeriver } from "@inzi/adapter-evm"
 import { TronAddressDeriver } from "@inzi/adapter-tron"
 import { CheckoutStore, hashApiKey, MerchantStore, renderCheckoutJson } from "@inzi/core"
-import { appLayer, readEnv } from "@inzi/platform"
+import { appLayer, FAMILIES, readEnv } from "@inzi/platform"
 import { Effect, ManagedRuntime } from "effect"
 import pg from "pg"
 import { fmt, table } from "../lib/results.js"
@@ -105,12 +105,14 @@ export const breakdown = async (opts: {
         s.getCheckout({ id: ids[0]!, merchantId: opts.merchantId, mode: "test", now: new Date() }),
       ),
     )
+    const merchant = await run(Effect.flatMap(MerchantStore, (s) => s.getMerchant(opts.merchantId)))
     await add("renderCheckoutJson (core)", 2000, () =>
       renderCheckoutJson(c, {
         publicUrl: "http://127.0.0.1",
         now: new Date(),
         networks: BENCH_NETWORKS,
-        tonWallet: null,
+        merchant: { ...merchant, tonWallet: null },
+        families: FAMILIES,
       }),
     )
     await add("hashApiKey (core, SHA-256)", 2000, () => hashApiKey(opts.key))

@@ -35,3 +35,4 @@ export {
   TRANSFER_TOPIC,
   type TransferLog,
 } from "./transfer-log.js"
+export { evmFamily, EvmOptionsSchema } from "./family.js"

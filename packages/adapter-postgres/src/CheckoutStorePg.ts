@@ -855,35 +855,39 @@ export const makeCheckoutStore = (
             .where((eb) =>
               eb.or([eb("c.expires_at", ">", q.since), eb("c.status", "in", ["pending", "processing"])]),
             )
-        if (q.family === "evm") {
+        // Columns per family until targets are rows: `deposit_targets.<family>_address` for derived addresses,
+        // `merchants.<family>_wallet` + `deposit_targets.<family>_comment` for wallet + memo.
+        if (q.deposit.kind === "derived-address") {
+          const column = sql.ref(`t.${q.family}_address`)
           const rows = await open(db)
-            .select(sql<string>`lower(t.evm_address)`.as("address"))
-            .where("t.evm_address", "is not", null)
+            .select(
+              (q.deposit.caseInsensitive ? sql<string>`lower(${column})` : sql<string>`${column}`).as(
+                "address",
+              ),
+            )
+            .where(sql<boolean>`${column} is not null`)
             .execute()
           return { addresses: rows.map((r) => r.address), memos: [] }
         }
-        if (q.family === "tron") {
-          const rows = await open(db)
-            .select(sql<string>`t.tron_address`.as("address"))
-            .where("t.tron_address", "is not", null)
-            .execute()
-          return { addresses: rows.map((r) => r.address), memos: [] }
-        }
+        const wallet = sql.ref(`${q.family}_wallet`)
         const rows = await open(db)
           .innerJoin("merchants as m", "m.id", "c.merchant_id")
-          .select(["m.ton_wallet", "t.ton_comment"])
-          .where("m.ton_wallet", "is not", null)
+          .select([
+            sql<string>`${sql.ref(`m.${q.family}_wallet`)}`.as("wallet"),
+            sql<string>`${sql.ref(`t.${q.family}_comment`)}`.as("memo"),
+          ])
+          .where(sql<boolean>`${sql.ref(`m.${q.family}_wallet`)} is not null`)
           .execute()
         const wallets = await db
           .selectFrom("merchants")
-          .select("ton_wallet")
-          .where("ton_wallet", "is not", null)
+          .select(sql<string>`${wallet}`.as("wallet"))
+          .where(sql<boolean>`${wallet} is not null`)
           .where(sql<boolean>`networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text)`)
           .execute()
         return {
           addresses: [],
-          memos: rows.map((r) => ({ wallet: r.ton_wallet!, memo: r.ton_comment })),
-          wallets: [...new Set(wallets.map((w) => w.ton_wallet!))],
+          memos: rows.map((r) => ({ wallet: r.wallet, memo: r.memo })),
+          wallets: [...new Set(wallets.map((w) => w.wallet))],
         }
       }),
 

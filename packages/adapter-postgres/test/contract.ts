@@ -700,17 +700,25 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         const notDevnet = await created(m.id, { networks: ["ton-testnet"] })
         const live = await created(m.id, { mode: "live", networks: ["devnet"] })
         const q = { mode: "test" as const, network: "devnet", since: at(-60) }
-        const evm = await runP(s.checkouts.openTargets({ ...q, family: "evm" }))
+        // The deposit kinds of the evm, tron and ton family modules.
+        const hex = { kind: "derived-address", caseInsensitive: true } as const
+        const base58 = { kind: "derived-address", caseInsensitive: false } as const
+        const memo = { kind: "wallet-memo" } as const
+        const evm = await runP(s.checkouts.openTargets({ ...q, family: "evm", deposit: hex }))
         expect(evm.addresses).toEqual([open.targets.evmAddress!.toLowerCase()])
         expect(evm.memos).toEqual([])
         // A wider window includes the recently expired one (late payments are still recorded).
-        const wide = await runP(s.checkouts.openTargets({ ...q, since: at(-7200), family: "evm" }))
+        const wide = await runP(
+          s.checkouts.openTargets({ ...q, since: at(-7200), family: "evm", deposit: hex }),
+        )
         expect([...wide.addresses].sort()).toEqual(
           [open, old].map((c) => c.targets.evmAddress!.toLowerCase()).sort(),
         )
-        const tron = await runP(s.checkouts.openTargets({ ...q, family: "tron" }))
+        const tron = await runP(s.checkouts.openTargets({ ...q, family: "tron", deposit: base58 }))
         expect(tron.addresses).toEqual([open.targets.tronAddress])
-        const ton = await runP(s.checkouts.openTargets({ ...q, network: "ton-testnet", family: "ton" }))
+        const ton = await runP(
+          s.checkouts.openTargets({ ...q, network: "ton-testnet", family: "ton", deposit: memo }),
+        )
         expect(ton.addresses).toEqual([])
         expect([...ton.memos].map((x) => x.memo).sort()).toEqual(
           [open, notDevnet].map((c) => c.targets.tonComment).sort(),
@@ -718,7 +726,7 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(ton.memos.every((x) => x.wallet === m.tonWallet)).toBe(true)
         expect(ton.wallets).toEqual([m.tonWallet])
         const liveTon = await runP(
-          s.checkouts.openTargets({ ...q, mode: "live", network: "ton", family: "ton" }),
+          s.checkouts.openTargets({ ...q, mode: "live", network: "ton", family: "ton", deposit: memo }),
         )
         expect(liveTon.memos).toEqual([])
         expect(liveTon.wallets).toEqual([m.tonWallet])

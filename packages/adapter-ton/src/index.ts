@@ -36,3 +36,4 @@ export {
   type TonTransaction,
   ToncenterTransaction,
 } from "./transaction.js"
+export { tonFamily, TonOptionsSchema } from "./family.js"

@@ -35,3 +35,4 @@ export {
   type TronTransfer,
   transfersOfInfo,
 } from "./transactionInfo.js"
+export { tronFamily, TronOptionsSchema } from "./family.js"

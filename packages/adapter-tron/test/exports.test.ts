@@ -15,6 +15,7 @@ describe("public surface", () => {
       "TRON_NILE",
       "TRON_NILE_USDT",
       "TronAddressDeriver",
+      "TronOptionsSchema",
       "decodeCursor",
       "encodeCursor",
       "isSuccessfulInfo",
@@ -29,6 +30,7 @@ describe("public surface", () => {
       "tronAddressFromBytes",
       "tronAddressFromPublicKey",
       "tronAddressToHex",
+      "tronFamily",
       "tronScannerFactory",
       "withTronGridApiKey",
     ])

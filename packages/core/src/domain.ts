@@ -21,6 +21,7 @@ export {
  */
 export type PaymentStatus = "detected" | "confirmed" | "late" | "reverted" | "duplicate"
 
+/** The chain families; each has one `ChainFamilyModule` (family.ts) in a `FamilyRegistry`. */
 export type ChainFamily = "evm" | "tron" | "ton"
 
 /** A network id as used in the API (`ton`, `tron`, `ethereum`, `base`, `sepolia`, `devnet` …). */
@@ -56,6 +57,10 @@ export interface NetworkConfig {
   readonly maxBlockRange?: number | undefined
   /** Block explorer link of a transaction, `{tx}` standing for its hash (the hosted page links it). */
   readonly explorerTxUrl?: string | undefined
+  /** Block explorer link of an address, `{address}` standing for it. */
+  readonly explorerAddressUrl?: string | undefined
+  /** The family's own settings (its module's `options` schema), e.g. TON's `{ "source": "notifications" }`. */
+  readonly options?: Readonly<Record<string, unknown>> | undefined
 }
 
 /** Where a payer sends money for one checkout on one chain family. */

@@ -1,9 +1,11 @@
 import { Either, ParseResult, Schema } from "effect"
 import type { NetworkConfig } from "./domain.js"
+import { type FamilyRegistry, isKnownFamily, knownFamilies } from "./family.js"
 
 /**
  * The operator's network configuration file: a JSON array of networks (see `NetworkConfig` in domain.ts).
- * Adding an EVM chain is an entry here, not code.
+ * Adding a network of a known family is an entry here, not code; `family` names a module of the `FamilyRegistry`
+ * and `options` holds that family's own settings (its `options` schema).
  *
  * @example
  * [{ "id": "base", "family": "evm", "mode": "live", "name": "Base", "chainId": 8453,
@@ -45,9 +47,7 @@ export const NetworkConfigSchema = Schema.Struct({
     }),
     Schema.maxLength(64, { message: () => "must be at most 64 characters" }),
   ),
-  family: Schema.Literal("evm", "tron", "ton").annotations({
-    message: () => 'must be "evm", "tron" or "ton"',
-  }),
+  family: Schema.String.pipe(Schema.nonEmptyString({ message: () => "must name a chain family" })),
   mode: Schema.Literal("live", "test").annotations({ message: () => 'must be "live" or "test"' }),
   name: Schema.optionalWith(Schema.String.pipe(Schema.nonEmptyString()), { exact: true }),
   chainId: Schema.optionalWith(
@@ -94,6 +94,18 @@ export const NetworkConfigSchema = Schema.Struct({
     ),
     { exact: true },
   ),
+  explorerAddressUrl: Schema.optionalWith(
+    Schema.String.pipe(
+      Schema.filter(
+        (s) => /^https:\/\//i.test(s) && s.includes("{address}") && isHttpUrl(s.replace("{address}", "x")),
+        { message: () => "must be an https URL with {address} where the address goes" },
+      ),
+    ),
+    { exact: true },
+  ),
+  options: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
+    exact: true,
+  }),
 }).annotations({ identifier: "NetworkConfig" })
 
 export const NetworkConfigFileSchema = Schema.Array(NetworkConfigSchema)
@@ -112,14 +124,17 @@ const pathText = (path: ReadonlyArray<PropertyKey>): string =>
   path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("") || "(root)"
 
 /** Rules across fields and entries that a per-field Schema cannot express. */
-const crossChecks = (nets: ReadonlyArray<typeof NetworkConfigSchema.Type>): Array<string> => {
+const crossChecks = (
+  nets: ReadonlyArray<typeof NetworkConfigSchema.Type>,
+  families: FamilyRegistry,
+): Array<string> => {
   const issues: Array<string> = []
   const seen = new Set<string>()
   nets.forEach((n, i) => {
     if (seen.has(n.id)) issues.push(`[${i}].id: duplicate network id "${n.id}"`)
     seen.add(n.id)
-    if (n.family === "evm" && n.chainId === undefined)
-      issues.push(`[${i}].chainId: required for evm networks (used in EIP-681 payment URIs)`)
+    if (isKnownFamily(families, n.family))
+      for (const issue of families[n.family].checkNetwork(n as NetworkConfig)) issues.push(`[${i}].${issue}`)
     const symbols = new Set<string>()
     n.tokens.forEach((t, j) => {
       if (symbols.has(t.symbol))
@@ -130,13 +145,37 @@ const crossChecks = (nets: ReadonlyArray<typeof NetworkConfigSchema.Type>): Arra
   return issues
 }
 
+/** Each entry's family must be a registry module, and its `options` must decode with that module's schema. */
+const familyChecks = (value: unknown, families: FamilyRegistry): Array<string> => {
+  if (!Array.isArray(value)) return []
+  const issues: Array<string> = []
+  value.forEach((entry: unknown, i) => {
+    if (typeof entry !== "object" || entry === null) return
+    const { family, options } = entry as { family?: unknown; options?: unknown }
+    if (typeof family !== "string" || family === "") return
+    if (!isKnownFamily(families, family)) {
+      issues.push(`[${i}].family: unknown family "${family}" (known: ${knownFamilies(families).join(", ")})`)
+      return
+    }
+    const decoded = Schema.decodeUnknownEither(families[family].options, {
+      errors: "all",
+      onExcessProperty: "error",
+    })(options ?? {})
+    if (Either.isLeft(decoded))
+      for (const o of ParseResult.ArrayFormatter.formatErrorSync(decoded.left))
+        issues.push(`[${i}].options${pathText(o.path) === "(root)" ? "" : pathText(o.path)}: ${o.message}`)
+  })
+  return issues
+}
+
 /**
  * Decodes the network config (JSON text or an already parsed value) into `NetworkConfig`s; `name` defaults
  * to the id. Errors list every problem with its path, e.g. `[1].rpcUrls[0]: must be an http(s) URL`.
- * @example decodeNetworkConfig(readFileSync("networks.json", "utf8"))
+ * @example decodeNetworkConfig(readFileSync("networks.json", "utf8"), families)
  */
 export const decodeNetworkConfig = (
   json: unknown,
+  families: FamilyRegistry,
 ): Either.Either<ReadonlyArray<NetworkConfig>, NetworkConfigError> => {
   let value = json
   if (typeof json === "string") {
@@ -151,12 +190,18 @@ export const decodeNetworkConfig = (
     errors: "all",
     onExcessProperty: "error",
   })(value)
-  const issues = Either.isLeft(decoded)
-    ? ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((i) => `${pathText(i.path)}: ${i.message}`)
-    : crossChecks(decoded.right)
+  const issues = [
+    ...(Either.isLeft(decoded)
+      ? ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map(
+          (i) => `${pathText(i.path)}: ${i.message}`,
+        )
+      : []),
+    ...familyChecks(value, families),
+  ]
+  if (Either.isRight(decoded) && issues.length === 0) issues.push(...crossChecks(decoded.right, families))
   if (issues.length > 0 || Either.isLeft(decoded))
     return Either.left(
       new NetworkConfigError({ message: `invalid network config:\n  ${issues.join("\n  ")}`, issues }),
     )
-  return Either.right(decoded.right.map((n) => ({ ...n, name: n.name ?? n.id })))
+  return Either.right(decoded.right.map((n) => ({ ...n, name: n.name ?? n.id }) as NetworkConfig))
 }

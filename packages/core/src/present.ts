@@ -8,10 +8,10 @@ import type {
   ApiWebhookEvent,
 } from "./api.js"
 import { formatTimestamp } from "./api.js"
-import type { Checkout, NetworkConfig, Payment, WebhookEventType } from "./domain.js"
+import type { Checkout, Merchant, NetworkConfig, Payment, WebhookEventType } from "./domain.js"
+import type { FamilyRegistry } from "./family.js"
 import { amountDueUnits, amountPaidCents, currentStatus } from "./machine.js"
 import { centsToUnits, formatCents, formatUnits } from "./money.js"
-import { evmTransferUri, tonTransferUri, tronTransferUri } from "./uri.js"
 
 /**
  * Domain → API objects. `toApiCheckout` builds the checkout object of API.md; `renderCheckoutJson` renders
@@ -25,8 +25,10 @@ export interface PresentContext {
   readonly now: Date
   /** Enabled networks of the checkout's mode, with their tokens (order = order of `payment_options`). */
   readonly networks: ReadonlyArray<NetworkConfig>
-  /** The merchant's TON wallet (user-friendly form), the address of TON payment options; null: no TON option. */
-  readonly tonWallet: string | null
+  /** The checkout's merchant: its payout wallets are the addresses of memo-family options (`payoutOf`). */
+  readonly merchant: Merchant
+  /** One module per chain family: how each network's options are written. */
+  readonly families: FamilyRegistry
 }
 
 /** The 24 random characters of a checkout id: the hosted page token. */
@@ -74,41 +76,30 @@ const toApiPaymentEntry = (p: Payment & { readonly status: ApiPaymentEntry["stat
  */
 export const paymentOptions = (
   checkout: Checkout,
-  ctx: Pick<PresentContext, "networks" | "tonWallet" | "now">,
+  ctx: Pick<PresentContext, "networks" | "merchant" | "families" | "now">,
 ): ReadonlyArray<ApiPaymentOption> => {
   const status = currentStatus(checkout, ctx.now)
   const out: Array<ApiPaymentOption> = []
   for (const net of ctx.networks) {
     if (!checkout.networks.includes(net.id) || net.mode !== checkout.mode) continue
+    const family = ctx.families[net.family]
+    const payout = family.payoutOf(ctx.merchant)
     for (const token of net.tokens) {
       const units =
         status === "underpaid"
           ? amountDueUnits(checkout, token.decimals)
           : centsToUnits(checkout.amountCents, token.decimals)
-      const amount_crypto = formatUnits(units, token.decimals)
+      const target = family.paymentTarget({ network: net, token, units, targets: checkout.targets, payout })
+      if (target === null) continue
       // One object literal shape (no spreads): this runs for every option of every checkout read.
-      let address: string
-      let memo: string | null = null
-      let uri: string
-      if (net.family === "evm") {
-        const to = checkout.targets.evmAddress
-        if (to === null || net.chainId === undefined) continue
-        address = to
-        uri = evmTransferUri({ token: token.contract, chainId: net.chainId, to, units })
-      } else if (net.family === "tron") {
-        const to = checkout.targets.tronAddress
-        if (to === null) continue
-        address = to
-        uri = tronTransferUri({ to })
-      } else {
-        const wallet = ctx.tonWallet
-        if (wallet === null) continue
-        const comment = checkout.targets.tonComment
-        address = wallet
-        memo = comment
-        uri = tonTransferUri({ wallet, jettonMaster: token.contract, units, comment })
-      }
-      out.push({ network: net.id, crypto_currency: token.symbol, amount_crypto, address, memo, uri })
+      out.push({
+        network: net.id,
+        crypto_currency: token.symbol,
+        amount_crypto: formatUnits(units, token.decimals),
+        address: target.address,
+        memo: target.memo,
+        uri: target.uri,
+      })
     }
   }
   return out
@@ -161,31 +152,20 @@ const networksPlain = (networks: ReadonlyArray<NetworkConfig>): boolean => {
   return plain
 }
 
-/**
- * Whether every string `paymentOptions` writes for this checkout is plain: they are built only from these inputs
- * (network ids, token symbols and contracts, the deposit targets, the TON wallet), digits (amounts, units, chain
- * ids), ASCII literals and `encodeURIComponent`'s output. A new input of `paymentOptions` must be added here.
- */
-const optionInputsPlain = (
-  checkout: Checkout,
-  ctx: Pick<PresentContext, "networks" | "tonWallet">,
-): boolean =>
-  isPlain(checkout.targets.evmAddress) &&
-  isPlain(checkout.targets.tronAddress) &&
-  isPlain(checkout.targets.tonComment) &&
-  isPlain(ctx.tonWallet) &&
-  networksPlain(ctx.networks)
+/** Whether every string of the options is plain: network ids, symbols and amounts (`networksPlain`), the rest here. */
+const optionsPlain = (options: ReadonlyArray<ApiPaymentOption>): boolean => {
+  for (const o of options) if (!isPlain(o.address) || !isPlain(o.memo) || !isPlain(o.uri)) return false
+  return true
+}
 
 /**
- * `JSON.stringify(options)`, written out when `optionInputsPlain` holds (no string needs escaping), else that call.
- * The payment options are most of a checkout's JSON (five objects of six fields in a typical read), and Node 20's
- * JSON.stringify spends ≈ 2.8 µs on them against ≈ 1.2 µs for the check and the text here (in-process; see
- * bench/src/api/notes.ts).
- * The property test over random checkouts, plain and not, holds the two texts equal.
+ * `JSON.stringify(options)`, written out when every string of the options is plain (no string needs escaping),
+ * else that call. The payment options are most of a checkout's JSON (five objects of six fields in a typical
+ * read). The property test over random checkouts, plain and not, holds the two texts equal.
  */
 const paymentOptionsJson = (checkout: Checkout, ctx: PresentContext): string => {
   const options = paymentOptions(checkout, ctx)
-  if (!optionInputsPlain(checkout, ctx)) return JSON.stringify(options)
+  if (!networksPlain(ctx.networks) || !optionsPlain(options)) return JSON.stringify(options)
   let out = "["
   for (let i = 0; i < options.length; i++) {
     const o = options[i]!
@@ -215,7 +195,7 @@ export const toApiCheckout = (checkout: Checkout, ctx: PresentContext): ApiCheck
  * responses, idempotent replays, webhook bodies). The text of `toApiCheckout`'s object with the metadata spliced
  * in (a property test holds them equal), built from native `JSON.stringify` calls around the metadata text and
  * the payment options written out (`paymentOptionsJson`), without parsing the metadata (this runs on every read).
- * @example res.end(renderCheckoutJson(checkout, { publicUrl, now, networks, tonWallet }))
+ * @example res.end(renderCheckoutJson(checkout, { publicUrl, now, networks, merchant, families }))
  */
 export const renderCheckoutJson = (checkout: Checkout, ctx: PresentContext): string => {
   const status = currentStatus(checkout, ctx.now)

@@ -20,6 +20,7 @@ import {
   refillLowPools,
 } from "../src/usecases/create-checkout.js"
 import { NETWORKS } from "./helpers.js"
+import { FAMILIES } from "./families.js"
 
 const merchant: Merchant = {
   id: "mer_1",
@@ -169,7 +170,7 @@ const create = (m: Merchant, networkIds: ReadonlyArray<string>) =>
     merchant: m,
     mode: "live",
     command,
-    networks: checkoutNetworks(m, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
+    networks: checkoutNetworks(m, "live", NETWORKS, FAMILIES).filter((n) => networkIds.includes(n.id)),
     idempotency: null,
     now: new Date("2026-04-04T12:00:00Z"),
   })
@@ -248,7 +249,7 @@ describe("address pool in createCheckout", () => {
           merchant,
           mode: "live",
           command,
-          networks: checkoutNetworks(merchant, "live", NETWORKS).filter((n) => n.id === "bsc"),
+          networks: checkoutNetworks(merchant, "live", NETWORKS, FAMILIES).filter((n) => n.id === "bsc"),
           idempotency: { key, requestHash, render: () => ({ status: 201, body: "rendered" }) },
           now: new Date("2026-04-04T12:00:00Z"),
         }).pipe(Effect.provide(layer))
@@ -374,7 +375,7 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     merchant,
     mode: "live" as const,
     command: { ...command, description: "direct", metadataJson: '{"a":1}' },
-    networks: checkoutNetworks(merchant, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
+    networks: checkoutNetworks(merchant, "live", NETWORKS, FAMILIES).filter((n) => networkIds.includes(n.id)),
     now: new Date("2026-04-04T12:00:00.750Z"),
   })
   const run = (

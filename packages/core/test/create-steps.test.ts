@@ -12,6 +12,7 @@ import {
   pooledCreatePlan,
 } from "../src/usecases/create-checkout.js"
 import { IDEMPOTENCY_TTL_MS, idempotencyDecision } from "../src/usecases/idempotency.js"
+import { FAMILIES } from "./families.js"
 import { NETWORKS } from "./helpers.js"
 
 const merchant: Merchant = {
@@ -42,7 +43,7 @@ const args = (networkIds: ReadonlyArray<string>, m: Merchant = merchant) => ({
   merchant: m,
   mode: "live" as const,
   command,
-  networks: checkoutNetworks(m, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
+  networks: checkoutNetworks(m, "live", NETWORKS, FAMILIES).filter((n) => networkIds.includes(n.id)),
   now: new Date("2026-04-04T12:00:00.750Z"),
 })
 

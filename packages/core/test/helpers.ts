@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import type { PaymentConfirmed, PaymentObserved, PaymentReverted } from "../src/chain-events.js"
-import type { Checkout, CheckoutState, NetworkConfig } from "../src/domain.js"
+import type { Checkout, CheckoutState, Merchant, NetworkConfig } from "../src/domain.js"
 import { type MachineEvent, type TransitionResult, transition } from "../src/machine.js"
 
 export const T0 = new Date("2026-04-04T12:00:00Z")
@@ -145,4 +145,19 @@ export const checkout = (over: Partial<Checkout> = {}): Checkout => ({
   createdAt: T0,
   updatedAt: T0,
   ...over,
+})
+
+/** A merchant whose TON wallet is `tonWallet` (null: no TON option), for the presenter's context. */
+export const merchantWith = (tonWallet: string | null): Merchant => ({
+  id: "mer_1",
+  name: "Shop",
+  webhookUrl: null,
+  webhookSecret: "whsec_x",
+  testWebhookUrl: null,
+  testWebhookSecret: "whsec_y",
+  evmXpub: "xpub-evm",
+  tronXpub: "xpub-tron",
+  tonWallet,
+  networks: { live: [], test: [] },
+  createdAt: new Date(0),
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import { decodeNetworkConfig } from "../src/network-config.js"
+import { FAMILIES } from "./families.js"
 
 const good = {
   id: "base-sepolia",
@@ -14,7 +15,7 @@ const good = {
 }
 
 const issues = (v: unknown) => {
-  const r = decodeNetworkConfig(v)
+  const r = decodeNetworkConfig(v, FAMILIES)
   return Either.isLeft(r) ? r.left.issues : []
 }
 
@@ -25,6 +26,7 @@ describe("decodeNetworkConfig", () => {
         good,
         { ...good, id: "ton", family: "ton", chainId: undefined, name: "TON", headers: { "X-API-Key": "k" } },
       ]),
+      FAMILIES,
     )
     expect(Either.isRight(r)).toBe(true)
     if (Either.isRight(r)) {
@@ -32,7 +34,7 @@ describe("decodeNetworkConfig", () => {
       expect(r.right[1]?.name).toBe("TON")
       expect(r.right[1]?.headers).toEqual({ "X-API-Key": "k" })
     }
-    expect(Either.isRight(decodeNetworkConfig([]))).toBe(true)
+    expect(Either.isRight(decodeNetworkConfig([], FAMILIES))).toBe(true)
   })
 
   it("reports every problem with its path", () => {
@@ -93,15 +95,33 @@ describe("decodeNetworkConfig", () => {
 
   it("takes an optional explorer link template: https, with {tx}", () => {
     const tpl = "https://sepolia.basescan.org/tx/{tx}"
-    const r = decodeNetworkConfig([{ ...good, explorerTxUrl: tpl }])
+    const r = decodeNetworkConfig([{ ...good, explorerTxUrl: tpl }], FAMILIES)
     expect(Either.isRight(r) && r.right[0]?.explorerTxUrl).toBe(tpl)
     const message = "[0].explorerTxUrl: must be an https URL with {tx} where the transaction hash goes"
     for (const bad of ["https://sepolia.basescan.org/tx/", "http://x.example/tx/{tx}", "javascript:{tx}", ""])
       expect(issues([{ ...good, explorerTxUrl: bad }])).toEqual([message])
   })
 
+  it("names the known families for an unknown one", () => {
+    expect(issues([{ ...good, family: "solana" }])).toEqual([
+      '[0].family: unknown family "solana" (known: evm, tron, ton)',
+    ])
+  })
+
+  it("decodes a family's options with its module's schema: bad values and unknown keys are refused", () => {
+    const { chainId: _, ...rest } = good
+    const ton = { ...rest, id: "ton", family: "ton" }
+    const r = decodeNetworkConfig([{ ...ton, options: { source: "notifications" } }], FAMILIES)
+    expect(Either.isRight(r) && r.right[0]?.options).toEqual({ source: "notifications" })
+    expect(issues([{ ...ton, options: { source: "mempool" } }])[0]).toMatch(/^\[0\]\.options\.source: /)
+    expect(issues([{ ...ton, options: { sauce: 1 } }])[0]).toMatch(/^\[0\]\.options\.sauce: /)
+    expect(issues([{ ...good, options: { source: "notifications" } }])[0]).toMatch(
+      /^\[0\]\.options\.source: /,
+    )
+  })
+
   it("explains JSON syntax errors and a non-array root", () => {
-    const r = decodeNetworkConfig("[{")
+    const r = decodeNetworkConfig("[{", FAMILIES)
     expect(Either.isLeft(r) && r.left.message).toMatch(/^network config is not valid JSON/)
     expect(issues({ id: "x" })[0]).toMatch(/^\(root\): /)
   })

@@ -13,7 +13,8 @@ import {
   toPublicStatus,
   webhookEventBody,
 } from "../src/present.js"
-import { at, checkout, EXPIRES, NETWORKS } from "./helpers.js"
+import { FAMILIES } from "./families.js"
+import { at, checkout, EXPIRES, merchantWith, NETWORKS } from "./helpers.js"
 
 /** The test's oracle: an API checkout object as JSON text, generically, with the metadata text spliced in. */
 const oracleJson = (obj: ApiCheckout, metadataJson: string | null): string =>
@@ -25,7 +26,8 @@ const ctx = {
   publicUrl: "https://pay.example.com/",
   now: at(1),
   networks: NETWORKS,
-  tonWallet: "UQmerchantWallet",
+  merchant: merchantWith("UQmerchantWallet"),
+  families: FAMILIES,
 }
 
 const payment = (over: Partial<Payment> = {}): Payment => ({
@@ -101,7 +103,7 @@ describe("toApiCheckout", () => {
   it("leaves out networks without a deposit target or not enabled for the checkout", () => {
     const o = toApiCheckout(
       checkout({ networks: ["ton", "bsc", "sepolia"], targets: { ...checkout().targets, evmAddress: null } }),
-      { ...ctx, tonWallet: null },
+      { ...ctx, merchant: merchantWith(null) },
     )
     expect(o.payment_options).toEqual([])
   })
@@ -346,7 +348,7 @@ describe("presenters over random checkouts", () => {
           ...(odd === null
             ? {}
             : {
-                tonWallet: odd.wallet,
+                merchant: merchantWith(odd.wallet),
                 networks: NETWORKS.map((n) =>
                   n.id === "ton" ? { ...n, tokens: n.tokens.map((t) => ({ ...t, symbol: odd.symbol })) } : n,
                 ),

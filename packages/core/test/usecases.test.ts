@@ -10,6 +10,7 @@ import { issueApiKey, registerMerchant } from "../src/usecases/merchants.js"
 import { checkoutNetworks, createCheckout } from "../src/usecases/create-checkout.js"
 import { makeWatchSet } from "../src/watch-set.js"
 import { NETWORKS } from "./helpers.js"
+import { FAMILIES } from "./families.js"
 
 const merchant: Merchant = {
   id: "mer_1",
@@ -51,9 +52,11 @@ const derivation = Layer.succeed(AddressDerivation, {
 
 describe("createCheckout use case", () => {
   it("networks: the mode's configured ones the merchant enabled and can receive on", () => {
-    expect(checkoutNetworks(merchant, "live", NETWORKS).map((n) => n.id)).toEqual(["ton", "bsc"])
-    expect(checkoutNetworks(merchant, "test", NETWORKS).map((n) => n.id)).toEqual(["sepolia"])
-    expect(checkoutNetworks({ ...merchant, evmXpub: null, tonWallet: null }, "live", NETWORKS)).toEqual([])
+    expect(checkoutNetworks(merchant, "live", NETWORKS, FAMILIES).map((n) => n.id)).toEqual(["ton", "bsc"])
+    expect(checkoutNetworks(merchant, "test", NETWORKS, FAMILIES).map((n) => n.id)).toEqual(["sepolia"])
+    expect(
+      checkoutNetworks({ ...merchant, evmXpub: null, tonWallet: null }, "live", NETWORKS, FAMILIES),
+    ).toEqual([])
   })
 
   it.effect("allocates an index, derives addresses for the enabled families, draws id and comment", () =>
@@ -72,7 +75,7 @@ describe("createCheckout use case", () => {
           webhookUrl: null,
           expiresInSeconds: 1800,
         },
-        networks: checkoutNetworks(merchant, "live", NETWORKS),
+        networks: checkoutNetworks(merchant, "live", NETWORKS, FAMILIES),
         idempotency: null,
         now,
       }).pipe(Effect.provide(Layer.mergeAll(storeStub(inserted), derivation, Ids.Test(3))))

@@ -1,31 +1,36 @@
 import { AddressDerivation, type AddressDeriver, type ChainFamily, DerivationError } from "@inzi/core"
 import { Effect, Layer } from "effect"
 
-let loaded: ReadonlyArray<AddressDeriver> | null = null
+let loaded: Partial<Record<ChainFamily, AddressDeriver>> | null = null
 
 /**
- * The derivers, imported on first use: a process that never derives an address (the CLI's database commands)
- * does not load the chain adapters (ethers and the rest) with the runtime.
+ * The family modules' derivers, imported on first use: a process that never derives an address (the CLI's
+ * database commands) does not load the chain adapters (ethers and the rest) with the runtime.
  */
 const derivers = Effect.suspend(() =>
   loaded !== null
     ? Effect.succeed(loaded)
     : Effect.promise(async () => {
-        const [evm, tron] = await Promise.all([import("@inzi/adapter-evm"), import("@inzi/adapter-tron")])
-        loaded = [evm.EvmAddressDeriver, tron.TronAddressDeriver]
-        return loaded
+        const { FAMILIES } = await import("./networks.js")
+        const found: Partial<Record<ChainFamily, AddressDeriver>> = {}
+        for (const [family, module] of Object.entries(FAMILIES) as Array<
+          [ChainFamily, (typeof FAMILIES)[ChainFamily]]
+        >)
+          if (module.deriver !== undefined) found[family] = module.deriver
+        loaded = found
+        return found
       }),
 )
 
 const pick = (family: ChainFamily) =>
   Effect.flatMap(derivers, (all) => {
-    const d = all.find((x) => x.family === family)
+    const d = all[family]
     return d
       ? Effect.succeed(d)
       : Effect.fail(new DerivationError({ family, message: `no address derivation for ${family}` }))
   })
 
-/** Address derivation for every family the reference apps support (EVM and Tron; TON uses the merchant wallet). */
+/** Address derivation of every family whose module has a `deriver` (the others use the merchant's wallet). */
 export const AddressDerivationLive = Layer.succeed(AddressDerivation, {
   derive: (family, xpub, index) => Effect.flatMap(pick(family), (d) => d.derive(xpub, index)),
   validateXpub: (family, xpub) => Effect.flatMap(pick(family), (d) => d.validateXpub(xpub)),

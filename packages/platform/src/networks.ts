@@ -3,29 +3,29 @@ import {
   type ChainError,
   type ChainScanner,
   decodeNetworkConfig,
+  type FamilyRegistry,
   type NetworkConfig,
   NetworkConfigError,
+  scannerOf,
 } from "@inzi/core"
-import { EVM_PRESETS, makeEvmScanner } from "@inzi/adapter-evm"
-import { makeTonScanner, tonMainnet, tonTestnet } from "@inzi/adapter-ton"
-import { makeTronScanner, TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
+import { evmFamily } from "@inzi/adapter-evm"
+import { tonFamily } from "@inzi/adapter-ton"
+import { tronFamily } from "@inzi/adapter-tron"
 import type { Effect } from "effect"
 
+/** The chain families the reference apps run: one module per family (docs/adding-a-chain.md). */
+export const FAMILIES: FamilyRegistry = { evm: evmFamily, tron: tronFamily, ton: tonFamily }
+
+const modules = Object.values(FAMILIES)
+
 /** Every preset network the adapters ship (operators enable them in the network config file). */
-export const PRESETS: ReadonlyArray<NetworkConfig> = [
-  ...(Object.values(EVM_PRESETS) as ReadonlyArray<NetworkConfig>),
-  TRON_MAINNET,
-  TRON_NILE,
-  tonMainnet,
-]
+export const PRESETS: ReadonlyArray<NetworkConfig> = modules.flatMap((m) => m.presets)
 
 /**
- * Presets without a token: TON testnet has no official USDT jetton, so the operator names the test jetton master
- * they use (`"tokens": [{ "symbol": "USDT", "contract": "kQ…", "decimals": 6 }]`).
+ * Presets without a token (e.g. a testnet without an official USDT): the operator names the token they use
+ * (`"tokens": [{ "symbol": "USDT", "contract": "…", "decimals": 6 }]`).
  */
-export const TOKENLESS_PRESETS: ReadonlyArray<NetworkConfig> = [
-  { ...tonTestnet({ usdtMaster: "" }), tokens: [] },
-]
+export const TOKENLESS_PRESETS: ReadonlyArray<NetworkConfig> = modules.flatMap((m) => m.tokenlessPresets)
 
 const configError = (message: string) => new NetworkConfigError({ message, issues: [message] })
 
@@ -49,8 +49,12 @@ export const loadNetworks = (
   const merged = list.map((entry: unknown, i) => {
     if (typeof entry === "object" && entry !== null && "preset" in entry) {
       const { preset, ...overrides } = entry as { preset: unknown } & Record<string, unknown>
-      const base = [...PRESETS, ...TOKENLESS_PRESETS].find((p) => p.id === preset)
-      if (base === undefined) throw configError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
+      const presets = [...PRESETS, ...TOKENLESS_PRESETS]
+      const base = presets.find((p) => p.id === preset)
+      if (base === undefined)
+        throw configError(
+          `${file}: networks[${i}]: unknown preset "${String(preset)}" (known: ${presets.map((p) => p.id).join(", ")})`,
+        )
       if (base.tokens.length === 0 && !Array.isArray(overrides.tokens))
         throw configError(
           `${file}: networks[${i}]: preset "${base.id}" has no official token contract: add "tokens": [{ "symbol": "USDT", "contract": "<jetton master>", "decimals": 6 }]`,
@@ -59,16 +63,12 @@ export const loadNetworks = (
     }
     return entry
   })
-  const decoded = decodeNetworkConfig([...merged, ...extra])
+  const decoded = decodeNetworkConfig([...merged, ...extra], FAMILIES)
   if (decoded._tag === "Left")
     throw new NetworkConfigError({ message: `${file}: ${decoded.left}`, issues: decoded.left.issues })
   return decoded.right
 }
 
-/** The chain adapter's scanner for a network, by family. */
+/** The scanner of a network, by its family's module (with the entry's `options`). */
 export const scannerFor = (network: NetworkConfig): Effect.Effect<ChainScanner, ChainError> =>
-  network.family === "evm"
-    ? makeEvmScanner(network)
-    : network.family === "tron"
-      ? makeTronScanner(network)
-      : makeTonScanner(network)
+  scannerOf(FAMILIES, network)

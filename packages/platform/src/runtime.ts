@@ -1,5 +1,6 @@
 import {
   type Checkout,
+  type FamilyRegistry,
   CheckoutStore,
   Ids,
   MerchantStore,
@@ -23,6 +24,7 @@ import {
 } from "@inzi/adapter-postgres"
 import { Cause, Effect, Exit, Layer, ManagedRuntime, Redacted } from "effect"
 import { AddressDerivationLive } from "./derivation.js"
+import { FAMILIES } from "./networks.js"
 import type { InziEnv } from "./env.js"
 import type { Logger } from "./log.js"
 
@@ -31,7 +33,11 @@ import type { Logger } from "./log.js"
  * rendered exactly like the API does (same publicUrl, same networks), inside the event envelope.
  */
 export const makeEventRenderer =
-  (publicUrl: string, networks: ReadonlyArray<NetworkConfig>): RenderEventBody =>
+  (
+    publicUrl: string,
+    networks: ReadonlyArray<NetworkConfig>,
+    families: FamilyRegistry = FAMILIES,
+  ): RenderEventBody =>
   (event, checkout, merchant) =>
     webhookEventBody({
       id: event.id,
@@ -44,7 +50,8 @@ export const makeEventRenderer =
         publicUrl,
         now: event.createdAt,
         networks: networks.filter((n) => checkout.networks.includes(n.id)),
-        tonWallet: merchant.tonWallet,
+        merchant,
+        families,
       }),
     })
 

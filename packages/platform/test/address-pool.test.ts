@@ -17,7 +17,7 @@ import {
 import { Effect, Layer } from "effect"
 import type { Kysely } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { AddressDerivationLive, PRESETS } from "../src/index.js"
+import { AddressDerivationLive, FAMILIES, PRESETS } from "../src/index.js"
 
 // Account-level xpubs of the "test … junk" mnemonic: m/44'/60'/0'…2', m/44'/195'/0'…1'. Each merchant of a
 // database needs xpubs of its own (deposit addresses are unique across merchants).
@@ -95,7 +95,7 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
             webhookUrl: null,
             expiresInSeconds: 1800,
           },
-          networks: checkoutNetworks(m, "live", networks),
+          networks: checkoutNetworks(m, "live", networks, FAMILIES),
           idempotency: null,
           now: new Date(),
         }),

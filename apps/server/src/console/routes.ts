@@ -470,7 +470,7 @@ ${
   c.payments.length === 0
     ? html`<tr><td colspan="7">No payment yet</td></tr>`
     : c.payments.map((p) => {
-        const link = explorerLink(byId.get(p.network), p.txHash)
+        const link = explorerLink(ctx.families, byId.get(p.network), p.txHash)
         return html`<tr><td>${p.network}</td><td>${p.token}</td><td class="num">${formatUnits(p.amount, p.decimals)}</td><td class="mono">${link === null ? p.txHash : html`<a href="${link}" rel="noopener noreferrer">${p.txHash}</a>`}:${p.logIndex}</td><td>${p.status}</td><td class="num">${p.confirmations}</td><td>${formatTimestamp(p.detectedAt)}</td></tr>`
       })
 }

@@ -98,7 +98,7 @@ const prepareCreate = (
       "Idempotency-Key must be 1 to 255 characters",
       "Idempotency-Key",
     )
-  const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks)
+  const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks, ctx.families)
   if (networks.length === 0)
     return invalid(
       "no_networks",
@@ -224,7 +224,8 @@ const presentContext = (merchant: Merchant, now: Date, ctx: ServerContext["Type"
   publicUrl: ctx.env.publicUrl,
   now,
   networks: ctx.networks,
-  tonWallet: merchant.tonWallet,
+  merchant,
+  families: ctx.families,
 })
 
 type GetServices = ServerContext | MerchantStore | CheckoutStore

@@ -2,6 +2,7 @@ import {
   type ApiCheckout,
   type Checkout,
   CheckoutStore,
+  type FamilyRegistry,
   centsToUnits,
   formatUnits,
   logoPath,
@@ -25,20 +26,14 @@ import type { PagePayment, PageStatusJson, PageStatusPayment, PageView } from ".
 
 const TOKEN_RE = /^[a-z0-9]{24}$/
 
-const standardOf = (n: NetworkConfig): string =>
-  n.family === "tron"
-    ? "TRC-20"
-    : n.family === "ton"
-      ? "jetton"
-      : n.id.startsWith("bsc")
-        ? "BEP-20"
-        : "ERC-20"
+export const explorerLink = (
+  families: FamilyRegistry,
+  n: NetworkConfig | undefined,
+  txHash: string,
+): string | null => (n === undefined ? null : families[n.family].explorerTxUrl(n, txHash))
 
-export const explorerLink = (n: NetworkConfig | undefined, txHash: string): string | null =>
-  n?.explorerTxUrl === undefined ? null : n.explorerTxUrl.replace("{tx}", encodeURIComponent(txHash))
-
-const labelOf = (n: NetworkConfig | undefined, id: string): string =>
-  `${n?.name ?? id} (${n ? standardOf(n) : "token"})`
+const labelOf = (families: FamilyRegistry, n: NetworkConfig | undefined, id: string): string =>
+  `${n?.name ?? id} (${n ? families[n.family].tokenStandard(n) : "token"})`
 
 /** Maps the API checkout object to what the page renders (no money arithmetic here: core computed it). */
 export const toPageView = (
@@ -47,6 +42,7 @@ export const toPageView = (
   merchant: Merchant,
   networks: ReadonlyArray<NetworkConfig>,
   token: string,
+  families: FamilyRegistry,
 ): PageView => {
   const byId = new Map(networks.map((n) => [n.id, n]))
   const current = checkout.payments.filter((p) => p.status === "detected").at(-1)
@@ -58,11 +54,11 @@ export const toPageView = (
     return [
       {
         network: p.network,
-        networkLabel: labelOf(n, p.network),
+        networkLabel: labelOf(families, n, p.network),
         token: p.token,
         amount: formatUnits(p.amount, p.decimals),
         txHash: p.txHash,
-        explorerUrl: explorerLink(n, p.txHash),
+        explorerUrl: explorerLink(families, n, p.txHash),
         status: p.status,
         confirmations: p.confirmations,
         confirmationsRequired: n?.confirmations ?? 0,
@@ -94,7 +90,7 @@ export const toPageView = (
       const decimals = n?.tokens.find((t) => t.symbol === o.crypto_currency)?.decimals
       return {
         network: o.network,
-        networkLabel: labelOf(n, o.network),
+        networkLabel: labelOf(families, n, o.network),
         token: o.crypto_currency,
         amountCrypto:
           decimals === undefined
@@ -135,9 +131,11 @@ const load = (token: string) =>
       publicUrl: ctx.env.publicUrl,
       now,
       networks,
-      tonWallet: merchant.tonWallet,
+      merchant,
+      families: ctx.families,
     })
-    return { checkout, merchant, networks, api, view: toPageView(api, checkout, merchant, networks, token) }
+    const view = toPageView(api, checkout, merchant, networks, token, ctx.families)
+    return { checkout, merchant, networks, api, view }
   })
 
 /** The 429 for a client address past its page requests (INZI_PAGE_RATE_LIMIT), or null. */

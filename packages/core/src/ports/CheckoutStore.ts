@@ -1,6 +1,7 @@
 import { Context, type Effect } from "effect"
 import type { ChainEvent, PendingPayment } from "../chain-events.js"
-import type { Checkout, CheckoutStatus, DepositTargets, Mode, NetworkId } from "../domain.js"
+import type { ChainFamily, Checkout, CheckoutStatus, DepositTargets, Mode, NetworkId } from "../domain.js"
+import type { DepositKind } from "../family.js"
 import type { CheckoutNotFound, IdempotencyConflict, StoreError } from "./errors.js"
 
 export interface NewCheckout {
@@ -136,9 +137,13 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
     ) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
     readonly listCheckouts: (q: ListCheckoutsQuery) => Effect.Effect<ListCheckoutsResult, StoreError>
 
-    /** Targets of checkouts that may still receive money (including recently expired/completed: late payments). */
+    /**
+     * Targets of checkouts that may still receive money (including recently expired/completed: late payments),
+     * read the way the family's module gets its deposit target (`deposit`).
+     */
     readonly openTargets: (q: {
-      readonly family: "evm" | "tron" | "ton"
+      readonly family: ChainFamily
+      readonly deposit: DepositKind
       readonly mode: Mode
       readonly network: NetworkId
       readonly since: Date

@@ -1,6 +1,7 @@
 import { Duration, Effect, Either, Option } from "effect"
 import type { CreateCheckoutInput } from "../api.js"
 import type { Checkout, Merchant, Mode, NetworkConfig, NetworkId } from "../domain.js"
+import type { FamilyRegistry } from "../family.js"
 import { checkoutIdWith, newCheckoutId, newTonComment, tonCommentWith } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
 import {
@@ -23,24 +24,21 @@ export type CreateCheckoutCommand = Omit<CreateCheckoutInput, "currency">
 
 /**
  * The networks a new checkout of `merchant` in `mode` can be paid on: those the operator configured for the
- * mode, that the merchant enabled, and for which the merchant gave what the family needs (an EVM or Tron xpub,
- * a TON wallet). An empty merchant list means "every configured network of the mode".
+ * mode, that the merchant enabled, and for which the merchant gave what the family needs (its module's
+ * `payoutOf`: an xpub or a wallet). An empty merchant list means "every configured network of the mode".
  */
 export const checkoutNetworks = (
   merchant: Merchant,
   mode: Mode,
   configured: ReadonlyArray<NetworkConfig>,
+  families: FamilyRegistry,
 ): ReadonlyArray<NetworkConfig> => {
   const enabled = merchant.networks[mode]
   return configured.filter(
     (n) =>
       n.mode === mode &&
       (enabled.length === 0 || enabled.includes(n.id)) &&
-      (n.family === "evm"
-        ? merchant.evmXpub !== null
-        : n.family === "tron"
-          ? merchant.tronXpub !== null
-          : merchant.tonWallet !== null),
+      families[n.family].payoutOf(merchant) !== null,
   )
 }
 

@@ -1,0 +1,90 @@
+import { Effect, Schema } from "effect"
+import { defineFamily, explorerLink, type FamilyRegistry } from "../src/family.js"
+import { ChainError } from "../src/ports/errors.js"
+import { evmTransferUri, tonTransferUri, tronTransferUri } from "../src/uri.js"
+
+/**
+ * Stand-ins for the adapters' family modules (core cannot depend on them): the same deposit rules and payment
+ * options, no scanner. The adapters' own modules are checked against the same options by their tests.
+ */
+const common = {
+  presets: [],
+  tokenlessPresets: [],
+  options: Schema.Struct({ timeoutMs: Schema.optionalWith(Schema.Int, { exact: true }) }),
+  checkNetwork: () => [],
+  scanner: (network: { readonly id: string }) =>
+    Effect.fail(
+      new ChainError({ network: network.id, message: "no scanner in core tests", retryable: false }),
+    ),
+  explorerTxUrl: (n: { readonly explorerTxUrl?: string | undefined }, tx: string) =>
+    explorerLink(n.explorerTxUrl, "tx", tx),
+  explorerAddressUrl: (n: { readonly explorerAddressUrl?: string | undefined }, a: string) =>
+    explorerLink(n.explorerAddressUrl, "address", a),
+} as const
+
+const evm = defineFamily({
+  ...common,
+  family: "evm",
+  label: "EVM",
+  checkNetwork: (n) =>
+    n.chainId === undefined ? ["chainId: required for evm networks (used in EIP-681 payment URIs)"] : [],
+  deposit: { kind: "derived-address", caseInsensitive: true },
+  payoutOf: (m) => m.evmXpub,
+  addressOf: (t) => t.evmAddress,
+  paymentTarget: ({ network, token, units, targets }) =>
+    targets.evmAddress === null || network.chainId === undefined
+      ? null
+      : {
+          address: targets.evmAddress,
+          memo: null,
+          uri: evmTransferUri({
+            token: token.contract,
+            chainId: network.chainId,
+            to: targets.evmAddress,
+            units,
+          }),
+        },
+  tokenStandard: () => "ERC-20",
+})
+
+const tron = defineFamily({
+  ...common,
+  family: "tron",
+  label: "Tron",
+  deposit: { kind: "derived-address", caseInsensitive: false },
+  payoutOf: (m) => m.tronXpub,
+  addressOf: (t) => t.tronAddress,
+  paymentTarget: ({ targets }) =>
+    targets.tronAddress === null
+      ? null
+      : { address: targets.tronAddress, memo: null, uri: tronTransferUri({ to: targets.tronAddress }) },
+  tokenStandard: () => "TRC-20",
+})
+
+const ton = defineFamily({
+  ...common,
+  family: "ton",
+  label: "TON",
+  options: Schema.Struct({
+    source: Schema.optionalWith(Schema.Literal("jetton-wallet", "notifications"), { exact: true }),
+  }),
+  deposit: { kind: "wallet-memo" },
+  payoutOf: (m) => m.tonWallet,
+  addressOf: () => null,
+  paymentTarget: ({ token, units, targets, payout }) =>
+    payout === null
+      ? null
+      : {
+          address: payout,
+          memo: targets.tonComment,
+          uri: tonTransferUri({
+            wallet: payout,
+            jettonMaster: token.contract,
+            units,
+            comment: targets.tonComment,
+          }),
+        },
+  tokenStandard: () => "jetton",
+})
+
+export const FAMILIES: FamilyRegistry = { evm, tron, ton }
