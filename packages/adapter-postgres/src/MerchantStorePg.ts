@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { type LogoContentType, MerchantNotFound, type MerchantStore } from "@inzi/core"
+import { type LogoContentType, MerchantNotFound, type MerchantStore, StoreError } from "@inzi/core"
 import type { Context } from "effect"
 import { type Kysely, sql } from "kysely"
 import { Fail, run, sqlState } from "./errors.js"
@@ -10,6 +10,9 @@ import { type SecretBox, sealSecret } from "./secrets.js"
 
 /** `MerchantStore` over kysely. Each merchant gets its own derivation-index sequence, created with it. */
 /** `box`: webhook secrets are sealed with it when written and opened when read (clear without one). */
+/** Advisory lock key taken by every branding change (serializes the logo sweep with logo pointers). */
+const LOGO_LOCK = 7_150_001
+
 export const makeMerchantStore = (
   db: Kysely<DB>,
   box: SecretBox | null = null,
@@ -111,7 +114,27 @@ export const makeMerchantStore = (
         if (patch.branding !== undefined) set.branding = JSON.stringify(patch.branding)
         if (patch.networks !== undefined)
           set.networks = JSON.stringify({ live: patch.networks.live, test: patch.networks.test })
+        const logo = patch.branding?.logo
         const row = await db.transaction().execute(async (trx) => {
+          if (patch.branding !== undefined) {
+            // Branding changes one at a time: the orphan sweep below then sees every committed pointer, so it
+            // cannot drop a logo another merchant is being pointed at in a transaction still open.
+            await sql`SELECT pg_advisory_xact_lock(${sql.lit(LOGO_LOCK)})`.execute(trx)
+            // saveLogo is a call of its own: another merchant's sweep may have dropped the image since.
+            if (logo?.kind === "image") {
+              const stored = await trx
+                .selectFrom("merchant_logos")
+                .select("sha256")
+                .where("sha256", "=", logo.sha256)
+                .executeTakeFirst()
+              if (stored === undefined)
+                throw new Fail(
+                  new StoreError({
+                    message: `logo ${logo.sha256} is not stored: save it (again), then retry`,
+                  }),
+                )
+            }
+          }
           const updated = await trx
             .updateTable("merchants")
             .set(set)

@@ -299,6 +299,46 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         })
       })
 
+      it("never leaves a merchant pointing at a logo another merchant's update dropped", async () => {
+        const [a, b, c] = [await merchant(), await merchant(), await merchant()]
+        const none = { displayName: null, logo: null, accentColor: null } as const
+        const imageOf = (i: number) => {
+          const img = checkLogoImage(
+            new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 7, i, a.id.length]),
+          )
+          if ("problem" in img) throw new Error(img.problem)
+          return img
+        }
+        const pointAt = (img: ReturnType<typeof imageOf>) => ({
+          branding: {
+            ...none,
+            logo: { kind: "image" as const, sha256: img.sha256, contentType: img.contentType },
+          },
+        })
+        const dangling = async (id: string) => {
+          const logo = (await runP(s.merchants.getMerchant(id))).branding?.logo
+          return logo?.kind === "image" && (await runP(s.merchants.getLogo(logo.sha256))) === null
+        }
+        // Saved, then another merchant's branding change sweeps it before it is pointed at.
+        const late = imageOf(0)
+        await runP(s.merchants.saveLogo(late))
+        await runP(s.merchants.updateMerchant(b.id, { branding: { ...none, displayName: "B" } }))
+        await Effect.runPromise(Effect.either(s.merchants.updateMerchant(a.id, pointAt(late))))
+        expect(await dangling(a.id)).toBe(false)
+        // A pointed at the logo C leaves, in transactions that overlap.
+        for (let i = 1; i <= 15; i++) {
+          const img = imageOf(i)
+          await runP(s.merchants.saveLogo(img))
+          await runP(s.merchants.updateMerchant(c.id, pointAt(img)))
+          await Promise.all([
+            // Refused when C's sweep ran first (the image is gone): fine, as long as nothing dangles.
+            Effect.runPromise(Effect.either(s.merchants.updateMerchant(a.id, pointAt(img)))),
+            runP(s.merchants.updateMerchant(c.id, { branding: none })),
+          ])
+          expect(await dangling(a.id)).toBe(false)
+        }
+      })
+
       it("reports unknown merchants as MerchantNotFound", async () => {
         expect(await fail(s.merchants.getMerchant("mer_nope"))).toMatchObject({
           _tag: "MerchantNotFound",

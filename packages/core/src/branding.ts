@@ -29,12 +29,19 @@ export const accentColorProblem = (s: string): string | null =>
   /^#[0-9a-fA-F]{6}$/.test(s) ? null : "must be a colour #rrggbb, e.g. #1f4fd1"
 
 /**
- * Why a logo URL is refused, or null: an absolute `https:` URL with no user name or password (the page's
- * Content-Security-Policy then allows images from exactly that origin).
+ * Why a logo URL is refused, or null: an absolute `https:` URL with no user name or password, whose host is a
+ * DNS name of letters, digits, `-` and `.` or an IP address (the page's Content-Security-Policy then allows
+ * images from exactly that origin; the URL parser keeps `_`, `;`, `*` … in a host, which a CSP source cannot
+ * carry).
  */
 export const logoUrlProblem = (s: string): string | null => {
   if (/^http:\/\//i.test(s)) return "must use https"
-  return urlProblem(s, "live")
+  const p = urlProblem(s, "live")
+  if (p !== null) return p
+  const host = new URL(s).hostname
+  return /^[a-z0-9.-]+$/.test(host) || /^\[[0-9a-f:.]+\]$/.test(host)
+    ? null
+    : "must have a host of letters, digits, - and . (or an IP address)"
 }
 
 const startsWith = (b: Uint8Array, sig: ReadonlyArray<number>, at = 0): boolean =>

@@ -79,7 +79,13 @@ export const safeLogoUrl = (url: string | null | undefined): string | null => {
   if (/^\/p\/logo\/[0-9a-f]{64}\.(png|jpg|webp)$/.test(url)) return url
   try {
     const u = new URL(url)
-    return u.protocol === "https:" && u.username === "" && u.password === "" ? u.href : null
+    // Its origin goes into the CSP's img-src: only in a form a CSP source can carry (see `logoUrlProblem`).
+    return u.protocol === "https:" &&
+      u.username === "" &&
+      u.password === "" &&
+      /^https:\/\/([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d+)?$/.test(u.origin)
+      ? u.href
+      : null
   } catch {
     return null
   }

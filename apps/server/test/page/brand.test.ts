@@ -1,4 +1,5 @@
 /** The accent colour rules: whatever `#rrggbb` the operator picks, text on and in it stays AA. */
+import { logoUrlProblem } from "@inzi/core"
 import { describe, expect, it } from "vitest"
 import {
   accentOn,
@@ -6,6 +7,7 @@ import {
   contrast,
   pageCspFor,
   pageSecurityHeaders,
+  renderCheckoutPage,
   safeLogoUrl,
   textOn,
 } from "../../src/page/index.js"
@@ -65,5 +67,27 @@ describe("accent colour", () => {
     expect(() =>
       pageSecurityHeaders("AAAAAAAAAAAAAAAAAAAAAA==", { styleHashes: [], imgSources: ["*; script-src *"] }),
     ).toThrow(/CSP source/)
+  })
+})
+
+describe("a logo URL whose origin the CSP cannot name", () => {
+  it("is left off the page (no logo, no img-src), so the page still renders with its headers", () => {
+    for (const logoUrl of ["https://a_b.example/l.png", "https://cdn.example;script-src*/l.png"]) {
+      const view = sampleView({ logoUrl })
+      expect(safeLogoUrl(logoUrl)).toBeNull()
+      const extras = pageCspFor(view)
+      expect(extras.imgSources).toEqual([])
+      expect(() => pageSecurityHeaders("a".repeat(22), extras)).not.toThrow()
+      expect(
+        renderCheckoutPage(view, { locale: "en", nonce: "a".repeat(22), publicUrl: "https://pay.example" }),
+      ).not.toContain("<img")
+    }
+  })
+
+  it("is refused when the operator sets it", () => {
+    expect(logoUrlProblem("https://a_b.example/l.png")).not.toBeNull()
+    expect(logoUrlProblem("https://cdn.example;script-src*/l.png")).not.toBeNull()
+    expect(logoUrlProblem("https://cdn.example:8443/l.png")).toBeNull()
+    expect(logoUrlProblem("https://bücher.example/l.png")).toBeNull()
   })
 })

@@ -44,7 +44,8 @@ export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
     /**
      * Keeps an uploaded logo under its SHA-256 (idempotent); a merchant then points at it with
      * `updateMerchant(id, { branding: { …, logo: { kind: "image", … } } })`, which drops the logos no merchant
-     * points at any more.
+     * points at any more, and fails (StoreError) when the logo it points at is not stored (dropped meanwhile by
+     * another merchant's update: save it again).
      */
     readonly saveLogo: (image: LogoImage) => Effect.Effect<void, StoreError>
     /** A stored logo by its SHA-256, or null. */
