@@ -136,8 +136,8 @@ const brandingLine = (b: MerchantBranding | undefined): string => {
       ? "-"
       : v.logo.kind === "url"
         ? cell(v.logo.url)
-        : `uploaded ${v.logo.contentType} sha256:${v.logo.sha256.slice(0, 16)}…`
-  return `  page branding: display name ${cell(v.displayName)}; logo ${logo}; accent ${v.accentColor ?? "-"}`
+        : `uploaded ${cell(v.logo.contentType)} sha256:${cell(v.logo.sha256.slice(0, 16))}…`
+  return `  page branding: display name ${cell(v.displayName)}; logo ${logo}; accent ${cell(v.accentColor)}`
 }
 
 /** A payout-key problem as the flag's error. */
