@@ -17,6 +17,7 @@ import {
   seededRandomBytes,
   StoreError,
 } from "@inzi/core"
+import { FAMILIES } from "@inzi/platform"
 import { Context, Effect, Either, Runtime } from "effect"
 import { describe, expect, it } from "vitest"
 import { ServerContext } from "../src/context.js"
@@ -57,6 +58,7 @@ const setup = (
   const ctx = {
     env: { publicUrl: PUBLIC_URL, minAmountCents: 100n, maxAmountCents: 100_000_000n },
     networks: NETWORKS,
+    families: FAMILIES,
     logger: { info: (msg: string) => logs.push(msg) },
     rateLimiter: {
       take: (key: string, now: number) => {

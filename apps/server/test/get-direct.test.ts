@@ -5,6 +5,7 @@
  */
 import type { FastPath as StoreFastPath } from "@inzi/adapter-postgres"
 import { type ActiveKey, type Checkout, CheckoutNotFound, StoreError } from "@inzi/core"
+import { FAMILIES } from "@inzi/platform"
 import { Context, Either, Runtime } from "effect"
 import { describe, expect, it } from "vitest"
 import { ServerContext } from "../src/context.js"
@@ -50,6 +51,7 @@ const setup = (opts: {
   const ctx = {
     env: { publicUrl: PUBLIC_URL },
     networks: NETWORKS,
+    families: FAMILIES,
     rateLimiter: {
       take: (key: string, now: number) => {
         taken.push(key)
