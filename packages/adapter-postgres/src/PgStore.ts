@@ -1,4 +1,14 @@
-import { AddressPool, CheckoutStore, Leases, MerchantStore, Outbox, StoreError } from "@inzi/core"
+import {
+  AddressPool,
+  CheckoutStore,
+  ExpirySweep,
+  Leases,
+  MerchantStore,
+  Outbox,
+  PaymentLedger,
+  StoreError,
+  UnmatchedPayments,
+} from "@inzi/core"
 import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import type { Kysely } from "kysely"
 import { sql } from "kysely"
@@ -6,12 +16,15 @@ import { makeAddressPool } from "./AddressPoolPg.js"
 import { type CheckoutStoreOptions, makeCheckoutStore } from "./CheckoutStorePg.js"
 import { type Database, type DatabaseConfig, makeDatabase } from "./database.js"
 import { describe } from "./errors.js"
+import { makeExpirySweep } from "./ExpirySweepPg.js"
+import { makePaymentLedger } from "./LedgerPg.js"
 import { makeLeases } from "./LeasesPg.js"
 import { makeMerchantStore } from "./MerchantStorePg.js"
 import { migrate, migrationsApplied } from "./migrations.js"
 import { makeOutbox } from "./OutboxPg.js"
 import type { DB } from "./schema.js"
 import { makeSecretBox, SecretKeyError, verifySecretKey } from "./secrets.js"
+import { makeUnmatchedPayments } from "./UnmatchedPg.js"
 
 export interface PgStoreConfig extends DatabaseConfig, CheckoutStoreOptions {
   /** Run pending migrations when the layer is built (default true; `inzi dev` relies on it). */
@@ -36,7 +49,13 @@ export interface PgStores {
  */
 export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => ({
   merchants: makeMerchantStore(db, options.secrets ?? null),
-  checkouts: makeCheckoutStore(db, options),
+  // One service over the small ports: the checkouts and the ingestion ports (ledger, unmatched, expiry).
+  checkouts: {
+    ...makeCheckoutStore(db, options),
+    ...makePaymentLedger(db, options),
+    ...makeUnmatchedPayments(db, options),
+    ...makeExpirySweep(db, options),
+  },
   outbox: makeOutbox(db, options.secrets ?? null),
   leases: makeLeases(db),
   addressPool: makeAddressPool(db, { secrets: options.secrets }),
@@ -81,14 +100,25 @@ const ready = (db: Kysely<DB>): Effect.Effect<boolean> =>
     return migrationsApplied(db)
   }).pipe(Effect.orElseSucceed(() => false))
 
+/** What the Postgres layers provide. */
+export type PgStoreServices =
+  | MerchantStore
+  | CheckoutStore
+  | PaymentLedger
+  | UnmatchedPayments
+  | ExpirySweep
+  | Outbox
+  | Leases
+  | AddressPool
+  | PgDatabase
+
 /**
- * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases`, `AddressPool` (and `PgDatabase`).
+ * Layers providing `MerchantStore`, `CheckoutStore` (and its parts `PaymentLedger`, `UnmatchedPayments`,
+ * `ExpirySweep`), `Outbox`, `Leases`, `AddressPool` (and `PgDatabase`).
  * The database is opened (and migrated) when the layer builds and closed with its scope.
  */
 export const PgStore = {
-  layer: (
-    config: PgStoreConfig,
-  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | AddressPool | PgDatabase, StoreError> =>
+  layer: (config: PgStoreConfig): Layer.Layer<PgStoreServices, StoreError> =>
     Layer.scopedContext(
       Effect.gen(function* () {
         const database = yield* open(config)
@@ -96,6 +126,9 @@ export const PgStore = {
         return Context.empty().pipe(
           Context.add(MerchantStore, s.merchants),
           Context.add(CheckoutStore, s.checkouts),
+          Context.add(PaymentLedger, s.checkouts),
+          Context.add(UnmatchedPayments, s.checkouts),
+          Context.add(ExpirySweep, s.checkouts),
           Context.add(Outbox, s.outbox),
           Context.add(Leases, s.leases),
           Context.add(AddressPool, s.addressPool),
@@ -110,7 +143,7 @@ export const PgStore = {
    */
   layerConfig: (
     options: Omit<PgStoreConfig, "databaseUrl" | "dataDir" | "schema"> = {},
-  ): Layer.Layer<MerchantStore | CheckoutStore | Outbox | Leases | AddressPool | PgDatabase, StoreError> =>
+  ): Layer.Layer<PgStoreServices, StoreError> =>
     Layer.unwrapEffect(
       Effect.gen(function* () {
         const url = yield* Config.option(Config.redacted("DATABASE_URL"))
