@@ -2,21 +2,15 @@ import {
   type Checkout,
   type CheckoutNotFound as CheckoutNotFoundT,
   CheckoutNotFound,
-  type CheckoutStatus,
   type CheckoutStore,
   type CreateCheckoutResult,
-  currentStatus,
   type ExpirySweepService,
   IdempotencyConflict,
   type IdempotentResponse,
   type NewCheckout,
-  type Merchant,
-  type Mode,
-  type Payment,
   type PaymentLedgerService,
   StoreError,
   type UnmatchedPaymentsService,
-  type WebhookEventType,
 } from "@inzi/core"
 import { type Context, Effect } from "effect"
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
@@ -24,66 +18,15 @@ import { countCheckouts } from "./checkoutCounts.js"
 import { constraintOf, Fail, run, runStatement, sqlState, statementDirect } from "./errors.js"
 import { defaultTonComment } from "./ids.js"
 import { P, precompile } from "./precompiled.js"
-import type { SecretBox } from "./secrets.js"
-import { fromJson, networksOfCheckout, paymentFromRow, toBigInt, toDate } from "./rows.js"
-import type { CheckoutsTable, DB, DepositTargetsTable, PaymentsTable } from "./schema.js"
-
-/** The envelope of a webhook event, handed to `renderEventBody` with the checkout as it is after the change. */
-export interface WebhookEventHeader {
-  readonly id: string
-  readonly type: WebhookEventType
-  readonly createdAt: Date
-  readonly livemode: boolean
-  /** The event's number among its checkout's events: 1, 2, … in the order they were created. */
-  readonly sequence: number
-  /** The payment a payment event (`checkout.payment_reverted`, `checkout.late_payment`) is about; else null. */
-  readonly payment: Payment | null
-}
-
-/**
- * Renders the exact JSON body stored with an outbox event (signed and sent as is by the dispatcher).
- * Runs inside the transaction of the status change; gets the checkout as it is after the change and its
- * merchant (for the TON wallet of the payment options).
- */
-export type RenderEventBody = (event: WebhookEventHeader, checkout: Checkout, merchant: Merchant) => string
-
-export interface CheckoutStoreOptions {
-  /**
-   * The webhook body builder. The application provides it (it knows the public URL and the network config
-   * needed to render the checkout object); the default is a minimal body for embedding and tests.
-   */
-  readonly renderEventBody?: RenderEventBody | undefined
-  readonly newEventId?: (() => string) | undefined
-  /** Opens the merchants' webhook secrets (secrets.ts); the PgStore layer passes its configured box. */
-  readonly secrets?: SecretBox | null | undefined
-  readonly newUnmatchedId?: (() => string) | undefined
-  /**
-   * A fresh TON comment, used when the caller's `targets.tonComment` is already taken by this merchant:
-   * the store retries inside the same transaction (up to `maxCommentAttempts`), so a collision never reaches
-   * the caller. The created checkout carries the comment actually stored.
-   */
-  readonly newTonComment?: (() => string) | undefined
-  readonly maxCommentAttempts?: number | undefined
-}
-
-/** The minimal webhook body used when no renderer is injected (API.md envelope, a reduced checkout object). */
-export const minimalEventBody: RenderEventBody = (event, checkout) =>
-  JSON.stringify({
-    id: event.id,
-    type: event.type,
-    created_at: event.createdAt.toISOString().replace(/\.\d{3}Z$/, "Z"),
-    livemode: event.livemode,
-    sequence: event.sequence,
-    data: { object: { id: checkout.id, status: checkout.status, metadata: "__METADATA__" } },
-  }).replace('"__METADATA__"', checkout.metadataJson ?? "null")
+import { type CheckoutRow, selectCheckouts, toCheckout, withPayments } from "./checkoutRows.js"
+import type { CheckoutStoreOptions } from "./storeOptions.js"
+import { fromJson, paymentFromRow, toBigInt } from "./rows.js"
+import type { DB, PaymentsTable } from "./schema.js"
 
 type Db = Kysely<DB> | Transaction<DB>
 
 /** How long an Idempotency-Key is remembered (API.md: 24 hours). */
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000
-
-type CheckoutRow = Selectable<CheckoutsTable> &
-  Pick<Selectable<DepositTargetsTable>, "derivation_index" | "evm_address" | "tron_address" | "ton_comment">
 
 /** The `checkouts` row of a new checkout. */
 const checkoutRow = (input: NewCheckout) => ({
@@ -124,73 +67,6 @@ export const createdCheckout = (input: NewCheckout, tonComment: string): Checkou
   createdAt: input.createdAt,
   updatedAt: input.createdAt,
 })
-
-export const selectCheckouts = (db: Db) =>
-  db
-    .selectFrom("checkouts as c")
-    .innerJoin("deposit_targets as t", "t.checkout_id", "c.id")
-    .selectAll("c")
-    .select(["t.derivation_index", "t.evm_address", "t.tron_address", "t.ton_comment"])
-
-const loadPayments = async (db: Db, ids: ReadonlyArray<string>) => {
-  const byCheckout = new Map<string, Array<ReturnType<typeof paymentFromRow>>>()
-  if (ids.length === 0) return byCheckout
-  const rows = await db
-    .selectFrom("payments")
-    .selectAll()
-    .where("checkout_id", "in", ids)
-    .orderBy("detected_at")
-    .orderBy("tx_hash")
-    .orderBy("log_index")
-    .execute()
-  for (const r of rows) {
-    const list = byCheckout.get(r.checkout_id) ?? []
-    list.push(paymentFromRow(r))
-    byCheckout.set(r.checkout_id, list)
-  }
-  return byCheckout
-}
-
-const toCheckout = (
-  r: CheckoutRow,
-  payments: ReadonlyArray<ReturnType<typeof paymentFromRow>>,
-  now: Date | null,
-): Checkout => {
-  const stored = r.status as CheckoutStatus
-  const expiresAt = toDate(r.expires_at)
-  return {
-    id: r.id,
-    merchantId: r.merchant_id,
-    mode: r.mode as Mode,
-    status: now === null ? stored : currentStatus({ status: stored, expiresAt }, now),
-    amountCents: toBigInt(r.amount_cents),
-    currency: "USD",
-    description: r.description,
-    metadataJson: r.metadata,
-    customerEmail: r.customer_email,
-    redirectUrl: r.redirect_url,
-    webhookUrl: r.webhook_url,
-    targets: {
-      derivationIndex: toBigInt(r.derivation_index),
-      evmAddress: r.evm_address,
-      tronAddress: r.tron_address,
-      tonComment: r.ton_comment,
-    },
-    networks: networksOfCheckout(r.networks),
-    payments,
-    expiresAt,
-    createdAt: toDate(r.created_at),
-    updatedAt: toDate(r.updated_at),
-  }
-}
-
-export const withPayments = async (db: Db, rows: ReadonlyArray<CheckoutRow>, now: Date | null) => {
-  const payments = await loadPayments(
-    db,
-    rows.map((r) => r.id),
-  )
-  return rows.map((r) => toCheckout(r, payments.get(r.id) ?? [], now))
-}
 
 /**
  * The payments of checkout `c.id` as one JSON array (numbers that can exceed 2^53 as text), in detection order.

@@ -6,7 +6,7 @@ import {
   storableChainEvent,
 } from "@inzi/core"
 import { type Kysely, sql } from "kysely"
-import type { CheckoutStoreOptions } from "./CheckoutStorePg.js"
+import type { CheckoutStoreOptions } from "./storeOptions.js"
 import { run } from "./errors.js"
 import { type IngestWriter, makeIngestWriter } from "./ingestWrites.js"
 import { isEventDataError, quarantineEvent } from "./quarantine.js"

@@ -8,7 +8,7 @@ import {
   type UnmatchedPaymentsService,
 } from "@inzi/core"
 import type { Kysely, Selectable } from "kysely"
-import type { CheckoutStoreOptions } from "./CheckoutStorePg.js"
+import type { CheckoutStoreOptions } from "./storeOptions.js"
 import { Fail, run } from "./errors.js"
 import { makeIngestWriter } from "./ingestWrites.js"
 import { toBigInt, toDate } from "./rows.js"

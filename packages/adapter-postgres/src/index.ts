@@ -1,17 +1,12 @@
 export { makeAddressPool } from "./AddressPoolPg.js"
-export {
-  type CheckoutStoreOptions,
-  IDEMPOTENCY_TTL_MS,
-  makeCheckoutStore,
-  minimalEventBody,
-  type RenderEventBody,
-  type WebhookEventHeader,
-} from "./CheckoutStorePg.js"
+export { type CheckoutsPg, IDEMPOTENCY_TTL_MS, makeCheckoutStore } from "./CheckoutStorePg.js"
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
 export { hotStatements } from "./hotStatements.js"
 export { makeLeases } from "./LeasesPg.js"
 export { makeMerchantStore } from "./MerchantStorePg.js"
 export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
+export { makeExpirySweep } from "./ExpirySweepPg.js"
+export { makePaymentLedger } from "./LedgerPg.js"
 export { makeOutbox } from "./OutboxPg.js"
 export { makeStores, PgDatabase, PgStore, type PgStoreConfig, PgStoreLive, type PgStores } from "./PgStore.js"
 export {
@@ -31,4 +26,11 @@ export {
   SecretKeyError,
   verifySecretKey,
 } from "./secrets.js"
+export {
+  type CheckoutStoreOptions,
+  minimalEventBody,
+  type RenderEventBody,
+  type WebhookEventHeader,
+} from "./storeOptions.js"
+export { makeUnmatchedPayments } from "./UnmatchedPg.js"
 export { listWatcherStatus, recordWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"

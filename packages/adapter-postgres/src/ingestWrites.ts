@@ -10,15 +10,11 @@ import type {
 } from "@inzi/core"
 import { decideChainEvent, lookupFor, memoKey } from "@inzi/core"
 import { sql, type Transaction } from "kysely"
-import {
-  type CheckoutStoreOptions,
-  minimalEventBody,
-  selectCheckouts,
-  withPayments,
-} from "./CheckoutStorePg.js"
+import { selectCheckouts, withPayments } from "./checkoutRows.js"
 import { defaultEventId, defaultUnmatchedId } from "./ids.js"
 import { merchantFromRow, paymentToRow } from "./rows.js"
 import type { DB } from "./schema.js"
+import { type CheckoutStoreOptions, minimalEventBody } from "./storeOptions.js"
 
 /**
  * The reads and writes of ingestion over one transaction. What to read is `lookupFor`'s, what to write is
