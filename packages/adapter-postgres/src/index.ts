@@ -8,7 +8,15 @@ export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsAppli
 export { makeExpirySweep } from "./ExpirySweepPg.js"
 export { makePaymentLedger } from "./LedgerPg.js"
 export { makeOutbox } from "./OutboxPg.js"
-export { makeStores, PgDatabase, PgStore, type PgStoreConfig, PgStoreLive, type PgStores } from "./PgStore.js"
+export {
+  makeStores,
+  PgDatabase,
+  PgStore,
+  type PgStoreConfig,
+  PgStoreLive,
+  type PgStoreServices,
+  type PgStores,
+} from "./PgStore.js"
 export {
   listQuarantined,
   type QuarantinedEventRecord,
