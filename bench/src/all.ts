@@ -4,9 +4,17 @@ import { fileURLToPath } from "node:url"
 import { TS_EXEC_ARGV } from "./lib/proc.js"
 
 const only = process.argv.slice(2)
-const scripts = ["api", "detection", "webhooks", "watchers", "watchers-ton", "rss", "metrics", "cli"].filter(
-  (s) => only.length === 0 || only.includes(s),
-)
+const scripts = [
+  "api",
+  "detection",
+  "webhooks",
+  "watchers",
+  "watchers-ton",
+  "rss",
+  "metrics",
+  "cli",
+  "page",
+].filter((s) => only.length === 0 || only.includes(s))
 let failed = 0
 for (const s of scripts) {
   console.log(`\n=== bench:${s} ===`)

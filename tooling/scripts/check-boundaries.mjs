@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The hexagon's walls, enforced: CI fails when
-//  - packages/core imports anything but `effect` (and @noble/hashes) or a node: builtin,
+//  - packages/wire (the API contract) imports anything but `effect` and @noble/hashes,
+//  - packages/core imports anything but those and @inzi/wire,
+//  - packages/client (shipped to merchants) imports anything but `effect` and @inzi/wire: never core,
 //  - a package under packages/ imports an app, or an adapter imports another adapter,
+//  - packages/platform or an app imports the SQL layer (kysely, pg, PGlite): queries live in adapter-postgres,
 //  - a package.json declares a dependency that breaks the same rules.
 // Usage: check-boundaries.mjs [--root <dir>]
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs"
@@ -9,7 +12,17 @@ import { join, relative } from "node:path"
 
 const argRoot = process.argv.indexOf("--root")
 const root = argRoot > 0 ? process.argv[argRoot + 1] : process.cwd()
-const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
+const WIRE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
+const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?|@inzi\/wire)$/
+/** The SQL layer: only adapter-postgres (and tests) may import it. */
+const SQL_LAYER = /^(kysely|pg|@electric-sql\/pglite|kysely-pglite-dialect)(\/|$)/
+const CLIENT_ALLOWED = /^(effect|effect\/.*|@inzi\/wire)$/
+/** Packages whose dependencies and source imports are held to an allow-list: directory → [pattern, words]. */
+const CLOSED = {
+  wire: [WIRE_ALLOWED, "effect and @noble/hashes"],
+  core: [CORE_ALLOWED, "effect, @noble/hashes and @inzi/wire"],
+  client: [CLIENT_ALLOWED, "effect and @inzi/wire"],
+}
 const IMPORT_RE =
   /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
@@ -45,13 +58,14 @@ for (const d of packages) {
   const dir = join(pkgDir, d)
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
   const deps = Object.keys(manifest.dependencies ?? {})
-  if (d === "core") {
+  if (Object.hasOwn(CLOSED, d)) {
+    const [allowed, words] = CLOSED[d]
     for (const dep of deps)
-      if (!CORE_ALLOWED.test(dep)) violations.push(`packages/core/package.json depends on ${dep}`)
+      if (!allowed.test(dep)) violations.push(`packages/${d}/package.json depends on ${dep}`)
     for (const f of files(join(dir, "src"))) {
       for (const spec of importsOf(f)) {
-        if (spec.startsWith(".") || CORE_ALLOWED.test(spec)) continue
-        violations.push(`${relative(root, f)} imports "${spec}" (core may import only effect)`)
+        if (spec.startsWith(".") || allowed.test(spec)) continue
+        violations.push(`${relative(root, f)} imports "${spec}" (${d} may import only ${words})`)
       }
     }
     continue
@@ -65,6 +79,10 @@ for (const d of packages) {
     for (const spec of importsOf(f)) {
       if (/^@inzi\/(server|worker|cli)(\/|$)/.test(spec) || spec.includes("/apps/"))
         violations.push(`${relative(root, f)} imports app "${spec}"`)
+      if (d === "platform" && SQL_LAYER.test(spec))
+        violations.push(
+          `${relative(root, f)} runs SQL itself ("${spec}"): add a store function to adapter-postgres`,
+        )
       if (isAdapter) {
         const name = spec.split("/").slice(0, 2).join("/")
         if (adapterNames.has(name) && name !== manifest.name)
@@ -76,11 +94,22 @@ for (const d of packages) {
   }
 }
 
+const appDir = join(root, "apps")
+for (const d of existsSync(appDir) ? readdirSync(appDir) : []) {
+  for (const f of files(join(appDir, d, "src"))) {
+    for (const spec of importsOf(f))
+      if (SQL_LAYER.test(spec))
+        violations.push(
+          `${relative(root, f)} runs SQL itself ("${spec}"): add a store function to adapter-postgres`,
+        )
+  }
+}
+
 if (violations.length > 0) {
   console.error(`boundary check FAILED (${violations.length}):`)
   for (const v of violations) console.error(`  - ${v}`)
   process.exit(1)
 }
 console.log(
-  `boundary check passed: core imports only effect; ${adapterNames.size} adapters import no other adapter`,
+  `boundary check passed: core imports only effect and @inzi/wire; client imports no core; ${adapterNames.size} adapters import no other adapter`,
 )

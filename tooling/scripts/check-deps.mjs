@@ -2,6 +2,8 @@
 // Offline dependency review (the registry's audit endpoint is not reachable here). CI fails when
 //  - a shipped package (apps/*, packages/*) carries dev tooling (hardhat, tsx, vitest, typescript …) in its
 //    production dependencies, directly or through another package (the path is printed),
+//  - @inzi/client or @inzi/wire reaches @inzi/core (the payment state machine) through their production
+//    dependencies: merchants get the API contract, not the gateway,
 //  - an installed package has install scripts (preinstall/install/postinstall, or a binding.gyp that pnpm
 //    builds) and is not listed in pnpm-workspace.yaml's onlyBuiltDependencies or ignoredBuiltDependencies,
 //  - an installed package's licence (package.json `license`) is outside the allow-list below.
@@ -29,6 +31,12 @@ const DEV_TOOLING = [
   "solc",
   "playwright-core",
 ]
+
+/** Workspace packages a shipped package must never reach through its production dependencies. */
+const FORBIDDEN_IN_CLOSURE = {
+  "packages/client": ["@inzi/core"],
+  "packages/wire": ["@inzi/core"],
+}
 
 /** SPDX identifiers accepted (permissive or weak file-level copyleft). */
 const LICENCES = new Set([
@@ -141,6 +149,12 @@ for (const importer of Object.keys(importers).filter((k) => /^(apps|packages)\//
       if (isDevTooling(name) && !reported.has(name)) {
         reported.add(name)
         violations.push(`${importer}: dev tooling in production dependencies: ${next.join(" → ")}`)
+      }
+      if ((FORBIDDEN_IN_CLOSURE[importer] ?? []).includes(name) && !reported.has(name)) {
+        reported.add(name)
+        violations.push(
+          `${importer}: ${name} must not be in its production dependencies: ${next.join(" → ")}`,
+        )
       }
       if (version.startsWith("link:")) {
         const target = posix.normalize(posix.join(kind === "importer" ? id : ".", version.slice(5)))

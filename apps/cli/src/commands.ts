@@ -2,17 +2,25 @@
  * The database commands' bodies (loaded by main.ts only when one of them runs). Human output escapes every
  * piece of text the CLI did not write (`cell`, `terminalSafe`); `--json` output goes through `jsonText`.
  */
+import { readFileSync, statSync } from "node:fs"
 import {
   AddressDerivation,
+  accentColorProblem,
+  BRANDING_LIMITS,
   CheckoutStore,
+  checkLogoImage,
   checkoutNetworks,
+  displayNameProblem,
   formatCents,
   formatTimestamp,
   formatUnits,
   hostAllowed,
   hostPatternProblem,
   issueApiKey,
+  type LogoImage,
+  logoUrlProblem,
   type Merchant,
+  type MerchantBranding,
   MerchantStore,
   type Mode,
   newWebhookSecret,
@@ -65,6 +73,68 @@ const hostsFlag = (args: Args, flag: string): ReadonlyArray<string> | undefined 
     if (problem !== null) throw new UsageError(`--${flag}: ${problem}`)
   }
   return hosts
+}
+
+/** A flag that sets a branding field: `undefined` when absent, null for "" (clear), else the checked value. */
+const brandFlag = (
+  args: Args,
+  flag: "display-name" | "logo-url" | "accent-color",
+  problem: (v: string) => string | null,
+): string | null | undefined => {
+  const v = str(args, flag)
+  if (v === undefined || v === "") return v === "" ? null : undefined
+  const p = problem(v)
+  if (p !== null) throw new UsageError(`--${flag} ${p}`)
+  return v
+}
+
+/** `--logo-file`: the image read and checked (type by its bytes, size), or `undefined` when absent. */
+const logoFileFlag = (args: Args): LogoImage | undefined => {
+  const path = str(args, "logo-file")
+  if (path === undefined) return undefined
+  let bytes: Uint8Array
+  try {
+    if (statSync(path).size > BRANDING_LIMITS.logoMaxBytes)
+      throw new UsageError(
+        `--logo-file ${terminalSafe(path)} is larger than ${BRANDING_LIMITS.logoMaxBytes} bytes (32 KiB)`,
+      )
+    bytes = new Uint8Array(readFileSync(path))
+  } catch (e) {
+    if (e instanceof UsageError) throw e
+    throw new UsageError(
+      `--logo-file ${terminalSafe(path)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+    )
+  }
+  const image = checkLogoImage(bytes)
+  if ("problem" in image) throw new UsageError(`--logo-file ${terminalSafe(path)} ${image.problem}`)
+  return image
+}
+
+const NO_BRANDING: MerchantBranding = { displayName: null, logo: null, accentColor: null }
+
+/** The branding as JSON and as one human line (every merchant-set text escaped). */
+const brandingJson = (b: MerchantBranding | undefined) => {
+  const v = b ?? NO_BRANDING
+  return {
+    display_name: v.displayName,
+    logo:
+      v.logo === null
+        ? null
+        : v.logo.kind === "url"
+          ? { url: v.logo.url }
+          : { uploaded: `${v.logo.sha256}`, content_type: v.logo.contentType },
+    accent_color: v.accentColor,
+  }
+}
+const brandingLine = (b: MerchantBranding | undefined): string => {
+  const v = b ?? NO_BRANDING
+  const logo =
+    v.logo === null
+      ? "-"
+      : v.logo.kind === "url"
+        ? cell(v.logo.url)
+        : `uploaded ${v.logo.contentType} sha256:${v.logo.sha256.slice(0, 16)}…`
+  return `  page branding: display name ${cell(v.displayName)}; logo ${logo}; accent ${v.accentColor ?? "-"}`
 }
 
 /** `--<family>-xpub` checked by the family's deriver (checksum, public, account depth); the error names the flag. */
@@ -196,15 +266,28 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     const rotate = str(args, "rotate-secret")
     if (rotate !== undefined && rotate !== "live" && rotate !== "test")
       throw new UsageError(`--rotate-secret must be live or test`)
+    const displayName = brandFlag(args, "display-name", displayNameProblem)
+    const accent = brandFlag(args, "accent-color", accentColorProblem)
+    const accentColor = typeof accent === "string" ? accent.toLowerCase() : accent
+    if (str(args, "logo-url") !== undefined && str(args, "logo-file") !== undefined)
+      throw new UsageError("give --logo-url or --logo-file, not both")
+    const logoUrl = brandFlag(args, "logo-url", logoUrlProblem)
+    const logoFile = logoFileFlag(args)
+    const rebrand =
+      displayName !== undefined ||
+      accentColor !== undefined ||
+      logoUrl !== undefined ||
+      logoFile !== undefined
     if (
       webhookUrl === undefined &&
       testWebhookUrl === undefined &&
       rotate === undefined &&
       allowedRedirectHosts === undefined &&
-      allowedWebhookHosts === undefined
+      allowedWebhookHosts === undefined &&
+      !rebrand
     )
       throw new UsageError(
-        'nothing to change: give --webhook-url, --test-webhook-url, --allowed-redirect-hosts, --allowed-webhook-hosts ("" clears one) or --rotate-secret live|test',
+        'nothing to change: give --webhook-url, --test-webhook-url, --allowed-redirect-hosts, --allowed-webhook-hosts, --display-name, --logo-url, --accent-color ("" clears one), --logo-file or --rotate-secret live|test',
       )
     const m = await withRuntime(
       Effect.gen(function* () {
@@ -223,7 +306,22 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
                 `--${flag} ${url}: its host is not in the merchant's allowed webhook hosts (${hooks.join(", ")})`,
               ),
             )
+        const was = current.branding ?? NO_BRANDING
+        const branding: MerchantBranding = {
+          displayName: displayName === undefined ? was.displayName : displayName,
+          accentColor: accentColor === undefined ? was.accentColor : accentColor,
+          logo:
+            logoFile !== undefined
+              ? { kind: "image", sha256: logoFile.sha256, contentType: logoFile.contentType }
+              : logoUrl === undefined
+                ? was.logo
+                : logoUrl === null
+                  ? null
+                  : { kind: "url", url: logoUrl },
+        }
+        if (logoFile !== undefined) yield* store.saveLogo(logoFile)
         return yield* store.updateMerchant(id, {
+          ...(rebrand ? { branding } : {}),
           ...(allowedRedirectHosts !== undefined ? { allowedRedirectHosts } : {}),
           ...(allowedWebhookHosts !== undefined ? { allowedWebhookHosts } : {}),
           ...(webhookUrl !== undefined ? { webhookUrl } : {}),
@@ -242,16 +340,49 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
         test_webhook_url: m.testWebhookUrl,
         allowed_redirect_hosts: m.allowedRedirectHosts ?? [],
         allowed_webhook_hosts: m.allowedWebhookHosts ?? [],
+        branding: brandingJson(m.branding),
         ...(rotate !== undefined ? { [`${rotate === "live" ? "" : "test_"}webhook_secret`]: rotated } : {}),
       },
       [
         `merchant ${m.id}: live webhooks → ${cell(m.webhookUrl)}; test webhooks → ${cell(m.testWebhookUrl)}`,
         `  allowed redirect hosts: ${cell(m.allowedRedirectHosts?.join(", ") || "any")}; allowed webhook hosts: ${cell(m.allowedWebhookHosts?.join(", ") || "any")}`,
+        brandingLine(m.branding),
         ...(rotated !== null
           ? [
               `new ${rotate} webhook secret (shown once; the old one stops signing now — accept both at your endpoint while you switch): ${rotated}`,
             ]
           : []),
+      ].join("\n"),
+    )
+    return 0
+  },
+
+  "merchant show": async (args) => {
+    const id = required(args, "merchant")
+    const m = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.getMerchant(id)))
+    out(
+      args,
+      {
+        id: m.id,
+        name: m.name,
+        webhook_url: m.webhookUrl,
+        test_webhook_url: m.testWebhookUrl,
+        evm: m.evmXpub !== null,
+        tron: m.tronXpub !== null,
+        ton_wallet: m.tonWallet,
+        networks: m.networks,
+        allowed_redirect_hosts: m.allowedRedirectHosts ?? [],
+        allowed_webhook_hosts: m.allowedWebhookHosts ?? [],
+        branding: brandingJson(m.branding),
+        created_at: formatTimestamp(m.createdAt),
+      },
+      [
+        `merchant ${m.id} (${cell(m.name)}), created ${formatTimestamp(m.createdAt)}`,
+        `  keys: evm:${m.evmXpub !== null} tron:${m.tronXpub !== null} ton:${cell(m.tonWallet)}`,
+        `  live networks: ${m.networks.live.join(",") || "(all configured)"}; test networks: ${m.networks.test.join(",") || "(all configured)"}`,
+        `  live webhooks → ${cell(m.webhookUrl)}; test webhooks → ${cell(m.testWebhookUrl)}`,
+        `  allowed redirect hosts: ${cell(m.allowedRedirectHosts?.join(", ") || "any")}; allowed webhook hosts: ${cell(m.allowedWebhookHosts?.join(", ") || "any")}`,
+        brandingLine(m.branding),
       ].join("\n"),
     )
     return 0

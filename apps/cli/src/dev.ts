@@ -15,8 +15,7 @@ import { ServerLayer } from "@inzi/server"
 import { launchWorker, WorkerLayer } from "@inzi/worker"
 import { HDNodeWallet } from "ethers"
 import { Effect, Layer } from "effect"
-import { sql } from "kysely"
-import { PgDatabase } from "@inzi/adapter-postgres"
+import { forgetChainCursors, PgDatabase } from "@inzi/adapter-postgres"
 import { DataDirBusyError, readHolder } from "@inzi/adapter-postgres/dataDir"
 import { loadDevnet, loadTonDevnet, TON_DEVNET } from "./devnet.js"
 
@@ -160,9 +159,7 @@ export const runDev = async () => {
     }
     pg.database.dataDirLock?.update({ extra: { dev: announcement } })
     // The local chains restart empty on every run: forget their cursors so the scanners start over.
-    yield* Effect.promise(() =>
-      sql`DELETE FROM chain_cursors WHERE network IN ('devnet', ${TON_DEVNET})`.execute(pg.database.db),
-    )
+    yield* forgetChainCursors(pg.database.db, ["devnet", TON_DEVNET]).pipe(Effect.orDie)
     const store = yield* MerchantStore
     const existing = (yield* store.listMerchants()).find((m) => m.name === "Demo Shop")
     const merchant =

@@ -21,6 +21,9 @@ usage: inzi <command> [options]
                   [--ton-wallet W] [--live-networks a,b] [--test-networks c,d]
   merchant update --merchant ID [--webhook-url U] [--test-webhook-url U] [--rotate-secret live|test]
                   [--allowed-redirect-hosts h,*.d] [--allowed-webhook-hosts h,*.d]   ("" = any host)
+                  [--display-name N] [--logo-url https://… | --logo-file F.png] [--accent-color #rrggbb]
+                                       hosted page branding ("" clears one; logo: PNG/JPEG/WebP ≤ 32 KiB)
+  merchant show --merchant ID          one merchant: endpoints, networks, allow-lists, branding
   merchant list
   secrets encrypt | rotate                       seal webhook secrets under INZI_SECRET_KEY (README)
   key create --merchant ID --mode live|test      (prints the key once)
@@ -99,10 +102,15 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "rotate-secret",
       "allowed-redirect-hosts",
       "allowed-webhook-hosts",
+      "display-name",
+      "logo-url",
+      "logo-file",
+      "accent-color",
     ],
     booleans: J,
     load: db("merchant update"),
   },
+  "merchant show": { values: ["merchant"], booleans: J, load: db("merchant show") },
   "merchant list": { booleans: J, load: db("merchant list") },
   "secrets encrypt": {
     booleans: J,

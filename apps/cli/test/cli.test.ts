@@ -4,7 +4,7 @@
  * runs the real binary for exit codes and stderr.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CheckoutStore, type UnmatchedTransfer } from "@inzi/core"
@@ -203,6 +203,78 @@ describe("inzi CLI", () => {
     expect(missing.err).toContain("--name is required")
   }, 120_000)
 
+  it("sets the hosted page's branding: checked flags, uploaded logo sniffed, shown by merchant show", async () => {
+    const id = merchantId
+    const update = (...flags: string[]) => inzi("merchant", "update", "--merchant", id, ...flags)
+    const shown = async () => JSON.parse((await inzi("merchant", "show", "--merchant", id, "--json")).out)
+    expect((await shown()).branding).toEqual({ display_name: null, logo: null, accent_color: null })
+
+    const dir = mkdtempSync(join(tmpdir(), "inzi-logo-"))
+    const png = join(dir, "logo.png")
+    writeFileSync(png, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]))
+    const set = await update(
+      "--display-name",
+      "Acme\u001b[31m Roasters",
+      "--accent-color",
+      "#1F4FD1",
+      "--logo-file",
+      png,
+    )
+    expect(set.code).toBe(2) // an escape character in the name is refused
+    expect(set.err).toContain("--display-name must not contain control")
+    const ok = await update(
+      "--display-name",
+      "Acme Roasters",
+      "--accent-color",
+      "#1F4FD1",
+      "--logo-file",
+      png,
+      "--json",
+    )
+    expect(ok.code, ok.err).toBe(0)
+    const b = JSON.parse(ok.out).branding
+    expect(b).toMatchObject({ display_name: "Acme Roasters", accent_color: "#1f4fd1" })
+    expect(b.logo).toEqual({ uploaded: expect.stringMatching(/^[0-9a-f]{64}$/), content_type: "image/png" })
+    expect((await shown()).branding).toEqual(b)
+    const human = await inzi("merchant", "show", "--merchant", id)
+    expect(human.out).toContain("page branding: display name Acme Roasters; logo uploaded image/png sha256:")
+    expect(human.out).toContain("accent #1f4fd1")
+
+    // Only the given fields change; "" clears one.
+    const url = await update("--logo-url", "https://cdn.shop.example/l.png", "--accent-color", "", "--json")
+    expect(JSON.parse(url.out).branding).toEqual({
+      display_name: "Acme Roasters",
+      logo: { url: "https://cdn.shop.example/l.png" },
+      accent_color: null,
+    })
+
+    const svg = join(dir, "logo.svg")
+    writeFileSync(svg, '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    const big = join(dir, "big.png")
+    writeFileSync(big, Buffer.alloc(40_000, 0x89))
+    for (const [flags, message] of [
+      [["--logo-file", svg], "is not a PNG, JPEG or WebP image (SVG is not accepted)"],
+      [["--logo-file", big], "is larger than 32768 bytes"],
+      [["--logo-file", join(dir, "missing.png")], "cannot read it (ENOENT)"],
+      [["--logo-url", "http://cdn.shop.example/l.png"], "--logo-url must use https"],
+      [["--logo-url", "javascript:alert(1)"], "--logo-url must be an absolute http(s) URL"],
+      [
+        ["--logo-url", "https://a.example/x.png", "--logo-file", png],
+        "give --logo-url or --logo-file, not both",
+      ],
+      [["--accent-color", "blue"], "--accent-color must be a colour #rrggbb"],
+      [["--accent-color", "#fff"], "--accent-color must be a colour #rrggbb"],
+      [["--display-name", "x".repeat(81)], "--display-name must be at most 80 characters"],
+      [["--logo"], "unknown flag --logo"],
+    ] as const) {
+      const r = await update(...flags)
+      expect(r.code, flags.join(" ")).toBe(2)
+      expect(r.err, flags.join(" ")).toContain(message)
+    }
+    expect((await shown()).branding.logo).toEqual({ url: "https://cdn.shop.example/l.png" })
+    const missing = await inzi("merchant", "show", "--merchant", "mer_nope")
+    expect(missing.code).not.toBe(0)
+  })
   it("creates a key shown once, lists it by prefix only, revokes it", async () => {
     const r = await inzi("key", "create", "--merchant", merchantId, "--mode", "test", "--json")
     expect(r.code, r.err).toBe(0)

@@ -116,7 +116,7 @@ describe("inzi CLI: strict input", () => {
     const tron = await inzi("merchant", "create", "--name", "T", "--tron-xpub", xpubAt(0, "m/44'/195'/0'/0"))
     expect(tron.code).toBe(2)
     expect(tron.err).toContain(
-      "--tron-xpub: expected the account-level key m/44'/195'/0' (depth 3), got depth 4",
+      "--tron-xpub: expected an account-level key (m/44'/195'/0', depth 3), got depth 4",
     )
   })
 

@@ -93,10 +93,10 @@ describe("runCli usage errors (nothing loaded)", () => {
       'unknown command "merchnt create" (did you mean "merchant create"?)',
     )
     expect(await usage("merchant")).toBe(
-      'unknown command "merchant" (merchant has: merchant create, merchant update, merchant list)',
+      'unknown command "merchant" (merchant has: merchant create, merchant update, merchant show, merchant list)',
     )
     expect(await usage("merchant", "delete")).toContain(
-      "(merchant has: merchant create, merchant update, merchant list)",
+      "(merchant has: merchant create, merchant update, merchant show, merchant list)",
     )
   })
 })

@@ -23,7 +23,7 @@ import {
   listCheckoutsRoute,
 } from "./routes/checkouts.js"
 import { healthz, metrics, openapi, publicMetrics, readyz } from "./routes/ops.js"
-import { pageEventsRoute, pageRoute, pageStatusRoute } from "./routes/page.js"
+import { pageEventsRoute, pageLogoRoute, pageRoute, pageStatusRoute } from "./routes/page.js"
 
 type RouteRequirements = Effect.Effect.Context<
   | ReturnType<typeof createCheckoutRoute>
@@ -91,6 +91,7 @@ export const ROUTES: ReadonlyArray<Route> = [
   route("GET", "/p/:token", "page", pageRoute),
   route("GET", "/p/:token/status", "page.status", pageStatusRoute),
   route("GET", "/p/:token/events", "page.events", pageEventsRoute),
+  route("GET", "/p/logo/:file", "page.logo", pageLogoRoute),
 ]
 
 /** The routes of the metrics listener (INZI_METRICS_ADDR). */

@@ -24,6 +24,10 @@ describe("matchRoute", () => {
     expect(match("GET", "/v1/checkouts/a%20b")).toEqual({ name: "checkouts.retrieve", params: { id: "a b" } })
     expect(match("GET", "/p/tok123")).toEqual({ name: "page", params: { token: "tok123" } })
     expect(match("GET", "/p/tok123/status")).toEqual({ name: "page.status", params: { token: "tok123" } })
+    expect(match("GET", `/p/logo/${"a".repeat(64)}.png`)).toEqual({
+      name: "page.logo",
+      params: { file: `${"a".repeat(64)}.png` },
+    })
     expect(match("HEAD", "/p/tok123").name).toBe("page")
   })
 

@@ -1,14 +1,12 @@
 import { PgDatabase, recordWatcherStatus } from "@inzi/adapter-postgres"
-import { type ChainError, type ChainScanner, Leases, type NetworkConfig } from "@inzi/core"
 import {
-  appLayer,
-  type InziEnv,
-  jsonLogs,
-  type Logger,
-  makeLogger,
+  type ChainError,
+  type ChainScanner,
+  Leases,
+  type NetworkConfig,
   NetworkConfigError,
-  scannerFor,
-} from "@inzi/platform"
+} from "@inzi/core"
+import { appLayer, type InziEnv, jsonLogs, type Logger, makeLogger, scannerFor } from "@inzi/platform"
 import { Clock, Context, Effect, Fiber, Layer, ManagedRuntime, Queue } from "effect"
 import { runAddressPoolJob } from "./address-pool.js"
 import { runSweeper } from "./sweeper.js"
@@ -33,8 +31,10 @@ export interface WorkerOptions {
 }
 
 /** A chain refused the network's configuration (or a scanner cannot be built from it): stop the worker. */
-const refused = (e: ChainError) =>
-  new NetworkConfigError(`network ${e.network}: ${e.message}; fix the network config`, e.network)
+const refused = (e: ChainError) => {
+  const message = `network ${e.network}: ${e.message}; fix the network config`
+  return new NetworkConfigError({ message, issues: [message], network: e.network })
+}
 
 /**
  * The network's start-up check (`verify`), retried while the network is unreachable. A mismatch (chain id,

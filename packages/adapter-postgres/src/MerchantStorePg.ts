@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { MerchantNotFound, type MerchantStore } from "@inzi/core"
+import { type LogoContentType, MerchantNotFound, type MerchantStore } from "@inzi/core"
 import type { Context } from "effect"
 import { type Kysely, sql } from "kysely"
 import { Fail, run, sqlState } from "./errors.js"
@@ -66,6 +66,7 @@ export const makeMerchantStore = (
               networks: JSON.stringify({ live: m.networks.live, test: m.networks.test }),
               allowed_redirect_hosts: JSON.stringify(m.allowedRedirectHosts ?? []),
               allowed_webhook_hosts: JSON.stringify(m.allowedWebhookHosts ?? []),
+              ...(m.branding !== undefined ? { branding: JSON.stringify(m.branding) } : {}),
               created_at: now,
               updated_at: now,
             })
@@ -107,14 +108,32 @@ export const makeMerchantStore = (
           set.allowed_redirect_hosts = JSON.stringify(patch.allowedRedirectHosts)
         if (patch.allowedWebhookHosts !== undefined)
           set.allowed_webhook_hosts = JSON.stringify(patch.allowedWebhookHosts)
+        if (patch.branding !== undefined) set.branding = JSON.stringify(patch.branding)
         if (patch.networks !== undefined)
           set.networks = JSON.stringify({ live: patch.networks.live, test: patch.networks.test })
-        const row = await db
-          .updateTable("merchants")
-          .set(set)
-          .where("id", "=", id)
-          .returningAll()
-          .executeTakeFirst()
+        const row = await db.transaction().execute(async (trx) => {
+          const updated = await trx
+            .updateTable("merchants")
+            .set(set)
+            .where("id", "=", id)
+            .returningAll()
+            .executeTakeFirst()
+          // A logo no merchant points at any more (replaced or cleared) is dropped.
+          if (updated !== undefined && patch.branding !== undefined)
+            await trx
+              .deleteFrom("merchant_logos")
+              .where(({ not, exists, selectFrom }) =>
+                not(
+                  exists(
+                    selectFrom("merchants")
+                      .select(sql<number>`1`.as("one"))
+                      .where(sql<boolean>`branding->'logo'->>'sha256' = merchant_logos.sha256`),
+                  ),
+                ),
+              )
+              .execute()
+          return updated
+        })
         if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
         return fromRow(row)
       }),
@@ -181,6 +200,36 @@ export const makeMerchantStore = (
           .returningAll()
           .executeTakeFirst()
         return row === undefined ? null : apiKeyFromRow(row)
+      }),
+
+    saveLogo: (image) =>
+      run("saveLogo", async () => {
+        await db
+          .insertInto("merchant_logos")
+          .values({
+            sha256: image.sha256,
+            content_type: image.contentType,
+            body: image.bytes,
+            created_at: new Date(),
+          })
+          .onConflict((oc) => oc.column("sha256").doNothing())
+          .execute()
+      }),
+
+    getLogo: (sha256) =>
+      run("getLogo", async () => {
+        const row = await db
+          .selectFrom("merchant_logos")
+          .select(["sha256", "content_type", "body"])
+          .where("sha256", "=", sha256)
+          .executeTakeFirst()
+        return row === undefined
+          ? null
+          : {
+              sha256: row.sha256,
+              contentType: row.content_type as LogoContentType,
+              bytes: new Uint8Array(row.body),
+            }
       }),
 
     listApiKeys: (merchantId) =>

@@ -9,7 +9,7 @@ import {
   StoreError,
   UnmatchedPayments,
 } from "@inzi/core"
-import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { Kysely } from "kysely"
 import { sql } from "kysely"
 import { makeAddressPool } from "./AddressPoolPg.js"
@@ -23,7 +23,7 @@ import { makeMerchantStore } from "./MerchantStorePg.js"
 import { migrate, migrationsApplied } from "./migrations.js"
 import { makeOutbox } from "./OutboxPg.js"
 import type { DB } from "./schema.js"
-import { makeSecretBox, SecretKeyError, verifySecretKey } from "./secrets.js"
+import { SecretKeyError, verifySecretKey } from "./secrets.js"
 import type { CheckoutStoreOptions } from "./storeOptions.js"
 import { makeUnmatchedPayments } from "./UnmatchedPg.js"
 
@@ -114,9 +114,11 @@ export type PgStoreServices =
   | PgDatabase
 
 /**
- * Layers providing `MerchantStore`, `CheckoutStore` (and its parts `PaymentLedger`, `UnmatchedPayments`,
- * `ExpirySweep`), `Outbox`, `Leases`, `AddressPool` (and `PgDatabase`).
- * The database is opened (and migrated) when the layer builds and closed with its scope.
+ * Layers providing `MerchantStore`, `CheckoutStore` (and its parts `PaymentLedger`,
+ * `UnmatchedPayments`, `ExpirySweep`), `Outbox`, `Leases`, `AddressPool` (and `PgDatabase`).
+ * The database is opened (and migrated) when the layer builds and closed with its scope. The configuration
+ * is given, not read here: the reference apps read the environment once (@inzi/platform's `readEnv`, pool
+ * size and secret key included) and pass it.
  */
 export const PgStore = {
   layer: (config: PgStoreConfig): Layer.Layer<PgStoreServices, StoreError> =>
@@ -137,39 +139,4 @@ export const PgStore = {
         )
       }),
     ),
-
-  /**
-   * Reads `DATABASE_URL` (real Postgres when set), `INZI_DATA_DIR` (PGlite folder, default `./.inzi`) and
-   * `INZI_DB_SCHEMA` (optional schema); `options` adds what the environment cannot say (the event renderer).
-   */
-  layerConfig: (
-    options: Omit<PgStoreConfig, "databaseUrl" | "dataDir" | "schema"> = {},
-  ): Layer.Layer<PgStoreServices, StoreError> =>
-    Layer.unwrapEffect(
-      Effect.gen(function* () {
-        const url = yield* Config.option(Config.redacted("DATABASE_URL"))
-        const dataDir = yield* Config.withDefault(Config.string("INZI_DATA_DIR"), "./.inzi")
-        const schema = yield* Config.option(Config.string("INZI_DB_SCHEMA"))
-        const key = yield* Config.option(Config.redacted("INZI_SECRET_KEY"))
-        const oldKey = yield* Config.option(Config.redacted("INZI_SECRET_KEY_OLD"))
-        const secrets = yield* Effect.try({
-          try: () =>
-            makeSecretBox({
-              key: Option.match(key, { onNone: () => undefined, onSome: Redacted.value }),
-              oldKey: Option.match(oldKey, { onNone: () => undefined, onSome: Redacted.value }),
-            }),
-          catch: (e) => new StoreError({ message: e instanceof Error ? e.message : String(e) }),
-        })
-        return PgStore.layer({
-          ...options,
-          secrets,
-          databaseUrl: Option.match(url, { onNone: () => undefined, onSome: (r) => Redacted.value(r) }),
-          dataDir,
-          schema: Option.getOrUndefined(schema),
-        })
-      }).pipe(Effect.mapError((e) => new StoreError({ message: `database configuration: ${e.message}` }))),
-    ),
 }
-
-/** The default: configuration from the environment, minimal webhook bodies (apps inject their renderer). */
-export const PgStoreLive = PgStore.layerConfig()

@@ -1,5 +1,7 @@
 export { makeAddressPool } from "./AddressPoolPg.js"
 export { type CheckoutsPg, IDEMPOTENCY_TTL_MS, makeCheckoutStore } from "./CheckoutStorePg.js"
+export { forgetChainCursors } from "./chainCursors.js"
+export { type ClusterStats, clusterStats } from "./clusterStats.js"
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"
 export { hotStatements } from "./hotStatements.js"
 export { makeLeases } from "./LeasesPg.js"
@@ -13,7 +15,6 @@ export {
   PgDatabase,
   PgStore,
   type PgStoreConfig,
-  PgStoreLive,
   type PgStoreServices,
   type PgStores,
 } from "./PgStore.js"

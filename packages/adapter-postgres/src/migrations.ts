@@ -340,6 +340,17 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `CREATE INDEX payments_recently_confirmed ON payments (network, confirmed_at)
        WHERE status IN ('confirmed', 'late')`,
   ],
+  // Per-merchant branding of the hosted page ({} = defaults; rows.ts reads it leniently), and uploaded logos by
+  // their SHA-256 (the page links /p/logo/<sha256>.<ext>; the bytes were type-sniffed and size-checked).
+  "0015_merchant_branding": [
+    `ALTER TABLE merchants ADD COLUMN branding jsonb NOT NULL DEFAULT '{}'::jsonb`,
+    `CREATE TABLE merchant_logos (
+      sha256 text PRIMARY KEY,
+      content_type text NOT NULL CHECK (content_type IN ('image/png', 'image/jpeg', 'image/webp')),
+      body bytea NOT NULL,
+      created_at timestamptz NOT NULL
+    )`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -1,4 +1,13 @@
-import type { ApiKeyRecord, Merchant, Mode, Payment, PaymentStatus } from "@inzi/core"
+import type {
+  ApiKeyRecord,
+  LogoContentType,
+  Merchant,
+  MerchantBranding,
+  MerchantLogo,
+  Mode,
+  Payment,
+  PaymentStatus,
+} from "@inzi/core"
 import type { Selectable } from "kysely"
 import type { ApiKeysTable, MerchantsTable, PaymentsTable } from "./schema.js"
 import { openSecret, type SecretBox } from "./secrets.js"
@@ -30,6 +39,27 @@ export const networksOfMerchant = (v: unknown): Record<Mode, ReadonlyArray<strin
 
 export const networksOfCheckout = (v: unknown): ReadonlyArray<string> => stringArray(fromJson(v))
 
+const stringOrNull = (v: unknown): string | null => (typeof v === "string" ? v : null)
+const LOGO_TYPES: ReadonlyArray<string> = ["image/png", "image/jpeg", "image/webp"]
+
+const logoOf = (v: unknown): MerchantLogo | null => {
+  const o = (v ?? {}) as Record<string, unknown>
+  if (o.kind === "url" && typeof o.url === "string") return { kind: "url", url: o.url }
+  if (o.kind === "image" && typeof o.sha256 === "string" && LOGO_TYPES.includes(String(o.contentType)))
+    return { kind: "image", sha256: o.sha256, contentType: o.contentType as LogoContentType }
+  return null
+}
+
+/** The `branding` column as `MerchantBranding` (anything unexpected reads as the default). */
+export const brandingOf = (v: unknown): MerchantBranding => {
+  const o = (fromJson(v) ?? {}) as Record<string, unknown>
+  return {
+    displayName: stringOrNull(o.displayName),
+    logo: logoOf(o.logo),
+    accentColor: stringOrNull(o.accentColor),
+  }
+}
+
 /** A merchants row as a `Merchant`, its webhook secrets opened with `box` (see secrets.ts). */
 export const merchantFromRow = (
   r: Selectable<MerchantsTable>,
@@ -50,6 +80,7 @@ export const merchantFromRow = (
   tronXpub: r.tron_xpub,
   tonWallet: r.ton_wallet,
   networks: networksOfMerchant(r.networks),
+  branding: brandingOf(r.branding),
   createdAt: toDate(r.created_at),
 })
 

@@ -20,6 +20,8 @@ export interface MerchantsTable {
   /** JSON arrays of host patterns (migration 0012); `[]` = any host. */
   allowed_redirect_hosts: ColumnType<unknown, string | undefined, string>
   allowed_webhook_hosts: ColumnType<unknown, string | undefined, string>
+  /** `MerchantBranding` as JSON (migration 0015); `{}` = defaults. */
+  branding: ColumnType<unknown, string | undefined, string>
   evm_xpub: string | null
   tron_xpub: string | null
   ton_wallet: string | null
@@ -29,6 +31,14 @@ export interface MerchantsTable {
   index_sequence: string | null
   created_at: Timestamp
   updated_at: Timestamp
+}
+
+/** Uploaded merchant logos by SHA-256 (migration 0015). */
+export interface MerchantLogosTable {
+  sha256: string
+  content_type: string
+  body: Uint8Array
+  created_at: Timestamp
 }
 
 export interface ApiKeysTable {
@@ -228,6 +238,7 @@ export interface RateLimitsTable {
 
 export interface DB {
   merchants: MerchantsTable
+  merchant_logos: MerchantLogosTable
   rate_limits: RateLimitsTable
   api_keys: ApiKeysTable
   checkouts: CheckoutsTable

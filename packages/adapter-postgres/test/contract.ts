@@ -7,6 +7,7 @@ import type {
   PaymentObserved,
   UnmatchedTransfer,
 } from "@inzi/core"
+import { checkLogoImage } from "@inzi/core"
 import { Effect, Either } from "effect"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -255,6 +256,46 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(cleared).toMatchObject({
           allowedRedirectHosts: ["shop.example", "*.shop.example"],
           allowedWebhookHosts: [],
+        })
+      })
+
+      it("stores the branding (defaults at first) and uploaded logos by SHA-256, dropping replaced ones", async () => {
+        const m = await merchant()
+        expect(m.branding).toEqual({ displayName: null, logo: null, accentColor: null })
+        const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3])
+        const first = checkLogoImage(png)
+        if ("problem" in first) throw new Error(first.problem)
+        await runP(s.merchants.saveLogo(first))
+        await runP(s.merchants.saveLogo(first)) // idempotent
+        const branded = await runP(
+          s.merchants.updateMerchant(m.id, {
+            branding: {
+              displayName: "Acme <Coffee>",
+              logo: { kind: "image", sha256: first.sha256, contentType: first.contentType },
+              accentColor: "#0a7f5c",
+            },
+          }),
+        )
+        expect(branded.branding).toEqual({
+          displayName: "Acme <Coffee>",
+          logo: { kind: "image", sha256: first.sha256, contentType: "image/png" },
+          accentColor: "#0a7f5c",
+        })
+        expect(await runP(s.merchants.getMerchant(m.id))).toEqual(branded)
+        const stored = await runP(s.merchants.getLogo(first.sha256))
+        expect(stored?.contentType).toBe("image/png")
+        expect(Array.from(stored?.bytes ?? [])).toEqual(Array.from(png))
+        expect(await runP(s.merchants.getLogo("0".repeat(64)))).toBeNull()
+        // Replaced by a URL: the uploaded image is no merchant's any more and goes.
+        await runP(
+          s.merchants.updateMerchant(m.id, {
+            branding: { ...branded.branding!, logo: { kind: "url", url: "https://cdn.shop.example/l.png" } },
+          }),
+        )
+        expect(await runP(s.merchants.getLogo(first.sha256))).toBeNull()
+        expect((await runP(s.merchants.getMerchant(m.id))).branding?.logo).toEqual({
+          kind: "url",
+          url: "https://cdn.shop.example/l.png",
         })
       })
 

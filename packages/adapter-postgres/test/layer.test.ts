@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CheckoutStore, ExpirySweep, MerchantStore, PaymentLedger, UnmatchedPayments } from "@inzi/core"
-import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { Effect, Either } from "effect"
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from "kysely"
 import { afterAll, describe, expect, it } from "vitest"
 import * as api from "../src/index.js"
@@ -27,11 +27,12 @@ describe("public surface", () => {
       "MIGRATION_SQL",
       "PgDatabase",
       "PgStore",
-      "PgStoreLive",
       "SecretKeyError",
       "addRateCounts",
       "checkSchemaName",
+      "clusterStats",
       "dropSchema",
+      "forgetChainCursors",
       "hotStatements",
       "isSealed",
       "listQuarantined",
@@ -96,14 +97,8 @@ describe("PgStore.layer on an embedded PGlite data folder", () => {
 
 const url = process.env.TEST_DATABASE_URL
 describe.skipIf(url === undefined || url === "")("PgStore layers on PostgreSQL", () => {
-  it("layerConfig reads DATABASE_URL and INZI_DB_SCHEMA, migrates into that schema", async () => {
+  it("PgStore.layer with a database URL and a schema migrates into that schema", async () => {
     const schema = `inzi_layer_${process.pid}_${Date.now().toString(36)}`
-    const provider = ConfigProvider.fromMap(
-      new Map([
-        ["DATABASE_URL", url!],
-        ["INZI_DB_SCHEMA", schema],
-      ]),
-    )
     try {
       await Effect.runPromise(
         Effect.gen(function* () {
@@ -113,7 +108,7 @@ describe.skipIf(url === undefined || url === "")("PgStore layers on PostgreSQL",
           expect(yield* pg.ready).toBe(true)
           const m = yield* (yield* MerchantStore).createMerchant(newMerchant("mer_cfg"))
           expect(m.id).toBe("mer_cfg")
-        }).pipe(Effect.provide(PgStore.layerConfig().pipe(Layer.provide(Layer.setConfigProvider(provider))))),
+        }).pipe(Effect.provide(PgStore.layer({ databaseUrl: url, schema, maxConnections: 2 }))),
       )
     } finally {
       const d = await makeDatabase({ databaseUrl: url })

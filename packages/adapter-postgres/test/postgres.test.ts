@@ -216,6 +216,7 @@ if (url === undefined || url === "") {
           "0012_merchant_allowed_hosts",
           "0013_rate_limits",
           "0014_payment_duplicate",
+          "0015_merchant_branding",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

@@ -4,18 +4,18 @@ import {
   type CheckoutStatus,
   type CreateCheckoutRequest,
   type ListCheckoutsQueryParams,
-} from "@inzi/core"
+} from "@inzi/wire"
 import { Cause, Context, Effect, Exit, Layer, type Schema } from "effect"
 import type { InziError } from "./errors.js"
 import { type HttpRequest, type InziClientOptions, request, resolveConfig } from "./http.js"
 
-/** The checkout object (API.md "The checkout object"), as decoded by core's `ApiCheckout` Schema. */
+/** The checkout object (API.md "The checkout object"), as decoded by the wire's `ApiCheckout` Schema. */
 export type Checkout = ApiCheckout
 /** `GET /api/v1/checkouts`: `{ data, total, limit, offset }`. */
 export type CheckoutList = ApiCheckoutList
 
 /**
- * The body of `POST /api/v1/checkouts` (core's `CreateCheckoutRequest`, wire form): `amount` is a decimal
+ * The body of `POST /api/v1/checkouts` (the wire's `CreateCheckoutRequest`): `amount` is a decimal
  * string (`"25"`, `"25.00"`), never a number. The server validates it and answers 400 with `param` otherwise.
  */
 export type CreateCheckoutParams = typeof CreateCheckoutRequest.Encoded
@@ -123,7 +123,7 @@ const run = <A>(eff: Effect.Effect<A, InziError>): Promise<A> =>
   )
 
 /**
- * The Inzi API for merchants' backends, with plain Promises. Responses are decoded with core's Schemas; a
+ * The Inzi API for merchants' backends, with plain Promises. Responses are decoded with the wire's Schemas; a
  * failure rejects with `InziApiError` (the server's `{ type, code, message, param }`, plus `status` and
  * `retryAfter`), `InziConnectionError` or `InziResponseError`.
  * @example

@@ -1,4 +1,4 @@
-import type { ApiErrorType } from "@inzi/core"
+import type { ApiErrorType } from "@inzi/wire"
 import { Data } from "effect"
 
 /**

@@ -1,4 +1,4 @@
-import { ApiErrorBody } from "@inzi/core"
+import { ApiErrorBody } from "@inzi/wire"
 import { Duration, Effect, Either, ParseResult, Schema } from "effect"
 import { InziApiError, InziConnectionError, type InziError, InziResponseError } from "./errors.js"
 

@@ -1,5 +1,5 @@
 /**
- * `@inzi/client`: the Inzi HTTP API for merchants' backends, typed from core's Schemas, plus webhook
+ * `@inzi/client`: the Inzi HTTP API for merchants' backends, typed from `@inzi/wire`'s Schemas (the server's), plus webhook
  * verification. Promise API (`InziClient`) and Effect API (`makeInziClient`, the `Inzi` service).
  */
 export {
@@ -29,7 +29,7 @@ export {
   type WebhookEvent,
   type WebhookEventType,
 } from "./webhooks.js"
-// From core, so that merchants need only this package.
+// From @inzi/wire (the server validates with the same), so that merchants need only this package.
 export {
   ApiCheckout,
   ApiCheckoutList,
@@ -44,4 +44,4 @@ export {
   signWebhook,
   type VerifyWebhookResult,
   verifyWebhookSignature,
-} from "@inzi/core"
+} from "@inzi/wire"

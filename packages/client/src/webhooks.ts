@@ -1,4 +1,4 @@
-import { ApiWebhookEvent, verifyWebhookSignature } from "@inzi/core"
+import { ApiWebhookEvent, verifyWebhookSignature } from "@inzi/wire"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { InziWebhookError } from "./errors.js"
 
@@ -30,7 +30,7 @@ export interface ParseWebhookEventInput {
 const decodeEvent = Schema.decodeUnknownEither(ApiWebhookEvent)
 
 /**
- * Verifies a webhook's `Inzi-Signature` and decodes its body with core's `ApiWebhookEvent` Schema, as an
+ * Verifies a webhook's `Inzi-Signature` and decodes its body with the wire's `ApiWebhookEvent` Schema, as an
  * `Either`. The signature is checked first, over the raw payload; nothing of an unverified body is parsed.
  */
 export const parseWebhookEventEither = (

@@ -221,7 +221,7 @@ describe("parseWebhookEvent", () => {
     }
   })
 
-  it("decodeWebhookEvent is the Effect form; verifyWebhookSignature is core's", async () => {
+  it("decodeWebhookEvent is the Effect form; verifyWebhookSignature is the wire's", async () => {
     const ok = await Effect.runPromise(
       decodeWebhookEvent({
         payload: body,

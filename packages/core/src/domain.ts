@@ -3,18 +3,16 @@
  * Money is never a JS number: USD amounts are cents (`bigint`), token amounts base units (`bigint`).
  */
 
-/** Live checkouts are paid on mainnets, test checkouts on test networks (as in Stripe). */
-export type Mode = "live" | "test"
-export const MODES: ReadonlyArray<Mode> = ["live", "test"]
+import type { CheckoutStatus, Mode } from "@inzi/wire"
 
-export type CheckoutStatus = "pending" | "processing" | "completed" | "expired" | "underpaid"
-export const CHECKOUT_STATUSES: ReadonlyArray<CheckoutStatus> = [
-  "pending",
-  "processing",
-  "completed",
-  "expired",
-  "underpaid",
-]
+// Words the wire names too (modes, checkout statuses, event types): `@inzi/wire` holds them.
+export {
+  CHECKOUT_STATUSES,
+  type CheckoutStatus,
+  MODES,
+  type Mode,
+  type WebhookEventType,
+} from "@inzi/wire"
 
 /** `detected`: seen, waiting for confirmations; `late`: seen after expiry/completion, never counts. */
 /**
@@ -27,14 +25,6 @@ export type ChainFamily = "evm" | "tron" | "ton"
 
 /** A network id as used in the API (`ton`, `tron`, `ethereum`, `base`, `sepolia`, `devnet` …). */
 export type NetworkId = string
-
-export type WebhookEventType =
-  | "checkout.processing"
-  | "checkout.completed"
-  | "checkout.underpaid"
-  | "checkout.expired"
-  | "checkout.late_payment"
-  | "checkout.payment_reverted"
 
 /** A token accepted on a network. `contract` is the ERC-20/TRC-20 contract or the jetton master. */
 export interface TokenConfig {
@@ -124,7 +114,25 @@ export interface Merchant {
   readonly tonWallet: string | null
   /** Enabled network ids per mode. */
   readonly networks: Readonly<Record<Mode, ReadonlyArray<NetworkId>>>
+  /** How the hosted page presents the merchant (set by the operator); absent or null fields: the defaults. */
+  readonly branding?: MerchantBranding | undefined
   readonly createdAt: Date
+}
+
+/** Image types an uploaded logo may have (raster only: see `sniffLogo`). */
+export type LogoContentType = "image/png" | "image/jpeg" | "image/webp"
+
+/** A logo the page loads from the merchant's https URL, or one uploaded and served by Inzi by its SHA-256. */
+export type MerchantLogo =
+  | { readonly kind: "url"; readonly url: string }
+  | { readonly kind: "image"; readonly sha256: string; readonly contentType: LogoContentType }
+
+export interface MerchantBranding {
+  /** The name shoppers see instead of `name`; null: `name`. */
+  readonly displayName: string | null
+  readonly logo: MerchantLogo | null
+  /** `#rrggbb`, lower case; null: the page's own colour. */
+  readonly accentColor: string | null
 }
 
 export interface ApiKeyRecord {

@@ -1,4 +1,5 @@
 export * from "./api.js"
+export * from "./branding.js"
 // The Schema (value) of api.ts and the store port's query (type) share this name.
 export { ListCheckoutsQuery } from "./api.js"
 export * from "./chain-events.js"

@@ -98,10 +98,14 @@ export const NetworkConfigSchema = Schema.Struct({
 
 export const NetworkConfigFileSchema = Schema.Array(NetworkConfigSchema)
 
-/** A network config file that does not decode; `issues` are one readable line each. */
+/**
+ * The network config is wrong: it does not decode (`issues`, one readable line each), cannot be read, or
+ * (with `network`) is refused by that network's chain. Processes stop on it with a configuration exit code.
+ */
 export class NetworkConfigError extends Schema.TaggedError<NetworkConfigError>()("NetworkConfigError", {
   message: Schema.String,
   issues: Schema.Array(Schema.String),
+  network: Schema.optional(Schema.String),
 }) {}
 
 const pathText = (path: ReadonlyArray<PropertyKey>): string =>

@@ -141,6 +141,46 @@ describe("check-deps.mjs", () => {
     expect(r.out).not.toContain("→ tsx")
   })
 
+  it("refuses @inzi/core in the production closure of @inzi/client, directly or through @inzi/wire", () => {
+    const lock = clean["pnpm-lock.yaml"].replace(
+      "\n  tooling/tool:",
+      `
+  packages/client:
+    dependencies:
+      '@inzi/wire':
+        specifier: workspace:*
+        version: link:../wire
+    devDependencies:
+      '@inzi/core':
+        specifier: workspace:*
+        version: link:../core
+
+  packages/wire:
+    dependencies:
+      '@inzi/core':
+        specifier: workspace:*
+        version: link:../core
+
+  packages/core: {}
+
+  tooling/tool:`,
+    )
+    const r = check(tree({ ...clean, "pnpm-lock.yaml": lock }))
+    expect(r.code).toBe(1)
+    expect(r.out).toContain(
+      "packages/client: @inzi/core must not be in its production dependencies: packages/client → @inzi/wire → @inzi/core",
+    )
+    expect(r.out).toContain("packages/wire: @inzi/core must not be in its production dependencies")
+    // A dev dependency on core (the client's tests start a server) is not shipped.
+    const devOnly = lock.replace(
+      / {2}packages\/wire:\n {4}dependencies:\n(?: {6}.*\n){3}/,
+      "  packages/wire: {}\n",
+    )
+    const ok = check(tree({ ...clean, "pnpm-lock.yaml": devOnly }))
+    expect(ok.out).toContain("check-deps: ok")
+    expect(ok.code).toBe(0)
+  })
+
   it("refuses unreviewed install scripts (script or binding.gyp) and licences outside the allow-list", () => {
     const r = check(
       tree({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as wire from "@inzi/wire"
 import * as core from "../src/index.js"
 
 /**
@@ -153,5 +154,15 @@ describe("public surface of @inzi/core", () => {
   it("keeps every stable export", () => {
     const missing = STABLE.filter((name) => !(name in core))
     expect(missing).toEqual([])
+  })
+
+  it("re-exports @inzi/wire's contract as the same values (one definition, shared with @inzi/client)", () => {
+    const shared = Object.entries(wire)
+    expect(shared.length).toBeGreaterThan(30)
+    const exported = new Map(Object.entries(core))
+    for (const [name, value] of shared) {
+      // ListCheckoutsQuery is re-declared in core (its type is the store's query), with the wire's value.
+      expect(exported.get(name), name).toBe(value)
+    }
   })
 })

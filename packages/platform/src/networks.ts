@@ -1,5 +1,11 @@
 import { readFileSync } from "node:fs"
-import { type ChainScanner, type ChainError, decodeNetworkConfig, type NetworkConfig } from "@inzi/core"
+import {
+  type ChainError,
+  type ChainScanner,
+  decodeNetworkConfig,
+  type NetworkConfig,
+  NetworkConfigError,
+} from "@inzi/core"
 import { EVM_PRESETS, makeEvmScanner } from "@inzi/adapter-evm"
 import { makeTonScanner, tonMainnet, tonTestnet } from "@inzi/adapter-ton"
 import { makeTronScanner, TRON_MAINNET, TRON_NILE } from "@inzi/adapter-tron"
@@ -21,16 +27,7 @@ export const TOKENLESS_PRESETS: ReadonlyArray<NetworkConfig> = [
   { ...tonTestnet({ usdtMaster: "" }), tokens: [] },
 ]
 
-/** The network config is wrong: unreadable, invalid, or (with `network`) refused by that network's chain. */
-export class NetworkConfigError extends Error {
-  override readonly name = "NetworkConfigError"
-  constructor(
-    message: string,
-    readonly network?: string | undefined,
-  ) {
-    super(message)
-  }
-}
+const configError = (message: string) => new NetworkConfigError({ message, issues: [message] })
 
 /**
  * Reads the operator's network config file: `{ "networks": [ … ] }` where each entry is either a full network
@@ -45,18 +42,17 @@ export const loadNetworks = (
   try {
     raw = JSON.parse(readFileSync(file, "utf8"))
   } catch (e) {
-    throw new NetworkConfigError(`cannot read network config ${file}: ${(e as Error).message}`)
+    throw configError(`cannot read network config ${file}: ${(e as Error).message}`)
   }
   const list = Array.isArray(raw) ? raw : (raw as { networks?: unknown })?.networks
-  if (!Array.isArray(list)) throw new NetworkConfigError(`${file}: expected { "networks": [ … ] }`)
+  if (!Array.isArray(list)) throw configError(`${file}: expected { "networks": [ … ] }`)
   const merged = list.map((entry: unknown, i) => {
     if (typeof entry === "object" && entry !== null && "preset" in entry) {
       const { preset, ...overrides } = entry as { preset: unknown } & Record<string, unknown>
       const base = [...PRESETS, ...TOKENLESS_PRESETS].find((p) => p.id === preset)
-      if (base === undefined)
-        throw new NetworkConfigError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
+      if (base === undefined) throw configError(`${file}: networks[${i}]: unknown preset "${String(preset)}"`)
       if (base.tokens.length === 0 && !Array.isArray(overrides.tokens))
-        throw new NetworkConfigError(
+        throw configError(
           `${file}: networks[${i}]: preset "${base.id}" has no official token contract: add "tokens": [{ "symbol": "USDT", "contract": "<jetton master>", "decimals": 6 }]`,
         )
       return { ...base, ...overrides }
@@ -64,7 +60,8 @@ export const loadNetworks = (
     return entry
   })
   const decoded = decodeNetworkConfig([...merged, ...extra])
-  if (decoded._tag === "Left") throw new NetworkConfigError(`${file}: ${decoded.left}`)
+  if (decoded._tag === "Left")
+    throw new NetworkConfigError({ message: `${file}: ${decoded.left}`, issues: decoded.left.issues })
   return decoded.right
 }
 

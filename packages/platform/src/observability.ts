@@ -1,6 +1,5 @@
-import { type Database, listWatcherStatus, quarantineSummary } from "@inzi/adapter-postgres"
+import { clusterStats, type Database } from "@inzi/adapter-postgres"
 import { Effect } from "effect"
-import { sql } from "kysely"
 
 export interface Gauge {
   readonly name: string
@@ -14,39 +13,26 @@ export interface Gauge {
  * failures, outbox age, scanner lag and quarantined chain events per network.
  */
 export const clusterGauges = async (database: Database): Promise<ReadonlyArray<Gauge>> => {
-  const db = database.db
-  // From the list's counters (adapter-postgres checkoutCounts.ts), not a scan: rows per (merchant, mode, status)
-  // plus the deltas not folded yet, whatever the number of checkouts.
-  const byStatus = await sql<{ mode: string; status: string; n: string }>`
-    SELECT mode, status, sum(n)::text AS n FROM (
-      SELECT mode, status, n FROM checkout_counts
-      UNION ALL SELECT mode, status, n FROM checkout_count_deltas) c
-    GROUP BY mode, status ORDER BY mode, status`.execute(db)
-  const outbox = await sql<{ status: string; n: string; oldest: string | null }>`
-    SELECT status, count(*)::text AS n,
-           extract(epoch FROM (now() - min(created_at)))::text AS oldest
-    FROM outbox_events GROUP BY status`.execute(db)
-  const watchers = await Effect.runPromise(listWatcherStatus(db))
-  const quarantined = await Effect.runPromise(quarantineSummary(db))
-  const attempts = await sql<{ ok: boolean; n: string }>`
-    SELECT ok, count(*)::text AS n FROM webhook_attempts GROUP BY ok`.execute(db)
+  const { checkouts, outbox, watchers, quarantined, webhookAttempts } = await Effect.runPromise(
+    clusterStats(database.db),
+  )
   const nowMs = Date.now()
-  const pending = outbox.rows.filter((r) => r.status === "pending" || r.status === "delivering")
+  const pending = outbox.filter((r) => r.status === "pending" || r.status === "delivering")
   return [
     {
       name: "inzi_checkouts",
       help: "Checkouts by mode and stored status.",
-      samples: byStatus.rows.map((r) => [{ mode: r.mode, status: r.status }, Number(r.n)]),
+      samples: checkouts.map((r) => [{ mode: r.mode, status: r.status }, r.count]),
     },
     {
       name: "inzi_webhook_events",
       help: "Outbox events by delivery status (pending = backlog, failed = gave up).",
-      samples: outbox.rows.map((r) => [{ status: r.status }, Number(r.n)]),
+      samples: outbox.map((r) => [{ status: r.status }, r.count]),
     },
     {
       name: "inzi_outbox_oldest_pending_seconds",
       help: "Age of the oldest undelivered webhook event.",
-      samples: [[{}, pending.reduce((m, r) => Math.max(m, Number(r.oldest ?? 0)), 0)]],
+      samples: [[{}, pending.reduce((m, r) => Math.max(m, r.oldestSeconds ?? 0), 0)]],
     },
     {
       name: "inzi_scanner_lag_blocks",
@@ -87,7 +73,7 @@ export const clusterGauges = async (database: Database): Promise<ReadonlyArray<G
     {
       name: "inzi_webhook_attempts",
       help: "Webhook delivery attempts recorded, by outcome.",
-      samples: attempts.rows.map((r) => [{ outcome: r.ok ? "ok" : "failed" }, Number(r.n)]),
+      samples: webhookAttempts.map((r) => [{ outcome: r.ok ? "ok" : "failed" }, r.count]),
     },
   ]
 }

@@ -1,8 +1,8 @@
 import { Cause, Exit } from "effect"
 import { EnvError, type InziEnv, readEnv } from "./env.js"
 import { type Logger, makeLogger } from "./log.js"
-import { loadNetworks, NetworkConfigError } from "./networks.js"
-import type { NetworkConfig } from "@inzi/core"
+import { loadNetworks } from "./networks.js"
+import { type NetworkConfig, NetworkConfigError } from "@inzi/core"
 
 /**
  * Exit codes of the server and worker processes: 0 after SIGINT/SIGTERM, `EXIT_CONFIG` (78, sysexits'

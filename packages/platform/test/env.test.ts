@@ -2,16 +2,9 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { NetworkConfigError } from "@inzi/core"
 import { describe, expect, it } from "vitest"
-import {
-  EnvError,
-  loadNetworks,
-  makeLogger,
-  NetworkConfigError,
-  PRESETS,
-  readEnv,
-  redactText,
-} from "../src/index.js"
+import { EnvError, loadNetworks, makeLogger, PRESETS, readEnv, redactText } from "../src/index.js"
 
 describe("readEnv", () => {
   it("has documented defaults", () => {

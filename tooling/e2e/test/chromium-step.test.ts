@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { chromiumPlan } from "../../scripts/chromium.mjs"
+import { CJK_FONT, chromiumPlan } from "../../scripts/chromium.mjs"
 
 const base = { path: "/usr/bin/chromium", exists: false, isRoot: false, hasAptGet: true, hasSudo: false }
 
@@ -19,9 +19,17 @@ describe("the test command's chromium step", () => {
     expect(root.action).toBe("install")
     if (root.action !== "install") return
     expect(root.argv.slice(0, 2)).toEqual(["sh", "-c"])
-    expect(root.argv[2]).toContain("apt-get install -y -qq chromium")
+    expect(root.argv[2]).toContain("apt-get install -y -qq chromium fonts-noto-cjk")
     const sudo = chromiumPlan({ ...base, hasSudo: true })
     expect(sudo.action === "install" && sudo.argv.slice(0, 2)).toEqual(["sudo", "-n"])
+  })
+
+  it("installs when the browser is there but the CJK fonts (of the zh screenshots) are not", () => {
+    const plan = chromiumPlan({ ...base, exists: true, fontExists: false, isRoot: true })
+    expect(plan.action === "install" && plan.argv[2]).toContain("fonts-noto-cjk")
+    expect(chromiumPlan({ ...base, exists: true, fontExists: true })).toEqual({ action: "none" })
+    const noRoot = chromiumPlan({ ...base, exists: true, fontExists: false })
+    expect(noRoot.action === "impossible" && noRoot.message).toContain(CJK_FONT)
   })
 
   it("says what to do when it cannot install", () => {

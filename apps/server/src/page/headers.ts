@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto"
+import type { PageCspExtras } from "./brand.js"
 import { PAGE_CSS } from "./styles.js"
 
 /** `'sha256-…'` source of the page's one stylesheet (the same constant on every page). */
@@ -15,21 +16,28 @@ export const PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
 /**
  * Response headers for the hosted page and its 404 page: a strict Content-Security-Policy (nothing
  * external, the one inline script allowed by `nonce`, the one stylesheet by its hash, `fetch` to the
- * same origin only), no sniffing, no referrer, no caching, no framing.
+ * same origin only), no sniffing, no referrer, no caching, no framing. A branded page adds its brand
+ * stylesheet's hash and its logo's source (`pageCspFor(view)`), nothing else.
  *
  * @example
  * const nonce = generateNonce()
  * const html = renderCheckoutPage(view, { locale, nonce, publicUrl })
  * // respond 200 with html and { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE }
  */
-export const pageSecurityHeaders = (nonce: string): Readonly<Record<string, string>> => {
+export const pageSecurityHeaders = (
+  nonce: string,
+  extras: PageCspExtras = { styleHashes: [], imgSources: [] },
+): Readonly<Record<string, string>> => {
   if (!NONCE.test(nonce)) throw new Error("CSP nonce must be at least 16 base64 characters")
+  const sources = [...extras.styleHashes, ...extras.imgSources]
+  if (!sources.every((x) => /^('sha256-[A-Za-z0-9+/]+={0,2}'|'self'|https:\/\/[a-z0-9.:[\]-]+)$/i.test(x)))
+    throw new Error("CSP source out of the expected forms")
   return {
     "Content-Security-Policy": [
       "default-src 'none'",
       `script-src 'nonce-${nonce}'`,
-      `style-src ${PAGE_STYLE_HASH}`,
-      "img-src data:",
+      ["style-src", PAGE_STYLE_HASH, ...extras.styleHashes].join(" "),
+      ["img-src data:", ...extras.imgSources].join(" "),
       "connect-src 'self'",
       "base-uri 'none'",
       "form-action 'none'",

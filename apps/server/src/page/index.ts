@@ -6,7 +6,7 @@
  * const locale = pickLocale(request.headers["accept-language"])
  * // found:   200, renderCheckoutPage(view, { locale, nonce, publicUrl: config.publicUrl })
  * // unknown: 404, renderNotFoundPage(locale)
- * // both with { ...pageSecurityHeaders(nonce), "Content-Type": PAGE_CONTENT_TYPE }
+ * // both with { ...pageSecurityHeaders(nonce, pageCspFor(view)), "Content-Type": PAGE_CONTENT_TYPE }
  * ```
  *
  * Mapping the API checkout object to a {@link PageView}:
@@ -24,6 +24,15 @@
  * `confirmations`, `confirmations_required`, `expires_at`, optionally `amount_due` (USD). When what is due
  * changes (an underpayment, a top-up) it reloads once, so amounts and QR codes come from the server.
  */
+export {
+  accentOn,
+  brandCss,
+  contrast,
+  type PageCspExtras,
+  pageCspFor,
+  safeLogoUrl,
+  textOn,
+} from "./brand.js"
 export { escapeHtml, isHttpUrl, jsonForScript } from "./escape.js"
 export { generateNonce, PAGE_CONTENT_TYPE, PAGE_STYLE_HASH, pageSecurityHeaders } from "./headers.js"
 export {

@@ -1,6 +1,8 @@
 import { CLIENT_SCRIPT } from "./client.js"
+import { brandCss, safeLogoUrl } from "./brand.js"
 import { escapeHtml as h, isHttpUrl, jsonForScript } from "./escape.js"
 import { isValidNonce } from "./headers.js"
+import { icon, iconSprite, networkIcon, tokenIcon } from "./icons.js"
 import { format, LANGUAGE_NAMES, LOCALES, type Locale, type Messages, messagesFor } from "./i18n.js"
 import { qrSvg } from "./qr.js"
 import { PAGE_CSS } from "./styles.js"
@@ -255,12 +257,15 @@ const documentShell = (args: {
   readonly title: string
   readonly head?: string
   readonly body: string
+  /** A merchant's brand stylesheet (its hash goes into the CSP: `pageCspFor`). */
+  readonly brandCss?: string
 }): string =>
   `<!doctype html>\n<html lang="${h(args.locale)}" dir="ltr"><head><meta charset="utf-8">` +
   `<meta name="viewport" content="width=device-width, initial-scale=1">` +
   `<meta name="color-scheme" content="light dark"><meta name="referrer" content="no-referrer">` +
   `<meta name="robots" content="noindex, nofollow"><title>${h(args.title)}</title>` +
-  `<link rel="icon" href="data:,"><style>${PAGE_CSS}</style>${args.head ?? ""}</head>` +
+  `<link rel="icon" href="data:,"><style>${PAGE_CSS}</style>` +
+  `${args.brandCss ? `<style>${args.brandCss}</style>` : ""}${args.head ?? ""}</head>` +
   `<body>${args.body}</body></html>\n`
 
 /**
@@ -311,8 +316,11 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     messages: clientMessages(m),
   }
 
+  // Decorative next to the merchant's name in the heading (alt=""); the CSP allows exactly its source.
+  const logo = safeLogoUrl(view.logoUrl)
   const summary =
     `<section class="card summary" aria-labelledby="merchant">` +
+    (logo === null ? "" : `<img class="logo" id="logo" src="${h(logo)}" alt="">`) +
     `<p class="label">${h(m.payTo)}</p><h1 id="merchant">${h(view.merchantName)}</h1>` +
     (view.description ? `<p class="desc" id="description">${h(view.description)}</p>` : "") +
     `<p class="amount"><span class="vh">${h(m.amountLabel)}: </span><span class="sum">${h(view.amount)}&nbsp;<small>USD</small></span></p>` +
@@ -355,7 +363,8 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
         .map(
           (o, i) =>
             `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}" data-key="${h(`${o.network}/${o.token}`)}"` +
-            `${i === selected ? " checked" : ""}><span>${h(optionTitle(o))}</span></label>`,
+            `${i === selected ? " checked" : ""}>${icon(tokenIcon(o.token))}${icon(networkIcon(o.network))}` +
+            `<span>${h(optionTitle(o))}</span></label>`,
         )
         .join("") +
       `</fieldset>` +
@@ -375,10 +384,13 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
   const ribbon = view.testMode ? `<p class="ribbon" id="test-mode" role="note">${h(m.testMode)}</p>` : ""
   const receipt = view.status === "completed" ? renderReceipt(view, m) : ""
   // Mobile first: what to send and where come right after the amount; the status follows.
+  const sprite = st.offerPayment
+    ? iconSprite(options.flatMap((o) => [tokenIcon(o.token), networkIcon(o.network)]))
+    : ""
   const body =
     `${ribbon}<main>${summary}${pay}${status}${receipt}` +
     `<footer>${languageSwitcher(opts.locale, m)}<p>${h(m.poweredBy)}${host ? ` · ${h(host)}` : ""}</p></footer></main>` +
-    `<p class="vh" id="announce" aria-live="polite"></p>` +
+    `<p class="vh" id="announce" aria-live="polite"></p>${sprite}` +
     `<script type="application/json" id="inzi-data">${jsonForScript(data)}</script>` +
     `<script nonce="${h(opts.nonce)}">${CLIENT_SCRIPT}</script>`
 
@@ -387,6 +399,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
     title: format(m.htmlTitle, { merchant: view.merchantName }),
     head: noscriptHead,
     body,
+    brandCss: brandCss(view.accentColor),
   })
 }
 

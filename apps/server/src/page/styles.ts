@@ -14,10 +14,10 @@ const panelRules = Array.from(
 
 export const PAGE_CSS = `
 :root{color-scheme:light dark;--bg:#f3f4f6;--card:#ffffff;--fg:#15171c;--muted:#555d6b;--line:#d6dae1;
---accent:#1f4fd1;--accent-fg:#ffffff;--ok:#0f7a55;--bad:#b3261e;--code:#eef0f4;
+--accent:#1f4fd1;--fill:#1f4fd1;--fill-fg:#ffffff;--ok:#0f7a55;--bad:#b3261e;--code:#eef0f4;
 --warn-bg:#fff4d5;--warn-fg:#5c3f00;--warn-line:#d9a520}
 @media (prefers-color-scheme:dark){:root{--bg:#0e1014;--card:#181b21;--fg:#eceef2;--muted:#a7aebb;
---line:#30353f;--accent:#8aaeff;--accent-fg:#0e1014;--ok:#55cf98;--bad:#ff8f86;--code:#23272f;
+--line:#30353f;--accent:#8aaeff;--fill:#8aaeff;--fill-fg:#0e1014;--ok:#55cf98;--bad:#ff8f86;--code:#23272f;
 --warn-bg:#3a2c05;--warn-fg:#ffdc8f;--warn-line:#8f6c10}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
@@ -26,6 +26,7 @@ font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC
 [hidden]{display:none!important}
 main{max-width:520px;margin:0 auto;padding:12px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:16px;margin:0 0 12px}
+.logo{display:block;max-width:200px;max-height:48px;width:auto;height:auto;margin:0 0 8px}
 h1{font-size:1.25rem;line-height:1.3;margin:0;overflow-wrap:anywhere}
 h2{font-size:.875rem;font-weight:600;color:var(--muted);margin:0 0 4px}
 p{margin:0}
@@ -39,7 +40,7 @@ p{margin:0}
 [data-status=completed] .status-text{color:var(--ok)}
 [data-status=expired] .status-text,[data-status=underpaid] .status-text{color:var(--bad)}
 .status-extra{margin-top:4px}
-progress{display:block;width:100%;height:10px;margin-top:8px;accent-color:var(--accent)}
+progress{display:block;width:100%;height:10px;margin-top:8px;accent-color:var(--fill)}
 .redirect{margin-top:8px}
 a{color:var(--accent);text-underline-offset:2px}
 a:focus-visible,button:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
@@ -47,10 +48,12 @@ a:focus-visible,button:focus-visible{outline:3px solid var(--accent);outline-off
 .tabs legend{padding:0;margin-bottom:8px;font-size:.875rem;font-weight:600;color:var(--muted)}
 .tab{position:relative;display:inline-flex;align-items:center;min-height:44px;padding:8px 14px;
 border:1px solid var(--line);border-radius:999px;cursor:pointer;font-weight:600;user-select:none}
+.ic{width:20px;height:20px;flex:none}.ic+.ic{margin:0 6px 0 -5px}
 .tab input{position:absolute;left:0;top:0;width:1px;height:1px;margin:0;opacity:0;pointer-events:none}
-.tab:has(input:checked){background:var(--accent);border-color:var(--accent);color:var(--accent-fg)}
+.tab:has(input:checked){background:var(--fill);border-color:var(--fill);color:var(--fill-fg)}
 .tab:has(input:focus-visible){outline:3px solid var(--accent);outline-offset:2px}
-@supports not selector(:has(*)){.tab input{position:static;width:auto;height:auto;opacity:1;margin-right:6px}}
+@supports not selector(:has(*)){.ic{width:20px;height:20px;flex:none}.ic+.ic{margin:0 6px 0 -5px}
+.tab input{position:static;width:auto;height:auto;opacity:1;margin-right:6px}}
 .field{margin-top:16px}
 .field>.label{margin-bottom:4px}
 .field>.remaining{margin:4px 0 0}
@@ -64,7 +67,7 @@ overflow-wrap:anywhere;word-break:break-all;user-select:all}
 .unit{margin-left:.5ch;user-select:none;font-weight:600;color:var(--muted)}
 button.copy{flex:none;min-height:44px;min-width:64px;padding:0 14px;border-radius:8px;border:1px solid var(--accent);
 background:transparent;color:var(--accent);font:inherit;font-weight:600;cursor:pointer}
-button.copy[data-done]{background:var(--accent);color:var(--accent-fg)}
+button.copy[data-done]{background:var(--fill);border-color:var(--fill);color:var(--fill-fg)}
 .warn,.note{margin-top:8px;padding:10px 12px;border-radius:8px;border:1px solid var(--warn-line);background:var(--warn-bg);
 color:var(--warn-fg);font-size:.9375rem}
 .warn strong{display:block}
@@ -72,7 +75,7 @@ color:var(--warn-fg);font-size:.9375rem}
 .note{border-color:var(--line);background:var(--code);color:var(--fg)}
 .next{margin-top:10px;display:flex;flex-direction:column;align-items:flex-start;gap:8px}
 a.button{display:inline-flex;align-items:center;justify-content:center;min-height:44px;padding:0 16px;border-radius:8px;
-background:var(--accent);color:var(--accent-fg);font-weight:600;text-decoration:none}
+background:var(--fill);color:var(--fill-fg);font-weight:600;text-decoration:none}
 .qr-box{display:flex;flex-direction:column;align-items:center;gap:6px;margin-top:16px}
 .qr{display:block;width:100%;max-width:240px;height:auto;border-radius:8px;border:1px solid var(--line)}
 .hint{margin-top:12px;font-size:.875rem;color:var(--muted)}

@@ -48,7 +48,12 @@ export interface PagePayment {
 }
 
 export interface PageView {
+  /** The name shoppers see: the merchant's display name when the operator set one. */
   readonly merchantName: string
+  /** The merchant's logo: same-origin `/p/logo/<sha256>.<ext>` or an https URL; none when absent. */
+  readonly logoUrl?: string | null | undefined
+  /** The merchant's accent colour `#rrggbb`; the page's own when absent. */
+  readonly accentColor?: string | null | undefined
   /** A test-mode checkout (`chk_test_…`): the page shows a TEST MODE ribbon. */
   readonly testMode?: boolean | undefined
   /** The checkout id, shown on the receipt. */

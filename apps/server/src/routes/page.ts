@@ -4,9 +4,11 @@ import {
   CheckoutStore,
   centsToUnits,
   formatUnits,
+  logoPath,
   type Merchant,
   MerchantStore,
   type NetworkConfig,
+  parseLogoFile,
   toApiCheckout,
 } from "@inzi/core"
 import { Effect, Runtime } from "effect"
@@ -15,6 +17,7 @@ import { tooManyRequests } from "../http/auth.js"
 import { clientAddress } from "../http/client-address.js"
 import { jsonText } from "../http/errors.js"
 import { type HttpRequest, StreamResponse, textResponse } from "../http/response.js"
+import { pageCspFor } from "../page/brand.js"
 import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/headers.js"
 import { localeForRequest } from "../page/i18n.js"
 import { renderCheckoutPage, renderNotFoundPage } from "../page/render.js"
@@ -67,8 +70,11 @@ export const toPageView = (
       },
     ]
   })
+  const brand = merchant.branding
   return {
-    merchantName: merchant.name,
+    merchantName: brand?.displayName ?? merchant.name,
+    logoUrl: brand?.logo == null ? null : brand.logo.kind === "url" ? brand.logo.url : logoPath(brand.logo),
+    accentColor: brand?.accentColor ?? null,
     testMode: checkout.mode === "test",
     checkoutId: checkout.id,
     payments,
@@ -155,7 +161,7 @@ export const pageRoute = (req: HttpRequest) =>
     const nonce = generateNonce()
     const found = yield* load(token)
     const headers = {
-      ...pageSecurityHeaders(nonce),
+      ...pageSecurityHeaders(nonce, found === null ? undefined : pageCspFor(found.view)),
       ...(setCookie === null ? {} : { "set-cookie": setCookie }),
     }
     if (found === null)
@@ -172,6 +178,37 @@ export const pageRoute = (req: HttpRequest) =>
     })
     return textResponse(html, { status: 200, contentType: PAGE_CONTENT_TYPE, headers })
   })
+
+/**
+ * `GET /p/logo/<sha256>.<ext>`: a merchant's uploaded logo (type-sniffed raster, at most 32 KiB when stored),
+ * named by its content, so cached for good. Served so it cannot act as a document: nosniff, its stored type, and a
+ * CSP that allows nothing and sandboxes it.
+ */
+export const pageLogoRoute = (req: HttpRequest) =>
+  Effect.gen(function* () {
+    const limited = pageLimited(req, yield* ServerContext)
+    if (limited !== null) return limited
+    const file = parseLogoFile(req.params.file ?? "")
+    const logo = file === null ? null : yield* (yield* MerchantStore).getLogo(file.sha256)
+    if (logo === null || file === null || logo.contentType !== file.contentType)
+      return jsonText(NOT_FOUND_LOGO_JSON, 404)
+    const body = Buffer.from(logo.bytes)
+    return new StreamResponse(
+      200,
+      {
+        "content-type": logo.contentType,
+        "content-length": String(body.length),
+        "cache-control": "public, max-age=31536000, immutable",
+        "content-security-policy": "default-src 'none'; sandbox",
+        "x-content-type-options": "nosniff",
+        "cross-origin-resource-policy": "same-origin",
+      },
+      (res) => res.end(req.method === "HEAD" ? undefined : body),
+    )
+  })
+
+const NOT_FOUND_LOGO_JSON =
+  '{"error":{"type":"not_found_error","code":"resource_missing","message":"No such logo"}}'
 
 /** The payments part of the status JSON (snake_case, like the API). */
 export const statusPayments = (view: PageView): ReadonlyArray<PageStatusPayment> =>

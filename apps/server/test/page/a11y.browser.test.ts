@@ -6,37 +6,11 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { LOCALES, type PagePayment, type PageView } from "../../src/page/index.js"
+import { LOCALES } from "../../src/page/index.js"
+import { PAGE_STATES as STATES } from "./fixtures.js"
 import { launchBrowser, type PageServer, sampleView, startPageServer } from "./harness.js"
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
-
-const payment: PagePayment = {
-  network: "tron",
-  networkLabel: "Tron (TRC-20)",
-  token: "USDT",
-  amount: "25.000000",
-  txHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-  explorerUrl:
-    "https://tronscan.org/#/transaction/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-  status: "detected",
-  confirmations: 4,
-  confirmationsRequired: 19,
-  at: "2026-04-04T12:01:30.000Z",
-}
-
-const STATES: Record<string, Partial<PageView>> = {
-  pending: { testMode: true },
-  detected: { status: "processing", confirmations: 4, confirmationsRequired: 19, payments: [payment] },
-  paid: {
-    status: "completed",
-    amountPaid: "25.00",
-    checkoutId: "chk_test_k3j9x2m1q8w7e5r4t6y0u2i9",
-    payments: [{ ...payment, status: "confirmed", confirmations: 19 }],
-  },
-  underpaid: { status: "underpaid", amountPaid: "10.00", payments: [{ ...payment, amount: "10.000000" }] },
-  expired: { status: "expired", redirectUrl: "https://shop.example/cart" },
-}
 
 /** Every language in light; dark in two scripts (Latin, Cyrillic) — contrast depends on the scheme, not the text. */
 const COMBOS: ReadonlyArray<readonly ["light" | "dark", string]> = [

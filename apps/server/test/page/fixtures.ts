@@ -1,4 +1,4 @@
-import type { PageView } from "../../src/page/index.js"
+import type { PagePayment, PageView } from "../../src/page/index.js"
 
 export const TOKEN = "k3j9x2m1q8w7e5r4t6y0u2i9"
 
@@ -56,3 +56,36 @@ export const sampleView = (overrides: Partial<PageView> = {}): PageView => ({
   ],
   ...overrides,
 })
+
+/** A Tron payment four confirmations deep. */
+export const samplePayment: PagePayment = {
+  network: "tron",
+  networkLabel: "Tron (TRC-20)",
+  token: "USDT",
+  amount: "25.000000",
+  txHash: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  explorerUrl:
+    "https://tronscan.org/#/transaction/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+  status: "detected",
+  confirmations: 4,
+  confirmationsRequired: 19,
+  at: "2026-04-04T12:01:30.000Z",
+}
+
+/** The five states the page tests (axe, screenshots) go through, as patches of {@link sampleView}. */
+export const PAGE_STATES: Record<string, Partial<PageView>> = {
+  pending: { testMode: true },
+  detected: { status: "processing", confirmations: 4, confirmationsRequired: 19, payments: [samplePayment] },
+  paid: {
+    status: "completed",
+    amountPaid: "25.00",
+    checkoutId: "chk_test_k3j9x2m1q8w7e5r4t6y0u2i9",
+    payments: [{ ...samplePayment, status: "confirmed", confirmations: 19 }],
+  },
+  underpaid: {
+    status: "underpaid",
+    amountPaid: "10.00",
+    payments: [{ ...samplePayment, amount: "10.000000" }],
+  },
+  expired: { status: "expired", redirectUrl: "https://shop.example/cart" },
+}

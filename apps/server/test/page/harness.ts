@@ -11,6 +11,7 @@ import {
   type PageStatusJson,
   type PageView,
   localeForRequest,
+  pageCspFor,
   pageSecurityHeaders,
   renderCheckoutPage,
   renderNotFoundPage,
@@ -71,7 +72,7 @@ export const statusOf = (view: PageView): PageStatusJson => ({
  */
 export const startPageServer = async (
   view: PageView,
-  render: { pollIntervalMs?: number; redirectDelayMs?: number } = {},
+  render: { pollIntervalMs?: number; redirectDelayMs?: number; now?: Date; publicUrl?: string } = {},
 ): Promise<PageServer> => {
   const requests: Array<string> = []
   let origin = ""
@@ -102,12 +103,13 @@ export const startPageServer = async (
       const html = renderCheckoutPage(state.view, {
         locale,
         nonce,
-        publicUrl: origin,
+        publicUrl: render.publicUrl ?? origin,
         pollIntervalMs: render.pollIntervalMs ?? 150,
         redirectDelayMs: render.redirectDelayMs ?? 800,
+        now: render.now,
       })
       res.writeHead(200, {
-        ...pageSecurityHeaders(nonce),
+        ...pageSecurityHeaders(nonce, pageCspFor(state.view)),
         "Content-Type": PAGE_CONTENT_TYPE,
         ...(setCookie === null ? {} : { "Set-Cookie": setCookie }),
       })

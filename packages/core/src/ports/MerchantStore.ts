@@ -1,4 +1,5 @@
 import { Context, type Effect } from "effect"
+import type { LogoImage } from "../branding.js"
 import type { ApiKeyRecord, Merchant, Mode } from "../domain.js"
 import type { MerchantNotFound, StoreError } from "./errors.js"
 
@@ -46,5 +47,13 @@ export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
     /** Revoke by key id or by visible prefix; returns the revoked record, `null` when unknown. */
     readonly revokeApiKey: (idOrPrefix: string, at: Date) => Effect.Effect<ApiKeyRecord | null, StoreError>
     readonly listApiKeys: (merchantId: string) => Effect.Effect<ReadonlyArray<ApiKeyRecord>, StoreError>
+    /**
+     * Keeps an uploaded logo under its SHA-256 (idempotent); a merchant then points at it with
+     * `updateMerchant(id, { branding: { …, logo: { kind: "image", … } } })`, which drops the logos no merchant
+     * points at any more.
+     */
+    readonly saveLogo: (image: LogoImage) => Effect.Effect<void, StoreError>
+    /** A stored logo by its SHA-256, or null. */
+    readonly getLogo: (sha256: string) => Effect.Effect<LogoImage | null, StoreError>
   }
 >() {}
