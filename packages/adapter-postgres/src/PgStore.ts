@@ -1,23 +1,32 @@
-import { AddressPool, CheckoutStore, Leases, MerchantStore, Outbox, StoreError } from "@inzi/core"
+import {
+  AddressPool,
+  CheckoutStore,
+  ExpirySweep,
+  Leases,
+  MerchantStore,
+  Outbox,
+  PaymentLedger,
+  StoreError,
+  UnmatchedPayments,
+} from "@inzi/core"
 import { Context, Effect, Layer } from "effect"
 import type { Kysely } from "kysely"
 import { sql } from "kysely"
 import { addressPoolPg } from "./AddressPoolPg.js"
-import {
-  type CheckoutStoreOptions,
-  checkoutByIdStatement,
-  makeCheckoutStore,
-  readCheckout,
-} from "./CheckoutStorePg.js"
+import { checkoutByIdStatement, makeCheckoutStore, readCheckout } from "./CheckoutStorePg.js"
 import { type Database, type DatabaseConfig, makeDatabase } from "./database.js"
 import { describe } from "./errors.js"
+import { makeExpirySweep } from "./ExpirySweepPg.js"
 import { type FastPath, PgFastPath } from "./FastPathPg.js"
+import { makePaymentLedger } from "./LedgerPg.js"
 import { makeLeases } from "./LeasesPg.js"
 import { makeMerchantStore } from "./MerchantStorePg.js"
 import { migrate, migrationState, migrationsApplied } from "./migrations.js"
 import { makeOutbox } from "./OutboxPg.js"
 import type { DB } from "./schema.js"
 import { SecretKeyError, verifySecretKey } from "./secrets.js"
+import type { CheckoutStoreOptions } from "./storeOptions.js"
+import { makeUnmatchedPayments } from "./UnmatchedPg.js"
 
 export interface PgStoreConfig extends DatabaseConfig, CheckoutStoreOptions {
   /** Run pending migrations when the layer is built (default true; `inzi dev` relies on it). */
@@ -46,7 +55,13 @@ export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): 
   const pool = addressPoolPg(db, { secrets: options.secrets })
   return {
     merchants: makeMerchantStore(db, options.secrets ?? null),
-    checkouts: makeCheckoutStore(db, options),
+    // One service over the small ports: the checkouts and the ingestion ports (ledger, unmatched, expiry).
+    checkouts: {
+      ...makeCheckoutStore(db, options),
+      ...makePaymentLedger(db, options),
+      ...makeUnmatchedPayments(db, options),
+      ...makeExpirySweep(db, options),
+    },
     outbox: makeOutbox(db, options.secrets ?? null),
     leases: makeLeases(db),
     addressPool: pool.pool,
@@ -101,10 +116,13 @@ const ready = (db: Kysely<DB>): Effect.Effect<boolean> =>
     return migrationsApplied(db)
   }).pipe(Effect.orElseSucceed(() => false))
 
-/** What the PgStore layers provide. */
+/** What the Postgres layers provide. */
 export type PgStoreServices =
   | MerchantStore
   | CheckoutStore
+  | PaymentLedger
+  | UnmatchedPayments
+  | ExpirySweep
   | Outbox
   | Leases
   | AddressPool
@@ -112,8 +130,8 @@ export type PgStoreServices =
   | PgDatabase
 
 /**
- * Layers providing `MerchantStore`, `CheckoutStore`, `Outbox`, `Leases`, `AddressPool` (and `PgFastPath`,
- * `PgDatabase`).
+ * Layers providing `MerchantStore`, `CheckoutStore` (and its parts `PaymentLedger`, `UnmatchedPayments`,
+ * `ExpirySweep`), `Outbox`, `Leases`, `AddressPool` (and `PgFastPath`, `PgDatabase`).
  * The database is opened (and migrated) when the layer builds and closed with its scope. The configuration
  * is given, not read here: the reference apps read the environment once (@inzi/platform's `readEnv`, pool
  * size and secret key included) and pass it.
@@ -127,6 +145,9 @@ export const PgStore = {
         return Context.empty().pipe(
           Context.add(MerchantStore, s.merchants),
           Context.add(CheckoutStore, s.checkouts),
+          Context.add(PaymentLedger, s.checkouts),
+          Context.add(UnmatchedPayments, s.checkouts),
+          Context.add(ExpirySweep, s.checkouts),
           Context.add(Outbox, s.outbox),
           Context.add(Leases, s.leases),
           Context.add(AddressPool, s.addressPool),

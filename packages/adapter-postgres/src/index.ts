@@ -1,12 +1,5 @@
 export { makeAddressPool } from "./AddressPoolPg.js"
-export {
-  type CheckoutStoreOptions,
-  IDEMPOTENCY_TTL_MS,
-  makeCheckoutStore,
-  minimalEventBody,
-  type RenderEventBody,
-  type WebhookEventHeader,
-} from "./CheckoutStorePg.js"
+export { type CheckoutsPg, IDEMPOTENCY_TTL_MS, makeCheckoutStore } from "./CheckoutStorePg.js"
 export { forgetChainCursors } from "./chainCursors.js"
 export { type ClusterStats, clusterStats } from "./clusterStats.js"
 export { type FastPath, PgFastPath } from "./FastPathPg.js"
@@ -16,6 +9,8 @@ export { ConsoleStoreLive, makeConsoleStore } from "./ConsoleStorePg.js"
 export { makeLeases } from "./LeasesPg.js"
 export { makeMerchantStore } from "./MerchantStorePg.js"
 export { MIGRATION_SQL, MIGRATIONS, type MigrateResult, migrate, migrationsApplied } from "./migrations.js"
+export { makeExpirySweep } from "./ExpirySweepPg.js"
+export { makePaymentLedger } from "./LedgerPg.js"
 export { makeOutbox } from "./OutboxPg.js"
 export {
   makeStores,
@@ -42,4 +37,11 @@ export {
   SecretKeyError,
   verifySecretKey,
 } from "./secrets.js"
+export {
+  type CheckoutStoreOptions,
+  minimalEventBody,
+  type RenderEventBody,
+  type WebhookEventHeader,
+} from "./storeOptions.js"
+export { makeUnmatchedPayments } from "./UnmatchedPg.js"
 export { listWatcherStatus, recordWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"

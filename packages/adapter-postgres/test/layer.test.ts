@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { CheckoutStore, MerchantStore } from "@inzi/core"
+import { CheckoutStore, ExpirySweep, MerchantStore, PaymentLedger, UnmatchedPayments } from "@inzi/core"
 import { Effect, Either } from "effect"
 import {
   DummyDriver,
@@ -48,11 +48,14 @@ describe("public surface", () => {
       "makeAddressPool",
       "makeCheckoutStore",
       "makeDatabase",
+      "makeExpirySweep",
       "makeLeases",
       "makeMerchantStore",
       "makeOutbox",
+      "makePaymentLedger",
       "makeSecretBox",
       "makeStores",
+      "makeUnmatchedPayments",
       "migrate",
       "migrationsApplied",
       "minimalEventBody",
@@ -91,6 +94,10 @@ describe("PgStore.layer on an embedded PGlite data folder", () => {
       Effect.gen(function* () {
         expect((yield* (yield* MerchantStore).getMerchant("mer_disk")).name).toBe("Layered")
         expect(yield* (yield* CheckoutStore).allocateDerivationIndex("mer_disk")).toBe(1n)
+        // The ingestion ports are provided on their own too, over the same store.
+        expect(yield* (yield* PaymentLedger).getCursor("devnet")).toBeNull()
+        expect(yield* (yield* UnmatchedPayments).listUnmatched()).toEqual([])
+        expect(yield* (yield* ExpirySweep).sweepExpired(new Date(), 10)).toBe(0)
       }).pipe(Effect.provide(layer())),
     )
   })

@@ -1,8 +1,10 @@
 import { Context, type Effect } from "effect"
-import type { ChainEvent, PendingPayment } from "../chain-events.js"
 import type { ChainFamily, Checkout, CheckoutStatus, DepositTargets, Mode, NetworkId } from "../domain.js"
 import type { DepositKind } from "../family.js"
 import type { CheckoutNotFound, IdempotencyConflict, StoreError } from "./errors.js"
+import type { ExpirySweepService } from "./ExpirySweep.js"
+import type { PaymentLedgerService } from "./PaymentLedger.js"
+import type { UnmatchedPaymentsService } from "./UnmatchedPayments.js"
 
 export interface NewCheckout {
   readonly id: string
@@ -66,23 +68,6 @@ export interface ListCheckoutsResult {
   readonly total: number
 }
 
-/** Unmatched money kept for the operator (never dropped). */
-export interface UnmatchedPaymentRecord {
-  readonly id: string
-  readonly network: NetworkId
-  readonly txHash: string
-  readonly logIndex: number
-  readonly wallet: string
-  readonly memo: string | null
-  readonly token: string
-  readonly amount: bigint
-  readonly decimals: number
-  readonly sender: string | null
-  readonly reason: string
-  readonly observedAt: Date
-  readonly assignedCheckoutId: string | null
-}
-
 /** Deposit targets a watcher should match, for one chain family and mode. */
 export interface OpenTargets {
   readonly addresses: ReadonlyArray<string>
@@ -92,19 +77,11 @@ export interface OpenTargets {
   readonly wallets?: ReadonlyArray<string> | undefined
 }
 
-export interface ApplyResult {
-  /** Events applied (a payment already recorded is a no-op and not counted). */
-  readonly applied: number
-  /** Webhook events written to the outbox in the same transaction. */
-  readonly emitted: number
-  /** applyChainEvents: events set aside because their data cannot be stored (absent when none). */
-  readonly quarantined?: number
-}
-
 /**
- * Checkouts, their deposit targets and payments, chain cursors, and the expiry sweep.
- * Every status change is written together with the outbox events it emits, in one transaction,
- * decided by the core state machine (`transition`).
+ * Checkouts and their deposit targets, with the ingestion ports (`PaymentLedger`, `UnmatchedPayments`,
+ * `ExpirySweep`) of the same store: one service for callers that need them all. Every status change is
+ * written together with the outbox events it emits, in one transaction, as decided by core
+ * (usecases/ingest.ts over the state machine `transition`).
  */
 export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
   CheckoutStore,
@@ -148,42 +125,7 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
       readonly network: NetworkId
       readonly since: Date
     }) => Effect.Effect<OpenTargets, StoreError>
-    /**
-     * Payments of a network still waiting for confirmations; with `confirmedSince`, also the counted payments
-     * confirmed since then (flagged `confirmed`), for a re-check against reorganisations deeper than the
-     * confirmations.
-     */
-    readonly pendingPayments: (
-      network: NetworkId,
-      options?: { readonly confirmedSince?: Date | undefined },
-    ) => Effect.Effect<ReadonlyArray<PendingPayment>, StoreError>
-    readonly getCursor: (network: NetworkId) => Effect.Effect<string | null, StoreError>
-    /**
-     * One transaction: apply each event through the state machine (payments unique on network + tx hash +
-     * log index: a replay is a no-op), write status changes and their outbox events, and move the cursor
-     * (when given). A crash before commit loses nothing: the scan is simply redone. Free text is made storable
-     * (`storableChainEvent`); an event whose own data still cannot be written is kept aside for the operator
-     * (quarantined) and the rest of the batch and the cursor commit; any other failure fails the whole batch.
-     */
-    readonly applyChainEvents: (input: {
-      readonly network: NetworkId
-      readonly mode: Mode
-      readonly requiredConfirmations: number
-      readonly events: ReadonlyArray<ChainEvent>
-      readonly cursor: string | null
-      readonly now: Date
-    }) => Effect.Effect<ApplyResult, StoreError>
-    /** Moves overdue `pending` checkouts to `expired` with their `checkout.expired` event. */
-    readonly sweepExpired: (now: Date, limit: number) => Effect.Effect<number, StoreError>
-
-    readonly listUnmatched: (
-      network?: NetworkId,
-    ) => Effect.Effect<ReadonlyArray<UnmatchedPaymentRecord>, StoreError>
-    /** Operator assigns unmatched money to a checkout: it is then applied like an observed payment. */
-    readonly assignUnmatched: (
-      unmatchedId: string,
-      checkoutId: string,
-      now: Date,
-    ) => Effect.Effect<ApplyResult, StoreError | CheckoutNotFound>
-  }
+  } & PaymentLedgerService &
+    UnmatchedPaymentsService &
+    ExpirySweepService
 >() {}
