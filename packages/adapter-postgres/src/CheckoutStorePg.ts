@@ -4,7 +4,6 @@ import {
   CheckoutNotFound,
   type CheckoutStore,
   type CreateCheckoutResult,
-  currentStatus,
   type GetCheckoutQuery,
   IDEMPOTENCY_TTL_MS,
   idempotencyDecision,
@@ -14,12 +13,7 @@ import {
   type NewCheckout,
   type PaymentLedgerService,
   StoreError,
-  storableChainEvent,
   TON_COMMENT_ATTEMPTS,
-  transition,
-  type UnmatchedPaymentRecord,
-  type UnmatchedTransfer,
-  type WebhookEventType,
   type UnmatchedPaymentsService,
 } from "@inzi/core"
 import { type Context, Effect, type Either } from "effect"

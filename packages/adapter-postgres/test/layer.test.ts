@@ -29,6 +29,7 @@ const newMerchant = (id: string) => ({
 describe("public surface", () => {
   it("exports exactly this (review API changes here)", () => {
     expect(Object.keys(api).sort()).toEqual([
+      "ConsoleStoreLive",
       "IDEMPOTENCY_TTL_MS",
       "MIGRATIONS",
       "MIGRATION_SQL",
@@ -47,6 +48,7 @@ describe("public surface", () => {
       "listWatcherStatus",
       "makeAddressPool",
       "makeCheckoutStore",
+      "makeConsoleStore",
       "makeDatabase",
       "makeExpirySweep",
       "makeLeases",
