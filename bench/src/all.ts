@@ -14,6 +14,7 @@ const scripts = [
   "metrics",
   "cli",
   "page",
+  "console",
 ].filter((s) => only.length === 0 || only.includes(s))
 let failed = 0
 for (const s of scripts) {

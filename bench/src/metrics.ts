@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads"
 import pg from "pg"
 import { startChild } from "./lib/proc.js"
 import { appendResult, machineFacts } from "./lib/results.js"
-import { benchSchema, DATABASE_URL } from "./lib/shared.js"
+import { benchSchema, DATABASE_URL, seedCheckouts } from "./lib/shared.js"
 
 const ROWS = Number(process.env.BENCH_METRICS_ROWS ?? 1_000_000)
 const SCRAPES = 30
@@ -125,20 +125,7 @@ try {
   row("before: checkouts scan, ≈ 0 checkouts", await oldScan())
 
   console.log(`seeding ${ROWS} checkouts…`)
-  const t0 = performance.now()
-  await admin.query(
-    `INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, networks,
-       expires_at, created_at, updated_at)
-     SELECT 'chk_test_' || lpad(to_hex(i), 24, '0'), $1, CASE WHEN i % 3 = 0 THEN 'live' ELSE 'test' END,
-       CASE WHEN i % 20 = 0 THEN 'pending' WHEN i % 5 = 0 THEN 'completed' ELSE 'expired' END,
-       1000 + i % 5000, 'USD', 'seeded', '["devnet"]'::jsonb,
-       now() - make_interval(secs => i) + interval '1 hour', now() - make_interval(secs => i),
-       now() - make_interval(secs => i)
-     FROM generate_series(1, $2::int) AS i`,
-    [fresh.ready.merchantId, ROWS],
-  )
-  await admin.query("VACUUM ANALYZE checkouts")
-  const seedS = (performance.now() - t0) / 1000
+  const seedS = await seedCheckouts(admin, { merchantIds: [fresh.ready.merchantId], rows: ROWS })
   console.log(`seeded in ${seedS.toFixed(1)} s`)
 
   const big = await scrapes(fresh.ready.metricsUrl)
@@ -166,7 +153,7 @@ try {
     "|---|---|---|---|",
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n")
-  const body = `Scrapes on the metrics listener, gauge cache off (every scrape reads the database), ${SCRAPES} in a row; "before" is the checkouts-by-status scan the gauge ran until this change, timed from the bench on the same table. Seeded ${ROWS} checkouts in ${seedS.toFixed(1)} s (one INSERT … SELECT generate_series, VACUUM ANALYZE); the gauges counted ${counted} checkouts after it. GETs: one at a time for ${WINDOW_MS / 1000} s against a second server process (cache as shipped), the scrapers back to back in a worker thread of the bench.\n\n${table}`
+  const body = `Scrapes on the metrics listener, gauge cache off (every scrape reads the database), ${SCRAPES} in a row; "before" is the checkouts-by-status scan the gauge ran until this change, timed from the bench on the same table. Seeded ${ROWS} checkouts in ${seedS.toFixed(1)} s (seedCheckouts: one INSERT … SELECT generate_series, VACUUM ANALYZE); the gauges counted ${counted} checkouts after it. GETs: one at a time for ${WINDOW_MS / 1000} s against a second server process (cache as shipped), the scrapers back to back in a worker thread of the bench.\n\n${table}`
   console.log(body)
   appendResult("metrics", body, facts)
 } finally {

@@ -26,8 +26,10 @@ export const COMPACT_AT = 256
 export const COMPACT_BATCH = 10_000
 
 export interface CountQuery {
-  readonly merchantId: string
-  readonly mode: Mode
+  /** null: every merchant (the operator console). */
+  readonly merchantId: string | null
+  /** undefined: both modes (the operator console). */
+  readonly mode?: Mode | undefined
   /** The status as a client reads it (overdue `pending` is `expired`); undefined: every status. */
   readonly status?: CheckoutStatus | undefined
   readonly now: Date
@@ -45,24 +47,29 @@ export const countCheckouts = async (db: Kysely<DB>, q: CountQuery): Promise<num
   const stored = q.status === undefined ? null : q.status
   const overdueSign = q.status === "expired" ? 1 : q.status === "pending" ? -1 : 0
   const statusMatch = stored === null ? sql<boolean>`true` : sql<boolean>`status = ${stored}`
+  const key = sql.join(
+    [
+      q.merchantId === null ? sql`true` : sql`merchant_id = ${q.merchantId}`,
+      q.mode === undefined ? sql`true` : sql`mode = ${q.mode}`,
+    ],
+    sql` AND `,
+  )
   const overdue =
     overdueSign === 0
       ? sql<number>`0`
       : sql<number>`(SELECT count(*) FROM checkouts
-          WHERE merchant_id = ${q.merchantId} AND mode = ${q.mode} AND status = 'pending'
-            AND expires_at <= ${q.now})`
+          WHERE ${key} AND status = 'pending' AND expires_at <= ${q.now})`
   const r = await sql<{ base: unknown; delta: unknown; delta_rows: unknown; overdue: unknown }>`
     SELECT
-      (SELECT coalesce(sum(n), 0) FROM checkout_counts
-        WHERE merchant_id = ${q.merchantId} AND mode = ${q.mode} AND ${statusMatch}) AS base,
+      (SELECT coalesce(sum(n), 0) FROM checkout_counts WHERE ${key} AND ${statusMatch}) AS base,
       d.delta, d.delta_rows,
       ${overdue} AS overdue
     FROM (SELECT coalesce(sum(n) FILTER (WHERE ${statusMatch}), 0) AS delta, count(*) AS delta_rows
-          FROM checkout_count_deltas WHERE merchant_id = ${q.merchantId} AND mode = ${q.mode}) d`.execute(db)
+          FROM checkout_count_deltas WHERE ${key}) d`.execute(db)
   const row = r.rows[0]
   const total = num(row?.base) + num(row?.delta) + overdueSign * num(row?.overdue)
   if (num(row?.delta_rows) >= COMPACT_AT) {
-    await compactCheckoutCounts(db, { merchantId: q.merchantId, mode: q.mode }).catch(() => 0)
+    await compactCheckoutCounts(db, { merchantId: q.merchantId ?? undefined, mode: q.mode }).catch(() => 0)
   }
   return total
 }
@@ -75,7 +82,11 @@ export const countCheckouts = async (db: Kysely<DB>, q: CountQuery): Promise<num
  */
 export const compactCheckoutCounts = async (
   db: Db,
-  opts: { readonly merchantId?: string; readonly mode?: Mode; readonly limit?: number } = {},
+  opts: {
+    readonly merchantId?: string | undefined
+    readonly mode?: Mode | undefined
+    readonly limit?: number
+  } = {},
 ): Promise<number> => {
   const where =
     opts.merchantId === undefined

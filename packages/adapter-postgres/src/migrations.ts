@@ -385,6 +385,10 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `CREATE INDEX checkouts_console_list ON checkouts (mode, created_at DESC, id DESC)`,
     `CREATE INDEX payments_tx_hash ON payments (tx_hash)`,
   ],
+  // The console overview's per-day counts of every merchant: an index-only scan of the 30-day window.
+  "0018_console_days": [
+    `CREATE INDEX checkouts_console_days ON checkouts (mode, created_at) INCLUDE (merchant_id, status, expires_at)`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -218,6 +218,7 @@ if (url === undefined || url === "") {
           "0014_payment_duplicate",
           "0015_merchant_branding",
           "0017_operator_console",
+          "0018_console_days",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

@@ -170,7 +170,8 @@ export interface ApiCheckoutJson {
   }>
 }
 
-export const startStack = async () => {
+/** `env`: more server and worker settings (e.g. INZI_ALLOW_TEST_LOOPBACK_WEBHOOKS for a local receiver). */
+export const startStack = async (extraEnv: Record<string, string> = {}) => {
   const [devnet, site, port] = await Promise.all([
     startDevnet({ blockTimeMs: 300 }),
     startThankYouSite(),
@@ -190,6 +191,7 @@ export const startStack = async () => {
     INZI_DATA_DIR: "memory://",
     INZI_RATE_LIMIT: "0",
     LOG_LEVEL: "error",
+    ...extraEnv,
   })
   const base = appLayer(env, networks)
   const runtime = ManagedRuntime.make(
@@ -203,10 +205,10 @@ export const startStack = async () => {
     await Promise.all([devnet.stop(), site.close()])
   }
   try {
-    const key = await runtime.runPromise(
+    const { key, merchant } = await runtime.runPromise(
       Effect.gen(function* () {
         const merchant = yield* registerMerchant({ name: "Acme <Coffee> & Co", evmXpub: EVM_XPUB })
-        return (yield* issueApiKey(merchant.id, "test")).key
+        return { merchant, key: (yield* issueApiKey(merchant.id, "test")).key }
       }),
     )
     const url = env.publicUrl
@@ -216,6 +218,8 @@ export const startStack = async () => {
       url,
       site,
       runtime,
+      /** The merchant's id and test-mode webhook secret (what a receiver verifies signatures with). */
+      merchant: { id: merchant.id, testWebhookSecret: merchant.testWebhookSecret },
       /** POST /api/v1/checkouts with the test key; the raw text is parsed only after a 201. */
       createCheckout: async (body: Record<string, unknown>): Promise<ApiCheckoutJson> => {
         const r = await http(`${url}/api/v1/checkouts`, {

@@ -260,6 +260,67 @@ export const consoleSuite = (backend: BackendName) =>
       expect(audit.text).not.toContain("nobody@example.test")
     })
 
+    it("lists newest first across both modes, page by page, with the totals count(*) gives", async () => {
+      const c = await server.merchant()
+      const db = await server.db()
+      // 130 checkouts of one merchant, modes interleaved, one a minute back from now; every 4th pending and
+      // overdue (reads expired), every 5th completed, the rest pending and open.
+      await sql`INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, networks,
+          expires_at, created_at, updated_at)
+        SELECT 'chk_test_list' || lpad(i::text, 19, '0'), ${c.id}, CASE WHEN i % 3 = 0 THEN 'live' ELSE 'test' END,
+          CASE WHEN i % 5 = 0 THEN 'completed' ELSE 'pending' END, 100 + i, 'USD', NULL, '["devnet"]'::jsonb,
+          CASE WHEN i % 4 = 0 THEN now() - interval '1 second' ELSE now() + interval '1 hour' END,
+          now() - make_interval(mins => i), now() - make_interval(mins => i)
+        FROM generate_series(1, 130) AS i`.execute(db)
+      const shown = sql`CASE WHEN status = 'pending' AND expires_at <= now() THEN 'expired' ELSE status END`
+      const expected = async (where: ReturnType<typeof sql>, offset = 0) => ({
+        ids: (
+          await sql<{ id: string }>`SELECT id FROM checkouts WHERE ${where}
+            ORDER BY created_at DESC, id DESC LIMIT 50 OFFSET ${offset}`.execute(db)
+        ).rows.map((r) => r.id),
+        total: Number(
+          (await sql<{ n: unknown }>`SELECT count(*) AS n FROM checkouts WHERE ${where}`.execute(db)).rows[0]
+            ?.n,
+        ),
+      })
+      const listed = async (query: string) => {
+        const r = await op.get(`/console/checkouts?${query}`)
+        expect(r.status, query).toBe(200)
+        return {
+          ids: [...r.text.matchAll(/<td class="mono"><a href="\/console\/checkouts\/([^"]+)">/g)].map(
+            (m) => m[1],
+          ),
+          total: Number(/<p>(\d+) checkout\(s\)/.exec(r.text)?.[1]),
+        }
+      }
+      const mine = sql`merchant_id = ${c.id}`
+      const cases: ReadonlyArray<[string, ReturnType<typeof sql>, number]> = [
+        [`merchant=${c.id}`, mine, 0],
+        [`merchant=${c.id}&page=2`, mine, 50],
+        [`merchant=${c.id}&page=3`, mine, 100],
+        [`merchant=${c.id}&mode=live`, sql`${mine} AND mode = 'live'`, 0],
+        [`merchant=${c.id}&status=expired`, sql`${mine} AND ${shown} = 'expired'`, 0],
+        [`merchant=${c.id}&status=pending&page=2`, sql`${mine} AND ${shown} = 'pending'`, 50],
+        [
+          `merchant=${c.id}&status=completed&mode=test`,
+          sql`${mine} AND status = 'completed' AND mode = 'test'`,
+          0,
+        ],
+        ["status=expired", sql`${shown} = 'expired'`, 0],
+        ["page=2", sql`TRUE`, 50],
+        [
+          `merchant=${c.id}&created_after=${new Date(Date.now() - 61 * 60_000).toISOString()}`,
+          sql`${mine} AND created_at > now() - interval '61 minutes'`,
+          0,
+        ],
+      ]
+      for (const [query, where, offset] of cases) {
+        const want = await expected(where, offset)
+        expect(want.ids.length, query).toBeGreaterThan(0)
+        expect(await listed(query), query).toEqual(want)
+      }
+    })
+
     it("searches by id, tx hash, address and metadata value, and exports the view as RFC 4180 CSV", async () => {
       for (const q of [checkoutB.id, checkoutB.address, "B-7", `0x${(2).toString(16).padStart(64, "c")}`]) {
         const r = await op.get(`/console/checkouts?q=${encodeURIComponent(q)}`)
