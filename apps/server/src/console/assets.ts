@@ -34,13 +34,16 @@ const CONSOLE_JS = `"use strict";
 (function () {
   var data = document.getElementById("watchers-data");
   if (!data || typeof uPlot !== "function") return;
-  JSON.parse(data.textContent).networks.forEach(function (n, i) {
+  var parsed = JSON.parse(data.textContent);
+  // The axis is the window, not the samples' span.
+  var x = { time: true, range: [parsed.from, parsed.to] };
+  parsed.networks.forEach(function (n, i) {
     var lag = document.getElementById("chart-lag-" + i);
     var rpc = document.getElementById("chart-rpc-" + i);
     if (!lag || !rpc) return;
     var width = Math.max(320, Math.min(lag.clientWidth - 16, 1100));
     var opts = function (series) {
-      return { width: width, height: 180, series: [{}].concat(series), scales: { x: { time: true } } };
+      return { width: width, height: 180, series: [{}].concat(series), scales: { x: x } };
     };
     new uPlot(opts([{ label: "lag (blocks)", stroke: "#1d4ed8", width: 2 }]), [n.t, n.lag], lag);
     new uPlot(

@@ -624,7 +624,9 @@ const watchers = guarded(
       const ws = yield* store.watchers()
       const hoursAsked = Number(queryOf(req).get("hours") ?? "6")
       const hours = Number.isInteger(hoursAsked) && hoursAsked >= 1 && hoursAsked <= 48 ? hoursAsked : 6
-      const series = watcherSeries(yield* store.watcherHistory(new Date(Date.now() - hours * 3_600_000)))
+      const now = Date.now()
+      const since = new Date(now - hours * 3_600_000)
+      const series = watcherSeries(yield* store.watcherHistory(since))
       const outbox = yield* Outbox
       const stats = yield* outbox.stats(new Date())
       const failed = yield* outbox.listEvents({ status: "failed", limit: 100 })
@@ -648,7 +650,7 @@ ${
 <div class="chart" id="chart-rpc-${i}" role="img" aria-label="${n.network}: RPC calls and errors per minute"></div>`,
       )
 }
-<script type="application/json" id="watchers-data">${new Html(jsonForScript({ networks: series }))}</script>
+<script type="application/json" id="watchers-data">${new Html(jsonForScript({ from: Math.floor(since.getTime() / 1000), to: Math.ceil(now / 1000), networks: series }))}</script>
 <h2>Webhook backlog</h2>
 <div class="stats"><div class="stat">Pending<strong>${stats.pending}</strong></div><div class="stat">Oldest pending<strong>${stats.oldestPendingAgeSeconds} s</strong></div><div class="stat">Failed<strong>${stats.failed}</strong></div></div>
 <table><caption>Failed events (newest 100)</caption><thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Checkout</th><th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead><tbody>

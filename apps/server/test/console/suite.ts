@@ -465,7 +465,12 @@ export const consoleSuite = (backend: BackendName) =>
       expect(r.text).toContain('id="chart-rpc-0"')
       const json = r.text.match(/<script type="application\/json" id="watchers-data">(.*?)<\/script>/s)?.[1]
       const minute = (ago: number) => Math.floor((now - ago * 60_000) / 60_000) * 60
-      expect(JSON.parse(json ?? "null")).toEqual({
+      const parsed = JSON.parse(json ?? "null")
+      expect(parsed.to - parsed.from).toBeGreaterThanOrEqual(6 * 3600)
+      expect(parsed.from).toBeLessThanOrEqual(minute(3))
+      expect(parsed).toEqual({
+        from: parsed.from,
+        to: parsed.to,
         networks: [
           {
             network: "devnet",
