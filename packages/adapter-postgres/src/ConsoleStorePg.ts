@@ -15,7 +15,7 @@ import { constraintOf, Fail, run, sqlState } from "./errors.js"
 import { toBigInt, toBigIntOrNull, toDate, toDateOrNull } from "./rows.js"
 import type { DB } from "./schema.js"
 import { PgDatabase } from "./PgStore.js"
-import { listWatcherStatus } from "./watcherStatus.js"
+import { listWatcherSamples, listWatcherStatus } from "./watcherStatus.js"
 
 type Timestamp = ColumnType<Date, Date, Date>
 type Id = ColumnType<string, never, never>
@@ -357,6 +357,7 @@ export const makeConsoleStore = (base: Kysely<DB>): Context.Tag.Service<typeof C
           }
         })
       }),
+    watcherHistory: (since) => listWatcherSamples(base, since),
   }
 }
 

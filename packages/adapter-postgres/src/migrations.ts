@@ -389,6 +389,19 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
   "0018_console_days": [
     `CREATE INDEX checkouts_console_days ON checkouts (mode, created_at) INCLUDE (merchant_id, status, expires_at)`,
   ],
+  // The console's watcher history: one row per network and minute (the minute's last report), kept 48 hours
+  // by the writer (watcherStatus.ts).
+  "0019_watcher_samples": [
+    `CREATE TABLE watcher_samples (
+      network text NOT NULL,
+      minute timestamptz NOT NULL,
+      head numeric(78, 0),
+      scanned_to numeric(78, 0),
+      rpc_calls bigint NOT NULL,
+      rpc_errors bigint NOT NULL,
+      PRIMARY KEY (network, minute)
+    )`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -184,6 +184,16 @@ export interface WatcherStatusTable {
   rpc_errors: ColumnType<string, string | number | undefined, string | number>
 }
 
+/** One network's watcher status at the end of a minute (migration 0019). */
+export interface WatcherSamplesTable {
+  network: string
+  minute: Timestamp
+  head: ColumnType<string | null, string | null, string | null>
+  scanned_to: ColumnType<string | null, string | null, string | null>
+  rpc_calls: ColumnType<string, string | number, string | number>
+  rpc_errors: ColumnType<string, string | number, string | number>
+}
+
 /** Compacted stored-status counts per (merchant, mode, status); see checkoutCounts.ts. */
 export interface CheckoutCountsTable {
   merchant_id: string
@@ -251,6 +261,7 @@ export interface DB {
   leases: LeasesTable
   unmatched_payments: UnmatchedPaymentsTable
   watcher_status: WatcherStatusTable
+  watcher_samples: WatcherSamplesTable
   checkout_counts: CheckoutCountsTable
   checkout_count_deltas: CheckoutCountDeltasTable
   address_pool: AddressPoolTable

@@ -19,6 +19,7 @@ import {
   listWatcherStatus,
   quarantineSummary,
   recordWatcherStatus,
+  makeConsoleStore,
   makeStores,
   migrate,
   migrationsApplied,
@@ -54,6 +55,7 @@ const TABLES = [
   "chain_cursors",
   "leases",
   "watcher_status",
+  "watcher_samples",
   "quarantined_events",
 ]
 
@@ -1991,6 +1993,43 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
           lastError: null,
         })
         expect(await runP(s.checkouts.getCursor("nowhere"))).toBeNull()
+      })
+
+      it("keeps one sample per network and minute (its last report), 48 hours, read back in order", async () => {
+        const history = makeConsoleStore(db).watcherHistory
+        const report = (network: string, seconds: number, head: bigint | null, calls?: number) =>
+          runP(
+            recordWatcherStatus(db, {
+              network,
+              head,
+              scannedTo: head === null ? null : head - 3n,
+              lastError: head === null ? "down" : null,
+              at: at(seconds),
+              rpcCalls: calls,
+              rpcErrors: calls === undefined ? undefined : 1,
+            }),
+          )
+        // T0 is on a minute: 0 s and 30 s share one; 61 s is the next.
+        await report("devnet", 0, 100n, 10)
+        await report("devnet", 30, 110n, 20)
+        await report("base", 5, 7n, 2)
+        // An error-only report samples the heights and counts it keeps.
+        await report("devnet", 61, null)
+        const minute = (m: number) => new Date(T0.getTime() + m * 60_000)
+        expect(await runP(history(T0))).toEqual([
+          { network: "base", minute: minute(0), head: 7n, scannedTo: 4n, rpcCalls: 2, rpcErrors: 1 },
+          { network: "devnet", minute: minute(0), head: 110n, scannedTo: 107n, rpcCalls: 20, rpcErrors: 1 },
+          { network: "devnet", minute: minute(1), head: 110n, scannedTo: 107n, rpcCalls: 20, rpcErrors: 1 },
+        ])
+        expect((await runP(history(minute(1)))).map((x) => x.network)).toEqual(["devnet"])
+        // 48 hours after minute 1, minutes 0 and 1 of devnet are dropped; base's are its own to prune.
+        await report("devnet", 48 * 3600 + 60, 500n, 3)
+        expect((await runP(history(T0))).map((x) => [x.network, x.minute.getTime() - T0.getTime()])).toEqual([
+          ["base", 0],
+          ["devnet", (48 * 60 + 1) * 60_000],
+        ])
+        const rows = await db.selectFrom("watcher_samples").select("network").execute()
+        expect(rows.length).toBe(2)
       })
     })
 

@@ -219,6 +219,7 @@ if (url === undefined || url === "") {
           "0015_merchant_branding",
           "0017_operator_console",
           "0018_console_days",
+          "0019_watcher_samples",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

@@ -6,8 +6,8 @@ const require = createRequire(import.meta.url)
 const uplot = (file: string) => readFileSync(require.resolve(`uplot/dist/${file}`), "utf8")
 
 /**
- * The console's chart script: the overview's per-day figures (a JSON block of the page) drawn with uPlot.
- * The same figures are in a table under the chart, so the page reads the same without scripts.
+ * The console's chart script: the overview's per-day figures and the watchers' per-minute samples (JSON blocks
+ * of the pages) drawn with uPlot. The overview's figures are also in a table under its chart.
  */
 const CONSOLE_JS = `"use strict";
 (function () {
@@ -30,6 +30,31 @@ const CONSOLE_JS = `"use strict";
   var cols = [xs].concat(keys.map(function (k) { return days.map(function (d) { return d[k]; }); }));
   var width = Math.max(320, Math.min(target.clientWidth - 16, 1100));
   new uPlot({ width: width, height: 260, series: series, scales: { x: { time: true } } }, cols, target);
+})();
+(function () {
+  var data = document.getElementById("watchers-data");
+  if (!data || typeof uPlot !== "function") return;
+  var parsed = JSON.parse(data.textContent);
+  // The axis is the window, not the samples' span.
+  var x = { time: true, range: [parsed.from, parsed.to] };
+  parsed.networks.forEach(function (n, i) {
+    var lag = document.getElementById("chart-lag-" + i);
+    var rpc = document.getElementById("chart-rpc-" + i);
+    if (!lag || !rpc) return;
+    var width = Math.max(320, Math.min(lag.clientWidth - 16, 1100));
+    var opts = function (series) {
+      return { width: width, height: 180, series: [{}].concat(series), scales: { x: x } };
+    };
+    new uPlot(opts([{ label: "lag (blocks)", stroke: "#1d4ed8", width: 2 }]), [n.t, n.lag], lag);
+    new uPlot(
+      opts([
+        { label: "RPC calls / min", stroke: "#15803d", width: 2 },
+        { label: "RPC errors / min", stroke: "#b91c1c", width: 2 },
+      ]),
+      [n.t, n.calls, n.errors],
+      rpc,
+    );
+  });
 })();
 `
 

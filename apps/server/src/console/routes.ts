@@ -24,6 +24,7 @@ import {
   payoutKeysProblem,
   registerMerchant,
   urlProblem,
+  type WatcherSample,
 } from "@inzi/core"
 import { isTonWalletAddress } from "@inzi/adapter-ton"
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "@inzi/platform/password"
@@ -598,10 +599,34 @@ const assign = guarded(
 
 // ------------------------------------------------------------------------------------------------ watchers
 
+/**
+ * The watchers' chart columns per network: minutes (epoch seconds), lag in blocks, and RPC calls and errors per
+ * minute from the cumulative counts (a drop is a new scanner counting from zero; the first minute has no delta).
+ */
+export const watcherSeries = (samples: ReadonlyArray<WatcherSample>) => {
+  const byNetwork = new Map<string, WatcherSample[]>()
+  for (const x of samples) byNetwork.set(x.network, [...(byNetwork.get(x.network) ?? []), x])
+  const delta = (cur: number, prev: number | undefined) =>
+    prev === undefined ? null : cur >= prev ? cur - prev : cur
+  return [...byNetwork].map(([network, xs]) => ({
+    network,
+    t: xs.map((x) => x.minute.getTime() / 1000),
+    lag: xs.map((x) => (x.head !== null && x.scannedTo !== null ? Number(x.head - x.scannedTo) : null)),
+    calls: xs.map((x, i) => delta(x.rpcCalls, xs[i - 1]?.rpcCalls)),
+    errors: xs.map((x, i) => delta(x.rpcErrors, xs[i - 1]?.rpcErrors)),
+  }))
+}
+
 const watchers = guarded(
   (req, u) =>
     Effect.gen(function* () {
-      const ws = yield* (yield* ConsoleStore).watchers()
+      const store = yield* ConsoleStore
+      const ws = yield* store.watchers()
+      const hoursAsked = Number(queryOf(req).get("hours") ?? "6")
+      const hours = Number.isInteger(hoursAsked) && hoursAsked >= 1 && hoursAsked <= 48 ? hoursAsked : 6
+      const now = Date.now()
+      const since = new Date(now - hours * 3_600_000)
+      const series = watcherSeries(yield* store.watcherHistory(since))
       const outbox = yield* Outbox
       const stats = yield* outbox.stats(new Date())
       const failed = yield* outbox.listEvents({ status: "failed", limit: 100 })
@@ -614,6 +639,18 @@ const watchers = guarded(
 <table><caption>Chain watchers</caption><thead><tr><th scope="col">Network</th><th scope="col" class="num">Head</th><th scope="col" class="num">Scanned to</th><th scope="col" class="num">Lag (blocks)</th><th scope="col" class="num">RPC calls / errors</th><th scope="col">Lease holder</th><th scope="col">Updated</th><th scope="col">Last error</th></tr></thead><tbody>
 ${ws.length === 0 ? html`<tr><td colspan="8">No watcher has reported yet</td></tr>` : ws.map((w) => html`<tr><td>${w.network}</td><td class="num">${w.head ?? "-"}</td><td class="num">${w.scannedTo ?? "-"}</td><td class="num">${w.head !== null && w.scannedTo !== null ? w.head - w.scannedTo : "-"}</td><td class="num">${w.rpcCalls} / ${w.rpcErrors}</td><td class="mono">${w.leaseHolder ?? "none"}</td><td>${formatTimestamp(w.updatedAt)}</td><td>${w.lastError ?? ""}</td></tr>`)}
 </tbody></table>
+<h2>Over the last ${hours} hours</h2>
+<p>Window: ${[1, 6, 24, 48].map((h) => (h === hours ? html`<strong>${h} h</strong> ` : html`<a href="/console/watchers?hours=${h}">${h} h</a> `))}</p>
+${
+  series.length === 0
+    ? html`<p>No samples in this window</p>`
+    : series.map(
+        (n, i) => html`<h3>${n.network}</h3>
+<div class="chart" id="chart-lag-${i}" role="img" aria-label="${n.network}: lag in blocks per minute"></div>
+<div class="chart" id="chart-rpc-${i}" role="img" aria-label="${n.network}: RPC calls and errors per minute"></div>`,
+      )
+}
+<script type="application/json" id="watchers-data">${new Html(jsonForScript({ from: Math.floor(since.getTime() / 1000), to: Math.ceil(now / 1000), networks: series }))}</script>
 <h2>Webhook backlog</h2>
 <div class="stats"><div class="stat">Pending<strong>${stats.pending}</strong></div><div class="stat">Oldest pending<strong>${stats.oldestPendingAgeSeconds} s</strong></div><div class="stat">Failed<strong>${stats.failed}</strong></div></div>
 <table><caption>Failed events (newest 100)</caption><thead><tr><th scope="col">Event</th><th scope="col">Type</th><th scope="col">Checkout</th><th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead><tbody>
@@ -628,6 +665,7 @@ ${
       )
 }
 </tbody></table>`,
+          { scripts: true },
         ),
       )
     }),

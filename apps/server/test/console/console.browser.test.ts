@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
+import { recordWatcherStatus } from "@inzi/adapter-postgres"
 import { type ChainEvent, CheckoutStore, Outbox } from "@inzi/core"
 import { Effect } from "effect"
 import type { Browser, Page } from "playwright-core"
@@ -147,8 +148,28 @@ describe("operator console in Chromium", () => {
       await page.waitForURL(`**/console/checkouts/${second.id}?notice=assigned`)
       expect(await page.locator("#checkout-status").textContent()).toBe("completed")
 
+      const db = await server.db()
+      for (const [minutesAgo, calls] of [
+        [2, 10],
+        [1, 30],
+      ] as const)
+        await server.runtime.runPromise(
+          recordWatcherStatus(db, {
+            network: "devnet",
+            head: 500n,
+            scannedTo: 490n + BigInt(minutesAgo),
+            lastError: null,
+            at: new Date(Date.now() - minutesAgo * 60_000),
+            rpcCalls: calls,
+            rpcErrors: 0,
+          }),
+        )
       for (const path of ["/console/watchers", "/console/merchants", "/console/audit"]) {
         await page.goto(`${server.url}${path}`)
+        if (path === "/console/watchers") {
+          await page.locator("#chart-lag-0 .uplot canvas").waitFor({ timeout: 10_000 })
+          await page.locator("#chart-rpc-0 .uplot canvas").waitFor({ timeout: 10_000 })
+        }
         found.push(...(await axe(page, path.split("/").at(-1) ?? "page")))
       }
       const audit = await page.locator("main table").textContent()

@@ -420,13 +420,31 @@ export const consoleSuite = (backend: BackendName) =>
 
     it("shows each watcher's head, cursor, lag, last error and lease holder, and the webhook backlog", async () => {
       const db = await server.db()
+      // Three earlier minutes of history; the third report comes from a scanner that restarted (counts dropped).
+      const now = Date.now()
+      for (const [minutesAgo, scannedTo, calls, errors] of [
+        [3, 1190n, 10, 1],
+        [2, 1180n, 25, 2],
+        [1, 1170n, 5, 0],
+      ] as const)
+        await server.runtime.runPromise(
+          recordWatcherStatus(db, {
+            network: "devnet",
+            head: 1200n,
+            scannedTo,
+            lastError: null,
+            at: new Date(now - minutesAgo * 60_000),
+            rpcCalls: calls,
+            rpcErrors: errors,
+          }),
+        )
       await server.runtime.runPromise(
         recordWatcherStatus(db, {
           network: "devnet",
           head: 1200n,
           scannedTo: 1150n,
           lastError: "rpc <timeout>",
-          at: new Date(),
+          at: new Date(now),
           rpcCalls: 40,
           rpcErrors: 2,
         }),
@@ -441,6 +459,32 @@ export const consoleSuite = (backend: BackendName) =>
       )
       expect(r.text).toContain("rpc &lt;timeout&gt;")
       expect(r.text).toMatch(/Pending<strong>\d+<\/strong>/)
+      // The per-minute history the charts draw: lag, and RPC calls/errors per minute.
+      expect(r.text).toContain('<script src="/console/assets/uplot.js" defer></script>')
+      expect(r.text).toContain('id="chart-lag-0" role="img" aria-label="devnet: lag in blocks per minute"')
+      expect(r.text).toContain('id="chart-rpc-0"')
+      const json = r.text.match(/<script type="application\/json" id="watchers-data">(.*?)<\/script>/s)?.[1]
+      const minute = (ago: number) => Math.floor((now - ago * 60_000) / 60_000) * 60
+      const parsed = JSON.parse(json ?? "null")
+      expect(parsed.to - parsed.from).toBeGreaterThanOrEqual(6 * 3600)
+      expect(parsed.from).toBeLessThanOrEqual(minute(3))
+      expect(parsed).toEqual({
+        from: parsed.from,
+        to: parsed.to,
+        networks: [
+          {
+            network: "devnet",
+            t: [minute(3), minute(2), minute(1), minute(0)],
+            lag: [10, 20, 30, 50],
+            calls: [null, 15, 5, 35],
+            errors: [null, 1, 0, 2],
+          },
+        ],
+      })
+      const narrow = await op.get("/console/watchers?hours=1")
+      expect(narrow.text).toContain("<strong>1 h</strong>")
+      const script = await op.get("/console/assets/console.js")
+      expect(script.text).toContain('getElementById("watchers-data")')
     })
 
     it("creates a merchant with payout keys checked as the CLI does; a merchant user cannot", async () => {

@@ -119,6 +119,17 @@ export interface WatcherView {
   readonly leaseExpiresAt: Date | null
 }
 
+/** A network's watcher at the end of a minute (the writer keeps 48 hours of them). */
+export interface WatcherSample {
+  readonly network: NetworkId
+  readonly minute: Date
+  readonly head: bigint | null
+  readonly scannedTo: bigint | null
+  /** Cumulative for the lease holder's scanner since it started (a drop: another scanner took over). */
+  readonly rpcCalls: number
+  readonly rpcErrors: number
+}
+
 /**
  * What the operator console stores and reads beyond the other ports: its accounts, sessions and audit log, and
  * the read models of its screens (aggregates and searches the API has no use for).
@@ -174,5 +185,7 @@ export class ConsoleStore extends Context.Tag("@inzi/core/ConsoleStore")<
       id: string,
     ) => Effect.Effect<{ readonly merchantId: string; readonly mode: Mode } | null, StoreError>
     readonly watchers: () => Effect.Effect<ReadonlyArray<WatcherView>, StoreError>
+    /** Samples of minutes at or after `since`, by network then minute. */
+    readonly watcherHistory: (since: Date) => Effect.Effect<ReadonlyArray<WatcherSample>, StoreError>
   }
 >() {}
