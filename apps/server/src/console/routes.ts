@@ -138,6 +138,15 @@ const guarded =
         )
       }
       if (opts.operatorOnly && u.operator.merchantId !== null) return notFoundPage(u)
+      if (req.method === "POST" && req.body?._tag === "TooLarge")
+        return htmlResponse(
+          page(
+            "Too large",
+            nav(u),
+            html`<p class="error" role="alert">The form is too large (an uploaded logo is at most ${BRANDING_LIMITS.logoMaxBytes / 1024} KiB). Nothing was changed.</p>`,
+          ),
+          413,
+        )
       const form = req.method === "POST" ? formOf(req) : {}
       if (req.method === "POST" && !csrfOk(req, u, form)) {
         yield* act(u, "csrf.refused", { target: req.url.split("?")[0] ?? null })

@@ -581,6 +581,11 @@ export const consoleSuite = (backend: BackendName) =>
         expect(shown.text).toContain('role="alert"')
       }
 
+      const huge = await op.post(path, { logo_base64: "A".repeat(200 * 1024) })
+      expect(huge.status).toBe(413)
+      expect(huge.text).toContain("The form is too large")
+      expect(await brandingOf(a.id)).toEqual(kept)
+
       // CSRF: refused without the token, nothing saved.
       expect((await post(server, path, { display_name: "Evil" }, { cookie: op.cookie })).status).toBe(403)
       expect(await brandingOf(a.id)).toEqual(kept)
