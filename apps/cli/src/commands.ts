@@ -29,6 +29,7 @@ import {
   payoutKeysFormatProblem,
   payoutKeysProblem,
   registerMerchant,
+  updateBranding,
   urlProblem,
 } from "@inzi/core"
 // The subpaths, not the package index: a database command loads no chain adapter it does not use.
@@ -261,8 +262,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     if (rotate !== undefined && rotate !== "live" && rotate !== "test")
       throw new UsageError(`--rotate-secret must be live or test`)
     const displayName = brandFlag(args, "display-name", displayNameProblem)
-    const accent = brandFlag(args, "accent-color", accentColorProblem)
-    const accentColor = typeof accent === "string" ? accent.toLowerCase() : accent
+    const accentColor = brandFlag(args, "accent-color", accentColorProblem)
     if (str(args, "logo-url") !== undefined && str(args, "logo-file") !== undefined)
       throw new UsageError("give --logo-url or --logo-file, not both")
     const logoUrl = brandFlag(args, "logo-url", logoUrlProblem)
@@ -300,29 +300,24 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
                 `--${flag} ${url}: its host is not in the merchant's allowed webhook hosts (${hooks.join(", ")})`,
               ),
             )
-        const was = current.branding ?? NO_BRANDING
-        const branding: MerchantBranding = {
-          displayName: displayName === undefined ? was.displayName : displayName,
-          accentColor: accentColor === undefined ? was.accentColor : accentColor,
-          logo:
-            logoFile !== undefined
-              ? { kind: "image", sha256: logoFile.sha256, contentType: logoFile.contentType }
-              : logoUrl === undefined
-                ? was.logo
-                : logoUrl === null
-                  ? null
-                  : { kind: "url", url: logoUrl },
-        }
-        if (logoFile !== undefined) yield* store.saveLogo(logoFile)
-        return yield* store.updateMerchant(id, {
-          ...(rebrand ? { branding } : {}),
-          ...(allowedRedirectHosts !== undefined ? { allowedRedirectHosts } : {}),
-          ...(allowedWebhookHosts !== undefined ? { allowedWebhookHosts } : {}),
-          ...(webhookUrl !== undefined ? { webhookUrl } : {}),
-          ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
-          ...(rotate === "live" ? { webhookSecret: secret } : {}),
-          ...(rotate === "test" ? { testWebhookSecret: secret } : {}),
-        })
+        return yield* updateBranding(
+          id,
+          {
+            displayName,
+            accentColor,
+            logo:
+              logoFile ??
+              (logoUrl === undefined || logoUrl === null ? logoUrl : { kind: "url", url: logoUrl }),
+          },
+          {
+            ...(allowedRedirectHosts !== undefined ? { allowedRedirectHosts } : {}),
+            ...(allowedWebhookHosts !== undefined ? { allowedWebhookHosts } : {}),
+            ...(webhookUrl !== undefined ? { webhookUrl } : {}),
+            ...(testWebhookUrl !== undefined ? { testWebhookUrl } : {}),
+            ...(rotate === "live" ? { webhookSecret: secret } : {}),
+            ...(rotate === "test" ? { testWebhookSecret: secret } : {}),
+          },
+        )
       }),
     )
     const rotated = rotate === "live" ? m.webhookSecret : rotate === "test" ? m.testWebhookSecret : null

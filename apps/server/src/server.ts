@@ -48,8 +48,9 @@ interface Route {
   readonly direct?: DirectRoute<RouteRequirements> | undefined
   /** Adds `x-request-id`, counts the request in the HTTP metrics and logs 5xx (all routes but /metrics). */
   readonly instrumented: boolean
-  /** The dispatcher reads the request body (up to MAX_BODY_BYTES) before the handler runs: `req.body`. */
+  /** The dispatcher reads the request body (up to `bodyLimit` bytes) before the handler runs: `req.body`. */
   readonly readsBody: boolean
+  readonly bodyLimit: number
 }
 
 const route = (
@@ -59,6 +60,7 @@ const route = (
   handler: Handler<RouteRequirements>,
   instrumented = true,
   direct?: DirectRoute<RouteRequirements>,
+  bodyLimit = MAX_BODY_BYTES,
 ): Route => {
   const segments = path.split("/").slice(1)
   return {
@@ -70,6 +72,7 @@ const route = (
     direct,
     instrumented,
     readsBody: method === "POST",
+    bodyLimit,
   }
 }
 
@@ -95,7 +98,9 @@ export const ROUTES: ReadonlyArray<Route> = [
   route("GET", "/p/:token/status", "page.status", pageStatusRoute),
   route("GET", "/p/:token/events", "page.events", pageEventsRoute),
   route("GET", "/p/logo/:file", "page.logo", pageLogoRoute),
-  ...CONSOLE_ROUTES.map(([method, path, name, handler]) => route(method, path, name, handler)),
+  ...CONSOLE_ROUTES.map(([method, path, name, handler, bodyLimit]) =>
+    route(method, path, name, handler, true, undefined, bodyLimit),
+  ),
 ]
 
 /** The routes of the metrics listener (INZI_METRICS_ADDR). */
@@ -357,7 +362,7 @@ export const HttpServerLive = (opts: {
             }
             exec(req)
           }
-          if (r.readsBody) return collectBody(incoming, MAX_BODY_BYTES, (body) => handle({ ...req, body }))
+          if (r.readsBody) return collectBody(incoming, r.bodyLimit, (body) => handle({ ...req, body }))
           handle(req)
         }
 

@@ -6,6 +6,7 @@ import {
   displayNameProblem,
   logoPath,
   logoUrlProblem,
+  nextBranding,
   parseLogoFile,
   sniffLogo,
 } from "../src/index.js"
@@ -71,5 +72,31 @@ describe("merchant branding rules", () => {
     expect(parseLogoFile(`${img.sha256}.svg`)).toBeNull()
     expect(parseLogoFile(`../${img.sha256}.png`)).toBeNull()
     expect(parseLogoFile(`${img.sha256.toUpperCase()}.png`)).toBeNull()
+  })
+})
+
+describe("nextBranding", () => {
+  const was = {
+    displayName: "Shop",
+    logo: { kind: "url", url: "https://a.example/l.png" },
+    accentColor: "#000000",
+  } as const
+  it("keeps absent fields, clears null ones, replaces given ones (accent in lower case)", () => {
+    expect(nextBranding(was, {})).toEqual(was)
+    expect(nextBranding(undefined, {})).toEqual({ displayName: null, logo: null, accentColor: null })
+    expect(nextBranding(was, { displayName: null, logo: null, accentColor: "#ABCDEF" })).toEqual({
+      displayName: null,
+      logo: null,
+      accentColor: "#abcdef",
+    })
+  })
+  it("points at an uploaded image by its SHA-256 and type, never its bytes", () => {
+    const image = checkLogoImage(bytes(PNG))
+    if ("problem" in image) throw new Error(image.problem)
+    expect(nextBranding(was, { logo: image }).logo).toEqual({
+      kind: "image",
+      sha256: image.sha256,
+      contentType: "image/png",
+    })
   })
 })

@@ -4,8 +4,15 @@
  * A merchant user (an account scoped to one merchant) sees that merchant alone: anything else is a 404.
  */
 import {
+  accentColorProblem,
   type AddressDerivation,
   afterLogin,
+  BRANDING_LIMITS,
+  type BrandingChange,
+  checkLogoImage,
+  displayNameProblem,
+  logoUrlProblem,
+  type Merchant,
   CHECKOUT_STATUSES,
   type CheckoutStatus,
   CheckoutStore,
@@ -23,6 +30,7 @@ import {
   Outbox,
   payoutKeysProblem,
   registerMerchant,
+  updateBranding,
   urlProblem,
   type WatcherSample,
 } from "@inzi/core"
@@ -59,6 +67,7 @@ type R =
   | Effect.Effect.Context<ReturnType<typeof registerMerchant>>
   | Effect.Effect.Context<ReturnType<typeof issueApiKey>>
   | Effect.Effect.Context<typeof newWebhookSecret>
+  | Effect.Effect.Context<ReturnType<typeof updateBranding>>
 type Page = Effect.Effect<HttpResponse, unknown, R>
 
 const enabled = Effect.map(ServerContext, (c) => c.env.console !== false)
@@ -130,6 +139,15 @@ const guarded =
         )
       }
       if (opts.operatorOnly && u.operator.merchantId !== null) return notFoundPage(u)
+      if (req.method === "POST" && req.body?._tag === "TooLarge")
+        return htmlResponse(
+          page(
+            "Too large",
+            nav(u),
+            html`<p class="error" role="alert">The form is too large (an uploaded logo is at most ${BRANDING_LIMITS.logoMaxBytes / 1024} KiB). Nothing was changed.</p>`,
+          ),
+          413,
+        )
       const form = req.method === "POST" ? formOf(req) : {}
       if (req.method === "POST" && !csrfOk(req, u, form)) {
         yield* act(u, "csrf.refused", { target: req.url.split("?")[0] ?? null })
@@ -784,11 +802,14 @@ const merchantDetail = guarded((req, u) =>
     const keys = yield* (yield* MerchantStore).listApiKeys(m.id)
     const modeId = controlId()
     const rotId = controlId()
+    const error = queryOf(req).get("error")
+    const notice = queryOf(req).get("notice")
     return htmlResponse(
       page(
         `Merchant ${m.name}`,
         nav(u),
-        html`<dl class="facts"><dt>Id</dt><dd class="mono">${m.id}</dd><dt>Live webhook URL</dt><dd>${m.webhookUrl ?? "-"}</dd><dt>Test webhook URL</dt><dd>${m.testWebhookUrl ?? "-"}</dd>
+        html`${error ? html`<p class="error" role="alert">${error}</p>` : ""}${notice === "branded" ? html`<p class="notice" role="status">The page branding is saved.</p>` : ""}
+<dl class="facts"><dt>Id</dt><dd class="mono">${m.id}</dd><dt>Live webhook URL</dt><dd>${m.webhookUrl ?? "-"}</dd><dt>Test webhook URL</dt><dd>${m.testWebhookUrl ?? "-"}</dd>
 <dt>EVM xpub</dt><dd class="mono">${m.evmXpub ?? "-"}</dd><dt>Tron xpub</dt><dd class="mono">${m.tronXpub ?? "-"}</dd><dt>TON wallet</dt><dd class="mono">${m.tonWallet ?? "-"}</dd></dl>
 <h2>API keys</h2>
 <table><caption>API keys (only their prefix is stored in clear)</caption><thead><tr><th scope="col">Id</th><th scope="col">Prefix</th><th scope="col">Mode</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Action</th></tr></thead><tbody>
@@ -810,9 +831,84 @@ ${
 <form method="post" action="/console/merchants/${encodeURIComponent(m.id)}/rotate-secret" class="filters">${csrfField(u.csrf)}
 <label for="${rotId}">Mode<select id="${rotId}" name="mode"><option value="test">test</option><option value="live">live</option></select></label>
 <button type="submit" class="danger">Rotate the webhook secret</button></form>
-<p>The old secret stops signing at once: accept both at your endpoint while you switch.</p>`,
+<p>The old secret stops signing at once: accept both at your endpoint while you switch.</p>
+${brandingForm(u, m)}`,
       ),
     )
+  }),
+)
+
+const brandingForm = (u: ConsoleUser, m: Merchant) => {
+  const b = m.branding
+  const logo = b?.logo ?? null
+  const id = {
+    name: controlId(),
+    url: controlId(),
+    file: controlId(),
+    accent: controlId(),
+    drop: controlId(),
+  }
+  return html`<h2>Page branding</h2>
+<dl class="facts"><dt>Display name</dt><dd>${b?.displayName ?? "-"}</dd><dt>Logo</dt><dd>${logo === null ? "-" : logo.kind === "url" ? logo.url : `uploaded ${logo.contentType}, sha256 ${logo.sha256}`}</dd><dt>Accent colour</dt><dd class="mono">${b?.accentColor ?? "-"}</dd></dl>
+<form method="post" action="/console/merchants/${encodeURIComponent(m.id)}/branding" class="filters">${csrfField(u.csrf)}
+<label for="${id.name}">Display name (empty: the merchant's name)<input id="${id.name}" name="display_name" maxlength="${BRANDING_LIMITS.displayNameMaxChars * 2}" value="${b?.displayName ?? ""}"></label>
+<label for="${id.url}">Logo URL (https; empty: none)<input id="${id.url}" name="logo_url" type="url" value="${logo?.kind === "url" ? logo.url : ""}"></label>
+<label for="${id.file}">Or an uploaded logo: PNG, JPEG or WebP, at most ${BRANDING_LIMITS.logoMaxBytes / 1024} KiB, as base64 (<code>base64 -w0 logo.png</code>)<textarea id="${id.file}" name="logo_base64" rows="2"></textarea></label>
+<label for="${id.accent}">Accent colour (#rrggbb; empty: the page's own)<input id="${id.accent}" name="accent_color" pattern="#[0-9a-fA-F]{6}" value="${b?.accentColor ?? ""}"></label>
+<label for="${id.drop}"><input id="${id.drop}" name="remove_logo" type="checkbox" value="1"> Remove the logo</label>
+<button type="submit">Save the branding</button></form>`
+}
+
+/**
+ * The branding form as a change (core's rules, as `inzi merchant update`), or why it is refused. An empty field
+ * clears its value; an empty logo URL keeps an uploaded logo (only "remove the logo" drops that).
+ */
+const brandingChangeOf = (
+  form: Record<string, string>,
+  current: Merchant,
+): BrandingChange | { readonly problem: string } => {
+  const text = (k: string) => (form[k] ?? "").trim()
+  const name = text("display_name")
+  const url = text("logo_url")
+  const accent = text("accent_color")
+  const b64 = (form.logo_base64 ?? "").replace(/\s+/g, "")
+  const p = name === "" ? null : displayNameProblem(name)
+  if (p !== null) return { problem: `Display name ${p}.` }
+  const a = accent === "" ? null : accentColorProblem(accent)
+  if (a !== null) return { problem: `Accent colour ${a}.` }
+  if (url !== "" && b64 !== "") return { problem: "Give a logo URL or an uploaded logo, not both." }
+  const change = { displayName: name === "" ? null : name, accentColor: accent === "" ? null : accent }
+  if (form.remove_logo === "1") return { ...change, logo: null }
+  if (b64 !== "") {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0)
+      return { problem: "The uploaded logo is not valid base64." }
+    const image = checkLogoImage(new Uint8Array(Buffer.from(b64, "base64")))
+    if ("problem" in image) return { problem: `The uploaded logo ${image.problem}.` }
+    return { ...change, logo: image }
+  }
+  if (url !== "") {
+    const u = logoUrlProblem(url)
+    return u !== null ? { problem: `Logo URL ${u}.` } : { ...change, logo: { kind: "url", url } }
+  }
+  return current.branding?.logo?.kind === "url" ? { ...change, logo: null } : change
+}
+
+const saveBranding = guarded((req, u, form) =>
+  Effect.gen(function* () {
+    const m = yield* visibleMerchant(u, req.params.id ?? "")
+    if (m === null) return notFoundPage(u)
+    const back = `/console/merchants/${encodeURIComponent(m.id)}`
+    const change = brandingChangeOf(form, m)
+    if ("problem" in change) return redirect(`${back}?error=${encodeURIComponent(change.problem)}`)
+    const after = yield* updateBranding(m.id, change)
+    const b = after.branding
+    const logo = b?.logo ?? null
+    yield* act(u, "merchant.branding", {
+      target: m.id,
+      merchantId: m.id,
+      detail: `display name ${b?.displayName ?? "-"}; logo ${logo === null ? "-" : logo.kind === "url" ? logo.url : `uploaded ${logo.sha256.slice(0, 16)}`}; accent ${b?.accentColor ?? "-"}`,
+    })
+    return redirect(`${back}?notice=branded`)
   }),
 )
 
@@ -884,7 +980,7 @@ const asset: Handler<R> = (req) =>
   })
 
 /** The console's routes: [method, path, name, handler]. */
-export const CONSOLE_ROUTES: ReadonlyArray<readonly [string, string, string, Handler<R>]> = [
+export const CONSOLE_ROUTES: ReadonlyArray<readonly [string, string, string, Handler<R>, number?]> = [
   ["GET", "/console", "console", home],
   ["GET", "/console/login", "console.login", loginForm],
   ["POST", "/console/login", "console.login", login],
@@ -905,6 +1001,8 @@ export const CONSOLE_ROUTES: ReadonlyArray<readonly [string, string, string, Han
   ["POST", "/console/merchants/:id/keys", "console.key.create", createKey],
   ["POST", "/console/merchants/:id/keys/:key/revoke", "console.key.revoke", revokeKey],
   ["POST", "/console/merchants/:id/rotate-secret", "console.secret.rotate", rotateSecret],
+  // A base64 logo of at most 32 KiB, URL-encoded, outgrows the default body limit.
+  ["POST", "/console/merchants/:id/branding", "console.merchant.branding", saveBranding, 160 * 1024],
   ["GET", "/console/assets/:file", "console.asset", asset],
 ]
 

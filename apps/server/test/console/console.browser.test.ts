@@ -19,6 +19,7 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core
 
 let browser: Browser
 let server: ApiServer
+let merchantId: string
 let checkout: { id: string; address: string }
 let second: { id: string; address: string }
 let tx = 0
@@ -56,6 +57,7 @@ const apply = (events: ChainEvent[]) =>
 beforeAll(async () => {
   ;[browser, server] = await Promise.all([launchBrowser(), startApiServer("pglite")])
   const m = await server.merchant()
+  merchantId = m.id
   await createOperator(server, "ops@example.test")
   const create = async (amount: string) => {
     const r = await http(server.url, "POST", "/api/v1/checkouts", {
@@ -172,8 +174,18 @@ describe("operator console in Chromium", () => {
         }
         found.push(...(await axe(page, path.split("/").at(-1) ?? "page")))
       }
+      await page.goto(`${server.url}/console/merchants/${merchantId}`)
+      found.push(...(await axe(page, "merchant")))
+      await page.getByLabel("Display name").fill("Brand <i>test</i>")
+      await page.getByLabel("Accent colour").fill("#1f4fd1")
+      await page.getByRole("button", { name: "Save the branding" }).click()
+      await page.getByRole("status").getByText("branding is saved").waitFor()
+      expect(await page.getByLabel("Display name").inputValue()).toBe("Brand <i>test</i>")
+
+      await page.goto(`${server.url}/console/audit`)
       const audit = await page.locator("main table").textContent()
-      for (const action of ["login", "event.resend", "unmatched.assign"]) expect(audit).toContain(action)
+      for (const action of ["login", "event.resend", "unmatched.assign", "merchant.branding"])
+        expect(audit).toContain(action)
     } finally {
       await context.close()
     }

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
 import { recordWatcherStatus } from "@inzi/adapter-postgres"
 import { TRON_NILE } from "@inzi/adapter-tron"
-import { type ChainEvent, CheckoutStore, Leases, Outbox } from "@inzi/core"
+import { type ChainEvent, CheckoutStore, Leases, MerchantStore, Outbox } from "@inzi/core"
 import { Effect } from "effect"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -556,5 +556,99 @@ export const consoleSuite = (backend: BackendName) =>
       expect(detail.text).toContain(
         `<a href="https://nile.tronscan.org/#/transaction/${txHash}" rel="noopener noreferrer">${txHash}</a>`,
       )
+    })
+    it("sets, checks and clears a merchant's page branding; a merchant user brands only its own", async () => {
+      const brandingOf = async (id: string) =>
+        (await server.runtime.runPromise(Effect.flatMap(MerchantStore, (s) => s.getMerchant(id)))).branding ??
+        null
+      const path = `/console/merchants/${a.id}/branding`
+      const set = await op.post(path, {
+        display_name: "<b>Shop & Co</b>",
+        logo_url: "https://cdn.example/logo.png",
+        accent_color: "#1F4FD1",
+      })
+      expect(set.status, set.text).toBe(303)
+      expect(set.headers.location).toBe(`/console/merchants/${a.id}?notice=branded`)
+      expect(await brandingOf(a.id)).toEqual({
+        displayName: "<b>Shop & Co</b>",
+        logo: { kind: "url", url: "https://cdn.example/logo.png" },
+        accentColor: "#1f4fd1",
+      })
+      const detail = await op.get(`/console/merchants/${a.id}`)
+      expect(detail.text).toContain('value="&lt;b&gt;Shop &amp; Co&lt;/b&gt;"')
+      expect(detail.text).toContain('value="#1f4fd1"')
+      expect(detail.text).not.toContain("<b>Shop")
+
+      // An uploaded logo (base64, whitespace allowed) replaces the URL and is served by its SHA-256.
+      const png = new Uint8Array(600)
+      png.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+      png.fill(7, 8)
+      const sha = createHash("sha256").update(png).digest("hex")
+      const b64 = Buffer.from(png).toString("base64")
+      const up = await op.post(path, {
+        display_name: "Shop",
+        accent_color: "#1f4fd1",
+        logo_base64: `${b64.slice(0, 40)}\n${b64.slice(40)}`,
+      })
+      expect(up.status, up.text).toBe(303)
+      expect((await brandingOf(a.id))?.logo).toEqual({ kind: "image", sha256: sha, contentType: "image/png" })
+      const served = await http(server.url, "GET", `/p/logo/${sha}.png`)
+      expect(served.status).toBe(200)
+      // An empty logo URL keeps the uploaded logo.
+      expect((await op.post(path, { display_name: "Shop", accent_color: "" })).status).toBe(303)
+      const kept = await brandingOf(a.id)
+      expect(kept).toEqual({
+        displayName: "Shop",
+        logo: { kind: "image", sha256: sha, contentType: "image/png" },
+        accentColor: null,
+      })
+
+      // Refused, with the rule's message, and nothing saved.
+      const big = new Uint8Array(32 * 1024 + 1)
+      big.set(png.subarray(0, 8))
+      for (const [fields, message] of [
+        [{ display_name: "Shop\u202e" }, "Display name must not contain control or bidirectional formatting"],
+        [{ display_name: "x".repeat(81) }, "Display name must be at most 80 characters"],
+        [{ accent_color: "red" }, "Accent colour must be a colour #rrggbb"],
+        [{ logo_url: "http://cdn.example/l.png" }, "Logo URL must use https"],
+        [{ logo_url: "https://cdn.example/l.png", logo_base64: b64 }, "not both"],
+        [{ logo_base64: "not base64!" }, "is not valid base64"],
+        [{ logo_base64: Buffer.from("<svg/>").toString("base64") }, "is not a PNG, JPEG or WebP image"],
+        [{ logo_base64: Buffer.from(big).toString("base64") }, "is 32769 bytes; at most 32768 (32 KiB)"],
+      ] as const) {
+        const r = await op.post(path, fields)
+        expect(r.status, r.text).toBe(303)
+        const location = decodeURIComponent(r.headers.location as string)
+        expect(location).toContain(message)
+        expect(await brandingOf(a.id)).toEqual(kept)
+        const shown = await op.get(r.headers.location as string)
+        expect(shown.text).toContain('role="alert"')
+      }
+
+      const huge = await op.post(path, { logo_base64: "A".repeat(200 * 1024) })
+      expect(huge.status).toBe(413)
+      expect(huge.text).toContain("The form is too large")
+      expect(await brandingOf(a.id)).toEqual(kept)
+
+      // CSRF: refused without the token, nothing saved.
+      expect((await post(server, path, { display_name: "Evil" }, { cookie: op.cookie })).status).toBe(403)
+      expect(await brandingOf(a.id)).toEqual(kept)
+
+      // A merchant user: its own merchant yes, another one's is a 404 and stays untouched.
+      const m = await login(server, "shop-a@example.test")
+      const before = await brandingOf(b.id)
+      expect((await m.post(`/console/merchants/${b.id}/branding`, { display_name: "Hijack" })).status).toBe(
+        404,
+      )
+      expect(await brandingOf(b.id)).toEqual(before)
+      expect((await m.post(path, { display_name: "Shop A", remove_logo: "1" })).status).toBe(303)
+      expect(await brandingOf(a.id)).toEqual({ displayName: "Shop A", logo: null, accentColor: null })
+
+      // Clear everything.
+      expect((await op.post(path, { remove_logo: "1" })).status).toBe(303)
+      expect(await brandingOf(a.id)).toEqual({ displayName: null, logo: null, accentColor: null })
+      const audit = await op.get("/console/audit")
+      expect(audit.text).toMatch(/shop-a@example.test<\/td><td>merchant.branding<\/td>/)
+      expect(audit.text).toMatch(/root@example.test<\/td><td>merchant.branding<\/td>/)
     })
   })
