@@ -3,6 +3,7 @@ import { ConsoleStore, type Operator } from "@inzi/core"
 import { Effect } from "effect"
 import { ServerContext } from "../context.js"
 import { clientAddress } from "../http/client-address.js"
+import { cookieValue } from "../http/cookies.js"
 import { type HttpRequest, HttpResponse } from "../http/response.js"
 import { sha256Hex } from "@inzi/core"
 
@@ -12,17 +13,6 @@ export const SESSION_COOKIE = "inzi_console"
 export const SESSION_TTL_MS = 12 * 60 * 60_000
 
 export const newSessionToken = (): string => randomBytes(32).toString("base64url")
-
-/** The value of `name` in the request's Cookie header, or null. */
-export const cookieValue = (req: HttpRequest, name: string): string | null => {
-  const header = req.headers.cookie
-  if (header === undefined) return null
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=")
-    if (eq !== -1 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
-  }
-  return null
-}
 
 /** The Set-Cookie value for `token` (HttpOnly, SameSite=Strict, Secure when the public URL is https). */
 export const sessionCookie = (token: string, secure: boolean, maxAgeSeconds: number): string =>
@@ -52,7 +42,7 @@ export interface ConsoleUser {
 /** The request's signed-in operator, or null (no cookie, unknown or expired session). */
 export const currentUser = (req: HttpRequest) =>
   Effect.gen(function* () {
-    const token = cookieValue(req, SESSION_COOKIE)
+    const token = cookieValue(req.headers.cookie, SESSION_COOKIE)
     if (token === null || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null
     const store = yield* ConsoleStore
     const found = yield* store.findSession(sha256Hex(token), new Date())

@@ -3,6 +3,8 @@
  * the page's script fill them with {@link format}. A locale missing a key does not compile.
  */
 
+import { cookieValue } from "../http/cookies.js"
+
 export type Locale = "en" | "es" | "ru" | "zh"
 
 export const LOCALES: ReadonlyArray<Locale> = ["en", "es", "ru", "zh"]
@@ -356,10 +358,7 @@ export const localeForRequest = (req: {
       locale: asked,
       setCookie: `${LOCALE_COOKIE}=${asked}; Path=/p; Max-Age=31536000; SameSite=Lax; HttpOnly${req.secure ? "; Secure" : ""}`,
     }
-  const cookie = (req.cookie ?? "")
-    .split(";")
-    .map((c) => c.trim().split("="))
-    .find(([name]) => name === LOCALE_COOKIE)?.[1]
+  const cookie = cookieValue(req.cookie, LOCALE_COOKIE)
   return { locale: asLocale(cookie) ?? pickLocale(req.acceptLanguage), setCookie: null }
 }
 
