@@ -1,4 +1,4 @@
-import type { NetworkId, StoreError } from "@inzi/core"
+import type { NetworkId, StoreError, WatcherSample } from "@inzi/core"
 import type { Effect } from "effect"
 import type { Kysely } from "kysely"
 import { run } from "./errors.js"
@@ -105,21 +105,11 @@ const appendSample = async (db: Kysely<DB>, network: string, at: Date): Promise<
     .execute()
 }
 
-/** One network's watcher at the end of a minute; the RPC counts are the lease holder's since it started. */
-export interface WatcherSampleRecord {
-  readonly network: NetworkId
-  readonly minute: Date
-  readonly head: bigint | null
-  readonly scannedTo: bigint | null
-  readonly rpcCalls: number
-  readonly rpcErrors: number
-}
-
 /** Samples of minutes at or after `since`, by network then minute. */
 export const listWatcherSamples = (
   db: Kysely<DB>,
   since: Date,
-): Effect.Effect<ReadonlyArray<WatcherSampleRecord>, StoreError> =>
+): Effect.Effect<ReadonlyArray<WatcherSample>, StoreError> =>
   run("listWatcherSamples", async () => {
     const rows = await db
       .selectFrom("watcher_samples")
