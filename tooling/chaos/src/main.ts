@@ -599,7 +599,9 @@ const main = async () => {
     INZI_DB_POOL_SIZE: "4",
     INZI_ADDRESS_POOL: "100",
     PUBLIC_URL: "http://127.0.0.1:1",
-    LOG_LEVEL: "warn",
+    // The production default: webhook retries, payments applied and the reorg warning are all in the logs the
+    // seventh invariant reads.
+    LOG_LEVEL: "info",
   }
   say("starting 2 servers and 2 workers")
   await Promise.all([
