@@ -153,7 +153,7 @@ export const runDev = async () => {
     `inzi dev: devnet ${devnet.rpcUrl} (chain ${devnet.chainId}); TON devnet ${chains.ton.toncenterUrl}; database ${env.databaseUrl ? "PostgreSQL" : `PGlite in ${env.dataDir}`} …`,
   )
 
-  const base = appLayer(env, networks)
+  const base = appLayer(env, networks, { logger })
   const setup = Effect.gen(function* () {
     const pg = yield* PgDatabase
     const announcement: DevAnnouncement = {
