@@ -220,6 +220,7 @@ if (url === undefined || url === "") {
           "0017_operator_console",
           "0018_console_days",
           "0019_watcher_samples",
+          "0022_ops_counts",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

@@ -762,9 +762,11 @@ const createMerchant = guarded(
       const problem =
         name === null
           ? "A merchant needs a name."
-          : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
-            ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
-            : yield* payoutProblem(keys)
+          : displayNameProblem(name) !== null
+            ? `The name ${displayNameProblem(name)} (it is shown to shoppers on the payment page).`
+            : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
+              ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
+              : yield* payoutProblem(keys)
       if (problem !== null) return redirect(`/console/merchants?error=${encodeURIComponent(problem)}`)
       const m = yield* registerMerchant({
         name: name ?? "",
