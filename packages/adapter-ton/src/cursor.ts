@@ -34,7 +34,9 @@ export type AccountCursor = typeof AccountCursor.Type
  */
 export const MasterCursor = Schema.Struct({
   floor: Lt,
-  /** Set until the first transfer at or after this unix time is found (a fresh start). */
+  /** A fresh start at this unix time: the floor is not placed yet (the next scan places it). */
+  start: Schema.optional(Schema.Number),
+  /** Transfers before this unix time are skipped, not reported (the start's lookback). */
   since: Schema.optional(Schema.Number),
   seen: Schema.Array(Schema.Struct({ lt: Lt, hash: Schema.String })),
   resume: Schema.optional(Schema.Struct({ lt: Lt, skip: Schema.Number })),

@@ -340,7 +340,7 @@ export const makeTonScanner = (
           const key = token.master.toRawString()
           const prev: MasterCursor = masters[key] ?? {
             floor: "0",
-            since: switched ? Math.floor(now.getTime() / 1000) : startUtime(now),
+            start: switched ? Math.floor(now.getTime() / 1000) : startUtime(now),
             seen: [],
           }
           const r = yield* Effect.either(

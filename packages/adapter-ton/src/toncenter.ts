@@ -37,8 +37,8 @@ export interface GetJettonTransfersParameters {
   readonly offset?: number | undefined
   /** `lt >= startLt`. */
   readonly startLt?: bigint | undefined
-  /** `now >= startUtime`; note that toncenter then orders by time, not lt. */
-  readonly startUtime?: number | undefined
+  /** `now <= endUtime`; note that toncenter then orders by time, not lt. */
+  readonly endUtime?: number | undefined
   readonly sort: "asc" | "desc"
 }
 
@@ -281,7 +281,7 @@ export const makeToncenterClient = (
       })
       if (p.offset !== undefined && p.offset > 0) query.set("offset", String(p.offset))
       if (p.startLt !== undefined) query.set("start_lt", p.startLt.toString())
-      if (p.startUtime !== undefined) query.set("start_utime", String(p.startUtime))
+      if (p.endUtime !== undefined) query.set("end_utime", String(p.endUtime))
       return call("/jetton/transfers", { method: "GET", query }, "v3").pipe(
         Effect.flatMap(decode(JettonTransfersV3, "jetton/transfers")),
       )

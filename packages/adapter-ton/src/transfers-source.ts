@@ -65,17 +65,16 @@ export const scanMaster = (
     const { client, resolver, network, pageSize, maxPages, settleSeconds } = settings
     const master = token.master.toRawString()
     let state = prev
-    if (state.since !== undefined) {
-      // A fresh start: the first transfer at or after `since` fixes the floor (one call, until one exists).
-      const probe = yield* client.getJettonTransfers({
+    if (state.start !== undefined) {
+      // A fresh start: the floor goes to the newest transfer before the start (by time: the lt of transfers
+      // of one second is in no order); the ones between it and the start are skipped by `since`.
+      const before = yield* client.getJettonTransfers({
         jettonMaster: master,
         limit: 1,
-        sort: "asc",
-        startUtime: state.since,
+        sort: "desc",
+        endUtime: state.start - 1,
       })
-      const first = probe.jetton_transfers[0]
-      if (first === undefined) return { arrivals: [], state, caughtUp: true, head: 0n } satisfies MasterScan
-      state = { floor: first.transaction_lt, seen: [] }
+      state = { floor: before.jetton_transfers[0]?.transaction_lt ?? "0", since: state.start, seen: [] }
     }
     let start = state.resume ?? { lt: state.floor, skip: 0 }
     const rows: Array<JettonTransferV3> = []
@@ -122,6 +121,7 @@ export const scanMaster = (
     const reported: Array<{ lt: string; hash: string }> = []
     for (const row of rows) {
       if (row.transaction_aborted) continue
+      if (state.since !== undefined && row.transaction_now < state.since) continue
       const destination = parseAddress(row.destination)
       const wallet = destination === null ? undefined : wallets.get(destination.toRawString())
       if (wallet === undefined) continue
@@ -179,6 +179,7 @@ export const scanMaster = (
     }
     const next: MasterCursor = {
       floor: floor.toString(),
+      ...(state.since === undefined ? {} : { since: state.since }),
       seen: [...state.seen, ...reported].filter((s) => BigInt(s.lt) >= floor),
       ...(reachedEnd ? {} : { resume: start }),
     }

@@ -74,6 +74,8 @@ export class FakeToncenter {
   pagesBeforeFailure: number | null = null
   /** Indexer mislabels: jetton wallets (raw) whose transfers are served under this master anyway. */
   readonly v3Mislabel = new Map<string, Address>()
+  /** Serve aborted transfers too (toncenter v3 filters them out; the scanner must not rely on that). */
+  v3ServeAborted = false
   /** Transactions (v2 base64 hash) the v3 index has not added yet: an index that adds a transfer late. */
   readonly v3Hidden = new Set<string>()
   private readonly masterOf = new Map<string, Address | null>()
@@ -282,7 +284,7 @@ export class FakeToncenter {
         record = owner === null ? null : toToncenterV3JettonTransfer(tx, owner)
         this.v3Records.set(hash, record)
       }
-      if (record === null || record.transaction_aborted) continue
+      if (record === null || (record.transaction_aborted && !this.v3ServeAborted)) continue
       if (master !== null && record.jetton_master !== rawUpper(master)) continue
       const lt = BigInt(record.transaction_lt)
       const now = BigInt(record.transaction_now)
