@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { type ChainEvent, makeWatchSet, type WatchSet } from "@inzi/core"
+import { type ChainEvent, makeWatchSet, type ScanResult, type WatchSet } from "@inzi/core"
 import { Address } from "@ton/core"
 import { Effect } from "effect"
 import { makeTonScanner, type TonPaymentSource } from "../src/index.js"
@@ -44,7 +44,7 @@ for (const source of ["jetton-wallet", "notifications"] as const satisfies Reado
           for (let i = 0; i < 6; i++) {
             const before = w.server.requests.length
             const t0 = Date.now()
-            const r = yield* scanner.scan({ cursor, watch, now: NOW })
+            const r: ScanResult = yield* scanner.scan({ cursor, watch, now: NOW })
             cursor = r.cursor
             credited = [...credited, ...observedAmounts(r.events)]
             const made = w.server.requests.slice(before)
