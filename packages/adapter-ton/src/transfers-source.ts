@@ -133,8 +133,14 @@ export const scanMaster = (
       const sourceWallet = parseAddress(row.source_wallet)
       if (amount === 0n || labelled === null || !labelled.equals(token.master)) continue
       if (source === null || sourceWallet === null) continue
-      const genuine = yield* resolver.resolve(token.master, source)
-      if (!genuine.equals(sourceWallet)) {
+      const resolved = yield* Effect.either(resolver.resolve(token.master, source))
+      if (Either.isLeft(resolved)) {
+        // The master has no wallet to name for this sender: nothing proves the transfer genuine.
+        if (resolved.left.retryable) return yield* Effect.fail(resolved.left)
+        yield* Effect.logWarning(`TON scanner: ignored transfer ${hash}: ${resolved.left.message}`)
+        continue
+      }
+      if (!resolved.right.equals(sourceWallet)) {
         // A look-alike (or a mislabelled record): never a payment, not even an unmatched one.
         yield* Effect.logDebug(
           `TON scanner: ignored transfer ${hash}: ${row.source_wallet} is not ${network.id}'s ${token.config.symbol} wallet of its sender`,

@@ -103,4 +103,26 @@ describe('"jetton-transfers" paging over transfers that share an lt', () => {
       expect(again.arrivals).toEqual([])
     }),
   )
+
+  it.effect("a sender the master names no wallet for is skipped, not a scan failure", () =>
+    Effect.gen(function* () {
+      const base = client([])
+      const c: ToncenterClient = { ...base, runGetMethod: () => Effect.succeed({ exitCode: 9, stack: [] }) }
+      const r = yield* scanMaster(
+        {
+          network,
+          client: c,
+          resolver: makeJettonWalletResolver(c, "ton"),
+          pageSize: 100,
+          maxPages: 1,
+          settleSeconds: 60,
+        },
+        token,
+        start,
+        wallets,
+      )
+      expect(r.arrivals).toEqual([])
+      expect(r.caughtUp).toBe(true)
+    }),
+  )
 })
