@@ -70,16 +70,17 @@ try {
     )
   }
   const same = calls.every((c) => c === calls[0])
-  if (!onlyCallsPerCycle) appendResult(
-    "watchers (TON)",
-    `- toncenter calls per scan ${same ? "identical" : "NOT identical"} across ${SIZES.join(", ")} open checkouts (${calls.join(" / ")}) — target: identical: ${same ? "met" : "MISSED"}.
+  if (!onlyCallsPerCycle)
+    appendResult(
+      "watchers (TON)",
+      `- toncenter calls per scan ${same ? "identical" : "NOT identical"} across ${SIZES.join(", ")} open checkouts (${calls.join(" / ")}) — target: identical: ${same ? "met" : "MISSED"}.
 - ${PAYMENTS} sandbox-executed jetton transfers to the merchant wallet (every fifth with a memo a checkout owns, the rest
   unmatched); the adapter's fake toncenter (v2 shapes) serves them; default source (the merchant's genuine jetton
   wallet). The first row is the baseline of the same run.
 
 ${table(["open checkouts (memos)", "toncenter calls", "observed", "unmatched", "CPU ms (whole scan)", "wall ms"], rows)}`,
-    facts,
-  )
+      facts,
+    )
   await remoteCallsPerCycle(network, merchant)
 } finally {
   await world.server.stop()
@@ -111,7 +112,10 @@ async function remoteCallsPerCycle(network: NetworkConfig, merchant: string) {
   const net = { ...network, pollIntervalMs: POLL_MS }
   const cases: Array<[string, TonScannerOptions]> = [
     ["jetton-transfers (toncenter v3)", { source: "jetton-transfers" }],
-    [`jetton-wallet (v2), budget ${BUDGET_RPS} req/s`, { source: "jetton-wallet", requestsPerSecond: BUDGET_RPS }],
+    [
+      `jetton-wallet (v2), budget ${BUDGET_RPS} req/s`,
+      { source: "jetton-wallet", requestsPerSecond: BUDGET_RPS },
+    ],
     ["jetton-wallet (v2), no budget", { source: "jetton-wallet" }],
   ]
   const rows: Array<Array<string | number>> = []
