@@ -28,7 +28,7 @@ export const tonFamily = defineFamily({
   checkNetwork: () => [],
   scanner: (network, options) => makeTonScanner(network, options),
   // An 8-character comment a payer can type, unique per merchant; matched trimmed and in any case.
-  deposit: { kind: "wallet-memo", newMemo: tonCommentWith, caseInsensitive: true },
+  deposit: { kind: "wallet-memo", memoName: "comment", newMemo: tonCommentWith, caseInsensitive: true },
   payoutKeyLabel: "wallet",
   walletProblem: (wallet) =>
     isTonWalletAddress(wallet) ? null : "is not a TON address (expected UQ…/EQ… or 0:<hex>)",

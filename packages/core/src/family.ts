@@ -34,6 +34,8 @@ export type DepositKind =
    */
   | {
       readonly kind: "wallet-memo"
+      /** What the family calls its memo, in forms and messages: "comment" (TON), "reference" … */
+      readonly memoName: string
       readonly newMemo: (draw: (n: number) => Uint8Array) => string
       readonly caseInsensitive: boolean
     }

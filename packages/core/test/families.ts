@@ -62,7 +62,7 @@ const ton = defineFamily({
   options: Schema.Struct({
     source: Schema.optionalWith(Schema.Literal("jetton-wallet", "notifications"), { exact: true }),
   }),
-  deposit: { kind: "wallet-memo", newMemo: tonCommentWith, caseInsensitive: true },
+  deposit: { kind: "wallet-memo", memoName: "comment", newMemo: tonCommentWith, caseInsensitive: true },
   payoutKeyLabel: "wallet",
   walletProblem: (w) => (/^(0:[0-9a-f]{64}|[UE]Q[A-Za-z0-9_-]{46})$/.test(w) ? null : "is not a TON address"),
   paymentTarget: ({ token, units, target, payout }) =>
