@@ -108,7 +108,9 @@ export const createdCheckout = (input: NewCheckout): Checkout => ({
   webhookUrl: input.webhookUrl,
   targets: {
     derivationIndex: input.targets.derivationIndex,
-    entries: input.targets.entries.map((t) => ({ family: t.family, address: t.address, memo: t.memo })),
+    entries: input.targets.entries
+      .map((t) => ({ family: t.family, address: t.address, memo: t.memo }))
+      .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0)),
   },
   networks: [...input.networks],
   payments: [],

@@ -16,11 +16,12 @@ type Db = Kysely<DB> | Transaction<DB>
 
 /**
  * The deposit targets of checkout `c.id` as one JSON array `[{ family, address, memo, index }]` (the index as
- * text), in no particular order: no sort is set up per read (see `paymentsJson` in CheckoutStorePg.ts).
+ * text), in primary-key order; an ARRAY sublink, not an aggregate: nothing is set up per read beyond the index
+ * scan (see `paymentsJson` in CheckoutStorePg.ts).
  */
-export const targetsJson = sql<unknown>`(SELECT json_agg(json_build_object('family', t.family,
-  'address', t.address, 'memo', t.memo, 'index', t.derivation_index::text))
-  FROM deposit_targets t WHERE t.checkout_id = c.id)`
+export const targetsJson = sql<unknown>`array_to_json(ARRAY(SELECT json_build_object('family', t.family,
+  'address', t.address, 'memo', t.memo, 'index', t.derivation_index::text)
+  FROM deposit_targets t WHERE t.checkout_id = c.id))`
 
 /** `targetsJson` as core's `DepositTargets` (entries by family name). */
 export const targetsFromJson = (json: unknown): DepositTargets => {

@@ -20,9 +20,7 @@ const newMerchant = (id: string) => ({
   name: "Layered",
   webhookUrl: null,
   webhookSecret: "whsec_x",
-  evmXpub: null,
-  tronXpub: null,
-  tonWallet: null,
+  payoutKeys: {},
   networks: { live: [], test: ["devnet"] },
 })
 
