@@ -757,7 +757,9 @@ const payoutProblem = (keys: PayoutKeys, families: FamilyRegistry) =>
       ? null
       : p.family === null
         ? `Payout keys: ${p.message}.`
-        : `The ${families[p.family].label} ${families[p.family].payoutKeyLabel} ${p.message}.`,
+        : families[p.family].deposit.kind === "derived-address"
+          ? `${families[p.family].label} ${families[p.family].payoutKeyLabel}: ${p.message}.`
+          : `The ${families[p.family].label} ${families[p.family].payoutKeyLabel} ${p.message}.`,
   )
 
 /** The console's name of a checkout's deposit target: "EVM address", "TON comment" … */

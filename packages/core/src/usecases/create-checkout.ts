@@ -69,9 +69,10 @@ export interface CreateCheckoutArgs {
 const checkoutFamilies = ({ merchant, networks, families }: CreateCheckoutArgs) => {
   const derived: Array<ChainFamily> = []
   const memos: Array<ChainFamilyModule> = []
-  for (const family of new Set(networks.map((n) => n.family))) {
-    const module = families[family] as ChainFamilyModule
-    if (payoutKeyOf(merchant, family) === null) continue
+  const used = new Set(networks.map((n) => n.family))
+  for (const module of familyModules(families)) {
+    const family = module.family
+    if (!used.has(family) || payoutKeyOf(merchant, family) === null) continue
     if (module.deposit.kind === "derived-address") derived.push(family)
     else memos.push(module)
   }
