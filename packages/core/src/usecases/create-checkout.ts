@@ -16,6 +16,7 @@ import {
   type FamilyRegistry,
   familyModules,
   payoutKeyOf,
+  storedTarget,
 } from "../family.js"
 import { checkoutIdWith, newCheckoutId } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
@@ -111,8 +112,8 @@ const derivedTargets = (
         continue
       }
       const key = payoutKeyOf(args.merchant, family) ?? ""
-      const target = { family, address: yield* derivation.derive(family, key, index), memo: null }
-      out.push({ ...target, lookup: depositLookup(args.families[family].deposit, args.merchant.id, target) })
+      const address = yield* derivation.derive(family, key, index)
+      out.push(storedTarget(args.families, args.merchant.id, { family, address, memo: null }))
     }
     return out
   })
@@ -358,12 +359,8 @@ export const refillAddressPool = (
       for (const index of indices) {
         const targets: Array<StoredTarget> = []
         for (const family of derived) {
-          const target = {
-            family,
-            address: yield* derivation.derive(family, payoutKeyOf(merchant, family) ?? "", index),
-            memo: null,
-          }
-          targets.push({ ...target, lookup: depositLookup(families[family].deposit, merchant.id, target) })
+          const address = yield* derivation.derive(family, payoutKeyOf(merchant, family) ?? "", index)
+          targets.push(storedTarget(families, merchant.id, { family, address, memo: null }))
         }
         slots.push({ index, keys: merchant.payoutKeys, targets })
       }
