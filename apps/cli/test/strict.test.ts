@@ -10,9 +10,9 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createCheckout, MerchantStore, CheckoutStore } from "@inzi/core"
+import { CheckoutStore, createCheckout, depositTargetOf, MerchantStore } from "@inzi/core"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
-import { openRuntime, readEnv } from "@inzi/platform"
+import { FAMILIES, openRuntime, readEnv } from "@inzi/platform"
 import { Effect } from "effect"
 import { HDNodeWallet } from "ethers"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -254,11 +254,13 @@ describe("inzi CLI: what it prints", () => {
               expiresInSeconds: 1800,
             },
             networks: [devnet],
+            families: FAMILIES,
             idempotency: null,
             now: new Date(),
           })
           if (r._tag !== "Created") throw new Error("not created")
           const c = r.checkout
+          const evmAddress = depositTargetOf(c.targets, "evm")?.address ?? ""
           const store = yield* CheckoutStore
           yield* store.applyChainEvents({
             network: "devnet",
@@ -272,7 +274,7 @@ describe("inzi CLI: what it prints", () => {
                 network: "devnet",
                 txHash: `0x${"a1".repeat(32)}`,
                 logIndex: 3,
-                target: { kind: "address", address: c.targets.evmAddress! },
+                target: { kind: "address", address: evmAddress },
                 token: usdt.symbol,
                 tokenContract: usdt.contract,
                 decimals: usdt.decimals,
@@ -288,7 +290,7 @@ describe("inzi CLI: what it prints", () => {
                 network: "devnet",
                 txHash: `0x${"c3".repeat(32)}`,
                 logIndex: 0,
-                wallet: c.targets.evmAddress!,
+                wallet: evmAddress,
                 memo: `pay me${ESC}[2J${ESC}]52;c;aGk=\u0007\u202e`,
                 token: usdt.symbol,
                 tokenContract: usdt.contract,
