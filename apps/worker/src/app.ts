@@ -6,7 +6,15 @@ import {
   type NetworkConfig,
   NetworkConfigError,
 } from "@inzi/core"
-import { appLayer, FAMILIES, type InziEnv, jsonLogs, type Logger, makeLogger, scannerFor } from "@inzi/platform"
+import {
+  appLayer,
+  FAMILIES,
+  type InziEnv,
+  jsonLogs,
+  type Logger,
+  makeLogger,
+  scannerFor,
+} from "@inzi/platform"
 import { Clock, Context, Effect, Fiber, Layer, ManagedRuntime, Queue } from "effect"
 import { runAddressPoolJob } from "./address-pool.js"
 import { runSweeper } from "./sweeper.js"

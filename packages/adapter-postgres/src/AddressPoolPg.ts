@@ -22,7 +22,9 @@ import type { SecretBox } from "./secrets.js"
  * The merchant's current payout keys as the pool compares them: one jsonb object `{ "<family>": key }` (its
  * text form is canonical, so its md5 is the take index's key). `merchant` is an SQL expression of its id.
  */
-const currentKeys = (merchant: ReturnType<typeof sql>) => sql`(SELECT coalesce(jsonb_object_agg(k.family, k.key),
+const currentKeys = (
+  merchant: ReturnType<typeof sql>,
+) => sql`(SELECT coalesce(jsonb_object_agg(k.family, k.key),
   '{}'::jsonb) FROM merchant_payout_keys k WHERE k.merchant_id = ${merchant})`
 
 /** The slot was derived under the merchant's current payout keys (`p` = address_pool). */

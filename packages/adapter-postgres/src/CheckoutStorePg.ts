@@ -145,10 +145,8 @@ const paymentsJson = sql<unknown>`(CASE WHEN EXISTS (SELECT FROM payments p WHER
  * parsed apart) was ≈ 30 µs of the GET's client CPU; one JSON.parse is a few. Decoded by `checkoutWithPayments`.
  */
 const selectCheckoutJson = (db: Db) =>
-  db
-    .selectFrom("checkouts as c")
-    .select(
-      sql<unknown>`json_build_object(
+  db.selectFrom("checkouts as c").select(
+    sql<unknown>`json_build_object(
         'id', c.id, 'merchant_id', c.merchant_id, 'mode', c.mode, 'status', c.status,
         'amount_cents', c.amount_cents::text, 'currency', c.currency, 'description', c.description,
         'metadata', c.metadata, 'customer_email', c.customer_email, 'redirect_url', c.redirect_url,
@@ -156,7 +154,7 @@ const selectCheckoutJson = (db: Db) =>
         'created_at', c.created_at, 'updated_at', c.updated_at,
         'targets', ${targetsJson}, 'payments_json', ${paymentsJson}
       )`.as("checkout"),
-    )
+  )
 
 /** GET /checkouts/:id's read, compiled once: one parameter (the id), one row with one `checkout` JSON column. */
 export const checkoutByIdStatement = (db: Kysely<DB>) =>
@@ -266,84 +264,87 @@ export const makeCheckoutStore = (db: Kysely<DB>): CheckoutsPg => {
           : db
               .transaction()
               .execute(async (trx): Promise<CreateCheckoutResult> => {
-              if (idem !== null) {
-                const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
-                // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
-                // conflict; a record older than 24 h is taken over.
-                const claimed = await trx
-                  .insertInto("idempotency_keys")
-                  .values({
-                    merchant_id: input.merchantId,
-                    mode: input.mode,
-                    key: idem.key,
-                    request_hash: idem.requestHash,
-                    response_status: null,
-                    response_body: null,
-                    checkout_id: null,
-                    created_at: input.createdAt,
-                  })
-                  .onConflict((oc) =>
-                    oc
-                      .columns(["merchant_id", "mode", "key"])
-                      .doUpdateSet({
-                        request_hash: idem.requestHash,
-                        response_status: null,
-                        response_body: null,
-                        checkout_id: null,
-                        created_at: input.createdAt,
-                      })
-                      .where("idempotency_keys.created_at", "<=", cutoff),
-                  )
-                  .returning("key")
-                  .executeTakeFirst()
-                if (claimed === undefined) {
-                  const prior = await trx
-                    .selectFrom("idempotency_keys")
-                    .selectAll()
-                    .where("merchant_id", "=", input.merchantId)
-                    .where("mode", "=", input.mode)
-                    .where("key", "=", idem.key)
-                    .executeTakeFirstOrThrow()
-                  // The claim waited for the holder's commit: a live record, answered (or a defect).
-                  const decided = idempotencyDecision(idempotencyRecord(prior), {
-                    requestHash: idem.requestHash,
-                    now: input.createdAt,
-                  })
-                  if (decided._tag === "Conflict") throw new Fail(new IdempotencyConflict({ key: idem.key }))
-                  if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
-                  return { _tag: "Replayed", response: decided.response }
+                if (idem !== null) {
+                  const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
+                  // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
+                  // conflict; a record older than 24 h is taken over.
+                  const claimed = await trx
+                    .insertInto("idempotency_keys")
+                    .values({
+                      merchant_id: input.merchantId,
+                      mode: input.mode,
+                      key: idem.key,
+                      request_hash: idem.requestHash,
+                      response_status: null,
+                      response_body: null,
+                      checkout_id: null,
+                      created_at: input.createdAt,
+                    })
+                    .onConflict((oc) =>
+                      oc
+                        .columns(["merchant_id", "mode", "key"])
+                        .doUpdateSet({
+                          request_hash: idem.requestHash,
+                          response_status: null,
+                          response_body: null,
+                          checkout_id: null,
+                          created_at: input.createdAt,
+                        })
+                        .where("idempotency_keys.created_at", "<=", cutoff),
+                    )
+                    .returning("key")
+                    .executeTakeFirst()
+                  if (claimed === undefined) {
+                    const prior = await trx
+                      .selectFrom("idempotency_keys")
+                      .selectAll()
+                      .where("merchant_id", "=", input.merchantId)
+                      .where("mode", "=", input.mode)
+                      .where("key", "=", idem.key)
+                      .executeTakeFirstOrThrow()
+                    // The claim waited for the holder's commit: a live record, answered (or a defect).
+                    const decided = idempotencyDecision(idempotencyRecord(prior), {
+                      requestHash: idem.requestHash,
+                      now: input.createdAt,
+                    })
+                    if (decided._tag === "Conflict")
+                      throw new Fail(new IdempotencyConflict({ key: idem.key }))
+                    if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
+                    return { _tag: "Replayed", response: decided.response }
+                  }
                 }
-              }
-              await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
-              // DO NOTHING keeps the error out of the transaction; a row left out is a memo taken (the
-              // transaction is rolled back, the key's claim with it) or a reused address.
-              const rows = targetRows(input)
-              const written = await trx
-                .insertInto("deposit_targets")
-                .values(rows)
-                .onConflict((oc) => oc.doNothing())
-                .returning("family")
-                .execute()
-              if (written.length < rows.length) {
-                const missing = input.targets.entries.filter((t) => !written.some((w) => w.family === t.family))
-                throw missing.every((t) => t.memo !== null) ? MEMO_TAKEN : new Fail(collision())
-              }
-              const checkout = createdCheckout(input)
-              if (idem === null) return { _tag: "Created", checkout, response: null }
-              const response = idem.render(checkout)
-              await trx
-                .updateTable("idempotency_keys")
-                .set({
-                  response_status: response.status,
-                  response_body: response.body,
-                  checkout_id: checkout.id,
-                })
-                .where("merchant_id", "=", input.merchantId)
-                .where("mode", "=", input.mode)
-                .where("key", "=", idem.key)
-                .execute()
-              return { _tag: "Created", checkout, response }
-            })
+                await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
+                // DO NOTHING keeps the error out of the transaction; a row left out is a memo taken (the
+                // transaction is rolled back, the key's claim with it) or a reused address.
+                const rows = targetRows(input)
+                const written = await trx
+                  .insertInto("deposit_targets")
+                  .values(rows)
+                  .onConflict((oc) => oc.doNothing())
+                  .returning("family")
+                  .execute()
+                if (written.length < rows.length) {
+                  const missing = input.targets.entries.filter(
+                    (t) => !written.some((w) => w.family === t.family),
+                  )
+                  throw missing.every((t) => t.memo !== null) ? MEMO_TAKEN : new Fail(collision())
+                }
+                const checkout = createdCheckout(input)
+                if (idem === null) return { _tag: "Created", checkout, response: null }
+                const response = idem.render(checkout)
+                await trx
+                  .updateTable("idempotency_keys")
+                  .set({
+                    response_status: response.status,
+                    response_body: response.body,
+                    checkout_id: checkout.id,
+                  })
+                  .where("merchant_id", "=", input.merchantId)
+                  .where("mode", "=", input.mode)
+                  .where("key", "=", idem.key)
+                  .execute()
+                return { _tag: "Created", checkout, response }
+              })
               .catch((e: unknown) => {
                 if (e === MEMO_TAKEN) return MEMO_TAKEN
                 throw e

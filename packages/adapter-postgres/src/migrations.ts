@@ -476,7 +476,8 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER INDEX address_pool_0020_pkey RENAME TO address_pool_pkey`,
     `CREATE INDEX address_pool_take ON address_pool (merchant_id, keys_key, derivation_index)`,
     `ALTER TABLE merchants DROP COLUMN evm_xpub, DROP COLUMN tron_xpub, DROP COLUMN ton_wallet`,
-  ],}
+  ],
+}
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(
   Object.entries(MIGRATION_SQL).map(([name, sqls]): [string, Migration] => [

@@ -91,7 +91,12 @@ describe("createCheckout use case", () => {
       })
       const comment = c.targets.entries[1]!.memo!
       expect(comment).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
-      expect(c.targets.entries[1]).toEqual({ family: "ton", address: null, memo: comment, lookup: `mer_1:${comment}` })
+      expect(c.targets.entries[1]).toEqual({
+        family: "ton",
+        address: null,
+        memo: comment,
+        lookup: `mer_1:${comment}`,
+      })
       expect(c.networks).toEqual(["ton", "bsc"])
       expect(c.metadataJson).toBe('{"2":1,"a":2}')
       expect(c.createdAt.toISOString()).toBe("2026-04-04T12:00:00.000Z")

@@ -138,7 +138,9 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
     it("after an xpub change creates derive from the new xpub; the upkeep drops the old slots", async () => {
       const m = await newMerchant(EVM_XPUB_2, TRON_XPUB_2)
       await run(refillAddressPool(m, FAMILIES, { target: 3 }))
-      const changed = await Effect.runPromise(stores.merchants.updateMerchant(m.id, { payoutKeys: { evm: EVM_XPUB_3 } }))
+      const changed = await Effect.runPromise(
+        stores.merchants.updateMerchant(m.id, { payoutKeys: { evm: EVM_XPUB_3 } }),
+      )
       const c = await create(changed)
       expect(c.targets.derivationIndex).toBe(3n)
       expect(addressOf(c, "evm")).toBe(evmAt(EVM_XPUB_3, 3n))

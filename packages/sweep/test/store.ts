@@ -55,9 +55,19 @@ export const makeMerchantStore = async () => {
           targets: {
             derivationIndex: BigInt(index),
             entries: [
-              { family: "evm", address: evmAddressAt(index), memo: null, lookup: evmAddressAt(index).toLowerCase() },
+              {
+                family: "evm",
+                address: evmAddressAt(index),
+                memo: null,
+                lookup: evmAddressAt(index).toLowerCase(),
+              },
               { family: "tron", address: tronAddressAt(index), memo: null, lookup: tronAddressAt(index) },
-              { family: "ton", address: null, memo: `C${index}-${n}`, lookup: `${merchant.id}:C${index}-${n}` },
+              {
+                family: "ton",
+                address: null,
+                memo: `C${index}-${n}`,
+                lookup: `${merchant.id}:C${index}-${n}`,
+              },
             ],
           },
           expiresAt: new Date(now.getTime() + 3_600_000),

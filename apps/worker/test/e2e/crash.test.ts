@@ -169,7 +169,11 @@ if (!url) {
       onTestFailed(report)
       const merchant = await rt.run(
         Effect.tap(
-          registerMerchant({ name: "Crash Shop", testWebhookUrl: receiverUrl, payoutKeys: { evm: xpub(60) } }),
+          registerMerchant({
+            name: "Crash Shop",
+            testWebhookUrl: receiverUrl,
+            payoutKeys: { evm: xpub(60) },
+          }),
           (m) => issueApiKey(m.id, "test"),
         ),
       )

@@ -15,7 +15,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { dropSchema, makeDatabase, migrate } from "@inzi/adapter-postgres"
 import { evmNetwork } from "@inzi/adapter-evm"
-import { createCheckout, depositTargetOf, issueApiKey, type NetworkConfig, registerMerchant } from "@inzi/core"
+import {
+  createCheckout,
+  depositTargetOf,
+  issueApiKey,
+  type NetworkConfig,
+  registerMerchant,
+} from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
 import { clusterGauges, FAMILIES, openRuntime, readEnv } from "@inzi/platform"
 import { HDNodeWallet } from "ethers"
@@ -228,7 +234,11 @@ if (!url) {
       const receiverUrl = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/hooks`
       try {
         const merchant = await rt.run(
-          registerMerchant({ name: "Startup Shop", testWebhookUrl: receiverUrl, payoutKeys: { evm: xpub(60) } }),
+          registerMerchant({
+            name: "Startup Shop",
+            testWebhookUrl: receiverUrl,
+            payoutKeys: { evm: xpub(60) },
+          }),
         )
         const { key } = await rt.run(issueApiKey(merchant.id, "test"))
         const flaky = {

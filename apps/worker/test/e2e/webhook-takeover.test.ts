@@ -103,7 +103,14 @@ if (!url) {
               networks: ["devnet"],
               targets: {
                 derivationIndex: index,
-                entries: [{ family: "evm", address: `0x${"7".repeat(40)}`, memo: null, lookup: `0x${"7".repeat(40)}` }],
+                entries: [
+                  {
+                    family: "evm",
+                    address: `0x${"7".repeat(40)}`,
+                    memo: null,
+                    lookup: `0x${"7".repeat(40)}`,
+                  },
+                ],
               },
               expiresAt: new Date(Date.now() - 60_000),
               createdAt: new Date(Date.now() - 3_600_000),

@@ -422,7 +422,10 @@ export const makeAddressPoolRefiller = (opts: {
       Effect.suspend(() => {
         if (opts.target <= 0 || running.has(merchant.id)) return Effect.void
         running.add(merchant.id)
-        return refillAddressPool(merchant, opts.families, { target: opts.target, batch: opts.batch ?? 16 }).pipe(
+        return refillAddressPool(merchant, opts.families, {
+          target: opts.target,
+          batch: opts.batch ?? 16,
+        }).pipe(
           Effect.ignore,
           Effect.ensuring(Effect.sync(() => running.delete(merchant.id))),
           Effect.forkDaemon,
