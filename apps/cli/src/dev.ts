@@ -129,14 +129,12 @@ export const runDev = async () => {
       existing !== undefined
         ? yield* store.updateMerchant(existing.id, {
             testWebhookUrl: receiver.url,
-            tonWallet: chains.ton.merchantWallet,
+            payoutKeys: { ton: chains.ton.merchantWallet },
           })
         : yield* registerMerchant({
             name: "Demo Shop",
             testWebhookUrl: receiver.url,
-            evmXpub: demoXpub(60),
-            tronXpub: demoXpub(195),
-            tonWallet: chains.ton.merchantWallet,
+            payoutKeys: { evm: demoXpub(60), tron: demoXpub(195), ton: chains.ton.merchantWallet },
           })
     // The demo shop has a test key only: its events are test-mode, signed with the test secret.
     secret.current = merchant.testWebhookSecret

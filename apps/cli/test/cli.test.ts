@@ -96,8 +96,7 @@ describe("inzi CLI", () => {
     const row = JSON.parse(listOut).find((x: { id: string }) => x.id === merchantId)
     expect(row).toMatchObject({
       name: "Shop",
-      evm: true,
-      tron: false,
+      payout: { evm: true },
       webhook_url: "https://shop.example/h",
       test_webhook_url: "http://localhost:4000/hooks",
     })

@@ -22,9 +22,6 @@ export interface MerchantsTable {
   allowed_webhook_hosts: ColumnType<unknown, string | undefined, string>
   /** `MerchantBranding` as JSON (migration 0015); `{}` = defaults. */
   branding: ColumnType<unknown, string | undefined, string>
-  evm_xpub: string | null
-  tron_xpub: string | null
-  ton_wallet: string | null
   /** `{ "live": [...], "test": [...] }` */
   networks: Json
   /** Name of the merchant's derivation-index sequence (created with the merchant). */
@@ -73,13 +70,22 @@ export interface CheckoutsTable {
   event_seq: Generated<number>
 }
 
+/** A merchant's payout key of one chain family: an xpub or a wallet (migration 0020). */
+export interface MerchantPayoutKeysTable {
+  merchant_id: string
+  family: string
+  key: string
+}
+
+/** One deposit target of a checkout per family, found by `lookup` (core's `depositLookup`; migration 0020). */
 export interface DepositTargetsTable {
   checkout_id: string
+  family: string
   merchant_id: string
   derivation_index: Int8
-  evm_address: string | null
-  tron_address: string | null
-  ton_comment: string
+  address: string | null
+  memo: string | null
+  lookup: string
 }
 
 export interface PaymentsTable {
@@ -224,16 +230,16 @@ export interface OpsCountDeltasTable {
   n: Int8
 }
 
-/** Pre-derived deposit slots per merchant (migration 0005; see AddressPoolPg.ts). */
+/** Pre-derived deposit slots per merchant (migrations 0005, 0020; see AddressPoolPg.ts). */
 export interface AddressPoolTable {
   merchant_id: string
   derivation_index: Int8
-  evm_xpub: string | null
-  evm_address: string | null
-  tron_xpub: string | null
-  tron_address: string | null
-  /** md5 of both xpubs (generated): the take's index key. */
-  xpubs_key: GeneratedAlways<string>
+  /** The merchant's payout keys the slot was derived under, `{ "<family>": key }`. */
+  keys: ColumnType<unknown, string, string>
+  /** `[{ family, address, lookup }]`: the slot's address per derived family. */
+  targets: ColumnType<unknown, string, string>
+  /** md5 of `keys` (generated): the take's index key. */
+  keys_key: GeneratedAlways<string>
   created_at: ColumnType<Date, Date | undefined, Date>
 }
 
@@ -262,6 +268,7 @@ export interface RateLimitsTable {
 
 export interface DB {
   merchants: MerchantsTable
+  merchant_payout_keys: MerchantPayoutKeysTable
   merchant_logos: MerchantLogosTable
   rate_limits: RateLimitsTable
   api_keys: ApiKeysTable

@@ -1,7 +1,8 @@
-import { defineFamily, explorerLink, tonTransferUri } from "@inzi/core"
+import { defineFamily, explorerLink, tonCommentWith, tonTransferUri } from "@inzi/core"
 import { Schema } from "effect"
 import { tonMainnet, tonTestnet } from "./config.js"
 import { makeTonScanner } from "./scanner.js"
+import { isTonWalletAddress } from "./wallet.js"
 
 const PositiveInt = Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
 
@@ -35,21 +36,18 @@ export const tonFamily = defineFamily({
   options: TonOptionsSchema,
   checkNetwork: () => [],
   scanner: (network, options) => makeTonScanner(network, options),
-  deposit: { kind: "wallet-memo" },
-  payoutOf: (m) => m.tonWallet,
-  addressOf: () => null,
-  paymentTarget: ({ token, units, targets, payout }) =>
-    payout === null
+  // An 8-character comment a payer can type, unique per merchant; matched trimmed and in any case.
+  deposit: { kind: "wallet-memo", memoName: "comment", newMemo: tonCommentWith, caseInsensitive: true },
+  payoutKeyLabel: "wallet",
+  walletProblem: (wallet) =>
+    isTonWalletAddress(wallet) ? null : "is not a TON address (expected UQ…/EQ… or 0:<hex>)",
+  paymentTarget: ({ token, units, target, payout }) =>
+    payout === null || target?.memo == null
       ? null
       : {
           address: payout,
-          memo: targets.tonComment,
-          uri: tonTransferUri({
-            wallet: payout,
-            jettonMaster: token.contract,
-            units,
-            comment: targets.tonComment,
-          }),
+          memo: target.memo,
+          uri: tonTransferUri({ wallet: payout, jettonMaster: token.contract, units, comment: target.memo }),
         },
   tokenStandard: () => "jetton",
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),

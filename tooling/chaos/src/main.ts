@@ -579,7 +579,7 @@ const main = async () => {
       const merchant = yield* registerMerchant({
         name: "Chaos Shop",
         testWebhookUrl: receiver.url,
-        evmXpub: xpub,
+        payoutKeys: { evm: xpub },
       })
       const { key } = yield* issueApiKey(merchant.id, "test")
       return { merchant, key }

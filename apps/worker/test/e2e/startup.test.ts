@@ -15,9 +15,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { dropSchema, makeDatabase, migrate } from "@inzi/adapter-postgres"
 import { evmNetwork } from "@inzi/adapter-evm"
-import { createCheckout, issueApiKey, type NetworkConfig, registerMerchant } from "@inzi/core"
+import {
+  createCheckout,
+  depositTargetOf,
+  issueApiKey,
+  type NetworkConfig,
+  registerMerchant,
+} from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
-import { clusterGauges, openRuntime, readEnv } from "@inzi/platform"
+import { clusterGauges, FAMILIES, openRuntime, readEnv } from "@inzi/platform"
 import { HDNodeWallet } from "ethers"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -228,7 +234,11 @@ if (!url) {
       const receiverUrl = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/hooks`
       try {
         const merchant = await rt.run(
-          registerMerchant({ name: "Startup Shop", testWebhookUrl: receiverUrl, evmXpub: xpub(60) }),
+          registerMerchant({
+            name: "Startup Shop",
+            testWebhookUrl: receiverUrl,
+            payoutKeys: { evm: xpub(60) },
+          }),
         )
         const { key } = await rt.run(issueApiKey(merchant.id, "test"))
         const flaky = {
@@ -253,6 +263,7 @@ if (!url) {
                 expiresInSeconds: 1800,
               },
               networks: [healthy],
+              families: FAMILIES,
               idempotency: null,
               now: new Date(),
             }),
@@ -270,7 +281,7 @@ if (!url) {
           await payTo({
             rpcUrl: devnet.rpcUrl,
             token: devnet.tokens.USDT,
-            to: checkout.targets.evmAddress!,
+            to: depositTargetOf(checkout.targets, "evm")!.address!,
             amount: 10_000_000n,
           })
           await devnet.mine(2)
