@@ -1,38 +1,40 @@
 #!/usr/bin/env node
 // The hexagon's walls, enforced: CI fails when
-//  - packages/wire (the API contract) imports anything but `effect` and @noble/hashes,
-//  - packages/core imports anything but those and @inzi/wire,
+//  - packages/core imports anything but `effect` and @noble/hashes,
+//  - core's src/wire (the API contract) imports anything of core outside its folder: packages/wire builds
+//    those files alone into @inzi/wire, and packages/wire has no source of its own but its one-line entry
+//    (source.ts) pointing there; its dist (.js and .d.ts) imports only effect and @noble/hashes, never core,
+//    and its package.json names @inzi/core nowhere (dependencies or devDependencies),
 //  - packages/client (shipped to merchants) imports anything but `effect` and @inzi/wire: never core,
 //  - a package under packages/ imports an app, or an adapter imports another adapter,
 //  - packages/platform or an app imports the SQL layer (kysely, pg, PGlite): queries live in adapter-postgres,
 //  - a package.json declares a dependency that breaks the same rules.
 // Usage: check-boundaries.mjs [--root <dir>]
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs"
-import { join, relative } from "node:path"
+import { dirname, join, relative, resolve } from "node:path"
 
 const argRoot = process.argv.indexOf("--root")
 const root = argRoot > 0 ? process.argv[argRoot + 1] : process.cwd()
 const WIRE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?)$/
-const CORE_ALLOWED = /^(effect|effect\/.*|@noble\/hashes(\/.*)?|@inzi\/wire)$/
 /** The SQL layer: only adapter-postgres (and tests) may import it. */
 const SQL_LAYER = /^(kysely|pg|@electric-sql\/pglite|kysely-pglite-dialect)(\/|$)/
 const CLIENT_ALLOWED = /^(effect|effect\/.*|@inzi\/wire)$/
 /** Packages whose dependencies and source imports are held to an allow-list: directory → [pattern, words]. */
 const CLOSED = {
   wire: [WIRE_ALLOWED, "effect and @noble/hashes"],
-  core: [CORE_ALLOWED, "effect, @noble/hashes and @inzi/wire"],
+  core: [WIRE_ALLOWED, "effect and @noble/hashes"],
   client: [CLIENT_ALLOWED, "effect and @inzi/wire"],
 }
 const IMPORT_RE =
   /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm
 
-function files(dir) {
+function files(dir, skip = ["node_modules", "dist"]) {
   if (!existsSync(dir)) return []
   const out = []
   for (const name of readdirSync(dir)) {
-    if (name === "node_modules" || name === "dist") continue
+    if (skip.includes(name)) continue
     const p = join(dir, name)
-    if (statSync(p).isDirectory()) out.push(...files(p))
+    if (statSync(p).isDirectory()) out.push(...files(p, skip))
     else if (/\.(ts|tsx|mts|cts|js|mjs)$/.test(name)) out.push(p)
   }
   return out
@@ -44,6 +46,47 @@ function importsOf(file) {
   return out
 }
 const violations = []
+
+/** core/src/wire is compiled alone into @inzi/wire: it may not reach the rest of core. */
+function checkContractFolder(folder) {
+  for (const f of files(folder)) {
+    for (const spec of importsOf(f)) {
+      if (!spec.startsWith(".")) continue
+      if (relative(folder, resolve(dirname(f), spec)).startsWith(".."))
+        violations.push(
+          `${relative(root, f)} imports "${spec}" outside src/wire (the contract is built alone into @inzi/wire)`,
+        )
+    }
+  }
+}
+
+/** packages/wire: no source of its own but source.ts re-exporting core's src/wire; a dist free of core. */
+function checkWire(dir, manifest) {
+  const contract = join(root, "packages", "core", "src", "wire")
+  for (const field of ["dependencies", "devDependencies", "peerDependencies"])
+    if (Object.hasOwn(manifest[field] ?? {}, "@inzi/core"))
+      violations.push(`packages/wire/package.json names @inzi/core in ${field}`)
+  for (const f of files(dir, ["node_modules", "dist", "test"])) {
+    if (/vitest\.config\.ts$/.test(f)) continue
+    if (f !== join(dir, "source.ts")) {
+      violations.push(`${relative(root, f)}: packages/wire has no source of its own (it is core's src/wire)`)
+      continue
+    }
+    for (const spec of importsOf(f))
+      if (resolve(dirname(f), spec).replace(/\.js$/, "") !== join(contract, "index"))
+        violations.push(`${relative(root, f)} re-exports "${spec}", not core's src/wire/index.js`)
+  }
+  for (const f of files(join(dir, "dist"), ["node_modules"])) {
+    for (const spec of importsOf(f)) {
+      if (WIRE_ALLOWED.test(spec)) continue
+      if (spec.startsWith(".") && !relative(join(dir, "dist"), resolve(dirname(f), spec)).startsWith(".."))
+        continue
+      violations.push(
+        `${relative(root, f)} imports "${spec}" (the built @inzi/wire may import only effect and @noble/hashes)`,
+      )
+    }
+  }
+}
 const pkgDir = join(root, "packages")
 const packages = existsSync(pkgDir)
   ? readdirSync(pkgDir).filter((d) => existsSync(join(pkgDir, d, "package.json")))
@@ -68,6 +111,8 @@ for (const d of packages) {
         violations.push(`${relative(root, f)} imports "${spec}" (${d} may import only ${words})`)
       }
     }
+    if (d === "core") checkContractFolder(join(dir, "src", "wire"))
+    if (d === "wire") checkWire(dir, manifest)
     continue
   }
   const isAdapter = d.startsWith("adapter-")
@@ -111,5 +156,5 @@ if (violations.length > 0) {
   process.exit(1)
 }
 console.log(
-  `boundary check passed: core imports only effect and @inzi/wire; client imports no core; ${adapterNames.size} adapters import no other adapter`,
+  `boundary check passed: core imports only effect and @noble/hashes; @inzi/wire is core's src/wire, built without core; client imports no core; ${adapterNames.size} adapters import no other adapter`,
 )
