@@ -7,7 +7,7 @@ import { makeTonScanner } from "@inzi/adapter-ton"
 import { makeWatchSet, type NetworkConfig } from "@inzi/core"
 import { Effect } from "effect"
 // The adapter's own sandbox world and fake toncenter (test support), reused as is.
-import { makeJettonWorld } from "../../packages/adapter-ton/test/support/jetton-world.js"
+import { makeJettonWorld } from "@inzi/devnet-ton"
 import { appendResult, fmt, machineFacts, table } from "./lib/results.js"
 
 const facts = machineFacts()

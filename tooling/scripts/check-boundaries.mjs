@@ -8,7 +8,9 @@
 //  - packages/client (shipped to merchants) imports anything but `effect` and @inzi/wire: never core,
 //  - a package under packages/ imports an app, or an adapter imports another adapter,
 //  - packages/platform or an app imports the SQL layer (kysely, pg, PGlite): queries live in adapter-postgres,
-//  - a package.json declares a dependency that breaks the same rules.
+//  - a package.json declares a dependency that breaks the same rules,
+//  - a source or test file of a workspace package (packages/*, apps/*, tooling/*) imports another package's
+//    files by a relative path: shared code is reached through the package's name and exports.
 // Usage: check-boundaries.mjs [--root <dir>]
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
@@ -147,6 +149,32 @@ for (const d of existsSync(appDir) ? readdirSync(appDir) : []) {
         violations.push(
           `${relative(root, f)} runs SQL itself ("${spec}"): add a store function to adapter-postgres`,
         )
+  }
+}
+
+/** Relative imports that leave their package, each with why it may (a path under the root → the target). */
+const OUTSIDE_PACKAGE_ALLOWED = {
+  // The contract's one source is core's src/wire; this is @inzi/wire's workspace entry to it.
+  "packages/wire/source.ts": "packages/core/src/wire/index.js",
+  // tooling/scripts holds plain CLI scripts, not a package; this test runs the CI's Chromium plan.
+  "tooling/e2e/test/chromium-step.test.ts": "tooling/scripts/chromium.mjs",
+}
+for (const group of ["packages", "apps", "tooling"]) {
+  const groupDir = join(root, group)
+  for (const d of existsSync(groupDir) ? readdirSync(groupDir) : []) {
+    const dir = join(groupDir, d)
+    if (!existsSync(join(dir, "package.json"))) continue
+    for (const f of files(dir)) {
+      for (const spec of importsOf(f)) {
+        if (!spec.startsWith(".")) continue
+        const target = resolve(dirname(f), spec)
+        if (!relative(dir, target).startsWith("..")) continue
+        if (OUTSIDE_PACKAGE_ALLOWED[relative(root, f)] === relative(root, target)) continue
+        violations.push(
+          `${relative(root, f)} imports "${spec}" from outside ${group}/${d}: import it by the package's name`,
+        )
+      }
+    }
   }
 }
 

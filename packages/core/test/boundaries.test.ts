@@ -13,6 +13,9 @@ const check = (root: string) => {
   return { code: r.status, out: `${r.stdout}${r.stderr}` }
 }
 
+/** An import line, written so that the scan of this very file (in "the real repository") does not see it. */
+const importOf = (name: string, spec: string) => ["import { ", name, ' } from "', spec, '"\n'].join("")
+
 /** Writes a tiny monorepo: core (with its src/wire), wire, client, two adapters, with the given extra files. */
 const tree = (files: Record<string, string>): string => {
   const root = mkdtempSync(join(tmpdir(), "inzi-boundaries-"))
@@ -127,7 +130,10 @@ describe("boundary check (tooling/scripts/check-boundaries.mjs)", () => {
     expect(byName.code).not.toBe(0)
     expect(byName.out).toContain("imports another adapter")
     const byPath = check(
-      make({ "packages/adapter-b/src/evil.ts": 'const m = await import("../../adapter-a/src/index.js")\n' }),
+      // Split so that this file's own scan (the real repository's) does not read it as an import.
+      make({
+        "packages/adapter-b/src/evil.ts": `const m = await import${'("../../adapter-a/src/index.js")'}\n`,
+      }),
     )
     expect(byPath.code).not.toBe(0)
     const byDep = check(
@@ -200,6 +206,24 @@ describe("boundary check (tooling/scripts/check-boundaries.mjs)", () => {
     )
     expect(dep.code).not.toBe(0)
     expect(dep.out).toContain("packages/wire/package.json depends on @inzi/core")
+  })
+
+  it("fails when a package's source or test imports another package's files by a relative path", () => {
+    const test = check(
+      make({
+        "packages/adapter-b/test/x.test.ts": importOf("suite", "../../core/test/suite.js"),
+        "apps/worker/package.json": JSON.stringify({ name: "@inzi/worker" }),
+        "apps/worker/test/y.test.ts": importOf("w", "../../../packages/adapter-a/test/world.js"),
+      }),
+    )
+    expect(test.code).not.toBe(0)
+    expect(test.out).toContain(
+      'packages/adapter-b/test/x.test.ts imports "../../core/test/suite.js" from outside packages/adapter-b',
+    )
+    expect(test.out).toContain("apps/worker/test/y.test.ts imports")
+    // Inside its own package, and wire's one entry to core's src/wire, are fine.
+    const own = check(make({ "packages/adapter-b/test/deep/z.test.ts": importOf("y", "../../src/index.js") }))
+    expect(own.code).toBe(0)
   })
 
   it("fails when platform or an app runs SQL itself (kysely, pg) instead of through adapter-postgres", () => {

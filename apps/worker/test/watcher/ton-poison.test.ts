@@ -18,7 +18,7 @@ import { makeTonScanner } from "@inzi/adapter-ton"
 import { CheckoutStore, Leases, type NetworkConfig } from "@inzi/core"
 import { Effect, Layer } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { makeJettonWorld } from "../../../../packages/adapter-ton/test/support/jetton-world.js"
+import { makeJettonWorld } from "@inzi/devnet-ton"
 import { watcherCycle } from "../../src/watcher.js"
 
 const url = process.env.TEST_DATABASE_URL

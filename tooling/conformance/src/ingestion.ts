@@ -1,15 +1,21 @@
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { ChainEvent, PaymentObserved } from "../src/chain-events.js"
-import type { CheckoutStatus, Mode, Payment, WebhookEventType } from "../src/domain.js"
-import type { ExpirySweepService } from "../src/ports/ExpirySweep.js"
-import type { PaymentLedgerService } from "../src/ports/PaymentLedger.js"
-import type { UnmatchedPaymentsService } from "../src/ports/UnmatchedPayments.js"
-import type { MemoryCheckoutInput, MemoryMerchant } from "../src/testing/memory-ledger.js"
+import type {
+  ChainEvent,
+  CheckoutStatus,
+  ExpirySweepService,
+  Mode,
+  Payment,
+  PaymentLedgerService,
+  PaymentObserved,
+  UnmatchedPaymentsService,
+  WebhookEventType,
+} from "@inzi/core"
+import type { MemoryCheckoutInput, MemoryMerchant } from "@inzi/core/testing"
 
 /**
- * The ingestion ports' contract, one suite for every store: in memory (core), PGlite and PostgreSQL
- * (adapter-postgres). Each test uses its own merchant, checkouts and network, so a backend is opened once.
+ * The ingestion ports' contract, one suite for every store: in memory (core's `@inzi/core/testing`, run by
+ * this package's own test), PGlite and PostgreSQL (adapter-postgres's test/ingestion.test.ts). Each test uses its own merchant, checkouts and network, so a backend is opened once.
  */
 export interface IngestionBackend {
   readonly ledger: PaymentLedgerService
