@@ -1,7 +1,7 @@
 import {
   type ChainFamily,
   type Checkout,
-  CheckoutStore,
+  Checkouts,
   MODES,
   type NetworkConfig,
   type NetworkId,
@@ -127,13 +127,13 @@ export const usedIndicesOf = (
   return { evm: evm.sort(asc), tron: tron.sort(asc) }
 }
 
-/** Every checkout of a merchant, both modes, read page by page through the `CheckoutStore` port. */
+/** Every checkout of a merchant, both modes, read page by page through the `Checkouts` port. */
 export const merchantCheckouts = (
   merchantId: string,
   now: Date = new Date(),
-): Effect.Effect<ReadonlyArray<Checkout>, StoreError, CheckoutStore> =>
+): Effect.Effect<ReadonlyArray<Checkout>, StoreError, Checkouts> =>
   Effect.gen(function* () {
-    const store = yield* CheckoutStore
+    const store = yield* Checkouts
     const all: Checkout[] = []
     for (const mode of MODES)
       for (let offset = 0; ; offset += 100) {

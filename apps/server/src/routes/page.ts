@@ -1,7 +1,7 @@
 import {
   type ApiCheckout,
   type Checkout,
-  CheckoutStore,
+  Checkouts,
   type FamilyRegistry,
   centsToUnits,
   formatUnits,
@@ -117,7 +117,7 @@ export const lastPaidOption = (checkout: Checkout, view: PageView): number => {
 const load = (token: string) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
-    const store = yield* CheckoutStore
+    const store = yield* Checkouts
     const merchants = yield* MerchantStore
     const now = new Date()
     if (!TOKEN_RE.test(token)) return null
@@ -292,7 +292,7 @@ export const pageEventsRoute = (req: HttpRequest) =>
     const address = clientAddress(req.incoming, ctx.trustedProxies)
     if ((streams.byAddress.get(address) ?? 0) >= PAGE_EVENTS.perAddress || streams.total >= PAGE_EVENTS.total)
       return tooManyRequests("Too many open event streams from this address", 30)
-    const run = Runtime.runCallback(yield* Effect.runtime<CheckoutStore | MerchantStore | ServerContext>())
+    const run = Runtime.runCallback(yield* Effect.runtime<Checkouts | MerchantStore | ServerContext>())
     return new StreamResponse(
       200,
       {

@@ -15,7 +15,7 @@ import {
 } from "@inzi/adapter-postgres"
 import { makeTestDatabase } from "@inzi/adapter-postgres/testing"
 import { makeTonScanner } from "@inzi/adapter-ton"
-import { CheckoutStore, Leases, type NetworkConfig } from "@inzi/core"
+import { Leases, type NetworkConfig, PaymentLedger, WatchTargets } from "@inzi/core"
 import { Effect, Layer } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { makeJettonWorld } from "@inzi/devnet-ton"
@@ -119,7 +119,8 @@ for (const [name, open] of backends) {
 
       const scanner = await run(makeTonScanner(network, { baseDelayMs: 2, maxDelayMs: 20 }))
       const layer = Layer.mergeAll(
-        Layer.succeed(CheckoutStore, stores.checkouts),
+        Layer.succeed(PaymentLedger, stores.checkouts),
+        Layer.succeed(WatchTargets, stores.checkouts),
         Layer.succeed(Leases, stores.leases),
       )
       const cycle = await run(
