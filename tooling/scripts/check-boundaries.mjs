@@ -10,7 +10,10 @@
 //  - packages/platform or an app imports the SQL layer (kysely, pg, PGlite): queries live in adapter-postgres,
 //  - a package.json declares a dependency that breaks the same rules,
 //  - a source or test file of a workspace package (packages/*, apps/*, tooling/*) imports another package's
-//    files by a relative path: shared code is reached through the package's name and exports.
+//    files by a relative path: shared code is reached through the package's name and exports,
+//  - a chain family's name ("evm", "tron", "ton" as a string literal) appears in the source of an app, core,
+//    platform or the sweep tool outside FAMILY_NAMES_ALLOWED: they ask the family registry; only the adapters
+//    (and the registry's one line, which names modules, not strings) know a family.
 // Usage: check-boundaries.mjs [--root <dir>]
 import { readdirSync, readFileSync, statSync, existsSync } from "node:fs"
 import { dirname, join, relative, resolve } from "node:path"
@@ -175,6 +178,41 @@ for (const group of ["packages", "apps", "tooling"]) {
         )
       }
     }
+  }
+}
+
+/** Where family names are written, structurally — see the header. Paths under the root; each with why. */
+const FAMILY_SCOPE = [
+  "apps/cli/src",
+  "apps/server/src",
+  "apps/worker/src",
+  "packages/core/src",
+  "packages/platform/src",
+  "packages/sweep/src",
+]
+const FAMILY_NAMES_ALLOWED = {
+  // The one declaration of the names (the `ChainFamily` type the registry is keyed by).
+  "packages/core/src/domain.ts": "the ChainFamily type",
+  // "ton" there is a network id in the OpenAPI examples, not a family.
+  "packages/core/src/wire/api.ts": "network-id examples",
+  // TODO(rows24): payout keys and deposit targets as rows per family (#24 item 2) remove these branches.
+  "packages/core/src/usecases/payout-keys.ts": "TODO(rows24)",
+  "packages/core/src/usecases/create-checkout.ts": "TODO(rows24)",
+}
+const FAMILY_LITERAL = /(["'`])(evm|tron|ton)\1/
+for (const dir of FAMILY_SCOPE) {
+  for (const f of files(join(root, dir))) {
+    const path = relative(root, f)
+    if (Object.hasOwn(FAMILY_NAMES_ALLOWED, path)) continue
+    const text = readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, " "))
+    text.split("\n").forEach((line, i) => {
+      if (/^\s*\/\//.test(line)) return
+      const m = FAMILY_LITERAL.exec(line)
+      if (m !== null)
+        violations.push(
+          `${path}:${i + 1} names the family ${m[0]}: ask the family registry (its module), not the name`,
+        )
+    })
   }
 }
 

@@ -59,6 +59,8 @@ export interface NetworkConfig {
   readonly explorerTxUrl?: string | undefined
   /** Block explorer link of an address, `{address}` standing for it. */
   readonly explorerAddressUrl?: string | undefined
+  /** The hosted page's icon of the network (`base`, `bsc` …); absent: its family module's `icon`. */
+  readonly icon?: string | undefined
   /** The family's own settings (its module's `options` schema), e.g. TON's `{ "source": "notifications" }`. */
   readonly options?: Readonly<Record<string, unknown>> | undefined
 }

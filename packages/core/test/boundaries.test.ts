@@ -226,6 +226,31 @@ describe("boundary check (tooling/scripts/check-boundaries.mjs)", () => {
     expect(own.code).toBe(0)
   })
 
+  it("fails when an app, core, platform or the sweep tool names a chain family instead of asking the registry", () => {
+    const q = '"'
+    const r = check(
+      make({
+        "apps/server/package.json": JSON.stringify({ name: "@inzi/server" }),
+        "apps/server/src/icons.ts": `export const i = (f: string) => (f === ${q}ton${q} ? 1 : 0)\n`,
+        "packages/sweep/package.json": JSON.stringify({ name: "@inzi/sweep" }),
+        "packages/sweep/src/plan.ts": "export const native = (f: string) => (f === 'evm' ? 18 : 6)\n",
+      }),
+    )
+    expect(r.code).not.toBe(0)
+    expect(r.out).toContain(`apps/server/src/icons.ts:1 names the family ${q}ton${q}`)
+    expect(r.out).toContain("packages/sweep/src/plan.ts:1 names the family 'evm'")
+    // Comments, adapters and the allow-listed declaration of the names are fine.
+    const ok = check(
+      make({
+        "apps/server/package.json": JSON.stringify({ name: "@inzi/server" }),
+        "apps/server/src/a.ts": `// e.g. ${q}tron${q}\n/** like ${q}ton${q} */\nexport const a = 1\n`,
+        "packages/adapter-a/src/family.ts": `export const family = ${q}evm${q}\n`,
+        "packages/core/src/domain.ts": `export type ChainFamily = ${q}evm${q} | ${q}tron${q} | ${q}ton${q}\n`,
+      }),
+    )
+    expect(ok.out).toContain("boundary check passed")
+  })
+
   it("fails when platform or an app runs SQL itself (kysely, pg) instead of through adapter-postgres", () => {
     const platform = check(
       make({

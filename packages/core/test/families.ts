@@ -26,6 +26,7 @@ const evm = defineFamily({
   ...common,
   family: "evm",
   label: "EVM",
+  icon: "eth",
   checkNetwork: (n) =>
     n.chainId === undefined ? ["chainId: required for evm networks (used in EIP-681 payment URIs)"] : [],
   deposit: { kind: "derived-address", caseInsensitive: true },
@@ -51,6 +52,7 @@ const tron = defineFamily({
   ...common,
   family: "tron",
   label: "Tron",
+  icon: "tron",
   deposit: { kind: "derived-address", caseInsensitive: false },
   payoutOf: (m) => m.tronXpub,
   addressOf: (t) => t.tronAddress,
@@ -65,6 +67,7 @@ const ton = defineFamily({
   ...common,
   family: "ton",
   label: "TON",
+  icon: "ton",
   options: Schema.Struct({
     source: Schema.optionalWith(Schema.Literal("jetton-wallet", "notifications"), { exact: true }),
   }),

@@ -35,6 +35,10 @@ export const explorerLink = (
 const labelOf = (families: FamilyRegistry, n: NetworkConfig | undefined, id: string): string =>
   `${n?.name ?? id} (${n ? families[n.family].tokenStandard(n) : "token"})`
 
+/** The network's own icon, else its family module's; a neutral one for a network no longer configured. */
+export const iconOf = (families: FamilyRegistry, n: NetworkConfig | undefined): string =>
+  n === undefined ? "any" : (n.icon ?? families[n.family].icon)
+
 /** Maps the API checkout object to what the page renders (no money arithmetic here: core computed it). */
 export const toPageView = (
   api: ApiCheckout,
@@ -91,6 +95,7 @@ export const toPageView = (
       return {
         network: o.network,
         networkLabel: labelOf(families, n, o.network),
+        icon: iconOf(families, n),
         token: o.crypto_currency,
         amountCrypto:
           decimals === undefined
