@@ -127,7 +127,8 @@ export type PgStoreServices =
 
 /**
  * Layers providing `MerchantStore`, the checkout ports (`Checkouts`, `IdempotencyRecords`, `WatchTargets`,
- * `PaymentLedger`, `UnmatchedPayments`, `ExpirySweep`, and their union `CheckoutStore`), `Outbox`, `Leases`, `AddressPool` (and `PgFastPath`, `PgDatabase`).
+ * `PaymentLedger`, `UnmatchedPayments`, `ExpirySweep`, and their union `CheckoutStore`), `Outbox`, `Leases`,
+ * `AddressPool` (and `PgFastPath`, `PgDatabase`).
  * The database is opened (and migrated) when the layer builds and closed with its scope. The configuration
  * is given, not read here: the reference apps read the environment once (@inzi/platform's `readEnv`, pool
  * size and secret key included) and pass it.

@@ -49,7 +49,7 @@ export type PooledCreateResult =
 /**
  * Pre-derived deposit addresses per merchant, so a create does not pay the EVM/Tron derivation (the biggest CPU
  * item of a create) on the request path. Indices come from the merchant's own sequence (the same one as
- * `CheckoutStore.allocateDerivationIndex`), so a pooled and an inline index are never the same. A taken slot
+ * `Checkouts.allocateDerivationIndex`), so a pooled and an inline index are never the same. A taken slot
  * is deleted: handed out once at most. A slot whose xpubs differ from the merchant's current ones is never
  * handed out (`dropStale` removes it).
  */
