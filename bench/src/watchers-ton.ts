@@ -13,7 +13,7 @@ import { makeTonScanner, type TonScannerOptions } from "@inzi/adapter-ton"
 import { makeWatchSet, type NetworkConfig, type ScanResult, type WatchSet } from "@inzi/core"
 import { Effect } from "effect"
 // The adapter's own sandbox world and fake toncenter (test support), reused as is.
-import { makeJettonWorld } from "../../packages/adapter-ton/test/support/jetton-world.js"
+import { makeJettonWorld } from "@inzi/devnet-ton"
 import { appendResult, fmt, machineFacts, table } from "./lib/results.js"
 
 const facts = machineFacts()

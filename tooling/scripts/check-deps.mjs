@@ -2,6 +2,8 @@
 // Offline dependency review (the registry's audit endpoint is not reachable here). CI fails when
 //  - a shipped package (apps/*, packages/*) carries dev tooling (hardhat, tsx, vitest, typescript …) in its
 //    production dependencies, directly or through another package (the path is printed),
+//  - @inzi/core has a production dependency other than effect and @noble/hashes (not even a workspace
+//    package: the API contract is core's own src/wire),
 //  - @inzi/client or @inzi/wire reaches @inzi/core (the payment state machine) through their production
 //    dependencies: merchants get the API contract, not the gateway,
 //  - an installed package has install scripts (preinstall/install/postinstall, or a binding.gyp that pnpm
@@ -40,6 +42,11 @@ const DEV_TOOLING = [
 const FORBIDDEN_IN_CLOSURE = {
   "packages/client": ["@inzi/core"],
   "packages/wire": ["@inzi/core"],
+}
+
+/** Workspace packages whose production dependencies are held to a list (the lockfile's importer entry). */
+const ONLY_DEPENDENCIES = {
+  "packages/core": ["effect", "@noble/hashes"],
 }
 
 /** SPDX identifiers accepted (permissive or weak file-level copyleft). */
@@ -135,6 +142,13 @@ const importers = lock.importers ?? {}
 const snapshots = lock.snapshots ?? {}
 const prodDeps = (node) => ({ ...(node?.dependencies ?? {}), ...(node?.optionalDependencies ?? {}) })
 const versionOf = (v) => (typeof v === "object" ? v.version : v)
+
+// 0. Pure packages depend on their list only.
+for (const [importer, allowed] of Object.entries(ONLY_DEPENDENCIES)) {
+  for (const name of Object.keys(prodDeps(importers[importer])))
+    if (!allowed.includes(name))
+      violations.push(`${importer}: may depend on ${allowed.join(" and ")} only, not ${name}`)
+}
 
 // 1. Dev tooling in the production closure of a shipped package.
 for (const importer of Object.keys(importers).filter((k) => /^(apps|packages)\//.test(k))) {

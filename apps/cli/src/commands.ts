@@ -6,7 +6,6 @@ import { readFileSync, statSync } from "node:fs"
 import {
   accentColorProblem,
   BRANDING_LIMITS,
-  CheckoutStore,
   checkLogoImage,
   checkoutNetworks,
   type FamilyRegistry,
@@ -33,6 +32,7 @@ import {
   registerMerchant,
   updateBranding,
   urlProblem,
+  UnmatchedPayments,
 } from "@inzi/core"
 // The subpaths, not the package index: a database command loads no chain adapter it does not use.
 import { readEnv } from "@inzi/platform/env"
@@ -509,7 +509,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       const { cliNetworks, networkOf } = await import("./networks.js")
       networkOf(cliNetworks(), network, "network")
     }
-    const rows = await withRuntime(Effect.flatMap(CheckoutStore, (s) => s.listUnmatched(network)))
+    const rows = await withRuntime(Effect.flatMap(UnmatchedPayments, (s) => s.listUnmatched(network)))
     out(
       args,
       rows,
@@ -537,7 +537,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     const [id, checkoutId] = args.positionals
     if (!id || !checkoutId) throw new UsageError("unmatched assign needs <unmatched id> <checkout id>")
     const r = await withRuntime(
-      Effect.flatMap(CheckoutStore, (s) => s.assignUnmatched(id, checkoutId, new Date())),
+      Effect.flatMap(UnmatchedPayments, (s) => s.assignUnmatched(id, checkoutId, new Date())),
     )
     out(args, r, `assigned ${id} to ${checkoutId} (${r.emitted} webhook event(s))`)
     return 0

@@ -30,6 +30,7 @@ export const TonOptionsSchema = Schema.Struct({
 export const tonFamily = defineFamily({
   family: "ton",
   label: "TON",
+  icon: "ton",
   presets: [tonMainnet],
   // TON testnet has no official USDT jetton: the operator names the test jetton master they use.
   tokenlessPresets: [{ ...tonTestnet({ usdtMaster: "" }), tokens: [] }],

@@ -1,7 +1,7 @@
 import {
   type Checkout,
   type FamilyRegistry,
-  CheckoutStore,
+  Checkouts,
   Ids,
   MerchantStore,
   type Mode,
@@ -147,7 +147,7 @@ export const openRuntime = async (
       rt.runPromise(
         Effect.gen(function* () {
           const merchants = yield* MerchantStore
-          const store = yield* CheckoutStore
+          const store = yield* Checkouts
           const all = q.merchantId
             ? [yield* merchants.getMerchant(q.merchantId)]
             : yield* merchants.listMerchants()
