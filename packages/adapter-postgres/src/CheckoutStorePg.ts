@@ -145,10 +145,8 @@ const paymentsJson = sql<unknown>`(CASE WHEN EXISTS (SELECT FROM payments p WHER
  * parsed apart) was ≈ 30 µs of the GET's client CPU; one JSON.parse is a few. Decoded by `checkoutWithPayments`.
  */
 const selectCheckoutJson = (db: Db) =>
-  db
-    .selectFrom("checkouts as c")
-    .select(
-      sql<unknown>`json_build_object(
+  db.selectFrom("checkouts as c").select(
+    sql<unknown>`json_build_object(
         'id', c.id, 'merchant_id', c.merchant_id, 'mode', c.mode, 'status', c.status,
         'amount_cents', c.amount_cents::text, 'currency', c.currency, 'description', c.description,
         'metadata', c.metadata, 'customer_email', c.customer_email, 'redirect_url', c.redirect_url,
@@ -156,7 +154,7 @@ const selectCheckoutJson = (db: Db) =>
         'created_at', c.created_at, 'updated_at', c.updated_at,
         'targets', ${targetsJson}, 'payments_json', ${paymentsJson}
       )`.as("checkout"),
-    )
+  )
 
 /** GET /checkouts/:id's read, compiled once: one parameter (the id), one row with one `checkout` JSON column. */
 export const checkoutByIdStatement = (db: Kysely<DB>) =>
@@ -202,6 +200,58 @@ export const readCheckout =
       done,
     )
 
+/**
+ * A create without an Idempotency-Key, compiled once (precompiled.ts): the checkout row, and its targets in one
+ * multi-row insert through a CTE, one statement. Arguments: id, merchant, mode, amount, description, metadata,
+ * email, redirect, webhook, networks (JSON text), expiresAt, createdAt, index (text), targets (JSON
+ * `[{ family, address, memo, lookup }]`).
+ */
+const plainCreateStatement = (db: Kysely<DB>) =>
+  precompile(
+    db,
+    (
+      id: string,
+      merchantId: string,
+      mode: string,
+      amount: string,
+      description: string | null,
+      metadata: string | null,
+      email: string | null,
+      redirect: string | null,
+      webhook: string | null,
+      networks: string,
+      expiresAt: Date,
+      createdAt: Date,
+      index: string,
+      targets: string,
+    ) => sql<never>`
+    WITH c AS (
+      INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
+        customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
+      VALUES (${id}::text, ${merchantId}::text, ${mode}::text, 'pending', ${amount}::bigint, 'USD',
+        ${description}::text, ${metadata}::text, ${email}::text, ${redirect}::text, ${webhook}::text,
+        ${networks}::jsonb, ${expiresAt}::timestamptz, ${createdAt}::timestamptz, ${createdAt}::timestamptz)
+      RETURNING id
+    )
+    INSERT INTO deposit_targets (checkout_id, family, merchant_id, derivation_index, address, memo, lookup)
+    SELECT c.id, t.family, ${merchantId}::text, ${index}::bigint, t.address, t.memo, t.lookup
+    FROM c, jsonb_to_recordset(${targets}::jsonb) AS t(family text, address text, memo text, lookup text)`,
+    P("id"),
+    P("merchant"),
+    P("mode"),
+    P("amount"),
+    P("description") as string | null,
+    P("metadata") as string | null,
+    P("email") as string | null,
+    P("redirect") as string | null,
+    P("webhook") as string | null,
+    P("networks"),
+    new Date(0),
+    new Date(1),
+    P("index"),
+    P("targets"),
+  )
+
 /** A deposit target that collides with another checkout's: a reused derivation index or address. */
 const collision = () =>
   new StoreError({
@@ -227,13 +277,32 @@ export const makeCheckoutStore = (db: Kysely<DB>): CheckoutsPg => {
    * insert, through a CTE): atomic on its own, one round trip instead of BEGIN/INSERT/INSERT/COMMIT. A memo the
    * merchant already uses aborts the statement: `MemoTaken`; any other conflict is a collision error.
    */
+  const plainInsert = plainCreateStatement(db)
   const createPlain = async (input: NewCheckout): Promise<CreateCheckoutResult | MemoTaken> => {
     try {
-      await db
-        .with("c", (q) => q.insertInto("checkouts").values(checkoutRow(input)))
-        .insertInto("deposit_targets")
-        .values(targetRows(input))
-        .execute()
+      await plainInsert.execute(
+        input.id,
+        input.merchantId,
+        input.mode,
+        input.amountCents.toString(),
+        input.description,
+        input.metadataJson,
+        input.customerEmail,
+        input.redirectUrl,
+        input.webhookUrl,
+        JSON.stringify(input.networks),
+        input.expiresAt,
+        input.createdAt,
+        input.targets.derivationIndex.toString(),
+        JSON.stringify(
+          input.targets.entries.map((t) => ({
+            family: t.family,
+            address: t.address,
+            memo: t.memo,
+            lookup: t.lookup,
+          })),
+        ),
+      )
       return { _tag: "Created", checkout: createdCheckout(input), response: null }
     } catch (e) {
       if (memoTaken(e, input.targets.entries)) return { _tag: "MemoTaken" }
@@ -266,84 +335,87 @@ export const makeCheckoutStore = (db: Kysely<DB>): CheckoutsPg => {
           : db
               .transaction()
               .execute(async (trx): Promise<CreateCheckoutResult> => {
-              if (idem !== null) {
-                const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
-                // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
-                // conflict; a record older than 24 h is taken over.
-                const claimed = await trx
-                  .insertInto("idempotency_keys")
-                  .values({
-                    merchant_id: input.merchantId,
-                    mode: input.mode,
-                    key: idem.key,
-                    request_hash: idem.requestHash,
-                    response_status: null,
-                    response_body: null,
-                    checkout_id: null,
-                    created_at: input.createdAt,
-                  })
-                  .onConflict((oc) =>
-                    oc
-                      .columns(["merchant_id", "mode", "key"])
-                      .doUpdateSet({
-                        request_hash: idem.requestHash,
-                        response_status: null,
-                        response_body: null,
-                        checkout_id: null,
-                        created_at: input.createdAt,
-                      })
-                      .where("idempotency_keys.created_at", "<=", cutoff),
-                  )
-                  .returning("key")
-                  .executeTakeFirst()
-                if (claimed === undefined) {
-                  const prior = await trx
-                    .selectFrom("idempotency_keys")
-                    .selectAll()
-                    .where("merchant_id", "=", input.merchantId)
-                    .where("mode", "=", input.mode)
-                    .where("key", "=", idem.key)
-                    .executeTakeFirstOrThrow()
-                  // The claim waited for the holder's commit: a live record, answered (or a defect).
-                  const decided = idempotencyDecision(idempotencyRecord(prior), {
-                    requestHash: idem.requestHash,
-                    now: input.createdAt,
-                  })
-                  if (decided._tag === "Conflict") throw new Fail(new IdempotencyConflict({ key: idem.key }))
-                  if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
-                  return { _tag: "Replayed", response: decided.response }
+                if (idem !== null) {
+                  const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
+                  // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
+                  // conflict; a record older than 24 h is taken over.
+                  const claimed = await trx
+                    .insertInto("idempotency_keys")
+                    .values({
+                      merchant_id: input.merchantId,
+                      mode: input.mode,
+                      key: idem.key,
+                      request_hash: idem.requestHash,
+                      response_status: null,
+                      response_body: null,
+                      checkout_id: null,
+                      created_at: input.createdAt,
+                    })
+                    .onConflict((oc) =>
+                      oc
+                        .columns(["merchant_id", "mode", "key"])
+                        .doUpdateSet({
+                          request_hash: idem.requestHash,
+                          response_status: null,
+                          response_body: null,
+                          checkout_id: null,
+                          created_at: input.createdAt,
+                        })
+                        .where("idempotency_keys.created_at", "<=", cutoff),
+                    )
+                    .returning("key")
+                    .executeTakeFirst()
+                  if (claimed === undefined) {
+                    const prior = await trx
+                      .selectFrom("idempotency_keys")
+                      .selectAll()
+                      .where("merchant_id", "=", input.merchantId)
+                      .where("mode", "=", input.mode)
+                      .where("key", "=", idem.key)
+                      .executeTakeFirstOrThrow()
+                    // The claim waited for the holder's commit: a live record, answered (or a defect).
+                    const decided = idempotencyDecision(idempotencyRecord(prior), {
+                      requestHash: idem.requestHash,
+                      now: input.createdAt,
+                    })
+                    if (decided._tag === "Conflict")
+                      throw new Fail(new IdempotencyConflict({ key: idem.key }))
+                    if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
+                    return { _tag: "Replayed", response: decided.response }
+                  }
                 }
-              }
-              await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
-              // DO NOTHING keeps the error out of the transaction; a row left out is a memo taken (the
-              // transaction is rolled back, the key's claim with it) or a reused address.
-              const rows = targetRows(input)
-              const written = await trx
-                .insertInto("deposit_targets")
-                .values(rows)
-                .onConflict((oc) => oc.doNothing())
-                .returning("family")
-                .execute()
-              if (written.length < rows.length) {
-                const missing = input.targets.entries.filter((t) => !written.some((w) => w.family === t.family))
-                throw missing.every((t) => t.memo !== null) ? MEMO_TAKEN : new Fail(collision())
-              }
-              const checkout = createdCheckout(input)
-              if (idem === null) return { _tag: "Created", checkout, response: null }
-              const response = idem.render(checkout)
-              await trx
-                .updateTable("idempotency_keys")
-                .set({
-                  response_status: response.status,
-                  response_body: response.body,
-                  checkout_id: checkout.id,
-                })
-                .where("merchant_id", "=", input.merchantId)
-                .where("mode", "=", input.mode)
-                .where("key", "=", idem.key)
-                .execute()
-              return { _tag: "Created", checkout, response }
-            })
+                await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
+                // DO NOTHING keeps the error out of the transaction; a row left out is a memo taken (the
+                // transaction is rolled back, the key's claim with it) or a reused address.
+                const rows = targetRows(input)
+                const written = await trx
+                  .insertInto("deposit_targets")
+                  .values(rows)
+                  .onConflict((oc) => oc.doNothing())
+                  .returning("family")
+                  .execute()
+                if (written.length < rows.length) {
+                  const missing = input.targets.entries.filter(
+                    (t) => !written.some((w) => w.family === t.family),
+                  )
+                  throw missing.every((t) => t.memo !== null) ? MEMO_TAKEN : new Fail(collision())
+                }
+                const checkout = createdCheckout(input)
+                if (idem === null) return { _tag: "Created", checkout, response: null }
+                const response = idem.render(checkout)
+                await trx
+                  .updateTable("idempotency_keys")
+                  .set({
+                    response_status: response.status,
+                    response_body: response.body,
+                    checkout_id: checkout.id,
+                  })
+                  .where("merchant_id", "=", input.merchantId)
+                  .where("mode", "=", input.mode)
+                  .where("key", "=", idem.key)
+                  .execute()
+                return { _tag: "Created", checkout, response }
+              })
               .catch((e: unknown) => {
                 if (e === MEMO_TAKEN) return MEMO_TAKEN
                 throw e
