@@ -2,11 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer } from "effect"
 import type { ChainFamily, Merchant, PayoutKeys } from "../src/domain.js"
 import { AddressDerivation } from "../src/ports/AddressDerivation.js"
-import {
-  AddressPool,
-  type PooledCreateResult,
-  type PoolSlot,
-} from "../src/ports/AddressPool.js"
+import { AddressPool, type PooledCreateResult, type PoolSlot } from "../src/ports/AddressPool.js"
 import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
 import { DerivationError, IdempotencyConflict, StoreError } from "../src/ports/errors.js"
 import { Ids, seededRandomBytes } from "../src/ports/Ids.js"
@@ -181,14 +177,44 @@ const create = (m: Merchant, networkIds: ReadonlyArray<string>) =>
   })
 
 describe("address pool in createCheckout", () => {
+  it.effect("a refill derives each family's batch in one deriveMany call when the derivation has it", () =>
+    Effect.gen(function* () {
+      const inserted: Array<NewCheckout> = []
+      const pool = memoryPool(inserted)
+      const calls: Array<string> = []
+      const batched = Layer.succeed(AddressDerivation, {
+        derive: () => Effect.die("derive called: a refill should use deriveMany"),
+        deriveMany: (family, xpub, indices) =>
+          Effect.sync(() => {
+            calls.push(`${family}:${indices.join(",")}`)
+            return indices.map((i) => `${family}:${xpub}:${i}`)
+          }),
+        validateXpub: () => Effect.void,
+      })
+      const layer = Layer.mergeAll(pool.layer, batched, storeStub(inserted, { n: 1000n }), Ids.Test(1))
+      expect(
+        yield* refillAddressPool(merchant, FAMILIES, { target: 5, batch: 3 }).pipe(Effect.provide(layer)),
+      ).toBe(5)
+      expect(calls).toEqual(["evm:0,1,2", "tron:0,1,2", "evm:3,4", "tron:3,4"])
+      const a = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
+      expect(inserted.map(view)).toEqual([
+        { derivationIndex: 0n, evm: "evm:xpub-evm:0", tron: "tron:xpub-tron:0", ton: null },
+      ])
+      expect(a.addresses).toBe("pooled")
+    }),
+  )
+
   it.effect("a warm pool: the create takes a slot and derives nothing", () =>
     Effect.gen(function* () {
       const inserted: Array<NewCheckout> = []
       const pool = memoryPool(inserted)
       const d = countingDerivation()
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(1))
-      expect(yield* refillAddressPool(merchant, FAMILIES, { target: 3, batch: 2 }).pipe(Effect.provide(layer))).toBe(3)
-      expect(d.calls).toEqual(["evm:0", "tron:0", "evm:1", "tron:1", "evm:2", "tron:2"])
+      expect(
+        yield* refillAddressPool(merchant, FAMILIES, { target: 3, batch: 2 }).pipe(Effect.provide(layer)),
+      ).toBe(3)
+      // A batch per family (batches of 2: indices 0–1, then 2).
+      expect(d.calls).toEqual(["evm:0", "evm:1", "tron:0", "tron:1", "evm:2", "tron:2"])
       d.calls.length = 0
       const a = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
       yield* create(merchant, ["bsc"]).pipe(Effect.provide(layer))
@@ -310,7 +336,9 @@ describe("address pool in createCheckout", () => {
       // The caller's merchant is stale (old xpub): no slot either, it derives from what it knows.
       yield* create(merchant, ["bsc"]).pipe(Effect.provide(layer))
       expect(view(inserted[1])).toMatchObject({ derivationIndex: 5n, evm: "evm:xpub-evm:5" })
-      const r = yield* refillLowPools({ families: FAMILIES, target: 3, lowWater: 2 }).pipe(Effect.provide(layer))
+      const r = yield* refillLowPools({ families: FAMILIES, target: 3, lowWater: 2 }).pipe(
+        Effect.provide(layer),
+      )
       expect(r).toEqual({ dropped: 4, refilled: 1, added: 3, failed: [] })
       expect((pool.slots.get(merchant.id) ?? []).map((s) => [s.index, s.targets[0]?.address])).toEqual([
         [6n, "evm:xpub-evm-2:6"],
@@ -318,7 +346,9 @@ describe("address pool in createCheckout", () => {
         [8n, "evm:xpub-evm-2:8"],
       ])
       // At or above the low-water mark: nothing to do.
-      expect(yield* refillLowPools({ families: FAMILIES, target: 3, lowWater: 2 }).pipe(Effect.provide(layer))).toEqual({
+      expect(
+        yield* refillLowPools({ families: FAMILIES, target: 3, lowWater: 2 }).pipe(Effect.provide(layer)),
+      ).toEqual({
         dropped: 0,
         refilled: 0,
         added: 0,
@@ -363,7 +393,9 @@ describe("address pool in createCheckout", () => {
       expect(yield* pool.service.poolSize(merchant.id)).toBe(40)
       expect(pool.seq.get(merchant.id)).toBe(40n)
       // Disabled: nothing starts.
-      yield* makeAddressPoolRefiller({ families: FAMILIES, target: 0 }).trigger(merchant).pipe(Effect.provide(layer))
+      yield* makeAddressPoolRefiller({ families: FAMILIES, target: 0 })
+        .trigger(merchant)
+        .pipe(Effect.provide(layer))
       expect(d.calls.length).toBe(80)
     }),
   )
@@ -414,7 +446,9 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     const direct: Array<NewCheckout> = []
     const b = memoryPool(direct)
     await Effect.runPromise(
-      refillAddressPool(merchant, FAMILIES, { target: 2 }).pipe(Effect.provide(Layer.mergeAll(b.layer, d.layer))),
+      refillAddressPool(merchant, FAMILIES, { target: 2 }).pipe(
+        Effect.provide(Layer.mergeAll(b.layer, d.layer)),
+      ),
     )
     const pool: Statement = (input, keys, derived, done) =>
       done(Effect.runSync(Effect.either(b.service.createCheckout(input, keys, derived))))
@@ -428,7 +462,11 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
       expiresAt: new Date("2026-04-04T12:30:00Z"),
       networks: ["ton", "tron", "bsc"],
     })
-    expect(view(direct[0])).toMatchObject({ derivationIndex: 0n, evm: "evm:xpub-evm:0", tron: "tron:xpub-tron:0" })
+    expect(view(direct[0])).toMatchObject({
+      derivationIndex: 0n,
+      evm: "evm:xpub-evm:0",
+      tron: "tron:xpub-tron:0",
+    })
   })
 
   it("redraws a taken TON comment, with the same checkout id", async () => {
