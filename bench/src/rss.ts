@@ -288,7 +288,10 @@ try {
   const t0 = performance.now()
   const seeded = await rt.runPromise(
     Effect.gen(function* () {
-      const merchant = yield* registerMerchant({ name: "rss worker", payoutKeys: { evm: accountXpub(60, 7) } })
+      const merchant = yield* registerMerchant({
+        name: "rss worker",
+        payoutKeys: { evm: accountXpub(60, 7) },
+      })
       const nets = checkoutNetworks(merchant, "test", networks)
       const create = (i: number) =>
         createCheckout({

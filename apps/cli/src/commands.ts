@@ -196,6 +196,9 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
 
   "merchant create": async (args) => {
     const name = required(args, "name")
+    // The payment page shows it to shoppers when no display name is set: the display name's rules.
+    const nameProblem = displayNameProblem(name)
+    if (nameProblem !== null) throw new UsageError(`--name ${nameProblem}`)
     const webhookUrl = webhookUrlFlag(args, "webhook-url") ?? null
     const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url") ?? null
     const { FAMILIES } = await import("@inzi/platform")

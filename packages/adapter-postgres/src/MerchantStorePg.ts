@@ -110,11 +110,7 @@ export const makeMerchantStore = (
           // A sequence per merchant: allocation is a `nextval`, never a hot counter row that serializes every create of a merchant.
           const seqName = `merchant_index_${String(row.seq_no)}`
           await sql.raw(`CREATE SEQUENCE ${seqName} AS bigint MINVALUE 0 START 0`).execute(trx)
-          await trx
-            .updateTable("merchants")
-            .set({ index_sequence: seqName })
-            .where("id", "=", m.id)
-            .execute()
+          await trx.updateTable("merchants").set({ index_sequence: seqName }).where("id", "=", m.id).execute()
           await writePayoutKeys(trx, m.id, m.payoutKeys)
           return fromRow(await selectMerchants(trx).where("m.id", "=", m.id).executeTakeFirstOrThrow())
         }),

@@ -83,13 +83,11 @@ const findOwner = async (trx: Transaction<DB>, lookup: IngestLookup, mode: Mode)
   const row = await trx
     .selectFrom("merchant_payout_keys as k")
     .innerJoin("deposit_targets as t", (j) =>
-      j
-        .onRef("t.family", "=", "k.family")
-        .on(
-          "t.lookup",
-          "in",
-          forms.map((f) => sql<string>`k.merchant_id || ':' || ${f}::text`),
-        ),
+      j.onRef("t.family", "=", "k.family").on(
+        "t.lookup",
+        "in",
+        forms.map((f) => sql<string>`k.merchant_id || ':' || ${f}::text`),
+      ),
     )
     .innerJoin("checkouts as c", "c.id", "t.checkout_id")
     .select("t.checkout_id")

@@ -17,10 +17,24 @@ const keysOf = (evmXpub: string | null, tronXpub: string | null): PayoutKeys => 
 const slotTargets = (index: bigint, evmXpub: string | null, tronXpub: string | null): Array<StoredTarget> => [
   ...(evmXpub === null
     ? []
-    : [{ family: "evm" as const, address: `evm:${evmXpub}:${index}`, memo: null, lookup: `evm:${evmXpub}:${index}` }]),
+    : [
+        {
+          family: "evm" as const,
+          address: `evm:${evmXpub}:${index}`,
+          memo: null,
+          lookup: `evm:${evmXpub}:${index}`,
+        },
+      ]),
   ...(tronXpub === null
     ? []
-    : [{ family: "tron" as const, address: `tron:${tronXpub}:${index}`, memo: null, lookup: `tron:${tronXpub}:${index}` }]),
+    : [
+        {
+          family: "tron" as const,
+          address: `tron:${tronXpub}:${index}`,
+          memo: null,
+          lookup: `tron:${tronXpub}:${index}`,
+        },
+      ]),
 ]
 
 const slotsAt = (
@@ -28,7 +42,11 @@ const slotsAt = (
   evmXpub: string | null,
   tronXpub: string | null,
 ): ReadonlyArray<PoolSlot> =>
-  indices.map((index) => ({ index, keys: keysOf(evmXpub, tronXpub), targets: slotTargets(index, evmXpub, tronXpub) }))
+  indices.map((index) => ({
+    index,
+    keys: keysOf(evmXpub, tronXpub),
+    targets: slotTargets(index, evmXpub, tronXpub),
+  }))
 
 const pooledAt = (index: bigint, evmXpub: string | null, tronXpub: string | null): DerivationSlot => ({
   _tag: "Pooled",
@@ -151,13 +169,15 @@ export const addressPoolContract = (
       await runP(s.merchants.updateMerchant(m.id, { payoutKeys: { evm: "xpub-evm-2" } }))
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(0)
       // Caller with the new xpub: the old slots are not usable, a fresh index comes back.
-      expect(
-        await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm-2", "xpub-tron"))),
-      ).toEqual({ _tag: "Fresh", index: 3n })
+      expect(await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm-2", "xpub-tron")))).toEqual({
+        _tag: "Fresh",
+        index: 3n,
+      })
       // Caller still holding the old merchant: the database says the xpub changed, so no old slot either.
-      expect(
-        await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm", "xpub-tron"))),
-      ).toEqual({ _tag: "Fresh", index: 4n })
+      expect(await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm", "xpub-tron")))).toEqual({
+        _tag: "Fresh",
+        index: 4n,
+      })
       // Adding a Tron xpub to a merchant whose slots have none makes those stale too.
       const evmOnly = await merchant("xpub-evm", null)
       await fill(evmOnly.id, 2, "xpub-evm", null)
@@ -179,9 +199,9 @@ export const addressPoolContract = (
       ])
       // Slots derived from the new xpubs are handed out again.
       await fill(m.id, 1, "xpub-evm-2", "xpub-tron")
-      expect(
-        await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm-2", "xpub-tron"))),
-      ).toEqual(pooledAt(5n, "xpub-evm-2", "xpub-tron"))
+      expect(await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm-2", "xpub-tron")))).toEqual(
+        pooledAt(5n, "xpub-evm-2", "xpub-tron"),
+      )
     })
 
     it("lowPools: merchants with an xpub below the mark, with their usable size", async () => {
@@ -260,9 +280,7 @@ export const addressPoolContract = (
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(1)
       expect(await db.selectFrom("checkouts").select("id").where("id", "=", dup.id).execute()).toEqual([])
       // Only the families asked for get an address.
-      const b = await runP(
-        s.addressPool.createCheckout(pooledInput(m.id, "BBBB2222"), xpubs, ["evm"]),
-      )
+      const b = await runP(s.addressPool.createCheckout(pooledInput(m.id, "BBBB2222"), xpubs, ["evm"]))
       expect(b._tag === "Created" && b.checkout.targets).toEqual({
         derivationIndex: 1n,
         entries: [
@@ -277,13 +295,7 @@ export const addressPoolContract = (
       })
       await fill(m.id, 1, "xpub-evm", "xpub-tron")
       expect(
-        await runP(
-          s.addressPool.createCheckout(
-            c,
-            keysOf("other", "xpub-tron"),
-            ["evm", "tron"],
-          ),
-        ),
+        await runP(s.addressPool.createCheckout(c, keysOf("other", "xpub-tron"), ["evm", "tron"])),
       ).toEqual({ _tag: "NoSlot" })
       expect(await db.selectFrom("checkouts").select("id").where("id", "=", c.id).execute()).toEqual([])
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(1)

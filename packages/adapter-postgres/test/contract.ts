@@ -87,7 +87,14 @@ const keyedTargets = (
     ...(t.evm ? [{ family: "evm" as const, address: t.evm, memo: null, lookup: t.evm.toLowerCase() }] : []),
     ...(t.tron ? [{ family: "tron" as const, address: t.tron, memo: null, lookup: t.tron }] : []),
     ...(t.ton
-      ? [{ family: "ton" as const, address: null, memo: t.ton, lookup: `${merchantId}:${t.ton.trim().toUpperCase()}` }]
+      ? [
+          {
+            family: "ton" as const,
+            address: null,
+            memo: t.ton,
+            lookup: `${merchantId}:${t.ton.trim().toUpperCase()}`,
+          },
+        ]
       : []),
   ],
 })
@@ -260,7 +267,9 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
           payoutKeys: { evm: "xpub-evm", tron: "xpub-tron", ton: `0:${"ab".repeat(32)}` },
         })
         // Payout keys per family: one replaced, one removed, the others kept.
-        const keys = await runP(s.merchants.updateMerchant(m.id, { payoutKeys: { evm: "xpub-evm-2", ton: null } }))
+        const keys = await runP(
+          s.merchants.updateMerchant(m.id, { payoutKeys: { evm: "xpub-evm-2", ton: null } }),
+        )
         expect(keys.payoutKeys).toEqual({ evm: "xpub-evm-2", tron: "xpub-tron" })
         expect((await runP(s.merchants.getMerchant(m.id))).payoutKeys).toEqual(keys.payoutKeys)
         expect(u.networks).toEqual({ live: [], test: ["devnet"] })
@@ -555,13 +564,20 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(first._tag).toBe("Created")
         // Taken in any case and with blanks (the comment is matched so): plain and idempotent creates alike.
         for (const comment of ["TAKEN001", "taken001", " TAKEN001"]) {
-          expect((await newCheckout(m.id, { targets: await target(m.id, 1, comment) }))._tag).toBe("MemoTaken")
+          expect((await newCheckout(m.id, { targets: await target(m.id, 1, comment) }))._tag).toBe(
+            "MemoTaken",
+          )
           const keyed = await newCheckout(m.id, { targets: await target(m.id, 2, comment) }, s, idem(comment))
           expect(keyed._tag).toBe("MemoTaken")
         }
         expect((await runP(s.checkouts.listCheckouts(listQ(m.id)))).total).toBe(1)
         // The idempotency key's claim was rolled back with it: the key is free for the next draw.
-        const again = await newCheckout(m.id, { targets: await target(m.id, 3, "FRESH002") }, s, idem("TAKEN001"))
+        const again = await newCheckout(
+          m.id,
+          { targets: await target(m.id, 3, "FRESH002") },
+          s,
+          idem("TAKEN001"),
+        )
         expect(again._tag === "Created" && commentOf(again.checkout)).toBe("FRESH002")
         // Another merchant may use the same comment.
         const other = await merchant()
@@ -774,7 +790,12 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         // The deposit kinds of the evm, tron and ton family modules.
         const hex = { kind: "derived-address", caseInsensitive: true } as const
         const base58 = { kind: "derived-address", caseInsensitive: false } as const
-        const memo = { kind: "wallet-memo", memoName: "comment", newMemo: () => "X", caseInsensitive: true } as const
+        const memo = {
+          kind: "wallet-memo",
+          memoName: "comment",
+          newMemo: () => "X",
+          caseInsensitive: true,
+        } as const
         const evm = await runP(s.checkouts.openTargets({ ...q, family: "evm", deposit: hex }))
         expect(evm.addresses).toEqual([addressOf(open, "evm")!.toLowerCase()])
         expect(evm.memos).toEqual([])
@@ -1004,9 +1025,7 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(paid.payments.map((p) => p.txHash)).toEqual([genuine.txHash])
         expect(
           (await runP(s.checkouts.listUnmatched())).map((u) => [u.txHash, u.memo, u.sender, u.reason]),
-        ).toEqual([
-          [sanitised.txHash, `${commentOf(c)}\uFFFD`, "\uFFFDevil\uFFFD", "unknown comment"],
-        ])
+        ).toEqual([[sanitised.txHash, `${commentOf(c)}\uFFFD`, "\uFFFDevil\uFFFD", "unknown comment"]])
 
         const q = await runP(listQuarantined(db))
         expect(q.map((r) => [r.network, r.txHash, r.logIndex, r.event, r.sqlstate])).toEqual(

@@ -1,4 +1,11 @@
-import { type Checkout, type CheckoutStatus, depositTargetOf, type Mode, type NewCheckout, type PaymentObserved } from "@inzi/core"
+import {
+  type Checkout,
+  type CheckoutStatus,
+  depositTargetOf,
+  type Mode,
+  type NewCheckout,
+  type PaymentObserved,
+} from "@inzi/core"
 import { Effect } from "effect"
 import fc from "fast-check"
 import { type Kysely, sql } from "kysely"
@@ -108,7 +115,12 @@ export const countsContract = (name: string, open: () => Promise<ContractBackend
                   memo: null,
                   lookup: `0x${process.pid.toString(16)}e${Date.now().toString(16)}e${n}`,
                 },
-                { family: "ton", address: null, memo: `K${process.pid}X${n}`, lookup: `${merchantId}:K${process.pid}X${n}` },
+                {
+                  family: "ton",
+                  address: null,
+                  memo: `K${process.pid}X${n}`,
+                  lookup: `${merchantId}:K${process.pid}X${n}`,
+                },
               ],
             },
             expiresAt: at(1800),

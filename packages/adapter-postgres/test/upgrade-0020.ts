@@ -12,7 +12,11 @@ import { fail, runP } from "./contract.js"
  */
 export const upgrade0020Contract = (
   name: string,
-  open: () => Promise<{ readonly db: Kysely<DB>; readonly schema: string; readonly close: () => Promise<void> }>,
+  open: () => Promise<{
+    readonly db: Kysely<DB>
+    readonly schema: string
+    readonly close: () => Promise<void>
+  }>,
 ) =>
   describe(name, () => {
     let db: Kysely<DB>
@@ -89,7 +93,9 @@ export const upgrade0020Contract = (
             'TSlot11000000000000000000000000000'),
           ('mer_full', 12, 'xpub-evm-replaced', '0xaaaa00000000000000000000000000000000000c', 'xpub-tron-full',
             'TSlot12000000000000000000000000000'),
-          ('mer_evm', 3, 'xpub-evm-only', '0x00000000000000000000000000000000000000e3', NULL, NULL)`.execute(db)
+          ('mer_evm', 3, 'xpub-evm-only', '0x00000000000000000000000000000000000000e3', NULL, NULL)`.execute(
+        db,
+      )
 
       expect((await migrate(db)).applied).toEqual(["0020_family_rows"])
       s = makeStores(db)
@@ -102,7 +108,14 @@ export const upgrade0020Contract = (
       runP(s.checkouts.getCheckout({ id, merchantId, mode: "test", now: at(60) }))
     const apply = (network: string, events: ReadonlyArray<ChainEvent>, now = at(120)) =>
       runP(
-        s.checkouts.applyChainEvents({ network, mode: "test", requiredConfirmations: 3, events, cursor: null, now }),
+        s.checkouts.applyChainEvents({
+          network,
+          mode: "test",
+          requiredConfirmations: 3,
+          events,
+          cursor: null,
+          now,
+        }),
       )
     const paid = (
       network: string,
@@ -152,7 +165,9 @@ export const upgrade0020Contract = (
       })
       const done = await get("chk_test_done00000000000000000001", "mer_full")
       expect(done.status).toBe("completed")
-      expect(done.payments.map((p) => [p.txHash, p.amount, p.status])).toEqual([["0xdone", 10_000_000n, "confirmed"]])
+      expect(done.payments.map((p) => [p.txHash, p.amount, p.status])).toEqual([
+        ["0xdone", 10_000_000n, "confirmed"],
+      ])
       expect((await get("chk_test_tononly0000000000000001", "mer_ton")).targets).toEqual({
         derivationIndex: 0n,
         entries: [{ family: "ton", address: null, memo: "AB12CD34" }],
@@ -188,7 +203,9 @@ export const upgrade0020Contract = (
 
     it("credits payments to an old checkout's address (any case) and comment (typed loosely)", async () => {
       expect(
-        await apply("devnet", [paid("devnet", { kind: "address", address: EVM_PENDING.toUpperCase() }, "0xup1")]),
+        await apply("devnet", [
+          paid("devnet", { kind: "address", address: EVM_PENDING.toUpperCase() }, "0xup1"),
+        ]),
       ).toMatchObject({ applied: 1 })
       expect((await get("chk_test_pending000000000000001", "mer_full")).status).toBe("completed")
       expect(
@@ -202,7 +219,9 @@ export const upgrade0020Contract = (
       ])
       expect((await get("chk_test_tononly0000000000000001", "mer_ton")).status).toBe("completed")
       // The same comment to another merchant's wallet is nobody's.
-      await apply("ton-testnet", [paid("ton-testnet", { kind: "memo", wallet: WALLET, memo: "AB12CD34" }, "0xton2")])
+      await apply("ton-testnet", [
+        paid("ton-testnet", { kind: "memo", wallet: WALLET, memo: "AB12CD34" }, "0xton2"),
+      ])
       expect((await runP(s.checkouts.listUnmatched("ton-testnet"))).map((u) => u.txHash)).toEqual(["0xton2"])
     })
 
@@ -248,13 +267,22 @@ export const upgrade0020Contract = (
         createdAt: at(1),
       })
       expect(
-        await runP(s.addressPool.createCheckout(input("chk_test_new0000000000000000001", "K7P2M9QX"), keys, ["evm"])),
+        await runP(
+          s.addressPool.createCheckout(input("chk_test_new0000000000000000001", "K7P2M9QX"), keys, ["evm"]),
+        ),
       ).toEqual({ _tag: "MemoTaken" })
       const pooled = await runP(
-        s.addressPool.createCheckout(input("chk_test_new0000000000000000001", "N3WC0MNT"), keys, ["evm", "tron"]),
+        s.addressPool.createCheckout(input("chk_test_new0000000000000000001", "N3WC0MNT"), keys, [
+          "evm",
+          "tron",
+        ]),
       )
       expect(pooled._tag === "Created" && pooled.checkout.targets.derivationIndex).toBe(11n)
-      expect(await runP(s.addressPool.createCheckout(input("chk_test_new0000000000000000002", "N3WC0MN2"), keys, ["evm"]))).toEqual({
+      expect(
+        await runP(
+          s.addressPool.createCheckout(input("chk_test_new0000000000000000002", "N3WC0MN2"), keys, ["evm"]),
+        ),
+      ).toEqual({
         _tag: "NoSlot",
       })
       // The merchant's sequence continues where it was; a plain create next to the old checkouts.
@@ -267,7 +295,12 @@ export const upgrade0020Contract = (
             targets: {
               derivationIndex: index,
               entries: [
-                { family: "evm", address: "0x00000000000000000000000000000000000000f1", memo: null, lookup: "0x00000000000000000000000000000000000000f1" },
+                {
+                  family: "evm",
+                  address: "0x00000000000000000000000000000000000000f1",
+                  memo: null,
+                  lookup: "0x00000000000000000000000000000000000000f1",
+                },
                 { family: "ton", address: null, memo: "N3WC0MN3", lookup: "mer_full:N3WC0MN3" },
               ],
             },
@@ -291,7 +324,13 @@ export const upgrade0020Contract = (
       )
       expect(reuse._tag).toBe("StoreError")
       const listed = await runP(
-        s.checkouts.listCheckouts({ merchantId: "mer_full", mode: "test", limit: 10, offset: 0, now: at(60) }),
+        s.checkouts.listCheckouts({
+          merchantId: "mer_full",
+          mode: "test",
+          limit: 10,
+          offset: 0,
+          now: at(60),
+        }),
       )
       expect(listed.data.map((c: Checkout) => c.id).sort()).toEqual(
         [

@@ -90,7 +90,6 @@ export interface DepositTargets {
  * families). A family without a key: the merchant is not paid on it. */
 export type PayoutKeys = Readonly<Partial<Record<ChainFamily, string>>>
 
-
 /** Identity of one on-chain transfer: a payment is unique on (network, txHash, logIndex). */
 export interface PaymentKey {
   readonly network: NetworkId

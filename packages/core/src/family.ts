@@ -5,6 +5,7 @@ import type {
   DepositTargets,
   Merchant,
   NetworkConfig,
+  StoredTarget,
   TokenConfig,
 } from "./domain.js"
 import type { AddressDeriver } from "./ports/AddressDerivation.js"
@@ -133,6 +134,13 @@ export const depositLookup = (deposit: DepositKind, merchantId: string, target: 
   const memo = (target.memo ?? "").trim()
   return `${merchantId}:${deposit.caseInsensitive ? memo.toUpperCase() : memo}`
 }
+
+/** `target` with its lookup key under its family's module (`depositLookup`), as a store writes it. */
+export const storedTarget = (
+  families: FamilyRegistry,
+  merchantId: string,
+  target: DepositTarget,
+): StoredTarget => ({ ...target, lookup: depositLookup(families[target.family].deposit, merchantId, target) })
 
 /** The lookup keys a transfer to `address` may be stored under (`depositLookup`, either case rule). */
 export const addressLookups = (address: string): ReadonlyArray<string> => {

@@ -79,15 +79,23 @@ describe("ingestion rules (usecases/ingest.ts)", () => {
       const t = { family, address, memo }
       return { ...t, lookup: depositLookup(FAMILIES[family].deposit, "mer_1", t) }
     }
-    const targets = [keyed("evm", ADDRESS.toUpperCase(), null), keyed("tron", "TAbc", null), keyed("ton", null, "AB12")]
+    const targets = [
+      keyed("evm", ADDRESS.toUpperCase(), null),
+      keyed("tron", "TAbc", null),
+      keyed("ton", null, "AB12"),
+    ]
     const owner = { merchantId: "mer_1", targets, payoutKeys: { ton: "0:w" } }
     expect(ownsTarget(owner, { kind: "address", address: ADDRESS })).toBe(true)
     expect(ownsTarget(owner, { kind: "address", address: "TAbc" })).toBe(true)
     expect(ownsTarget(owner, { kind: "address", address: "tabc" })).toBe(false)
     expect(ownsTarget(owner, { kind: "memo", wallet: "0:w", memo: " ab12\n" })).toBe(true)
     expect(ownsTarget(owner, { kind: "memo", wallet: "0:x", memo: "AB12" })).toBe(false)
-    expect(ownsTarget({ ...owner, merchantId: "mer_2" }, { kind: "memo", wallet: "0:w", memo: "AB12" })).toBe(false)
-    expect(ownsTarget({ ...owner, targets: targets.slice(1) }, { kind: "address", address: ADDRESS })).toBe(false)
+    expect(ownsTarget({ ...owner, merchantId: "mer_2" }, { kind: "memo", wallet: "0:w", memo: "AB12" })).toBe(
+      false,
+    )
+    expect(ownsTarget({ ...owner, targets: targets.slice(1) }, { kind: "address", address: ADDRESS })).toBe(
+      false,
+    )
     expect(memoLookups("mer_1", "  k7p2m9qx ")).toEqual(["mer_1:k7p2m9qx", "mer_1:K7P2M9QX"])
     expect(addressLookups("0xAb")).toEqual(["0xAb", "0xab"])
   })
@@ -245,7 +253,12 @@ describe("ingestion properties", () => {
   /** A merchant, one checkout of `cents` and the ledger; events are applied with `apply`. */
   const world = (cents: bigint) => {
     const m = makeMemoryLedger()
-    m.addMerchant({ id: "mer_1", payoutKeys: { ton: "0:w" }, webhookUrl: null, testWebhookUrl: "https://m.test/t" })
+    m.addMerchant({
+      id: "mer_1",
+      payoutKeys: { ton: "0:w" },
+      webhookUrl: null,
+      testWebhookUrl: "https://m.test/t",
+    })
     m.addCheckout({
       id: "chk_1",
       merchantId: "mer_1",

@@ -60,7 +60,8 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
       (["evm", "tron", "ton"] as const).flatMap((family) => {
         const v = t[family]
         if (v === undefined) return []
-        const target = family === "ton" ? { family, address: null, memo: v } : { family, address: v, memo: null }
+        const target =
+          family === "ton" ? { family, address: null, memo: v } : { family, address: v, memo: null }
         return [{ ...target, lookup: depositLookup(FAMILIES[family].deposit, merchantId, target) }]
       })
     const evmOf = (c: MemoryCheckoutInput): string => c.targets.find((t) => t.family === "evm")?.address ?? ""

@@ -104,7 +104,10 @@ describe("toApiCheckout", () => {
     const o = toApiCheckout(
       checkout({
         networks: ["ton", "bsc", "sepolia"],
-        targets: { ...checkout().targets, entries: checkout().targets.entries.filter((t) => t.family !== "evm") },
+        targets: {
+          ...checkout().targets,
+          entries: checkout().targets.entries.filter((t) => t.family !== "evm"),
+        },
       }),
       { ...ctx, merchant: merchantWith(null) },
     )

@@ -91,7 +91,12 @@ describe("createCheckout use case", () => {
       })
       const comment = c.targets.entries[1]!.memo!
       expect(comment).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
-      expect(c.targets.entries[1]).toEqual({ family: "ton", address: null, memo: comment, lookup: `mer_1:${comment}` })
+      expect(c.targets.entries[1]).toEqual({
+        family: "ton",
+        address: null,
+        memo: comment,
+        lookup: `mer_1:${comment}`,
+      })
       expect(c.networks).toEqual(["ton", "bsc"])
       expect(c.metadataJson).toBe('{"2":1,"a":2}')
       expect(c.createdAt.toISOString()).toBe("2026-04-04T12:00:00.000Z")
@@ -112,6 +117,8 @@ describe("makeWatchSet", () => {
     expect(w.hasMemo("0:w1", "k7p2m9qx")).toBe(true)
     expect(w.hasMemo("0:w2", "K7P2M9QX")).toBe(false)
     expect([...w.wallets].sort()).toEqual(["0:w1", "0:w2"])
+    // Only the wallet with an open memo target counts as open (per-wallet TON reads ration by it).
+    expect(w.openWallets).toEqual(["0:w1"])
   })
 })
 

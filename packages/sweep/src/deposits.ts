@@ -112,7 +112,12 @@ export const usedIndicesOf = (
     const evmAddress = depositTargetOf(c.targets, "evm")?.address ?? null
     const tronAddress = depositTargetOf(c.targets, "tron")?.address ?? null
     if (evmAddress !== null && (wanted === undefined || wanted === "evm"))
-      evm.push({ index: c.targets.derivationIndex, address: evmAddress, checkoutId: c.id, paid: paidOn("evm") })
+      evm.push({
+        index: c.targets.derivationIndex,
+        address: evmAddress,
+        checkoutId: c.id,
+        paid: paidOn("evm"),
+      })
     if (tronAddress !== null && (wanted === undefined || wanted === "tron"))
       tron.push({
         index: c.targets.derivationIndex,

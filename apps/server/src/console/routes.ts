@@ -727,10 +727,15 @@ const merchants = guarded((req, u) =>
         nav(u),
         html`${error ? html`<p class="error" role="alert">${error}</p>` : ""}
 <table><caption>Merchants</caption><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Payout keys</th><th scope="col">Live webhooks</th><th scope="col">Created</th></tr></thead><tbody>
-${visible.map((m) => html`<tr><td class="mono"><a href="/console/merchants/${encodeURIComponent(m.id)}">${m.id}</a></td><td>${m.name}</td><td>${familyModules(ctx.families)
-  .filter((f) => payoutKeyOf(m, f.family) !== null)
-  .map((f) => f.label)
-  .join(", ")}</td><td>${m.webhookUrl ?? "-"}</td><td>${formatTimestamp(m.createdAt)}</td></tr>`)}
+${visible.map(
+  (m) =>
+    html`<tr><td class="mono"><a href="/console/merchants/${encodeURIComponent(m.id)}">${m.id}</a></td><td>${m.name}</td><td>${familyModules(
+      ctx.families,
+    )
+      .filter((f) => payoutKeyOf(m, f.family) !== null)
+      .map((f) => f.label)
+      .join(", ")}</td><td>${m.webhookUrl ?? "-"}</td><td>${formatTimestamp(m.createdAt)}</td></tr>`,
+)}
 </tbody></table>
 ${
   u.operator.merchantId !== null
@@ -783,9 +788,11 @@ const createMerchant = guarded(
       const problem =
         name === null
           ? "A merchant needs a name."
-          : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
-            ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
-            : yield* payoutProblem(keys, families)
+          : displayNameProblem(name) !== null
+            ? `The name ${displayNameProblem(name)} (it is shown to shoppers on the payment page).`
+            : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
+              ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
+              : yield* payoutProblem(keys, families)
       if (problem !== null) return redirect(`/console/merchants?error=${encodeURIComponent(problem)}`)
       const m = yield* registerMerchant({
         name: name ?? "",

@@ -16,6 +16,7 @@ import {
   type FamilyRegistry,
   familyModules,
   payoutKeyOf,
+  storedTarget,
 } from "../family.js"
 import { checkoutIdWith, newCheckoutId } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
@@ -111,8 +112,8 @@ const derivedTargets = (
         continue
       }
       const key = payoutKeyOf(args.merchant, family) ?? ""
-      const target = { family, address: yield* derivation.derive(family, key, index), memo: null }
-      out.push({ ...target, lookup: depositLookup(args.families[family].deposit, args.merchant.id, target) })
+      const address = yield* derivation.derive(family, key, index)
+      out.push(storedTarget(args.families, args.merchant.id, { family, address, memo: null }))
     }
     return out
   })
@@ -368,10 +369,9 @@ export const refillAddressPool = (
       const slots: Array<PoolSlot> = indices.map((index, i) => ({
         index,
         keys: merchant.payoutKeys,
-        targets: derived.map((family, f) => {
-          const target = { family, address: byFamily[f]![i]!, memo: null }
-          return { ...target, lookup: depositLookup(families[family].deposit, merchant.id, target) }
-        }),
+        targets: derived.map((family, f) =>
+          storedTarget(families, merchant.id, { family, address: byFamily[f]![i]!, memo: null }),
+        ),
       }))
       const n = yield* pool.addSlots(merchant.id, slots)
       if (n === 0) break
