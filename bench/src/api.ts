@@ -314,6 +314,8 @@ try {
     },
   ]
   const rows: string[][] = []
+  /** Inzi's measurements per op, round by round (the inline create is judged against the pooled one). */
+  const inziRuns: Record<string, Measured[]> = {}
   for (const { op, targets, goal } of ops) {
     if (!ONLY.includes(op)) continue
     const ts = await targets()
@@ -341,6 +343,7 @@ try {
       const rb = res.bare!
       const rs = res.same
       const rz = res.inzi!
+      inziRuns[op] = [...(inziRuns[op] ?? []), rz]
       ratios.push(rz.rps / (rs ?? rb).rps)
       ratiosBare.push(rz.rps / rb.rps)
       p99s.push(rz.p99)
@@ -400,6 +403,17 @@ try {
         )
         .join(", ")}`,
     )
+  const pooledRuns = inziRuns.create
+  const inlineRuns = inziRuns["create-inline"]
+  if (pooledRuns !== undefined && inlineRuns !== undefined) {
+    // #30: a create on an empty pool (derivation inline) against the pooled create, round by round.
+    const perRound = inlineRuns.map((m, i) => m.rps / (pooledRuns[i] ?? pooledRuns[0]!).rps)
+    const line = (runs: Measured[]) =>
+      `${runs.map((m) => fmt(m.rps)).join(", ")} req/s; server CPU ${runs.map((m) => fmt(m.cpuUsPerReq)).join(", ")} µs/req; Postgres ${runs.map((m) => fmt(m.pgCpuUsPerReq)).join(", ")} µs/req`
+    sections.push(
+      `### inline create against the pooled create (Inzi, same run)\n\n- pooled (create): ${line(pooledRuns)}\n- inline (create-inline): ${line(inlineRuns)}\n- inline / pooled by round: ${perRound.map((r) => `${fmt(r * 100)} %`).join(", ")} (median ${fmt(quantile(perRound, 0.5) * 100)} %) — target ≥ 50 %`,
+    )
+  }
   if (poolFills.length > 0) {
     const added = poolFills.reduce((a, r) => a + r.added, 0)
     const cpuUs = poolFills.reduce((a, r) => a + r.cpuUs, 0)

@@ -1,7 +1,9 @@
 /**
  * Where the server's time goes: runs the real server (child, `--cpu-prof`) under one API operation from a
  * load process, then prints the top functions by self time and the self time per package / file group.
- * Usage: `pnpm --filter @inzi/bench bench:profile [create|get|list] [seconds]`. Prints only (no RESULTS entry).
+ * Usage: `pnpm --filter @inzi/bench bench:profile [create|create-inline|get|list] [seconds]`; create-inline runs
+ * on an empty address pool (each create derives inline, as the api bench's row of that name). Prints only (no
+ * RESULTS entry).
  */
 import pg from "pg"
 import type { LoadConfig } from "./lib/load-child.js"
@@ -39,7 +41,7 @@ if (op === "create") {
   await worker.stop()
 }
 const cfg: LoadConfig =
-  op === "create"
+  op === "create" || op === "create-inline"
     ? {
         url: inzi.ready.url,
         method: "POST",
@@ -100,7 +102,7 @@ const byId = new Map(prof.nodes.map((n) => [n.id, n]))
 const group = (url: string) => {
   const m = /node_modules\/\.pnpm\/([^/]+)/.exec(url) ?? /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (m) return m[1]!.replace(/@\d.*$/, "").replace(/\+/g, "/")
-  const w = /\/work\/main\/(.*)/.exec(url)
+  const w = /\/work\/[^/]+\/(.*)/.exec(url)
   if (w) return w[1]!
   return url === "" ? "(native / gc / idle)" : url.replace(/^node:/, "node:")
 }

@@ -80,11 +80,13 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   lines written once per event-loop turn, and migration 0008 dropped the checkouts/deposit_targets foreign keys to
   merchants (each create took a FOR KEY SHARE lock on its merchant's row twice; pgbench: ≈ 120 µs of Postgres CPU
   and ≈ 20 % of throughput).
-- **create-inline** (pool emptied): derivation on the request path (≈ 0.5 ms of CPU per address in JS) bounds it
-  at a few hundred creates/s. Its Postgres CPU per create (≈ 1.5–4 ms) is mostly the database's background work
-  (autovacuum, WAL writer, checkpointer) divided by few requests, plus three statements (two empty-pool looks and
-  the insert). Since commit 901ed1a a pool found empty is looked up only above the hint for 1 s, instead of every
-  create walking the dead index entries of all slots taken since the last VACUUM from the lowest index.
+- **create-inline** (pool emptied): each create derives its EVM and Tron addresses on the request path, through
+  the Effect route (the fiber-less path takes pooled slots only). Since #30: two statements, not four — a pooled
+  look on a pool this process knows empty is skipped, \`takeSlot\` looks above the hint and draws a fresh index in
+  one statement, and it and the plain insert run precompiled (named prepared statements: no kysely compile, no
+  re-planning of the CTEs); derivation by @inzi/hd's byte-wise comb (one mixed addition per byte of IL on the
+  special prime, one field inversion per address; a refill's batch shares one inversion) instead of noble's
+  constant-time multiply. A pool found empty is looked up from the lowest index at most once a second (901ed1a).
 - **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the afternoon's three runs, 26–35 at 22:15Z, 15–17 on
   2026-12-06); **met for create, with little margin** — 47 and 44 ms (rounds 38–59; *same* 33–47) in the two runs
   with a warm load generator (below). On 2026-12-06 (a fresh machine: creates ran ≈ 2 500–3 100/s against

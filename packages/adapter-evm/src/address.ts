@@ -30,6 +30,18 @@ const externalChain = (xpub: string): Effect.Effect<ChildDeriver, DerivationErro
     return k.ok ? Effect.succeed(k.external) : Effect.fail(fail(k.message))
   })
 
+/** The indices as numbers, or the reason one is out of range. */
+const checkedIndices = (indices: ReadonlyArray<bigint>): Array<number> | string => {
+  const out: Array<number> = []
+  for (const index of indices) {
+    if (index < 0n || index > MAX_INDEX) return `index out of range: ${index}`
+    out.push(Number(index))
+  }
+  return out
+}
+
+const hexAddress = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString("hex")}`
+
 /** The EVM `AddressDeriver`: wire it into core's `AddressDerivation`. */
 export const EvmAddressDeriver: AddressDeriver = {
   family: "evm",
@@ -38,9 +50,19 @@ export const EvmAddressDeriver: AddressDeriver = {
     Effect.flatMap(externalChain(xpub), (chain) => {
       if (index < 0n || index > MAX_INDEX) return Effect.fail(fail(`index out of range: ${index}`))
       try {
-        return Effect.succeed(`0x${Buffer.from(chain.addressBytes(Number(index))).toString("hex")}`)
+        return Effect.succeed(hexAddress(chain.addressBytes(Number(index))))
       } catch (e) {
         return Effect.fail(fail(`derivation failed at index ${index}: ${e instanceof Error ? e.message : e}`))
+      }
+    }),
+  deriveMany: (xpub, indices) =>
+    Effect.flatMap(externalChain(xpub), (chain) => {
+      const checked = checkedIndices(indices)
+      if (typeof checked === "string") return Effect.fail(fail(checked))
+      try {
+        return Effect.succeed(chain.addressBytesMany(checked).map(hexAddress))
+      } catch (e) {
+        return Effect.fail(fail(`derivation failed: ${e instanceof Error ? e.message : e}`))
       }
     }),
 }

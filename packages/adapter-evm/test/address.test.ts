@@ -65,4 +65,13 @@ describe("EvmAddressDeriver", () => {
     expect(failure(EvmAddressDeriver.derive(MERCHANT_XPUB, -1n))?._tag).toBe("DerivationError")
     expect(failure(EvmAddressDeriver.derive(MERCHANT_XPUB, 2n ** 31n))?._tag).toBe("DerivationError")
   })
+
+  it("deriveMany gives derive at each index, in order, and refuses a batch with a bad index or key", () => {
+    const many = EvmAddressDeriver.deriveMany!
+    const indices = [7n, 0n, 1n, 1000n, 2n ** 31n - 1n, 2n]
+    expect(Effect.runSync(many(MERCHANT_XPUB, indices))).toEqual(indices.map((i) => derive(MERCHANT_XPUB, i)))
+    expect(Effect.runSync(many(MERCHANT_XPUB, []))).toEqual([])
+    expect(failure(many(MERCHANT_XPUB, [0n, 2n ** 31n]))?._tag).toBe("DerivationError")
+    expect(failure(many("xpub123", [0n]))?._tag).toBe("DerivationError")
+  })
 })

@@ -48,6 +48,34 @@ const lowestSlotSql = (merchantId: string, keys: string, above: string) => sql`
   LIMIT 1
   FOR UPDATE OF p SKIP LOCKED`
 
+/**
+ * `takeSlot`'s statement, compiled once: the DELETE takes the lowest usable slot above `above`; only when it took
+ * nothing, and `fresh`, does the second branch draw a fresh index (its NOT EXISTS is a one-time filter, so
+ * nextval is not evaluated otherwise). Arguments: merchant, keys (JSON object), above (text), fresh.
+ */
+const takeSlotStatement = (db: Kysely<DB>) =>
+  precompile(
+    db,
+    (merchantId: string, keys: string, above: string, fresh: boolean) => sql<{
+      index: unknown
+      targets: unknown
+      pooled: boolean
+    }>`
+    WITH taken AS (
+      DELETE FROM address_pool
+      WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, keys, above)})
+      RETURNING derivation_index, targets
+    )
+    SELECT derivation_index AS index, targets, true AS pooled FROM taken
+    UNION ALL
+    SELECT nextval(index_sequence::regclass), NULL, false FROM merchants
+    WHERE ${fresh}::boolean AND id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`,
+    P("merchant"),
+    P("keys"),
+    P("above"),
+    P("fresh") as unknown as boolean,
+  )
+
 /** A row of the pooled create statement: one target written, with the slot's index. */
 type PooledRow = {
   readonly index: unknown
@@ -174,6 +202,7 @@ export const addressPoolPg = (
    */
   const hints = new Map<string, bigint>()
   const pooledInsert = pooledCreateStatement(db)
+  const takeStatement = takeSlotStatement(db)
   const taken = (merchantId: string, index: bigint) => {
     if (index > (hints.get(merchantId) ?? -1n)) hints.set(merchantId, index)
   }
@@ -298,6 +327,12 @@ export const addressPoolPg = (
       }
     }
     try {
+      // Known empty: no look at all. The caller's `takeSlot` still looks above the hint (a refill found at once)
+      // in the very statement that draws a fresh index, so a create on an empty pool is two statements, not four.
+      if (knownEmpty(input.merchantId)) {
+        done(Either.right({ _tag: "NoSlot" }))
+        return
+      }
       withHint(
         input.merchantId,
         insert,
@@ -320,24 +355,13 @@ export const addressPoolPg = (
   const pool: Context.Tag.Service<typeof AddressPool> = {
     takeSlot: (merchantId, keys) =>
       run("takeSlot", async () => {
-        // One statement: the DELETE takes the lowest usable slot above `above`; only when it took nothing, and
-        // `fresh`, does the second branch draw a fresh index (its NOT EXISTS is a one-time filter, so nextval is
-        // not evaluated otherwise). The first look, above the hint, never draws one.
+        // One statement (`takeSlotStatement`); the first look, above the hint, never draws a fresh index.
         const keysJson = keysText(keys)
         const take = (above: bigint, fresh: boolean) =>
-          sql<{ index: unknown; targets: unknown; pooled: boolean }>`
-        WITH taken AS (
-          DELETE FROM address_pool
-          WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, keysJson, above.toString())})
-          RETURNING derivation_index, targets
-        )
-        SELECT derivation_index AS index, targets, true AS pooled FROM taken
-        UNION ALL
-        SELECT nextval(index_sequence::regclass), NULL, false FROM merchants
-        WHERE ${fresh} AND id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
+          takeStatement.execute(merchantId, keysJson, above.toString(), fresh)
         // The last look is the one that may draw a fresh index.
-        const r = await withHintAsync(merchantId, take, (x) => x.rows[0]?.pooled === true)
-        const row = r.rows[0]
+        const rows = await withHintAsync(merchantId, take, (x) => x[0]?.pooled === true)
+        const row = rows[0]
         if (row === undefined) throw new Error("unknown merchant")
         const slot: DerivationSlot = row.pooled
           ? { _tag: "Pooled", index: toBigInt(row.index), targets: slotTargets(row.targets) }

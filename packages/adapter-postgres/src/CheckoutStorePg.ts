@@ -200,6 +200,58 @@ export const readCheckout =
       done,
     )
 
+/**
+ * A create without an Idempotency-Key, compiled once (precompiled.ts): the checkout row, and its targets in one
+ * multi-row insert through a CTE, one statement. Arguments: id, merchant, mode, amount, description, metadata,
+ * email, redirect, webhook, networks (JSON text), expiresAt, createdAt, index (text), targets (JSON
+ * `[{ family, address, memo, lookup }]`).
+ */
+const plainCreateStatement = (db: Kysely<DB>) =>
+  precompile(
+    db,
+    (
+      id: string,
+      merchantId: string,
+      mode: string,
+      amount: string,
+      description: string | null,
+      metadata: string | null,
+      email: string | null,
+      redirect: string | null,
+      webhook: string | null,
+      networks: string,
+      expiresAt: Date,
+      createdAt: Date,
+      index: string,
+      targets: string,
+    ) => sql<never>`
+    WITH c AS (
+      INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
+        customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
+      VALUES (${id}::text, ${merchantId}::text, ${mode}::text, 'pending', ${amount}::bigint, 'USD',
+        ${description}::text, ${metadata}::text, ${email}::text, ${redirect}::text, ${webhook}::text,
+        ${networks}::jsonb, ${expiresAt}::timestamptz, ${createdAt}::timestamptz, ${createdAt}::timestamptz)
+      RETURNING id
+    )
+    INSERT INTO deposit_targets (checkout_id, family, merchant_id, derivation_index, address, memo, lookup)
+    SELECT c.id, t.family, ${merchantId}::text, ${index}::bigint, t.address, t.memo, t.lookup
+    FROM c, jsonb_to_recordset(${targets}::jsonb) AS t(family text, address text, memo text, lookup text)`,
+    P("id"),
+    P("merchant"),
+    P("mode"),
+    P("amount"),
+    P("description") as string | null,
+    P("metadata") as string | null,
+    P("email") as string | null,
+    P("redirect") as string | null,
+    P("webhook") as string | null,
+    P("networks"),
+    new Date(0),
+    new Date(1),
+    P("index"),
+    P("targets"),
+  )
+
 /** A deposit target that collides with another checkout's: a reused derivation index or address. */
 const collision = () =>
   new StoreError({
@@ -225,13 +277,32 @@ export const makeCheckoutStore = (db: Kysely<DB>): CheckoutsPg => {
    * insert, through a CTE): atomic on its own, one round trip instead of BEGIN/INSERT/INSERT/COMMIT. A memo the
    * merchant already uses aborts the statement: `MemoTaken`; any other conflict is a collision error.
    */
+  const plainInsert = plainCreateStatement(db)
   const createPlain = async (input: NewCheckout): Promise<CreateCheckoutResult | MemoTaken> => {
     try {
-      await db
-        .with("c", (q) => q.insertInto("checkouts").values(checkoutRow(input)))
-        .insertInto("deposit_targets")
-        .values(targetRows(input))
-        .execute()
+      await plainInsert.execute(
+        input.id,
+        input.merchantId,
+        input.mode,
+        input.amountCents.toString(),
+        input.description,
+        input.metadataJson,
+        input.customerEmail,
+        input.redirectUrl,
+        input.webhookUrl,
+        JSON.stringify(input.networks),
+        input.expiresAt,
+        input.createdAt,
+        input.targets.derivationIndex.toString(),
+        JSON.stringify(
+          input.targets.entries.map((t) => ({
+            family: t.family,
+            address: t.address,
+            memo: t.memo,
+            lookup: t.lookup,
+          })),
+        ),
+      )
       return { _tag: "Created", checkout: createdCheckout(input), response: null }
     } catch (e) {
       if (memoTaken(e, input.targets.entries)) return { _tag: "MemoTaken" }

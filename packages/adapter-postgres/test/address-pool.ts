@@ -301,6 +301,25 @@ export const addressPoolContract = (
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(1)
     })
 
+    it("a pool known empty: the pooled create does not look; takeSlot finds a refill above the hint at once", async () => {
+      const m = await merchant()
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
+      const server = makeAddressPool(db, { emptyRecheckMs: 60_000 })
+      const worker = makeAddressPool(db)
+      // Found empty from the lowest index (a fresh index drawn in the same statement).
+      expect(await runP(server.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 0n })
+      const refill = await runP(worker.allocateIndices(m.id, 1))
+      expect(await runP(worker.addSlots(m.id, slotsAt(refill, "xpub-evm", "xpub-tron")))).toBe(1)
+      // No look while known empty: the create falls back untouched (nothing written, the slot stays)…
+      const c = pooledInput(m.id, "DDDD2222")
+      expect(await runP(server.createCheckout(c, xpubs, ["evm", "tron"]))).toEqual({ _tag: "NoSlot" })
+      expect(await db.selectFrom("checkouts").select("id").where("id", "=", c.id).execute()).toEqual([])
+      expect(await runP(server.poolSize(m.id))).toBe(1)
+      // …to takeSlot, whose one statement looks above the hint before drawing a fresh index.
+      expect(await runP(server.takeSlot(m.id, xpubs))).toEqual(pooledAt(1n, "xpub-evm", "xpub-tron"))
+      expect(await runP(server.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
+    })
+
     it("concurrent pooled creates never share a slot", async () => {
       const m = await merchant()
       const pooled = 60

@@ -51,4 +51,17 @@ export const TronAddressDeriver: AddressDeriver = {
         catch: () => fail(`derivation failed at index ${index}`),
       })
     }),
+  deriveMany: (xpub, indices) =>
+    Effect.flatMap(externalChain(xpub), (chain) => {
+      const numbers: Array<number> = []
+      for (const index of indices) {
+        if (typeof index !== "bigint" || index < 0n || index > MAX_INDEX)
+          return Effect.fail(fail(`derivation index out of range [0, 2^31): ${String(index)}`))
+        numbers.push(Number(index))
+      }
+      return Effect.try({
+        try: () => chain.addressBytesMany(numbers).map(tronAddressFromBytes),
+        catch: () => fail("derivation failed"),
+      })
+    }),
 }

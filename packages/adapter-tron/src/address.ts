@@ -1,4 +1,5 @@
-import { concat, decodeBase58, encodeBase58, getBytes, hexlify, sha256, toBeHex } from "ethers"
+import { createHash } from "node:crypto"
+import { decodeBase58, encodeBase58, getBytes, hexlify, toBeHex } from "ethers"
 
 /**
  * Tron addresses come in several spellings; this module is the one place that turns them into the
@@ -15,13 +16,18 @@ export const TRON_ADDRESS_PREFIX = 0x41
 
 const HEX_RE = /^[0-9a-fA-F]+$/
 
-const checksum = (payload: Uint8Array): Uint8Array => getBytes(sha256(sha256(payload))).slice(0, 4)
+/** The first 4 bytes of SHA-256(SHA-256(payload)) (node:crypto: a deposit address is encoded per checkout). */
+const checksum = (payload: Uint8Array): Uint8Array =>
+  createHash("sha256").update(createHash("sha256").update(payload).digest()).digest().subarray(0, 4)
 
 /** base58check(0x41 ‖ 20 address bytes). */
 export const tronAddressFromBytes = (addressBytes: Uint8Array): string => {
   if (addressBytes.length !== 20) throw new Error(`a Tron address has 20 bytes, got ${addressBytes.length}`)
-  const payload = getBytes(concat([new Uint8Array([TRON_ADDRESS_PREFIX]), addressBytes]))
-  return encodeBase58(concat([payload, checksum(payload)]))
+  const full = new Uint8Array(25)
+  full[0] = TRON_ADDRESS_PREFIX
+  full.set(addressBytes, 1)
+  full.set(checksum(full.subarray(0, 21)), 21)
+  return encodeBase58(full)
 }
 
 const fromBase58 = (input: string): string | null => {

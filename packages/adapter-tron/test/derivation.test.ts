@@ -52,6 +52,15 @@ describe("TronAddressDeriver", () => {
     }
   })
 
+  it("deriveMany gives derive at each index, in order (the pinned vectors among them)", () => {
+    const xpub = accountXpub(MNEMONIC)
+    const indices = [2n, 0n, 1n, 4242n, 2n ** 31n - 1n]
+    const many = Effect.runSync(TronAddressDeriver.deriveMany!(xpub, indices))
+    expect(many).toEqual(indices.map((i) => derive(xpub, i)))
+    expect(many.slice(0, 3)).toEqual([PINNED[2]![1], PINNED[0]![1], PINNED[1]![1]])
+    expect(failureMessage(TronAddressDeriver.deriveMany!(xpub, [0n, -1n]))).toMatch(/out of range/)
+  })
+
   it("decompresses the key: the compressed-key address would differ", () => {
     const child = HDNodeWallet.fromPhrase(MNEMONIC, undefined, `${ACCOUNT_PATH}/0/0`)
     expect(child.publicKey).toMatch(/^0x0[23]/) // 33-byte compressed key, what ethers gives

@@ -177,6 +177,33 @@ const create = (m: Merchant, networkIds: ReadonlyArray<string>) =>
   })
 
 describe("address pool in createCheckout", () => {
+  it.effect("a refill derives each family's batch in one deriveMany call when the derivation has it", () =>
+    Effect.gen(function* () {
+      const inserted: Array<NewCheckout> = []
+      const pool = memoryPool(inserted)
+      const calls: Array<string> = []
+      const batched = Layer.succeed(AddressDerivation, {
+        derive: () => Effect.die("derive called: a refill should use deriveMany"),
+        deriveMany: (family, xpub, indices) =>
+          Effect.sync(() => {
+            calls.push(`${family}:${indices.join(",")}`)
+            return indices.map((i) => `${family}:${xpub}:${i}`)
+          }),
+        validateXpub: () => Effect.void,
+      })
+      const layer = Layer.mergeAll(pool.layer, batched, storeStub(inserted, { n: 1000n }), Ids.Test(1))
+      expect(
+        yield* refillAddressPool(merchant, FAMILIES, { target: 5, batch: 3 }).pipe(Effect.provide(layer)),
+      ).toBe(5)
+      expect(calls).toEqual(["evm:0,1,2", "tron:0,1,2", "evm:3,4", "tron:3,4"])
+      const a = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
+      expect(inserted.map(view)).toEqual([
+        { derivationIndex: 0n, evm: "evm:xpub-evm:0", tron: "tron:xpub-tron:0", ton: null },
+      ])
+      expect(a.addresses).toBe("pooled")
+    }),
+  )
+
   it.effect("a warm pool: the create takes a slot and derives nothing", () =>
     Effect.gen(function* () {
       const inserted: Array<NewCheckout> = []
@@ -186,7 +213,8 @@ describe("address pool in createCheckout", () => {
       expect(
         yield* refillAddressPool(merchant, FAMILIES, { target: 3, batch: 2 }).pipe(Effect.provide(layer)),
       ).toBe(3)
-      expect(d.calls).toEqual(["evm:0", "tron:0", "evm:1", "tron:1", "evm:2", "tron:2"])
+      // A batch per family (batches of 2: indices 0–1, then 2).
+      expect(d.calls).toEqual(["evm:0", "evm:1", "tron:0", "tron:1", "evm:2", "tron:2"])
       d.calls.length = 0
       const a = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
       yield* create(merchant, ["bsc"]).pipe(Effect.provide(layer))

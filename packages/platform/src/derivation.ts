@@ -33,5 +33,11 @@ const pick = (family: ChainFamily) =>
 /** Address derivation of every family whose module has a `deriver` (the others use the merchant's wallet). */
 export const AddressDerivationLive = Layer.succeed(AddressDerivation, {
   derive: (family, xpub, index) => Effect.flatMap(pick(family), (d) => d.derive(xpub, index)),
+  deriveMany: (family, xpub, indices) =>
+    Effect.flatMap(pick(family), (d) =>
+      d.deriveMany !== undefined
+        ? d.deriveMany(xpub, indices)
+        : Effect.forEach(indices, (index) => d.derive(xpub, index)),
+    ),
   validateXpub: (family, xpub) => Effect.flatMap(pick(family), (d) => d.validateXpub(xpub)),
 })

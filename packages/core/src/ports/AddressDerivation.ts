@@ -11,6 +11,16 @@ export interface AddressDeriver {
   /** Rejects malformed or private extended keys. */
   readonly validateXpub: (xpub: string) => Effect.Effect<void, DerivationError>
   readonly derive: (xpub: string, index: bigint) => Effect.Effect<string, DerivationError>
+  /**
+   * `derive` at each index, in order, cheaper per address than one call each (a pool refill's batch). Fails
+   * as `derive` does at the first bad index. Optional: without it, callers call `derive` per index.
+   */
+  readonly deriveMany?:
+    | ((
+        xpub: string,
+        indices: ReadonlyArray<bigint>,
+      ) => Effect.Effect<ReadonlyArray<string>, DerivationError>)
+    | undefined
 }
 
 /** All derivers the application wired in (EVM and Tron adapters each provide one). */
@@ -22,6 +32,14 @@ export class AddressDerivation extends Context.Tag("@inzi/core/AddressDerivation
       xpub: string,
       index: bigint,
     ) => Effect.Effect<string, DerivationError>
+    /** `AddressDeriver.deriveMany` of the family's deriver (or `derive` per index); optional, like it. */
+    readonly deriveMany?:
+      | ((
+          family: ChainFamily,
+          xpub: string,
+          indices: ReadonlyArray<bigint>,
+        ) => Effect.Effect<ReadonlyArray<string>, DerivationError>)
+      | undefined
     readonly validateXpub: (family: ChainFamily, xpub: string) => Effect.Effect<void, DerivationError>
   }
 >() {}
