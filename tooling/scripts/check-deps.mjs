@@ -142,9 +142,13 @@ for (const importer of Object.keys(importers).filter((k) => /^(apps|packages)\//
     if (seen.has(`${kind}:${id}`)) continue
     seen.add(`${kind}:${id}`)
     const node = kind === "importer" ? importers[id] : snapshots[id]
+    // pnpm lists a peer it satisfied from the workspace among the snapshot's dependencies; an optional peer
+    // (e.g. `typescript` for its types) is not installed with the package, so it is not shipped.
+    const optionalPeers = kind === "importer" ? {} : (lock.packages?.[bare(id)]?.peerDependenciesMeta ?? {})
     for (const [name, v] of Object.entries(prodDeps(node))) {
       const version = versionOf(v)
       if (typeof version !== "string") continue
+      if (optionalPeers[name]?.optional === "true" || optionalPeers[name]?.optional === true) continue
       const next = [...path, name]
       if (isDevTooling(name) && !reported.has(name)) {
         reported.add(name)
