@@ -63,7 +63,6 @@ export const TransactionResponse = Schema.NullOr(
       }),
     ),
     transaction: Schema.Struct({
-      signatures: Schema.Array(Schema.String).pipe(Schema.minItems(1)),
       message: Schema.Struct({
         accountKeys: Schema.Array(Schema.String),
         instructions: Schema.Array(CompiledInstruction),
