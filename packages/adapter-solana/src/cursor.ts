@@ -20,7 +20,10 @@ export type AccountCursor = typeof AccountCursor.Type
 
 /** The scanner's opaque cursor, per scanned token account (base58). */
 export const SolanaCursor = Schema.parseJson(
-  Schema.Struct({ v: Schema.Literal(1), accounts: Schema.Record({ key: Schema.String, value: AccountCursor }) }),
+  Schema.Struct({
+    v: Schema.Literal(1),
+    accounts: Schema.Record({ key: Schema.String, value: AccountCursor }),
+  }),
 )
 export type SolanaCursor = typeof SolanaCursor.Type
 

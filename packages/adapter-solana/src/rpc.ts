@@ -34,7 +34,11 @@ export interface SolanaRpc {
   readonly batch: (calls: ReadonlyArray<RpcCall>) => Effect.Effect<ReadonlyArray<unknown>, ChainError>
   readonly call: (method: string, params: ReadonlyArray<unknown>) => Effect.Effect<unknown, ChainError>
   /** JSON-RPC calls sent (each element of a batch counts; retries count again) and failed attempts. */
-  readonly stats: () => { readonly rpcCalls: number; readonly rpcErrors: number; readonly httpRequests: number }
+  readonly stats: () => {
+    readonly rpcCalls: number
+    readonly rpcErrors: number
+    readonly httpRequests: number
+  }
 }
 
 interface Failure {
@@ -105,7 +109,12 @@ export const makeSolanaRpc = (input: {
       const url = urls[urlIndex]!
       const where = redactUrl(url)
       const ids = calls.map(() => nextId++)
-      const payload = calls.map((c, i) => ({ jsonrpc: "2.0", id: ids[i], method: c.method, params: c.params }))
+      const payload = calls.map((c, i) => ({
+        jsonrpc: "2.0",
+        id: ids[i],
+        method: c.method,
+        params: c.params,
+      }))
       counters.httpRequests++
       counters.rpcCalls += calls.length
       const response = yield* Effect.tryPromise({
@@ -155,7 +164,8 @@ export const makeSolanaRpc = (input: {
         if (r === undefined) {
           // One error object for a whole batch, or a gateway's own error body.
           const err = isObject(json) && isObject(json.error) ? json.error : null
-          const message = err === null ? `HTTP ${response.status}, no reply for id ${ids[i]}` : String(err.message)
+          const message =
+            err === null ? `HTTP ${response.status}, no reply for id ${ids[i]}` : String(err.message)
           return yield* fail(`${where}: ${message}`, {
             rate: RATE.test(message) || Number(err?.code) === 429,
             fatal: response.status >= 400 && response.status !== 408 && !RATE.test(message),
@@ -215,7 +225,8 @@ export const makeSolanaRpc = (input: {
   const batch = (calls: ReadonlyArray<RpcCall>) =>
     Effect.gen(function* () {
       const out: Array<unknown> = []
-      for (let i = 0; i < calls.length; i += batchSize) out.push(...(yield* sendChunk(calls.slice(i, i + batchSize))))
+      for (let i = 0; i < calls.length; i += batchSize)
+        out.push(...(yield* sendChunk(calls.slice(i, i + batchSize))))
       return out as ReadonlyArray<unknown>
     })
 

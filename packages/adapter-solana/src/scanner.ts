@@ -24,7 +24,8 @@ import {
 } from "./shapes.js"
 import { type Credit, creditOf } from "./transfer.js"
 
-export interface SolanaScannerOptions extends Omit<SolanaOptions, "timeoutMs" | "maxAttempts" | "batchSize">,
+export interface SolanaScannerOptions
+  extends Omit<SolanaOptions, "timeoutMs" | "maxAttempts" | "batchSize">,
     SolanaRpcOptions {}
 
 interface Token {
@@ -71,13 +72,16 @@ export const makeSolanaScanner = (
   options: SolanaScannerOptions = {},
 ): Effect.Effect<ChainScanner, ChainError> =>
   Effect.gen(function* () {
-    const configError = (message: string) => new ChainError({ network: network.id, message, retryable: false })
-    if (network.family !== SOLANA) return yield* Effect.fail(configError(`network family is ${network.family}`))
+    const configError = (message: string) =>
+      new ChainError({ network: network.id, message, retryable: false })
+    if (network.family !== SOLANA)
+      return yield* Effect.fail(configError(`network family is ${network.family}`))
     if (network.rpcUrls.length === 0) return yield* Effect.fail(configError("no RPC URL configured"))
     const tokens: Array<Token> = []
     for (const t of network.tokens) {
       const mint = parseSolanaAddress(t.contract)
-      if (mint === null) return yield* Effect.fail(configError(`token ${t.symbol}: ${t.contract} is not a Solana address`))
+      if (mint === null)
+        return yield* Effect.fail(configError(`token ${t.symbol}: ${t.contract} is not a Solana address`))
       tokens.push({ config: t, mint })
     }
     if (network.startBlock !== undefined && !/^\d+$/.test(network.startBlock))
@@ -93,14 +97,24 @@ export const makeSolanaScanner = (
     const lookback = options.newAccountLookbackSeconds ?? 86_400
     const droppedAfterSlots = options.droppedAfterSlots ?? 300
     const startSlot = network.startBlock === undefined ? undefined : Number(network.startBlock)
-    const rpc = makeSolanaRpc({ network: network.id, urls: network.rpcUrls, headers: network.headers, options })
+    const rpc = makeSolanaRpc({
+      network: network.id,
+      urls: network.rpcUrls,
+      headers: network.headers,
+      options,
+    })
 
     const decode =
       <A, I>(schema: Schema.Schema<A, I>, what: string) =>
       (u: unknown) =>
         Schema.decodeUnknown(schema)(u).pipe(
           Effect.mapError(
-            (e) => new ChainError({ network: network.id, message: `unexpected ${what} answer: ${e.message.slice(0, 300)}`, retryable: true }),
+            (e) =>
+              new ChainError({
+                network: network.id,
+                message: `unexpected ${what} answer: ${e.message.slice(0, 300)}`,
+                retryable: true,
+              }),
           ),
         )
 
@@ -139,7 +153,10 @@ export const makeSolanaScanner = (
           // Below the cursor's slot everything was read, also when the cursor's own transaction was dropped.
           e.slot < state.slot ||
           (state.sig === null && startSlot !== undefined && e.slot < startSlot) ||
-          (state.sig === null && state.since !== undefined && e.blockTime !== null && e.blockTime < state.since)
+          (state.sig === null &&
+            state.since !== undefined &&
+            e.blockTime !== null &&
+            e.blockTime < state.since)
         for (let pages = 0; pages < maxPages && !reachedEnd; pages++) {
           const page = yield* Effect.either(
             rpc
@@ -178,7 +195,10 @@ export const makeSolanaScanner = (
         const answers = yield* rpc.batch(
           wanted.map((e) => ({
             method: "getTransaction",
-            params: [e.signature, { encoding: "json", maxSupportedTransactionVersion: 0, commitment: processing }],
+            params: [
+              e.signature,
+              { encoding: "json", maxSupportedTransactionVersion: 0, commitment: processing },
+            ],
           })),
         )
         const txs: Array<Read> = []
@@ -198,7 +218,12 @@ export const makeSolanaScanner = (
         if (!reachedEnd && head !== undefined && before !== undefined)
           next = { ...state, backfill: { headSig: head.sig, headSlot: head.slot, before } }
         else if (head !== undefined) next = { sig: head.sig, slot: head.slot }
-        else next = { sig: state.sig, slot: state.slot, ...(state.since === undefined ? {} : { since: state.since }) }
+        else
+          next = {
+            sig: state.sig,
+            slot: state.slot,
+            ...(state.since === undefined ? {} : { since: state.since }),
+          }
         return {
           txs,
           state: next,
@@ -239,7 +264,8 @@ export const makeSolanaScanner = (
         let parsed = emptyCursor
         if (cursor !== null) {
           const d = decodeCursor(cursor)
-          if (Either.isLeft(d)) return yield* Effect.fail(configError(`invalid Solana cursor: ${d.left.message}`))
+          if (Either.isLeft(d))
+            return yield* Effect.fail(configError(`invalid Solana cursor: ${d.left.message}`))
           parsed = d.right
         }
         const accounts: Record<string, AccountCursor> = { ...parsed.accounts }
@@ -252,7 +278,7 @@ export const makeSolanaScanner = (
         // The wallets say which accounts to read, so the set is loaded first; references are matched against
         // a second load when the first does not know one (a checkout created while the accounts were read).
         const first = yield* loadWatch(watchSource)
-        accounts: for (const raw of new Set(first.wallets)) {
+        wallets: for (const raw of new Set(first.wallets)) {
           const wallet = parseSolanaAddress(raw)
           if (wallet === null) {
             yield* Effect.logWarning(`Solana scanner (${network.id}): skipping unreadable wallet ${raw}`)
@@ -264,7 +290,7 @@ export const makeSolanaScanner = (
             if (Either.isLeft(r)) {
               if (read === 0) return yield* Effect.fail(r.left)
               stopped = r.left
-              break accounts
+              break wallets
             }
             read++
             const s = r.right
@@ -278,7 +304,7 @@ export const makeSolanaScanner = (
             }
             if (s.error !== undefined) {
               stopped = s.error
-              break accounts
+              break wallets
             }
           }
         }
@@ -314,7 +340,10 @@ export const makeSolanaScanner = (
             if (s === null) {
               // Unknown is final only once its blockhash has long expired: before, a lagging node may not
               // have it yet, or another fork may still include it.
-              if (p.blockNumber !== null && statuses.context.slot >= Number(p.blockNumber) + droppedAfterSlots)
+              if (
+                p.blockNumber !== null &&
+                statuses.context.slot >= Number(p.blockNumber) + droppedAfterSlots
+              )
                 events.push({
                   _tag: "PaymentReverted",
                   ...key,
@@ -327,7 +356,12 @@ export const makeSolanaScanner = (
               return
             }
             if (isFinal(s.confirmationStatus)) {
-              events.push({ _tag: "PaymentConfirmed", ...key, confirmations: network.confirmations, confirmedAt: now })
+              events.push({
+                _tag: "PaymentConfirmed",
+                ...key,
+                confirmations: network.confirmations,
+                confirmedAt: now,
+              })
               return
             }
             const moved = p.blockNumber === null || p.blockNumber !== BigInt(s.slot)
@@ -346,7 +380,10 @@ export const makeSolanaScanner = (
     const verify: ChainScanner["verify"] = () =>
       Effect.gen(function* () {
         const answers = yield* rpc.batch(
-          tokens.map((t) => ({ method: "getAccountInfo", params: [t.mint, { encoding: "base64", commitment: processing }] })),
+          tokens.map((t) => ({
+            method: "getAccountInfo",
+            params: [t.mint, { encoding: "base64", commitment: processing }],
+          })),
         )
         for (let i = 0; i < tokens.length; i++) {
           const { config: t } = tokens[i]!
@@ -355,7 +392,9 @@ export const makeSolanaScanner = (
           if (info.value === null) return yield* Effect.fail(configError(`${where} does not exist`))
           if (info.value.owner !== TOKEN_PROGRAM_ADDRESS)
             return yield* Effect.fail(
-              configError(`${where} is owned by ${info.value.owner}, not the SPL Token program (Token-2022 is not supported)`),
+              configError(
+                `${where} is owned by ${info.value.owner}, not the SPL Token program (Token-2022 is not supported)`,
+              ),
             )
           let decimals: number
           try {
@@ -366,12 +405,20 @@ export const makeSolanaScanner = (
             return yield* Effect.fail(configError(`${where} is not an initialized SPL Token mint`))
           }
           if (decimals !== t.decimals)
-            return yield* Effect.fail(configError(`${where} has ${decimals} decimals, the config says ${t.decimals}`))
+            return yield* Effect.fail(
+              configError(`${where} has ${decimals} decimals, the config says ${t.decimals}`),
+            )
         }
       })
 
-    return { network, verify, scan, recheck, stats: () => {
-      const s = rpc.stats()
-      return { rpcCalls: s.rpcCalls, rpcErrors: s.rpcErrors }
-    } } satisfies ChainScanner
+    return {
+      network,
+      verify,
+      scan,
+      recheck,
+      stats: () => {
+        const s = rpc.stats()
+        return { rpcCalls: s.rpcCalls, rpcErrors: s.rpcErrors }
+      },
+    } satisfies ChainScanner
   })

@@ -50,7 +50,9 @@ export const TransactionResponse = Schema.NullOr(
         err: Schema.NullOr(Schema.Unknown),
         innerInstructions: Schema.optionalWith(
           Schema.NullOr(
-            Schema.Array(Schema.Struct({ index: Schema.Number, instructions: Schema.Array(CompiledInstruction) })),
+            Schema.Array(
+              Schema.Struct({ index: Schema.Number, instructions: Schema.Array(CompiledInstruction) }),
+            ),
           ),
           { default: () => null },
         ),
@@ -58,8 +60,12 @@ export const TransactionResponse = Schema.NullOr(
           Schema.Struct({ writable: Schema.Array(Schema.String), readonly: Schema.Array(Schema.String) }),
           { default: () => ({ writable: [], readonly: [] }) },
         ),
-        preTokenBalances: Schema.optionalWith(Schema.NullOr(Schema.Array(TokenBalance)), { default: () => null }),
-        postTokenBalances: Schema.optionalWith(Schema.NullOr(Schema.Array(TokenBalance)), { default: () => null }),
+        preTokenBalances: Schema.optionalWith(Schema.NullOr(Schema.Array(TokenBalance)), {
+          default: () => null,
+        }),
+        postTokenBalances: Schema.optionalWith(Schema.NullOr(Schema.Array(TokenBalance)), {
+          default: () => null,
+        }),
       }),
     ),
     transaction: Schema.Struct({

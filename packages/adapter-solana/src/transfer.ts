@@ -107,7 +107,8 @@ export const creditOf = (
   const into = instructions
     .map((ix) => tokenTransferOf(ix, keys))
     .filter(
-      (t): t is TokenTransfer => t !== null && t.destination === tokenAccount && (t.mint === null || t.mint === mint),
+      (t): t is TokenTransfer =>
+        t !== null && t.destination === tokenAccount && (t.mint === null || t.mint === mint),
     )
   if (into.length === 0) return null
   const pre = BigInt(balanceOf(meta.preTokenBalances, accountIndex, mint)?.uiTokenAmount.amount ?? "0")

@@ -27,7 +27,11 @@ describe("a recorded mainnet getTransaction (json, v0): 5bvyp1nob…", () => {
       signatures: ReadonlyArray<string>
       message: {
         accountKeys: ReadonlyArray<string>
-        header: { numRequiredSignatures: number; numReadonlySignedAccounts: number; numReadonlyUnsignedAccounts: number }
+        header: {
+          numRequiredSignatures: number
+          numReadonlySignedAccounts: number
+          numReadonlyUnsignedAccounts: number
+        }
         instructions: ReadonlyArray<{ programIdIndex: number; accounts: ReadonlyArray<number>; data: string }>
         recentBlockhash: string
       }
@@ -66,7 +70,9 @@ describe("a recorded mainnet getTransaction (json, v0): 5bvyp1nob…", () => {
 
   it("reads its inner transferChecked into that account, and credits nothing: the account was closed in the same transaction", () => {
     const inner = tx.meta!.innerInstructions![1]!.instructions[1]!
-    expect(tx.transaction.message.accountKeys[inner.programIdIndex]).toBe("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+    expect(tx.transaction.message.accountKeys[inner.programIdIndex]).toBe(
+      "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+    )
     const data = getTransferCheckedInstructionDataDecoder().decode(new Uint8Array(b58.encode(inner.data)))
     // The amount the source lost (account 3, 148617625980 → 148415933487) is the instruction's.
     expect(data.amount).toBe(148_617_625_980n - 148_415_933_487n)
@@ -101,13 +107,21 @@ describe("a recorded mainnet getTransaction (json, v0): 5bvyp1nob…", () => {
       sender: "CW644FAJoQE9B9MGqmdfDseS4XfsmgS77ve7zJDJxiPS",
     })
     // Another mint's balance of the same account index is not this mint's.
-    expect(creditOf(kept, "CK1VokWFPPd2K4u3Jah4EPpjoADkyWXasy5gdHH7CZR4", "EWV6bjhKF5zkXANCdWPvDs7dofRVk4pKyVTitqgEWj8E")).toBeNull()
+    expect(
+      creditOf(
+        kept,
+        "CK1VokWFPPd2K4u3Jah4EPpjoADkyWXasy5gdHH7CZR4",
+        "EWV6bjhKF5zkXANCdWPvDs7dofRVk4pKyVTitqgEWj8E",
+      ),
+    ).toBeNull()
   })
 })
 
 describe("the documented answers decode", () => {
   it("getSignaturesForAddress, getSignatureStatuses (with an unknown signature), getAccountInfo, getTransaction", () => {
-    expect(Schema.decodeUnknownSync(SignatureInfos)(fixture("docs_getSignaturesForAddress.json").result)).toEqual([
+    expect(
+      Schema.decodeUnknownSync(SignatureInfos)(fixture("docs_getSignaturesForAddress.json").result),
+    ).toEqual([
       {
         signature: "5h6xBEauJ3PK6SWCZ1PGjBvj8vDdWG3KpwATGy1ARAXFSDwt8GFXM7W5Ncn16wmqokgpiKRLuS83KUxyZyv2sUYv",
         slot: 114,
@@ -116,13 +130,26 @@ describe("the documented answers decode", () => {
         confirmationStatus: "finalized",
       },
     ])
-    const statuses = Schema.decodeUnknownSync(SignatureStatuses)(fixture("docs_getSignatureStatuses.json").result)
+    const statuses = Schema.decodeUnknownSync(SignatureStatuses)(
+      fixture("docs_getSignatureStatuses.json").result,
+    )
     expect(statuses.context.slot).toBe(82)
-    expect(statuses.value).toEqual([{ slot: 48, confirmations: null, err: null, confirmationStatus: "finalized" }, null])
+    expect(statuses.value).toEqual([
+      { slot: 48, confirmations: null, err: null, confirmationStatus: "finalized" },
+      null,
+    ])
     // The documented example asks for base58; the scanner asks for base64 and refuses anything else.
     expect(() => Schema.decodeUnknownSync(AccountInfo)(fixture("docs_getAccountInfo.json").result)).toThrow()
-    const legacy = Schema.decodeUnknownSync(TransactionResponse)(fixture("docs_getTransaction_json_legacy.json").result)
+    const legacy = Schema.decodeUnknownSync(TransactionResponse)(
+      fixture("docs_getTransaction_json_legacy.json").result,
+    )
     expect(legacy?.slot).toBe(430)
-    expect(creditOf(legacy!, "AjozzgE83A3x1sHNUR64hfH7zaEBWeMaFuAN9kQgujrc", "So11111111111111111111111111111111111111112")).toBeNull()
+    expect(
+      creditOf(
+        legacy!,
+        "AjozzgE83A3x1sHNUR64hfH7zaEBWeMaFuAN9kQgujrc",
+        "So11111111111111111111111111111111111111112",
+      ),
+    ).toBeNull()
   })
 })

@@ -181,6 +181,32 @@ describe("check-deps.mjs", () => {
     expect(ok.code).toBe(0)
   })
 
+  it("does not count an optional peer the workspace satisfied (kit's typescript), but a required one", () => {
+    const withPeer = (optional: boolean) =>
+      clean["pnpm-lock.yaml"]
+        .replace(
+          "      ok-native:\n        specifier: 1.0.0\n        version: 1.0.0",
+          "      ok-native:\n        specifier: 1.0.0\n        version: 1.0.0(typescript@5.0.0)",
+        )
+        .replace(
+          "  ok-native@1.0.0:\n    resolution: {integrity: sha512-x}\n",
+          `  ok-native@1.0.0:\n    resolution: {integrity: sha512-x}\n    peerDependencies:\n      typescript: '>=5.0.0'\n${
+            optional ? "    peerDependenciesMeta:\n      typescript:\n        optional: true\n" : ""
+          }`,
+        )
+        .replace(
+          "  ok-native@1.0.0: {}",
+          "  ok-native@1.0.0(typescript@5.0.0):\n    dependencies:\n      typescript: 5.0.0",
+        )
+    const ok = check(tree({ ...clean, "pnpm-lock.yaml": withPeer(true) }))
+    expect(ok.out).toContain("check-deps: ok")
+    const required = check(tree({ ...clean, "pnpm-lock.yaml": withPeer(false) }))
+    expect(required.code).toBe(1)
+    expect(required.out).toContain(
+      "packages/lib: dev tooling in production dependencies: packages/lib → ok-native → typescript",
+    )
+  })
+
   it("refuses unreviewed install scripts (script or binding.gyp) and licences outside the allow-list", () => {
     const r = check(
       tree({

@@ -75,7 +75,14 @@ const errorJson = (failed: FailedTransactionMetadata): unknown => {
   const e = failed.err() as unknown as { index?: number; err?: () => unknown }
   if (typeof e === "object" && e !== null && typeof e.index === "number" && typeof e.err === "function") {
     const inner = e.err() as { code?: number } | number
-    return { InstructionError: [e.index, typeof inner === "object" && inner !== null && "code" in inner ? { Custom: inner.code } : String(inner)] }
+    return {
+      InstructionError: [
+        e.index,
+        typeof inner === "object" && inner !== null && "code" in inner
+          ? { Custom: inner.code }
+          : String(inner),
+      ],
+    }
   }
   return String(e)
 }
@@ -120,7 +127,8 @@ export class SvmLedger {
     const out: Array<TokenBalanceJson> = []
     keys.forEach((key, accountIndex) => {
       const account = this.svm.getAccount(key as Address)
-      if (!account.exists || account.programAddress !== TOKEN_PROGRAM_ADDRESS || account.data.length !== 165) return
+      if (!account.exists || account.programAddress !== TOKEN_PROGRAM_ADDRESS || account.data.length !== 165)
+        return
       const token = getTokenDecoder().decode(account.data)
       const mintAccount = this.svm.getAccount(token.mint)
       if (!mintAccount.exists) return
@@ -131,14 +139,22 @@ export class SvmLedger {
         mint: token.mint,
         owner: token.owner,
         programId: TOKEN_PROGRAM_ADDRESS,
-        uiTokenAmount: { amount: token.amount.toString(), decimals, uiAmount: Number(s) === 0 ? null : Number(s), uiAmountString: s },
+        uiTokenAmount: {
+          amount: token.amount.toString(),
+          decimals,
+          uiAmount: Number(s) === 0 ? null : Number(s),
+          uiAmountString: s,
+        },
       })
     })
     return out
   }
 
   /** Signs and executes `instructions` paid by `feePayer`, records it in a new slot; resolves to its signature. */
-  async send(feePayer: KeyPairSigner, instructions: ReadonlyArray<Instruction>): Promise<{ signature: string; failed: boolean }> {
+  async send(
+    feePayer: KeyPairSigner,
+    instructions: ReadonlyArray<Instruction>,
+  ): Promise<{ signature: string; failed: boolean }> {
     this.advance(1)
     this.svm.expireBlockhash()
     const message = pipe(
@@ -150,6 +166,7 @@ export class SvmLedger {
     const tx = await signTransactionMessageWithSigners(message)
     const signature = getSignatureFromTransaction(tx)
     const compiled = getCompiledTransactionMessageDecoder().decode(tx.messageBytes)
+    if (compiled.version !== 0) throw new Error("the stand-in records version-0 transactions")
     const keys = compiled.staticAccounts.map(String)
     const preBalances = keys.map((k) => Number(this.svm.getBalance(k as Address) ?? 0n))
     const preTokenBalances = this.tokenBalances(keys)
@@ -262,7 +279,12 @@ export class SvmLedger {
     const source = await this.ata(input.from.address, input.mint)
     const ix =
       input.checked === false
-        ? getTransferInstruction({ source, destination: input.toTokenAccount, authority: input.from, amount: input.amount })
+        ? getTransferInstruction({
+            source,
+            destination: input.toTokenAccount,
+            authority: input.from,
+            amount: input.amount,
+          })
         : getTransferCheckedInstruction({
             source,
             mint: input.mint,
@@ -271,7 +293,10 @@ export class SvmLedger {
             amount: input.amount,
             decimals: input.decimals,
           })
-    const extra = (input.extraKeys ?? []).map((address) => ({ address: address as Address, role: AccountRole.READONLY }))
+    const extra = (input.extraKeys ?? []).map((address) => ({
+      address: address as Address,
+      role: AccountRole.READONLY,
+    }))
     return this.send(input.from, [{ ...ix, accounts: [...ix.accounts, ...extra] }])
   }
 
@@ -391,7 +416,11 @@ export const serveSvmRpc = async (ledger: SvmLedger): Promise<SvmRpcServer> => {
       return { jsonrpc: "2.0", result, id: r.id }
     } catch (e) {
       const err = e as { code?: number; message?: string }
-      return { jsonrpc: "2.0", error: { code: err.code ?? -32603, message: err.message ?? String(e) }, id: r.id }
+      return {
+        jsonrpc: "2.0",
+        error: { code: err.code ?? -32603, message: err.message ?? String(e) },
+        id: r.id,
+      }
     }
   }
   const server: Server = createServer((req, res) => {

@@ -46,7 +46,19 @@ export const makeSolanaWorld = async (): Promise<SolanaWorld> => {
     confirmations: 32,
     pollIntervalMs: 100,
   }
-  return { ledger, server, issuer, merchant, payer, attacker, usdc, fake, merchantUsdc, merchantFake, network }
+  return {
+    ledger,
+    server,
+    issuer,
+    merchant,
+    payer,
+    attacker,
+    usdc,
+    fake,
+    merchantUsdc,
+    merchantFake,
+    network,
+  }
 }
 
 /** Transport settings that keep failing tests fast. */
