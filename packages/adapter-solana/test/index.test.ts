@@ -1,0 +1,27 @@
+import { expect, it } from "vitest"
+import * as api from "../src/index.js"
+
+it("public surface (review changes to this list)", () => {
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "SOLANA",
+      "SOLANA_DEVNET",
+      "SOLANA_MAINNET",
+      "SolanaOptionsSchema",
+      "USDC_DEVNET_MINT",
+      "USDC_MAINNET_MINT",
+      "USDT_MAINNET_MINT",
+      "accountKeysOf",
+      "associatedTokenAccount",
+      "creditOf",
+      "isSolanaAddress",
+      "makeSolanaRpc",
+      "makeSolanaScanner",
+      "newSolanaReference",
+      "parseSolanaAddress",
+      "solanaPayAmount",
+      "solanaPayUri",
+      "solanaReferenceWith",
+    ]
+  `)
+})
