@@ -2,7 +2,7 @@ import { type ConformanceHarness, describeChainAdapter } from "@inzi/conformance
 import type { TransferTarget } from "@inzi/core"
 import { Effect } from "effect"
 import { makeSolanaScanner, newSolanaReference } from "../src/index.js"
-import { FINALITY_DEPTH, type Snapshot } from "./support/svm.js"
+import { FINALITY_DEPTH, type Snapshot } from "@inzi/devnet-solana"
 import { fast, makeSolanaWorld, type SolanaWorld } from "./support/world.js"
 
 /**

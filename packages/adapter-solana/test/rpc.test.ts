@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeSolanaRpc } from "../src/index.js"
-import { serveSvmRpc, SvmLedger, type SvmRpcServer } from "./support/svm.js"
+import { serveSvmRpc, SvmLedger, type SvmRpcServer } from "@inzi/devnet-solana"
 
 let server: SvmRpcServer
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import { scanToHead } from "@inzi/conformance"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeSolanaScanner, newSolanaReference, type SolanaScannerOptions } from "../src/index.js"
-import { FINALITY_DEPTH } from "./support/svm.js"
+import { FINALITY_DEPTH } from "@inzi/devnet-solana"
 import { fast, makeSolanaWorld, type SolanaWorld } from "./support/world.js"
 
 let w: SolanaWorld
