@@ -271,7 +271,10 @@ export const makeSolanaScanner = (
         const accounts: Record<string, AccountCursor> = { ...parsed.accounts }
         const arrivals: Array<Arrival> = []
         let caughtUp = true
-        let head = 0
+        // The cluster's slot, for lag metrics (`inzi status`) also while no account has new transactions.
+        let head = yield* rpc
+          .call("getSlot", [{ commitment: processing }])
+          .pipe(Effect.flatMap(decode(Schema.Number, "getSlot")))
         let behind: number | null = null
         let stopped: ChainError | undefined
         let read = 0

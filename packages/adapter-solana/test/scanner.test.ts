@@ -159,6 +159,12 @@ describe("Solana scanner on litesvm", () => {
     const scanner = await scannerWith()
     const r = await run(scanToHead(scanner, watching(ref), cursor))
     const seen = r.events[0] as PaymentObserved
+    // head is the cluster's slot (lag metrics), and a caught-up scan stands at it.
+    expect(r.last).toMatchObject({
+      head: BigInt(w.ledger.head),
+      scannedTo: BigInt(w.ledger.head),
+      caughtUp: true,
+    })
     expect(seen).toMatchObject({
       txHash: paid.signature,
       confirmations: 0,
