@@ -108,12 +108,11 @@ const bare = await startChild<{ url: string }>("api/bare-server.ts", [schema], {
 // The worker's pool job, in its own process as in production: no server measured here derives addresses.
 const poolWorker = await startChild<Record<string, never>>("api/pool-worker.ts", [schema])
 // The same-SQL baseline: its own merchant (own address pool) in Inzi's schema, Inzi's statements.
-const sameMerchant = await inzi.ask<{ merchantId: string; evmXpub: string; tronXpub: string }>("merchant")
+const sameMerchant = await inzi.ask<{ merchantId: string; payoutKeys: Record<string, string> }>("merchant")
 const sameConfig: SameSql = {
   ...(await inzi.ask<Pick<SameSql, "pooledCreate" | "checkoutById">>("sameSql")),
   merchantId: sameMerchant.merchantId,
-  evmXpub: sameMerchant.evmXpub,
-  tronXpub: sameMerchant.tronXpub,
+  payoutKeys: sameMerchant.payoutKeys,
   networks: BENCH_NETWORKS.filter((n) => n.mode === "test").map((n) => n.id),
 }
 const same = await startChild<{ url: string }>("api/bare-server.ts", [schema, JSON.stringify(sameConfig)], {
@@ -474,8 +473,8 @@ async function bigList(): Promise<string> {
     },
   )
   await copyRows(
-    "COPY deposit_targets (checkout_id, merchant_id, derivation_index, ton_comment) FROM STDIN",
-    (i) => `${idOf(i)}\t${m.merchantId}\t${1_000_000 + i}\tS${i}\n`,
+    "COPY deposit_targets (checkout_id, family, merchant_id, derivation_index, memo, lookup) FROM STDIN",
+    (i) => `${idOf(i)}\tton\t${m.merchantId}\t${1_000_000 + i}\tS${i}\t${m.merchantId}:S${i}\n`,
   )
   await admin.query("VACUUM ANALYZE checkouts")
   await admin.query("VACUUM ANALYZE deposit_targets")

@@ -90,7 +90,7 @@ try {
       const m = yield* registerMerchant({
         name: "Bench detection",
         testWebhookUrl: hookUrl,
-        evmXpub: accountXpub(60, 11),
+        payoutKeys: { evm: accountXpub(60, 11) },
       })
       return (yield* issueApiKey(m.id, "test")).key
     }),

@@ -22,7 +22,7 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { checkoutNetworks, createCheckout, issueApiKey, registerMerchant } from "@inzi/core"
+import { checkoutNetworks, createCheckout, depositTargetOf, issueApiKey, registerMerchant } from "@inzi/core"
 import { payTo } from "@inzi/devnet"
 import { appLayer, FAMILIES, loadNetworks, readEnv } from "@inzi/platform"
 import { Effect, ManagedRuntime } from "effect"
@@ -208,9 +208,7 @@ try {
       Effect.gen(function* () {
         const m = yield* registerMerchant({
           name: "rss",
-          evmXpub: accountXpub(60, 0),
-          tronXpub: accountXpub(195, 0),
-          tonWallet: TON_WALLET,
+          payoutKeys: { evm: accountXpub(60, 0), tron: accountXpub(195, 0), ton: TON_WALLET },
         })
         return (yield* issueApiKey(m.id, "test")).key
       }),
@@ -290,8 +288,11 @@ try {
   const t0 = performance.now()
   const seeded = await rt.runPromise(
     Effect.gen(function* () {
-      const merchant = yield* registerMerchant({ name: "rss worker", evmXpub: accountXpub(60, 7) })
-      const nets = checkoutNetworks(merchant, "test", networks, FAMILIES)
+      const merchant = yield* registerMerchant({
+        name: "rss worker",
+        payoutKeys: { evm: accountXpub(60, 7) },
+      })
+      const nets = checkoutNetworks(merchant, "test", networks)
       const create = (i: number) =>
         createCheckout({
           merchant,
@@ -306,12 +307,13 @@ try {
             expiresInSeconds: 3600,
           },
           networks: nets,
+          families: FAMILIES,
           idempotency: null,
           now: new Date(),
         }).pipe(
           Effect.map((r) => {
             if (r._tag !== "Created") throw new Error("not created")
-            return { id: r.checkout.id, address: r.checkout.targets.evmAddress! }
+            return { id: r.checkout.id, address: depositTargetOf(r.checkout.targets, "evm")?.address ?? "" }
           }),
         )
       return yield* Effect.forEach(

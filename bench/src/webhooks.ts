@@ -121,9 +121,7 @@ try {
       webhookUrl: urls[0]!,
       webhookSecret: await Effect.runPromise(Effect.provide(newWebhookSecret, Ids.Live)),
       testWebhookUrl: urls[0]!,
-      evmXpub: null,
-      tronXpub: null,
-      tonWallet: null,
+      payoutKeys: {},
       networks: { live: [], test: [] },
     }),
   )

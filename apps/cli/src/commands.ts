@@ -9,6 +9,8 @@ import {
   CheckoutStore,
   checkLogoImage,
   checkoutNetworks,
+  type FamilyRegistry,
+  familyModules,
   csvRow,
   displayNameProblem,
   formatCents,
@@ -25,7 +27,7 @@ import {
   type Mode,
   newWebhookSecret,
   Outbox,
-  type PayoutKeyProblem,
+  payoutKeyOf,
   payoutKeysFormatProblem,
   payoutKeysProblem,
   registerMerchant,
@@ -38,6 +40,7 @@ import { openRuntime } from "@inzi/platform/runtime"
 import { Effect } from "effect"
 import { type Args, required, str, UsageError } from "./args.js"
 import { notFound, withRuntime } from "./db.js"
+import { givenPayoutKeys, payoutKeyError, payoutUsage } from "./payout.js"
 import { quarantineStatusLines } from "./quarantine.js"
 import { cell, jsonText, terminalSafe } from "./text.js"
 
@@ -141,13 +144,23 @@ const brandingLine = (b: MerchantBranding | undefined): string => {
   return `  page branding: display name ${cell(v.displayName)}; logo ${logo}; accent ${cell(v.accentColor)}`
 }
 
-/** A payout-key problem as the flag's error. */
-const keyError = (p: PayoutKeyProblem, tonWallet: string | null) =>
-  new UsageError(
-    p.key === "ton-wallet"
-      ? `--ton-wallet ${p.message}: "${terminalSafe(tonWallet ?? "")}"`
-      : `--${p.key ?? "evm-xpub, --tron-xpub or --ton-wallet"}: ${p.message}`,
+/**
+ * A merchant's payout keys as `merchant show/list --json` print them: by family, the wallet of a memo family
+ * (where payers send), `true` for an xpub (the account key itself is not printed).
+ */
+const payoutJson = (m: Merchant, families: FamilyRegistry): Record<string, string | true> =>
+  Object.fromEntries(
+    familyModules(families).flatMap((f) => {
+      const key = payoutKeyOf(m, f.family)
+      return key === null ? [] : [[f.family, f.deposit.kind === "derived-address" ? true : key]]
+    }),
   )
+
+/** The payout keys in text: `evm tron ton:<wallet>`. */
+const payoutLine = (m: Merchant, families: FamilyRegistry): string =>
+  Object.entries(payoutJson(m, families))
+    .map(([family, v]) => (v === true ? family : `${family}:${cell(v)}`))
+    .join(" ") || "-"
 
 export const commands: Record<string, (args: Args) => Promise<number | undefined>> = {
   status: async (args) => {
@@ -183,59 +196,43 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
 
   "merchant create": async (args) => {
     const name = required(args, "name")
+    // The payment page shows it to shoppers when no display name is set: the display name's rules.
+    const nameProblem = displayNameProblem(name)
+    if (nameProblem !== null) throw new UsageError(`--name ${nameProblem}`)
     const webhookUrl = webhookUrlFlag(args, "webhook-url") ?? null
     const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url") ?? null
-    const evmXpub = str(args, "evm-xpub") ?? null
-    const tronXpub = str(args, "tron-xpub") ?? null
-    const tonWallet = str(args, "ton-wallet") ?? null
-    if (evmXpub === null && tronXpub === null && tonWallet === null)
-      throw new UsageError(
-        "a merchant needs a way to be paid: give --evm-xpub, --tron-xpub and/or --ton-wallet (no payment could reach it otherwise)",
-      )
-    const isTonWallet =
-      tonWallet === null ? () => false : (await import("@inzi/adapter-ton")).isTonWalletAddress
-    const keys = { evmXpub, tronXpub, tonWallet }
-    // The keys' own checks first (no database): a bad key is the error, not the networks it would allow.
-    const { AddressDerivationLive } = await import("@inzi/platform")
-    const formatProblem = await Effect.runPromise(
-      payoutKeysFormatProblem(keys, isTonWallet).pipe(Effect.provide(AddressDerivationLive)),
-    )
-    if (formatProblem !== null) throw keyError(formatProblem, tonWallet)
-    const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
     const { FAMILIES } = await import("@inzi/platform")
+    const given = givenPayoutKeys(args, FAMILIES)
+    const keys = given.keys
+    if (Object.keys(keys).length === 0)
+      throw new UsageError(
+        `a merchant needs a way to be paid: give ${payoutUsage(FAMILIES)} (no payment could reach it otherwise)`,
+      )
+    // The keys' own checks first (no database): a bad key is the error, not the networks it would allow.
+    const formatProblem = await Effect.runPromise(payoutKeysFormatProblem(keys, FAMILIES))
+    if (formatProblem !== null) throw payoutKeyError(formatProblem, given, FAMILIES)
+    const { cliNetworks, enabledNetworks, knownNetworks } = await import("./networks.js")
     const known = cliNetworks()
-    const has = { evm: evmXpub !== null, tron: tronXpub !== null, ton: tonWallet !== null }
     const networks = {
-      live: enabledNetworks(args, "live", known, has),
-      test: enabledNetworks(args, "test", known, has),
+      live: enabledNetworks(args, "live", known, keys),
+      test: enabledNetworks(args, "test", known, keys),
     }
-    const draft = { evmXpub, tronXpub, tonWallet, networks } as Merchant
+    const draft = { payoutKeys: keys, networks } as Merchant
     const payable = {
-      live: checkoutNetworks(draft, "live", known, FAMILIES),
-      test: checkoutNetworks(draft, "test", known, FAMILIES),
+      live: checkoutNetworks(draft, "live", known),
+      test: checkoutNetworks(draft, "test", known),
     }
     if (payable.live.length === 0 && payable.test.length === 0)
       throw new UsageError(
-        `this merchant could take no payment: no configured network is of a family it has a key for (${Object.entries(
-          has,
-        )
-          .filter(([, v]) => v)
-          .map(([f]) => f)
-          .join(", ")}); configured: ${knownNetworks(known)}`,
+        `this merchant could take no payment: no configured network is of a family it has a key for (${Object.keys(
+          keys,
+        ).join(", ")}); configured: ${knownNetworks(known)}`,
       )
     const r = await withRuntime(
       Effect.gen(function* () {
-        const problem = yield* payoutKeysProblem(keys, isTonWallet)
-        if (problem !== null) return yield* Effect.fail(keyError(problem, tonWallet))
-        return yield* registerMerchant({
-          name,
-          webhookUrl,
-          testWebhookUrl,
-          evmXpub,
-          tronXpub,
-          tonWallet,
-          networks,
-        })
+        const problem = yield* payoutKeysProblem(keys, FAMILIES)
+        if (problem !== null) return yield* Effect.fail(payoutKeyError(problem, given, FAMILIES))
+        return yield* registerMerchant({ name, webhookUrl, testWebhookUrl, payoutKeys: keys, networks })
       }),
     )
     const paidOn = (m: Mode) => payable[m].map((n) => n.id).join(", ") || "-"
@@ -349,6 +346,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
   "merchant show": async (args) => {
     const id = required(args, "merchant")
     const m = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.getMerchant(id)))
+    const { FAMILIES } = await import("@inzi/platform")
     out(
       args,
       {
@@ -356,9 +354,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
         name: m.name,
         webhook_url: m.webhookUrl,
         test_webhook_url: m.testWebhookUrl,
-        evm: m.evmXpub !== null,
-        tron: m.tronXpub !== null,
-        ton_wallet: m.tonWallet,
+        payout: payoutJson(m, FAMILIES),
         networks: m.networks,
         allowed_redirect_hosts: m.allowedRedirectHosts ?? [],
         allowed_webhook_hosts: m.allowedWebhookHosts ?? [],
@@ -367,7 +363,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       },
       [
         `merchant ${m.id} (${cell(m.name)}), created ${formatTimestamp(m.createdAt)}`,
-        `  keys: evm:${m.evmXpub !== null} tron:${m.tronXpub !== null} ton:${cell(m.tonWallet)}`,
+        `  keys: ${payoutLine(m, FAMILIES)}`,
         `  live networks: ${m.networks.live.join(",") || "(all configured)"}; test networks: ${m.networks.test.join(",") || "(all configured)"}`,
         `  live webhooks → ${cell(m.webhookUrl)}; test webhooks → ${cell(m.testWebhookUrl)}`,
         `  allowed redirect hosts: ${cell(m.allowedRedirectHosts?.join(", ") || "any")}; allowed webhook hosts: ${cell(m.allowedWebhookHosts?.join(", ") || "any")}`,
@@ -379,14 +375,14 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
 
   "merchant list": async (args) => {
     const ms = await withRuntime(Effect.flatMap(MerchantStore, (s) => s.listMerchants()))
+    const { FAMILIES } = await import("@inzi/platform")
     const rows = ms.map((m) => ({
       id: m.id,
       name: m.name,
       webhook_url: m.webhookUrl,
       test_webhook_url: m.testWebhookUrl,
-      evm: m.evmXpub !== null,
-      tron: m.tronXpub !== null,
-      ton_wallet: m.tonWallet,
+      payout: payoutJson(m, FAMILIES),
+      keys: payoutLine(m, FAMILIES),
       networks: m.networks,
       created_at: formatTimestamp(m.createdAt),
     }))
@@ -398,7 +394,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
         rows.map((r) => [
           r.id,
           cell(r.name),
-          `evm:${r.evm} tron:${r.tron} ton:${cell(r.ton_wallet)}`,
+          r.keys,
           r.networks.live.join(",") || "(all configured)",
           r.networks.test.join(",") || "(all configured)",
           cell(r.webhook_url),

@@ -18,8 +18,8 @@ usage: inzi <command> [options]
   devnet                               the local chains alone (EVM devnet, TON devnet) and their URLs
   serve                                HTTP server only           work      worker only
   migrate                              apply database migrations
-  merchant create --name N [--webhook-url U] [--test-webhook-url U] [--evm-xpub X] [--tron-xpub X]
-                  [--ton-wallet W] [--live-networks a,b] [--test-networks c,d]
+  merchant create --name N [--webhook-url U] [--test-webhook-url U] [--payout <family>=<key>,…]
+                  [--evm-xpub X] [--tron-xpub X] [--ton-wallet W] [--live-networks a,b] [--test-networks c,d]
   merchant update --merchant ID [--webhook-url U] [--test-webhook-url U] [--rotate-secret live|test]
                   [--allowed-redirect-hosts h,*.d] [--allowed-webhook-hosts h,*.d]   ("" = any host)
                   [--display-name N] [--logo-url https://… | --logo-file F.png] [--accent-color #rrggbb]
@@ -98,6 +98,8 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
       "name",
       "webhook-url",
       "test-webhook-url",
+      "payout",
+      // The documented one-family aliases of --payout (payout.ts's `payoutAlias` of each family module).
       "evm-xpub",
       "tron-xpub",
       "ton-wallet",

@@ -1,4 +1,4 @@
-import type { Mode, NetworkConfig } from "@inzi/core"
+import { type Mode, type NetworkConfig, type PayoutKeys, payoutKeyOf } from "@inzi/core"
 import { loadNetworks, PRESETS, readEnv } from "@inzi/platform"
 import { type Args, list, str, UsageError } from "./args.js"
 
@@ -29,25 +29,23 @@ export const networkOf = (
   return n
 }
 
-const FAMILY_FLAG = { evm: "--evm-xpub", tron: "--tron-xpub", ton: "--ton-wallet" } as const
-
 /**
- * The networks given with `--<mode>-networks`: each must be configured, of that mode, and have what its family
- * needs (an xpub or the TON wallet) among the merchant's flags.
+ * The networks given with `--<mode>-networks`: each must be configured, of that mode, and have a payout key of
+ * its family (an xpub or a wallet) among the merchant's flags.
  */
 export const enabledNetworks = (
   args: Args,
   m: Mode,
   known: ReadonlyArray<NetworkConfig>,
-  has: Record<NetworkConfig["family"], boolean>,
+  keys: PayoutKeys,
 ): ReadonlyArray<string> => {
   const flag = `${m}-networks`
   return list(str(args, flag)).map((id) => {
     const n = networkOf(known, id, flag)
     if (n.mode !== m)
       throw new UsageError(`--${flag}: ${n.id} is a ${n.mode} network (put it in --${n.mode}-networks)`)
-    if (!has[n.family])
-      throw new UsageError(`--${flag}: ${n.id} is a ${n.family} network and needs ${FAMILY_FLAG[n.family]}`)
+    if (payoutKeyOf({ payoutKeys: keys }, n.family) === null)
+      throw new UsageError(`--${flag}: ${n.id} is a ${n.family} network and needs --payout ${n.family}=<key>`)
     return n.id
   })
 }

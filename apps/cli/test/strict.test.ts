@@ -10,9 +10,9 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { createCheckout, MerchantStore, CheckoutStore } from "@inzi/core"
+import { CheckoutStore, createCheckout, depositTargetOf, MerchantStore } from "@inzi/core"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
-import { openRuntime, readEnv } from "@inzi/platform"
+import { FAMILIES, openRuntime, readEnv } from "@inzi/platform"
 import { Effect } from "effect"
 import { HDNodeWallet } from "ethers"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -118,6 +118,42 @@ describe("inzi CLI: strict input", () => {
     expect(tron.err).toContain(
       "--tron-xpub: expected an account-level key (m/44'/195'/0', depth 3), got depth 4",
     )
+  })
+
+  it("takes payout keys as --payout <family>=<key>, checked by the family's module like the aliases", async () => {
+    const unknown = await inzi("merchant", "create", "--name", "U", "--payout", "solana=abc")
+    expect(unknown.code).toBe(2)
+    expect(unknown.err).toContain('--payout: unknown family "solana" (known: evm, tron, ton)')
+    const bad = await inzi("merchant", "create", "--name", "B", "--payout", "evm=xpub-nonsense")
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/^--payout evm=: /)
+    const wallet = await inzi("merchant", "create", "--name", "W", "--payout", "ton=UQnope", "--json")
+    expect(wallet.code).toBe(2)
+    expect(wallet.err).toContain('--payout ton= is not a TON address (expected UQ…/EQ… or 0:<hex>): "UQnope"')
+    const twice = await inzi(
+      "merchant",
+      "create",
+      "--name",
+      "T",
+      "--payout",
+      `evm=${xpubAt(7)}`,
+      "--evm-xpub",
+      xpubAt(8),
+    )
+    expect(twice.code).toBe(2)
+    expect(twice.err).toContain("the evm key is given twice (--payout evm= and --evm-xpub)")
+    const ok = await inzi(
+      "merchant",
+      "create",
+      "--name",
+      "P",
+      "--payout",
+      `evm=${xpubAt(9)},ton=0:${"ab".repeat(32)}`,
+      "--json",
+    )
+    expect(ok.code, ok.err).toBe(0)
+    const shown = await inzi("merchant", "show", "--merchant", JSON.parse(ok.out).id, "--json")
+    expect(JSON.parse(shown.out).payout).toEqual({ evm: true, ton: `0:${"ab".repeat(32)}` })
   })
 
   it("requires an https live webhook URL (the API's rule), allows http for the test one", async () => {
@@ -254,11 +290,13 @@ describe("inzi CLI: what it prints", () => {
               expiresInSeconds: 1800,
             },
             networks: [devnet],
+            families: FAMILIES,
             idempotency: null,
             now: new Date(),
           })
           if (r._tag !== "Created") throw new Error("not created")
           const c = r.checkout
+          const evmAddress = depositTargetOf(c.targets, "evm")?.address ?? ""
           const store = yield* CheckoutStore
           yield* store.applyChainEvents({
             network: "devnet",
@@ -272,7 +310,7 @@ describe("inzi CLI: what it prints", () => {
                 network: "devnet",
                 txHash: `0x${"a1".repeat(32)}`,
                 logIndex: 3,
-                target: { kind: "address", address: c.targets.evmAddress! },
+                target: { kind: "address", address: evmAddress },
                 token: usdt.symbol,
                 tokenContract: usdt.contract,
                 decimals: usdt.decimals,
@@ -288,7 +326,7 @@ describe("inzi CLI: what it prints", () => {
                 network: "devnet",
                 txHash: `0x${"c3".repeat(32)}`,
                 logIndex: 0,
-                wallet: c.targets.evmAddress!,
+                wallet: evmAddress,
                 memo: `pay me${ESC}[2J${ESC}]52;c;aGk=\u0007\u202e`,
                 token: usdt.symbol,
                 tokenContract: usdt.contract,

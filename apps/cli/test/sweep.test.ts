@@ -86,9 +86,7 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
         name: "CLI sweep",
         webhookUrl: null,
         webhookSecret: "whsec_x",
-        evmXpub: xpub(60),
-        tronXpub: xpub(195),
-        tonWallet: null,
+        payoutKeys: { evm: xpub(60), tron: xpub(195) },
         networks: { live: [], test: ["devnet"] },
       }),
     )
@@ -109,9 +107,10 @@ describe("inzi sweep (CLI, real Postgres + devnet)", () => {
             networks: ["devnet"],
             targets: {
               derivationIndex: BigInt(i),
-              evmAddress: evmAt(i),
-              tronAddress: null,
-              tonComment: `cli${i}`,
+              entries: [
+                { family: "evm", address: evmAt(i), memo: null, lookup: evmAt(i).toLowerCase() },
+                { family: "ton", address: null, memo: `CLI${i}`, lookup: `${merchantId}:CLI${i}` },
+              ],
             },
             expiresAt: new Date(now + 3_600_000),
             createdAt: new Date(now + n),

@@ -30,14 +30,20 @@ import { activeKey, cacheOf, callDirect, KEY, type Outcome, testMerchant } from 
 
 const EVM = "0x1111111111111111111111111111111111111111"
 const TRON = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
-const hit = cacheOf(activeKey(testMerchant({ evmXpub: "xpub-evm", tronXpub: "xpub-tron" })))
+const hit = cacheOf(activeKey(testMerchant({ payoutKeys: { evm: "xpub-evm", tron: "xpub-tron" } })))
 
 /** The checkout a store writes for `input` on slot 5. */
 const written = (input: NewCheckout): Checkout => ({
   ...input,
   status: "pending",
   currency: "USD",
-  targets: { derivationIndex: 5n, evmAddress: EVM, tronAddress: TRON, tonComment: input.targets.tonComment },
+  targets: {
+    derivationIndex: 5n,
+    entries: [
+      { family: "evm", address: EVM, memo: null },
+      { family: "tron", address: TRON, memo: null },
+    ],
+  },
   payments: [],
   updatedAt: input.createdAt,
 })
@@ -89,7 +95,14 @@ const setup = (
     },
     takeSlot: () => {
       calls.takeSlot++
-      return Effect.succeed({ _tag: "Pooled" as const, index: 6n, evmAddress: EVM, tronAddress: TRON })
+      return Effect.succeed({
+        _tag: "Pooled" as const,
+        index: 6n,
+        targets: [
+          { family: "evm" as const, address: EVM, memo: null, lookup: EVM },
+          { family: "tron" as const, address: TRON, memo: null, lookup: TRON },
+        ],
+      })
     },
   } as unknown as AddressPool["Type"]
   const store = {

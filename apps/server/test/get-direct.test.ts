@@ -31,7 +31,7 @@ const checkout: Checkout = {
   customerEmail: null,
   redirectUrl: null,
   webhookUrl: null,
-  targets: { derivationIndex: 0n, evmAddress: null, tronAddress: null, tonComment: "K7P2M9QX" },
+  targets: { derivationIndex: 0n, entries: [{ family: "ton", address: null, memo: "K7P2M9QX" }] },
   networks: [],
   payments: [],
   expiresAt: new Date(Date.now() + 3_600_000),

@@ -14,9 +14,7 @@ const merchant: Merchant = {
   webhookSecret: "whsec_x",
   testWebhookUrl: null,
   testWebhookSecret: "whsec_y",
-  evmXpub: "xpub-evm",
-  tronXpub: "xpub-tron",
-  tonWallet: "UQwallet",
+  payoutKeys: { evm: "xpub-evm", tron: "xpub-tron", ton: "UQwallet" },
   networks: { live: [], test: [] },
   createdAt: T0,
 }
@@ -52,9 +50,11 @@ const checkout: Checkout = {
   networks: networks.map((n) => n.id),
   targets: {
     derivationIndex: 0n,
-    evmAddress: "0x00000000000000000000000000000000000000aa",
-    tronAddress: "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC",
-    tonComment: "INZ-7K2Q",
+    entries: [
+      { family: "evm", address: "0x00000000000000000000000000000000000000aa", memo: null },
+      { family: "ton", address: null, memo: "INZ-7K2Q" },
+      { family: "tron", address: "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", memo: null },
+    ],
   },
   payments: [payment("tron", "ab12"), payment("bsc", "0xcd34")],
   expiresAt: new Date(T0.getTime() + 1_800_000),

@@ -1,8 +1,10 @@
-import { Leases, refillLowPools } from "@inzi/core"
+import { type FamilyRegistry, Leases, refillLowPools } from "@inzi/core"
 import { Clock, Duration, Effect, Schedule } from "effect"
 
 export interface AddressPoolJobOptions {
   readonly holder: string
+  /** The family modules: which families' addresses a slot holds (`deposit`). */
+  readonly families: FamilyRegistry
   /** Slots kept per merchant with an xpub (`INZI_ADDRESS_POOL`); 0: no refill, only stale slots are dropped. */
   readonly target: number
   readonly everyMs: number
@@ -19,7 +21,7 @@ export interface AddressPoolJobOptions {
 
 /**
  * Keeps each merchant's pre-derived deposit addresses topped up (core's `refillLowPools`): drops slots of
- * replaced xpubs, and refills a pool below half of `target` back to `target`. One worker at a time (lease
+ * replaced payout keys, and refills a pool below half of `target` back to `target`. One worker at a time (lease
  * `address-pool`): two refills would only overshoot, but deriving twice is wasted CPU.
  */
 export const runAddressPoolJob = (opts: AddressPoolJobOptions) =>
@@ -29,6 +31,7 @@ export const runAddressPoolJob = (opts: AddressPoolJobOptions) =>
     const held = yield* leases.acquire("address-pool", opts.holder, now, Math.max(opts.everyMs * 3, 60_000))
     if (!held) return
     const r = yield* refillLowPools({
+      families: opts.families,
       target: opts.target,
       lowWater: Math.ceil(opts.target / 2),
       batch: opts.batch ?? 50,

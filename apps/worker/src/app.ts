@@ -6,7 +6,15 @@ import {
   type NetworkConfig,
   NetworkConfigError,
 } from "@inzi/core"
-import { appLayer, type InziEnv, jsonLogs, type Logger, makeLogger, scannerFor } from "@inzi/platform"
+import {
+  appLayer,
+  FAMILIES,
+  type InziEnv,
+  jsonLogs,
+  type Logger,
+  makeLogger,
+  scannerFor,
+} from "@inzi/platform"
 import { Clock, Context, Effect, Fiber, Layer, ManagedRuntime, Queue } from "effect"
 import { runAddressPoolJob } from "./address-pool.js"
 import { runSweeper } from "./sweeper.js"
@@ -159,6 +167,7 @@ export const workerProgram = (opts: WorkerOptions) => {
         ),
         runAddressPoolJob({
           holder,
+          families: FAMILIES,
           target: opts.env.addressPool,
           everyMs: opts.addressPoolEveryMs ?? 10_000,
           onPass: (r) => {
@@ -195,7 +204,7 @@ export class WorkerFiber extends Context.Tag("@inzi/worker/WorkerFiber")<
 /** The worker as a layer; pass `base` to share one database with a server in the same process (`dev`). */
 export const WorkerLayer = (
   opts: WorkerOptions,
-  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
+  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks, { logger: opts.logger }),
 ) =>
   Layer.scoped(WorkerFiber, Effect.forkScoped(workerProgram(opts))).pipe(
     Layer.provide(Layer.mergeAll(base, NodeWebhookTransport.layer())),

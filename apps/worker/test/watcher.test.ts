@@ -85,9 +85,7 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
         name: "Window",
         webhookUrl: null,
         webhookSecret: "whsec_test",
-        evmXpub: "xpub-evm",
-        tronXpub: null,
-        tonWallet: null,
+        payoutKeys: { evm: "xpub-evm" },
         networks: { live: [], test: ["devnet"] },
       }),
     )
@@ -116,7 +114,10 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
           redirectUrl: null,
           webhookUrl: null,
           networks: ["devnet"],
-          targets: { derivationIndex: index, evmAddress: address, tronAddress: null, tonComment: `W${seq}` },
+          targets: {
+            derivationIndex: index,
+            entries: [{ family: "evm", address, memo: null, lookup: address.toLowerCase() }],
+          },
           expiresAt: new Date(now.getTime() + 3_600_000),
           createdAt: now,
         },

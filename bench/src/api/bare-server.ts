@@ -20,8 +20,8 @@ export interface SameSql {
   readonly pooledCreate: { readonly sql: string; readonly positions: ReadonlyArray<number> }
   readonly checkoutById: { readonly sql: string; readonly positions: ReadonlyArray<number> }
   readonly merchantId: string
-  readonly evmXpub: string
-  readonly tronXpub: string
+  /** The merchant's payout keys by family (the pool's slots were derived under them). */
+  readonly payoutKeys: Readonly<Record<string, string>>
   /** Network ids stored on each checkout (the merchant's enabled test networks). */
   readonly networks: ReadonlyArray<string>
 }
@@ -128,6 +128,7 @@ const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerRespons
     const now = new Date(Math.floor(Date.now() / 1000) * 1000)
     const id = newId()
     const comment = tonComment()
+    const memos = JSON.stringify([{ family: "ton", memo: comment, lookup: `${cfg.merchantId}:${comment}` }])
     const expires = new Date(now.getTime() + 3_600_000)
     const run = (above: bigint) => {
       // The statement's arguments in its own order (AddressPoolPg's pooledCreateStatement).
@@ -144,14 +145,12 @@ const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerRespons
         JSON.stringify(cfg.networks),
         expires,
         now,
-        true,
-        true,
-        comment,
-        cfg.evmXpub,
-        cfg.tronXpub,
+        '["evm","tron"]',
+        memos,
+        JSON.stringify(cfg.payoutKeys),
         above.toString(),
       ]
-      return pool.query<{ index: string; evm_address: string; tron_address: string }>({
+      return pool.query<{ index: string; family: string; address: string | null }>({
         name: "same_create",
         text: cfg.pooledCreate.sql,
         values: cfg.pooledCreate.positions.map((i) => args[i]),
@@ -173,8 +172,7 @@ const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerRespons
         currency: "USD",
         description: body.description,
         derivation_index: row.index,
-        evm_address: row.evm_address,
-        tron_address: row.tron_address,
+        targets: r.rows.map((t) => ({ family: t.family, address: t.address })),
         ton_comment: comment,
         expires_at: expires.toISOString().replace(/\.\d+Z$/, "Z"),
         created_at: now.toISOString().replace(/\.\d+Z$/, "Z"),

@@ -48,7 +48,7 @@ export const breakdown = async (opts: {
     )
     await add("bare pg: api key + merchant by hash (same SQL, 1 query)", 300, () =>
       client.query(
-        "SELECT m.*, k.id AS key_id, k.mode AS key_mode FROM api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.hash = $1 AND k.revoked_at IS NULL",
+        "SELECT m.*, (SELECT json_object_agg(p.family, p.key) FROM merchant_payout_keys p WHERE p.merchant_id = m.id) AS payout_keys, k.id AS key_id, k.mode AS key_mode FROM api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.hash = $1 AND k.revoked_at IS NULL",
         [hash],
       ),
     )
@@ -57,7 +57,7 @@ export const breakdown = async (opts: {
     )
     await add("bare pg: checkout + targets by id (1 query)", 300, (i) =>
       client.query(
-        "SELECT c.*, t.derivation_index, t.evm_address, t.tron_address, t.ton_comment FROM checkouts c JOIN deposit_targets t ON t.checkout_id = c.id WHERE c.id = $1 AND c.merchant_id = $2 AND c.mode = 'test'",
+        "SELECT c.*, (SELECT json_agg(json_build_object('family', t.family, 'address', t.address, 'memo', t.memo, 'index', t.derivation_index::text)) FROM deposit_targets t WHERE t.checkout_id = c.id) AS targets FROM checkouts c WHERE c.id = $1 AND c.merchant_id = $2 AND c.mode = 'test'",
         [ids[i % ids.length], opts.merchantId],
       ),
     )
@@ -111,7 +111,7 @@ export const breakdown = async (opts: {
         publicUrl: "http://127.0.0.1",
         now: new Date(),
         networks: BENCH_NETWORKS,
-        merchant: { ...merchant, tonWallet: null },
+        merchant: { ...merchant, payoutKeys: { ...merchant.payoutKeys, ton: undefined } },
         families: FAMILIES,
       }),
     )

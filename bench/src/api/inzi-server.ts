@@ -36,15 +36,12 @@ const merchant = () =>
       const account = accounts++
       const m = yield* registerMerchant({
         name: `Bench ${account}`,
-        evmXpub: accountXpub(60, account),
-        tronXpub: accountXpub(195, account),
-        tonWallet: TON_WALLET,
+        payoutKeys: { evm: accountXpub(60, account), tron: accountXpub(195, account), ton: TON_WALLET },
       })
       return {
         merchantId: m.id,
         key: (yield* issueApiKey(m.id, "test")).key,
-        evmXpub: m.evmXpub,
-        tronXpub: m.tronXpub,
+        payoutKeys: m.payoutKeys,
       }
     }),
   )

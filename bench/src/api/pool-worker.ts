@@ -5,7 +5,7 @@
  * Answers `poolFill` (with the CPU it took here) and `poolSize`.
  */
 import { AddressPool, MerchantStore, refillAddressPool } from "@inzi/core"
-import { appLayer, readEnv } from "@inzi/platform"
+import { appLayer, FAMILIES, readEnv } from "@inzi/platform"
 import { Effect, ManagedRuntime } from "effect"
 import { serveAsks, signalReady } from "../lib/proc.js"
 import { BENCH_NETWORKS, DATABASE_URL } from "../lib/shared.js"
@@ -26,7 +26,7 @@ const poolFill = async (arg: unknown) => {
   const added = await rt.runPromise(
     Effect.gen(function* () {
       const m = yield* (yield* MerchantStore).getMerchant(merchantId)
-      return yield* refillAddressPool(m, { target, batch: batch ?? 500 })
+      return yield* refillAddressPool(m, FAMILIES, { target, batch: batch ?? 500 })
     }),
   )
   const cpu = process.cpuUsage(cpu0)

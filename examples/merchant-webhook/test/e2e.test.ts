@@ -91,9 +91,7 @@ if (url === null) {
             // A test-mode shop: its events go to the test endpoint, signed with the test secret.
             testWebhookUrl: hookUrl,
             testWebhookSecret: secret,
-            evmXpub: XPUB,
-            tronXpub: null,
-            tonWallet: null,
+            payoutKeys: { evm: XPUB },
             networks: { live: [], test: [] },
           })
           const k = yield* newApiKey("test")

@@ -30,10 +30,9 @@ export const evmFamily = defineFamily({
   scanner: (network, options) => makeEvmScanner(network, options),
   deposit: { kind: "derived-address", caseInsensitive: true },
   deriver: EvmAddressDeriver,
-  payoutOf: (m) => m.evmXpub,
-  addressOf: (t) => t.evmAddress,
-  paymentTarget: ({ network, token, units, targets }) => {
-    const to = targets.evmAddress
+  payoutKeyLabel: "account xpub",
+  paymentTarget: ({ network, token, units, target }) => {
+    const to = target?.address ?? null
     if (to === null || network.chainId === undefined) return null
     return {
       address: to,

@@ -1,49 +1,67 @@
-import type { AddressPool, DerivationSlot, Merchant, PooledCreateResult, PoolXpubs } from "@inzi/core"
+import type {
+  AddressPool,
+  ChainFamily,
+  DerivationSlot,
+  Merchant,
+  PayoutKeys,
+  PooledCreateResult,
+  StoredTarget,
+} from "@inzi/core"
 import type { FastPath } from "./FastPathPg.js"
 import { type Context, Effect, Either } from "effect"
-import { type Kysely, type Selectable, sql } from "kysely"
-import { createdCheckout } from "./CheckoutStorePg.js"
-import { constraintOf, run, sqlState, storeFailure } from "./errors.js"
+import { type Kysely, sql } from "kysely"
+import { createdCheckout, memoTaken } from "./CheckoutStorePg.js"
+import { selectMerchants } from "./MerchantStorePg.js"
+import { run, storeFailure } from "./errors.js"
 import { P, precompile } from "./precompiled.js"
-import { merchantFromRow, toBigInt } from "./rows.js"
-import type { DB, MerchantsTable } from "./schema.js"
+import { fromJson, merchantFromRow, toBigInt } from "./rows.js"
+import type { DB } from "./schema.js"
 import type { SecretBox } from "./secrets.js"
 
-/** The slot's xpubs are the merchant's current ones (`p` = address_pool, `m` = merchants). */
-const matches = sql`p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub IS NOT DISTINCT FROM m.tron_xpub`
+/**
+ * The merchant's current payout keys as the pool compares them: one jsonb object `{ "<family>": key }` (its
+ * text form is canonical, so its md5 is the take index's key). `merchant` is an SQL expression of its id.
+ */
+const currentKeys = (
+  merchant: ReturnType<typeof sql>,
+) => sql`(SELECT coalesce(jsonb_object_agg(k.family, k.key),
+  '{}'::jsonb) FROM merchant_payout_keys k WHERE k.merchant_id = ${merchant})`
+
+/** The slot was derived under the merchant's current payout keys (`p` = address_pool). */
+const matches = sql`p.keys = ${currentKeys(sql`p.merchant_id`)}`
+
+/** Payout keys as the JSON text the statements take (`$keys::jsonb`). */
+const keysText = (keys: PayoutKeys): string => JSON.stringify(keys)
 
 /**
- * The lowest slot of the merchant derived from exactly `xpubs` (index range of address_pool_take, in order; the
- * xpubs are rechecked, not only their digest), provided they are still the merchant's (a one-time check), locked
- * with SKIP LOCKED: concurrent takers each get another slot, or none. A `(merchant_id, derivation_index)` row.
+ * The lowest slot of the merchant derived under exactly `keys` (JSON text; index range of address_pool_take,
+ * in order; the keys are rechecked, not only their digest), provided they are still the merchant's (a one-time
+ * check), locked with SKIP LOCKED: concurrent takers each get another slot, or none. A
+ * `(merchant_id, derivation_index)` row.
  */
-const lowestSlot = (merchantId: string, { evmXpub, tronXpub }: PoolXpubs, above: bigint) =>
-  lowestSlotSql(merchantId, evmXpub, tronXpub, above.toString())
-
-const lowestSlotSql = (merchantId: string, evm: string | null, tron: string | null, above: string) => sql`
+const lowestSlotSql = (merchantId: string, keys: string, above: string) => sql`
   SELECT p.merchant_id, p.derivation_index FROM address_pool p
   WHERE p.merchant_id = ${merchantId} AND p.derivation_index > ${above}::bigint
-    AND p.xpubs_key = md5(coalesce(${evm}::text, '') || '/' || coalesce(${tron}::text, ''))
-    AND p.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND p.tron_xpub IS NOT DISTINCT FROM ${tron}::text
-    AND EXISTS (SELECT 1 FROM merchants m WHERE m.id = ${merchantId}
-      AND m.evm_xpub IS NOT DISTINCT FROM ${evm}::text AND m.tron_xpub IS NOT DISTINCT FROM ${tron}::text)
+    AND p.keys_key = md5(${keys}::jsonb::text) AND p.keys = ${keys}::jsonb
+    AND ${currentKeys(sql`${merchantId}::text`)} = ${keys}::jsonb
   ORDER BY p.derivation_index
   LIMIT 1
   FOR UPDATE OF p SKIP LOCKED`
 
-/**
- * The pooled create statement, compiled once (precompiled.ts): slot taken + checkout + targets, one statement.
- * Its arguments, in order: id, merchant, mode, amount, description, metadata, email, redirect, webhook, networks
- * (JSON text), expiresAt, createdAt, evm, tron (booleans: the families to fill), comment, evmXpub, tronXpub,
- * above (the index the slot must lie above, as text).
- */
-/** A row of the pooled create statement: the slot's index and the addresses written. */
+/** A row of the pooled create statement: one target written, with the slot's index. */
 type PooledRow = {
   readonly index: unknown
-  readonly evm_address: string | null
-  readonly tron_address: string | null
+  readonly family: string
+  readonly address: string | null
 }
 
+/**
+ * The pooled create statement, compiled once (precompiled.ts): slot taken + checkout + targets, one statement,
+ * the targets in one multi-row insert (the slot's addresses of the `derived` families and the drawn memos).
+ * Its arguments, in order: id, merchant, mode, amount, description, metadata, email, redirect, webhook, networks
+ * (JSON text), expiresAt, createdAt, derived (JSON array of family names), memos (JSON `[{ family, memo,
+ * lookup }]`), keys (JSON object), above (the index the slot must lie above, as text).
+ */
 export const pooledCreateStatement = (db: Kysely<DB>) =>
   precompile(
     db,
@@ -60,33 +78,35 @@ export const pooledCreateStatement = (db: Kysely<DB>) =>
       networks: string,
       expiresAt: Date,
       createdAt: Date,
-      evm: boolean,
-      tron: boolean,
-      comment: string,
-      evmXpub: string | null,
-      tronXpub: string | null,
+      derived: string,
+      memos: string,
+      keys: string,
       above: string,
     ) => sql<PooledRow>`
     WITH slot AS (
       DELETE FROM address_pool
-      WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, evmXpub, tronXpub, above)})
-      RETURNING derivation_index, evm_address, tron_address
+      WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, keys, above)})
+      RETURNING derivation_index, targets
     ), c AS (
       INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, currency, description, metadata,
         customer_email, redirect_url, webhook_url, networks, expires_at, created_at, updated_at)
       SELECT ${id}::text, ${merchantId}::text, ${mode}::text, 'pending', ${amount}::bigint, 'USD',
         ${description}::text, ${metadata}::text, ${email}::text, ${redirect}::text, ${webhook}::text,
         ${networks}::jsonb, ${expiresAt}::timestamptz, ${createdAt}::timestamptz, ${createdAt}::timestamptz
-      WHERE EXISTS (SELECT 1 FROM slot)
+      FROM slot
       RETURNING id
     )
-    INSERT INTO deposit_targets (checkout_id, merchant_id, derivation_index, evm_address, tron_address,
-      ton_comment)
-    SELECT c.id, ${merchantId}::text, slot.derivation_index,
-      CASE WHEN ${evm}::boolean THEN slot.evm_address END,
-      CASE WHEN ${tron}::boolean THEN slot.tron_address END, ${comment}::text
-    FROM c, slot
-    RETURNING derivation_index AS index, evm_address, tron_address`,
+    INSERT INTO deposit_targets (checkout_id, family, merchant_id, derivation_index, address, memo, lookup)
+    SELECT c.id, e.family, ${merchantId}::text, slot.derivation_index, e.address, e.memo, e.lookup
+    FROM c, slot, LATERAL (
+      SELECT a.family, a.address, NULL::text AS memo, a.lookup
+      FROM jsonb_to_recordset(slot.targets) AS a(family text, address text, lookup text)
+      WHERE ${derived}::jsonb ? a.family
+      UNION ALL
+      SELECT m.family, NULL, m.memo, m.lookup
+      FROM jsonb_to_recordset(${memos}::jsonb) AS m(family text, memo text, lookup text)
+    ) e
+    RETURNING derivation_index AS index, family, address`,
     P("id"),
     P("merchant"),
     P("mode"),
@@ -99,13 +119,21 @@ export const pooledCreateStatement = (db: Kysely<DB>) =>
     P("networks"),
     new Date(0),
     new Date(1),
-    P("evm") as unknown as boolean,
-    P("tron") as unknown as boolean,
-    P("comment"),
-    P("evmXpub") as string | null,
-    P("tronXpub") as string | null,
+    P("derived"),
+    P("memos"),
+    P("keys"),
     P("above"),
   )
+
+/** A slot's `targets` column as core's stored targets. */
+const slotTargets = (json: unknown): ReadonlyArray<StoredTarget> =>
+  (
+    (fromJson(json) ?? []) as ReadonlyArray<{
+      readonly family: string
+      readonly address: string
+      readonly lookup: string
+    }>
+  ).map((t) => ({ family: t.family as ChainFamily, address: t.address, memo: null, lookup: t.lookup }))
 
 /**
  * `AddressPool` over kysely (table `address_pool`, migration 0005). Indices come from the merchant's own
@@ -213,8 +241,11 @@ export const addressPoolPg = (
    * statement (one round trip, one commit): the slot is deleted exactly when the checkout is written. No slot:
    * the checkout insert selects nothing. Answers through `done` once, from the driver's callback.
    */
-  const createPooledCheckout: FastPath["createPooledCheckout"] = (input, xpubs, families, done) => {
-    const comment = input.targets.tonComment
+  const createPooledCheckout: FastPath["createPooledCheckout"] = (input, keys, derived, done) => {
+    const memos = input.targets.entries.filter((t) => t.memo !== null)
+    const memosJson = JSON.stringify(memos.map((t) => ({ family: t.family, memo: t.memo, lookup: t.lookup })))
+    const derivedJson = JSON.stringify(derived)
+    const keysJson = keysText(keys)
     const insert = (
       above: bigint,
       _last: boolean,
@@ -234,35 +265,37 @@ export const addressPoolPg = (
           JSON.stringify(input.networks),
           input.expiresAt,
           input.createdAt,
-          families.evm,
-          families.tron,
-          comment,
-          xpubs.evmXpub,
-          xpubs.tronXpub,
+          derivedJson,
+          memosJson,
+          keysJson,
           above.toString(),
         ],
         (error, rows) => next(error === null ? Either.right(rows) : Either.left(error)),
       )
     const answer = (r: Either.Either<ReadonlyArray<PooledRow>, unknown>): PooledCreateResult => {
       if (Either.isLeft(r)) {
-        // A taken TON comment aborts the whole statement (the slot stays in the pool): the caller redraws.
-        const e = r.left
-        const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
-        if (sqlState(e) === "23505" && /ton_comment/.test(which) && /deposit_targets/.test(which))
-          return { _tag: "CommentTaken" }
-        throw e
+        // A taken memo aborts the whole statement (the slot stays in the pool): the caller redraws.
+        if (memoTaken(r.left, memos)) return { _tag: "MemoTaken" }
+        throw r.left
       }
-      const row = r.right[0]
-      if (row === undefined) return { _tag: "NoSlot" }
-      const index = toBigInt(row.index)
+      const first = r.right[0]
+      if (first === undefined) return { _tag: "NoSlot" }
+      const index = toBigInt(first.index)
       taken(input.merchantId, index)
-      const targets = {
-        derivationIndex: index,
-        evmAddress: row.evm_address,
-        tronAddress: row.tron_address,
-        tonComment: comment,
+      const addresses = r.right.filter((row) => row.address !== null)
+      const entries = [
+        ...addresses.map((row) => ({
+          family: row.family as ChainFamily,
+          address: row.address,
+          memo: null,
+          lookup: "",
+        })),
+        ...memos,
+      ]
+      return {
+        _tag: "Created",
+        checkout: createdCheckout({ ...input, targets: { derivationIndex: index, entries } }),
       }
-      return { _tag: "Created", checkout: createdCheckout({ ...input, targets }, comment) }
     }
     try {
       withHint(
@@ -285,38 +318,29 @@ export const addressPoolPg = (
     }
   }
   const pool: Context.Tag.Service<typeof AddressPool> = {
-    takeSlot: (merchantId, xpubs) =>
+    takeSlot: (merchantId, keys) =>
       run("takeSlot", async () => {
         // One statement: the DELETE takes the lowest usable slot above `above`; only when it took nothing, and
         // `fresh`, does the second branch draw a fresh index (its NOT EXISTS is a one-time filter, so nextval is
         // not evaluated otherwise). The first look, above the hint, never draws one.
+        const keysJson = keysText(keys)
         const take = (above: bigint, fresh: boolean) =>
-          sql<{
-            index: unknown
-            evm_address: string | null
-            tron_address: string | null
-            pooled: boolean
-          }>`
+          sql<{ index: unknown; targets: unknown; pooled: boolean }>`
         WITH taken AS (
           DELETE FROM address_pool
-          WHERE (merchant_id, derivation_index) = (${lowestSlot(merchantId, xpubs, above)})
-          RETURNING derivation_index, evm_address, tron_address
+          WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, keysJson, above.toString())})
+          RETURNING derivation_index, targets
         )
-        SELECT derivation_index AS index, evm_address, tron_address, true AS pooled FROM taken
+        SELECT derivation_index AS index, targets, true AS pooled FROM taken
         UNION ALL
-        SELECT nextval(index_sequence::regclass), NULL, NULL, false FROM merchants
+        SELECT nextval(index_sequence::regclass), NULL, false FROM merchants
         WHERE ${fresh} AND id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`.execute(db)
         // The last look is the one that may draw a fresh index.
         const r = await withHintAsync(merchantId, take, (x) => x.rows[0]?.pooled === true)
         const row = r.rows[0]
         if (row === undefined) throw new Error("unknown merchant")
         const slot: DerivationSlot = row.pooled
-          ? {
-              _tag: "Pooled",
-              index: toBigInt(row.index),
-              evmAddress: row.evm_address,
-              tronAddress: row.tron_address,
-            }
+          ? { _tag: "Pooled", index: toBigInt(row.index), targets: slotTargets(row.targets) }
           : { _tag: "Fresh", index: toBigInt(row.index) }
         // A fresh index is above every slot this process could still find (refills allocate later indices); a
         // worker's batch allocated before it is found by the next look from the lowest index.
@@ -324,13 +348,13 @@ export const addressPoolPg = (
         return slot
       }),
 
-    createCheckout: (input, xpubs, families) =>
-      Effect.async((resume) => createPooledCheckout(input, xpubs, families, resume)),
+    createCheckout: (input, keys, derived) =>
+      Effect.async((resume) => createPooledCheckout(input, keys, derived, resume)),
 
     poolSize: (merchantId) =>
       run("poolSize", async () => {
         const r = await sql<{ n: unknown }>`
-        SELECT count(*) AS n FROM address_pool p JOIN merchants m ON m.id = p.merchant_id
+        SELECT count(*) AS n FROM address_pool p
         WHERE p.merchant_id = ${merchantId} AND ${matches}`.execute(db)
         return Number(r.rows[0]?.n ?? 0)
       }),
@@ -355,10 +379,10 @@ export const addressPoolPg = (
             slots.map((s) => ({
               merchant_id: merchantId,
               derivation_index: s.index.toString(),
-              evm_xpub: s.evmXpub,
-              evm_address: s.evmAddress,
-              tron_xpub: s.tronXpub,
-              tron_address: s.tronAddress,
+              keys: keysText(s.keys),
+              targets: JSON.stringify(
+                s.targets.map((t) => ({ family: t.family, address: t.address, lookup: t.lookup })),
+              ),
             })),
           )
           .onConflict((oc) => oc.columns(["merchant_id", "derivation_index"]).doNothing())
@@ -372,39 +396,40 @@ export const addressPoolPg = (
     dropStale: (merchantId) =>
       run("dropStale", async () => {
         const r = await sql`
-        DELETE FROM address_pool p USING merchants m
-        WHERE m.id = p.merchant_id AND NOT (${matches})
+        DELETE FROM address_pool p
+        WHERE NOT (${matches})
           ${merchantId === undefined ? sql`` : sql`AND p.merchant_id = ${merchantId}`}
         RETURNING 1`.execute(db)
         return r.rows.length
       }),
 
-    lowPools: (below) =>
+    lowPools: (below, derived) =>
       run("lowPools", async () => {
+        if (derived.length === 0) return []
         // The count per merchant stops at `below` rows: the pass costs at most `below` index entries a merchant.
-        const rows = await db
-          .selectFrom((eb) =>
-            eb
-              .selectFrom("merchants as m")
-              .selectAll("m")
-              .select(
-                sql<unknown>`(SELECT count(*) FROM (
-                SELECT 1 FROM address_pool p WHERE p.merchant_id = m.id AND ${matches} LIMIT ${below}) x)`.as(
-                  "pool_size",
-                ),
-              )
-              .where((w) => w.or([w("m.evm_xpub", "is not", null), w("m.tron_xpub", "is not", null)]))
-              .as("s"),
+        const rows = await selectMerchants(db)
+          .select(
+            sql<unknown>`(SELECT count(*) FROM (
+              SELECT 1 FROM address_pool p WHERE p.merchant_id = m.id AND ${matches} LIMIT ${below}) x)`.as(
+              "pool_size",
+            ),
           )
-          .selectAll()
-          .where(sql<boolean>`s.pool_size < ${below}`)
-          .orderBy("s.seq_no")
+          .where(({ exists, selectFrom }) =>
+            exists(
+              selectFrom("merchant_payout_keys as k")
+                .select(sql<number>`1`.as("one"))
+                .whereRef("k.merchant_id", "=", "m.id")
+                .where("k.family", "in", derived),
+            ),
+          )
+          .orderBy("m.seq_no")
           .execute()
-        return rows.map((r): { merchant: Merchant; size: number } => ({
-          // The subquery hands columns back unwrapped from their ColumnType; the row is a merchants row.
-          merchant: merchantFromRow(r as unknown as Selectable<MerchantsTable>, options.secrets),
-          size: Number(r.pool_size),
-        }))
+        return rows
+          .filter((r) => Number(r.pool_size) < below)
+          .map((r): { merchant: Merchant; size: number } => ({
+            merchant: merchantFromRow(r, options.secrets),
+            size: Number(r.pool_size),
+          }))
       }),
   }
   return { pool, createPooledCheckout }

@@ -12,18 +12,17 @@ import {
   type IdempotentResponse,
   type NewCheckout,
   type PaymentLedgerService,
+  type MemoTaken,
   StoreError,
-  TON_COMMENT_ATTEMPTS,
+  type StoredTarget,
   type UnmatchedPaymentsService,
 } from "@inzi/core"
 import { type Context, Effect, type Either } from "effect"
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
 import { countCheckouts } from "./checkoutCounts.js"
 import { constraintOf, Fail, run, runStatement, sqlState, statementDirect } from "./errors.js"
-import { defaultTonComment } from "./ids.js"
 import { P, precompile } from "./precompiled.js"
-import { type CheckoutRow, selectCheckouts, toCheckout, withPayments } from "./checkoutRows.js"
-import type { CheckoutStoreOptions } from "./storeOptions.js"
+import { type CheckoutRow, selectCheckouts, targetsJson, toCheckout, withPayments } from "./checkoutRows.js"
 import { fromJson, paymentFromRow, toBigInt, toDate } from "./rows.js"
 import type { DB, PaymentsTable } from "./schema.js"
 
@@ -66,8 +65,36 @@ const checkoutRow = (input: NewCheckout) => ({
   updated_at: input.createdAt,
 })
 
-/** The checkout as just created (with the TON comment actually stored). */
-export const createdCheckout = (input: NewCheckout, tonComment: string): Checkout => ({
+/** The `deposit_targets` rows of a new checkout (one per family). */
+export const targetRows = (input: NewCheckout) =>
+  input.targets.entries.map((t) => ({
+    checkout_id: input.id,
+    family: t.family,
+    merchant_id: input.merchantId,
+    derivation_index: input.targets.derivationIndex.toString(),
+    address: t.address,
+    memo: t.memo,
+    lookup: t.lookup,
+  }))
+
+/**
+ * Whether a unique violation on the targets' lookup key is one of `entries`' memos already used by the
+ * merchant (a draw to redo), rather than a derived address reused (a defect). Postgres names the key in
+ * `detail`; without one, any memo of the checkout is taken to be it.
+ */
+export const memoTaken = (e: unknown, entries: ReadonlyArray<StoredTarget>): boolean => {
+  if (sqlState(e) !== "23505") return false
+  const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
+  if (!/deposit_targets_lookup/.test(which)) return false
+  const memos = entries.filter((t) => t.memo !== null)
+  const detail = (e as { detail?: unknown }).detail
+  return typeof detail === "string"
+    ? memos.some((t) => detail.includes(`(${t.lookup}, ${t.family})`))
+    : memos.length > 0
+}
+
+/** The checkout as just created. */
+export const createdCheckout = (input: NewCheckout): Checkout => ({
   id: input.id,
   merchantId: input.merchantId,
   mode: input.mode,
@@ -79,7 +106,12 @@ export const createdCheckout = (input: NewCheckout, tonComment: string): Checkou
   customerEmail: input.customerEmail,
   redirectUrl: input.redirectUrl,
   webhookUrl: input.webhookUrl,
-  targets: { ...input.targets, tonComment },
+  targets: {
+    derivationIndex: input.targets.derivationIndex,
+    entries: input.targets.entries
+      .map((t) => ({ family: t.family, address: t.address, memo: t.memo }))
+      .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0)),
+  },
   networks: [...input.networks],
   payments: [],
   expiresAt: input.expiresAt,
@@ -113,20 +145,16 @@ const paymentsJson = sql<unknown>`(CASE WHEN EXISTS (SELECT FROM payments p WHER
  * parsed apart) was ≈ 30 µs of the GET's client CPU; one JSON.parse is a few. Decoded by `checkoutWithPayments`.
  */
 const selectCheckoutJson = (db: Db) =>
-  db
-    .selectFrom("checkouts as c")
-    .innerJoin("deposit_targets as t", "t.checkout_id", "c.id")
-    .select(
-      sql<unknown>`json_build_object(
+  db.selectFrom("checkouts as c").select(
+    sql<unknown>`json_build_object(
         'id', c.id, 'merchant_id', c.merchant_id, 'mode', c.mode, 'status', c.status,
         'amount_cents', c.amount_cents::text, 'currency', c.currency, 'description', c.description,
         'metadata', c.metadata, 'customer_email', c.customer_email, 'redirect_url', c.redirect_url,
         'webhook_url', c.webhook_url, 'networks', c.networks, 'expires_at', c.expires_at,
         'created_at', c.created_at, 'updated_at', c.updated_at,
-        'derivation_index', t.derivation_index::text, 'evm_address', t.evm_address,
-        'tron_address', t.tron_address, 'ton_comment', t.ton_comment, 'payments_json', ${paymentsJson}
+        'targets', ${targetsJson}, 'payments_json', ${paymentsJson}
       )`.as("checkout"),
-    )
+  )
 
 /** GET /checkouts/:id's read, compiled once: one parameter (the id), one row with one `checkout` JSON column. */
 export const checkoutByIdStatement = (db: Kysely<DB>) =>
@@ -172,10 +200,14 @@ export const readCheckout =
       done,
     )
 
+/** A deposit target that collides with another checkout's: a reused derivation index or address. */
+const collision = () =>
+  new StoreError({
+    message: "deposit targets collide with an existing checkout (derivation index or address reused?)",
+  })
+
 /** The checkouts of `CheckoutStore` over kysely: create, read, list, and the watchers' open targets. */
-export const makeCheckoutStore = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): CheckoutsPg => {
-  const newTonComment = options.newTonComment ?? defaultTonComment
-  const maxCommentAttempts = options.maxCommentAttempts ?? TON_COMMENT_ATTEMPTS
+export const makeCheckoutStore = (db: Kysely<DB>): CheckoutsPg => {
   // The two reads behind GET /checkouts/:id and the hosted page, compiled once (precompiled.ts).
   // By primary key only; the owner is checked on the row. With "AND merchant_id = $2 AND mode = $3" in SQL, a
   // generic plan of the prepared statement (or a custom one on stale statistics) may take the merchant's list
@@ -188,73 +220,28 @@ export const makeCheckoutStore = (db: Kysely<DB>, options: CheckoutStoreOptions 
     P("test"),
   )
 
-  const insertTargets = async (
-    trx: Transaction<DB>,
-    checkoutId: string,
-    merchantId: string,
-    t: Checkout["targets"],
-  ): Promise<string> => {
-    let comment = t.tonComment
-    for (let attempt = 0; attempt < maxCommentAttempts; attempt++) {
-      // DO NOTHING on any unique conflict keeps the transaction usable; a taken comment is simply redrawn.
-      const row = await trx
+  /**
+   * A create without an Idempotency-Key in ONE statement (the checkout row, and its targets in one multi-row
+   * insert, through a CTE): atomic on its own, one round trip instead of BEGIN/INSERT/INSERT/COMMIT. A memo the
+   * merchant already uses aborts the statement: `MemoTaken`; any other conflict is a collision error.
+   */
+  const createPlain = async (input: NewCheckout): Promise<CreateCheckoutResult | MemoTaken> => {
+    try {
+      await db
+        .with("c", (q) => q.insertInto("checkouts").values(checkoutRow(input)))
         .insertInto("deposit_targets")
-        .values({
-          checkout_id: checkoutId,
-          merchant_id: merchantId,
-          derivation_index: t.derivationIndex.toString(),
-          evm_address: t.evmAddress,
-          tron_address: t.tronAddress,
-          ton_comment: comment,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .returning("ton_comment")
-        .executeTakeFirst()
-      if (row !== undefined) return row.ton_comment
-      comment = newTonComment()
+        .values(targetRows(input))
+        .execute()
+      return { _tag: "Created", checkout: createdCheckout(input), response: null }
+    } catch (e) {
+      if (memoTaken(e, input.targets.entries)) return { _tag: "MemoTaken" }
+      if (sqlState(e) === "23505") throw new Fail(collision())
+      throw e
     }
-    throw new Fail(
-      new StoreError({
-        message: "deposit targets collide with an existing checkout (derivation index or address reused?)",
-      }),
-    )
   }
 
-  /**
-   * A create without an Idempotency-Key in ONE statement (the checkout row and its targets through a CTE):
-   * atomic on its own, one round trip instead of BEGIN/INSERT/INSERT/COMMIT. A taken TON comment aborts the
-   * statement with a unique violation and is redrawn; any other conflict is a collision error, nothing written.
-   */
-  const createPlain = async (input: NewCheckout): Promise<CreateCheckoutResult> => {
-    let comment = input.targets.tonComment
-    for (let attempt = 0; attempt < maxCommentAttempts; attempt++) {
-      try {
-        await db
-          .with("c", (q) => q.insertInto("checkouts").values(checkoutRow(input)).returning("id"))
-          .insertInto("deposit_targets")
-          .values({
-            checkout_id: sql<string>`(SELECT id FROM c)`,
-            merchant_id: input.merchantId,
-            derivation_index: input.targets.derivationIndex.toString(),
-            evm_address: input.targets.evmAddress,
-            tron_address: input.targets.tronAddress,
-            ton_comment: comment,
-          })
-          .execute()
-        return { _tag: "Created", checkout: createdCheckout(input, comment), response: null }
-      } catch (e) {
-        if (sqlState(e) !== "23505") throw e
-        const which = `${constraintOf(e) ?? ""} ${(e as { message?: unknown }).message ?? ""}`
-        if (!/ton_comment/.test(which) || !/deposit_targets/.test(which)) break
-        comment = newTonComment()
-      }
-    }
-    throw new Fail(
-      new StoreError({
-        message: "deposit targets collide with an existing checkout (derivation index or address reused?)",
-      }),
-    )
-  }
+  /** Thrown inside the idempotent create's transaction to roll it back when a memo is taken. */
+  const MEMO_TAKEN: MemoTaken = { _tag: "MemoTaken" }
 
   const getCheckoutWith = readCheckout(checkoutById)
 
@@ -271,76 +258,97 @@ export const makeCheckoutStore = (db: Kysely<DB>, options: CheckoutStoreOptions 
       }),
 
     createCheckout: (input, idem) =>
-      run<CreateCheckoutResult, IdempotencyConflict>("createCheckout", () =>
+      run<CreateCheckoutResult | MemoTaken, IdempotencyConflict>("createCheckout", () =>
         idem === null
           ? createPlain(input)
-          : db.transaction().execute(async (trx): Promise<CreateCheckoutResult> => {
-              if (idem !== null) {
-                const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
-                // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
-                // conflict; a record older than 24 h is taken over.
-                const claimed = await trx
-                  .insertInto("idempotency_keys")
-                  .values({
-                    merchant_id: input.merchantId,
-                    mode: input.mode,
-                    key: idem.key,
-                    request_hash: idem.requestHash,
-                    response_status: null,
-                    response_body: null,
-                    checkout_id: null,
-                    created_at: input.createdAt,
-                  })
-                  .onConflict((oc) =>
-                    oc
-                      .columns(["merchant_id", "mode", "key"])
-                      .doUpdateSet({
-                        request_hash: idem.requestHash,
-                        response_status: null,
-                        response_body: null,
-                        checkout_id: null,
-                        created_at: input.createdAt,
-                      })
-                      .where("idempotency_keys.created_at", "<=", cutoff),
-                  )
-                  .returning("key")
-                  .executeTakeFirst()
-                if (claimed === undefined) {
-                  const prior = await trx
-                    .selectFrom("idempotency_keys")
-                    .selectAll()
-                    .where("merchant_id", "=", input.merchantId)
-                    .where("mode", "=", input.mode)
-                    .where("key", "=", idem.key)
-                    .executeTakeFirstOrThrow()
-                  // The claim waited for the holder's commit: a live record, answered (or a defect).
-                  const decided = idempotencyDecision(idempotencyRecord(prior), {
-                    requestHash: idem.requestHash,
-                    now: input.createdAt,
-                  })
-                  if (decided._tag === "Conflict") throw new Fail(new IdempotencyConflict({ key: idem.key }))
-                  if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
-                  return { _tag: "Replayed", response: decided.response }
+          : db
+              .transaction()
+              .execute(async (trx): Promise<CreateCheckoutResult> => {
+                if (idem !== null) {
+                  const cutoff = new Date(input.createdAt.getTime() - IDEMPOTENCY_TTL_MS)
+                  // Claim the key. A concurrent holder's uncommitted row makes this wait until it commits, then
+                  // conflict; a record older than 24 h is taken over.
+                  const claimed = await trx
+                    .insertInto("idempotency_keys")
+                    .values({
+                      merchant_id: input.merchantId,
+                      mode: input.mode,
+                      key: idem.key,
+                      request_hash: idem.requestHash,
+                      response_status: null,
+                      response_body: null,
+                      checkout_id: null,
+                      created_at: input.createdAt,
+                    })
+                    .onConflict((oc) =>
+                      oc
+                        .columns(["merchant_id", "mode", "key"])
+                        .doUpdateSet({
+                          request_hash: idem.requestHash,
+                          response_status: null,
+                          response_body: null,
+                          checkout_id: null,
+                          created_at: input.createdAt,
+                        })
+                        .where("idempotency_keys.created_at", "<=", cutoff),
+                    )
+                    .returning("key")
+                    .executeTakeFirst()
+                  if (claimed === undefined) {
+                    const prior = await trx
+                      .selectFrom("idempotency_keys")
+                      .selectAll()
+                      .where("merchant_id", "=", input.merchantId)
+                      .where("mode", "=", input.mode)
+                      .where("key", "=", idem.key)
+                      .executeTakeFirstOrThrow()
+                    // The claim waited for the holder's commit: a live record, answered (or a defect).
+                    const decided = idempotencyDecision(idempotencyRecord(prior), {
+                      requestHash: idem.requestHash,
+                      now: input.createdAt,
+                    })
+                    if (decided._tag === "Conflict")
+                      throw new Fail(new IdempotencyConflict({ key: idem.key }))
+                    if (decided._tag === "Proceed") throw new Error("idempotency record without a response")
+                    return { _tag: "Replayed", response: decided.response }
+                  }
                 }
-              }
-              await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
-              const tonComment = await insertTargets(trx, input.id, input.merchantId, input.targets)
-              const checkout = createdCheckout(input, tonComment)
-              if (idem === null) return { _tag: "Created", checkout, response: null }
-              const response = idem.render(checkout)
-              await trx
-                .updateTable("idempotency_keys")
-                .set({
-                  response_status: response.status,
-                  response_body: response.body,
-                  checkout_id: checkout.id,
-                })
-                .where("merchant_id", "=", input.merchantId)
-                .where("mode", "=", input.mode)
-                .where("key", "=", idem.key)
-                .execute()
-              return { _tag: "Created", checkout, response }
-            }),
+                await trx.insertInto("checkouts").values(checkoutRow(input)).execute()
+                // DO NOTHING keeps the error out of the transaction; a row left out is a memo taken (the
+                // transaction is rolled back, the key's claim with it) or a reused address.
+                const rows = targetRows(input)
+                const written = await trx
+                  .insertInto("deposit_targets")
+                  .values(rows)
+                  .onConflict((oc) => oc.doNothing())
+                  .returning("family")
+                  .execute()
+                if (written.length < rows.length) {
+                  const missing = input.targets.entries.filter(
+                    (t) => !written.some((w) => w.family === t.family),
+                  )
+                  throw missing.every((t) => t.memo !== null) ? MEMO_TAKEN : new Fail(collision())
+                }
+                const checkout = createdCheckout(input)
+                if (idem === null) return { _tag: "Created", checkout, response: null }
+                const response = idem.render(checkout)
+                await trx
+                  .updateTable("idempotency_keys")
+                  .set({
+                    response_status: response.status,
+                    response_body: response.body,
+                    checkout_id: checkout.id,
+                  })
+                  .where("merchant_id", "=", input.merchantId)
+                  .where("mode", "=", input.mode)
+                  .where("key", "=", idem.key)
+                  .execute()
+                return { _tag: "Created", checkout, response }
+              })
+              .catch((e: unknown) => {
+                if (e === MEMO_TAKEN) return MEMO_TAKEN
+                throw e
+              }),
       ),
 
     findIdempotentReplay: (q) =>
@@ -429,44 +437,38 @@ export const makeCheckoutStore = (db: Kysely<DB>, options: CheckoutStoreOptions 
         const open = (db: Db) =>
           db
             .selectFrom("checkouts as c")
-            .innerJoin("deposit_targets as t", "t.checkout_id", "c.id")
+            .innerJoin("deposit_targets as t", (j) =>
+              j.onRef("t.checkout_id", "=", "c.id").on("t.family", "=", q.family),
+            )
             .where("c.mode", "=", q.mode)
             .where(sql<boolean>`c.networks @> jsonb_build_array(${q.network}::text)`)
             .where((eb) =>
               eb.or([eb("c.expires_at", ">", q.since), eb("c.status", "in", ["pending", "processing"])]),
             )
-        // Columns per family until targets are rows: `deposit_targets.<family>_address` for derived addresses,
-        // `merchants.<family>_wallet` + `deposit_targets.<family>_comment` for wallet + memo.
         if (q.deposit.kind === "derived-address") {
-          const column = sql.ref(`t.${q.family}_address`)
           const rows = await open(db)
-            .select(
-              (q.deposit.caseInsensitive ? sql<string>`lower(${column})` : sql<string>`${column}`).as(
-                "address",
-              ),
-            )
-            .where(sql<boolean>`${column} is not null`)
+            .select("t.lookup as address")
+            .where("t.address", "is not", null)
             .execute()
           return { addresses: rows.map((r) => r.address), memos: [] }
         }
-        const wallet = sql.ref(`${q.family}_wallet`)
         const rows = await open(db)
-          .innerJoin("merchants as m", "m.id", "c.merchant_id")
-          .select([
-            sql<string>`${sql.ref(`m.${q.family}_wallet`)}`.as("wallet"),
-            sql<string>`${sql.ref(`t.${q.family}_comment`)}`.as("memo"),
-          ])
-          .where(sql<boolean>`${sql.ref(`m.${q.family}_wallet`)} is not null`)
+          .innerJoin("merchant_payout_keys as k", (j) =>
+            j.onRef("k.merchant_id", "=", "c.merchant_id").on("k.family", "=", q.family),
+          )
+          .select(["k.key as wallet", "t.memo"])
+          .where("t.memo", "is not", null)
           .execute()
         const wallets = await db
-          .selectFrom("merchants")
-          .select(sql<string>`${wallet}`.as("wallet"))
-          .where(sql<boolean>`${wallet} is not null`)
-          .where(sql<boolean>`networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text)`)
+          .selectFrom("merchant_payout_keys as k")
+          .innerJoin("merchants as m", "m.id", "k.merchant_id")
+          .select("k.key as wallet")
+          .where("k.family", "=", q.family)
+          .where(sql<boolean>`m.networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text)`)
           .execute()
         return {
           addresses: [],
-          memos: rows.map((r) => ({ wallet: r.wallet, memo: r.memo })),
+          memos: rows.map((r) => ({ wallet: r.wallet, memo: r.memo ?? "" })),
           wallets: [...new Set(wallets.map((w) => w.wallet))],
         }
       }),

@@ -1,4 +1,6 @@
 import {
+  addressLookups,
+  memoForms,
   type AuditEntry,
   type CheckoutStatus,
   ConsoleStore,
@@ -266,8 +268,10 @@ export const makeConsoleStore = (base: Kysely<DB>): Context.Tag.Service<typeof C
             c.id = ${s}
             OR c.id IN (SELECT p.checkout_id FROM payments p WHERE p.tx_hash = ${s} OR p.tx_hash = ${s.toLowerCase()})
             OR c.id IN (SELECT t.checkout_id FROM deposit_targets t
-                        WHERE lower(t.evm_address) = ${s.toLowerCase()} OR t.tron_address = ${s}
-                           OR upper(t.ton_comment) = ${s.toUpperCase()})
+                        WHERE t.lookup IN (${sql.join(addressLookups(s))}) AND t.address IS NOT NULL)
+            OR c.id IN (SELECT t.checkout_id FROM merchants m JOIN deposit_targets t
+                          ON t.lookup IN (${sql.join(memoForms(s).map((f) => sql`m.id || ':' || ${f}::text`))})
+                        WHERE t.memo IS NOT NULL)
             OR (c.metadata IS NOT NULL AND EXISTS (
                   SELECT 1 FROM jsonb_each(c.metadata::jsonb) kv
                   WHERE kv.value = to_jsonb(${s}::text)

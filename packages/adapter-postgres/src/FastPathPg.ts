@@ -1,11 +1,11 @@
 import type {
+  ChainFamily,
   Checkout,
   CheckoutNotFound,
   GetCheckoutQuery,
   NewCheckout,
+  PayoutKeys,
   PooledCreateResult,
-  PoolFamilies,
-  PoolXpubs,
   StoreError,
 } from "@inzi/core"
 import { Context, type Either } from "effect"
@@ -21,8 +21,8 @@ export interface FastPath {
   /** `AddressPool.createCheckout`: a pooled slot taken and the checkout inserted on it, in one statement. */
   readonly createPooledCheckout: (
     input: NewCheckout,
-    xpubs: PoolXpubs,
-    families: PoolFamilies,
+    keys: PayoutKeys,
+    derived: ReadonlyArray<ChainFamily>,
     done: (result: Either.Either<PooledCreateResult, StoreError>) => void,
   ) => void
   /** `CheckoutStore.getCheckout`: one checkout of one merchant and mode (anything foreign is not found). */

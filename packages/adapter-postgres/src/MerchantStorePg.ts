@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto"
 import { type LogoContentType, MerchantNotFound, type MerchantStore, StoreError } from "@inzi/core"
 import type { Context } from "effect"
-import { type Kysely, sql } from "kysely"
+import { type Kysely, sql, type Transaction } from "kysely"
 import { Fail, run, sqlState } from "./errors.js"
 import { P, precompile } from "./precompiled.js"
-import { apiKeyFromRow, merchantFromRow } from "./rows.js"
+import { apiKeyFromRow, type MerchantRow, merchantFromRow, payoutKeysColumn } from "./rows.js"
 import type { DB } from "./schema.js"
 import { type SecretBox, sealSecret } from "./secrets.js"
 
@@ -13,11 +13,45 @@ import { type SecretBox, sealSecret } from "./secrets.js"
 /** Advisory lock key taken by every branding change (serializes the logo sweep with logo pointers). */
 const LOGO_LOCK = 7_150_001
 
+/** The merchants rows with their payout keys (`payoutKeysColumn`), merchants aliased `m`. */
+export const selectMerchants = (db: Kysely<DB> | Transaction<DB>) =>
+  db.selectFrom("merchants as m").selectAll("m").select(payoutKeysColumn)
+
+/**
+ * Sets a merchant's payout keys of the families given (a null key removes the family's): one statement each
+ * way. A key replaced is a row updated; slots of the address pool derived under the old key stop being handed
+ * out at once (AddressPoolPg.ts compares the keys).
+ */
+const writePayoutKeys = async (
+  trx: Transaction<DB>,
+  merchantId: string,
+  keys: Readonly<Partial<Record<string, string | null>>>,
+) => {
+  const set = Object.entries(keys).filter((e): e is [string, string] => typeof e[1] === "string")
+  const cleared = Object.entries(keys)
+    .filter(([, k]) => k === null)
+    .map(([f]) => f)
+  if (set.length > 0)
+    await trx
+      .insertInto("merchant_payout_keys")
+      .values(set.map(([family, key]) => ({ merchant_id: merchantId, family, key })))
+      .onConflict((oc) =>
+        oc.columns(["merchant_id", "family"]).doUpdateSet((eb) => ({ key: eb.ref("excluded.key") })),
+      )
+      .execute()
+  if (cleared.length > 0)
+    await trx
+      .deleteFrom("merchant_payout_keys")
+      .where("merchant_id", "=", merchantId)
+      .where("family", "in", cleared)
+      .execute()
+}
+
 export const makeMerchantStore = (
   db: Kysely<DB>,
   box: SecretBox | null = null,
 ): Context.Tag.Service<typeof MerchantStore> => {
-  const fromRow = (r: Parameters<typeof merchantFromRow>[0]) => merchantFromRow(r, box)
+  const fromRow = (r: MerchantRow) => merchantFromRow(r, box)
   const keyByHash = precompile(
     db,
     (hash: string) =>
@@ -25,6 +59,7 @@ export const makeMerchantStore = (
         .selectFrom("api_keys as k")
         .innerJoin("merchants as m", "m.id", "k.merchant_id")
         .selectAll("m")
+        .select(payoutKeysColumn)
         .select([
           "k.id as key_id",
           "k.mode as key_mode",
@@ -63,9 +98,6 @@ export const makeMerchantStore = (
                     }),
                   }
                 : {}),
-              evm_xpub: m.evmXpub,
-              tron_xpub: m.tronXpub,
-              ton_wallet: m.tonWallet,
               networks: JSON.stringify({ live: m.networks.live, test: m.networks.test }),
               allowed_redirect_hosts: JSON.stringify(m.allowedRedirectHosts ?? []),
               allowed_webhook_hosts: JSON.stringify(m.allowedWebhookHosts ?? []),
@@ -78,13 +110,9 @@ export const makeMerchantStore = (
           // A sequence per merchant: allocation is a `nextval`, never a hot counter row that serializes every create of a merchant.
           const seqName = `merchant_index_${String(row.seq_no)}`
           await sql.raw(`CREATE SEQUENCE ${seqName} AS bigint MINVALUE 0 START 0`).execute(trx)
-          const done = await trx
-            .updateTable("merchants")
-            .set({ index_sequence: seqName })
-            .where("id", "=", m.id)
-            .returningAll()
-            .executeTakeFirstOrThrow()
-          return fromRow(done)
+          await trx.updateTable("merchants").set({ index_sequence: seqName }).where("id", "=", m.id).execute()
+          await writePayoutKeys(trx, m.id, m.payoutKeys)
+          return fromRow(await selectMerchants(trx).where("m.id", "=", m.id).executeTakeFirstOrThrow())
         }),
       ),
 
@@ -104,9 +132,6 @@ export const makeMerchantStore = (
             merchantId: id,
             column: "test_webhook_secret",
           })
-        if (patch.evmXpub !== undefined) set.evm_xpub = patch.evmXpub
-        if (patch.tronXpub !== undefined) set.tron_xpub = patch.tronXpub
-        if (patch.tonWallet !== undefined) set.ton_wallet = patch.tonWallet
         if (patch.allowedRedirectHosts !== undefined)
           set.allowed_redirect_hosts = JSON.stringify(patch.allowedRedirectHosts)
         if (patch.allowedWebhookHosts !== undefined)
@@ -139,8 +164,10 @@ export const makeMerchantStore = (
             .updateTable("merchants")
             .set(set)
             .where("id", "=", id)
-            .returningAll()
+            .returning("id")
             .executeTakeFirst()
+          if (updated !== undefined && patch.payoutKeys !== undefined)
+            await writePayoutKeys(trx, id, patch.payoutKeys)
           // A logo no merchant points at any more (replaced or cleared) is dropped.
           if (updated !== undefined && patch.branding !== undefined)
             await trx
@@ -155,7 +182,9 @@ export const makeMerchantStore = (
                 ),
               )
               .execute()
-          return updated
+          return updated === undefined
+            ? undefined
+            : await selectMerchants(trx).where("m.id", "=", id).executeTakeFirstOrThrow()
         })
         if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
         return fromRow(row)
@@ -163,14 +192,14 @@ export const makeMerchantStore = (
 
     getMerchant: (id) =>
       run<ReturnType<typeof merchantFromRow>, MerchantNotFound>("getMerchant", async () => {
-        const row = await db.selectFrom("merchants").selectAll().where("id", "=", id).executeTakeFirst()
+        const row = await selectMerchants(db).where("m.id", "=", id).executeTakeFirst()
         if (row === undefined) throw new Fail(new MerchantNotFound({ id }))
         return fromRow(row)
       }),
 
     listMerchants: () =>
       run("listMerchants", async () => {
-        const rows = await db.selectFrom("merchants").selectAll().orderBy("seq_no").execute()
+        const rows = await selectMerchants(db).orderBy("m.seq_no").execute()
         return rows.map(fromRow)
       }),
 

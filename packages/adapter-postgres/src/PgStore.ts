@@ -57,7 +57,7 @@ export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): 
     merchants: makeMerchantStore(db, options.secrets ?? null),
     // One service over the small ports: the checkouts and the ingestion ports (ledger, unmatched, expiry).
     checkouts: {
-      ...makeCheckoutStore(db, options),
+      ...makeCheckoutStore(db),
       ...makePaymentLedger(db, options),
       ...makeUnmatchedPayments(db, options),
       ...makeExpirySweep(db, options),

@@ -1,21 +1,46 @@
-import { type Checkout, type CheckoutStatus, currentStatus, type Mode } from "@inzi/core"
-import type { Kysely, Selectable, Transaction } from "kysely"
-import { networksOfCheckout, paymentFromRow, toBigInt, toDate } from "./rows.js"
-import type { CheckoutsTable, DB, DepositTargetsTable } from "./schema.js"
+import {
+  type ChainFamily,
+  type Checkout,
+  type CheckoutStatus,
+  currentStatus,
+  type DepositTargets,
+  type Mode,
+} from "@inzi/core"
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely"
+import { fromJson, networksOfCheckout, paymentFromRow, toBigInt, toDate } from "./rows.js"
+import type { CheckoutsTable, DB } from "./schema.js"
 
 /** Reading checkouts with their targets and payments, for the checkout reads and the ledger alike. */
 
 type Db = Kysely<DB> | Transaction<DB>
 
-export type CheckoutRow = Selectable<CheckoutsTable> &
-  Pick<Selectable<DepositTargetsTable>, "derivation_index" | "evm_address" | "tron_address" | "ton_comment">
+/**
+ * The deposit targets of checkout `c.id` as one JSON array `[{ family, address, memo, index }]` (the index as
+ * text), in primary-key order; an ARRAY sublink, not an aggregate: nothing is set up per read beyond the index
+ * scan (see `paymentsJson` in CheckoutStorePg.ts).
+ */
+export const targetsJson = sql<unknown>`array_to_json(ARRAY(SELECT json_build_object('family', t.family,
+  'address', t.address, 'memo', t.memo, 'index', t.derivation_index::text)
+  FROM deposit_targets t WHERE t.checkout_id = c.id))`
+
+/** `targetsJson` as core's `DepositTargets` (entries by family name). */
+export const targetsFromJson = (json: unknown): DepositTargets => {
+  const rows = (fromJson(json) ?? []) as ReadonlyArray<{
+    readonly family: string
+    readonly address: string | null
+    readonly memo: string | null
+    readonly index: string
+  }>
+  const entries = rows
+    .map((r) => ({ family: r.family as ChainFamily, address: r.address, memo: r.memo }))
+    .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0))
+  return { derivationIndex: rows[0] === undefined ? 0n : toBigInt(rows[0].index), entries }
+}
+
+export type CheckoutRow = Selectable<CheckoutsTable> & { readonly targets: unknown }
 
 export const selectCheckouts = (db: Db) =>
-  db
-    .selectFrom("checkouts as c")
-    .innerJoin("deposit_targets as t", "t.checkout_id", "c.id")
-    .selectAll("c")
-    .select(["t.derivation_index", "t.evm_address", "t.tron_address", "t.ton_comment"])
+  db.selectFrom("checkouts as c").selectAll("c").select(targetsJson.as("targets"))
 
 const loadPayments = async (db: Db, ids: ReadonlyArray<string>) => {
   const byCheckout = new Map<string, Array<ReturnType<typeof paymentFromRow>>>()
@@ -55,12 +80,7 @@ export const toCheckout = (
     customerEmail: r.customer_email,
     redirectUrl: r.redirect_url,
     webhookUrl: r.webhook_url,
-    targets: {
-      derivationIndex: toBigInt(r.derivation_index),
-      evmAddress: r.evm_address,
-      tronAddress: r.tron_address,
-      tonComment: r.ton_comment,
-    },
+    targets: targetsFromJson(r.targets),
     networks: networksOfCheckout(r.networks),
     payments,
     expiresAt,

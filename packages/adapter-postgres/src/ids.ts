@@ -1,4 +1,3 @@
-import { cryptoRandomBytes, tonCommentWith } from "@inzi/core"
 import { randomBytes } from "node:crypto"
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -18,6 +17,3 @@ export const randomString = (alphabet: string, n: number): string => {
 /** Default ids for rows the store creates itself (apps may inject their own). */
 export const defaultEventId = (): string => `evt_${randomString(LOWER, 24)}`
 export const defaultUnmatchedId = (): string => `unm_${randomString(LOWER, 24)}`
-/** A TON comment as core draws them (`tonCommentWith`), for the store's redraws. */
-const commentBytes = cryptoRandomBytes()
-export const defaultTonComment = (): string => tonCommentWith(commentBytes)

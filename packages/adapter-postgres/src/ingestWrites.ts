@@ -8,10 +8,11 @@ import type {
   Mode,
   UnmatchedMoney,
 } from "@inzi/core"
-import { decideChainEvent, lookupFor, memoKey } from "@inzi/core"
+import { addressLookups, decideChainEvent, lookupFor, memoForms } from "@inzi/core"
 import { sql, type Transaction } from "kysely"
 import { selectCheckouts, withPayments } from "./checkoutRows.js"
 import { defaultEventId, defaultUnmatchedId } from "./ids.js"
+import { selectMerchants } from "./MerchantStorePg.js"
 import { merchantFromRow, paymentToRow } from "./rows.js"
 import type { DB } from "./schema.js"
 import { type CheckoutStoreOptions, minimalEventBody } from "./storeOptions.js"
@@ -64,30 +65,35 @@ const findOwner = async (trx: Transaction<DB>, lookup: IngestLookup, mode: Mode)
       .executeTakeFirst()
     return row?.checkout_id ?? null
   }
+  // One probe of the unique (lookup, family) index per form of the target (core's `ownsTarget`).
   const target = lookup.target
   if (target.kind === "address") {
     const row = await trx
       .selectFrom("deposit_targets as t")
       .innerJoin("checkouts as c", "c.id", "t.checkout_id")
       .select("t.checkout_id")
+      .where("t.lookup", "in", addressLookups(target.address))
+      .where("t.address", "is not", null)
       .where("c.mode", "=", mode)
-      .where((eb) =>
-        eb.or([
-          eb(sql`lower(t.evm_address)`, "=", target.address.toLowerCase()),
-          eb("t.tron_address", "=", target.address),
-        ]),
-      )
       .executeTakeFirst()
     return row?.checkout_id ?? null
   }
+  // A memo: by the merchants whose payout key of a family is the wallet, then `<merchant>:<memo>`.
+  const forms = memoForms(target.memo)
   const row = await trx
-    .selectFrom("deposit_targets as t")
+    .selectFrom("merchant_payout_keys as k")
+    .innerJoin("deposit_targets as t", (j) =>
+      j.onRef("t.family", "=", "k.family").on(
+        "t.lookup",
+        "in",
+        forms.map((f) => sql<string>`k.merchant_id || ':' || ${f}::text`),
+      ),
+    )
     .innerJoin("checkouts as c", "c.id", "t.checkout_id")
-    .innerJoin("merchants as m", "m.id", "t.merchant_id")
     .select("t.checkout_id")
+    .where("k.key", "=", target.wallet)
+    .where("t.memo", "is not", null)
     .where("c.mode", "=", mode)
-    .where("m.ton_wallet", "=", target.wallet)
-    .where(sql`upper(t.ton_comment)`, "=", memoKey(target.memo))
     .executeTakeFirst()
   return row?.checkout_id ?? null
 }
@@ -195,10 +201,8 @@ export const makeIngestWriter = (options: CheckoutStoreOptions): IngestWriter =>
       payments: change.state.payments,
       updatedAt: now,
     }
-    const merchantRow = await trx
-      .selectFrom("merchants")
-      .selectAll()
-      .where("id", "=", before.merchantId)
+    const merchantRow = await selectMerchants(trx)
+      .where("m.id", "=", before.merchantId)
       .executeTakeFirstOrThrow()
     const merchant = merchantFromRow(merchantRow, options.secrets)
     for (const e of change.events) {

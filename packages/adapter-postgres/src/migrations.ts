@@ -402,6 +402,127 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       PRIMARY KEY (network, minute)
     )`,
   ],
+  // Payout keys and deposit targets as rows keyed by family (a family module's data, not a column per family).
+  // `merchant_payout_keys`: one key per (merchant, family), an xpub or a wallet; `key` indexed for the memo
+  // lookup (wallet → merchant). `deposit_targets`: one row per (checkout, family), found by `lookup` (core's
+  // `depositLookup`: the address in its family's case, or `<merchant>:<memo>`), ONE unique index for every
+  // family. No foreign key to checkouts: a target is written in the statement or transaction of its checkout,
+  // checkouts are never deleted, and a key per row would cost one check per family on every create (0008).
+  // The pool keeps each slot's targets and the payout keys it was derived under as JSON; only the slots still
+  // usable (derived from the merchant's current xpubs) are carried over. A TON comment that equals another of
+  // the same merchant but for case (never drawn: comments are upper case) keeps its oldest checkout.
+  "0020_family_rows": [
+    `CREATE TABLE merchant_payout_keys (
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      family text NOT NULL,
+      key text NOT NULL,
+      PRIMARY KEY (merchant_id, family)
+    )`,
+    `CREATE INDEX merchant_payout_keys_key ON merchant_payout_keys (key)`,
+    `INSERT INTO merchant_payout_keys (merchant_id, family, key)
+      SELECT id, 'evm', evm_xpub FROM merchants WHERE evm_xpub IS NOT NULL
+      UNION ALL SELECT id, 'tron', tron_xpub FROM merchants WHERE tron_xpub IS NOT NULL
+      UNION ALL SELECT id, 'ton', ton_wallet FROM merchants WHERE ton_wallet IS NOT NULL`,
+    `ALTER TABLE deposit_targets RENAME TO deposit_targets_0019`,
+    `CREATE TABLE deposit_targets (
+      checkout_id text NOT NULL,
+      family text NOT NULL,
+      merchant_id text NOT NULL,
+      derivation_index bigint NOT NULL CHECK (derivation_index >= 0),
+      address text,
+      memo text,
+      lookup text NOT NULL,
+      PRIMARY KEY (checkout_id, family),
+      CHECK ((address IS NULL) <> (memo IS NULL))
+    )`,
+    `CREATE UNIQUE INDEX deposit_targets_lookup ON deposit_targets (lookup, family)`,
+    `INSERT INTO deposit_targets (checkout_id, family, merchant_id, derivation_index, address, memo, lookup)
+      SELECT t.checkout_id, x.family, t.merchant_id, t.derivation_index, x.address, x.memo, x.lookup
+      FROM deposit_targets_0019 t
+      JOIN checkouts c ON c.id = t.checkout_id
+      CROSS JOIN LATERAL (VALUES
+        ('evm', t.evm_address, NULL, lower(t.evm_address)),
+        ('tron', t.tron_address, NULL, t.tron_address),
+        ('ton', NULL, t.ton_comment, t.merchant_id || ':' || upper(btrim(t.ton_comment)))
+      ) AS x(family, address, memo, lookup)
+      WHERE x.lookup IS NOT NULL
+      ORDER BY c.created_at, c.id
+      ON CONFLICT DO NOTHING`,
+    `DROP TABLE deposit_targets_0019`,
+    `CREATE TABLE address_pool_0020 (
+      merchant_id text NOT NULL REFERENCES merchants(id),
+      derivation_index bigint NOT NULL CHECK (derivation_index >= 0),
+      keys jsonb NOT NULL,
+      targets jsonb NOT NULL,
+      keys_key text GENERATED ALWAYS AS (md5(keys::text)) STORED,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (merchant_id, derivation_index)
+    )`,
+    `INSERT INTO address_pool_0020 (merchant_id, derivation_index, keys, targets, created_at)
+      SELECT p.merchant_id, p.derivation_index,
+        (SELECT coalesce(jsonb_object_agg(k.family, k.key), '{}'::jsonb)
+          FROM merchant_payout_keys k WHERE k.merchant_id = p.merchant_id),
+        (SELECT coalesce(jsonb_agg(jsonb_build_object('family', x.family, 'address', x.address, 'lookup', x.lookup)
+          ORDER BY x.family), '[]'::jsonb)
+          FROM (VALUES ('evm', p.evm_address, lower(p.evm_address)), ('tron', p.tron_address, p.tron_address))
+            AS x(family, address, lookup)
+          WHERE x.address IS NOT NULL),
+        p.created_at
+      FROM address_pool p JOIN merchants m ON m.id = p.merchant_id
+      WHERE p.evm_xpub IS NOT DISTINCT FROM m.evm_xpub AND p.tron_xpub IS NOT DISTINCT FROM m.tron_xpub`,
+    `DROP TABLE address_pool`,
+    `ALTER TABLE address_pool_0020 RENAME TO address_pool`,
+    `ALTER INDEX address_pool_0020_pkey RENAME TO address_pool_pkey`,
+    `CREATE INDEX address_pool_take ON address_pool (merchant_id, keys_key, derivation_index)`,
+    `ALTER TABLE merchants DROP COLUMN evm_xpub, DROP COLUMN tron_xpub, DROP COLUMN ton_wallet`,
+  ],
+  // /metrics counts of the outbox by status and of webhook attempts by outcome without scanning either table
+  // (opsCounts.ts): the same compacted counts + append-only deltas as 0004, one pair for both tables, keyed by
+  // (table, label). Statement-level triggers keep them exact for INSERT, UPDATE, DELETE and TRUNCATE.
+  "0022_ops_counts": [
+    `CREATE TABLE ops_counts (tbl text NOT NULL, label text NOT NULL, n bigint NOT NULL, PRIMARY KEY (tbl, label))`,
+    `CREATE TABLE ops_count_deltas (tbl text NOT NULL, label text NOT NULL, n bigint NOT NULL)`,
+    ...(
+      [
+        ["outbox_events", "status"],
+        ["webhook_attempts", "ok::text"],
+      ] as const
+    ).flatMap(([t, label]) => [
+      `CREATE FUNCTION ${t}_ops_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ops_count_deltas (tbl, label, n) SELECT '${t}', ${label}, count(*) FROM counted_new GROUP BY 2;
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION ${t}_ops_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ops_count_deltas (tbl, label, n)
+          SELECT '${t}', label, sum(d)::bigint FROM (
+            SELECT ${label} AS label, -1 AS d FROM counted_old UNION ALL SELECT ${label}, 1 FROM counted_new
+          ) x GROUP BY label HAVING sum(d) <> 0;
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION ${t}_ops_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ops_count_deltas (tbl, label, n) SELECT '${t}', ${label}, -count(*) FROM counted_old GROUP BY 2;
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION ${t}_ops_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM ops_counts WHERE tbl = '${t}';
+        DELETE FROM ops_count_deltas WHERE tbl = '${t}';
+        RETURN NULL;
+      END $$`,
+      `CREATE TRIGGER ${t}_ops_insert AFTER INSERT ON ${t}
+        REFERENCING NEW TABLE AS counted_new FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_insert()`,
+      `CREATE TRIGGER ${t}_ops_update AFTER UPDATE ON ${t}
+        REFERENCING OLD TABLE AS counted_old NEW TABLE AS counted_new FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_update()`,
+      `CREATE TRIGGER ${t}_ops_delete AFTER DELETE ON ${t}
+        REFERENCING OLD TABLE AS counted_old FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_delete()`,
+      `CREATE TRIGGER ${t}_ops_truncate AFTER TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_truncate()`,
+      // The triggers lock the table until the migration commits: no write slips between them and this.
+      `INSERT INTO ops_counts (tbl, label, n) SELECT '${t}', ${label}, count(*) FROM ${t} GROUP BY 2`,
+    ]),
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -1,5 +1,6 @@
 import type {
   ApiKeyRecord,
+  ChainFamily,
   LogoContentType,
   Merchant,
   MerchantBranding,
@@ -7,8 +8,9 @@ import type {
   Mode,
   Payment,
   PaymentStatus,
+  PayoutKeys,
 } from "@inzi/core"
-import type { Selectable } from "kysely"
+import { type Selectable, sql } from "kysely"
 import type { ApiKeysTable, MerchantsTable, PaymentsTable } from "./schema.js"
 import { openSecret, type SecretBox } from "./secrets.js"
 
@@ -60,11 +62,27 @@ export const brandingOf = (v: unknown): MerchantBranding => {
   }
 }
 
+/**
+ * A merchant's payout keys as one JSON object column `{ "<family>": key }` (null when none), for a query over
+ * `merchants` aliased `m`: read with the row, decoded by `merchantFromRow`.
+ */
+export const payoutKeysColumn = sql<unknown>`(SELECT json_object_agg(k.family, k.key)
+  FROM merchant_payout_keys k WHERE k.merchant_id = m.id)`.as("payout_keys")
+
+/** A merchants row with its payout keys (`payoutKeysColumn`). */
+export type MerchantRow = Selectable<MerchantsTable> & { readonly payout_keys: unknown }
+
+const payoutKeysOf = (v: unknown): PayoutKeys => {
+  const o = fromJson(v)
+  if (o === null || typeof o !== "object") return {}
+  const keys: Partial<Record<ChainFamily, string>> = {}
+  for (const [family, key] of Object.entries(o as Record<string, unknown>))
+    if (typeof key === "string") keys[family as ChainFamily] = key
+  return keys
+}
+
 /** A merchants row as a `Merchant`, its webhook secrets opened with `box` (see secrets.ts). */
-export const merchantFromRow = (
-  r: Selectable<MerchantsTable>,
-  box: SecretBox | null | undefined,
-): Merchant => ({
+export const merchantFromRow = (r: MerchantRow, box: SecretBox | null | undefined): Merchant => ({
   id: r.id,
   name: r.name,
   webhookUrl: r.webhook_url,
@@ -76,9 +94,7 @@ export const merchantFromRow = (
   }),
   allowedRedirectHosts: stringArray(fromJson(r.allowed_redirect_hosts)),
   allowedWebhookHosts: stringArray(fromJson(r.allowed_webhook_hosts)),
-  evmXpub: r.evm_xpub,
-  tronXpub: r.tron_xpub,
-  tonWallet: r.ton_wallet,
+  payoutKeys: payoutKeysOf(r.payout_keys),
   networks: networksOfMerchant(r.networks),
   branding: brandingOf(r.branding),
   createdAt: toDate(r.created_at),

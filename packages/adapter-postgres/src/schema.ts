@@ -22,9 +22,6 @@ export interface MerchantsTable {
   allowed_webhook_hosts: ColumnType<unknown, string | undefined, string>
   /** `MerchantBranding` as JSON (migration 0015); `{}` = defaults. */
   branding: ColumnType<unknown, string | undefined, string>
-  evm_xpub: string | null
-  tron_xpub: string | null
-  ton_wallet: string | null
   /** `{ "live": [...], "test": [...] }` */
   networks: Json
   /** Name of the merchant's derivation-index sequence (created with the merchant). */
@@ -73,13 +70,22 @@ export interface CheckoutsTable {
   event_seq: Generated<number>
 }
 
+/** A merchant's payout key of one chain family: an xpub or a wallet (migration 0020). */
+export interface MerchantPayoutKeysTable {
+  merchant_id: string
+  family: string
+  key: string
+}
+
+/** One deposit target of a checkout per family, found by `lookup` (core's `depositLookup`; migration 0020). */
 export interface DepositTargetsTable {
   checkout_id: string
+  family: string
   merchant_id: string
   derivation_index: Int8
-  evm_address: string | null
-  tron_address: string | null
-  ton_comment: string
+  address: string | null
+  memo: string | null
+  lookup: string
 }
 
 export interface PaymentsTable {
@@ -210,16 +216,30 @@ export interface CheckoutCountDeltasTable {
   n: Int8
 }
 
-/** Pre-derived deposit slots per merchant (migration 0005; see AddressPoolPg.ts). */
+/** Compacted row counts of outbox_events by status and webhook_attempts by ok (migration 0022; opsCounts.ts). */
+export interface OpsCountsTable {
+  tbl: string
+  label: string
+  n: Int8
+}
+
+/** Append-only deltas written by the triggers on outbox_events and webhook_attempts, folded into ops_counts. */
+export interface OpsCountDeltasTable {
+  tbl: string
+  label: string
+  n: Int8
+}
+
+/** Pre-derived deposit slots per merchant (migrations 0005, 0020; see AddressPoolPg.ts). */
 export interface AddressPoolTable {
   merchant_id: string
   derivation_index: Int8
-  evm_xpub: string | null
-  evm_address: string | null
-  tron_xpub: string | null
-  tron_address: string | null
-  /** md5 of both xpubs (generated): the take's index key. */
-  xpubs_key: GeneratedAlways<string>
+  /** The merchant's payout keys the slot was derived under, `{ "<family>": key }`. */
+  keys: ColumnType<unknown, string, string>
+  /** `[{ family, address, lookup }]`: the slot's address per derived family. */
+  targets: ColumnType<unknown, string, string>
+  /** md5 of `keys` (generated): the take's index key. */
+  keys_key: GeneratedAlways<string>
   created_at: ColumnType<Date, Date | undefined, Date>
 }
 
@@ -248,6 +268,7 @@ export interface RateLimitsTable {
 
 export interface DB {
   merchants: MerchantsTable
+  merchant_payout_keys: MerchantPayoutKeysTable
   merchant_logos: MerchantLogosTable
   rate_limits: RateLimitsTable
   api_keys: ApiKeysTable
@@ -264,6 +285,8 @@ export interface DB {
   watcher_samples: WatcherSamplesTable
   checkout_counts: CheckoutCountsTable
   checkout_count_deltas: CheckoutCountDeltasTable
+  ops_counts: OpsCountsTable
+  ops_count_deltas: OpsCountDeltasTable
   address_pool: AddressPoolTable
   quarantined_events: QuarantinedEventsTable
 }

@@ -30,13 +30,6 @@ export interface CheckoutStoreOptions {
   /** Opens the merchants' webhook secrets (secrets.ts); the PgStore layer passes its configured box. */
   readonly secrets?: SecretBox | null | undefined
   readonly newUnmatchedId?: (() => string) | undefined
-  /**
-   * A fresh TON comment, used when the caller's `targets.tonComment` is already taken by this merchant:
-   * the store retries inside the same transaction (up to `maxCommentAttempts`), so a collision never reaches
-   * the caller. The created checkout carries the comment actually stored.
-   */
-  readonly newTonComment?: (() => string) | undefined
-  readonly maxCommentAttempts?: number | undefined
 }
 
 /** The minimal webhook body used when no renderer is injected (API.md envelope, a reduced checkout object). */

@@ -1,4 +1,4 @@
-import type { DerivationSlot, NewCheckout, PoolSlot } from "@inzi/core"
+import type { DerivationSlot, NewCheckout, PayoutKeys, PoolSlot, StoredTarget } from "@inzi/core"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type DB, makeAddressPool, makeStores, type PgStores } from "../src/index.js"
@@ -7,6 +7,36 @@ import { type ContractBackend, fail, runP } from "./contract.js"
 let seq = 0
 const uid = (p: string) => `${p}_${process.pid}_${++seq}`
 
+/** The payout keys of a merchant with these xpubs (and no wallet). */
+const keysOf = (evmXpub: string | null, tronXpub: string | null): PayoutKeys => ({
+  ...(evmXpub === null ? {} : { evm: evmXpub }),
+  ...(tronXpub === null ? {} : { tron: tronXpub }),
+})
+
+/** The targets of a slot at `index` derived under these xpubs (addresses made up from key and index). */
+const slotTargets = (index: bigint, evmXpub: string | null, tronXpub: string | null): Array<StoredTarget> => [
+  ...(evmXpub === null
+    ? []
+    : [
+        {
+          family: "evm" as const,
+          address: `evm:${evmXpub}:${index}`,
+          memo: null,
+          lookup: `evm:${evmXpub}:${index}`,
+        },
+      ]),
+  ...(tronXpub === null
+    ? []
+    : [
+        {
+          family: "tron" as const,
+          address: `tron:${tronXpub}:${index}`,
+          memo: null,
+          lookup: `tron:${tronXpub}:${index}`,
+        },
+      ]),
+]
+
 const slotsAt = (
   indices: ReadonlyArray<bigint>,
   evmXpub: string | null,
@@ -14,11 +44,15 @@ const slotsAt = (
 ): ReadonlyArray<PoolSlot> =>
   indices.map((index) => ({
     index,
-    evmXpub,
-    evmAddress: evmXpub === null ? null : `evm:${evmXpub}:${index}`,
-    tronXpub,
-    tronAddress: tronXpub === null ? null : `tron:${tronXpub}:${index}`,
+    keys: keysOf(evmXpub, tronXpub),
+    targets: slotTargets(index, evmXpub, tronXpub),
   }))
+
+const pooledAt = (index: bigint, evmXpub: string | null, tronXpub: string | null): DerivationSlot => ({
+  _tag: "Pooled",
+  index,
+  targets: slotTargets(index, evmXpub, tronXpub),
+})
 
 /**
  * The AddressPool port (migration 0005) against one backend. `openMore` gives extra independent connection
@@ -52,9 +86,7 @@ export const addressPoolContract = (
           name: "Acme",
           webhookUrl: null,
           webhookSecret: "whsec_test",
-          evmXpub,
-          tronXpub,
-          tonWallet: null,
+          payoutKeys: keysOf(evmXpub, tronXpub),
           networks: { live: [], test: [] },
         }),
       )
@@ -79,13 +111,13 @@ export const addressPoolContract = (
       const m = await merchant()
       await fill(m.id, 3, "xpub-evm", "xpub-tron")
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(3)
-      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
       const got: Array<DerivationSlot> = []
       for (let i = 0; i < 5; i++) got.push(await runP(s.addressPool.takeSlot(m.id, xpubs)))
       expect(got).toEqual([
-        { _tag: "Pooled", index: 0n, evmAddress: "evm:xpub-evm:0", tronAddress: "tron:xpub-tron:0" },
-        { _tag: "Pooled", index: 1n, evmAddress: "evm:xpub-evm:1", tronAddress: "tron:xpub-tron:1" },
-        { _tag: "Pooled", index: 2n, evmAddress: "evm:xpub-evm:2", tronAddress: "tron:xpub-tron:2" },
+        pooledAt(0n, "xpub-evm", "xpub-tron"),
+        pooledAt(1n, "xpub-evm", "xpub-tron"),
+        pooledAt(2n, "xpub-evm", "xpub-tron"),
         { _tag: "Fresh", index: 3n },
         { _tag: "Fresh", index: 4n },
       ])
@@ -97,7 +129,7 @@ export const addressPoolContract = (
 
     it("a pool found empty is looked up only above the hint for emptyRecheckMs, then from the lowest again", async () => {
       const m = await merchant()
-      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
       const server = makeAddressPool(db, { emptyRecheckMs: 300 }) // the server's pool
       const worker = makeAddressPool(db) // another process refilling
       const take = () => runP(server.takeSlot(m.id, xpubs))
@@ -121,15 +153,12 @@ export const addressPoolContract = (
       expect(await runP(server.poolSize(m.id))).toBe(0)
     })
 
-    it("a merchant without a Tron xpub: slots carry NULL for that family and still match", async () => {
+    it("a merchant without a Tron xpub: slots carry no address of that family and still match", async () => {
       const m = await merchant("xpub-evm", null)
       await fill(m.id, 1, "xpub-evm", null)
-      expect(await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm", tronXpub: null }))).toEqual({
-        _tag: "Pooled",
-        index: 0n,
-        evmAddress: "evm:xpub-evm:0",
-        tronAddress: null,
-      })
+      expect(await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm", null)))).toEqual(
+        pooledAt(0n, "xpub-evm", null),
+      )
     })
 
     it("never hands out a slot of a replaced xpub; dropStale removes exactly those", async () => {
@@ -137,21 +166,29 @@ export const addressPoolContract = (
       const other = await merchant()
       await fill(m.id, 3, "xpub-evm", "xpub-tron")
       await fill(other.id, 2, "xpub-evm", "xpub-tron")
-      await runP(s.merchants.updateMerchant(m.id, { evmXpub: "xpub-evm-2" }))
+      await runP(s.merchants.updateMerchant(m.id, { payoutKeys: { evm: "xpub-evm-2" } }))
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(0)
       // Caller with the new xpub: the old slots are not usable, a fresh index comes back.
-      expect(
-        await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm-2", tronXpub: "xpub-tron" })),
-      ).toEqual({ _tag: "Fresh", index: 3n })
+      expect(await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm-2", "xpub-tron")))).toEqual({
+        _tag: "Fresh",
+        index: 3n,
+      })
       // Caller still holding the old merchant: the database says the xpub changed, so no old slot either.
-      expect(
-        await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm", tronXpub: "xpub-tron" })),
-      ).toEqual({ _tag: "Fresh", index: 4n })
+      expect(await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm", "xpub-tron")))).toEqual({
+        _tag: "Fresh",
+        index: 4n,
+      })
       // Adding a Tron xpub to a merchant whose slots have none makes those stale too.
       const evmOnly = await merchant("xpub-evm", null)
       await fill(evmOnly.id, 2, "xpub-evm", null)
-      await runP(s.merchants.updateMerchant(evmOnly.id, { tronXpub: "xpub-tron" }))
+      await runP(s.merchants.updateMerchant(evmOnly.id, { payoutKeys: { tron: "xpub-tron" } }))
       expect(await runP(s.addressPool.poolSize(evmOnly.id))).toBe(0)
+      // So does a wallet added or changed: a slot is handed out only under the keys it was made with.
+      const walleted = await merchant()
+      await fill(walleted.id, 1, "xpub-evm", "xpub-tron")
+      await runP(s.merchants.updateMerchant(walleted.id, { payoutKeys: { ton: "0:wallet" } }))
+      expect(await runP(s.addressPool.poolSize(walleted.id))).toBe(0)
+      expect(await runP(s.addressPool.dropStale(walleted.id))).toBe(1)
 
       expect(await runP(s.addressPool.dropStale(m.id))).toBe(3)
       expect(await runP(s.addressPool.dropStale())).toBe(2)
@@ -162,9 +199,9 @@ export const addressPoolContract = (
       ])
       // Slots derived from the new xpubs are handed out again.
       await fill(m.id, 1, "xpub-evm-2", "xpub-tron")
-      expect(
-        await runP(s.addressPool.takeSlot(m.id, { evmXpub: "xpub-evm-2", tronXpub: "xpub-tron" })),
-      ).toMatchObject({ _tag: "Pooled", index: 5n, evmAddress: "evm:xpub-evm-2:5" })
+      expect(await runP(s.addressPool.takeSlot(m.id, keysOf("xpub-evm-2", "xpub-tron")))).toEqual(
+        pooledAt(5n, "xpub-evm-2", "xpub-tron"),
+      )
     })
 
     it("lowPools: merchants with an xpub below the mark, with their usable size", async () => {
@@ -174,16 +211,18 @@ export const addressPoolContract = (
       await merchant(null, null) // TON-only: nothing to derive, never listed
       await fill(full.id, 4, "xpub-evm", "xpub-tron")
       await fill(low.id, 1, "xpub-evm", "xpub-tron")
-      const rows = await runP(s.addressPool.lowPools(3))
+      const rows = await runP(s.addressPool.lowPools(3, ["evm", "tron"]))
       expect(rows.map((r) => [r.merchant.id, r.size])).toEqual([
         [low.id, 1],
         [empty.id, 0],
       ])
-      expect(rows[1]?.merchant.tronXpub).toBe("xpub-tron")
+      expect(rows[1]?.merchant.payoutKeys).toEqual({ tron: "xpub-tron" })
+      // Only the families asked about count.
+      expect((await runP(s.addressPool.lowPools(3, ["evm"]))).map((r) => r.merchant.id)).toEqual([low.id])
     })
 
     it("an unknown merchant is a StoreError", async () => {
-      const e = await fail(s.addressPool.takeSlot("mer_nope", { evmXpub: null, tronXpub: null }))
+      const e = await fail(s.addressPool.takeSlot("mer_nope", keysOf(null, null)))
       expect(e._tag).toBe("StoreError")
       expect(e.message).toMatch(/^takeSlot failed/)
       expect((await fail(s.addressPool.allocateIndices("mer_nope", 2)))._tag).toBe("StoreError")
@@ -200,7 +239,10 @@ export const addressPoolContract = (
       redirectUrl: null,
       webhookUrl: null,
       networks: ["devnet", "tron-nile"],
-      targets: { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment: comment },
+      targets: {
+        derivationIndex: -1n,
+        entries: [{ family: "ton", address: null, memo: comment, lookup: `${merchantId}:${comment}` }],
+      },
       expiresAt: new Date("2026-04-04T12:30:00Z"),
       createdAt: new Date("2026-04-04T12:00:00Z"),
     })
@@ -208,16 +250,18 @@ export const addressPoolContract = (
     it("createCheckout on a slot: one statement, the slot gone exactly when the checkout exists", async () => {
       const m = await merchant()
       await fill(m.id, 2, "xpub-evm", "xpub-tron")
-      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
       const a = await runP(
-        s.addressPool.createCheckout(pooledInput(m.id, "AAAA2222"), xpubs, { evm: true, tron: true }),
+        s.addressPool.createCheckout(pooledInput(m.id, "AAAA2222"), xpubs, ["evm", "tron"]),
       )
       if (a._tag !== "Created") throw new Error(`expected Created, got ${a._tag}`)
       expect(a.checkout.targets).toEqual({
         derivationIndex: 0n,
-        evmAddress: "evm:xpub-evm:0",
-        tronAddress: "tron:xpub-tron:0",
-        tonComment: "AAAA2222",
+        entries: [
+          { family: "evm", address: "evm:xpub-evm:0", memo: null },
+          { family: "ton", address: null, memo: "AAAA2222" },
+          { family: "tron", address: "tron:xpub-tron:0", memo: null },
+        ],
       })
       const read = await runP(
         s.checkouts.getCheckout({
@@ -230,33 +274,28 @@ export const addressPoolContract = (
       expect(read).toEqual(a.checkout)
       // A taken comment: nothing written, the slot stays.
       const dup = pooledInput(m.id, "AAAA2222")
-      expect(await runP(s.addressPool.createCheckout(dup, xpubs, { evm: true, tron: true }))).toEqual({
-        _tag: "CommentTaken",
+      expect(await runP(s.addressPool.createCheckout(dup, xpubs, ["evm", "tron"]))).toEqual({
+        _tag: "MemoTaken",
       })
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(1)
       expect(await db.selectFrom("checkouts").select("id").where("id", "=", dup.id).execute()).toEqual([])
       // Only the families asked for get an address.
-      const b = await runP(
-        s.addressPool.createCheckout(pooledInput(m.id, "BBBB2222"), xpubs, { evm: true, tron: false }),
-      )
-      expect(b._tag === "Created" && b.checkout.targets).toMatchObject({
+      const b = await runP(s.addressPool.createCheckout(pooledInput(m.id, "BBBB2222"), xpubs, ["evm"]))
+      expect(b._tag === "Created" && b.checkout.targets).toEqual({
         derivationIndex: 1n,
-        tronAddress: null,
+        entries: [
+          { family: "evm", address: "evm:xpub-evm:1", memo: null },
+          { family: "ton", address: null, memo: "BBBB2222" },
+        ],
       })
       // Empty pool (or other xpubs): nothing written.
       const c = pooledInput(m.id, "CCCC2222")
-      expect(await runP(s.addressPool.createCheckout(c, xpubs, { evm: true, tron: true }))).toEqual({
+      expect(await runP(s.addressPool.createCheckout(c, xpubs, ["evm", "tron"]))).toEqual({
         _tag: "NoSlot",
       })
       await fill(m.id, 1, "xpub-evm", "xpub-tron")
       expect(
-        await runP(
-          s.addressPool.createCheckout(
-            c,
-            { evmXpub: "other", tronXpub: "xpub-tron" },
-            { evm: true, tron: true },
-          ),
-        ),
+        await runP(s.addressPool.createCheckout(c, keysOf("other", "xpub-tron"), ["evm", "tron"])),
       ).toEqual({ _tag: "NoSlot" })
       expect(await db.selectFrom("checkouts").select("id").where("id", "=", c.id).execute()).toEqual([])
       expect(await runP(s.addressPool.poolSize(m.id))).toBe(1)
@@ -266,15 +305,15 @@ export const addressPoolContract = (
       const m = await merchant()
       const pooled = 60
       await fill(m.id, pooled, "xpub-evm", "xpub-tron")
-      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
       const n = 100
       const got = await Promise.all(
         Array.from({ length: n }, (_, i) =>
-          runP(s.addressPool.createCheckout(pooledInput(m.id, `C${i}`), xpubs, { evm: true, tron: true })),
+          runP(s.addressPool.createCheckout(pooledInput(m.id, `C${i}`), xpubs, ["evm", "tron"])),
         ),
       )
       const created = got.flatMap((g) => (g._tag === "Created" ? [g.checkout] : []))
-      expect(got.every((g) => g._tag !== "CommentTaken")).toBe(true)
+      expect(got.every((g) => g._tag !== "MemoTaken")).toBe(true)
       expect(new Set(created.map((c) => c.targets.derivationIndex)).size).toBe(created.length)
       expect(created.length + (await runP(s.addressPool.poolSize(m.id)))).toBe(pooled)
       const rows = await db
@@ -282,7 +321,8 @@ export const addressPoolContract = (
         .select("derivation_index")
         .where("merchant_id", "=", m.id)
         .execute()
-      expect(rows.length).toBe(created.length)
+      // One row per family and checkout: the EVM and Tron addresses and the TON comment.
+      expect(rows.length).toBe(created.length * 3)
       if (!backend.concurrent) expect(created.length).toBe(pooled)
     })
 
@@ -295,7 +335,7 @@ export const addressPoolContract = (
       try {
         const all = [s, ...extra.map((b) => makeStores(b.db))]
         const n = backend.concurrent ? 300 : 150
-        const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+        const xpubs = keysOf("xpub-evm", "xpub-tron")
         const got = await Promise.all(
           Array.from({ length: n }, (_, i) =>
             runP((all[i % all.length] as PgStores).addressPool.takeSlot(m.id, xpubs)),
@@ -319,7 +359,7 @@ export const addressPoolContract = (
       if (!backend.concurrent) return
       const m = await merchant()
       await fill(m.id, 2, "xpub-evm", "xpub-tron")
-      const xpubs = { evmXpub: "xpub-evm", tronXpub: "xpub-tron" }
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
       let release: () => void = () => {}
       const held = new Promise<void>((r) => {
         release = r

@@ -1,4 +1,11 @@
-import type { CheckoutStatus, Mode, NewCheckout, PaymentObserved } from "@inzi/core"
+import {
+  type Checkout,
+  type CheckoutStatus,
+  depositTargetOf,
+  type Mode,
+  type NewCheckout,
+  type PaymentObserved,
+} from "@inzi/core"
 import { Effect } from "effect"
 import fc from "fast-check"
 import { type Kysely, sql } from "kysely"
@@ -75,9 +82,7 @@ export const countsContract = (name: string, open: () => Promise<ContractBackend
             name: "Acme",
             webhookUrl: null,
             webhookSecret: "whsec_test",
-            evmXpub: "xpub-evm",
-            tronXpub: "xpub-tron",
-            tonWallet: null,
+            payoutKeys: { evm: "xpub-evm", tron: "xpub-tron" },
             networks: { live: ["base"], test: ["devnet"] },
           }),
         )
@@ -103,9 +108,20 @@ export const countsContract = (name: string, open: () => Promise<ContractBackend
             networks: ["devnet"],
             targets: {
               derivationIndex: index,
-              evmAddress: `0x${process.pid.toString(16)}e${Date.now().toString(16)}e${n}`,
-              tronAddress: `T${process.pid}t${Date.now()}t${n}`,
-              tonComment: `K${process.pid}x${n}`,
+              entries: [
+                {
+                  family: "evm",
+                  address: `0x${process.pid.toString(16)}e${Date.now().toString(16)}e${n}`,
+                  memo: null,
+                  lookup: `0x${process.pid.toString(16)}e${Date.now().toString(16)}e${n}`,
+                },
+                {
+                  family: "ton",
+                  address: null,
+                  memo: `K${process.pid}X${n}`,
+                  lookup: `${merchantId}:K${process.pid}X${n}`,
+                },
+              ],
             },
             expiresAt: at(1800),
             createdAt: T0,
@@ -156,9 +172,9 @@ export const countsContract = (name: string, open: () => Promise<ContractBackend
               checkout_id: id,
               merchant_id: merchantId,
               derivation_index: String(1_000_000 + n),
-              evm_address: null,
-              tron_address: null,
-              ton_comment: `R${process.pid}x${n}`,
+              family: "ton",
+              memo: `R${process.pid}X${n}`,
+              lookup: `${merchantId}:R${process.pid}X${n}`,
             }
           }),
         )
@@ -180,7 +196,7 @@ export const countsContract = (name: string, open: () => Promise<ContractBackend
     }
 
     const observed = (
-      c: { targets: { evmAddress: string | null } },
+      c: Pick<Checkout, "targets">,
       amount: bigint,
       over: Partial<PaymentObserved> = {},
     ): PaymentObserved => ({
@@ -188,7 +204,7 @@ export const countsContract = (name: string, open: () => Promise<ContractBackend
       network: "devnet",
       txHash: `0x${uid("tx").replace(/[^a-z0-9]/g, "")}`,
       logIndex: 0,
-      target: { kind: "address", address: c.targets.evmAddress!.toLowerCase() },
+      target: { kind: "address", address: depositTargetOf(c.targets, "evm")!.address!.toLowerCase() },
       token: "USDT",
       tokenContract: "0xusdt",
       decimals: 6,

@@ -20,9 +20,7 @@ const newMerchant = (id: string) => ({
   name: "Layered",
   webhookUrl: null,
   webhookSecret: "whsec_x",
-  evmXpub: null,
-  tronXpub: null,
-  tonWallet: null,
+  payoutKeys: {},
   networks: { live: [], test: ["devnet"] },
 })
 
@@ -186,8 +184,8 @@ describe("hotStatements", () => {
     expect(pooledCreate.sql).toMatch(/DELETE FROM address_pool/)
     expect(pooledCreate.sql).toMatch(/INSERT INTO deposit_targets/)
     expect(params(pooledCreate.sql)).toBe(pooledCreate.positions.length)
-    // 18 arguments (id … above), each bound at least once.
-    expect(new Set(pooledCreate.positions)).toEqual(new Set(Array.from({ length: 18 }, (_, i) => i)))
+    // 16 arguments (id … createdAt, derived families, memos, keys, above), each bound at least once.
+    expect(new Set(pooledCreate.positions)).toEqual(new Set(Array.from({ length: 16 }, (_, i) => i)))
     expect(checkoutById.sql).toMatch(/json_build_object/)
     expect(checkoutById.positions).toEqual([0])
   })

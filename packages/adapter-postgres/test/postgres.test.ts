@@ -12,6 +12,7 @@ import {
 } from "../src/index.js"
 import { storeContract } from "./contract.js"
 import { countsContract } from "./counts.js"
+import { upgrade0020Contract } from "./upgrade-0020.js"
 
 const url = process.env.TEST_DATABASE_URL
 const required = process.env.INZI_REQUIRE_PG === "1"
@@ -59,6 +60,19 @@ if (url === undefined || url === "") {
     return {
       db: database.db,
       concurrent: true,
+      close: async () => {
+        await dropSchema(database.db, schema)
+        await database.close()
+      },
+    }
+  })
+
+  upgrade0020Contract("migration 0020 (family rows) on PostgreSQL", async () => {
+    const schema = schemaName("upgrade20")
+    const database = await makeDatabase({ databaseUrl: url, schema })
+    return {
+      db: database.db,
+      schema,
       close: async () => {
         await dropSchema(database.db, schema)
         await database.close()
@@ -220,6 +234,8 @@ if (url === undefined || url === "") {
           "0017_operator_console",
           "0018_console_days",
           "0019_watcher_samples",
+          "0020_family_rows",
+          "0022_ops_counts",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

@@ -44,9 +44,7 @@ const create = (box: Parameters<typeof makeSecretBox>[0] | null, over: { testWeb
       webhookUrl: null,
       webhookSecret: `whsec_live_${seq}`,
       ...over,
-      evmXpub: null,
-      tronXpub: null,
-      tonWallet: null,
+      payoutKeys: {},
       networks: { live: [], test: [] },
     }),
   )
@@ -149,9 +147,7 @@ describe("webhook secrets at rest (INZI_SECRET_KEY)", () => {
             name: "L",
             webhookUrl: null,
             webhookSecret: "whsec_layer",
-            evmXpub: null,
-            tronXpub: null,
-            tonWallet: null,
+            payoutKeys: {},
             networks: { live: [], test: [] },
           }),
         )

@@ -24,10 +24,9 @@ export const tronFamily = defineFamily({
   scanner: (network, options) => makeTronScanner(network, options),
   deposit: { kind: "derived-address", caseInsensitive: false },
   deriver: TronAddressDeriver,
-  payoutOf: (m) => m.tronXpub,
-  addressOf: (t) => t.tronAddress,
-  paymentTarget: ({ targets }) => {
-    const to = targets.tronAddress
+  payoutKeyLabel: "account xpub",
+  paymentTarget: ({ target }) => {
+    const to = target?.address ?? null
     return to === null ? null : { address: to, memo: null, uri: tronTransferUri({ to }) }
   },
   tokenStandard: () => "TRC-20",

@@ -48,7 +48,7 @@ export const startTestServer = async (opts: { readonly rateLimit: number }): Pro
       Effect.gen(function* () {
         const { id, webhookSecret } = yield* registerMerchant({
           name: `Client test shop ${n}`,
-          evmXpub: evmXpub(n),
+          payoutKeys: { evm: evmXpub(n) },
         })
         const key = (mode: Mode) =>
           s.runtime.runPromise(

@@ -63,14 +63,32 @@ export interface NetworkConfig {
   readonly options?: Readonly<Record<string, unknown>> | undefined
 }
 
-/** Where a payer sends money for one checkout on one chain family. */
-export interface DepositTargets {
-  readonly derivationIndex: bigint
-  readonly evmAddress: string | null
-  readonly tronAddress: string | null
-  /** Unique per merchant, never reused. Attributes TON payments to the merchant's own wallet. */
-  readonly tonComment: string
+/**
+ * Where a payer sends money for one checkout on one chain family: a derived `address` (families whose module's
+ * `deposit` is `derived-address`), or a `memo` sent to the merchant's own wallet (`wallet-memo`: a TON comment).
+ */
+export interface DepositTarget {
+  readonly family: ChainFamily
+  readonly address: string | null
+  readonly memo: string | null
 }
+
+/** A deposit target as stored: with the key a transfer finds it by (`depositLookup`, unique per family). */
+export interface StoredTarget extends DepositTarget {
+  readonly lookup: string
+}
+
+/** A checkout's deposit targets: one entry per chain family its networks use, and the derivation index. */
+export interface DepositTargets {
+  /** Index of the merchant's sequence the derived addresses were made at (every checkout draws one). */
+  readonly derivationIndex: bigint
+  readonly entries: ReadonlyArray<DepositTarget>
+}
+
+/**
+ * A merchant's payout key per chain family: an account xpub (derived-address families) or a wallet (memo
+ * families). A family without a key: the merchant is not paid on it. */
+export type PayoutKeys = Readonly<Partial<Record<ChainFamily, string>>>
 
 /** Identity of one on-chain transfer: a payment is unique on (network, txHash, logIndex). */
 export interface PaymentKey {
@@ -114,9 +132,7 @@ export interface Merchant {
   readonly allowedRedirectHosts?: ReadonlyArray<string> | undefined
   /** Hosts a checkout's `webhook_url` (and the merchant's default URLs) may point at; same rule. */
   readonly allowedWebhookHosts?: ReadonlyArray<string> | undefined
-  readonly evmXpub: string | null
-  readonly tronXpub: string | null
-  readonly tonWallet: string | null
+  readonly payoutKeys: PayoutKeys
   /** Enabled network ids per mode. */
   readonly networks: Readonly<Record<Mode, ReadonlyArray<NetworkId>>>
   /** How the hosted page presents the merchant (set by the operator); absent or null fields: the defaults. */

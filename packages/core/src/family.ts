@@ -1,5 +1,13 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
-import type { ChainFamily, DepositTargets, Merchant, NetworkConfig, TokenConfig } from "./domain.js"
+import type {
+  ChainFamily,
+  DepositTarget,
+  DepositTargets,
+  Merchant,
+  NetworkConfig,
+  StoredTarget,
+  TokenConfig,
+} from "./domain.js"
 import type { AddressDeriver } from "./ports/AddressDerivation.js"
 import type { ChainScanner } from "./ports/ChainScanner.js"
 import { ChainError } from "./ports/errors.js"
@@ -10,12 +18,28 @@ import { ChainError } from "./ports/errors.js"
  * registry instead of testing `network.family`.
  */
 
-/** How a checkout of the family gets the place a payer sends to. */
+/**
+ * How a checkout of the family gets the place a payer sends to, and how a transfer finds its checkout again:
+ * each target is stored with a lookup key (`depositLookup`), unique per family.
+ */
 export type DepositKind =
-  /** An address derived from the merchant's xpub per checkout; hex addresses compare `caseInsensitive`. */
+  /**
+   * An address derived from the merchant's payout key (an account xpub) at the checkout's derivation index;
+   * `caseInsensitive` (hex) addresses are looked up in lower case.
+   */
   | { readonly kind: "derived-address"; readonly caseInsensitive: boolean }
-  /** The merchant's own wallet, the checkout told apart by a memo (comment) the payer must send. */
-  | { readonly kind: "wallet-memo" }
+  /**
+   * The merchant's own wallet (its payout key), the checkout told apart by a memo the payer sends with the
+   * transfer. `newMemo` draws one from random bytes; a memo is unique among the merchant's checkouts (a
+   * taken one is drawn again); `caseInsensitive` memos are looked up trimmed and upper-cased.
+   */
+  | {
+      readonly kind: "wallet-memo"
+      /** What the family calls its memo, in forms and messages: "comment" (TON), "reference" … */
+      readonly memoName: string
+      readonly newMemo: (draw: (n: number) => Uint8Array) => string
+      readonly caseInsensitive: boolean
+    }
 
 /** What a payer needs for one token on one network: shown by the API (`payment_options`) and the page's QR. */
 export interface PaymentTarget {
@@ -30,8 +54,9 @@ export interface PaymentTargetInput {
   readonly token: TokenConfig
   /** Amount due in the token's base units. */
   readonly units: bigint
-  readonly targets: DepositTargets
-  /** The merchant's payout key or wallet of the family (`payoutOf`). */
+  /** The checkout's deposit target on the family (`depositTargetOf`), null when it has none. */
+  readonly target: DepositTarget | null
+  /** The merchant's payout key of the family (`payoutKeyOf`): the wallet of memo families. */
   readonly payout: string | null
 }
 
@@ -55,10 +80,13 @@ export interface ChainFamilyModule<F extends ChainFamily = ChainFamily> {
   readonly deposit: DepositKind
   /** Derives the per-checkout addresses from the merchant's xpub (families with `derived-address` deposits). */
   readonly deriver?: AddressDeriver | undefined
-  /** The merchant's xpub (derived addresses) or wallet (memos) for the family; null: not payable on it. */
-  readonly payoutOf: (merchant: Merchant) => string | null
-  /** The deposit address of a checkout on the family (derived families), null when it has none. */
-  readonly addressOf: (targets: DepositTargets) => string | null
+  /**
+   * Checks a merchant's payout key of the family (`validatePayoutKey`): the wallet of memo families (an xpub is
+   * checked by the `deriver`); the reason it is refused, or null.
+   */
+  readonly walletProblem?: ((wallet: string) => string | null) | undefined
+  /** What the merchant's payout key of the family is, in forms and messages: "account xpub", "wallet". */
+  readonly payoutKeyLabel: string
   /** Address, memo and URI for one payment option; null when the checkout cannot be paid there. */
   readonly paymentTarget: (input: PaymentTargetInput) => PaymentTarget | null
   /** Token standard shown next to the network name, e.g. "ERC-20", "BEP-20", "TRC-20", "jetton". */
@@ -86,6 +114,55 @@ export const defineFamily = <F extends ChainFamily, S extends Schema.Schema.AnyN
   },
 ): ChainFamilyModule<F> => module as ChainFamilyModule<F>
 
+/** The merchant's payout key of `family` (an xpub or a wallet), or null: not paid on that family. */
+export const payoutKeyOf = (merchant: Pick<Merchant, "payoutKeys">, family: ChainFamily): string | null =>
+  merchant.payoutKeys[family] ?? null
+
+/** The entry of `family` in a checkout's targets, or null. */
+export const depositTargetOf = (targets: DepositTargets, family: ChainFamily): DepositTarget | null =>
+  targets.entries.find((t) => t.family === family) ?? null
+
+/**
+ * The key a store finds a deposit target by, unique per family: a derived address (lower case when
+ * `caseInsensitive`), or `<merchant id>:<memo>` (the memo trimmed, upper case when `caseInsensitive`).
+ */
+export const depositLookup = (deposit: DepositKind, merchantId: string, target: DepositTarget): string => {
+  if (deposit.kind === "derived-address") {
+    const address = target.address ?? ""
+    return deposit.caseInsensitive ? address.toLowerCase() : address
+  }
+  const memo = (target.memo ?? "").trim()
+  return `${merchantId}:${deposit.caseInsensitive ? memo.toUpperCase() : memo}`
+}
+
+/** `target` with its lookup key under its family's module (`depositLookup`), as a store writes it. */
+export const storedTarget = (
+  families: FamilyRegistry,
+  merchantId: string,
+  target: DepositTarget,
+): StoredTarget => ({ ...target, lookup: depositLookup(families[target.family].deposit, merchantId, target) })
+
+/** The lookup keys a transfer to `address` may be stored under (`depositLookup`, either case rule). */
+export const addressLookups = (address: string): ReadonlyArray<string> => {
+  const lower = address.toLowerCase()
+  return lower === address ? [address] : [address, lower]
+}
+
+/** The forms a memo a payer sent may be stored in (trimmed; upper case under a case-insensitive rule). */
+export const memoForms = (memo: string): ReadonlyArray<string> => {
+  const t = memo.trim()
+  const upper = t.toUpperCase()
+  return upper === t ? [t] : [t, upper]
+}
+
+/** The lookup keys of a memo sent to a wallet of merchant `merchantId` (`depositLookup`, either case rule). */
+export const memoLookups = (merchantId: string, memo: string): ReadonlyArray<string> =>
+  memoForms(memo).map((m) => `${merchantId}:${m}`)
+
+/** The modules of a registry, in its order. */
+export const familyModules = (families: FamilyRegistry): ReadonlyArray<ChainFamilyModule> =>
+  Object.values(families) as ReadonlyArray<ChainFamilyModule>
+
 /** The family names a registry knows, for error messages. */
 export const knownFamilies = (families: FamilyRegistry): ReadonlyArray<ChainFamily> =>
   Object.keys(families) as Array<ChainFamily>
@@ -102,7 +179,7 @@ export const familyOf = (
 
 /** Every preset of every family, tokenless ones last. */
 export const presetsOf = (families: FamilyRegistry): ReadonlyArray<NetworkConfig> => {
-  const modules = Object.values(families) as ReadonlyArray<ChainFamilyModule>
+  const modules = familyModules(families)
   return [...modules.flatMap((m) => m.presets), ...modules.flatMap((m) => m.tokenlessPresets)]
 }
 

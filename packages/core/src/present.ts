@@ -9,7 +9,7 @@ import type {
 } from "./api.js"
 import { formatTimestamp } from "./api.js"
 import type { Checkout, Merchant, NetworkConfig, Payment, WebhookEventType } from "./domain.js"
-import type { FamilyRegistry } from "./family.js"
+import { depositTargetOf, type FamilyRegistry, payoutKeyOf } from "./family.js"
 import { amountDueUnits, amountPaidCents, currentStatus } from "./machine.js"
 import { centsToUnits, formatCents, formatUnits } from "./money.js"
 
@@ -25,7 +25,7 @@ export interface PresentContext {
   readonly now: Date
   /** Enabled networks of the checkout's mode, with their tokens (order = order of `payment_options`). */
   readonly networks: ReadonlyArray<NetworkConfig>
-  /** The checkout's merchant: its payout wallets are the addresses of memo-family options (`payoutOf`). */
+  /** The checkout's merchant: its payout wallets are the addresses of memo-family options (`payoutKeyOf`). */
   readonly merchant: Merchant
   /** One module per chain family: how each network's options are written. */
   readonly families: FamilyRegistry
@@ -83,13 +83,14 @@ export const paymentOptions = (
   for (const net of ctx.networks) {
     if (!checkout.networks.includes(net.id) || net.mode !== checkout.mode) continue
     const family = ctx.families[net.family]
-    const payout = family.payoutOf(ctx.merchant)
+    const payout = payoutKeyOf(ctx.merchant, net.family)
+    const deposit = depositTargetOf(checkout.targets, net.family)
     for (const token of net.tokens) {
       const units =
         status === "underpaid"
           ? amountDueUnits(checkout, token.decimals)
           : centsToUnits(checkout.amountCents, token.decimals)
-      const target = family.paymentTarget({ network: net, token, units, targets: checkout.targets, payout })
+      const target = family.paymentTarget({ network: net, token, units, target: deposit, payout })
       if (target === null) continue
       // One object literal shape (no spreads): this runs for every option of every checkout read.
       out.push({

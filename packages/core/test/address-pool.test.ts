@@ -1,13 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer } from "effect"
-import type { Merchant } from "../src/domain.js"
+import type { ChainFamily, Merchant, PayoutKeys } from "../src/domain.js"
 import { AddressDerivation } from "../src/ports/AddressDerivation.js"
-import {
-  AddressPool,
-  type PooledCreateResult,
-  type PoolSlot,
-  type PoolXpubs,
-} from "../src/ports/AddressPool.js"
+import { AddressPool, type PooledCreateResult, type PoolSlot } from "../src/ports/AddressPool.js"
 import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
 import { DerivationError, IdempotencyConflict, StoreError } from "../src/ports/errors.js"
 import { Ids, seededRandomBytes } from "../src/ports/Ids.js"
@@ -29,11 +24,23 @@ const merchant: Merchant = {
   webhookSecret: "whsec_x",
   testWebhookUrl: null,
   testWebhookSecret: "whsec_y",
-  evmXpub: "xpub-evm",
-  tronXpub: "xpub-tron",
-  tonWallet: "UQwallet",
+  payoutKeys: { evm: "xpub-evm", tron: "xpub-tron", ton: "UQwallet" },
   networks: { live: [], test: [] },
   createdAt: new Date(0),
+}
+
+const sameKeys = (a: PayoutKeys, b: PayoutKeys) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort())
+
+/** A written checkout's targets as `{ derivationIndex, evm, tron, ton }` (null: no target of that family). */
+const view = (c: NewCheckout | undefined) => {
+  const of = (f: ChainFamily) => c?.targets.entries.find((t) => t.family === f)
+  return {
+    derivationIndex: c?.targets.derivationIndex,
+    evm: of("evm")?.address ?? null,
+    tron: of("tron")?.address ?? null,
+    ton: of("ton")?.memo ?? null,
+  }
 }
 
 /**
@@ -51,11 +58,11 @@ const memoryPool = (inserted: Array<NewCheckout> = []) => {
   }
   const usable = (id: string) => {
     const m = merchants.get(id)
-    return (slots.get(id) ?? []).filter((s) => m && s.evmXpub === m.evmXpub && s.tronXpub === m.tronXpub)
+    return (slots.get(id) ?? []).filter((s) => m && sameKeys(s.keys, m.payoutKeys))
   }
-  const take = (id: string, xpubs: PoolXpubs) => {
+  const take = (id: string, keys: PayoutKeys) => {
     const m = merchants.get(id)
-    const ok = m && m.evmXpub === xpubs.evmXpub && m.tronXpub === xpubs.tronXpub
+    const ok = m && sameKeys(m.payoutKeys, keys)
     const s = ok ? usable(id).sort((a, b) => (a.index < b.index ? -1 : 1))[0] : undefined
     if (s !== undefined)
       slots.set(
@@ -69,24 +76,17 @@ const memoryPool = (inserted: Array<NewCheckout> = []) => {
       Effect.sync(() => {
         const s = take(id, xpubs)
         if (s === undefined) return { _tag: "Fresh" as const, index: next(id) }
-        return {
-          _tag: "Pooled" as const,
-          index: s.index,
-          evmAddress: s.evmAddress,
-          tronAddress: s.tronAddress,
-        }
+        return { _tag: "Pooled" as const, index: s.index, targets: s.targets }
       }),
-    createCheckout: (input, xpubs, families) =>
+    createCheckout: (input, keys, derived) =>
       Effect.sync(() => {
-        const s = take(input.merchantId, xpubs)
+        const s = take(input.merchantId, keys)
         if (s === undefined) return { _tag: "NoSlot" as const }
         inserted.push({
           ...input,
           targets: {
             derivationIndex: s.index,
-            evmAddress: families.evm ? s.evmAddress : null,
-            tronAddress: families.tron ? s.tronAddress : null,
-            tonComment: input.targets.tonComment,
+            entries: [...s.targets.filter((t) => derived.includes(t.family)), ...input.targets.entries],
           },
         })
         return { _tag: "Created" as const, checkout: {} as never }
@@ -108,10 +108,10 @@ const memoryPool = (inserted: Array<NewCheckout> = []) => {
         }
         return n
       }),
-    lowPools: (below) =>
+    lowPools: (below, derived) =>
       Effect.sync(() =>
         [...merchants.values()]
-          .filter((m) => (m.evmXpub !== null || m.tronXpub !== null) && usable(m.id).length < below)
+          .filter((m) => derived.some((f) => m.payoutKeys[f] !== undefined) && usable(m.id).length < below)
           .map((m) => ({ merchant: m, size: usable(m.id).length })),
       ),
   }
@@ -170,7 +170,8 @@ const create = (m: Merchant, networkIds: ReadonlyArray<string>) =>
     merchant: m,
     mode: "live",
     command,
-    networks: checkoutNetworks(m, "live", NETWORKS, FAMILIES).filter((n) => networkIds.includes(n.id)),
+    networks: checkoutNetworks(m, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
+    families: FAMILIES,
     idempotency: null,
     now: new Date("2026-04-04T12:00:00Z"),
   })
@@ -182,17 +183,19 @@ describe("address pool in createCheckout", () => {
       const pool = memoryPool(inserted)
       const d = countingDerivation()
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(1))
-      expect(yield* refillAddressPool(merchant, { target: 3, batch: 2 }).pipe(Effect.provide(layer))).toBe(3)
+      expect(
+        yield* refillAddressPool(merchant, FAMILIES, { target: 3, batch: 2 }).pipe(Effect.provide(layer)),
+      ).toBe(3)
       expect(d.calls).toEqual(["evm:0", "tron:0", "evm:1", "tron:1", "evm:2", "tron:2"])
       d.calls.length = 0
       const a = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
       yield* create(merchant, ["bsc"]).pipe(Effect.provide(layer))
       expect(d.calls).toEqual([])
       expect(a.addresses).toBe("pooled")
-      expect(inserted.map((c) => c.targets)).toMatchObject([
-        { derivationIndex: 0n, evmAddress: "evm:xpub-evm:0", tronAddress: "tron:xpub-tron:0" },
+      expect(inserted.map(view)).toEqual([
+        { derivationIndex: 0n, evm: "evm:xpub-evm:0", tron: "tron:xpub-tron:0", ton: null },
         // Only the families the checkout is payable on are stored, as on the inline path.
-        { derivationIndex: 1n, evmAddress: "evm:xpub-evm:1", tronAddress: null },
+        { derivationIndex: 1n, evm: "evm:xpub-evm:1", tron: null, ton: null },
       ])
       expect(yield* pool.service.poolSize(merchant.id)).toBe(1)
     }),
@@ -204,17 +207,14 @@ describe("address pool in createCheckout", () => {
       const pool = memoryPool(inserted)
       const d = countingDerivation()
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(2))
-      yield* refillAddressPool(merchant, { target: 1 }).pipe(Effect.provide(layer))
+      yield* refillAddressPool(merchant, FAMILIES, { target: 1 }).pipe(Effect.provide(layer))
       d.calls.length = 0
       yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
       const b = yield* create(merchant, ["bsc", "tron"]).pipe(Effect.provide(layer))
       expect(b.addresses).toBe("derived")
       expect(inserted.map((c) => c.targets.derivationIndex)).toEqual([0n, 1n])
       expect(d.calls).toEqual(["evm:1", "tron:1"])
-      expect(inserted[1]?.targets).toMatchObject({
-        evmAddress: "evm:xpub-evm:1",
-        tronAddress: "tron:xpub-tron:1",
-      })
+      expect(view(inserted[1])).toMatchObject({ evm: "evm:xpub-evm:1", tron: "tron:xpub-tron:1" })
     }),
   )
 
@@ -242,14 +242,15 @@ describe("address pool in createCheckout", () => {
         },
       )
       const layer = Layer.mergeAll(pool.layer, d.layer, store, Ids.Test(4))
-      yield* refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(layer))
+      yield* refillAddressPool(merchant, FAMILIES, { target: 2 }).pipe(Effect.provide(layer))
       d.calls.length = 0
       const keyed = (key: string, requestHash: string) =>
         createCheckout({
           merchant,
           mode: "live",
           command,
-          networks: checkoutNetworks(merchant, "live", NETWORKS, FAMILIES).filter((n) => n.id === "bsc"),
+          networks: checkoutNetworks(merchant, "live", NETWORKS).filter((n) => n.id === "bsc"),
+          families: FAMILIES,
           idempotency: { key, requestHash, render: () => ({ status: 201, body: "rendered" }) },
           now: new Date("2026-04-04T12:00:00Z"),
         }).pipe(Effect.provide(layer))
@@ -280,18 +281,15 @@ describe("address pool in createCheckout", () => {
       const d = countingDerivation()
       const allocated = { n: 1000n }
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, allocated), Ids.Test(3))
-      yield* refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(layer))
+      yield* refillAddressPool(merchant, FAMILIES, { target: 2 }).pipe(Effect.provide(layer))
       d.calls.length = 0
       expect((yield* create(merchant, ["ton"]).pipe(Effect.provide(layer))).addresses).toBe("none")
-      expect(inserted[0]?.targets).toMatchObject({
-        derivationIndex: 1000n,
-        evmAddress: null,
-        tronAddress: null,
-      })
+      expect(view(inserted[0])).toMatchObject({ derivationIndex: 1000n, evm: null, tron: null })
+      expect(view(inserted[0]).ton).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
       expect(yield* pool.service.poolSize(merchant.id)).toBe(2)
       const noPool = Layer.mergeAll(d.layer, storeStub(inserted, allocated), Ids.Test(3))
       yield* create(merchant, ["bsc"]).pipe(Effect.provide(noPool))
-      expect(inserted[1]?.targets).toMatchObject({ derivationIndex: 1001n, evmAddress: "evm:xpub-evm:1001" })
+      expect(view(inserted[1])).toMatchObject({ derivationIndex: 1001n, evm: "evm:xpub-evm:1001" })
       expect(d.calls).toEqual(["evm:1001"])
     }),
   )
@@ -302,23 +300,27 @@ describe("address pool in createCheckout", () => {
       const pool = memoryPool(inserted)
       const d = countingDerivation()
       const layer = Layer.mergeAll(pool.layer, d.layer, storeStub(inserted, { n: 1000n }), Ids.Test(4))
-      yield* refillAddressPool(merchant, { target: 4 }).pipe(Effect.provide(layer))
-      const changed = { ...merchant, evmXpub: "xpub-evm-2" }
+      yield* refillAddressPool(merchant, FAMILIES, { target: 4 }).pipe(Effect.provide(layer))
+      const changed = { ...merchant, payoutKeys: { ...merchant.payoutKeys, evm: "xpub-evm-2" } }
       pool.merchants.set(merchant.id, changed)
       yield* create(changed, ["bsc", "tron"]).pipe(Effect.provide(layer))
-      expect(inserted[0]?.targets).toMatchObject({ derivationIndex: 4n, evmAddress: "evm:xpub-evm-2:4" })
+      expect(view(inserted[0])).toMatchObject({ derivationIndex: 4n, evm: "evm:xpub-evm-2:4" })
       // The caller's merchant is stale (old xpub): no slot either, it derives from what it knows.
       yield* create(merchant, ["bsc"]).pipe(Effect.provide(layer))
-      expect(inserted[1]?.targets).toMatchObject({ derivationIndex: 5n, evmAddress: "evm:xpub-evm:5" })
-      const r = yield* refillLowPools({ target: 3, lowWater: 2 }).pipe(Effect.provide(layer))
+      expect(view(inserted[1])).toMatchObject({ derivationIndex: 5n, evm: "evm:xpub-evm:5" })
+      const r = yield* refillLowPools({ families: FAMILIES, target: 3, lowWater: 2 }).pipe(
+        Effect.provide(layer),
+      )
       expect(r).toEqual({ dropped: 4, refilled: 1, added: 3, failed: [] })
-      expect((pool.slots.get(merchant.id) ?? []).map((s) => [s.index, s.evmAddress])).toEqual([
+      expect((pool.slots.get(merchant.id) ?? []).map((s) => [s.index, s.targets[0]?.address])).toEqual([
         [6n, "evm:xpub-evm-2:6"],
         [7n, "evm:xpub-evm-2:7"],
         [8n, "evm:xpub-evm-2:8"],
       ])
       // At or above the low-water mark: nothing to do.
-      expect(yield* refillLowPools({ target: 3, lowWater: 2 }).pipe(Effect.provide(layer))).toEqual({
+      expect(
+        yield* refillLowPools({ families: FAMILIES, target: 3, lowWater: 2 }).pipe(Effect.provide(layer)),
+      ).toEqual({
         dropped: 0,
         refilled: 0,
         added: 0,
@@ -330,8 +332,8 @@ describe("address pool in createCheckout", () => {
   it.effect("a merchant whose derivation fails is reported and does not stop the upkeep", () =>
     Effect.gen(function* () {
       const pool = memoryPool()
-      const other = { ...merchant, id: "mer_2", evmXpub: "xpub-ok", tronXpub: null }
-      const broken = { ...merchant, evmXpub: "broken" }
+      const other = { ...merchant, id: "mer_2", payoutKeys: { evm: "xpub-ok" } }
+      const broken = { ...merchant, payoutKeys: { ...merchant.payoutKeys, evm: "broken" } }
       pool.merchants.set(broken.id, broken)
       pool.merchants.set(other.id, other)
       const failing = Layer.succeed(AddressDerivation, {
@@ -341,7 +343,7 @@ describe("address pool in createCheckout", () => {
             : Effect.succeed(`${family}:${xpub}:${index}`),
         validateXpub: () => Effect.void,
       })
-      const r = yield* refillLowPools({ target: 2, lowWater: 1 }).pipe(
+      const r = yield* refillLowPools({ families: FAMILIES, target: 2, lowWater: 1 }).pipe(
         Effect.provide(Layer.mergeAll(pool.layer, failing)),
       )
       expect(r.failed).toEqual(["mer_1"])
@@ -354,7 +356,7 @@ describe("address pool in createCheckout", () => {
     Effect.gen(function* () {
       const pool = memoryPool()
       const d = countingDerivation()
-      const refiller = makeAddressPoolRefiller({ target: 40, batch: 4 })
+      const refiller = makeAddressPoolRefiller({ families: FAMILIES, target: 40, batch: 4 })
       const layer = Layer.mergeAll(pool.layer, d.layer)
       yield* Effect.all([refiller.trigger(merchant), refiller.trigger(merchant)]).pipe(Effect.provide(layer))
       expect([...refiller.running()]).toEqual([merchant.id])
@@ -363,7 +365,9 @@ describe("address pool in createCheckout", () => {
       expect(yield* pool.service.poolSize(merchant.id)).toBe(40)
       expect(pool.seq.get(merchant.id)).toBe(40n)
       // Disabled: nothing starts.
-      yield* makeAddressPoolRefiller({ target: 0 }).trigger(merchant).pipe(Effect.provide(layer))
+      yield* makeAddressPoolRefiller({ families: FAMILIES, target: 0 })
+        .trigger(merchant)
+        .pipe(Effect.provide(layer))
       expect(d.calls.length).toBe(80)
     }),
   )
@@ -375,8 +379,9 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     merchant,
     mode: "live" as const,
     command: { ...command, description: "direct", metadataJson: '{"a":1}' },
-    networks: checkoutNetworks(merchant, "live", NETWORKS, FAMILIES).filter((n) => networkIds.includes(n.id)),
+    networks: checkoutNetworks(merchant, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
     now: new Date("2026-04-04T12:00:00.750Z"),
+    families: FAMILIES,
   })
   const run = (
     statement: Statement,
@@ -393,7 +398,7 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
   /** A pooled statement answering from `script` in turn, recording each input. */
   const scripted = (script: ReadonlyArray<Either.Either<PooledCreateResult, StoreError>>) => {
     const calls: Array<NewCheckout> = []
-    const pool: Statement = (input, _xpubs, _families, done) => {
+    const pool: Statement = (input, _keys, _derived, done) => {
       calls.push(input)
       done(script[calls.length - 1] ?? Either.left(new StoreError({ message: "script ran out" })))
     }
@@ -406,17 +411,19 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     const a = memoryPool(viaEffect)
     const d = countingDerivation()
     const layer = Layer.mergeAll(a.layer, d.layer, storeStub(viaEffect, { n: 1000n }), Ids.Test(7))
-    await Effect.runPromise(refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(layer)))
+    await Effect.runPromise(refillAddressPool(merchant, FAMILIES, { target: 2 }).pipe(Effect.provide(layer)))
     await Effect.runPromise(
       createCheckout({ ...args(["bsc", "tron", "ton"]), idempotency: null }).pipe(Effect.provide(layer)),
     )
     const direct: Array<NewCheckout> = []
     const b = memoryPool(direct)
     await Effect.runPromise(
-      refillAddressPool(merchant, { target: 2 }).pipe(Effect.provide(Layer.mergeAll(b.layer, d.layer))),
+      refillAddressPool(merchant, FAMILIES, { target: 2 }).pipe(
+        Effect.provide(Layer.mergeAll(b.layer, d.layer)),
+      ),
     )
-    const pool: Statement = (input, xpubs, families, done) =>
-      done(Effect.runSync(Effect.either(b.service.createCheckout(input, xpubs, families))))
+    const pool: Statement = (input, keys, derived, done) =>
+      done(Effect.runSync(Effect.either(b.service.createCheckout(input, keys, derived))))
     expect(Either.isRight(await run(pool, 7))).toBe(true)
     expect(direct).toHaveLength(1)
     expect(direct).toEqual(viaEffect)
@@ -426,23 +433,27 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
       createdAt: new Date("2026-04-04T12:00:00Z"),
       expiresAt: new Date("2026-04-04T12:30:00Z"),
       networks: ["ton", "tron", "bsc"],
-      targets: { derivationIndex: 0n, evmAddress: "evm:xpub-evm:0", tronAddress: "tron:xpub-tron:0" },
+    })
+    expect(view(direct[0])).toMatchObject({
+      derivationIndex: 0n,
+      evm: "evm:xpub-evm:0",
+      tron: "tron:xpub-tron:0",
     })
   })
 
   it("redraws a taken TON comment, with the same checkout id", async () => {
-    const taken = Either.right({ _tag: "CommentTaken" as const })
+    const taken = Either.right({ _tag: "MemoTaken" as const })
     const { pool, calls } = scripted([taken, taken, created])
     const r = await run(pool, 3)
     expect(r).toEqual(Either.right({ id: "the checkout" }))
     expect(calls).toHaveLength(3)
     expect(new Set(calls.map((c) => c.id)).size).toBe(1)
-    expect(new Set(calls.map((c) => c.targets.tonComment)).size).toBe(3)
-    for (const c of calls) expect(c.targets.tonComment).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/)
+    expect(new Set(calls.map((c) => view(c).ton)).size).toBe(3)
+    for (const c of calls) expect(view(c).ton).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/)
   })
 
   it("leaves the create to createCheckout (null, nothing written) after 8 taken comments or without a slot", async () => {
-    const taken = Either.right({ _tag: "CommentTaken" as const })
+    const taken = Either.right({ _tag: "MemoTaken" as const })
     const eight = scripted(Array(9).fill(taken))
     expect(await run(eight.pool, 4)).toEqual(Either.right(null))
     expect(eight.calls).toHaveLength(8)

@@ -9,8 +9,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 const script = join(repo, "tooling/scripts/check-deps.mjs")
 const roots: string[] = []
 
-const check = (root: string) => {
-  const r = spawnSync(process.execPath, [script, "--root", root], { encoding: "utf8" })
+const check = (root: string, ...flags: string[]) => {
+  const r = spawnSync(process.execPath, [script, "--root", root, ...flags], { encoding: "utf8" })
   return { code: r.status, out: `${r.stdout}${r.stderr}` }
 }
 
@@ -236,4 +236,12 @@ describe("check-deps.mjs", () => {
     expect(r.out).toContain("check-deps: ok")
     expect(r.code).toBe(0)
   })
+
+  it("--deploy: the production installs an operator makes (pnpm deploy --prod) hold no dev tooling", () => {
+    const r = check(repo, "--deploy")
+    expect(r.out).toMatch(
+      /production installs without dev tooling: apps\/cli \d+, apps\/server \d+, apps\/worker \d+ packages/,
+    )
+    expect(r.code, r.out).toBe(0)
+  }, 300_000)
 })

@@ -11,6 +11,7 @@ import {
   pooledCreateInput,
   pooledCreatePlan,
 } from "../src/usecases/create-checkout.js"
+import { seededRandomBytes } from "../src/ports/Ids.js"
 import { IDEMPOTENCY_TTL_MS, idempotencyDecision } from "../src/usecases/idempotency.js"
 import { FAMILIES } from "./families.js"
 import { NETWORKS } from "./helpers.js"
@@ -22,9 +23,7 @@ const merchant: Merchant = {
   webhookSecret: "whsec_x",
   testWebhookUrl: null,
   testWebhookSecret: "whsec_y",
-  evmXpub: "xpub-evm",
-  tronXpub: "xpub-tron",
-  tonWallet: "UQwallet",
+  payoutKeys: { evm: "xpub-evm", tron: "xpub-tron", ton: "UQwallet" },
   networks: { live: [], test: [] },
   createdAt: new Date(0),
 }
@@ -43,28 +42,30 @@ const args = (networkIds: ReadonlyArray<string>, m: Merchant = merchant) => ({
   merchant: m,
   mode: "live" as const,
   command,
-  networks: checkoutNetworks(m, "live", NETWORKS, FAMILIES).filter((n) => networkIds.includes(n.id)),
+  networks: checkoutNetworks(m, "live", NETWORKS).filter((n) => networkIds.includes(n.id)),
   now: new Date("2026-04-04T12:00:00.750Z"),
+  families: FAMILIES,
 })
 
 describe("pooledCreatePlan / pooledCreateInput", () => {
-  it("asks the slot for the families the checkout's networks use, against the merchant's current xpubs", () => {
+  it("asks the slot for the families the checkout's networks use, against the merchant's current keys", () => {
     const plan = pooledCreatePlan(args(["bsc", "ton"]), "chk_live_x")
-    expect(plan?.families).toEqual({ evm: true, tron: false })
-    expect(plan?.xpubs).toEqual({ evmXpub: "xpub-evm", tronXpub: "xpub-tron" })
-    expect(pooledCreatePlan(args(["tron"]), "chk_live_x")?.families).toEqual({ evm: false, tron: true })
+    expect(plan?.derived).toEqual(["evm"])
+    expect(plan?.memos.map((m) => m.family)).toEqual(["ton"])
+    expect(plan?.keys).toEqual({ evm: "xpub-evm", tron: "xpub-tron", ton: "UQwallet" })
+    expect(pooledCreatePlan(args(["tron"]), "chk_live_x")?.derived).toEqual(["tron"])
   })
 
   it("is null for a checkout payable on TON only (no derived address: no pooled slot)", () => {
     expect(pooledCreatePlan(args(["ton"]), "chk_live_x")).toBeNull()
-    const tonOnly = { ...merchant, evmXpub: null, tronXpub: null }
+    const tonOnly = { ...merchant, payoutKeys: { ton: "UQwallet" } }
     expect(pooledCreatePlan(args(["bsc", "tron", "ton"], tonOnly), "chk_live_x")).toBeNull()
   })
 
   it("writes the fields on whole seconds and leaves index and addresses to the slot", () => {
     const plan = pooledCreatePlan(args(["bsc"]), "chk_live_x")
     if (plan === null) throw new Error("expected a plan")
-    const input = pooledCreateInput(plan, "K7P2M9QX")
+    const input = pooledCreateInput(plan, seededRandomBytes(1))
     expect(input).toMatchObject({
       id: "chk_live_x",
       merchantId: "mer_1",
@@ -74,8 +75,14 @@ describe("pooledCreatePlan / pooledCreateInput", () => {
       networks: ["bsc"],
       createdAt: new Date("2026-04-04T12:00:00Z"),
       expiresAt: new Date("2026-04-04T12:30:00Z"),
-      targets: { derivationIndex: -1n, evmAddress: null, tronAddress: null, tonComment: "K7P2M9QX" },
+      targets: { derivationIndex: -1n, entries: [] },
     })
+    // With TON among the networks, the TON module draws the comment (and its lookup) per statement.
+    const withTon = pooledCreatePlan(args(["bsc", "ton"]), "chk_live_x")
+    if (withTon === null) throw new Error("expected a plan")
+    const [memo] = pooledCreateInput(withTon, seededRandomBytes(1)).targets.entries
+    expect(memo?.memo).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
+    expect(memo).toEqual({ family: "ton", address: null, memo: memo?.memo, lookup: `mer_1:${memo?.memo}` })
   })
 })
 
@@ -86,7 +93,7 @@ describe("afterPooledCreate", () => {
     expect(afterPooledCreate({ _tag: "Created", checkout }, 7)).toEqual({ _tag: "Created", checkout })
   })
   it("redraws a taken comment for 8 draws in all, then falls back", () => {
-    const steps = Array.from({ length: 9 }, (_, i) => afterPooledCreate({ _tag: "CommentTaken" }, i)._tag)
+    const steps = Array.from({ length: 9 }, (_, i) => afterPooledCreate({ _tag: "MemoTaken" }, i)._tag)
     expect(steps).toEqual([
       "Redraw",
       "Redraw",

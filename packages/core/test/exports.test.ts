@@ -125,7 +125,6 @@ const STABLE = [
   "decideAssignment",
   "lookupFor",
   "ownsTarget",
-  "memoKey",
   "webhookUrlOf",
   "isOverdue",
   "needsRecheck",

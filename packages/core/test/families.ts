@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
 import { defineFamily, explorerLink, type FamilyRegistry } from "../src/family.js"
+import { tonCommentWith } from "../src/ids.js"
 import { ChainError } from "../src/ports/errors.js"
 import { evmTransferUri, tonTransferUri, tronTransferUri } from "../src/uri.js"
 
@@ -29,20 +30,14 @@ const evm = defineFamily({
   checkNetwork: (n) =>
     n.chainId === undefined ? ["chainId: required for evm networks (used in EIP-681 payment URIs)"] : [],
   deposit: { kind: "derived-address", caseInsensitive: true },
-  payoutOf: (m) => m.evmXpub,
-  addressOf: (t) => t.evmAddress,
-  paymentTarget: ({ network, token, units, targets }) =>
-    targets.evmAddress === null || network.chainId === undefined
+  payoutKeyLabel: "account xpub",
+  paymentTarget: ({ network, token, units, target }) =>
+    target?.address == null || network.chainId === undefined
       ? null
       : {
-          address: targets.evmAddress,
+          address: target.address,
           memo: null,
-          uri: evmTransferUri({
-            token: token.contract,
-            chainId: network.chainId,
-            to: targets.evmAddress,
-            units,
-          }),
+          uri: evmTransferUri({ token: token.contract, chainId: network.chainId, to: target.address, units }),
         },
   tokenStandard: () => "ERC-20",
 })
@@ -52,12 +47,11 @@ const tron = defineFamily({
   family: "tron",
   label: "Tron",
   deposit: { kind: "derived-address", caseInsensitive: false },
-  payoutOf: (m) => m.tronXpub,
-  addressOf: (t) => t.tronAddress,
-  paymentTarget: ({ targets }) =>
-    targets.tronAddress === null
+  payoutKeyLabel: "account xpub",
+  paymentTarget: ({ target }) =>
+    target?.address == null
       ? null
-      : { address: targets.tronAddress, memo: null, uri: tronTransferUri({ to: targets.tronAddress }) },
+      : { address: target.address, memo: null, uri: tronTransferUri({ to: target.address }) },
   tokenStandard: () => "TRC-20",
 })
 
@@ -68,21 +62,16 @@ const ton = defineFamily({
   options: Schema.Struct({
     source: Schema.optionalWith(Schema.Literal("jetton-wallet", "notifications"), { exact: true }),
   }),
-  deposit: { kind: "wallet-memo" },
-  payoutOf: (m) => m.tonWallet,
-  addressOf: () => null,
-  paymentTarget: ({ token, units, targets, payout }) =>
-    payout === null
+  deposit: { kind: "wallet-memo", memoName: "comment", newMemo: tonCommentWith, caseInsensitive: true },
+  payoutKeyLabel: "wallet",
+  walletProblem: (w) => (/^(0:[0-9a-f]{64}|[UE]Q[A-Za-z0-9_-]{46})$/.test(w) ? null : "is not a TON address"),
+  paymentTarget: ({ token, units, target, payout }) =>
+    payout === null || target?.memo == null
       ? null
       : {
           address: payout,
-          memo: targets.tonComment,
-          uri: tonTransferUri({
-            wallet: payout,
-            jettonMaster: token.contract,
-            units,
-            comment: targets.tonComment,
-          }),
+          memo: target.memo,
+          uri: tonTransferUri({ wallet: payout, jettonMaster: token.contract, units, comment: target.memo }),
         },
   tokenStandard: () => "jetton",
 })

@@ -135,9 +135,11 @@ export const checkout = (over: Partial<Checkout> = {}): Checkout => ({
   webhookUrl: null,
   targets: {
     derivationIndex: 7n,
-    evmAddress: "0x00000000000000000000000000000000000000aa",
-    tronAddress: "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8",
-    tonComment: "K7P2M9QX",
+    entries: [
+      { family: "evm", address: "0x00000000000000000000000000000000000000aa", memo: null },
+      { family: "ton", address: null, memo: "K7P2M9QX" },
+      { family: "tron", address: "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8", memo: null },
+    ],
   },
   networks: ["ton", "tron", "bsc"],
   payments: [],
@@ -155,9 +157,7 @@ export const merchantWith = (tonWallet: string | null): Merchant => ({
   webhookSecret: "whsec_x",
   testWebhookUrl: null,
   testWebhookSecret: "whsec_y",
-  evmXpub: "xpub-evm",
-  tronXpub: "xpub-tron",
-  tonWallet,
+  payoutKeys: { evm: "xpub-evm", tron: "xpub-tron", ...(tonWallet === null ? {} : { ton: tonWallet }) },
   networks: { live: [], test: [] },
   createdAt: new Date(0),
 })

@@ -5,7 +5,9 @@ import type { ChainEvent, PaymentObserved } from "../src/chain-events.js"
 import type { Payment } from "../src/domain.js"
 import { acceptedNormalized } from "../src/machine.js"
 import { normalizeUnits } from "../src/money.js"
+import { addressLookups, depositLookup, memoLookups } from "../src/family.js"
 import { makeMemoryLedger } from "../src/testing/memory-ledger.js"
+import { FAMILIES } from "./families.js"
 import {
   decideAssignment,
   decideChainEvent,
@@ -13,7 +15,6 @@ import {
   isOverdue,
   type LedgerCheckout,
   lookupFor,
-  memoKey,
   needsRecheck,
   ownsTarget,
   pendingOf,
@@ -74,19 +75,29 @@ describe("ingestion rules (usecases/ingest.ts)", () => {
   })
 
   it("owns a target: EVM case-insensitive, Tron exact, TON comment on the merchant's wallet", () => {
-    const owner = {
-      evmAddress: ADDRESS.toUpperCase(),
-      tronAddress: "TAbc",
-      tonComment: "AB12",
-      tonWallet: "0:w",
+    const keyed = (family: "evm" | "tron" | "ton", address: string | null, memo: string | null) => {
+      const t = { family, address, memo }
+      return { ...t, lookup: depositLookup(FAMILIES[family].deposit, "mer_1", t) }
     }
+    const targets = [
+      keyed("evm", ADDRESS.toUpperCase(), null),
+      keyed("tron", "TAbc", null),
+      keyed("ton", null, "AB12"),
+    ]
+    const owner = { merchantId: "mer_1", targets, payoutKeys: { ton: "0:w" } }
     expect(ownsTarget(owner, { kind: "address", address: ADDRESS })).toBe(true)
     expect(ownsTarget(owner, { kind: "address", address: "TAbc" })).toBe(true)
     expect(ownsTarget(owner, { kind: "address", address: "tabc" })).toBe(false)
     expect(ownsTarget(owner, { kind: "memo", wallet: "0:w", memo: " ab12\n" })).toBe(true)
     expect(ownsTarget(owner, { kind: "memo", wallet: "0:x", memo: "AB12" })).toBe(false)
-    expect(ownsTarget({ ...owner, evmAddress: null }, { kind: "address", address: ADDRESS })).toBe(false)
-    expect(memoKey("  k7p2m9qx ")).toBe("K7P2M9QX")
+    expect(ownsTarget({ ...owner, merchantId: "mer_2" }, { kind: "memo", wallet: "0:w", memo: "AB12" })).toBe(
+      false,
+    )
+    expect(ownsTarget({ ...owner, targets: targets.slice(1) }, { kind: "address", address: ADDRESS })).toBe(
+      false,
+    )
+    expect(memoLookups("mer_1", "  k7p2m9qx ")).toEqual(["mer_1:k7p2m9qx", "mer_1:K7P2M9QX"])
+    expect(addressLookups("0xAb")).toEqual(["0xAb", "0xab"])
   })
 
   it("the checkout's own webhook URL wins; else the merchant's URL of the checkout's mode, never the other", () => {
@@ -242,7 +253,12 @@ describe("ingestion properties", () => {
   /** A merchant, one checkout of `cents` and the ledger; events are applied with `apply`. */
   const world = (cents: bigint) => {
     const m = makeMemoryLedger()
-    m.addMerchant({ id: "mer_1", tonWallet: "0:w", webhookUrl: null, testWebhookUrl: "https://m.test/t" })
+    m.addMerchant({
+      id: "mer_1",
+      payoutKeys: { ton: "0:w" },
+      webhookUrl: null,
+      testWebhookUrl: "https://m.test/t",
+    })
     m.addCheckout({
       id: "chk_1",
       merchantId: "mer_1",
@@ -250,9 +266,10 @@ describe("ingestion properties", () => {
       amountCents: cents,
       expiresAt: EXPIRES,
       webhookUrl: null,
-      evmAddress: ADDRESS,
-      tronAddress: null,
-      tonComment: "AB12",
+      targets: [
+        { family: "evm", address: ADDRESS, memo: null, lookup: ADDRESS.toLowerCase() },
+        { family: "ton", address: null, memo: "AB12", lookup: "mer_1:AB12" },
+      ],
     })
     const apply = (events: ReadonlyArray<ChainEvent>, now = at(3000)) =>
       run(

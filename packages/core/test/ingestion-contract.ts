@@ -1,11 +1,13 @@
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { ChainEvent, PaymentObserved } from "../src/chain-events.js"
-import type { CheckoutStatus, Mode, Payment, WebhookEventType } from "../src/domain.js"
+import type { CheckoutStatus, Mode, Payment, StoredTarget, WebhookEventType } from "../src/domain.js"
+import { depositLookup } from "../src/family.js"
 import type { ExpirySweepService } from "../src/ports/ExpirySweep.js"
 import type { PaymentLedgerService } from "../src/ports/PaymentLedger.js"
 import type { UnmatchedPaymentsService } from "../src/ports/UnmatchedPayments.js"
 import type { MemoryCheckoutInput, MemoryMerchant } from "../src/testing/memory-ledger.js"
+import { FAMILIES } from "./families.js"
 
 /**
  * The ingestion ports' contract, one suite for every store: in memory (core), PGlite and PostgreSQL
@@ -50,12 +52,29 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
       await b?.close()
     })
 
+    /** A checkout's targets with their lookup keys (core's `depositLookup` under the stand-in modules). */
+    const targetsOf = (
+      merchantId: string,
+      t: { readonly evm?: string; readonly tron?: string; readonly ton?: string },
+    ): ReadonlyArray<StoredTarget> =>
+      (["evm", "tron", "ton"] as const).flatMap((family) => {
+        const v = t[family]
+        if (v === undefined) return []
+        const target =
+          family === "ton" ? { family, address: null, memo: v } : { family, address: v, memo: null }
+        return [{ ...target, lookup: depositLookup(FAMILIES[family].deposit, merchantId, target) }]
+      })
+    const evmOf = (c: MemoryCheckoutInput): string => c.targets.find((t) => t.family === "evm")?.address ?? ""
+
     /** A merchant, a test-mode checkout of 25.00 USD and a network of the test's own. */
-    const setup = async (over: Partial<MemoryCheckoutInput> = {}, merchant: Partial<MemoryMerchant> = {}) => {
+    const setup = async (
+      { comment, ...over }: Partial<MemoryCheckoutInput> & { readonly comment?: string } = {},
+      merchant: Partial<MemoryMerchant> = {},
+    ) => {
       const n = next()
       const m: MemoryMerchant = {
         id: `mer_${n}`,
-        tonWallet: `0:${n.padStart(64, "0")}`,
+        payoutKeys: { evm: "xpub-evm", ton: `0:${n.padStart(64, "0")}` },
         webhookUrl: "https://acme.test/live",
         testWebhookUrl: "https://acme.test/test",
         ...merchant,
@@ -69,9 +88,11 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
         amountCents: 2500n,
         expiresAt: at(1800),
         webhookUrl: null,
-        evmAddress: `0xAbCd${n.padStart(36, "0")}`,
-        tronAddress: `T${n.padStart(33, "x")}`,
-        tonComment: `K${n.toUpperCase().padStart(7, "0")}`.slice(-8),
+        targets: targetsOf(m.id, {
+          evm: `0xAbCd${n.padStart(36, "0")}`,
+          tron: `T${n.padStart(33, "x")}`,
+          ton: comment ?? `K${n.toUpperCase().padStart(7, "0")}`.slice(-8),
+        }),
         ...over,
       }
       await b.addCheckout(c, network)
@@ -87,7 +108,7 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
       network,
       txHash: `0x${next()}`,
       logIndex: 0,
-      target: { kind: "address", address: c.evmAddress!.toLowerCase() },
+      target: { kind: "address", address: evmOf(c).toLowerCase() },
       token: "USDT",
       tokenContract: "0xusdt",
       decimals: 6,
@@ -112,7 +133,7 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
 
     it("credits a transfer to its checkout's address, confirms it, and a replay changes nothing", async () => {
       const { c, network } = await setup()
-      const pay = observed(network, c, { target: { kind: "address", address: c.evmAddress!.toUpperCase() } })
+      const pay = observed(network, c, { target: { kind: "address", address: evmOf(c).toUpperCase() } })
       expect(await apply(network, [pay], at(61), "c1")).toEqual({ applied: 1, emitted: 1 })
       expect((await b.readCheckout(c.id)).status).toBe("processing")
       expect(await run(b.ledger.getCursor(network))).toBe("c1")
@@ -211,12 +232,12 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
     })
 
     it("matches a TON comment case- and blank-insensitively on the merchant's wallet only", async () => {
-      const { m, c, network } = await setup({ tonComment: "AB12CD34" })
+      const { m, c, network } = await setup({ comment: "AB12CD34" })
       const memo = (wallet: string, text: string) =>
         observed(network, c, { target: { kind: "memo", wallet, memo: text }, confirmations: 3 })
       await apply(network, [memo("0:other", "AB12CD34")])
       expect((await b.readCheckout(c.id)).status).toBe("pending")
-      await apply(network, [memo(m.tonWallet!, " ab12cd34 ")])
+      await apply(network, [memo(m.payoutKeys.ton!, " ab12cd34 ")])
       expect((await b.readCheckout(c.id)).status).toBe("completed")
       expect((await run(b.unmatched.listUnmatched(network))).map((u) => u.wallet)).toEqual(["0:other"])
     })

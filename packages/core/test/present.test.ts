@@ -102,7 +102,13 @@ describe("toApiCheckout", () => {
 
   it("leaves out networks without a deposit target or not enabled for the checkout", () => {
     const o = toApiCheckout(
-      checkout({ networks: ["ton", "bsc", "sepolia"], targets: { ...checkout().targets, evmAddress: null } }),
+      checkout({
+        networks: ["ton", "bsc", "sepolia"],
+        targets: {
+          ...checkout().targets,
+          entries: checkout().targets.entries.filter((t) => t.family !== "evm"),
+        },
+      }),
       { ...ctx, merchant: merchantWith(null) },
     )
     expect(o.payment_options).toEqual([])
@@ -338,7 +344,14 @@ describe("presenters over random checkouts", () => {
         if (odd !== null) {
           c = {
             ...c,
-            targets: { ...c.targets, evmAddress: odd.evm, tronAddress: odd.tron, tonComment: odd.comment },
+            targets: {
+              ...c.targets,
+              entries: [
+                { family: "evm", address: odd.evm, memo: null },
+                { family: "ton", address: null, memo: odd.comment },
+                { family: "tron", address: odd.tron, memo: null },
+              ],
+            },
           }
         }
         const c2 = {

@@ -19,9 +19,7 @@ const merchant: Merchant = {
   webhookSecret: "whsec_x",
   testWebhookUrl: null,
   testWebhookSecret: "whsec_y",
-  evmXpub: "xpub-evm",
-  tronXpub: null,
-  tonWallet: "UQwallet",
+  payoutKeys: { evm: "xpub-evm", ton: "UQwallet" },
   networks: { live: [], test: ["sepolia"] },
   createdAt: new Date(0),
 }
@@ -52,11 +50,9 @@ const derivation = Layer.succeed(AddressDerivation, {
 
 describe("createCheckout use case", () => {
   it("networks: the mode's configured ones the merchant enabled and can receive on", () => {
-    expect(checkoutNetworks(merchant, "live", NETWORKS, FAMILIES).map((n) => n.id)).toEqual(["ton", "bsc"])
-    expect(checkoutNetworks(merchant, "test", NETWORKS, FAMILIES).map((n) => n.id)).toEqual(["sepolia"])
-    expect(
-      checkoutNetworks({ ...merchant, evmXpub: null, tonWallet: null }, "live", NETWORKS, FAMILIES),
-    ).toEqual([])
+    expect(checkoutNetworks(merchant, "live", NETWORKS).map((n) => n.id)).toEqual(["ton", "bsc"])
+    expect(checkoutNetworks(merchant, "test", NETWORKS).map((n) => n.id)).toEqual(["sepolia"])
+    expect(checkoutNetworks({ ...merchant, payoutKeys: {} }, "live", NETWORKS)).toEqual([])
   })
 
   it.effect("allocates an index, derives addresses for the enabled families, draws id and comment", () =>
@@ -75,19 +71,32 @@ describe("createCheckout use case", () => {
           webhookUrl: null,
           expiresInSeconds: 1800,
         },
-        networks: checkoutNetworks(merchant, "live", NETWORKS, FAMILIES),
+        networks: checkoutNetworks(merchant, "live", NETWORKS),
+        families: FAMILIES,
         idempotency: null,
         now,
       }).pipe(Effect.provide(Layer.mergeAll(storeStub(inserted), derivation, Ids.Test(3))))
       expect(r._tag).toBe("Created")
       const c = inserted[0]!
       expect(c.id).toMatch(/^chk_live_[a-z0-9]{24}$/)
-      expect(c.targets).toMatchObject({
-        derivationIndex: 41n,
-        evmAddress: "evm:xpub-evm:41",
-        tronAddress: null,
+      // One target per family of the checkout's networks: the EVM address derived at the index (its lookup
+      // in lower case), the TON comment drawn by the TON module (its lookup the merchant's id + the comment).
+      expect(c.targets.derivationIndex).toBe(41n)
+      expect(c.targets.entries.map((t) => t.family)).toEqual(["evm", "ton"])
+      expect(c.targets.entries[0]).toEqual({
+        family: "evm",
+        address: "evm:xpub-evm:41",
+        memo: null,
+        lookup: "evm:xpub-evm:41",
       })
-      expect(c.targets.tonComment).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
+      const comment = c.targets.entries[1]!.memo!
+      expect(comment).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
+      expect(c.targets.entries[1]).toEqual({
+        family: "ton",
+        address: null,
+        memo: comment,
+        lookup: `mer_1:${comment}`,
+      })
       expect(c.networks).toEqual(["ton", "bsc"])
       expect(c.metadataJson).toBe('{"2":1,"a":2}')
       expect(c.createdAt.toISOString()).toBe("2026-04-04T12:00:00.000Z")
@@ -108,6 +117,8 @@ describe("makeWatchSet", () => {
     expect(w.hasMemo("0:w1", "k7p2m9qx")).toBe(true)
     expect(w.hasMemo("0:w2", "K7P2M9QX")).toBe(false)
     expect([...w.wallets].sort()).toEqual(["0:w1", "0:w2"])
+    // Only the wallet with an open memo target counts as open (per-wallet TON reads ration by it).
+    expect(w.openWallets).toEqual(["0:w1"])
   })
 })
 
@@ -145,7 +156,7 @@ describe("merchant registration and key issuance", () => {
   it.effect("registers a merchant with fresh id and webhook secret, defaults for what is not given", () =>
     Effect.gen(function* () {
       const created = { merchants: [] as NewMerchant[], keys: [] as NewApiKey[] }
-      const m = yield* registerMerchant({ name: "Shop", evmXpub: "xpub-evm" }).pipe(
+      const m = yield* registerMerchant({ name: "Shop", payoutKeys: { evm: "xpub-evm" } }).pipe(
         Effect.provide(Layer.merge(merchantStoreStub(created), Ids.Test(7))),
       )
       expect(m.id).toMatch(/^mer_[a-z0-9]+$/)
@@ -155,9 +166,7 @@ describe("merchant registration and key issuance", () => {
       expect(created.merchants[0]!.testWebhookSecret).not.toBe(m.webhookSecret)
       expect(created.merchants[0]).toMatchObject({
         name: "Shop",
-        evmXpub: "xpub-evm",
-        tronXpub: null,
-        tonWallet: null,
+        payoutKeys: { evm: "xpub-evm" },
         webhookUrl: null,
         testWebhookUrl: null,
         networks: { live: [], test: [] },

@@ -58,6 +58,20 @@ describe("docs/adding-a-chain.md", () => {
     expect(symbols.filter((s) => !declared(s))).toEqual([])
   })
 
+  it("lists every member of ChainFamilyModule in the member table, and no member the contract lacks", () => {
+    const family = readFileSync(join(root, "packages/core/src/family.ts"), "utf8")
+    const body = /export interface ChainFamilyModule<[^>]*> \{([\s\S]*?)\n\}/.exec(family)?.[1] ?? ""
+    const members = [...body.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((m) => m[1]!)
+    expect(members).toEqual(expect.arrayContaining(["deposit", "paymentTarget", "payoutKeyLabel"]))
+    const table = doc
+      .split("\n")
+      .filter((l) => l.startsWith("| `"))
+      .flatMap((l) => [...(l.split("|")[1] ?? "").matchAll(/`(\w+)`/g)].map((m) => m[1]!))
+    expect(members.filter((m) => !table.includes(m))).toEqual([])
+    // Payout keys and deposit targets are data: the guide asks for no per-family field or column.
+    expect(doc).not.toMatch(/payoutOf|addressOf|_xpub|_address`|_comment|_wallet`/)
+  })
+
   it("shows the registry line as the code has it", () => {
     const line = `export const FAMILIES: FamilyRegistry = { ${Object.keys(FAMILIES)
       .map((f) => `${f}: ${f}Family`)

@@ -5,9 +5,11 @@ import { TronAddressDeriver } from "@inzi/adapter-tron"
 import {
   type AddressDerivation,
   AddressPool,
+  type Checkout,
   CheckoutStore,
   checkoutNetworks,
   createCheckout,
+  depositTargetOf,
   Ids,
   type Merchant,
   type NetworkConfig,
@@ -74,12 +76,12 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
           name: "Pool",
           webhookUrl: null,
           webhookSecret: "whsec_x",
-          evmXpub,
-          tronXpub,
-          tonWallet: null,
+          payoutKeys: { evm: evmXpub, tron: tronXpub },
           networks: { live: networks.map((x) => x.id), test: [] },
         }),
       )
+
+    const addressOf = (c: Checkout, family: "evm" | "tron") => depositTargetOf(c.targets, family)?.address
 
     const create = (m: Merchant) =>
       run(
@@ -95,7 +97,8 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
             webhookUrl: null,
             expiresInSeconds: 1800,
           },
-          networks: checkoutNetworks(m, "live", networks, FAMILIES),
+          networks: checkoutNetworks(m, "live", networks),
+          families: FAMILIES,
           idempotency: null,
           now: new Date(),
         }),
@@ -106,19 +109,19 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
 
     it("pooled addresses are the derivers' addresses at their index; pooled and inline indices never meet", async () => {
       const m = await newMerchant(EVM_XPUB, TRON_XPUB)
-      expect(await run(refillAddressPool(m, { target: 6, batch: 4 }))).toBe(6)
+      expect(await run(refillAddressPool(m, FAMILIES, { target: 6, batch: 4 }))).toBe(6)
       const checkouts = []
       // 6 from the pool, then 3 inline (empty pool), then 2 more pooled after a refill.
       for (let i = 0; i < 6; i++) checkouts.push(await create(m))
       expect(await Effect.runPromise(stores.addressPool.poolSize(m.id))).toBe(0)
       for (let i = 0; i < 3; i++) checkouts.push(await create(m))
-      expect(await run(refillAddressPool(m, { target: 2 }))).toBe(2)
+      expect(await run(refillAddressPool(m, FAMILIES, { target: 2 }))).toBe(2)
       for (let i = 0; i < 2; i++) checkouts.push(await create(m))
       const indices = checkouts.map((c) => c.targets.derivationIndex)
       expect(indices).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n])
       for (const c of checkouts) {
-        expect(c.targets.evmAddress).toBe(evmAt(EVM_XPUB, c.targets.derivationIndex))
-        expect(c.targets.tronAddress).toBe(tronAt(TRON_XPUB, c.targets.derivationIndex))
+        expect(addressOf(c, "evm")).toBe(evmAt(EVM_XPUB, c.targets.derivationIndex))
+        expect(addressOf(c, "tron")).toBe(tronAt(TRON_XPUB, c.targets.derivationIndex))
       }
       // And the stored rows say the same.
       const stored = await Promise.all(
@@ -129,24 +132,26 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
         ),
       )
       expect(stored.map((c) => c.targets)).toEqual(checkouts.map((c) => c.targets))
-      expect(new Set(checkouts.map((c) => c.targets.evmAddress)).size).toBe(11)
+      expect(new Set(checkouts.map((c) => addressOf(c, "evm"))).size).toBe(11)
     })
 
     it("after an xpub change creates derive from the new xpub; the upkeep drops the old slots", async () => {
       const m = await newMerchant(EVM_XPUB_2, TRON_XPUB_2)
-      await run(refillAddressPool(m, { target: 3 }))
-      const changed = await Effect.runPromise(stores.merchants.updateMerchant(m.id, { evmXpub: EVM_XPUB_3 }))
+      await run(refillAddressPool(m, FAMILIES, { target: 3 }))
+      const changed = await Effect.runPromise(
+        stores.merchants.updateMerchant(m.id, { payoutKeys: { evm: EVM_XPUB_3 } }),
+      )
       const c = await create(changed)
       expect(c.targets.derivationIndex).toBe(3n)
-      expect(c.targets.evmAddress).toBe(evmAt(EVM_XPUB_3, 3n))
+      expect(addressOf(c, "evm")).toBe(evmAt(EVM_XPUB_3, 3n))
       // (Runs over every merchant of the database: the first test's one is refilled too.)
-      const r = await run(refillLowPools({ target: 2, lowWater: 1 }))
+      const r = await run(refillLowPools({ families: FAMILIES, target: 2, lowWater: 1 }))
       expect(r.dropped).toBe(3)
       expect(r.failed).toEqual([])
       const pooled = await create(changed)
       expect(pooled.targets.derivationIndex).toBe(4n)
-      expect(pooled.targets.evmAddress).toBe(evmAt(EVM_XPUB_3, 4n))
-      expect(pooled.targets.tronAddress).toBe(tronAt(TRON_XPUB_2, 4n))
+      expect(addressOf(pooled, "evm")).toBe(evmAt(EVM_XPUB_3, 4n))
+      expect(addressOf(pooled, "tron")).toBe(tronAt(TRON_XPUB_2, 4n))
     })
   })
 

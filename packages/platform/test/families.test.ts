@@ -3,7 +3,15 @@ import type { AddressInfo } from "node:net"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type ChainFamily, decodeNetworkConfig, type DepositTargets, type NetworkConfig } from "@inzi/core"
+import {
+  type ChainFamily,
+  decodeNetworkConfig,
+  type DepositTargets,
+  depositTargetOf,
+  type NetworkConfig,
+  seededRandomBytes,
+  storedTarget,
+} from "@inzi/core"
 import { Effect, Either, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { FAMILIES, loadNetworks, PRESETS, scannerFor, TOKENLESS_PRESETS } from "../src/index.js"
@@ -18,10 +26,14 @@ const preset = (id: string): NetworkConfig => [...PRESETS, ...TOKENLESS_PRESETS]
 
 const targets: DepositTargets = {
   derivationIndex: 3n,
-  evmAddress: "0x00000000000000000000000000000000000000Aa",
-  tronAddress: "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC",
-  tonComment: "INZ-7K2Q",
+  entries: [
+    { family: "evm", address: "0x00000000000000000000000000000000000000Aa", memo: null },
+    { family: "tron", address: "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", memo: null },
+    { family: "ton", address: null, memo: "INZ-7K2Q" },
+  ],
 }
+const EVM = "0x00000000000000000000000000000000000000Aa"
+const TRON = "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC"
 
 describe("FAMILIES (the registry the apps run)", () => {
   it("has one module per family, each under its own name, with presets that decode", () => {
@@ -42,17 +54,18 @@ describe("FAMILIES (the registry the apps run)", () => {
     const option = (id: string, payout: string | null) => {
       const network = preset(id)
       const family = FAMILIES[network.family]
-      return family.paymentTarget({ network, token: token(network), units: 25_000_000n, targets, payout })
+      const target = depositTargetOf(targets, network.family)
+      return family.paymentTarget({ network, token: token(network), units: 25_000_000n, target, payout })
     }
     expect(option("base", null)).toEqual({
-      address: targets.evmAddress,
+      address: EVM,
       memo: null,
-      uri: `ethereum:${token(preset("base")).contract}@8453/transfer?address=${targets.evmAddress}&uint256=25000000`,
+      uri: `ethereum:${token(preset("base")).contract}@8453/transfer?address=${EVM}&uint256=25000000`,
     })
     expect(option("tron", null)).toEqual({
-      address: targets.tronAddress,
+      address: TRON,
       memo: null,
-      uri: targets.tronAddress,
+      uri: TRON,
     })
     expect(option("ton", null)).toBeNull()
     expect(option("ton", "UQwallet")).toEqual({
@@ -65,7 +78,7 @@ describe("FAMILIES (the registry the apps run)", () => {
         network: preset("base"),
         token: token(preset("base")),
         units: 1n,
-        targets: { ...targets, evmAddress: null },
+        target: null,
         payout: null,
       }),
     ).toBeNull()
@@ -92,8 +105,27 @@ describe("FAMILIES (the registry the apps run)", () => {
     expect(kinds).toEqual({
       evm: { kind: "derived-address", caseInsensitive: true },
       tron: { kind: "derived-address", caseInsensitive: false },
-      ton: { kind: "wallet-memo" },
+      ton: { kind: "wallet-memo", memoName: "comment", newMemo: expect.any(Function), caseInsensitive: true },
     } satisfies Record<ChainFamily, unknown>)
+    // TON's memo generator: 8 characters a payer can type, from the bytes given.
+    const ton = FAMILIES.ton.deposit
+    if (ton.kind !== "wallet-memo") throw new Error("expected wallet-memo")
+    expect(ton.newMemo(seededRandomBytes(1))).toMatch(/^[2-9A-HJKMNP-Z]{8}$/)
+    expect(ton.newMemo(seededRandomBytes(1))).toBe(ton.newMemo(seededRandomBytes(1)))
+    // Lookup keys as stored: EVM in lower case, Tron as is, a TON comment with its merchant, upper case.
+    const stored = (family: ChainFamily, address: string | null, memo: string | null) =>
+      storedTarget(FAMILIES, "mer_1", { family, address, memo }).lookup
+    expect(stored("evm", "0xAbC", null)).toBe("0xabc")
+    expect(stored("tron", "TAbC", null)).toBe("TAbC")
+    expect(stored("ton", null, " k7p2m9qx")).toBe("mer_1:K7P2M9QX")
+    // Payout keys checked by the module: an xpub by its deriver, a wallet by `walletProblem`.
+    expect(FAMILIES.ton.walletProblem?.(`0:${"ab".repeat(32)}`)).toBeNull()
+    expect(FAMILIES.ton.walletProblem?.("UQnope")).toMatch(/not a TON address/)
+    expect(Object.values(FAMILIES).map((m) => `${m.label} ${m.payoutKeyLabel}`)).toEqual([
+      "EVM account xpub",
+      "Tron account xpub",
+      "TON wallet",
+    ])
     expect(
       Object.values(FAMILIES)
         .filter((m) => m.deriver !== undefined)

@@ -2,6 +2,7 @@ import {
   type ChainFamily,
   type Checkout,
   CheckoutStore,
+  depositTargetOf,
   MODES,
   type NetworkConfig,
   type NetworkId,
@@ -45,7 +46,7 @@ export const depositsFromCheckouts = (
       if (!HOLDS_MONEY.has(p.status)) continue
       const net = networks.find((n) => n.id === p.network)
       if (net === undefined || net.family === "ton") continue
-      const address = net.family === "evm" ? c.targets.evmAddress : c.targets.tronAddress
+      const address = depositTargetOf(c.targets, net.family)?.address ?? null
       if (address === null || !sameAddress(net.family, address, p.recipient)) continue
       const key = `${net.id}\u0000${address}`
       let entry = byKey.get(key)
@@ -108,17 +109,19 @@ export const usedIndicesOf = (
     if (network !== undefined && !c.networks.includes(network)) continue
     const paidOn = (family: ChainFamily) =>
       c.payments.some((p) => p.status !== "reverted" && familyOf(p.network) === family)
-    if (c.targets.evmAddress !== null && (wanted === undefined || wanted === "evm"))
+    const evmAddress = depositTargetOf(c.targets, "evm")?.address ?? null
+    const tronAddress = depositTargetOf(c.targets, "tron")?.address ?? null
+    if (evmAddress !== null && (wanted === undefined || wanted === "evm"))
       evm.push({
         index: c.targets.derivationIndex,
-        address: c.targets.evmAddress,
+        address: evmAddress,
         checkoutId: c.id,
         paid: paidOn("evm"),
       })
-    if (c.targets.tronAddress !== null && (wanted === undefined || wanted === "tron"))
+    if (tronAddress !== null && (wanted === undefined || wanted === "tron"))
       tron.push({
         index: c.targets.derivationIndex,
-        address: c.targets.tronAddress,
+        address: tronAddress,
         checkoutId: c.id,
         paid: paidOn("tron"),
       })

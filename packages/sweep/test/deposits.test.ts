@@ -52,9 +52,11 @@ const checkout = (index: bigint, payments: Payment[]): Checkout => ({
   webhookUrl: null,
   targets: {
     derivationIndex: index,
-    evmAddress: `0x${"a".repeat(39)}${index}`,
-    tronAddress: `T${index}`,
-    tonComment: "c",
+    entries: [
+      { family: "evm", address: `0x${"a".repeat(39)}${index}`, memo: null },
+      { family: "ton", address: null, memo: "c" },
+      { family: "tron", address: `T${index}`, memo: null },
+    ],
   },
   networks: ["devnet", "tron-nile", "ton-testnet"],
   payments,

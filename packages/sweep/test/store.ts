@@ -30,9 +30,7 @@ export const makeMerchantStore = async () => {
       name: "Sweep test",
       webhookUrl: null,
       webhookSecret: "whsec_test",
-      evmXpub: xpub(60),
-      tronXpub: xpub(195),
-      tonWallet: null,
+      payoutKeys: { evm: xpub(60), tron: xpub(195) },
       networks: { live: [], test: ["devnet", "tron-nile"] },
     }),
   )
@@ -56,9 +54,21 @@ export const makeMerchantStore = async () => {
           networks,
           targets: {
             derivationIndex: BigInt(index),
-            evmAddress: evmAddressAt(index),
-            tronAddress: tronAddressAt(index),
-            tonComment: `c${index}-${n}`,
+            entries: [
+              {
+                family: "evm",
+                address: evmAddressAt(index),
+                memo: null,
+                lookup: evmAddressAt(index).toLowerCase(),
+              },
+              { family: "tron", address: tronAddressAt(index), memo: null, lookup: tronAddressAt(index) },
+              {
+                family: "ton",
+                address: null,
+                memo: `C${index}-${n}`,
+                lookup: `${merchant.id}:C${index}-${n}`,
+              },
+            ],
           },
           expiresAt: new Date(now.getTime() + 3_600_000),
           createdAt: new Date(now.getTime() + n),

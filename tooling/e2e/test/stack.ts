@@ -207,7 +207,10 @@ export const startStack = async (extraEnv: Record<string, string> = {}) => {
   try {
     const { key, merchant } = await runtime.runPromise(
       Effect.gen(function* () {
-        const merchant = yield* registerMerchant({ name: "Acme <Coffee> & Co", evmXpub: EVM_XPUB })
+        const merchant = yield* registerMerchant({
+          name: "Acme <Coffee> & Co",
+          payoutKeys: { evm: EVM_XPUB },
+        })
         return { merchant, key: (yield* issueApiKey(merchant.id, "test")).key }
       }),
     )

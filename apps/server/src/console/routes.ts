@@ -5,6 +5,12 @@
  */
 import {
   accentColorProblem,
+  type ChainFamily,
+  type DepositTarget,
+  type FamilyRegistry,
+  familyModules,
+  type PayoutKeys,
+  payoutKeyOf,
   type AddressDerivation,
   afterLogin,
   BRANDING_LIMITS,
@@ -34,7 +40,6 @@ import {
   urlProblem,
   type WatcherSample,
 } from "@inzi/core"
-import { isTonWalletAddress } from "@inzi/adapter-ton"
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "@inzi/platform/password"
 import { Effect } from "effect"
 import { ServerContext } from "../context.js"
@@ -482,7 +487,7 @@ const checkoutDetail = guarded((req, u) =>
 <dl class="facts"><dt>Status</dt><dd id="checkout-status">${c.status}</dd><dt>Merchant</dt><dd class="mono">${c.merchantId}</dd><dt>Mode</dt><dd>${c.mode}</dd>
 <dt>Amount</dt><dd>${formatCents(c.amountCents)} USD</dd><dt>Description</dt><dd>${c.description ?? "-"}</dd>
 <dt>Metadata</dt><dd class="mono">${c.metadataJson ?? "-"}</dd><dt>Created</dt><dd>${formatTimestamp(c.createdAt)}</dd><dt>Expires</dt><dd>${formatTimestamp(c.expiresAt)}</dd>
-<dt>EVM address</dt><dd class="mono">${c.targets.evmAddress ?? "-"}</dd><dt>Tron address</dt><dd class="mono">${c.targets.tronAddress ?? "-"}</dd><dt>TON comment</dt><dd class="mono">${c.targets.tonComment ?? "-"}</dd></dl>
+${c.targets.entries.map((t) => html`<dt>${targetLabel(ctx.families, t)}</dt><dd class="mono">${t.address ?? t.memo ?? "-"}</dd>`)}</dl>
 <h2>Payments</h2>
 <table><caption>Transfers seen for this checkout</caption><thead><tr><th scope="col">Network</th><th scope="col">Token</th><th scope="col" class="num">Amount</th><th scope="col">Transaction</th><th scope="col">Status</th><th scope="col" class="num">Confirmations</th><th scope="col">Detected</th></tr></thead><tbody>
 ${
@@ -713,7 +718,8 @@ const merchants = guarded((req, u) =>
   Effect.gen(function* () {
     const all = yield* (yield* MerchantStore).listMerchants()
     const visible = all.filter((m) => sees(u, m.id))
-    const id = { name: controlId(), hook: controlId(), evm: controlId(), tron: controlId(), ton: controlId() }
+    const ctx = yield* ServerContext
+    const id = { name: controlId(), hook: controlId() }
     const error = queryOf(req).get("error")
     return htmlResponse(
       page(
@@ -721,7 +727,15 @@ const merchants = guarded((req, u) =>
         nav(u),
         html`${error ? html`<p class="error" role="alert">${error}</p>` : ""}
 <table><caption>Merchants</caption><thead><tr><th scope="col">Id</th><th scope="col">Name</th><th scope="col">Payout keys</th><th scope="col">Live webhooks</th><th scope="col">Created</th></tr></thead><tbody>
-${visible.map((m) => html`<tr><td class="mono"><a href="/console/merchants/${encodeURIComponent(m.id)}">${m.id}</a></td><td>${m.name}</td><td>${[m.evmXpub ? "EVM" : "", m.tronXpub ? "Tron" : "", m.tonWallet ? "TON" : ""].filter(Boolean).join(", ")}</td><td>${m.webhookUrl ?? "-"}</td><td>${formatTimestamp(m.createdAt)}</td></tr>`)}
+${visible.map(
+  (m) =>
+    html`<tr><td class="mono"><a href="/console/merchants/${encodeURIComponent(m.id)}">${m.id}</a></td><td>${m.name}</td><td>${familyModules(
+      ctx.families,
+    )
+      .filter((f) => payoutKeyOf(m, f.family) !== null)
+      .map((f) => f.label)
+      .join(", ")}</td><td>${m.webhookUrl ?? "-"}</td><td>${formatTimestamp(m.createdAt)}</td></tr>`,
+)}
 </tbody></table>
 ${
   u.operator.merchantId !== null
@@ -730,9 +744,10 @@ ${
 <form method="post" action="/console/merchants" class="filters">${csrfField(u.csrf)}
 <label for="${id.name}">Name<input id="${id.name}" name="name" required maxlength="200"></label>
 <label for="${id.hook}">Live webhook URL<input id="${id.hook}" name="webhook_url" type="url"></label>
-<label for="${id.evm}">EVM account xpub<input id="${id.evm}" name="evm_xpub"></label>
-<label for="${id.tron}">Tron account xpub<input id="${id.tron}" name="tron_xpub"></label>
-<label for="${id.ton}">TON wallet<input id="${id.ton}" name="ton_wallet"></label>
+${familyModules(ctx.families).map((f) => {
+  const key = controlId()
+  return html`<label for="${key}">${f.label} ${f.payoutKeyLabel}<input id="${key}" name="payout_${f.family}"></label>`
+})}
 <button type="submit">Create merchant</button></form>`
 }`,
       ),
@@ -741,16 +756,22 @@ ${
 )
 
 /** Why the payout keys of a new merchant are refused (core's checks, as the CLI's `merchant create`), or null. */
-const payoutProblem = (f: { evm: string | null; tron: string | null; ton: string | null }) =>
-  Effect.map(
-    payoutKeysProblem({ evmXpub: f.evm, tronXpub: f.tron, tonWallet: f.ton }, isTonWalletAddress),
-    (p) =>
-      p === null
-        ? null
-        : p.key === "ton-wallet"
-          ? `The TON wallet ${p.message}.`
-          : `${p.key === "evm-xpub" ? "EVM xpub" : p.key === "tron-xpub" ? "Tron xpub" : "Payout keys"}: ${p.message}.`,
+const payoutProblem = (keys: PayoutKeys, families: FamilyRegistry) =>
+  Effect.map(payoutKeysProblem(keys, families), (p) =>
+    p === null
+      ? null
+      : p.family === null
+        ? `Payout keys: ${p.message}.`
+        : families[p.family].deposit.kind === "derived-address"
+          ? `${families[p.family].label} ${families[p.family].payoutKeyLabel}: ${p.message}.`
+          : `The ${families[p.family].label} ${families[p.family].payoutKeyLabel} ${p.message}.`,
   )
+
+/** The console's name of a checkout's deposit target: "EVM address", "TON comment" … */
+const targetLabel = (families: FamilyRegistry, t: DepositTarget): string => {
+  const m = families[t.family]
+  return `${m.label} ${m.deposit.kind === "wallet-memo" ? m.deposit.memoName : "address"}`
+}
 
 const createMerchant = guarded(
   (_req, u, form) =>
@@ -758,20 +779,25 @@ const createMerchant = guarded(
       const opt = (k: string) => (form[k]?.trim() ? form[k].trim() : null)
       const name = opt("name")
       const webhookUrl = opt("webhook_url")
-      const keys = { evm: opt("evm_xpub"), tron: opt("tron_xpub"), ton: opt("ton_wallet") }
+      const { families } = yield* ServerContext
+      const keys: Partial<Record<ChainFamily, string>> = {}
+      for (const f of familyModules(families)) {
+        const key = opt(`payout_${f.family}`)
+        if (key !== null) keys[f.family] = key
+      }
       const problem =
         name === null
           ? "A merchant needs a name."
-          : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
-            ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
-            : yield* payoutProblem(keys)
+          : displayNameProblem(name) !== null
+            ? `The name ${displayNameProblem(name)} (it is shown to shoppers on the payment page).`
+            : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
+              ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
+              : yield* payoutProblem(keys, families)
       if (problem !== null) return redirect(`/console/merchants?error=${encodeURIComponent(problem)}`)
       const m = yield* registerMerchant({
         name: name ?? "",
         webhookUrl,
-        evmXpub: keys.evm,
-        tronXpub: keys.tron,
-        tonWallet: keys.ton,
+        payoutKeys: keys,
       })
       yield* act(u, "merchant.create", { target: m.id, merchantId: m.id, detail: m.name })
       return htmlResponse(
@@ -799,6 +825,7 @@ const merchantDetail = guarded((req, u) =>
   Effect.gen(function* () {
     const m = yield* visibleMerchant(u, req.params.id ?? "")
     if (m === null) return notFoundPage(u)
+    const ctx = yield* ServerContext
     const keys = yield* (yield* MerchantStore).listApiKeys(m.id)
     const modeId = controlId()
     const rotId = controlId()
@@ -810,7 +837,7 @@ const merchantDetail = guarded((req, u) =>
         nav(u),
         html`${error ? html`<p class="error" role="alert">${error}</p>` : ""}${notice === "branded" ? html`<p class="notice" role="status">The page branding is saved.</p>` : ""}
 <dl class="facts"><dt>Id</dt><dd class="mono">${m.id}</dd><dt>Live webhook URL</dt><dd>${m.webhookUrl ?? "-"}</dd><dt>Test webhook URL</dt><dd>${m.testWebhookUrl ?? "-"}</dd>
-<dt>EVM xpub</dt><dd class="mono">${m.evmXpub ?? "-"}</dd><dt>Tron xpub</dt><dd class="mono">${m.tronXpub ?? "-"}</dd><dt>TON wallet</dt><dd class="mono">${m.tonWallet ?? "-"}</dd></dl>
+${familyModules(ctx.families).map((f) => html`<dt>${f.label} ${f.payoutKeyLabel}</dt><dd class="mono">${payoutKeyOf(m, f.family) ?? "-"}</dd>`)}</dl>
 <h2>API keys</h2>
 <table><caption>API keys (only their prefix is stored in clear)</caption><thead><tr><th scope="col">Id</th><th scope="col">Prefix</th><th scope="col">Mode</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Action</th></tr></thead><tbody>
 ${

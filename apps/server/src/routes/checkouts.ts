@@ -98,13 +98,20 @@ const prepareCreate = (
       "Idempotency-Key must be 1 to 255 characters",
       "Idempotency-Key",
     )
-  const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks, ctx.families)
+  const networks = checkoutNetworks(p.merchant, p.mode, ctx.networks)
   if (networks.length === 0)
     return invalid(
       "no_networks",
       `No payment network is enabled for this merchant in ${p.mode} mode; ask the operator to configure one`,
     )
-  const args = { merchant: p.merchant, mode: p.mode, command: validated.right, networks, now: new Date() }
+  const args = {
+    merchant: p.merchant,
+    mode: p.mode,
+    command: validated.right,
+    networks,
+    now: new Date(),
+    families: ctx.families,
+  }
   return { args, body: body.text, idemKey }
 }
 

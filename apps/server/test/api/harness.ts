@@ -24,7 +24,7 @@ import {
   refillAddressPool,
   registerMerchant,
 } from "@inzi/core"
-import { type InziEnv, readEnv } from "@inzi/platform"
+import { FAMILIES, type InziEnv, readEnv } from "@inzi/platform"
 import { encodeBase58, getBytes, HDNodeWallet, Mnemonic, sha256 } from "ethers"
 import { Effect } from "effect"
 import { expect } from "vitest"
@@ -225,9 +225,11 @@ export const startApiServer = async (
         Effect.gen(function* () {
           const { id } = yield* registerMerchant({
             name: `Shop ${account}`,
-            evmXpub: evm ? accountXpub(60, account) : null,
-            tronXpub: tron ? accountXpub(195, account) : null,
-            tonWallet: ton ? TON_WALLET : null,
+            payoutKeys: {
+              ...(evm ? { evm: accountXpub(60, account) } : {}),
+              ...(tron ? { tron: accountXpub(195, account) } : {}),
+              ...(ton ? { ton: TON_WALLET } : {}),
+            },
             networks: o.networks ?? { live: [], test: [] },
           })
           const newKey = (mode: Mode) =>
@@ -257,7 +259,7 @@ export const startApiServer = async (
     runtime.runPromise(
       Effect.gen(function* () {
         const m = yield* (yield* MerchantStore).getMerchant(merchantId)
-        yield* refillAddressPool(m, { target })
+        yield* refillAddressPool(m, FAMILIES, { target })
       }),
     )
 

@@ -762,12 +762,23 @@ export const apiSuite = (backend: BackendName, opts: SuiteOptions) =>
         expect((await api.get(`${BASE}/checkouts`, { key: m.test })).status).toBe(200)
         return m
       }
-      const targetsOf = async (ids: ReadonlyArray<string>) =>
-        (await server.db())
+      /** Each checkout's derivation index and EVM and Tron addresses, as stored (one row per family). */
+      const targetsOf = async (ids: ReadonlyArray<string>) => {
+        const rows = await (await server.db())
           .selectFrom("deposit_targets")
-          .select(["checkout_id", "derivation_index", "evm_address", "tron_address"])
+          .select(["checkout_id", "derivation_index", "family", "address"])
           .where("checkout_id", "in", ids)
           .execute()
+        return ids.map((id) => {
+          const of = rows.filter((r) => r.checkout_id === id)
+          return {
+            checkout_id: id,
+            derivation_index: of[0]?.derivation_index,
+            evm_address: of.find((r) => r.family === "evm")?.address ?? null,
+            tron_address: of.find((r) => r.family === "tron")?.address ?? null,
+          }
+        })
+      }
 
       it("takes the lowest slot: the addresses derived at its index, the slot gone, the object an inline create gives", async () => {
         const m = await cachedMerchant()

@@ -488,23 +488,31 @@ export const consoleSuite = (backend: BackendName) =>
     })
 
     it("creates a merchant with payout keys checked as the CLI does; a merchant user cannot", async () => {
-      const bad = await op.post("/console/merchants", { name: "Bad", evm_xpub: "xpub-nonsense" })
+      const bad = await op.post("/console/merchants", { name: "Bad", payout_evm: "xpub-nonsense" })
       expect(bad.status).toBe(303)
-      expect(decodeURIComponent(String(bad.headers.location))).toMatch(/error=EVM xpub: /)
+      expect(decodeURIComponent(String(bad.headers.location))).toMatch(/error=EVM account xpub: /)
+      // The name is shown to shoppers: control and bidirectional formatting characters are refused.
+      for (const name of ["Shop\u202egpj.exe", "Shop\u001b[2J", "Shop\r\nX"]) {
+        const r = await op.post("/console/merchants", { name, payout_evm: accountXpub(60, 902) })
+        expect(r.status).toBe(303)
+        expect(decodeURIComponent(String(r.headers.location))).toContain(
+          "must not contain control or bidirectional formatting characters",
+        )
+      }
       const none = await op.post("/console/merchants", { name: "Nothing" })
       expect(decodeURIComponent(String(none.headers.location))).toContain("needs a way to be paid")
       const taken = await op.post("/console/merchants", {
         name: "Twin",
-        evm_xpub: accountXpub(60, a.account),
+        payout_evm: accountXpub(60, a.account),
       })
       expect(decodeURIComponent(String(taken.headers.location))).toContain(`already used by merchant ${a.id}`)
-      const ok = await op.post("/console/merchants", { name: "New <Shop>", evm_xpub: accountXpub(60, 900) })
+      const ok = await op.post("/console/merchants", { name: "New <Shop>", payout_evm: accountXpub(60, 900) })
       expect(ok.status).toBe(200)
       expect(ok.text).toContain("New &lt;Shop&gt;")
       expect(ok.text.match(/whsec_[A-Za-z0-9]+/g)?.length).toBe(2)
       const m = await login(server, "shop-a@example.test")
       expect(
-        (await m.post("/console/merchants", { name: "Sneaky", evm_xpub: accountXpub(60, 901) })).status,
+        (await m.post("/console/merchants", { name: "Sneaky", payout_evm: accountXpub(60, 901) })).status,
       ).toBe(404)
       const audit = await op.get("/console/audit")
       expect(audit.text).toContain("merchant.create")

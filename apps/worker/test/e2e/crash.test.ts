@@ -18,9 +18,10 @@ import {
   type NetworkConfig,
   registerMerchant,
   verifyWebhookSignature,
+  depositTargetOf,
 } from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
-import { openRuntime, readEnv } from "@inzi/platform"
+import { FAMILIES, openRuntime, readEnv } from "@inzi/platform"
 import { Effect } from "effect"
 import { HDNodeWallet } from "ethers"
 import { sql } from "kysely"
@@ -168,7 +169,11 @@ if (!url) {
       onTestFailed(report)
       const merchant = await rt.run(
         Effect.tap(
-          registerMerchant({ name: "Crash Shop", testWebhookUrl: receiverUrl, evmXpub: xpub(60) }),
+          registerMerchant({
+            name: "Crash Shop",
+            testWebhookUrl: receiverUrl,
+            payoutKeys: { evm: xpub(60) },
+          }),
           (m) => issueApiKey(m.id, "test"),
         ),
       )
@@ -200,6 +205,7 @@ if (!url) {
               expiresInSeconds: 1800,
             },
             networks: [network],
+            families: FAMILIES,
             idempotency: null,
             now: new Date(),
           }),
@@ -225,7 +231,7 @@ if (!url) {
               await payTo({
                 rpcUrl: devnet.rpcUrl,
                 token: devnet.tokens.USDT,
-                to: c.checkout.targets.evmAddress!,
+                to: depositTargetOf(c.checkout.targets, "evm")!.address!,
                 amount,
               })
               await new Promise((r) => setTimeout(r, 300))

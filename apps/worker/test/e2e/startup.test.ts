@@ -4,8 +4,8 @@
  *  - a network whose chain refuses its config (token decimals, chain id, an RPC URL that is no JSON-RPC
  *    endpoint) stops the worker at once with exit code 78 and one JSON line naming the network;
  *  - a network that is unreachable at boot (its RPC answers 503) is retried while the healthy network's
- *    payment is detected and its webhook delivered; `inzi status` and /metrics show it failing meanwhile, and
- *    it starts once its RPC answers;
+ *    payment is detected, its webhook delivered and an overdue checkout expired by the sweeper; `inzi status`
+ *    and /metrics show it failing meanwhile, and it starts once its RPC answers;
  *  - every stdout line of that run (with a webhook retry and a reorg) is one JSON object, without secrets.
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -15,9 +15,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { dropSchema, makeDatabase, migrate } from "@inzi/adapter-postgres"
 import { evmNetwork } from "@inzi/adapter-evm"
-import { createCheckout, issueApiKey, type NetworkConfig, registerMerchant } from "@inzi/core"
+import {
+  createCheckout,
+  depositTargetOf,
+  issueApiKey,
+  type NetworkConfig,
+  registerMerchant,
+} from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
-import { clusterGauges, openRuntime, readEnv } from "@inzi/platform"
+import { clusterGauges, FAMILIES, openRuntime, readEnv } from "@inzi/platform"
 import { HDNodeWallet } from "ethers"
 import { sql } from "kysely"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -228,7 +234,11 @@ if (!url) {
       const receiverUrl = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/hooks`
       try {
         const merchant = await rt.run(
-          registerMerchant({ name: "Startup Shop", testWebhookUrl: receiverUrl, evmXpub: xpub(60) }),
+          registerMerchant({
+            name: "Startup Shop",
+            testWebhookUrl: receiverUrl,
+            payoutKeys: { evm: xpub(60) },
+          }),
         )
         const { key } = await rt.run(issueApiKey(merchant.id, "test"))
         const flaky = {
@@ -238,16 +248,14 @@ if (!url) {
           // Another token than the payment's: the same chain must not count it twice.
           tokens: healthy.tokens.filter((t) => t.symbol === "USDC"),
         }
-        proxy.state.down = true
-        const w = startWorker("w-flaky", networksFile("flaky", [healthy, flaky]))
-        try {
+        const newCheckout = async (description: string) => {
           const created = await rt.run(
             createCheckout({
               merchant,
               mode: "test",
               command: {
                 amountCents: 1000n,
-                description: "startup",
+                description,
                 metadataJson: null,
                 customerEmail: null,
                 redirectUrl: null,
@@ -255,16 +263,25 @@ if (!url) {
                 expiresInSeconds: 1800,
               },
               networks: [healthy],
+              families: FAMILIES,
               idempotency: null,
               now: new Date(),
             }),
           )
           if (created._tag !== "Created") throw new Error("not created")
-          const checkout = created.checkout
+          return created.checkout
+        }
+        const statusOf = async (id: string) =>
+          (await sql<{ status: string }>`SELECT status FROM checkouts WHERE id = ${id}`.execute(database.db))
+            .rows[0]?.status
+        proxy.state.down = true
+        const w = startWorker("w-flaky", networksFile("flaky", [healthy, flaky]))
+        try {
+          const checkout = await newCheckout("startup")
           await payTo({
             rpcUrl: devnet.rpcUrl,
             token: devnet.tokens.USDT,
-            to: checkout.targets.evmAddress!,
+            to: depositTargetOf(checkout.targets, "evm")!.address!,
             amount: 10_000_000n,
           })
           await devnet.mine(2)
@@ -306,6 +323,17 @@ if (!url) {
           expect(errorGauge).toContainEqual([{ network: "devnet" }, 0])
           expect(proxy.state.down).toBe(true)
           expect(w.child.exitCode).toBe(null)
+
+          // The expiry sweeper runs too: a checkout past its expiry is expired while flaky is still down.
+          const overdue = await newCheckout("overdue")
+          await sql`UPDATE checkouts SET expires_at = now() - interval '1 second' WHERE id = ${overdue.id}`.execute(
+            database.db,
+          )
+          await waitFor(
+            "the sweeper to expire the overdue checkout",
+            async () => (await statusOf(overdue.id)) === "expired",
+          )
+          expect(proxy.state.down).toBe(true)
 
           // A reorg on the healthy network: the scanner warns (through the JSON logger) and rescans.
           const scannedTo = async () =>

@@ -84,9 +84,7 @@ if (!url) {
             webhookSecret: "whsec_live_not_used_here",
             testWebhookUrl: `${rx.origin}/inzi`,
             testWebhookSecret: SECRET,
-            evmXpub: "xpub-evm",
-            tronXpub: null,
-            tonWallet: null,
+            payoutKeys: { evm: "xpub-evm" },
             networks: { live: [], test: ["devnet"] },
           })
           const index = yield* stores.checkouts.allocateDerivationIndex(merchant.id)
@@ -105,9 +103,14 @@ if (!url) {
               networks: ["devnet"],
               targets: {
                 derivationIndex: index,
-                evmAddress: `0x${"7".repeat(40)}`,
-                tronAddress: null,
-                tonComment: "TAKEOVER",
+                entries: [
+                  {
+                    family: "evm",
+                    address: `0x${"7".repeat(40)}`,
+                    memo: null,
+                    lookup: `0x${"7".repeat(40)}`,
+                  },
+                ],
               },
               expiresAt: new Date(Date.now() - 60_000),
               createdAt: new Date(Date.now() - 3_600_000),

@@ -1,7 +1,7 @@
 import { type Database, makeStores } from "@inzi/adapter-postgres"
 import { makeTestDatabase } from "@inzi/adapter-postgres/testing"
 import { AddressPool, Leases } from "@inzi/core"
-import { AddressDerivationLive } from "@inzi/platform"
+import { AddressDerivationLive, FAMILIES } from "@inzi/platform"
 import { Effect, Fiber, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runAddressPoolJob } from "../../src/address-pool.js"
@@ -31,9 +31,7 @@ describe("address pool job", () => {
         name: "Job",
         webhookUrl: null,
         webhookSecret: "whsec_x",
-        evmXpub: EVM_XPUB,
-        tronXpub: null,
-        tonWallet: null,
+        payoutKeys: { evm: EVM_XPUB },
         networks: { live: [], test: [] },
       }),
     )
@@ -53,6 +51,7 @@ describe("address pool job", () => {
       Effect.runFork(
         runAddressPoolJob({
           holder,
+          families: FAMILIES,
           target: 8,
           everyMs: 20,
           batch: 3,
@@ -63,7 +62,7 @@ describe("address pool job", () => {
     const b = job("worker-b")
     await untilSize(8)
     // Take 4: at half (4 of 8) nothing happens; one more and the pool is refilled to 8.
-    const xpubs = { evmXpub: EVM_XPUB, tronXpub: null }
+    const xpubs = { evm: EVM_XPUB }
     for (let i = 0; i < 4; i++) await Effect.runPromise(s.addressPool.takeSlot(m.id, xpubs))
     await new Promise((r) => setTimeout(r, 100))
     expect(await size()).toBe(4)
@@ -73,7 +72,7 @@ describe("address pool job", () => {
     expect(new Set(passes).size).toBe(1)
     const rows = await database.db
       .selectFrom("address_pool")
-      .select(["derivation_index", "evm_address"])
+      .select(["derivation_index", "targets"])
       .orderBy("derivation_index")
       .execute()
     expect(rows.map((r) => Number(r.derivation_index))).toEqual([5, 6, 7, 8, 9, 10, 11, 12])

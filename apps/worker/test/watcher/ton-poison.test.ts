@@ -77,9 +77,7 @@ for (const [name, open] of backends) {
           name: "Shop",
           webhookUrl: "https://shop.example/hook",
           webhookSecret: "whsec_ton_poison",
-          evmXpub: null,
-          tronXpub: null,
-          tonWallet: wallet,
+          payoutKeys: { ton: wallet },
           networks: { live: [], test: [network.id] },
         }),
       )
@@ -99,9 +97,7 @@ for (const [name, open] of backends) {
             networks: [network.id],
             targets: {
               derivationIndex: await run(stores.checkouts.allocateDerivationIndex(merchant.id)),
-              evmAddress: null,
-              tronAddress: null,
-              tonComment: COMMENT,
+              entries: [{ family: "ton", address: null, memo: COMMENT, lookup: `${merchant.id}:${COMMENT}` }],
             },
             expiresAt: new Date(now.getTime() + 30 * 60_000),
             createdAt: now,

@@ -59,9 +59,7 @@ describe("WebhookDispatcher on the Postgres Outbox", () => {
         // The checkouts are test-mode: their events go to the test endpoint, signed with the test secret.
         testWebhookUrl: webhookUrl,
         testWebhookSecret: SECRET,
-        evmXpub: "xpub-evm",
-        tronXpub: null,
-        tonWallet: null,
+        payoutKeys: { evm: "xpub-evm" },
         networks: { live: [], test: ["devnet"] },
       })
       for (let i = 0; i < n; i++) {
@@ -80,9 +78,14 @@ describe("WebhookDispatcher on the Postgres Outbox", () => {
             networks: ["devnet"],
             targets: {
               derivationIndex: index,
-              evmAddress: `0x${(seq * 1000 + i).toString(16).padStart(40, "0")}`,
-              tronAddress: null,
-              tonComment: `W${seq}x${i}`,
+              entries: [
+                {
+                  family: "evm",
+                  address: `0x${(seq * 1000 + i).toString(16).padStart(40, "0")}`,
+                  memo: null,
+                  lookup: `0x${(seq * 1000 + i).toString(16).padStart(40, "0")}`,
+                },
+              ],
             },
             expiresAt: new Date(T0 - 60_000),
             createdAt: new Date(T0 - 3_600_000),

@@ -1,81 +1,63 @@
 import { Context, type Effect } from "effect"
-import type { Checkout, Merchant } from "../domain.js"
+import type { ChainFamily, Checkout, Merchant, PayoutKeys, StoredTarget } from "../domain.js"
 import type { NewCheckout } from "./CheckoutStore.js"
 import type { StoreError } from "./errors.js"
 
 /**
- * One pre-derived deposit slot: a derivation index of the merchant's sequence with the EVM and Tron addresses at
- * that index, and the xpubs they were derived from (`null` for a family the merchant had no xpub for).
+ * One pre-derived deposit slot: a derivation index of the merchant's sequence with the address of each derived
+ * family at that index (with its lookup key), and the merchant's payout keys they were derived under.
  */
 export interface PoolSlot {
   readonly index: bigint
-  readonly evmXpub: string | null
-  readonly evmAddress: string | null
-  readonly tronXpub: string | null
-  readonly tronAddress: string | null
-}
-
-/** The xpubs a slot must have been derived from to be handed out (the merchant's current ones). */
-export interface PoolXpubs {
-  readonly evmXpub: string | null
-  readonly tronXpub: string | null
-}
-
-/** The families a pooled create fills an address of (the others' addresses are left empty). */
-export interface PoolFamilies {
-  readonly evm: boolean
-  readonly tron: boolean
+  /** All the merchant's payout keys at derivation: the slot is handed out only while they are its keys. */
+  readonly keys: PayoutKeys
+  readonly targets: ReadonlyArray<StoredTarget>
 }
 
 /**
  * What a create gets: a pooled slot (addresses already derived), or, when the pool holds no slot for these
- * xpubs, a fresh index of the merchant's sequence to derive at inline.
+ * keys, a fresh index of the merchant's sequence to derive at inline.
  */
 export type DerivationSlot =
-  | {
-      readonly _tag: "Pooled"
-      readonly index: bigint
-      readonly evmAddress: string | null
-      readonly tronAddress: string | null
-    }
+  | { readonly _tag: "Pooled"; readonly index: bigint; readonly targets: ReadonlyArray<StoredTarget> }
   | { readonly _tag: "Fresh"; readonly index: bigint }
 
-/** What `createCheckout` of the pool did: created the checkout on a slot, found no slot, or hit a taken comment. */
+/** What `createCheckout` of the pool did: created the checkout on a slot, found no slot, or hit a taken memo. */
 export type PooledCreateResult =
   | { readonly _tag: "Created"; readonly checkout: Checkout }
   | { readonly _tag: "NoSlot" }
-  | { readonly _tag: "CommentTaken" }
+  | { readonly _tag: "MemoTaken" }
 
 /**
- * Pre-derived deposit addresses per merchant, so a create does not pay the EVM/Tron derivation (the biggest CPU
+ * Pre-derived deposit addresses per merchant, so a create does not pay the address derivation (the biggest CPU
  * item of a create) on the request path. Indices come from the merchant's own sequence (the same one as
  * `CheckoutStore.allocateDerivationIndex`), so a pooled and an inline index are never the same. A taken slot
- * is deleted: handed out once at most. A slot whose xpubs differ from the merchant's current ones is never
- * handed out (`dropStale` removes it).
+ * is deleted: handed out once at most. A slot whose keys differ from the merchant's current payout keys (any
+ * family's: a changed wallet too) is never handed out (`dropStale` removes it).
  */
 export class AddressPool extends Context.Tag("@inzi/core/AddressPool")<
   AddressPool,
   {
     /**
-     * ONE statement: takes (deletes and returns) a slot of the merchant derived from exactly its current xpubs
-     * (which must also equal `xpubs`, the merchant as the caller knows it); when none, allocates the next index
-     * of the merchant's sequence instead (`Fresh`). Concurrent takers never get the same slot (SKIP LOCKED).
-     * A taken slot whose checkout is then never written is a gap in the sequence, never a reused address.
+     * ONE statement: takes (deletes and returns) a slot of the merchant derived under exactly its current payout
+     * keys (which must also equal `keys`, the merchant as the caller knows it); when none, allocates the next
+     * index of the merchant's sequence instead (`Fresh`). Concurrent takers never get the same slot (SKIP
+     * LOCKED). A taken slot whose checkout is then never written is a gap in the sequence, never a reused address.
      */
-    readonly takeSlot: (merchantId: string, xpubs: PoolXpubs) => Effect.Effect<DerivationSlot, StoreError>
+    readonly takeSlot: (merchantId: string, keys: PayoutKeys) => Effect.Effect<DerivationSlot, StoreError>
     /**
      * ONE statement: takes a slot as `takeSlot` does and inserts the checkout with its deposit targets on it
-     * (`input.targets` gives only the TON comment; index and addresses come from the slot, an address only for
-     * the families in `families`). Atomic: the slot is gone exactly when the checkout exists. `NoSlot` when
-     * the pool has none for these xpubs (nothing written); `CommentTaken` when the merchant already uses the
-     * comment (nothing written: draw another).
+     * (`input.targets` gives only the memos; index and addresses come from the slot, an address only for the
+     * families in `derived`), all targets in one multi-row insert. Atomic: the slot is gone exactly when the
+     * checkout exists. `NoSlot` when the pool has none for these keys (nothing written); `MemoTaken` when the
+     * merchant already uses a memo (nothing written: draw again).
      */
     readonly createCheckout: (
       input: NewCheckout,
-      xpubs: PoolXpubs,
-      families: PoolFamilies,
+      keys: PayoutKeys,
+      derived: ReadonlyArray<ChainFamily>,
     ) => Effect.Effect<PooledCreateResult, StoreError>
-    /** Slots that `takeSlot` could hand out now (derived from the merchant's current xpubs). */
+    /** Slots that `takeSlot` could hand out now (derived under the merchant's current payout keys). */
     readonly poolSize: (merchantId: string) => Effect.Effect<number, StoreError>
     /** `count` fresh indices of the merchant's sequence, in one statement (ascending; gaps possible). */
     readonly allocateIndices: (
@@ -87,11 +69,15 @@ export class AddressPool extends Context.Tag("@inzi/core/AddressPool")<
       merchantId: string,
       slots: ReadonlyArray<PoolSlot>,
     ) => Effect.Effect<number, StoreError>
-    /** Deletes slots derived from xpubs the merchant no longer has (all merchants when none given). */
+    /** Deletes slots derived under keys the merchant no longer has (all merchants when none given). */
     readonly dropStale: (merchantId?: string) => Effect.Effect<number, StoreError>
-    /** Merchants with an EVM or Tron xpub whose usable pool holds fewer than `below` slots, with that size. */
+    /**
+     * Merchants with a payout key of one of the `derived` families whose usable pool holds fewer than `below`
+     * slots, with that size.
+     */
     readonly lowPools: (
       below: number,
+      derived: ReadonlyArray<ChainFamily>,
     ) => Effect.Effect<ReadonlyArray<{ readonly merchant: Merchant; readonly size: number }>, StoreError>
   }
 >() {}

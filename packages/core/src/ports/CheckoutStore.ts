@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { ChainFamily, Checkout, CheckoutStatus, DepositTargets, Mode, NetworkId } from "../domain.js"
+import type { ChainFamily, Checkout, CheckoutStatus, Mode, NetworkId, StoredTarget } from "../domain.js"
 import type { DepositKind } from "../family.js"
 import type { CheckoutNotFound, IdempotencyConflict, StoreError } from "./errors.js"
 import type { ExpirySweepService } from "./ExpirySweep.js"
@@ -17,8 +17,11 @@ export interface NewCheckout {
   readonly redirectUrl: string | null
   readonly webhookUrl: string | null
   readonly networks: ReadonlyArray<NetworkId>
-  /** Derived from `allocateDerivationIndex`; `tonComment` is retried by the store on collision via `newComment`. */
-  readonly targets: DepositTargets
+  /**
+   * The index from `allocateDerivationIndex` (or a pool slot) and one target per family of the checkout, with
+   * its lookup key (`depositLookup`): all written in one multi-row insert.
+   */
+  readonly targets: { readonly derivationIndex: bigint; readonly entries: ReadonlyArray<StoredTarget> }
   readonly expiresAt: Date
   readonly createdAt: Date
 }
@@ -35,6 +38,11 @@ export interface IdempotencyInput {
   readonly requestHash: string
   /** Renders the response to store for the created checkout (runs inside the transaction). */
   readonly render: (checkout: Checkout) => IdempotentResponse
+}
+
+/** A create that wrote nothing because the merchant already uses one of its memos (`CheckoutStore`). */
+export interface MemoTaken {
+  readonly _tag: "MemoTaken"
 }
 
 export type CreateCheckoutResult =
@@ -70,10 +78,11 @@ export interface ListCheckoutsResult {
 
 /** Deposit targets a watcher should match, for one chain family and mode. */
 export interface OpenTargets {
+  /** Derived addresses, as their lookup keys (`depositLookup`). */
   readonly addresses: ReadonlyArray<string>
-  /** TON: (merchant wallet, comment) pairs. */
+  /** Memo families: (merchant wallet, memo) pairs. */
   readonly memos: ReadonlyArray<{ readonly wallet: string; readonly memo: string }>
-  /** TON: every merchant wallet of the mode (raw `0:hex`), scanned even without open checkouts (unmatched money). */
+  /** Memo families: every merchant wallet of the mode, scanned even without open checkouts (unmatched money). */
   readonly wallets?: ReadonlyArray<string> | undefined
 }
 
@@ -88,10 +97,14 @@ export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
   {
     /** Next derivation index of the merchant: distinct under concurrency, never reused (gaps allowed). */
     readonly allocateDerivationIndex: (merchantId: string) => Effect.Effect<bigint, StoreError>
+    /**
+     * Inserts the checkout and its targets (with the idempotency record when a key is given), all or nothing.
+     * `MemoTaken` when the merchant already uses one of the memos (nothing written: the caller draws again).
+     */
     readonly createCheckout: (
       input: NewCheckout,
       idempotency: IdempotencyInput | null,
-    ) => Effect.Effect<CreateCheckoutResult, StoreError | IdempotencyConflict>
+    ) => Effect.Effect<CreateCheckoutResult | MemoTaken, StoreError | IdempotencyConflict>
     /**
      * The stored answer to an Idempotency-Key, looked up before a keyed create draws its deposit slot, so that a
      * replay uses up no slot and derives nothing: what `idempotencyDecision` says of the key's record — its

@@ -1,6 +1,6 @@
 import { Context, type Effect } from "effect"
 import type { LogoImage } from "../branding.js"
-import type { ApiKeyRecord, Merchant, Mode } from "../domain.js"
+import type { ApiKeyRecord, ChainFamily, Merchant, Mode } from "../domain.js"
 import type { MerchantNotFound, StoreError } from "./errors.js"
 
 /**
@@ -10,6 +10,14 @@ import type { MerchantNotFound, StoreError } from "./errors.js"
 export type NewMerchant = Omit<Merchant, "createdAt" | "testWebhookUrl" | "testWebhookSecret"> & {
   readonly testWebhookUrl?: string | null | undefined
   readonly testWebhookSecret?: string | undefined
+}
+
+/**
+ * A change to a merchant: an absent field is kept. `payoutKeys` sets the keys of the families it names (a null
+ * key removes that family's) and keeps the others.
+ */
+export type MerchantPatch = Partial<Omit<NewMerchant, "id" | "payoutKeys">> & {
+  readonly payoutKeys?: Readonly<Partial<Record<ChainFamily, string | null>>> | undefined
 }
 
 export interface NewApiKey {
@@ -31,7 +39,7 @@ export class MerchantStore extends Context.Tag("@inzi/core/MerchantStore")<
     readonly createMerchant: (m: NewMerchant) => Effect.Effect<Merchant, StoreError>
     readonly updateMerchant: (
       id: string,
-      patch: Partial<Omit<NewMerchant, "id">>,
+      patch: MerchantPatch,
     ) => Effect.Effect<Merchant, StoreError | MerchantNotFound>
     readonly getMerchant: (id: string) => Effect.Effect<Merchant, StoreError | MerchantNotFound>
     readonly listMerchants: () => Effect.Effect<ReadonlyArray<Merchant>, StoreError>

@@ -1,6 +1,14 @@
 import { Effect } from "effect"
 import type { ChainEvent } from "../chain-events.js"
-import type { CheckoutStatus, Mode, NetworkId, Payment, WebhookEventType } from "../domain.js"
+import type {
+  ChainFamily,
+  CheckoutStatus,
+  Mode,
+  NetworkId,
+  Payment,
+  StoredTarget,
+  WebhookEventType,
+} from "../domain.js"
 import { sameKey } from "../machine.js"
 import { CheckoutNotFound, StoreError } from "../ports/errors.js"
 import type { ExpirySweepService } from "../ports/ExpirySweep.js"
@@ -31,7 +39,7 @@ import {
 
 export interface MemoryMerchant {
   readonly id: string
-  readonly tonWallet: string | null
+  readonly payoutKeys: Readonly<Partial<Record<ChainFamily, string>>>
   readonly webhookUrl: string | null
   readonly testWebhookUrl: string | null
 }
@@ -43,9 +51,8 @@ export interface MemoryCheckoutInput {
   readonly amountCents: bigint
   readonly expiresAt: Date
   readonly webhookUrl: string | null
-  readonly evmAddress: string | null
-  readonly tronAddress: string | null
-  readonly tonComment: string
+  /** The deposit targets with their `depositLookup` keys. */
+  readonly targets: ReadonlyArray<StoredTarget>
 }
 
 export interface MemoryCheckout extends MemoryCheckoutInput {
@@ -132,8 +139,8 @@ export const makeMemoryLedger = (): MemoryLedger => {
         if (c.payments.some((p) => sameKey(p, lookup.key))) return c
         continue
       }
-      const tonWallet = w.merchants.get(c.merchantId)?.tonWallet ?? null
-      if (c.mode === mode && ownsTarget({ ...c, tonWallet }, lookup.target)) return c
+      const payoutKeys = w.merchants.get(c.merchantId)?.payoutKeys ?? {}
+      if (c.mode === mode && ownsTarget({ ...c, payoutKeys }, lookup.target)) return c
     }
     return null
   }

@@ -7,14 +7,16 @@ import type {
   UnmatchedTransfer,
 } from "../chain-events.js"
 import type {
+  ChainFamily,
   CheckoutState,
   CheckoutStatus,
-  DepositTargets,
   Mode,
   Payment,
   PaymentKey,
+  StoredTarget,
   WebhookEventType,
 } from "../domain.js"
+import { addressLookups, memoLookups } from "../family.js"
 import { type MachineEvent, transition } from "../machine.js"
 
 /**
@@ -85,23 +87,28 @@ const NOTHING: IngestDecision = { _tag: "Nothing" }
 
 export const UNMATCHED_REASON_NO_OWNER = "no checkout owns this deposit target"
 
-/** A TON comment as matched: surrounding blanks dropped, case ignored (the payer may type it). */
-export const memoKey = (memo: string): string => memo.trim().toUpperCase()
-
 /**
- * Whether a checkout's deposit target receives a transfer: an EVM address compared case-insensitively, a Tron
- * address exactly, a TON memo by `memoKey` on the merchant's wallet. A store's lookup implements this rule.
+ * Whether a checkout's deposit target receives a transfer: a derived address whose lookup key is the
+ * transfer's address under its family's case rule (`addressLookups`), or a memo whose key is the transfer's
+ * memo (`memoLookups`) sent to the merchant's payout wallet of that family. A store's lookup implements this
+ * rule with one index probe per key.
  */
 export const ownsTarget = (
-  owner: Pick<DepositTargets, "evmAddress" | "tronAddress" | "tonComment"> & {
-    readonly tonWallet: string | null
+  owner: {
+    readonly merchantId: string
+    readonly targets: ReadonlyArray<StoredTarget>
+    readonly payoutKeys: Readonly<Partial<Record<ChainFamily, string>>>
   },
   target: TransferTarget,
 ): boolean =>
   target.kind === "address"
-    ? (owner.evmAddress !== null && owner.evmAddress.toLowerCase() === target.address.toLowerCase()) ||
-      owner.tronAddress === target.address
-    : owner.tonWallet === target.wallet && memoKey(owner.tonComment) === memoKey(target.memo)
+    ? owner.targets.some((t) => t.address !== null && addressLookups(target.address).includes(t.lookup))
+    : owner.targets.some(
+        (t) =>
+          t.memo !== null &&
+          owner.payoutKeys[t.family] === target.wallet &&
+          memoLookups(owner.merchantId, target.memo).includes(t.lookup),
+      )
 
 /** Which checkout an event concerns: a transfer by its target, any later news of a payment by its key. */
 export const lookupFor = (e: ChainEvent): IngestLookup => {

@@ -2,11 +2,11 @@ import { Effect } from "effect"
 import type { LogoImage } from "../branding.js"
 import type { ApiKeyRecord, Merchant, MerchantBranding, Mode } from "../domain.js"
 import { hashApiKey, newApiKey, newApiKeyId, newMerchantId, newWebhookSecret } from "../ids.js"
-import { MerchantStore, type NewMerchant } from "../ports/MerchantStore.js"
+import { type MerchantPatch, MerchantStore, type NewMerchant } from "../ports/MerchantStore.js"
 
 /**
  * Registers a merchant with a fresh id and one webhook secret per mode (`whsec_…`, live and test distinct).
- * @example const m = yield* registerMerchant({ name: "Shop", evmXpub, networks: { live: [], test: [] } })
+ * @example const m = yield* registerMerchant({ name: "Shop", payoutKeys: { evm: xpub }, networks: { live: [], test: [] } })
  */
 export const registerMerchant = (
   input: Pick<NewMerchant, "name"> &
@@ -21,9 +21,7 @@ export const registerMerchant = (
       webhookSecret: yield* newWebhookSecret,
       testWebhookUrl: input.testWebhookUrl ?? null,
       testWebhookSecret: yield* newWebhookSecret,
-      evmXpub: input.evmXpub ?? null,
-      tronXpub: input.tronXpub ?? null,
-      tonWallet: input.tonWallet ?? null,
+      payoutKeys: input.payoutKeys ?? {},
       networks: input.networks ?? { live: [], test: [] },
     })
   })
@@ -82,7 +80,7 @@ export const nextBranding = (was: MerchantBranding | undefined, change: Branding
 export const updateBranding = (
   id: Merchant["id"],
   change: BrandingChange,
-  patch: Partial<Omit<NewMerchant, "id" | "branding">> = {},
+  patch: Omit<MerchantPatch, "branding"> = {},
 ) =>
   Effect.gen(function* () {
     const store = yield* MerchantStore

@@ -1,69 +1,66 @@
 import { Effect } from "effect"
-import { AddressDerivation } from "../ports/AddressDerivation.js"
+import type { ChainFamily, PayoutKeys } from "../domain.js"
+import { type FamilyRegistry, familyModules } from "../family.js"
 import { MerchantStore } from "../ports/MerchantStore.js"
 
-/** A new merchant's payout keys (null: not given). */
-export interface PayoutKeys {
-  readonly evmXpub: string | null
-  readonly tronXpub: string | null
-  readonly tonWallet: string | null
-}
-
-/** What is wrong with one of them: which (`null`: all missing) and why. */
+/** What is wrong with a merchant's payout keys: which family's (`null`: none given) and why. */
 export interface PayoutKeyProblem {
-  readonly key: "evm-xpub" | "tron-xpub" | "ton-wallet" | null
+  readonly family: ChainFamily | null
   readonly message: string
 }
 
+/** "an EVM account xpub, a Tron account xpub and/or a TON wallet": what a merchant may be paid with. */
+export const payoutKeyChoices = (families: FamilyRegistry): string => {
+  const names = familyModules(families).map((m) => {
+    const name = `${m.label} ${m.payoutKeyLabel}`
+    return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`
+  })
+  return names.length < 2 ? names.join("") : `${names.slice(0, -1).join(", ")} and/or ${names.at(-1)}`
+}
+
 /**
- * The keys' own checks (no storage needed): at least one key, each xpub valid for its family (checksum, public,
- * account depth), the TON wallet an address (`isTonWallet`, the TON adapter's parser). null when they are fine.
+ * The keys' own checks (no storage needed): at least one key, each valid for its family's module (an xpub by
+ * the family's `deriver`: checksum, public, account depth; a wallet by its `walletProblem`). null when fine.
  */
-export const payoutKeysFormatProblem = (keys: PayoutKeys, isTonWallet: (address: string) => boolean) =>
+export const payoutKeysFormatProblem = (keys: PayoutKeys, families: FamilyRegistry) =>
   Effect.gen(function* () {
-    if (keys.evmXpub === null && keys.tronXpub === null && keys.tonWallet === null)
+    const given = familyModules(families).filter((m) => keys[m.family] !== undefined)
+    if (given.length === 0)
       return {
-        key: null,
-        message: "a merchant needs a way to be paid: an EVM xpub, a Tron xpub and/or a TON wallet",
+        family: null,
+        message: `a merchant needs a way to be paid: ${payoutKeyChoices(families)}`,
       } satisfies PayoutKeyProblem
-    const derivation = yield* AddressDerivation
-    for (const [family, xpub] of [
-      ["evm", keys.evmXpub],
-      ["tron", keys.tronXpub],
-    ] as const)
-      if (xpub !== null) {
-        const r = yield* Effect.either(derivation.validateXpub(family, xpub))
-        if (r._tag === "Left")
-          return { key: `${family}-xpub`, message: r.left.message } satisfies PayoutKeyProblem
+    for (const m of given) {
+      const key = keys[m.family] ?? ""
+      if (m.deriver !== undefined) {
+        const r = yield* Effect.either(m.deriver.validateXpub(key))
+        if (r._tag === "Left") return { family: m.family, message: r.left.message } satisfies PayoutKeyProblem
       }
-    if (keys.tonWallet !== null && !isTonWallet(keys.tonWallet))
-      return {
-        key: "ton-wallet",
-        message: "is not a TON address (expected UQ…/EQ… or 0:<hex>)",
-      } satisfies PayoutKeyProblem
+      const wallet = m.walletProblem?.(key) ?? null
+      if (wallet !== null) return { family: m.family, message: wallet } satisfies PayoutKeyProblem
+    }
     return null
   })
 
 /**
  * The checks every way of creating a merchant makes (the CLI's `merchant create`, the console): the keys' own
- * (`payoutKeysFormatProblem`), then that no other merchant has the same xpub (it would hand out the same deposit
- * addresses). null when they are fine.
+ * (`payoutKeysFormatProblem`), then that no other merchant has the same xpub of a derived family (it would
+ * hand out the same deposit addresses). null when they are fine.
  */
-export const payoutKeysProblem = (keys: PayoutKeys, isTonWallet: (address: string) => boolean) =>
+export const payoutKeysProblem = (keys: PayoutKeys, families: FamilyRegistry) =>
   Effect.gen(function* () {
-    const format = yield* payoutKeysFormatProblem(keys, isTonWallet)
+    const format = yield* payoutKeysFormatProblem(keys, families)
     if (format !== null) return format
-    for (const other of yield* (yield* MerchantStore).listMerchants()) {
-      if (keys.evmXpub !== null && other.evmXpub === keys.evmXpub)
-        return {
-          key: "evm-xpub",
-          message: `this EVM xpub is already used by merchant ${other.id}`,
-        } satisfies PayoutKeyProblem
-      if (keys.tronXpub !== null && other.tronXpub === keys.tronXpub)
-        return {
-          key: "tron-xpub",
-          message: `this Tron xpub is already used by merchant ${other.id}`,
-        } satisfies PayoutKeyProblem
-    }
+    const derived = familyModules(families).filter(
+      (m) => m.deposit.kind === "derived-address" && keys[m.family] !== undefined,
+    )
+    if (derived.length === 0) return null
+    for (const other of yield* (yield* MerchantStore).listMerchants())
+      for (const m of derived)
+        if (other.payoutKeys[m.family] === keys[m.family])
+          return {
+            family: m.family,
+            message: `this ${m.label} xpub is already used by merchant ${other.id}`,
+          } satisfies PayoutKeyProblem
     return null
   })
