@@ -1,5 +1,5 @@
 export { associatedTokenAccount, isSolanaAddress, parseSolanaAddress } from "./address.js"
-export { SOLANA } from "./family-name.js"
+export { solanaFamily } from "./family.js"
 export {
   SOLANA_DEVNET,
   SOLANA_MAINNET,
@@ -12,4 +12,4 @@ export { newSolanaReference, solanaReferenceWith } from "./reference.js"
 export { makeSolanaRpc, type RpcCall, type SolanaRpc, type SolanaRpcOptions } from "./rpc.js"
 export { makeSolanaScanner, type SolanaScannerOptions } from "./scanner.js"
 export { type Credit, accountKeysOf, creditOf } from "./transfer.js"
-export { solanaPayAmount, solanaPayUri } from "./uri.js"
+export { SOLANA_PAY_MAX_URI, solanaPayAmount, solanaPayRequest, solanaPayUri } from "./uri.js"

@@ -1,5 +1,4 @@
 import type { NetworkConfig } from "@inzi/core"
-import { SOLANA } from "./family-name.js"
 
 /** Circle's USDC mint on Solana mainnet (SPL Token, 6 decimals). */
 export const USDC_MAINNET_MINT = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
@@ -15,7 +14,7 @@ export const USDC_DEVNET_MINT = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU"
  */
 export const SOLANA_MAINNET: NetworkConfig = {
   id: "solana",
-  family: SOLANA,
+  family: "solana",
   mode: "live",
   name: "Solana",
   rpcUrls: ["https://api.mainnet-beta.solana.com"],
@@ -32,7 +31,7 @@ export const SOLANA_MAINNET: NetworkConfig = {
 /** Solana devnet with Circle's devnet USDC. */
 export const SOLANA_DEVNET: NetworkConfig = {
   id: "solana-devnet",
-  family: SOLANA,
+  family: "solana",
   mode: "test",
   name: "Solana devnet",
   rpcUrls: ["https://api.devnet.solana.com"],

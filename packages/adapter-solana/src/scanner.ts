@@ -12,7 +12,6 @@ import { getMintDecoder, TOKEN_PROGRAM_ADDRESS } from "@solana-program/token"
 import { Effect, Either, Schema } from "effect"
 import { associatedTokenAccount, parseSolanaAddress } from "./address.js"
 import { type AccountCursor, decodeCursor, emptyCursor, encodeCursor } from "./cursor.js"
-import { SOLANA } from "./family-name.js"
 import type { SolanaOptions } from "./options.js"
 import { makeSolanaRpc, type SolanaRpcOptions } from "./rpc.js"
 import {
@@ -74,7 +73,7 @@ export const makeSolanaScanner = (
   Effect.gen(function* () {
     const configError = (message: string) =>
       new ChainError({ network: network.id, message, retryable: false })
-    if (network.family !== SOLANA)
+    if (network.family !== "solana")
       return yield* Effect.fail(configError(`network family is ${network.family}`))
     if (network.rpcUrls.length === 0) return yield* Effect.fail(configError("no RPC URL configured"))
     const tokens: Array<Token> = []

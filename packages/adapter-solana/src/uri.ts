@@ -36,3 +36,20 @@ export const solanaPayUri = (p: {
   ]
   return `solana:${encodeURIComponent(p.recipient)}?${params.join("&")}`
 }
+
+/** Longest transfer request put in a QR code: a longer one drops its `message`, then its `label`. */
+export const SOLANA_PAY_MAX_URI = 512
+
+/**
+ * The transfer request of a payment option: `solanaPayUri` with the merchant's `label` and the checkout's
+ * `message` while the URI stays within `SOLANA_PAY_MAX_URI` characters (both are optional in Solana Pay; a
+ * long URI makes a QR code too dense to scan, or too long to encode).
+ */
+export const solanaPayRequest = (p: Parameters<typeof solanaPayUri>[0]): string => {
+  const full = solanaPayUri(p)
+  if (full.length <= SOLANA_PAY_MAX_URI) return full
+  const labelled = solanaPayUri({ ...p, message: undefined })
+  return labelled.length <= SOLANA_PAY_MAX_URI
+    ? labelled
+    : solanaPayUri({ ...p, message: undefined, label: undefined })
+}

@@ -4,9 +4,9 @@ import * as api from "../src/index.js"
 it("public surface (review changes to this list)", () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
-      "SOLANA",
       "SOLANA_DEVNET",
       "SOLANA_MAINNET",
+      "SOLANA_PAY_MAX_URI",
       "SolanaOptionsSchema",
       "USDC_DEVNET_MINT",
       "USDC_MAINNET_MINT",
@@ -19,7 +19,9 @@ it("public surface (review changes to this list)", () => {
       "makeSolanaScanner",
       "newSolanaReference",
       "parseSolanaAddress",
+      "solanaFamily",
       "solanaPayAmount",
+      "solanaPayRequest",
       "solanaPayUri",
       "solanaReferenceWith",
     ]

@@ -10,10 +10,15 @@ import {
 } from "@inzi/core"
 import { Effect } from "effect"
 
+/** The families whose per-checkout deposit addresses this package sweeps (a runner each). */
+export type SweepableFamily = "evm" | "tron"
+export const isSweepable = (family: ChainFamily): family is SweepableFamily =>
+  family === "evm" || family === "tron"
+
 /** A per-checkout deposit address that received money Inzi recorded (and may still hold it). */
 export interface DepositAddress {
   readonly network: NetworkId
-  readonly family: "evm" | "tron"
+  readonly family: SweepableFamily
   /** As recorded on the checkout: lower-case `0x…` (EVM) or base58 `T…` (Tron). */
   readonly address: string
   readonly derivationIndex: bigint
@@ -30,8 +35,8 @@ const sameAddress = (family: ChainFamily, a: string, b: string) =>
 
 /**
  * The deposit addresses of these checkouts that received recorded confirmed (or late) payments on the given
- * networks, grouped per network and address, ordered by derivation index. TON is never listed: its payments
- * land in the merchant's own wallet. Pure: tests and embedders call it with checkouts from anywhere.
+ * networks, grouped per network and address, ordered by derivation index. Families without a sweep runner
+ * (TON: payments land in the merchant's own wallet) are never listed. Pure: tests and embedders call it with checkouts from anywhere.
  */
 export const depositsFromCheckouts = (
   checkouts: ReadonlyArray<Checkout>,
@@ -45,14 +50,16 @@ export const depositsFromCheckouts = (
     for (const p of c.payments) {
       if (!HOLDS_MONEY.has(p.status)) continue
       const net = networks.find((n) => n.id === p.network)
-      if (net === undefined || net.family === "ton") continue
-      const address = depositTargetOf(c.targets, net.family)?.address ?? null
-      if (address === null || !sameAddress(net.family, address, p.recipient)) continue
+      // Only the families this package has a runner for; the others' payments are in the merchant's wallet.
+      if (net === undefined || !isSweepable(net.family)) continue
+      const family = net.family
+      const address = depositTargetOf(c.targets, family)?.address ?? null
+      if (address === null || !sameAddress(family, address, p.recipient)) continue
       const key = `${net.id}\u0000${address}`
       let entry = byKey.get(key)
       if (entry === undefined) {
         entry = {
-          d: { network: net.id, family: net.family, address, derivationIndex: c.targets.derivationIndex },
+          d: { network: net.id, family, address, derivationIndex: c.targets.derivationIndex },
           ids: new Set(),
           rec: new Map(),
         }

@@ -1,6 +1,6 @@
 import { isTronAddress } from "@inzi/adapter-tron"
 import type { Checkout, NetworkConfig } from "@inzi/core"
-import { depositsFromCheckouts } from "./deposits.js"
+import { depositsFromCheckouts, isSweepable } from "./deposits.js"
 import { planEvm, runEvm } from "./evm.js"
 import { journalFile, openJournal } from "./journal.js"
 import { deriveDepositKeys } from "./keys.js"
@@ -42,9 +42,13 @@ const networksWithDeposits = (
   )
   return {
     deposits,
-    networks: chosen.filter((n) => n.family !== "ton" && deposits.some((d) => d.network === n.id)),
+    networks: chosen.filter((n) => isSweepable(n.family) && deposits.some((d) => d.network === n.id)),
   }
 }
+
+/** A network of a family without a sweep runner: its payments land in the merchant's own wallet. */
+const noSweep = (n: NetworkConfig) =>
+  new SweepError(`${n.id}: the ${n.family} family needs no sweep: payments land in the merchant's own wallet`)
 
 export interface PlanSweepParameters {
   /** The merchant's checkouts (e.g. `merchantCheckouts`). */
@@ -65,8 +69,7 @@ export const planSweep = async (p: PlanSweepParameters): Promise<ReadonlyArray<N
   if (p.network !== undefined) {
     const n = p.networks.find((x) => x.id === p.network)
     if (n === undefined) throw new SweepError(`unknown network "${p.network}" (not in the network config)`)
-    if (n.family === "ton")
-      throw new SweepError("TON needs no sweep: payments land in the merchant's own wallet")
+    if (!isSweepable(n.family)) throw noSweep(n)
   }
   const { deposits, networks } = networksWithDeposits(p.checkouts, p.networks, p.network, p.indices)
   const plans: NetworkPlan[] = []
@@ -108,8 +111,7 @@ export interface RunSweepParameters {
 
 /** Executes the sweep of one network (see {@link runEvm} / {@link runTron}), journaled in the data dir. */
 export const runSweep = async (p: RunSweepParameters): Promise<RunReport> => {
-  if (p.network.family === "ton")
-    throw new SweepError("TON needs no sweep: payments land in the merchant's own wallet")
+  if (!isSweepable(p.network.family)) throw noSweep(p.network)
   const { deposits } = networksWithDeposits(p.checkouts, [p.network], undefined, p.indices)
   const keys = deriveDepositKeys(p.mnemonic, deposits, p.passphrase)
   const journal = openJournal(journalFile(p.dataDir))

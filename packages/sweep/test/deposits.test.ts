@@ -1,6 +1,13 @@
 import type { Checkout, NetworkConfig, Payment, PaymentStatus } from "@inzi/core"
 import { describe, expect, it } from "vitest"
-import { depositsFromCheckouts, formatUnits, parseTreasuries, usedIndicesOf } from "../src/index.js"
+import {
+  depositsFromCheckouts,
+  formatUnits,
+  parseTreasuries,
+  planSweep,
+  runSweep,
+  usedIndicesOf,
+} from "../src/index.js"
 
 const net = (id: string, family: NetworkConfig["family"]): NetworkConfig => ({
   id,
@@ -109,5 +116,25 @@ describe("deposit addresses from recorded payments", () => {
       tron: "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre",
     })
     expect(() => parseTreasuries(["nope"])).toThrow(/neither/)
+  })
+
+  it("refuses to plan or run a sweep on a family without a runner (wallet + memo families), naming it", async () => {
+    // Not only TON: any family but EVM and Tron (before, a fourth family fell through to the Tron runner).
+    for (const n of [net("ton-testnet", "ton"), net("solana-devnet", "solana")]) {
+      await expect(planSweep({ checkouts: [], networks: [n], network: n.id })).rejects.toThrow(
+        `${n.id}: the ${n.family} family needs no sweep`,
+      )
+      await expect(
+        runSweep({
+          merchantId: "mer_1",
+          checkouts: [],
+          network: n,
+          treasury: "x",
+          mnemonic: "x",
+          gasKey: "x",
+          dataDir: "/nonexistent",
+        }),
+      ).rejects.toThrow("needs no sweep")
+    }
   })
 })

@@ -1,7 +1,6 @@
 import { type SolanaDevnet, startSolanaDevnet } from "@inzi/devnet-solana"
 import type { NetworkConfig } from "@inzi/core"
 import type { Address, KeyPairSigner } from "@solana/kit"
-import { SOLANA } from "../../src/index.js"
 
 /** The local Solana (tooling/devnet-solana) with a merchant holding token accounts for both mints. */
 export interface SolanaWorld extends SolanaDevnet {
@@ -21,7 +20,7 @@ export const makeSolanaWorld = async (): Promise<SolanaWorld> => {
   const merchantFake = await ledger.openAta(attacker, merchant.address, fake)
   const network: NetworkConfig = {
     id: "solana-local",
-    family: SOLANA,
+    family: "solana",
     mode: "test",
     name: "Solana (litesvm)",
     rpcUrls: [devnet.rpcUrl],
