@@ -21,6 +21,8 @@ import { type ApiCheckoutJson, decodeQr, http, launchBrowser, watchPage } from "
 const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || null
 const CLI = fileURLToPath(new URL("../../../apps/cli/src/main.ts", import.meta.url))
 const POLL = { timeout: 60_000, interval: 200 }
+/** Each `inzi unmatched list` is a process of its own (a few seconds on a loaded machine). */
+const CLI_POLL = { timeout: 120_000, interval: 1_000 }
 
 describe.skipIf(TEST_DATABASE_URL === null && process.env.INZI_REQUIRE_PG !== "1")(
   "Solana through the plug-in contract: API, hosted page, worker, CLI",
@@ -166,7 +168,7 @@ describe.skipIf(TEST_DATABASE_URL === null && process.env.INZI_REQUIRE_PG !== "1
         if (r.status !== 0) throw new Error(`inzi unmatched list: ${r.status} ${r.stderr}`)
         return JSON.parse(r.stdout) as ReadonlyArray<{ txHash: string; network: string; memo: string | null }>
       }
-      await expect.poll(() => list().map((u) => u.txHash), POLL).toContain(paid.signature)
+      await expect.poll(() => list().map((u) => u.txHash), CLI_POLL).toContain(paid.signature)
       expect(list().find((u) => u.txHash === paid.signature)).toMatchObject({
         network: "solana-local",
         token: "USDC",
@@ -176,6 +178,6 @@ describe.skipIf(TEST_DATABASE_URL === null && process.env.INZI_REQUIRE_PG !== "1
       })
       // Unmatched: the open checkout is not paid by it.
       expect((await api("GET", `/api/v1/checkouts/${open.json.id}`)).json.status).toBe("pending")
-    })
+    }, 240_000)
   },
 )
