@@ -121,9 +121,12 @@ describe("inzi CLI: strict input", () => {
   })
 
   it("takes payout keys as --payout <family>=<key>, checked by the family's module like the aliases", async () => {
-    const unknown = await inzi("merchant", "create", "--name", "U", "--payout", "solana=abc")
+    const unknown = await inzi("merchant", "create", "--name", "U", "--payout", "stellar=abc")
     expect(unknown.code).toBe(2)
-    expect(unknown.err).toContain('--payout: unknown family "solana" (known: evm, tron, ton)')
+    expect(unknown.err).toContain('--payout: unknown family "stellar" (known: evm, tron, ton, solana)')
+    const sol = await inzi("merchant", "create", "--name", "S", "--payout", "solana=0xAbC")
+    expect(sol.code).toBe(2)
+    expect(sol.err).toContain('--payout solana= is not a Solana address (a base58 public key): "0xAbC"')
     const bad = await inzi("merchant", "create", "--name", "B", "--payout", "evm=xpub-nonsense")
     expect(bad.code).toBe(2)
     expect(bad.err).toMatch(/^--payout evm=: /)
@@ -148,12 +151,16 @@ describe("inzi CLI: strict input", () => {
       "--name",
       "P",
       "--payout",
-      `evm=${xpubAt(9)},ton=0:${"ab".repeat(32)}`,
+      `evm=${xpubAt(9)},ton=0:${"ab".repeat(32)},solana=mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN`,
       "--json",
     )
     expect(ok.code, ok.err).toBe(0)
     const shown = await inzi("merchant", "show", "--merchant", JSON.parse(ok.out).id, "--json")
-    expect(JSON.parse(shown.out).payout).toEqual({ evm: true, ton: `0:${"ab".repeat(32)}` })
+    expect(JSON.parse(shown.out).payout).toEqual({
+      evm: true,
+      ton: `0:${"ab".repeat(32)}`,
+      solana: "mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN",
+    })
   })
 
   it("requires an https live webhook URL (the API's rule), allows http for the test one", async () => {

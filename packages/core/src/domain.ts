@@ -22,7 +22,7 @@ export {
 export type PaymentStatus = "detected" | "confirmed" | "late" | "reverted" | "duplicate"
 
 /** The chain families; each has one `ChainFamilyModule` (family.ts) in a `FamilyRegistry`. */
-export type ChainFamily = "evm" | "tron" | "ton"
+export type ChainFamily = "evm" | "tron" | "ton" | "solana"
 
 /** A network id as used in the API (`ton`, `tron`, `ethereum`, `base`, `sepolia`, `devnet` …). */
 export type NetworkId = string

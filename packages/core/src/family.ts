@@ -58,6 +58,10 @@ export interface PaymentTargetInput {
   readonly target: DepositTarget | null
   /** The merchant's payout key of the family (`payoutKeyOf`): the wallet of memo families. */
   readonly payout: string | null
+  /** Who is paid, for wallets that show it (a Solana Pay `label`): the merchant's name as shoppers see it. */
+  readonly payee: string
+  /** What for (a Solana Pay `message`): the checkout's description, null when it has none. */
+  readonly purpose: string | null
 }
 
 export interface ChainFamilyModule<F extends ChainFamily = ChainFamily> {

@@ -79,6 +79,8 @@ export const paymentOptions = (
   ctx: Pick<PresentContext, "networks" | "merchant" | "families" | "now">,
 ): ReadonlyArray<ApiPaymentOption> => {
   const status = currentStatus(checkout, ctx.now)
+  const payee = ctx.merchant.branding?.displayName ?? ctx.merchant.name
+  const purpose = checkout.description
   const out: Array<ApiPaymentOption> = []
   for (const net of ctx.networks) {
     if (!checkout.networks.includes(net.id) || net.mode !== checkout.mode) continue
@@ -90,7 +92,15 @@ export const paymentOptions = (
         status === "underpaid"
           ? amountDueUnits(checkout, token.decimals)
           : centsToUnits(checkout.amountCents, token.decimals)
-      const target = family.paymentTarget({ network: net, token, units, target: deposit, payout })
+      const target = family.paymentTarget({
+        network: net,
+        token,
+        units,
+        target: deposit,
+        payout,
+        payee,
+        purpose,
+      })
       if (target === null) continue
       // One object literal shape (no spreads): this runs for every option of every checkout read.
       out.push({

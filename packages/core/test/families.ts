@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import { defineFamily, explorerLink, type FamilyRegistry } from "../src/family.js"
 import { tonCommentWith } from "../src/ids.js"
+import { formatUnits } from "../src/money.js"
 import { ChainError } from "../src/ports/errors.js"
 import { evmTransferUri, tonTransferUri, tronTransferUri } from "../src/uri.js"
 
@@ -79,4 +80,31 @@ const ton = defineFamily({
   tokenStandard: () => "jetton",
 })
 
-export const FAMILIES: FamilyRegistry = { evm, tron, ton }
+const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+/** A wallet + memo family whose memo is case-sensitive and travels only in the payment link (a reference). */
+const solana = defineFamily({
+  ...common,
+  family: "solana",
+  label: "Solana",
+  icon: "sol",
+  deposit: {
+    kind: "wallet-memo",
+    memoName: "reference",
+    newMemo: (draw) => Array.from(draw(32), (b) => BASE58[b % 58]).join(""),
+    caseInsensitive: false,
+  },
+  payoutKeyLabel: "wallet",
+  walletProblem: (w) => (/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(w) ? null : "is not a Solana address"),
+  paymentTarget: ({ token, units, target, payout, payee }) =>
+    payout === null || target?.memo == null
+      ? null
+      : {
+          address: payout,
+          memo: null,
+          uri: `solana:${payout}?amount=${formatUnits(units, token.decimals)}&spl-token=${token.contract}&reference=${target.memo}&label=${encodeURIComponent(payee)}`,
+        },
+  tokenStandard: () => "SPL",
+})
+
+export const FAMILIES: FamilyRegistry = { evm, tron, ton, solana }

@@ -53,17 +53,17 @@ describe("the family registry", () => {
     const { got, families } = recording()
     const bad = await Effect.runPromiseExit(scannerOf(families, { ...ton, options: { source: "mempool" } }))
     expect(Exit.isFailure(bad) && JSON.stringify(bad.cause)).toMatch(/options: .*source/s)
-    const unknown = { ...ton, family: "solana" } as unknown as NetworkConfig
+    const unknown = { ...ton, family: "stellar" } as unknown as NetworkConfig
     const exit = await Effect.runPromiseExit(scannerOf(families, unknown))
     expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain(
-      'unknown family \\"solana\\" (known: evm, tron, ton)',
+      'unknown family \\"stellar\\" (known: evm, tron, ton, solana)',
     )
     expect(got).toEqual([])
   })
 
   it("lists the families and their presets, tokenless ones last", () => {
     const { families } = recording()
-    expect(knownFamilies(families)).toEqual(["evm", "tron", "ton"])
+    expect(knownFamilies(families)).toEqual(["evm", "tron", "ton", "solana"])
     expect(isKnownFamily(families, "tron")).toBe(true)
     expect(isKnownFamily(families, "toString")).toBe(false)
     expect(presetsOf(families).map((p) => p.id)).toEqual([ton.id, "ton-x"])

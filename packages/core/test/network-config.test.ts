@@ -41,7 +41,7 @@ describe("decodeNetworkConfig", () => {
     const bad = {
       ...good,
       id: "Base Sepolia",
-      family: "solana",
+      family: "stellar",
       mode: "prod",
       rpcUrls: ["ftp://x", "https://ok.example"],
       tokens: [{ symbol: "", contract: "", decimals: 37 }],
@@ -110,8 +110,8 @@ describe("decodeNetworkConfig", () => {
   })
 
   it("names the known families for an unknown one", () => {
-    expect(issues([{ ...good, family: "solana" }])).toEqual([
-      '[0].family: unknown family "solana" (known: evm, tron, ton)',
+    expect(issues([{ ...good, family: "stellar" }])).toEqual([
+      '[0].family: unknown family "stellar" (known: evm, tron, ton, solana)',
     ])
   })
 

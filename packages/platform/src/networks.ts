@@ -10,11 +10,13 @@ import {
 } from "@inzi/core"
 import { evmFamily } from "@inzi/adapter-evm"
 import { tonFamily } from "@inzi/adapter-ton"
+import { solanaFamily } from "@inzi/adapter-solana"
 import { tronFamily } from "@inzi/adapter-tron"
 import type { Effect } from "effect"
 
 /** The chain families the reference apps run: one module per family (docs/adding-a-chain.md). */
-export const FAMILIES: FamilyRegistry = { evm: evmFamily, tron: tronFamily, ton: tonFamily }
+// biome-ignore format: the one registry line, quoted as is by docs/adding-a-chain.md
+export const FAMILIES: FamilyRegistry = { evm: evmFamily, tron: tronFamily, ton: tonFamily, solana: solanaFamily }
 
 const modules = Object.values(FAMILIES)
 

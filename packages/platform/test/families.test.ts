@@ -30,6 +30,7 @@ const targets: DepositTargets = {
     { family: "evm", address: "0x00000000000000000000000000000000000000Aa", memo: null },
     { family: "tron", address: "TJRyWwFs9wTFGZg3JbrVriFbNfCug5tDeC", memo: null },
     { family: "ton", address: null, memo: "INZ-7K2Q" },
+    { family: "solana", address: null, memo: "82ZJ7nbGpixjeDCmEhUcmwXYfvurzAgGdtSMuHnUgyny" },
   ],
 }
 const EVM = "0x00000000000000000000000000000000000000Aa"
@@ -55,7 +56,15 @@ describe("FAMILIES (the registry the apps run)", () => {
       const network = preset(id)
       const family = FAMILIES[network.family]
       const target = depositTargetOf(targets, network.family)
-      return family.paymentTarget({ network, token: token(network), units: 25_000_000n, target, payout })
+      return family.paymentTarget({
+        network,
+        token: token(network),
+        units: 25_000_000n,
+        target,
+        payout,
+        payee: "Acme & Co",
+        purpose: "Order #7",
+      })
     }
     expect(option("base", null)).toEqual({
       address: EVM,
@@ -73,6 +82,16 @@ describe("FAMILIES (the registry the apps run)", () => {
       memo: "INZ-7K2Q",
       uri: `ton://transfer/UQwallet?jetton=${encodeURIComponent(token(preset("ton")).contract)}&amount=25000000&text=INZ-7K2Q`,
     })
+    // Solana Pay: the merchant's wallet, no memo to type (the reference rides in the link), the payee and
+    // purpose as the label and message wallets show.
+    expect(option("solana", null)).toBeNull()
+    expect(option("solana", "mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN")).toEqual({
+      address: "mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN",
+      memo: null,
+      uri:
+        "solana:mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN?amount=25&spl-token=EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v" +
+        "&reference=82ZJ7nbGpixjeDCmEhUcmwXYfvurzAgGdtSMuHnUgyny&label=Acme%20%26%20Co&message=Order%20%237",
+    })
     expect(
       FAMILIES.evm.paymentTarget({
         network: preset("base"),
@@ -80,18 +99,21 @@ describe("FAMILIES (the registry the apps run)", () => {
         units: 1n,
         target: null,
         payout: null,
+        payee: "Acme",
+        purpose: null,
       }),
     ).toBeNull()
   })
 
   it("names each network's token standard and explorer links", () => {
     const standard = (id: string) => FAMILIES[preset(id).family].tokenStandard(preset(id))
-    expect(["ethereum", "bsc", "base", "tron", "ton"].map(standard)).toEqual([
+    expect(["ethereum", "bsc", "base", "tron", "ton", "solana"].map(standard)).toEqual([
       "ERC-20",
       "BEP-20",
       "ERC-20",
       "TRC-20",
       "jetton",
+      "SPL",
     ])
     const tron = preset("tron")
     expect(FAMILIES.tron.explorerTxUrl(tron, "ab/c")).toBe("https://tronscan.org/#/transaction/ab%2Fc")
@@ -106,7 +128,17 @@ describe("FAMILIES (the registry the apps run)", () => {
       evm: { kind: "derived-address", caseInsensitive: true },
       tron: { kind: "derived-address", caseInsensitive: false },
       ton: { kind: "wallet-memo", memoName: "comment", newMemo: expect.any(Function), caseInsensitive: true },
+      solana: {
+        kind: "wallet-memo",
+        memoName: "reference",
+        newMemo: expect.any(Function),
+        caseInsensitive: false,
+      },
     } satisfies Record<ChainFamily, unknown>)
+    // Solana's reference: 32 random bytes as a base58 public key, looked up exactly as written.
+    const solana = FAMILIES.solana.deposit
+    if (solana.kind !== "wallet-memo") throw new Error("expected wallet-memo")
+    expect(solana.newMemo(seededRandomBytes(2))).toMatch(/^[1-9A-HJ-NP-Za-km-z]{43,44}$/)
     // TON's memo generator: 8 characters a payer can type, from the bytes given.
     const ton = FAMILIES.ton.deposit
     if (ton.kind !== "wallet-memo") throw new Error("expected wallet-memo")
@@ -118,6 +150,11 @@ describe("FAMILIES (the registry the apps run)", () => {
     expect(stored("evm", "0xAbC", null)).toBe("0xabc")
     expect(stored("tron", "TAbC", null)).toBe("TAbC")
     expect(stored("ton", null, " k7p2m9qx")).toBe("mer_1:K7P2M9QX")
+    expect(stored("solana", null, "82ZJ7nbGpixjeDCmEhUcmwXYfvurzAgGdtSMuHnUgyny")).toBe(
+      "mer_1:82ZJ7nbGpixjeDCmEhUcmwXYfvurzAgGdtSMuHnUgyny",
+    )
+    expect(FAMILIES.solana.walletProblem?.("mvines9iiHiQTysrwkJjGf2gb9Ex9jXJX8ns3qwf2kN")).toBeNull()
+    expect(FAMILIES.solana.walletProblem?.("0xAbC")).toMatch(/not a Solana address/)
     // Payout keys checked by the module: an xpub by its deriver, a wallet by `walletProblem`.
     expect(FAMILIES.ton.walletProblem?.(`0:${"ab".repeat(32)}`)).toBeNull()
     expect(FAMILIES.ton.walletProblem?.("UQnope")).toMatch(/not a TON address/)
@@ -125,6 +162,7 @@ describe("FAMILIES (the registry the apps run)", () => {
       "EVM account xpub",
       "Tron account xpub",
       "TON wallet",
+      "Solana wallet",
     ])
     expect(
       Object.values(FAMILIES)
@@ -137,11 +175,11 @@ describe("FAMILIES (the registry the apps run)", () => {
 describe("loadNetworks with the registry", () => {
   it("names the known presets for an unknown one, and the known families for an unknown family", () => {
     expect(() => loadNetworks(file([{ preset: "optimism" }]))).toThrow(
-      /unknown preset "optimism" \(known: ethereum, .*tron, tron-nile, ton, ton-testnet\)/,
+      /unknown preset "optimism" \(known: ethereum, .*tron, tron-nile, ton, solana, solana-devnet, ton-testnet\)/,
     )
-    const solana = { ...preset("base"), id: "solana", family: "solana" }
-    expect(() => loadNetworks(file([solana]))).toThrow(
-      /\[0\]\.family: unknown family "solana" \(known: evm, tron, ton\)/,
+    const stellar = { ...preset("base"), id: "stellar", family: "stellar" }
+    expect(() => loadNetworks(file([stellar]))).toThrow(
+      /\[0\]\.family: unknown family "stellar" \(known: evm, tron, ton, solana\)/,
     )
   })
 

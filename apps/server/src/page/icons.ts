@@ -18,6 +18,7 @@ const SYMBOLS: Readonly<Record<string, string>> = {
   "n-base": `<circle cx="12" cy="12" r="12" fill="#0052ff"/><path fill="#fff" d="M12 5a7 7 0 1 1-6.9 8H15v-2H5.1A7 7 0 0 1 12 5z"/>`,
   "n-tron": `<circle cx="12" cy="12" r="12" fill="#d9001f"/><path fill="none" stroke="#fff" stroke-width="1.8" stroke-linejoin="round" d="M5.5 6.5l13 3.2-7.6 8.8zm0 0l5.4 12m7.6-8.8l-7.4-.6"/>`,
   "n-ton": `<circle cx="12" cy="12" r="12" fill="#0088cc"/><path fill="none" stroke="#fff" stroke-width="1.8" stroke-linejoin="round" d="M6.5 7.5h11L12 18zm5.5 0V18"/>`,
+  "n-sol": `<circle cx="12" cy="12" r="12" fill="#1a1a2e"/><path fill="#14f195" d="M8 7h10l-2 2.2H6zm-2 3.9h10l2 2.2H8zm2 3.9h10l-2 2.2H6z"/>`,
   "n-any": `<circle cx="12" cy="12" r="12" fill="#5b6270"/><path fill="none" stroke="#fff" stroke-width="2" d="M8 9h8v6H8z"/>`,
 }
 

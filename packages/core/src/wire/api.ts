@@ -392,13 +392,15 @@ export const ApiPaymentOption = Schema.Struct({
   amount_crypto: CryptoAmount.annotations({
     description: "The full amount, or what is still due once the checkout is underpaid.",
   }),
-  address: Schema.String.annotations({ description: "Deposit address (TON: the merchant's wallet)." }),
+  address: Schema.String.annotations({
+    description: "Deposit address (TON, Solana: the merchant's wallet).",
+  }),
   memo: Schema.NullOr(Schema.String).annotations({
     description: "Comment the payer must attach (TON); null where the network needs none.",
   }),
   uri: Schema.String.annotations({
     description:
-      "Wallet link for the QR code: EIP-681 `ethereum:`, `ton://transfer/…`, or the address (Tron).",
+      "Wallet link for the QR code: EIP-681 `ethereum:`, `ton://transfer/…`, a Solana Pay `solana:` transfer request (with the checkout's `reference`), or the address (Tron).",
   }),
 }).annotations({
   identifier: "PaymentOption",
