@@ -97,7 +97,7 @@ export const upgrade0020Contract = (
         db,
       )
 
-      expect((await migrate(db)).applied).toEqual(["0020_family_rows"])
+      expect((await migrate(db)).applied).toEqual(["0020_family_rows", "0023_watch_cursor"])
       s = makeStores(db)
     })
     afterAll(async () => {
