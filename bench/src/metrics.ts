@@ -1,10 +1,11 @@
 /**
  * bench:metrics — what a /metrics scrape costs as the checkouts table grows (issue #28): the real server (a child
  * process on Postgres) scraped with the gauge cache off (every scrape reads the database) at ≈ 0 checkouts (the
- * baseline, same run) and after 1 000 000 more (one INSERT … SELECT generate_series); the checkouts-by-status
- * scan the gauges ran before, timed on the same tables for comparison; then 8 concurrent scrapers against a server
- * with the cache as shipped (5 s), and an authenticated GET's latency with and without them. Bounded: ≈ 2 min,
- * most of it the seeding.
+ * baseline, same run) and after 1 000 000 more (one INSERT … SELECT generate_series), each finished one with its
+ * delivered webhook event and one attempt (what a million checkouts leave in the outbox); the grouped scans the
+ * gauges ran before (checkouts by status, outbox by status, attempts by outcome), timed on the same tables for
+ * comparison; then 8 concurrent scrapers against a server with the cache as shipped (5 s), and an authenticated
+ * GET's latency with and without them. Bounded: ≈ 4 min, most of it the seeding.
  */
 import { Worker } from "node:worker_threads"
 import pg from "pg"
@@ -53,14 +54,39 @@ const scrapes = async (base: string, n = SCRAPES) => {
   for (let i = 0; i < n; i++) out.push(await timed(() => scrape(base)))
   return out
 }
-/** The query the checkouts gauge ran before (a scan of checkouts), timed the same way. */
+/** The queries the gauges ran before (grouped scans of checkouts, outbox events, attempts), timed the same way. */
 const oldScan = async (n = 5) => {
   const out: number[] = []
   for (let i = 0; i < n; i++)
     out.push(
-      await timed(() => admin.query("SELECT mode, status, count(*) FROM checkouts GROUP BY mode, status")),
+      await timed(async () => {
+        await admin.query("SELECT mode, status, count(*) FROM checkouts GROUP BY mode, status")
+        await admin.query(
+          "SELECT status, count(*), extract(epoch FROM (now() - min(created_at))) FROM outbox_events GROUP BY status",
+        )
+        await admin.query("SELECT ok, count(*) FROM webhook_attempts GROUP BY ok")
+      }),
     )
   return out
+}
+
+/** A delivered event and its attempt for every finished checkout: what the outbox holds after them. */
+const seedEvents = async () => {
+  const t0 = performance.now()
+  await admin.query(
+    `INSERT INTO outbox_events (id, type, checkout_id, merchant_id, mode, url, body, status, attempts, created_at,
+       delivered_at)
+     SELECT 'evt_' || substr(id, 10), 'checkout.' || status, id, merchant_id, mode, 'https://shop.example/h', '{}',
+       'delivered', 1, updated_at, updated_at
+     FROM checkouts WHERE status <> 'pending'`,
+  )
+  await admin.query(
+    `INSERT INTO webhook_attempts (event_id, at, status_code, latency_ms, error, ok, worker)
+     SELECT id, created_at, 200, 5, NULL, true, 'bench' FROM outbox_events WHERE attempts = 1`,
+  )
+  await admin.query("VACUUM ANALYZE outbox_events, webhook_attempts")
+  const events = await admin.query<{ n: string }>("SELECT count(*)::text AS n FROM outbox_events")
+  return { seconds: (performance.now() - t0) / 1000, events: Number(events.rows[0]?.n ?? 0) }
 }
 /** `n` loops scraping `url` back to back, in a worker thread (not this event loop, which times the GETs). */
 const scrapers = (url: string, n: number) => {
@@ -122,20 +148,24 @@ const fresh = await server("0")
 let cached: Awaited<ReturnType<typeof server>> | undefined
 try {
   row("scrape, ≈ 0 checkouts (baseline)", await scrapes(fresh.ready.metricsUrl))
-  row("before: checkouts scan, ≈ 0 checkouts", await oldScan())
+  row("before: grouped scans, ≈ 0 checkouts", await oldScan())
 
   console.log(`seeding ${ROWS} checkouts…`)
   const seedS = await seedCheckouts(admin, { merchantIds: [fresh.ready.merchantId], rows: ROWS })
-  console.log(`seeded in ${seedS.toFixed(1)} s`)
+  const ev = await seedEvents()
+  console.log(
+    `seeded in ${seedS.toFixed(1)} s; ${ev.events} events and attempts in ${ev.seconds.toFixed(1)} s`,
+  )
 
   const big = await scrapes(fresh.ready.metricsUrl)
-  row(`scrape, ${ROWS} checkouts`, big)
-  row(`before: checkouts scan, ${ROWS} checkouts`, await oldScan())
+  row(`scrape, ${ROWS} checkouts, ${ev.events} events and attempts`, big)
+  row(`before: grouped scans, ${ROWS} checkouts, ${ev.events} events`, await oldScan())
   const text = await scrape(fresh.ready.metricsUrl)
   const counted = [...text.matchAll(/^inzi_checkouts\{[^}]*\} (\d+)$/gm)].reduce(
     (n, m) => n + Number(m[1]),
     0,
   )
+  const events = Number(/^inzi_webhook_events\{status="delivered"\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN)
 
   cached = await server("5000")
   const id = await checkoutOf(cached.ready)
@@ -153,7 +183,7 @@ try {
     "|---|---|---|---|",
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n")
-  const body = `Scrapes on the metrics listener, gauge cache off (every scrape reads the database), ${SCRAPES} in a row; "before" is the checkouts-by-status scan the gauge ran until this change, timed from the bench on the same table. Seeded ${ROWS} checkouts in ${seedS.toFixed(1)} s (seedCheckouts: one INSERT … SELECT generate_series, VACUUM ANALYZE); the gauges counted ${counted} checkouts after it. GETs: one at a time for ${WINDOW_MS / 1000} s against a second server process (cache as shipped), the scrapers back to back in a worker thread of the bench.\n\n${table}`
+  const body = `Scrapes on the metrics listener, gauge cache off (every scrape reads the database), ${SCRAPES} in a row; "before" is the grouped scans the gauges ran before the counters (checkouts by status, outbox events by status, attempts by outcome), timed from the bench on the same tables. Seeded ${ROWS} checkouts in ${seedS.toFixed(1)} s (seedCheckouts: one INSERT … SELECT generate_series, VACUUM ANALYZE), then a delivered event and one attempt per finished checkout (${ev.events} of each, ${ev.seconds.toFixed(1)} s); the gauges counted ${counted} checkouts and ${events} delivered events after it. GETs: one at a time for ${WINDOW_MS / 1000} s against a second server process (cache as shipped), the scrapers back to back in a worker thread of the bench.\n\n${table}`
   console.log(body)
   appendResult("metrics", body, facts)
 } finally {

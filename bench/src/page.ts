@@ -35,6 +35,7 @@ const LOGO_SHA = "a".repeat(64)
 const TON: PageOption = {
   network: "ton",
   networkLabel: "TON",
+  icon: "ton",
   token: "USDT",
   amountCrypto: "25.000000",
   amountDue: "25.000000",
@@ -47,16 +48,25 @@ const TRON: PageOption = {
   ...TON,
   network: "tron",
   networkLabel: "Tron (TRC-20)",
+  icon: "tron",
   address: "TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18",
   memo: null,
   uri: "TJtEySoVuAkk3xwXghLgrUFVKSMq9JkE18",
   confirmationsRequired: 19,
+}
+const EVM_ICONS: Record<string, string> = {
+  base: "base",
+  ethereum: "eth",
+  bsc: "bsc",
+  polygon: "pol",
+  arbitrum: "arb",
 }
 const evm = (network: string, label: string, chainId: number, token: string, i: number): PageOption => {
   const address = `0x${(i + 1).toString(16).repeat(40)}`
   return {
     ...TON,
     network,
+    icon: EVM_ICONS[network] ?? "eth",
     networkLabel: label,
     token,
     address,

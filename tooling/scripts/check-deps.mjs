@@ -2,14 +2,20 @@
 // Offline dependency review (the registry's audit endpoint is not reachable here). CI fails when
 //  - a shipped package (apps/*, packages/*) carries dev tooling (hardhat, tsx, vitest, typescript …) in its
 //    production dependencies, directly or through another package (the path is printed),
+//  - @inzi/core has a production dependency other than effect and @noble/hashes (not even a workspace
+//    package: the API contract is core's own src/wire),
 //  - @inzi/client or @inzi/wire reaches @inzi/core (the payment state machine) through their production
 //    dependencies: merchants get the API contract, not the gateway,
 //  - an installed package has install scripts (preinstall/install/postinstall, or a binding.gyp that pnpm
 //    builds) and is not listed in pnpm-workspace.yaml's onlyBuiltDependencies or ignoredBuiltDependencies,
 //  - an installed package's licence (package.json `license`) is outside the allow-list below.
-// It reads pnpm-lock.yaml and node_modules/.pnpm only.
-// Usage: check-deps.mjs [--root <dir>]
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+// It reads pnpm-lock.yaml and node_modules/.pnpm only. With --deploy it also makes the production install of
+// each app (`pnpm deploy --prod --offline`, from the store the workspace install filled) in a temporary folder
+// and fails when dev tooling is installed there: the install an operator ships, not only the lockfile's view.
+// Usage: check-deps.mjs [--root <dir>] [--deploy]
+import { spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join, normalize, posix } from "node:path"
 
 const argRoot = process.argv.indexOf("--root")
@@ -36,6 +42,11 @@ const DEV_TOOLING = [
 const FORBIDDEN_IN_CLOSURE = {
   "packages/client": ["@inzi/core"],
   "packages/wire": ["@inzi/core"],
+}
+
+/** Workspace packages whose production dependencies are held to a list (the lockfile's importer entry). */
+const ONLY_DEPENDENCIES = {
+  "packages/core": ["effect", "@noble/hashes"],
 }
 
 /** SPDX identifiers accepted (permissive or weak file-level copyleft). */
@@ -132,6 +143,13 @@ const snapshots = lock.snapshots ?? {}
 const prodDeps = (node) => ({ ...(node?.dependencies ?? {}), ...(node?.optionalDependencies ?? {}) })
 const versionOf = (v) => (typeof v === "object" ? v.version : v)
 
+// 0. Pure packages depend on their list only.
+for (const [importer, allowed] of Object.entries(ONLY_DEPENDENCIES)) {
+  for (const name of Object.keys(prodDeps(importers[importer])))
+    if (!allowed.includes(name))
+      violations.push(`${importer}: may depend on ${allowed.join(" and ")} only, not ${name}`)
+}
+
 // 1. Dev tooling in the production closure of a shipped package.
 for (const importer of Object.keys(importers).filter((k) => /^(apps|packages)\//.test(k))) {
   const seen = new Set()
@@ -220,11 +238,53 @@ for (const key of Object.keys(lock.packages ?? {})) {
   else if (!licenceAllowed(licence)) violations.push(`${id}: licence "${licence}" is not in the allow-list`)
 }
 
+// 4. (--deploy) The production install of each app, made as an operator makes it.
+/** Apps an operator installs (`pnpm deploy --prod`): their installed packages must hold no dev tooling. */
+const DEPLOYED = ["apps/cli", "apps/server", "apps/worker"]
+const deployed = []
+if (process.argv.includes("--deploy")) {
+  const out = mkdtempSync(join(tmpdir(), "inzi-deploy-"))
+  try {
+    for (const app of DEPLOYED) {
+      const dir = join(out, app.replace("/", "-"))
+      const r = spawnSync(
+        "pnpm",
+        [
+          "--filter",
+          `./${app}`,
+          "--config.inject-workspace-packages=true",
+          "deploy",
+          "--prod",
+          "--offline",
+          dir,
+        ],
+        { cwd: root, encoding: "utf8" },
+      )
+      if (r.status !== 0) {
+        violations.push(
+          `${app}: pnpm deploy --prod failed: ${`${r.stdout}${r.stderr}`.trim().split("\n").pop()}`,
+        )
+        continue
+      }
+      // `node_modules/.pnpm/<name with / as +>@<version>[_peers]`
+      const names = readdirSync(join(dir, "node_modules", ".pnpm"))
+        .map((e) => /^(@[^+@]+\+[^@]+|[^@]+)@/.exec(e)?.[1]?.replace("+", "/"))
+        .filter((n) => n !== undefined)
+      const tooling = [...new Set(names.filter(isDevTooling))].sort()
+      for (const name of tooling) violations.push(`${app}: pnpm deploy --prod installs dev tooling: ${name}`)
+      deployed.push(`${app} ${names.length}`)
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
+}
+
 if (violations.length > 0) {
   console.error(`check-deps: ${violations.length} problem(s):`)
   for (const v of violations) console.error(`  ${v}`)
   process.exit(1)
 }
 console.log(
-  `check-deps: ok (${Object.keys(importers).length} workspace packages, ${installed} installed packages)`,
+  `check-deps: ok (${Object.keys(importers).length} workspace packages, ${installed} installed packages)` +
+    (deployed.length > 0 ? `; production installs without dev tooling: ${deployed.join(", ")} packages` : ""),
 )

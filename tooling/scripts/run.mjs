@@ -41,7 +41,7 @@ if (task === "test") {
   run("pnpm", ["exec", "tsc", "-p", "tsconfig.json"])
   run("pnpm", ["exec", "biome", "check", "."])
   run("node", ["tooling/scripts/check-boundaries.mjs"])
-  run("node", ["tooling/scripts/check-deps.mjs"])
+  run("node", ["tooling/scripts/check-deps.mjs", "--deploy"])
   ensureChromium(env)
   run("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--continue", "--output-logs=full"])
 } else if (task === "dev") {

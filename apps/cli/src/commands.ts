@@ -6,7 +6,6 @@ import { readFileSync, statSync } from "node:fs"
 import {
   accentColorProblem,
   BRANDING_LIMITS,
-  CheckoutStore,
   checkLogoImage,
   checkoutNetworks,
   type FamilyRegistry,
@@ -33,6 +32,7 @@ import {
   registerMerchant,
   updateBranding,
   urlProblem,
+  UnmatchedPayments,
 } from "@inzi/core"
 // The subpaths, not the package index: a database command loads no chain adapter it does not use.
 import { readEnv } from "@inzi/platform/env"
@@ -196,6 +196,9 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
 
   "merchant create": async (args) => {
     const name = required(args, "name")
+    // The payment page shows it to shoppers when no display name is set: the display name's rules.
+    const nameProblem = displayNameProblem(name)
+    if (nameProblem !== null) throw new UsageError(`--name ${nameProblem}`)
     const webhookUrl = webhookUrlFlag(args, "webhook-url") ?? null
     const testWebhookUrl = webhookUrlFlag(args, "test-webhook-url") ?? null
     const { FAMILIES } = await import("@inzi/platform")
@@ -506,7 +509,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
       const { cliNetworks, networkOf } = await import("./networks.js")
       networkOf(cliNetworks(), network, "network")
     }
-    const rows = await withRuntime(Effect.flatMap(CheckoutStore, (s) => s.listUnmatched(network)))
+    const rows = await withRuntime(Effect.flatMap(UnmatchedPayments, (s) => s.listUnmatched(network)))
     out(
       args,
       rows,
@@ -534,7 +537,7 @@ export const commands: Record<string, (args: Args) => Promise<number | undefined
     const [id, checkoutId] = args.positionals
     if (!id || !checkoutId) throw new UsageError("unmatched assign needs <unmatched id> <checkout id>")
     const r = await withRuntime(
-      Effect.flatMap(CheckoutStore, (s) => s.assignUnmatched(id, checkoutId, new Date())),
+      Effect.flatMap(UnmatchedPayments, (s) => s.assignUnmatched(id, checkoutId, new Date())),
     )
     out(args, r, `assigned ${id} to ${checkoutId} (${r.emitted} webhook event(s))`)
     return 0

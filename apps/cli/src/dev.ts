@@ -1,17 +1,9 @@
 import { randomBytes } from "node:crypto"
-import { createServer, type IncomingMessage } from "node:http"
 import { resolve } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
 import { evmNetwork } from "@inzi/adapter-evm"
 import { tonTestnet } from "@inzi/adapter-ton"
-import {
-  ConsoleStore,
-  issueApiKey,
-  MerchantStore,
-  type NetworkConfig,
-  registerMerchant,
-  verifyWebhookSignature,
-} from "@inzi/core"
+import { ConsoleStore, issueApiKey, MerchantStore, type NetworkConfig, registerMerchant } from "@inzi/core"
 import { appLayer, jsonLogs, loadNetworks, mainOptions, makeLogger, readEnv } from "@inzi/platform"
 import { hashPassword } from "@inzi/platform/password"
 import { ServerLayer } from "@inzi/server"
@@ -20,6 +12,7 @@ import { HDNodeWallet } from "ethers"
 import { Effect, Layer } from "effect"
 import { ConsoleStoreLive, forgetChainCursors, PgDatabase } from "@inzi/adapter-postgres"
 import { DataDirBusyError, readHolder } from "@inzi/adapter-postgres/dataDir"
+import { startReceiver } from "./dev-receiver.js"
 import { loadDevnet, loadTonDevnet, TON_DEVNET } from "./devnet.js"
 
 /** The demo merchant's mnemonic (the BIP-39 test vector; not the devnet's funded accounts): never use it for real money. */
@@ -86,42 +79,6 @@ export const startLocalChains = async (say: (line: string) => void) => {
 
 const webhookPort = (): number => portFromEnv("INZI_DEV_WEBHOOK_PORT", "0")
 
-/** Prints every webhook it receives, after checking its signature with the demo merchant's secret. */
-const startReceiver = (secretRef: { current: string }, log: (line: string) => void, port: number) =>
-  new Promise<{ url: string; close: () => void }>((resolve, reject) => {
-    const server = createServer((req: IncomingMessage, res) => {
-      const chunks: Buffer[] = []
-      req.on("data", (c: Buffer) => chunks.push(c))
-      req.on("end", () => {
-        const body = Buffer.concat(chunks).toString("utf8")
-        const ok = verifyWebhookSignature({
-          secret: secretRef.current,
-          header: req.headers["inzi-signature"] as string | undefined,
-          payload: body,
-        })
-        let type = "?"
-        let status = "?"
-        try {
-          const e = JSON.parse(body) as { type: string; data: { object: { id: string; status: string } } }
-          type = e.type
-          status = `${e.data.object.id} → ${e.data.object.status}`
-        } catch {}
-        log(`[webhook] ${ok.ok ? "signature ok" : "BAD SIGNATURE"}  ${type}  ${status}`)
-        res.writeHead(ok.ok ? 200 : 400).end()
-      })
-    })
-    server.once("error", (e) =>
-      reject(new Error(`the dev webhook receiver cannot listen on 127.0.0.1:${port}: ${e.message}`)),
-    )
-    server.listen(port, "127.0.0.1", () => {
-      const a = server.address()
-      resolve({
-        url: `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}/webhooks`,
-        close: () => server.close(),
-      })
-    })
-  })
-
 /**
  * `inzi dev`: the whole gateway offline in one process — a local EVM devnet with test tokens, the embedded
  * database (migrated), server and worker sharing it, a demo merchant, a fresh test key and a webhook receiver.
@@ -153,7 +110,7 @@ export const runDev = async () => {
     `inzi dev: devnet ${devnet.rpcUrl} (chain ${devnet.chainId}); TON devnet ${chains.ton.toncenterUrl}; database ${env.databaseUrl ? "PostgreSQL" : `PGlite in ${env.dataDir}`} …`,
   )
 
-  const base = appLayer(env, networks)
+  const base = appLayer(env, networks, { logger })
   const setup = Effect.gen(function* () {
     const pg = yield* PgDatabase
     const announcement: DevAnnouncement = {

@@ -32,7 +32,7 @@ export const givenPayoutKeys = (args: Args, families: FamilyRegistry): GivenPayo
   const flags: Partial<Record<ChainFamily, string>> = {}
   const put = (family: ChainFamily, key: string, flag: string) => {
     if (keys[family] !== undefined)
-      throw new UsageError(`${flag}: a ${family} key is given twice (${flags[family]} and ${flag})`)
+      throw new UsageError(`${flag}: the ${family} key is given twice (${flags[family]} and ${flag})`)
     keys[family] = key
     flags[family] = flag
   }

@@ -1,6 +1,7 @@
 import { type ChainFamily, type Checkout, MerchantStore, type NetworkConfig } from "@inzi/core"
 import { FAMILIES, readEnv } from "@inzi/platform"
 import {
+  CHAIN_PATH,
   formatUnits,
   journalFile,
   merchantCheckouts,
@@ -11,6 +12,7 @@ import {
   readJournal,
   renderPlan,
   runSweep,
+  sweepableFamilies,
   usedIndicesOf,
 } from "@inzi/sweep"
 import { Effect } from "effect"
@@ -186,21 +188,20 @@ const indicesExport: Command = async (args) => {
   if (network !== undefined) networkOf(networks, network, "network")
   const used = usedIndicesOf(await loadCheckouts(merchantId), networks, network)
   const gap = (xs: ReadonlyArray<{ index: bigint }>) => (xs.length ? xs[xs.length - 1]!.index + 1n : 0n)
-  const out = {
-    merchant: merchantId,
-    evm: { path: "m/44'/60'/0'/0/i", gap_limit: gap(used.evm), indices: used.evm },
-    tron: { path: "m/44'/195'/0'/0/i", gap_limit: gap(used.tron), indices: used.tron },
-  }
+  // One entry per family the sweep tool knows (its registry), keyed by the family's name.
+  const families = sweepableFamilies().map((f) => {
+    const indices = used[f] ?? []
+    return [f, { path: `${CHAIN_PATH[f]}/i`, gap_limit: gap(indices), indices }] as const
+  })
+  const out = { merchant: merchantId, ...Object.fromEntries(families) }
   if (args.flags.json) process.stdout.write(json(out))
   else
     process.stdout.write(
-      `${(["evm", "tron"] as const)
+      `${families
         .map(
-          (f) =>
-            `${f} (${out[f].path}): ${out[f].indices.length} indices, wallets need a gap limit of at least ${out[f].gap_limit}\n${out[
-              f
-            ].indices
-              .map((u) => `  ${u.index}\t${u.address}\t${u.checkoutId}\t${u.paid ? "paid" : "unpaid"}`)
+          ([f, u]) =>
+            `${f} (${u.path}): ${u.indices.length} indices, wallets need a gap limit of at least ${u.gap_limit}\n${u.indices
+              .map((x) => `  ${x.index}\t${x.address}\t${x.checkoutId}\t${x.paid ? "paid" : "unpaid"}`)
               .join("\n")}`,
         )
         .join("\n")}\n`,

@@ -102,6 +102,10 @@ describe("inzi CLI", () => {
     })
     expect(listOut).not.toContain(m.webhook_secret)
     expect(listOut).not.toContain(m.test_webhook_secret)
+    // The name is shown to shoppers on the payment page: no control or bidirectional formatting characters.
+    const bidi = await inzi("merchant", "create", "--name", "Shop\u202egpj.exe", "--evm-xpub", "x")
+    expect(bidi.code).toBe(2)
+    expect(bidi.err).toContain("--name must not contain control or bidirectional formatting characters")
     // A live endpoint must be https (the API's rule for live mode).
     const plain = await inzi("merchant", "create", "--name", "P", "--webhook-url", "http://shop.example/h")
     expect(plain.code).toBe(2)

@@ -120,6 +120,42 @@ describe("inzi CLI: strict input", () => {
     )
   })
 
+  it("takes payout keys as --payout <family>=<key>, checked by the family's module like the aliases", async () => {
+    const unknown = await inzi("merchant", "create", "--name", "U", "--payout", "solana=abc")
+    expect(unknown.code).toBe(2)
+    expect(unknown.err).toContain('--payout: unknown family "solana" (known: evm, tron, ton)')
+    const bad = await inzi("merchant", "create", "--name", "B", "--payout", "evm=xpub-nonsense")
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/^--payout evm=: /)
+    const wallet = await inzi("merchant", "create", "--name", "W", "--payout", "ton=UQnope", "--json")
+    expect(wallet.code).toBe(2)
+    expect(wallet.err).toContain('--payout ton= is not a TON address (expected UQ…/EQ… or 0:<hex>): "UQnope"')
+    const twice = await inzi(
+      "merchant",
+      "create",
+      "--name",
+      "T",
+      "--payout",
+      `evm=${xpubAt(7)}`,
+      "--evm-xpub",
+      xpubAt(8),
+    )
+    expect(twice.code).toBe(2)
+    expect(twice.err).toContain("the evm key is given twice (--payout evm= and --evm-xpub)")
+    const ok = await inzi(
+      "merchant",
+      "create",
+      "--name",
+      "P",
+      "--payout",
+      `evm=${xpubAt(9)},ton=0:${"ab".repeat(32)}`,
+      "--json",
+    )
+    expect(ok.code, ok.err).toBe(0)
+    const shown = await inzi("merchant", "show", "--merchant", JSON.parse(ok.out).id, "--json")
+    expect(JSON.parse(shown.out).payout).toEqual({ evm: true, ton: `0:${"ab".repeat(32)}` })
+  })
+
   it("requires an https live webhook URL (the API's rule), allows http for the test one", async () => {
     const live = await inzi(
       "merchant",

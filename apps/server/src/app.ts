@@ -60,7 +60,7 @@ const contextLayer = (opts: ServerOptions) =>
  */
 export const ServerLayer = (
   opts: ServerOptions,
-  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
+  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks, { logger: opts.logger }),
 ) => {
   // API-key lookups cached for INZI_KEY_CACHE_MS (core's withKeyCache): one round trip less per request.
   const keys = Layer.effectContext(

@@ -89,4 +89,22 @@ describe("the hosted page's labels and links come from the family modules", () =
       ["BNB Smart Chain (BEP-20)", "https://bscscan.com/tx/0xcd34"],
     ])
   })
+
+  it("gives each option its network's icon, else its family module's (never one picked from the id)", () => {
+    const icons = (v: typeof view) => [...new Map(v.options.map((o) => [o.network, o.icon])).entries()]
+    expect(icons(view)).toEqual([
+      ["bsc", "bsc"],
+      ["base", "base"],
+      ["tron", "tron"],
+      ["ton", "ton"],
+    ])
+    // An EVM network named like no preset, with and without its own icon; and one no longer configured.
+    const renamed = networks.map((n) =>
+      n.id === "bsc" ? { ...n, icon: "base" } : n.id === "base" ? { ...n, icon: undefined } : n,
+    )
+    const again = toPageView(api, checkout, merchant, renamed, "k3j9x2m1q8w7e5r4t6y0u2i9", FAMILIES)
+    expect(icons(again).map(([, i]) => i)).toEqual(["base", FAMILIES.evm.icon, "tron", "ton"])
+    const gone = toPageView(api, checkout, merchant, [], "k3j9x2m1q8w7e5r4t6y0u2i9", FAMILIES)
+    expect(new Set(gone.options.map((o) => o.icon))).toEqual(new Set(["any"]))
+  })
 })

@@ -204,7 +204,7 @@ export class WorkerFiber extends Context.Tag("@inzi/worker/WorkerFiber")<
 /** The worker as a layer; pass `base` to share one database with a server in the same process (`dev`). */
 export const WorkerLayer = (
   opts: WorkerOptions,
-  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks),
+  base: ReturnType<typeof appLayer> = appLayer(opts.env, opts.networks, { logger: opts.logger }),
 ) =>
   Layer.scoped(WorkerFiber, Effect.forkScoped(workerProgram(opts))).pipe(
     Layer.provide(Layer.mergeAll(base, NodeWebhookTransport.layer())),

@@ -1,10 +1,10 @@
-import { CheckoutStore, Leases } from "@inzi/core"
+import { ExpirySweep, Leases } from "@inzi/core"
 import { Clock, Duration, Effect, Schedule } from "effect"
 
 /** Moves overdue `pending` checkouts to `expired` (with `checkout.expired`), in batches. */
 export const sweepOnce = (batch = 500) =>
   Effect.gen(function* () {
-    const store = yield* CheckoutStore
+    const store = yield* ExpirySweep
     const now = new Date(yield* Clock.currentTimeMillis)
     let total = 0
     for (;;) {

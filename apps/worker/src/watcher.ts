@@ -1,11 +1,12 @@
 import {
   type ChainScanner,
-  CheckoutStore,
   type FamilyRegistry,
   Leases,
   makeWatchIndex,
   type NetworkConfig,
+  PaymentLedger,
   type ScanResult,
+  WatchTargets,
   type WatchIndex,
 } from "@inzi/core"
 import { FAMILIES } from "@inzi/platform"
@@ -45,7 +46,8 @@ export interface WatcherCycle {
  */
 export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
   Effect.gen(function* () {
-    const store = yield* CheckoutStore
+    const ledger = yield* PaymentLedger
+    const targets = yield* WatchTargets
     const leases = yield* Leases
     const network = scanner.network
     const now = new Date(yield* Clock.currentTimeMillis)
@@ -68,7 +70,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     // of that height can count the transaction again if it was re-mined (adapter-evm README). A failed
     // re-check does not hold the scan back: new payments are still recorded, and the cycle reports it.
     const window = scanner.deepReorgWindowMs
-    const pending = yield* store.pendingPayments(
+    const pending = yield* ledger.pendingPayments(
       network.id,
       window === undefined ? undefined : { confirmedSince: new Date(now.getTime() - window) },
     )
@@ -80,7 +82,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
       const events = rechecked._tag === "Right" ? rechecked.right : []
       if (rechecked._tag === "Left") recheckError = `recheck: ${rechecked.left.message}`
       if (events.length > 0) {
-        const r = yield* store.applyChainEvents({
+        const r = yield* ledger.applyChainEvents({
           network: network.id,
           mode: network.mode,
           requiredConfirmations: network.confirmations,
@@ -92,7 +94,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
         emitted += r.emitted
       }
     }
-    const cursor = yield* store.getCursor(network.id)
+    const cursor = yield* ledger.getCursor(network.id)
     // Loaded by the scanner once it has fixed the end of its range: a checkout created before the load is
     // matched, one created after it is paid beyond that end and matched by the next cycle. Each load reads
     // only what was stored since the previous one (all of it the first time).
@@ -100,7 +102,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     const since = now.getTime() - opts.lookbackMs
     const watch = Effect.map(
       Effect.suspend(() =>
-        store.watchTargets({
+        targets.watchTargets({
           family: network.family,
           deposit,
           mode: network.mode,
@@ -114,7 +116,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     const scan = yield* scanner.scan({ cursor, watch, now })
     // The events and the cursor that covers them commit together: a crash before this loses nothing. A scan
     // that failed part-way still commits the part it read; its error then backs the watcher off.
-    const r = yield* store.applyChainEvents({
+    const r = yield* ledger.applyChainEvents({
       network: network.id,
       mode: network.mode,
       requiredConfirmations: network.confirmations,

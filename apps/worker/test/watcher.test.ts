@@ -9,7 +9,14 @@ import { evmNetwork, makeEvmScanner } from "@inzi/adapter-evm"
 import { makeStores, type PgStores } from "@inzi/adapter-postgres"
 import { makeTestDatabase } from "@inzi/adapter-postgres/testing"
 import type { Database } from "@inzi/adapter-postgres"
-import { type ChainScanner, CheckoutStore, Leases, makeWatchIndex, type NetworkConfig } from "@inzi/core"
+import {
+  type ChainScanner,
+  Leases,
+  makeWatchIndex,
+  type NetworkConfig,
+  PaymentLedger,
+  WatchTargets,
+} from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
 import { Effect } from "effect"
 import { Wallet } from "ethers"
@@ -132,7 +139,9 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
   const cycle = (store: PgStores["checkouts"], using: ChainScanner = scanner, opts = OPTS) =>
     Effect.runPromise(
       watcherCycle(using, opts).pipe(
-        Effect.provideService(CheckoutStore, store),
+        // The watcher asks for these two ports of the store, not the whole CheckoutStore.
+        Effect.provideService(PaymentLedger, store),
+        Effect.provideService(WatchTargets, store),
         Effect.provideService(Leases, s.leases),
       ),
     )

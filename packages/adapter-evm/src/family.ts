@@ -22,6 +22,7 @@ const BEP20_CHAINS: ReadonlySet<number> = new Set([56, 97])
 export const evmFamily = defineFamily({
   family: "evm",
   label: "EVM",
+  icon: "eth",
   presets: Object.values(EVM_PRESETS) as ReadonlyArray<NetworkConfig>,
   tokenlessPresets: [],
   options: EvmOptionsSchema,
@@ -43,5 +44,5 @@ export const evmFamily = defineFamily({
   tokenStandard: (n) => (n.chainId !== undefined && BEP20_CHAINS.has(n.chainId) ? "BEP-20" : "ERC-20"),
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n, address) => explorerLink(n.explorerAddressUrl, "address", address),
-  sweep: { nativeCoin: "native coin", nativeDecimals: 18 },
+  sweep: { nativeCoin: "native coin", nativeDecimals: 18, chainPath: "m/44'/60'/0'/0" },
 })

@@ -40,6 +40,8 @@ export const EvmNetworkConfigSchema = Schema.Struct({
       Schema.pattern(/^https:\/\/\S*\{tx\}\S*$/, { message: () => "an https URL with {tx}" }),
     ),
   ),
+  /** The hosted page's icon of the network (core's `NetworkConfig.icon`). */
+  icon: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z0-9]+(-[a-z0-9]+)*$/))),
 }).pipe(
   Schema.filter((n) => {
     const symbols = new Set(n.tokens.map((t) => t.symbol))
@@ -75,6 +77,7 @@ const token = (symbol: string, contract: string, decimals: number): TokenConfig 
 export const EVM_PRESETS = {
   ethereum: {
     id: "ethereum",
+    icon: "eth",
     family: "evm",
     mode: "live",
     name: "Ethereum",
@@ -92,6 +95,7 @@ export const EVM_PRESETS = {
   },
   bsc: {
     id: "bsc",
+    icon: "bsc",
     family: "evm",
     mode: "live",
     name: "BNB Smart Chain",
@@ -109,6 +113,7 @@ export const EVM_PRESETS = {
   },
   polygon: {
     id: "polygon",
+    icon: "pol",
     family: "evm",
     mode: "live",
     name: "Polygon PoS",
@@ -126,6 +131,7 @@ export const EVM_PRESETS = {
   },
   arbitrum: {
     id: "arbitrum",
+    icon: "arb",
     family: "evm",
     mode: "live",
     name: "Arbitrum One",
@@ -143,6 +149,7 @@ export const EVM_PRESETS = {
   },
   base: {
     id: "base",
+    icon: "base",
     family: "evm",
     mode: "live",
     name: "Base",
@@ -157,6 +164,7 @@ export const EVM_PRESETS = {
   },
   sepolia: {
     id: "sepolia",
+    icon: "eth",
     family: "evm",
     mode: "test",
     name: "Sepolia",
@@ -171,6 +179,7 @@ export const EVM_PRESETS = {
   },
   "base-sepolia": {
     id: "base-sepolia",
+    icon: "base",
     family: "evm",
     mode: "test",
     name: "Base Sepolia",

@@ -5,6 +5,7 @@ import { IDEMPOTENCY_TTL_MS } from "./CheckoutStorePg.js"
 import type { CheckoutStoreOptions } from "./storeOptions.js"
 import { run } from "./errors.js"
 import { makeIngestWriter } from "./ingestWrites.js"
+import { compactOpsCounts } from "./opsCounts.js"
 import type { DB } from "./schema.js"
 
 /** `ExpirySweep` over kysely (core's `isOverdue` as the filter, `decideExpiry` per checkout). */
@@ -37,8 +38,9 @@ export const makeExpirySweep = (db: Kysely<DB>, options: CheckoutStoreOptions = 
             DELETE FROM idempotency_keys WHERE ctid IN (
               SELECT ctid FROM idempotency_keys WHERE created_at <= ${new Date(now.getTime() - IDEMPOTENCY_TTL_MS)}
               LIMIT ${Math.max(limit, 100)})`.execute(trx)
-          // …and folds a batch of the list counters' deltas (checkoutCounts.ts), so they stay few.
+          // …and folds a batch of the list counters' and the metrics counters' deltas, so they stay few.
           await compactCheckoutCounts(trx)
+          await compactOpsCounts(trx)
           return swept
         }),
       ),

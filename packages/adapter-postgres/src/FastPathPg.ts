@@ -13,7 +13,7 @@ import { Context, type Either } from "effect"
 /**
  * The server's fiber-less path over PostgreSQL: the API's two hot statements with plain callbacks, answered from
  * the driver's own callback (no Effect fiber, no promise between Postgres's answer and the response). The same
- * statements and rules as the ports behind them (`AddressPool.createCheckout`, `CheckoutStore.getCheckout`, which
+ * statements and rules as the ports behind them (`AddressPool.createCheckout`, `Checkouts.getCheckout`, which
  * run these very functions); only apps/server uses it, through core's `createPooledCheckoutWith` for the create.
  * Each function calls `done` exactly once and never throws.
  */
@@ -25,7 +25,7 @@ export interface FastPath {
     derived: ReadonlyArray<ChainFamily>,
     done: (result: Either.Either<PooledCreateResult, StoreError>) => void,
   ) => void
-  /** `CheckoutStore.getCheckout`: one checkout of one merchant and mode (anything foreign is not found). */
+  /** `Checkouts.getCheckout`: one checkout of one merchant and mode (anything foreign is not found). */
   readonly getCheckout: (
     q: GetCheckoutQuery,
     done: (result: Either.Either<Checkout, StoreError | CheckoutNotFound>) => void,

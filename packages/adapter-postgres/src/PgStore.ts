@@ -1,13 +1,12 @@
 import {
   AddressPool,
-  CheckoutStore,
-  ExpirySweep,
+  type CheckoutPorts,
+  type CheckoutStoreService,
+  checkoutPorts,
   Leases,
   MerchantStore,
   Outbox,
-  PaymentLedger,
   StoreError,
-  UnmatchedPayments,
 } from "@inzi/core"
 import { Context, Effect, Layer } from "effect"
 import type { Kysely } from "kysely"
@@ -36,7 +35,7 @@ export interface PgStoreConfig extends DatabaseConfig, CheckoutStoreOptions {
 /** All storage ports over one kysely instance. */
 export interface PgStores {
   readonly merchants: Context.Tag.Service<typeof MerchantStore>
-  readonly checkouts: Context.Tag.Service<typeof CheckoutStore>
+  readonly checkouts: CheckoutStoreService
   readonly outbox: Context.Tag.Service<typeof Outbox>
   readonly leases: Context.Tag.Service<typeof Leases>
   readonly addressPool: Context.Tag.Service<typeof AddressPool>
@@ -119,10 +118,7 @@ const ready = (db: Kysely<DB>): Effect.Effect<boolean> =>
 /** What the Postgres layers provide. */
 export type PgStoreServices =
   | MerchantStore
-  | CheckoutStore
-  | PaymentLedger
-  | UnmatchedPayments
-  | ExpirySweep
+  | CheckoutPorts
   | Outbox
   | Leases
   | AddressPool
@@ -130,8 +126,9 @@ export type PgStoreServices =
   | PgDatabase
 
 /**
- * Layers providing `MerchantStore`, `CheckoutStore` (and its parts `PaymentLedger`, `UnmatchedPayments`,
- * `ExpirySweep`), `Outbox`, `Leases`, `AddressPool` (and `PgFastPath`, `PgDatabase`).
+ * Layers providing `MerchantStore`, the checkout ports (`Checkouts`, `IdempotencyRecords`, `WatchTargets`,
+ * `PaymentLedger`, `UnmatchedPayments`, `ExpirySweep`, and their union `CheckoutStore`), `Outbox`, `Leases`,
+ * `AddressPool` (and `PgFastPath`, `PgDatabase`).
  * The database is opened (and migrated) when the layer builds and closed with its scope. The configuration
  * is given, not read here: the reference apps read the environment once (@inzi/platform's `readEnv`, pool
  * size and secret key included) and pass it.
@@ -142,12 +139,8 @@ export const PgStore = {
       Effect.gen(function* () {
         const database = yield* open(config)
         const s = makeStores(database.db, config)
-        return Context.empty().pipe(
+        return checkoutPorts(s.checkouts).pipe(
           Context.add(MerchantStore, s.merchants),
-          Context.add(CheckoutStore, s.checkouts),
-          Context.add(PaymentLedger, s.checkouts),
-          Context.add(UnmatchedPayments, s.checkouts),
-          Context.add(ExpirySweep, s.checkouts),
           Context.add(Outbox, s.outbox),
           Context.add(Leases, s.leases),
           Context.add(AddressPool, s.addressPool),

@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { Kysely } from "kysely"
 import { sql } from "kysely"
 import { run } from "./errors.js"
+import { readOpsCounts } from "./opsCounts.js"
 import { type QuarantineSummary, quarantineSummary } from "./quarantine.js"
 import type { DB } from "./schema.js"
 import { listWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"
@@ -11,19 +12,22 @@ import { listWatcherStatus, type WatcherStatusRecord } from "./watcherStatus.js"
 export interface ClusterStats {
   /** Stored checkouts per (mode, status), from the list's counters (checkoutCounts.ts), not a scan. */
   readonly checkouts: ReadonlyArray<{ readonly mode: Mode; readonly status: string; readonly count: number }>
-  /** Outbox events per delivery status, with the age in seconds of the oldest one of that status. */
+  /**
+   * Outbox events per delivery status (maintained counters, not a scan), with the age in seconds of the oldest
+   * one for `pending` and `delivering` (null for the other statuses).
+   */
   readonly outbox: ReadonlyArray<{
     readonly status: string
     readonly count: number
     readonly oldestSeconds: number | null
   }>
-  /** Webhook delivery attempts recorded, by outcome. */
+  /** Webhook delivery attempts recorded, by outcome (maintained counters, not a scan). */
   readonly webhookAttempts: ReadonlyArray<{ readonly ok: boolean; readonly count: number }>
   readonly watchers: ReadonlyArray<WatcherStatusRecord>
   readonly quarantined: ReadonlyArray<QuarantineSummary>
 }
 
-/** Reads the cluster's stats (a few grouped queries; none scans the checkouts). */
+/** Reads the cluster's stats (a few small queries; none scans checkouts, outbox events or attempts). */
 export const clusterStats = (db: Kysely<DB>): Effect.Effect<ClusterStats, StoreError> =>
   Effect.gen(function* () {
     const counts = yield* run("clusterStats", async () => {
@@ -33,20 +37,24 @@ export const clusterStats = (db: Kysely<DB>): Effect.Effect<ClusterStats, StoreE
           SELECT mode, status, n FROM checkout_counts
           UNION ALL SELECT mode, status, n FROM checkout_count_deltas) c
         GROUP BY mode, status ORDER BY mode, status`.execute(db)
-      const outbox = await sql<{ status: string; n: string; oldest: string | null }>`
-        SELECT status, count(*)::text AS n,
-               extract(epoch FROM (now() - min(created_at)))::text AS oldest
-        FROM outbox_events GROUP BY status`.execute(db)
-      const attempts = await sql<{ ok: boolean; n: string }>`
-        SELECT ok, count(*)::text AS n FROM webhook_attempts GROUP BY ok`.execute(db)
+      // Counts from the maintained counters (opsCounts.ts); the oldest age only for the backlog statuses, each
+      // one end of the outbox_status index.
+      const ops = await readOpsCounts(db)
+      const oldest = await sql<{ status: string; oldest: string | null }>`
+        SELECT s.status, extract(epoch FROM (now() - (
+          SELECT min(created_at) FROM outbox_events e WHERE e.status = s.status)))::text AS oldest
+        FROM (VALUES ('pending'), ('delivering')) s(status)`.execute(db)
+      const oldestOf = new Map(
+        oldest.rows.map((r) => [r.status, r.oldest === null ? null : Number(r.oldest)]),
+      )
       return {
         checkouts: byStatus.rows.map((r) => ({ mode: r.mode, status: r.status, count: Number(r.n) })),
-        outbox: outbox.rows.map((r) => ({
-          status: r.status,
-          count: Number(r.n),
-          oldestSeconds: r.oldest === null ? null : Number(r.oldest),
-        })),
-        webhookAttempts: attempts.rows.map((r) => ({ ok: r.ok, count: Number(r.n) })),
+        outbox: ops
+          .filter((r) => r.tbl === "outbox_events")
+          .map((r) => ({ status: r.label, count: r.n, oldestSeconds: oldestOf.get(r.label) ?? null })),
+        webhookAttempts: ops
+          .filter((r) => r.tbl === "webhook_attempts")
+          .map((r) => ({ ok: r.label === "true", count: r.n })),
       }
     })
     const watchers = yield* listWatcherStatus(db)

@@ -402,7 +402,6 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       PRIMARY KEY (network, minute)
     )`,
   ],
-
   // Payout keys and deposit targets as rows keyed by family (a family module's data, not a column per family).
   // `merchant_payout_keys`: one key per (merchant, family), an xpub or a wallet; `key` indexed for the memo
   // lookup (wallet → merchant). `deposit_targets`: one row per (checkout, family), found by `lookup` (core's
@@ -476,6 +475,53 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `ALTER INDEX address_pool_0020_pkey RENAME TO address_pool_pkey`,
     `CREATE INDEX address_pool_take ON address_pool (merchant_id, keys_key, derivation_index)`,
     `ALTER TABLE merchants DROP COLUMN evm_xpub, DROP COLUMN tron_xpub, DROP COLUMN ton_wallet`,
+  ],
+  // /metrics counts of the outbox by status and of webhook attempts by outcome without scanning either table
+  // (opsCounts.ts): the same compacted counts + append-only deltas as 0004, one pair for both tables, keyed by
+  // (table, label). Statement-level triggers keep them exact for INSERT, UPDATE, DELETE and TRUNCATE.
+  "0022_ops_counts": [
+    `CREATE TABLE ops_counts (tbl text NOT NULL, label text NOT NULL, n bigint NOT NULL, PRIMARY KEY (tbl, label))`,
+    `CREATE TABLE ops_count_deltas (tbl text NOT NULL, label text NOT NULL, n bigint NOT NULL)`,
+    ...(
+      [
+        ["outbox_events", "status"],
+        ["webhook_attempts", "ok::text"],
+      ] as const
+    ).flatMap(([t, label]) => [
+      `CREATE FUNCTION ${t}_ops_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ops_count_deltas (tbl, label, n) SELECT '${t}', ${label}, count(*) FROM counted_new GROUP BY 2;
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION ${t}_ops_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ops_count_deltas (tbl, label, n)
+          SELECT '${t}', label, sum(d)::bigint FROM (
+            SELECT ${label} AS label, -1 AS d FROM counted_old UNION ALL SELECT ${label}, 1 FROM counted_new
+          ) x GROUP BY label HAVING sum(d) <> 0;
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION ${t}_ops_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ops_count_deltas (tbl, label, n) SELECT '${t}', ${label}, -count(*) FROM counted_old GROUP BY 2;
+        RETURN NULL;
+      END $$`,
+      `CREATE FUNCTION ${t}_ops_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM ops_counts WHERE tbl = '${t}';
+        DELETE FROM ops_count_deltas WHERE tbl = '${t}';
+        RETURN NULL;
+      END $$`,
+      `CREATE TRIGGER ${t}_ops_insert AFTER INSERT ON ${t}
+        REFERENCING NEW TABLE AS counted_new FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_insert()`,
+      `CREATE TRIGGER ${t}_ops_update AFTER UPDATE ON ${t}
+        REFERENCING OLD TABLE AS counted_old NEW TABLE AS counted_new FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_update()`,
+      `CREATE TRIGGER ${t}_ops_delete AFTER DELETE ON ${t}
+        REFERENCING OLD TABLE AS counted_old FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_delete()`,
+      `CREATE TRIGGER ${t}_ops_truncate AFTER TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${t}_ops_truncate()`,
+      // The triggers lock the table until the migration commits: no write slips between them and this.
+      `INSERT INTO ops_counts (tbl, label, n) SELECT '${t}', ${label}, count(*) FROM ${t} GROUP BY 2`,
+    ]),
   ],
   // The watcher keeps its watch set between cycles (core's WatchIndex) and reads only the targets stored since
   // its last read: `created_xid` is the writing transaction's id, and a read takes the oldest id still running

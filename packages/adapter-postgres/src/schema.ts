@@ -216,6 +216,20 @@ export interface CheckoutCountDeltasTable {
   n: Int8
 }
 
+/** Compacted row counts of outbox_events by status and webhook_attempts by ok (migration 0022; opsCounts.ts). */
+export interface OpsCountsTable {
+  tbl: string
+  label: string
+  n: Int8
+}
+
+/** Append-only deltas written by the triggers on outbox_events and webhook_attempts, folded into ops_counts. */
+export interface OpsCountDeltasTable {
+  tbl: string
+  label: string
+  n: Int8
+}
+
 /** Pre-derived deposit slots per merchant (migrations 0005, 0020; see AddressPoolPg.ts). */
 export interface AddressPoolTable {
   merchant_id: string
@@ -271,6 +285,8 @@ export interface DB {
   watcher_samples: WatcherSamplesTable
   checkout_counts: CheckoutCountsTable
   checkout_count_deltas: CheckoutCountDeltasTable
+  ops_counts: OpsCountsTable
+  ops_count_deltas: OpsCountDeltasTable
   address_pool: AddressPoolTable
   quarantined_events: QuarantinedEventsTable
 }

@@ -881,6 +881,7 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
               })
             }
             expect([...kept.wallets].sort()).toEqual([...whole.wallets].sort())
+            expect([...(kept.openWallets ?? [])].sort()).toEqual([...(whole.openWallets ?? [])].sort())
           }
         }
         checkouts.push(await created(m.id))

@@ -2,11 +2,11 @@ import type { Mode } from "@inzi/core"
 import { Effect } from "effect"
 import type { Kysely } from "kysely"
 import { describe, it } from "vitest"
-import { type IngestionBackend, ingestionContract } from "../../core/test/ingestion-contract.js"
+import { type IngestionBackend, ingestionContract } from "@inzi/conformance"
 import { type DB, dropSchema, makeDatabase, makeStores, migrate } from "../src/index.js"
 import { makeTestDatabase } from "../src/testing.js"
 
-/** The ingestion ports of `makeStores` as the shared contract (core's) drives them. */
+/** The ingestion ports of `makeStores` as the shared contract (the conformance kit's) drives them. */
 const backend = (db: Kysely<DB>, close: () => Promise<void>): IngestionBackend => {
   const s = makeStores(db)
   const owners = new Map<string, { merchantId: string; mode: Mode }>()

@@ -1,7 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { CheckoutStore, ExpirySweep, MerchantStore, PaymentLedger, UnmatchedPayments } from "@inzi/core"
+import {
+  Checkouts,
+  CheckoutStore,
+  ExpirySweep,
+  IdempotencyRecords,
+  MerchantStore,
+  PaymentLedger,
+  UnmatchedPayments,
+  WatchTargets,
+} from "@inzi/core"
 import { Effect, Either } from "effect"
 import {
   DummyDriver,
@@ -94,10 +103,30 @@ describe("PgStore.layer on an embedded PGlite data folder", () => {
       Effect.gen(function* () {
         expect((yield* (yield* MerchantStore).getMerchant("mer_disk")).name).toBe("Layered")
         expect(yield* (yield* CheckoutStore).allocateDerivationIndex("mer_disk")).toBe(1n)
-        // The ingestion ports are provided on their own too, over the same store.
+        // Each small port is provided on its own too, over the same store.
         expect(yield* (yield* PaymentLedger).getCursor("devnet")).toBeNull()
         expect(yield* (yield* UnmatchedPayments).listUnmatched()).toEqual([])
         expect(yield* (yield* ExpirySweep).sweepExpired(new Date(), 10)).toBe(0)
+        expect(yield* (yield* Checkouts).allocateDerivationIndex("mer_disk")).toBe(2n)
+        const list = { merchantId: "mer_disk", mode: "test" as const, limit: 10, offset: 0, now: new Date() }
+        expect((yield* (yield* Checkouts).listCheckouts(list)).total).toBe(0)
+        const replay = {
+          merchantId: "mer_disk",
+          mode: "test" as const,
+          key: "k",
+          requestHash: "h",
+          now: new Date(),
+        }
+        expect(yield* (yield* IdempotencyRecords).findIdempotentReplay(replay)).toBeNull()
+        const since = new Date(0)
+        const open = {
+          family: "evm",
+          deposit: { kind: "derived-address", caseInsensitive: true },
+          mode: "test",
+          network: "devnet",
+          since,
+        } as const
+        expect((yield* (yield* WatchTargets).openTargets(open)).addresses).toEqual([])
       }).pipe(Effect.provide(layer())),
     )
   })
@@ -184,8 +213,8 @@ describe("hotStatements", () => {
     expect(pooledCreate.sql).toMatch(/DELETE FROM address_pool/)
     expect(pooledCreate.sql).toMatch(/INSERT INTO deposit_targets/)
     expect(params(pooledCreate.sql)).toBe(pooledCreate.positions.length)
-    // 18 arguments (id … above), each bound at least once.
-    expect(new Set(pooledCreate.positions)).toEqual(new Set(Array.from({ length: 18 }, (_, i) => i)))
+    // 16 arguments (id … createdAt, derived families, memos, keys, above), each bound at least once.
+    expect(new Set(pooledCreate.positions)).toEqual(new Set(Array.from({ length: 16 }, (_, i) => i)))
     expect(checkoutById.sql).toMatch(/json_build_object/)
     expect(checkoutById.positions).toEqual([0])
   })

@@ -8,7 +8,16 @@ const PositiveInt = Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { ex
 
 /** TON settings of a network entry (`"options"`), passed to `makeTonScanner` (see `TonScannerOptions`). */
 export const TonOptionsSchema = Schema.Struct({
-  source: Schema.optionalWith(Schema.Literal("jetton-wallet", "notifications"), { exact: true }),
+  source: Schema.optionalWith(Schema.Literal("jetton-wallet", "notifications", "jetton-transfers"), {
+    exact: true,
+  }),
+  /** `"jetton-transfers"`: toncenter v3 base URLs (default: `rpcUrls` with `/api/v2` → `/api/v3`). */
+  v3Urls: Schema.optionalWith(Schema.Array(Schema.String.pipe(Schema.pattern(/^https?:\/\//))), {
+    exact: true,
+  }),
+  settleSeconds: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { exact: true }),
+  /** Per-wallet sources: toncenter request budget (see `TonScannerOptions.requestsPerSecond`). */
+  requestsPerSecond: Schema.optionalWith(Schema.Number.pipe(Schema.positive()), { exact: true }),
   minIntervalMs: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { exact: true }),
   pageSize: Schema.optionalWith(Schema.Int.pipe(Schema.greaterThanOrEqualTo(2)), { exact: true }),
   maxPagesPerAccount: PositiveInt,
@@ -21,6 +30,7 @@ export const TonOptionsSchema = Schema.Struct({
 export const tonFamily = defineFamily({
   family: "ton",
   label: "TON",
+  icon: "ton",
   presets: [tonMainnet],
   // TON testnet has no official USDT jetton: the operator names the test jetton master they use.
   tokenlessPresets: [{ ...tonTestnet({ usdtMaster: "" }), tokens: [] }],

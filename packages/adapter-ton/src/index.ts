@@ -6,7 +6,9 @@ export {
   OP_INTERNAL_TRANSFER,
   OP_TEXT_COMMENT,
   OP_TRANSFER_NOTIFICATION,
+  OP_JETTON_TRANSFER,
   parseInternalTransfer,
+  parseJettonTransfer,
   parseTransferNotification,
   readForwardPayload,
   type TransferNotification,
@@ -21,6 +23,7 @@ export {
   tonScannerFactory,
 } from "./scanner.js"
 export {
+  type GetJettonTransfersParameters,
   type GetTransactionsParameters,
   makeToncenterClient,
   type RunGetMethodResult,
@@ -37,3 +40,4 @@ export {
   ToncenterTransaction,
 } from "./transaction.js"
 export { tonFamily, TonOptionsSchema } from "./family.js"
+export { JettonTransfersV3, JettonTransferV3 } from "./v3.js"

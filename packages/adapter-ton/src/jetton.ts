@@ -2,6 +2,8 @@ import { Address, type Cell, type Slice } from "@ton/core"
 
 /** TEP-74 `transfer_notification`: the genuine jetton wallet tells its owner that tokens arrived. */
 export const OP_TRANSFER_NOTIFICATION = 0x7362d09c
+/** TEP-74 `transfer`: an owner asks its jetton wallet to send jettons (what toncenter v3 indexes). */
+export const OP_JETTON_TRANSFER = 0x0f8a7ea5
 /** TEP-74 `internal_transfer`: a jetton wallet (or the minter) credits another jetton wallet. */
 export const OP_INTERNAL_TRANSFER = 0x178d4519
 /** A forward payload starting with 32 zero bits is a text comment (the memo). */
@@ -109,6 +111,37 @@ export const parseInternalTransfer = (body: Cell): InternalTransfer | null => {
     const responseAddress = loadInternalAddress(s)
     const forwardTonAmount = s.loadCoins()
     return { queryId, amount, from, responseAddress, forwardTonAmount, forwardPayload: readForwardPayload(s) }
+  } catch {
+    return null
+  }
+}
+
+export interface JettonTransferRequest {
+  readonly queryId: bigint
+  readonly amount: bigint
+  /** The receiving owner wallet (null for `addr_none` or an external address). */
+  readonly destination: Address | null
+  readonly forwardTonAmount: bigint
+  readonly forwardPayload: ForwardPayload
+}
+
+/**
+ * Decodes a `transfer#0f8a7ea5 query_id:uint64 amount:Coins destination:MsgAddress
+ * response_destination:MsgAddress custom_payload:(Maybe ^Cell) forward_ton_amount:Coins
+ * forward_payload:(Either Cell ^Cell)` body (the sender's jetton wallet in-message).
+ */
+export const parseJettonTransfer = (body: Cell): JettonTransferRequest | null => {
+  try {
+    const s = body.beginParse()
+    if (opOf(s) !== OP_JETTON_TRANSFER) return null
+    s.skip(32)
+    const queryId = s.loadUintBig(64)
+    const amount = s.loadCoins()
+    const destination = loadInternalAddress(s)
+    loadInternalAddress(s)
+    s.loadMaybeRef()
+    const forwardTonAmount = s.loadCoins()
+    return { queryId, amount, destination, forwardTonAmount, forwardPayload: readForwardPayload(s) }
   } catch {
     return null
   }

@@ -8,14 +8,16 @@ import {
   type PaymentConfirmed,
   type TokenConfig,
   type WatchSet,
+  type WatchSource,
 } from "@inzi/core"
 import { Address } from "@ton/core"
 import { Effect, Either } from "effect"
-import { type AccountCursor, decodeCursor, emptyCursor, encodeCursor } from "./cursor.js"
+import { type AccountCursor, decodeCursor, emptyCursor, encodeCursor, type MasterCursor } from "./cursor.js"
 import type { ForwardPayload } from "./jetton.js"
 import { cellOfStackEntry, makeJettonWalletResolver } from "./jetton-wallet.js"
 import { normalizeMemo } from "./memo.js"
 import { makeToncenterClient, type ToncenterClientOptions } from "./toncenter.js"
+import { type Arrival, scanMaster } from "./transfers-source.js"
 import {
   creditOf,
   decodeToncenterTransaction,
@@ -25,10 +27,25 @@ import {
 } from "./transaction.js"
 
 export interface TonScannerOptions extends ToncenterClientOptions {
-  /** Transactions per `getTransactions` page (default 50, at least 2). */
+  /**
+   * Items per page (at least 2): `getTransactions` transactions (default 50, toncenter allows ≤ 100), or v3
+   * jetton transfers for `"jetton-transfers"` (default 1000, the most toncenter answers).
+   */
   readonly pageSize?: number | undefined
-  /** Pages per account per scan; a longer catch-up continues in the next scan (default 20). */
+  /** Pages per account (per jetton master) per scan; a longer catch-up continues in the next scan (default 20). */
   readonly maxPagesPerAccount?: number | undefined
+  /**
+   * `"jetton-transfers"`: how long (chain seconds before the newest transfer read) the index may still add a
+   * transfer with a lower lt than one already read; that range is read again each scan (default 60).
+   */
+  readonly settleSeconds?: number | undefined
+  /**
+   * Per-wallet sources: the toncenter request budget. Requests are spaced `1000 / requestsPerSecond` ms apart
+   * (unless `minIntervalMs` is set) and one scan makes about `requestsPerSecond × pollIntervalMs / 1000`
+   * of them: wallets with open checkouts first, in turn, then the others with what is left. The detection
+   * delay this implies is logged (and `detectionDelayMs()`). Default: no budget, every wallet every scan.
+   */
+  readonly requestsPerSecond?: number | undefined
   /**
    * How far back a wallet seen for the first time (no cursor entry) is scanned, in seconds (default 86 400).
    * `network.startBlock`, when set, is read as a unix time in seconds and wins.
@@ -42,15 +59,22 @@ export interface TonScannerOptions extends ToncenterClientOptions {
    *   history of a never-deployed merchant wallet.
    * - `"notifications"`: the `transfer_notification`s in the merchant wallet whose source is the genuine
    *   jetton wallet, plus the jetton wallet for transfers sent with `forward_ton_amount` 0.
+   * - `"jetton-transfers"`: every transfer of the configured jetton masters from toncenter **v3**
+   *   (`/api/v3/jetton/transfers`), matched locally: calls per scan do not depend on the number of merchants.
    */
   readonly source?: TonPaymentSource | undefined
 }
 
-export type TonPaymentSource = "jetton-wallet" | "notifications"
+export type TonPaymentSource = "jetton-wallet" | "notifications" | "jetton-transfers"
 
 /** A `ChainScanner` for TON, plus the genuine jetton wallet lookup (for the CLI and diagnostics). */
 export interface TonScanner extends ChainScanner {
   readonly jettonWalletOf: (master: string, owner: string) => Effect.Effect<string, ChainError>
+  /**
+   * Per-wallet sources with `requestsPerSecond`: how long a wallet with open checkouts may wait for its next
+   * read, as of the last scan (null without a budget, or for `"jetton-transfers"`).
+   */
+  readonly detectionDelayMs: () => number | null
 }
 
 interface Token {
@@ -112,11 +136,25 @@ export const makeTonScanner = (
         configError(`startBlock must be a unix time in seconds, got ${network.startBlock}`),
       )
     }
-    const pageSize = Math.max(2, options.pageSize ?? 50)
+    const source: TonPaymentSource = options.source ?? "jetton-wallet"
+    const perWallet = source !== "jetton-transfers"
+    const pageSize = Math.max(2, options.pageSize ?? (perWallet ? 50 : 1000))
     const maxPages = Math.max(1, options.maxPagesPerAccount ?? 20)
     const lookback = options.newAccountLookbackSeconds ?? 86_400
-    const source: TonPaymentSource = options.source ?? "jetton-wallet"
-    const client = makeToncenterClient(network, options)
+    const rps = perWallet ? options.requestsPerSecond : undefined
+    if (rps !== undefined && !(rps > 0))
+      return yield* Effect.fail(configError("requestsPerSecond must be > 0"))
+    /** Requests one scan may make under the budget. */
+    const perScan =
+      rps === undefined
+        ? Number.POSITIVE_INFINITY
+        : Math.max(1, Math.floor((rps * network.pollIntervalMs) / 1000))
+    const client = makeToncenterClient(network, {
+      ...options,
+      ...(rps !== undefined && options.minIntervalMs === undefined
+        ? { minIntervalMs: Math.ceil(1000 / rps) }
+        : {}),
+    })
     const resolver = makeJettonWalletResolver(client, network.id)
 
     const startUtime = (now: Date): number =>
@@ -210,15 +248,6 @@ export const makeTonScanner = (
         } satisfies AccountScan
       })
 
-    /** A jetton arrival read from the chain, before it is matched. */
-    interface Arrival {
-      readonly tx: TonTransaction
-      readonly wallet: string
-      readonly token: TokenConfig
-      readonly amount: bigint
-      readonly sender: Address | null
-      readonly payload: ForwardPayload
-    }
     const memoOf = (a: Arrival): string | null =>
       a.payload.kind === "text" ? normalizeMemo(a.payload.text) : null
 
@@ -251,6 +280,109 @@ export const makeTonScanner = (
       return { _tag: "UnmatchedTransfer", ...common, wallet, memo: text, reason: reasonOf(payload, memo) }
     }
 
+    /** Where the next scan starts in each wallet list (per-wallet sources under a budget). */
+    const rotation = { open: 0, idle: 0 }
+    const rotate = <A>(list: ReadonlyArray<A>, at: number): Array<A> =>
+      list.length === 0 ? [] : [...list.slice(at % list.length), ...list.slice(0, at % list.length)]
+    /** Wallets with open checkouts first, then the rest, each list continuing where the last scan stopped. */
+    const readingOrder = (watch: WatchSet) => {
+      const all = [...new Set(watch.wallets)]
+      const openSet = new Set(watch.openWallets ?? all)
+      const open = all.filter((w) => openSet.has(w))
+      const idle = all.filter((w) => !openSet.has(w))
+      return {
+        order: [...rotate(open, rotation.open), ...rotate(idle, rotation.idle)],
+        openCount: open.length,
+        idleCount: idle.length,
+      }
+    }
+    let delayMs: number | null = null
+    /** Logs the detection delay the budget implies, whenever it changes. */
+    const reportDelay = (openWallets: number) =>
+      Effect.gen(function* () {
+        if (rps === undefined) return
+        const callsPerWallet = tokens.length * (source === "notifications" ? 2 : 1)
+        const scans = Math.max(1, Math.ceil((openWallets * callsPerWallet) / perScan))
+        const next = scans * network.pollIntervalMs
+        if (next === delayMs) return
+        delayMs = next
+        yield* Effect.logInfo(
+          `TON scanner (${network.id}): ${openWallets} wallet(s) with open checkouts, ${callsPerWallet} toncenter call(s) each, budget ${rps} req/s (${perScan} per ${network.pollIntervalMs} ms scan): each is read every ≈ ${(next / 1000).toFixed(1)} s, so a payment is detected up to ≈ ${(next / 1000).toFixed(1)} s after it lands`,
+        )
+      })
+
+    const settleSeconds = Math.max(0, options.settleSeconds ?? 60)
+    /**
+     * The `"jetton-transfers"` source: one paged v3 read per jetton master, whatever the number of merchants
+     * (see `scanMaster`). A cursor left by a per-wallet source starts at the present instead of looking back,
+     * so the switch counts nothing twice under new keys.
+     */
+    const scanTransfers = <E>(parsed: typeof emptyCursor, watchSource: WatchSource<E>, now: Date) =>
+      Effect.gen(function* () {
+        const first = yield* loadWatch(watchSource)
+        const wallets = new Map<string, string>()
+        for (const w of first.wallets) {
+          try {
+            wallets.set(Address.parse(w).toRawString(), w)
+          } catch {
+            yield* Effect.logWarning(`TON scanner (${network.id}): skipping unreadable wallet ${w}`)
+          }
+        }
+        const switched = parsed.masters === undefined && Object.keys(parsed.accounts).length > 0
+        const masters: Record<string, MasterCursor> = { ...(parsed.masters ?? {}) }
+        const arrivals: Array<Arrival> = []
+        let caughtUp = true
+        let head = 0n
+        let scannedTo: bigint | null = null
+        let stopped: ChainError | undefined
+        let read = 0
+        for (const token of tokens) {
+          const key = token.master.toRawString()
+          const prev: MasterCursor = masters[key] ?? {
+            floor: "0",
+            start: switched ? Math.floor(now.getTime() / 1000) : startUtime(now),
+            seen: [],
+          }
+          const r = yield* Effect.either(
+            scanMaster(
+              { network, client, resolver, pageSize, maxPages, settleSeconds },
+              token,
+              prev,
+              wallets,
+            ),
+          )
+          if (Either.isLeft(r)) {
+            if (read === 0) return yield* Effect.fail(r.left)
+            stopped = r.left
+            break
+          }
+          read++
+          masters[key] = r.right.state
+          arrivals.push(...r.right.arrivals)
+          caughtUp &&= r.right.caughtUp
+          if (r.right.head > head) head = r.right.head
+          const at = BigInt(r.right.state.resume?.lt ?? r.right.state.floor)
+          if (scannedTo === null || at < scannedTo) scannedTo = at
+          if (r.right.error !== undefined) {
+            stopped = r.right.error
+            break
+          }
+        }
+        const unknown = arrivals.some((a) => {
+          const memo = memoOf(a)
+          return memo !== null && memo !== "" && !first.hasMemo(a.wallet, memo)
+        })
+        const watch = unknown ? yield* loadWatch(watchSource) : first
+        return {
+          events: arrivals.map((a) => eventOf(a, watch)),
+          cursor: encodeCursor({ ...parsed, v: 1, masters }),
+          head,
+          scannedTo: scannedTo ?? head,
+          caughtUp: caughtUp && stopped === undefined,
+          ...(stopped === undefined ? {} : { error: stopped }),
+        }
+      })
+
     const scan: ChainScanner["scan"] = ({ cursor, watch: watchSource, now }) =>
       Effect.gen(function* () {
         let parsed = emptyCursor
@@ -261,6 +393,7 @@ export const makeTonScanner = (
           parsed = d.right
         }
         const accounts: Record<string, AccountCursor> = { ...parsed.accounts }
+        if (!perWallet) return yield* scanTransfers(parsed, watchSource, now)
         const arrivals: Array<Arrival> = []
         let caughtUp = true
         let head = 0n
@@ -293,7 +426,14 @@ export const makeTonScanner = (
           })
         // The wallet list comes first (it says which accounts to read); memos are matched once all is read.
         const first = yield* loadWatch(watchSource)
-        wallets: for (const wallet of new Set(first.wallets)) {
+        const callsBefore = client.stats().rpcCalls
+        const { order, openCount, idleCount } = readingOrder(first)
+        let openRead = 0
+        let idleRead = 0
+        wallets: for (const [i, wallet] of order.entries()) {
+          if (client.stats().rpcCalls - callsBefore >= perScan) break
+          if (i < openCount) openRead++
+          else idleRead++
           let owner: Address
           try {
             owner = Address.parse(wallet)
@@ -370,9 +510,12 @@ export const makeTonScanner = (
           return memo !== null && memo !== "" && !first.hasMemo(a.wallet, memo)
         })
         const watch = unknown ? yield* loadWatch(watchSource) : first
+        rotation.open = openCount === 0 ? 0 : (rotation.open + openRead) % openCount
+        rotation.idle = idleCount === 0 ? 0 : (rotation.idle + idleRead) % idleCount
+        yield* reportDelay(openCount)
         return {
           events: arrivals.map((a) => eventOf(a, watch)),
-          cursor: encodeCursor({ v: 1, accounts }),
+          cursor: encodeCursor({ ...parsed, v: 1, accounts }),
           head,
           scannedTo: scannedTo ?? head,
           caughtUp: caughtUp && stopped === undefined,
@@ -423,7 +566,15 @@ export const makeTonScanner = (
         Effect.map((a) => a.toRawString()),
       )
 
-    return { network, verify, scan, recheck, stats: client.stats, jettonWalletOf }
+    return {
+      network,
+      verify,
+      scan,
+      recheck,
+      stats: client.stats,
+      jettonWalletOf,
+      detectionDelayMs: () => delayMs,
+    }
   })
 
 /** `makeTonScanner` with default options, as core's `ChainScannerFactory`. */

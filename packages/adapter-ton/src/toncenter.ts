@@ -1,6 +1,7 @@
 import { ChainError, type NetworkConfig } from "@inzi/core"
 import { Effect, Random, Schema } from "effect"
 import { ToncenterTransaction } from "./transaction.js"
+import { JettonTransfersV3 } from "./v3.js"
 
 /** Retry and transport settings of the toncenter v2 client. */
 export interface ToncenterClientOptions {
@@ -21,6 +22,24 @@ export interface ToncenterClientOptions {
   readonly minIntervalMs?: number | undefined
   /** Largest `Retry-After` honoured; a longer one fails the call instead of stalling the scan (default 60 s). */
   readonly maxRetryAfterMs?: number | undefined
+  /**
+   * toncenter **v3** base URLs (`https://toncenter.com/api/v3`), for the `"jetton-transfers"` source. Default:
+   * each of `network.rpcUrls` with its trailing `/api/v2` replaced by `/api/v3`.
+   */
+  readonly v3Urls?: ReadonlyArray<string> | undefined
+}
+
+/** toncenter v3 `GET /api/v3/jetton/transfers` parameters (the ones the scanner sends). */
+export interface GetJettonTransfersParameters {
+  /** Any address form; one master per call. */
+  readonly jettonMaster: string
+  readonly limit: number
+  readonly offset?: number | undefined
+  /** `lt >= startLt`. */
+  readonly startLt?: bigint | undefined
+  /** `now <= endUtime`; note that toncenter then orders by time, not lt. */
+  readonly endUtime?: number | undefined
+  readonly sort: "asc" | "desc"
 }
 
 export interface GetTransactionsParameters {
@@ -51,6 +70,10 @@ export interface ToncenterClient {
     method: string,
     stack: ReadonlyArray<ToncenterStackEntry>,
   ) => Effect.Effect<RunGetMethodResult, ChainError>
+  /** toncenter v3 jetton transfers (needs v3 URLs, see `ToncenterClientOptions.v3Urls`). */
+  readonly getJettonTransfers: (
+    params: GetJettonTransfersParameters,
+  ) => Effect.Effect<JettonTransfersV3, ChainError>
   readonly stats: () => { readonly rpcCalls: number; readonly rpcErrors: number }
 }
 
@@ -82,6 +105,16 @@ export const parseRetryAfter = (value: string | null, nowMs: number): number | n
 
 const baseUrlOf = (url: string): string => url.replace(/\/+$/, "").replace(/\/jsonRPC$/, "")
 
+/** The v3 base URL of a toncenter v2 base URL (`…/api/v2` → `…/api/v3`); null when it does not end so. */
+export const v3UrlOf = (v2Url: string): string | null => {
+  const base = baseUrlOf(v2Url)
+  return /\/api\/v2$/.test(base) ? base.replace(/\/api\/v2$/, "/api/v3") : null
+}
+
+type Api = "v2" | "v3"
+/** toncenter v3 answers errors as `{ "error": "…" }` with the HTTP status. */
+const V3Error = Schema.Struct({ error: Schema.String })
+
 /**
  * A small toncenter v2 HTTP client over `fetch`. Every request carries `network.headers` (the `X-API-Key`);
  * 429, 5xx, timeouts and network errors are retried with exponential backoff and full jitter (a
@@ -99,7 +132,10 @@ export const makeToncenterClient = (
   const maxDelayMs = options.maxDelayMs ?? 10_000
   const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000
   const minIntervalMs = options.minIntervalMs ?? 0
-  const urls = network.rpcUrls.map(baseUrlOf)
+  const urlsOf: Record<Api, ReadonlyArray<string>> = {
+    v2: network.rpcUrls.map(baseUrlOf),
+    v3: (options.v3Urls ?? network.rpcUrls.flatMap((u) => v3UrlOf(u) ?? [])).map(baseUrlOf),
+  }
   let nextSlot = 0
   let current = 0
   let rpcCalls = 0
@@ -108,8 +144,13 @@ export const makeToncenterClient = (
   const chainError = (message: string, retryable: boolean) =>
     new ChainError({ network: network.id, message: `toncenter: ${message}`, retryable })
 
-  const once = (path: string, init: { method: "GET" | "POST"; query?: URLSearchParams; body?: unknown }) =>
+  const once = (
+    api: Api,
+    path: string,
+    init: { method: "GET" | "POST"; query?: URLSearchParams; body?: unknown },
+  ) =>
     Effect.promise(async (signal): Promise<Attempt> => {
+      const urls = urlsOf[api]
       const base = urls[current % urls.length]!
       const url = base + path + (init.query ? `?${init.query.toString()}` : "")
       const headers: Record<string, string> = { accept: "application/json", ...(network.headers ?? {}) }
@@ -140,6 +181,20 @@ export const makeToncenterClient = (
       } catch {
         json = undefined
       }
+      if (api === "v3") {
+        const err = Schema.decodeUnknownOption(V3Error)(json)
+        const detail = err._tag === "Some" ? err.value.error : text.slice(0, 200)
+        if (status === 429) {
+          const wait = parseRetryAfter(retryAfter, Date.now())
+          return { _tag: "retry", message: `${base}${path}: 429 rate limited`, waitMs: wait }
+        }
+        if (status >= 500)
+          return { _tag: "retry", message: `${base}${path}: HTTP ${status} ${detail}`, waitMs: null }
+        if (status !== 200) return { _tag: "fatal", message: `${base}${path}: HTTP ${status} ${detail}` }
+        if (json === undefined)
+          return { _tag: "retry", message: `${base}${path}: not a toncenter answer`, waitMs: null }
+        return { _tag: "ok", result: json }
+      }
       const env = Schema.decodeUnknownOption(Envelope)(json)
       const apiError =
         env._tag === "Some" ? (env.value.error ?? String(env.value.result ?? "")) : text.slice(0, 200)
@@ -158,8 +213,15 @@ export const makeToncenterClient = (
       return { _tag: "ok", result: env.value.result }
     })
 
-  const call = (path: string, init: { method: "GET" | "POST"; query?: URLSearchParams; body?: unknown }) =>
+  const call = (
+    path: string,
+    init: { method: "GET" | "POST"; query?: URLSearchParams; body?: unknown },
+    api: Api = "v2",
+  ) =>
     Effect.gen(function* () {
+      const urls = urlsOf[api]
+      if (urls.length === 0)
+        return yield* Effect.fail(chainError(`no toncenter ${api} URL configured (options.v3Urls)`, false))
       for (let attempt = 1; ; attempt++) {
         if (minIntervalMs > 0) {
           const t = Date.now()
@@ -168,7 +230,7 @@ export const makeToncenterClient = (
           if (wait > 0) yield* Effect.sleep(wait)
         }
         rpcCalls++
-        const r = yield* once(path, init)
+        const r = yield* once(api, path, init)
         if (r._tag === "ok") return r.result
         rpcErrors++
         if (r._tag === "fatal") return yield* Effect.fail(chainError(r.message, false))
@@ -211,6 +273,19 @@ export const makeToncenterClient = (
         Effect.flatMap(decode(RunResult, "runGetMethod")),
         Effect.map((r) => ({ exitCode: r.exit_code, stack: r.stack as ReadonlyArray<ToncenterStackEntry> })),
       ),
+    getJettonTransfers: (p) => {
+      const query = new URLSearchParams({
+        jetton_master: p.jettonMaster,
+        limit: String(p.limit),
+        sort: p.sort,
+      })
+      if (p.offset !== undefined && p.offset > 0) query.set("offset", String(p.offset))
+      if (p.startLt !== undefined) query.set("start_lt", p.startLt.toString())
+      if (p.endUtime !== undefined) query.set("end_utime", String(p.endUtime))
+      return call("/jetton/transfers", { method: "GET", query }, "v3").pipe(
+        Effect.flatMap(decode(JettonTransfersV3, "jetton/transfers")),
+      )
+    },
     stats: () => ({ rpcCalls, rpcErrors }),
   }
 }

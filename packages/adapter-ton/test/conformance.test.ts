@@ -6,7 +6,7 @@ import { fast, type JettonWorld, keyTx, makeJettonWorld, networkOf, txOn } from 
 
 /**
  * The conformance kit on the @ton/sandbox jetton world (genuine and fake TEP-74 jettons) served by the fake
- * toncenter, once per payment source. Targets are the merchant wallet plus a fresh memo.
+ * toncenter (v2, and v3 for "jetton-transfers"), once per payment source. Targets are the merchant wallet plus a fresh memo.
  */
 const harnessFor = (source: TonPaymentSource): ConformanceHarness => {
   let w: JettonWorld
@@ -70,6 +70,6 @@ const harnessFor = (source: TonPaymentSource): ConformanceHarness => {
   }
 }
 
-for (const source of ["jetton-wallet", "notifications"] as const) {
+for (const source of ["jetton-wallet", "notifications", "jetton-transfers"] as const) {
   describeChainAdapter(`ton (sandbox + fake toncenter, source "${source}")`, harnessFor(source))
 }

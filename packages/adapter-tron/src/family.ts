@@ -17,6 +17,7 @@ export const TronOptionsSchema = Schema.Struct({
 export const tronFamily = defineFamily({
   family: "tron",
   label: "Tron",
+  icon: "tron",
   presets: [TRON_MAINNET, TRON_NILE],
   tokenlessPresets: [],
   options: TronOptionsSchema,
@@ -32,5 +33,5 @@ export const tronFamily = defineFamily({
   tokenStandard: () => "TRC-20",
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n, address) => explorerLink(n.explorerAddressUrl, "address", address),
-  sweep: { nativeCoin: "TRX", nativeDecimals: 6 },
+  sweep: { nativeCoin: "TRX", nativeDecimals: 6, chainPath: "m/44'/195'/0'/0" },
 })

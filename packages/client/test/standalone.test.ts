@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -68,6 +69,11 @@ beforeAll(() => {
     }
   }
   expect(Object.keys(client.dependencies).sort()).toEqual(["@inzi/wire", "effect"])
+  // @inzi/wire is compiled from core's src/wire: what it installs must not name core either.
+  expect(Object.keys(wire.dependencies).sort()).toEqual(["@noble/hashes", "effect"])
+  const wireDist = join(root, "node_modules", "@inzi", "wire", "dist")
+  for (const f of readdirSync(wireDist))
+    expect(readFileSync(join(wireDist, f), "utf8"), f).not.toContain("@inzi/core")
 }, 240_000)
 
 afterAll(() => {

@@ -8,7 +8,7 @@ import {
   LIST_QUERY_PARAMS,
   ListCheckoutsQuery as ListCheckoutsQuerySchema,
   urlProblem,
-} from "@inzi/wire"
+} from "./wire/index.js"
 import { Either, Schema } from "effect"
 import { CHECKOUT_STATUSES, type CheckoutStatus, type Merchant, type Mode } from "./domain.js"
 import { formatCents, parseUsd } from "./money.js"
@@ -19,7 +19,7 @@ import { isStorableText } from "./storable-text.js"
 /**
  * The request validators of the public HTTP API: they turn a raw parsed JSON body or query string into domain
  * input or one stable `{ code, param, message }` error. The API's Schemas, limits and field rules are
- * `@inzi/wire`'s (shared with `@inzi/client`), re-exported here.
+ * `./wire`'s (`@inzi/core/wire`, built as `@inzi/wire` for `@inzi/client`), re-exported here.
  */
 
 export {
@@ -46,7 +46,7 @@ export {
   PaymentStatusSchema,
   urlProblem,
   WebhookEventTypeSchema,
-} from "@inzi/wire"
+} from "./wire/index.js"
 
 /** A request failed validation (HTTP 400, `invalid_request_error`). `param` is null for body-level errors. */
 export class ApiValidationError extends Schema.TaggedError<ApiValidationError>()("ApiValidationError", {

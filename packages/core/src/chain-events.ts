@@ -87,6 +87,11 @@ export interface WatchSet {
   readonly hasMemo: (wallet: string, memo: string) => boolean
   /** TON: the merchant wallets to scan (raw form). */
   readonly wallets: ReadonlyArray<string>
+  /**
+   * TON: the wallets among `wallets` that have at least one open memo target (a scanner that must ration its
+   * per-wallet reads reads these first). Absent: every wallet counts as having one.
+   */
+  readonly openWallets?: ReadonlyArray<string> | undefined
 }
 
 /**

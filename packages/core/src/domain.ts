@@ -3,16 +3,16 @@
  * Money is never a JS number: USD amounts are cents (`bigint`), token amounts base units (`bigint`).
  */
 
-import type { CheckoutStatus, Mode } from "@inzi/wire"
+import type { CheckoutStatus, Mode } from "./wire/index.js"
 
-// Words the wire names too (modes, checkout statuses, event types): `@inzi/wire` holds them.
+// Words the wire names too (modes, checkout statuses, event types): `./wire` holds them.
 export {
   CHECKOUT_STATUSES,
   type CheckoutStatus,
   MODES,
   type Mode,
   type WebhookEventType,
-} from "@inzi/wire"
+} from "./wire/index.js"
 
 /** `detected`: seen, waiting for confirmations; `late`: seen after expiry/completion, never counts. */
 /**
@@ -59,6 +59,8 @@ export interface NetworkConfig {
   readonly explorerTxUrl?: string | undefined
   /** Block explorer link of an address, `{address}` standing for it. */
   readonly explorerAddressUrl?: string | undefined
+  /** The hosted page's icon of the network (`base`, `bsc` …); absent: its family module's `icon`. */
+  readonly icon?: string | undefined
   /** The family's own settings (its module's `options` schema), e.g. TON's `{ "source": "notifications" }`. */
   readonly options?: Readonly<Record<string, unknown>> | undefined
 }

@@ -64,6 +64,8 @@ export interface ChainFamilyModule<F extends ChainFamily = ChainFamily> {
   readonly family: F
   /** Human name of the family, e.g. "Tron". */
   readonly label: string
+  /** The hosted page's icon for the family's networks that name none of their own (`icon`), e.g. "tron". */
+  readonly icon: string
   /** Networks the family ships; an operator enables one with `{ "preset": "<id>" }` in the network file. */
   readonly presets: ReadonlyArray<NetworkConfig>
   /** Presets without an official token: the operator must add `tokens` when enabling them. */
@@ -93,8 +95,13 @@ export interface ChainFamilyModule<F extends ChainFamily = ChainFamily> {
   readonly tokenStandard: (network: NetworkConfig) => string
   readonly explorerTxUrl: (network: NetworkConfig, txHash: string) => string | null
   readonly explorerAddressUrl: (network: NetworkConfig, address: string) => string | null
-  /** Facts the sweep tool needs, for families whose deposits can be swept (derived addresses). */
-  readonly sweep?: { readonly nativeCoin: string; readonly nativeDecimals: number } | undefined
+  /**
+   * Facts the sweep tool needs, for families whose deposits can be swept (derived addresses): the native coin
+   * paying the fees, and the BIP-44 external chain (`m/44'/<coin>'/0'/0`) whose children are the deposit keys.
+   */
+  readonly sweep?:
+    | { readonly nativeCoin: string; readonly nativeDecimals: number; readonly chainPath: string }
+    | undefined
 }
 
 /** One module per family: adding a member to `ChainFamily` makes every registry fail to compile until filled. */

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { Mode } from "./domain.js"
-import { sha256Hex } from "@inzi/wire"
+import { sha256Hex } from "./wire/index.js"
 import { Ids } from "./ports/Ids.js"
 
 /**
@@ -176,7 +176,7 @@ export const apiKeyPrefix = (key: string): string => key.slice(0, API_KEY_PREFIX
 /** SHA-256 hex of an API key (keys are long random strings, so a fast unsalted hash is the right tool). */
 export const hashApiKey = (key: string): string => sha256Hex(key)
 
-/** SHA-256 hex of a UTF-8 string (API-key hashes, idempotent request hashes): @inzi/wire's hash.ts. */
+/** SHA-256 hex of a UTF-8 string (API-key hashes, idempotent request hashes): wire/hash.ts. */
 export { sha256Hex }
 
 // ------------------------------------------------------------------------------------------- TON comments

@@ -103,6 +103,13 @@ export const NetworkConfigSchema = Schema.Struct({
     ),
     { exact: true },
   ),
+  icon: Schema.optionalWith(
+    Schema.String.pipe(
+      Schema.pattern(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: () => "must match [a-z0-9-]+ (e.g. base)" }),
+      Schema.maxLength(32, { message: () => "must be at most 32 characters" }),
+    ),
+    { exact: true },
+  ),
   options: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.Unknown }), {
     exact: true,
   }),

@@ -1,8 +1,8 @@
 import type { ChainEvent } from "./chain-events.js"
-import { storableText } from "@inzi/wire"
+import { storableText } from "./wire/index.js"
 
-// The text rules are the wire's (the API refuses unstorable text): `@inzi/wire` holds them.
-export { escapeUnstorable, isStorableText, storableText } from "@inzi/wire"
+// The text rules are the wire's (the API refuses unstorable text): `./wire` holds them.
+export { escapeUnstorable, isStorableText, storableText } from "./wire/index.js"
 
 const storableOrNull = (s: string | null): string | null => (s === null ? null : storableText(s))
 

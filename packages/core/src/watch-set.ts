@@ -10,14 +10,17 @@ export const makeWatchSet = (targets: OpenTargets): WatchSet => {
   const addresses = new Set(targets.addresses)
   const memos = new Set<string>()
   const wallets = new Set<string>(targets.wallets ?? [])
+  const openWallets = new Set<string>()
   for (const m of targets.memos) {
     memos.add(`${m.wallet}\u0000${m.memo.toUpperCase()}`)
     wallets.add(m.wallet)
+    openWallets.add(m.wallet)
   }
   return {
     hasAddress: (a) => addresses.has(a),
     hasMemo: (wallet, memo) => memos.has(`${wallet}\u0000${memo.toUpperCase()}`),
     wallets: [...wallets],
+    openWallets: [...openWallets],
   }
 }
 
@@ -146,6 +149,7 @@ export const makeWatchIndex = (): WatchIndex => {
         hasMemo: (wallet, memo) =>
           memos && (merchantsOf.get(wallet) ?? []).some((m) => live(memoKey(m, memo))),
         wallets: [...new Set([...scanned, ...open])],
+        openWallets: memos ? [...open] : [],
       }
     },
   }

@@ -1,4 +1,5 @@
-// The webhook signature scheme is part of the wire contract: `@inzi/wire` holds it, shared with `@inzi/client`.
+// The webhook signature scheme is part of the wire contract: `./wire` holds it, shared with
+// `@inzi/client` through `@inzi/wire`.
 export {
   computeSignature,
   constantTimeEqual,
@@ -11,4 +12,4 @@ export {
   signWebhook,
   type VerifyWebhookResult,
   verifyWebhookSignature,
-} from "@inzi/wire"
+} from "./wire/index.js"

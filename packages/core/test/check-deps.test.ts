@@ -9,8 +9,8 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..")
 const script = join(repo, "tooling/scripts/check-deps.mjs")
 const roots: string[] = []
 
-const check = (root: string) => {
-  const r = spawnSync(process.execPath, [script, "--root", root], { encoding: "utf8" })
+const check = (root: string, ...flags: string[]) => {
+  const r = spawnSync(process.execPath, [script, "--root", root, ...flags], { encoding: "utf8" })
   return { code: r.status, out: `${r.stdout}${r.stderr}` }
 }
 
@@ -181,6 +181,25 @@ describe("check-deps.mjs", () => {
     expect(ok.code).toBe(0)
   })
 
+  it("refuses any production dependency of @inzi/core but effect and @noble/hashes (even @inzi/wire)", () => {
+    const core = (deps: string) =>
+      clean["pnpm-lock.yaml"].replace(
+        "\n  tooling/tool:",
+        `\n  packages/core:\n    dependencies:\n${deps}\n  tooling/tool:`,
+      )
+    const pure = core(
+      "      effect:\n        specifier: 3.22.4\n        version: 3.22.4\n      '@noble/hashes':\n        specifier: 2.4.0\n        version: 2.4.0\n",
+    )
+    const ok = check(tree({ ...clean, "pnpm-lock.yaml": pure }))
+    expect(ok.out).toContain("check-deps: ok")
+    const wire = core(
+      "      effect:\n        specifier: 3.22.4\n        version: 3.22.4\n      '@inzi/wire':\n        specifier: workspace:*\n        version: link:../wire\n",
+    )
+    const r = check(tree({ ...clean, "pnpm-lock.yaml": wire }))
+    expect(r.code).toBe(1)
+    expect(r.out).toContain("packages/core: may depend on effect and @noble/hashes only, not @inzi/wire")
+  })
+
   it("refuses unreviewed install scripts (script or binding.gyp) and licences outside the allow-list", () => {
     const r = check(
       tree({
@@ -210,4 +229,12 @@ describe("check-deps.mjs", () => {
     expect(r.out).toContain("check-deps: ok")
     expect(r.code).toBe(0)
   })
+
+  it("--deploy: the production installs an operator makes (pnpm deploy --prod) hold no dev tooling", () => {
+    const r = check(repo, "--deploy")
+    expect(r.out).toMatch(
+      /production installs without dev tooling: apps\/cli \d+, apps\/server \d+, apps\/worker \d+ packages/,
+    )
+    expect(r.code, r.out).toBe(0)
+  }, 300_000)
 })

@@ -27,6 +27,7 @@ const evm = defineFamily({
   ...common,
   family: "evm",
   label: "EVM",
+  icon: "eth",
   checkNetwork: (n) =>
     n.chainId === undefined ? ["chainId: required for evm networks (used in EIP-681 payment URIs)"] : [],
   deposit: { kind: "derived-address", caseInsensitive: true },
@@ -46,6 +47,7 @@ const tron = defineFamily({
   ...common,
   family: "tron",
   label: "Tron",
+  icon: "tron",
   deposit: { kind: "derived-address", caseInsensitive: false },
   payoutKeyLabel: "account xpub",
   paymentTarget: ({ target }) =>
@@ -59,6 +61,7 @@ const ton = defineFamily({
   ...common,
   family: "ton",
   label: "TON",
+  icon: "ton",
   options: Schema.Struct({
     source: Schema.optionalWith(Schema.Literal("jetton-wallet", "notifications"), { exact: true }),
   }),

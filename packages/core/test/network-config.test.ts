@@ -102,6 +102,13 @@ describe("decodeNetworkConfig", () => {
       expect(issues([{ ...good, explorerTxUrl: bad }])).toEqual([message])
   })
 
+  it("takes an optional page icon id ([a-z0-9-]+, ≤ 32), kept as given", () => {
+    const r = decodeNetworkConfig([{ ...good, icon: "base" }], FAMILIES)
+    expect(Either.isRight(r) && r.right[0]!.icon).toBe("base")
+    expect(issues([{ ...good, icon: "Base!" }]).join("\n")).toContain("icon")
+    expect(issues([{ ...good, icon: "a".repeat(33) }]).join("\n")).toContain("icon")
+  })
+
   it("names the known families for an unknown one", () => {
     expect(issues([{ ...good, family: "solana" }])).toEqual([
       '[0].family: unknown family "solana" (known: evm, tron, ton)',

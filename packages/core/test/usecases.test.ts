@@ -117,6 +117,8 @@ describe("makeWatchSet", () => {
     expect(w.hasMemo("0:w1", "k7p2m9qx")).toBe(true)
     expect(w.hasMemo("0:w2", "K7P2M9QX")).toBe(false)
     expect([...w.wallets].sort()).toEqual(["0:w1", "0:w2"])
+    // Only the wallet with an open memo target counts as open (per-wallet TON reads ration by it).
+    expect(w.openWallets).toEqual(["0:w1"])
   })
 })
 

@@ -110,10 +110,12 @@ describe("makeWatchIndex: memos", () => {
     expect(w.hasAddress("K7P2M9QX")).toBe(false)
     // mer_a's wallet is scanned for its network; mer_b and mer_c's because they have open checkouts.
     expect([...w.wallets].sort()).toEqual(["0:wa", "0:wb", "0:wc"])
+    expect([...(w.openWallets ?? [])].sort()).toEqual(["0:wa", "0:wb", "0:wc"])
     // mer_b's only checkout expires, mer_c's is no longer held: their wallets leave the list.
     const later = index.apply(delta({ cursor: "4", wallets }), T + 1000, true)
     expect(later.hasMemo("0:wb", "K7P2M9QX")).toBe(false)
     expect([...later.wallets].sort()).toEqual(["0:wa"])
+    expect(later.openWallets).toEqual(["0:wa"])
     // A merchant's new wallet takes over its memos at once.
     const moved = index.apply(
       delta({ cursor: "5", wallets: [{ merchantId: "mer_a", wallet: "0:new", scanned: true }] }),

@@ -1,7 +1,7 @@
 import {
   type Checkout,
   type FamilyRegistry,
-  CheckoutStore,
+  Checkouts,
   Ids,
   MerchantStore,
   type Mode,
@@ -73,14 +73,22 @@ export const warnIfClearSecrets = (env: InziEnv, logger: Pick<Logger, "warn">): 
 /**
  * The storage + derivation + ids layer of the reference apps, from the environment. On the embedded database,
  * `share` (default: long-running server, worker, dev) holds the data folder and serves it to CLI commands over a
- * socket; the CLI passes `share: false` and goes through a running process's socket when there is one.
+ * socket; the CLI passes `share: false` and goes through a running process's socket when there is one. With
+ * `logger`, the database's notices (a data folder's permissions tightened) are its JSON warn lines instead of
+ * plain text on stderr.
  */
 export const appLayer = (
   env: InziEnv,
   networks: ReadonlyArray<NetworkConfig>,
-  opts: { readonly migrate?: boolean; readonly share?: boolean } = {},
+  opts: {
+    readonly migrate?: boolean
+    readonly share?: boolean
+    readonly logger?: Pick<Logger, "warn"> | undefined
+  } = {},
 ) => {
+  const logger = opts.logger
   const store = PgStore.layer({
+    ...(logger !== undefined ? { onNotice: (message: string) => logger.warn(message) } : {}),
     secrets: secretBoxOf(env),
     databaseUrl: env.databaseUrl ?? undefined,
     dataDir: env.dataDir,
@@ -139,7 +147,7 @@ export const openRuntime = async (
       rt.runPromise(
         Effect.gen(function* () {
           const merchants = yield* MerchantStore
-          const store = yield* CheckoutStore
+          const store = yield* Checkouts
           const all = q.merchantId
             ? [yield* merchants.getMerchant(q.merchantId)]
             : yield* merchants.listMerchants()

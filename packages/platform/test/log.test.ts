@@ -1,6 +1,11 @@
-import { Data, Effect } from "effect"
+import { chmodSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Data, Effect, ManagedRuntime } from "effect"
 import { describe, expect, it } from "vitest"
+import { readEnv } from "../src/env.js"
 import { jsonLogs, makeLogger } from "../src/log.js"
+import { appLayer } from "../src/runtime.js"
 
 class StoreError extends Data.TaggedError("StoreError")<{ readonly message: string }> {}
 
@@ -73,4 +78,37 @@ describe("jsonLogs: Effect.log* through the JSON logger", () => {
       console.log = originalLog
     }
   })
+})
+
+describe("appLayer: the database's notices through the process's logger", () => {
+  it("a data folder whose permissions were tightened is told in one JSON warn line, not on stderr", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "inzi-notice-"))
+    chmodSync(dir, 0o755)
+    const lines: Array<Record<string, unknown>> = []
+    const logger = makeLogger("info", { service: "worker" }, (l) => lines.push(JSON.parse(l)))
+    const stderr: Array<string> = []
+    const write = process.stderr.write.bind(process.stderr)
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk))
+      return true
+    }) as typeof process.stderr.write
+    const rt = ManagedRuntime.make(
+      appLayer(readEnv({ INZI_DATA_DIR: dir }), [], { logger, migrate: false, share: false }),
+    )
+    try {
+      await rt.runPromise(Effect.void)
+    } finally {
+      await rt.dispose()
+      process.stderr.write = write
+      rmSync(dir, { recursive: true, force: true })
+    }
+    expect(stderr.filter((s) => s.includes("readable or writable by other users"))).toEqual([])
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        service: "worker",
+        msg: expect.stringMatching(/readable or writable by other users; now 0600\/0700/),
+      }),
+    )
+  }, 120_000)
 })

@@ -1,7 +1,7 @@
 import {
   type ChainFamily,
   type Checkout,
-  CheckoutStore,
+  Checkouts,
   depositTargetOf,
   MODES,
   type NetworkConfig,
@@ -9,11 +9,12 @@ import {
   type StoreError,
 } from "@inzi/core"
 import { Effect } from "effect"
+import { sameAddress, sweepableFamilies, sweeperOf } from "./families.js"
 
 /** A per-checkout deposit address that received money Inzi recorded (and may still hold it). */
 export interface DepositAddress {
   readonly network: NetworkId
-  readonly family: "evm" | "tron"
+  readonly family: ChainFamily
   /** As recorded on the checkout: lower-case `0x…` (EVM) or base58 `T…` (Tron). */
   readonly address: string
   readonly derivationIndex: bigint
@@ -25,13 +26,10 @@ export interface DepositAddress {
 /** Payments whose money is on the deposit address: confirmed ones, and late ones (they never count, but the money is there). */
 const HOLDS_MONEY = new Set(["confirmed", "late"])
 
-const sameAddress = (family: ChainFamily, a: string, b: string) =>
-  family === "evm" ? a.toLowerCase() === b.toLowerCase() : a === b
-
 /**
  * The deposit addresses of these checkouts that received recorded confirmed (or late) payments on the given
- * networks, grouped per network and address, ordered by derivation index. TON is never listed: its payments
- * land in the merchant's own wallet. Pure: tests and embedders call it with checkouts from anywhere.
+ * networks, grouped per network and address, ordered by derivation index. Families without a sweeper (TON)
+ * are never listed: their payments land in the merchant's own wallet. Pure: tests and embedders call it with checkouts from anywhere.
  */
 export const depositsFromCheckouts = (
   checkouts: ReadonlyArray<Checkout>,
@@ -45,7 +43,8 @@ export const depositsFromCheckouts = (
     for (const p of c.payments) {
       if (!HOLDS_MONEY.has(p.status)) continue
       const net = networks.find((n) => n.id === p.network)
-      if (net === undefined || net.family === "ton") continue
+      const sweeper = net === undefined ? undefined : sweeperOf(net.family)
+      if (net === undefined || sweeper === undefined) continue
       const address = depositTargetOf(c.targets, net.family)?.address ?? null
       if (address === null || !sameAddress(net.family, address, p.recipient)) continue
       const key = `${net.id}\u0000${address}`
@@ -87,10 +86,8 @@ export interface UsedIndex {
   readonly paid: boolean
 }
 
-export interface UsedIndices {
-  readonly evm: ReadonlyArray<UsedIndex>
-  readonly tron: ReadonlyArray<UsedIndex>
-}
+/** Per sweepable family (`SWEEPERS`), its allocated indices. */
+export type UsedIndices = { readonly [F in ChainFamily]?: ReadonlyArray<UsedIndex> }
 
 /**
  * Every derivation index the merchant's checkouts allocated, per family (paid or not), ascending. Wallet
@@ -103,40 +100,29 @@ export const usedIndicesOf = (
 ): UsedIndices => {
   const familyOf = (id: NetworkId) => networks.find((n) => n.id === id)?.family
   const wanted = network === undefined ? undefined : familyOf(network)
-  const evm: UsedIndex[] = []
-  const tron: UsedIndex[] = []
-  for (const c of checkouts) {
-    if (network !== undefined && !c.networks.includes(network)) continue
-    const paidOn = (family: ChainFamily) =>
-      c.payments.some((p) => p.status !== "reverted" && familyOf(p.network) === family)
-    const evmAddress = depositTargetOf(c.targets, "evm")?.address ?? null
-    const tronAddress = depositTargetOf(c.targets, "tron")?.address ?? null
-    if (evmAddress !== null && (wanted === undefined || wanted === "evm"))
-      evm.push({
-        index: c.targets.derivationIndex,
-        address: evmAddress,
-        checkoutId: c.id,
-        paid: paidOn("evm"),
-      })
-    if (tronAddress !== null && (wanted === undefined || wanted === "tron"))
-      tron.push({
-        index: c.targets.derivationIndex,
-        address: tronAddress,
-        checkoutId: c.id,
-        paid: paidOn("tron"),
-      })
-  }
   const asc = (a: UsedIndex, b: UsedIndex) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0)
-  return { evm: evm.sort(asc), tron: tron.sort(asc) }
+  const out: { [F in ChainFamily]?: ReadonlyArray<UsedIndex> } = {}
+  for (const family of sweepableFamilies()) {
+    const used: UsedIndex[] = []
+    for (const c of checkouts) {
+      if (network !== undefined && !c.networks.includes(network)) continue
+      const address = depositTargetOf(c.targets, family)?.address ?? null
+      if (address === null || (wanted !== undefined && wanted !== family)) continue
+      const paid = c.payments.some((p) => p.status !== "reverted" && familyOf(p.network) === family)
+      used.push({ index: c.targets.derivationIndex, address, checkoutId: c.id, paid })
+    }
+    out[family] = used.sort(asc)
+  }
+  return out
 }
 
-/** Every checkout of a merchant, both modes, read page by page through the `CheckoutStore` port. */
+/** Every checkout of a merchant, both modes, read page by page through the `Checkouts` port. */
 export const merchantCheckouts = (
   merchantId: string,
   now: Date = new Date(),
-): Effect.Effect<ReadonlyArray<Checkout>, StoreError, CheckoutStore> =>
+): Effect.Effect<ReadonlyArray<Checkout>, StoreError, Checkouts> =>
   Effect.gen(function* () {
-    const store = yield* CheckoutStore
+    const store = yield* Checkouts
     const all: Checkout[] = []
     for (const mode of MODES)
       for (let offset = 0; ; offset += 100) {

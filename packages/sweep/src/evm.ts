@@ -122,7 +122,7 @@ export const planEvm = async (params: EvmPlanParameters): Promise<NetworkPlan> =
   const topUps = addresses.filter((a) => a.topUp > 0n).length
   return {
     network: network.id,
-    family: "evm",
+    family: network.family,
     treasury: params.treasury,
     nativeUnit: "wei",
     gasPrice,
@@ -305,7 +305,7 @@ export const runEvm = async (params: RunParameters & { readonly rpc?: JsonRpc })
     const common = {
       merchantId: params.merchantId,
       network: network.id,
-      family: "evm" as const,
+      family: network.family,
       address: a.address,
       derivationIndex: a.derivationIndex.toString(),
     }

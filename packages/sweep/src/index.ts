@@ -27,7 +27,8 @@ export {
   readJournal,
   type SweepRole,
 } from "./journal.js"
-export { CHAIN_PATH, type DepositKey, deriveDepositKeys, KeyMismatch, tronAddressOfKey } from "./keys.js"
+export { CHAIN_PATH, SWEEPERS, type Sweeper, sameAddress, sweepableFamilies, sweeperOf } from "./families.js"
+export { type DepositKey, deriveDepositKeys, KeyMismatch, tronAddressOfKey } from "./keys.js"
 export {
   formatUnits,
   type NetworkPlan,

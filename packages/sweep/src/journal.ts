@@ -1,3 +1,4 @@
+import type { ChainFamily } from "@inzi/core"
 import {
   closeSync,
   existsSync,
@@ -28,7 +29,7 @@ export interface JournalIntent {
   readonly runId: string
   readonly merchantId: string
   readonly network: string
-  readonly family: "evm" | "tron"
+  readonly family: ChainFamily
   readonly role: SweepRole
   /** The deposit address being swept (for a top-up: its recipient). */
   readonly address: string

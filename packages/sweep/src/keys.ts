@@ -1,9 +1,8 @@
 import { tronAddressFromBytes } from "@inzi/adapter-tron"
+import type { ChainFamily } from "@inzi/core"
 import { computeAddress, getBytes, HDNodeWallet, Mnemonic } from "ethers"
 import type { DepositAddress } from "./deposits.js"
-
-/** BIP-44 external chains: EVM `m/44'/60'/0'/0`, Tron `m/44'/195'/0'/0` (the xpubs Inzi derives from). */
-export const CHAIN_PATH = { evm: "m/44'/60'/0'/0", tron: "m/44'/195'/0'/0" } as const
+import { sameAddress, sweeperOf } from "./families.js"
 
 export class KeyMismatch extends Error {
   override readonly name = "KeyMismatch"
@@ -32,16 +31,21 @@ export const deriveDepositKeys = (
   const phrase = mnemonic.trim().split(/\s+/).join(" ")
   if (!Mnemonic.isValidMnemonic(phrase)) throw new KeyMismatch("not a valid BIP-39 mnemonic")
   const m = Mnemonic.fromPhrase(phrase, passphrase)
-  const chains = {
-    evm: HDNodeWallet.fromMnemonic(m, CHAIN_PATH.evm),
-    tron: HDNodeWallet.fromMnemonic(m, CHAIN_PATH.tron),
-  }
+  // The BIP-44 external chain of each family (its module's `sweep.chainPath`), derived once.
+  const chains = new Map<ChainFamily, HDNodeWallet>()
   return deposits.map((deposit) => {
-    const node = chains[deposit.family].deriveChild(Number(deposit.derivationIndex))
-    const derived =
-      deposit.family === "evm" ? node.address.toLowerCase() : tronAddressFromBytes(getBytes(node.address))
-    const recorded = deposit.family === "evm" ? deposit.address.toLowerCase() : deposit.address
-    if (derived !== recorded)
+    const sweeper = sweeperOf(deposit.family)
+    if (sweeper === undefined)
+      throw new KeyMismatch(`${deposit.network}: its family has no deposit keys to derive`)
+    let chain = chains.get(deposit.family)
+    if (chain === undefined) {
+      chain = HDNodeWallet.fromMnemonic(m, sweeper.module.sweep.chainPath)
+      chains.set(deposit.family, chain)
+    }
+    const node = chain.deriveChild(Number(deposit.derivationIndex))
+    const derived = sweeper.addressOfKey(node)
+    const recorded = deposit.address
+    if (!sameAddress(deposit.family, derived, recorded))
       throw new KeyMismatch(
         `${deposit.network} index ${deposit.derivationIndex}: the mnemonic derives ${derived}, but Inzi recorded ${recorded} (wrong mnemonic, passphrase or account?); nothing was sent`,
       )

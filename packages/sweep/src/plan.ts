@@ -1,3 +1,5 @@
+import type { ChainFamily } from "@inzi/core"
+import { sweeperOf } from "./families.js"
 import type { NetworkId } from "@inzi/core"
 
 /** One token balance to move from a deposit address to the treasury. */
@@ -29,7 +31,7 @@ export interface PlannedAddress {
 /** The sweep of one network: what is where, what it costs, where it goes. */
 export interface NetworkPlan {
   readonly network: NetworkId
-  readonly family: "evm" | "tron"
+  readonly family: ChainFamily
   readonly treasury: string | null
   /** `wei` (EVM) or `sun` (Tron). */
   readonly nativeUnit: "wei" | "sun"
@@ -65,8 +67,9 @@ export const renderPlan = (plans: ReadonlyArray<NetworkPlan>): string => {
   if (plans.length === 0) return "nothing to sweep (no deposit address with recorded confirmed payments)"
   const out: string[] = []
   for (const p of plans) {
-    const native = p.family === "evm" ? 18 : 6
-    const coin = p.family === "evm" ? "native coin" : "TRX"
+    const facts = sweeperOf(p.family)?.module.sweep
+    const native = facts?.nativeDecimals ?? 0
+    const coin = facts?.nativeCoin ?? "native coin"
     out.push(`${p.network} (${p.family}) → treasury ${p.treasury ?? "(not set: pass --treasury)"}`)
     if (p.addresses.length === 0) out.push("  no token balances on the deposit addresses")
     for (const a of p.addresses) {

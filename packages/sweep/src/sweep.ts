@@ -1,33 +1,39 @@
-import { isTronAddress } from "@inzi/adapter-tron"
-import type { Checkout, NetworkConfig } from "@inzi/core"
+import type { ChainFamily, Checkout, NetworkConfig } from "@inzi/core"
 import { depositsFromCheckouts } from "./deposits.js"
-import { planEvm, runEvm } from "./evm.js"
+import { SWEEPERS, type Sweeper, sweepableFamilies, sweeperOf } from "./families.js"
 import { journalFile, openJournal } from "./journal.js"
 import { deriveDepositKeys } from "./keys.js"
 import type { NetworkPlan } from "./plan.js"
 import { type RunEvent, type RunReport, SweepError } from "./run.js"
-import { planTron, runTron } from "./tron.js"
 
 /** Treasury per chain family (an operator may pass one of each). */
-export interface Treasuries {
-  readonly evm?: string | undefined
-  readonly tron?: string | undefined
-}
+export type Treasuries = { readonly [F in ChainFamily]?: string | undefined }
 
-/** Sorts `0x…` and `T…` addresses into their family; throws on anything else. */
+/** Sorts treasury addresses into their family (the sweeper whose `isTreasury` takes it); throws on anything else. */
 export const parseTreasuries = (list: ReadonlyArray<string>): Treasuries => {
-  const out: { evm?: string; tron?: string } = {}
+  const out: { [F in ChainFamily]?: string } = {}
   for (const raw of list) {
     const a = raw.trim()
-    if (/^0x[0-9a-fA-F]{40}$/.test(a)) {
-      if (out.evm !== undefined) throw new SweepError("two EVM treasuries given")
-      out.evm = a
-    } else if (isTronAddress(a) && a.startsWith("T")) {
-      if (out.tron !== undefined) throw new SweepError("two Tron treasuries given")
-      out.tron = a
-    } else throw new SweepError(`treasury "${a}" is neither an EVM (0x…) nor a Tron (T…) address`)
+    const family = sweepableFamilies().find((f) => SWEEPERS[f]!.isTreasury(a))
+    if (family === undefined) {
+      const labels = sweepableFamilies().map((f) => `${SWEEPERS[f]!.module.label}`)
+      throw new SweepError(`treasury "${a}" is not an address of ${labels.join(" or ")}`)
+    }
+    if (out[family] !== undefined)
+      throw new SweepError(`two ${SWEEPERS[family]!.module.label} treasuries given`)
+    out[family] = a
   }
   return out
+}
+
+/** The network's sweeper, or the error of a family that has nothing to sweep. */
+const sweeperFor = (network: NetworkConfig): Sweeper => {
+  const sweeper = sweeperOf(network.family)
+  if (sweeper === undefined)
+    throw new SweepError(
+      `${network.id} needs no sweep: its family (${network.family}) has no sweeper, payments land in the merchant's own wallet`,
+    )
+  return sweeper
 }
 
 const networksWithDeposits = (
@@ -42,7 +48,9 @@ const networksWithDeposits = (
   )
   return {
     deposits,
-    networks: chosen.filter((n) => n.family !== "ton" && deposits.some((d) => d.network === n.id)),
+    networks: chosen.filter(
+      (n) => sweeperOf(n.family) !== undefined && deposits.some((d) => d.network === n.id),
+    ),
   }
 }
 
@@ -65,18 +73,14 @@ export const planSweep = async (p: PlanSweepParameters): Promise<ReadonlyArray<N
   if (p.network !== undefined) {
     const n = p.networks.find((x) => x.id === p.network)
     if (n === undefined) throw new SweepError(`unknown network "${p.network}" (not in the network config)`)
-    if (n.family === "ton")
-      throw new SweepError("TON needs no sweep: payments land in the merchant's own wallet")
+    sweeperFor(n)
   }
   const { deposits, networks } = networksWithDeposits(p.checkouts, p.networks, p.network, p.indices)
   const plans: NetworkPlan[] = []
   for (const network of networks) {
     try {
-      plans.push(
-        network.family === "evm"
-          ? await planEvm({ network, deposits, treasury: p.treasuries?.evm ?? null })
-          : await planTron({ network, deposits, treasury: p.treasuries?.tron ?? null }),
-      )
+      const treasury = p.treasuries?.[network.family] ?? null
+      plans.push(await sweeperFor(network).plan({ network, deposits, treasury }))
     } catch (e) {
       throw new SweepError(
         `${network.id}: cannot read the chain at ${network.rpcUrls[0] ?? "?"}: ${e instanceof Error ? e.message : String(e)}`,
@@ -106,10 +110,9 @@ export interface RunSweepParameters {
   readonly onEvent?: ((event: RunEvent) => void | Promise<void>) | undefined
 }
 
-/** Executes the sweep of one network (see {@link runEvm} / {@link runTron}), journaled in the data dir. */
+/** Executes the sweep of one network with its family's runner (`SWEEPERS`), journaled in the data dir. */
 export const runSweep = async (p: RunSweepParameters): Promise<RunReport> => {
-  if (p.network.family === "ton")
-    throw new SweepError("TON needs no sweep: payments land in the merchant's own wallet")
+  const sweeper = sweeperFor(p.network)
   const { deposits } = networksWithDeposits(p.checkouts, [p.network], undefined, p.indices)
   const keys = deriveDepositKeys(p.mnemonic, deposits, p.passphrase)
   const journal = openJournal(journalFile(p.dataDir))
@@ -126,7 +129,7 @@ export const runSweep = async (p: RunSweepParameters): Promise<RunReport> => {
       timeoutMs: p.timeoutMs,
       onEvent: p.onEvent,
     }
-    return p.network.family === "evm" ? await runEvm(common) : await runTron(common)
+    return await sweeper.run(common)
   } finally {
     journal.close()
   }

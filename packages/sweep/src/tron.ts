@@ -142,7 +142,7 @@ export const planTron = async (params: TronPlanParameters): Promise<NetworkPlan>
   }
   return {
     network: network.id,
-    family: "tron",
+    family: network.family,
     treasury: params.treasury,
     nativeUnit: "sun",
     gasPrice: energyPrice,
@@ -296,7 +296,7 @@ export const runTron = async (params: RunParameters & { readonly node?: TronNode
     const common = {
       merchantId: params.merchantId,
       network: network.id,
-      family: "tron" as const,
+      family: network.family,
       address: a.address,
       derivationIndex: a.derivationIndex.toString(),
     }

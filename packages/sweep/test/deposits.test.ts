@@ -1,6 +1,15 @@
 import type { Checkout, NetworkConfig, Payment, PaymentStatus } from "@inzi/core"
 import { describe, expect, it } from "vitest"
-import { depositsFromCheckouts, formatUnits, parseTreasuries, usedIndicesOf } from "../src/index.js"
+import {
+  depositsFromCheckouts,
+  formatUnits,
+  parseTreasuries,
+  planSweep,
+  SWEEPERS,
+  type Sweeper,
+  sweepableFamilies,
+  usedIndicesOf,
+} from "../src/index.js"
 
 const net = (id: string, family: NetworkConfig["family"]): NetworkConfig => ({
   id,
@@ -88,7 +97,7 @@ describe("deposit addresses from recorded payments", () => {
       ["tron-nile", "T3", 3n, { "0xabc": 4n }],
     ])
     const used = usedIndicesOf(cs, NETS)
-    expect(used.evm.map((u) => [u.index, u.paid])).toEqual([
+    expect(used.evm!.map((u) => [u.index, u.paid])).toEqual([
       [1n, true],
       [2n, false],
       [3n, false],
@@ -108,6 +117,67 @@ describe("deposit addresses from recorded payments", () => {
       evm: "0x000000000000000000000000000000000000dEaD",
       tron: "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre",
     })
-    expect(() => parseTreasuries(["nope"])).toThrow(/neither/)
+    // The families are the sweep tool's registry (SWEEPERS), each named by its module's label.
+    expect(() => parseTreasuries(["nope"])).toThrow('treasury "nope" is not an address of EVM or Tron')
+    expect(() =>
+      parseTreasuries(["TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre", "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre"]),
+    ).toThrow("two Tron treasuries given")
+  })
+})
+
+describe("the sweep tool's family registry (SWEEPERS)", () => {
+  it("finds each network's runner, address and facts through its family's entry, never by name", async () => {
+    const calls: Array<[string, ReadonlyArray<string>, string | null]> = []
+    const evm = SWEEPERS.evm!
+    // A stand-in sweeper for TON (which has none); its payments land at the checkout's TON target address.
+    const ton: Sweeper = {
+      module: { ...evm.module, family: "ton", label: "TON" },
+      isTreasury: (a) => a.startsWith("EQ"),
+      addressOfKey: () => "unused",
+      plan: async ({ network, deposits, treasury }) => {
+        calls.push([network.id, deposits.map((d) => d.address), treasury])
+        return {
+          network: network.id,
+          family: network.family,
+          treasury,
+          nativeUnit: "wei",
+          gasPrice: 0n,
+          addresses: [],
+          totals: {},
+          gasNeeded: 0n,
+          topUpTotal: 0n,
+          gasAccountOverhead: 0n,
+          estimate: "stand-in",
+        }
+      },
+      run: async () => {
+        throw new Error("not run")
+      },
+    }
+    const cs = [
+      {
+        ...checkout(4n, [payment("ton-testnet", "ton:4", "confirmed", 5n, 1)]),
+        targets: { derivationIndex: 4n, entries: [{ family: "ton" as const, address: "ton:4", memo: null }] },
+      },
+    ]
+    const registry = SWEEPERS as Record<string, Sweeper | undefined>
+    expect(depositsFromCheckouts(cs, NETS)).toEqual([])
+    await expect(planSweep({ checkouts: cs, networks: NETS, network: "ton-testnet" })).rejects.toThrow(
+      "ton-testnet needs no sweep",
+    )
+    registry.ton = ton
+    try {
+      expect(sweepableFamilies()).toEqual(["evm", "tron", "ton"])
+      expect(depositsFromCheckouts(cs, NETS).map((d) => [d.network, d.family, d.address])).toEqual([
+        ["ton-testnet", "ton", "ton:4"],
+      ])
+      expect(parseTreasuries(["EQabc"])).toEqual({ ton: "EQabc" })
+      const treasuries = parseTreasuries(["EQabc"])
+      const plans = await planSweep({ checkouts: cs, networks: NETS, treasuries })
+      expect(plans.map((p) => p.estimate)).toEqual(["stand-in"])
+      expect(calls).toEqual([["ton-testnet", ["ton:4"], "EQabc"]])
+    } finally {
+      delete registry.ton
+    }
   })
 })

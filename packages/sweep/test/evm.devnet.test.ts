@@ -108,13 +108,13 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
 
   it("exports every allocated index, paid or not", async () => {
     const used = usedIndicesOf(await store.checkouts(), [network])
-    expect(used.evm.map((u) => [u.index, u.paid])).toEqual([
+    expect(used.evm!.map((u) => [u.index, u.paid])).toEqual([
       [0n, true],
       [1n, false],
       [2n, true],
       [5n, true],
     ])
-    expect(used.evm.map((u) => u.address)).toEqual([0, 1, 2, 5].map(evmAddressAt))
+    expect(used.evm!.map((u) => u.address)).toEqual([0, 1, 2, 5].map(evmAddressAt))
   })
 
   it("plans from recorded payments and on-chain balances, in two batched requests", async () => {

@@ -272,3 +272,50 @@ export const checkInvariants = (s: Snapshot): ReadonlyArray<Verdict> => {
   )
   return [v1, v2, v3, v4, v5, v6]
 }
+
+/** A process's log file as the run kept it (stdout and stderr together). */
+export interface LogFile {
+  readonly name: string
+  readonly text: string
+}
+
+const LEVELS = new Set(["debug", "info", "warn", "error"])
+
+/** Why a log line is not one JSON object with `time`, `level` and `msg` (null: it is). */
+const notJsonLine = (line: string): string | null => {
+  let v: unknown
+  try {
+    v = JSON.parse(line)
+  } catch {
+    return "not JSON"
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return "not a JSON object"
+  const o = v as Record<string, unknown>
+  if (typeof o.time !== "string" || typeof o.msg !== "string" || !LEVELS.has(String(o.level)))
+    return "no time, level or msg"
+  return null
+}
+
+/**
+ * 7. every log line of every server and worker is one JSON object (issue #23, "Every log line is one JSON
+ * object"): stdout and stderr of each process, kills, terminated backends and RPC faults included.
+ */
+export const checkLogLines = (files: ReadonlyArray<LogFile>): Verdict => {
+  const bad: Array<string> = []
+  let lines = 0
+  for (const f of files) {
+    const all = f.text.split("\n")
+    // The text after the last newline: empty, or a line the process never finished.
+    const tail = all.pop() ?? ""
+    all.forEach((line, i) => {
+      lines++
+      const why = notJsonLine(line)
+      if (why !== null) bad.push(`${f.name}:${i + 1}: ${why}: ${JSON.stringify(line.slice(0, 160))}`)
+    })
+    if (tail !== "") {
+      lines++
+      bad.push(`${f.name}:${all.length + 1}: unfinished last line: ${JSON.stringify(tail.slice(0, 160))}`)
+    }
+  }
+  return verdict("every log line is one JSON object", `${lines} lines in ${files.length} process logs`, bad)
+}

@@ -26,6 +26,7 @@ const COLUMNS = [
   "delivered, signed",
   "nothing stuck",
   "outbox empty",
+  "logs JSON",
   "result",
 ]
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { checkInvariants, impliedStatus, type Snapshot } from "../src/invariants.js"
+import { checkInvariants, checkLogLines, impliedStatus, type Snapshot } from "../src/invariants.js"
 import type { Delivery } from "../src/receiver.js"
 
 const NOW = new Date("2026-12-07T03:00:00Z")
@@ -210,5 +210,38 @@ describe("impliedStatus (docs/API.md's rules)", () => {
     )
     expect(impliedStatus(c, [pay("10000000", "late"), pay("10000000", "reverted")], NOW)).toBe("pending")
     expect(impliedStatus(c, [pay("10000000000000000000", "confirmed", 18)], NOW)).toBe("completed")
+  })
+})
+
+describe("checkLogLines", () => {
+  const line = (msg: string, level = "info") =>
+    JSON.stringify({ time: NOW.toISOString(), level, msg, service: "worker" })
+
+  it("passes logs of JSON objects with time, level and msg", () => {
+    const v = checkLogLines([
+      {
+        name: "worker-0.log",
+        text: `${line("worker started")}\n${line("webhook attempt failed", "warn")}\n`,
+      },
+      { name: "server-1.log", text: "" },
+    ])
+    expect(v).toMatchObject({ ok: true, detail: "2 lines in 2 process logs", examples: [] })
+  })
+
+  it("catches Effect's pretty format, a JSON value that is no log object, and an unfinished line", () => {
+    const pretty =
+      'timestamp=2026-12-07T03:00:00.000Z level=WARN fiber=#12 message="reorg at or below block 9"'
+    const v = checkLogLines([
+      { name: "worker-0.log", text: `${line("worker started")}\n${pretty}\n[1,2]\n{"msg":"x"}\n` },
+      { name: "server-0.log", text: `${line("starting server")}\n{"time":"` },
+    ])
+    expect(v.ok).toBe(false)
+    expect(v.detail).toBe("4 bad of 6 lines in 2 process logs")
+    expect(v.examples).toEqual([
+      expect.stringMatching(/^worker-0\.log:2: not JSON: "timestamp=/),
+      expect.stringMatching(/^worker-0\.log:3: not a JSON object/),
+      expect.stringMatching(/^worker-0\.log:4: no time, level or msg/),
+      expect.stringMatching(/^server-0\.log:2: unfinished last line/),
+    ])
   })
 })

@@ -10,3 +10,4 @@ export {
   scanToHead,
   watchOfTargets,
 } from "./suite.js"
+export { type IngestionBackend, ingestionContract } from "./ingestion.js"

@@ -18,6 +18,9 @@ export {
   accountOf,
   stackFromToncenter,
   stackToToncenter,
+  rawUpper,
   type ToncenterTx,
+  type ToncenterV3JettonTransfer,
   toToncenterV2,
+  toToncenterV3JettonTransfer,
 } from "./toncenter-shape.js"

@@ -75,3 +75,56 @@ export const stackToToncenter = (items: ReadonlyArray<TupleItem>): Array<[string
         throw new Error(`unsupported stack item ${item.type}`)
     }
   })
+
+/** toncenter v3's raw address form: `0:` and the upper-case hex hash (as the indexer stores it). */
+export const rawUpper = (a: Address): string => `${a.workChain}:${a.hash.toString("hex").toUpperCase()}`
+const bocCrc = (c: Cell): string => c.toBoc({ idx: false, crc32: true }).toString("base64")
+
+/**
+ * The toncenter v3 `jetton/transfers` record of a sandbox transaction whose in-message is a TEP-74 `transfer`
+ * on a jetton wallet of `master` (null for any other transaction), built field by field like
+ * toncenter/ton-indexer (PROVENANCE.md, `toncenter_v3_jetton_transfers_*`): the sender's jetton wallet
+ * transaction, raw upper-case addresses, standard base64 hashes, decimal strings, `custom_payload` and
+ * `forward_payload` as the BOC of their reference cell or null (an inline forward payload reads null, as the
+ * indexer reads the field as `Maybe ^Cell`). `decoded_*` are null (toncenter's decoders are not emulated);
+ * `trace_id` is the transaction's own hash here (the sandbox keeps no traces).
+ */
+export const toToncenterV3JettonTransfer = (tx: Transaction, master: Address) => {
+  const m = tx.inMessage
+  if (m === undefined || m === null || m.info.type !== "internal") return null
+  try {
+    const s = m.body.beginParse()
+    if (s.remainingBits < 32 || s.loadUint(32) !== 0x0f8a7ea5) return null
+    const queryId = s.loadUintBig(64)
+    const amount = s.loadCoins()
+    const destination = s.loadAddress()
+    const response = s.loadMaybeAddress()
+    const custom = s.loadMaybeRef()
+    const forwardTonAmount = s.loadCoins()
+    const forward = s.remainingBits > 0 && s.loadBit() && s.remainingRefs > 0 ? s.loadRef() : null
+    const d = tx.description
+    const hash = tx.hash().toString("base64")
+    return {
+      query_id: queryId.toString(),
+      source: rawUpper(m.info.src),
+      destination: rawUpper(destination),
+      amount: amount.toString(),
+      source_wallet: rawUpper(accountOf(tx)),
+      jetton_master: rawUpper(master),
+      transaction_hash: hash,
+      transaction_lt: tx.lt.toString(),
+      transaction_now: tx.now,
+      transaction_aborted: d.type === "generic" ? d.aborted : false,
+      response_destination: response === null ? null : rawUpper(response),
+      custom_payload: custom === null ? null : bocCrc(custom),
+      decoded_custom_payload: null,
+      forward_ton_amount: forwardTonAmount.toString(),
+      forward_payload: forward === null ? null : bocCrc(forward),
+      decoded_forward_payload: null,
+      trace_id: hash,
+    }
+  } catch {
+    return null
+  }
+}
+export type ToncenterV3JettonTransfer = NonNullable<ReturnType<typeof toToncenterV3JettonTransfer>>

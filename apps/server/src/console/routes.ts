@@ -21,7 +21,7 @@ import {
   type Merchant,
   CHECKOUT_STATUSES,
   type CheckoutStatus,
-  CheckoutStore,
+  Checkouts,
   ConsoleStore,
   csvRow,
   formatCents,
@@ -39,6 +39,7 @@ import {
   updateBranding,
   urlProblem,
   type WatcherSample,
+  UnmatchedPayments,
 } from "@inzi/core"
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "@inzi/platform/password"
 import { Effect } from "effect"
@@ -64,7 +65,8 @@ import {
 
 type R =
   | ConsoleStore
-  | CheckoutStore
+  | Checkouts
+  | UnmatchedPayments
   | Outbox
   | MerchantStore
   | AddressDerivation
@@ -463,7 +465,7 @@ const visibleCheckout = (u: ConsoleUser, id: string) =>
   Effect.gen(function* () {
     const owner = yield* (yield* ConsoleStore).checkoutOwner(id)
     if (owner === null || !sees(u, owner.merchantId)) return null
-    return yield* (yield* CheckoutStore)
+    return yield* (yield* Checkouts)
       .getCheckout({ id, merchantId: owner.merchantId, mode: owner.mode, now: new Date() })
       .pipe(Effect.catchTag("CheckoutNotFound", () => Effect.succeed(null)))
   })
@@ -543,7 +545,7 @@ const resend = guarded((req, u) =>
 const unmatched = guarded(
   (req, u) =>
     Effect.gen(function* () {
-      const rows = yield* (yield* CheckoutStore).listUnmatched()
+      const rows = yield* (yield* UnmatchedPayments).listUnmatched()
       const notice = queryOf(req).get("notice")
       return htmlResponse(
         page(
@@ -571,7 +573,7 @@ ${
 /** The unmatched payment and the checkout it would go to, for the confirmation step (null: either unknown). */
 const assignment = (u: ConsoleUser, unmatchedId: string, checkoutId: string) =>
   Effect.gen(function* () {
-    const row = (yield* (yield* CheckoutStore).listUnmatched()).find((r) => r.id === unmatchedId)
+    const row = (yield* (yield* UnmatchedPayments).listUnmatched()).find((r) => r.id === unmatchedId)
     if (row === undefined || row.assignedCheckoutId !== null) return null
     const c = yield* visibleCheckout(u, checkoutId)
     return c === null ? null : { row, c }
@@ -609,7 +611,7 @@ const assign = guarded(
     Effect.gen(function* () {
       const a = yield* assignment(u, req.params.id ?? "", form.checkout ?? "")
       if (a === null) return notFoundPage(u)
-      const r = yield* (yield* CheckoutStore).assignUnmatched(a.row.id, a.c.id, new Date())
+      const r = yield* (yield* UnmatchedPayments).assignUnmatched(a.row.id, a.c.id, new Date())
       yield* act(u, "unmatched.assign", {
         target: a.row.id,
         merchantId: a.c.merchantId,
@@ -788,9 +790,11 @@ const createMerchant = guarded(
       const problem =
         name === null
           ? "A merchant needs a name."
-          : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
-            ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
-            : yield* payoutProblem(keys, families)
+          : displayNameProblem(name) !== null
+            ? `The name ${displayNameProblem(name)} (it is shown to shoppers on the payment page).`
+            : webhookUrl !== null && urlProblem(webhookUrl, "live") !== null
+              ? `Live webhook URL ${urlProblem(webhookUrl, "live")}.`
+              : yield* payoutProblem(keys, families)
       if (problem !== null) return redirect(`/console/merchants?error=${encodeURIComponent(problem)}`)
       const m = yield* registerMerchant({
         name: name ?? "",

@@ -10,7 +10,7 @@ const SYMBOLS: Readonly<Record<string, string>> = {
   "t-usdt": `<circle cx="12" cy="12" r="12" fill="#1b8a68"/><path fill="#fff" d="M6 6h12v3h-4.5v9h-3V9H6z"/>`,
   "t-usdc": `<circle cx="12" cy="12" r="12" fill="#2775ca"/><path fill="none" stroke="#fff" stroke-width="2" d="M15.5 8.5a5 5 0 1 0 0 7M12 4v16"/>`,
   "t-any": `<circle cx="12" cy="12" r="12" fill="#5b6270"/><circle cx="12" cy="12" r="5" fill="#fff"/>`,
-  // network families / chains
+  // networks: `n-<icon>` for a network's `icon` (its config's, else its family module's)
   "n-eth": `<circle cx="12" cy="12" r="12" fill="#627eea"/><path fill="#fff" d="M12 3l5.5 9-5.5 3.3L6.5 12zm0 13.6l5.5-3.3L12 21l-5.5-7.7z"/>`,
   "n-bsc": `<circle cx="12" cy="12" r="12" fill="#c99400"/><path fill="#fff" d="M12 5l7 7-7 7-7-7zm0 4.2L9.2 12l2.8 2.8 2.8-2.8z"/>`,
   "n-pol": `<circle cx="12" cy="12" r="12" fill="#7b3fe4"/><path fill="none" stroke="#fff" stroke-width="2.2" d="M12 5.5l5.6 3.2v6.6L12 18.5l-5.6-3.2V8.7z"/>`,
@@ -21,20 +21,14 @@ const SYMBOLS: Readonly<Record<string, string>> = {
   "n-any": `<circle cx="12" cy="12" r="12" fill="#5b6270"/><path fill="none" stroke="#fff" stroke-width="2" d="M8 9h8v6H8z"/>`,
 }
 
-/** Prefixes of network ids (mainnets and their test networks) and the family icon each gets. */
-const NETWORK_PREFIXES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^(ethereum|eth|sepolia|holesky|mainnet)/, "n-eth"],
-  [/^(bsc|bnb)/, "n-bsc"],
-  [/^(polygon|matic|amoy)/, "n-pol"],
-  [/^(arbitrum|arb)/, "n-arb"],
-  [/^base/, "n-base"],
-  [/^(tron|nile|shasta)/, "n-tron"],
-  [/^ton/, "n-ton"],
-]
-
-/** The icon id of a network id (`"base"`, `"base-sepolia"` → `"n-base"`); a neutral one when unknown. */
-export const networkIcon = (network: string): string =>
-  NETWORK_PREFIXES.find(([re]) => re.test(network.toLowerCase()))?.[1] ?? "n-any"
+/**
+ * The symbol of a network's icon id (`PageOption.icon`: `"base"` → `"n-base"`); a neutral one when the page
+ * has no drawing of that name.
+ */
+export const networkIcon = (icon: string): string => {
+  const id = `n-${icon}`
+  return id in SYMBOLS ? id : "n-any"
+}
 
 /** The icon id of a token symbol (`"USDT"` → `"t-usdt"`); a neutral one when unknown. */
 export const tokenIcon = (token: string): string => {

@@ -363,7 +363,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
         .map(
           (o, i) =>
             `<label class="tab"><input type="radio" name="option" id="opt-${i}" value="${i}" data-key="${h(`${o.network}/${o.token}`)}"` +
-            `${i === selected ? " checked" : ""}>${icon(tokenIcon(o.token))}${icon(networkIcon(o.network))}` +
+            `${i === selected ? " checked" : ""}>${icon(tokenIcon(o.token))}${icon(networkIcon(o.icon))}` +
             `<span>${h(optionTitle(o))}</span></label>`,
         )
         .join("") +
@@ -385,7 +385,7 @@ export const renderCheckoutPage = (view: PageView, opts: RenderCheckoutPageOptio
   const receipt = view.status === "completed" ? renderReceipt(view, m) : ""
   // Mobile first: what to send and where come right after the amount; the status follows.
   const sprite = st.offerPayment
-    ? iconSprite(options.flatMap((o) => [tokenIcon(o.token), networkIcon(o.network)]))
+    ? iconSprite(options.flatMap((o) => [tokenIcon(o.token), networkIcon(o.icon)]))
     : ""
   const body =
     `${ribbon}<main>${summary}${pay}${status}${receipt}` +

@@ -12,6 +12,8 @@ export interface PageOption {
   readonly network: string
   /** Human name of the network with its token standard, e.g. `"Tron (TRC-20)"`. */
   readonly networkLabel: string
+  /** The network's icon id (its config's `icon`, else its family module's), e.g. `"base"`, `"tron"`. */
+  readonly icon: string
   /** Token symbol, e.g. `"USDT"`. */
   readonly token: string
   /** Full amount in token units, decimal string, e.g. `"25.000000"`. */

@@ -1,7 +1,7 @@
 import {
   type Checkout,
   type CheckoutNotFound,
-  CheckoutStore,
+  Checkouts,
   type CreateCheckoutArgs,
   checkoutNetworks,
   createCheckout,
@@ -235,7 +235,7 @@ const presentContext = (merchant: Merchant, now: Date, ctx: ServerContext["Type"
   families: ctx.families,
 })
 
-type GetServices = ServerContext | MerchantStore | CheckoutStore
+type GetServices = ServerContext | MerchantStore | Checkouts
 
 /**
  * GET one checkout's read for principal `p`, or its 404 when the path's id is not a checkout id at all (e.g. a NUL
@@ -275,7 +275,7 @@ export const getCheckoutRoute = (req: HttpRequest) =>
     return Effect.flatMap(principalWith(req, keys, ctx), (p): Effect.Effect<HttpResponse, StoreError> => {
       const q = retrieveQuery(req, p)
       if (q instanceof HttpResponse) return Effect.succeed(q)
-      return Effect.flatMap(Effect.either(Context.get(services, CheckoutStore).getCheckout(q)), (result) => {
+      return Effect.flatMap(Effect.either(Context.get(services, Checkouts).getCheckout(q)), (result) => {
         const out = retrieved(result, q, p, ctx)
         return out instanceof HttpResponse ? Effect.succeed(out) : Effect.fail(out)
       })
@@ -316,7 +316,7 @@ export const listCheckoutsRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
     const p = yield* principal(req, ctx)
-    const store = yield* CheckoutStore
+    const store = yield* Checkouts
     const url = new URL(req.url, "http://x")
     // The URLSearchParams themselves: a repeated parameter is refused, not silently last-one-wins.
     const q = validateListQuery(url.searchParams)

@@ -1,7 +1,7 @@
 import {
   type ApiCheckout,
   type Checkout,
-  CheckoutStore,
+  Checkouts,
   type FamilyRegistry,
   centsToUnits,
   formatUnits,
@@ -34,6 +34,10 @@ export const explorerLink = (
 
 const labelOf = (families: FamilyRegistry, n: NetworkConfig | undefined, id: string): string =>
   `${n?.name ?? id} (${n ? families[n.family].tokenStandard(n) : "token"})`
+
+/** The network's own icon, else its family module's; a neutral one for a network no longer configured. */
+export const iconOf = (families: FamilyRegistry, n: NetworkConfig | undefined): string =>
+  n === undefined ? "any" : (n.icon ?? families[n.family].icon)
 
 /** Maps the API checkout object to what the page renders (no money arithmetic here: core computed it). */
 export const toPageView = (
@@ -91,6 +95,7 @@ export const toPageView = (
       return {
         network: o.network,
         networkLabel: labelOf(families, n, o.network),
+        icon: iconOf(families, n),
         token: o.crypto_currency,
         amountCrypto:
           decimals === undefined
@@ -117,7 +122,7 @@ export const lastPaidOption = (checkout: Checkout, view: PageView): number => {
 const load = (token: string) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
-    const store = yield* CheckoutStore
+    const store = yield* Checkouts
     const merchants = yield* MerchantStore
     const now = new Date()
     if (!TOKEN_RE.test(token)) return null
@@ -292,7 +297,7 @@ export const pageEventsRoute = (req: HttpRequest) =>
     const address = clientAddress(req.incoming, ctx.trustedProxies)
     if ((streams.byAddress.get(address) ?? 0) >= PAGE_EVENTS.perAddress || streams.total >= PAGE_EVENTS.total)
       return tooManyRequests("Too many open event streams from this address", 30)
-    const run = Runtime.runCallback(yield* Effect.runtime<CheckoutStore | MerchantStore | ServerContext>())
+    const run = Runtime.runCallback(yield* Effect.runtime<Checkouts | MerchantStore | ServerContext>())
     return new StreamResponse(
       200,
       {

@@ -107,8 +107,9 @@ describe("hosted page requests per client address (INZI_PAGE_RATE_LIMIT)", () =>
     expect(ok + limited.length).toBe(300)
     expectError(limited[0]!, 429, "rate_limit_error", "rate_limited")
     expect(Number(limited[0]!.headers["retry-after"])).toBeGreaterThanOrEqual(1)
-    // the page itself shares the budget
+    // the page itself and its event stream share the budget
     expectError(await api.get(`/p/${token}`, { headers: from("192.0.2.50") }), 429, "rate_limit_error")
+    expectError(await api.get(`/p/${token}/events`, { headers: from("192.0.2.50") }), 429, "rate_limit_error")
     // another shopper is served
     expect((await api.get(`/p/${token}/status`, { headers: from("192.0.2.51") })).status).toBe(200)
     expect((await api.get(`/p/${token}`, { headers: from("192.0.2.51") })).status).toBe(200)

@@ -491,6 +491,14 @@ export const consoleSuite = (backend: BackendName) =>
       const bad = await op.post("/console/merchants", { name: "Bad", payout_evm: "xpub-nonsense" })
       expect(bad.status).toBe(303)
       expect(decodeURIComponent(String(bad.headers.location))).toMatch(/error=EVM account xpub: /)
+      // The name is shown to shoppers: control and bidirectional formatting characters are refused.
+      for (const name of ["Shop\u202egpj.exe", "Shop\u001b[2J", "Shop\r\nX"]) {
+        const r = await op.post("/console/merchants", { name, payout_evm: accountXpub(60, 902) })
+        expect(r.status).toBe(303)
+        expect(decodeURIComponent(String(r.headers.location))).toContain(
+          "must not contain control or bidirectional formatting characters",
+        )
+      }
       const none = await op.post("/console/merchants", { name: "Nothing" })
       expect(decodeURIComponent(String(none.headers.location))).toContain("needs a way to be paid")
       const taken = await op.post("/console/merchants", {

@@ -23,6 +23,7 @@ export const sampleView = (overrides: Partial<PageView> = {}): PageView => ({
     {
       network: "ton",
       networkLabel: "TON",
+      icon: "ton",
       token: "USDT",
       amountCrypto: "25.000000",
       amountDue: "25.000000",
@@ -34,6 +35,7 @@ export const sampleView = (overrides: Partial<PageView> = {}): PageView => ({
     {
       network: "tron",
       networkLabel: "Tron (TRC-20)",
+      icon: "tron",
       token: "USDT",
       amountCrypto: "25.000000",
       amountDue: "25.000000",
@@ -45,6 +47,7 @@ export const sampleView = (overrides: Partial<PageView> = {}): PageView => ({
     {
       network: "base",
       networkLabel: "Base",
+      icon: "base",
       token: "USDC",
       amountCrypto: "25.000000",
       amountDue: "25.000000",

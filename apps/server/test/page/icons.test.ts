@@ -1,27 +1,25 @@
 /** Network and token icons: one per family and token, decorative, and only the symbols a page uses. */
+import { FAMILIES, PRESETS } from "@inzi/platform"
 import { describe, expect, it } from "vitest"
 import { ICON_IDS, iconSprite, networkIcon, tokenIcon } from "../../src/page/icons.js"
 import { generateNonce, renderCheckoutPage } from "../../src/page/index.js"
 import { sampleView } from "./fixtures.js"
 
 describe("icons", () => {
-  it("a family icon for each network id (test networks too), a neutral one otherwise", () => {
+  it("the symbol of a network's icon id (its config's or its family's), a neutral one for an unknown id", () => {
     const cases: Record<string, string> = {
-      ethereum: "n-eth",
-      sepolia: "n-eth",
+      eth: "n-eth",
       bsc: "n-bsc",
-      "bsc-testnet": "n-bsc",
-      polygon: "n-pol",
-      amoy: "n-pol",
-      arbitrum: "n-arb",
-      "arbitrum-sepolia": "n-arb",
+      pol: "n-pol",
+      arb: "n-arb",
       base: "n-base",
-      "base-sepolia": "n-base",
       tron: "n-tron",
-      "tron-nile": "n-tron",
       ton: "n-ton",
-      "ton-devnet": "n-ton",
-      devnet: "n-any",
+      any: "n-any",
+      // Network ids are not icon ids: the icon comes from the network config or the family module.
+      ethereum: "n-any",
+      "base-sepolia": "n-any",
+      solana: "n-any",
     }
     for (const [id, icon] of Object.entries(cases)) expect(networkIcon(id), id).toBe(icon)
     expect(tokenIcon("USDT")).toBe("t-usdt")
@@ -50,5 +48,16 @@ describe("icons", () => {
       publicUrl: "https://pay.example.com",
     })
     expect(paid).not.toContain("<symbol")
+  })
+})
+
+describe("every icon a preset or family module names is drawn", () => {
+  it("each preset's icon and each family module's icon has a symbol", () => {
+    const ids = [
+      ...PRESETS.flatMap((p) => (p.icon === undefined ? [] : [p.icon])),
+      ...Object.values(FAMILIES).map((f) => f.icon),
+    ]
+    expect(ids.length).toBeGreaterThan(3)
+    for (const id of ids) expect(networkIcon(id), id).not.toBe("n-any")
   })
 })

@@ -19,6 +19,7 @@ const bigView = (): PageView => {
         ...base.options[2]!,
         network: "bsc",
         networkLabel: "BNB Smart Chain (BEP-20)",
+        icon: "bsc",
         token: "USDT",
         amountCrypto: "999999.990000000000000000",
         amountDue: "876543.210000000000000001",

@@ -14,9 +14,11 @@ let server: PageServer
 beforeAll(async () => {
   const base = sampleView()
   const evm = base.options[2]!
+  const icons: Record<string, string> = { ethereum: "eth", bsc: "bsc", polygon: "pol", arbitrum: "arb" }
   const more: Array<PageOption> = ["ethereum", "bsc", "polygon", "arbitrum"].map((network, i) => ({
     ...evm,
     network,
+    icon: icons[network]!,
     networkLabel: `${network} (ERC-20)`,
     token: i % 2 === 0 ? "USDT" : "USDC",
     address: `0x${String(i + 1).repeat(40)}`,

@@ -26,7 +26,7 @@ import {
   WebhookTransportError,
 } from "@inzi/core"
 import { Effect, Layer } from "effect"
-import { refusedAddressReason } from "./address-policy.js"
+import { metadataAddressReason, refusedAddressReason } from "./address-policy.js"
 
 /** One resolved address, as `dns.lookup(…, { all: true })` gives them. */
 export interface ResolvedAddress {
@@ -80,11 +80,11 @@ const describeError = (e: unknown): string => {
 }
 
 /**
- * A `net` lookup through `resolve`. With `guard`, the host is refused if ANY of its addresses is blocked
- * (checked at connect time, so DNS rebinding cannot get around it); without, private addresses are allowed.
+ * A `net` lookup through `resolve`: the host is refused if `refused` names a reason for ANY of its addresses
+ * (checked at connect time, so DNS rebinding cannot get around it).
  */
 const lookupVia =
-  (resolve: ResolveHost, guard: "strict" | "loopback" | "none"): LookupFunction =>
+  (resolve: ResolveHost, refused: (ip: string) => string | null): LookupFunction =>
   (hostname, options, callback) => {
     const family = options.family === 4 || options.family === 6 ? options.family : 0
     resolve(hostname, family).then(
@@ -94,16 +94,14 @@ const lookupVia =
           err.code = "ENOTFOUND"
           return callback(err, "", 0)
         }
-        if (guard !== "none") {
-          for (const a of addresses) {
-            const reason = refusedAddressReason(a.address, guard === "loopback")
-            if (reason !== null) {
-              return callback(
-                new RefusedAddress(`refused: ${hostname} resolves to ${a.address} (${reason})`),
-                "",
-                0,
-              )
-            }
+        for (const a of addresses) {
+          const reason = refused(a.address)
+          if (reason !== null) {
+            return callback(
+              new RefusedAddress(`refused: ${hostname} resolves to ${a.address} (${reason})`),
+              "",
+              0,
+            )
           }
         }
         if (options.all === true)
@@ -160,9 +158,15 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
       targets.set(raw, t)
       return t
     }
-    const strict = lookupVia(resolve, "strict")
-    const loopbackOk = lookupVia(resolve, "loopback")
-    const permissive = lookupVia(resolve, "none")
+    // What each request's policy refuses: private addresses (loopback too, or not), or — when the operator
+    // lets webhooks reach private addresses — still the link-local / cloud metadata ones.
+    const strictRefusal = (ip: string) => refusedAddressReason(ip, false)
+    const loopbackRefusal = (ip: string) => refusedAddressReason(ip, true)
+    const refusalOf = (req: WebhookRequest) =>
+      !req.blockPrivateAddresses ? metadataAddressReason : req.allowLoopback ? loopbackRefusal : strictRefusal
+    const lookups = new Map(
+      [strictRefusal, loopbackRefusal, metadataAddressReason].map((f) => [f, lookupVia(resolve, f)]),
+    )
 
     const send = (req: WebhookRequest): Effect.Effect<WebhookResponse, WebhookTransportError> =>
       Effect.async<WebhookResponse, WebhookTransportError>((resume) => {
@@ -181,9 +185,10 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
           fail(`refused: scheme ${protocol} is not http(s)`, true)
           return
         }
-        if (req.blockPrivateAddresses && isIP(host) !== 0) {
+        const refused = refusalOf(req)
+        if (isIP(host) !== 0) {
           // `net.connect` skips `lookup` for literal IPs, so they are judged here.
-          const reason = refusedAddressReason(host, req.allowLoopback === true)
+          const reason = refused(host)
           if (reason !== null) {
             fail(`refused: ${host} (${reason})`, true)
             return
@@ -197,7 +202,7 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
           method: "POST",
           headers: { ...req.headers, "Content-Length": String(body.length) },
           agent: isHttps ? httpsAgent : httpAgent,
-          lookup: !req.blockPrivateAddresses ? permissive : req.allowLoopback ? loopbackOk : strict,
+          lookup: lookups.get(refused),
         }
         let done = false
         let gotResponse = false
@@ -223,11 +228,10 @@ export const makeNodeWebhookTransport = (options: NodeWebhookTransportOptions = 
           }
           cr = r
           r.on("socket", (socket: Socket) => {
-            if (!req.blockPrivateAddresses) return
             const check = () => {
               const remote = socket.remoteAddress
               if (remote === undefined) return
-              const reason = refusedAddressReason(remote, req.allowLoopback === true)
+              const reason = refused(remote)
               if (reason !== null)
                 r.destroy(new RefusedAddress(`refused: connected to ${remote} (${reason})`))
             }

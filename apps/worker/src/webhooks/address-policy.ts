@@ -166,6 +166,24 @@ export const refusedAddressReason = (ip: string, allowLoopback: boolean): string
   return allowLoopback && (reason === "loopback" || reason === "IPv4-mapped loopback") ? null : reason
 }
 
+/** AWS's IPv6 instance metadata address (fd00:ec2::254), inside the unique-local range. */
+const AWS_METADATA_V6 = [0xfd00, 0x0ec2, 0, 0, 0, 0, 0, 0x254]
+
+/**
+ * Why `ip` is refused even when the operator lets webhooks reach private addresses (`INZI_ALLOW_PRIVATE_WEBHOOKS`):
+ * link-local addresses (169.254.0.0/16 — the cloud metadata services —, fe80::/10, and their IPv4-mapped, NAT64
+ * and 6to4 forms) and fd00:ec2::254. Null otherwise.
+ * @example
+ * metadataAddressReason("169.254.169.254") // "link-local / cloud metadata"
+ * metadataAddressReason("10.1.2.3")        // null
+ */
+export const metadataAddressReason = (ip: string): string | null => {
+  const reason = blockedAddressReason(ip)
+  if (reason?.includes("link-local")) return reason
+  const g = parseIpv6(ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip)
+  return g?.every((x, i) => x === AWS_METADATA_V6[i]) ? "cloud metadata" : null
+}
+
 /**
  * Why `ip` may not be reached by a webhook (`"loopback"`, `"private"`, `"link-local / cloud metadata"` …),
  * or null when it is a public address. Input that is not an IP address is refused too ("not an IP address").

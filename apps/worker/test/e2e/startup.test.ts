@@ -4,8 +4,8 @@
  *  - a network whose chain refuses its config (token decimals, chain id, an RPC URL that is no JSON-RPC
  *    endpoint) stops the worker at once with exit code 78 and one JSON line naming the network;
  *  - a network that is unreachable at boot (its RPC answers 503) is retried while the healthy network's
- *    payment is detected and its webhook delivered; `inzi status` and /metrics show it failing meanwhile, and
- *    it starts once its RPC answers;
+ *    payment is detected, its webhook delivered and an overdue checkout expired by the sweeper; `inzi status`
+ *    and /metrics show it failing meanwhile, and it starts once its RPC answers;
  *  - every stdout line of that run (with a webhook retry and a reorg) is one JSON object, without secrets.
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -248,16 +248,14 @@ if (!url) {
           // Another token than the payment's: the same chain must not count it twice.
           tokens: healthy.tokens.filter((t) => t.symbol === "USDC"),
         }
-        proxy.state.down = true
-        const w = startWorker("w-flaky", networksFile("flaky", [healthy, flaky]))
-        try {
+        const newCheckout = async (description: string) => {
           const created = await rt.run(
             createCheckout({
               merchant,
               mode: "test",
               command: {
                 amountCents: 1000n,
-                description: "startup",
+                description,
                 metadataJson: null,
                 customerEmail: null,
                 redirectUrl: null,
@@ -271,7 +269,15 @@ if (!url) {
             }),
           )
           if (created._tag !== "Created") throw new Error("not created")
-          const checkout = created.checkout
+          return created.checkout
+        }
+        const statusOf = async (id: string) =>
+          (await sql<{ status: string }>`SELECT status FROM checkouts WHERE id = ${id}`.execute(database.db))
+            .rows[0]?.status
+        proxy.state.down = true
+        const w = startWorker("w-flaky", networksFile("flaky", [healthy, flaky]))
+        try {
+          const checkout = await newCheckout("startup")
           await payTo({
             rpcUrl: devnet.rpcUrl,
             token: devnet.tokens.USDT,
@@ -317,6 +323,17 @@ if (!url) {
           expect(errorGauge).toContainEqual([{ network: "devnet" }, 0])
           expect(proxy.state.down).toBe(true)
           expect(w.child.exitCode).toBe(null)
+
+          // The expiry sweeper runs too: a checkout past its expiry is expired while flaky is still down.
+          const overdue = await newCheckout("overdue")
+          await sql`UPDATE checkouts SET expires_at = now() - interval '1 second' WHERE id = ${overdue.id}`.execute(
+            database.db,
+          )
+          await waitFor(
+            "the sweeper to expire the overdue checkout",
+            async () => (await statusOf(overdue.id)) === "expired",
+          )
+          expect(proxy.state.down).toBe(true)
 
           // A reorg on the healthy network: the scanner warns (through the JSON logger) and rescans.
           const scannedTo = async () =>

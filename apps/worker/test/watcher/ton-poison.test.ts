@@ -15,10 +15,10 @@ import {
 } from "@inzi/adapter-postgres"
 import { makeTestDatabase } from "@inzi/adapter-postgres/testing"
 import { makeTonScanner } from "@inzi/adapter-ton"
-import { CheckoutStore, Leases, type NetworkConfig } from "@inzi/core"
+import { Leases, type NetworkConfig, PaymentLedger, WatchTargets } from "@inzi/core"
 import { Effect, Layer } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { makeJettonWorld } from "../../../../packages/adapter-ton/test/support/jetton-world.js"
+import { makeJettonWorld } from "@inzi/devnet-ton"
 import { watcherCycle } from "../../src/watcher.js"
 
 const url = process.env.TEST_DATABASE_URL
@@ -115,7 +115,8 @@ for (const [name, open] of backends) {
 
       const scanner = await run(makeTonScanner(network, { baseDelayMs: 2, maxDelayMs: 20 }))
       const layer = Layer.mergeAll(
-        Layer.succeed(CheckoutStore, stores.checkouts),
+        Layer.succeed(PaymentLedger, stores.checkouts),
+        Layer.succeed(WatchTargets, stores.checkouts),
         Layer.succeed(Leases, stores.leases),
       )
       const cycle = await run(

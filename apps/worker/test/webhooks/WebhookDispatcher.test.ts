@@ -215,6 +215,7 @@ describe("WebhookDispatcher", () => {
       () => {
         const rebind: ResolveHost = async (hostname) => {
           if (hostname === "rebind.test") return [{ address: "127.0.0.1", family: 4 }]
+          if (hostname === "metadata.test") return [{ address: "169.254.169.254", family: 4 }]
           throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" })
         }
         const { outbox, layer } = setup(rebind)
@@ -282,6 +283,23 @@ describe("WebhookDispatcher", () => {
           for (const ev of allowed) expect(outbox.events.get(ev.eventId)!.status).toBe("delivered")
           expect(rx.requests.map((r) => r.path).sort()).toEqual(["/a", "/b", "/t"])
           expect(rx6.requests.map((r) => r.path).sort()).toEqual(["/c", "/t6"])
+          // …but never link-local / cloud metadata, by literal or by a name resolving there, in either mode.
+          const metadata = [
+            outbox.add({ url: "http://169.254.169.254/latest/", mode: "live", createdAt: new Date(T0) }),
+            outbox.add({ url: "http://[fe80::1]/x", mode: "test", createdAt: new Date(T0) }),
+            outbox.add({ url: "http://[fd00:ec2::254]/x", mode: "live", createdAt: new Date(T0) }),
+            outbox.add({ url: "http://metadata.test/y", mode: "test", createdAt: new Date(T0) }),
+          ]
+          expect(yield* runDispatcherOnce({ worker: "w1", privateAddresses: "allow" })).toMatchObject({
+            claimed: 4,
+            retrying: 4,
+          })
+          expect(metadata.map((ev) => outbox.attempts.get(ev.eventId)![0]!.error)).toEqual([
+            "refused: 169.254.169.254 (link-local / cloud metadata)",
+            "refused: fe80::1 (link-local)",
+            "refused: fd00:ec2::254 (cloud metadata)",
+            "refused: metadata.test resolves to 169.254.169.254 (link-local / cloud metadata)",
+          ])
         }).pipe(Effect.provide(layer))
       },
     )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { blockedAddressReason, parseIpv6 } from "../../src/webhooks/address-policy.js"
+import { blockedAddressReason, metadataAddressReason, parseIpv6 } from "../../src/webhooks/address-policy.js"
 
 describe("blockedAddressReason", () => {
   const blocked: ReadonlyArray<readonly [string, string]> = [
@@ -76,6 +76,26 @@ describe("blockedAddressReason", () => {
   it.each(allowed)("allows public %s", (ip) => {
     expect(blockedAddressReason(ip)).toBeNull()
   })
+})
+
+describe("metadataAddressReason (refused even when private addresses are allowed)", () => {
+  it.each([
+    ["169.254.169.254", "link-local / cloud metadata"],
+    ["169.254.0.1", "link-local / cloud metadata"],
+    ["::ffff:169.254.169.254", "IPv4-mapped link-local / cloud metadata"],
+    ["64:ff9b::a9fe:a9fe", "NAT64 link-local / cloud metadata"],
+    ["fe80::1", "link-local"],
+    ["[fe80::1%eth0]", "link-local"],
+    ["fd00:ec2::254", "cloud metadata"],
+  ])("refuses %s (%s)", (ip, reason) => {
+    expect(metadataAddressReason(ip)).toBe(reason)
+  })
+  it.each(["127.0.0.1", "::1", "10.1.2.3", "192.168.1.1", "fd00:ec2::253", "fc00::1", "8.8.8.8"])(
+    "lets %s through",
+    (ip) => {
+      expect(metadataAddressReason(ip)).toBeNull()
+    },
+  )
 })
 
 describe("parseIpv6", () => {

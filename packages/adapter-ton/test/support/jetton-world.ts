@@ -32,7 +32,8 @@ export const txOn = (txs: ReadonlyArray<Transaction>, account: Address) => {
 
 /**
  * The transaction a payment is keyed by: the merchant wallet's notification in "notifications" mode (or the
- * jetton wallet's credit for forward_ton_amount 0), the genuine jetton wallet's credit in "jetton-wallet" mode.
+ * jetton wallet's credit for forward_ton_amount 0), the genuine jetton wallet's credit in "jetton-wallet" mode,
+ * the payer's jetton wallet's `transfer` in "jetton-transfers" mode (toncenter v3's record).
  */
 export const keyTx = (
   w: JettonWorld,
@@ -42,7 +43,9 @@ export const keyTx = (
   forwardTonAmount = 1n,
 ) =>
   Effect.promise(async () =>
-    source === "notifications" && forwardTonAmount > 0n
-      ? txOn(txs, owner)
-      : txOn(txs, (await w.walletOf(w.genuine, owner)).address),
+    source === "jetton-transfers"
+      ? txOn(txs, (await w.walletOf(w.genuine, w.payer.address)).address)
+      : source === "notifications" && forwardTonAmount > 0n
+        ? txOn(txs, owner)
+        : txOn(txs, (await w.walletOf(w.genuine, owner)).address),
   )

@@ -31,7 +31,7 @@ export type PooledCreateResult =
 /**
  * Pre-derived deposit addresses per merchant, so a create does not pay the address derivation (the biggest CPU
  * item of a create) on the request path. Indices come from the merchant's own sequence (the same one as
- * `CheckoutStore.allocateDerivationIndex`), so a pooled and an inline index are never the same. A taken slot
+ * `Checkouts.allocateDerivationIndex`), so a pooled and an inline index are never the same. A taken slot
  * is deleted: handed out once at most. A slot whose keys differ from the merchant's current payout keys (any
  * family's: a changed wallet too) is never handed out (`dropStale` removes it).
  */

@@ -2,9 +2,9 @@ import { Context, type Effect } from "effect"
 import type { ChainFamily, Checkout, CheckoutStatus, Mode, NetworkId, StoredTarget } from "../domain.js"
 import type { DepositKind } from "../family.js"
 import type { CheckoutNotFound, IdempotencyConflict, StoreError } from "./errors.js"
-import type { ExpirySweepService } from "./ExpirySweep.js"
-import type { PaymentLedgerService } from "./PaymentLedger.js"
-import type { UnmatchedPaymentsService } from "./UnmatchedPayments.js"
+import { ExpirySweep, type ExpirySweepService } from "./ExpirySweep.js"
+import { PaymentLedger, type PaymentLedgerService } from "./PaymentLedger.js"
+import { UnmatchedPayments, type UnmatchedPaymentsService } from "./UnmatchedPayments.js"
 
 export interface NewCheckout {
   readonly id: string
@@ -95,7 +95,7 @@ export interface WatchedTarget {
   readonly expiresAtMs: number
 }
 
-/** What changed in a network's watched targets since a cursor (`CheckoutStore.watchTargets`). */
+/** What changed in a network's watched targets since a cursor (`WatchTargets.watchTargets`). */
 export interface WatchTargetsDelta {
   /** Where the next read starts: every target committed later, or not yet committed now, is at or after it. */
   readonly cursor: string
@@ -117,72 +117,120 @@ export interface WatchTargetsDelta {
     | undefined
 }
 
+/** Checkouts: create (with its derivation index) and read, scoped to merchant and mode. */
+export interface CheckoutsService {
+  /** Next derivation index of the merchant: distinct under concurrency, never reused (gaps allowed). */
+  readonly allocateDerivationIndex: (merchantId: string) => Effect.Effect<bigint, StoreError>
+  /**
+   * Inserts the checkout and its targets (with the idempotency record when a key is given), all or nothing.
+   * `MemoTaken` when the merchant already uses one of the memos (nothing written: the caller draws again).
+   */
+  readonly createCheckout: (
+    input: NewCheckout,
+    idempotency: IdempotencyInput | null,
+  ) => Effect.Effect<CreateCheckoutResult | MemoTaken, StoreError | IdempotencyConflict>
+  /** Scoped to merchant and mode: anything foreign is `CheckoutNotFound`. */
+  readonly getCheckout: (q: GetCheckoutQuery) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
+  /** By the public page token (the 24 characters after `chk_live_`/`chk_test_`). */
+  readonly getCheckoutByToken: (
+    token: string,
+    now: Date,
+  ) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
+  readonly listCheckouts: (q: ListCheckoutsQuery) => Effect.Effect<ListCheckoutsResult, StoreError>
+}
+export class Checkouts extends Context.Tag("@inzi/core/Checkouts")<Checkouts, CheckoutsService>() {}
+
+/** Idempotency-Key records of keyed creates (`createCheckout` claims a key; this reads one first). */
+export interface IdempotencyRecordsService {
+  /**
+   * The stored answer to an Idempotency-Key, looked up before a keyed create draws its deposit slot, so that a
+   * replay uses up no slot and derives nothing: what `idempotencyDecision` says of the key's record — its
+   * response, `IdempotencyConflict`, or `null` when there is none yet, it has expired, or its create is still in
+   * flight (then `createCheckout` claims the key and decides: it stays the authority under concurrency).
+   */
+  readonly findIdempotentReplay: (q: {
+    readonly merchantId: string
+    readonly mode: Mode
+    readonly key: string
+    readonly requestHash: string
+    readonly now: Date
+  }) => Effect.Effect<IdempotentResponse | null, StoreError | IdempotencyConflict>
+}
+export class IdempotencyRecords extends Context.Tag("@inzi/core/IdempotencyRecords")<
+  IdempotencyRecords,
+  IdempotencyRecordsService
+>() {}
+
+/** What a watcher matches a scan against: the deposit targets of checkouts that may still receive money. */
+export interface WatchTargetsService {
+  /**
+   * Targets of checkouts that may still receive money (including recently expired/completed: late payments),
+   * read the way the family's module gets its deposit target (`deposit`).
+   */
+  readonly openTargets: (q: {
+    readonly family: ChainFamily
+    readonly deposit: DepositKind
+    readonly mode: Mode
+    readonly network: NetworkId
+    readonly since: Date
+  }) => Effect.Effect<OpenTargets, StoreError>
+  /**
+   * The same targets as `openTargets`, read incrementally: all of them without `after`; with the cursor of the
+   * previous read, only the targets stored since (a transaction that commits after a later one included) and
+   * the status-held ones. Core's `makeWatchIndex` keeps the set between reads and drops expired targets.
+   */
+  readonly watchTargets: (q: {
+    readonly family: ChainFamily
+    readonly deposit: DepositKind
+    readonly mode: Mode
+    readonly network: NetworkId
+    readonly since: Date
+    readonly after: string | null
+  }) => Effect.Effect<WatchTargetsDelta, StoreError>
+}
+export class WatchTargets extends Context.Tag("@inzi/core/WatchTargets")<
+  WatchTargets,
+  WatchTargetsService
+>() {}
+
+/** One store implementing every checkout port. */
+export type CheckoutStoreService = CheckoutsService &
+  IdempotencyRecordsService &
+  WatchTargetsService &
+  PaymentLedgerService &
+  UnmatchedPaymentsService &
+  ExpirySweepService
+
 /**
- * Checkouts and their deposit targets, with the ingestion ports (`PaymentLedger`, `UnmatchedPayments`,
- * `ExpirySweep`) of the same store: one service for callers that need them all. Every status change is
- * written together with the outbox events it emits, in one transaction, as decided by core
- * (usecases/ingest.ts over the state machine `transition`).
+ * The union of the small checkout ports (`Checkouts`, `IdempotencyRecords`, `WatchTargets`, `PaymentLedger`,
+ * `UnmatchedPayments`, `ExpirySweep`) as one service: a convenience for code that seeds or inspects a whole
+ * store (tests, embedders) and for the create use case (`createCheckout`), which uses checkouts and
+ * idempotency records together. The apps ask for the small port they use. Every status change is written
+ * together with the outbox events it emits, in one transaction, as decided by core (usecases/ingest.ts over
+ * the state machine `transition`).
  */
 export class CheckoutStore extends Context.Tag("@inzi/core/CheckoutStore")<
   CheckoutStore,
-  {
-    /** Next derivation index of the merchant: distinct under concurrency, never reused (gaps allowed). */
-    readonly allocateDerivationIndex: (merchantId: string) => Effect.Effect<bigint, StoreError>
-    /**
-     * Inserts the checkout and its targets (with the idempotency record when a key is given), all or nothing.
-     * `MemoTaken` when the merchant already uses one of the memos (nothing written: the caller draws again).
-     */
-    readonly createCheckout: (
-      input: NewCheckout,
-      idempotency: IdempotencyInput | null,
-    ) => Effect.Effect<CreateCheckoutResult | MemoTaken, StoreError | IdempotencyConflict>
-    /**
-     * The stored answer to an Idempotency-Key, looked up before a keyed create draws its deposit slot, so that a
-     * replay uses up no slot and derives nothing: what `idempotencyDecision` says of the key's record — its
-     * response, `IdempotencyConflict`, or `null` when there is none yet, it has expired, or its create is still in
-     * flight (then `createCheckout` claims the key and decides: it stays the authority under concurrency).
-     */
-    readonly findIdempotentReplay: (q: {
-      readonly merchantId: string
-      readonly mode: Mode
-      readonly key: string
-      readonly requestHash: string
-      readonly now: Date
-    }) => Effect.Effect<IdempotentResponse | null, StoreError | IdempotencyConflict>
-    /** Scoped to merchant and mode: anything foreign is `CheckoutNotFound`. */
-    readonly getCheckout: (q: GetCheckoutQuery) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
-    /** By the public page token (the 24 characters after `chk_live_`/`chk_test_`). */
-    readonly getCheckoutByToken: (
-      token: string,
-      now: Date,
-    ) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
-    readonly listCheckouts: (q: ListCheckoutsQuery) => Effect.Effect<ListCheckoutsResult, StoreError>
-
-    /**
-     * Targets of checkouts that may still receive money (including recently expired/completed: late payments),
-     * read the way the family's module gets its deposit target (`deposit`).
-     */
-    readonly openTargets: (q: {
-      readonly family: ChainFamily
-      readonly deposit: DepositKind
-      readonly mode: Mode
-      readonly network: NetworkId
-      readonly since: Date
-    }) => Effect.Effect<OpenTargets, StoreError>
-    /**
-     * The same targets as `openTargets`, read incrementally: all of them without `after`; with the cursor of the
-     * previous read, only the targets stored since (a transaction that commits after a later one included) and
-     * the status-held ones. Core's `makeWatchIndex` keeps the set between reads and drops expired targets.
-     */
-    readonly watchTargets: (q: {
-      readonly family: ChainFamily
-      readonly deposit: DepositKind
-      readonly mode: Mode
-      readonly network: NetworkId
-      readonly since: Date
-      readonly after: string | null
-    }) => Effect.Effect<WatchTargetsDelta, StoreError>
-  } & PaymentLedgerService &
-    UnmatchedPaymentsService &
-    ExpirySweepService
+  CheckoutStoreService
 >() {}
+
+/** Every checkout port a store provides. */
+export type CheckoutPorts =
+  | CheckoutStore
+  | Checkouts
+  | IdempotencyRecords
+  | WatchTargets
+  | PaymentLedger
+  | UnmatchedPayments
+  | ExpirySweep
+
+/** One store as each of its ports (and the union): what a layer over a whole store provides. */
+export const checkoutPorts = (store: CheckoutStoreService): Context.Context<CheckoutPorts> =>
+  Context.make(CheckoutStore, store).pipe(
+    Context.add(Checkouts, store),
+    Context.add(IdempotencyRecords, store),
+    Context.add(WatchTargets, store),
+    Context.add(PaymentLedger, store),
+    Context.add(UnmatchedPayments, store),
+    Context.add(ExpirySweep, store),
+  )

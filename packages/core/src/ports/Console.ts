@@ -180,7 +180,7 @@ export class ConsoleStore extends Context.Tag("@inzi/core/ConsoleStore")<
       { readonly data: ReadonlyArray<ConsoleCheckoutRow>; readonly total: number },
       StoreError
     >
-    /** Whose checkout this is (then read it with `CheckoutStore.getCheckout`); null when unknown. */
+    /** Whose checkout this is (then read it with `Checkouts.getCheckout`); null when unknown. */
     readonly checkoutOwner: (
       id: string,
     ) => Effect.Effect<{ readonly merchantId: string; readonly mode: Mode } | null, StoreError>

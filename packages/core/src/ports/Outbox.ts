@@ -50,7 +50,8 @@ export interface OutboxEventRecord {
 }
 
 /**
- * The transactional outbox: events are written by `CheckoutStore` with the status change that caused them;
+ * The transactional outbox: events are written by the checkout ports (`PaymentLedger`, `ExpirySweep`,
+ * `UnmatchedPayments`) with the status change that caused them;
  * dispatchers claim due ones with `FOR UPDATE SKIP LOCKED` and a short lease that they renew while they hold the
  * claim (a dead dispatcher's claim is taken over when its lease expires).
  */

@@ -6,7 +6,7 @@ import {
   parseSignatureHeader,
   signWebhook,
   verifyWebhookSignature,
-} from "../src/index.js"
+} from "../../src/wire/index.js"
 
 const secret = "whsec_test_secret_0123456789"
 const body = '{"id":"evt_1","type":"checkout.completed","data":{"object":{"metadata":{"b":1,"2":"é"}}}}'

@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { hmacSha256Hex, hmacSha256HexPortable, sha256Hex, sha256HexPortable } from "../src/hash.js"
-import { computeSignature } from "../src/webhook-signature.js"
+import { hmacSha256Hex, hmacSha256HexPortable, sha256Hex, sha256HexPortable } from "../../src/wire/hash.js"
+import { computeSignature } from "../../src/wire/webhook-signature.js"
 
 const both = [
   ["the helper (native on Node)", sha256Hex, hmacSha256Hex],

@@ -1,17 +1,32 @@
 import { Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { ChainEvent, PaymentObserved } from "../src/chain-events.js"
-import type { CheckoutStatus, Mode, Payment, StoredTarget, WebhookEventType } from "../src/domain.js"
-import { depositLookup } from "../src/family.js"
-import type { ExpirySweepService } from "../src/ports/ExpirySweep.js"
-import type { PaymentLedgerService } from "../src/ports/PaymentLedger.js"
-import type { UnmatchedPaymentsService } from "../src/ports/UnmatchedPayments.js"
-import type { MemoryCheckoutInput, MemoryMerchant } from "../src/testing/memory-ledger.js"
-import { FAMILIES } from "./families.js"
+import {
+  type ChainEvent,
+  type CheckoutStatus,
+  type DepositKind,
+  depositLookup,
+  type ExpirySweepService,
+  type Mode,
+  type Payment,
+  type PaymentLedgerService,
+  type PaymentObserved,
+  type StoredTarget,
+  tonCommentWith,
+  type UnmatchedPaymentsService,
+  type WebhookEventType,
+} from "@inzi/core"
+import type { MemoryCheckoutInput, MemoryMerchant } from "@inzi/core/testing"
+
+/** The deposit rules of the three families the suite's checkouts use (as their adapters' modules declare them). */
+const DEPOSITS: Readonly<Record<"evm" | "tron" | "ton", DepositKind>> = {
+  evm: { kind: "derived-address", caseInsensitive: true },
+  tron: { kind: "derived-address", caseInsensitive: false },
+  ton: { kind: "wallet-memo", memoName: "comment", newMemo: tonCommentWith, caseInsensitive: true },
+}
 
 /**
- * The ingestion ports' contract, one suite for every store: in memory (core), PGlite and PostgreSQL
- * (adapter-postgres). Each test uses its own merchant, checkouts and network, so a backend is opened once.
+ * The ingestion ports' contract, one suite for every store: in memory (core's `@inzi/core/testing`, run by
+ * this package's own test), PGlite and PostgreSQL (adapter-postgres's test/ingestion.test.ts). Each test uses its own merchant, checkouts and network, so a backend is opened once.
  */
 export interface IngestionBackend {
   readonly ledger: PaymentLedgerService
@@ -52,7 +67,7 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
       await b?.close()
     })
 
-    /** A checkout's targets with their lookup keys (core's `depositLookup` under the stand-in modules). */
+    /** A checkout's targets with their lookup keys (core's `depositLookup` under `DEPOSITS`). */
     const targetsOf = (
       merchantId: string,
       t: { readonly evm?: string; readonly tron?: string; readonly ton?: string },
@@ -62,7 +77,7 @@ export const ingestionContract = (name: string, open: () => Promise<IngestionBac
         if (v === undefined) return []
         const target =
           family === "ton" ? { family, address: null, memo: v } : { family, address: v, memo: null }
-        return [{ ...target, lookup: depositLookup(FAMILIES[family].deposit, merchantId, target) }]
+        return [{ ...target, lookup: depositLookup(DEPOSITS[family], merchantId, target) }]
       })
     const evmOf = (c: MemoryCheckoutInput): string => c.targets.find((t) => t.family === "evm")?.address ?? ""
 

@@ -1,7 +1,9 @@
-import { makeMemoryLedger } from "../src/testing/memory-ledger.js"
-import { ingestionContract } from "./ingestion-contract.js"
+import { ingestionContract } from "@inzi/conformance"
+import { makeMemoryLedger } from "@inzi/core/testing"
 
-// The same suite runs on PGlite and PostgreSQL in packages/adapter-postgres/test/ingestion.test.ts.
+// Core's in-memory ports, the reference. The same suite runs on PGlite and PostgreSQL in
+// packages/adapter-postgres/test/ingestion.test.ts. (It lives here, not in core's tests: core cannot
+// depend on this kit, which depends on core.)
 ingestionContract("ingestion contract in memory", async () => {
   const m = makeMemoryLedger()
   return {

@@ -6,9 +6,11 @@ import { hmacSha256Hex } from "./hash.js"
  * During a secret rotation the header may carry several `v1=` values; one matching is enough.
  *
  * @example
- * // In a merchant's webhook handler (raw body as received, before any JSON parsing):
- * const r = verifyWebhookSignature({ payload: rawBody, header: req.headers["inzi-signature"], secret: "whsec_…" })
+ * // In a merchant's live-mode webhook handler (raw body as received, before any JSON parsing), with the live
+ * // secret (each mode has its own), then the mode (`@inzi/client`'s parseWebhookEvent does both):
+ * const r = verifyWebhookSignature({ payload: rawBody, header: req.headers["inzi-signature"], secret: LIVE_WHSEC })
  * if (!r.ok) return res.status(400).end(r.reason)
+ * if (JSON.parse(rawBody).livemode !== true) return res.status(400).end("wrong_mode")
  */
 
 export const SIGNATURE_HEADER = "Inzi-Signature"
