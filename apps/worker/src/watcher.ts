@@ -2,11 +2,12 @@ import {
   type ChainScanner,
   type FamilyRegistry,
   Leases,
-  makeWatchSet,
+  makeWatchIndex,
   type NetworkConfig,
   PaymentLedger,
   type ScanResult,
   WatchTargets,
+  type WatchIndex,
 } from "@inzi/core"
 import { FAMILIES } from "@inzi/platform"
 import { Clock, Duration, Effect, Schedule } from "effect"
@@ -20,6 +21,11 @@ export interface WatcherOptions {
   readonly onCycle?: (r: WatcherCycle) => Effect.Effect<void>
   /** How each family's deposit targets are read (default: the platform's `FAMILIES`). */
   readonly families?: FamilyRegistry | undefined
+  /**
+   * The network's watch set kept between cycles (`runWatcher` makes one): each cycle then reads only the
+   * targets stored since the last. Without one, every cycle reads them all.
+   */
+  readonly watchIndex?: WatchIndex | undefined
 }
 
 export interface WatcherCycle {
@@ -46,7 +52,10 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     const network = scanner.network
     const now = new Date(yield* Clock.currentTimeMillis)
     const held = yield* leases.acquire(`watcher:${network.id}`, opts.holder, now, opts.leaseMs)
+    const index = opts.watchIndex ?? makeWatchIndex()
     if (!held) {
+      // Another worker watches the network meanwhile: the set is read whole again when the lease comes back.
+      index.reset()
       return {
         network,
         held,
@@ -87,16 +96,22 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     }
     const cursor = yield* ledger.getCursor(network.id)
     // Loaded by the scanner once it has fixed the end of its range: a checkout created before the load is
-    // matched, one created after it is paid beyond that end and matched by the next cycle.
+    // matched, one created after it is paid beyond that end and matched by the next cycle. Each load reads
+    // only what was stored since the previous one (all of it the first time).
+    const deposit = (opts.families ?? FAMILIES)[network.family].deposit
+    const since = now.getTime() - opts.lookbackMs
     const watch = Effect.map(
-      targets.openTargets({
-        family: network.family,
-        deposit: (opts.families ?? FAMILIES)[network.family].deposit,
-        mode: network.mode,
-        network: network.id,
-        since: new Date(now.getTime() - opts.lookbackMs),
-      }),
-      makeWatchSet,
+      Effect.suspend(() =>
+        targets.watchTargets({
+          family: network.family,
+          deposit,
+          mode: network.mode,
+          network: network.id,
+          since: new Date(since),
+          after: index.cursorFor(since),
+        }),
+      ),
+      (delta) => index.apply(delta, since, deposit.kind === "wallet-memo"),
     )
     const scan = yield* scanner.scan({ cursor, watch, now })
     // The events and the cursor that covers them commit together: a crash before this loses nothing. A scan
@@ -130,7 +145,8 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
  */
 export const runWatcher = (scanner: ChainScanner, opts: WatcherOptions) => {
   const poll = Duration.millis(scanner.network.pollIntervalMs)
-  const cycle = watcherCycle(scanner, opts).pipe(
+  const index = opts.watchIndex ?? makeWatchIndex()
+  const cycle = watcherCycle(scanner, { ...opts, watchIndex: index }).pipe(
     Effect.catchAll((e) =>
       Effect.succeed({
         network: scanner.network,

@@ -9,14 +9,22 @@ import { evmNetwork, makeEvmScanner } from "@inzi/adapter-evm"
 import { makeStores, type PgStores } from "@inzi/adapter-postgres"
 import { makeTestDatabase } from "@inzi/adapter-postgres/testing"
 import type { Database } from "@inzi/adapter-postgres"
-import { type ChainScanner, Leases, type NetworkConfig, PaymentLedger, WatchTargets } from "@inzi/core"
+import {
+  type ChainScanner,
+  Leases,
+  makeWatchIndex,
+  type NetworkConfig,
+  PaymentLedger,
+  WatchTargets,
+} from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
 import { Effect } from "effect"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { watcherCycle } from "../src/watcher.js"
 
-const OPTS = { holder: "test-worker", lookbackMs: 3_600_000, leaseMs: 30_000 }
+/** One worker: its watch set is kept between its cycles, as `runWatcher` keeps it. */
+const OPTS = { holder: "test-worker", lookbackMs: 3_600_000, leaseMs: 30_000, watchIndex: makeWatchIndex() }
 
 /**
  * A JSON-RPC pass-through to the devnet that answers 503 to any `eth_getLogs` starting above `failAbove` and to
@@ -128,9 +136,9 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
     return { id: r.checkout.id, address }
   }
 
-  const cycle = (store: PgStores["checkouts"], using: ChainScanner = scanner) =>
+  const cycle = (store: PgStores["checkouts"], using: ChainScanner = scanner, opts = OPTS) =>
     Effect.runPromise(
-      watcherCycle(using, OPTS).pipe(
+      watcherCycle(using, opts).pipe(
         // The watcher asks for these two ports of the store, not the whole CheckoutStore.
         Effect.provideService(PaymentLedger, store),
         Effect.provideService(WatchTargets, store),
@@ -145,8 +153,8 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
     // pays it into a new block: exactly the window between the load and the scan's read of the head.
     const racing: PgStores["checkouts"] = {
       ...s.checkouts,
-      openTargets: (q) =>
-        Effect.tap(s.checkouts.openTargets(q), () =>
+      watchTargets: (q) =>
+        Effect.tap(s.checkouts.watchTargets(q), () =>
           paid !== null
             ? Effect.void
             : Effect.promise(async () => {
@@ -258,5 +266,74 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
     } finally {
       await proxy.close()
     }
+  })
+
+  /** The store, recording the cursor each target read starts from (null: a whole read). */
+  const recording = () => {
+    const reads: Array<string | null> = []
+    const store: PgStores["checkouts"] = {
+      ...s.checkouts,
+      watchTargets: (q) => {
+        reads.push(q.after)
+        return s.checkouts.watchTargets(q)
+      },
+    }
+    return { store, reads }
+  }
+  const statusOf = async (id: string) =>
+    (await Effect.runPromise(s.checkouts.getCheckout({ id, merchantId, mode: "test", now: new Date() })))
+      .status
+
+  it("a checkout created between two cycles and paid in the next block is seen by a cycle that reads only what is new", async () => {
+    const { store, reads } = recording()
+    await cycle(store)
+    const c = await createCheckout()
+    await payTo({ rpcUrl: devnet.rpcUrl, token: devnet.tokens.USDT, to: c.address, amount: 25_000_000n })
+    await cycle(store)
+    expect(reads.at(-1)).not.toBeNull() // read from the cursor, not whole
+    expect(await statusOf(c.id)).toBe("processing")
+  })
+
+  it("a worker restarted, or given the lease back after another held it, misses no checkout created meanwhile", async () => {
+    const a = { ...OPTS, holder: "worker-a", leaseMs: 1, watchIndex: makeWatchIndex() }
+    const b = { ...OPTS, holder: "worker-b", leaseMs: 1, watchIndex: makeWatchIndex() }
+    const tick = () => new Promise((r) => setTimeout(r, 5))
+    await Effect.runPromise(s.leases.release(`watcher:${network.id}`, OPTS.holder))
+    expect((await cycle(s.checkouts, scanner, a)).held).toBe(true)
+    await tick()
+    // B takes over (A's 1 ms lease ran out) and watches a while; a checkout is created under B's watch…
+    expect((await cycle(s.checkouts, scanner, b)).held).toBe(true)
+    const created = await createCheckout()
+    expect((await cycle(s.checkouts, scanner, b)).held).toBe(true)
+    await tick()
+    // …and paid after A took the lease back: A's set, loaded before the checkout existed, must hold it.
+    expect((await cycle(s.checkouts, scanner, a)).held).toBe(true)
+    await payTo({
+      rpcUrl: devnet.rpcUrl,
+      token: devnet.tokens.USDT,
+      to: created.address,
+      amount: 25_000_000n,
+    })
+    expect((await cycle(s.checkouts, scanner, a)).held).toBe(true)
+    expect(await statusOf(created.id)).toBe("processing")
+    // A worker that lost the lease forgets its set; one restarted starts with none: both read whole.
+    await tick()
+    const held = await cycle(s.checkouts, scanner, { ...b, leaseMs: 30_000 })
+    expect(held.held).toBe(true)
+    expect(a.watchIndex.size()).toBeGreaterThan(0)
+    const lost = await cycle(s.checkouts, scanner, a)
+    expect(lost.held).toBe(false)
+    expect(a.watchIndex.size()).toBe(0)
+    await Effect.runPromise(s.leases.release(`watcher:${network.id}`, b.holder))
+    const late = await createCheckout()
+    const { store, reads } = recording()
+    await tick()
+    const restarted = { ...OPTS, holder: "worker-c", watchIndex: makeWatchIndex() }
+    await cycle(store, scanner, restarted)
+    await payTo({ rpcUrl: devnet.rpcUrl, token: devnet.tokens.USDT, to: late.address, amount: 25_000_000n })
+    await cycle(store, scanner, restarted)
+    expect(reads[0]).toBeNull()
+    expect(reads[1]).not.toBeNull()
+    expect(await statusOf(late.id)).toBe("processing")
   })
 })

@@ -523,6 +523,18 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
       `INSERT INTO ops_counts (tbl, label, n) SELECT '${t}', ${label}, count(*) FROM ${t} GROUP BY 2`,
     ]),
   ],
+  // The watcher keeps its watch set between cycles (core's WatchIndex) and reads only the targets stored since
+  // its last read: `created_xid` is the writing transaction's id, and a read takes the oldest id still running
+  // as its cursor, so a target whose transaction commits after a later one is read next time, not skipped.
+  // Rows stored before have none: a watcher reads them in its first, whole read. The open-status index gets
+  // the expiry, for the targets held by status alone (expired past the lookback, still pending/processing).
+  "0023_watch_cursor": [
+    `ALTER TABLE deposit_targets ADD COLUMN created_xid xid8`,
+    `ALTER TABLE deposit_targets ALTER COLUMN created_xid SET DEFAULT pg_current_xact_id()`,
+    `CREATE INDEX deposit_targets_created ON deposit_targets (family, created_xid)`,
+    `DROP INDEX checkouts_open_status`,
+    `CREATE INDEX checkouts_open_status ON checkouts (mode, expires_at) WHERE status IN ('pending', 'processing')`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -7,7 +7,7 @@ import type {
   PaymentObserved,
   UnmatchedTransfer,
 } from "@inzi/core"
-import { checkLogoImage, depositTargetOf } from "@inzi/core"
+import { checkLogoImage, depositTargetOf, makeWatchIndex, makeWatchSet } from "@inzi/core"
 import { Effect, Either } from "effect"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -823,6 +823,147 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(liveTon.memos).toEqual([])
         expect(liveTon.wallets).toEqual([m.payoutKeys.ton])
         expect(live.mode).toBe("live")
+      })
+
+      // The deposit kinds of the evm, tron and ton family modules, and how a test finds a checkout's key.
+      const WATCHED = [
+        {
+          family: "evm",
+          network: "devnet",
+          deposit: { kind: "derived-address", caseInsensitive: true },
+          key: (c: Checkout) => addressOf(c, "evm")!.toLowerCase(),
+        },
+        {
+          family: "tron",
+          network: "devnet",
+          deposit: { kind: "derived-address", caseInsensitive: false },
+          key: (c: Checkout) => addressOf(c, "tron")!,
+        },
+        {
+          family: "ton",
+          network: "ton-testnet",
+          deposit: { kind: "wallet-memo", memoName: "comment", newMemo: () => "X", caseInsensitive: true },
+          key: commentOf,
+        },
+      ] as const
+
+      it("a watch set kept from cursor reads answers exactly as a whole read, step by step", async () => {
+        const m = await merchant()
+        const idle = await merchant({ tonWallet: `0:${"cd".repeat(32)}` }) // scanned, no checkout
+        const checkouts: Array<Checkout> = []
+        const indexes = WATCHED.map(() => makeWatchIndex())
+        const agree = async (since: Date) => {
+          for (const [i, w] of WATCHED.entries()) {
+            const q = {
+              family: w.family,
+              deposit: w.deposit,
+              mode: "test" as const,
+              network: w.network,
+              since,
+            }
+            const whole = makeWatchSet(await runP(s.checkouts.openTargets(q)))
+            const index = indexes[i]!
+            const read = await runP(
+              s.checkouts.watchTargets({ ...q, after: index.cursorFor(since.getTime()) }),
+            )
+            const kept = index.apply(read, since.getTime(), w.family === "ton")
+            for (const c of checkouts) {
+              const wallet = m.payoutKeys.ton!
+              const [a, b] =
+                w.family === "ton"
+                  ? [kept.hasMemo(wallet, w.key(c)), whole.hasMemo(wallet, w.key(c))]
+                  : [kept.hasAddress(w.key(c)), whole.hasAddress(w.key(c))]
+              expect({ family: w.family, checkout: c.id, since: since.toISOString(), watched: a }).toEqual({
+                family: w.family,
+                checkout: c.id,
+                since: since.toISOString(),
+                watched: b,
+              })
+            }
+            expect([...kept.wallets].sort()).toEqual([...whole.wallets].sort())
+            expect([...(kept.openWallets ?? [])].sort()).toEqual([...(whole.openWallets ?? [])].sort())
+          }
+        }
+        checkouts.push(await created(m.id))
+        // Past its expiry but not swept yet: watched for its status (pending) alone.
+        checkouts.push(await created(m.id, { expiresAt: at(-120) }))
+        await agree(at(-60))
+        expect(indexes.every((i) => i.cursorFor(at(-60).getTime()) !== null)).toBe(true)
+        // Stored after the first read: brought by the next, from its cursor.
+        const soon = await created(m.id, { expiresAt: at(30) })
+        const recent = await created(m.id, { createdAt: at(-600), expiresAt: at(-30) })
+        const live = await created(m.id, { mode: "live", networks: ["devnet", "ton"] })
+        checkouts.push(soon, recent, live)
+        await runP(s.checkouts.sweepExpired(at(0), 10)) // the held one is expired now: only its time counts
+        await agree(at(-60))
+        await agree(at(-30)) // `recent` expires exactly at `since`: out
+        await agree(at(30)) // `soon` too
+        // Paid late and waiting for confirmations: processing keeps it watched past its window.
+        const paid = await created(m.id, { expiresAt: at(60) })
+        checkouts.push(paid)
+        await apply([observed(paid, { confirmations: 1 })], at(50))
+        await agree(at(120))
+        expect(idle.payoutKeys.ton).toBeDefined()
+      })
+
+      it("a target whose transaction commits after a later one's is read by the next read, not skipped", async (ctx) => {
+        if (!backend.concurrent) ctx.skip() // one connection (PGlite): transactions never interleave
+        const m = await merchant()
+        const w = WATCHED[0]
+        const q = {
+          family: w.family,
+          deposit: w.deposit,
+          mode: "test" as const,
+          network: w.network,
+          since: at(-60),
+        }
+        const index = makeWatchIndex()
+        index.apply(await runP(s.checkouts.watchTargets({ ...q, after: null })), q.since.getTime(), false)
+        // Transaction A stores its target first and stays open; B stores one and commits; a read runs; then A
+        // commits. A's transaction id is below B's, and below the cursor of a read that only took B's commit
+        // into account if the cursor were "the highest id seen".
+        let commitA!: () => void
+        const aMayCommit = new Promise<void>((r) => {
+          commitA = r
+        })
+        let aWrote!: () => void
+        const aHasWritten = new Promise<void>((r) => {
+          aWrote = r
+        })
+        const insert = async (trx: Kysely<DB>, id: string, address: string) => {
+          await sql`INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, networks, expires_at,
+                created_at, updated_at)
+              VALUES (${id}, ${m.id}, 'test', 'pending', 100, '["devnet"]'::jsonb, ${at(1800)}, ${T0}, ${T0})`.execute(
+            trx,
+          )
+          await sql`INSERT INTO deposit_targets (checkout_id, family, merchant_id, derivation_index, address, lookup)
+              VALUES (${id}, 'evm', ${m.id}, ${Number.parseInt(id.slice(-2), 16)}, ${address}, ${address})`.execute(
+            trx,
+          )
+        }
+        const A = "0x00000000000000000000000000000000000000a1"
+        const B = "0x00000000000000000000000000000000000000b2"
+        const txA = db.transaction().execute(async (trx) => {
+          await insert(trx, "chk_test_ooo0000000000000000000a1", A)
+          aWrote()
+          await aMayCommit
+        })
+        await aHasWritten
+        await db.transaction().execute((trx) => insert(trx, "chk_test_ooo0000000000000000000b2", B))
+        const between = index.apply(
+          await runP(s.checkouts.watchTargets({ ...q, after: index.cursorFor(q.since.getTime()) })),
+          q.since.getTime(),
+          false,
+        )
+        expect([between.hasAddress(A), between.hasAddress(B)]).toEqual([false, true])
+        commitA()
+        await txA
+        const next = index.apply(
+          await runP(s.checkouts.watchTargets({ ...q, after: index.cursorFor(q.since.getTime()) })),
+          q.since.getTime(),
+          false,
+        )
+        expect([next.hasAddress(A), next.hasAddress(B)]).toEqual([true, true])
       })
 
       it("reads payments back exactly: 18-decimal amounts and block numbers beyond 2^53, timestamps, order", async () => {

@@ -236,6 +236,7 @@ if (url === undefined || url === "") {
           "0019_watcher_samples",
           "0020_family_rows",
           "0022_ops_counts",
+          "0023_watch_cursor",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

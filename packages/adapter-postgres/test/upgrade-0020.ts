@@ -97,7 +97,11 @@ export const upgrade0020Contract = (
         db,
       )
 
-      expect((await migrate(db)).applied).toEqual(["0020_family_rows"])
+      expect((await migrate(db)).applied).toEqual([
+        "0020_family_rows",
+        "0022_ops_counts",
+        "0023_watch_cursor",
+      ])
       s = makeStores(db)
     })
     afterAll(async () => {

@@ -86,6 +86,37 @@ export interface OpenTargets {
   readonly wallets?: ReadonlyArray<string> | undefined
 }
 
+/** One watched deposit target, as `watchTargets` reads it. */
+export interface WatchedTarget {
+  /** Derived-address families: the lookup key (`depositLookup`); memo families: the memo as stored. */
+  readonly key: string
+  readonly merchantId: string
+  /** The checkout's `expires_at` in milliseconds, rounded up (so `expiresAtMs > since` iff it expires after). */
+  readonly expiresAtMs: number
+}
+
+/** What changed in a network's watched targets since a cursor (`WatchTargets.watchTargets`). */
+export interface WatchTargetsDelta {
+  /** Where the next read starts: every target committed later, or not yet committed now, is at or after it. */
+  readonly cursor: string
+  /** True when `added` is the whole set (no cursor was given): the reader starts afresh. */
+  readonly full: boolean
+  /**
+   * Targets of checkouts expiring after `since`, stored since the cursor (a target may come again in a later
+   * read: adding it twice changes nothing).
+   */
+  readonly added: ReadonlyArray<WatchedTarget>
+  /** Every target of a checkout that expired by `since` but is still pending or processing, at this read. */
+  readonly held: ReadonlyArray<WatchedTarget>
+  /**
+   * Memo families: each merchant's wallet (its payout key of the family), and whether the merchant has the
+   * network in the mode (its wallet is scanned even without open checkouts).
+   */
+  readonly wallets?:
+    | ReadonlyArray<{ readonly merchantId: string; readonly wallet: string; readonly scanned: boolean }>
+    | undefined
+}
+
 /** Checkouts: create (with its derivation index) and read, scoped to merchant and mode. */
 export interface CheckoutsService {
   /** Next derivation index of the merchant: distinct under concurrency, never reused (gaps allowed). */
@@ -143,6 +174,19 @@ export interface WatchTargetsService {
     readonly network: NetworkId
     readonly since: Date
   }) => Effect.Effect<OpenTargets, StoreError>
+  /**
+   * The same targets as `openTargets`, read incrementally: all of them without `after`; with the cursor of the
+   * previous read, only the targets stored since (a transaction that commits after a later one included) and
+   * the status-held ones. Core's `makeWatchIndex` keeps the set between reads and drops expired targets.
+   */
+  readonly watchTargets: (q: {
+    readonly family: ChainFamily
+    readonly deposit: DepositKind
+    readonly mode: Mode
+    readonly network: NetworkId
+    readonly since: Date
+    readonly after: string | null
+  }) => Effect.Effect<WatchTargetsDelta, StoreError>
 }
 export class WatchTargets extends Context.Tag("@inzi/core/WatchTargets")<
   WatchTargets,
