@@ -1,7 +1,6 @@
 import { type ChainFamily, type Checkout, MerchantStore, type NetworkConfig } from "@inzi/core"
 import { FAMILIES, readEnv } from "@inzi/platform"
 import {
-  CHAIN_PATH,
   formatUnits,
   journalFile,
   merchantCheckouts,
@@ -13,6 +12,7 @@ import {
   renderPlan,
   runSweep,
   sweepableFamilies,
+  sweeperOf,
   usedIndicesOf,
 } from "@inzi/sweep"
 import { Effect } from "effect"
@@ -73,12 +73,13 @@ const plan: Command = async (args) => {
   }
   const checkouts = await loadCheckouts(merchantId)
   const plans = await planSweep({
+    families: FAMILIES,
     checkouts,
     networks: cliNetworks(),
     network: only,
-    treasuries: parseTreasuries(list(str(args, "treasury"))),
+    treasuries: parseTreasuries(FAMILIES, list(str(args, "treasury"))),
   })
-  process.stdout.write(args.flags.json ? json(planToJson(plans)) : `${renderPlan(plans)}\n`)
+  process.stdout.write(args.flags.json ? json(planToJson(plans)) : `${renderPlan(FAMILIES, plans)}\n`)
   return 0
 }
 
@@ -88,7 +89,7 @@ const run: Command = async (args) => {
   const network = networkOf(cliNetworks(), networkId, "network")
   const note = noSweep(network)
   if (note !== null) throw new UsageError(note)
-  const treasuries: Readonly<Partial<Record<ChainFamily, string>>> = parseTreasuries([
+  const treasuries: Readonly<Partial<Record<ChainFamily, string>>> = parseTreasuries(FAMILIES, [
     required(args, "treasury"),
   ])
   const treasury = treasuries[network.family]
@@ -108,6 +109,7 @@ const run: Command = async (args) => {
 
   if (!args.flags.execute) {
     const plans = await planSweep({
+      families: FAMILIES,
       checkouts,
       networks: [network],
       indices,
@@ -120,7 +122,7 @@ const run: Command = async (args) => {
       )
     else
       process.stdout.write(
-        `dry run (nothing is signed or sent; add --execute and pipe the mnemonic on stdin)\n${renderPlan(plans)}\n${
+        `dry run (nothing is signed or sent; add --execute and pipe the mnemonic on stdin)\n${renderPlan(FAMILIES, plans)}\n${
           pending.length
             ? `first, ${pending.length} journaled transaction(s) of an interrupted run would be settled: ${pending.map((p) => p.txHash).join(", ")}\n`
             : ""
@@ -148,6 +150,7 @@ const run: Command = async (args) => {
   }
   const native = FAMILIES[network.family].sweep?.nativeDecimals ?? 0
   const report = await runSweep({
+    families: FAMILIES,
     merchantId,
     checkouts,
     network,
@@ -186,12 +189,15 @@ const indicesExport: Command = async (args) => {
   const network = str(args, "network")
   const networks = cliNetworks()
   if (network !== undefined) networkOf(networks, network, "network")
-  const used = usedIndicesOf(await loadCheckouts(merchantId), networks, network)
+  const used = usedIndicesOf(FAMILIES, await loadCheckouts(merchantId), networks, network)
   const gap = (xs: ReadonlyArray<{ index: bigint }>) => (xs.length ? xs[xs.length - 1]!.index + 1n : 0n)
   // One entry per family the sweep tool knows (its registry), keyed by the family's name.
-  const families = sweepableFamilies().map((f) => {
+  const families = sweepableFamilies(FAMILIES).map((f) => {
     const indices = used[f] ?? []
-    return [f, { path: `${CHAIN_PATH[f]}/i`, gap_limit: gap(indices), indices }] as const
+    return [
+      f,
+      { path: `${sweeperOf(FAMILIES, f)?.sweep.chainPath}/i`, gap_limit: gap(indices), indices },
+    ] as const
   })
   const out = { merchant: merchantId, ...Object.fromEntries(families) }
   if (args.flags.json) process.stdout.write(json(out))

@@ -9,7 +9,8 @@ import {
   AddressDerivation,
   AddressPool,
   type Checkout,
-  CheckoutStore,
+  type CheckoutStore,
+  checkoutPorts,
   Ids,
   MerchantStore,
   type NewCheckout,
@@ -116,7 +117,7 @@ const setup = (
   const base = Context.make(ServerContext, ctx).pipe(
     Context.add(MerchantStore, {} as unknown as MerchantStore["Type"]),
     Context.add(AddressPool, pool),
-    Context.add(CheckoutStore, store),
+    Context.merge(checkoutPorts(store)),
     Context.add(AddressDerivation, {} as AddressDerivation["Type"]),
     Context.add(Ids, ids),
   )

@@ -131,7 +131,7 @@ const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerRespons
     const memos = JSON.stringify([{ family: "ton", memo: comment, lookup: `${cfg.merchantId}:${comment}` }])
     const expires = new Date(now.getTime() + 3_600_000)
     const run = (above: bigint) => {
-      // The statement's arguments in its own order (AddressPoolPg's pooledCreateStatement).
+      // The statement's arguments in its own order (pooledCreate.ts's pooledCreateStatement).
       const args = [
         id,
         cfg.merchantId,

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { EvmAddressDeriver } from "./address.js"
 import { EVM_PRESETS } from "./networks.js"
 import { makeEvmScanner } from "./scanner.js"
+import { evmSweepRunner } from "./sweep.js"
 
 const PositiveInt = Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
 
@@ -44,5 +45,10 @@ export const evmFamily = defineFamily({
   tokenStandard: (n) => (n.chainId !== undefined && BEP20_CHAINS.has(n.chainId) ? "BEP-20" : "ERC-20"),
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n, address) => explorerLink(n.explorerAddressUrl, "address", address),
-  sweep: { nativeCoin: "native coin", nativeDecimals: 18, chainPath: "m/44'/60'/0'/0" },
+  sweep: {
+    nativeCoin: "native coin",
+    nativeDecimals: 18,
+    chainPath: "m/44'/60'/0'/0",
+    runner: evmSweepRunner,
+  },
 })

@@ -36,3 +36,12 @@ export {
   type TransferLog,
 } from "./transfer-log.js"
 export { evmFamily, EvmOptionsSchema } from "./family.js"
+export {
+  DEFAULT_GAS_MARGIN_PERCENT,
+  type EvmPlanParameters,
+  NATIVE_TRANSFER_GAS,
+  planEvm,
+  runEvm,
+  evmSweepRunner,
+} from "./sweep.js"
+export { type JsonRpc, makeJsonRpc, RpcError } from "./sweep-rpc.js"

@@ -6,12 +6,15 @@ describe("public surface", () => {
     expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
       [
         "CURSOR_CHECKPOINTS",
+        "DEFAULT_GAS_MARGIN_PERCENT",
         "EVM_PRESETS",
         "EvmAddressDeriver",
         "EvmNetworkConfigSchema",
         "EvmOptionsSchema",
         "EvmTokenConfigSchema",
+        "NATIVE_TRANSFER_GAS",
         "RangeTooLarge",
+        "RpcError",
         "TRANSFER_TOPIC",
         "classifyRpcError",
         "decodeCursor",
@@ -20,13 +23,17 @@ describe("public surface", () => {
         "evmFamily",
         "evmNetwork",
         "evmScannerFactory",
+        "evmSweepRunner",
         "makeEvmRpc",
         "makeEvmScanner",
+        "makeJsonRpc",
         "matchTransfers",
         "normalizeEvmAddress",
         "parseQuantity",
         "parseTransferLog",
         "parseTransferLogs",
+        "planEvm",
+        "runEvm",
         "toChecksumAddress",
       ]
     `)

@@ -17,7 +17,7 @@ type Db = Kysely<DB> | Transaction<DB>
 /**
  * The deposit targets of checkout `c.id` as one JSON array `[{ family, address, memo, index }]` (the index as
  * text), in primary-key order; an ARRAY sublink, not an aggregate: nothing is set up per read beyond the index
- * scan (see `paymentsJson` in CheckoutStorePg.ts).
+ * scan (see `paymentsJson` in checkoutReads.ts).
  */
 export const targetsJson = sql<unknown>`array_to_json(ARRAY(SELECT json_build_object('family', t.family,
   'address', t.address, 'memo', t.memo, 'index', t.derivation_index::text)

@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely"
-import { pooledCreateStatement } from "./AddressPoolPg.js"
-import { checkoutByIdStatement } from "./CheckoutStorePg.js"
+import { pooledCreateStatement } from "./pooledCreate.js"
+import { checkoutByIdStatement } from "./checkoutReads.js"
 import type { Precompiled } from "./precompiled.js"
 import type { DB } from "./schema.js"
 

@@ -3,6 +3,7 @@ import { Schema } from "effect"
 import { TRON_MAINNET, TRON_NILE } from "./networks.js"
 import { TronAddressDeriver } from "./TronAddressDeriver.js"
 import { makeTronScanner } from "./TronScanner.js"
+import { tronSweepRunner } from "./sweep-runner.js"
 
 const PositiveInt = Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { exact: true })
 
@@ -33,5 +34,5 @@ export const tronFamily = defineFamily({
   tokenStandard: () => "TRC-20",
   explorerTxUrl: (n, tx) => explorerLink(n.explorerTxUrl, "tx", tx),
   explorerAddressUrl: (n, address) => explorerLink(n.explorerAddressUrl, "address", address),
-  sweep: { nativeCoin: "TRX", nativeDecimals: 6, chainPath: "m/44'/195'/0'/0" },
+  sweep: { nativeCoin: "TRX", nativeDecimals: 6, chainPath: "m/44'/195'/0'/0", runner: tronSweepRunner },
 })

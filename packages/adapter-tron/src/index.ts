@@ -36,3 +36,4 @@ export {
   transfersOfInfo,
 } from "./transactionInfo.js"
 export { tronFamily, TronOptionsSchema } from "./family.js"
+export { tronAddressOfKey, tronSweepRunner } from "./sweep-runner.js"

@@ -29,11 +29,20 @@ describe("public surface", () => {
       "transfersOfInfo",
       "tronAddressFromBytes",
       "tronAddressFromPublicKey",
+      "tronAddressOfKey",
       "tronAddressToHex",
       "tronFamily",
       "tronScannerFactory",
+      "tronSweepRunner",
       "withTronGridApiKey",
     ])
+  })
+
+  it("keeps the sweep's chain code (and tronweb) out of the main entry: @inzi/adapter-tron/sweep", async () => {
+    const sweep = await import("../src/sweep-index.js")
+    expect(Object.keys(sweep)).toEqual(expect.arrayContaining(["planTron", "runTron", "signTronTransaction"]))
+    const main = (await import("node:fs")).readFileSync(new URL("../src/index.ts", import.meta.url), "utf8")
+    expect(main).not.toMatch(/\.\/sweep(-tx|-node|-index)?\.js/)
   })
 
   it("ships mainnet and Nile presets with the genuine USDT contracts", () => {

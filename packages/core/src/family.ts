@@ -1,3 +1,4 @@
+import type { SweepRunner } from "./sweep.js"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import type {
   ChainFamily,
@@ -101,10 +102,16 @@ export interface ChainFamilyModule<F extends ChainFamily = ChainFamily> {
   readonly explorerAddressUrl: (network: NetworkConfig, address: string) => string | null
   /**
    * Facts the sweep tool needs, for families whose deposits can be swept (derived addresses): the native coin
-   * paying the fees, and the BIP-44 external chain (`m/44'/<coin>'/0'/0`) whose children are the deposit keys.
+   * paying the fees, the BIP-44 external chain (`m/44'/<coin>'/0'/0`) whose children are the deposit keys.
    */
   readonly sweep?:
-    | { readonly nativeCoin: string; readonly nativeDecimals: number; readonly chainPath: string }
+    | {
+        readonly nativeCoin: string
+        readonly nativeDecimals: number
+        readonly chainPath: string
+        /** The chain work: plan and run a sweep of the family's deposit addresses (its adapter's). */
+        readonly runner: SweepRunner
+      }
     | undefined
 }
 

@@ -3,7 +3,7 @@ import { Effect, Either, Layer } from "effect"
 import type { ChainFamily, Merchant, PayoutKeys } from "../src/domain.js"
 import { AddressDerivation } from "../src/ports/AddressDerivation.js"
 import { AddressPool, type PooledCreateResult, type PoolSlot } from "../src/ports/AddressPool.js"
-import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
+import type { CheckoutStore, NewCheckout } from "../src/ports/CheckoutStore.js"
 import { DerivationError, IdempotencyConflict, StoreError } from "../src/ports/errors.js"
 import { Ids, seededRandomBytes } from "../src/ports/Ids.js"
 import {
@@ -14,7 +14,7 @@ import {
   refillAddressPool,
   refillLowPools,
 } from "../src/usecases/create-checkout.js"
-import { NETWORKS } from "./helpers.js"
+import { createPorts, NETWORKS } from "./helpers.js"
 import { FAMILIES } from "./families.js"
 
 const merchant: Merchant = {
@@ -137,8 +137,7 @@ const storeStub = (
   allocated: { n: bigint },
   more: Partial<CheckoutStore["Type"]> = {},
 ) =>
-  Layer.succeed(
-    CheckoutStore,
+  createPorts(
     new Proxy(
       {
         ...more,

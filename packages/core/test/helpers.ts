@@ -1,7 +1,8 @@
-import { Either } from "effect"
+import { Context, Either, Layer } from "effect"
 import type { PaymentConfirmed, PaymentObserved, PaymentReverted } from "../src/chain-events.js"
 import type { Checkout, CheckoutState, Merchant, NetworkConfig } from "../src/domain.js"
 import { type MachineEvent, type TransitionResult, transition } from "../src/machine.js"
+import { Checkouts, IdempotencyRecords } from "../src/ports/CheckoutStore.js"
 
 export const T0 = new Date("2026-04-04T12:00:00Z")
 export const EXPIRES = new Date("2026-04-04T12:30:00Z")
@@ -161,3 +162,7 @@ export const merchantWith = (tonWallet: string | null): Merchant => ({
   networks: { live: [], test: [] },
   createdAt: new Date(0),
 })
+
+/** One stub store as the ports `createCheckout` asks for (`Checkouts`, `IdempotencyRecords`), and only those. */
+export const createPorts = (store: Checkouts["Type"] & IdempotencyRecords["Type"]) =>
+  Layer.succeedContext(Context.make(Checkouts, store).pipe(Context.add(IdempotencyRecords, store)))

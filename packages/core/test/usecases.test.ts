@@ -2,14 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type { Merchant } from "../src/domain.js"
 import { AddressDerivation } from "../src/ports/AddressDerivation.js"
-import { CheckoutStore, type NewCheckout } from "../src/ports/CheckoutStore.js"
+import type { CheckoutStore, NewCheckout } from "../src/ports/CheckoutStore.js"
 import { hashApiKey } from "../src/ids.js"
 import { Ids } from "../src/ports/Ids.js"
 import { MerchantStore, type NewApiKey, type NewMerchant } from "../src/ports/MerchantStore.js"
 import { issueApiKey, registerMerchant } from "../src/usecases/merchants.js"
 import { checkoutNetworks, createCheckout } from "../src/usecases/create-checkout.js"
 import { makeWatchSet } from "../src/watch-set.js"
-import { NETWORKS } from "./helpers.js"
+import { createPorts, NETWORKS } from "./helpers.js"
 import { FAMILIES } from "./families.js"
 
 const merchant: Merchant = {
@@ -26,8 +26,7 @@ const merchant: Merchant = {
 
 /** A store stub: only what the use case needs; anything else dies (keeps the test honest). */
 const storeStub = (inserted: Array<NewCheckout>) =>
-  Layer.succeed(
-    CheckoutStore,
+  createPorts(
     new Proxy(
       {
         allocateDerivationIndex: () => Effect.succeed(41n),

@@ -74,6 +74,16 @@ describe("docs/adding-a-chain.md", () => {
     )
   })
 
+  it("has each sweepable family's runner on its module, and no second registry keyed by family", () => {
+    const sweepable = Object.values(FAMILIES).filter((m) => m.sweep !== undefined)
+    expect(sweepable.map((m) => m.family)).toEqual(["evm", "tron"])
+    for (const m of sweepable) {
+      expect(typeof m.sweep?.runner.plan).toBe("function")
+      expect(typeof m.sweep?.runner.run).toBe("function")
+    }
+    expect(doc).not.toContain("SWEEPERS")
+  })
+
   it("shows the registry line as the code has it", () => {
     const line = `export const FAMILIES: FamilyRegistry = { ${Object.keys(FAMILIES)
       .map((f) => `${f}: ${f}Family`)

@@ -6,8 +6,9 @@ import {
   type AddressDerivation,
   AddressPool,
   type Checkout,
-  CheckoutStore,
+  type CheckoutPorts,
   checkoutNetworks,
+  checkoutPorts,
   createCheckout,
   depositTargetOf,
   Ids,
@@ -41,7 +42,7 @@ const networks: ReadonlyArray<NetworkConfig> = Object.values(PRESETS).filter(
   (n) => n.mode === "live" && (n.family === "evm" || n.family === "tron"),
 )
 
-type Services = CheckoutStore | AddressPool | AddressDerivation | Ids
+type Services = CheckoutPorts | AddressPool | AddressDerivation | Ids
 
 /**
  * The pool end to end with the real derivers and the real store: what a create hands out from the pool is
@@ -59,7 +60,7 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
       close = database.close
       stores = makeStores(database.db)
       layer = Layer.mergeAll(
-        Layer.succeed(CheckoutStore, stores.checkouts),
+        Layer.succeedContext(checkoutPorts(stores.checkouts)),
         Layer.succeed(AddressPool, stores.addressPool),
         AddressDerivationLive,
         Ids.Live,

@@ -2,6 +2,8 @@ import {
   type ChainFamily,
   type Checkout,
   Checkouts,
+  type DepositAddress,
+  type FamilyRegistry,
   depositTargetOf,
   MODES,
   type NetworkConfig,
@@ -10,18 +12,6 @@ import {
 } from "@inzi/core"
 import { Effect } from "effect"
 import { sameAddress, sweepableFamilies, sweeperOf } from "./families.js"
-
-/** A per-checkout deposit address that received money Inzi recorded (and may still hold it). */
-export interface DepositAddress {
-  readonly network: NetworkId
-  readonly family: ChainFamily
-  /** As recorded on the checkout: lower-case `0x…` (EVM) or base58 `T…` (Tron). */
-  readonly address: string
-  readonly derivationIndex: bigint
-  readonly checkoutIds: ReadonlyArray<string>
-  /** Sum of the recorded confirmed (and late) payments per token contract (lower-case), base units. */
-  readonly recorded: Readonly<Record<string, bigint>>
-}
 
 /** Payments whose money is on the deposit address: confirmed ones, and late ones (they never count, but the money is there). */
 const HOLDS_MONEY = new Set(["confirmed", "late"])
@@ -32,6 +22,7 @@ const HOLDS_MONEY = new Set(["confirmed", "late"])
  * are never listed: their payments land in the merchant's own wallet. Pure: tests and embedders call it with checkouts from anywhere.
  */
 export const depositsFromCheckouts = (
+  families: FamilyRegistry,
   checkouts: ReadonlyArray<Checkout>,
   networks: ReadonlyArray<NetworkConfig>,
 ): ReadonlyArray<DepositAddress> => {
@@ -43,10 +34,10 @@ export const depositsFromCheckouts = (
     for (const p of c.payments) {
       if (!HOLDS_MONEY.has(p.status)) continue
       const net = networks.find((n) => n.id === p.network)
-      const sweeper = net === undefined ? undefined : sweeperOf(net.family)
+      const sweeper = net === undefined ? undefined : sweeperOf(families, net.family)
       if (net === undefined || sweeper === undefined) continue
       const address = depositTargetOf(c.targets, net.family)?.address ?? null
-      if (address === null || !sameAddress(net.family, address, p.recipient)) continue
+      if (address === null || !sameAddress(families, net.family, address, p.recipient)) continue
       const key = `${net.id}\u0000${address}`
       let entry = byKey.get(key)
       if (entry === undefined) {
@@ -86,7 +77,7 @@ export interface UsedIndex {
   readonly paid: boolean
 }
 
-/** Per sweepable family (`SWEEPERS`), its allocated indices. */
+/** Per sweepable family, its allocated indices. */
 export type UsedIndices = { readonly [F in ChainFamily]?: ReadonlyArray<UsedIndex> }
 
 /**
@@ -94,6 +85,7 @@ export type UsedIndices = { readonly [F in ChainFamily]?: ReadonlyArray<UsedInde
  * software that stops scanning after 20 unused addresses needs `max index + 1` as its gap limit, or this list.
  */
 export const usedIndicesOf = (
+  families: FamilyRegistry,
   checkouts: ReadonlyArray<Checkout>,
   networks: ReadonlyArray<NetworkConfig>,
   network?: NetworkId,
@@ -102,7 +94,7 @@ export const usedIndicesOf = (
   const wanted = network === undefined ? undefined : familyOf(network)
   const asc = (a: UsedIndex, b: UsedIndex) => (a.index < b.index ? -1 : a.index > b.index ? 1 : 0)
   const out: { [F in ChainFamily]?: ReadonlyArray<UsedIndex> } = {}
-  for (const family of sweepableFamilies()) {
+  for (const family of sweepableFamilies(families)) {
     const used: UsedIndex[] = []
     for (const c of checkouts) {
       if (network !== undefined && !c.networks.includes(network)) continue

@@ -1,4 +1,4 @@
-import type { ChainFamily } from "@inzi/core"
+import type { Journal, JournalEntry, JournalIntent, JournalOutcome } from "@inzi/core"
 import {
   closeSync,
   existsSync,
@@ -18,67 +18,6 @@ import { dirname, join } from "node:path"
  * found → the very same signed transaction is re-broadcast, so the same nonce can never move money twice),
  * then re-reads the balances on chain. It holds no secret: signed transactions only.
  */
-
-export type SweepRole = "topup" | "transfer"
-
-export interface JournalIntent {
-  readonly kind: "intent"
-  /** `network:txHash`, unique. */
-  readonly id: string
-  readonly at: string
-  readonly runId: string
-  readonly merchantId: string
-  readonly network: string
-  readonly family: ChainFamily
-  readonly role: SweepRole
-  /** The deposit address being swept (for a top-up: its recipient). */
-  readonly address: string
-  readonly derivationIndex: string
-  readonly from: string
-  readonly to: string
-  /** Token contract for a transfer, null for a native top-up. */
-  readonly contract: string | null
-  readonly token: string | null
-  /** Base units (token for a transfer, wei/sun for a top-up), decimal string. */
-  readonly amount: string
-  readonly txHash: string
-  /** EVM: the signed raw transaction (hex); Tron: the signed transaction JSON. */
-  readonly signed: string
-  /** EVM: sender nonce. */
-  readonly nonce?: number | undefined
-  /** Tron: expiration (ms since epoch); after it an unseen transaction can never be included. */
-  readonly expiration?: number | undefined
-  /** Gas limit × price (EVM) or fee limit (Tron) reserved for it, decimal string. */
-  readonly maxFee: string
-}
-
-export type OutcomeStatus = "confirmed" | "failed" | "dropped"
-
-export interface JournalOutcome {
-  readonly kind: "outcome"
-  readonly id: string
-  readonly at: string
-  readonly status: OutcomeStatus
-  readonly blockNumber: string | null
-  /** Native coin actually paid for it (gasUsed × effectiveGasPrice, or Tron fee in sun), decimal string. */
-  readonly fee: string
-  readonly gasUsed?: string | undefined
-  readonly note?: string | undefined
-}
-
-export type JournalEntry = JournalIntent | JournalOutcome
-
-export interface Journal {
-  readonly file: string
-  readonly append: (entry: JournalEntry) => void
-  readonly entries: () => ReadonlyArray<JournalEntry>
-  /** Intents without an outcome yet. */
-  readonly pending: (network?: string) => ReadonlyArray<JournalIntent>
-  /** Intents with their outcome (if any). */
-  readonly history: () => ReadonlyArray<{ intent: JournalIntent; outcome: JournalOutcome | null }>
-  /** Releases the run lock. */
-  readonly close: () => void
-}
 
 export class JournalLocked extends Error {
   override readonly name = "JournalLocked"

@@ -1,22 +1,10 @@
-import { tronAddressFromBytes } from "@inzi/adapter-tron"
-import type { ChainFamily } from "@inzi/core"
-import { computeAddress, getBytes, HDNodeWallet, Mnemonic } from "ethers"
-import type { DepositAddress } from "./deposits.js"
+import type { ChainFamily, DepositAddress, DepositKey, FamilyRegistry } from "@inzi/core"
+import { HDNodeWallet, Mnemonic } from "ethers"
 import { sameAddress, sweeperOf } from "./families.js"
 
 export class KeyMismatch extends Error {
   override readonly name = "KeyMismatch"
 }
-
-/** A deposit address with the private key that controls it (kept in memory only). */
-export interface DepositKey {
-  readonly deposit: DepositAddress
-  readonly privateKey: string
-}
-
-/** The Tron address (`T…`) of a private key: base58check(0x41 ‖ the EVM address bytes). */
-export const tronAddressOfKey = (privateKey: string): string =>
-  tronAddressFromBytes(getBytes(computeAddress(privateKey)))
 
 /**
  * Derives the keys of exactly these deposit addresses (and no others) from the merchant's mnemonic and
@@ -24,6 +12,7 @@ export const tronAddressOfKey = (privateKey: string): string =>
  * refused before anything is signed.
  */
 export const deriveDepositKeys = (
+  families: FamilyRegistry,
   mnemonic: string,
   deposits: ReadonlyArray<DepositAddress>,
   passphrase = "",
@@ -34,18 +23,18 @@ export const deriveDepositKeys = (
   // The BIP-44 external chain of each family (its module's `sweep.chainPath`), derived once.
   const chains = new Map<ChainFamily, HDNodeWallet>()
   return deposits.map((deposit) => {
-    const sweeper = sweeperOf(deposit.family)
+    const sweeper = sweeperOf(families, deposit.family)
     if (sweeper === undefined)
       throw new KeyMismatch(`${deposit.network}: its family has no deposit keys to derive`)
     let chain = chains.get(deposit.family)
     if (chain === undefined) {
-      chain = HDNodeWallet.fromMnemonic(m, sweeper.module.sweep.chainPath)
+      chain = HDNodeWallet.fromMnemonic(m, sweeper.sweep.chainPath)
       chains.set(deposit.family, chain)
     }
     const node = chain.deriveChild(Number(deposit.derivationIndex))
-    const derived = sweeper.addressOfKey(node)
+    const derived = sweeper.sweep.runner.addressOfKey(node.privateKey)
     const recorded = deposit.address
-    if (!sameAddress(deposit.family, derived, recorded))
+    if (!sameAddress(families, deposit.family, derived, recorded))
       throw new KeyMismatch(
         `${deposit.network} index ${deposit.derivationIndex}: the mnemonic derives ${derived}, but Inzi recorded ${recorded} (wrong mnemonic, passphrase or account?); nothing was sent`,
       )

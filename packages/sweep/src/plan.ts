@@ -1,53 +1,5 @@
-import type { ChainFamily } from "@inzi/core"
+import type { FamilyRegistry, NetworkPlan } from "@inzi/core"
 import { sweeperOf } from "./families.js"
-import type { NetworkId } from "@inzi/core"
-
-/** One token balance to move from a deposit address to the treasury. */
-export interface PlannedTransfer {
-  readonly symbol: string
-  readonly contract: string
-  readonly decimals: number
-  /** Token base units, read from the chain (not from the recorded payments). */
-  readonly amount: bigint
-  /** EVM: gas limit of the transfer (estimate + margin). Tron: energy estimate. */
-  readonly gasLimit: bigint
-  /** Native coin reserved for it (wei / sun): gasLimit × gasPrice, or energy × energy price + bandwidth. */
-  readonly fee: bigint
-}
-
-export interface PlannedAddress {
-  readonly address: string
-  readonly derivationIndex: bigint
-  readonly checkoutIds: ReadonlyArray<string>
-  /** Native coin already on the address (wei / sun). */
-  readonly nativeBalance: bigint
-  readonly transfers: ReadonlyArray<PlannedTransfer>
-  /** Σ fee of its transfers. */
-  readonly gasNeeded: bigint
-  /** What the gas account sends first: max(0, gasNeeded − nativeBalance). */
-  readonly topUp: bigint
-}
-
-/** The sweep of one network: what is where, what it costs, where it goes. */
-export interface NetworkPlan {
-  readonly network: NetworkId
-  readonly family: ChainFamily
-  readonly treasury: string | null
-  /** `wei` (EVM) or `sun` (Tron). */
-  readonly nativeUnit: "wei" | "sun"
-  /** EVM gas price (wei) or Tron energy price (sun per energy unit) used for the estimate. */
-  readonly gasPrice: bigint
-  /** Only addresses holding a configured token (zero balances are dropped). */
-  readonly addresses: ReadonlyArray<PlannedAddress>
-  /** Base units per token symbol. */
-  readonly totals: Readonly<Record<string, bigint>>
-  readonly gasNeeded: bigint
-  readonly topUpTotal: bigint
-  /** Native coin the gas account spends beyond the top-ups (its own transaction fees; Tron account activation). */
-  readonly gasAccountOverhead: bigint
-  /** How the gas figures were estimated. */
-  readonly estimate: string
-}
 
 /** A JSON-friendly copy (bigints as decimal strings). */
 export const planToJson = (plans: ReadonlyArray<NetworkPlan>): unknown =>
@@ -63,11 +15,11 @@ export const formatUnits = (amount: bigint, decimals: number): string => {
 }
 
 /** Human-readable plan, one block per network. */
-export const renderPlan = (plans: ReadonlyArray<NetworkPlan>): string => {
+export const renderPlan = (families: FamilyRegistry, plans: ReadonlyArray<NetworkPlan>): string => {
   if (plans.length === 0) return "nothing to sweep (no deposit address with recorded confirmed payments)"
   const out: string[] = []
   for (const p of plans) {
-    const facts = sweeperOf(p.family)?.module.sweep
+    const facts = sweeperOf(families, p.family)?.sweep
     const native = facts?.nativeDecimals ?? 0
     const coin = facts?.nativeCoin ?? "native coin"
     out.push(`${p.network} (${p.family}) → treasury ${p.treasury ?? "(not set: pass --treasury)"}`)

@@ -1,60 +1,59 @@
-import type { ChainFamily, Checkout, NetworkConfig } from "@inzi/core"
+import {
+  type ChainFamily,
+  type Checkout,
+  type FamilyRegistry,
+  type NetworkConfig,
+  type NetworkPlan,
+  type RunEvent,
+  type RunReport,
+  SweepError,
+} from "@inzi/core"
 import { depositsFromCheckouts } from "./deposits.js"
-import { SWEEPERS, type Sweeper, sweepableFamilies, sweeperOf } from "./families.js"
+import { sweepableFamilies, sweeperFor, sweeperOf } from "./families.js"
 import { journalFile, openJournal } from "./journal.js"
 import { deriveDepositKeys } from "./keys.js"
-import type { NetworkPlan } from "./plan.js"
-import { type RunEvent, type RunReport, SweepError } from "./run.js"
 
 /** Treasury per chain family (an operator may pass one of each). */
 export type Treasuries = { readonly [F in ChainFamily]?: string | undefined }
 
 /** Sorts treasury addresses into their family (the sweeper whose `isTreasury` takes it); throws on anything else. */
-export const parseTreasuries = (list: ReadonlyArray<string>): Treasuries => {
+export const parseTreasuries = (families: FamilyRegistry, list: ReadonlyArray<string>): Treasuries => {
   const out: { [F in ChainFamily]?: string } = {}
   for (const raw of list) {
     const a = raw.trim()
-    const family = sweepableFamilies().find((f) => SWEEPERS[f]!.isTreasury(a))
+    const family = sweepableFamilies(families).find((f) => sweeperOf(families, f)?.sweep.runner.isTreasury(a))
     if (family === undefined) {
-      const labels = sweepableFamilies().map((f) => `${SWEEPERS[f]!.module.label}`)
+      const labels = sweepableFamilies(families).map((f) => families[f].label)
       throw new SweepError(`treasury "${a}" is not an address of ${labels.join(" or ")}`)
     }
-    if (out[family] !== undefined)
-      throw new SweepError(`two ${SWEEPERS[family]!.module.label} treasuries given`)
+    if (out[family] !== undefined) throw new SweepError(`two ${families[family].label} treasuries given`)
     out[family] = a
   }
   return out
 }
 
-/** The network's sweeper, or the error of a family that has nothing to sweep. */
-const sweeperFor = (network: NetworkConfig): Sweeper => {
-  const sweeper = sweeperOf(network.family)
-  if (sweeper === undefined)
-    throw new SweepError(
-      `${network.id} needs no sweep: its family (${network.family}) has no sweeper, payments land in the merchant's own wallet`,
-    )
-  return sweeper
-}
-
 const networksWithDeposits = (
+  families: FamilyRegistry,
   checkouts: ReadonlyArray<Checkout>,
   networks: ReadonlyArray<NetworkConfig>,
   only?: string,
   indices?: ReadonlyArray<bigint>,
 ) => {
   const chosen = networks.filter((n) => only === undefined || n.id === only)
-  const deposits = depositsFromCheckouts(checkouts, chosen).filter(
+  const deposits = depositsFromCheckouts(families, checkouts, chosen).filter(
     (d) => indices === undefined || indices.includes(d.derivationIndex),
   )
   return {
     deposits,
     networks: chosen.filter(
-      (n) => sweeperOf(n.family) !== undefined && deposits.some((d) => d.network === n.id),
+      (n) => sweeperOf(families, n.family) !== undefined && deposits.some((d) => d.network === n.id),
     ),
   }
 }
 
 export interface PlanSweepParameters {
+  /** The family modules (the CLI's `FAMILIES`): each sweepable family's runner. */
+  readonly families: FamilyRegistry
   /** The merchant's checkouts (e.g. `merchantCheckouts`). */
   readonly checkouts: ReadonlyArray<Checkout>
   readonly networks: ReadonlyArray<NetworkConfig>
@@ -73,14 +72,20 @@ export const planSweep = async (p: PlanSweepParameters): Promise<ReadonlyArray<N
   if (p.network !== undefined) {
     const n = p.networks.find((x) => x.id === p.network)
     if (n === undefined) throw new SweepError(`unknown network "${p.network}" (not in the network config)`)
-    sweeperFor(n)
+    sweeperFor(p.families, n)
   }
-  const { deposits, networks } = networksWithDeposits(p.checkouts, p.networks, p.network, p.indices)
+  const { deposits, networks } = networksWithDeposits(
+    p.families,
+    p.checkouts,
+    p.networks,
+    p.network,
+    p.indices,
+  )
   const plans: NetworkPlan[] = []
   for (const network of networks) {
     try {
       const treasury = p.treasuries?.[network.family] ?? null
-      plans.push(await sweeperFor(network).plan({ network, deposits, treasury }))
+      plans.push(await sweeperFor(p.families, network).sweep.runner.plan({ network, deposits, treasury }))
     } catch (e) {
       throw new SweepError(
         `${network.id}: cannot read the chain at ${network.rpcUrls[0] ?? "?"}: ${e instanceof Error ? e.message : String(e)}`,
@@ -91,6 +96,8 @@ export const planSweep = async (p: PlanSweepParameters): Promise<ReadonlyArray<N
 }
 
 export interface RunSweepParameters {
+  /** The family modules (the CLI's `FAMILIES`): each sweepable family's runner. */
+  readonly families: FamilyRegistry
   readonly merchantId: string
   readonly checkouts: ReadonlyArray<Checkout>
   readonly network: NetworkConfig
@@ -110,11 +117,11 @@ export interface RunSweepParameters {
   readonly onEvent?: ((event: RunEvent) => void | Promise<void>) | undefined
 }
 
-/** Executes the sweep of one network with its family's runner (`SWEEPERS`), journaled in the data dir. */
+/** Executes the sweep of one network with its family module's runner, journaled in the data dir. */
 export const runSweep = async (p: RunSweepParameters): Promise<RunReport> => {
-  const sweeper = sweeperFor(p.network)
-  const { deposits } = networksWithDeposits(p.checkouts, [p.network], undefined, p.indices)
-  const keys = deriveDepositKeys(p.mnemonic, deposits, p.passphrase)
+  const sweeper = sweeperFor(p.families, p.network)
+  const { deposits } = networksWithDeposits(p.families, p.checkouts, [p.network], undefined, p.indices)
+  const keys = deriveDepositKeys(p.families, p.mnemonic, deposits, p.passphrase)
   const journal = openJournal(journalFile(p.dataDir))
   try {
     const common = {
@@ -129,7 +136,7 @@ export const runSweep = async (p: RunSweepParameters): Promise<RunReport> => {
       timeoutMs: p.timeoutMs,
       onEvent: p.onEvent,
     }
-    return await sweeper.run(common)
+    return await sweeper.sweep.runner.run(common)
   } finally {
     journal.close()
   }

@@ -1,15 +1,21 @@
-import type { Checkout, NetworkConfig, Payment, PaymentStatus } from "@inzi/core"
+import type {
+  ChainFamilyModule,
+  Checkout,
+  NetworkConfig,
+  Payment,
+  PaymentStatus,
+  SweepRunner,
+} from "@inzi/core"
 import { describe, expect, it } from "vitest"
 import {
   depositsFromCheckouts,
   formatUnits,
   parseTreasuries,
   planSweep,
-  SWEEPERS,
-  type Sweeper,
   sweepableFamilies,
   usedIndicesOf,
 } from "../src/index.js"
+import { FAMILIES } from "./families.js"
 
 const net = (id: string, family: NetworkConfig["family"]): NetworkConfig => ({
   id,
@@ -91,12 +97,12 @@ describe("deposit addresses from recorded payments", () => {
       // A payment whose recipient is not this checkout's address is not swept from it.
       checkout(4n, [payment("devnet", evm(5n), "confirmed", 9n, 7)]),
     ]
-    const ds = depositsFromCheckouts(cs, NETS)
+    const ds = depositsFromCheckouts(FAMILIES, cs, NETS)
     expect(ds.map((d) => [d.network, d.address, d.derivationIndex, d.recorded])).toEqual([
       ["devnet", evm(7n), 7n, { "0xabc": 7n }],
       ["tron-nile", "T3", 3n, { "0xabc": 4n }],
     ])
-    const used = usedIndicesOf(cs, NETS)
+    const used = usedIndicesOf(FAMILIES, cs, NETS)
     expect(used.evm!.map((u) => [u.index, u.paid])).toEqual([
       [1n, true],
       [2n, false],
@@ -104,7 +110,7 @@ describe("deposit addresses from recorded payments", () => {
       [4n, true],
       [7n, true],
     ])
-    expect(usedIndicesOf(cs, NETS, "tron-nile").evm).toEqual([])
+    expect(usedIndicesOf(FAMILIES, cs, NETS, "tron-nile").evm).toEqual([])
   })
 
   it("formats base units exactly and sorts treasuries by family", () => {
@@ -112,26 +118,29 @@ describe("deposit addresses from recorded payments", () => {
     expect(formatUnits(10n ** 18n, 18)).toBe("1")
     expect(formatUnits(5n, 6)).toBe("0.000005")
     expect(
-      parseTreasuries(["0x000000000000000000000000000000000000dEaD", "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre"]),
+      parseTreasuries(FAMILIES, [
+        "0x000000000000000000000000000000000000dEaD",
+        "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre",
+      ]),
     ).toEqual({
       evm: "0x000000000000000000000000000000000000dEaD",
       tron: "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre",
     })
-    // The families are the sweep tool's registry (SWEEPERS), each named by its module's label.
-    expect(() => parseTreasuries(["nope"])).toThrow('treasury "nope" is not an address of EVM or Tron')
+    // The families are the registry's sweepable modules, each named by its module's label.
+    expect(() => parseTreasuries(FAMILIES, ["nope"])).toThrow(
+      'treasury "nope" is not an address of EVM or Tron',
+    )
     expect(() =>
-      parseTreasuries(["TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre", "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre"]),
+      parseTreasuries(FAMILIES, ["TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre", "TL24LCps5FKwp3PoU1MvrYrwhi5LU1tHre"]),
     ).toThrow("two Tron treasuries given")
   })
 })
 
-describe("the sweep tool's family registry (SWEEPERS)", () => {
+describe("the sweep tool's family registry (the one it is given)", () => {
   it("finds each network's runner, address and facts through its family's entry, never by name", async () => {
     const calls: Array<[string, ReadonlyArray<string>, string | null]> = []
-    const evm = SWEEPERS.evm!
     // A stand-in sweeper for TON (which has none); its payments land at the checkout's TON target address.
-    const ton: Sweeper = {
-      module: { ...evm.module, family: "ton", label: "TON" },
+    const runner: SweepRunner = {
       isTreasury: (a) => a.startsWith("EQ"),
       addressOfKey: () => "unused",
       plan: async ({ network, deposits, treasury }) => {
@@ -154,30 +163,33 @@ describe("the sweep tool's family registry (SWEEPERS)", () => {
         throw new Error("not run")
       },
     }
+    const ton = {
+      ...FAMILIES.evm,
+      family: "ton",
+      label: "TON",
+      sweep: { nativeCoin: "TON", nativeDecimals: 9, chainPath: "m/44'/607'/0'/0", runner },
+    } as unknown as ChainFamilyModule<"ton">
     const cs = [
       {
         ...checkout(4n, [payment("ton-testnet", "ton:4", "confirmed", 5n, 1)]),
         targets: { derivationIndex: 4n, entries: [{ family: "ton" as const, address: "ton:4", memo: null }] },
       },
     ]
-    const registry = SWEEPERS as Record<string, Sweeper | undefined>
-    expect(depositsFromCheckouts(cs, NETS)).toEqual([])
-    await expect(planSweep({ checkouts: cs, networks: NETS, network: "ton-testnet" })).rejects.toThrow(
-      "ton-testnet needs no sweep",
-    )
-    registry.ton = ton
-    try {
-      expect(sweepableFamilies()).toEqual(["evm", "tron", "ton"])
-      expect(depositsFromCheckouts(cs, NETS).map((d) => [d.network, d.family, d.address])).toEqual([
-        ["ton-testnet", "ton", "ton:4"],
-      ])
-      expect(parseTreasuries(["EQabc"])).toEqual({ ton: "EQabc" })
-      const treasuries = parseTreasuries(["EQabc"])
-      const plans = await planSweep({ checkouts: cs, networks: NETS, treasuries })
-      expect(plans.map((p) => p.estimate)).toEqual(["stand-in"])
-      expect(calls).toEqual([["ton-testnet", ["ton:4"], "EQabc"]])
-    } finally {
-      delete registry.ton
-    }
+    expect(depositsFromCheckouts(FAMILIES, cs, NETS)).toEqual([])
+    await expect(
+      planSweep({ families: FAMILIES, checkouts: cs, networks: NETS, network: "ton-testnet" }),
+    ).rejects.toThrow("ton-testnet needs no sweep")
+    // The same tool, given a registry whose TON module carries a sweep: found through it, never by name.
+    const withTon = { ...FAMILIES, ton }
+    expect(sweepableFamilies(FAMILIES)).toEqual(["evm", "tron"])
+    expect(sweepableFamilies(withTon)).toEqual(["evm", "tron", "ton"])
+    expect(depositsFromCheckouts(withTon, cs, NETS).map((d) => [d.network, d.family, d.address])).toEqual([
+      ["ton-testnet", "ton", "ton:4"],
+    ])
+    expect(parseTreasuries(withTon, ["EQabc"])).toEqual({ ton: "EQabc" })
+    const treasuries = parseTreasuries(withTon, ["EQabc"])
+    const plans = await planSweep({ families: withTon, checkouts: cs, networks: NETS, treasuries })
+    expect(plans.map((p) => p.estimate)).toEqual(["stand-in"])
+    expect(calls).toEqual([["ton-testnet", ["ton:4"], "EQabc"]])
   })
 })

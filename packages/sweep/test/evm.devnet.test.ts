@@ -1,25 +1,20 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { EVM_PRESETS } from "@inzi/adapter-evm"
-import type { NetworkConfig } from "@inzi/core"
+import { EVM_PRESETS, makeJsonRpc, NATIVE_TRANSFER_GAS, planEvm, runEvm } from "@inzi/adapter-evm"
+import type { DepositAddress, JournalIntent, NetworkConfig } from "@inzi/core"
 import { balanceOf, type Devnet, DEVNET_ACCOUNTS, payTo, startDevnet } from "@inzi/devnet"
 import { Wallet } from "ethers"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
-  type DepositAddress,
   deriveDepositKeys,
   depositsFromCheckouts,
-  type JournalIntent,
   journalFile,
   KeyMismatch,
-  makeJsonRpc,
-  NATIVE_TRANSFER_GAS,
   openJournal,
-  planEvm,
-  runEvm,
   usedIndicesOf,
 } from "../src/index.js"
+import { FAMILIES } from "./families.js"
 import { evmAddressAt, MERCHANT_MNEMONIC, makeMerchantStore } from "./store.js"
 
 const GAS_ACCOUNT = DEVNET_ACCOUNTS[2]! // a funded devnet account (ETH only), named by the operator
@@ -53,14 +48,14 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
     })
   }
   const deposits = async (): Promise<ReadonlyArray<DepositAddress>> =>
-    depositsFromCheckouts(await store.checkouts(), [network])
+    depositsFromCheckouts(FAMILIES, await store.checkouts(), [network])
 
   const run = async (
     opts: { onEvent?: Parameters<typeof runEvm>[0]["onEvent"]; confirmations?: number } = {},
   ) => {
     const journal = openJournal(journalFile(dataDir))
     try {
-      const keys = deriveDepositKeys(MERCHANT_MNEMONIC, await deposits())
+      const keys = deriveDepositKeys(FAMILIES, MERCHANT_MNEMONIC, await deposits())
       return await runEvm({
         network,
         merchantId: store.merchant.id,
@@ -107,7 +102,7 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
   })
 
   it("exports every allocated index, paid or not", async () => {
-    const used = usedIndicesOf(await store.checkouts(), [network])
+    const used = usedIndicesOf(FAMILIES, await store.checkouts(), [network])
     expect(used.evm!.map((u) => [u.index, u.paid])).toEqual([
       [0n, true],
       [1n, false],
@@ -151,12 +146,14 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
   it("refuses a mnemonic that does not derive the recorded addresses", async () => {
     const other = "legal winner thank year wave sausage worth useful legal winner thank yellow"
     const ds = await deposits()
-    expect(() => deriveDepositKeys("abandon abandon abandon", ds)).toThrow(/not a valid BIP-39 mnemonic/)
-    expect(() => deriveDepositKeys(other, ds)).toThrow(KeyMismatch)
-    // Same mnemonic, but an index that does not match its recorded address.
-    expect(() => deriveDepositKeys(MERCHANT_MNEMONIC, [{ ...ds[0]!, derivationIndex: 9n }])).toThrow(
-      /derives .* but Inzi recorded/,
+    expect(() => deriveDepositKeys(FAMILIES, "abandon abandon abandon", ds)).toThrow(
+      /not a valid BIP-39 mnemonic/,
     )
+    expect(() => deriveDepositKeys(FAMILIES, other, ds)).toThrow(KeyMismatch)
+    // Same mnemonic, but an index that does not match its recorded address.
+    expect(() =>
+      deriveDepositKeys(FAMILIES, MERCHANT_MNEMONIC, [{ ...ds[0]!, derivationIndex: 9n }]),
+    ).toThrow(/derives .* but Inzi recorded/)
   })
 
   it("sweeps every balance to the treasury exactly, with gas top-ups matching the gas used", async () => {
@@ -210,7 +207,7 @@ describe("EVM sweep on the devnet (real node, real store)", () => {
     // No secret in it: no private key, no mnemonic word sequence.
     const text = readFileSync(journalFile(dataDir), "utf8")
     expect(text).not.toContain("abandon")
-    for (const k of deriveDepositKeys(MERCHANT_MNEMONIC, await deposits()))
+    for (const k of deriveDepositKeys(FAMILIES, MERCHANT_MNEMONIC, await deposits()))
       expect(text).not.toContain(k.privateKey.slice(2))
     expect(text).not.toContain(GAS_ACCOUNT.privateKey.slice(2))
   })

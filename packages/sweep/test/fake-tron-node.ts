@@ -1,8 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { toTronAddress, tronAddressToHex } from "@inzi/adapter-tron"
+import {
+  recomputeTronTx,
+  type TronTransaction,
+  tronBandwidthBytes,
+  tronSigner,
+} from "@inzi/adapter-tron/sweep"
 import { sha256 } from "ethers"
-import { recomputeTronTx, type TronTransaction, tronBandwidthBytes, tronSigner } from "../src/tron-tx.js"
 
 /**
  * A local stand-in for a java-tron full node's HTTP API (the calls a sweep makes), with real state: TRX

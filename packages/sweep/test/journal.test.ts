@@ -3,14 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import * as Sweep from "../src/index.js"
-import {
-  type JournalIntent,
-  JournalLocked,
-  journalFile,
-  openJournal,
-  pendingIntents,
-  readJournal,
-} from "../src/index.js"
+import type { JournalIntent } from "@inzi/core"
+import { JournalLocked, journalFile, openJournal, pendingIntents, readJournal } from "../src/index.js"
 
 const dir = mkdtempSync(join(tmpdir(), "inzi-journal-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -69,51 +63,25 @@ describe("sweep journal", () => {
   it("exports what the README documents (review changes to this list)", () => {
     expect(Object.keys(Sweep).sort()).toMatchInlineSnapshot(`
       [
-        "CHAIN_PATH",
-        "DEFAULT_BANDWIDTH_PRICE",
-        "DEFAULT_ENERGY_MARGIN_PERCENT",
-        "DEFAULT_ENERGY_PRICE",
-        "DEFAULT_EXPIRATION_MS",
-        "DEFAULT_GAS_MARGIN_PERCENT",
-        "DEFAULT_TRC20_ENERGY",
         "JournalLocked",
         "KeyMismatch",
-        "NATIVE_TRANSFER_GAS",
-        "RpcError",
-        "SWEEPERS",
-        "SweepError",
-        "TronNodeError",
-        "buildTrc20Transfer",
-        "buildTrxTransfer",
         "depositsFromCheckouts",
         "deriveDepositKeys",
         "formatUnits",
         "journalFile",
-        "makeJsonRpc",
-        "makeTronNode",
         "merchantCheckouts",
         "openJournal",
         "parseTreasuries",
         "pendingIntents",
-        "planEvm",
         "planSweep",
         "planToJson",
-        "planTron",
         "readJournal",
-        "recomputeTronTx",
-        "refBlockFields",
         "renderPlan",
-        "runEvm",
         "runSweep",
-        "runTron",
         "sameAddress",
-        "signTronTransaction",
         "sweepableFamilies",
+        "sweeperFor",
         "sweeperOf",
-        "trc20TransferData",
-        "tronAddressOfKey",
-        "tronBandwidthBytes",
-        "tronSigner",
         "usedIndicesOf",
       ]
     `)

@@ -2,28 +2,29 @@ import { fileURLToPath } from "node:url"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { TRON_MAINNET_USDT, TRON_NILE, toTronAddress, tronAddressToHex } from "@inzi/adapter-tron"
-import type { NetworkConfig } from "@inzi/core"
-import { Wallet } from "ethers"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
-  depositsFromCheckouts,
-  deriveDepositKeys,
-  journalFile,
-  openJournal,
-  planTron,
-  runTron,
+  TRON_MAINNET_USDT,
+  TRON_NILE,
+  toTronAddress,
   tronAddressOfKey,
-} from "../src/index.js"
+  tronAddressToHex,
+} from "@inzi/adapter-tron"
 import {
   buildTrc20Transfer,
   buildTrxTransfer,
+  planTron,
   recomputeTronTx,
+  runTron,
   signTronTransaction,
   tronBandwidthBytes,
   tronSigner,
   trc20TransferData,
-} from "../src/tron-tx.js"
+} from "@inzi/adapter-tron/sweep"
+import type { NetworkConfig } from "@inzi/core"
+import { Wallet } from "ethers"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { depositsFromCheckouts, deriveDepositKeys, journalFile, openJournal } from "../src/index.js"
+import { FAMILIES } from "./families.js"
 import {
   BYTE_FEE,
   CREATE_ACCOUNT_FEE,
@@ -174,7 +175,7 @@ describe("Tron sweep against a local java-tron-like node", () => {
       amount,
     })
   }
-  const deposits = async () => depositsFromCheckouts(await store.checkouts(), [network])
+  const deposits = async () => depositsFromCheckouts(FAMILIES, await store.checkouts(), [network])
   const run = async (onEvent?: Parameters<typeof runTron>[0]["onEvent"]) => {
     const journal = openJournal(journalFile(dataDir))
     try {
@@ -183,7 +184,7 @@ describe("Tron sweep against a local java-tron-like node", () => {
         merchantId: store.merchant.id,
         treasury,
         journal,
-        keys: deriveDepositKeys(MERCHANT_MNEMONIC, await deposits()),
+        keys: deriveDepositKeys(FAMILIES, MERCHANT_MNEMONIC, await deposits()),
         gasKey,
         confirmations: 1,
         pollMs: 10,

@@ -22,8 +22,9 @@ import { checkoutIdWith, newCheckoutId } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
 import { AddressPool, type PooledCreateResult, type PoolSlot } from "../ports/AddressPool.js"
 import {
-  CheckoutStore,
+  Checkouts,
   type CreateCheckoutResult,
+  IdempotencyRecords,
   type IdempotencyInput,
   type NewCheckout,
 } from "../ports/CheckoutStore.js"
@@ -218,7 +219,8 @@ export const createCheckout = (
   input: CreateCheckoutArgs & { readonly idempotency: IdempotencyInput | null },
 ) =>
   Effect.gen(function* () {
-    const store = yield* CheckoutStore
+    const store = yield* Checkouts
+    const idempotency = yield* IdempotencyRecords
     const pool = yield* Effect.serviceOption(AddressPool)
     const draw = yield* drawFrom
     const { merchant, mode } = input
@@ -239,7 +241,7 @@ export const createCheckout = (
     }
     // With a key: a replay (or a conflict) is answered before any slot is drawn.
     if (input.idempotency !== null) {
-      const stored = yield* store.findIdempotentReplay({
+      const stored = yield* idempotency.findIdempotentReplay({
         merchantId: merchant.id,
         mode,
         key: input.idempotency.key,

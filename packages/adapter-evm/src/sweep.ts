@@ -1,18 +1,23 @@
-import type { NetworkConfig } from "@inzi/core"
-import { Interface, keccak256, Transaction, Wallet } from "ethers"
-import type { DepositAddress } from "./deposits.js"
-import { type JsonRpc, makeJsonRpc, RpcError } from "./evm-rpc.js"
-import type { JournalIntent } from "./journal.js"
-import type { NetworkPlan, PlannedAddress, PlannedTransfer } from "./plan.js"
 import {
+  type DepositAddress,
+  type JournalIntent,
   type MovedTransfer,
-  newRunId,
+  type NetworkConfig,
+  type NetworkPlan,
+  type PlannedAddress,
+  type PlannedTransfer,
   type RunParameters,
   type RunReport,
   SweepError,
-  sleep,
+  type SweepRunner,
   type TopUp,
-} from "./run.js"
+} from "@inzi/core"
+import { computeAddress, Interface, keccak256, Transaction, Wallet } from "ethers"
+import { type JsonRpc, makeJsonRpc, RpcError } from "./sweep-rpc.js"
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const newRunId = () => `run_${Date.now().toString(36)}_${process.pid}`
 
 const ERC20 = new Interface([
   "function transfer(address to, uint256 amount) returns (bool)",
@@ -346,4 +351,12 @@ export const runEvm = async (params: RunParameters & { readonly rpc?: JsonRpc })
     }
   }
   return { network: network.id, treasury: params.treasury, resumed, topUps, moved, plan }
+}
+
+/** The EVM family's sweep runner (`evmFamily.sweep.runner`). */
+export const evmSweepRunner: SweepRunner = {
+  isTreasury: (a) => /^0x[0-9a-fA-F]{40}$/.test(a),
+  addressOfKey: (privateKey) => computeAddress(privateKey).toLowerCase(),
+  plan: (p) => planEvm(p),
+  run: (p) => runEvm(p),
 }

@@ -1,20 +1,20 @@
-import { toTronAddress, tronAddressFromBytes, tronAddressToHex } from "@inzi/adapter-tron"
-import type { NetworkConfig } from "@inzi/core"
-import type { DepositAddress } from "./deposits.js"
-import type { JournalIntent } from "./journal.js"
-import { tronAddressOfKey } from "./keys.js"
-import type { NetworkPlan, PlannedAddress, PlannedTransfer } from "./plan.js"
 import {
+  type DepositAddress,
+  type JournalIntent,
   type MovedTransfer,
-  newRunId,
+  type NetworkConfig,
+  type NetworkPlan,
+  type PlannedAddress,
+  type PlannedTransfer,
   type RunEvent,
   type RunParameters,
   type RunReport,
   SweepError,
-  sleep,
   type TopUp,
-} from "./run.js"
-import { makeTronNode, type TronNode, type TronTxInfo } from "./tron-node.js"
+} from "@inzi/core"
+import { toTronAddress, tronAddressFromBytes, tronAddressToHex } from "./address.js"
+import { makeTronNode, type TronNode, type TronTxInfo } from "./sweep-node.js"
+import { tronAddressOfKey } from "./sweep-runner.js"
 import {
   buildTrc20Transfer,
   buildTrxTransfer,
@@ -23,7 +23,11 @@ import {
   type TronTransaction,
   tronBandwidthBytes,
   trc20TransferData,
-} from "./tron-tx.js"
+} from "./sweep-tx.js"
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const newRunId = () => `run_${Date.now().toString(36)}_${process.pid}`
 
 /**
  * Energy of a USDT transfer when the node gives no estimate: the largest total (base + dynamic-energy penalty)

@@ -1,4 +1,4 @@
-import { tronAddressFromBytes, tronAddressToHex } from "@inzi/adapter-tron"
+import { tronAddressFromBytes, tronAddressToHex } from "./address.js"
 import { getBytes, recoverAddress, Signature, toBeHex } from "ethers"
 import { utils } from "tronweb"
 

@@ -1,5 +1,5 @@
 import type { NetworkConfig } from "@inzi/core"
-import type { RefBlock, TronTransaction } from "./tron-tx.js"
+import type { RefBlock, TronTransaction } from "./sweep-tx.js"
 
 /**
  * The few java-tron HTTP calls a sweep needs (TronGrid and a full node answer them alike). Reads only; the

@@ -1,0 +1,133 @@
+import type { WatchTargetsService } from "@inzi/core"
+import { type Kysely, sql, type Transaction } from "kysely"
+import { run } from "./errors.js"
+import type { DB } from "./schema.js"
+
+type Db = Kysely<DB> | Transaction<DB>
+
+/** Rows per page of a whole read of the watched targets (`watchTargets` without a cursor). */
+const WATCH_PAGE = 20_000
+
+/** `WatchTargets` over kysely: the deposit targets the watchers match (`openTargets`, `watchTargets`). */
+export const makeWatchTargets = (db: Kysely<DB>): WatchTargetsService => {
+  return {
+    openTargets: (q) =>
+      run("openTargets", async () => {
+        const open = (db: Db) =>
+          db
+            .selectFrom("checkouts as c")
+            .innerJoin("deposit_targets as t", (j) =>
+              j.onRef("t.checkout_id", "=", "c.id").on("t.family", "=", q.family),
+            )
+            .where("c.mode", "=", q.mode)
+            .where(sql<boolean>`c.networks @> jsonb_build_array(${q.network}::text)`)
+            .where((eb) =>
+              eb.or([eb("c.expires_at", ">", q.since), eb("c.status", "in", ["pending", "processing"])]),
+            )
+        if (q.deposit.kind === "derived-address") {
+          const rows = await open(db)
+            .select("t.lookup as address")
+            .where("t.address", "is not", null)
+            .execute()
+          return { addresses: rows.map((r) => r.address), memos: [] }
+        }
+        const rows = await open(db)
+          .innerJoin("merchant_payout_keys as k", (j) =>
+            j.onRef("k.merchant_id", "=", "c.merchant_id").on("k.family", "=", q.family),
+          )
+          .select(["k.key as wallet", "t.memo"])
+          .where("t.memo", "is not", null)
+          .execute()
+        const wallets = await db
+          .selectFrom("merchant_payout_keys as k")
+          .innerJoin("merchants as m", "m.id", "k.merchant_id")
+          .select("k.key as wallet")
+          .where("k.family", "=", q.family)
+          .where(sql<boolean>`m.networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text)`)
+          .execute()
+        return {
+          addresses: [],
+          memos: rows.map((r) => ({ wallet: r.wallet, memo: r.memo ?? "" })),
+          wallets: [...new Set(wallets.map((w) => w.wallet))],
+        }
+      }),
+
+    watchTargets: (q) =>
+      run("watchTargets", async () => {
+        const memos = q.deposit.kind === "wallet-memo"
+        // Taken before reading: a transaction still open now has an id at or above it (and one not started
+        // yet, a higher one), so the next read, from this cursor, sees every target this one may miss.
+        const snap = await sql<{
+          xmin: string
+        }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(db)
+        const cursor = snap.rows[0]?.xmin ?? "0"
+        const targets = (db: Db) =>
+          db
+            .selectFrom("deposit_targets as t")
+            .innerJoin("checkouts as c", "c.id", "t.checkout_id")
+            .select([
+              sql<string>`${sql.ref(memos ? "t.memo" : "t.lookup")}`.as("key"),
+              "c.merchant_id",
+              sql<number>`ceil(extract(epoch FROM c.expires_at) * 1000)::float8`.as("expires_ms"),
+            ])
+            .where("t.family", "=", q.family)
+            .where(memos ? "t.memo" : "t.address", "is not", null)
+            .where("c.mode", "=", q.mode)
+            .where(sql<boolean>`c.networks @> jsonb_build_array(${q.network}::text)`)
+        const toTarget = (r: { key: string; merchant_id: string; expires_ms: number | string }) => ({
+          key: r.key,
+          merchantId: r.merchant_id,
+          expiresAtMs: Number(r.expires_ms),
+        })
+        const added: Array<ReturnType<typeof toTarget>> = []
+        if (q.after === null) {
+          // Whole: by pages in lookup order, so neither side holds a million rows at once. Targets are never
+          // deleted and the filter is by time only: a page misses nothing committed before the cursor.
+          let after: string | null = null
+          for (;;) {
+            let page = targets(db)
+              .select("t.lookup")
+              .where("c.expires_at", ">", q.since)
+              .orderBy("t.lookup")
+              .limit(WATCH_PAGE)
+            if (after !== null) page = page.where("t.lookup", ">", after)
+            const rows = await page.execute()
+            for (const r of rows) added.push(toTarget(r))
+            if (rows.length < WATCH_PAGE) break
+            after = rows[rows.length - 1]!.lookup
+          }
+        } else {
+          const rows = await targets(db)
+            .where("c.expires_at", ">", q.since)
+            .where(sql<boolean>`t.created_xid >= ${q.after}::xid8`)
+            .execute()
+          for (const r of rows) added.push(toTarget(r))
+        }
+        const held = await targets(db)
+          .where("c.expires_at", "<=", q.since)
+          .where("c.status", "in", ["pending", "processing"])
+          .execute()
+        const wallets = memos
+          ? await db
+              .selectFrom("merchant_payout_keys as k")
+              .innerJoin("merchants as m", "m.id", "k.merchant_id")
+              .select([
+                "k.merchant_id",
+                "k.key as wallet",
+                sql<boolean>`coalesce(m.networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text), false)`.as(
+                  "scanned",
+                ),
+              ])
+              .where("k.family", "=", q.family)
+              .execute()
+          : undefined
+        return {
+          cursor,
+          full: q.after === null,
+          added,
+          held: held.map(toTarget),
+          wallets: wallets?.map((w) => ({ merchantId: w.merchant_id, wallet: w.wallet, scanned: w.scanned })),
+        }
+      }),
+  }
+}
