@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { CheckoutStore, createCheckout, depositTargetOf, MerchantStore } from "@inzi/core"
+import { CheckoutStore, createCheckout, depositTargetOf, MerchantStore, registerMerchant } from "@inzi/core"
 import { EVM_PRESETS } from "@inzi/adapter-evm"
 import { FAMILIES, openRuntime, readEnv } from "@inzi/platform"
 import { Effect } from "effect"
@@ -263,24 +263,26 @@ describe("inzi CLI: what it prints", () => {
   let checkoutId = ""
 
   beforeAll(async () => {
-    const made = await inzi(
-      "merchant",
-      "create",
-      "--name",
-      HOSTILE,
-      "--evm-xpub",
-      xpubAt(7),
-      "--test-networks",
-      "devnet",
-      "--json",
-    )
-    expect(made.code, made.err).toBe(0)
-    merchantId = JSON.parse(made.out).id
+    // `merchant create` refuses such a name now (the page shows it); a merchant stored before that rule, or by an
+    // embedding app through core, still has one, and every command must print it escaped.
+    const refused = await inzi("merchant", "create", "--name", HOSTILE, "--evm-xpub", xpubAt(7), "--json")
+    expect(refused.code).not.toBe(0)
+    expect(refused.err).toContain("--name must not contain control or bidirectional formatting characters")
     // A checkout with hostile text, paid once; and unmatched money with a hostile TON-style comment.
     const devnet = { ...EVM_PRESETS.devnet, rpcUrls: ["http://127.0.0.1:1"] }
     const usdt = devnet.tokens[0]!
     const rt = await openRuntime(readEnv(), { migrate: true, networks: [devnet] })
     try {
+      merchantId = await rt.run(
+        Effect.map(
+          registerMerchant({
+            name: HOSTILE,
+            payoutKeys: { evm: xpubAt(7) },
+            networks: { live: [], test: ["devnet"] },
+          }),
+          (m) => m.id,
+        ),
+      )
       checkoutId = await rt.run(
         Effect.gen(function* () {
           const merchant = yield* Effect.flatMap(MerchantStore, (s) => s.getMerchant(merchantId))
