@@ -1,7 +1,6 @@
-import { decideExpiry, type ExpirySweepService } from "@inzi/core"
+import { decideExpiry, type ExpirySweepService, IDEMPOTENCY_TTL_MS } from "@inzi/core"
 import { type Kysely, sql } from "kysely"
 import { compactCheckoutCounts } from "./checkoutCounts.js"
-import { IDEMPOTENCY_TTL_MS } from "./CheckoutStorePg.js"
 import type { CheckoutStoreOptions } from "./storeOptions.js"
 import { run } from "./errors.js"
 import { makeIngestWriter } from "./ingestWrites.js"
