@@ -3,7 +3,7 @@
  * load process, then prints the top functions by self time and the self time per package / file group.
  * Usage: `pnpm --filter @inzi/bench bench:profile [create|create-inline|get|list] [seconds]`; create-inline runs
  * on an empty address pool (each create derives inline, as the api bench's row of that name). Prints only (no
- * RESULTS entry).
+ * RESULTS entry). BENCH_HEAP=1 first prints the bytes allocated per request by function (V8 allocation sampling).
  */
 import pg from "pg"
 import type { LoadConfig } from "./lib/load-child.js"
@@ -70,9 +70,40 @@ const cfg: LoadConfig =
             connections: 64,
             seconds,
           }
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  selfSize: number
+  children?: HeapNode[]
+}
+const group = (url: string) => {
+  const m = /node_modules\/\.pnpm\/([^/]+)/.exec(url) ?? /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
+  if (m) return m[1]!.replace(/@\d.*$/, "").replace(/\+/g, "/")
+  const w = /\/work\/[^/]+\/(.*)/.exec(url)
+  if (w) return w[1]!
+  return url === "" ? "(native / gc / idle)" : url.replace(/^node:/, "node:")
+}
 // warm-up, then the profiled window, from one (warm) load generator
 const gen = await startLoadGenerator(cfg)
 await gen.run(2)
+// BENCH_HEAP=1: first a window of allocation sampling (every allocation, collected or not), printed per request.
+if (process.env.BENCH_HEAP === "1") {
+  await inzi.ask("heapStart")
+  const window = await gen.run(seconds)
+  const heap = await inzi.ask<HeapNode>("heapStop")
+  const bytes = new Map<string, number>()
+  const walk = (n: HeapNode) => {
+    const key = `${n.callFrame.functionName || "(anonymous)"} ${group(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`
+    bytes.set(key, (bytes.get(key) ?? 0) + n.selfSize)
+    for (const c of n.children ?? []) walk(c)
+  }
+  walk(heap)
+  const all = [...bytes.values()].reduce((a, b) => a + b, 0)
+  console.log(
+    `allocated ${(all / window.requests).toFixed(0)} bytes/req (sampled); top allocating functions:`,
+  )
+  for (const [k, v] of [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    console.log(`${(v / window.requests).toFixed(0).padStart(7)} B/req  ${k}`)
+}
 await inzi.ask("profileStart")
 const loaded = await gen.run(seconds)
 await gen.stop()
@@ -99,13 +130,6 @@ const prof = profile as {
 const self = new Map<number, number>()
 for (const [i, id] of prof.samples.entries()) self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0))
 const byId = new Map(prof.nodes.map((n) => [n.id, n]))
-const group = (url: string) => {
-  const m = /node_modules\/\.pnpm\/([^/]+)/.exec(url) ?? /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
-  if (m) return m[1]!.replace(/@\d.*$/, "").replace(/\+/g, "/")
-  const w = /\/work\/[^/]+\/(.*)/.exec(url)
-  if (w) return w[1]!
-  return url === "" ? "(native / gc / idle)" : url.replace(/^node:/, "node:")
-}
 const fn = new Map<string, number>()
 const grp = new Map<string, number>()
 let total = 0

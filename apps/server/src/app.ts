@@ -48,6 +48,7 @@ const contextLayer = (opts: ServerOptions) =>
         pageLimiter: makeRateLimiter(opts.env.pageRatePerSecond, opts.env.pageRatePerSecond * 2),
         trustedProxies: opts.env.trustProxy,
         cachedKey: keys.cachedActiveKey,
+        holdsKey: keys.holdsKey,
         ready: () => Effect.runPromise(pg.ready),
         clusterMetrics: sharedFor(opts.env.metricsCacheMs, () => clusterGauges(pg.database)),
       }

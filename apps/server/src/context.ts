@@ -24,6 +24,8 @@ export interface ServerContextShape {
   readonly trustedProxies: number
   /** The key cache read from memory; `null` without a key cache (see `AuthLimits`). */
   readonly cachedKey: ((hash: string) => ActiveKey | undefined) | null
+  /** Whether the key cache holds a key, without claiming its refresh; `null` without a key cache. */
+  readonly holdsKey: ((hash: string) => boolean) | null
   /** True once migrations are applied and the database answered (for /readyz). */
   readonly ready: () => Promise<boolean>
   /** Cluster-wide gauges read at scrape time (checkouts by status, outbox, watchers). */

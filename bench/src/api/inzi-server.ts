@@ -81,7 +81,23 @@ const profileStop = async () => {
 /** The SQL of the hot statements as this server runs them (for the same-SQL baseline server). */
 const sameSql = () => rt.runPromise(Effect.map(PgDatabase, (d) => hotStatements(d.database.db)))
 
-serveAsks({ merchant, ids, profileStart, profileStop, sameSql })
+// Allocation sampling counting what scavenges and full GCs collected too (bench:profile with BENCH_HEAP=1).
+const heapStart = async () => {
+  inspector.connect()
+  await inspector.post("HeapProfiler.enable")
+  await inspector.post("HeapProfiler.startSampling", {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  })
+  return true
+}
+const heapStop = async () => {
+  const { profile } = await inspector.post("HeapProfiler.stopSampling")
+  inspector.disconnect()
+  return profile.head
+}
+serveAsks({ merchant, ids, profileStart, profileStop, sameSql, heapStart, heapStop })
 const first = await merchant()
 // Sanity: the server really is on our schema.
 const current = await rt.runPromise(

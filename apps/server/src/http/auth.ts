@@ -29,6 +29,12 @@ export interface AuthLimits {
    * (INZI_KEY_CACHE_MS=0).
    */
   readonly cachedKey: ((hash: string) => ActiveKey | undefined) | null
+  /**
+   * Whether the key cache holds the key (core's `KeyCache.holdsKey`): asked by the Effect routes, which must not
+   * use `cachedKey` — a fiber-less route hands them the one request that `cachedKey` sends the lookup's way to
+   * start the key's refresh, and answering that request from memory would leave the key to expire.
+   */
+  readonly holdsKey: ((hash: string) => boolean) | null
 }
 
 /** A 429 in the error shape with its `Retry-After`. */
@@ -132,16 +138,13 @@ export const principalWith = (
 ): Effect.Effect<Principal, HttpResponse | StoreError> => {
   const hash = bearerKeyHash(req, limits)
   if (typeof hash !== "string") return Effect.fail(hash)
-  const cached = limits.cachedKey?.(hash)
-  if (cached === undefined) {
+  if (limits.holdsKey?.(hash) !== true) {
     const blocked = blockedAddress(req, limits)
     if (blocked !== null) return Effect.fail(blocked)
   }
-  return Effect.flatMap(
-    cached === undefined ? keys.findActiveKeyByHash(hash) : Effect.succeed(cached),
-    (found) => {
-      const p = admit(req, found, limits)
-      return p instanceof HttpResponse ? Effect.fail(p) : Effect.succeed(p)
-    },
-  )
+  // `keys` is the cached store: a held key is answered from memory, past its refresh point with the refresh started.
+  return Effect.flatMap(keys.findActiveKeyByHash(hash), (found) => {
+    const p = admit(req, found, limits)
+    return p instanceof HttpResponse ? Effect.fail(p) : Effect.succeed(p)
+  })
 }

@@ -26,6 +26,12 @@ export interface KeyCache {
    * server's fiber-less routes). `null` when nothing is cached (`ttlMs` 0).
    */
   readonly cachedActiveKey: ((hash: string) => ActiveKey | undefined) | null
+  /**
+   * Whether a live answer for the key is held (an active key's, not an unknown key's), from memory only and
+   * without starting anything: unlike `cachedActiveKey`, asking never claims the refresh. `null` when nothing is
+   * cached (`ttlMs` 0).
+   */
+  readonly holdsKey: ((hash: string) => boolean) | null
 }
 
 /**
@@ -61,7 +67,7 @@ export const withKeyCache = (
   },
 ): Effect.Effect<KeyCache> =>
   Effect.sync(() => {
-    if (opts.ttlMs <= 0) return { store, cachedActiveKey: null }
+    if (opts.ttlMs <= 0) return { store, cachedActiveKey: null, holdsKey: null }
     const now = opts.clock ?? Date.now
     const entries = new Map<string, Entry>()
     /** Unknown keys: hash → until (ms). */
@@ -178,5 +184,6 @@ export const withKeyCache = (
         revokeApiKey: clearing(store.revokeApiKey),
       },
       cachedActiveKey: cached,
+      holdsKey: (hash) => live(hash, now()) !== undefined,
     }
   })
