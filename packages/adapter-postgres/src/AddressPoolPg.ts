@@ -15,6 +15,7 @@ import {
   matches,
   type PooledRow,
   pooledCreateStatement,
+  type TakeRow,
   takeSlotStatement,
 } from "./pooledCreate.js"
 import { selectMerchants } from "./MerchantStorePg.js"
@@ -61,6 +62,7 @@ export const addressPoolPg = (
 ): {
   readonly pool: Context.Tag.Service<typeof AddressPool>
   readonly createPooledCheckout: FastPath["createPooledCheckout"]
+  readonly takeSlot: FastPath["takeSlot"]
 } => {
   const emptyRecheckMs = options.emptyRecheckMs ?? 1_000
   /**
@@ -117,24 +119,6 @@ export const addressPoolPg = (
       else fromLowest()
     })
   }
-  /** `withHint` over a promise-returning look, as a promise. */
-  const withHintAsync = <A>(
-    merchantId: string,
-    attempt: (above: bigint, last: boolean) => Promise<A>,
-    found: (a: A) => boolean,
-  ): Promise<A> =>
-    new Promise((resolve, reject) =>
-      withHint<A>(
-        merchantId,
-        (above, last, next) =>
-          attempt(above, last).then(
-            (a) => next(Either.right(a)),
-            (e) => next(Either.left(e)),
-          ),
-        found,
-        (r) => (Either.isRight(r) ? resolve(r.right) : reject(r.left)),
-      ),
-    )
   /**
    * The pooled create (`createCheckout` and the fast path's): slot taken, checkout and targets inserted in ONE
    * statement (one round trip, one commit): the slot is deleted exactly when the checkout is written. No slot:
@@ -222,25 +206,50 @@ export const addressPoolPg = (
       done(Either.left(storeFailure("createPooledCheckout", e)))
     }
   }
+  /**
+   * `takeSlot` (the port's and the fast path's): ONE statement (`takeSlotStatement`); the first look, above the
+   * hint, never draws a fresh index, the last look may. Answers through `done` once, from the driver's callback.
+   */
+  const takeSlot: FastPath["takeSlot"] = (merchantId, keys, done) => {
+    const keysJson = keysText(keys)
+    const take = (above: bigint, fresh: boolean, next: (r: Either.Either<ReadonlyArray<TakeRow>, unknown>) => void) =>
+      takeStatement.query([merchantId, keysJson, above.toString(), fresh], (error, rows) =>
+        next(error === null ? Either.right(rows) : Either.left(error)),
+      )
+    const answer = (r: Either.Either<ReadonlyArray<TakeRow>, unknown>): DerivationSlot => {
+      if (Either.isLeft(r)) throw r.left
+      const row = r.right[0]
+      if (row === undefined) throw new Error("unknown merchant")
+      const slot: DerivationSlot = row.pooled
+        ? { _tag: "Pooled", index: toBigInt(row.index), targets: slotTargets(row.targets) }
+        : { _tag: "Fresh", index: toBigInt(row.index) }
+      // A fresh index is above every slot this process could still find (refills allocate later indices); a
+      // worker's batch allocated before it is found by the next look from the lowest index.
+      taken(merchantId, slot.index)
+      return slot
+    }
+    try {
+      withHint(
+        merchantId,
+        take,
+        (rows) => rows[0]?.pooled === true,
+        (r) => {
+          let out: DerivationSlot
+          try {
+            out = answer(r)
+          } catch (e) {
+            done(Either.left(storeFailure("takeSlot", e)))
+            return
+          }
+          done(Either.right(out))
+        },
+      )
+    } catch (e) {
+      done(Either.left(storeFailure("takeSlot", e)))
+    }
+  }
   const pool: Context.Tag.Service<typeof AddressPool> = {
-    takeSlot: (merchantId, keys) =>
-      run("takeSlot", async () => {
-        // One statement (`takeSlotStatement`); the first look, above the hint, never draws a fresh index.
-        const keysJson = keysText(keys)
-        const take = (above: bigint, fresh: boolean) =>
-          takeStatement.execute(merchantId, keysJson, above.toString(), fresh)
-        // The last look is the one that may draw a fresh index.
-        const rows = await withHintAsync(merchantId, take, (x) => x[0]?.pooled === true)
-        const row = rows[0]
-        if (row === undefined) throw new Error("unknown merchant")
-        const slot: DerivationSlot = row.pooled
-          ? { _tag: "Pooled", index: toBigInt(row.index), targets: slotTargets(row.targets) }
-          : { _tag: "Fresh", index: toBigInt(row.index) }
-        // A fresh index is above every slot this process could still find (refills allocate later indices); a
-        // worker's batch allocated before it is found by the next look from the lowest index.
-        taken(merchantId, slot.index)
-        return slot
-      }),
+    takeSlot: (merchantId, keys) => Effect.async((resume) => takeSlot(merchantId, keys, resume)),
 
     createCheckout: (input, keys, derived) =>
       Effect.async((resume) => createPooledCheckout(input, keys, derived, resume)),
@@ -326,5 +335,5 @@ export const addressPoolPg = (
           }))
       }),
   }
-  return { pool, createPooledCheckout }
+  return { pool, createPooledCheckout, takeSlot }
 }

@@ -41,11 +41,7 @@ export const lowestSlotSql = (merchantId: string, keys: string, above: string) =
 export const takeSlotStatement = (db: Kysely<DB>) =>
   precompile(
     db,
-    (merchantId: string, keys: string, above: string, fresh: boolean) => sql<{
-      index: unknown
-      targets: unknown
-      pooled: boolean
-    }>`
+    (merchantId: string, keys: string, above: string, fresh: boolean) => sql<TakeRow>`
     WITH taken AS (
       DELETE FROM address_pool
       WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, keys, above)})
@@ -60,6 +56,13 @@ export const takeSlotStatement = (db: Kysely<DB>) =>
     P("above"),
     P("fresh") as unknown as boolean,
   )
+
+/** The row of `takeSlotStatement`: the slot taken (with its targets), or a fresh index. */
+export type TakeRow = {
+  readonly index: unknown
+  readonly targets: unknown
+  readonly pooled: boolean
+}
 
 /** A row of the pooled create statement: one target written, with the slot's index. */
 export type PooledRow = {
