@@ -1,4 +1,5 @@
 import type { DerivationSlot, NewCheckout, PayoutKeys, PoolSlot, StoredTarget } from "@inzi/core"
+import { Either } from "effect"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type DB, makeAddressPool, makeStores, type PgStores } from "../src/index.js"
@@ -318,6 +319,67 @@ export const addressPoolContract = (
       // …to takeSlot, whose one statement looks above the hint before drawing a fresh index.
       expect(await runP(server.takeSlot(m.id, xpubs))).toEqual(pooledAt(1n, "xpub-evm", "xpub-tron"))
       expect(await runP(server.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
+    })
+
+    it("the fast path's takeSlot and createCheckout answer through their callbacks, once, as the ports do", async () => {
+      const m = await merchant()
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
+      /** A callback's answer; a second call would show as an error here. */
+      const once = <A>(start: (done: (r: A) => void) => void) =>
+        new Promise<A | string>((resolve) => {
+          let calls = 0
+          let first: A
+          start((r) => {
+            calls++
+            if (calls === 1) first = r
+            setTimeout(() => resolve(calls === 1 ? first : "answered twice"), 20)
+          })
+        })
+      const take = () => once<Either.Either<DerivationSlot, unknown>>((d) => s.fastPath.takeSlot(m.id, xpubs, d))
+      await fill(m.id, 1, "xpub-evm", "xpub-tron")
+      expect(await take()).toEqual(Either.right(pooledAt(0n, "xpub-evm", "xpub-tron")))
+      expect(await take()).toEqual(Either.right({ _tag: "Fresh", index: 1n }))
+      // The port runs the same callback: the next index of the same sequence, and the same hint.
+      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
+      const unknown = await once<Either.Either<DerivationSlot, unknown>>((d) =>
+        s.fastPath.takeSlot("mer_nope", keysOf(null, null), d),
+      )
+      expect(Either.isLeft(unknown) && unknown.left).toMatchObject({
+        _tag: "StoreError",
+        message: expect.stringMatching(/^takeSlot failed/),
+      })
+      // The plain insert at a taken index, with the slot's addresses and a comment.
+      const at = (index: bigint, comment: string): NewCheckout => {
+        const base = pooledInput(m.id, comment)
+        return {
+          ...base,
+          targets: {
+            derivationIndex: index,
+            entries: [...slotTargets(index, "xpub-evm", "xpub-tron"), ...base.targets.entries],
+          },
+        }
+      }
+      const insert = (input: NewCheckout) =>
+        once<Either.Either<{ readonly _tag: string }, unknown>>((d) => s.fastPath.createCheckout(input, d))
+      const first = at(1n, "EEEE2222")
+      const r = await insert(first)
+      expect(Either.isRight(r) && r.right).toMatchObject({ _tag: "Created", response: null })
+      const read = await runP(
+        s.checkouts.getCheckout({ id: first.id, merchantId: m.id, mode: "test", now: first.createdAt }),
+      )
+      expect(Either.isRight(r) && (r.right as { checkout?: unknown }).checkout).toEqual(read)
+      expect(read.targets.derivationIndex).toBe(1n)
+      // A taken comment: MemoTaken, nothing written; a reused address: a StoreError, nothing written.
+      const dup = at(2n, "EEEE2222")
+      expect(await insert(dup)).toEqual(Either.right({ _tag: "MemoTaken" }))
+      const reused = at(1n, "FFFF2222")
+      const collided = await insert(reused)
+      expect(Either.isLeft(collided) && collided.left).toMatchObject({
+        _tag: "StoreError",
+        message: expect.stringMatching(/collide/),
+      })
+      for (const c of [dup, reused])
+        expect(await db.selectFrom("checkouts").select("id").where("id", "=", c.id).execute()).toEqual([])
     })
 
     it("concurrent pooled creates never share a slot", async () => {
