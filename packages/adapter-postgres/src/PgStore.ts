@@ -53,7 +53,7 @@ export interface PgStores {
  * const { checkouts } = makeStores(database.db, { renderEventBody })
  */
 export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => {
-  const pool = addressPoolPg(db, { secrets: options.secrets })
+  const pool = addressPoolPg(db, { secrets: options.secrets, freshBlock: options.freshIndexBlock ?? 32 })
   const createPlain = plainCreate(db)
   return {
     merchants: makeMerchantStore(db, options.secrets ?? null),
