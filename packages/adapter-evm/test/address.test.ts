@@ -68,7 +68,8 @@ describe("EvmAddressDeriver", () => {
 
   it("deriveSync gives derive's address and derive's failure, as plain values", () => {
     const sync = EvmAddressDeriver.deriveSync!
-    for (const i of [0n, 1n, 77n, 2n ** 31n - 1n]) expect(sync(MERCHANT_XPUB, i)).toEqual(Either.right(derive(MERCHANT_XPUB, i)))
+    for (const i of [0n, 1n, 77n, 2n ** 31n - 1n])
+      expect(sync(MERCHANT_XPUB, i)).toEqual(Either.right(derive(MERCHANT_XPUB, i)))
     for (const [xpub, i] of [
       [MERCHANT_XPUB, -1n],
       [MERCHANT_XPUB, 2n ** 31n],

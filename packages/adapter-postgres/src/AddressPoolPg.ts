@@ -10,7 +10,7 @@ import type {
 import type { FastPath } from "./FastPathPg.js"
 import { type Context, Effect, Either } from "effect"
 import { type Kysely, sql } from "kysely"
-import { createdCheckout, memoTaken } from "./checkoutWrites.js"
+import { checkoutValues, createdCheckout, memoTaken } from "./checkoutWrites.js"
 import {
   keysText,
   matches,
@@ -142,24 +142,7 @@ export const addressPoolPg = (
       next: (r: Either.Either<ReadonlyArray<PooledRow>, unknown>) => void,
     ) =>
       pooledInsert.query(
-        [
-          input.id,
-          input.merchantId,
-          input.mode,
-          input.amountCents.toString(),
-          input.description,
-          input.metadataJson,
-          input.customerEmail,
-          input.redirectUrl,
-          input.webhookUrl,
-          JSON.stringify(input.networks),
-          input.expiresAt,
-          input.createdAt,
-          derivedJson,
-          memosJson,
-          keysJson,
-          above.toString(),
-        ],
+        [...checkoutValues(input), derivedJson, memosJson, keysJson, above.toString()],
         (error, rows) => next(error === null ? Either.right(rows) : Either.left(error)),
       )
     const answer = (r: Either.Either<ReadonlyArray<PooledRow>, unknown>): PooledCreateResult => {

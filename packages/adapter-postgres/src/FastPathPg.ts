@@ -1,16 +1,4 @@
-import type {
-  ChainFamily,
-  Checkout,
-  CheckoutNotFound,
-  CreateCheckoutResult,
-  DerivationSlot,
-  GetCheckoutQuery,
-  MemoTaken,
-  NewCheckout,
-  PayoutKeys,
-  PooledCreateResult,
-  StoreError,
-} from "@inzi/core"
+import type { Checkout, CheckoutNotFound, CreateStatements, GetCheckoutQuery, StoreError } from "@inzi/core"
 import { Context, type Either } from "effect"
 
 /**
@@ -23,23 +11,11 @@ import { Context, type Either } from "effect"
  */
 export interface FastPath {
   /** `AddressPool.createCheckout`: a pooled slot taken and the checkout inserted on it, in one statement. */
-  readonly createPooledCheckout: (
-    input: NewCheckout,
-    keys: PayoutKeys,
-    derived: ReadonlyArray<ChainFamily>,
-    done: (result: Either.Either<PooledCreateResult, StoreError>) => void,
-  ) => void
+  readonly createPooledCheckout: CreateStatements["createPooled"]
   /** `AddressPool.takeSlot`: a pooled slot, or a fresh index of the merchant's sequence, in one statement. */
-  readonly takeSlot: (
-    merchantId: string,
-    keys: PayoutKeys,
-    done: (result: Either.Either<DerivationSlot, StoreError>) => void,
-  ) => void
+  readonly takeSlot: CreateStatements["takeSlot"]
   /** `Checkouts.createCheckout` without an Idempotency-Key: the checkout and its targets, in one statement. */
-  readonly createCheckout: (
-    input: NewCheckout,
-    done: (result: Either.Either<CreateCheckoutResult | MemoTaken, StoreError>) => void,
-  ) => void
+  readonly createCheckout: CreateStatements["insert"]
   /** `Checkouts.getCheckout`: one checkout of one merchant and mode (anything foreign is not found). */
   readonly getCheckout: (
     q: GetCheckoutQuery,

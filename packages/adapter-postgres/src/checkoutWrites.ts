@@ -144,6 +144,27 @@ const plainCreateStatement = (db: Kysely<DB>) =>
     P("targets"),
   )
 
+/**
+ * The checkout's values in the order the create statements take them first (the plain one here, the pooled one in
+ * pooledCreate.ts): id, merchant, mode, amount, description, metadata, email, redirect, webhook, networks (JSON
+ * text), expiresAt, createdAt.
+ */
+export const checkoutValues = (input: NewCheckout) =>
+  [
+    input.id,
+    input.merchantId,
+    input.mode,
+    input.amountCents.toString(),
+    input.description,
+    input.metadataJson,
+    input.customerEmail,
+    input.redirectUrl,
+    input.webhookUrl,
+    JSON.stringify(input.networks),
+    input.expiresAt,
+    input.createdAt,
+  ] as const
+
 /** A deposit target that collides with another checkout's: a reused derivation index or address. */
 const collision = () =>
   new StoreError({
@@ -161,25 +182,15 @@ export const plainCreate = (db: Kysely<DB>): FastPath["createCheckout"] => {
   const statement = plainCreateStatement(db)
   return (input, done) => {
     const answer = (e: Error | null) => {
-      if (e === null) return done(Either.right({ _tag: "Created", checkout: createdCheckout(input), response: null }))
+      if (e === null)
+        return done(Either.right({ _tag: "Created", checkout: createdCheckout(input), response: null }))
       if (memoTaken(e, input.targets.entries)) return done(Either.right({ _tag: "MemoTaken" }))
       done(Either.left(sqlState(e) === "23505" ? collision() : storeFailure<never>("createCheckout", e)))
     }
     try {
       statement.query(
         [
-          input.id,
-          input.merchantId,
-          input.mode,
-          input.amountCents.toString(),
-          input.description,
-          input.metadataJson,
-          input.customerEmail,
-          input.redirectUrl,
-          input.webhookUrl,
-          JSON.stringify(input.networks),
-          input.expiresAt,
-          input.createdAt,
+          ...checkoutValues(input),
           input.targets.derivationIndex.toString(),
           JSON.stringify(
             input.targets.entries.map((t) => ({
@@ -225,7 +236,7 @@ export const makeCheckoutWrites = (
       idem === null
         ? Effect.async((resume) => createPlain(input, resume))
         : run<CreateCheckoutResult | MemoTaken, IdempotencyConflict>("createCheckout", () =>
-          db
+            db
               .transaction()
               .execute(async (trx): Promise<CreateCheckoutResult> => {
                 if (idem !== null) {
@@ -313,6 +324,6 @@ export const makeCheckoutWrites = (
                 if (e === MEMO_TAKEN) return MEMO_TAKEN
                 throw e
               }),
-      ),
+          ),
   }
 }

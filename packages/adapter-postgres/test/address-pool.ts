@@ -336,7 +336,8 @@ export const addressPoolContract = (
             setTimeout(() => (calls === 1 ? resolve(first) : reject(new Error("answered twice"))), 20)
           })
         })
-      const take = () => once<Either.Either<DerivationSlot, unknown>>((d) => s.fastPath.takeSlot(m.id, xpubs, d))
+      const take = () =>
+        once<Either.Either<DerivationSlot, unknown>>((d) => s.fastPath.takeSlot(m.id, xpubs, d))
       await fill(m.id, 1, "xpub-evm", "xpub-tron")
       expect(await take()).toEqual(Either.right(pooledAt(0n, "xpub-evm", "xpub-tron")))
       expect(await take()).toEqual(Either.right({ _tag: "Fresh", index: 1n }))
@@ -409,7 +410,11 @@ export const addressPoolContract = (
       const after = (await Promise.all(Array.from({ length: 6 }, () => take(c)))).map((t) => t.index)
       expect(new Set(after).size).toBe(6)
       expect(after.every((i) => i >= 26n)).toBe(true)
-      const rows = await db.selectFrom("address_pool").select("derivation_index").where("merchant_id", "=", m.id).execute()
+      const rows = await db
+        .selectFrom("address_pool")
+        .select("derivation_index")
+        .where("merchant_id", "=", m.id)
+        .execute()
       expect(rows).toEqual([])
     })
 

@@ -557,7 +557,11 @@ describe("createCheckoutWith (the fiber-less create)", () => {
       },
     })
     expect(Either.isRight(r)).toBe(true)
-    expect(view(direct[0])).toMatchObject({ derivationIndex: 7n, evm: "pooled-evm", tron: "tron:xpub-tron:7" })
+    expect(view(direct[0])).toMatchObject({
+      derivationIndex: 7n,
+      evm: "pooled-evm",
+      tron: "tron:xpub-tron:7",
+    })
     expect(derived).toEqual(["tron"])
   })
 
@@ -630,7 +634,10 @@ describe("createCheckoutWith (the fiber-less create)", () => {
     expect(tonOnly.calls).toHaveLength(0)
     const noSlot = () => scripted([Either.right({ _tag: "NoSlot" as const })]).pool
     expect(
-      await run(noSlot(), 5, undefined, { takeSlot: (_i, _k, done) => done(Either.left(error)), derive: fakeDerive }),
+      await run(noSlot(), 5, undefined, {
+        takeSlot: (_i, _k, done) => done(Either.left(error)),
+        derive: fakeDerive,
+      }),
     ).toEqual(Either.left(error))
     const bad = new DerivationError({ family: "tron", message: "bad key" })
     const inserts: Array<NewCheckout> = []
@@ -641,7 +648,8 @@ describe("createCheckoutWith (the fiber-less create)", () => {
           inserts.push(input)
           done(Either.left(error))
         },
-        derive: (family, key, index) => (family === "tron" ? Either.left(bad) : fakeDerive(family, key, index)),
+        derive: (family, key, index) =>
+          family === "tron" ? Either.left(bad) : fakeDerive(family, key, index),
       }),
     ).toEqual(Either.left(bad))
     expect(inserts).toHaveLength(0)
@@ -651,8 +659,17 @@ describe("createCheckoutWith (the fiber-less create)", () => {
     expect(syncDeriver(FAMILIES)).toBeNull()
     const withSync = {
       ...FAMILIES,
-      evm: { ...FAMILIES.evm, deriver: { ...stubDeriver("evm"), deriveSync: (x: string, i: bigint) => Either.right(`e:${x}:${i}`) } },
-      tron: { ...FAMILIES.tron, deriver: { ...stubDeriver("tron"), deriveSync: (x: string, i: bigint) => Either.right(`t:${x}:${i}`) } },
+      evm: {
+        ...FAMILIES.evm,
+        deriver: { ...stubDeriver("evm"), deriveSync: (x: string, i: bigint) => Either.right(`e:${x}:${i}`) },
+      },
+      tron: {
+        ...FAMILIES.tron,
+        deriver: {
+          ...stubDeriver("tron"),
+          deriveSync: (x: string, i: bigint) => Either.right(`t:${x}:${i}`),
+        },
+      },
     } as typeof FAMILIES
     const derive = syncDeriver(withSync)
     expect(derive?.("evm", "k", 3n)).toEqual(Either.right("e:k:3"))

@@ -50,38 +50,40 @@ export const fieldInverse = (a: bigint): bigint => {
   let v = a
   let xu = 0n
   let xv = 1n
-  while (v >= DIGIT) {
-    const shift = BigInt(Math.max(0, Math.floor(Math.log2(Number(u))) - 51))
-    let uh = Number(u >> shift)
-    let vh = Number(v >> shift)
+  while (v !== 0n) {
     let A = 1
     let B = 0
     let C = 0
     let D = 1
-    for (;;) {
-      const d1 = vh + C
-      const d2 = vh + D
-      if (d1 === 0 || d2 === 0) break
-      const n1 = uh + A
-      const n2 = uh + B
-      // A float quotient may round up to the next integer: corrected.
-      let q = Math.floor(n1 / d1)
-      if (q * d1 > n1) q--
-      let q2 = Math.floor(n2 / d2)
-      if (q2 * d2 > n2) q2--
-      if (q !== q2) break
-      let t = A - q * C
-      A = C
-      C = t
-      t = B - q * D
-      B = D
-      D = t
-      t = uh - q * vh
-      uh = vh
-      vh = t
+    if (v >= DIGIT) {
+      const shift = BigInt(Math.max(0, Math.floor(Math.log2(Number(u))) - 51))
+      let uh = Number(u >> shift)
+      let vh = Number(v >> shift)
+      for (;;) {
+        const d1 = vh + C
+        const d2 = vh + D
+        if (d1 === 0 || d2 === 0) break
+        const n1 = uh + A
+        const n2 = uh + B
+        // A float quotient may round up to the next integer: corrected.
+        let q = Math.floor(n1 / d1)
+        if (q * d1 > n1) q--
+        let q2 = Math.floor(n2 / d2)
+        if (q2 * d2 > n2) q2--
+        if (q !== q2) break
+        let t = A - q * C
+        A = C
+        C = t
+        t = B - q * D
+        B = D
+        D = t
+        t = uh - q * vh
+        uh = vh
+        vh = t
+      }
     }
     if (B === 0) {
-      // No digit step agreed: one full-precision step.
+      // No digit step agreed (or the pair is small): one full-precision step.
       const q = u / v
       let t = u - q * v
       u = v
@@ -101,15 +103,6 @@ export const fieldInverse = (a: bigint): bigint => {
       xv = bC * xu + bD * xv
       xu = nx
     }
-  }
-  while (v !== 0n) {
-    const q = u / v
-    let t = u - q * v
-    u = v
-    v = t
-    t = xu - q * xv
-    xu = xv
-    xv = t
   }
   if (u !== 1n) throw new Error("fieldInverse: not invertible")
   xu %= PRIME

@@ -84,9 +84,21 @@ describe("fieldInverse: Lehmer's extended Euclid on secp256k1's prime", () => {
   const p = Fp.ORDER
 
   it("equals noble's Fp.inv on random elements and at the digit-size edges", () => {
-    const edges = [1n, 2n, 3n, p - 1n, p - 2n, 2n ** 255n, 2n ** 52n - 1n, 2n ** 52n, 2n ** 52n + 1n, 2n ** 53n]
-    const random = Array.from({ length: 3000 }, () =>
-      BigInt(`0x${bytesToHex(secp256k1.utils.randomPrivateKey())}`) % (p - 1n) + 1n,
+    const edges = [
+      1n,
+      2n,
+      3n,
+      p - 1n,
+      p - 2n,
+      2n ** 255n,
+      2n ** 52n - 1n,
+      2n ** 52n,
+      2n ** 52n + 1n,
+      2n ** 53n,
+    ]
+    const random = Array.from(
+      { length: 3000 },
+      () => (BigInt(`0x${bytesToHex(secp256k1.utils.randomPrivateKey())}`) % (p - 1n)) + 1n,
     )
     for (const x of [...edges, ...random]) {
       const inv = fieldInverse(x)

@@ -424,7 +424,10 @@ export const createCheckoutWith = (
         continue
       }
       const address = derive(t, payoutKeyOf(input.merchant, t) ?? "", slot.index)
-      if (Either.isLeft(address)) return done(Either.left(address.left))
+      if (Either.isLeft(address)) {
+        done(Either.left(address.left))
+        return
+      }
       addresses.push(derivedTarget(input, t, address.right))
     }
     let attempt = 0
