@@ -44,7 +44,7 @@ export class AddressPool extends Context.Tag("@inzi/core/AddressPool")<
      * index of the merchant's sequence instead (`Fresh`). Concurrent takers never get the same slot (SKIP
      * LOCKED). A taken slot whose checkout is then never written is a gap in the sequence, never a reused address.
      * An implementation may hand out, with no statement, indices of the sequence it drew ahead in such a statement
-     * (adapter-postgres while the pool is known empty): never twice; those never handed out are gaps too.
+     * (e.g. while the pool is known empty): never twice; those never handed out are gaps too.
      */
     readonly takeSlot: (merchantId: string, keys: PayoutKeys) => Effect.Effect<DerivationSlot, StoreError>
     /**
