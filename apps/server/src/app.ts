@@ -100,7 +100,13 @@ export const freePort = (host: string): Promise<number> =>
  * Starts the server and resolves once it listens; for tests, `dev` and benchmarks. With port 0 a free port
  * is chosen first, so that `PUBLIC_URL` (when not set explicitly) names the real port in `checkout_url`.
  */
-export const startServer = async (opts: ServerOptions & { readonly explicitPublicUrl?: boolean }) => {
+export const startServer = async (
+  opts: ServerOptions & {
+    readonly explicitPublicUrl?: boolean
+    /** The storage + derivation + ids layer, from the final environment (default: the platform's `appLayer`). */
+    readonly base?: ((env: InziEnv) => ReturnType<typeof appLayer>) | undefined
+  },
+) => {
   let env = opts.env
   if (env.port === 0) {
     const port = await freePort(env.host)
@@ -112,7 +118,7 @@ export const startServer = async (opts: ServerOptions & { readonly explicitPubli
         : `http://${env.host === "0.0.0.0" ? "127.0.0.1" : env.host}:${port}`,
     }
   }
-  const rt = ManagedRuntime.make(ServerLayer({ ...opts, env }))
+  const rt = ManagedRuntime.make(ServerLayer({ ...opts, env }, opts.base?.(env)))
   const address = await rt.runPromise(HttpListener)
   const urlOf = (a: { readonly hostname: string; readonly port: number }) => {
     const host = a.hostname === "::" || a.hostname === "0.0.0.0" ? "127.0.0.1" : a.hostname

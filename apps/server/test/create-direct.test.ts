@@ -11,6 +11,7 @@ import {
   type Checkout,
   type CheckoutStore,
   checkoutPorts,
+  type DerivationSlot,
   Ids,
   MerchantStore,
   type NewCheckout,
@@ -26,12 +27,15 @@ import { FastPath } from "../src/fast-path.js"
 import { makeRateLimiter } from "../src/http/rate-limit.js"
 import type { HttpRequest, HttpResponse } from "../src/http/response.js"
 import { createCheckoutDirect } from "../src/routes/checkouts.js"
-import { NETWORKS, PUBLIC_URL } from "./api/harness.js"
+import { accountXpub, evmAddressAt, NETWORKS, PUBLIC_URL, tronAddressAt } from "./api/harness.js"
 import { activeKey, cacheOf, callDirect, KEY, type Outcome, testMerchant } from "./direct-helpers.js"
 
 const EVM = "0x1111111111111111111111111111111111111111"
 const TRON = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8"
-const hit = cacheOf(activeKey(testMerchant({ payoutKeys: { evm: "xpub-evm", tron: "xpub-tron" } })))
+// Account 7 of the harness's mnemonic: an inline create derives from these.
+const hit = cacheOf(
+  activeKey(testMerchant({ payoutKeys: { evm: accountXpub(60, 7), tron: accountXpub(195, 7) } })),
+)
 
 /** The checkout a store writes for `input` on slot 5. */
 const written = (input: NewCheckout): Checkout => ({
@@ -55,11 +59,20 @@ const setup = (
   opts: {
     readonly cached?: ((hash: string) => ActiveKey | undefined) | null | undefined
     readonly direct?: ((input: NewCheckout) => Either.Either<PooledCreateResult, StoreError>) | null
+    /** The fast path's take (default: a fresh index, 41). */
+    readonly take?: () => Either.Either<DerivationSlot, StoreError>
     readonly ratePerSecond?: number
   } = {},
 ) => {
   const taken: Array<string> = []
-  const calls = { direct: 0, effectCreate: 0, takeSlot: 0, storeCreate: [] as Array<unknown> }
+  const calls = {
+    direct: 0,
+    effectCreate: 0,
+    takeSlot: 0,
+    storeCreate: [] as Array<unknown>,
+    fastTake: 0,
+    fastInsert: [] as Array<NewCheckout>,
+  }
   const logs: Array<string> = []
   const limiter = makeRateLimiter(opts.ratePerSecond ?? 0, 1)
   const ctx = {
@@ -121,8 +134,20 @@ const setup = (
     Context.add(AddressDerivation, {} as AddressDerivation["Type"]),
     Context.add(Ids, ids),
   )
+  const take = opts.take ?? (() => Either.right({ _tag: "Fresh" as const, index: 41n }))
+  const fastStore: Partial<StoreFastPath> = {
+    createPooledCheckout: direct,
+    takeSlot: (_merchantId, _keys, done) => {
+      calls.fastTake++
+      setImmediate(() => done(take()))
+    },
+    createCheckout: (input, done) => {
+      calls.fastInsert.push(input)
+      setImmediate(() => done(Either.right({ _tag: "Created", checkout: written(input), response: null })))
+    },
+  }
   const fast = {
-    store: { createPooledCheckout: direct, getCheckout: () => undefined } as unknown as StoreFastPath,
+    store: fastStore as StoreFastPath,
     randomBytes: seededRandomBytes(1),
   }
   const context = direct === undefined ? base : base.pipe(Context.add(FastPath, fast))
@@ -188,12 +213,51 @@ describe("POST /checkouts without a fiber (createCheckoutDirect)", () => {
     expect(s.taken).toEqual(["key_1"])
   })
 
-  it("no pooled slot: the Effect create finishes the request (one token in all)", async () => {
+  it("no pooled slot: the fiber-less take, derivation at its index and insert (one token, no Effect create)", async () => {
     const s = setup({ direct: () => Either.right({ _tag: "NoSlot" }) })
     const r = responded(await call(s.handler, request(minimal)))
     expect(r.status).toBe(201)
-    expect(s.calls).toMatchObject({ direct: 1, effectCreate: 1, takeSlot: 1, storeCreate: [null] })
+    expect(s.calls).toMatchObject({ direct: 1, fastTake: 1, effectCreate: 0, takeSlot: 0, storeCreate: [] })
+    expect(s.calls.fastInsert).toHaveLength(1)
+    const written = s.calls.fastInsert[0]!
+    // The addresses of the merchant's account at the fresh index, as ethers derives them from the private keys.
+    expect(written.targets.derivationIndex).toBe(41n)
+    expect(written.targets.entries.map((t) => [t.family, t.address, t.lookup])).toEqual([
+      ["evm", evmAddressAt(7, 41), evmAddressAt(7, 41)],
+      ["tron", tronAddressAt(7, 41), tronAddressAt(7, 41)],
+    ])
+    expect(written.id).toBe(JSON.parse(r.body).id)
     expect(s.taken).toEqual(["key_1"])
+    expect(s.logs).toEqual(["checkout created"])
+  })
+
+  it("no pooled slot, a slot found by the take: its addresses, nothing derived", async () => {
+    const slot = {
+      _tag: "Pooled" as const,
+      index: 6n,
+      targets: [
+        { family: "evm" as const, address: EVM, memo: null, lookup: EVM },
+        { family: "tron" as const, address: TRON, memo: null, lookup: TRON },
+      ],
+    }
+    const s = setup({ direct: () => Either.right({ _tag: "NoSlot" }), take: () => Either.right(slot) })
+    expect(responded(await call(s.handler, request(minimal))).status).toBe(201)
+    expect(s.calls.fastInsert[0]?.targets).toEqual({ derivationIndex: 6n, entries: slot.targets })
+    expect(s.calls).toMatchObject({ effectCreate: 0, takeSlot: 0, storeCreate: [] })
+  })
+
+  it("no pooled slot: a take's store error or a key that does not derive is a failure, nothing inserted", async () => {
+    const error = new StoreError({ message: "takeSlot failed (08006)" })
+    const failing = setup({ direct: () => Either.right({ _tag: "NoSlot" }), take: () => Either.left(error) })
+    expect(await call(failing.handler, request(minimal))).toEqual({ kind: "fail", e: error, crashed: false })
+    expect(failing.calls.fastInsert).toHaveLength(0)
+    const bad = setup({
+      direct: () => Either.right({ _tag: "NoSlot" }),
+      take: () => Either.right({ _tag: "Fresh", index: 2n ** 31n }),
+    })
+    const out = await call(bad.handler, request(minimal))
+    expect(out).toMatchObject({ kind: "fail", crashed: false, e: { _tag: "DerivationError" } })
+    expect(bad.calls.fastInsert).toHaveLength(0)
   })
 
   it("refusals answer without touching the pool: invalid body, bad key, rate limit", async () => {

@@ -70,7 +70,7 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   rounds 71–114 %; 69–83 % earlier that day) and 102 % at 22:15Z (rounds 74–108 %). Postgres's work per create is *same*'s (same statement); Inzi's server adds auth, validation,
   ids, rendering and one log line. **The fiber-less create** (1506202): like GET, the common case — a key in the key
   cache, no Idempotency-Key, a pooled deposit slot — runs without an Effect fiber: the plain checks
-  (\`prepareCreate\`, shared with the Effect route), then core's \`createPooledCheckoutWith\` (the use case's own
+  (\`prepareCreate\`, shared with the Effect route), then core's \`createCheckoutWith\` (then named createPooledCheckoutWith; the use case's own
   decisions), which runs the pool's one statement through the fast path's callback and answers from the driver's
   callback; every other case past the key check (an Idempotency-Key, an empty pool, a TON-only checkout) runs the
   use case's Effect with the principal already admitted. Inzi's GC per create fell from ≈ 28–31 µs (4404731) to
@@ -80,13 +80,14 @@ export const API_NOTES = `#### Baselines, where the time goes, and what is left
   lines written once per event-loop turn, and migration 0008 dropped the checkouts/deposit_targets foreign keys to
   merchants (each create took a FOR KEY SHARE lock on its merchant's row twice; pgbench: ≈ 120 µs of Postgres CPU
   and ≈ 20 % of throughput).
-- **create-inline** (pool emptied): each create derives its EVM and Tron addresses on the request path, through
-  the Effect route (the fiber-less path takes pooled slots only). Since #30: two statements, not four — a pooled
-  look on a pool this process knows empty is skipped, \`takeSlot\` looks above the hint and draws a fresh index in
-  one statement, and it and the plain insert run precompiled (named prepared statements: no kysely compile, no
-  re-planning of the CTEs); derivation by @inzi/hd's byte-wise comb (one mixed addition per byte of IL on the
-  special prime, one field inversion per address; a refill's batch shares one inversion) instead of noble's
-  constant-time multiply. A pool found empty is looked up from the lowest index at most once a second (901ed1a).
+- **create-inline** (pool emptied): each create derives its EVM and Tron addresses on the request path. Since #30,
+  without a fiber: core's \`createCheckoutWith\` goes on from the pooled statement to the fast path's \`takeSlot\`,
+  the family modules' \`deriveSync\` and its plain insert (the Effect route only for an Idempotency-Key); one
+  statement per create — a take on a pool this process knows empty hands out an index of a block it drew ahead
+  (\`freshIndexBlock\`, 32 by default, one statement a block; a pooled look on such a pool is skipped too) — and
+  the insert runs precompiled (a named prepared statement); derivation by @inzi/hd's byte-wise comb (one mixed
+  addition per byte of IL on the special prime) and one field inversion per address by Lehmer's extended Euclid
+  (a refill's batch shares one). A pool found empty is looked up from the lowest index at most once a second (901ed1a).
 - **p99 < 50 ms at 64 connections**: met for get (26–48 ms in the afternoon's three runs, 26–35 at 22:15Z, 15–17 on
   2026-12-06); **met for create, with little margin** — 47 and 44 ms (rounds 38–59; *same* 33–47) in the two runs
   with a warm load generator (below). On 2026-12-06 (a fresh machine: creates ran ≈ 2 500–3 100/s against

@@ -1,7 +1,7 @@
 import { type ChildDeriver, parseAccountXpub } from "@inzi/hd"
 import type { AddressDeriver } from "@inzi/core"
 import { DerivationError } from "@inzi/core"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { getAddress } from "ethers"
 
 /**
@@ -42,19 +42,25 @@ const checkedIndices = (indices: ReadonlyArray<bigint>): Array<number> | string 
 
 const hexAddress = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString("hex")}`
 
+/** `derive` as plain code (`AddressDeriver.deriveSync`). */
+const deriveSync = (xpub: string, index: bigint): Either.Either<string, DerivationError> => {
+  const k = parseAccountXpub(xpub, ACCOUNT_PATH)
+  if (!k.ok) return Either.left(fail(k.message))
+  if (index < 0n || index > MAX_INDEX) return Either.left(fail(`index out of range: ${index}`))
+  try {
+    return Either.right(hexAddress(k.external.addressBytes(Number(index))))
+  } catch (e) {
+    return Either.left(fail(`derivation failed at index ${index}: ${e instanceof Error ? e.message : e}`))
+  }
+}
+
 /** The EVM `AddressDeriver`: wire it into core's `AddressDerivation`. */
 export const EvmAddressDeriver: AddressDeriver = {
   family: "evm",
   validateXpub: (xpub) => Effect.asVoid(externalChain(xpub)),
-  derive: (xpub, index) =>
-    Effect.flatMap(externalChain(xpub), (chain) => {
-      if (index < 0n || index > MAX_INDEX) return Effect.fail(fail(`index out of range: ${index}`))
-      try {
-        return Effect.succeed(hexAddress(chain.addressBytes(Number(index))))
-      } catch (e) {
-        return Effect.fail(fail(`derivation failed at index ${index}: ${e instanceof Error ? e.message : e}`))
-      }
-    }),
+  // An Either is an Effect: the Effect form runs the plain one.
+  derive: (xpub, index) => Effect.suspend(() => deriveSync(xpub, index)),
+  deriveSync,
   deriveMany: (xpub, indices) =>
     Effect.flatMap(externalChain(xpub), (chain) => {
       const checked = checkedIndices(indices)

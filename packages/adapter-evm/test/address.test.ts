@@ -1,4 +1,4 @@
-import { Effect, Exit } from "effect"
+import { Effect, Either, Exit } from "effect"
 import { HDNodeWallet, Mnemonic } from "ethers"
 import { describe, expect, it } from "vitest"
 import { EvmAddressDeriver, normalizeEvmAddress, toChecksumAddress } from "../src/index.js"
@@ -64,6 +64,20 @@ describe("EvmAddressDeriver", () => {
   it("rejects indices outside the non-hardened range", () => {
     expect(failure(EvmAddressDeriver.derive(MERCHANT_XPUB, -1n))?._tag).toBe("DerivationError")
     expect(failure(EvmAddressDeriver.derive(MERCHANT_XPUB, 2n ** 31n))?._tag).toBe("DerivationError")
+  })
+
+  it("deriveSync gives derive's address and derive's failure, as plain values", () => {
+    const sync = EvmAddressDeriver.deriveSync!
+    for (const i of [0n, 1n, 77n, 2n ** 31n - 1n])
+      expect(sync(MERCHANT_XPUB, i)).toEqual(Either.right(derive(MERCHANT_XPUB, i)))
+    for (const [xpub, i] of [
+      [MERCHANT_XPUB, -1n],
+      [MERCHANT_XPUB, 2n ** 31n],
+      ["xpub123", 0n],
+    ] as const) {
+      const r = sync(xpub, i)
+      expect(Either.isLeft(r) && r.left).toEqual(failure(EvmAddressDeriver.derive(xpub, i)))
+    }
   })
 
   it("deriveMany gives derive at each index, in order, and refuses a batch with a bad index or key", () => {

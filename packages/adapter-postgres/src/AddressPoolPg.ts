@@ -4,17 +4,19 @@ import type {
   DerivationSlot,
   Merchant,
   PooledCreateResult,
+  StoreError,
   StoredTarget,
 } from "@inzi/core"
 import type { FastPath } from "./FastPathPg.js"
 import { type Context, Effect, Either } from "effect"
 import { type Kysely, sql } from "kysely"
-import { createdCheckout, memoTaken } from "./checkoutWrites.js"
+import { checkoutValues, createdCheckout, memoTaken } from "./checkoutWrites.js"
 import {
   keysText,
   matches,
   type PooledRow,
   pooledCreateStatement,
+  type TakeRow,
   takeSlotStatement,
 } from "./pooledCreate.js"
 import { selectMerchants } from "./MerchantStorePg.js"
@@ -57,12 +59,19 @@ export const addressPoolPg = (
     readonly emptyRecheckMs?: number
     /** Opens the merchants' webhook secrets (secrets.ts). */
     readonly secrets?: SecretBox | null | undefined
+    /**
+     * Fresh indices a take draws at once when the pool has no slot (default 1): the rest serve the next takes
+     * while the pool is known empty, without a statement (see `reserve`).
+     */
+    readonly freshBlock?: number | undefined
   } = {},
 ): {
   readonly pool: Context.Tag.Service<typeof AddressPool>
   readonly createPooledCheckout: FastPath["createPooledCheckout"]
+  readonly takeSlot: FastPath["takeSlot"]
 } => {
   const emptyRecheckMs = options.emptyRecheckMs ?? 1_000
+  const freshBlock = Math.max(1, Math.floor(options.freshBlock ?? 1))
   /**
    * Per merchant, the highest index this process took. Takes look above it first: the slots below were taken
    * (deleted), and their dead index entries stay until VACUUM, so a take that always started from the lowest
@@ -117,24 +126,6 @@ export const addressPoolPg = (
       else fromLowest()
     })
   }
-  /** `withHint` over a promise-returning look, as a promise. */
-  const withHintAsync = <A>(
-    merchantId: string,
-    attempt: (above: bigint, last: boolean) => Promise<A>,
-    found: (a: A) => boolean,
-  ): Promise<A> =>
-    new Promise((resolve, reject) =>
-      withHint<A>(
-        merchantId,
-        (above, last, next) =>
-          attempt(above, last).then(
-            (a) => next(Either.right(a)),
-            (e) => next(Either.left(e)),
-          ),
-        found,
-        (r) => (Either.isRight(r) ? resolve(r.right) : reject(r.left)),
-      ),
-    )
   /**
    * The pooled create (`createCheckout` and the fast path's): slot taken, checkout and targets inserted in ONE
    * statement (one round trip, one commit): the slot is deleted exactly when the checkout is written. No slot:
@@ -151,24 +142,7 @@ export const addressPoolPg = (
       next: (r: Either.Either<ReadonlyArray<PooledRow>, unknown>) => void,
     ) =>
       pooledInsert.query(
-        [
-          input.id,
-          input.merchantId,
-          input.mode,
-          input.amountCents.toString(),
-          input.description,
-          input.metadataJson,
-          input.customerEmail,
-          input.redirectUrl,
-          input.webhookUrl,
-          JSON.stringify(input.networks),
-          input.expiresAt,
-          input.createdAt,
-          derivedJson,
-          memosJson,
-          keysJson,
-          above.toString(),
-        ],
+        [...checkoutValues(input), derivedJson, memosJson, keysJson, above.toString()],
         (error, rows) => next(error === null ? Either.right(rows) : Either.left(error)),
       )
     const answer = (r: Either.Either<ReadonlyArray<PooledRow>, unknown>): PooledCreateResult => {
@@ -222,25 +196,113 @@ export const addressPoolPg = (
       done(Either.left(storeFailure("createPooledCheckout", e)))
     }
   }
+  /**
+   * Per merchant, fresh indices this process drew ahead (`freshBlock` a statement), ascending. While the merchant's
+   * pool is known empty a take hands the next one out without any statement, so an inline create is one statement
+   * (its insert), not two. They come from the merchant's sequence (nextval: never handed out twice, whether
+   * anything commits or not); those left when the process ends, killed or not, are gaps in the sequence.
+   */
+  const reserve = new Map<string, Array<bigint>>()
+  /** Per merchant, the takes waiting for the block a take is drawing (concurrent takes do not each draw one). */
+  const drawing = new Map<string, Array<() => void>>()
+  const fromReserve = (merchantId: string): bigint | undefined => {
+    const r = reserve.get(merchantId)
+    const index = r?.shift()
+    if (r !== undefined && r.length === 0) reserve.delete(merchantId)
+    return index
+  }
+  /**
+   * `takeSlot` (the port's and the fast path's): ONE statement (`takeSlotStatement`) — the first look, above the
+   * hint, never draws a fresh index, the last look may (`freshBlock` of them, the rest kept in `reserve`) — or
+   * none, on a pool known empty with a reserved index at hand. Answers through `done` once, from the driver's
+   * callback (or at once, from the reserve).
+   */
+  const takeSlot: FastPath["takeSlot"] = (merchantId, keys, done) => {
+    if (knownEmpty(merchantId)) {
+      const index = fromReserve(merchantId)
+      if (index !== undefined) {
+        taken(merchantId, index)
+        done(Either.right({ _tag: "Fresh", index }))
+        return
+      }
+      const waiting = drawing.get(merchantId)
+      if (waiting !== undefined) {
+        waiting.push(() => takeSlot(merchantId, keys, done))
+        return
+      }
+    }
+    const drawer = freshBlock > 1 && !drawing.has(merchantId)
+    if (drawer) drawing.set(merchantId, [])
+    /** Answers this take, then lets the takes that waited for its block go again (to the reserve, mostly). */
+    const finish = (r: Either.Either<DerivationSlot, StoreError>) => {
+      const waiting = drawer ? drawing.get(merchantId) : undefined
+      if (drawer) drawing.delete(merchantId)
+      done(r)
+      if (waiting !== undefined) for (const again of waiting) again()
+    }
+    const keysJson = keysText(keys)
+    let fresh = 0
+    const take = (
+      above: bigint,
+      last: boolean,
+      next: (r: Either.Either<ReadonlyArray<TakeRow>, unknown>) => void,
+    ) => {
+      // Reserved indices are used up before any more are drawn.
+      fresh = last && !reserve.has(merchantId) ? freshBlock : 0
+      takeStatement.query([merchantId, keysJson, above.toString(), String(fresh)], (error, rows) =>
+        next(error === null ? Either.right(rows) : Either.left(error)),
+      )
+    }
+    const answer = (r: Either.Either<ReadonlyArray<TakeRow>, unknown>): DerivationSlot | null => {
+      if (Either.isLeft(r)) throw r.left
+      const row = r.right[0]
+      if (row?.pooled === true) {
+        const index = toBigInt(row.index)
+        taken(merchantId, index)
+        return { _tag: "Pooled", index, targets: slotTargets(row.targets) }
+      }
+      if (row === undefined && fresh > 0) throw new Error("unknown merchant")
+      if (row !== undefined) {
+        const drawn = r.right.map((x) => toBigInt(x.index)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+        reserve.set(
+          merchantId,
+          [...(reserve.get(merchantId) ?? []), ...drawn].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      }
+      const index = fromReserve(merchantId)
+      if (index === undefined) return null
+      // A fresh index is above every slot this process could still find (refills allocate later indices); a
+      // worker's batch allocated before it is found by the next look from the lowest index.
+      taken(merchantId, index)
+      return { _tag: "Fresh", index }
+    }
+    try {
+      withHint(
+        merchantId,
+        take,
+        (rows) => rows[0]?.pooled === true,
+        (r) => {
+          let out: DerivationSlot | null
+          try {
+            out = answer(r)
+          } catch (e) {
+            finish(Either.left(storeFailure("takeSlot", e)))
+            return
+          }
+          if (out !== null) return finish(Either.right(out))
+          // The reserve ran dry while this look ran without drawing (other takes used it): this take goes again.
+          const waiting = drawer ? drawing.get(merchantId) : undefined
+          if (drawer) drawing.delete(merchantId)
+          takeSlot(merchantId, keys, done)
+          if (waiting !== undefined) for (const again of waiting) again()
+        },
+      )
+    } catch (e) {
+      finish(Either.left(storeFailure("takeSlot", e)))
+    }
+  }
   const pool: Context.Tag.Service<typeof AddressPool> = {
-    takeSlot: (merchantId, keys) =>
-      run("takeSlot", async () => {
-        // One statement (`takeSlotStatement`); the first look, above the hint, never draws a fresh index.
-        const keysJson = keysText(keys)
-        const take = (above: bigint, fresh: boolean) =>
-          takeStatement.execute(merchantId, keysJson, above.toString(), fresh)
-        // The last look is the one that may draw a fresh index.
-        const rows = await withHintAsync(merchantId, take, (x) => x[0]?.pooled === true)
-        const row = rows[0]
-        if (row === undefined) throw new Error("unknown merchant")
-        const slot: DerivationSlot = row.pooled
-          ? { _tag: "Pooled", index: toBigInt(row.index), targets: slotTargets(row.targets) }
-          : { _tag: "Fresh", index: toBigInt(row.index) }
-        // A fresh index is above every slot this process could still find (refills allocate later indices); a
-        // worker's batch allocated before it is found by the next look from the lowest index.
-        taken(merchantId, slot.index)
-        return slot
-      }),
+    takeSlot: (merchantId, keys) => Effect.async((resume) => takeSlot(merchantId, keys, resume)),
 
     createCheckout: (input, keys, derived) =>
       Effect.async((resume) => createPooledCheckout(input, keys, derived, resume)),
@@ -326,5 +388,5 @@ export const addressPoolPg = (
           }))
       }),
   }
-  return { pool, createPooledCheckout }
+  return { pool, createPooledCheckout, takeSlot }
 }

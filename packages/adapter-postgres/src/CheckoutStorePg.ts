@@ -26,8 +26,11 @@ export type CheckoutsPg = Omit<
  * The checkouts of `CheckoutStore` over kysely: create (checkoutWrites.ts), read and list (checkoutReads.ts), the
  * Idempotency-Key read (IdempotencyRecordsPg.ts) and the watchers' targets (WatchTargetsPg.ts).
  */
-export const makeCheckoutStore = (db: Kysely<DB>): CheckoutsPg => ({
-  ...makeCheckoutWrites(db),
+export const makeCheckoutStore = (
+  db: Kysely<DB>,
+  createPlain: Parameters<typeof makeCheckoutWrites>[1] = undefined,
+): CheckoutsPg => ({
+  ...makeCheckoutWrites(db, createPlain),
   ...makeCheckoutReads(db),
   ...makeIdempotencyRecords(db),
   ...makeWatchTargets(db),

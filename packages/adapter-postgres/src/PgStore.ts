@@ -13,6 +13,7 @@ import type { Kysely } from "kysely"
 import { sql } from "kysely"
 import { addressPoolPg } from "./AddressPoolPg.js"
 import { checkoutByIdStatement, readCheckout } from "./checkoutReads.js"
+import { plainCreate } from "./checkoutWrites.js"
 import { makeCheckoutStore } from "./CheckoutStorePg.js"
 import { type Database, type DatabaseConfig, makeDatabase } from "./database.js"
 import { describe } from "./errors.js"
@@ -52,12 +53,13 @@ export interface PgStores {
  * const { checkouts } = makeStores(database.db, { renderEventBody })
  */
 export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => {
-  const pool = addressPoolPg(db, { secrets: options.secrets })
+  const pool = addressPoolPg(db, { secrets: options.secrets, freshBlock: options.freshIndexBlock ?? 32 })
+  const createPlain = plainCreate(db)
   return {
     merchants: makeMerchantStore(db, options.secrets ?? null),
     // One service over the small ports: the checkouts and the ingestion ports (ledger, unmatched, expiry).
     checkouts: {
-      ...makeCheckoutStore(db),
+      ...makeCheckoutStore(db, createPlain),
       ...makePaymentLedger(db, options),
       ...makeUnmatchedPayments(db, options),
       ...makeExpirySweep(db, options),
@@ -67,6 +69,8 @@ export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): 
     addressPool: pool.pool,
     fastPath: {
       createPooledCheckout: pool.createPooledCheckout,
+      takeSlot: pool.takeSlot,
+      createCheckout: createPlain,
       getCheckout: readCheckout(checkoutByIdStatement(db)),
     },
   }

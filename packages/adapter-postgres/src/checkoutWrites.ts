@@ -10,8 +10,10 @@ import {
   StoreError,
   type StoredTarget,
 } from "@inzi/core"
+import { Effect, Either } from "effect"
 import { type Kysely, sql } from "kysely"
-import { constraintOf, Fail, run, sqlState } from "./errors.js"
+import { constraintOf, Fail, run, sqlState, storeFailure } from "./errors.js"
+import type { FastPath } from "./FastPathPg.js"
 import { P, precompile } from "./precompiled.js"
 import { toBigInt } from "./rows.js"
 import { idempotencyRecord } from "./IdempotencyRecordsPg.js"
@@ -142,55 +144,79 @@ const plainCreateStatement = (db: Kysely<DB>) =>
     P("targets"),
   )
 
+/**
+ * The checkout's values in the order the create statements take them first (the plain one here, the pooled one in
+ * pooledCreate.ts): id, merchant, mode, amount, description, metadata, email, redirect, webhook, networks (JSON
+ * text), expiresAt, createdAt.
+ */
+export const checkoutValues = (input: NewCheckout) =>
+  [
+    input.id,
+    input.merchantId,
+    input.mode,
+    input.amountCents.toString(),
+    input.description,
+    input.metadataJson,
+    input.customerEmail,
+    input.redirectUrl,
+    input.webhookUrl,
+    JSON.stringify(input.networks),
+    input.expiresAt,
+    input.createdAt,
+  ] as const
+
 /** A deposit target that collides with another checkout's: a reused derivation index or address. */
 const collision = () =>
   new StoreError({
     message: "deposit targets collide with an existing checkout (derivation index or address reused?)",
   })
 
-/** The writes of `Checkouts` over kysely: the derivation index and the create (keyed or not). */
-export const makeCheckoutWrites = (
-  db: Kysely<DB>,
-): Pick<CheckoutsService, "allocateDerivationIndex" | "createCheckout"> => {
-  /**
-   * A create without an Idempotency-Key in ONE statement (the checkout row, and its targets in one multi-row
-   * insert, through a CTE): atomic on its own, one round trip instead of BEGIN/INSERT/INSERT/COMMIT. A memo the
-   * merchant already uses aborts the statement: `MemoTaken`; any other conflict is a collision error.
-   */
-  const plainInsert = plainCreateStatement(db)
-  const createPlain = async (input: NewCheckout): Promise<CreateCheckoutResult | MemoTaken> => {
+/**
+ * A create without an Idempotency-Key in ONE statement (the checkout row, and its targets in one multi-row insert,
+ * through a CTE): atomic on its own, one round trip instead of BEGIN/INSERT/INSERT/COMMIT. A memo the merchant
+ * already uses aborts the statement: `MemoTaken`; any other conflict is a collision error. `Checkouts.createCheckout`
+ * without a key and the server's fast path (FastPathPg.ts) run it; it answers through `done` once, from the
+ * driver's callback.
+ */
+export const plainCreate = (db: Kysely<DB>): FastPath["createCheckout"] => {
+  const statement = plainCreateStatement(db)
+  return (input, done) => {
+    const answer = (e: Error | null) => {
+      if (e === null)
+        return done(Either.right({ _tag: "Created", checkout: createdCheckout(input), response: null }))
+      if (memoTaken(e, input.targets.entries)) return done(Either.right({ _tag: "MemoTaken" }))
+      done(Either.left(sqlState(e) === "23505" ? collision() : storeFailure<never>("createCheckout", e)))
+    }
     try {
-      await plainInsert.execute(
-        input.id,
-        input.merchantId,
-        input.mode,
-        input.amountCents.toString(),
-        input.description,
-        input.metadataJson,
-        input.customerEmail,
-        input.redirectUrl,
-        input.webhookUrl,
-        JSON.stringify(input.networks),
-        input.expiresAt,
-        input.createdAt,
-        input.targets.derivationIndex.toString(),
-        JSON.stringify(
-          input.targets.entries.map((t) => ({
-            family: t.family,
-            address: t.address,
-            memo: t.memo,
-            lookup: t.lookup,
-          })),
-        ),
+      statement.query(
+        [
+          ...checkoutValues(input),
+          input.targets.derivationIndex.toString(),
+          JSON.stringify(
+            input.targets.entries.map((t) => ({
+              family: t.family,
+              address: t.address,
+              memo: t.memo,
+              lookup: t.lookup,
+            })),
+          ),
+        ],
+        answer,
       )
-      return { _tag: "Created", checkout: createdCheckout(input), response: null }
     } catch (e) {
-      if (memoTaken(e, input.targets.entries)) return { _tag: "MemoTaken" }
-      if (sqlState(e) === "23505") throw new Fail(collision())
-      throw e
+      done(Either.left(storeFailure<never>("createCheckout", e)))
     }
   }
+}
 
+/**
+ * The writes of `Checkouts` over kysely: the derivation index and the create (keyed or not; without a key,
+ * `createPlain`, by default `plainCreate(db)`).
+ */
+export const makeCheckoutWrites = (
+  db: Kysely<DB>,
+  createPlain: FastPath["createCheckout"] = plainCreate(db),
+): Pick<CheckoutsService, "allocateDerivationIndex" | "createCheckout"> => {
   /** Thrown inside the idempotent create's transaction to roll it back when a memo is taken. */
   const MEMO_TAKEN: MemoTaken = { _tag: "MemoTaken" }
 
@@ -207,10 +233,10 @@ export const makeCheckoutWrites = (
       }),
 
     createCheckout: (input, idem) =>
-      run<CreateCheckoutResult | MemoTaken, IdempotencyConflict>("createCheckout", () =>
-        idem === null
-          ? createPlain(input)
-          : db
+      idem === null
+        ? Effect.async((resume) => createPlain(input, resume))
+        : run<CreateCheckoutResult | MemoTaken, IdempotencyConflict>("createCheckout", () =>
+            db
               .transaction()
               .execute(async (trx): Promise<CreateCheckoutResult> => {
                 if (idem !== null) {
@@ -298,6 +324,6 @@ export const makeCheckoutWrites = (
                 if (e === MEMO_TAKEN) return MEMO_TAKEN
                 throw e
               }),
-      ),
+          ),
   }
 }

@@ -35,17 +35,13 @@ export const lowestSlotSql = (merchantId: string, keys: string, above: string) =
 
 /**
  * `takeSlot`'s statement, compiled once: the DELETE takes the lowest usable slot above `above`; only when it took
- * nothing, and `fresh`, does the second branch draw a fresh index (its NOT EXISTS is a one-time filter, so
- * nextval is not evaluated otherwise). Arguments: merchant, keys (JSON object), above (text), fresh.
+ * nothing does the second branch draw `fresh` fresh indices (0: none; its NOT EXISTS is a one-time filter, so
+ * nextval is not evaluated otherwise). Arguments: merchant, keys (JSON object), above (text), fresh (text).
  */
 export const takeSlotStatement = (db: Kysely<DB>) =>
   precompile(
     db,
-    (merchantId: string, keys: string, above: string, fresh: boolean) => sql<{
-      index: unknown
-      targets: unknown
-      pooled: boolean
-    }>`
+    (merchantId: string, keys: string, above: string, fresh: string) => sql<TakeRow>`
     WITH taken AS (
       DELETE FROM address_pool
       WHERE (merchant_id, derivation_index) = (${lowestSlotSql(merchantId, keys, above)})
@@ -53,13 +49,21 @@ export const takeSlotStatement = (db: Kysely<DB>) =>
     )
     SELECT derivation_index AS index, targets, true AS pooled FROM taken
     UNION ALL
-    SELECT nextval(index_sequence::regclass), NULL, false FROM merchants
-    WHERE ${fresh}::boolean AND id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`,
+    SELECT nextval(index_sequence::regclass), NULL, false
+    FROM merchants, generate_series(1, ${fresh}::int)
+    WHERE id = ${merchantId} AND NOT EXISTS (SELECT 1 FROM taken)`,
     P("merchant"),
     P("keys"),
     P("above"),
-    P("fresh") as unknown as boolean,
+    P("fresh"),
   )
+
+/** The row of `takeSlotStatement`: the slot taken (with its targets), or a fresh index. */
+export type TakeRow = {
+  readonly index: unknown
+  readonly targets: unknown
+  readonly pooled: boolean
+}
 
 /** A row of the pooled create statement: one target written, with the slot's index. */
 export type PooledRow = {

@@ -30,6 +30,12 @@ export interface CheckoutStoreOptions {
   /** Opens the merchants' webhook secrets (secrets.ts); the PgStore layer passes its configured box. */
   readonly secrets?: SecretBox | null | undefined
   readonly newUnmatchedId?: (() => string) | undefined
+  /**
+   * Fresh derivation indices a take draws at once when a merchant's address pool is empty (default 32): the rest
+   * serve the next inline creates of this process without a statement (AddressPoolPg.ts, `freshBlock`); those
+   * unused when the process ends are gaps in the merchant's sequence, never reused.
+   */
+  readonly freshIndexBlock?: number | undefined
 }
 
 /** The minimal webhook body used when no renderer is injected (API.md envelope, a reduced checkout object). */

@@ -1,4 +1,5 @@
 import type { DerivationSlot, NewCheckout, PayoutKeys, PoolSlot, StoredTarget } from "@inzi/core"
+import { Either } from "effect"
 import { type Kysely, sql } from "kysely"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { type DB, makeAddressPool, makeStores, type PgStores } from "../src/index.js"
@@ -70,7 +71,8 @@ export const addressPoolContract = (
     beforeAll(async () => {
       backend = await open()
       db = backend.db
-      s = makeStores(db)
+      // One fresh index per statement, as the tests below pin indices; the reserved block has its own test.
+      s = makeStores(db, { freshIndexBlock: 1 })
     })
     afterAll(async () => {
       await backend?.close()
@@ -318,6 +320,102 @@ export const addressPoolContract = (
       // …to takeSlot, whose one statement looks above the hint before drawing a fresh index.
       expect(await runP(server.takeSlot(m.id, xpubs))).toEqual(pooledAt(1n, "xpub-evm", "xpub-tron"))
       expect(await runP(server.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
+    })
+
+    it("the fast path's takeSlot and createCheckout answer through their callbacks, once, as the ports do", async () => {
+      const m = await merchant()
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
+      /** A callback's answer; a second call would show as an error here. */
+      const once = <A>(start: (done: (r: A) => void) => void) =>
+        new Promise<A>((resolve, reject) => {
+          let calls = 0
+          let first: A
+          start((r) => {
+            calls++
+            if (calls === 1) first = r
+            setTimeout(() => (calls === 1 ? resolve(first) : reject(new Error("answered twice"))), 20)
+          })
+        })
+      const take = () =>
+        once<Either.Either<DerivationSlot, unknown>>((d) => s.fastPath.takeSlot(m.id, xpubs, d))
+      await fill(m.id, 1, "xpub-evm", "xpub-tron")
+      expect(await take()).toEqual(Either.right(pooledAt(0n, "xpub-evm", "xpub-tron")))
+      expect(await take()).toEqual(Either.right({ _tag: "Fresh", index: 1n }))
+      // The port runs the same callback: the next index of the same sequence, and the same hint.
+      expect(await runP(s.addressPool.takeSlot(m.id, xpubs))).toEqual({ _tag: "Fresh", index: 2n })
+      const unknown = await once<Either.Either<DerivationSlot, unknown>>((d) =>
+        s.fastPath.takeSlot("mer_nope", keysOf(null, null), d),
+      )
+      expect(Either.isLeft(unknown) && unknown.left).toMatchObject({
+        _tag: "StoreError",
+        message: expect.stringMatching(/^takeSlot failed/),
+      })
+      // The plain insert at a taken index, with the slot's addresses and a comment.
+      const at = (index: bigint, comment: string): NewCheckout => {
+        const base = pooledInput(m.id, comment)
+        return {
+          ...base,
+          targets: {
+            derivationIndex: index,
+            entries: [...slotTargets(index, "xpub-evm", "xpub-tron"), ...base.targets.entries],
+          },
+        }
+      }
+      const insert = (input: NewCheckout) =>
+        once<Either.Either<{ readonly _tag: string }, unknown>>((d) => s.fastPath.createCheckout(input, d))
+      const first = at(1n, "EEEE2222")
+      const r = await insert(first)
+      expect(Either.isRight(r) && r.right).toMatchObject({ _tag: "Created", response: null })
+      const read = await runP(
+        s.checkouts.getCheckout({ id: first.id, merchantId: m.id, mode: "test", now: first.createdAt }),
+      )
+      expect(Either.isRight(r) && (r.right as { checkout?: unknown }).checkout).toEqual(read)
+      expect(read.targets.derivationIndex).toBe(1n)
+      // A taken comment: MemoTaken, nothing written; a reused address: a StoreError, nothing written.
+      const dup = at(2n, "EEEE2222")
+      expect(await insert(dup)).toEqual(Either.right({ _tag: "MemoTaken" }))
+      const reused = at(1n, "FFFF2222")
+      const collided = await insert(reused)
+      expect(Either.isLeft(collided) && collided.left).toMatchObject({
+        _tag: "StoreError",
+        message: expect.stringMatching(/collide/),
+      })
+      for (const c of [dup, reused])
+        expect(await db.selectFrom("checkouts").select("id").where("id", "=", c.id).execute()).toEqual([])
+    })
+
+    it("an empty pool: a take draws a block of fresh indices in one statement, the next takes use it without one", async () => {
+      const m = await merchant()
+      const xpubs = keysOf("xpub-evm", "xpub-tron")
+      const worker = makeAddressPool(db)
+      /** The next index of the merchant's sequence (drawn, so it is never handed out either). */
+      const next = async () => (await runP(worker.allocateIndices(m.id, 1)))[0]
+      const a = makeAddressPool(db, { freshBlock: 4 })
+      const take = (p: typeof a) => runP(p.takeSlot(m.id, xpubs))
+      expect(await take(a)).toEqual({ _tag: "Fresh", index: 0n }) // looked from the lowest: known empty
+      for (const i of [1n, 2n, 3n]) expect(await take(a)).toEqual({ _tag: "Fresh", index: i })
+      // Four takes, one block of four drawn: the sequence moved by exactly four.
+      expect(await next()).toBe(4n)
+      // Concurrent takes on a known-empty pool wait for one block instead of each drawing one.
+      const burst = await Promise.all(Array.from({ length: 12 }, () => take(a)))
+      expect(burst.map((t) => t.index)).toEqual([5n, 6n, 7n, 8n, 9n, 10n, 11n, 12n, 13n, 14n, 15n, 16n])
+      expect(await next()).toBe(17n)
+      // Another process draws its own block; this one keeps using its reserve: no index twice.
+      expect(await take(a)).toEqual({ _tag: "Fresh", index: 18n })
+      const b = makeAddressPool(db, { freshBlock: 4 })
+      expect(await take(b)).toEqual({ _tag: "Fresh", index: 22n })
+      expect(await take(a)).toEqual({ _tag: "Fresh", index: 19n })
+      // A process killed with indices in its reserve (20, 21): a new one never hands them out.
+      const c = makeAddressPool(db, { freshBlock: 4 })
+      const after = (await Promise.all(Array.from({ length: 6 }, () => take(c)))).map((t) => t.index)
+      expect(new Set(after).size).toBe(6)
+      expect(after.every((i) => i >= 26n)).toBe(true)
+      const rows = await db
+        .selectFrom("address_pool")
+        .select("derivation_index")
+        .where("merchant_id", "=", m.id)
+        .execute()
+      expect(rows).toEqual([])
     })
 
     it("concurrent pooled creates never share a slot", async () => {

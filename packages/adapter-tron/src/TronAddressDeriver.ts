@@ -1,7 +1,7 @@
 import { ACCOUNT_KEY_DEPTH, type ChildDeriver, parseAccountXpub } from "@inzi/hd"
 import { DerivationError } from "@inzi/core"
 import type { AddressDeriver } from "@inzi/core"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { getBytes, keccak256, SigningKey } from "ethers"
 import { tronAddressFromBytes } from "./address.js"
 
@@ -31,6 +31,19 @@ export const tronAddressFromPublicKey = (publicKey: string | Uint8Array): string
   return tronAddressFromBytes(getBytes(keccak256(uncompressed.slice(1))).slice(12))
 }
 
+/** `derive` as plain code (`AddressDeriver.deriveSync`). */
+const deriveSync = (xpub: string, index: bigint): Either.Either<string, DerivationError> => {
+  const k = parseAccountXpub(xpub, ACCOUNT_PATH)
+  if (!k.ok) return Either.left(fail(k.message))
+  if (typeof index !== "bigint" || index < 0n || index > MAX_INDEX)
+    return Either.left(fail(`derivation index out of range [0, 2^31): ${String(index)}`))
+  try {
+    return Either.right(tronAddressFromBytes(k.external.addressBytes(Number(index))))
+  } catch {
+    return Either.left(fail(`derivation failed at index ${index}`))
+  }
+}
+
 /**
  * Tron deposit addresses from the merchant's account xpub (`m/44'/195'/0'`): the address at `…/0/index`,
  * derived by @inzi/hd (no tronweb at run time, no private key).
@@ -41,16 +54,9 @@ export const tronAddressFromPublicKey = (publicKey: string | Uint8Array): string
 export const TronAddressDeriver: AddressDeriver = {
   family: "tron",
   validateXpub: (xpub) => Effect.asVoid(externalChain(xpub)),
-  derive: (xpub, index) =>
-    Effect.flatMap(externalChain(xpub), (chain) => {
-      if (typeof index !== "bigint" || index < 0n || index > MAX_INDEX) {
-        return Effect.fail(fail(`derivation index out of range [0, 2^31): ${String(index)}`))
-      }
-      return Effect.try({
-        try: () => tronAddressFromBytes(chain.addressBytes(Number(index))),
-        catch: () => fail(`derivation failed at index ${index}`),
-      })
-    }),
+  // An Either is an Effect: the Effect form runs the plain one.
+  derive: (xpub, index) => Effect.suspend(() => deriveSync(xpub, index)),
+  deriveSync,
   deriveMany: (xpub, indices) =>
     Effect.flatMap(externalChain(xpub), (chain) => {
       const numbers: Array<number> = []

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Effect, Either, Exit } from "effect"
 import { HDNodeWallet } from "ethers"
 import { TronWeb } from "tronweb"
 import { TronAddressDeriver, tronAddressFromPublicKey } from "../src/index.js"
@@ -49,6 +49,21 @@ describe("TronAddressDeriver", () => {
         expect(typeof expected).toBe("object")
         expect(derive(xpub, BigInt(i))).toBe((expected as { address: string }).address)
       }
+    }
+  })
+
+  it("deriveSync gives derive's address (the pinned vectors) and derive's failure, as plain values", () => {
+    const xpub = accountXpub(MNEMONIC)
+    const sync = TronAddressDeriver.deriveSync!
+    for (const [i, address] of PINNED) expect(sync(xpub, i)).toEqual(Either.right(address))
+    expect(sync(xpub, 4242n)).toEqual(Either.right(derive(xpub, 4242n)))
+    for (const [key, i] of [
+      [xpub, -1n],
+      [xpub, 2n ** 31n],
+      ["xpub123", 0n],
+    ] as const) {
+      const r = sync(key, i)
+      expect(Either.isLeft(r) && r.left.message).toBe(failureMessage(TronAddressDeriver.derive(key, i)))
     }
   })
 

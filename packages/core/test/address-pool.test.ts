@@ -9,7 +9,10 @@ import { Ids, seededRandomBytes } from "../src/ports/Ids.js"
 import {
   checkoutNetworks,
   createCheckout,
-  createPooledCheckoutWith,
+  createCheckoutWith,
+  type CreateStatements,
+  type SyncDerive,
+  syncDeriver,
   makeAddressPoolRefiller,
   refillAddressPool,
   refillLowPools,
@@ -400,8 +403,8 @@ describe("address pool in createCheckout", () => {
   )
 })
 
-describe("createPooledCheckoutWith (the fiber-less create)", () => {
-  type Statement = Parameters<typeof createPooledCheckoutWith>[1]["statement"]
+describe("createCheckoutWith (the fiber-less create)", () => {
+  type Statement = CreateStatements["createPooled"]
   const args = (networkIds: ReadonlyArray<string>) => ({
     merchant,
     mode: "live" as const,
@@ -410,16 +413,30 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     now: new Date("2026-04-04T12:00:00.750Z"),
     families: FAMILIES,
   })
+  const unused = (what: string) => () => {
+    throw new Error(`${what} called`)
+  }
+  /** The countingDerivation's addresses as plain code. */
+  const fakeDerive: SyncDerive = (family, key, index) => Either.right(`${family}:${key}:${index}`)
   const run = (
     statement: Statement,
     seed: number,
     networkIds: ReadonlyArray<string> = ["bsc", "tron", "ton"],
+    inline: Partial<Omit<CreateStatements, "createPooled">> & { derive?: SyncDerive | null } = {},
   ) =>
     new Promise<Either.Either<unknown, unknown>>((resolve) =>
-      createPooledCheckoutWith(
+      createCheckoutWith(
         args(networkIds),
-        { statement, randomBytes: seededRandomBytes(seed) },
-        resolve,
+        {
+          statements: {
+            createPooled: statement,
+            takeSlot: inline.takeSlot ?? unused("takeSlot"),
+            insert: inline.insert ?? unused("insert"),
+          },
+          randomBytes: seededRandomBytes(seed),
+          derive: inline.derive === undefined ? null : inline.derive,
+        },
+        (r) => resolve(Either.map(r, (x) => (x === null ? null : x.checkout))),
       ),
     )
   /** A pooled statement answering from `script` in turn, recording each input. */
@@ -432,6 +449,17 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     return { pool, calls }
   }
   const created = Either.right({ _tag: "Created" as const, checkout: { id: "the checkout" } as never })
+  /** The memory pool's statements as callbacks (`viaPool`: what the Effect route would run). */
+  const callbacks = (p: ReturnType<typeof memoryPool>, inserted: Array<NewCheckout>) => ({
+    pool: ((input, keys, derived, done) =>
+      done(Effect.runSync(Effect.either(p.service.createCheckout(input, keys, derived))))) as Statement,
+    takeSlot: ((id, keys, done) =>
+      done(Effect.runSync(Effect.either(p.service.takeSlot(id, keys))))) as CreateStatements["takeSlot"],
+    insert: ((input, done) => {
+      inserted.push(input)
+      done(Either.right({ _tag: "Created", checkout: { id: input.id } as never, response: null }))
+    }) as CreateStatements["insert"],
+  })
 
   it("writes exactly what createCheckout writes for the same randomness (ids, comment, fields, slot)", async () => {
     const viaEffect: Array<NewCheckout> = []
@@ -449,9 +477,7 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
         Effect.provide(Layer.mergeAll(b.layer, d.layer)),
       ),
     )
-    const pool: Statement = (input, keys, derived, done) =>
-      done(Effect.runSync(Effect.either(b.service.createCheckout(input, keys, derived))))
-    expect(Either.isRight(await run(pool, 7))).toBe(true)
+    expect(Either.isRight(await run(callbacks(b, direct).pool, 7))).toBe(true)
     expect(direct).toHaveLength(1)
     expect(direct).toEqual(viaEffect)
     expect(direct[0]).toMatchObject({
@@ -468,6 +494,77 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     })
   })
 
+  it("on an empty pool: takes a fresh index, derives inline and inserts exactly what createCheckout does", async () => {
+    for (const networkIds of [["bsc", "tron", "ton"], ["tron"], ["bsc", "ton"]]) {
+      const viaEffect: Array<NewCheckout> = []
+      const a = memoryPool()
+      const d = countingDerivation()
+      const layer = Layer.mergeAll(a.layer, d.layer, storeStub(viaEffect, { n: 1000n }), Ids.Test(9))
+      a.seq.set(merchant.id, 41n)
+      const e = await Effect.runPromise(
+        createCheckout({ ...args(networkIds), idempotency: null }).pipe(Effect.provide(layer)),
+      )
+      expect(e.addresses).toBe("derived")
+      const direct: Array<NewCheckout> = []
+      const b = memoryPool()
+      b.seq.set(merchant.id, 41n)
+      const cb = callbacks(b, direct)
+      let addresses: unknown
+      await new Promise<void>((resolve) =>
+        createCheckoutWith(
+          args(networkIds),
+          {
+            statements: { createPooled: cb.pool, takeSlot: cb.takeSlot, insert: cb.insert },
+            randomBytes: seededRandomBytes(9),
+            derive: fakeDerive,
+          },
+          (r) => {
+            addresses = Either.getOrThrow(r)?.addresses
+            resolve()
+          },
+        ),
+      )
+      expect(addresses).toBe("derived")
+      expect(direct).toEqual(viaEffect)
+      expect(view(direct[0])).toMatchObject({
+        derivationIndex: 41n,
+        evm: networkIds.includes("bsc") ? "evm:xpub-evm:41" : null,
+        tron: networkIds.includes("tron") ? "tron:xpub-tron:41" : null,
+      })
+    }
+  })
+
+  it("a slot refilled between the pooled look and the take: its addresses, nothing derived", async () => {
+    const direct: Array<NewCheckout> = []
+    const b = memoryPool()
+    const cb = callbacks(b, direct)
+    const derived: Array<string> = []
+    const r = await run(scripted([Either.right({ _tag: "NoSlot" })]).pool, 2, undefined, {
+      takeSlot: (id, keys, done) => {
+        b.slots.set(id, [
+          {
+            index: 7n,
+            keys: merchant.payoutKeys,
+            targets: [{ family: "evm", address: "pooled-evm", memo: null, lookup: "pooled-evm" }],
+          },
+        ])
+        cb.takeSlot(id, keys, done)
+      },
+      insert: cb.insert,
+      derive: (family, key, index) => {
+        derived.push(family)
+        return fakeDerive(family, key, index)
+      },
+    })
+    expect(Either.isRight(r)).toBe(true)
+    expect(view(direct[0])).toMatchObject({
+      derivationIndex: 7n,
+      evm: "pooled-evm",
+      tron: "tron:xpub-tron:7",
+    })
+    expect(derived).toEqual(["tron"])
+  })
+
   it("redraws a taken TON comment, with the same checkout id", async () => {
     const taken = Either.right({ _tag: "MemoTaken" as const })
     const { pool, calls } = scripted([taken, taken, created])
@@ -479,7 +576,46 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     for (const c of calls) expect(view(c).ton).toMatch(/^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/)
   })
 
-  it("leaves the create to createCheckout (null, nothing written) after 8 taken comments or without a slot", async () => {
+  it("redraws a taken comment on the inline insert at the same index; fails after 8", async () => {
+    const insertScript = (taken: number) => {
+      const calls: Array<NewCheckout> = []
+      const insert: CreateStatements["insert"] = (input, done) => {
+        calls.push(input)
+        done(
+          Either.right(
+            calls.length <= taken
+              ? { _tag: "MemoTaken" }
+              : { _tag: "Created", checkout: { id: input.id } as never, response: null },
+          ),
+        )
+      }
+      return { insert, calls }
+    }
+    const fresh: CreateStatements["takeSlot"] = (_id, _keys, done) =>
+      done(Either.right({ _tag: "Fresh", index: 3n }))
+    const two = insertScript(2)
+    const ok = await run(scripted([Either.right({ _tag: "NoSlot" })]).pool, 6, undefined, {
+      takeSlot: fresh,
+      insert: two.insert,
+      derive: fakeDerive,
+    })
+    expect(Either.isRight(ok)).toBe(true)
+    expect(two.calls).toHaveLength(3)
+    expect(new Set(two.calls.map((c) => view(c).ton)).size).toBe(3)
+    expect(new Set(two.calls.map((c) => `${c.id} ${view(c).derivationIndex} ${view(c).tron}`))).toEqual(
+      new Set([`${two.calls[0]!.id} 3 tron:xpub-tron:3`]),
+    )
+    const all = insertScript(99)
+    const failed = await run(scripted([Either.right({ _tag: "NoSlot" })]).pool, 6, undefined, {
+      takeSlot: fresh,
+      insert: all.insert,
+      derive: fakeDerive,
+    })
+    expect(Either.isLeft(failed) && (failed.left as StoreError).message).toMatch(/every memo drawn in 8/)
+    expect(all.calls).toHaveLength(8)
+  })
+
+  it("leaves the create to createCheckout (null, nothing written) without a deriver, after 8 taken comments or without a slot", async () => {
     const taken = Either.right({ _tag: "MemoTaken" as const })
     const eight = scripted(Array(9).fill(taken))
     expect(await run(eight.pool, 4)).toEqual(Either.right(null))
@@ -489,12 +625,61 @@ describe("createPooledCheckoutWith (the fiber-less create)", () => {
     expect(empty.calls).toHaveLength(1)
   })
 
-  it("passes a store error on; runs no statement for a TON-only checkout", async () => {
+  it("passes a store or derivation error on; runs no statement for a TON-only checkout", async () => {
     const error = new StoreError({ message: "boom" })
     const failing = scripted([Either.left(error)])
     expect(await run(failing.pool, 5)).toEqual(Either.left(error))
     const tonOnly = scripted([created])
     expect(await run(tonOnly.pool, 5, ["ton"])).toEqual(Either.right(null))
     expect(tonOnly.calls).toHaveLength(0)
+    const noSlot = () => scripted([Either.right({ _tag: "NoSlot" as const })]).pool
+    expect(
+      await run(noSlot(), 5, undefined, {
+        takeSlot: (_i, _k, done) => done(Either.left(error)),
+        derive: fakeDerive,
+      }),
+    ).toEqual(Either.left(error))
+    const bad = new DerivationError({ family: "tron", message: "bad key" })
+    const inserts: Array<NewCheckout> = []
+    expect(
+      await run(noSlot(), 5, undefined, {
+        takeSlot: (_i, _k, done) => done(Either.right({ _tag: "Fresh", index: 1n })),
+        insert: (input, done) => {
+          inserts.push(input)
+          done(Either.left(error))
+        },
+        derive: (family, key, index) =>
+          family === "tron" ? Either.left(bad) : fakeDerive(family, key, index),
+      }),
+    ).toEqual(Either.left(bad))
+    expect(inserts).toHaveLength(0)
   })
+
+  it("syncDeriver: the modules' deriveSync by family, or null when a derived family has none", () => {
+    expect(syncDeriver(FAMILIES)).toBeNull()
+    const withSync = {
+      ...FAMILIES,
+      evm: {
+        ...FAMILIES.evm,
+        deriver: { ...stubDeriver("evm"), deriveSync: (x: string, i: bigint) => Either.right(`e:${x}:${i}`) },
+      },
+      tron: {
+        ...FAMILIES.tron,
+        deriver: {
+          ...stubDeriver("tron"),
+          deriveSync: (x: string, i: bigint) => Either.right(`t:${x}:${i}`),
+        },
+      },
+    } as typeof FAMILIES
+    const derive = syncDeriver(withSync)
+    expect(derive?.("evm", "k", 3n)).toEqual(Either.right("e:k:3"))
+    expect(derive?.("tron", "k", 4n)).toEqual(Either.right("t:k:4"))
+  })
+})
+
+/** A deriver of `family` whose Effect members are never called here. */
+const stubDeriver = (family: ChainFamily) => ({
+  family,
+  validateXpub: () => Effect.void,
+  derive: () => Effect.die("not used"),
 })

@@ -6,8 +6,8 @@
  * coordinates, built once per process on first use, so a product is one mixed (Jacobian + affine) addition per
  * byte of IL, on secp256k1's special prime with a two-fold folding reduction instead of a division. Public
  * derivation handles no secret (IL follows from the xpub), so the arithmetic need not be constant-time. The
- * result leaves Jacobian coordinates through one field inversion — shared by a whole batch in
- * `addressBytesMany` (Montgomery's trick). Tested against ethers index for index.
+ * result leaves Jacobian coordinates through one field inversion (Lehmer's extended Euclid, `fieldInverse`) —
+ * shared by a whole batch in `addressBytesMany` (Montgomery's trick). Tested against ethers index for index.
  */
 import { createHmac } from "node:crypto"
 import { secp256k1 } from "@noble/curves/secp256k1"
@@ -33,6 +33,99 @@ const add = (a: bigint, b: bigint): bigint => {
   return s >= PRIME ? s - PRIME : s
 }
 const sub = (a: bigint, b: bigint): bigint => (a >= b ? a - b : a - b + PRIME)
+
+/** 2^52: below it, Lehmer's digits and their cofactors multiply exactly in doubles. */
+const DIGIT = 0x10000000000000n
+
+/**
+ * 1/a mod p (0 < a < p) by Lehmer's extended Euclid: most quotient steps run on the 52 leading bits of the pair
+ * as doubles (every product stays below 2^53, so exact), and only their combined 2×2 matrix touches the BigInts,
+ * about a tenth of the BigInt operations of a plain extended Euclid (Knuth, TAOCP vol. 2, 4.5.2, Algorithm L).
+ * Exposed for its tests against noble's `Fp.inv`.
+ */
+export const fieldInverse = (a: bigint): bigint => {
+  if (a <= 0n || a >= PRIME) throw new Error("fieldInverse: expected 0 < a < p")
+  // u ≡ xu·a and v ≡ xv·a (mod p) throughout.
+  let u = PRIME
+  let v = a
+  let xu = 0n
+  let xv = 1n
+  while (v !== 0n) {
+    let A = 1
+    let B = 0
+    let C = 0
+    let D = 1
+    if (v >= DIGIT) {
+      const shift = BigInt(Math.max(0, Math.floor(Math.log2(Number(u))) - 51))
+      let uh = Number(u >> shift)
+      let vh = Number(v >> shift)
+      for (;;) {
+        const d1 = vh + C
+        const d2 = vh + D
+        if (d1 === 0 || d2 === 0) break
+        const n1 = uh + A
+        const n2 = uh + B
+        // A float quotient may round up to the next integer: corrected.
+        let q = Math.floor(n1 / d1)
+        if (q * d1 > n1) q--
+        let q2 = Math.floor(n2 / d2)
+        if (q2 * d2 > n2) q2--
+        if (q !== q2) break
+        let t = A - q * C
+        A = C
+        C = t
+        t = B - q * D
+        B = D
+        D = t
+        t = uh - q * vh
+        uh = vh
+        vh = t
+      }
+    }
+    if (B === 0) {
+      // No digit step agreed (or the pair is small): one full-precision step.
+      const q = u / v
+      let t = u - q * v
+      u = v
+      v = t
+      t = xu - q * xv
+      xu = xv
+      xv = t
+    } else {
+      const bA = BigInt(A)
+      const bB = BigInt(B)
+      const bC = BigInt(C)
+      const bD = BigInt(D)
+      const nu = bA * u + bB * v
+      v = bC * u + bD * v
+      u = nu
+      const nx = bA * xu + bB * xv
+      xv = bC * xu + bD * xv
+      xu = nx
+    }
+  }
+  if (u !== 1n) throw new Error("fieldInverse: not invertible")
+  xu %= PRIME
+  return xu < 0n ? xu + PRIME : xu
+}
+
+/** The inverses of `xs` (none zero) with one `fieldInverse` (Montgomery's trick). */
+const fieldInverses = (xs: ReadonlyArray<bigint>): Array<bigint> => {
+  if (xs.length === 0) return []
+  const prefix: Array<bigint> = []
+  let acc = 1n
+  for (const x of xs) {
+    prefix.push(acc)
+    acc = mul(acc, x)
+  }
+  let inv = fieldInverse(acc)
+  const out = new Array<bigint>(xs.length)
+  for (let i = xs.length - 1; i >= 0; i--) {
+    out[i] = mul(inv, prefix[i]!)
+    inv = mul(inv, xs[i]!)
+  }
+  return out
+}
 
 /** A point in Jacobian coordinates (x = X/Z², y = Y/Z³); Z = 0 is the point at infinity. */
 interface Jacobian {
@@ -127,7 +220,7 @@ export const tweakPoint = (
 ): { readonly x: bigint; readonly y: bigint } | null => {
   const p = tweakAdd(il, x, y)
   if (p.Z === 0n) return null
-  const zInv = Fp.inv(p.Z)
+  const zInv = fieldInverse(p.Z)
   const zz = sqr(zInv)
   return { x: mul(p.X, zz), y: mul(p.Y, mul(zz, zInv)) }
 }
@@ -202,7 +295,7 @@ const uncompressed = (p: Jacobian, zInv: bigint): Uint8Array => {
  */
 export const publicChild = (parent: PublicNode, index: number): PublicNode => {
   const { point, I } = ckdPub(prepare(parent.publicKey, parent.chainCode), index)
-  const u = uncompressed(point, Fp.inv(point.Z))
+  const u = uncompressed(point, fieldInverse(point.Z))
   const publicKey = new Uint8Array(33)
   publicKey[0] = (u[64]! & 1) === 0 ? 2 : 3
   publicKey.set(u.subarray(1, 33), 1)
@@ -237,14 +330,14 @@ export const childDeriver = (
   const p = prepare(publicKey, chainCode)
   const uncompressedPublicKey = (index: number): Uint8Array => {
     const { point } = ckdPub(p, index)
-    return uncompressed(point, Fp.inv(point.Z))
+    return uncompressed(point, fieldInverse(point.Z))
   }
   return {
     uncompressedPublicKey,
     addressBytes: (index) => addressOf(uncompressedPublicKey(index)),
     addressBytesMany: (indices) => {
       const points = indices.map((i) => ckdPub(p, i).point)
-      const inverses = Fp.invertBatch(points.map((q) => q.Z))
+      const inverses = fieldInverses(points.map((q) => q.Z))
       return points.map((q, i) => addressOf(uncompressed(q, inverses[i]!)))
     },
   }

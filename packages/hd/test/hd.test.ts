@@ -2,7 +2,7 @@ import { bytesToHex } from "@noble/hashes/utils"
 import { HDNodeWallet, SigningKey } from "ethers"
 import { describe, expect, it } from "vitest"
 import { secp256k1 } from "@noble/curves/secp256k1"
-import { childDeriver, tweakPoint } from "../src/index.js"
+import { childDeriver, fieldInverse, tweakPoint } from "../src/index.js"
 
 const M = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 
@@ -76,5 +76,38 @@ describe("tweakPoint: IL·G + P on the byte-wise comb", () => {
       const neg = Q.negate().toAffine()
       expect(tweakPoint(bytes(k), neg.x, neg.y)).toBeNull()
     }
+  })
+})
+
+describe("fieldInverse: Lehmer's extended Euclid on secp256k1's prime", () => {
+  const Fp = secp256k1.CURVE.Fp
+  const p = Fp.ORDER
+
+  it("equals noble's Fp.inv on random elements and at the digit-size edges", () => {
+    const edges = [
+      1n,
+      2n,
+      3n,
+      p - 1n,
+      p - 2n,
+      2n ** 255n,
+      2n ** 52n - 1n,
+      2n ** 52n,
+      2n ** 52n + 1n,
+      2n ** 53n,
+    ]
+    const random = Array.from(
+      { length: 3000 },
+      () => (BigInt(`0x${bytesToHex(secp256k1.utils.randomPrivateKey())}`) % (p - 1n)) + 1n,
+    )
+    for (const x of [...edges, ...random]) {
+      const inv = fieldInverse(x)
+      expect(inv).toBe(Fp.inv(x))
+      expect(Fp.mul(inv, x)).toBe(1n)
+    }
+  })
+
+  it("refuses 0 and anything not below p", () => {
+    for (const x of [0n, -1n, p, p + 1n]) expect(() => fieldInverse(x)).toThrow(/expected 0 < a < p/)
   })
 })

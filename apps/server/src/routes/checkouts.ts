@@ -5,7 +5,7 @@ import {
   type CreateCheckoutArgs,
   checkoutNetworks,
   createCheckout,
-  createPooledCheckoutWith,
+  createCheckoutWith,
   type GetCheckoutQuery,
   isCheckoutId,
   type Merchant,
@@ -14,6 +14,7 @@ import {
   renderCheckoutListJson,
   sha256Hex,
   type StoreError,
+  syncDeriver,
   validateCreateCheckout,
   validateListQuery,
 } from "@inzi/core"
@@ -181,19 +182,29 @@ const fastPathOf = <R>(services: Context.Context<R>) =>
   Context.getOption(services as Context.Context<R | FastPath>, FastPath)
 
 /**
- * POST /checkouts without a fiber for its common case — a cached key, no Idempotency-Key, a pooled deposit slot:
- * the plain checks, then core's `createPooledCheckoutWith` over the fast path's pooled statement (answered from
- * the driver's callback), render, write. Every other case past the key check (an Idempotency-Key, an empty pool, a
- * TON-only checkout) runs `runCreate` on the server's runtime, with the principal already admitted (one rate-limit
- * token per request). A key the cache does not hold falls back to `createCheckoutRoute`. `undefined` (the route
- * alone) without a key cache or a fast path.
+ * POST /checkouts without a fiber for its common case — a cached key, no Idempotency-Key: the plain checks, then
+ * core's `createCheckoutWith` over the fast path's callback statements (answered from the driver's callback) —
+ * the pooled statement, or on an empty pool the take of a fresh index, the addresses derived inline (the
+ * family modules' `deriveSync`) and the insert —, render, write. Every other case past the key check (an
+ * Idempotency-Key, a TON-only checkout) runs `runCreate` on the server's runtime, with the principal already
+ * admitted (one rate-limit token per request). A key the cache does not hold falls back to
+ * `createCheckoutRoute`. `undefined` (the route alone) without a key cache or a fast path.
  */
 export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
   const services = runtime.context
   const ctx = Context.get(services, ServerContext)
   const fast = fastPathOf(services)
   if (ctx.cachedKey === null || Option.isNone(fast)) return undefined
-  const direct = { statement: fast.value.store.createPooledCheckout, randomBytes: fast.value.randomBytes }
+  const store = fast.value.store
+  const direct = {
+    statements: {
+      createPooled: store.createPooledCheckout,
+      takeSlot: store.takeSlot,
+      insert: store.createCheckout,
+    },
+    randomBytes: fast.value.randomBytes,
+    derive: syncDeriver(ctx.families),
+  }
   const run = Runtime.runCallback(runtime)
   return behindCachedKey(ctx.cachedKey, ctx, (req, p, respond, fail) => {
     const prepared = prepareCreate(req, p, ctx)
@@ -206,12 +217,12 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
       viaEffect()
       return
     }
-    createPooledCheckoutWith(prepared.args, direct, (result) => {
+    createCheckoutWith(prepared.args, direct, (result) => {
       // Called from the driver's callback: nothing may be thrown back into it.
       try {
         if (Either.isLeft(result)) fail(result.left, false)
         else if (result.right === null) viaEffect()
-        else respond(createdResponse(req, p, ctx, result.right, prepared.args.now))
+        else respond(createdResponse(req, p, ctx, result.right.checkout, prepared.args.now))
       } catch (e) {
         fail(e, true)
       }

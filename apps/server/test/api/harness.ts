@@ -171,6 +171,8 @@ export const startApiServer = async (
     readonly env?: Readonly<Record<string, string>>
     /** A last change to the environment read (for settings no variable spells). */
     readonly adjustEnv?: (env: InziEnv) => InziEnv
+    /** The server's storage + derivation + ids layer (startServer's `base`). */
+    readonly base?: Parameters<typeof startServer>[0]["base"]
   } = {},
 ): Promise<ApiServer> => {
   let dataDir = "memory://"
@@ -203,6 +205,7 @@ export const startApiServer = async (
     env: opts.adjustEnv?.(env) ?? env,
     networks: NETWORKS,
     explicitPublicUrl: true,
+    base: opts.base,
   })
   const runtime = s.runtime
   if (schema !== null) {

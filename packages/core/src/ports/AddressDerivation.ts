@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Either } from "effect"
 import type { ChainFamily } from "../domain.js"
 import type { DerivationError } from "./errors.js"
 
@@ -11,6 +11,11 @@ export interface AddressDeriver {
   /** Rejects malformed or private extended keys. */
   readonly validateXpub: (xpub: string) => Effect.Effect<void, DerivationError>
   readonly derive: (xpub: string, index: bigint) => Effect.Effect<string, DerivationError>
+  /**
+   * `derive` as plain code, with the same addresses and failures: what a server's fiber-less create derives
+   * with (`syncDeriver`). Optional: a family without it takes the create's Effect route.
+   */
+  readonly deriveSync?: ((xpub: string, index: bigint) => Either.Either<string, DerivationError>) | undefined
   /**
    * `derive` at each index, in order, cheaper per address than one call each (a pool refill's batch). Fails
    * as `derive` does at the first bad index. Optional: without it, callers call `derive` per index.

@@ -43,6 +43,8 @@ export class AddressPool extends Context.Tag("@inzi/core/AddressPool")<
      * keys (which must also equal `keys`, the merchant as the caller knows it); when none, allocates the next
      * index of the merchant's sequence instead (`Fresh`). Concurrent takers never get the same slot (SKIP
      * LOCKED). A taken slot whose checkout is then never written is a gap in the sequence, never a reused address.
+     * An implementation may hand out, with no statement, indices of the sequence it drew ahead in such a statement
+     * (e.g. while the pool is known empty): never twice; those never handed out are gaps too.
      */
     readonly takeSlot: (merchantId: string, keys: PayoutKeys) => Effect.Effect<DerivationSlot, StoreError>
     /**

@@ -20,15 +20,21 @@ import {
 } from "../family.js"
 import { checkoutIdWith, newCheckoutId } from "../ids.js"
 import { AddressDerivation } from "../ports/AddressDerivation.js"
-import { AddressPool, type PooledCreateResult, type PoolSlot } from "../ports/AddressPool.js"
+import {
+  AddressPool,
+  type DerivationSlot,
+  type PooledCreateResult,
+  type PoolSlot,
+} from "../ports/AddressPool.js"
 import {
   Checkouts,
   type CreateCheckoutResult,
   IdempotencyRecords,
   type IdempotencyInput,
+  type MemoTaken,
   type NewCheckout,
 } from "../ports/CheckoutStore.js"
-import { StoreError } from "../ports/errors.js"
+import { DerivationError, StoreError } from "../ports/errors.js"
 import { Ids } from "../ports/Ids.js"
 
 /** The validated fields of a create request (what `validateCreateCheckout` returns; the currency is USD). */
@@ -96,6 +102,20 @@ const drawMemos = (
     return { ...target, lookup: depositLookup(m.deposit, merchantId, target) }
   })
 
+/**
+ * Per derived family of the checkout, in order: the slot's pooled target of the family, or the family itself (its
+ * address is to be derived at the slot's index). Both create paths derive exactly these.
+ */
+const slotTargets = (
+  derived: ReadonlyArray<ChainFamily>,
+  pooled: ReadonlyArray<StoredTarget>,
+): ReadonlyArray<StoredTarget | ChainFamily> =>
+  derived.map((family) => pooled.find((t) => t.family === family) ?? family)
+
+/** The stored target of a derived family's address (with its lookup key). */
+const derivedTarget = (args: CreateCheckoutArgs, family: ChainFamily, address: string): StoredTarget =>
+  storedTarget(args.families, args.merchant.id, { family, address, memo: null })
+
 /** The checkout's derived targets at a slot or index: the pooled address, else derived now. */
 const derivedTargets = (
   args: CreateCheckoutArgs,
@@ -103,21 +123,41 @@ const derivedTargets = (
   index: bigint,
   pooled: ReadonlyArray<StoredTarget>,
 ) =>
-  Effect.gen(function* () {
-    const derivation = yield* AddressDerivation
-    const out: Array<StoredTarget> = []
-    for (const family of derived) {
-      const got = pooled.find((t) => t.family === family)
-      if (got !== undefined) {
-        out.push(got)
-        continue
-      }
-      const key = payoutKeyOf(args.merchant, family) ?? ""
-      const address = yield* derivation.derive(family, key, index)
-      out.push(storedTarget(args.families, args.merchant.id, { family, address, memo: null }))
-    }
-    return out
-  })
+  Effect.flatMap(AddressDerivation, (derivation) =>
+    Effect.forEach(slotTargets(derived, pooled), (t) =>
+      typeof t !== "string"
+        ? Effect.succeed(t)
+        : Effect.map(derivation.derive(t, payoutKeyOf(args.merchant, t) ?? "", index), (address) =>
+            derivedTarget(args, t, address),
+          ),
+    ),
+  )
+
+/** A family's address at a derivation index from the merchant's payout key, as plain code (`syncDeriver`). */
+export type SyncDerive = (
+  family: ChainFamily,
+  key: string,
+  index: bigint,
+) => Either.Either<string, DerivationError>
+
+/**
+ * The registry's derivers as plain code (`AddressDeriver.deriveSync`) for `createCheckoutWith`, or `null` when a
+ * derived family's deriver has none (then inline creates take the use case's Effect).
+ */
+export const syncDeriver = (families: FamilyRegistry): SyncDerive | null => {
+  const byFamily = new Map<ChainFamily, NonNullable<ChainFamilyModule["deriver"]>["deriveSync"]>()
+  for (const m of familyModules(families)) {
+    if (m.deposit.kind !== "derived-address") continue
+    if (m.deriver?.deriveSync === undefined) return null
+    byFamily.set(m.family, m.deriver.deriveSync)
+  }
+  return (family, key, index) => {
+    const derive = byFamily.get(family)
+    return derive !== undefined
+      ? derive(key, index)
+      : Either.left(new DerivationError({ family, message: `no address derivation for ${family}` }))
+  }
+}
 
 /** The new checkout's fields but its deposit targets; times on whole seconds, as the API shows them. */
 const checkoutFields = (
@@ -150,7 +190,7 @@ export const MEMO_ATTEMPTS = 8
 /**
  * A create on a pooled deposit slot, decided before any statement runs: the pool's single statement takes a slot
  * and inserts the checkout on it (`AddressPool.createCheckout`). The use case's Effect (`createCheckout`) and the
- * server's fiber-less path (`createPooledCheckoutWith`) both run exactly these steps: `pooledCreatePlan`, then
+ * server's fiber-less path (`createCheckoutWith`) both run exactly these steps: `pooledCreatePlan`, then
  * for each draw of the memos `pooledCreateInput`, the statement, and `afterPooledCreate`.
  */
 export interface PooledCreatePlan {
@@ -196,6 +236,42 @@ export const afterPooledCreate = (result: PooledCreateResult, attempt: number): 
     : result._tag === "MemoTaken" && attempt + 1 < MEMO_ATTEMPTS
       ? { _tag: "Redraw" }
       : { _tag: "Fallback" }
+
+/**
+ * The checkout of an insert at derivation `index` (a slot taken, or an index allocated): the derived targets and
+ * one draw of the memos. Every insert of a create, keyed or not, runs on one of these.
+ */
+export const slotCreateInput = (
+  base: Omit<NewCheckout, "targets">,
+  index: bigint,
+  addresses: ReadonlyArray<StoredTarget>,
+  memos: ReadonlyArray<ChainFamilyModule>,
+  draw: (n: number) => Uint8Array,
+): NewCheckout => ({
+  ...base,
+  targets: { derivationIndex: index, entries: [...addresses, ...drawMemos(base.merchantId, memos, draw)] },
+})
+
+/**
+ * What a create does after the insert of draw `attempt` (0 for the first): `Done` (created, or replayed),
+ * `Redraw` (the merchant already uses a memo: draw again), or `Failed` (every draw of `MEMO_ATTEMPTS` taken).
+ */
+export type InsertStep =
+  | { readonly _tag: "Done"; readonly result: CreateCheckoutResult }
+  | { readonly _tag: "Redraw" }
+  | { readonly _tag: "Failed"; readonly error: StoreError }
+
+export const afterInsert = (result: CreateCheckoutResult | MemoTaken, attempt: number): InsertStep =>
+  result._tag !== "MemoTaken"
+    ? { _tag: "Done", result }
+    : attempt + 1 < MEMO_ATTEMPTS
+      ? { _tag: "Redraw" }
+      : {
+          _tag: "Failed",
+          error: new StoreError({
+            message: `createCheckout: every memo drawn in ${MEMO_ATTEMPTS} attempts is taken`,
+          }),
+        }
 
 /** A synchronous byte source over the `Ids` service (its `randomBytes` is synchronous: `idsOf`). */
 const drawFrom = Effect.map(Ids, (ids) => (n: number) => Effect.runSync(ids.randomBytes(n)))
@@ -261,25 +337,23 @@ export const createCheckout = (
     const index = slot.index
     const addresses = yield* derivedTargets(input, derived, index, slot._tag === "Pooled" ? slot.targets : [])
     const fields = checkoutFields(input, id)
-    for (let attempt = 0; attempt < MEMO_ATTEMPTS; attempt++) {
-      const entries = [...addresses, ...drawMemos(merchant.id, memos, draw)]
+    // Where the deposit addresses came from: `derived` on a pool-wired server means the merchant's pool is
+    // empty (or a key just changed): a good moment to start a background refill (`makeAddressPoolRefiller`).
+    const how: CreateCheckoutAddresses = derived.length === 0 ? "none" : addressesOf(slot)
+    for (let attempt = 0; ; attempt++) {
       const result = yield* store.createCheckout(
-        { ...fields, targets: { derivationIndex: index, entries } },
+        slotCreateInput(fields, index, addresses, memos, draw),
         input.idempotency,
       )
-      if (result._tag === "MemoTaken") continue
-      // Where the deposit addresses came from: `derived` on a pool-wired server means the merchant's pool is
-      // empty (or a key just changed): a good moment to start a background refill (`makeAddressPoolRefiller`).
-      const how: CreateCheckoutAddresses =
-        derived.length === 0 ? "none" : slot._tag === "Pooled" ? "pooled" : "derived"
-      return { ...result, addresses: how } as CreateCheckoutResult & {
-        readonly addresses: CreateCheckoutAddresses
-      }
+      const step = afterInsert(result, attempt)
+      if (step._tag === "Done") return { ...step.result, addresses: how }
+      if (step._tag === "Failed") return yield* Effect.fail(step.error)
     }
-    return yield* Effect.fail(
-      new StoreError({ message: `createCheckout: every memo drawn in ${MEMO_ATTEMPTS} attempts is taken` }),
-    )
   })
+
+/** Where a slot's derived addresses come from (`CreateCheckoutAddresses`). */
+const addressesOf = (slot: DerivationSlot): CreateCheckoutAddresses =>
+  slot._tag === "Pooled" ? "pooled" : "derived"
 
 /**
  * How a create got its derived deposit addresses: from the pool, derived inline, or none (a checkout of memo
@@ -288,41 +362,102 @@ export const createCheckout = (
 export type CreateCheckoutAddresses = "pooled" | "derived" | "none"
 
 /**
- * `createCheckout`'s common case without a fiber, for a server's hot path: a create without an Idempotency-Key
- * on a pooled slot, the same steps (`PooledCreatePlan`) with `statement` — the pool's single statement with a
- * callback (adapter-postgres's fast path) — and `randomBytes`, a synchronous byte source (`cryptoRandomBytes`).
- * `done` is called once: with the created checkout; with `null` when this path does not apply or cannot finish
- * (a checkout of memo families only, no pooled slot, every memo drawn taken), nothing having been written, so
- * the caller runs `createCheckout`; or with the store's error.
+ * The callback statements `createCheckoutWith` runs on (adapter-postgres's fast path): each calls `done` once and
+ * never throws.
  */
-export const createPooledCheckoutWith = (
+export interface CreateStatements {
+  /** `AddressPool.createCheckout`: a pooled slot taken and the checkout inserted on it, in one statement. */
+  readonly createPooled: (
+    input: NewCheckout,
+    keys: PayoutKeys,
+    derived: ReadonlyArray<ChainFamily>,
+    done: (result: Either.Either<PooledCreateResult, StoreError>) => void,
+  ) => void
+  /** `AddressPool.takeSlot`: a pooled slot, or a fresh index of the merchant's sequence, in one statement. */
+  readonly takeSlot: (
+    merchantId: string,
+    keys: PayoutKeys,
+    done: (result: Either.Either<DerivationSlot, StoreError>) => void,
+  ) => void
+  /** `Checkouts.createCheckout` without an Idempotency-Key: the checkout and its targets, in one statement. */
+  readonly insert: (
+    input: NewCheckout,
+    done: (result: Either.Either<CreateCheckoutResult | MemoTaken, StoreError>) => void,
+  ) => void
+}
+
+/**
+ * `createCheckout` without an Idempotency-Key, without a fiber, for a server's hot path: the same steps on the
+ * store's callback statements (`CreateStatements`), `randomBytes` (a synchronous byte source:
+ * `cryptoRandomBytes`) and `derive` (`syncDeriver`): the pooled statement (`PooledCreatePlan`); on an empty pool
+ * the take of a slot or a fresh index, the addresses derived inline, and the insert (`slotCreateInput`,
+ * `afterInsert`). Without `derive`, a create the pool cannot serve ends at `null`. `done` is called once: with
+ * the created checkout and where its addresses came from; with `null` when this path does not apply (a checkout
+ * of memo families only; no pooled slot and no `derive`; every memo drawn for the pooled statement taken), nothing
+ * having been written, so the caller runs `createCheckout`; or with the store's or the derivation's error.
+ */
+export const createCheckoutWith = (
   input: CreateCheckoutArgs,
   services: {
-    readonly statement: (
-      input: NewCheckout,
-      keys: PayoutKeys,
-      derived: ReadonlyArray<ChainFamily>,
-      done: (result: Either.Either<PooledCreateResult, StoreError>) => void,
-    ) => void
+    readonly statements: CreateStatements
     readonly randomBytes: (n: number) => Uint8Array
+    readonly derive: SyncDerive | null
   },
-  done: (result: Either.Either<Checkout | null, StoreError>) => void,
+  done: (
+    result: Either.Either<
+      { readonly checkout: Checkout; readonly addresses: CreateCheckoutAddresses } | null,
+      StoreError | DerivationError
+    >,
+  ) => void,
 ): void => {
-  const plan = pooledCreatePlan(input, checkoutIdWith(input.mode, services.randomBytes))
+  const { statements, randomBytes, derive } = services
+  const plan = pooledCreatePlan(input, checkoutIdWith(input.mode, randomBytes))
   if (plan === null) {
     done(Either.right(null))
     return
   }
+  const inline = (slot: DerivationSlot, derive: SyncDerive): void => {
+    const addresses: Array<StoredTarget> = []
+    for (const t of slotTargets(plan.derived, slot._tag === "Pooled" ? slot.targets : [])) {
+      if (typeof t !== "string") {
+        addresses.push(t)
+        continue
+      }
+      const address = derive(t, payoutKeyOf(input.merchant, t) ?? "", slot.index)
+      if (Either.isLeft(address)) {
+        done(Either.left(address.left))
+        return
+      }
+      addresses.push(derivedTarget(input, t, address.right))
+    }
+    let attempt = 0
+    const insert = (): void =>
+      statements.insert(slotCreateInput(plan.base, slot.index, addresses, plan.memos, randomBytes), (r) => {
+        if (Either.isLeft(r)) return done(Either.left(r.left))
+        const step = afterInsert(r.right, attempt++)
+        if (step._tag === "Redraw") return insert()
+        if (step._tag === "Failed") return done(Either.left(step.error))
+        if (step.result._tag !== "Created")
+          return done(Either.left(new StoreError({ message: "createCheckout: a replay without a key" })))
+        done(Either.right({ checkout: step.result.checkout, addresses: addressesOf(slot) }))
+      })
+    insert()
+  }
   let attempt = 0
-  const next = (): void =>
-    services.statement(pooledCreateInput(plan, services.randomBytes), plan.keys, plan.derived, (r) => {
+  const pooled = (): void =>
+    statements.createPooled(pooledCreateInput(plan, randomBytes), plan.keys, plan.derived, (r) => {
       if (Either.isLeft(r)) return done(Either.left(r.left))
       const step = afterPooledCreate(r.right, attempt++)
-      if (step._tag === "Created") return done(Either.right(step.checkout))
-      if (step._tag === "Redraw") return next()
-      done(Either.right(null))
+      if (step._tag === "Created") return done(Either.right({ checkout: step.checkout, addresses: "pooled" }))
+      if (step._tag === "Redraw") return pooled()
+      // No pooled slot (or every draw taken), as in `createCheckout`: the take draws a fresh index when the pool
+      // has no slot, in the same statement.
+      if (derive === null) return done(Either.right(null))
+      statements.takeSlot(input.merchant.id, plan.keys, (slot) =>
+        Either.isLeft(slot) ? done(Either.left(slot.left)) : inline(slot.right, derive),
+      )
     })
-  next()
+  pooled()
 }
 
 /** The derived families of a registry (`deposit.kind` "derived-address"): the ones a pool slot holds. */
