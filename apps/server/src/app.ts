@@ -3,6 +3,7 @@ import {
   cryptoRandomBytes,
   type FamilyRegistry,
   MerchantStore,
+  makePaymentOptionsCache,
   type NetworkConfig,
   withKeyCache,
 } from "@inzi/core"
@@ -37,6 +38,7 @@ const contextLayer = (opts: ServerOptions) =>
         env: opts.env,
         networks: opts.networks,
         families: opts.families ?? FAMILIES,
+        optionsCache: makePaymentOptionsCache(10_000),
         logger,
         registry,
         http: makeHttpMetrics(registry),

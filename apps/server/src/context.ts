@@ -1,4 +1,10 @@
-import type { ActiveKey, KeyCache as CoreKeyCache, FamilyRegistry, NetworkConfig } from "@inzi/core"
+import type {
+  ActiveKey,
+  KeyCache as CoreKeyCache,
+  FamilyRegistry,
+  NetworkConfig,
+  PaymentOptionsCache,
+} from "@inzi/core"
 import type { InziEnv, Logger } from "@inzi/platform"
 import { Context } from "effect"
 import type { makeHttpMetrics, Registry } from "./metrics.js"
@@ -11,6 +17,8 @@ export interface ServerContextShape {
   readonly networks: ReadonlyArray<NetworkConfig>
   /** One module per chain family (payment options, labels, explorer links). */
   readonly families: FamilyRegistry
+  /** Payment options' JSON of recently read checkouts (GET /checkouts/:id renders the same ones again and again). */
+  readonly optionsCache: PaymentOptionsCache
   readonly logger: Logger
   readonly registry: Registry
   readonly http: ReturnType<typeof makeHttpMetrics>

@@ -29,7 +29,87 @@ export interface PresentContext {
   readonly merchant: Merchant
   /** One module per chain family: how each network's options are written. */
   readonly families: FamilyRegistry
+  /** Payment options' JSON kept per checkout between renders (`makePaymentOptionsCache`); absent: none kept. */
+  readonly optionsCache?: PaymentOptionsCache | undefined
 }
+
+/**
+ * The payment options' JSON of recently rendered checkouts, by checkout id, for a process that renders the same
+ * checkouts again and again (a merchant polling GET /checkouts/:id). A checkout's options are a function of what
+ * is fixed at its creation (targets, amount, networks, mode, description), of the amount still due once it is
+ * `underpaid`, of its merchant's payout keys and display name, and of the configured networks and families: an
+ * entry answers only while all of these are what they were when it was written (`optionsStamp`). At most
+ * `capacity` entries; the oldest written goes first.
+ */
+export interface PaymentOptionsCache {
+  readonly get: (
+    checkoutId: string,
+    stamp: string,
+    ctx: Pick<PresentContext, "networks" | "families">,
+  ) => string | undefined
+  readonly set: (
+    checkoutId: string,
+    stamp: string,
+    ctx: Pick<PresentContext, "networks" | "families">,
+    json: string,
+  ) => void
+}
+
+export const makePaymentOptionsCache = (capacity = 10_000): PaymentOptionsCache => {
+  const entries = new Map<
+    string,
+    {
+      readonly stamp: string
+      readonly networks: ReadonlyArray<NetworkConfig>
+      readonly families: FamilyRegistry
+      readonly json: string
+    }
+  >()
+  return {
+    get: (id, stamp, ctx) => {
+      const e = entries.get(id)
+      return e !== undefined &&
+        e.stamp === stamp &&
+        e.networks === ctx.networks &&
+        e.families === ctx.families
+        ? e.json
+        : undefined
+    },
+    set: (id, stamp, ctx, json) => {
+      if (!entries.delete(id) && entries.size >= capacity) {
+        const oldest = entries.keys().next()
+        if (oldest.done !== true) entries.delete(oldest.value)
+      }
+      entries.set(id, { stamp, networks: ctx.networks, families: ctx.families, json })
+    },
+  }
+}
+
+/** What a merchant contributes to its checkouts' options: display name and payout keys (one text per object). */
+const MERCHANT_STAMPS = new WeakMap<Merchant, string>()
+const merchantStamp = (m: Merchant): string => {
+  let stamp = MERCHANT_STAMPS.get(m)
+  if (stamp === undefined) {
+    stamp = JSON.stringify([m.branding?.displayName ?? m.name, m.payoutKeys])
+    MERCHANT_STAMPS.set(m, stamp)
+  }
+  return stamp
+}
+
+/**
+ * Everything a checkout's options depend on beyond the configuration (see `PaymentOptionsCache`): what is fixed at
+ * its creation is in it too, so an id that came back with other data (another database) never reads a kept entry.
+ */
+const optionsStamp = (checkout: Checkout, status: ApiCheckout["status"], merchant: Merchant): string =>
+  JSON.stringify([
+    status === "underpaid" ? String(amountPaidCents(checkout.payments)) : null,
+    String(checkout.amountCents),
+    checkout.mode,
+    checkout.networks,
+    checkout.targets.entries,
+    checkout.description,
+    merchantStamp(merchant),
+  ])
 
 /** The 24 random characters of a checkout id: the hosted page token. */
 const tokenOf = (id: string): string => id.slice(id.lastIndexOf("_") + 1)
@@ -174,7 +254,7 @@ const optionsPlain = (options: ReadonlyArray<ApiPaymentOption>): boolean => {
  * else that call. The payment options are most of a checkout's JSON (five objects of six fields in a typical
  * read). The property test over random checkouts, plain and not, holds the two texts equal.
  */
-const paymentOptionsJson = (checkout: Checkout, ctx: PresentContext): string => {
+const writeOptionsJson = (checkout: Checkout, ctx: PresentContext): string => {
   const options = paymentOptions(checkout, ctx)
   if (!networksPlain(ctx.networks) || !optionsPlain(options)) return JSON.stringify(options)
   let out = "["
@@ -184,6 +264,22 @@ const paymentOptionsJson = (checkout: Checkout, ctx: PresentContext): string => 
     out += `${i === 0 ? "" : ","}{"network":"${o.network}","crypto_currency":"${o.crypto_currency}","amount_crypto":"${o.amount_crypto}","address":"${o.address}","memo":${memo},"uri":"${o.uri}"}`
   }
   return `${out}]`
+}
+
+/** `writeOptionsJson`, through `ctx.optionsCache` when there is one. */
+const paymentOptionsJson = (
+  checkout: Checkout,
+  status: ApiCheckout["status"],
+  ctx: PresentContext,
+): string => {
+  const cache = ctx.optionsCache
+  if (cache === undefined) return writeOptionsJson(checkout, ctx)
+  const stamp = optionsStamp(checkout, status, ctx.merchant)
+  const kept = cache.get(checkout.id, stamp, ctx)
+  if (kept !== undefined) return kept
+  const json = writeOptionsJson(checkout, ctx)
+  cache.set(checkout.id, stamp, ctx, json)
+  return json
 }
 
 const trimSlashes = (url: string): string => (url.endsWith("/") ? url.replace(/\/+$/, "") : url)
@@ -212,7 +308,7 @@ export const renderCheckoutJson = (checkout: Checkout, ctx: PresentContext): str
   const status = currentStatus(checkout, ctx.now)
   const head = JSON.stringify(headFields(checkout, status))
   const middle = JSON.stringify(middleFields(checkout, status, ctx))
-  return `${head.slice(0, -1)},"metadata":${checkout.metadataJson ?? "{}"},${middle.slice(1, -1)},"payment_options":${paymentOptionsJson(checkout, ctx)},"expires_at":"${formatTimestamp(checkout.expiresAt)}","created_at":"${formatTimestamp(checkout.createdAt)}"}`
+  return `${head.slice(0, -1)},"metadata":${checkout.metadataJson ?? "{}"},${middle.slice(1, -1)},"payment_options":${paymentOptionsJson(checkout, status, ctx)},"expires_at":"${formatTimestamp(checkout.expiresAt)}","created_at":"${formatTimestamp(checkout.createdAt)}"}`
 }
 
 /** `GET /api/v1/checkouts` response as JSON text (each checkout's metadata verbatim). */

@@ -5,6 +5,7 @@ import { ApiCheckout, ApiCheckoutList, ApiPublicStatus, ApiWebhookEvent } from "
 import type { Payment } from "../src/domain.js"
 import {
   latestCountedPayment,
+  makePaymentOptionsCache,
   parseWebhookEventBody,
   renderCheckoutJson,
   renderCheckoutListJson,
@@ -176,7 +177,41 @@ describe("toApiCheckout", () => {
   })
 })
 
+const SHARED_CACHE = makePaymentOptionsCache(4)
+
 describe("renderCheckoutJson", () => {
+  it("an options cache answers a checkout read again, until its options change; the oldest entry goes first", () => {
+    const writes: Array<string> = []
+    const inner = makePaymentOptionsCache(2)
+    const cache = {
+      get: inner.get,
+      set: (id: string, stamp: string, c: Parameters<typeof inner.set>[2], json: string) => {
+        writes.push(id)
+        inner.set(id, stamp, c, json)
+      },
+    }
+    const c = checkout()
+    const first = renderCheckoutJson(c, { ...ctx, optionsCache: cache })
+    expect(renderCheckoutJson(c, { ...ctx, optionsCache: cache })).toBe(first)
+    expect(writes).toEqual([c.id])
+    // Another payout wallet: other options, written again.
+    const moved = { ...ctx, merchant: merchantWith("UQotherWallet"), optionsCache: cache }
+    const other = renderCheckoutJson(c, moved)
+    expect(other).not.toBe(first)
+    expect(other).toBe(renderCheckoutJson(c, { ...ctx, merchant: merchantWith("UQotherWallet") }))
+    expect(writes).toEqual([c.id, c.id])
+    // Underpaid: the amount still due, written again for each amount paid.
+    const part = checkout({ status: "underpaid", payments: [payment({ amount: 5_000_000n })] })
+    const due = renderCheckoutJson(part, moved)
+    expect(JSON.parse(due).payment_options[0].amount_crypto).toBe("20.000000")
+    expect(writes).toHaveLength(3)
+    // Capacity 2: a third checkout drops the oldest.
+    renderCheckoutJson({ ...c, id: "chk_live_bbbbbbbbbbbbbbbbbbbbbbbb" }, moved)
+    renderCheckoutJson({ ...c, id: "chk_live_cccccccccccccccccccccccc" }, moved)
+    renderCheckoutJson(part, moved)
+    expect(writes).toHaveLength(6)
+  })
+
   it("is the API object as JSON with the metadata text spliced in verbatim", () => {
     const c = checkout()
     const json = renderCheckoutJson(c, ctx)
@@ -370,6 +405,22 @@ describe("presenters over random checkouts", () => {
         const json = renderCheckoutJson(c, c2)
         // The renderer writes exactly the text of a generic writer over the API object.
         expect(json).toBe(oracleJson(toApiCheckout(c, c2), c.metadataJson))
+        // Through an options cache shared by every run (one checkout id, ever other data): the same text, kept
+        // entries of other states never answer.
+        expect(renderCheckoutJson(c, { ...c2, optionsCache: SHARED_CACHE })).toBe(json)
+        expect(renderCheckoutJson(c, { ...c2, optionsCache: SHARED_CACHE })).toBe(json)
+        const moved = {
+          ...c,
+          targets: {
+            ...c.targets,
+            entries: c.targets.entries.map((e) =>
+              e.address === null ? e : { ...e, address: `${e.address}0` },
+            ),
+          },
+        }
+        expect(renderCheckoutJson(moved, { ...c2, optionsCache: SHARED_CACHE })).toBe(
+          renderCheckoutJson(moved, c2),
+        )
         const parsed = JSON.parse(json)
         expect(parsed).toEqual(toApiCheckout(c, c2))
         if (odd === null) expect(Schema.decodeUnknownEither(ApiCheckout)(parsed)._tag).toBe("Right")

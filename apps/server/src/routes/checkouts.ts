@@ -9,6 +9,7 @@ import {
   type GetCheckoutQuery,
   isCheckoutId,
   type Merchant,
+  type PaymentOptionsCache,
   MerchantStore,
   renderCheckoutJson,
   renderCheckoutListJson,
@@ -234,16 +235,30 @@ export const createCheckoutDirect: DirectRoute<CreateServices> = (runtime) => {
  * The checkout as JSON, rendered with the networks it was created with, as configured now (the presenter
  * leaves out every configured network not in `c.networks` or of the other mode).
  */
-const renderCheckoutJsonSync = (c: Checkout, merchant: Merchant, now: Date, ctx: ServerContext["Type"]) =>
-  renderCheckoutJson(c, presentContext(merchant, now, ctx))
+const renderCheckoutJsonSync = (
+  c: Checkout,
+  merchant: Merchant,
+  now: Date,
+  ctx: ServerContext["Type"],
+  optionsCache?: PaymentOptionsCache,
+) => renderCheckoutJson(c, presentContext(merchant, now, ctx, optionsCache))
 
-/** What the presenter needs to render a checkout of `merchant` at `now` (see `renderCheckoutJsonSync`). */
-const presentContext = (merchant: Merchant, now: Date, ctx: ServerContext["Type"]) => ({
+/**
+ * What the presenter needs to render a checkout of `merchant` at `now` (see `renderCheckoutJsonSync`); reads pass
+ * the server's options cache (a checkout is read again and again), a create does not (it renders once).
+ */
+const presentContext = (
+  merchant: Merchant,
+  now: Date,
+  ctx: ServerContext["Type"],
+  optionsCache: PaymentOptionsCache | undefined,
+) => ({
   publicUrl: ctx.env.publicUrl,
   now,
   networks: ctx.networks,
   merchant,
   families: ctx.families,
+  optionsCache,
 })
 
 type GetServices = ServerContext | MerchantStore | Checkouts
@@ -269,7 +284,7 @@ const retrieved = (
   ctx: ServerContext["Type"],
 ): HttpResponse | StoreError =>
   Either.isRight(result)
-    ? jsonText(renderCheckoutJsonSync(result.right, p.merchant, q.now, ctx))
+    ? jsonText(renderCheckoutJsonSync(result.right, p.merchant, q.now, ctx, ctx.optionsCache))
     : result.left._tag === "CheckoutNotFound"
       ? notFound("checkout")
       : result.left
@@ -346,7 +361,7 @@ export const listCheckoutsRoute = (req: HttpRequest) =>
     return jsonText(
       renderCheckoutListJson(
         { data: r.data, total: r.total, limit: q.right.limit, offset: q.right.offset },
-        presentContext(p.merchant, now, ctx),
+        presentContext(p.merchant, now, ctx, ctx.optionsCache),
       ),
     )
   })
