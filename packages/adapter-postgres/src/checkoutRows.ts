@@ -31,9 +31,13 @@ export const targetsFromJson = (json: unknown): DepositTargets => {
     readonly memo: string | null
     readonly index: string
   }>
-  const entries = rows
-    .map((r) => ({ family: r.family as ChainFamily, address: r.address, memo: r.memo }))
-    .sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0))
+  const entries = rows.map((r) => ({ family: r.family as ChainFamily, address: r.address, memo: r.memo }))
+  // The read's index scan gives family order already: sort (it allocates, on every read) only when it did not.
+  for (let i = 1; i < entries.length; i++)
+    if (entries[i - 1]!.family > entries[i]!.family) {
+      entries.sort((a, b) => (a.family < b.family ? -1 : a.family > b.family ? 1 : 0))
+      break
+    }
   return { derivationIndex: rows[0] === undefined ? 0n : toBigInt(rows[0].index), entries }
 }
 
