@@ -272,6 +272,11 @@ describe("makeWatchIndex: incremental wallets and work per cycle", () => {
         const liveKeys = new Set(
           liveTargets.map((l) => (memos ? `${walletOf.get(l.merchantId)}/${l.key.toUpperCase()}` : l.key)),
         )
+        // Exactly the unexpired keys are kept: expired ones are dropped, not just answered false.
+        const unexpired = stored.filter((t) => t.expiresAtMs > since)
+        expect(index.size()).toBe(
+          new Set(unexpired.map((t) => (memos ? `${t.merchantId}/${t.key.toUpperCase()}` : t.key))).size,
+        )
         for (const t of stored.slice(-100)) {
           if (memos)
             for (const wallet of ["0:w0", "0:w1", "0:w2", "0:w3"])
