@@ -78,7 +78,8 @@ export class KeyTable {
     let s = ""
     if (n >= 0) for (let i = 0; i < n; i++) s += String.fromCharCode(this.bytes[at + i]!)
     else
-      for (let i = 0; i < -n; i++) s += String.fromCharCode(this.bytes[at + 2 * i]! | (this.bytes[at + 2 * i + 1]! << 8))
+      for (let i = 0; i < -n; i++)
+        s += String.fromCharCode(this.bytes[at + 2 * i]! | (this.bytes[at + 2 * i + 1]! << 8))
     return s
   }
 

@@ -200,7 +200,8 @@ export const makeWatchIndex = (): WatchIndex => {
       held = new Set(delta.held.map((t) => keyOf(t, memos)))
       if (memos) {
         const nowHeld = new Set(delta.held.map((t) => t.merchantId))
-        if (nowHeld.size !== heldMerchants.size || [...nowHeld].some((m) => !heldMerchants.has(m))) lists = null
+        if (nowHeld.size !== heldMerchants.size || [...nowHeld].some((m) => !heldMerchants.has(m)))
+          lists = null
         heldMerchants = nowHeld
       }
       for (const w of delta.wallets ?? []) setWallet(w)

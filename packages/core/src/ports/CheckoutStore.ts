@@ -115,7 +115,11 @@ export interface WatchTargetsDelta {
    * every merchant with a wallet; a read from a cursor only the merchants whose wallet or networks changed since.
    */
   readonly wallets?:
-    | ReadonlyArray<{ readonly merchantId: string; readonly wallet: string | null; readonly scanned: boolean }>
+    | ReadonlyArray<{
+        readonly merchantId: string
+        readonly wallet: string | null
+        readonly scanned: boolean
+      }>
     | undefined
 }
 
