@@ -14,6 +14,8 @@ export class KeyTable {
   private keyLength = new Int32Array(512)
   private values = new Float64Array(512)
   private tags = new Int32Array(512)
+  /** Each entry's key hash: most probes are told apart by it, without reading the key. */
+  private hashes = new Int32Array(512)
   private live = new Uint8Array(512)
   private bytes = new Uint8Array(16_384)
   private bytesUsed = 0
@@ -34,22 +36,18 @@ export class KeyTable {
 
   /** The entry id of `key`, or -1. */
   find(key: string): number {
-    const mask = this.slots.length - 1
-    for (let i = hashOf(key) & mask; ; i = (i + 1) & mask) {
-      const s = this.slots[i]!
-      if (s === 0) return -1
-      if (s > 0 && this.keyEquals(s - 1, key)) return s - 1
-    }
+    return this.findHashed(key, hashOf(key))
   }
 
   /** The entry id of `key`, added (value and tag as given) when absent. */
   insert(key: string, value: number, tag: number): number {
-    const found = this.find(key)
+    const h = hashOf(key)
+    const found = this.findHashed(key, h)
     if (found >= 0) return found
     if ((this.liveCount + this.deletedSlots + 1) * 2 > this.slots.length) this.rehash()
-    const id = this.newEntry(key, value, tag)
+    const id = this.newEntry(key, h, value, tag)
     const mask = this.slots.length - 1
-    let i = hashOf(key) & mask
+    let i = h & mask
     while (this.slots[i]! > 0) i = (i + 1) & mask
     if (this.slots[i] === -1) this.deletedSlots--
     this.slots[i] = id + 1
@@ -86,7 +84,7 @@ export class KeyTable {
   delete(id: number): void {
     if (!this.isLive(id)) return
     const mask = this.slots.length - 1
-    for (let i = this.hashAt(id) & mask; ; i = (i + 1) & mask) {
+    for (let i = this.hashes[id]! & mask; ; i = (i + 1) & mask) {
       if (this.slots[i] === id + 1) {
         this.slots[i] = -1
         this.deletedSlots++
@@ -119,6 +117,7 @@ export class KeyTable {
       this.keyLength[n] = len
       this.values[n] = this.values[id]!
       this.tags[n] = this.tags[id]!
+      this.hashes[n] = this.hashes[id]!
       this.live[n] = 1
       next[id] = n
       used += width
@@ -137,6 +136,7 @@ export class KeyTable {
     this.keyLength = new Int32Array(512)
     this.values = new Float64Array(512)
     this.tags = new Int32Array(512)
+    this.hashes = new Int32Array(512)
     this.live = new Uint8Array(512)
     this.bytes = new Uint8Array(16_384)
     this.bytesUsed = 0
@@ -145,16 +145,13 @@ export class KeyTable {
     this.deletedSlots = 0
   }
 
-  /** `hashOf` the entry's key, from its bytes. */
-  private hashAt(id: number): number {
-    const n = this.keyLength[id]!
-    const at = this.keyOffset[id]!
-    let h = 0x811c9dc5
-    if (n >= 0) for (let i = 0; i < n; i++) h = Math.imul(h ^ this.bytes[at + i]!, 0x01000193)
-    else
-      for (let i = 0; i < -n; i++)
-        h = Math.imul(h ^ (this.bytes[at + 2 * i]! | (this.bytes[at + 2 * i + 1]! << 8)), 0x01000193)
-    return mix(h)
+  private findHashed(key: string, h: number): number {
+    const mask = this.slots.length - 1
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = this.slots[i]!
+      if (s === 0) return -1
+      if (s > 0 && this.hashes[s - 1] === h && this.keyEquals(s - 1, key)) return s - 1
+    }
   }
 
   private keyEquals(id: number, key: string): boolean {
@@ -171,9 +168,9 @@ export class KeyTable {
     return true
   }
 
-  private newEntry(key: string, value: number, tag: number): number {
+  private newEntry(key: string, h: number, value: number, tag: number): number {
     let wide = false
-    for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 0xff) wide = true
+    for (let i = 0; i < key.length && !wide; i++) wide = key.charCodeAt(i) > 0xff
     const width = wide ? 2 * key.length : key.length
     if (this.bytesUsed + width > this.bytes.length) {
       const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.bytesUsed + width))
@@ -195,6 +192,7 @@ export class KeyTable {
     this.keyLength[id] = wide ? -key.length : key.length
     this.values[id] = value
     this.tags[id] = tag
+    this.hashes[id] = h
     this.live[id] = 1
     this.liveCount++
     return id
@@ -211,6 +209,7 @@ export class KeyTable {
     this.keyLength = grow(this.keyLength, (k) => new Int32Array(k))
     this.values = grow(this.values, (k) => new Float64Array(k))
     this.tags = grow(this.tags, (k) => new Int32Array(k))
+    this.hashes = grow(this.hashes, (k) => new Int32Array(k))
     this.live = grow(this.live, (k) => new Uint8Array(k))
   }
 
@@ -222,7 +221,7 @@ export class KeyTable {
     const mask = size - 1
     for (let id = 0; id < this.entries; id++) {
       if (this.live[id] !== 1) continue
-      let i = this.hashAt(id) & mask
+      let i = this.hashes[id]! & mask
       while (slots[i] !== 0) i = (i + 1) & mask
       slots[i] = id + 1
     }
@@ -242,5 +241,5 @@ const mix = (x: number): number => {
   let h = x ^ (x >>> 16)
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
-  return h >>> 0
+  return h | 0
 }
