@@ -1,4 +1,5 @@
 import {
+  applyStepwise,
   type ChainScanner,
   type FamilyRegistry,
   Leases,
@@ -100,7 +101,7 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     // only what was stored since the previous one (all of it the first time).
     const deposit = (opts.families ?? FAMILIES)[network.family].deposit
     const since = now.getTime() - opts.lookbackMs
-    const watch = Effect.map(
+    const watch = Effect.flatMap(
       Effect.suspend(() =>
         targets.watchTargets({
           family: network.family,
@@ -111,7 +112,8 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
           after: index.cursorFor(since),
         }),
       ),
-      (delta) => index.apply(delta, since, deposit.kind === "wallet-memo"),
+      // In steps: a whole read (start, lease taken over) does not hold the worker's event loop for seconds.
+      (delta) => applyStepwise(index, delta, since, deposit.kind === "wallet-memo"),
     )
     const scan = yield* scanner.scan({ cursor, watch, now })
     // The events and the cursor that covers them commit together: a crash before this loses nothing. A scan

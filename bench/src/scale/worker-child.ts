@@ -2,7 +2,8 @@
  * Child process: one real worker (`startWorker`: watcher, dispatcher, sweeper) on the devnet, its own process so
  * that its RSS is its own. Every query the worker's `pg` clients send is timed here (from the call to its
  * answer, the same `pg` module the store uses): the `ask` handler `db` reports the totals, split into the
- * watcher's target reads (the statements that read `deposit_targets`) and everything else, with the CPU time
+ * watcher's target reads (the statements that read `deposit_targets`, and the fetches of a whole read's cursor)
+ * and everything else, with the CPU time
  * the worker's PostgreSQL backends spent (their /proc/<pid>/stat; the pids are the `pg` clients' `processID`)
  * and this process's event-loop delay (so a slow answer can be told from a slow reader).
  * `statements` reports the totals per statement (its first 90 characters). Argv: DATABASE_URL, schema, devnet RPC URL.
@@ -50,7 +51,8 @@ const original = pg.Client.prototype.query as unknown as Query
   const t0 = performance.now()
   const r = original.apply(this, args)
   if (r instanceof Promise) {
-    const targets = text.includes("deposit_targets") || text.includes("pg_snapshot_xmin")
+    const targets =
+      text.includes("deposit_targets") || text.includes("pg_snapshot_xmin") || text.includes("watch_whole")
     if (text.includes("pg_snapshot_xmin")) totals.loads++
     r.then(
       () => {

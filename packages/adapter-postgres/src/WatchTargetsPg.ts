@@ -1,4 +1,4 @@
-import type { WatchTargetsService } from "@inzi/core"
+import type { WatchedTarget, WatchTargetsService } from "@inzi/core"
 import { type Kysely, sql, type Transaction } from "kysely"
 import { run } from "./errors.js"
 import type { DB } from "./schema.js"
@@ -68,20 +68,20 @@ export const makeWatchTargets = (db: Kysely<DB>): WatchTargetsService => {
             .innerJoin("checkouts as c", "c.id", "t.checkout_id")
             .select([
               sql<string>`${sql.ref(memos ? "t.memo" : "t.lookup")}`.as("key"),
-              memos ? sql<string>`c.merchant_id`.as("merchant_id") : sql<string>`''`.as("merchant_id"),
-              sql<number>`ceil(extract(epoch FROM c.expires_at) * 1000)::float8`.as("expires_ms"),
+              memos ? sql<string>`c.merchant_id`.as("merchantId") : sql<string>`''`.as("merchantId"),
+              sql<number>`ceil(extract(epoch FROM c.expires_at) * 1000)::float8`.as("expiresAtMs"),
             ])
             .where("t.family", "=", q.family)
             .where(memos ? "t.memo" : "t.address", "is not", null)
             .where("c.mode", "=", q.mode)
             .where(sql<boolean>`c.networks @> jsonb_build_array(${q.network}::text)`)
-        type Row = { key: string; merchant_id: string; expires_ms: number | string }
-        const toTarget = (r: Row) => ({
-          key: r.key,
-          merchantId: r.merchant_id,
-          expiresAtMs: Number(r.expires_ms),
-        })
-        const added: Array<ReturnType<typeof toTarget>> = []
+        type Row = { key: string; merchantId: string; expiresAtMs: number | string }
+        // Rows come in the target's shape: a driver that reads float8 as a number hands them over as they are.
+        const toTarget = (r: Row): WatchedTarget =>
+          typeof r.expiresAtMs === "number"
+            ? (r as WatchedTarget)
+            : { ...r, expiresAtMs: Number(r.expiresAtMs) }
+        const added: Array<WatchedTarget> = []
         if (q.after === null) {
           // Whole: one statement (a join of both tables in one pass, where pages in key order would probe the
           // checkouts' primary key once per row), fetched through a cursor by pages so that neither side holds

@@ -1,3 +1,4 @@
+import { Effect } from "effect"
 import type { WatchSet } from "./chain-events.js"
 import { KeyTable } from "./key-table.js"
 import type { OpenTargets, WatchedTarget, WatchTargetsDelta } from "./ports/CheckoutStore.js"
@@ -222,3 +223,43 @@ export const makeWatchIndex = (): WatchIndex => {
     },
   }
 }
+
+/** A turn of the event loop (a timer, not the effect clock: a test clock must not hold it). */
+const turn = Effect.async<void>((resume) => {
+  const t = setTimeout(() => resume(Effect.void), 0)
+  return Effect.sync(() => clearTimeout(t))
+})
+
+/**
+ * `index.apply`, in steps of `step` targets with a turn of the event loop between them: a whole read of a
+ * million targets then holds the process for one step at a time, not for seconds (the dispatcher, the other
+ * networks' watchers and the connections' I/O run between). Only the last step's watch set is returned.
+ */
+export const applyStepwise = (
+  index: WatchIndex,
+  delta: WatchTargetsDelta,
+  sinceMs: number,
+  memos: boolean,
+  step = 20_000,
+): Effect.Effect<WatchSet> =>
+  Effect.gen(function* () {
+    let at = 0
+    for (; delta.added.length - at > step; at += step) {
+      index.apply(
+        {
+          cursor: delta.cursor,
+          full: delta.full && at === 0,
+          added: delta.added.slice(at, at + step),
+          held: [],
+        },
+        sinceMs,
+        memos,
+      )
+      yield* turn
+    }
+    return index.apply(
+      { ...delta, full: delta.full && at === 0, added: at === 0 ? delta.added : delta.added.slice(at) },
+      sinceMs,
+      memos,
+    )
+  })

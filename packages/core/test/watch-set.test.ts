@@ -4,10 +4,11 @@
  * that repeat a target, a `since` that goes back, a reset; wallets read only for the merchants that changed;
  * and a cycle with nothing new rebuilds nothing.
  */
+import { Effect } from "effect"
 import { describe, expect, it, vi } from "vitest"
 import { KeyTable } from "../src/key-table.js"
 import type { WatchedTarget, WatchTargetsDelta } from "../src/ports/CheckoutStore.js"
-import { makeWatchIndex } from "../src/watch-set.js"
+import { applyStepwise, makeWatchIndex } from "../src/watch-set.js"
 
 const T = Date.parse("2026-05-01T12:00:00.000Z")
 const target = (key: string, expiresAtMs: number, merchantId = "mer_a"): WatchedTarget => ({
@@ -291,5 +292,39 @@ describe("makeWatchIndex: incremental wallets and work per cycle", () => {
     }
     // Dropped entries outnumbered live ones at some point: the buckets were renumbered with the table.
     expect(compactions).toHaveBeenCalled()
+  })
+})
+
+describe("applyStepwise", () => {
+  it("answers as one apply, and lets the event loop turn between steps of a whole read", async () => {
+    const added = Array.from({ length: 25_000 }, (_, i) =>
+      target(`M${i}`, T + 1000 + (i % 7) * 1000, `mer_${i % 30}`),
+    )
+    const wallets = Array.from({ length: 30 }, (_, i) => ({
+      merchantId: `mer_${i}`,
+      wallet: `0:w${i}`,
+      scanned: i === 0,
+    }))
+    const read = delta({ cursor: "9", full: true, added, held: [target("HELD", T - 5, "mer_3")], wallets })
+    const whole = makeWatchIndex()
+    const once = whole.apply(read, T, true)
+    const stepped = makeWatchIndex()
+    stepped.apply(delta({ cursor: "1", full: true, added: [target("OLD", T + 9999, "mer_1")] }), T, true)
+    let turns = 0
+    const timer = setInterval(() => turns++, 0)
+    const w = await Effect.runPromise(applyStepwise(stepped, read, T, true, 1000))
+    clearInterval(timer)
+    // 25 steps: the timer ran between them (one apply of the whole read would not let it).
+    expect(turns).toBeGreaterThan(5)
+    expect(stepped.size()).toBe(whole.size())
+    expect(stepped.cursorFor(T)).toBe("9")
+    expect(w.hasMemo("0:w1", "old")).toBe(false) // the whole read replaced the set
+    for (const t of [...added.slice(0, 50), ...added.slice(-50), target("HELD", 0, "mer_3")])
+      expect(w.hasMemo(`0:w${t.merchantId.slice(4)}`, t.key)).toBe(
+        once.hasMemo(`0:w${t.merchantId.slice(4)}`, t.key),
+      )
+    expect(w.hasMemo("0:w3", "held")).toBe(true)
+    expect([...w.wallets].sort()).toEqual([...once.wallets].sort())
+    expect([...(w.openWallets ?? [])].sort()).toEqual([...(once.openWallets ?? [])].sort())
   })
 })
