@@ -34,6 +34,21 @@ export class KeyTable {
     return this.entries
   }
 
+  /**
+   * Makes room for `entries` more keys of `bytes` bytes in all, at once: a whole read then fills the table
+   * without growing it step by step (each growth copies every array and keeps the old one until the GC runs).
+   */
+  reserve(entries: number, bytes: number): void {
+    const needed = this.entries + entries
+    if (needed > this.values.length) this.growEntries(needed)
+    if (this.bytesUsed + bytes > this.bytes.length) {
+      const grown = new Uint8Array(this.bytesUsed + bytes)
+      grown.set(this.bytes.subarray(0, this.bytesUsed))
+      this.bytes = grown
+    }
+    if ((this.liveCount + entries) * 2 > this.slots.length) this.rehash(this.liveCount + entries)
+  }
+
   /** The entry id of `key`, or -1. */
   find(key: string): number {
     return this.findHashed(key, hashOf(key))
@@ -177,7 +192,7 @@ export class KeyTable {
       grown.set(this.bytes.subarray(0, this.bytesUsed))
       this.bytes = grown
     }
-    if (this.entries === this.values.length) this.growEntries()
+    if (this.entries === this.values.length) this.growEntries(this.values.length * 2)
     const id = this.entries++
     const at = this.bytesUsed
     for (let i = 0; i < key.length; i++) {
@@ -198,8 +213,7 @@ export class KeyTable {
     return id
   }
 
-  private growEntries(): void {
-    const n = this.values.length * 2
+  private growEntries(n: number): void {
     const grow = <A extends Int32Array | Float64Array | Uint8Array>(a: A, make: (n: number) => A): A => {
       const b = make(n)
       b.set(a)
@@ -213,10 +227,10 @@ export class KeyTable {
     this.live = grow(this.live, (k) => new Uint8Array(k))
   }
 
-  /** Rebuilds the slots for the live entries, at a size that keeps them at most a quarter full. */
-  private rehash(): void {
+  /** Rebuilds the slots for the live entries, at a size that keeps `room` entries at most a quarter full. */
+  private rehash(room = this.liveCount): void {
     let size = 1024
-    while (size < this.liveCount * 4) size *= 2
+    while (size < room * 4) size *= 2
     const slots = new Int32Array(size)
     const mask = size - 1
     for (let id = 0; id < this.entries; id++) {

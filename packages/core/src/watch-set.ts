@@ -46,6 +46,8 @@ export interface WatchIndex {
   readonly reset: () => void
   /** Targets held in memory (expiring after the last `since`), for metrics and tests. */
   readonly size: () => number
+  /** Makes room for targets about to be applied (a whole read applied in steps), so the set grows once. */
+  readonly reserve: (targets: ReadonlyArray<WatchedTarget>, memos: boolean, from?: number) => void
 }
 
 export const makeWatchIndex = (): WatchIndex => {
@@ -193,6 +195,12 @@ export const makeWatchIndex = (): WatchIndex => {
     cursorFor: (sinceMs) => (sinceMs < lastSince ? null : cursor),
     reset,
     size: () => table.size,
+    reserve: (targets, memos, from = 0) => {
+      let bytes = 0
+      for (let i = from; i < targets.length; i++)
+        bytes += targets[i]!.key.length + (memos ? targets[i]!.merchantId.length + 1 : 0)
+      table.reserve(targets.length - from, bytes)
+    },
     apply: (delta, sinceMs, memos) => {
       if (delta.full) reset()
       for (const t of delta.added) if (t.expiresAtMs > sinceMs) add(t, memos)
@@ -255,6 +263,8 @@ export const applyStepwise = (
         sinceMs,
         memos,
       )
+      // The first step of a whole read started the set afresh: the rest is given room at once.
+      if (delta.full && at === 0) index.reserve(delta.added, memos, step)
       yield* turn
     }
     return index.apply(

@@ -29,6 +29,19 @@ describe("KeyTable", () => {
     expect(t.insert("0xabc", 6, 0)).not.toBe(a) // a new entry; the old id stays dead
   })
 
+  it("keeps every key after room was reserved for many at once, and grows past the reservation", () => {
+    const t = new KeyTable()
+    t.insert("0xfirst", 1, 0)
+    t.reserve(5000, 5000 * 8)
+    for (let i = 0; i < 6000; i++) t.insert(`0x${i.toString(16).padStart(6, "0")}`, i, i % 3)
+    expect(t.size).toBe(6001)
+    expect(t.value(t.find("0xfirst"))).toBe(1)
+    for (let i = 0; i < 6000; i += 97) {
+      const id = t.find(`0x${i.toString(16).padStart(6, "0")}`)
+      expect([t.value(id), t.tag(id)]).toEqual([i, i % 3])
+    }
+  })
+
   it("agrees with a Map over 200 000 random operations, through growth and compaction", () => {
     const next = rng(30)
     const t = new KeyTable()
