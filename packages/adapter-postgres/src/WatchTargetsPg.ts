@@ -94,7 +94,8 @@ export const makeWatchTargets = (db: Kysely<DB>): WatchTargetsService => {
             )
             for (;;) {
               const page = await sql<Row>`FETCH FORWARD ${sql.lit(WATCH_PAGE)} FROM watch_whole`.execute(trx)
-              for (const r of page.rows) added.push(toTarget(r))
+              if (q.onPage !== undefined) q.onPage(page.rows.map(toTarget))
+              else for (const r of page.rows) added.push(toTarget(r))
               if (page.rows.length < WATCH_PAGE) break
             }
           })

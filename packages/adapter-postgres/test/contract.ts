@@ -941,6 +941,22 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         )
         const last = d.added.find((t) => t.key === `0x${(50_002).toString(16).padStart(40, "0")}`)
         expect(last?.expiresAtMs).toBe(at(600).getTime() + 50_002)
+        // Page by page: the same targets, none in `added`.
+        const pages: Array<number> = []
+        const paged: Array<string> = []
+        const p = await runP(
+          s.checkouts.watchTargets({
+            ...q,
+            after: null,
+            onPage: (page) => {
+              pages.push(page.length)
+              for (const t of page) paged.push(t.key)
+            },
+          }),
+        )
+        expect(p.added).toEqual([])
+        expect(pages[0]).toBe(50_000)
+        expect(paged.sort()).toEqual([...keys].sort())
       })
 
       it("a read from a cursor brings the wallets of the merchants changed since, and only theirs", async () => {

@@ -192,6 +192,11 @@ export interface WatchTargetsService {
     readonly network: NetworkId
     readonly since: Date
     readonly after: string | null
+    /**
+     * A whole read only: receives its targets a page at a time as they are fetched (then `added` is empty), so
+     * the caller applies them without a million of them alive at once.
+     */
+    readonly onPage?: ((page: ReadonlyArray<WatchedTarget>) => void) | undefined
   }) => Effect.Effect<WatchTargetsDelta, StoreError>
 }
 export class WatchTargets extends Context.Tag("@inzi/core/WatchTargets")<
