@@ -18,10 +18,10 @@ import { randomBytes } from "node:crypto"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { loadavg } from "node:os"
-import { makeDatabase, migrate } from "@inzi/adapter-postgres"
+import { compactCheckoutCounts, makeDatabase, migrate } from "@inzi/adapter-postgres"
 import { payTo } from "@inzi/devnet"
 import pg from "pg"
-import { startChild } from "./lib/proc.js"
+import { cpuDelta, type GcTotals, startChild } from "./lib/proc.js"
 import { appendResult, fmt, machineFacts, quantile, table } from "./lib/results.js"
 import { benchSchema, DATABASE_URL } from "./lib/shared.js"
 
@@ -64,7 +64,6 @@ const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ho
 
 const database = await makeDatabase({ databaseUrl: DATABASE_URL, schema })
 await migrate(database.db)
-await database.close()
 const sqlc = new pg.Client({ connectionString: DATABASE_URL, options: `-c search_path="${schema}"` })
 await sqlc.connect()
 
@@ -136,33 +135,79 @@ interface Db {
   loads: number
   other: number
   otherMs: number
+  postgresCpuMs: number
+  loopMeanMs: number
+  loopP99Ms: number
+  loopMaxMs: number
 }
+type Statements = Record<string, { n: number; ms: number }>
+/** The statements that took longest per cycle between two `statements` answers. */
+const topStatements = (a: Statements, b: Statements, cycles: number) =>
+  Object.entries(b)
+    .map(([text, s]) => ({
+      text,
+      n: (s.n - (a[text]?.n ?? 0)) / cycles,
+      ms: (s.ms - (a[text]?.ms ?? 0)) / cycles,
+    }))
+    .filter((s) => s.n > 0)
+    .sort((x, y) => y.ms - x.ms)
+    .slice(0, 5)
+    .map((s) => `${fmt(s.ms, 2)} ms × ${fmt(s.n, 2)}: ${s.text}`)
+/** Node flags for the worker child (a profile: `--cpu-prof --cpu-prof-dir=…`). */
+const WORKER_NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
 let lastPaymentAt = Number.NEGATIVE_INFINITY
 /** One size: a fresh worker, its first (whole) load, then PROBES paid checkouts. */
 const measure = async (label: string) => {
   const t0 = performance.now()
-  const worker = await startChild<{ pid: number }>("scale/worker-child.ts", [
-    DATABASE_URL,
-    schema,
-    devnet.ready.rpcUrl,
-  ])
+  const worker = await startChild<{ pid: number }>(
+    "scale/worker-child.ts",
+    [DATABASE_URL, schema, devnet.ready.rpcUrl],
+    { execArgv: WORKER_NODE_ARGS },
+  )
   try {
     // The first cycle has read the whole set once a second load starts.
-    while ((await worker.ask<Db>("db")).loads < 2) await sleep(200)
+    // The longest the worker's event loop stalled meanwhile (each `db` answer restarts the histogram).
+    let firstLoadLoopMaxMs = 0
+    for (;;) {
+      const d = await worker.ask<Db>("db")
+      firstLoadLoopMaxMs = Math.max(firstLoadLoopMaxMs, d.loopMaxMs)
+      if (d.loads >= 2) break
+      await sleep(200)
+    }
     const firstLoadS = (performance.now() - t0) / 1000
     const firstLoadDbS = (await worker.ask<Db>("db")).targetMs / 1000
     const rssAfterLoad = await worker.ask<number>("rss")
     // Caught up (blocks mined meanwhile), then a quiet window: the cost of a cycle with no payment to record,
     // once the last size's payments are deeper than the scanner re-checks them (confirmations + 64 blocks).
     await sleep(Math.max(5000, lastPaymentAt + 90_000 - performance.now()))
-    const q0 = await worker.ask<Db>("db")
-    const qRpc0 = await rpcCalls()
+    /** The worker's totals now: statement times, its backends' CPU, its own CPU and GC; the RPC calls. */
+    const sample = async () => ({
+      db: await worker.ask<Db>("db"),
+      rpc: await rpcCalls(),
+      cpu: await worker.ask<NodeJS.CpuUsage>("cpu"),
+      gc: await worker.ask<GcTotals>("gc"),
+      statements: await worker.ask<Statements>("statements"),
+    })
+    type Sample = Awaited<ReturnType<typeof sample>>
+    const perCycle = (a: Sample, b: Sample) => {
+      const cycles = b.db.loads - a.db.loads
+      return {
+        cycles,
+        rpc: (b.rpc - a.rpc) / cycles,
+        targetMs: (b.db.targetMs - a.db.targetMs) / cycles,
+        otherMs: (b.db.otherMs - a.db.otherMs) / cycles,
+        statements: (b.db.targetReads - a.db.targetReads + b.db.other - a.db.other) / cycles,
+        postgresCpuMs: (b.db.postgresCpuMs - a.db.postgresCpuMs) / cycles,
+        workerCpuMs: cpuDelta(a.cpu, b.cpu) / 1000 / cycles,
+        gcMs: (b.gc.ms - a.gc.ms) / cycles,
+        // The event-loop histogram restarts at each `db` answer: b's covers the window.
+        loop: `${fmt(b.db.loopMeanMs, 1)} / ${fmt(b.db.loopP99Ms, 0)} / ${fmt(b.db.loopMaxMs, 0)}`,
+        top: topStatements(a.statements, b.statements, cycles),
+      }
+    }
+    const q0 = await sample()
     await sleep(QUIET_MS)
-    const q1 = await worker.ask<Db>("db")
-    const qRpc1 = await rpcCalls()
-    const quietCycles = q1.loads - q0.loads
-    const db0 = q1
-    const rpc0 = qRpc1
+    const q1 = await sample()
     const rss: Array<number> = [await worker.ask<number>("rss")]
     const sent: Array<{ id: string; at: number }> = []
     const amount = 10n * 10n ** BigInt(devnet.ready.decimals)
@@ -177,25 +222,16 @@ const measure = async (label: string) => {
     }
     const deadline = performance.now() + 30_000
     while (sent.some((s) => !arrivals.has(s.id)) && performance.now() < deadline) await sleep(100)
-    const db1 = await worker.ask<Db>("db")
-    const rpc1 = await rpcCalls()
+    const p1 = await sample()
     rss.push(await worker.ask<number>("rss"))
-    const cycles = db1.loads - db0.loads
     const latencies = sent.filter((s) => arrivals.has(s.id)).map((s) => arrivals.get(s.id)! - s.at)
     const r = {
       label,
       firstLoadS,
       firstLoadDbS,
-      quietCycles,
-      quietRpcPerCycle: (qRpc1 - qRpc0) / quietCycles,
-      quietTargetMsPerCycle: (q1.targetMs - q0.targetMs) / quietCycles,
-      quietOtherMsPerCycle: (q1.otherMs - q0.otherMs) / quietCycles,
-      quietStatementsPerCycle: (q1.targetReads - q0.targetReads + q1.other - q0.other) / quietCycles,
-      cycles,
-      rpcPerCycle: (rpc1 - rpc0) / cycles,
-      targetMsPerCycle: (db1.targetMs - db0.targetMs) / cycles,
-      otherMsPerCycle: (db1.otherMs - db0.otherMs) / cycles,
-      statementsPerCycle: (db1.targetReads - db0.targetReads + db1.other - db0.other) / cycles,
+      firstLoadLoopMaxMs,
+      quiet: perCycle(q0, q1),
+      payments: perCycle(q1, p1),
       rssAfterLoadMb: rssAfterLoad / 2 ** 20,
       rssMaxMb: Math.max(rssAfterLoad, ...rss) / 2 ** 20,
       rssEndMb: rss.at(-1)! / 2 ** 20,
@@ -222,6 +258,12 @@ try {
   for (let from = 2; from <= CHECKOUTS; from += step)
     await seedCheckouts(from, Math.min(CHECKOUTS, from + step - 1), MERCHANTS)
   await sqlc.query("VACUUM ANALYZE")
+  // The seed's count deltas (a row per merchant per statement) are folded now, as the sweeper would in the
+  // minute that follows: a backlog a bulk seed makes, not one of a million creates spread over time.
+  while ((await compactCheckoutCounts(database.db)) > 0) {}
+  // And its gigabyte of dirty pages written out now, not by the checkpointer during the measurement (where it
+  // slows every commit's WAL flush, the small size's window having had no such load).
+  await sqlc.query("CHECKPOINT")
   const seedS = (performance.now() - s0) / 1000
   const open = Number(
     (await sqlc.query<{ n: string }>(`SELECT count(*)::text AS n FROM checkouts WHERE status = 'pending'`))
@@ -230,44 +272,50 @@ try {
   const large = await measure(
     `${MERCHANTS.toLocaleString("en")} merchants, ${open.toLocaleString("en")} open checkouts`,
   )
-  const rows = [small, large].flatMap((r) => [
-    [
-      `${r.label}: quiet`,
-      fmt(r.quietRpcPerCycle, 2),
-      fmt(r.quietTargetMsPerCycle, 2),
-      fmt(r.quietOtherMsPerCycle, 2),
-      fmt(r.quietStatementsPerCycle, 1),
-      "",
-      "",
-      String(r.quietCycles),
-    ],
-    [
-      `${r.label}: ${PROBES} payments`,
-      fmt(r.rpcPerCycle, 2),
-      fmt(r.targetMsPerCycle, 2),
-      fmt(r.otherMsPerCycle, 2),
-      fmt(r.statementsPerCycle, 1),
-      `${fmt(r.rssEndMb)} (max ${fmt(r.rssMaxMb)})`,
-      `${r.delivered}: ${fmt(r.p50)} / ${fmt(r.p95)}`,
-      String(r.cycles),
-    ],
-  ])
-  const t = small.quietTargetMsPerCycle + small.quietOtherMsPerCycle
-  const T = large.quietTargetMsPerCycle + large.quietOtherMsPerCycle
+  const rows = [small, large].flatMap((r) =>
+    (
+      [
+        ["quiet", r.quiet],
+        [`${PROBES} payments`, r.payments],
+      ] as const
+    ).map(([what, w]) => [
+      `${r.label}: ${what}`,
+      fmt(w.rpc, 2),
+      fmt(w.targetMs, 2),
+      fmt(w.otherMs, 2),
+      fmt(w.postgresCpuMs, 1),
+      fmt(w.workerCpuMs, 1),
+      fmt(w.gcMs, 2),
+      w.loop,
+      fmt(w.statements, 1),
+      what === "quiet" ? "" : `${fmt(r.rssEndMb)} (max ${fmt(r.rssMaxMb)})`,
+      what === "quiet" ? "" : `${r.delivered}: ${fmt(r.p50)} / ${fmt(r.p95)}`,
+      String(w.cycles),
+    ]),
+  )
+  const t = small.quiet.targetMs + small.quiet.otherMs
+  const T = large.quiet.targetMs + large.quiet.otherMs
   const verdict = [
-    `- remote calls per cycle, quiet: ${fmt(small.quietRpcPerCycle, 2)} → ${fmt(large.quietRpcPerCycle, 2)}; with payments ${fmt(small.rpcPerCycle, 2)} → ${fmt(large.rpcPerCycle, 2)} (target: the same)`,
-    `- database time per cycle, quiet (target reads + other statements): ${fmt(t, 2)} ms → ${fmt(T, 2)} ms, ×${fmt(T / t, 2)} (target ≤ ×2): ${T <= 2 * t ? "met" : "MISSED"}; the target reads alone ${fmt(small.quietTargetMsPerCycle, 2)} → ${fmt(large.quietTargetMsPerCycle, 2)} ms`,
+    `- remote calls per cycle, quiet: ${fmt(small.quiet.rpc, 2)} → ${fmt(large.quiet.rpc, 2)}; with payments ${fmt(small.payments.rpc, 2)} → ${fmt(large.payments.rpc, 2)} (target: the same)`,
+    `- database time per cycle, quiet (target reads + other statements, call to answer): ${fmt(t, 2)} ms → ${fmt(T, 2)} ms, ×${fmt(T / t, 2)} (target ≤ ×2): ${T <= 2 * t ? "met" : "MISSED"}; the target reads alone ${fmt(small.quiet.targetMs, 2)} → ${fmt(large.quiet.targetMs, 2)} ms; PostgreSQL CPU of the worker's backends ${fmt(small.quiet.postgresCpuMs, 1)} → ${fmt(large.quiet.postgresCpuMs, 1)} ms per cycle; the worker's GC ${fmt(small.quiet.gcMs, 2)} → ${fmt(large.quiet.gcMs, 2)} ms per cycle; its event-loop delay mean / p99 / max ${small.quiet.loop} → ${large.quiet.loop} ms`,
     `- worker RSS: ${fmt(small.rssEndMb)} MB → ${fmt(large.rssEndMb)} MB (max ${fmt(large.rssMaxMb)}), +${fmt(large.rssMaxMb - small.rssEndMb)} MB at most (target < +300 MB): ${large.rssMaxMb - small.rssEndMb < 300 ? "met" : "MISSED"}`,
     `- send → first processing/completed webhook p50: ${fmt(small.p50)} ms → ${fmt(large.p50)} ms (target < 1 500 ms): ${small.p50 < 1500 && large.p50 < 1500 ? "met" : "MISSED"}`,
-    `- the worker's first, whole read of the targets (once per start or lease taken): ${fmt(small.firstLoadDbS, 2)} s → ${fmt(large.firstLoadDbS, 2)} s of queries; start → second cycle ${fmt(small.firstLoadS, 1)} s → ${fmt(large.firstLoadS, 1)} s`,
-    `- seeding ${MERCHANTS.toLocaleString("en")} merchants and ${CHECKOUTS.toLocaleString("en")} checkouts (generate_series, 100 000 per transaction, VACUUM ANALYZE): ${fmt(seedS, 0)} s; load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(" ")}, at end ${loadavg()
+    `- the worker's first, whole read of the targets (once per start or lease taken): ${fmt(small.firstLoadDbS, 2)} s → ${fmt(large.firstLoadDbS, 2)} s of queries; start → second cycle ${fmt(small.firstLoadS, 1)} s → ${fmt(large.firstLoadS, 1)} s; the worker's longest event-loop stall meanwhile ${fmt(small.firstLoadLoopMaxMs)} → ${fmt(large.firstLoadLoopMaxMs)} ms`,
+    `- seeding ${MERCHANTS.toLocaleString("en")} merchants and ${CHECKOUTS.toLocaleString("en")} checkouts (generate_series, 100 000 per transaction, VACUUM ANALYZE, count deltas folded): ${fmt(seedS, 0)} s; load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(" ")}, at end ${loadavg()
       .map((x) => x.toFixed(1))
       .join(" ")} (2 cores, shared)`,
   ].join("\n")
+  const tops = [small, large]
+    .map(
+      (r) =>
+        `${r.label}, quiet: the statements that took longest per cycle (call to answer, ms × count per cycle)\n${r.quiet.top.map((l) => `  - \`${l}\``).join("\n")}`,
+    )
+    .join("\n")
   console.log(verdict)
-  body = `${verdict}\n\nOne worker process per size (devnet, EVM watcher poll 1 s, 3 confirmations, dispatcher poll 1 s, address pool off), ${PROBES} probe checkouts per size, each created in one transaction then paid ≈ every ${SPACING_MS} ms. DB time: each \`pg\` query of the worker timed from call to answer (no pg_stat_statements on this server), per watcher cycle; "target reads" are the watcher's reads of its deposit targets, "other" every other statement of the worker (lease, pending payments, cursor, events, status, dispatcher, sweeper). RSS: the worker process's, at the end of the payments' window (max over its samples and right after the first load).\n\n${table(["size", "RPC calls / cycle", "target reads ms / cycle", "other DB ms / cycle", "statements / cycle", "worker RSS MB", "webhook n: p50 / p95 ms", "cycles"], rows)}`
+  body = `${verdict}\n\nOne worker process per size (devnet, EVM watcher poll 1 s, 3 confirmations, dispatcher poll 1 s, address pool off), ${PROBES} probe checkouts per size, each created in one transaction then paid ≈ every ${SPACING_MS} ms. DB ms: each \`pg\` query of the worker timed from call to answer (includes the loopback round trip and every wait for this machine's CPUs), per watcher cycle; "target reads" are the watcher's reads of its deposit targets, "other" every other statement of the worker (lease, pending payments, cursor, events, status, dispatcher, sweeper). PostgreSQL CPU: user + system time of the worker's own backends (/proc/<pid>/stat in 10 ms ticks; the pids are its \`pg\` clients'), the server's side of those statements. Worker CPU (all its threads) and GC pauses (perf_hooks): the worker process's. Event-loop delay: its \`monitorEventLoopDelay\` (10 ms resolution) over the window. RSS: the worker process's, at the end of the payments' window (max over its samples and right after the first load).\n\n${table(["size", "RPC calls / cycle", "target reads ms / cycle", "other DB ms / cycle", "PostgreSQL CPU ms / cycle", "worker CPU ms / cycle", "worker GC ms / cycle", "event-loop delay mean / p99 / max ms", "statements / cycle", "worker RSS MB", "webhook n: p50 / p95 ms", "cycles"], rows)}\n\n${tops}`
 } finally {
   await sqlc.end()
+  await database.close()
   receiver.close()
   await devnet.stop()
   const admin = new pg.Client({ connectionString: DATABASE_URL })

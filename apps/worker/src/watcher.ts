@@ -1,4 +1,5 @@
 import {
+  applyStepwise,
   type ChainScanner,
   type FamilyRegistry,
   Leases,
@@ -6,6 +7,7 @@ import {
   type NetworkConfig,
   PaymentLedger,
   type ScanResult,
+  type WatchedTarget,
   WatchTargets,
   type WatchIndex,
 } from "@inzi/core"
@@ -100,19 +102,33 @@ export const watcherCycle = (scanner: ChainScanner, opts: WatcherOptions) =>
     // only what was stored since the previous one (all of it the first time).
     const deposit = (opts.families ?? FAMILIES)[network.family].deposit
     const since = now.getTime() - opts.lookbackMs
-    const watch = Effect.map(
-      Effect.suspend(() =>
-        targets.watchTargets({
+    const memos = deposit.kind === "wallet-memo"
+    const watch = Effect.suspend(() => {
+      const after = index.cursorFor(since)
+      // A whole read (start, lease taken over) is applied page by page as it is fetched: no million targets
+      // alive at once, no pass over them all holding the event loop. One that fails leaves nothing half-read.
+      let paged = false
+      const onPage = (page: ReadonlyArray<WatchedTarget>) => {
+        index.apply({ cursor: "", full: !paged, added: page, held: [] }, since, memos)
+        paged = true
+      }
+      return targets
+        .watchTargets({
           family: network.family,
           deposit,
           mode: network.mode,
           network: network.id,
           since: new Date(since),
-          after: index.cursorFor(since),
-        }),
-      ),
-      (delta) => index.apply(delta, since, deposit.kind === "wallet-memo"),
-    )
+          after,
+          onPage: after === null ? onPage : undefined,
+        })
+        .pipe(
+          Effect.flatMap((delta) =>
+            applyStepwise(index, paged ? { ...delta, full: false } : delta, since, memos),
+          ),
+          Effect.onError(() => Effect.sync(() => (paged ? index.reset() : undefined))),
+        )
+    })
     const scan = yield* scanner.scan({ cursor, watch, now })
     // The events and the cursor that covers them commit together: a crash before this loses nothing. A scan
     // that failed part-way still commits the part it read; its error then backs the watcher off.

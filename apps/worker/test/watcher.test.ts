@@ -15,6 +15,7 @@ import {
   makeWatchIndex,
   type NetworkConfig,
   PaymentLedger,
+  StoreError,
   WatchTargets,
 } from "@inzi/core"
 import { type Devnet, payTo, startDevnet } from "@inzi/devnet"
@@ -283,6 +284,63 @@ describe("watcher cycle: no payment falls between the watch set and the head", (
   const statusOf = async (id: string) =>
     (await Effect.runPromise(s.checkouts.getCheckout({ id, merchantId, mode: "test", now: new Date() })))
       .status
+
+  it("a worker taking the lease over applies a whole read larger than one step, and records a payment to its last target", async () => {
+    await Effect.runPromise(s.leases.release(`watcher:${network.id}`, OPTS.holder))
+    const c = await createCheckout()
+    // The whole read brings 45 000 more targets before the real ones: the set is applied in several steps.
+    const filler = Array.from({ length: 45_000 }, (_, i) => ({
+      key: `0x${"e".repeat(8)}${i.toString(16).padStart(32, "0")}`,
+      merchantId: "",
+      expiresAtMs: Date.now() + 3_600_000,
+    }))
+    const store: PgStores["checkouts"] = {
+      ...s.checkouts,
+      watchTargets: (q) =>
+        Effect.map(s.checkouts.watchTargets(q), (d) =>
+          q.after === null ? { ...d, added: [...filler, ...d.added] } : d,
+        ),
+    }
+    const taker = { ...OPTS, holder: "worker-d", watchIndex: makeWatchIndex() }
+    try {
+      expect((await cycle(store, scanner, taker)).held).toBe(true)
+      expect(taker.watchIndex.size()).toBeGreaterThan(45_000)
+      await payTo({ rpcUrl: devnet.rpcUrl, token: devnet.tokens.USDT, to: c.address, amount: 25_000_000n })
+      expect((await cycle(store, scanner, taker)).held).toBe(true)
+      expect(await statusOf(c.id)).toBe("processing")
+    } finally {
+      await Effect.runPromise(s.leases.release(`watcher:${network.id}`, taker.holder))
+    }
+  })
+
+  it("a whole read that fails after some of its pages were applied leaves no half-read set: the next read is whole", async () => {
+    await Effect.runPromise(s.leases.release(`watcher:${network.id}`, OPTS.holder))
+    const reads: Array<string | null> = []
+    let fail = true
+    const store: PgStores["checkouts"] = {
+      ...s.checkouts,
+      watchTargets: (q) => {
+        reads.push(q.after)
+        if (!fail || q.after !== null) return s.checkouts.watchTargets(q)
+        q.onPage?.([{ key: `0x${"ab".repeat(20)}`, merchantId: "", expiresAtMs: Date.now() + 3_600_000 }])
+        return Effect.fail(new StoreError({ message: "connection lost mid-read" }))
+      },
+    }
+    const w = { ...OPTS, holder: "worker-e", watchIndex: makeWatchIndex() }
+    try {
+      // The cycle fails (runWatcher reports it and backs off); the page it applied is forgotten.
+      await expect(cycle(store, scanner, w)).rejects.toThrow(/connection lost/)
+      expect(w.watchIndex.size()).toBe(0)
+      fail = false
+      const c = await createCheckout()
+      await payTo({ rpcUrl: devnet.rpcUrl, token: devnet.tokens.USDT, to: c.address, amount: 25_000_000n })
+      await cycle(store, scanner, w)
+      expect(reads).toEqual([null, null])
+      expect(await statusOf(c.id)).toBe("processing")
+    } finally {
+      await Effect.runPromise(s.leases.release(`watcher:${network.id}`, w.holder))
+    }
+  })
 
   it("a checkout created between two cycles and paid in the next block is seen by a cycle that reads only what is new", async () => {
     const { store, reads } = recording()

@@ -1,12 +1,12 @@
-import type { WatchTargetsService } from "@inzi/core"
+import type { WatchedTarget, WatchTargetsService } from "@inzi/core"
 import { type Kysely, sql, type Transaction } from "kysely"
 import { run } from "./errors.js"
 import type { DB } from "./schema.js"
 
 type Db = Kysely<DB> | Transaction<DB>
 
-/** Rows per page of a whole read of the watched targets (`watchTargets` without a cursor). */
-const WATCH_PAGE = 20_000
+/** Rows per fetch of a whole read of the watched targets (`watchTargets` without a cursor). */
+const WATCH_PAGE = 50_000
 
 /** `WatchTargets` over kysely: the deposit targets the watchers match (`openTargets`, `watchTargets`). */
 export const makeWatchTargets = (db: Kysely<DB>): WatchTargetsService => {
@@ -61,41 +61,44 @@ export const makeWatchTargets = (db: Kysely<DB>): WatchTargetsService => {
           xmin: string
         }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(db)
         const cursor = snap.rows[0]?.xmin ?? "0"
+        // Address families match on the key alone: their rows carry no merchant.
         const targets = (db: Db) =>
           db
             .selectFrom("deposit_targets as t")
             .innerJoin("checkouts as c", "c.id", "t.checkout_id")
             .select([
               sql<string>`${sql.ref(memos ? "t.memo" : "t.lookup")}`.as("key"),
-              "c.merchant_id",
-              sql<number>`ceil(extract(epoch FROM c.expires_at) * 1000)::float8`.as("expires_ms"),
+              memos ? sql<string>`c.merchant_id`.as("merchantId") : sql<string>`''`.as("merchantId"),
+              sql<number>`ceil(extract(epoch FROM c.expires_at) * 1000)::float8`.as("expiresAtMs"),
             ])
             .where("t.family", "=", q.family)
             .where(memos ? "t.memo" : "t.address", "is not", null)
             .where("c.mode", "=", q.mode)
             .where(sql<boolean>`c.networks @> jsonb_build_array(${q.network}::text)`)
-        const toTarget = (r: { key: string; merchant_id: string; expires_ms: number | string }) => ({
-          key: r.key,
-          merchantId: r.merchant_id,
-          expiresAtMs: Number(r.expires_ms),
-        })
-        const added: Array<ReturnType<typeof toTarget>> = []
+        type Row = { key: string; merchantId: string; expiresAtMs: number | string }
+        // Rows come in the target's shape: a driver that reads float8 as a number hands them over as they are.
+        const toTarget = (r: Row): WatchedTarget =>
+          typeof r.expiresAtMs === "number"
+            ? (r as WatchedTarget)
+            : { ...r, expiresAtMs: Number(r.expiresAtMs) }
+        const added: Array<WatchedTarget> = []
         if (q.after === null) {
-          // Whole: by pages in lookup order, so neither side holds a million rows at once. Targets are never
-          // deleted and the filter is by time only: a page misses nothing committed before the cursor.
-          let after: string | null = null
-          for (;;) {
-            let page = targets(db)
-              .select("t.lookup")
-              .where("c.expires_at", ">", q.since)
-              .orderBy("t.lookup")
-              .limit(WATCH_PAGE)
-            if (after !== null) page = page.where("t.lookup", ">", after)
-            const rows = await page.execute()
-            for (const r of rows) added.push(toTarget(r))
-            if (rows.length < WATCH_PAGE) break
-            after = rows[rows.length - 1]!.lookup
-          }
+          // Whole: one statement (a join of both tables in one pass, where pages in key order would probe the
+          // checkouts' primary key once per row), fetched through a cursor by pages so that neither side holds
+          // a million rows at once. Its snapshot is taken after the cursor above: it misses nothing before it.
+          await db.transaction().execute(async (trx) => {
+            // A cursor is planned for its first rows by default; this one is read to the end.
+            await sql`SET LOCAL cursor_tuple_fraction = 1`.execute(trx)
+            await sql`DECLARE watch_whole NO SCROLL CURSOR FOR ${targets(trx).where("c.expires_at", ">", q.since)}`.execute(
+              trx,
+            )
+            for (;;) {
+              const page = await sql<Row>`FETCH FORWARD ${sql.lit(WATCH_PAGE)} FROM watch_whole`.execute(trx)
+              if (q.onPage !== undefined) q.onPage(page.rows.map(toTarget))
+              else for (const r of page.rows) added.push(toTarget(r))
+              if (page.rows.length < WATCH_PAGE) break
+            }
+          })
         } else {
           const rows = await targets(db)
             .where("c.expires_at", ">", q.since)
@@ -107,20 +110,26 @@ export const makeWatchTargets = (db: Kysely<DB>): WatchTargetsService => {
           .where("c.expires_at", "<=", q.since)
           .where("c.status", "in", ["pending", "processing"])
           .execute()
-        const wallets = memos
-          ? await db
-              .selectFrom("merchant_payout_keys as k")
-              .innerJoin("merchants as m", "m.id", "k.merchant_id")
-              .select([
-                "k.merchant_id",
-                "k.key as wallet",
-                sql<boolean>`coalesce(m.networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text), false)`.as(
-                  "scanned",
-                ),
-              ])
-              .where("k.family", "=", q.family)
-              .execute()
-          : undefined
+        // Memo families: every merchant's wallet on a whole read; from a cursor, only the merchants whose payout
+        // keys or networks changed since (migration 0024), with a null wallet for one that has none now.
+        const scanned = sql<boolean>`coalesce(m.networks -> ${q.mode}::text @> jsonb_build_array(${q.network}::text), false)`
+        const wallets = !memos
+          ? undefined
+          : q.after === null
+            ? await db
+                .selectFrom("merchant_payout_keys as k")
+                .innerJoin("merchants as m", "m.id", "k.merchant_id")
+                .select(["k.merchant_id", "k.key as wallet", scanned.as("scanned")])
+                .where("k.family", "=", q.family)
+                .execute()
+            : await db
+                .selectFrom("merchants as m")
+                .leftJoin("merchant_payout_keys as k", (j) =>
+                  j.onRef("k.merchant_id", "=", "m.id").on("k.family", "=", q.family),
+                )
+                .select(["m.id as merchant_id", "k.key as wallet", scanned.as("scanned")])
+                .where(sql<boolean>`m.wallet_xid >= ${q.after}::xid8`)
+                .execute()
         return {
           cursor,
           full: q.after === null,

@@ -1,6 +1,7 @@
 export { makeAddressPool } from "./AddressPoolPg.js"
 export { type CheckoutsPg, IDEMPOTENCY_TTL_MS, makeCheckoutStore } from "./CheckoutStorePg.js"
 export { forgetChainCursors } from "./chainCursors.js"
+export { compactCheckoutCounts } from "./checkoutCounts.js"
 export { type ClusterStats, clusterStats } from "./clusterStats.js"
 export { type FastPath, PgFastPath } from "./FastPathPg.js"
 export { checkSchemaName, type Database, type DatabaseConfig, dropSchema, makeDatabase } from "./database.js"

@@ -535,6 +535,32 @@ export const MIGRATION_SQL: Readonly<Record<string, ReadonlyArray<string>>> = {
     `DROP INDEX checkouts_open_status`,
     `CREATE INDEX checkouts_open_status ON checkouts (mode, expires_at) WHERE status IN ('pending', 'processing')`,
   ],
+  // Memo families: the watcher reads the merchants' wallets incrementally as it reads the targets, from the same
+  // cursor. `wallet_xid` is the id of the last transaction that changed a merchant's payout keys (insert, update,
+  // delete: a statement trigger) or its networks (a row trigger); merchants stored before have none and are read
+  // by a watcher's first, whole read.
+  "0024_wallet_cursor": [
+    `ALTER TABLE merchants ADD COLUMN wallet_xid xid8`,
+    `ALTER TABLE merchants ALTER COLUMN wallet_xid SET DEFAULT pg_current_xact_id()`,
+    `CREATE INDEX merchants_wallet_xid ON merchants (wallet_xid)`,
+    `CREATE FUNCTION merchant_wallet_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE merchants SET wallet_xid = pg_current_xact_id() WHERE id IN (SELECT merchant_id FROM changed_keys);
+      RETURN NULL;
+    END $$`,
+    ...["INSERT", "UPDATE", "DELETE"].map(
+      (op) => `CREATE TRIGGER merchant_wallet_${op.toLowerCase()} AFTER ${op} ON merchant_payout_keys
+        REFERENCING ${op === "DELETE" ? "OLD" : "NEW"} TABLE AS changed_keys
+        FOR EACH STATEMENT EXECUTE FUNCTION merchant_wallet_touch()`,
+    ),
+    `CREATE FUNCTION merchant_networks_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.networks IS DISTINCT FROM OLD.networks THEN NEW.wallet_xid := pg_current_xact_id(); END IF;
+      RETURN NEW;
+    END $$`,
+    `CREATE TRIGGER merchant_networks_touch BEFORE UPDATE OF networks ON merchants
+      FOR EACH ROW EXECUTE FUNCTION merchant_networks_touch()`,
+  ],
 }
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = Object.fromEntries(

@@ -906,6 +906,103 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(idle.payoutKeys.ton).toBeDefined()
       })
 
+      it("a whole read of more targets than one fetch brings each once, with its expiry, as `openTargets`", async (ctx) => {
+        // PGlite runs the same statements (one fetch) in the tests above; 50 000 rows take it half a minute.
+        if (!backend.concurrent) ctx.skip()
+        const m = await merchant()
+        // 50 000 rows a fetch: 50 002 stored, one of them expired, one in live mode.
+        await sql`INSERT INTO checkouts (id, merchant_id, mode, status, amount_cents, networks, expires_at, created_at,
+              updated_at)
+            SELECT 'chk_test_whole' || lpad(i::text, 18, '0'), ${m.id}, CASE WHEN i = 2 THEN 'live' ELSE 'test' END,
+              'pending', 100, '["devnet"]'::jsonb, ${at(600)}::timestamptz + i * interval '1 millisecond'
+                - CASE WHEN i = 1 THEN interval '1 day' ELSE interval '0' END, ${T0}, ${T0}
+            FROM generate_series(1, 50002) AS i`.execute(db)
+        await sql`INSERT INTO deposit_targets (checkout_id, family, merchant_id, derivation_index, address, lookup)
+            SELECT 'chk_test_whole' || lpad(i::text, 18, '0'), 'evm', ${m.id}, i, '0x' || lpad(to_hex(i), 40, '0'),
+              '0x' || lpad(to_hex(i), 40, '0')
+            FROM generate_series(1, 50002) AS i`.execute(db)
+        const w = WATCHED[0]
+        const q = {
+          family: w.family,
+          deposit: w.deposit,
+          mode: "test" as const,
+          network: w.network,
+          since: at(0),
+        }
+        const d = await runP(s.checkouts.watchTargets({ ...q, after: null }))
+        expect(d.full).toBe(true)
+        const keys = d.added.map((t) => t.key)
+        expect(new Set(keys).size).toBe(keys.length)
+        expect(keys.length).toBe(50_000)
+        // The expired one is watched for its status (pending) alone.
+        expect(d.held.map((t) => t.key)).toEqual([`0x${"1".padStart(40, "0")}`])
+        expect([...keys, ...d.held.map((t) => t.key)].sort()).toEqual(
+          [...(await runP(s.checkouts.openTargets(q))).addresses].sort(),
+        )
+        const last = d.added.find((t) => t.key === `0x${(50_002).toString(16).padStart(40, "0")}`)
+        expect(last?.expiresAtMs).toBe(at(600).getTime() + 50_002)
+        // Page by page: the same targets, none in `added`.
+        const pages: Array<number> = []
+        const paged: Array<string> = []
+        const p = await runP(
+          s.checkouts.watchTargets({
+            ...q,
+            after: null,
+            onPage: (page) => {
+              pages.push(page.length)
+              for (const t of page) paged.push(t.key)
+            },
+          }),
+        )
+        expect(p.added).toEqual([])
+        expect(pages[0]).toBe(50_000)
+        expect(paged.sort()).toEqual([...keys].sort())
+      })
+
+      it("a read from a cursor brings the wallets of the merchants changed since, and only theirs", async () => {
+        const [a, b, c] = [
+          await merchant(),
+          await merchant(),
+          await merchant({ tonWallet: `0:${"cc".repeat(32)}` }),
+        ]
+        const w = WATCHED[2]
+        const q = {
+          family: w.family,
+          deposit: w.deposit,
+          mode: "test" as const,
+          network: w.network,
+          since: at(-60),
+        }
+        const index = makeWatchIndex()
+        const read = async () => {
+          const d = await runP(s.checkouts.watchTargets({ ...q, after: index.cursorFor(q.since.getTime()) }))
+          const kept = index.apply(d, q.since.getTime(), true)
+          const whole = makeWatchSet(await runP(s.checkouts.openTargets(q)))
+          expect([...kept.wallets].sort()).toEqual([...whole.wallets].sort())
+          return { d, kept }
+        }
+        const first = await read()
+        expect(first.d.wallets?.map((x) => x.merchantId)).toEqual(expect.arrayContaining([a.id, b.id, c.id]))
+        // Nothing changed: no wallet is read again.
+        expect((await read()).d.wallets).toEqual([])
+        const moved = `0:${"dd".repeat(32)}`
+        await runP(s.merchants.updateMerchant(a.id, { payoutKeys: { ton: moved } }))
+        await runP(s.merchants.updateMerchant(b.id, { payoutKeys: { ton: null } }))
+        await runP(s.merchants.updateMerchant(c.id, { networks: { live: [], test: ["devnet"] } }))
+        await runP(s.merchants.updateMerchant(c.id, { name: "Renamed" })) // not a wallet change
+        const after = await read()
+        expect([...(after.d.wallets ?? [])].sort((x, y) => x.merchantId.localeCompare(y.merchantId))).toEqual(
+          [
+            { merchantId: a.id, wallet: moved, scanned: true },
+            { merchantId: b.id, wallet: null, scanned: true },
+            { merchantId: c.id, wallet: `0:${"cc".repeat(32)}`, scanned: false },
+          ].sort((x, y) => x.merchantId.localeCompare(y.merchantId)),
+        )
+        expect(after.kept.wallets).toContain(moved)
+        expect(after.kept.wallets).not.toContain(`0:${"cc".repeat(32)}`) // left the network, no open checkout
+        expect((await read()).d.wallets).toEqual([])
+      })
+
       it("a target whose transaction commits after a later one's is read by the next read, not skipped", async (ctx) => {
         if (!backend.concurrent) ctx.skip() // one connection (PGlite): transactions never interleave
         const m = await merchant()

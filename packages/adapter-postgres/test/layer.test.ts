@@ -47,6 +47,7 @@ describe("public surface", () => {
       "addRateCounts",
       "checkSchemaName",
       "clusterStats",
+      "compactCheckoutCounts",
       "dropSchema",
       "forgetChainCursors",
       "hotStatements",

@@ -237,6 +237,7 @@ if (url === undefined || url === "") {
           "0020_family_rows",
           "0022_ops_counts",
           "0023_watch_cursor",
+          "0024_wallet_cursor",
         ])
         expect(await migrationsApplied(database.db)).toBe(true)
         const secrets = await sql<{

@@ -101,6 +101,7 @@ export const upgrade0020Contract = (
         "0020_family_rows",
         "0022_ops_counts",
         "0023_watch_cursor",
+        "0024_wallet_cursor",
       ])
       s = makeStores(db)
     })

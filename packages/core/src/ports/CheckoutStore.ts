@@ -90,6 +90,7 @@ export interface OpenTargets {
 export interface WatchedTarget {
   /** Derived-address families: the lookup key (`depositLookup`); memo families: the memo as stored. */
   readonly key: string
+  /** Memo families: the checkout's merchant; derived-address families may leave it empty (the key is unique). */
   readonly merchantId: string
   /** The checkout's `expires_at` in milliseconds, rounded up (so `expiresAtMs > since` iff it expires after). */
   readonly expiresAtMs: number
@@ -109,11 +110,16 @@ export interface WatchTargetsDelta {
   /** Every target of a checkout that expired by `since` but is still pending or processing, at this read. */
   readonly held: ReadonlyArray<WatchedTarget>
   /**
-   * Memo families: each merchant's wallet (its payout key of the family), and whether the merchant has the
-   * network in the mode (its wallet is scanned even without open checkouts).
+   * Memo families: each merchant's wallet (its payout key of the family; null: it has none now), and whether the
+   * merchant has the network in the mode (its wallet is scanned even without open checkouts). A whole read lists
+   * every merchant with a wallet; a read from a cursor only the merchants whose wallet or networks changed since.
    */
   readonly wallets?:
-    | ReadonlyArray<{ readonly merchantId: string; readonly wallet: string; readonly scanned: boolean }>
+    | ReadonlyArray<{
+        readonly merchantId: string
+        readonly wallet: string | null
+        readonly scanned: boolean
+      }>
     | undefined
 }
 
@@ -186,6 +192,11 @@ export interface WatchTargetsService {
     readonly network: NetworkId
     readonly since: Date
     readonly after: string | null
+    /**
+     * A whole read only: receives its targets a page at a time as they are fetched (then `added` is empty), so
+     * the caller applies them without a million of them alive at once.
+     */
+    readonly onPage?: ((page: ReadonlyArray<WatchedTarget>) => void) | undefined
   }) => Effect.Effect<WatchTargetsDelta, StoreError>
 }
 export class WatchTargets extends Context.Tag("@inzi/core/WatchTargets")<
