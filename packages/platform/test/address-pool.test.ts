@@ -119,7 +119,11 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
       expect(await run(refillAddressPool(m, FAMILIES, { target: 2 }))).toBe(2)
       for (let i = 0; i < 2; i++) checkouts.push(await create(m))
       const indices = checkouts.map((c) => c.targets.derivationIndex)
-      expect(indices).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n, 9n, 10n])
+      // Pooled 0–5, then inline from a block of fresh indices drawn ahead (6, 7, 8, …); the refill's slots come
+      // after the block: every index once, pooled and inline alike.
+      expect(indices.slice(0, 9)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n])
+      expect(indices[9]! > 8n && indices[10]! > indices[9]!).toBe(true)
+      expect(new Set(indices).size).toBe(11)
       for (const c of checkouts) {
         expect(addressOf(c, "evm")).toBe(evmAt(EVM_XPUB, c.targets.derivationIndex))
         expect(addressOf(c, "tron")).toBe(tronAt(TRON_XPUB, c.targets.derivationIndex))
@@ -150,9 +154,11 @@ const suite = (name: string, open: () => Promise<{ db: Kysely<DB>; close: () => 
       expect(r.dropped).toBe(3)
       expect(r.failed).toEqual([])
       const pooled = await create(changed)
-      expect(pooled.targets.derivationIndex).toBe(4n)
-      expect(addressOf(pooled, "evm")).toBe(evmAt(EVM_XPUB_3, 4n))
-      expect(addressOf(pooled, "tron")).toBe(tronAt(TRON_XPUB_2, 4n))
+      const at = pooled.targets.derivationIndex
+      expect(at > 3n).toBe(true)
+      expect(await Effect.runPromise(stores.addressPool.poolSize(m.id))).toBe(1)
+      expect(addressOf(pooled, "evm")).toBe(evmAt(EVM_XPUB_3, at))
+      expect(addressOf(pooled, "tron")).toBe(tronAt(TRON_XPUB_2, at))
     })
   })
 
