@@ -226,7 +226,9 @@ export const makeSolanaScanner = (
         return {
           txs,
           state: next,
-          caughtUp: reachedEnd,
+          // A backfill that ended here read down to the cursor only below its head: what arrived after the head
+          // is read from the new cursor next time, so the account is not caught up yet.
+          caughtUp: reachedEnd && state.backfill === undefined,
           head: head?.slot ?? state.slot,
           ...(stopped === undefined ? {} : { error: stopped }),
         } satisfies AccountScan
