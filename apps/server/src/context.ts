@@ -1,5 +1,6 @@
 import type {
   ActiveKey,
+  CheckoutJsonCache,
   KeyCache as CoreKeyCache,
   FamilyRegistry,
   NetworkConfig,
@@ -19,6 +20,8 @@ export interface ServerContextShape {
   readonly families: FamilyRegistry
   /** Payment options' JSON of recently read checkouts (GET /checkouts/:id renders the same ones again and again). */
   readonly optionsCache: PaymentOptionsCache
+  /** Whole JSON of read checkouts, by the object the store's GET read hands back while a checkout is unchanged. */
+  readonly jsonCache: CheckoutJsonCache
   readonly logger: Logger
   readonly registry: Registry
   readonly http: ReturnType<typeof makeHttpMetrics>

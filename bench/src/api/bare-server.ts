@@ -181,12 +181,15 @@ const handleSame = async (cfg: SameSql, req: IncomingMessage, res: ServerRespons
   }
   if (req.method === "GET" && url.startsWith("/checkouts/")) {
     const args = [url.slice("/checkouts/".length)]
-    const r = await pool.query<{ checkout: { merchant_id: string; mode: string } }>({
+    const r = await pool.query<{ checkout: string }>({
       name: "same_get",
       text: cfg.checkoutById.sql,
       values: cfg.checkoutById.positions.map((i) => args[i]),
     })
-    const c = r.rows[0]?.checkout
+    // The statement returns the row's JSON as text: parsed here, as the driver parses a json column.
+    const text = r.rows[0]?.checkout
+    const c: { merchant_id: string; mode: string } | undefined =
+      text === undefined ? undefined : JSON.parse(text)
     return c === undefined || c.merchant_id !== cfg.merchantId || c.mode !== "test"
       ? send(res, 404, '{"error":"not_found"}')
       : send(res, 200, JSON.stringify(c))

@@ -3,6 +3,7 @@ import {
   type CheckoutNotFound as CheckoutNotFoundT,
   CheckoutNotFound,
   type CheckoutsService,
+  currentStatus,
   type GetCheckoutQuery,
   type StoreError,
 } from "@inzi/core"
@@ -37,21 +38,22 @@ const paymentsJson = sql<unknown>`(CASE WHEN EXISTS (SELECT FROM payments p WHER
 ) ELSE '[]'::json END)`
 
 /**
- * One checkout (with its targets) and its payments in ONE query and ONE column: the row as a JSON object with
- * the column names of `CheckoutRow` (int8 as text, timestamps as ISO 8601 text) plus `payments_json`. One JSON
- * column instead of ≈ 20: the driver's per-execution work (a parser per described column, every timestamp
- * parsed apart) was ≈ 30 µs of the GET's client CPU; one JSON.parse is a few. Decoded by `checkoutWithPayments`.
+ * One checkout (with its targets) and its payments in ONE query and ONE column: the row as the text of a JSON
+ * object with the column names of `CheckoutRow` (int8 as text, timestamps as ISO 8601 text) plus `payments_json`.
+ * One column instead of ≈ 20: the driver's per-execution work (a parser per described column, every timestamp
+ * parsed apart) was most of the GET's client CPU. As text (`::text`), not `json`: the driver hands it over
+ * unparsed, so a read whose text is what was decoded before skips the parse (`DecodedCheckouts`).
  */
 const selectCheckoutJson = (db: Db) =>
   db.selectFrom("checkouts as c").select(
-    sql<unknown>`json_build_object(
+    sql<string>`json_build_object(
         'id', c.id, 'merchant_id', c.merchant_id, 'mode', c.mode, 'status', c.status,
         'amount_cents', c.amount_cents::text, 'currency', c.currency, 'description', c.description,
         'metadata', c.metadata, 'customer_email', c.customer_email, 'redirect_url', c.redirect_url,
         'webhook_url', c.webhook_url, 'networks', c.networks, 'expires_at', c.expires_at,
         'created_at', c.created_at, 'updated_at', c.updated_at,
         'targets', ${targetsJson}, 'payments_json', ${paymentsJson}
-      )`.as("checkout"),
+      )::text`.as("checkout"),
   )
 
 /** GET /checkouts/:id's read, compiled once: one parameter (the id), one row with one `checkout` JSON column. */
@@ -67,12 +69,48 @@ const checkoutWithPayments = (json: unknown, now: Date | null): Checkout => {
   )
 }
 
+/** How many decoded checkouts a GET read keeps (`makeDecodedCheckouts`): a few MB at most. */
+const DECODED_CHECKOUTS = 5_000
+
+/**
+ * The checkouts a read decoded lately, by id, each with the row text it came from (`selectCheckoutJson`): a read
+ * of the same text gets the same object back, neither parsed nor decoded again, and the presenter's render cache
+ * (core's `makeCheckoutJsonCache`, keyed by the object) answers for it too. Any change to the checkout, its
+ * targets or its payments changes the text. The status is derived per read (an overdue pending checkout reads
+ * `expired`: one more object, kept beside the stored one). At most `capacity` entries; the oldest written goes
+ * first. A `Checkout` is never mutated, so handing one object to many readers is safe.
+ */
+export const makeDecodedCheckouts = (capacity: number) => {
+  const entries = new Map<string, { readonly text: string; readonly stored: Checkout; current: Checkout }>()
+  return (id: string, text: unknown, now: Date | null): Checkout => {
+    if (typeof text !== "string" || capacity <= 0) return checkoutWithPayments(text, now)
+    let e = entries.get(id)
+    if (e === undefined || e.text !== text) {
+      if (e === undefined && entries.size >= capacity) {
+        const oldest = entries.keys().next()
+        if (oldest.done !== true) entries.delete(oldest.value)
+      }
+      const stored = checkoutWithPayments(text, null)
+      e = { text, stored, current: stored }
+      entries.set(id, e)
+    }
+    if (now === null) return e.stored
+    const status = currentStatus(e.stored, now)
+    if (e.current.status !== status)
+      e.current = status === e.stored.status ? e.stored : { ...e.stored, status }
+    return e.current
+  }
+}
+
 /**
  * The GET read over `checkoutById` (`checkoutByIdStatement`): one precompiled statement, answered through `done`
  * once from the driver's callback (no fiber needed): `getCheckout`, and the server's fast path (FastPathPg.ts).
  */
 export const readCheckout =
-  (checkoutById: ReturnType<typeof checkoutByIdStatement>) =>
+  (
+    checkoutById: ReturnType<typeof checkoutByIdStatement>,
+    decoded: ReturnType<typeof makeDecodedCheckouts> = makeDecodedCheckouts(DECODED_CHECKOUTS),
+  ) =>
   (
     q: GetCheckoutQuery,
     done: (result: Either.Either<Checkout, StoreError | CheckoutNotFoundT>) => void,
@@ -83,7 +121,7 @@ export const readCheckout =
       [q.id],
       (rows) => {
         const row = rows[0]
-        const found = row === undefined ? undefined : checkoutWithPayments(row.checkout, q.now)
+        const found = row === undefined ? undefined : decoded(q.id, row.checkout, q.now)
         // Another merchant's checkout, or the other mode's, does not exist for this caller.
         if (found === undefined || found.merchantId !== q.merchantId || found.mode !== q.mode)
           throw new Fail(new CheckoutNotFound({ id: q.id }))

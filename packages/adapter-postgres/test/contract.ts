@@ -545,6 +545,48 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         )
       })
 
+      it("a read of an unchanged checkout hands back the same object; any change is read anew, exactly", async () => {
+        const m = await merchant()
+        const c = await created(m.id)
+        const first = await get(c, at(1))
+        expect(await get(c, at(2))).toBe(first)
+        // Overdue: another object (expired), the stored one again before the deadline.
+        const overdue = await get(c, at(1800))
+        expect(overdue).toEqual({ ...first, status: "expired" })
+        expect(await get(c, at(1801))).toBe(overdue)
+        expect(await get(c, at(3))).toBe(first)
+        // The fast path keeps its own: the same object while unchanged, equal to the port's.
+        const direct = (now: Date) =>
+          new Promise<unknown>((resolve) =>
+            s.fastPath.getCheckout({ id: c.id, merchantId: m.id, mode: "test", now }, (r) =>
+              resolve(Either.getOrThrow(r)),
+            ),
+          )
+        const viaDirect = await direct(at(1))
+        expect(viaDirect).toEqual(first)
+        expect(await direct(at(2))).toBe(viaDirect)
+        // A payment, then its confirmations: each change is a new object with the stored data.
+        const obs = observed(c)
+        await apply([obs], at(61))
+        const paid = await get(c, at(62))
+        expect(paid).not.toBe(first)
+        expect(paid.status).toBe("processing")
+        expect(paid.payments.map((p) => [p.txHash, p.confirmations])).toEqual([[obs.txHash, 1]])
+        expect(await direct(at(62))).toEqual(paid)
+        await apply([
+          {
+            _tag: "PaymentConfirmationsUpdated",
+            network: "devnet",
+            txHash: obs.txHash,
+            logIndex: 0,
+            confirmations: 2,
+          },
+        ])
+        const more = await get(c, at(63))
+        expect(more.payments[0]?.confirmations).toBe(2)
+        expect(await get(c, at(64))).toBe(more)
+      })
+
       it("reads an overdue pending checkout as expired", async () => {
         const m = await merchant()
         const c = await created(m.id)

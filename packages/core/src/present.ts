@@ -31,6 +31,59 @@ export interface PresentContext {
   readonly families: FamilyRegistry
   /** Payment options' JSON kept per checkout between renders (`makePaymentOptionsCache`); absent: none kept. */
   readonly optionsCache?: PaymentOptionsCache | undefined
+  /** Whole checkout JSON kept per checkout object (`makeCheckoutJsonCache`); absent: none kept. */
+  readonly jsonCache?: CheckoutJsonCache | undefined
+}
+
+/**
+ * The JSON of checkouts rendered lately, by the checkout object itself, for a process whose store hands back the
+ * same object while the checkout is unchanged (adapter-postgres's GET read does). An entry answers only for the
+ * same status (read at `now`), public URL, configured networks and families (by identity) and merchant display
+ * name and payout keys; it lives as long as its checkout object. A `Checkout` is never mutated, so the object
+ * stands for everything stored.
+ */
+export interface CheckoutJsonCache {
+  readonly get: (checkout: Checkout, status: ApiCheckout["status"], ctx: PresentContext) => string | undefined
+  readonly set: (checkout: Checkout, status: ApiCheckout["status"], ctx: PresentContext, json: string) => void
+}
+
+export const makeCheckoutJsonCache = (): CheckoutJsonCache => {
+  const entries = new WeakMap<
+    Checkout,
+    {
+      readonly status: ApiCheckout["status"]
+      readonly publicUrl: string
+      readonly networks: ReadonlyArray<NetworkConfig>
+      readonly families: FamilyRegistry
+      readonly merchant: Merchant
+      readonly merchantStamp: string
+      readonly json: string
+    }
+  >()
+  return {
+    get: (checkout, status, ctx) => {
+      const e = entries.get(checkout)
+      return e !== undefined &&
+        e.status === status &&
+        e.publicUrl === ctx.publicUrl &&
+        e.networks === ctx.networks &&
+        e.families === ctx.families &&
+        (e.merchant === ctx.merchant || e.merchantStamp === merchantStamp(ctx.merchant))
+        ? e.json
+        : undefined
+    },
+    set: (checkout, status, ctx, json) => {
+      entries.set(checkout, {
+        status,
+        publicUrl: ctx.publicUrl,
+        networks: ctx.networks,
+        families: ctx.families,
+        merchant: ctx.merchant,
+        merchantStamp: merchantStamp(ctx.merchant),
+        json,
+      })
+    },
+  }
 }
 
 /**
@@ -306,6 +359,20 @@ export const toApiCheckout = (checkout: Checkout, ctx: PresentContext): ApiCheck
  */
 export const renderCheckoutJson = (checkout: Checkout, ctx: PresentContext): string => {
   const status = currentStatus(checkout, ctx.now)
+  const cache = ctx.jsonCache
+  if (cache === undefined) return writeCheckoutJson(checkout, status, ctx)
+  const kept = cache.get(checkout, status, ctx)
+  if (kept !== undefined) return kept
+  const json = writeCheckoutJson(checkout, status, ctx)
+  cache.set(checkout, status, ctx, json)
+  return json
+}
+
+const writeCheckoutJson = (
+  checkout: Checkout,
+  status: ApiCheckout["status"],
+  ctx: PresentContext,
+): string => {
   const head = JSON.stringify(headFields(checkout, status))
   const middle = JSON.stringify(middleFields(checkout, status, ctx))
   return `${head.slice(0, -1)},"metadata":${checkout.metadataJson ?? "{}"},${middle.slice(1, -1)},"payment_options":${paymentOptionsJson(checkout, status, ctx)},"expires_at":"${formatTimestamp(checkout.expiresAt)}","created_at":"${formatTimestamp(checkout.createdAt)}"}`

@@ -5,6 +5,7 @@ import { ApiCheckout, ApiCheckoutList, ApiPublicStatus, ApiWebhookEvent } from "
 import type { Payment } from "../src/domain.js"
 import {
   latestCountedPayment,
+  makeCheckoutJsonCache,
   makePaymentOptionsCache,
   parseWebhookEventBody,
   renderCheckoutJson,
@@ -210,6 +211,47 @@ describe("renderCheckoutJson", () => {
     renderCheckoutJson({ ...c, id: "chk_live_cccccccccccccccccccccccc" }, moved)
     renderCheckoutJson(part, moved)
     expect(writes).toHaveLength(6)
+  })
+
+  it("a JSON cache answers the same checkout object again, until what it renders with changes", () => {
+    const cache = makeCheckoutJsonCache()
+    let writes = 0
+    const counted = {
+      get: cache.get,
+      set: (...args: Parameters<typeof cache.set>) => {
+        writes++
+        cache.set(...args)
+      },
+    }
+    const c = checkout()
+    const plain = renderCheckoutJson(c, ctx)
+    expect(renderCheckoutJson(c, { ...ctx, jsonCache: counted })).toBe(plain)
+    expect(renderCheckoutJson(c, { ...ctx, jsonCache: counted })).toBe(plain)
+    expect(writes).toBe(1)
+    // An equal merchant read again (another object, as after a key-cache refresh): still answered.
+    const again = { ...ctx.merchant, payoutKeys: { ...ctx.merchant.payoutKeys } }
+    expect(renderCheckoutJson(c, { ...ctx, merchant: again, jsonCache: counted })).toBe(plain)
+    expect(writes).toBe(1)
+    // Each of these renders anew, and renders what an uncached render does.
+    // (A new name is the payee of options that carry one, none here; other networks by identity: the
+    // configuration was read again, to the same text here. Both render anew all the same.)
+    const others: ReadonlyArray<readonly [typeof ctx, boolean]> = [
+      [{ ...ctx, merchant: merchantWith("UQotherWallet") }, true],
+      [{ ...ctx, merchant: { ...ctx.merchant, name: "Renamed" } }, false],
+      [{ ...ctx, publicUrl: "https://other.example" }, true],
+      [{ ...ctx, now: new Date(c.expiresAt.getTime() + 1) }, true],
+      [{ ...ctx, networks: [...ctx.networks] }, false],
+    ]
+    for (const [o, changes] of others) {
+      const text = renderCheckoutJson(c, { ...o, jsonCache: counted })
+      expect(text).toBe(renderCheckoutJson(c, o))
+      expect(text !== plain).toBe(changes)
+    }
+    expect(writes).toBe(others.length + 1)
+    // The same data in another object is another entry: the store hands back one object per unchanged checkout.
+    expect(renderCheckoutJson({ ...c, description: "other" }, { ...ctx, jsonCache: counted })).toBe(
+      renderCheckoutJson({ ...c, description: "other" }, ctx),
+    )
   })
 
   it("is the API object as JSON with the metadata text spliced in verbatim", () => {
@@ -421,6 +463,13 @@ describe("presenters over random checkouts", () => {
         expect(renderCheckoutJson(moved, { ...c2, optionsCache: SHARED_CACHE })).toBe(
           renderCheckoutJson(moved, c2),
         )
+        // Through a JSON cache: the same object renders the same text, also once read at another time.
+        const jsonCache = makeCheckoutJsonCache()
+        expect(renderCheckoutJson(c, { ...c2, jsonCache })).toBe(json)
+        expect(renderCheckoutJson(c, { ...c2, jsonCache })).toBe(json)
+        const later = { ...c2, now: new Date(c.expiresAt.getTime() + 1) }
+        expect(renderCheckoutJson(c, { ...later, jsonCache })).toBe(renderCheckoutJson(c, later))
+        expect(renderCheckoutJson(c, { ...c2, jsonCache })).toBe(json)
         const parsed = JSON.parse(json)
         expect(parsed).toEqual(toApiCheckout(c, c2))
         if (odd === null) expect(Schema.decodeUnknownEither(ApiCheckout)(parsed)._tag).toBe("Right")

@@ -9,7 +9,6 @@ import {
   type GetCheckoutQuery,
   isCheckoutId,
   type Merchant,
-  type PaymentOptionsCache,
   MerchantStore,
   renderCheckoutJson,
   renderCheckoutListJson,
@@ -240,25 +239,26 @@ const renderCheckoutJsonSync = (
   merchant: Merchant,
   now: Date,
   ctx: ServerContext["Type"],
-  optionsCache?: PaymentOptionsCache,
-) => renderCheckoutJson(c, presentContext(merchant, now, ctx, optionsCache))
+  caches?: ReadCaches,
+) => renderCheckoutJson(c, presentContext(merchant, now, ctx, caches))
+
+/** The presenter's caches a read passes (`presentContext`). */
+type ReadCaches = Pick<ServerContext["Type"], "optionsCache"> &
+  Partial<Pick<ServerContext["Type"], "jsonCache">>
 
 /**
  * What the presenter needs to render a checkout of `merchant` at `now` (see `renderCheckoutJsonSync`); reads pass
- * the server's options cache (a checkout is read again and again), a create does not (it renders once).
+ * the server's caches (a checkout is read again and again): GET one checkout both (its read hands back the same
+ * object while the checkout is unchanged), the list the options cache; a create passes none (it renders once).
  */
-const presentContext = (
-  merchant: Merchant,
-  now: Date,
-  ctx: ServerContext["Type"],
-  optionsCache: PaymentOptionsCache | undefined,
-) => ({
+const presentContext = (merchant: Merchant, now: Date, ctx: ServerContext["Type"], caches?: ReadCaches) => ({
   publicUrl: ctx.env.publicUrl,
   now,
   networks: ctx.networks,
   merchant,
   families: ctx.families,
-  optionsCache,
+  optionsCache: caches?.optionsCache,
+  jsonCache: caches?.jsonCache,
 })
 
 type GetServices = ServerContext | MerchantStore | Checkouts
@@ -284,7 +284,7 @@ const retrieved = (
   ctx: ServerContext["Type"],
 ): HttpResponse | StoreError =>
   Either.isRight(result)
-    ? jsonText(renderCheckoutJsonSync(result.right, p.merchant, q.now, ctx, ctx.optionsCache))
+    ? jsonText(renderCheckoutJsonSync(result.right, p.merchant, q.now, ctx, ctx))
     : result.left._tag === "CheckoutNotFound"
       ? notFound("checkout")
       : result.left
@@ -361,7 +361,7 @@ export const listCheckoutsRoute = (req: HttpRequest) =>
     return jsonText(
       renderCheckoutListJson(
         { data: r.data, total: r.total, limit: q.right.limit, offset: q.right.offset },
-        presentContext(p.merchant, now, ctx, ctx.optionsCache),
+        presentContext(p.merchant, now, ctx, { optionsCache: ctx.optionsCache }),
       ),
     )
   })
