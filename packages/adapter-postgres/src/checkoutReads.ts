@@ -69,7 +69,10 @@ const checkoutWithPayments = (json: unknown, now: Date | null): Checkout => {
   )
 }
 
-/** How many decoded checkouts a GET read keeps (`makeDecodedCheckouts`): a few MB at most. */
+/**
+ * How many decoded checkouts a GET read keeps (`makeDecodedCheckouts`): each holds its row text and object, and the
+ * server's JSON cache its rendered text beside it, a few KB in all.
+ */
 const DECODED_CHECKOUTS = 5_000
 
 /**
