@@ -18,7 +18,7 @@ export interface ServerContextShape {
   readonly networks: ReadonlyArray<NetworkConfig>
   /** One module per chain family (payment options, labels, explorer links). */
   readonly families: FamilyRegistry
-  /** Payment options' JSON of recently read checkouts (GET /checkouts/:id renders the same ones again and again). */
+  /** Payment options' JSON of recently listed checkouts (a merchant's list pages render the same ones again). */
   readonly optionsCache: PaymentOptionsCache
   /** Whole JSON of read checkouts, by the object the store's GET read hands back while a checkout is unchanged. */
   readonly jsonCache: CheckoutJsonCache

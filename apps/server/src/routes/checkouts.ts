@@ -243,13 +243,13 @@ const renderCheckoutJsonSync = (
 ) => renderCheckoutJson(c, presentContext(merchant, now, ctx, caches))
 
 /** The presenter's caches a read passes (`presentContext`). */
-type ReadCaches = Pick<ServerContext["Type"], "optionsCache"> &
-  Partial<Pick<ServerContext["Type"], "jsonCache">>
+type ReadCaches = Partial<Pick<ServerContext["Type"], "optionsCache" | "jsonCache">>
 
 /**
  * What the presenter needs to render a checkout of `merchant` at `now` (see `renderCheckoutJsonSync`); reads pass
- * the server's caches (a checkout is read again and again): GET one checkout both (its read hands back the same
- * object while the checkout is unchanged), the list the options cache; a create passes none (it renders once).
+ * one of the server's caches (a checkout is read again and again): GET one checkout the JSON cache (its read hands
+ * back the same object while the checkout is unchanged), the list the options cache (its checkouts are new objects
+ * on every read); a create passes none (it renders once).
  */
 const presentContext = (merchant: Merchant, now: Date, ctx: ServerContext["Type"], caches?: ReadCaches) => ({
   publicUrl: ctx.env.publicUrl,
@@ -284,7 +284,7 @@ const retrieved = (
   ctx: ServerContext["Type"],
 ): HttpResponse | StoreError =>
   Either.isRight(result)
-    ? jsonText(renderCheckoutJsonSync(result.right, p.merchant, q.now, ctx, ctx))
+    ? jsonText(renderCheckoutJsonSync(result.right, p.merchant, q.now, ctx, { jsonCache: ctx.jsonCache }))
     : result.left._tag === "CheckoutNotFound"
       ? notFound("checkout")
       : result.left
