@@ -29,9 +29,10 @@ export type CheckoutsPg = Omit<
 export const makeCheckoutStore = (
   db: Kysely<DB>,
   createPlain: Parameters<typeof makeCheckoutWrites>[1] = undefined,
+  getCheckoutWith: Parameters<typeof makeCheckoutReads>[1] = undefined,
 ): CheckoutsPg => ({
   ...makeCheckoutWrites(db, createPlain),
-  ...makeCheckoutReads(db),
+  ...makeCheckoutReads(db, getCheckoutWith),
   ...makeIdempotencyRecords(db),
   ...makeWatchTargets(db),
 })

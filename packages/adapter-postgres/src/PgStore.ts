@@ -55,11 +55,13 @@ export interface PgStores {
 export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): PgStores => {
   const pool = addressPoolPg(db, { secrets: options.secrets, freshBlock: options.freshIndexBlock ?? 32 })
   const createPlain = plainCreate(db)
+  // GET's read, one for the port and the fast path: one set of decoded checkouts (makeDecodedCheckouts).
+  const getCheckout = readCheckout(checkoutByIdStatement(db))
   return {
     merchants: makeMerchantStore(db, options.secrets ?? null),
     // One service over the small ports: the checkouts and the ingestion ports (ledger, unmatched, expiry).
     checkouts: {
-      ...makeCheckoutStore(db, createPlain),
+      ...makeCheckoutStore(db, createPlain, getCheckout),
       ...makePaymentLedger(db, options),
       ...makeUnmatchedPayments(db, options),
       ...makeExpirySweep(db, options),
@@ -71,7 +73,7 @@ export const makeStores = (db: Kysely<DB>, options: CheckoutStoreOptions = {}): 
       createPooledCheckout: pool.createPooledCheckout,
       takeSlot: pool.takeSlot,
       createCheckout: createPlain,
-      getCheckout: readCheckout(checkoutByIdStatement(db)),
+      getCheckout,
     },
   }
 }

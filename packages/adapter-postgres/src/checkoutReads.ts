@@ -70,8 +70,9 @@ const checkoutWithPayments = (json: unknown, now: Date | null): Checkout => {
 }
 
 /**
- * How many decoded checkouts a GET read keeps (`makeDecodedCheckouts`): with its row text, the object and the
- * server's rendered JSON beside it, ≈ 7 KB each on the V8 heap, so ≈ 14 MB when full.
+ * How many decoded checkouts a GET read keeps (`makeDecodedCheckouts`, one set per store: the port and the fast
+ * path share it): with its row text, the object and the server's rendered JSON beside it, ≈ 7 KB each for a
+ * checkout without payments (each payment adds its share), so ≈ 14 MB when full of those.
  */
 const DECODED_CHECKOUTS = 2_000
 
@@ -136,20 +137,19 @@ export const readCheckout =
 /** The reads of `Checkouts` over kysely: one checkout (by id, by page token) and the merchant's list. */
 export const makeCheckoutReads = (
   db: Kysely<DB>,
+  getCheckoutWith: ReturnType<typeof readCheckout> = readCheckout(checkoutByIdStatement(db)),
 ): Pick<CheckoutsService, "getCheckout" | "getCheckoutByToken" | "listCheckouts"> => {
-  // The two reads behind GET /checkouts/:id and the hosted page, compiled once (precompiled.ts).
+  // The two reads behind GET /checkouts/:id (`getCheckoutWith`, shared with the fast path by `makeStores`, so one
+  // set of decoded checkouts) and the hosted page, compiled once (precompiled.ts).
   // By primary key only; the owner is checked on the row. With "AND merchant_id = $2 AND mode = $3" in SQL, a
   // generic plan of the prepared statement (or a custom one on stale statistics) may take the merchant's list
   // index and walk every checkout of the merchant (the api bench's GET fell to ≈ 10 % of bare that way).
-  const checkoutById = checkoutByIdStatement(db)
   const checkoutByToken = precompile(
     db,
     (live: string, test: string) => selectCheckoutJson(db).where("c.id", "in", [live, test]),
     P("live"),
     P("test"),
   )
-
-  const getCheckoutWith = readCheckout(checkoutById)
 
   return {
     getCheckout: (q) => Effect.async((resume) => getCheckoutWith(q, resume)),
