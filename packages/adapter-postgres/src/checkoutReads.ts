@@ -42,19 +42,18 @@ const paymentsJson = sql<unknown>`(CASE WHEN EXISTS (SELECT FROM payments p WHER
  * object with the column names of `CheckoutRow` (int8 as text, timestamps as ISO 8601 text) plus `payments_json`.
  * One column instead of ≈ 20: the driver's per-execution work (a parser per described column, every timestamp
  * parsed apart) was most of the GET's client CPU. As text (`::text`), not `json`: the driver hands it over
- * unparsed, so a read whose text is what was decoded before skips the parse (`DecodedCheckouts`).
+ * unparsed, so a read whose text is what was decoded before skips the parse (`makeDecodedCheckouts`).
  */
-const selectCheckoutJson = (db: Db) =>
-  db.selectFrom("checkouts as c").select(
-    sql<string>`json_build_object(
+const checkoutJsonText = sql<string>`json_build_object(
         'id', c.id, 'merchant_id', c.merchant_id, 'mode', c.mode, 'status', c.status,
         'amount_cents', c.amount_cents::text, 'currency', c.currency, 'description', c.description,
         'metadata', c.metadata, 'customer_email', c.customer_email, 'redirect_url', c.redirect_url,
         'webhook_url', c.webhook_url, 'networks', c.networks, 'expires_at', c.expires_at,
         'created_at', c.created_at, 'updated_at', c.updated_at,
         'targets', ${targetsJson}, 'payments_json', ${paymentsJson}
-      )::text`.as("checkout"),
-  )
+      )::text`
+
+const selectCheckoutJson = (db: Db) => db.selectFrom("checkouts as c").select(checkoutJsonText.as("checkout"))
 
 /** GET /checkouts/:id's read, compiled once: one parameter (the id), one row with one `checkout` JSON column. */
 export const checkoutByIdStatement = (db: Kysely<DB>) =>
@@ -138,7 +137,7 @@ export const readCheckout =
 export const makeCheckoutReads = (
   db: Kysely<DB>,
   getCheckoutWith: ReturnType<typeof readCheckout> = readCheckout(checkoutByIdStatement(db)),
-): Pick<CheckoutsService, "getCheckout" | "getCheckoutByToken" | "listCheckouts"> => {
+): Pick<CheckoutsService, "getCheckout" | "getCheckoutByToken" | "listCheckouts" | "checkoutVersions"> => {
   // The two reads behind GET /checkouts/:id (`getCheckoutWith`, shared with the fast path by `makeStores`, so one
   // set of decoded checkouts) and the hosted page, compiled once (precompiled.ts).
   // By primary key only; the owner is checked on the row. With "AND merchant_id = $2 AND mode = $3" in SQL, a
@@ -165,6 +164,20 @@ export const makeCheckoutReads = (
           return checkoutWithPayments(row.checkout, now)
         },
       ),
+
+    checkoutVersions: (ids) =>
+      run("checkoutVersions", async () => {
+        const versions = new Map<string, string>()
+        if (ids.length === 0) return versions
+        // The MD5 of the very text a read decodes (`checkoutJsonText`): exact by construction, 32 characters a row.
+        const rows = await db
+          .selectFrom("checkouts as c")
+          .select(["c.id", sql<string>`md5(${checkoutJsonText})`.as("version")])
+          .where("c.id", "in", [...new Set(ids)])
+          .execute()
+        for (const r of rows) versions.set(r.id, r.version)
+        return versions
+      }),
 
     listCheckouts: (q) =>
       run("listCheckouts", async () => {

@@ -218,6 +218,14 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
       observedAt: at(60),
       ...over,
     })
+    /** `o`'s payment now `confirmations` deep. */
+    const deeper = (o: PaymentObserved, confirmations: number): ChainEvent => ({
+      _tag: "PaymentConfirmationsUpdated",
+      network: o.network,
+      txHash: o.txHash,
+      logIndex: o.logIndex,
+      confirmations,
+    })
 
     const apply = (
       events: ReadonlyArray<ChainEvent>,
@@ -571,18 +579,33 @@ export const storeContract = (name: string, open: () => Promise<ContractBackend>
         expect(paid.status).toBe("processing")
         expect(paid.payments.map((p) => [p.txHash, p.confirmations])).toEqual([[obs.txHash, 1]])
         expect(await direct(at(62))).toBe(paid)
-        await apply([
-          {
-            _tag: "PaymentConfirmationsUpdated",
-            network: "devnet",
-            txHash: obs.txHash,
-            logIndex: 0,
-            confirmations: 2,
-          },
-        ])
+        await apply([deeper(obs, 2)])
         const more = await get(c, at(63))
         expect(more.payments[0]?.confirmations).toBe(2)
         expect(await get(c, at(64))).toBe(more)
+      })
+
+      it("checkoutVersions: one call for many checkouts; a version changes with any stored change, only its own", async () => {
+        const m = await merchant()
+        const a = await created(m.id)
+        const b = await created(m.id)
+        const unknown = `chk_test_${"0".repeat(24)}`
+        expect((await runP(s.checkouts.checkoutVersions([]))).size).toBe(0)
+        const v1 = await runP(s.checkouts.checkoutVersions([a.id, b.id, unknown, a.id]))
+        expect([...v1.keys()].sort()).toEqual([a.id, b.id].sort())
+        expect(v1.get(a.id)).toMatch(/^[0-9a-f]{32}$/)
+        expect(v1.get(a.id)).not.toBe(v1.get(b.id))
+        expect(await runP(s.checkouts.checkoutVersions([a.id, b.id]))).toEqual(v1)
+        // A payment to a, then its confirmations: a's version changes each time, b's never.
+        const obs = observed(a)
+        await apply([obs], at(61))
+        const v2 = await runP(s.checkouts.checkoutVersions([a.id, b.id]))
+        expect(v2.get(a.id)).not.toBe(v1.get(a.id))
+        expect(v2.get(b.id)).toBe(v1.get(b.id))
+        await apply([deeper(obs, 2)])
+        const v3 = await runP(s.checkouts.checkoutVersions([a.id, b.id]))
+        expect(v3.get(a.id)).not.toBe(v2.get(a.id))
+        expect(v3.get(b.id)).toBe(v1.get(b.id))
       })
 
       it("reads an overdue pending checkout as expired", async () => {

@@ -12,7 +12,7 @@ import {
   parseLogoFile,
   toApiCheckout,
 } from "@inzi/core"
-import { Effect, Runtime } from "effect"
+import { Cause, Effect, Runtime } from "effect"
 import { ServerContext } from "../context.js"
 import { tooManyRequests } from "../http/auth.js"
 import { clientAddress } from "../http/client-address.js"
@@ -23,6 +23,7 @@ import { generateNonce, PAGE_CONTENT_TYPE, pageSecurityHeaders } from "../page/h
 import { localeForRequest } from "../page/i18n.js"
 import { renderCheckoutPage, renderNotFoundPage } from "../page/render.js"
 import type { PagePayment, PageStatusJson, PageStatusPayment, PageView } from "../page/view.js"
+import { makeStreamHub, type StreamHub } from "./page-streams.js"
 
 const TOKEN_RE = /^[a-z0-9]{24}$/
 
@@ -271,7 +272,10 @@ export const PAGE_EVENTS = {
   perAddress: 4,
   /** Open streams in all. */
   total: 2_000,
-  /** How often the server reads the checkout for a stream: shorter than any state lasts in practice. */
+  /**
+   * How often the server asks which streamed checkouts changed (one query for all of its streams; a changed one is
+   * then read): shorter than any state lasts in practice.
+   */
   tickMs: 1_000,
   /** A comment line that keeps proxies from closing an idle stream. */
   heartbeatMs: 15_000,
@@ -286,6 +290,30 @@ const streams = { total: 0, byAddress: new Map<string, number>() }
  * changes (the checkout is read every `tickMs`), heartbeats, and the end of the stream once the checkout is
  * completed or expired. Unknown token → 404; too many open streams from one address → 429.
  */
+/** Each server's stream hub (by its context: one per server, also with several servers in one process). */
+const HUBS = new WeakMap<object, StreamHub>()
+const hubOf = (
+  ctx: ServerContext["Type"],
+  run: ReturnType<typeof Runtime.runCallback<Checkouts | MerchantStore | ServerContext>>,
+  checkouts: Checkouts["Type"],
+): StreamHub => {
+  let hub = HUBS.get(ctx)
+  if (hub === undefined) {
+    hub = makeStreamHub(
+      (ids) =>
+        new Promise((resolve, reject) =>
+          run(checkouts.checkoutVersions(ids), {
+            onExit: (exit) =>
+              exit._tag === "Success" ? resolve(exit.value) : reject(Cause.squash(exit.cause)),
+          }),
+        ),
+      PAGE_EVENTS.tickMs,
+    )
+    HUBS.set(ctx, hub)
+  }
+  return hub
+}
+
 export const pageEventsRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
@@ -298,6 +326,7 @@ export const pageEventsRoute = (req: HttpRequest) =>
     if ((streams.byAddress.get(address) ?? 0) >= PAGE_EVENTS.perAddress || streams.total >= PAGE_EVENTS.total)
       return tooManyRequests("Too many open event streams from this address", 30)
     const run = Runtime.runCallback(yield* Effect.runtime<Checkouts | MerchantStore | ServerContext>())
+    const hub = hubOf(ctx, run, yield* Checkouts)
     return new StreamResponse(
       200,
       {
@@ -310,12 +339,17 @@ export const pageEventsRoute = (req: HttpRequest) =>
         streams.total++
         streams.byAddress.set(address, (streams.byAddress.get(address) ?? 0) + 1)
         let last = ""
-        let tick: ReturnType<typeof setTimeout> | undefined
         let closed = false
+        let unwatch = () => {}
+        // The checkout is read again when the hub's version of it changed (null: not known yet, so the first tick
+        // reads it), or when a pending one's deadline passed (it reads expired: a status of time, not of storage).
+        let shown = found
+        let version: string | null = null
+        let reading = false
         const finish = () => {
           if (closed) return
           closed = true
-          clearTimeout(tick)
+          unwatch()
           clearInterval(heartbeat)
           clearTimeout(lifetime)
           streams.total--
@@ -328,23 +362,34 @@ export const pageEventsRoute = (req: HttpRequest) =>
           const body = statusBody(f)
           if (body !== last) res.write(`event: status\ndata: ${body}\n\n`)
           last = body
+          shown = f
           const status = f.view.status
-          if (status === "completed" || status === "expired") return finish()
-          tick = setTimeout(read, PAGE_EVENTS.tickMs)
+          if (status === "completed" || status === "expired") finish()
         }
-        const read = () =>
+        const onTick = (v: string | undefined | Error) => {
+          if (closed || reading) return
+          if (v === undefined || v instanceof Error) return finish() // gone or failing: the page falls back to polling
+          const overdue =
+            shown.checkout.status === "pending" && Date.now() >= shown.checkout.expiresAt.getTime()
+          if (v === version && !overdue) return
+          reading = true
           run(load(token), {
             onExit: (exit) => {
+              reading = false
               if (closed) return
-              if (exit._tag === "Success" && exit.value !== null) push(exit.value)
-              else finish() // gone or failing: the page falls back to polling
+              if (exit._tag === "Success" && exit.value !== null) {
+                version = v
+                push(exit.value)
+              } else finish()
             },
           })
+        }
         const heartbeat = setInterval(() => res.write(":\n\n"), PAGE_EVENTS.heartbeatMs)
         const lifetime = setTimeout(finish, PAGE_EVENTS.lifetimeMs)
         res.on("close", finish)
         res.write(`retry: 3000\n\n`)
         push(found)
+        if (!closed) unwatch = hub.watch(found.checkout.id, onTick)
       },
     )
   })

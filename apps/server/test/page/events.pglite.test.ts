@@ -1,5 +1,6 @@
 /**
- * `GET /p/<token>/events` on the real server (PGlite): the status at once, a change pushed within a tick,
+ * `GET /p/<token>/events` on the real server (PGlite): the status at once, a change pushed within a tick (the
+ * server's stream hub asks once a tick which streamed checkouts changed), a deadline passing pushed as expired,
  * the stream ended once final, 404 for an unknown token, and a bound on open streams per client address.
  */
 import { request } from "node:http"
@@ -91,6 +92,34 @@ describe("GET /p/<token>/events", () => {
     await until(() => s.events.length === 2, PAGE_EVENTS.tickMs * 4)
     expect(s.events[1]!.status).toBe("expired")
     await s.ended // the server ends the stream: nothing more will change
+  })
+
+  it("a pending checkout whose deadline passes while streamed is pushed as expired, with nothing stored changed", async () => {
+    const m = await server.merchant({ networks: { live: [], test: ["devnet"] } })
+    const created = await client(server.url).post("/api/v1/checkouts", {
+      key: m.test,
+      body: { amount: "3.00", currency: "USD" },
+    })
+    const id: string = created.json().id
+    const db = await server.db()
+    // The deadline a few ticks ahead, stored before the stream opens: after it, no stored change happens.
+    await db
+      .updateTable("checkouts")
+      .set({ expires_at: new Date(Date.now() + PAGE_EVENTS.tickMs * 2.5) })
+      .where("id", "=", id)
+      .execute()
+    const s = await open(`/p/${id.slice("chk_test_".length)}/events`)
+    await until(() => s.events.length === 1)
+    expect(s.events[0]!.status).toBe("pending")
+    await until(() => s.events.length === 2, PAGE_EVENTS.tickMs * 6)
+    expect(s.events[1]!.status).toBe("expired")
+    await s.ended
+    const stored = await db
+      .selectFrom("checkouts")
+      .select("status")
+      .where("id", "=", id)
+      .executeTakeFirstOrThrow()
+    expect(stored.status).toBe("pending") // no sweeper runs here: the stream read the deadline itself
   })
 
   it("404 for an unknown token; 429 past the open streams allowed per address", async () => {

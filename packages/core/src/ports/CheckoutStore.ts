@@ -143,6 +143,14 @@ export interface CheckoutsService {
     now: Date,
   ) => Effect.Effect<Checkout, StoreError | CheckoutNotFound>
   readonly listCheckouts: (q: ListCheckoutsQuery) => Effect.Effect<ListCheckoutsResult, StoreError>
+  /**
+   * For each checkout id of `ids` that exists, a short text that changes whenever anything stored about the checkout
+   * changes (its row, targets or payments): one call for many watchers (the hosted page's event streams ask every
+   * second which of their checkouts changed, and read only those). Ids not found are absent from the map.
+   */
+  readonly checkoutVersions: (
+    ids: ReadonlyArray<string>,
+  ) => Effect.Effect<ReadonlyMap<string, string>, StoreError>
 }
 export class Checkouts extends Context.Tag("@inzi/core/Checkouts")<Checkouts, CheckoutsService>() {}
 
