@@ -85,8 +85,7 @@ const DECODED_CHECKOUTS = 2_000
  */
 export const makeDecodedCheckouts = (capacity: number) => {
   const entries = new Map<string, { readonly text: string; readonly stored: Checkout; current: Checkout }>()
-  return (id: string, text: unknown, now: Date | null): Checkout => {
-    if (typeof text !== "string" || capacity <= 0) return checkoutWithPayments(text, now)
+  return (id: string, text: string, now: Date): Checkout => {
     let e = entries.get(id)
     if (e === undefined || e.text !== text) {
       if (e === undefined && entries.size >= capacity) {
@@ -97,7 +96,6 @@ export const makeDecodedCheckouts = (capacity: number) => {
       e = { text, stored, current: stored }
       entries.set(id, e)
     }
-    if (now === null) return e.stored
     const status = currentStatus(e.stored, now)
     if (e.current.status !== status)
       e.current = status === e.stored.status ? e.stored : { ...e.stored, status }
@@ -118,7 +116,7 @@ export const readCheckout =
     q: GetCheckoutQuery,
     done: (result: Either.Either<Checkout, StoreError | CheckoutNotFoundT>) => void,
   ): void =>
-    statementDirect<{ checkout: unknown }, [string], Checkout, CheckoutNotFoundT>(
+    statementDirect<{ checkout: string }, [string], Checkout, CheckoutNotFoundT>(
       "getCheckout",
       checkoutById,
       [q.id],
@@ -173,7 +171,7 @@ export const makeCheckoutReads = (
         const rows = await db
           .selectFrom("checkouts as c")
           .select(["c.id", sql<string>`md5(${checkoutJsonText})`.as("version")])
-          .where("c.id", "in", [...new Set(ids)])
+          .where("c.id", "in", ids)
           .execute()
         for (const r of rows) versions.set(r.id, r.version)
         return versions

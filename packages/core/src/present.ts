@@ -88,7 +88,8 @@ export const makeCheckoutJsonCache = (): CheckoutJsonCache => {
 
 /**
  * The payment options' JSON of recently rendered checkouts, by checkout id, for a process that renders the same
- * checkouts again and again (a merchant polling GET /checkouts/:id). A checkout's options are a function of what
+ * checkouts again from new objects (a merchant's list pages; a read handing back one object per unchanged
+ * checkout has `CheckoutJsonCache`). A checkout's options are a function of what
  * is fixed at its creation (targets, amount, networks, mode, description), of the amount still due once it is
  * `underpaid`, of its merchant's payout keys and display name, and of the configured networks and families: an
  * entry answers only while all of these are what they were when it was written (`optionsStamp`). At most

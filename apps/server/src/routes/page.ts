@@ -12,7 +12,7 @@ import {
   parseLogoFile,
   toApiCheckout,
 } from "@inzi/core"
-import { Cause, Effect, Runtime } from "effect"
+import { Effect, Runtime } from "effect"
 import { ServerContext } from "../context.js"
 import { tooManyRequests } from "../http/auth.js"
 import { clientAddress } from "../http/client-address.js"
@@ -285,35 +285,28 @@ export const PAGE_EVENTS = {
 
 const streams = { total: 0, byAddress: new Map<string, number>() }
 
-/**
- * Server-sent events for the hosted page: an `event: status` with the status JSON at once and whenever it
- * changes (the checkout is read every `tickMs`), heartbeats, and the end of the stream once the checkout is
- * completed or expired. Unknown token → 404; too many open streams from one address → 429.
- */
 /** Each server's stream hub (by its context: one per server, also with several servers in one process). */
 const HUBS = new WeakMap<object, StreamHub>()
 const hubOf = (
   ctx: ServerContext["Type"],
-  run: ReturnType<typeof Runtime.runCallback<Checkouts | MerchantStore | ServerContext>>,
+  runtime: Runtime.Runtime<Checkouts | MerchantStore | ServerContext>,
   checkouts: Checkouts["Type"],
 ): StreamHub => {
   let hub = HUBS.get(ctx)
   if (hub === undefined) {
-    hub = makeStreamHub(
-      (ids) =>
-        new Promise((resolve, reject) =>
-          run(checkouts.checkoutVersions(ids), {
-            onExit: (exit) =>
-              exit._tag === "Success" ? resolve(exit.value) : reject(Cause.squash(exit.cause)),
-          }),
-        ),
-      PAGE_EVENTS.tickMs,
-    )
+    const runPromise = Runtime.runPromise(runtime)
+    hub = makeStreamHub((ids) => runPromise(checkouts.checkoutVersions(ids)), PAGE_EVENTS.tickMs)
     HUBS.set(ctx, hub)
   }
   return hub
 }
 
+/**
+ * Server-sent events for the hosted page: an `event: status` with the status JSON at once and whenever it
+ * changes (read again when the server's hub finds its version changed, or its deadline passed), heartbeats, and
+ * the end of the stream once the checkout is completed or expired. Unknown token → 404; too many open streams
+ * from one address → 429.
+ */
 export const pageEventsRoute = (req: HttpRequest) =>
   Effect.gen(function* () {
     const ctx = yield* ServerContext
@@ -325,8 +318,9 @@ export const pageEventsRoute = (req: HttpRequest) =>
     const address = clientAddress(req.incoming, ctx.trustedProxies)
     if ((streams.byAddress.get(address) ?? 0) >= PAGE_EVENTS.perAddress || streams.total >= PAGE_EVENTS.total)
       return tooManyRequests("Too many open event streams from this address", 30)
-    const run = Runtime.runCallback(yield* Effect.runtime<Checkouts | MerchantStore | ServerContext>())
-    const hub = hubOf(ctx, run, yield* Checkouts)
+    const runtime = yield* Effect.runtime<Checkouts | MerchantStore | ServerContext>()
+    const run = Runtime.runCallback(runtime)
+    const hub = hubOf(ctx, runtime, yield* Checkouts)
     return new StreamResponse(
       200,
       {
